@@ -52,15 +52,26 @@ impl ConnectionReport {
         // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
         // own ending, else TCP's): what the application's verdict and last words rest on.
         let transport = transport_end(c, w, tls_facts.as_ref());
-        // The last messages are read only where they may matter (`lastwords::
-        // keep_what_matters`): where either side's may announce the end (its kept bytes hold
-        // a word a reader marks on), or where the first ending is no clean close that no
-        // cause names (then the ending side's last message is its account,
-        // `lastwords::status_cause`). A session whose sides chatted before a clean close
-        // decodes neither.
+        // Every session lists each side's last message, but its words are read for what
+        // they say of the end only where they may matter: where either side's may announce
+        // the end (its kept bytes hold a word a reader marks on), or where the first ending
+        // is no clean close that no cause names (then the ending side's last message is its
+        // account, `lastwords::status_cause`). A session whose sides chatted before a clean
+        // close reads neither (`lastwords::report`'s `interpret`).
+        //
+        // Whether each side's last message may announce the end (`lastwords::may_announce`):
+        // where not, its words are not looked at.
+        let may_of = |s: Side| {
+            w.decoder(s)
+                .is_some_and(|d| super::lastwords::may_announce(&d.last_words))
+        };
+        let (may_a, may_b) = (may_of(Side::A), may_of(Side::B));
+        let may = |s: Side| if s == Side::A { may_a } else { may_b };
         let read_last_words = {
             let close = closes.first().map(|f| (f.packet, f.code));
-            let clean = match (close, tcp_first.map(|(_, e)| e.packet)) {
+            // The first ending at its nearest layer (over HTTP/2 the stream's own), as
+            // `lastwords::status_cause` reads it.
+            let clean = match (close, transport.as_ref().map(|t| t.packet)) {
                 // No ending: no account either.
                 (None, None) => true,
                 (Some((at, code)), tcp) if tcp.is_none_or(|t| at <= t) => {
@@ -69,11 +80,7 @@ impl ConnectionReport {
                 }
                 _ => false,
             };
-            (!clean && !super::lastwords::named(&findings, &d.status.causes))
-                || Side::BOTH
-                    .into_iter()
-                    .filter_map(|s| w.decoder(s))
-                    .any(|d| super::lastwords::may_announce(&d.last_words))
+            may_a || may_b || (!clean && !super::lastwords::named(&findings, &d.status.causes))
         };
         let (cs, ss) = (w.stats(client_side), w.stats(server_side));
         let mut report = ConnectionReport {
@@ -196,7 +203,6 @@ impl ConnectionReport {
                 .map(|t| TunnelReport::new(t, Host::Addr(c.ep[server_side]))),
             last_words: [client_side, server_side]
                 .into_iter()
-                .filter(|_| read_last_words)
                 .filter_map(|s| {
                     let d = w.decoder(s)?;
                     // Each side's last data message, with how long before the first ending
@@ -204,9 +210,8 @@ impl ConnectionReport {
                     // connection the capture shows no ending of (still open, or evicted at a
                     // cap) has no `before_end_s`: its last words are what it said before
                     // wsclose lost sight of it. Only a message within `BEFORE_S` of the end
-                    // (or of the last packet) is read at all: no cause or fact rests on an
-                    // older one. Which of them stay in the report is decided below, once the
-                    // causes are known.
+                    // (or of the last packet) is read for what it says of the end: no cause
+                    // or fact rests on an older one.
                     let end = match (
                         closes.first().map(|f| f.ts),
                         transport.as_ref().map(|t| t.ts),
@@ -214,13 +219,15 @@ impl ConnectionReport {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    if !d.last_words.seen
-                        || !(0.0..=super::lastwords::BEFORE_S)
-                            .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts))
-                    {
-                        return None;
-                    }
-                    super::lastwords::report(c.role(s), &d.last_words, end)
+                    let near = (0.0..=super::lastwords::BEFORE_S)
+                        .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts));
+                    super::lastwords::report(
+                        c.role(s),
+                        &d.last_words,
+                        end,
+                        read_last_words && near,
+                        may(s),
+                    )
                 })
                 .collect(),
             // An unknown protocol's heartbeat: a short message sent at a cadence.
@@ -254,7 +261,6 @@ impl ConnectionReport {
         };
         super::app::status_cause(&mut report);
         super::lastwords::status_cause(&mut report);
-        super::lastwords::keep_what_matters(&mut report);
         report
     }
 

@@ -3,7 +3,8 @@
 //! denies ("no errors", "not expired") naming none. Shared by the last words
 //! (`lastwords`) and the readers of their shapes (`shapes`).
 //!
-//! In: a message's text. Out: whether it reads as an error.
+//! In: a message's text. Out: whether it reads as an error ([`error_like`]), and whether a
+//! line of text states one rather than mentions one ([`states_error`]).
 
 /// Characters of a message read for its words, and shown at most in a cause.
 pub const CAUSE_SHOWN: usize = 200;
@@ -100,6 +101,26 @@ pub fn error_like(text: &str) -> bool {
                 !super::reason::clause_denies(s)
             }
         })
+}
+
+/// Whether a line of text states an error rather than mentions one: a status line whose
+/// first word is one of [`ERROR_WORDS`] ("ERROR quota exceeded", "Denied: …"), or whose
+/// head before a `:` reads as an error ("auth error: token expired"); never a question. A
+/// sentence that merely mentions an error ("did you see the timeout error yesterday?",
+/// "auth failed lol") states none.
+pub fn states_error(line: &str) -> bool {
+    let line = line.trim();
+    if line.ends_with('?') {
+        return false;
+    }
+    let (w, n) = crate::close::words(line);
+    let first = w.get(..n).and_then(|w| w.first());
+    if first.is_some_and(|f| ERROR_WORDS.iter().any(|e| f.eq_ignore_ascii_case(e))) {
+        return error_like(line);
+    }
+    // A head of a few words before a colon: a label, not a sentence.
+    line.split_once(':')
+        .is_some_and(|(head, _)| crate::close::words(head).1 <= 4 && error_like(head))
 }
 
 fn error_like_bytes(b: &[u8]) -> bool {

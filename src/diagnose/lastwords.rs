@@ -2,21 +2,22 @@
 //! when no application protocol said why the session ended.
 //!
 //! In: the WebSocket decoders' last messages (`websocket::lastwords`: first bytes, length,
-//! whether cut) and the finished report. Out: the report's `last_words` ([`report`]: a
-//! side's last data message within [`BEFORE_S`] of the end, kept by [`keep_what_matters`]
-//! when it announces or explains the end, reads as an error, or a cause quotes a last
-//! message: its packet, how long before the first ending it came,
-//! its text read by shape (`shapes`: UTF-8 text, JSON, XML, CBOR and MessagePack read by
-//! `app::binser`, protobuf without a schema, printable strings, else hex; depth and size
-//! bounded) and whether it announces or explains the end), and a [`Cause::LastWords`]
-//! ([`status_cause`]) when a side's last message shortly before the first ending announces
-//! it (an error, a reason or code field, an event named like an ending, a sign-off) and no
-//! application protocol gave a verdict: the application's own words lead, and a 1000 or
-//! 1001 after them is no clean close (`report::facts::clean_close`); where none announces
-//! it and the ending is no clean close, the ending side's last message shortly before is
-//! quoted as its account ([`Cause::LastMessage`]). Words are read with
-//! their negation ("no errors", "not expired": `reason::clause_denies`). Nothing is guessed
-//! of a message the capture does not hold whole: it is marked truncated.
+//! whether cut) and the finished report. Out: the report's `last_words` ([`report`], for
+//! every connection: each side's last data message, its packet, how long before the first
+//! ending it came, its text read by shape (`shapes`: UTF-8 text, JSON, XML, CBOR and
+//! MessagePack read by `app::binser`, protobuf without a schema, printable strings, else
+//! hex; depth and size bounded) and, where it may matter, whether it announces or explains
+//! the end), and a [`Cause::LastWords`] ([`status_cause`]) when a side's last message
+//! shortly before the first ending announces it (an error, a reason or code field, an
+//! event named like an ending, a sign-off) and no application protocol gave a verdict: the
+//! application's own words lead, and a 1000 or 1001 after them is no clean close
+//! (`report::facts::clean_close`); where none announces it and the ending is no clean
+//! close, the ending side's last message shortly before is quoted as its account
+//! ([`Cause::LastMessage`]). Error words in plain text count only as the ending side's
+//! unanswered last line, and before a clean close only when the line states an error
+//! (`errorwords::states_error`): chat that mentions a fault claims nothing. Words are read
+//! with their negation ("no errors", "not expired": `reason::clause_denies`). Nothing is
+//! guessed of a message the capture does not hold whole: it is marked truncated.
 
 use super::shapes::{self, Announces, Gist};
 use crate::capture::Timestamp;
@@ -39,14 +40,28 @@ pub use crate::report::lastwords::BEFORE_S;
 
 /// The report of one side's last message, if it sent one; `end`: the time of the
 /// connection's first ending (a close frame, FIN or RST), when the capture shows one.
-pub fn report(from: Role, l: &LastWords, end: Option<Timestamp>) -> Option<LastWordsReport> {
+/// `interpret`: its words are read for what they say of the end (`gist`, `announces`,
+/// `error_like`); else only its encoding and text are (where it cannot matter: nothing in
+/// either side's last message may announce the end and no account is quoted, or it came
+/// long before the end), so that a session that merely chatted costs no reading. `marks`:
+/// [`may_announce`] said yes for it (else its words are not looked at, only its gist kept:
+/// no reader could mark it).
+pub fn report(
+    from: Role,
+    l: &LastWords,
+    end: Option<Timestamp>,
+    interpret: bool,
+    marks: bool,
+) -> Option<LastWordsReport> {
     if !l.seen {
         return None;
     }
     let truncated = l.damaged || !l.ended;
-    let kept = l.kept();
+    // Unmasked into a buffer on the stack (no copy of the decoder's state).
+    let mut buf = [0u8; crate::websocket::lastwords::LAST_WORDS];
+    let kept = l.first(&mut buf);
     let whole = !truncated && l.len == kept.len() as u64;
-    let (encoding, text, gist) = read_words(&kept, l.text, whole);
+    let (encoding, text, gist) = read_shape(kept, l.text, whole, interpret, marks);
     let before_end_s = end
         .map(|e| e.since(l.ts))
         .filter(|b| *b >= 0.0)
@@ -73,9 +88,29 @@ pub fn read(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
     (encoding, shown)
 }
 
+/// [`read`] without reading what the words say of the end: the same encoding and text,
+/// with no JSON value built (a JSON text is only validated) and no words looked at.
+pub fn read_plain(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String) {
+    let (encoding, shown, _) = read_shape(bytes, text, whole, false, false);
+    (encoding, shown)
+}
+
 /// [`read`], and what the words say of the end ([`shapes::Gist`]: read from the text before
 /// it is cut for showing, so that a "…" is not part of the last word).
 pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, String, Gist) {
+    read_shape(bytes, text, whole, true, true)
+}
+
+/// [`read_words`]; `interpret` false: the gist is left empty, and what only it needs is not
+/// done (a JSON value built, the words of text looked at); `marks` false: the words of text
+/// and of binary strings are not looked at (no reader could mark them: [`may_announce`]).
+fn read_shape(
+    bytes: &[u8],
+    text: bool,
+    whole: bool,
+    interpret: bool,
+    marks: bool,
+) -> (&'static str, String, Gist) {
     let utf8 = match std::str::from_utf8(bytes) {
         Ok(s) => Some(s),
         // Cut inside a character by the kept length: the characters before it.
@@ -88,24 +123,38 @@ pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, Strin
     if let Some(s) = utf8.filter(|_| text) {
         let trimmed = s.trim();
         if whole && (trimmed.starts_with('{') || trimmed.starts_with('[')) {
-            if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
+            if !interpret {
+                if serde_json::from_str::<serde::de::IgnoredAny>(trimmed).is_ok() {
+                    return ("json", shown(trimmed, more), Gist::default());
+                }
+            } else if let Ok(v) = serde_json::from_str::<serde_json::Value>(trimmed) {
                 return ("json", shown(trimmed, more), shapes::json(&v));
             }
         }
         if whole {
             if let Some(g) = shapes::xml(trimmed) {
+                let g = if interpret { g } else { Gist::default() };
                 return ("xml", shown(trimmed, more), g);
             }
         }
-        return ("text", shown(trimmed, more), shapes::text(trimmed));
+        let g = if interpret {
+            shapes::text_of(trimmed, marks)
+        } else {
+            Gist::default()
+        };
+        return ("text", shown(trimmed, more), g);
     }
     if !text && whole {
         for (enc, t) in [("msgpack", msgpack(bytes)), ("cbor", cbor(bytes))] {
             if let Some(t) = t {
                 // Read as JSON when its JSON-like text is JSON (no tags, bytes or cut).
-                let g = match serde_json::from_str::<serde_json::Value>(&t) {
-                    Ok(v) => shapes::json(&v),
-                    Err(_) => shapes::text(&t),
+                let g = if !interpret {
+                    Gist::default()
+                } else {
+                    match serde_json::from_str::<serde_json::Value>(&t) {
+                        Ok(v) => shapes::json(&v),
+                        Err(_) => shapes::text(&t),
+                    }
                 };
                 return (enc, shown(&t, false), g);
             }
@@ -114,16 +163,29 @@ pub fn read_words(bytes: &[u8], text: bool, whole: bool) -> (&'static str, Strin
     if let Some(s) =
         utf8.filter(|s| !s.is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace()))
     {
-        return ("text", shown(s.trim(), more), shapes::text(s.trim()));
+        let g = if interpret {
+            shapes::text_of(s.trim(), marks)
+        } else {
+            Gist::default()
+        };
+        return ("text", shown(s.trim(), more), g);
     }
     if !text && whole {
         if let Some((t, g)) = shapes::protobuf(bytes) {
-            return ("protobuf", shown(&t, false), g);
+            return (
+                "protobuf",
+                shown(&t, false),
+                if interpret { g } else { Gist::default() },
+            );
         }
     }
     if !text {
-        if let Some((t, g)) = shapes::strings(bytes) {
-            return ("strings", shown(&t, more), g);
+        if let Some((t, g)) = shapes::strings_of(bytes, interpret && marks) {
+            return (
+                "strings",
+                shown(&t, more),
+                if interpret { g } else { Gist::default() },
+            );
         }
     }
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -190,9 +252,26 @@ fn quoted(w: &LastWordsReport) -> String {
 /// the end came shortly before the first ending; else, where that ending is no clean close,
 /// the ending side's last message shortly before it as its account ([`Cause::LastMessage`],
 /// which claims no cause).
+///
+/// Plain-text error words that claim nothing (chat that mentions a fault) are no
+/// announcement either: their `announces` is cleared (`error_like` still says their words
+/// read as an error).
 pub fn status_cause(r: &mut ConnectionReport) {
+    let mentions = claim(r);
+    for w in r
+        .last_words
+        .iter_mut()
+        .filter(|w| mentions.contains(&w.packet))
+    {
+        w.announces = None;
+    }
+}
+
+/// [`status_cause`]'s cause; returns the packets of the plain-text messages whose error
+/// words claim nothing.
+fn claim(r: &mut ConnectionReport) -> Vec<u64> {
     if r.application.as_ref().is_some_and(|a| a.cause.is_some()) {
-        return;
+        return Vec::new();
     }
     // The first ending: a close frame, or what carried the session ending before it, read
     // at its nearest layer: over HTTP/2 the stream's own END_STREAM, RST_STREAM or GOAWAY
@@ -223,7 +302,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         (c, t) => c.or(t),
     };
     let Some((end_by, end_how, close_code, end_packet, end_time)) = end else {
-        return;
+        return Vec::new();
     };
     // The latest message that announces or explains the end (an error, a reason, an
     // event named like an ending, a sign-off), before the ending and shortly before it.
@@ -244,12 +323,36 @@ pub fn status_cause(r: &mut ConnectionReport) {
     let near = |w: &&LastWordsReport| {
         w.packet < end_packet && (0.0..=BEFORE_S).contains(&end_time.since(w.time))
     };
+    // Error words in plain text (no field, element, event or sign-off) are a side's
+    // account of the end only as the ending side's last word: sent by the side that ended,
+    // not answered by the other side before the end, and, before a clean close, a line
+    // that states an error rather than mentions one (`errorwords::states_error`). Chat that
+    // mentions a fault ("did you see the timeout error?", "auth failed lol") claims no
+    // kind: it is quoted at most.
+    let clean_close = end_how == "close-frame" && crate::report::facts::clean_code(close_code);
+    let prose_claims = |w: &&LastWordsReport| {
+        w.encoding != "text"
+            || w.announces.as_deref() != Some("error")
+            || (w.from == end_by
+                && !r
+                    .last_words
+                    .iter()
+                    .any(|o| o.from != w.from && o.packet > w.packet && o.packet < end_packet)
+                && (!clean_close || super::errorwords::states_error(&w.gist)))
+    };
+    let mentions: Vec<u64> = r
+        .last_words
+        .iter()
+        .filter(|w| w.announces.as_deref() == Some("error") && !prose_claims(w))
+        .map(|w| w.packet)
+        .collect();
     let Some(w) = r
         .last_words
         .iter()
         .filter(|w| w.announces.is_some())
         .filter(near)
         .filter(|w| !echo(w) && !own_clean(w))
+        .filter(prose_claims)
         .max_by_key(|w| w.packet)
     else {
         // No message announced the end. Where the ending is no clean close and no cause
@@ -283,7 +386,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
             causes.push(cause);
             r.status = Status::of(causes);
         }
-        return;
+        return mentions;
     };
     let words = quoted(w);
     let cause = Cause::LastWords {
@@ -305,6 +408,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
     let mut causes = std::mem::take(&mut r.status.causes);
     causes.push(cause);
     r.status = Status::of(causes);
+    mentions
 }
 
 /// Whether a cause names what happened (the path, a proxy, a heartbeat, an idle timeout,
@@ -329,27 +433,6 @@ pub fn named(findings: &[crate::report::Finding], causes: &[Cause]) -> bool {
 pub fn may_announce(l: &LastWords) -> bool {
     let mut buf = [0u8; crate::websocket::lastwords::LAST_WORDS];
     l.seen && shapes::may_announce(l.first(&mut buf))
-}
-
-/// Leaves in the report's `last_words` only the messages that matter: one that announces
-/// or explains the end (`announces`), one that reads as an error (`error_like`), and, where
-/// a cause quotes a last message ([`Cause::LastWords`], [`Cause::LastMessage`]), each side's
-/// last message shortly before the end (what `report::facts` shows beside it). A connection
-/// whose sides merely chatted before a clean end carries none.
-pub fn keep_what_matters(r: &mut ConnectionReport) {
-    if r.last_words.is_empty() {
-        return;
-    }
-    let told = r
-        .status
-        .causes
-        .iter()
-        .any(|k| matches!(k, Cause::LastWords { .. } | Cause::LastMessage { .. }));
-    r.last_words.retain(|w| {
-        w.announces.is_some()
-            || w.error_like
-            || (told && w.before_end_s.is_some_and(|b| b <= BEFORE_S))
-    });
 }
 
 #[cfg(test)]
@@ -391,6 +474,59 @@ mod tests {
             let (_, _, g) = read_words(b, true, true);
             assert!(g.announces.is_none());
             assert!(!shapes::may_announce(b), "{:?}", String::from_utf8_lossy(b));
+        }
+        // A stray `&` in binary is no escape (no reader decodes XML's references, and a
+        // named one spells no letter); a numeric reference may spell one.
+        assert!(!shapes::may_announce(b"\x01&\x02tick tock"));
+        assert!(shapes::may_announce(b"<x>&#107;</x>"));
+    }
+
+    /// Read without interpreting, every shape gets the encoding and text that the full
+    /// reading gives it.
+    #[test]
+    fn the_plain_reading_is_the_full_readings_encoding_and_text() {
+        let cases: &[(&[u8], bool, bool)] = &[
+            (br#" {"type":"tick","n":7} "#, true, true),
+            (br#"[1, 2"#, true, true),
+            (br#"{"a": 1}"#, true, false),
+            (b"<failure><not-authorized/></failure>", true, true),
+            (b"< not xml", true, true),
+            (b"hello there\nsecond line", true, true),
+            (b"hello", true, false),
+            (b"\x81\xa5error\xacrate limited", false, true),
+            (&[0x05, 0xff, 0x00, 0x41], false, true),
+            (b"plain words in binary", false, true),
+        ];
+        for &(b, text, whole) in cases {
+            assert_eq!(
+                read_plain(b, text, whole),
+                read(b, text, whole),
+                "{:?}",
+                String::from_utf8_lossy(b)
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_states_an_error_or_only_mentions_one() {
+        use crate::diagnose::errorwords::states_error;
+        for s in [
+            "ERROR quota exceeded: 100 messages per minute",
+            "quota exceeded",
+            "Denied.",
+            "auth error: token expired",
+        ] {
+            assert!(states_error(s), "{s}");
+        }
+        for s in [
+            "did you see the timeout error yesterday?",
+            "auth failed lol",
+            "the build error is fixed",
+            "error?",
+            "no errors: all good",
+            "so what I was saying is that the last deploy failed: again",
+        ] {
+            assert!(!states_error(s), "{s}");
         }
     }
 

@@ -237,7 +237,7 @@ fn may_hold(
 /// the error, reason and code keys, the ending events and sign-offs, the XMPP conditions)
 /// found as ASCII letters and digits in the bytes, ASCII case ignored; they are looked for
 /// in the bytes' letters and digits alone (so "logged_out" holds "loggedout", as
-/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&`) makes
+/// `names_end` joins it). An escape that may spell a letter (JSON's `\u`, XML's `&#`) makes
 /// it true.
 pub fn may_announce(b: &[u8]) -> bool {
     static SET: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
@@ -254,8 +254,10 @@ pub fn may_announce(b: &[u8]) -> bool {
                 .copied()
                 .chain(xmpp.iter().map(String::as_str))
                 .collect();
+            // A DFA: with this many words no prefilter skips much, and a table step a
+            // byte is the cheapest walk (its table is built once, a few hundred KiB).
             aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(all)
                 .ok()
         })
@@ -265,13 +267,22 @@ pub fn may_announce(b: &[u8]) -> bool {
     };
     // And a character whose lower case is ASCII (the Kelvin sign, a dotted capital I), as
     // `names_end` lower-cases non-ASCII text.
-    if b.contains(&b'&')
-        || [&b"\\u"[..], "\u{212a}".as_bytes(), "\u{130}".as_bytes()]
-            .iter()
-            .any(|x| memchr::memmem::find(b, x).is_some())
-    {
+    // (Searchers built once: a search built per call costs more than the search.)
+    // (No reader decodes XML's character references, and its named ones spell no letter:
+    // only a numeric one, `&#`, is counted, so that binary with a stray `&` is still read
+    // by its words.)
+    static ESCAPES: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> =
+        std::sync::OnceLock::new();
+    let escapes = ESCAPES.get_or_init(|| {
+        let words: [&'static [u8]; 4] =
+            [b"\\u", b"&#", "\u{212a}".as_bytes(), "\u{130}".as_bytes()];
+        words.map(memchr::memmem::Finder::new)
+    });
+    if escapes.iter().any(|f| f.find(b).is_some()) {
         return true;
     }
+    // Its ASCII letters and digits, lower-cased (most bytes of binary are neither: one
+    // test each).
     let mut low = [0u8; SHOWN * 4];
     let mut n = 0;
     for &c in b.iter().filter(|c| c.is_ascii_alphanumeric()) {
@@ -403,6 +414,12 @@ fn signs_off(line: &str) -> bool {
 
 /// The gist of UTF-8 text: its last non-empty line, a sign-off or error in it.
 pub fn text(s: &str) -> Gist {
+    text_of(s, true)
+}
+
+/// [`text`]; `marks` false: its words are not looked at (where [`may_announce`] said no
+/// reader could mark the message), only its last line kept.
+pub fn text_of(s: &str, marks: bool) -> Gist {
     let line = s
         .lines()
         .map(str::trim)
@@ -410,6 +427,9 @@ pub fn text(s: &str) -> Gist {
         .unwrap_or_default();
     let mut g = Gist::default();
     g.put(line);
+    if !marks {
+        return g;
+    }
     if super::errorwords::error_like(line) {
         g.mark(Announces::Error);
     } else if signs_off(line) {
@@ -800,7 +820,13 @@ pub fn protobuf(b: &[u8]) -> Option<(String, Gist)> {
 /// The printable ASCII strings of four characters or more in binary, " | " between them,
 /// and their gist; None when there is none.
 pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
-    let mut out = String::new();
+    strings_of(b, true)
+}
+
+/// [`strings`]; `marks` false: the words of the strings are not looked at (where
+/// [`may_announce`] said no reader could mark the message).
+pub fn strings_of(b: &[u8], marks: bool) -> Option<(String, Gist)> {
+    let mut out = String::with_capacity(b.len() + 16);
     let mut g = Gist::default();
     let printable = |c: &u8| (0x20..0x7f).contains(c);
     let mut at = 0;
@@ -837,6 +863,9 @@ pub fn strings(b: &[u8]) -> Option<(String, Gist)> {
         }
         out.push_str(s);
         g.put(s);
+        if !marks {
+            continue;
+        }
         if super::errorwords::error_like(s) {
             g.mark(Announces::Error);
         } else if names_end(s) || signs_off(s) {

@@ -533,9 +533,10 @@ pub struct ConnectionReportJson {
     /// recognized: how, and what its own messages say of the ending.
     #[serde(skip_serializing_if = "Option::is_none")]
     application: Option<crate::app::ApplicationReport>,
-    /// The last data message each side sent before the close or the end (its first KiB,
-    /// decoded for reading: text, JSON, CBOR, MessagePack or hex), client's first; empty
-    /// when neither side sent one.
+    /// The last data message each side sent (its first 256 bytes, read by shape: text,
+    /// JSON, XML, CBOR, MessagePack, protobuf, strings or hex), with its packet and how long
+    /// before the first ending it came, for every connection, client's first; empty when
+    /// neither side sent one.
     last_words: Vec<super::lastwords::LastWordsReport>,
     /// Where no application protocol was recognized: each side's short data message sent
     /// again and again at a steady cadence (its application's heartbeat), with its period;

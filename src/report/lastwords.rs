@@ -1,5 +1,6 @@
 //! The last words of a connection: the last data message each side sent, as the report
-//! shows it (JSON `last_words`), decoded for reading by `diagnose::lastwords`.
+//! shows it (JSON `last_words`, for every connection), decoded for reading by
+//! `diagnose::lastwords`.
 
 use crate::capture::Timestamp;
 use crate::flow::Role;
@@ -33,6 +34,10 @@ pub struct LastWordsReport {
     pub text: String,
     /// Its words read as an error (error, denied, expired, unauthorized, quota, …, or a
     /// JSON key "error" that holds something), not denied ("no errors", "not expired").
+    /// Its words are read for the end (this, `announces`, `gist`) only where they may
+    /// matter: a word a reader marks on in either side's last message, or an ending that
+    /// is no clean close, and it came within 10 s of the end (`BEFORE_S`); else false, null and
+    /// empty.
     pub error_like: bool,
     /// Seconds from it to the connection's first ending (a close frame, FIN or RST); null
     /// when the capture shows no ending, or the message came after it.
@@ -41,7 +46,9 @@ pub struct LastWordsReport {
     /// How it announces or explains the end, if it does: `error` (its words or an `error`
     /// field), `reason` (a reason or code field, an XMPP condition), `event` (an event,
     /// method or element named like an ending: detached, disposed, evicted, closing,
-    /// logout, bye, …), `sign-off` (text that signs off: "logging off", "goodbye").
+    /// logout, bye, …), `sign-off` (text that signs off: "logging off", "goodbye"). Error
+    /// words in plain text that claim nothing (chat that mentions a fault before a clean
+    /// close, the other side's line) leave it null.
     #[serde(default)]
     pub announces: Option<String>,
     /// What it says of the why, in a line: the JSON fields that carry it (`error`,

@@ -207,14 +207,15 @@ fn a_binary_message_that_is_no_map_or_array_reads_as_hex_and_gives_no_cause() {
     s.fins(Server);
     let r = s.analyze();
     let c = common::only(&r);
-    // It announces nothing and gives no cause, so `last_words` does not list it: a
-    // session that merely exchanged data before a clean close carries none.
-    assert!(c.last_words.is_empty(), "{:?}", c.last_words);
+    // Listed (every connection's last words are), read as hex as it is no map or array;
+    // it announces nothing and gives no cause.
+    assert!(
+        matches!(c.last_words.as_slice(), [w] if w.encoding == "hex"
+            && w.text == "05 ff 00 41" && w.announces.is_none() && w.before_end_s.is_some()),
+        "{:?}",
+        c.last_words
+    );
     assert!(c.status.causes.iter().all(|k| k.kind() != "last-words"));
-    // How it would read: hex, as it is no map or array.
-    let (encoding, text) =
-        wsclose::diagnose::lastwords::read(&[0x05, 0xff, 0x00, 0x41], false, true);
-    assert_eq!((encoding, text.as_str()), ("hex", "05 ff 00 41"));
     assert!(wsclose::report::facts::clean_close(c));
 }
 
@@ -738,9 +739,10 @@ fn a_private_code_is_explained_by_the_application_and_an_invalid_code_is_said_as
 /// error is fixed"), are clean: no cause rests on their words, and `--problems` lists none.
 #[test]
 fn clean_sessions_whose_messages_mention_faults_are_no_problem() {
-    for name in [
-        "words-aiohttp-negated-1000.pcap",
-        "words-mojo-chat-1000.pcap",
+    for (name, said) in [
+        ("words-aiohttp-negated-1000.pcap", "no ping timeout"),
+        ("words-mojo-chat-1000.pcap", "build error is fixed"),
+        ("words-aiohttp-mention-1000.pcap", "timeout error yesterday"),
     ] {
         let p = path(name);
         let r: Value = serde_json::from_str(&out(&["analyze", &p, "--format", "json"])).unwrap();
@@ -755,13 +757,32 @@ fn clean_sessions_whose_messages_mention_faults_are_no_problem() {
             "{name}: {}",
             c["status"]
         );
-        // Nothing they said announces the end, so `last_words` lists none of it.
-        assert_eq!(
-            c["last_words"].as_array().map(Vec::len),
-            Some(0),
-            "{name}: {}",
-            c["last_words"]
+        // Each side's last message is listed (JSON lists them for every connection), and
+        // none of them announces the end.
+        let words = c["last_words"].as_array().unwrap();
+        assert_eq!(words.len(), 2, "{name}: {words:?}");
+        assert!(
+            words.iter().all(|w| w["announces"].is_null()),
+            "{name}: {words:?}"
         );
+        assert!(
+            words
+                .iter()
+                .any(|w| w["text"].as_str().unwrap().contains(said)),
+            "{name}: {words:?}"
+        );
+        // The text views show none of them (a plain clean close with nothing said).
+        for format in ["table", "markdown", "html"] {
+            let view = out(&["analyze", &p, "--format", format]);
+            assert!(!view.contains(said), "{name} {format}: {view}");
+        }
+        // `--redact` hides every one of them.
+        let r: Value =
+            serde_json::from_str(&out(&["analyze", &p, "--format", "json", "--redact"])).unwrap();
+        for w in r["connections"][0]["last_words"].as_array().unwrap() {
+            assert_eq!(w["text"], "[redacted]", "{name}: {w}");
+            assert!(w["gist"] == "" || w["gist"] == "[redacted]", "{name}: {w}");
+        }
         // `--problems` shows none (and says so on standard error).
         let (stdout, stderr, _) = run::wsclose(&["analyze", &p, "--format", "json", "--problems"]);
         let problems: Value = serde_json::from_slice(&stdout).unwrap();
