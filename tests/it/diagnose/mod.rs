@@ -6,6 +6,7 @@ mod gateway;
 mod heartbeat;
 mod keepalive;
 mod lastwords;
+mod lastwords_chat;
 mod mtu;
 mod proxy_reload;
 mod proxy_unknown;

@@ -4,12 +4,8 @@
 //! are (sessions built in code, and fixtures/lastwords/words-aiohttp-mention-*, recorded
 //! by fixtures/record/lastwords/record_words.sh with Python aiohttp).
 
-#[path = "common/run.rs"]
-mod run;
-
-mod common;
-
-use common::{text, Session};
+use crate::common::run;
+use crate::common::{self, text, Session};
 use serde_json::Value;
 use wsclose::flow::Role::{self, Client, Server};
 
