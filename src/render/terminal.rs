@@ -158,8 +158,9 @@ impl Sink for Terminal {
         }
     }
 
-    /// Full: the label and its connections, then each line indented. Brief: one
-    /// paragraph (the meaning, then the fix), the other lines indented under it.
+    /// Full: the label and its connections, then each line indented. Brief: what the
+    /// applications said, then one paragraph (the meaning, then the fix), the other lines
+    /// indented under it.
     fn status(&self, o: &mut String, s: &StatusBlock<'_>) {
         let who = |label: &str, tone: Tone, count: u64, ids: &[u64]| {
             let ids = super::document::connections(ids, count);
@@ -182,19 +183,21 @@ impl Sink for Terminal {
             l => format!("{l}: {}", terminal(text)),
         };
         if !self.brief {
-            let _ = writeln!(o, "{head}");
+            self.filled(o, &head, "", "  ");
             for (label, text) in &s.lines {
                 self.filled(o, &labelled(label, text), "  ", "  ");
             }
             o.push('\n');
             return;
         }
-        // The meaning and the status's fix in the paragraph; what the applications said
-        // and the connections' own fixes (and how many more) a line each under it.
+        // What the applications said leads, a line each; the meaning and the status's
+        // fix in the paragraph; the connections' own fixes (and how many more) a line
+        // each under it.
         let mut first = format!("{head}:");
         let mut rest = Vec::new();
         for (label, text) in &s.lines {
             match label.as_str() {
+                "Application" => self.filled(o, &terminal(text), "", "  "),
                 "Cause" => {
                     let _ = write!(first, " {}", terminal(text));
                 }
@@ -284,7 +287,11 @@ mod tests {
             assert!(o.lines().all(|l| l.chars().count() <= 50), "{o}");
             let fix = o.lines().find(|l| l.contains("Fix: Do it.")).unwrap();
             assert_eq!(fix.starts_with("  Fix:"), !brief, "{o}");
-            assert!(o.starts_with("1006 Abnormal Closure (inferred) — connections 1, 2"));
+            let joined = o.replace("\n  ", " ");
+            assert!(
+                joined.starts_with("1006 Abnormal Closure (inferred) — connections 1, 2"),
+                "{o}"
+            );
         }
         let t = Terminal::new(Some(50), true, true);
         let mut o = String::new();
