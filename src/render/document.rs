@@ -20,9 +20,10 @@ mod walk;
 pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
-use crate::report::statuses::{Status, Statuses};
+use crate::report::statuses::{SameFix, Status, Statuses};
 use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
+use rustc_hash::FxHashMap;
 
 /// A piece of a line or a cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -350,7 +351,7 @@ pub(crate) fn connections(ids: &[u64], count: u64) -> String {
 /// proxy's idle timeout in seconds, the packet to read the logs at), known where
 /// `statuses` were made [`Statuses::with_fixes`]: one shared by all of them is the
 /// status's fix there, else a line for each (a few in the brief form).
-fn status_lines(g: &Status, statuses: &Statuses, s: &impl Sink) -> Vec<(String, String)> {
+fn status_lines(g: &Status, fixes: &[&SameFix], s: &impl Sink) -> Vec<(String, String)> {
     let mut lines: Vec<(String, String)> = g
         .apps
         .iter()
@@ -365,7 +366,7 @@ fn status_lines(g: &Status, statuses: &Statuses, s: &impl Sink) -> Vec<(String, 
     }
     let mut own = Vec::new();
     let (mut generic, mut more) = (false, 0);
-    for (_, f) in statuses.by_fix().filter(|(st, _)| std::ptr::eq(*st, g)) {
+    for f in fixes {
         let fix = said(s, &f.fix);
         if f.fix == g.fix || fix.is_empty() {
             generic = true;
@@ -407,18 +408,34 @@ pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>
     s.section(o, "statuses", "What the statuses mean");
     let mut not_shown = Vec::new();
     let key = |g: &Status| g.label.split(' ').next().unwrap_or_default().to_string();
+    // Each status's fix groups, found in one pass (a capture has thousands of each).
+    let mut fixes: FxHashMap<*const Status, Vec<&SameFix>> = FxHashMap::default();
+    for (st, f) in statuses.by_fix() {
+        fixes.entry(std::ptr::from_ref(st)).or_default().push(f);
+    }
     let mut blocks: Vec<(StatusBlock<'_>, Vec<String>)> = Vec::new();
+    // In the brief form, the block of each set of lines, to say the same statuses with.
+    let mut by_lines: FxHashMap<Vec<(String, String)>, usize> = FxHashMap::default();
     for g in statuses.problems_first() {
-        let lines = status_lines(g, statuses, s);
+        let own = fixes
+            .get(&std::ptr::from_ref(g))
+            .map_or(&[][..], Vec::as_slice);
+        let lines = status_lines(g, own, s);
         let tone = tone_of_key(&key(g));
         // The brief form says statuses whose lines are the same together, unless what
         // their applications said or their own fixes set them apart.
-        let alone = lines
-            .iter()
-            .any(|(l, _)| l.starts_with("Fix for") || l == "Application");
-        let same = blocks
-            .iter_mut()
-            .find(|(b, _)| s.brief() && !alone && b.lines == lines);
+        let alone = !s.brief()
+            || lines
+                .iter()
+                .any(|(l, _)| l.starts_with("Fix for") || l == "Application");
+        let next = blocks.len();
+        if !alone {
+            by_lines.entry(lines.clone()).or_insert(next);
+        }
+        let same = match by_lines.get(&lines).filter(|&&i| i != next) {
+            Some(&i) if !alone => blocks.get_mut(i),
+            _ => None,
+        };
         match same {
             Some((b, keys)) => {
                 b.with.push((&g.label, tone, g.count, &g.ids));
