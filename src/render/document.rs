@@ -1,7 +1,9 @@
 //! The document the ticket reports share, walked once: which blocks a report holds, in
 //! what order, what each line and cell says, and within a size limit which connections
 //! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
-//! writes around the blocks, a [`Sink`] decides only the markup and the escape.
+//! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
+//! terminal table takes its summary blocks (incidents, encrypted, meanings) from here too,
+//! through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
 //!
 //! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
 //! line, inputs, live drops, redaction, selection), the meaning of each status

@@ -7,8 +7,10 @@
 //! violations and capture notes), in tables of up to 250 rows read back from the store one
 //! at a time, each followed, with `--timeline`, by every frame of its connections (time,
 //! side, opcode, flags, length, preview) and their Wireshark filter; the encrypted
-//! connections that could not be read; each status with its documented cause and fix; the
-//! counts by status. Every string from the wire goes through `sanitize::terminal`.
+//! connections that could not be read, the incidents and each status with its documented
+//! cause and fix (the shared document's blocks, `render::document`, through the terminal
+//! sink, `render::terminal`: its brief form unless `-v`); the counts by status. Every
+//! string from the wire goes through `sanitize::terminal`.
 
 use super::document::{self, Sink, Span};
 use super::terminal::Terminal;
