@@ -1,7 +1,9 @@
 //! The document the ticket reports share, walked once: which blocks a report holds, in
 //! what order, what each line and cell says, and within a size limit which connections
 //! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
-//! writes around the blocks, a [`Sink`] decides only the markup and the escape.
+//! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
+//! terminal table takes its summary blocks (incidents, encrypted, meanings) from here too,
+//! through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
 //!
 //! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
 //! line, inputs, live drops, redaction, selection), the meaning of each status
@@ -20,9 +22,10 @@ mod walk;
 pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
-use crate::report::statuses::Statuses;
+use crate::report::statuses::{SameFix, Status, Statuses};
 use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
+use rustc_hash::FxHashMap;
 
 /// A piece of a line or a cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,8 +113,12 @@ pub(crate) struct StatusBlock<'a> {
     pub count: u64,
     /// The ids listed (some of `count` when there are many).
     pub ids: &'a [u64],
-    /// Labelled lines: what each application saw, the cause, the fix.
-    pub lines: Vec<(&'static str, &'a str)>,
+    /// Labelled lines: what each application saw, the cause, the fix, the fixes some of
+    /// its connections have of their own; an empty label: a line of the walk's own.
+    pub lines: Vec<(String, String)>,
+    /// In the brief form, the statuses said with it because their lines are the same
+    /// (the private-use codes, the clean closes): label, tone, count, ids.
+    pub with: Vec<(&'a str, Tone, u64, &'a [u64])>,
 }
 
 /// The markup of a format: every method writes one block into `o`, in the format's
@@ -147,31 +154,54 @@ pub(crate) trait Sink {
     fn status(&self, o: &mut String, s: &StatusBlock<'_>);
     /// An incident's picture (its ends and reconnects over time), where the format draws.
     fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
+    /// The brief form (the terminal's short answer): a catalog text's first sentence
+    /// where the blocks would give it whole, each connection's own fixes a few at most.
+    fn brief(&self) -> bool {
+        false
+    }
+}
+
+/// `text`, or its first sentence in the brief form.
+fn said<'t>(s: &impl Sink, text: &'t str) -> &'t str {
+    if s.brief() {
+        super::text::first_sentence(text)
+    } else {
+        text
+    }
 }
 
 /// The incidents: closes of several connections that belong together, each with its
 /// headline, cause, fix, connections and (where the format draws) its picture; the first
-/// [`super::INCIDENTS_SHOWN`], the rest counted. Empty when there are none.
+/// [`super::INCIDENTS_SHOWN`], the rest counted. Empty when there are none. The brief
+/// form leaves out what an incident is and lists ten connections of each.
 pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     let mut o = String::new();
     if report.incidents.is_empty() {
         return o;
     }
     s.section(&mut o, "incidents", "Incidents");
-    s.paragraph(
-        &mut o,
-        &[own(
-            "Closes that belong together: each connection's own close may look clean or \
-             ordinary; together they say what happened to a server, a proxy or a client.",
-        )],
-    );
+    if !s.brief() {
+        s.paragraph(
+            &mut o,
+            &[own(
+                "Closes that belong together: each connection's own close may look clean or \
+                 ordinary; together they say what happened to a server, a proxy or a client.",
+            )],
+        );
+    }
     for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
         s.heading(&mut o, &format!("Incident {}: {}", i.id, i.kind.name()));
         s.paragraph(&mut o, &[text(i.headline()), own(".")]);
-        s.paragraph(&mut o, &[own("Cause: "), text(&i.cause)]);
-        s.paragraph(&mut o, &[own("Fix: "), text(&i.fix)]);
-        let ids: Vec<String> = i.connections.iter().map(u64::to_string).collect();
-        let more = if i.members > i.connections.len() as u64 {
+        s.paragraph(&mut o, &[own("Cause: "), text(said(s, &i.cause))]);
+        s.paragraph(&mut o, &[own("Fix: "), text(said(s, &i.fix))]);
+        let listed = if s.brief() { 10 } else { i.connections.len() };
+        let ids: Vec<String> = i
+            .connections
+            .iter()
+            .take(listed)
+            .map(u64::to_string)
+            .collect();
+        let more = if i.members > ids.len() as u64 {
             format!(", … ({} in all)", i.members)
         } else {
             String::new()
@@ -302,33 +332,135 @@ pub(crate) fn tone_of_key(key: &str) -> Tone {
     }
 }
 
+/// Fixes of their own said per status in the brief form, before "and N more".
+const OWN_FIXES: usize = 3;
+
+/// "connection 3", "connections 1, 4, …": `count` connections, of which `ids` are listed.
+pub(crate) fn connections(ids: &[u64], count: u64) -> String {
+    let mut l: Vec<String> = ids.iter().map(u64::to_string).collect();
+    if count > ids.len() as u64 {
+        l.push("…".into());
+    }
+    format!(
+        "connection{} {}",
+        if count == 1 { "" } else { "s" },
+        l.join(", ")
+    )
+}
+
+/// The lines of status `g`: what each application saw, what it means, its fix, and the
+/// fixes of its connections that are their own (fitted to what the capture shows: a
+/// proxy's idle timeout in seconds, the packet to read the logs at), known where
+/// `statuses` were made [`Statuses::with_fixes`]: one shared by all of them is the
+/// status's fix there, else a line for each (a few in the brief form).
+fn status_lines(g: &Status, fixes: &[&SameFix], s: &impl Sink) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = g
+        .apps
+        .iter()
+        .map(|a| ("Application".to_string(), a.text()))
+        .collect();
+    if s.brief() && g.is_clean() {
+        lines.push((String::new(), "clean closes, nothing to fix.".into()));
+        return lines;
+    }
+    if !g.cause.is_empty() {
+        lines.push(("Cause".into(), said(s, &g.cause).to_string()));
+    }
+    let mut own = Vec::new();
+    let (mut generic, mut more) = (false, 0);
+    for f in fixes {
+        let fix = said(s, &f.fix);
+        if f.fix == g.fix || fix.is_empty() {
+            generic = true;
+        } else if !s.brief() || own.len() < OWN_FIXES {
+            let ids = f.ids.get(..f.ids.len().min(8)).unwrap_or_default();
+            own.push((connections(ids, f.ids.len() as u64), fix.to_string()));
+        } else {
+            more += 1;
+        }
+    }
+    match own.as_slice() {
+        [] => lines.push(("Fix".into(), said(s, &g.fix).to_string())),
+        [(_, only)] if !generic && more == 0 => lines.push(("Fix".into(), only.clone())),
+        _ => {
+            if generic {
+                lines.push(("Fix".into(), said(s, &g.fix).to_string()));
+            }
+            for (who, fix) in own {
+                lines.push((format!("Fix for {who}"), fix));
+            }
+            if more > 0 {
+                lines.push((
+                    String::new(),
+                    format!(
+                        "({more} more fix{} of their own: -v)",
+                        if more == 1 { "" } else { "es" }
+                    ),
+                ));
+            }
+        }
+    }
+    lines
+}
+
 /// What each status means (problems first, then by count), within `limit` (as the sink
 /// counts) if given; the statuses past it are named with `wsclose explain`.
 pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>, s: &impl Sink) {
     let start = o.len();
     s.section(o, "statuses", "What the statuses mean");
     let mut not_shown = Vec::new();
+    let key = |g: &Status| g.label.split(' ').next().unwrap_or_default().to_string();
+    // Each status's fix groups, found in one pass (a capture has thousands of each).
+    let mut fixes: FxHashMap<*const Status, Vec<&SameFix>> = FxHashMap::default();
+    for (st, f) in statuses.by_fix() {
+        fixes.entry(std::ptr::from_ref(st)).or_default().push(f);
+    }
+    let mut blocks: Vec<(StatusBlock<'_>, Vec<String>)> = Vec::new();
+    // In the brief form, the block of each set of lines, to say the same statuses with.
+    let mut by_lines: FxHashMap<Vec<(String, String)>, usize> = FxHashMap::default();
     for g in statuses.problems_first() {
-        let apps: Vec<String> = g.apps.iter().map(|a| a.text()).collect();
-        let mut lines: Vec<(&'static str, &str)> =
-            apps.iter().map(|a| ("Application", a.as_str())).collect();
-        if !g.cause.is_empty() {
-            lines.push(("Cause", &g.cause));
+        let own = fixes
+            .get(&std::ptr::from_ref(g))
+            .map_or(&[][..], Vec::as_slice);
+        let lines = status_lines(g, own, s);
+        let tone = tone_of_key(&key(g));
+        // The brief form says statuses whose lines are the same together, unless what
+        // their applications said or their own fixes set them apart.
+        let alone = !s.brief()
+            || lines
+                .iter()
+                .any(|(l, _)| l.starts_with("Fix for") || l == "Application");
+        let next = blocks.len();
+        if !alone {
+            by_lines.entry(lines.clone()).or_insert(next);
         }
-        lines.push(("Fix", &g.fix));
+        let same = match by_lines.get(&lines).filter(|&&i| i != next) {
+            Some(&i) if !alone => blocks.get_mut(i),
+            _ => None,
+        };
+        match same {
+            Some((b, keys)) => {
+                b.with.push((&g.label, tone, g.count, &g.ids));
+                keys.push(key(g));
+            }
+            None => blocks.push((
+                StatusBlock {
+                    label: &g.label,
+                    tone,
+                    count: g.count,
+                    ids: &g.ids,
+                    lines,
+                    with: Vec::new(),
+                },
+                vec![key(g)],
+            )),
+        }
+    }
+    for (b, keys) in blocks {
         let mut block = String::new();
-        s.status(
-            &mut block,
-            &StatusBlock {
-                label: &g.label,
-                tone: tone_of_key(g.label.split(' ').next().unwrap_or_default()),
-                count: g.count,
-                ids: &g.ids,
-                lines,
-            },
-        );
+        s.status(&mut block, &b);
         if limit.is_some_and(|l| s.size(&o[start..]) + s.size(&block) > l) {
-            not_shown.push(g.label.split(' ').next().unwrap_or_default().to_string());
+            not_shown.extend(keys);
             continue;
         }
         o.push_str(&block);

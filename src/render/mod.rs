@@ -42,6 +42,7 @@ pub mod markdown;
 pub mod pretty;
 
 pub mod table;
+mod terminal;
 mod text;
 
 use crate::report::facts::clean_key;

@@ -7,10 +7,14 @@
 //! violations and capture notes), in tables of up to 250 rows read back from the store one
 //! at a time, each followed, with `--timeline`, by every frame of its connections (time,
 //! side, opcode, flags, length, preview) and their Wireshark filter; the encrypted
-//! connections that could not be read; each status with its documented cause and fix; the
-//! counts by status. Every string from the wire goes through `sanitize::terminal`.
+//! connections that could not be read, the incidents and each status with its documented
+//! cause and fix (the shared document's blocks, `render::document`, through the terminal
+//! sink, `render::terminal`: its brief form unless `-v`); the counts by status. Every
+//! string from the wire goes through `sanitize::terminal`.
 
-use super::text::{fill, first_sentence, string_of, TcpEnding};
+use super::document::{self, Sink, Span};
+use super::terminal::Terminal;
+use super::text::{string_of, TcpEnding};
 use crate::report::facts::{self, NoClose};
 use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
@@ -177,16 +181,10 @@ fn shown_reason(reason: &str) -> &str {
         .map_or(reason, |(i, _)| reason.get(..i).unwrap_or(reason))
 }
 
-/// Green for a clean code without a protocol violation, yellow for 1005 and still-open,
-/// red for the rest.
+/// The colour of a status: the document's [`tone`](super::document::tone), as in
+/// Markdown's and HTML's.
 fn status_color(c: &ConnectionReport) -> Color {
-    match c.status.code {
-        code if facts::clean_code(code) && !c.findings.iter().any(|f| f.kind.is_violation()) => {
-            Color::Green
-        }
-        Some(1005) | None => Color::Yellow,
-        _ => Color::Red,
-    }
+    super::terminal::color(super::document::tone(c))
 }
 
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
@@ -310,19 +308,28 @@ pub fn write_detail(
         }
         Ok(())
     })?;
+    let sink = Terminal::new(width, color, detail == Detail::Brief);
     if !report.seen.encrypted.is_empty() {
-        out.write_all(encrypted(report, width).as_bytes())?;
+        out.write_all(document::encrypted(report, None, &sink).as_bytes())?;
     }
     if !any {
         return Ok(());
     }
-    let mut tail = String::new();
-    incidents(&mut tail, report, width.unwrap_or(120));
+    let mut tail = document::incidents(report, &sink);
+    document::meanings(&mut tail, &statuses, None, &sink);
+    if !report.incidents.is_empty() && statuses.problems_first().iter().any(|s| s.is_clean()) {
+        // Clean closes that are members of an incident are not "nothing to fix".
+        sink.paragraph(
+            &mut tail,
+            &[Span::Own(
+                "The clean closes in an incident above belong together: its fix applies.".into(),
+            )],
+        );
+    }
     if detail == Detail::Brief {
-        briefly(&mut tail, report, &statuses, width.unwrap_or(120));
+        counts(&mut tail, report, &sink);
         return out.write_all(tail.as_bytes());
     }
-    explained(&mut tail, &statuses, width.unwrap_or(120));
     let mut sum = Table::new();
     sum.force_no_tty();
     sum.load_style(UTF8_FULL_CONDENSED)
@@ -606,234 +613,6 @@ fn timeline(
     out
 }
 
-/// Wraps `text` to `width` columns with `indent` before every line.
-fn wrap(out: &mut String, text: &str, indent: &str, width: usize) {
-    if text.trim().is_empty() {
-        return;
-    }
-    out.push_str(&fill(text, indent, indent, width));
-    out.push('\n');
-}
-
-/// The incidents, leading the summary: how many, then each one's headline, its cause's
-/// first sentence, its fix and its connections (the first [`super::INCIDENTS_SHOWN`]; the
-/// rest counted).
-fn incidents(out: &mut String, report: &Report, width: u16) {
-    let width = usize::from(width).clamp(40, 120);
-    let n = report.incidents.len();
-    if n == 0 {
-        return;
-    }
-    let many = n > 1;
-    let _ = writeln!(out, "{n} incident{}:", if many { "s" } else { "" });
-    for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
-        let lead = if many {
-            format!("{}. ", i.id)
-        } else {
-            String::new()
-        };
-        let head = format!("{lead}{} [{}]", terminal(&i.headline()), i.kind.name());
-        out.push_str(&fill(&head, "", "   ", width));
-        out.push('\n');
-        wrap(
-            out,
-            &format!(
-                "Cause: {} Fix: {} ({}; wsclose explain {})",
-                first_sentence(&i.cause),
-                first_sentence(&i.fix),
-                connections(i.connections.get(..10).unwrap_or(&i.connections), i.members),
-                i.kind.name()
-            ),
-            "   ",
-            width,
-        );
-    }
-    if n > super::INCIDENTS_SHOWN {
-        let _ = writeln!(
-            out,
-            "… and {} more incidents (--format json lists them all).",
-            n - super::INCIDENTS_SHOWN
-        );
-    }
-}
-
-/// "connection 3", "connections 1, 4, …": `count` connections, of which `ids` are listed.
-fn connections(ids: &[u64], count: u64) -> String {
-    let mut l: Vec<String> = ids.iter().map(u64::to_string).collect();
-    if count > ids.len() as u64 {
-        l.push("…".into());
-    }
-    format!(
-        "connection{} {}",
-        if count == 1 { "" } else { "s" },
-        l.join(", ")
-    )
-}
-
-/// Each status once (its meaning and typical causes, and the fix) with its connections'
-/// ids, a status whose connections have fixes of their own once per fix.
-fn explained(out: &mut String, statuses: &Statuses, width: u16) {
-    let width = usize::from(width).clamp(40, 120);
-    for (status, g) in statuses.by_fix() {
-        let _ = writeln!(
-            out,
-            "{} — {}",
-            status.label,
-            connections(&g.ids, g.ids.len() as u64)
-        );
-        for app in &status.apps {
-            wrap(
-                out,
-                &format!("Application: {}", terminal(&app.text())),
-                "  ",
-                width,
-            );
-        }
-        wrap(out, &format!("Cause: {}", terminal(&g.cause)), "  ", width);
-        wrap(out, &format!("Fix: {}", terminal(&g.fix)), "  ", width);
-        out.push('\n');
-    }
-}
-
-/// Sentences of meaning and fix, the statuses (label, connections) they explain, and the
-/// lines of the fixes of their own of some of those connections ([`own_fixes`]).
-type Said<'a> = (&'a str, &'a str, Vec<(&'a str, String)>, Vec<String>);
-
-/// Fixes of their own shown per status in the brief form, before "and N more".
-const OWN_FIXES: usize = 3;
-
-/// What [`own_fixes`] finds of a status.
-struct OwnFixes<'a> {
-    /// Which connections, and the first sentence of their own fix: the first [`OWN_FIXES`].
-    fixes: Vec<(String, &'a str)>,
-    /// Fixes of their own not in `fixes`.
-    more: usize,
-    /// Some of its connections have only the status's fix.
-    generic: bool,
-}
-
-/// The fixes of status `s`'s connections that are their own (fitted to what the capture
-/// shows: a proxy's idle timeout in seconds, the packet to read the logs at), not the
-/// status's.
-fn own_fixes<'a>(s: &crate::report::statuses::Status, statuses: &'a Statuses) -> OwnFixes<'a> {
-    let mut own = OwnFixes {
-        fixes: Vec::new(),
-        more: 0,
-        generic: false,
-    };
-    for (_, g) in statuses.by_fix().filter(|(st, _)| std::ptr::eq(*st, s)) {
-        let fix = first_sentence(&g.fix);
-        if g.fix == s.fix || fix.is_empty() {
-            own.generic = true;
-        } else if own.fixes.len() < OWN_FIXES {
-            let ids = g.ids.get(..g.ids.len().min(8)).unwrap_or_default();
-            own.fixes.push((connections(ids, g.ids.len() as u64), fix));
-        } else {
-            own.more += 1;
-        }
-    }
-    own
-}
-
-/// Each status in a few lines: the clean closes together in one line, each problem status
-/// once with the first sentence of its meaning and of its fix (what happened on each
-/// connection is in its row), its connections' own fix in its place when they share one,
-/// else a line for each (`Fix for connection 3: …`), then the counts by status in one line.
-fn briefly(out: &mut String, report: &Report, statuses: &Statuses, width: u16) {
-    let width = usize::from(width).clamp(40, 120);
-    let ids = |s: &crate::report::statuses::Status| connections(&s.ids, s.count);
-    let order = statuses.problems_first();
-    // What the applications said leads what the statuses mean.
-    for app in order.iter().flat_map(|s| s.apps.iter()) {
-        wrap(out, &terminal(&app.text()), "", width);
-    }
-    let clean: Vec<String> = order
-        .iter()
-        .filter(|s| s.is_clean())
-        .map(|s| format!("{} ({})", s.label, ids(s)))
-        .collect();
-    // Statuses whose sentences are the same (the private-use codes, say) share them, unless
-    // their connections have fixes of their own.
-    let mut said: Vec<Said<'_>> = Vec::new();
-    for s in order.iter().filter(|s| !s.is_clean()) {
-        let own = own_fixes(s, statuses);
-        let meaning = first_sentence(&s.cause);
-        let (fix, lines) = match own.fixes.as_slice() {
-            [] => (first_sentence(&s.fix), Vec::new()),
-            // One fix of its own for all of them: it is the status's fix here.
-            [(_, only)] if !own.generic && own.more == 0 => (*only, Vec::new()),
-            many => {
-                let mut lines: Vec<String> = many
-                    .iter()
-                    .map(|(who, fix)| format!("Fix for {who}: {}", terminal(fix)))
-                    .collect();
-                if own.more > 0 {
-                    lines.push(format!(
-                        "({} more fix{} of their own: -v)",
-                        own.more,
-                        if own.more == 1 { "" } else { "es" }
-                    ));
-                }
-                let generic = if own.generic {
-                    first_sentence(&s.fix)
-                } else {
-                    ""
-                };
-                (generic, lines)
-            }
-        };
-        let one = (s.label.as_str(), ids(s));
-        let shared = said
-            .iter_mut()
-            .find(|(m, f, _, l)| l.is_empty() && lines.is_empty() && *m == meaning && *f == fix);
-        match shared {
-            Some((_, _, who, _)) => who.push(one),
-            None => said.push((meaning, fix, vec![one], lines)),
-        }
-    }
-    for (meaning, fix, who, lines) in said {
-        let who: Vec<String> = match who.as_slice() {
-            [(label, ids)] => vec![format!("{label} — {ids}")],
-            many => many.iter().map(|(l, i)| format!("{l} ({i})")).collect(),
-        };
-        let mut text = format!("{}:", who.join(", "));
-        if !meaning.is_empty() {
-            let _ = write!(text, " {}", terminal(meaning));
-        }
-        if !fix.is_empty() {
-            let _ = write!(text, " Fix: {}", terminal(fix));
-        }
-        wrap(out, &text, "", width);
-        for line in lines {
-            wrap(out, &line, "  ", width);
-        }
-    }
-    if !clean.is_empty() {
-        // Clean closes that are members of an incident are not "nothing to fix".
-        let note = if report.incidents.is_empty() {
-            "clean closes, nothing to fix."
-        } else {
-            "clean closes each; those in an incident above belong together, and the incident's fix applies."
-        };
-        wrap(out, &format!("{}: {note}", clean.join(", ")), "", width);
-    }
-    let counts: Vec<String> = report
-        .summary
-        .by_status
-        .iter()
-        .map(|(key, n)| format!("{n} × {}", super::status_key_label(key)))
-        .collect();
-    wrap(
-        out,
-        &format!(
-            "By status: {}. The whole text of each status: -v, or wsclose explain CODE.",
-            counts.join(", ")
-        ),
-        "",
-        width,
-    );
-}
-
 /// "TLS 1.3 TLS_AES_128_GCM_SHA256, SNI example.com": a connection's TLS. Only a session's
 /// (a WebSocket read inside it) is headed "wss: "; a connection that was not read gets no
 /// such claim, since what it carried is not known.
@@ -855,6 +634,23 @@ fn tls_line(tls: &crate::report::tls::TlsReport) -> String {
     line
 }
 
+/// The counts by status in one line, and where the whole text of each is.
+fn counts(out: &mut String, report: &Report, sink: &Terminal) {
+    let counts: Vec<String> = report
+        .summary
+        .by_status
+        .iter()
+        .map(|(key, n)| format!("{n} × {}", super::status_key_label(key)))
+        .collect();
+    sink.paragraph(
+        out,
+        &[Span::Own(format!(
+            "By status: {}. The whole text of each status: -v, or wsclose explain CODE.",
+            counts.join(", ")
+        ))],
+    );
+}
+
 /// The encrypted connections of input `i` (TLS that carried no WebSocket the report
 /// could read): those listed, and with a single input those counted beyond the list too.
 fn encrypted_of_input(report: &Report, i: usize) -> u64 {
@@ -865,46 +661,4 @@ fn encrypted_of_input(report: &Report, i: usize) -> u64 {
     } else {
         listed
     }
-}
-
-/// The TLS connections that could not be read, and what to do about each reason.
-fn encrypted(report: &Report, width: Option<u16>) -> String {
-    let seen = &report.seen;
-    let mut t = new_table(
-        vec!["Encrypted connection", "TLS", "Not read because", "TCP"],
-        width,
-        false,
-    );
-    for e in &seen.encrypted {
-        let mut tls = tls_line(&e.tls);
-        if e.without_sni() {
-            tls.push_str(", no SNI");
-        }
-        let alpn = match (&e.tls.alpn, e.tls.alpn_offered.is_empty()) {
-            (Some(a), _) => format!("ALPN {}", terminal(a)),
-            (None, false) => format!("ALPN offered {}", terminal(&e.tls.alpn_offered.join(", "))),
-            (None, true) => String::new(),
-        };
-        if !alpn.is_empty() {
-            let _ = write!(tls, "\n{alpn}");
-        }
-        t.add_row(vec![
-            format!("{}\n→ {}", e.client, e.server),
-            tls,
-            terminal(&e.why()).into_owned(),
-            crate::report::tls::tcp_end_text(e.tcp_end, e.tcp_end_by, e.tcp_end_packet),
-        ]);
-    }
-    let mut out = format!("{t}\n");
-    if seen.encrypted_not_listed > 0 {
-        let _ = writeln!(
-            out,
-            "… and {} more encrypted connections (counted, not listed)",
-            seen.encrypted_not_listed
-        );
-    }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
-        let _ = writeln!(out, "{line}");
-    }
-    out
 }

@@ -145,9 +145,6 @@ impl Status {
 pub(crate) struct SameFix {
     /// Its status: the index of the status among those first seen before it.
     pub status: usize,
-    /// The catalog's meaning and causes of the code; without a code, the first
-    /// connection's whole cause (what its capture shows, then the general causes).
-    pub cause: String,
     pub fix: String,
     /// Every id.
     pub ids: Vec<u64>,
@@ -286,14 +283,9 @@ impl Fixes {
         match found.and_then(|i| self.groups.get_mut(i)) {
             Some(g) => g.ids.push(c.id),
             None => {
-                let cause = match c.status.code {
-                    Some(code) => meaning(catalog::lookup(code), !told_by_app(c)),
-                    None => c.status.cause(),
-                };
                 self.by_hash.entry(hash).or_insert(self.groups.len());
                 self.groups.push(SameFix {
                     status,
-                    cause,
                     fix: fix.to_string(),
                     ids: vec![c.id],
                 });

@@ -294,9 +294,12 @@ fn every_format_says_the_recorded_incidents() {
         let table = run_ok(&["analyze", &p]);
         let summary = table.rsplit('┘').next().unwrap();
         let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.starts_with("1 incident:"), "{name}: {summary}");
+        assert!(
+            flat.starts_with(&format!("Incident 1: {kind} ")),
+            "{name}: {summary}"
+        );
         assert!(flat.contains(headline), "{name}: {summary}");
-        assert!(flat.contains(&format!("[{kind}]")), "{name}: {summary}");
+        assert!(!flat.contains("Incident 2: "), "{name}: {summary}");
 
         let md = run_ok(&["analyze", "--format", "markdown", &p]);
         assert!(
