@@ -344,6 +344,13 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         bins: Vec::new(),
         cause: String::new(),
         fix: String::new(),
+        idle_range_ms: ms
+            .iter()
+            .map(|e| e.idle_ms)
+            .filter(|&i| i != u32::MAX)
+            .fold(None, |r: Option<(u32, u32)>, i| {
+                Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
+            }),
     };
     w.steps += ms.len() as u64;
     for &m in members {

@@ -13,7 +13,7 @@
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
 //! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
-//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
+//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`], [`SPELLS_DIFFER_S`]) are in
 //! docs/causes.md; a single connection is never an incident.
 //!
 //! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
@@ -71,6 +71,12 @@ pub const IDLE_MIN_S: f64 = 5.0;
 
 /// Idle ages within the larger of this many seconds and 2 % of the first are "the same".
 pub const IDLE_TOLERANCE_S: f64 = 1.0;
+
+/// Members of a stop (ended at one instant) whose quiet spells before their ends spread
+/// over more than this (or 2 % of the shortest) were not cut by a timeout, which fires at
+/// one idle age for each session, on time (as [`IDLE_TOLERANCE_S`] allows for ends spread
+/// over time, a timer's lateness; at one instant there is none to allow).
+pub const SPELLS_DIFFER_S: f64 = 0.25;
 
 /// Most seconds from a session's end to the start of the session that replaces it: a
 /// later one is a new visit, not a reconnect.
@@ -243,7 +249,9 @@ impl Index {
 }
 
 /// What kind of incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IncidentKind {
     /// The server ended its sessions at once and accepted new ones later.
@@ -377,9 +385,24 @@ pub struct Incident {
     pub cause: String,
     /// What to change.
     pub fix: String,
+    /// The least and greatest quiet spell before their ends of the members whose spell is
+    /// known, milliseconds (not in JSON: the members' own causes say it,
+    /// `incident-member`).
+    #[serde(skip)]
+    pub idle_range_ms: Option<(u32, u32)>,
 }
 
 impl Incident {
+    /// Whether its members' quiet spells before their ends differ (by more than
+    /// [`SPELLS_DIFFER_S`] or 2 % of the shortest): then, ended at one instant, no timeout
+    /// ended them, which cuts each session at its own same idle age.
+    pub fn idle_ages_differ(&self) -> bool {
+        self.idle_range_ms.is_some_and(|(lo, hi)| {
+            let tolerance = (SPELLS_DIFFER_S * 1e3).max(0.02 * f64::from(lo));
+            f64::from(hi - lo) > tolerance
+        })
+    }
+
     /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
     /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
     pub fn headline(&self) -> String {

@@ -651,3 +651,41 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
     }
     assert!(w.len() <= watch::WATCHED);
 }
+
+/// A stop keeps its members' least and greatest quiet spell (unknown ones left out), and
+/// says they differ only past [`SPELLS_DIFFER_S`] (or 2 % of the shortest): sessions
+/// ended at one instant after spells from 1.9 s to 2.7 s were cut by no timeout; after
+/// one spell (to the millisecond), they may have been.
+#[test]
+fn a_stop_knows_whether_its_members_spells_differ() {
+    let stop = |spells: &[u32]| {
+        let v: Vec<Ending> = spells
+            .iter()
+            .enumerate()
+            .map(|(k, &idle_ms)| Ending {
+                idle_ms,
+                ..ending(
+                    k as u8 + 20,
+                    10_000,
+                    0,
+                    10 * S + k as i64 * MS,
+                    How::Fin,
+                    Some(Role::Server),
+                )
+            })
+            .collect();
+        let out = detect_(numbered(v));
+        assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+        out.incidents[0].clone()
+    };
+    let i = stop(&[1_900, 2_030, u32::MAX, 2_700, 2_300]);
+    assert_eq!(i.kind, IncidentKind::ServerStop);
+    assert_eq!(i.idle_range_ms, Some((1_900, 2_700)));
+    assert!(i.idle_ages_differ());
+    let same = stop(&[60_000, 60_010, 60_020, 60_005]);
+    assert_eq!(same.idle_range_ms, Some((60_000, 60_020)));
+    assert!(!same.idle_ages_differ());
+    // 1.1 s over 60 s is within 2 %: no proof either.
+    assert!(!stop(&[60_000, 61_100, 60_500]).idle_ages_differ());
+    assert!(!stop(&[u32::MAX; 4]).idle_ages_differ());
+}

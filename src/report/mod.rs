@@ -562,7 +562,7 @@ impl Report {
     /// finished before it was read (`finish_store`).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
-        incidents::apply(&self.links, c);
+        incidents::apply(&self.links, &self.incidents, c);
         if let Some(names) = names {
             names.connection(c);
         }
