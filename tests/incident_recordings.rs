@@ -76,6 +76,9 @@ fn picows_sigterm_is_a_drained_stop() {
     within(&i["window_s"], 0.0..0.015);
     assert_eq!(i["reconnects"]["came_back"], 0);
     assert_eq!(i["reconnects"]["never"], 80);
+    // The clients' attempts after the stop, refused by TCP (the log: 696
+    // ConnectionRefusedError).
+    assert_eq!(i["reconnects"]["refused"], 696);
     assert!(i["cause"].as_str().unwrap().contains("drained"), "{i}");
     let m = members(&r);
     assert_eq!(m.len(), 80);
@@ -109,6 +112,8 @@ fn picows_sigkill_is_a_restart_all_came_back() {
     let back = &i["reconnects"];
     assert_eq!(back["came_back"], 80);
     assert_eq!(back["never"], 0);
+    // The attempts refused while it was down: SYNs answered by RST (the logs: 391).
+    assert_eq!(back["refused"], 391);
     within(&back["median_s"], 1.7..2.1);
     within(&back["slowest_s"], 4.0..4.6);
     assert_eq!(back["herd"], false);
@@ -174,6 +179,7 @@ fn websocketd_restart_under_250_sessions() {
     let back = &i["reconnects"];
     assert_eq!(back["came_back"], 250);
     assert_eq!(back["never"], 0);
+    assert_eq!(back["refused"], 678);
     within(&back["median_s"], 1.1..1.4);
     within(&back["slowest_s"], 3.7..4.2);
     let m = members(&r);

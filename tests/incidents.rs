@@ -397,6 +397,8 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
     let back = &i[0]["reconnects"];
     assert_eq!(back["came_back"], 101);
     assert_eq!(back["never"], 19);
+    // The 1 064 attempts refused while it was down (SYNs answered by RST).
+    assert_eq!(back["refused"], 1064);
     let median = back["median_s"].as_f64().unwrap();
     assert!((3.8..4.1).contains(&median), "{median}");
     assert_eq!(back["herd"], false);
@@ -410,6 +412,7 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
     assert_eq!(i[0]["members"], 120);
     assert_eq!(i[0]["reconnects"]["came_back"], 0);
     assert_eq!(i[0]["reconnects"]["never"], 120);
+    assert_eq!(i[0]["reconnects"]["refused"], 2093);
     // Each member of the restart and of the stop: its server's process ended it (the
     // logs: SIGTERM, SIGKILL), also the 14 and 17 whose quiet spell was near whole
     // seconds; its incident, 120 sessions ended at one instant after spells that differ,

@@ -137,7 +137,8 @@ impl Budget {
             .saturating_sub(reserved(max_memory))
             .saturating_sub(crate::memory::encrypted_room(max_memory))
             .saturating_sub(crate::memory::legs_room(max_memory))
-            .saturating_sub(crate::memory::incidents_room(max_memory));
+            .saturating_sub(crate::memory::incidents_room(max_memory))
+            .saturating_sub(crate::memory::refused_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),

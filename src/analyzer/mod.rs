@@ -247,6 +247,11 @@ impl Analyzer {
             unread_input: Default::default(),
             seen: Seen {
                 encrypted_cap: crate::memory::encrypted_listed(opts.max_memory),
+                refused: {
+                    let mut r = crate::incident::Refusals::default();
+                    r.set_room(crate::memory::refused_room(opts.max_memory));
+                    r
+                },
                 ..Seen::default()
             },
             unsupported: Vec::new(),
@@ -534,6 +539,7 @@ impl Analyzer {
                 seen.add_encrypted(e);
             }
             seen.polling.append(s.polling);
+            seen.refused.append(s.refused);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // Each thread listed up to the cap: the first of them in capture order are kept.

@@ -21,10 +21,12 @@
 //! second, or one client reconnecting 50 000 times, cost time linear in the sessions.
 
 mod detect;
+pub mod refused;
 pub mod watch;
 mod words;
 
 pub use detect::detect;
+pub use refused::Refusals;
 pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
 
@@ -321,8 +323,10 @@ pub struct Reconnects {
     pub slowest_s: Option<f64>,
     /// New sessions that replaced a member and were refused: their upgrade was (an HTTP
     /// status other than 101), or they were ended again as members of the same incident (a
-    /// rejection loop's next refusal). A SYN answered by a RST is not a WebSocket
-    /// connection and is not counted here.
+    /// rejection loop's next refusal); and for a server stop or restart, the connection
+    /// attempts to its server refused in TCP while it was down (a SYN answered by a RST or
+    /// not answered, from the first member's end to the next session the server accepted,
+    /// or to the capture's end: [`refused::count`]).
     pub refused: u64,
     /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
     pub spread_s: Option<f64>,
@@ -390,6 +394,9 @@ pub struct Incident {
     /// `incident-member`).
     #[serde(skip)]
     pub idle_range_ms: Option<(u32, u32)>,
+    /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
+    #[serde(skip)]
+    pub server_ep: Option<Endpoint>,
 }
 
 impl Incident {

@@ -689,3 +689,50 @@ fn a_stop_knows_whether_its_members_spells_differ() {
     assert!(!stop(&[60_000, 61_100, 60_500]).idle_ages_differ());
     assert!(!stop(&[u32::MAX; 4]).idle_ages_differ());
 }
+
+/// Attempts refused in TCP are counted per server and tenth of a second, within the room
+/// given (the rest counted as not kept), merged across shards, and added to a stop's or
+/// restart's `refused` only while its server was down: from its first end to the next
+/// accepted session (a restart), or to the end (a stop); another server's, or those before
+/// the first end, not.
+#[test]
+fn attempts_refused_in_tcp_count_while_the_server_was_down() {
+    let mut v = Vec::new();
+    for k in 0..10u16 {
+        let host = k as u8 + 20;
+        let end = 10 * S + i64::from(k) * MS;
+        v.push(ending(
+            host,
+            10_000 + k,
+            0,
+            end,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        // Back 2 s later: the server was down for about 2 s.
+        v.push(ending(host, 20_000 + k, 12 * S, 12 * S, How::Open, None));
+    }
+    let mut out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::ServerRestart);
+    let before = out.incidents[0].reconnects.refused;
+    let mut r = Refusals::default();
+    r.set_room(3 * refused::BUCKET_BYTES);
+    // Down: 10.0 s to 12.0 s.
+    for t in [10_500, 10_520, 11_000] {
+        r.add(ep(5, 8443), T0 + t * MS);
+    }
+    // Before the stop, another server: not counted; the room is full (3 counters) for a
+    // fourth tenth of a second.
+    r.add(ep(5, 8443), T0 + 5 * S);
+    r.add(ep(5, 8443), T0 + 11_500 * MS);
+    assert_eq!(r.not_kept, 1);
+    let mut other = Refusals::default();
+    other.add(ep(5, 8443), T0 + 10_510 * MS);
+    other.add(ep(6, 8443), T0 + 10_600 * MS);
+    r.append(other);
+    assert_eq!(r.total(), 5);
+    assert_eq!(r.not_kept, 2);
+    refused::count(&mut out.incidents, &r);
+    assert_eq!(out.incidents[0].reconnects.refused, before + 4);
+}

@@ -276,6 +276,11 @@ pub struct Seen {
     #[serde(skip)]
     #[schemars(skip)]
     pub polling: crate::app::Polls,
+    /// Connection attempts refused in TCP (a SYN answered by a RST or not at all), counted
+    /// per server and tenth of a second, for the incidents' `refused`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) refused: crate::incident::Refusals,
 }
 
 impl Seen {
