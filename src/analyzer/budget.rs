@@ -505,10 +505,17 @@ mod tests {
     fn shares_and_charges() {
         let mut b = Budget::new(64 << 20, 64);
         // Less the 16 MiB and an eighth set aside, the sixty-fourth of the encrypted list,
-        // the thirty-second of the index of legs and the thirty-second of the incident
-        // stage's endings.
-        let share =
-            ((64usize << 20) - (16 << 20) - (8 << 20) - (1 << 20) - (2 << 20) - (2 << 20)) / 64;
+        // the thirty-second of the index of legs, the thirty-second of the incident
+        // stage's endings and the two-hundred-fifty-sixth of the counters of attempts
+        // refused in TCP.
+        let share = ((64usize << 20)
+            - (16 << 20)
+            - (8 << 20)
+            - (1 << 20)
+            - (2 << 20)
+            - (2 << 20)
+            - (256 << 10))
+            / 64;
         assert_eq!(b.share(), share);
         b.change(3, 0, share);
         assert_eq!((b.over(3), b.excess(3, 9)), (0, share - share / 10 * 9));
