@@ -90,6 +90,14 @@ pub fn reports_without_disk(max_memory: usize) -> usize {
     max_memory / 16 / REPORT_BYTES
 }
 
+/// The part of `max_memory` the counters of connection attempts refused in TCP may take
+/// (`incident::RefusedCounts`: one per server and tenth of a second with a refusal, kept to the
+/// end of the input): a two-hundred-fifty-sixth, taken from the flows' part (128 KiB, some
+/// 2 000 counters, at the least budget).
+pub fn refused_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 256
+}
+
 /// The part of `max_memory` the incident stage's endings may take (`incident::Index`: one
 /// summary of about 120 bytes per WebSocket connection, twice that with the sweeps' work
 /// vectors, kept to the end of the input): a thirty-second, taken from the flows' part

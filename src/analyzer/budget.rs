@@ -138,7 +138,8 @@ impl Budget {
             .saturating_sub(crate::memory::encrypted_room(max_memory))
             .saturating_sub(crate::memory::legs_room(max_memory))
             .saturating_sub(crate::memory::incidents_room(max_memory))
-            .saturating_sub(crate::memory::refusals_room(max_memory));
+            .saturating_sub(crate::memory::refusals_room(max_memory))
+            .saturating_sub(crate::memory::refused_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),
@@ -506,13 +507,15 @@ mod tests {
         let mut b = Budget::new(64 << 20, 64);
         // Less the 16 MiB and an eighth set aside, the sixty-fourth of the encrypted list,
         // the thirty-second of the index of legs, the thirty-second of the incident
-        // stage's endings and the two-hundred-and-fifty-sixth of the refused attempts.
+        // stage's endings, the two-hundred-and-fifty-sixth of the refused attempts and
+        // the two-hundred-fifty-sixth of the counters of attempts refused in TCP.
         let share = ((64usize << 20)
             - (16 << 20)
             - (8 << 20)
             - (1 << 20)
             - (2 << 20)
             - (2 << 20)
+            - (256 << 10)
             - (256 << 10))
             / 64;
         assert_eq!(b.share(), share);

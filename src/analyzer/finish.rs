@@ -179,6 +179,9 @@ impl Analyzer {
             if let Some(p) = c.up.polling() {
                 self.seen.polling.add(c.input, p, c.first_packet);
             }
+            if let Some((server, at)) = refused_attempt(&c) {
+                self.seen.refused.add(server, at);
+            }
             // A TLS connection that could not be read is listed; one decrypted whole that
             // carried another protocol is simply another TCP connection.
             if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
@@ -233,4 +236,21 @@ fn refusal(c: &Connection) -> Option<crate::incident::Refusal> {
         syn: c.first_packet,
         rst: rst.packet,
     })
+}
+
+/// A client's connection attempt its server refused in TCP: the client's SYN the only
+/// start, answered by the server's RST and nothing else (RFC 9293 §3.10.7.1: no listener),
+/// or by nothing at all (the client's data never flowed): the server's endpoint and when
+/// the SYN was sent.
+fn refused_attempt(c: &Connection) -> Option<(Endpoint, i64)> {
+    let client = c.up.ctx.client?;
+    let server = client.other();
+    if c.isn[client].is_none() || c.isn[server].is_some() || !c.up.untouched(client) {
+        return None;
+    }
+    let reset = c.ends[server]
+        .as_deref()
+        .is_some_and(|e| e.kind == EndKind::Rst);
+    let unanswered = c.ends[server].is_none() && !c.up.ctx.partial[server];
+    (reset || unanswered).then_some((c.ep[server], c.first_ts.0))
 }

@@ -250,6 +250,11 @@ impl Analyzer {
                 refusals: crate::incident::Refusals::with_room(crate::memory::refusals_room(
                     opts.max_memory,
                 )),
+                refused: {
+                    let mut r = crate::incident::RefusedCounts::default();
+                    r.set_room(crate::memory::refused_room(opts.max_memory));
+                    r
+                },
                 ..Seen::default()
             },
             unsupported: Vec::new(),
@@ -538,6 +543,7 @@ impl Analyzer {
             }
             seen.polling.append(s.polling);
             seen.refusals.append(s.refusals);
+            seen.refused.append(s.refused);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // Each thread listed up to the cap: the first of them in capture order are kept.

@@ -94,7 +94,15 @@ fn refusals_of(seen: &mut Seen) -> crate::incident::Refusals {
 
 impl Report {
     /// Takes in what the incident stage found, and says when it kept only so many.
-    fn set_incidents(&mut self, out: crate::incident::Outcome) {
+    fn set_incidents(&mut self, mut out: crate::incident::Outcome) {
+        // A stop's or restart's attempts refused in TCP while the server was down.
+        crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        if self.seen.refused.not_kept > 0 {
+            self.warnings.push(format!(
+                "{} connection attempts refused in TCP (SYN answered by RST or not at all)                  were not counted: their counters reached the part of --max-memory kept for                  them, so an incident's `refused` may be short; raise --max-memory to count                  them all",
+                self.seen.refused.not_kept
+            ));
+        }
         if out.left_out > 0 {
             self.warnings.push(format!(
                 "{} more incidents were found than the {} kept: their connections are not \

@@ -288,7 +288,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         return;
     };
     let all = |f: &dyn Fn(&Ending) -> bool| ms.iter().all(|e| f(e));
-    let server = all(&|e| e.server == first.server).then(|| first.server.to_string());
+    let server_ep = all(&|e| e.server == first.server).then_some(first.server);
+    let server = server_ep.map(|s| s.to_string());
     let client =
         all(&|e| e.client_host() == first.client_host()).then(|| first.client.ip().to_string());
     let side = if all(&|e| e.by == Some(Role::Server)) {
@@ -345,6 +346,14 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         bins: Vec::new(),
         cause: String::new(),
         fix: String::new(),
+        idle_range_ms: ms
+            .iter()
+            .map(|e| e.idle_ms)
+            .filter(|&i| i != u32::MAX)
+            .fold(None, |r: Option<(u32, u32)>, i| {
+                Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
+            }),
+        server_ep,
     };
     w.steps += ms.len() as u64;
     for &m in members {

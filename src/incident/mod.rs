@@ -13,7 +13,7 @@
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
 //! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
-//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`]) are in
+//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`], [`SPELLS_DIFFER_S`]) are in
 //! docs/causes.md; a single connection is never an incident.
 //!
 //! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
@@ -22,11 +22,13 @@
 
 pub mod after;
 mod detect;
+pub mod refused;
 pub mod watch;
 mod words;
 
 pub use after::{Accepted, After, Refusal, Refusals};
 pub use detect::detect;
+pub use refused::RefusedCounts;
 pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
 
@@ -73,6 +75,12 @@ pub const IDLE_MIN_S: f64 = 5.0;
 
 /// Idle ages within the larger of this many seconds and 2 % of the first are "the same".
 pub const IDLE_TOLERANCE_S: f64 = 1.0;
+
+/// Members of a stop (ended at one instant) whose quiet spells before their ends spread
+/// over more than this (or 2 % of the shortest) were not cut by a timeout, which fires at
+/// one idle age for each session, on time (as [`IDLE_TOLERANCE_S`] allows for ends spread
+/// over time, a timer's lateness; at one instant there is none to allow).
+pub const SPELLS_DIFFER_S: f64 = 0.25;
 
 /// Most seconds from a session's end to the start of the session that replaces it: a
 /// later one is a new visit, not a reconnect.
@@ -245,7 +253,9 @@ impl Index {
 }
 
 /// What kind of incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum IncidentKind {
     /// The server ended its sessions at once and accepted new ones later.
@@ -315,8 +325,10 @@ pub struct Reconnects {
     pub slowest_s: Option<f64>,
     /// New sessions that replaced a member and were refused: their upgrade was (an HTTP
     /// status other than 101), or they were ended again as members of the same incident (a
-    /// rejection loop's next refusal). A SYN answered by a RST is not a WebSocket
-    /// connection and is not counted here.
+    /// rejection loop's next refusal); and for a server stop or restart, the connection
+    /// attempts to its server refused in TCP while it was down (a SYN answered by a RST or
+    /// not answered, from the first member's end to the next session the server accepted,
+    /// or to the capture's end: [`refused::count`]).
     pub refused: u64,
     /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
     pub spread_s: Option<f64>,
@@ -379,9 +391,27 @@ pub struct Incident {
     pub cause: String,
     /// What to change.
     pub fix: String,
+    /// The least and greatest quiet spell before their ends of the members whose spell is
+    /// known, milliseconds (not in JSON: the members' own causes say it,
+    /// `incident-member`).
+    #[serde(skip)]
+    pub idle_range_ms: Option<(u32, u32)>,
+    /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
+    #[serde(skip)]
+    pub server_ep: Option<Endpoint>,
 }
 
 impl Incident {
+    /// Whether its members' quiet spells before their ends differ (by more than
+    /// [`SPELLS_DIFFER_S`] or 2 % of the shortest): then, ended at one instant, no timeout
+    /// ended them, which cuts each session at its own same idle age.
+    pub fn idle_ages_differ(&self) -> bool {
+        self.idle_range_ms.is_some_and(|(lo, hi)| {
+            let tolerance = (SPELLS_DIFFER_S * 1e3).max(0.02 * f64::from(lo));
+            f64::from(hi - lo) > tolerance
+        })
+    }
+
     /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
     /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
     pub fn headline(&self) -> String {

@@ -651,3 +651,88 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
     }
     assert!(w.len() <= watch::WATCHED);
 }
+
+/// A stop keeps its members' least and greatest quiet spell (unknown ones left out), and
+/// says they differ only past [`SPELLS_DIFFER_S`] (or 2 % of the shortest): sessions
+/// ended at one instant after spells from 1.9 s to 2.7 s were cut by no timeout; after
+/// one spell (to the millisecond), they may have been.
+#[test]
+fn a_stop_knows_whether_its_members_spells_differ() {
+    let stop = |spells: &[u32]| {
+        let v: Vec<Ending> = spells
+            .iter()
+            .enumerate()
+            .map(|(k, &idle_ms)| Ending {
+                idle_ms,
+                ..ending(
+                    k as u8 + 20,
+                    10_000,
+                    0,
+                    10 * S + k as i64 * MS,
+                    How::Fin,
+                    Some(Role::Server),
+                )
+            })
+            .collect();
+        let out = detect_(numbered(v));
+        assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+        out.incidents[0].clone()
+    };
+    let i = stop(&[1_900, 2_030, u32::MAX, 2_700, 2_300]);
+    assert_eq!(i.kind, IncidentKind::ServerStop);
+    assert_eq!(i.idle_range_ms, Some((1_900, 2_700)));
+    assert!(i.idle_ages_differ());
+    let same = stop(&[60_000, 60_010, 60_020, 60_005]);
+    assert_eq!(same.idle_range_ms, Some((60_000, 60_020)));
+    assert!(!same.idle_ages_differ());
+    // 1.1 s over 60 s is within 2 %: no proof either.
+    assert!(!stop(&[60_000, 61_100, 60_500]).idle_ages_differ());
+    assert!(!stop(&[u32::MAX; 4]).idle_ages_differ());
+}
+
+/// Attempts refused in TCP are counted per server and tenth of a second, within the room
+/// given (the rest counted as not kept), merged across shards, and added to a stop's or
+/// restart's `refused` only while its server was down: from its first end to the next
+/// accepted session (a restart), or to the end (a stop); another server's, or those before
+/// the first end, not.
+#[test]
+fn attempts_refused_in_tcp_count_while_the_server_was_down() {
+    let mut v = Vec::new();
+    for k in 0..10u16 {
+        let host = k as u8 + 20;
+        let end = 10 * S + i64::from(k) * MS;
+        v.push(ending(
+            host,
+            10_000 + k,
+            0,
+            end,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        // Back 2 s later: the server was down for about 2 s.
+        v.push(ending(host, 20_000 + k, 12 * S, 12 * S, How::Open, None));
+    }
+    let mut out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::ServerRestart);
+    let before = out.incidents[0].reconnects.refused;
+    let mut r = RefusedCounts::default();
+    r.set_room(3 * refused::BUCKET_BYTES);
+    // Down: 10.0 s to 12.0 s.
+    for t in [10_500, 10_520, 11_000] {
+        r.add(ep(5, 8443), T0 + t * MS);
+    }
+    // Before the stop, another server: not counted; the room is full (3 counters) for a
+    // fourth tenth of a second.
+    r.add(ep(5, 8443), T0 + 5 * S);
+    r.add(ep(5, 8443), T0 + 11_500 * MS);
+    assert_eq!(r.not_kept, 1);
+    let mut other = RefusedCounts::default();
+    other.add(ep(5, 8443), T0 + 10_510 * MS);
+    other.add(ep(6, 8443), T0 + 10_600 * MS);
+    r.append(other);
+    assert_eq!(r.total(), 5);
+    assert_eq!(r.not_kept, 2);
+    refused::count(&mut out.incidents, &r);
+    assert_eq!(out.incidents[0].reconnects.refused, before + 4);
+}

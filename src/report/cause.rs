@@ -203,6 +203,26 @@ causes! {
         /// Milliseconds between the two endings.
         apart_ms: f64,
     }
+    /// The session is a member of an incident in which its server (or proxy) ended its
+    /// sessions at one instant (`server-stop`, `server-restart`, `proxy-reload`) at quiet
+    /// spells that differ: that side's process stopped (or the proxy reloaded), not a
+    /// timeout, which cuts each session at the same idle age. Said of a member that ended
+    /// without a close frame; its own reading follows it (`abrupt-ending` reads that side's
+    /// process, a proxy's spell near whole seconds is no idle timeout).
+    "incident-member" => IncidentMember {
+        /// The incident's id (as `incidents[].id`).
+        incident: u32,
+        /// The incident's kind.
+        incident_kind: crate::incident::IncidentKind,
+        /// How many sessions it holds, this one included.
+        members: u64,
+        /// Milliseconds from its first member's end to its last's.
+        window_ms: f64,
+        /// The shortest quiet spell before a member's end, seconds.
+        idle_min_s: f64,
+        /// The longest.
+        idle_max_s: f64,
+    }
     /// One application ended its leg with no close frame; the proxy passed the end on.
     "relayed-end" => RelayedEnd {
         /// Who ended: the client (its leg is the front one) or the backend (a server).

@@ -13,7 +13,9 @@ use crate::decode::Endpoint;
 use crate::flow::Role;
 use crate::incident::after::DOWN_SOON_S;
 use crate::incident::After;
-use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals};
+use crate::incident::{
+    detect, Ending, How, Incident, IncidentKind, Index, Links, Outcome, Refusals,
+};
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
@@ -99,8 +101,9 @@ pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
     index.push(e);
 }
 
-/// Writes it into `c`, the connection at position `id - 1`.
-pub fn apply(links: &Links, c: &mut ConnectionReport) {
+/// Writes it into `c`, the connection at position `id - 1`, and `c`'s incident (one of
+/// `incidents`, by id) as evidence of its own cause ([`as_evidence`]).
+pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
     let Some(l) =
         c.id.checked_sub(1)
             .and_then(|p| u32::try_from(p).ok())
@@ -121,6 +124,12 @@ pub fn apply(links: &Links, c: &mut ConnectionReport) {
         if a.refused > 0 || a.accepted.is_some_and(|n| n.reconnect) {
             cite_after(a, c);
         }
+    }
+    if let Some(inc) = l.incident.and_then(|id| {
+        let k = incidents.binary_search_by_key(&id, |i| i.id).ok()?;
+        incidents.get(k)
+    }) {
+        as_evidence(inc, c);
     }
 }
 
@@ -191,6 +200,68 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
     }
 }
 
+/// A member's own cause read with its incident as evidence (issue 82: never lead with a
+/// cause the capture contradicts). Where a server (or proxy) ended its sessions at one
+/// instant (`server-stop`, `server-restart`, `proxy-reload`) after quiet spells that
+/// differ, no timeout ended them: a member that ended without a close frame says so
+/// ([`Cause::IncidentMember`]), its abrupt ending that could not be told from a timeout
+/// by its own spell (`unknown`, whole seconds) is that side's process, and a proxy's
+/// ending of both legs after a spell near whole seconds is no idle timeout. A member whose
+/// data was left unacknowledged keeps `unknown` (the network is not ruled out). Work: a
+/// pass over the member's few causes, for members only.
+fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
+    use super::cause::EndingVerdict;
+    use super::Cause;
+    let proxy = inc.kind == IncidentKind::ProxyReload;
+    let stop = matches!(
+        inc.kind,
+        IncidentKind::ServerStop | IncidentKind::ServerRestart
+    );
+    // Ended without a close frame: 1006, never on the wire.
+    let abrupt = c.status.code == Some(1006) && c.status.inferred;
+    if !(stop || proxy)
+        || !abrupt
+        || !inc.idle_ages_differ()
+        || c.status
+            .causes
+            .iter()
+            .any(|k| matches!(k, Cause::IncidentMember { .. }))
+    {
+        return;
+    }
+    let (lo, hi) = inc.idle_range_ms.unwrap_or_default();
+    let mut causes = std::mem::take(&mut c.status.causes);
+    let mut legs_ended = None;
+    for k in &mut causes {
+        match k {
+            Cause::AbruptEnding {
+                verdict,
+                end,
+                unacknowledged: None,
+                ..
+            } if *verdict == EndingVerdict::Unknown => *verdict = EndingVerdict::process(end.by),
+            Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } if proxy => {
+                let legs = legs.clone();
+                *k = Cause::ProxyEndedBothLegs { legs: legs.clone() };
+                legs_ended = Some(legs);
+            }
+            _ => {}
+        }
+    }
+    causes.push(Cause::IncidentMember {
+        incident: inc.id,
+        incident_kind: inc.kind,
+        members: inc.members,
+        window_ms: (inc.window_s * 1e6).round() / 1e3,
+        idle_min_s: f64::from(lo) / 1e3,
+        idle_max_s: f64::from(hi) / 1e3,
+    });
+    c.status = super::Status::of(causes);
+    if let (Some(legs), Some(e)) = (legs_ended, c.evidence.as_mut()) {
+        e.summary = super::words::proxy::proxy_reload_member_summary(&legs);
+    }
+}
+
 /// The incidents and links of connections all in memory (in the report's order, ids
 /// given), written into them (the links are left empty in the outcome).
 pub fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Outcome {
@@ -220,7 +291,7 @@ pub fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Out
     out.links.set_after(after);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
-            apply(&out.links, c);
+            apply(&out.links, &out.incidents, c);
         }
     }
     out.links = Links::default();

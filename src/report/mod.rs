@@ -281,6 +281,11 @@ pub struct Seen {
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) refusals: crate::incident::Refusals,
+    /// Connection attempts refused in TCP (a SYN answered by a RST or not at all), counted
+    /// per server and tenth of a second, for the incidents' `refused`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) refused: crate::incident::RefusedCounts,
 }
 
 impl Seen {
@@ -567,7 +572,7 @@ impl Report {
     /// finished before it was read (`finish_store`).
     fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
-        incidents::apply(&self.links, c);
+        incidents::apply(&self.links, &self.incidents, c);
         if let Some(names) = names {
             names.connection(c);
         }

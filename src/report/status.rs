@@ -57,6 +57,18 @@ impl Status {
         if let Some(fix) = causes.iter().find_map(words::ending::fix) {
             head.fix = std::borrow::Cow::Owned(fix);
         }
+        // A proxy reload's member: the incident decided the proxy's ending, and its fix.
+        if causes.iter().any(|c| {
+            matches!(
+                c,
+                Cause::IncidentMember {
+                    incident_kind: crate::incident::IncidentKind::ProxyReload,
+                    ..
+                }
+            )
+        }) {
+            head.fix = std::borrow::Cow::Borrowed(words::proxy::RELOAD_FIX);
+        }
         if causes
             .iter()
             .any(|c| words::names_what_happened(c) || words::states_own_cause(c))

@@ -116,6 +116,14 @@ fn one_of_each() -> Vec<Cause> {
             close_frames: true,
             apart_ms: 0.25,
         },
+        Cause::IncidentMember {
+            incident: 1,
+            incident_kind: crate::incident::IncidentKind::ServerRestart,
+            members: 80,
+            window_ms: 6.8,
+            idle_min_s: 0.18,
+            idle_max_s: 2.9,
+        },
         Cause::RelayedEnd {
             app: Role::Server,
             app_leg: 2,

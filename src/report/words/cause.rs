@@ -120,6 +120,14 @@ impl Display for Cause {
                 legs,
                 proxy_product: Some(p),
             } => proxy::proxy_idle_named(f, legs, p),
+            // Said of an incident's member only (a spell that is not whole seconds is
+            // read as below): the proxy ended its other sessions at that instant at other
+            // idle ages, which the incident's cause says after this.
+            Cause::ProxyEndedBothLegs { legs }
+                if whole_seconds(legs.quiet_ms / 1000.0).is_some() =>
+            {
+                write!(f, "{} Its quiet spell, {}, is near whole seconds by chance: as the next sentence shows, no idle timeout ended it.", ProxyEnded(legs), Secs(legs.quiet_ms / 1000.0))
+            }
             Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } => {
                 write!(f, "{}", ProxyEnded(legs))?;
                 match whole_seconds(legs.quiet_ms / 1000.0) {
@@ -389,6 +397,7 @@ impl Display for Cause {
             | Cause::Keepalive { .. } => path_words(self, f),
             Cause::AbruptEnding { .. } => super::ending::words(self, f),
             Cause::ClosingCutShort { .. } => super::ending::closing(self, f),
+            Cause::IncidentMember { .. } => incident_member(self, f),
             Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
             Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {
@@ -401,4 +410,38 @@ impl Display for Cause {
             }
         }
     }
+}
+
+/// The words of [`Cause::IncidentMember`] (nothing for any other cause).
+fn incident_member(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::IncidentMember {
+        incident,
+        incident_kind: kind,
+        members,
+        window_ms,
+        idle_min_s,
+        idle_max_s,
+    } = c
+    else {
+        return Ok(());
+    };
+    let (who, what) = match kind {
+        crate::incident::IncidentKind::ProxyReload => {
+            ("proxy", "the proxy was reloaded, stopped or restarted")
+        }
+        _ => (
+            "server",
+            "the server's process stopped (or was stopped or killed)",
+        ),
+    };
+    let others = members.saturating_sub(1);
+    write!(
+        f,
+        "The {who} ended {others} other session{} in the same {} as this one (incident {incident}, {}), after quiet spells from {} to {}: {what} and ended them all at once; not an idle timeout, which cuts each session at the same idle age.",
+        if others == 1 { "" } else { "s" },
+        Ms(*window_ms),
+        kind.name(),
+        Secs(*idle_min_s),
+        Secs(*idle_max_s)
+    )
 }

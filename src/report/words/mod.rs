@@ -62,7 +62,7 @@ pub fn rank(c: &Cause) -> u8 {
         | Cause::GatewayIdleClose { .. } => 1,
         Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
         Cause::ReasonWords { .. } => 1,
-        Cause::IdleTimeout { .. } | Cause::AbruptEnding { .. } => 2,
+        Cause::IdleTimeout { .. } | Cause::AbruptEnding { .. } | Cause::IncidentMember { .. } => 2,
         Cause::InvalidCloseFrame { .. } => 3,
         Cause::CloseReply { .. }
         | Cause::NoCloseReply { .. }
@@ -111,6 +111,7 @@ pub fn names_what_happened(c: &Cause) -> bool {
             | Cause::TlsFatalAlert { .. }
             | Cause::IdleTimeout { .. }
             | Cause::PingsStopped { .. }
+            | Cause::IncidentMember { .. }
     )
 }
 

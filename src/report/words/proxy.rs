@@ -394,14 +394,28 @@ impl Display for ProxyEnded<'_> {
 
 /// The evidence's line for a proxy that ended both legs.
 pub fn proxy_summary(l: &BothLegs) -> String {
-    let ends = format!(
-        "the proxy closed both legs: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs",
-        l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
-    );
+    let ends = proxy_ends(l);
     match whole_seconds(l.quiet_ms / 1000.0) {
         Some(n) => format!("{ends}: an idle timeout of {n} s"),
         None => format!("{ends}: an idle timeout that short, or the proxy stopped or restarted"),
     }
+}
+
+/// The evidence's line for a proxy that ended both legs as one of an incident's members
+/// (`proxy-reload`): ended at one instant with its other sessions, after other spells.
+pub fn proxy_reload_member_summary(l: &BothLegs) -> String {
+    format!(
+        "{}: the proxy reloaded or stopped (its other sessions ended at the same instant, after other quiet spells)",
+        proxy_ends(l)
+    )
+}
+
+/// "the proxy closed both legs: FIN to the client (connection 1, packet 9), ...".
+fn proxy_ends(l: &BothLegs) -> String {
+    format!(
+        "the proxy closed both legs: {} to the client (connection {}, packet {}), {} to the backend (connection {}, packet {}), after {:.0} ms of quiet on both legs",
+        l.front_end.name, l.front, l.front_end.packet, l.back_end.name, l.back, l.back_end.packet, l.quiet_ms,
+    )
 }
 
 /// What follows a leg's ending's name when it ended an HTTP/2 stream ("RST_STREAM CANCEL

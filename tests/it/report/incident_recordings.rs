@@ -73,6 +73,9 @@ fn picows_sigterm_is_a_drained_stop() {
     within(&i["window_s"], 0.0..0.015);
     assert_eq!(i["reconnects"]["came_back"], 0);
     assert_eq!(i["reconnects"]["never"], 80);
+    // The clients' attempts after the stop, refused by TCP (the log: 696
+    // ConnectionRefusedError).
+    assert_eq!(i["reconnects"]["refused"], 696);
     assert!(i["cause"].as_str().unwrap().contains("drained"), "{i}");
     let m = members(&r);
     assert_eq!(m.len(), 80);
@@ -88,6 +91,8 @@ fn picows_sigterm_is_a_drained_stop() {
         );
         assert!(!cause.contains("Typical sources"), "{cause}");
     }
+    // The server said why itself: the incident adds nothing to its members' causes.
+    assert_eq!(with_cause(&m, "incident-member", None), 0);
 }
 
 /// picows, SIGKILL, started again 1.5 s later: a restart, all 80 back.
@@ -104,18 +109,57 @@ fn picows_sigkill_is_a_restart_all_came_back() {
     let back = &i["reconnects"];
     assert_eq!(back["came_back"], 80);
     assert_eq!(back["never"], 0);
+    // The attempts refused while it was down: SYNs answered by RST (the logs: 391).
+    assert_eq!(back["refused"], 391);
     within(&back["median_s"], 1.7..2.1);
     within(&back["slowest_s"], 4.0..4.6);
     assert_eq!(back["herd"], false);
     let m = members(&r);
-    // Each member: no close frame, ended by the server's FIN, read as its process's end
-    // except where the quiet spell happened to be near whole seconds (then "unknown":
-    // the member's own reading does not use the incident).
+    // Each member: no close frame, ended by the server's FIN, read as its process's end,
+    // also where its quiet spell happened to be near whole seconds (2.03 s): the incident,
+    // 80 sessions ended at one instant after spells from 1.9 s to 2.7 s, is its evidence.
     assert_eq!(with_cause(&m, "no-close-frame", None), 80);
-    assert!(with_cause(&m, "abrupt-ending", Some("server-process")) >= 60);
+    assert_eq!(with_cause(&m, "abrupt-ending", Some("server-process")), 80);
+    assert_eq!(with_cause(&m, "incident-member", None), 80);
     for c in &m {
         assert!(c["reconnect"]["connection"].is_u64(), "{c}");
+        own_reading_agrees(c, "server-restart", 80);
     }
+}
+
+/// A member's own cause agrees with its incident (a stop, restart or reload whose members
+/// ended at one instant after spells that differ): no timeout is said, and the incident,
+/// of `kind` and `n` members, is named as its evidence.
+fn own_reading_agrees(c: &Value, kind: &str, n: u64) {
+    let cause = c["status"]["cause"].as_str().unwrap();
+    for contradicted in [
+        "cannot tell",
+        "signature of an idle timeout",
+        "Keep the session busy",
+    ] {
+        assert!(!cause.contains(contradicted), "{cause}");
+        assert!(
+            !c["status"]["fix"].as_str().unwrap().contains(contradicted),
+            "{c}"
+        );
+    }
+    assert!(
+        cause.contains(&format!("ended {} other sessions in the same", n - 1)),
+        "{cause}"
+    );
+    let said = c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "incident-member")
+        .unwrap();
+    assert_eq!(said["incident"], c["incident"]);
+    assert_eq!(said["incident_kind"], kind);
+    assert_eq!(said["members"], n);
+    assert!(
+        said["idle_max_s"].as_f64() > said["idle_min_s"].as_f64(),
+        "{said}"
+    );
 }
 
 /// websocketd, SIGTERM, started again 1 s later, under 250 sessions from two processes.
@@ -132,11 +176,16 @@ fn websocketd_restart_under_250_sessions() {
     let back = &i["reconnects"];
     assert_eq!(back["came_back"], 250);
     assert_eq!(back["never"], 0);
+    assert_eq!(back["refused"], 678);
     within(&back["median_s"], 1.1..1.4);
     within(&back["slowest_s"], 3.7..4.2);
     let m = members(&r);
     assert_eq!(with_cause(&m, "no-close-frame", None), 250);
-    assert!(with_cause(&m, "abrupt-ending", Some("server-process")) >= 200);
+    // Every member, the 23 whose quiet spell was near whole seconds too.
+    assert_eq!(with_cause(&m, "abrupt-ending", Some("server-process")), 250);
+    for c in &m {
+        own_reading_agrees(c, "server-restart", 250);
+    }
 }
 
 /// nginx reloaded (worker_shutdown_timeout 1s) in front of websocketd: a proxy reload of
@@ -161,8 +210,20 @@ fn nginx_reload_is_a_proxy_reload() {
         assert_eq!(c["server"], "127.0.0.1:19813");
         assert!(c["other_leg"].is_u64(), "{c}");
     }
-    // The proxy ended both legs of each (the cause of the member names both).
-    assert!(with_cause(&m, "proxy-ended-both-legs", None) >= 80);
+    // The proxy ended both legs of each (the cause of the member names both), reloaded:
+    // no idle timeout, also for the 12 whose quiet spell was near whole seconds (3.06 s;
+    // nginx's proxy_read_timeout was 60 s).
+    assert_eq!(with_cause(&m, "proxy-ended-both-legs", None), 100);
+    assert_eq!(with_cause(&m, "proxy-idle-timeout", None), 0);
+    for c in &m {
+        own_reading_agrees(c, "proxy-reload", 100);
+        assert!(
+            c["status"]["fix"].as_str().unwrap().contains("drain"),
+            "{c}"
+        );
+        let summary = c["evidence"]["summary"].as_str().unwrap();
+        assert!(!summary.contains("an idle timeout"), "{summary}");
+    }
 }
 
 /// picows keeping 4 sessions and closing the others with 1013.
@@ -237,7 +298,9 @@ fn haproxy_idle_is_one_cohort() {
     within(&i["idle_s"], 4.99..5.05);
     within(&i["window_s"], 4.2..4.6);
     let m = members(&r);
+    // One idle age: the proxy's idle timeout stands.
     assert_eq!(with_cause(&m, "proxy-idle-timeout", None), 12);
+    assert_eq!(with_cause(&m, "incident-member", None), 0);
 }
 
 /// Every format says each recording's incident: the table's summary, Markdown, HTML,

@@ -36,13 +36,14 @@ fn opened(port: u16, server_port: u16, open: i64) -> Session {
     s
 }
 
-/// The capture: server :8443 ends 40 sessions at 10 s (FIN, 0.5 ms apart); 30 of their
+/// The capture: server :8443 ends 40 sessions, opened 50 ms apart, at 10 s (FIN, 0.5 ms
+/// apart, after quiet spells from 8 s to 10 s); 30 of their
 /// clients reconnect from 11 s on, 37 ms apart, and stay; server :9000 closes 5 sessions
 /// with 1013 at 20 s, 300 ms apart, and their clients do not come back.
 fn capture() -> Vec<Pkt> {
     let mut pkts = Vec::new();
     for k in 0..40u16 {
-        let mut s = opened(20_000 + k, 8443, i64::from(k) * 5 * MS);
+        let mut s = opened(20_000 + k, 8443, i64::from(k) * 50 * MS);
         s.clock = at(10 * S + i64::from(k) * MS / 2);
         s.fin(Server);
         s.fin(Client);
@@ -153,6 +154,26 @@ fn a_server_restart_and_load_shedding_are_found_with_their_reconnects() {
     let again = Report::new(loaded.inputs.clone(), conns, loaded.seen.clone());
     assert_eq!(again.incidents, r.incidents);
     assert_eq!(links(&again), l);
+
+    // Each member of the restart reads its incident as evidence (its sessions ended at
+    // one instant after quiet spells that differ), the same in each of the three ways.
+    let causes = |r: &Report| {
+        let mut out = Vec::new();
+        r.for_each_connection(|c| {
+            out.push(c.status.causes.clone());
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let said = causes(&r);
+    let members = said
+        .iter()
+        .filter(|k| k.iter().any(|c| c.kind() == "incident-member"))
+        .count();
+    assert_eq!(members, 40);
+    assert_eq!(causes(&spilled), said);
+    assert_eq!(causes(&again), said);
 }
 
 /// Under the least --max-memory the stage keeps the endings of some 4 600 connections: a
@@ -373,6 +394,8 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
     let back = &i[0]["reconnects"];
     assert_eq!(back["came_back"], 101);
     assert_eq!(back["never"], 19);
+    // The 1 064 attempts refused while it was down (SYNs answered by RST).
+    assert_eq!(back["refused"], 1064);
     let median = back["median_s"].as_f64().unwrap();
     assert!((3.8..4.1).contains(&median), "{median}");
     assert_eq!(back["herd"], false);
@@ -386,6 +409,34 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
     assert_eq!(i[0]["members"], 120);
     assert_eq!(i[0]["reconnects"]["came_back"], 0);
     assert_eq!(i[0]["reconnects"]["never"], 120);
+    assert_eq!(i[0]["reconnects"]["refused"], 2093);
+    // Each member of the restart and of the stop: its server's process ended it (the
+    // logs: SIGTERM, SIGKILL), also the 14 and 17 whose quiet spell was near whole
+    // seconds; its incident, 120 sessions ended at one instant after spells that differ,
+    // is its evidence.
+    for name in ["aiohttp-restart.pcap.gz", "aiohttp-kill.pcap.gz"] {
+        let r = fixture(name);
+        let members: Vec<&Value> = r["connections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["incident"] == 1)
+            .collect();
+        assert_eq!(members.len(), 120, "{name}");
+        for c in members {
+            let kinds: Vec<String> = c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| format!("{}{}", k["kind"], k["verdict"].as_str().unwrap_or("")))
+                .collect();
+            assert!(
+                kinds.contains(&"\"abrupt-ending\"server-process".to_string())
+                    && kinds.contains(&"\"incident-member\"".to_string()),
+                "{name}: {kinds:?}"
+            );
+        }
+    }
 
     let r = fixture("aiohttp-shed.pcap.gz");
     let i = r["incidents"].as_array().unwrap();
