@@ -157,21 +157,22 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         wsclose::report::redact::redact(&mut report);
     }
     let hashes = vec![None; report.inputs.len()];
-    let how = crate::export::Render {
+    let how = wsclose::render::Options {
         hashes: &hashes,
         timeline: false,
         full: false,
+        width: width(),
+        color: color(args.color),
+        detail: if verbose {
+            table::Detail::Full
+        } else {
+            table::Detail::Brief
+        },
     };
     if !exports.is_empty() {
         crate::export::write(exports, &report, &how)?;
     }
-    say(&report_text(
-        &report,
-        format,
-        verbose,
-        color(args.color),
-        &how,
-    ));
+    say(&report_text(&report, format, &how));
     // The exit codes `analyze` gives (`cli::EXIT_CODES`): 1 when no WebSocket connection
     // was seen, so that a script can tell a capture that missed the traffic; 4 when the
     // capture failed, 6 when the file it saved to could not be written (each said above).
@@ -246,26 +247,20 @@ fn say_captured(report: &wsclose::report::Report, packets: u64) {
 fn report_text(
     report: &wsclose::report::Report,
     format: Format,
-    verbose: bool,
-    color: bool,
-    how: &crate::export::Render<'_>,
+    how: &wsclose::render::Options<'_>,
 ) -> String {
     match format {
-        Format::Table => {
-            let detail = if verbose {
-                table::Detail::Full
-            } else {
-                table::Detail::Brief
-            };
-            let mut out = Vec::new();
-            let _ = table::write_detail(report, width(), color, detail, &mut out);
-            format!("\n{}", String::from_utf8_lossy(&out))
-        }
         Format::Json => wsclose::render::json::line(report) + "\n",
         other => {
             let mut out = Vec::new();
-            let _ = how.write(other, report, &mut out);
-            String::from_utf8_lossy(&out).into_owned()
+            let _ = other.render().write(report, &mut out, how);
+            let text = String::from_utf8_lossy(&out);
+            // The table after the events, set apart from them by a blank line.
+            if other == Format::Table {
+                format!("\n{text}")
+            } else {
+                text.into_owned()
+            }
         }
     }
 }
