@@ -163,14 +163,21 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
                 .iter()
                 .filter_map(|t| match t {
                     cli::Topic::Code(c) => Some(*c),
-                    cli::Topic::Incident(_) => None,
+                    _ => None,
                 })
                 .collect();
             let kinds: Vec<_> = topics
                 .iter()
                 .filter_map(|t| match t {
                     cli::Topic::Incident(k) => Some(*k),
-                    cli::Topic::Code(_) => None,
+                    _ => None,
+                })
+                .collect();
+            let causes: Vec<&str> = topics
+                .iter()
+                .filter_map(|t| match t {
+                    cli::Topic::Cause(k) => Some(*k),
+                    _ => None,
                 })
                 .collect();
             let mut out = String::new();
@@ -178,6 +185,12 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
                 out.push_str(&match format {
                     TextFormat::Table => explain::explain_incidents(&kinds, width()),
                     TextFormat::Json => explain::explain_incidents_json(&kinds),
+                });
+            }
+            if !causes.is_empty() {
+                out.push_str(&match format {
+                    TextFormat::Table => explain::explain_causes(&causes, width()),
+                    TextFormat::Json => explain::explain_causes_json(&causes),
                 });
             }
             if !codes.is_empty() {

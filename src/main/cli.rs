@@ -222,7 +222,8 @@ pub enum Command {
     /// Explain one close code, or compare two.
     Explain {
         /// One or two close codes, e.g. `1006` or `1007 1008`; or an incident's kind, e.g.
-        /// `server-restart` (closes of several connections that belong together).
+        /// `server-restart` (closes of several connections that belong together); or a
+        /// cause's kind, as a report's `status.causes[].kind` names it, e.g. `abrupt-ending`.
         #[arg(required = true, num_args = 1..=2, value_name = "CODE", value_parser = topic, allow_negative_numbers = true)]
         codes: Vec<Topic>,
         #[arg(long, value_enum, default_value_t = TextFormat::Table)]
@@ -610,24 +611,33 @@ pub struct LiveArgs {
     pub keys: KeyArgs,
 }
 
-/// What `explain` explains: a close code, or an incident's kind.
+/// What `explain` explains: a close code, an incident's kind, or a cause's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
     Code(u16),
     Incident(wsclose::incident::IncidentKind),
+    Cause(&'static str),
 }
 
-/// `explain TOPIC`: an incident's kind by name, else a close code ([`close_code`]).
+/// `explain TOPIC`: an incident's kind by name, a cause's kind by name (docs/causes.md's),
+/// else a close code ([`close_code`]).
 fn topic(s: &str) -> Result<Topic, String> {
     if let Some(k) = wsclose::incident::IncidentKind::named(s.trim()) {
         return Ok(Topic::Incident(k));
+    }
+    if let Some(k) = wsclose::render::explain::cause_kind(s.trim()) {
+        return Ok(Topic::Cause(k));
     }
     close_code(s).map(Topic::Code).map_err(|e| {
         let kinds: Vec<&str> = wsclose::incident::IncidentKind::ALL
             .iter()
             .map(|k| k.name())
             .collect();
-        format!("{e}; or an incident's kind: {}", kinds.join(", "))
+        format!(
+            "{e}; or an incident's kind: {}; or a cause's kind, as `status.causes[].kind` \
+             names it (e.g. abrupt-ending, closing-cut-short; docs/causes.md lists them)",
+            kinds.join(", ")
+        )
     })
 }
 

@@ -2,7 +2,9 @@
 //!
 //! In: one or two close codes, or none (the whole catalog). Out: each code's entry (name,
 //! whether it may be sent, meaning, when you see it, how to fix it, reference), and for two
-//! codes the catalog's comparison of them when it has one.
+//! codes the catalog's comparison of them when it has one. Also an incident's kind
+//! (`server-restart`) and a cause's kind (`abrupt-ending`): the latter read from the
+//! "Cause kinds" table of docs/causes.md, built in, so the doc and `explain` say one text.
 
 use super::text::fill;
 use crate::close::catalog::{self, Entry, OnWire};
@@ -113,6 +115,77 @@ pub fn explain_incidents(kinds: &[crate::incident::IncidentKind], width: Option<
     out
 }
 
+/// docs/causes.md, whose "Cause kinds" table is what `wsclose explain KIND` says of a
+/// cause's kind (one text: the doc and the command cannot drift apart).
+const CAUSES_MD: &str = include_str!("../../docs/causes.md");
+
+/// The rows of docs/causes.md's "Cause kinds" table: each kind, what it says and its JSON
+/// fields (Markdown, as written there).
+fn cause_rows() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    CAUSES_MD
+        .split("\n## ")
+        .find(|s| s.starts_with("Cause kinds"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("| `")?;
+            let (kind, rest) = rest.split_once("` | ")?;
+            let rest = rest.trim_end().strip_suffix('|')?.trim_end();
+            let (says, fields) = rest.rsplit_once(" | ")?;
+            Some((kind, says, fields.trim()))
+        })
+}
+
+/// The name of a cause's kind as `status.causes[].kind` writes it (`abrupt-ending`), if
+/// `name` is one (docs/causes.md lists it).
+pub fn cause_kind(name: &str) -> Option<&'static str> {
+    cause_rows().find(|r| r.0 == name).map(|r| r.0)
+}
+
+/// Every cause's kind docs/causes.md explains, in its order.
+pub fn cause_kinds() -> Vec<&'static str> {
+    cause_rows().map(|r| r.0).collect()
+}
+
+/// Markdown's code marks taken out, for the terminal.
+fn plain(md: &str) -> String {
+    md.replace('`', "")
+}
+
+/// `wsclose explain abrupt-ending`: what a cause's kind says in a report, and the fields it
+/// carries in JSON (docs/causes.md's row).
+pub fn explain_causes(kinds: &[&str], width: Option<u16>) -> String {
+    let mut out = String::new();
+    for (kind, says, fields) in kinds
+        .iter()
+        .filter_map(|k| cause_rows().find(|r| r.0 == *k))
+    {
+        let _ = writeln!(out, "{kind} (a cause, in status.causes)");
+        field(&mut out, "Meaning", &plain(says), width);
+        field(&mut out, "JSON fields", &plain(fields), width);
+        field(&mut out, "Reference", "docs/causes.md (Cause kinds)", width);
+        out.push('\n');
+    }
+    out
+}
+
+/// [`explain_causes`] as JSON.
+pub fn explain_causes_json(kinds: &[&str]) -> String {
+    let v: Vec<_> = kinds
+        .iter()
+        .filter_map(|k| cause_rows().find(|r| r.0 == *k))
+        .map(|(kind, says, fields)| {
+            let fields: Vec<String> = fields
+                .split(", ")
+                .map(plain)
+                .filter(|f| !f.is_empty() && f != "—")
+                .collect();
+            serde_json::json!({ "cause": kind, "meaning": plain(says), "fields": fields })
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({ "causes": v })).unwrap_or_default() + "\n"
+}
+
 /// [`explain_incidents`] as JSON.
 pub fn explain_incidents_json(kinds: &[crate::incident::IncidentKind]) -> String {
     let v: Vec<_> = kinds
@@ -216,6 +289,29 @@ mod tests {
 
     /// Wrapped at any width, every line fits (by display width) and the words are those of
     /// the one-line text, in order; unwrapped, each field is one line.
+    #[test]
+    fn every_cause_kind_of_the_doc_is_explained_with_its_fields() {
+        let kinds = cause_kinds();
+        assert!(kinds.len() >= 50, "{kinds:?}");
+        for k in ["abrupt-ending", "closing-cut-short", "incident-member", "last-message"] {
+            assert_eq!(cause_kind(k), Some(k));
+            let t = explain_causes(&[k], Some(100));
+            assert!(t.starts_with(&format!("{k} (a cause")), "{t}");
+            assert!(t.contains("Meaning:") && t.contains("JSON fields:"), "{t}");
+            assert!(!t.contains('`'), "{t}");
+        }
+        assert_eq!(cause_kind("server-restart"), None, "an incident's kind, not a cause's");
+        assert_eq!(cause_kind("no-such-cause"), None);
+        let j: serde_json::Value =
+            serde_json::from_str(&explain_causes_json(&["abrupt-ending"])).unwrap();
+        assert_eq!(j["causes"][0]["cause"], "abrupt-ending");
+        assert!(j["causes"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "afterwards"));
+    }
+
     #[test]
     fn explain_wraps_to_the_width_and_keeps_every_word() {
         let words = |s: &str| -> Vec<String> {

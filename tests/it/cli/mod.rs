@@ -176,6 +176,34 @@ fn explain_one_and_two_codes() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("4000-4999"));
 }
 
+/// Issue 82 item 5: each cause's kind a report names (`status.causes[].kind`) is explained
+/// by `wsclose explain KIND`, from docs/causes.md's row, as text and JSON; a word that is
+/// no code, incident or cause says what it could be.
+#[test]
+fn explain_a_causes_kind() {
+    for kind in ["abrupt-ending", "closing-cut-short", "incident-member", "last-message"] {
+        let out = wsclose().args(["explain", kind]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.starts_with(&format!("{kind} (a cause")), "{text}");
+        assert!(text.contains("Meaning:") && text.contains("JSON fields:"), "{text}");
+    }
+    let out = wsclose()
+        .args(["explain", "closing-cut-short", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["causes"][0]["cause"], "closing-cut-short");
+    assert!(v["causes"][0]["meaning"]
+        .as_str()
+        .unwrap()
+        .contains("RFC 6455"));
+    let out = wsclose().args(["explain", "no-such-thing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a cause's kind"), "{err}");
+}
+
 #[test]
 fn codes_lists_every_registered_code() {
     let out = wsclose()
