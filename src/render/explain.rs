@@ -293,14 +293,23 @@ mod tests {
     fn every_cause_kind_of_the_doc_is_explained_with_its_fields() {
         let kinds = cause_kinds();
         assert!(kinds.len() >= 50, "{kinds:?}");
-        for k in ["abrupt-ending", "closing-cut-short", "incident-member", "last-message"] {
+        for k in [
+            "abrupt-ending",
+            "closing-cut-short",
+            "incident-member",
+            "last-message",
+        ] {
             assert_eq!(cause_kind(k), Some(k));
             let t = explain_causes(&[k], Some(100));
             assert!(t.starts_with(&format!("{k} (a cause")), "{t}");
             assert!(t.contains("Meaning:") && t.contains("JSON fields:"), "{t}");
             assert!(!t.contains('`'), "{t}");
         }
-        assert_eq!(cause_kind("server-restart"), None, "an incident's kind, not a cause's");
+        assert_eq!(
+            cause_kind("server-restart"),
+            None,
+            "an incident's kind, not a cause's"
+        );
         assert_eq!(cause_kind("no-such-cause"), None);
         let j: serde_json::Value =
             serde_json::from_str(&explain_causes_json(&["abrupt-ending"])).unwrap();

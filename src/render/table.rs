@@ -317,8 +317,16 @@ pub fn write_detail(
     }
     let mut tail = document::incidents(report, &sink);
     document::meanings(&mut tail, &statuses, None, &sink);
-    if !report.incidents.is_empty() && statuses.problems_first().iter().any(|s| s.is_clean()) {
-        // Clean closes that are members of an incident are not "nothing to fix".
+    // Clean closes that are members of an incident (its members closed with that clean
+    // code) are not "nothing to fix"; the reconnected sessions' own clean closes are.
+    let clean_members = statuses.problems_first().iter().any(|s| {
+        s.is_clean()
+            && report
+                .incidents
+                .iter()
+                .any(|i| i.code.is_some() && i.code == s.code)
+    });
+    if clean_members {
         sink.paragraph(
             &mut tail,
             &[Span::Own(

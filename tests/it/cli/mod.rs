@@ -181,12 +181,20 @@ fn explain_one_and_two_codes() {
 /// no code, incident or cause says what it could be.
 #[test]
 fn explain_a_causes_kind() {
-    for kind in ["abrupt-ending", "closing-cut-short", "incident-member", "last-message"] {
+    for kind in [
+        "abrupt-ending",
+        "closing-cut-short",
+        "incident-member",
+        "last-message",
+    ] {
         let out = wsclose().args(["explain", kind]).output().unwrap();
         assert!(out.status.success(), "{out:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.starts_with(&format!("{kind} (a cause")), "{text}");
-        assert!(text.contains("Meaning:") && text.contains("JSON fields:"), "{text}");
+        assert!(
+            text.contains("Meaning:") && text.contains("JSON fields:"),
+            "{text}"
+        );
     }
     let out = wsclose()
         .args(["explain", "closing-cut-short", "--json"])
@@ -198,7 +206,10 @@ fn explain_a_causes_kind() {
         .as_str()
         .unwrap()
         .contains("RFC 6455"));
-    let out = wsclose().args(["explain", "no-such-thing"]).output().unwrap();
+    let out = wsclose()
+        .args(["explain", "no-such-thing"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("a cause's kind"), "{err}");

@@ -363,6 +363,14 @@ fn every_format_says_the_recorded_incidents() {
         );
         assert!(flat.contains(headline), "{name}: {summary}");
         assert!(!flat.contains("Incident 2: "), "{name}: {summary}");
+        // Only where the members themselves closed cleanly (picows-sigterm's 1001) are the
+        // clean closes said to belong to the incident; the sessions that reconnected and
+        // closed with 1000 at the end are no members (before: said after every incident).
+        assert_eq!(
+            flat.contains("The clean closes in an incident above belong together"),
+            name == "picows-sigterm.pcap.gz",
+            "{name}: {summary}"
+        );
 
         let md = run_ok(&["analyze", "--format", "markdown", &p]);
         assert!(
