@@ -12,7 +12,7 @@
 //! `reconnects.refused`.
 //!
 //! Bounded: counters, one per server and tenth of a second with a refusal, at most as many
-//! as the room [`crate::memory::refused_room`] takes from the flows' part of
+//! as the room `memory::refused_room` takes from the flows' part of
 //! `--max-memory` holds ([`BUCKET_BYTES`] each); past it new ones are counted as not kept
 //! ([`RefusedCounts::not_kept`]). Work: one map update per such connection, one pass over the
 //! counters per report.

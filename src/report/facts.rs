@@ -704,9 +704,19 @@ pub enum ClosedBy {
     Frame(Role),
     /// No close frame: the side whose frame ended the HTTP/2 stream first (RFC 8441, RFC
     /// 9113 §5.1), and that frame's name (`RST_STREAM`).
-    Stream { by: Role, frame: &'static str },
+    Stream {
+        /// The side whose frame ended the stream.
+        by: Role,
+        /// That frame's name (`END_STREAM`, `RST_STREAM`).
+        frame: &'static str,
+    },
     /// Neither: the side that ended TCP first, and how (`fin`, `rst`).
-    Tcp { by: Role, kind: &'static str },
+    Tcp {
+        /// The side that ended TCP first.
+        by: Role,
+        /// How: `fin` or `rst`.
+        kind: &'static str,
+    },
     /// Nothing in the capture ended it (still open), or who ended it is not known.
     Unknown,
 }

@@ -102,7 +102,7 @@ pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
 }
 
 /// Writes it into `c`, the connection at position `id - 1`, and `c`'s incident (one of
-/// `incidents`, by id) as evidence of its own cause ([`as_evidence`]).
+/// `incidents`, by id) as evidence of its own cause (`as_evidence`).
 pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
     let Some(l) =
         c.id.checked_sub(1)

@@ -127,7 +127,7 @@ impl Page {
 }
 
 /// Writes the report, within `limit` bytes if given (else every connection's section:
-/// `--full`), as [`document::write`] walks it. Connections are read back from the store,
+/// `--full`), as `document::write` walks it. Connections are read back from the store,
 /// never held whole.
 pub fn write_with(
     report: &Report,

@@ -71,7 +71,7 @@ pub fn write(
 }
 
 /// Writes the report, within `limit` characters if given (else every connection's
-/// section: `--full`), as [`document::write`] walks it. Connections are read back from the
+/// section: `--full`), as `document::write` walks it. Connections are read back from the
 /// store, never held whole.
 pub fn write_with(
     report: &Report,
