@@ -278,6 +278,30 @@ fn command_line_less(skip: &[&str]) -> String {
         .join(" ")
 }
 
+/// How the report is written, as `analyze` and `live` both say it: `hashes` of the inputs,
+/// the CSV's `timeline`, Markdown's and HTML's `full`, the table at the terminal's width,
+/// coloured as `color` chooses, each status said whole when `verbose`.
+fn render_options(
+    hashes: &[Option<String>],
+    timeline: bool,
+    full: bool,
+    color_choice: ColorChoice,
+    verbose: bool,
+) -> wsclose::render::Options<'_> {
+    wsclose::render::Options {
+        hashes,
+        timeline,
+        full,
+        width: width(),
+        color: color(color_choice),
+        detail: if verbose {
+            wsclose::render::table::Detail::Full
+        } else {
+            wsclose::render::table::Detail::Brief
+        },
+    }
+}
+
 fn color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,

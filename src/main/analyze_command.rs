@@ -6,11 +6,11 @@ use crate::cli::{self, AnalyzeArgs, Format};
 use crate::export;
 use crate::notes::{evictions_note, joins_note, key_log_notes, nothing_found};
 use crate::progress::{Bar, Timing};
-use crate::{color, command_line_less, plural, stream, width, QUIET};
+use crate::{command_line_less, plural, stream, QUIET};
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use wsclose::render::{csv, table};
+use wsclose::render::csv;
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
@@ -382,18 +382,7 @@ fn write(
     } else {
         Vec::new()
     };
-    let how = wsclose::render::Options {
-        hashes: &hashes,
-        timeline: args.timeline,
-        full: args.full,
-        width: width(),
-        color: color(args.color),
-        detail: if verbose {
-            table::Detail::Full
-        } else {
-            table::Detail::Brief
-        },
-    };
+    let how = crate::render_options(&hashes, args.timeline, args.full, args.color, verbose);
     // The exports first: a standard output that fails ends the run (exit 6).
     let mut left_out = Vec::new();
     if !exports.is_empty() {

@@ -5,9 +5,8 @@
 use crate::cli::Format;
 use crate::cli::LiveArgs;
 #[cfg(feature = "live")]
-use crate::{color, emit, output, plural, width};
+use crate::{emit, output, plural};
 #[cfg(feature = "live")]
-use wsclose::render::table;
 #[cfg(feature = "live")]
 use wsclose::sanitize::terminal;
 
@@ -157,18 +156,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         wsclose::report::redact::redact(&mut report);
     }
     let hashes = vec![None; report.inputs.len()];
-    let how = wsclose::render::Options {
-        hashes: &hashes,
-        timeline: false,
-        full: false,
-        width: width(),
-        color: color(args.color),
-        detail: if verbose {
-            table::Detail::Full
-        } else {
-            table::Detail::Brief
-        },
-    };
+    let how = crate::render_options(&hashes, false, false, args.color, verbose);
     if !exports.is_empty() {
         crate::export::write(exports, &report, &how)?;
     }
