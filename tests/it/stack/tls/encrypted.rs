@@ -53,7 +53,7 @@ fn an_encrypted_connection_is_not_labelled_wss() {
     let table = wsclose::render::table::render(&r, Some(200), false);
     assert!(!table.contains("wss"), "{table}");
     assert!(
-        table.contains("TLS 1.3 TLS_AES_128_GCM_SHA256, SNI localhost"),
+        table.contains("TLS 1.3, TLS_AES_128_GCM_SHA256, SNI localhost"),
         "{table}"
     );
     let md = wsclose::render::markdown::render(&r, &[None]);
@@ -199,7 +199,8 @@ fn the_advice_fits_why_the_connection_was_not_read() {
             "{advice}"
         );
         assert!(!advice.contains("capture again"), "{advice}");
-        let table = wsclose::render::table::render(&r, Some(200), false);
+        // The advice is wrapped to the table's width, its lines after the first indented.
+        let table = wsclose::render::table::render(&r, Some(200), false).replace("\n  ", " ");
         assert!(
             table.contains(&format!("\nTo decrypt it: {advice}.\n")),
             "{table}"
@@ -277,7 +278,8 @@ fn each_reason_gets_its_own_advice() {
     r.load().expect("in memory");
     let reasons: Vec<&str> = r.seen.encrypted.iter().map(|e| e.reason).collect();
     assert_eq!(reasons, ["key-mismatch", "no-key", "no-key"]);
-    let table = wsclose::render::table::render(&r, Some(200), false);
+    // Each advice wrapped to the table's width, its lines after the first indented.
+    let table = wsclose::render::table::render(&r, Some(200), false).replace("\n  ", " ");
     let advice: Vec<&str> = table
         .lines()
         .filter(|l| l.starts_with("To decrypt"))
