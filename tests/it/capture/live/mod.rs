@@ -704,6 +704,30 @@ fn wait_for_line(err: &mut impl BufRead, what: &str, who: &str, kept: &mut Strin
     }
 }
 
+/// A child killed and waited for when dropped, so that a test that fails while it runs
+/// leaves no capture running behind it (after a normal stop the kill finds it gone).
+struct Reaped(std::process::Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn interrupt(child: &std::process::Child) {
     // SAFETY: a signal to a child of ours that has not been waited for yet.
     unsafe {
@@ -722,24 +746,31 @@ fn burst_beside_tcpdump(burst: &Burst, n: usize) -> (u64, u64) {
     let saved = dir.path().join("wsclose.pcapng");
     // The reference with a ring as large as ours (64 MiB, in KiB), and kept root (-Z) to
     // write into the temporary directory.
-    let mut tcpdump = Command::new("tcpdump")
-        .args(["-i", "lo", "-B", "65536", "-U", "-Z", "root", "-w"])
-        .arg(&reference)
-        .arg(&filter)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    // Its standard output not the test's (a tcpdump left running would hold the runner's
+    // pipe open), and killed if the test ends before it is stopped ([`Reaped`]).
+    let mut tcpdump = Reaped(
+        Command::new("tcpdump")
+            .args(["-i", "lo", "-B", "65536", "-U", "-Z", "root", "-w"])
+            .arg(&reference)
+            .arg(&filter)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut td_err = BufReader::new(tcpdump.stderr.take().unwrap());
     let mut td_said = String::new();
     wait_for_line(&mut td_err, "listening on", "tcpdump", &mut td_said);
-    let mut live = Command::cargo_bin("wsclose")
-        .unwrap()
-        .args(["live", "-i", "lo", "--format", "json", "-f", &filter, "-w"])
-        .arg(&saved)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut live = Reaped(
+        Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["live", "-i", "lo", "--format", "json", "-f", &filter, "-w"])
+            .arg(&saved)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut ws_err = BufReader::new(live.stderr.take().unwrap());
     let mut ws_said = String::new();
     wait_for_line(&mut ws_err, "capturing on", "wsclose live", &mut ws_said);
