@@ -137,6 +137,7 @@ pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod units;
+pub mod vocab;
 
 // The stages, in the order the data flows through them (see "Inside" above): public only
 // for this package's own tests, examples, benches and fuzz targets (`__internals`), hidden

@@ -1,0 +1,7 @@
+//! The vocabulary: the value types the JSON contract (docs/json.md, `schema/`) is made of.
+//!
+//! In: nothing of the project. This module imports only `std`, `serde` and `schemars`, the
+//! role smoltcp's `wire` module plays: every stage builds these values (`stack` its TCP
+//! endings, `websocket` its frames, `capture` its timestamps), `report` assembles them into a
+//! connection's report, and renderers read them. Out: plain values with their serde names;
+//! nobody re-exports them, each user names them here.
