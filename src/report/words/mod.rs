@@ -3,7 +3,9 @@
 //! In: a status's [`Cause`]s, in the order [`rank`] gives them. Out: the status's detail
 //! ([`detail`]: each cause's sentences, one after the other), its name and the catalog
 //! texts its first cause picks ([`head`]), and its fix ([`fix`]: the first cause's, after
-//! the hints of the causes that add one, the most specific first). Each cause's sentences are in `cause.rs` (the `Display` of [`Cause`]), the phrases they
+//! the hints of the causes that add one, the most specific first). Which function says a
+//! kind, and its rank, hint and head, its declaration in `report/cause.rs` states (its
+//! facets); the sentences of most kinds are in `cause.rs` (`plain`), the phrases they
 //! share with the evidence and the live lines in `phrases.rs`; a proxy's legs, reload or
 //! stop and the known timeouts a spell matches are worded in `proxy.rs`, heartbeats and
 //! applications in `app.rs`, the path under a session in `delivery.rs`, a close reason's kind
@@ -52,7 +54,7 @@ pub fn names_what_happened(c: &Cause) -> bool {
 /// application protocol or a heartbeat gave its verdict, an abrupt ending was read from
 /// its evidence ([`Cause::AbruptEnding`], whose words rank what remains when the capture
 /// cannot tell), or a close frame in the private
-/// ranges (3000-4999) carries the application's own reason ([`closed_own`]). Then the
+/// ranges (3000-4999) carries the application's own reason (`closed_own`). Then the
 /// status's cause says that cause and its fix alone: the code's typical sources and other
 /// protocols' codes ("graphql-ws uses … 4408 init timeout …") stay in `wsclose explain
 /// CODE` and in a report's "what the statuses mean" (issues 68, 82 item 2, 83 item 5).
