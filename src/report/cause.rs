@@ -36,7 +36,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 0, names: false, own: w::closed_own(c), explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first valid close frame had no status code: the peer's application sees 1005.
     "empty-close-frame" => EmptyClose {
         /// The side that sent it.
@@ -45,7 +45,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame's code bytes are not in the capture: no code is guessed.
     "close-code-not-captured" => CodeNotCaptured {
         /// The side that sent it.
@@ -54,7 +54,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// What carried the session ended before any valid close frame: both see 1006
     /// (RFC 6455 §7.1.5, §7.4.1).
     "no-close-frame" => NoCloseFrame {
@@ -66,14 +66,14 @@ causes! { |c, known|
         invalid_close: bool,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// Nothing ended the connection before the capture did.
     "still-open" => StillOpen {
         /// The upgrade was answered (else the handshake was still pending).
         upgraded: bool,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server refused the upgrade: no WebSocket was opened.
     "upgrade-refused" => UpgradeRefused {
         /// The response's HTTP status (or `:status` over HTTP/2).
@@ -85,7 +85,8 @@ causes! { |c, known|
         body: Option<String>,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c),
+        redact: crate::report::redact::refusal_body(c), evidence: None }
     /// The forward proxy refused the client's CONNECT (RFC 9110 §9.3.6) with a final status
     /// other than 2xx: no tunnel, no WebSocket.
     "tunnel-refused" => TunnelRefused {
@@ -98,7 +99,7 @@ causes! { |c, known|
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
         /// Which cap: `max_flows` or `idle_timeout`.
@@ -110,7 +111,7 @@ causes! { |c, known|
         limit: u64,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame's code leaves the why to its reason (1000, 1001, 1008, 3000-4999),
     /// and the reason's words name a kind of cause (`diagnose::reason`): said as the reason's
     /// own words.
@@ -128,7 +129,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 1, names: false, own: true, explains: false,
-        words: w::plain, hint: w::hints(c), head: Head::default() }
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// The capture holds the packets of one side only (a capture filter, a SPAN or tap port
     /// that copies one direction): what the other side sent, whether its close frame came
     /// first and the status the captured side saw are unknown; the causes that would rest
@@ -146,7 +147,7 @@ causes! { |c, known|
         close_packet: Option<u64>,
     }
     facets { rank: 0, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The capture file stops early, so a connection still open may have closed after it.
     "capture-cut" => CaptureCut {
         /// The upgrade was answered (the status stays "Open"; else "Open (handshake
@@ -154,7 +155,7 @@ causes! { |c, known|
         upgraded: bool,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs of a session at once after a quiet spell of whole
     /// seconds: an idle timeout.
     "proxy-idle-timeout" => ProxyIdleTimeout {
@@ -165,7 +166,7 @@ causes! { |c, known|
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
     /// of a second or more: its tunnel idle timeout (the product's own setting when its
     /// CONNECT answer names it, else the usual settings as candidates).
@@ -177,7 +178,7 @@ causes! { |c, known|
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.
     "proxy-ended-both-legs" => ProxyEndedBothLegs {
@@ -185,7 +186,7 @@ causes! { |c, known|
         legs: BothLegs,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs at the same instant with no quiet spell before (close
     /// frames of its own to both applications, or FINs or RSTs): it was reloaded or
     /// stopped.
@@ -199,7 +200,7 @@ causes! { |c, known|
         apart_ms: f64,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: w::hints(c), head: w::heads(c) }
+        words: w::plain, hint: w::hints(c), head: w::heads(c), redact: false, evidence: None }
     /// The session is a member of an incident in which its server (or proxy) ended its
     /// sessions at one instant (`server-stop`, `server-restart`, `proxy-reload`) at quiet
     /// spells that differ: that side's process stopped (or the proxy reloaded), not a
@@ -221,7 +222,8 @@ causes! { |c, known|
         idle_max_s: f64,
     }
     facets { rank: 2, names: true, own: false, explains: false,
-        words: w::incident_member, hint: None, head: Head::default() }
+        words: w::incident_member, hint: None, head: Head::default(),
+        redact: false, evidence: None }
     /// One application ended its leg with no close frame; the proxy passed the end on.
     "relayed-end" => RelayedEnd {
         /// Who ended: the client (its leg is the front one) or the backend (a server).
@@ -242,7 +244,7 @@ causes! { |c, known|
         close_notify: Option<u64>,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The quiet spell before a 1006: the last frame either way, and the last ping and pong.
     "quiet-spell" => QuietSpell {
         /// Seconds from the last frame (either way) to the end.
@@ -257,7 +259,7 @@ causes! { |c, known|
         last_pong_packet: Option<u64>,
     }
     facets { rank: 1, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A 1006 right after a message from the peer of the side that ended, with no frame in
     /// reply: that side most likely failed on the message.
     "unanswered-message" => UnansweredMessage {
@@ -273,7 +275,7 @@ causes! { |c, known|
         last_pong_packet: Option<u64>,
     }
     facets { rank: 1, names: false, own: true, explains: false,
-        words: w::plain, hint: w::hints(c), head: Head::default() }
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// The quiet spell before a 1006 matches the default of a known idle timeout, or the
     /// session's length that of a known maximum lifetime (`close::timeouts`).
     "idle-timeout" => IdleTimeout {
@@ -287,7 +289,7 @@ causes! { |c, known|
         lasted_s: f64,
     }
     facets { rank: 2, names: true, own: false, explains: false,
-        words: w::plain, hint: w::hints(c), head: Head::default() }
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// A close frame that breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4): its receiver could
     /// not accept it, so it set no status.
     "invalid-close-frame" => InvalidCloseFrame {
@@ -301,7 +303,7 @@ causes! { |c, known|
         code: Option<u16>,
     }
     facets { rank: 3, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The peer answered the first close frame with its own.
     "close-reply" => CloseReply {
         /// The side that replied.
@@ -314,14 +316,14 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 4, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The peer sent no close frame in reply.
     "no-close-reply" => NoCloseReply {
         /// The side that did not reply.
         from: Role,
     }
     facets { rank: 4, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Whether the peer replied is not in the capture: its direction lost bytes.
     "close-reply-not-captured" => CloseReplyNotCaptured {
         /// The side whose reply is not in the capture.
@@ -330,7 +332,7 @@ causes! { |c, known|
         gap_packet: Option<u64>,
     }
     facets { rank: 4, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A close frame came only after what carried the session ended.
     "late-close-frame" => LateCloseFrame {
         /// The side that sent it.
@@ -339,7 +341,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 4, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, a fatal alert ended the connection (RFC 8446 §6).
     "tls-fatal-alert" => TlsFatalAlert {
         /// The side that sent the alert.
@@ -350,7 +352,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 5, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, a close_notify came before either side ended TCP: its sender closed on
     /// purpose (RFC 8446 §6.1).
     "tls-close-notify-first" => TlsCloseNotifyFirst {
@@ -362,7 +364,7 @@ causes! { |c, known|
         answered: Option<TcpEnding>,
     }
     facets { rank: 5, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, the side that ended TCP first had sent close_notify before.
     "tls-closed-cleanly" => TlsClosedCleanly {
         /// The side that sent close_notify and then ended TCP.
@@ -371,14 +373,14 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 5, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, the side that ended TCP first sent no close_notify before.
     "tls-not-closed" => TlsNotClosed {
         /// The side that ended TCP first.
         by: Role,
     }
     facets { rank: 5, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The other frames that ended (or announced the end of) an HTTP/2 WebSocket's stream.
     "h2-stream-endings" => StreamEndings {
         /// The HTTP/2 stream of the WebSocket.
@@ -387,7 +389,7 @@ causes! { |c, known|
         endings: Vec<Ending>,
     }
     facets { rank: 6, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A side reset TCP after its own FIN: its application had closed its socket.
     "rst-after-fin" => RstAfterFin {
         /// The side that sent the FIN and then the RST.
@@ -400,14 +402,14 @@ causes! { |c, known|
         after: Option<PeerSent>,
     }
     facets { rank: 7, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Close frames relayed from one leg of a proxied session to the other.
     "relayed-close" => RelayedClose {
         /// Each relayed close frame and what the other leg got.
         relays: Vec<Relay>,
     }
     facets { rank: 8, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// One side pinged, the other sent no pong, and the side that pinged ended the session:
     /// its heartbeat (keepalive) gave up. Or its close reason is the words a library writes
     /// when its keepalive runs out.
@@ -440,7 +442,7 @@ causes! { |c, known|
         close_code: Option<u16>,
     }
     facets { rank: w::app::rank(c), names: false, own: true, explains: false,
-        words: w::app::words, hint: None, head: Head::default() }
+        words: w::app::words, hint: None, head: Head::default(), redact: false, evidence: None }
     /// One side's pings (or its application's heartbeat, the same short data message sent
     /// again and again) came at a regular cadence, then stopped: no frame of that side
     /// came after its last ping, it did not end TCP, and at least two of its pings were
@@ -467,7 +469,8 @@ causes! { |c, known|
         message_bytes: Option<u64>,
     }
     facets { rank: w::app::rank(c), names: true, own: false, explains: false,
-        words: w::app::words, hint: w::hints(c), head: Head::default() }
+        words: w::app::words, hint: w::hints(c), head: Head::default(),
+        redact: false, evidence: None }
     /// The application protocol's own messages say why the session ended (the
     /// connection's `application` object has the rest: summary, heartbeat, messages).
     "application" => Application {
@@ -484,7 +487,8 @@ causes! { |c, known|
         fix: Option<String>,
     }
     facets { rank: w::app::rank(c), names: false, own: true, explains: false,
-        words: w::app::words, hint: None, head: Head::default() }
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::app_label(c), evidence: None }
     /// No application protocol gave a verdict, and a side's last data message shortly
     /// before the end announces or explains it (an error: error, denied, expired, quota,
     /// …; a reason or code field; an event named like an ending; a sign-off): the
@@ -519,7 +523,8 @@ causes! { |c, known|
         end_packet: u64,
     }
     facets { rank: w::app::rank(c), names: false, own: true, explains: false,
-        words: w::app::words, hint: None, head: Head::default() }
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::payload_words(c), evidence: None }
     /// The ending is no clean close, no application protocol gave a verdict and no last
     /// message announced the end, but the side that ended first sent a data message shortly
     /// before (at most 10 s): quoted as that side's account of the moment, claiming no
@@ -545,7 +550,8 @@ causes! { |c, known|
         end_packet: u64,
     }
     facets { rank: w::app::rank(c), names: false, own: false, explains: false,
-        words: w::app::words, hint: None, head: Head::default() }
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::payload_words(c), evidence: None }
     /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
     /// most likely the back leg of a TLS-terminating proxy.
     "behind-tls-proxy" => BehindTlsProxy {
@@ -553,7 +559,7 @@ causes! { |c, known|
         candidates: u64,
     }
     facets { rank: 9, names: false, own: false, explains: true,
-        words: w::plain, hint: None, head: Head::default() }
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The first close frame reached a host that no longer had the connection: its kernel
     /// answered with an RST without ACK (RFC 9293 §3.10.7.1), so the peer's application
     /// never read it and both applications saw 1006.
@@ -568,7 +574,7 @@ causes! { |c, known|
         rst_packet: u64,
     }
     facets { rank: 0, names: false, own: false, explains: true,
-        words: w::path_words, hint: None, head: w::heads(c) }
+        words: w::path_words, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame was never acknowledged (its sender sent it again and again):
     /// it never reached the peer, whose application did not see it; both saw 1006.
     "close-frame-not-delivered" => CloseNotDelivered {
@@ -582,7 +588,7 @@ causes! { |c, known|
         retransmissions: u64,
     }
     facets { rank: 0, names: false, own: false, explains: true,
-        words: w::path_words, hint: None, head: w::heads(c) }
+        words: w::path_words, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// Data of one side was never acknowledged: its segments and their retransmissions
     /// (backing off, RFC 6298 §5) got no ACK until the end: the path between the two died
     /// (a NAT or firewall that forgot the flow, a link that went down, a peer that vanished).
@@ -613,7 +619,8 @@ causes! { |c, known|
         gave_up_s: Option<f64>,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// Only one side's large segments died: its data never acknowledged began with a
     /// segment larger than any of its segments the peer had acknowledged, and a smaller
     /// packet of that side after it acknowledged the peer's bytes, which the peer did not
@@ -641,7 +648,8 @@ causes! { |c, known|
         small_ack: u64,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// The same black hole seen from the receiver's capture: bytes of one side (at least
     /// 1 000) never reached the other, whose acknowledgements stayed at their start to the
     /// end, while that side's smaller segments after them arrived, none of its segments that
@@ -674,7 +682,8 @@ causes! { |c, known|
         seconds: f64,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side's receive window stayed closed to the end: the other side's zero-window
     /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
     /// unanswered after the last answer). The reader is alive and its application reads
@@ -692,7 +701,8 @@ causes! { |c, known|
         last_packet: u64,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side stopped reading: it advertised a zero window (its receive buffer full, RFC
     /// 9293 §3.8.6) and kept it closed while the other side sent zero-window probes
     /// (§3.8.6.1), and the connection ended while it was closed, or at once when it opened
@@ -730,7 +740,8 @@ causes! { |c, known|
         close_code: Option<u16>,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side's TCP keepalive found the other gone: after an idle spell it sent keepalive
     /// probes (RFC 9293 §3.8.4: a segment one byte below its next sequence number, with no
     /// data or one byte) at a steady interval, none answered to the end, and (most often)
@@ -768,7 +779,8 @@ causes! { |c, known|
         then_s: f64,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// A gateway that speaks WebSocket to the client and only passes payloads to its
     /// backend (lighttpd's mod_wstunnel: its 101 names it) sent the first close frame, an
     /// empty one, after a quiet spell: its own read-idle timeout (lighttpd's
@@ -784,7 +796,8 @@ causes! { |c, known|
         last_frame_packet: Option<u64>,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::proxy::gateway_idle, hint: Some(w::proxy::GATEWAY_IDLE_FIX.into()), head: Head::default() }
+        words: w::proxy::gateway_idle, hint: Some(w::proxy::GATEWAY_IDLE_FIX.into()), head: Head::default(),
+        redact: false, evidence: None }
     /// Frames a gateway sent on its own (lighttpd's mod_wstunnel, named by its 101: its
     /// backend gets only payloads, so every control frame the server side sent is
     /// lighttpd's): its pings (wstunnel.ping-interval), and its reply to a close frame
@@ -800,7 +813,8 @@ causes! { |c, known|
         text_1000_reply: Option<u64>,
     }
     facets { rank: 7, names: false, own: false, explains: true,
-        words: w::proxy::gateway_frames, hint: None, head: Head::default() }
+        words: w::proxy::gateway_frames, hint: None, head: Head::default(),
+        redact: false, evidence: None }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {
@@ -820,7 +834,8 @@ causes! { |c, known|
         id_before: Option<u16>,
     }
     facets { rank: 1, names: true, own: false, explains: false,
-        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default() }
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// The capture says packets were lost before they were written (a pcapng's Interface
     /// Statistics Blocks; a live capture's drops while the connection was open), so a
     /// connection still open at its end may have closed in them: its ending is unknown.
@@ -831,7 +846,7 @@ causes! { |c, known|
         dropped: u64,
     }
     facets { rank: 0, names: false, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server's 101 carried a Sec-WebSocket-Accept that is not the one the client's
     /// Sec-WebSocket-Key asks for (RFC 6455 §4.2.2), and the client sent no frame after it:
     /// a conforming client fails the connection there (§4.1: "the client MUST _Fail the
@@ -842,7 +857,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server's 101 broke another rule on which RFC 6455 §4.1 says the client "MUST
     /// _Fail the WebSocket Connection_" (no `Upgrade: websocket`, no `Connection: Upgrade`,
     /// an extension or a subprotocol the client did not offer), and the client sent no frame
@@ -856,7 +871,7 @@ causes! { |c, known|
         packet: u64,
     }
     facets { rank: 0, names: true, own: false, explains: false,
-        words: w::plain, hint: None, head: w::heads(c) }
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// A session that ended without a close frame, read from what the capture holds
     /// (`diagnose::ending`): whose software ended it and the packets that show it, or that
     /// the capture cannot tell, with what remains ranked. Only where no other cause already
@@ -890,7 +905,7 @@ causes! { |c, known|
         afterwards: Option<crate::incident::After>,
     }
     facets { rank: 2, names: false, own: true, explains: false,
-        words: w::ending::words, hint: None, head: Head::default() }
+        words: w::ending::words, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A closing handshake cut short (`diagnose::closing`): after the first close frame,
     /// TCP ended before the peer's close frame in reply (RFC 6455 §7.1.1 closes TCP only
     /// once both are sent): its sender ended TCP without waiting (an RST, or a FIN whose
@@ -911,7 +926,8 @@ causes! { |c, known|
         reply_reset: Option<u64>,
     }
     facets { rank: 4, names: false, own: false, explains: false,
-        words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default() }
+        words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default(),
+        redact: false, evidence: None }
 }
 
 impl Serialize for Cause {

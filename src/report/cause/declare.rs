@@ -11,15 +11,19 @@
 //!   the application's words, so an abrupt ending is not read beside it (`diagnose::ending`);
 //! - `words`: the function in `report/words/` that writes its sentences (the `Display`);
 //! - `hint`: the advice it adds before the fix (`Option<String>`; `words::fix`);
-//! - `head`: the status's code, name and fix when it is the first cause (`words::head`).
+//! - `head`: the status's code, name and fix when it is the first cause (`words::head`);
+//! - `redact`: what `--redact` takes out of its wire texts, and whether it did
+//!   (`report::redact`; `false`: it carries none that names a person or carries their data);
+//! - `evidence`: the clause it adds to the evidence line, with its packets
+//!   (`diagnose::diagnosis`; none where the deciding code writes the evidence itself).
 //!
 //! A facet is an expression in the names the invocation binds (`|c, known|`: the cause,
 //! and for `hint` whether the connection's own cause is known), or for `words` a path.
 
 /// Declares [`Cause`](super::Cause) (stored form: every field, variant by index), its JSON
 /// view `CauseJson` (internally tagged by `kind`), `Cause::kind`, `Cause::KINDS` and the
-/// facets (`rank`, `names_what_happened`, `states_own_cause`, `explains_1006`, `hint`,
-/// `head`, `Display`), from one list.
+/// facets (`rank`, `names_what_happened`, `states_own_cause`, `explains_1006`, `Display`,
+/// `hint`, `head`, `redact`, `evidence`), from one list.
 macro_rules! causes {
     (|$c:ident, $known:ident| $(
         $(#[doc = $doc:literal])*
@@ -28,7 +32,8 @@ macro_rules! causes {
         }
         facets {
             rank: $rank:expr, names: $names:expr, own: $own:expr, explains: $explains:expr,
-            words: $words:path, hint: $hint:expr, head: $head:expr $(,)?
+            words: $words:path, hint: $hint:expr, head: $head:expr, redact: $redact:expr,
+            evidence: $evidence:expr $(,)?
         }
     )*) => {
         /// One thing that happened, with its numbers and packets. A status holds its
@@ -98,6 +103,24 @@ macro_rules! causes {
                 let $c = self;
                 match $c {
                     $( Cause::$variant { .. } => $hint, )*
+                }
+            }
+
+            /// The clause it adds to the evidence line, and its packets (its `evidence`
+            /// facet): none for a kind whose evidence the deciding code writes itself.
+            pub fn evidence(&self) -> Option<(String, Vec<u64>)> {
+                let $c = self;
+                match $c {
+                    $( Cause::$variant { .. } => $evidence, )*
+                }
+            }
+
+            /// Takes out of it what came from the wire and may name a person or carry
+            /// their data (its `redact` facet, `--redact`); whether it changed.
+            pub fn redact(&mut self) -> bool {
+                let $c = self;
+                match $c {
+                    $( Cause::$variant { .. } => $redact, )*
                 }
             }
 
