@@ -408,10 +408,7 @@ pub fn diagnose(
         ev.packets.insert(0, *packet);
     }
     if let (Some(ev), None) = (&mut evidence, one_direction) {
-        for (clause, packets) in path_causes
-            .iter()
-            .filter_map(crate::report::words::path_evidence)
-        {
+        for (clause, packets) in path_causes.iter().filter_map(Cause::evidence) {
             ev.add(format_args!("; {clause}"), packets);
         }
     }

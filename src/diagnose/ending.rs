@@ -106,18 +106,8 @@ fn own(c: &Cause) -> bool {
 
 /// Causes that explain a 1006 in their own way without being a path fault or the
 /// application's words: a proxy's legs, a relayed end, a close frame no one read, a
-/// lighttpd gateway, one direction only, frames after a close.
+/// lighttpd gateway, one direction only, frames after a close (each kind's `explains`
+/// facet, `report/cause.rs`).
 fn explained(c: &Cause) -> bool {
-    matches!(
-        c,
-        Cause::CloseNotRead { .. }
-            | Cause::CloseNotDelivered { .. }
-            | Cause::OneDirection { .. }
-            | Cause::InvalidCloseFrame { .. }
-            | Cause::LateCloseFrame { .. }
-            | Cause::TlsCloseNotifyFirst { .. }
-            | Cause::RelayedClose { .. }
-            | Cause::GatewayFrames { .. }
-            | Cause::BehindTlsProxy { .. }
-    )
+    c.explains_1006()
 }

@@ -3,60 +3,27 @@
 //! In: nothing but the numbers and packets the deciding code (`status`, `idle`, `tls`,
 //! `legs`) found. Out: [`Cause`], one variant per thing that happened, each with a stable
 //! kebab-case `kind` (JSON `status.causes[].kind`) and the numbers and packets that show it.
-//! The words for them are written in `text`, and nowhere else.
+//! Each kind's entry states its facets too (`cause/declare.rs`: rank, whether it names what
+//! happened or the connection's own cause, the function of `report/words/` that says it,
+//! its hint and head), so that a kind with one left out does not compile; the words
+//! themselves are written in `report/words/`, and nowhere else.
 //!
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
 use crate::close::Problem;
 use crate::flow::Role;
+use crate::report::words as w;
 pub use crate::websocket::session::ResponseFault;
 use serde::{Deserialize, Serialize};
 
 mod parts;
 pub use parts::*;
 
-/// Declares [`Cause`] (stored form: every field, variant by index), its JSON view
-/// `CauseJson` (internally tagged by `kind`) and `Cause::kind`, from one list.
-macro_rules! causes {
-    ($(
-        $(#[doc = $doc:literal])*
-        $kind:literal => $variant:ident {
-            $( $(#[doc = $fdoc:literal])* $field:ident : $fty:ty ),* $(,)?
-        }
-    )*) => {
-        /// One thing that happened, with its numbers and packets. A status holds its
-        /// causes in the order they are said (`text::detail`); the first decides the code.
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-        #[serde(remote = "Self")]
-        #[non_exhaustive]
-        pub enum Cause {
-            $( $(#[doc = $doc])* $variant { $( $(#[doc = $fdoc])* $field: $fty ),* }, )*
-        }
+mod declare;
+use declare::causes;
 
-        /// The JSON view of a [`Cause`]: `{"kind": "...", fields...}`.
-        #[derive(Serialize, schemars::JsonSchema)]
-        #[serde(remote = "Cause", tag = "kind", rename = "Cause")]
-        #[schemars(description = "One cause of the status, by its stable kind, with its numbers and packets.")]
-        pub(crate) enum CauseJson {
-            $( $(#[doc = $doc])* #[serde(rename = $kind)] $variant { $( $(#[doc = $fdoc])* $field: $fty ),* }, )*
-        }
-
-        impl Cause {
-            /// Its stable name (JSON `kind`).
-            pub fn kind(&self) -> &'static str {
-                match self {
-                    $( Cause::$variant { .. } => $kind, )*
-                }
-            }
-
-            /// Every kind, in declaration order.
-            pub const KINDS: &'static [&'static str] = &[$($kind),*];
-        }
-    };
-}
-
-causes! {
+causes! { |c, known|
     /// The first valid close frame on the wire set the status (RFC 6455 §7.1.5).
     "close-frame" => Closed {
         /// The side that sent it.
@@ -68,6 +35,8 @@ causes! {
         /// The packet that completed it.
         packet: u64,
     }
+    facets { rank: 0, names: false, own: w::closed_own(c), explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first valid close frame had no status code: the peer's application sees 1005.
     "empty-close-frame" => EmptyClose {
         /// The side that sent it.
@@ -75,6 +44,8 @@ causes! {
         /// The packet that completed it.
         packet: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame's code bytes are not in the capture: no code is guessed.
     "close-code-not-captured" => CodeNotCaptured {
         /// The side that sent it.
@@ -82,6 +53,8 @@ causes! {
         /// The packet that holds its start.
         packet: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// What carried the session ended before any valid close frame: both see 1006
     /// (RFC 6455 §7.1.5, §7.4.1).
     "no-close-frame" => NoCloseFrame {
@@ -92,11 +65,15 @@ causes! {
         /// A close frame was sent but could not be accepted (see `invalid-close-frame`).
         invalid_close: bool,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// Nothing ended the connection before the capture did.
     "still-open" => StillOpen {
         /// The upgrade was answered (else the handshake was still pending).
         upgraded: bool,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server refused the upgrade: no WebSocket was opened.
     "upgrade-refused" => UpgradeRefused {
         /// The response's HTTP status (or `:status` over HTTP/2).
@@ -107,6 +84,9 @@ causes! {
         /// the server's own reason; null when it sent none, or none came with the head.
         body: Option<String>,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c),
+        redact: crate::report::redact::refusal_body(c), evidence: None }
     /// The forward proxy refused the client's CONNECT (RFC 9110 §9.3.6) with a final status
     /// other than 2xx: no tunnel, no WebSocket.
     "tunnel-refused" => TunnelRefused {
@@ -118,6 +98,8 @@ causes! {
         /// settings the words name are that product's; null when it names none.
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
         /// Which cap: `max_flows` or `idle_timeout`.
@@ -128,6 +110,8 @@ causes! {
         /// bytes.
         limit: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame's code leaves the why to its reason (1000, 1001, 1008, 3000-4999),
     /// and the reason's words name a kind of cause (`diagnose::reason`): said as the reason's
     /// own words.
@@ -144,6 +128,8 @@ causes! {
         /// The packet of the close frame.
         packet: u64,
     }
+    facets { rank: 1, names: false, own: true, explains: false,
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// The capture holds the packets of one side only (a capture filter, a SPAN or tap port
     /// that copies one direction): what the other side sent, whether its close frame came
     /// first and the status the captured side saw are unknown; the causes that would rest
@@ -160,12 +146,16 @@ causes! {
         /// side's): then the status is unknown.
         close_packet: Option<u64>,
     }
+    facets { rank: 0, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The capture file stops early, so a connection still open may have closed after it.
     "capture-cut" => CaptureCut {
         /// The upgrade was answered (the status stays "Open"; else "Open (handshake
         /// pending)").
         upgraded: bool,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs of a session at once after a quiet spell of whole
     /// seconds: an idle timeout.
     "proxy-idle-timeout" => ProxyIdleTimeout {
@@ -175,6 +165,8 @@ causes! {
         /// added it: nginx's `Server`); null when none does.
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
     /// of a second or more: its tunnel idle timeout (the product's own setting when its
     /// CONNECT answer names it, else the usual settings as candidates).
@@ -185,12 +177,16 @@ causes! {
         /// when it names none.
         proxy_product: Option<crate::close::proxies::ProxyProduct>,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.
     "proxy-ended-both-legs" => ProxyEndedBothLegs {
         /// Both legs and how the proxy ended each.
         legs: BothLegs,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The proxy ended both legs at the same instant with no quiet spell before (close
     /// frames of its own to both applications, or FINs or RSTs): it was reloaded or
     /// stopped.
@@ -203,6 +199,8 @@ causes! {
         /// Milliseconds between the two endings.
         apart_ms: f64,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: w::hints(c), head: w::heads(c), redact: false, evidence: None }
     /// The session is a member of an incident in which its server (or proxy) ended its
     /// sessions at one instant (`server-stop`, `server-restart`, `proxy-reload`) at quiet
     /// spells that differ: that side's process stopped (or the proxy reloaded), not a
@@ -223,6 +221,9 @@ causes! {
         /// The longest.
         idle_max_s: f64,
     }
+    facets { rank: 2, names: true, own: false, explains: false,
+        words: w::incident_member, hint: None, head: Head::default(),
+        redact: false, evidence: None }
     /// One application ended its leg with no close frame; the proxy passed the end on.
     "relayed-end" => RelayedEnd {
         /// Who ended: the client (its leg is the front one) or the backend (a server).
@@ -242,6 +243,8 @@ causes! {
         /// backend that crashed).
         close_notify: Option<u64>,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The quiet spell before a 1006: the last frame either way, and the last ping and pong.
     "quiet-spell" => QuietSpell {
         /// Seconds from the last frame (either way) to the end.
@@ -255,6 +258,8 @@ causes! {
         /// The last pong either way before it, if any.
         last_pong_packet: Option<u64>,
     }
+    facets { rank: 1, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A 1006 right after a message from the peer of the side that ended, with no frame in
     /// reply: that side most likely failed on the message.
     "unanswered-message" => UnansweredMessage {
@@ -269,6 +274,8 @@ causes! {
         /// The last pong either way before the end, if any.
         last_pong_packet: Option<u64>,
     }
+    facets { rank: 1, names: false, own: true, explains: false,
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// The quiet spell before a 1006 matches the default of a known idle timeout, or the
     /// session's length that of a known maximum lifetime (`close::timeouts`).
     "idle-timeout" => IdleTimeout {
@@ -281,6 +288,8 @@ causes! {
         /// Seconds from the connection's first packet to its end.
         lasted_s: f64,
     }
+    facets { rank: 2, names: true, own: false, explains: false,
+        words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
     /// A close frame that breaks a rule (RFC 6455 §5.5, §7.1.6, §7.4): its receiver could
     /// not accept it, so it set no status.
     "invalid-close-frame" => InvalidCloseFrame {
@@ -293,6 +302,8 @@ causes! {
         /// Its code as sent (10001 for a code outside 0-4999), if it has one.
         code: Option<u16>,
     }
+    facets { rank: 3, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The peer answered the first close frame with its own.
     "close-reply" => CloseReply {
         /// The side that replied.
@@ -304,11 +315,15 @@ causes! {
         /// The packet that completed it.
         packet: u64,
     }
+    facets { rank: 4, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The peer sent no close frame in reply.
     "no-close-reply" => NoCloseReply {
         /// The side that did not reply.
         from: Role,
     }
+    facets { rank: 4, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Whether the peer replied is not in the capture: its direction lost bytes.
     "close-reply-not-captured" => CloseReplyNotCaptured {
         /// The side whose reply is not in the capture.
@@ -316,6 +331,8 @@ causes! {
         /// The packet where its frames stop (the gap), when known.
         gap_packet: Option<u64>,
     }
+    facets { rank: 4, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A close frame came only after what carried the session ended.
     "late-close-frame" => LateCloseFrame {
         /// The side that sent it.
@@ -323,6 +340,8 @@ causes! {
         /// The packet that completed it.
         packet: u64,
     }
+    facets { rank: 4, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, a fatal alert ended the connection (RFC 8446 §6).
     "tls-fatal-alert" => TlsFatalAlert {
         /// The side that sent the alert.
@@ -332,6 +351,8 @@ causes! {
         /// The packet that carried it.
         packet: u64,
     }
+    facets { rank: 5, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, a close_notify came before either side ended TCP: its sender closed on
     /// purpose (RFC 8446 §6.1).
     "tls-close-notify-first" => TlsCloseNotifyFirst {
@@ -342,6 +363,8 @@ causes! {
         /// The peer's TCP ending that answered it, when the peer ended TCP first.
         answered: Option<TcpEnding>,
     }
+    facets { rank: 5, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, the side that ended TCP first had sent close_notify before.
     "tls-closed-cleanly" => TlsClosedCleanly {
         /// The side that sent close_notify and then ended TCP.
@@ -349,11 +372,15 @@ causes! {
         /// The packet that carried the close_notify.
         packet: u64,
     }
+    facets { rank: 5, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Over TLS, the side that ended TCP first sent no close_notify before.
     "tls-not-closed" => TlsNotClosed {
         /// The side that ended TCP first.
         by: Role,
     }
+    facets { rank: 5, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The other frames that ended (or announced the end of) an HTTP/2 WebSocket's stream.
     "h2-stream-endings" => StreamEndings {
         /// The HTTP/2 stream of the WebSocket.
@@ -361,6 +388,8 @@ causes! {
         /// Every other ending of the stream, in order.
         endings: Vec<Ending>,
     }
+    facets { rank: 6, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A side reset TCP after its own FIN: its application had closed its socket.
     "rst-after-fin" => RstAfterFin {
         /// The side that sent the FIN and then the RST.
@@ -372,11 +401,15 @@ causes! {
         /// The peer's last frame, close_notify or stream ending between the two.
         after: Option<PeerSent>,
     }
+    facets { rank: 7, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// Close frames relayed from one leg of a proxied session to the other.
     "relayed-close" => RelayedClose {
         /// Each relayed close frame and what the other leg got.
         relays: Vec<Relay>,
     }
+    facets { rank: 8, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// One side pinged, the other sent no pong, and the side that pinged ended the session:
     /// its heartbeat (keepalive) gave up. Or its close reason is the words a library writes
     /// when its keepalive runs out.
@@ -408,6 +441,8 @@ causes! {
         /// The code of its close frame; null when it ended TCP without one.
         close_code: Option<u16>,
     }
+    facets { rank: w::app::rank(c), names: false, own: true, explains: false,
+        words: w::app::words, hint: None, head: Head::default(), redact: false, evidence: None }
     /// One side's pings (or its application's heartbeat, the same short data message sent
     /// again and again) came at a regular cadence, then stopped: no frame of that side
     /// came after its last ping, it did not end TCP, and at least two of its pings were
@@ -433,6 +468,9 @@ causes! {
         /// "pings" above are those messages), that message's length in bytes.
         message_bytes: Option<u64>,
     }
+    facets { rank: w::app::rank(c), names: true, own: false, explains: false,
+        words: w::app::words, hint: w::hints(c), head: Head::default(),
+        redact: false, evidence: None }
     /// The application protocol's own messages say why the session ended (the
     /// connection's `application` object has the rest: summary, heartbeat, messages).
     "application" => Application {
@@ -448,6 +486,9 @@ causes! {
         /// What to change, specific to the protocol and its libraries.
         fix: Option<String>,
     }
+    facets { rank: w::app::rank(c), names: false, own: true, explains: false,
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::app_label(c), evidence: None }
     /// No application protocol gave a verdict, and a side's last data message shortly
     /// before the end announces or explains it (an error: error, denied, expired, quota,
     /// …; a reason or code field; an event named like an ending; a sign-off): the
@@ -481,6 +522,9 @@ causes! {
         /// The packet of that ending.
         end_packet: u64,
     }
+    facets { rank: w::app::rank(c), names: false, own: true, explains: false,
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::payload_words(c), evidence: None }
     /// The ending is no clean close, no application protocol gave a verdict and no last
     /// message announced the end, but the side that ended first sent a data message shortly
     /// before (at most 10 s): quoted as that side's account of the moment, claiming no
@@ -505,12 +549,17 @@ causes! {
         /// The packet of that ending.
         end_packet: u64,
     }
+    facets { rank: w::app::rank(c), names: false, own: false, explains: false,
+        words: w::app::words, hint: None, head: Head::default(),
+        redact: crate::report::redact::payload_words(c), evidence: None }
     /// A plaintext WebSocket whose Host names the server of TLS connections not decrypted:
     /// most likely the back leg of a TLS-terminating proxy.
     "behind-tls-proxy" => BehindTlsProxy {
         /// How many such TLS connections.
         candidates: u64,
     }
+    facets { rank: 9, names: false, own: false, explains: true,
+        words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
     /// The first close frame reached a host that no longer had the connection: its kernel
     /// answered with an RST without ACK (RFC 9293 §3.10.7.1), so the peer's application
     /// never read it and both applications saw 1006.
@@ -524,6 +573,8 @@ causes! {
         /// The peer's RST that answered it.
         rst_packet: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: true,
+        words: w::path_words, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The first close frame was never acknowledged (its sender sent it again and again):
     /// it never reached the peer, whose application did not see it; both saw 1006.
     "close-frame-not-delivered" => CloseNotDelivered {
@@ -536,6 +587,8 @@ causes! {
         /// Retransmissions of the sender's data, from the first never acknowledged on.
         retransmissions: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: true,
+        words: w::path_words, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// Data of one side was never acknowledged: its segments and their retransmissions
     /// (backing off, RFC 6298 §5) got no ACK until the end: the path between the two died
     /// (a NAT or firewall that forgot the flow, a link that went down, a peer that vanished).
@@ -565,6 +618,9 @@ causes! {
         /// Seconds from the first segment never acknowledged to that ending.
         gave_up_s: Option<f64>,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// Only one side's large segments died: its data never acknowledged began with a
     /// segment larger than any of its segments the peer had acknowledged, and a smaller
     /// packet of that side after it acknowledged the peer's bytes, which the peer did not
@@ -591,6 +647,9 @@ causes! {
         /// the peer's, which the peer did not send again (it got through).
         small_ack: u64,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// The same black hole seen from the receiver's capture: bytes of one side (at least
     /// 1 000) never reached the other, whose acknowledgements stayed at their start to the
     /// end, while that side's smaller segments after them arrived, none of its segments that
@@ -622,6 +681,9 @@ causes! {
         /// Seconds from `packet` to `last_packet`.
         seconds: f64,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side's receive window stayed closed to the end: the other side's zero-window
     /// probes (RFC 9293 §3.8.6.1) kept being answered with a zero window (fewer than three
     /// unanswered after the last answer). The reader is alive and its application reads
@@ -638,6 +700,9 @@ causes! {
         /// The last probe.
         last_packet: u64,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side stopped reading: it advertised a zero window (its receive buffer full, RFC
     /// 9293 §3.8.6) and kept it closed while the other side sent zero-window probes
     /// (§3.8.6.1), and the connection ended while it was closed, or at once when it opened
@@ -674,6 +739,9 @@ causes! {
         /// Its code.
         close_code: Option<u16>,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// One side's TCP keepalive found the other gone: after an idle spell it sent keepalive
     /// probes (RFC 9293 §3.8.4: a segment one byte below its next sequence number, with no
     /// data or one byte) at a steady interval, none answered to the end, and (most often)
@@ -710,6 +778,9 @@ causes! {
         /// Seconds from the last probe to that RST (or to the end of the capture).
         then_s: f64,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// A gateway that speaks WebSocket to the client and only passes payloads to its
     /// backend (lighttpd's mod_wstunnel: its 101 names it) sent the first close frame, an
     /// empty one, after a quiet spell: its own read-idle timeout (lighttpd's
@@ -724,6 +795,9 @@ causes! {
         /// The last frame before the quiet spell, if any.
         last_frame_packet: Option<u64>,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::proxy::gateway_idle, hint: Some(w::proxy::GATEWAY_IDLE_FIX.into()), head: Head::default(),
+        redact: false, evidence: None }
     /// Frames a gateway sent on its own (lighttpd's mod_wstunnel, named by its 101: its
     /// backend gets only payloads, so every control frame the server side sent is
     /// lighttpd's): its pings (wstunnel.ping-interval), and its reply to a close frame
@@ -738,6 +812,9 @@ causes! {
         /// Its close reply whose payload is the text "1000", if any.
         text_1000_reply: Option<u64>,
     }
+    facets { rank: 7, names: false, own: false, explains: true,
+        words: w::proxy::gateway_frames, hint: None, head: Head::default(),
+        redact: false, evidence: None }
     /// An RST whose TTL (hop limit) matches none of the packets its sender's address sent
     /// before: most likely made up on the path (a firewall, load balancer, NAT or IDS).
     "reset-not-from-peer" => ForeignReset {
@@ -756,6 +833,9 @@ causes! {
         /// The IPv4 identification of that side's packet before it.
         id_before: Option<u16>,
     }
+    facets { rank: 1, names: true, own: false, explains: false,
+        words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
+        redact: false, evidence: w::path_evidence(c) }
     /// The capture says packets were lost before they were written (a pcapng's Interface
     /// Statistics Blocks; a live capture's drops while the connection was open), so a
     /// connection still open at its end may have closed in them: its ending is unknown.
@@ -765,6 +845,8 @@ causes! {
         /// Packets the capture says were dropped.
         dropped: u64,
     }
+    facets { rank: 0, names: false, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server's 101 carried a Sec-WebSocket-Accept that is not the one the client's
     /// Sec-WebSocket-Key asks for (RFC 6455 §4.2.2), and the client sent no frame after it:
     /// a conforming client fails the connection there (§4.1: "the client MUST _Fail the
@@ -774,6 +856,8 @@ causes! {
         /// The response's packet.
         packet: u64,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// The server's 101 broke another rule on which RFC 6455 §4.1 says the client "MUST
     /// _Fail the WebSocket Connection_" (no `Upgrade: websocket`, no `Connection: Upgrade`,
     /// an extension or a subprotocol the client did not offer), and the client sent no frame
@@ -786,6 +870,8 @@ causes! {
         /// The response's packet.
         packet: u64,
     }
+    facets { rank: 0, names: true, own: false, explains: false,
+        words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
     /// A session that ended without a close frame, read from what the capture holds
     /// (`diagnose::ending`): whose software ended it and the packets that show it, or that
     /// the capture cannot tell, with what remains ranked. Only where no other cause already
@@ -818,6 +904,8 @@ causes! {
         /// null when the capture holds neither.
         afterwards: Option<crate::incident::After>,
     }
+    facets { rank: 2, names: false, own: true, explains: false,
+        words: w::ending::words, hint: None, head: Head::default(), redact: false, evidence: None }
     /// A closing handshake cut short (`diagnose::closing`): after the first close frame,
     /// TCP ended before the peer's close frame in reply (RFC 6455 §7.1.1 closes TCP only
     /// once both are sent): its sender ended TCP without waiting (an RST, or a FIN whose
@@ -837,6 +925,9 @@ causes! {
         /// if any.
         reply_reset: Option<u64>,
     }
+    facets { rank: 4, names: false, own: false, explains: false,
+        words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default(),
+        redact: false, evidence: None }
 }
 
 impl Serialize for Cause {

@@ -161,25 +161,10 @@ impl Names {
             }
         }
         // The status says the application's cause too: its words are made again from the
-        // redacted label.
+        // redacted causes (each kind's `redact` facet: the functions below).
         let mut relabelled = false;
         for cause in &mut c.status.causes {
-            if let Cause::Application { cause: label, .. } = cause {
-                if let Some(l) = crate::app::redact_label(label) {
-                    *label = l;
-                    relabelled = true;
-                }
-            }
-            // The last words are the application's payload.
-            if let Cause::LastWords { words, .. } | Cause::LastMessage { words, .. } = cause {
-                *words = "[redacted]".into();
-                relabelled = true;
-            }
-            // A refusal's body may repeat what the request carried (a token, a user).
-            if let Cause::UpgradeRefused { body: Some(b), .. } = cause {
-                *b = "[redacted]".into();
-                relabelled = true;
-            }
+            relabelled |= cause.redact();
         }
         if relabelled {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
@@ -333,6 +318,37 @@ pub fn redact(report: &mut Report) {
     }
     report.command = None;
     report.redacted = true;
+}
+
+/// The `redact` facet of [`Cause::Application`]: its label, redacted as the application's
+/// (`app::redact_label`); whether it changed.
+pub(crate) fn app_label(c: &mut Cause) -> bool {
+    let Cause::Application { cause: label, .. } = c else {
+        return false;
+    };
+    crate::app::redact_label(label)
+        .map(|l| *label = l)
+        .is_some()
+}
+
+/// The `redact` facet of [`Cause::LastWords`] and [`Cause::LastMessage`]: the last words are
+/// the application's payload.
+pub(crate) fn payload_words(c: &mut Cause) -> bool {
+    let (Cause::LastWords { words, .. } | Cause::LastMessage { words, .. }) = c else {
+        return false;
+    };
+    *words = "[redacted]".into();
+    true
+}
+
+/// The `redact` facet of [`Cause::UpgradeRefused`]: a refusal's body may repeat what the
+/// request carried (a token, a user).
+pub(crate) fn refusal_body(c: &mut Cause) -> bool {
+    let Cause::UpgradeRefused { body: Some(b), .. } = c else {
+        return false;
+    };
+    *b = "[redacted]".into();
+    true
 }
 
 #[cfg(test)]

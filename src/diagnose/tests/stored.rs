@@ -527,6 +527,17 @@ fn the_list_has_every_kind_once() {
     }
 }
 
+/// Every kind is said: the function its `words` facet names writes a sentence for it (a
+/// group function such as `words::plain` says nothing of a kind it has no arm for, which
+/// the compiler cannot see), ending with a full stop.
+#[test]
+fn every_kind_is_said() {
+    for c in one_of_each() {
+        let said = c.to_string();
+        assert!(said.ends_with('.'), "{}: {said:?}", c.kind());
+    }
+}
+
 /// A stored status reads back with its causes, and its texts as they were.
 #[test]
 fn causes_survive_the_stored_form() {

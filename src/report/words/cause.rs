@@ -1,13 +1,13 @@
-//! Each cause's sentences: the `Display` of [`Cause`], one arm per kind, calling the
-//! phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`), an application
-//! (`app.rs`) and the path (`delivery.rs`) where those say it.
+//! The sentences of the causes whose `words` facet is [`plain`] (the close frames, the
+//! endings, the handshake, the proxy's legs, the closing handshake, TLS...), one arm per
+//! kind, calling the phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`); the
+//! `Display` of [`Cause`] is generated from each kind's declaration (`report/cause.rs`).
 
-use super::delivery::path_words;
 use super::phrases::{
     kind_name, words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames,
 };
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
-use super::{app, reason, refusal, Ms, Secs};
+use super::{reason, refusal, Ms, Secs};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::flow::Role;
@@ -15,10 +15,10 @@ use crate::report::cause::{Cause, Eviction};
 use crate::websocket::unanswered::Unanswered;
 use std::fmt::{self, Display, Formatter};
 
-/// The words of one cause (without a space before or after).
-impl Display for Cause {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        match self {
+/// The sentences of the causes said here, one arm per kind (nothing for a kind whose
+/// `words` facet names another function: its declaration in `report/cause.rs` says which).
+pub(crate) fn plain(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    match c {
             Cause::Closed {
                 from,
                 code,
@@ -381,25 +381,6 @@ impl Display for Cause {
                 }
                 f.write_str(".")
             }
-            Cause::HeartbeatTimeout { .. }
-            | Cause::Application { .. }
-            | Cause::PingsStopped { .. }
-            | Cause::LastWords { .. }
-            | Cause::LastMessage { .. } => app::words(self, f),
-            Cause::CloseNotRead { .. }
-            | Cause::CloseNotDelivered { .. }
-            | Cause::Unacknowledged { .. }
-            | Cause::ForeignReset { .. }
-            | Cause::WindowClosed { .. }
-            | Cause::StoppedReading { .. }
-            | Cause::MtuBlackHole { .. }
-            | Cause::MtuBlackHoleReceiver { .. }
-            | Cause::Keepalive { .. } => path_words(self, f),
-            Cause::AbruptEnding { .. } => super::ending::words(self, f),
-            Cause::ClosingCutShort { .. } => super::ending::closing(self, f),
-            Cause::IncidentMember { .. } => incident_member(self, f),
-            Cause::GatewayIdleClose { .. } => proxy::gateway_idle(self, f),
-            Cause::GatewayFrames { .. } => proxy::gateway_frames(self, f),
             Cause::BehindTlsProxy { candidates } => {
                 let which = if *candidates == 1 {
                     "the server of a TLS connection of this capture that was not decrypted (under \"Encrypted connections\"): this is most likely the back leg of a session through a TLS-terminating proxy, its client the proxy, and that connection the client's leg"
@@ -408,12 +389,12 @@ impl Display for Cause {
                 };
                 write!(f, "Its Host header names {which}; with the client's key log (--keylog) it would be read and the two legs linked.")
             }
+            _ => Ok(()),
         }
-    }
 }
 
 /// The words of [`Cause::IncidentMember`] (nothing for any other cause).
-fn incident_member(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+pub(crate) fn incident_member(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     let Cause::IncidentMember {
         incident,
         incident_kind: kind,

@@ -11,7 +11,7 @@ use std::fmt::{self, Formatter};
 
 /// The words of the causes the path under the session shows: a close frame a host without
 /// the connection answered, data never acknowledged, an RST its sender did not send.
-pub(super) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+pub(crate) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     match c {
         Cause::CloseNotRead {
             from,
@@ -279,7 +279,7 @@ fn ttl_range(low: u8, high: u8, sep: &str) -> String {
 }
 
 /// The advice of a path cause.
-pub(super) fn path_hint(c: &Cause) -> String {
+pub(crate) fn path_hint(c: &Cause) -> String {
     match c {
         Cause::WindowClosed { reader, .. } => format!("Find why the {reader}'s application stopped reading the connection: a blocked or busy event loop, a handler that never returns, back-pressure it never released, or a consumer slower than what the other side sends; the other side should bound what it queues for a slow {reader} (a send buffer limit, dropping or closing with 1008 or 1013)."),
         Cause::StoppedReading { reader, .. } => format!("Find why the {reader}'s application stopped reading: a blocked or busy event loop, a handler that never returns, a pause (GC, a debugger, a suspended device), or a consumer slower than what the other side sends. If the {reader} is only slow, let it catch up before the other side's ping timeout or write deadline runs out; else have the other side bound what it queues for it and close with 1008 or 1013 instead of dropping it."),

@@ -242,9 +242,10 @@ pub fn closing(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     }
 }
 
-/// The fix of a [`Cause::ClosingCutShort`], said before the code's.
-pub fn closing_fix(c: &Cause) -> Option<String> {
-    let Cause::ClosingCutShort { from, end, .. } = c else {
+/// The fix of a [`Cause::ClosingCutShort`], said before the code's; none where the
+/// session's own cause is `known` (that cause's fix stands alone).
+pub fn closing_fix(c: &Cause, known: bool) -> Option<String> {
+    let (false, Cause::ClosingCutShort { from, end, .. }) = (known, c) else {
         return None;
     };
     let peer = from.peer();

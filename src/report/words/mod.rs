@@ -3,7 +3,9 @@
 //! In: a status's [`Cause`]s, in the order [`rank`] gives them. Out: the status's detail
 //! ([`detail`]: each cause's sentences, one after the other), its name and the catalog
 //! texts its first cause picks ([`head`]), and its fix ([`fix`]: the first cause's, after
-//! the hints of the causes that add one, the most specific first). Each cause's sentences are in `cause.rs` (the `Display` of [`Cause`]), the phrases they
+//! the hints of the causes that add one, the most specific first). Which function says a
+//! kind, and its rank, hint and head, its declaration in `report/cause.rs` states (its
+//! facets); the sentences of most kinds are in `cause.rs` (`plain`), the phrases they
 //! share with the evidence and the live lines in `phrases.rs`; a proxy's legs, reload or
 //! stop and the known timeouts a spell matches are worded in `proxy.rs`, heartbeats and
 //! applications in `app.rs`, the path under a session in `delivery.rs`, a close reason's kind
@@ -18,101 +20,31 @@ use std::fmt::Write as _;
 pub mod app;
 mod cause;
 mod delivery;
+pub(crate) use cause::{incident_member, plain};
 pub mod ending;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
 pub use delivery::path_evidence;
-use delivery::path_hint;
+pub(crate) use delivery::{path_hint, path_words};
 
 /// Where a cause is said in the detail: the status's own cause first, then the quiet spell
 /// before a 1006 and what the side that ended reacted to, a close frame that could not be
 /// accepted, the reply (or the close that came too late), what TLS shows, the other frames
 /// that ended an HTTP/2 stream, an RST after a FIN, what a proxy relayed, and last a note
-/// on the proxy in front.
+/// on the proxy in front. Each kind's `rank` facet (`report/cause.rs`).
 pub fn rank(c: &Cause) -> u8 {
-    match c {
-        Cause::Closed { .. }
-        | Cause::EmptyClose { .. }
-        | Cause::CodeNotCaptured { .. }
-        | Cause::NoCloseFrame { .. }
-        | Cause::StillOpen { .. }
-        | Cause::UpgradeRefused { .. }
-        | Cause::TunnelRefused { .. }
-        | Cause::Evicted { .. }
-        | Cause::CaptureCut { .. }
-        | Cause::OneDirection { .. }
-        | Cause::PacketsDropped { .. }
-        | Cause::ProxyIdleTimeout { .. }
-        | Cause::ProxyEndedBothLegs { .. }
-        | Cause::TunnelIdleTimeout { .. }
-        | Cause::ProxyReloadOrStop { .. }
-        | Cause::RelayedEnd { .. }
-        | Cause::CloseNotRead { .. }
-        | Cause::CloseNotDelivered { .. }
-        | Cause::AcceptMismatch { .. }
-        | Cause::HandshakeFault { .. } => 0,
-        Cause::Unacknowledged { .. }
-        | Cause::ForeignReset { .. }
-        | Cause::WindowClosed { .. }
-        | Cause::StoppedReading { .. }
-        | Cause::MtuBlackHole { .. }
-        | Cause::MtuBlackHoleReceiver { .. }
-        | Cause::Keepalive { .. }
-        | Cause::GatewayIdleClose { .. } => 1,
-        Cause::QuietSpell { .. } | Cause::UnansweredMessage { .. } => 1,
-        Cause::ReasonWords { .. } => 1,
-        Cause::IdleTimeout { .. } | Cause::AbruptEnding { .. } | Cause::IncidentMember { .. } => 2,
-        Cause::InvalidCloseFrame { .. } => 3,
-        Cause::CloseReply { .. }
-        | Cause::NoCloseReply { .. }
-        | Cause::CloseReplyNotCaptured { .. }
-        | Cause::LateCloseFrame { .. }
-        | Cause::ClosingCutShort { .. } => 4,
-        Cause::TlsFatalAlert { .. }
-        | Cause::TlsCloseNotifyFirst { .. }
-        | Cause::TlsClosedCleanly { .. }
-        | Cause::TlsNotClosed { .. } => 5,
-        Cause::StreamEndings { .. } => 6,
-        Cause::RstAfterFin { .. } | Cause::GatewayFrames { .. } => 7,
-        Cause::RelayedClose { .. } => 8,
-        Cause::BehindTlsProxy { .. } => 9,
-        Cause::HeartbeatTimeout { .. }
-        | Cause::Application { .. }
-        | Cause::PingsStopped { .. }
-        | Cause::LastWords { .. }
-        | Cause::LastMessage { .. } => app::rank(c),
-    }
+    c.rank()
 }
 
 /// Whether `c` names what happened at the layer where it happened (the path, a proxy, the
 /// handshake, TLS, a quiet spell of a timeout, a side's pings that stopped): then the
 /// catalog's list of a code's typical sources ("Typical sources: an idle timeout on a
 /// proxy …, a server process that crashed …") is not said beside it (issue 69 item 4);
-/// causes that only say how the transport ended (no close frame, an RST) keep it.
+/// causes that only say how the transport ended (no close frame, an RST) keep it. Each
+/// kind's `names` facet.
 pub fn names_what_happened(c: &Cause) -> bool {
-    matches!(
-        c,
-        Cause::Unacknowledged { .. }
-            | Cause::MtuBlackHole { .. }
-            | Cause::MtuBlackHoleReceiver { .. }
-            | Cause::WindowClosed { .. }
-            | Cause::StoppedReading { .. }
-            | Cause::Keepalive { .. }
-            | Cause::ForeignReset { .. }
-            | Cause::GatewayIdleClose { .. }
-            | Cause::ProxyIdleTimeout { .. }
-            | Cause::TunnelIdleTimeout { .. }
-            | Cause::ProxyEndedBothLegs { .. }
-            | Cause::ProxyReloadOrStop { .. }
-            | Cause::RelayedEnd { .. }
-            | Cause::AcceptMismatch { .. }
-            | Cause::HandshakeFault { .. }
-            | Cause::TlsFatalAlert { .. }
-            | Cause::IdleTimeout { .. }
-            | Cause::PingsStopped { .. }
-            | Cause::IncidentMember { .. }
-    )
+    c.names_what_happened()
 }
 
 /// Whether `c` gives the connection's own cause: the reason's words name its kind
@@ -122,21 +54,22 @@ pub fn names_what_happened(c: &Cause) -> bool {
 /// application protocol or a heartbeat gave its verdict, an abrupt ending was read from
 /// its evidence ([`Cause::AbruptEnding`], whose words rank what remains when the capture
 /// cannot tell), or a close frame in the private
-/// ranges (3000-4999) carries the application's own reason. Then the status's cause says
-/// that cause and its fix alone: the code's typical sources and other protocols' codes
-/// ("graphql-ws uses … 4408 init timeout …") stay in `wsclose explain CODE` and in a
-/// report's "what the statuses mean" (issues 68, 82 item 2, 83 item 5).
+/// ranges (3000-4999) carries the application's own reason (`closed_own`). Then the
+/// status's cause says that cause and its fix alone: the code's typical sources and other
+/// protocols' codes ("graphql-ws uses … 4408 init timeout …") stay in `wsclose explain
+/// CODE` and in a report's "what the statuses mean" (issues 68, 82 item 2, 83 item 5).
+/// Each kind's `own` facet.
 pub fn states_own_cause(c: &Cause) -> bool {
-    match c {
-        Cause::ReasonWords { .. }
-        | Cause::UnansweredMessage { .. }
-        | Cause::LastWords { .. }
-        | Cause::Application { .. }
-        | Cause::HeartbeatTimeout { .. } => true,
-        Cause::AbruptEnding { .. } => true,
-        Cause::Closed { code, reason, .. } => (3000..=4999).contains(code) && !reason.is_empty(),
-        _ => false,
-    }
+    c.states_own_cause()
+}
+
+/// The `own` facet of [`Cause::Closed`]: a code in the private ranges (3000-4999) with a
+/// reason carries the application's own reason.
+pub(crate) fn closed_own(c: &Cause) -> bool {
+    let Cause::Closed { code, reason, .. } = c else {
+        return false;
+    };
+    (3000..=4999).contains(code) && !reason.is_empty()
 }
 
 /// The detail of a status: its causes' sentences, in order, one space apart.
@@ -157,15 +90,14 @@ pub fn detail(causes: &[Cause]) -> String {
 /// The fix of a status: `base` (its first cause's), after the hint of each cause that has
 /// one, a later cause's hint before an earlier one's.
 pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
-    // How the closing handshake was cut short is no fix where the session's own cause is
-    // known: that cause's fix stands alone.
-    let own = causes
+    // A hint may yield where the session's own cause is known (how the closing handshake
+    // was cut short: that cause's fix stands alone).
+    let known = causes
         .iter()
         .any(|c| states_own_cause(c) || names_what_happened(c));
     causes
         .iter()
-        .filter(|c| !(own && matches!(c, Cause::ClosingCutShort { .. })))
-        .filter_map(hint)
+        .filter_map(|c| c.hint(known))
         .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
 }
 
@@ -183,8 +115,14 @@ pub fn head_of(causes: &[Cause]) -> Head {
     }
 }
 
-/// The head a status's first cause gives it.
+/// The head a status's first cause gives it: its kind's `head` facet.
 pub fn head(first: &Cause) -> Head {
+    first.head()
+}
+
+/// The head of the causes that set a status's code, name or fix of their own (their `head`
+/// facet; a kind whose facet is `Head::default()` leaves the status to the causes after it).
+pub(crate) fn heads(first: &Cause) -> Head {
     let coded = |code: u16, inferred: bool| {
         let e = catalog::lookup(code);
         Head {
@@ -282,8 +220,9 @@ pub fn head(first: &Cause) -> Head {
     }
 }
 
-/// The advice a cause adds before the fix, if any.
-fn hint(c: &Cause) -> Option<String> {
+/// The advice of the causes whose `hint` facet is this function (an unanswered message,
+/// the reason's words, pings that stopped, an idle timeout, a reload that sent close frames).
+pub(crate) fn hints(c: &Cause) -> Option<String> {
     match c {
         Cause::UnansweredMessage { message, .. } => {
             let by = message.from.peer();
@@ -292,15 +231,6 @@ fn hint(c: &Cause) -> Option<String> {
                 message.packet, message.from
             ))
         }
-        Cause::Unacknowledged { .. }
-        | Cause::ForeignReset { .. }
-        | Cause::WindowClosed { .. }
-        | Cause::StoppedReading { .. }
-        | Cause::MtuBlackHole { .. }
-        | Cause::MtuBlackHoleReceiver { .. }
-        | Cause::Keepalive { .. } => Some(path_hint(c)),
-        Cause::GatewayIdleClose { .. } => Some(proxy::GATEWAY_IDLE_FIX.into()),
-        Cause::ClosingCutShort { .. } => ending::closing_fix(c),
         Cause::ReasonWords { from, names, .. } => Some(reason::fix(
             names,
             from.as_str(),

@@ -137,6 +137,18 @@ fn the_docs_list_every_cause_kind() {
     }
 }
 
+/// `wsclose explain KIND` says of every cause kind its row of docs/causes.md's "Cause
+/// kinds" table, and the table has one row for each kind and none for anything else: a
+/// new kind without its row, or a row left of a removed kind, fails.
+#[test]
+fn the_cause_kinds_table_has_a_row_for_each_kind_and_no_other() {
+    let mut rows = wsclose::render::explain::cause_kinds();
+    rows.sort_unstable();
+    let mut kinds = wsclose::report::Cause::KINDS.to_vec();
+    kinds.sort_unstable();
+    assert_eq!(rows, kinds);
+}
+
 /// A 101 that breaks a rule of RFC 6455 §4.1 other than the accept value, met by two real
 /// clients (Python websockets 17.4, Node ws 8.23.0) that fail the connection by closing TCP
 /// without a frame (fixtures/handshake/, their logs beside them): the fault is the cause,
