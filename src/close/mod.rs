@@ -164,33 +164,6 @@ impl CloseFrame {
     }
 }
 
-/// `#[serde(with)]` for a list of problem names ([`Problem::as_str`]): in JSON (a
-/// human-readable serializer) the names, in the stored form (`serial`) the problems, read
-/// back as their names, the very same statics.
-pub mod names_serde {
-    use super::Problem;
-    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
-
-    /// The names in JSON, the problems in the stored form.
-    pub fn serialize<S: Serializer>(names: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            return names.serialize(s);
-        }
-        let problems = names
-            .iter()
-            .map(|n| Problem::ALL.into_iter().find(|p| p.as_str() == *n))
-            .collect::<Option<Vec<Problem>>>()
-            .ok_or_else(|| S::Error::custom("not a close problem's name"))?;
-        problems.serialize(s)
-    }
-
-    /// Reads the stored form back as the names.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-        let problems = Vec::<Problem>::deserialize(d)?;
-        Ok(problems.into_iter().map(Problem::as_str).collect())
-    }
-}
-
 /// The names of `problems`, comma-separated, as reports and live lines show them.
 pub fn problem_names(problems: &[Problem]) -> String {
     problems

@@ -6,6 +6,7 @@
 
 use crate::report::ConnectionReport;
 use crate::report::Role;
+use crate::vocab::ending::TcpEndName;
 
 /// What `write` writes, as a string (a renderer's `render`: tests, small reports).
 pub(crate) fn string_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -22,30 +23,23 @@ pub(crate) enum TcpEnding {
     /// "FIN" or "RST" from `by` at `packet`; `rst`: the packet of the same side's RST
     /// after its FIN.
     By {
-        kind: String,
+        kind: &'static str,
         by: Role,
         packet: u64,
         rst: Option<u64>,
     },
-    /// An ending whose side or packet is not known: its name.
-    Unplaced(&'static str),
 }
 
 impl TcpEnding {
     pub fn of(c: &ConnectionReport) -> TcpEnding {
-        match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-            ("open", ..) => TcpEnding::Open(c.evicted.map(|e| e.short())),
-            (kind, Some(by), Some(packet)) => TcpEnding::By {
-                kind: kind.to_uppercase(),
-                by,
-                packet,
-                rst: c
-                    .tcp_ends
-                    .first()
-                    .and_then(|e| e.rst_after_fin)
-                    .map(|r| r.packet),
+        match c.tcp_ends.first() {
+            None => TcpEnding::Open(c.evicted.map(|e| e.short())),
+            Some(e) => TcpEnding::By {
+                kind: TcpEndName::of(Some(e.kind)).upper(),
+                by: e.by,
+                packet: e.packet,
+                rst: e.rst_after_fin.map(|r| r.packet),
             },
-            (kind, ..) => TcpEnding::Unplaced(kind),
         }
     }
 }
