@@ -52,6 +52,7 @@ impl TcpEnd {
 /// The JSON view of a [`TcpEnd`].
 #[derive(Serialize, schemars::JsonSchema)]
 #[serde(remote = "TcpEnd", rename = "TcpEndReport")]
+#[schemars(rename = "TcpEndReport")]
 #[schemars(description = "How one side ended TCP: its first FIN or RST.")]
 pub struct TcpEndJson {
     by: Role,
@@ -163,10 +164,24 @@ impl std::fmt::Display for TcpEndName {
 
 /// A connection's TCP endings, each side's first FIN or RST, in the order they came (at
 /// most one a side). Read as a slice; the first is the one a report names.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-#[schemars(transparent)]
 pub struct TcpEnds(Vec<TcpEnd>);
+
+/// The schema of a list of [`TcpEnd`]s, written in place (as a `Vec`'s is).
+impl schemars::JsonSchema for TcpEnds {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <Vec<TcpEnd>>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<TcpEnd>>::json_schema(g)
+    }
+}
 
 impl TcpEnds {
     /// The endings `ends`, in the order they came.
