@@ -1,11 +1,13 @@
 //! One WebSocket session's report: the model types a connection's report is made of
-//! (handshake, close frames, TCP and HTTP/2 stream endings, endpoints), and their stored and
-//! JSON views.
+//! (handshake, close frames, HTTP/2 stream endings, endpoints), and their stored and JSON
+//! views. Its TCP endings and transport are `vocab` values (`vocab::ending::TcpEnds`,
+//! `vocab::transport::Transport`).
 //!
 //! In: the fields `diagnose` fills when it builds a session's report from a finished
 //! connection (its status, evidence, status seen by each side and closing handshake are
 //! `diagnose`'s types). Out: a [`ConnectionReport`]: stored (`serial`), every field; in JSON
-//! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`).
+//! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`), where
+//! `tcp_end`, `tcp_end_by` and `tcp_end_packet` are read from the first of `tcp_ends`.
 
 use super::wireshark;
 use super::{legs, schema, tls, PerSide};
