@@ -216,6 +216,15 @@ mod tests {
         assert_eq!(std::mem::size_of::<CloseFrame>(), 96);
     }
 
+    /// A problem's JSON (its serde name) is the name the schema lists ([`Problem::as_str`]).
+    #[test]
+    fn a_problems_json_is_its_name() {
+        for p in Problem::ALL {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+        }
+    }
+
     fn parse(p: &[u8]) -> CloseFrame {
         CloseFrame::parse(Role::Client, p, true, p.len() as u64, 1, Timestamp(0), 0)
     }

@@ -561,6 +561,16 @@ pub fn parts(tls: &TlsReport) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// A reason's JSON (its serde name) is the name the schema lists ([`Reason::as_str`]).
+    #[test]
+    fn a_reasons_json_is_its_name() {
+        for r in Reason::ALL {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+            assert_eq!(Reason::from_name(r.as_str()), Some(r));
+        }
+    }
+
     /// "No key": what the key logs held instead, as far as it is known: other connections
     /// of this capture, or (a large key log, read only for this capture's connections)
     /// lines of connections not in it.
