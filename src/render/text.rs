@@ -6,7 +6,6 @@
 
 use crate::report::ConnectionReport;
 use crate::report::Role;
-use crate::vocab::ending::TcpEndName;
 
 /// What `write` writes, as a string (a renderer's `render`: tests, small reports).
 pub(crate) fn string_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -35,7 +34,7 @@ impl TcpEnding {
         match c.tcp_ends.first() {
             None => TcpEnding::Open(c.evicted.map(|e| e.short())),
             Some(e) => TcpEnding::By {
-                kind: TcpEndName::of(Some(e.kind)).upper(),
+                kind: e.name().upper(),
                 by: e.by,
                 packet: e.packet,
                 rst: e.rst_after_fin.map(|r| r.packet),

@@ -356,7 +356,7 @@ pub fn tcp_ended(c: &ConnectionReport, open: &str) -> (String, Vec<u64>) {
         ),
         Some(e) => {
             let (by, packet) = (e.by, e.packet);
-            let kind = TcpEndName::of(Some(e.kind)).upper();
+            let kind = e.name().upper();
             let mut t = format!("{kind} from the {by} (packet {packet})");
             let mut packets = vec![packet];
             // The same side's RST after its FIN.

@@ -486,7 +486,7 @@ impl EncryptedReport {
 
     /// How TCP ended first (JSON `tcp_end`): "fin", "rst", or "open" for neither.
     pub fn tcp_end(&self) -> TcpEndName {
-        TcpEndName::of(self.first_end.map(|e| e.kind))
+        self.first_end.map_or(TcpEndName::Open, |e| e.name())
     }
 
     /// Who ended TCP first (JSON `tcp_end_by`); `None` while open.
@@ -531,7 +531,7 @@ pub fn tcp_end_text(end: Option<&TcpEnd>) -> String {
     match end {
         None => "still open when the capture ended".to_owned(),
         Some(e) => {
-            let kind = TcpEndName::of(Some(e.kind)).upper();
+            let kind = e.name().upper();
             format!("{kind} by {} at packet {}", e.by, e.packet)
         }
     }

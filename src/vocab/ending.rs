@@ -31,6 +31,11 @@ pub struct TcpEnd {
 }
 
 impl TcpEnd {
+    /// Its name: "fin" or "rst".
+    pub fn name(&self) -> TcpEndName {
+        TcpEndName::of(Some(self.kind))
+    }
+
     /// The ending `by` sent in `packet` at `time`, and the RST it sent after its FIN.
     pub fn new(
         by: Role,
@@ -251,6 +256,7 @@ mod tests {
             (TcpEndName::Rst, Some(Role::Server), Some(9))
         );
         assert_eq!(ends.by(Role::Client).map(|e| e.packet), Some(11));
+        assert_eq!(ends[1].name(), TcpEndName::Fin);
     }
 
     #[test]
