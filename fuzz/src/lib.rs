@@ -503,7 +503,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
 pub struct Outcome {
     pub closes: Vec<(Role, Option<u16>, String, Vec<&'static str>)>,
     pub status: (Option<u16>, String, bool),
-    pub tcp_end: &'static str,
+    pub tcp_end: wsclose::vocab::ending::TcpEndName,
     pub tcp_end_by: Option<Role>,
     pub seen_by: (Option<u16>, Option<u16>),
     pub kinds: Vec<Kind>,
@@ -531,11 +531,14 @@ impl Outcome {
             closes: c
                 .close_frames
                 .iter()
-                .map(|f| (f.from, f.code, f.reason.clone(), f.problems.clone()))
+                .map(|f| {
+                    let problems = f.problems.iter().map(|p| p.as_str()).collect();
+                    (f.from, f.code, f.reason.clone(), problems)
+                })
                 .collect(),
             status: (c.status.code, c.status.name.to_string(), c.status.inferred),
-            tcp_end: c.tcp_end,
-            tcp_end_by: c.tcp_end_by,
+            tcp_end: c.tcp_end(),
+            tcp_end_by: c.tcp_end_by(),
             seen_by: (c.seen_by.client, c.seen_by.server),
             kinds: c.findings.iter().map(|f| f.kind).collect(),
             findings_dropped: c.findings_dropped,

@@ -164,33 +164,6 @@ impl CloseFrame {
     }
 }
 
-/// `#[serde(with)]` for a list of problem names ([`Problem::as_str`]): in JSON (a
-/// human-readable serializer) the names, in the stored form (`serial`) the problems, read
-/// back as their names, the very same statics.
-pub mod names_serde {
-    use super::Problem;
-    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
-
-    /// The names in JSON, the problems in the stored form.
-    pub fn serialize<S: Serializer>(names: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            return names.serialize(s);
-        }
-        let problems = names
-            .iter()
-            .map(|n| Problem::ALL.into_iter().find(|p| p.as_str() == *n))
-            .collect::<Option<Vec<Problem>>>()
-            .ok_or_else(|| S::Error::custom("not a close problem's name"))?;
-        problems.serialize(s)
-    }
-
-    /// Reads the stored form back as the names.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
-        let problems = Vec::<Problem>::deserialize(d)?;
-        Ok(problems.into_iter().map(Problem::as_str).collect())
-    }
-}
-
 /// The names of `problems`, comma-separated, as reports and live lines show them.
 pub fn problem_names(problems: &[Problem]) -> String {
     problems
@@ -241,6 +214,15 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn a_close_frame_is_small() {
         assert_eq!(std::mem::size_of::<CloseFrame>(), 96);
+    }
+
+    /// A problem's JSON (its serde name) is the name the schema lists ([`Problem::as_str`]).
+    #[test]
+    fn a_problems_json_is_its_name() {
+        for p in Problem::ALL {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.as_str()));
+        }
     }
 
     fn parse(p: &[u8]) -> CloseFrame {

@@ -12,12 +12,13 @@ use crate::flow::Side;
 use crate::report::cause::Cause;
 use crate::report::tls::TlsReport;
 use crate::report::tunnel::TunnelReport;
-use crate::report::{tcp_end_name, transport_name, Eviction};
+use crate::report::Eviction;
 use crate::report::{
-    CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, PerSide, SeenBy,
-    StreamEndReport, TcpEndReport,
+    CloseFrameReport, ConnectionReport, HandshakeReport, Host, PerSide, SeenBy, StreamEndReport,
 };
 use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::vocab::ending::{LaterRst, TcpEnd, TcpEnds};
+use crate::vocab::transport::Transport;
 use crate::websocket::decoder::FrameRecord;
 use crate::websocket::session::Session;
 use std::borrow::Cow;
@@ -48,7 +49,6 @@ impl ConnectionReport {
         let tls = tls_facts.as_mut().map(|f| TlsReport::new(f, c));
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
         let findings = black_hole_gaps(findings, &d.status.causes);
-        let tcp_first = c.first_end();
         // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
         // own ending, else TCP's): what the application's verdict and last words rest on.
         let transport = transport_end(c, w, tls_facts.as_ref());
@@ -114,15 +114,12 @@ impl ConnectionReport {
                     reason: f.reason.clone(),
                     packet: f.packet,
                     time: f.ts,
-                    problems: f.problems.iter().map(|p| p.as_str()).collect(),
+                    problems: f.problems.clone(),
                     mask_key: f.mask,
                 })
                 .collect(),
-            tcp_end: tcp_end_name(tcp_first.map(|(_, e)| e.kind)),
-            tcp_end_by: tcp_first.map(|(by, _)| by),
-            tcp_end_packet: tcp_first.map(|(_, e)| e.packet),
             evicted: None,
-            transport: transport_name(w.transport.h2_stream.is_some()),
+            transport: Transport::of(w.transport.h2_stream.is_some()),
             h2_stream: w.transport.h2_stream,
             stream_ends: w
                 .stream_ends
@@ -134,25 +131,16 @@ impl ConnectionReport {
                 server: d.seen_by.server,
             },
             tcp_ends: {
-                let mut v: Vec<(u64, TcpEndReport)> = Side::BOTH
+                let mut v: Vec<(u64, TcpEnd)> = Side::BOTH
                     .into_iter()
                     .filter_map(|s| c.ends[s].as_deref().map(|&e| (c.role(s), e)))
                     .map(|(by, e)| {
-                        let r = TcpEndReport {
-                            by,
-                            kind: e.kind,
-                            packet: e.packet,
-                            time: e.ts,
-                            rst_after_fin: e.then_rst.map(|r| LaterRstReport {
-                                packet: r.packet,
-                                time: r.ts,
-                            }),
-                        };
-                        (e.order, r)
+                        let later = e.then_rst.map(|r| LaterRst::new(r.packet, r.ts));
+                        (e.order, TcpEnd::new(by, e.kind, e.packet, e.ts, later))
                     })
                     .collect();
                 v.sort_by_key(|(order, _)| *order);
-                v.into_iter().map(|(_, r)| r).collect()
+                TcpEnds::new(v.into_iter().map(|(_, r)| r).collect())
             },
             close_handshake: d.close_handshake,
             decoded_to_end: d.decoded_to_end,

@@ -204,8 +204,8 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         reason(Role::Client),
         code(Role::Server),
         reason(Role::Server),
-        c.tcp_end.to_string(),
-        c.tcp_end_by.map_or(String::new(), |r| r.to_string()),
+        c.tcp_end().to_string(),
+        c.tcp_end_by().map_or(String::new(), |r| r.to_string()),
         c.evidence
             .as_ref()
             .map_or(String::new(), |e| e.summary.clone()),

@@ -516,7 +516,7 @@ pub(crate) fn close_frames(o: &mut String, c: &ConnectionReport, s: &impl Sink) 
             vec![if f.problems.is_empty() {
                 own("—")
             } else {
-                text(f.problems.join(", "))
+                text(crate::close::problem_names(&f.problems))
             }],
         ];
         s.table_row(o, &CLOSES, &cells);
@@ -587,11 +587,7 @@ pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) ->
             ],
             vec![text(tls)],
             vec![text(e.why())],
-            vec![text(crate::report::tls::tcp_end_text(
-                e.tcp_end,
-                e.tcp_end_by,
-                e.tcp_end_packet,
-            ))],
+            vec![text(crate::report::tls::tcp_end_text(e.first_end.as_ref()))],
         ];
         let mut line = String::new();
         s.table_row(&mut line, &ENCRYPTED, &cells);

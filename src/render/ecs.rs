@@ -262,8 +262,8 @@ pub fn connection(report: &Report, c: &ConnectionReport, run_id: &str) -> Value 
             "uid": envelope.uid,
             "id": c.id,
             "status": status,
-            "tcp_end": c.tcp_end,
-            "tcp_end_by": c.tcp_end_by,
+            "tcp_end": c.tcp_end(),
+            "tcp_end_by": c.tcp_end_by(),
             "transport": c.transport,
             "h2_stream": c.h2_stream,
             "close_codes": c.close_frames.iter().map(|f| json!({

@@ -69,7 +69,7 @@ fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
     }
     let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
     if !f.problems.is_empty() {
-        let _ = write!(out, " ({})", f.problems.join(", "));
+        let _ = write!(out, " ({})", crate::close::problem_names(&f.problems));
     }
 }
 
@@ -562,7 +562,6 @@ fn tcp_text(c: &ConnectionReport) -> String {
             }
             t
         }
-        TcpEnding::Unplaced(kind) => kind.to_string(),
     }
 }
 

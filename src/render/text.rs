@@ -22,30 +22,23 @@ pub(crate) enum TcpEnding {
     /// "FIN" or "RST" from `by` at `packet`; `rst`: the packet of the same side's RST
     /// after its FIN.
     By {
-        kind: String,
+        kind: &'static str,
         by: Role,
         packet: u64,
         rst: Option<u64>,
     },
-    /// An ending whose side or packet is not known: its name.
-    Unplaced(&'static str),
 }
 
 impl TcpEnding {
     pub fn of(c: &ConnectionReport) -> TcpEnding {
-        match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-            ("open", ..) => TcpEnding::Open(c.evicted.map(|e| e.short())),
-            (kind, Some(by), Some(packet)) => TcpEnding::By {
-                kind: kind.to_uppercase(),
-                by,
-                packet,
-                rst: c
-                    .tcp_ends
-                    .first()
-                    .and_then(|e| e.rst_after_fin)
-                    .map(|r| r.packet),
+        match c.tcp_ends.first() {
+            None => TcpEnding::Open(c.evicted.map(|e| e.short())),
+            Some(e) => TcpEnding::By {
+                kind: e.name().upper(),
+                by: e.by,
+                packet: e.packet,
+                rst: e.rst_after_fin.map(|r| r.packet),
             },
-            (kind, ..) => TcpEnding::Unplaced(kind),
         }
     }
 }

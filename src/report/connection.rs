@@ -1,22 +1,25 @@
 //! One WebSocket session's report: the model types a connection's report is made of
-//! (handshake, close frames, TCP and HTTP/2 stream endings, endpoints), and their stored and
-//! JSON views.
+//! (handshake, close frames, HTTP/2 stream endings, endpoints), and their stored and JSON
+//! views. Its TCP endings and transport are `vocab` values (`vocab::ending::TcpEnds`,
+//! `vocab::transport::Transport`).
 //!
 //! In: the fields `diagnose` fills when it builds a session's report from a finished
 //! connection (its status, evidence, status seen by each side and closing handshake are
 //! `diagnose`'s types). Out: a [`ConnectionReport`]: stored (`serial`), every field; in JSON
-//! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`).
+//! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`), where
+//! `tcp_end`, `tcp_end_by` and `tcp_end_packet` are read from the first of `tcp_ends`.
 
 use super::wireshark;
 use super::{legs, schema, tls, PerSide};
 use super::{CloseHandshake, Evidence, Status};
 use crate::capture::Timestamp;
-use crate::close::catalog;
+use crate::close::{catalog, Problem};
 use crate::decode::Endpoint;
 use crate::finding::Finding;
 use crate::flow::Role;
-use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
+use crate::vocab::ending::{TcpEndName, TcpEnds};
+use crate::vocab::transport::Transport;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};
@@ -90,8 +93,7 @@ pub struct CloseFrameReport {
     pub time: Timestamp,
     /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
     /// (docs/json.md).
-    #[serde(with = "crate::close::names_serde")]
-    pub problems: Vec<&'static str>,
+    pub problems: Vec<Problem>,
     /// The masking key it was sent with (RFC 6455 §5.3), none when unmasked: what tells a
     /// proxy's byte-for-byte copy of the client's close frame from its own
     /// ([`crate::diagnose::reload`]). Not in JSON.
@@ -119,9 +121,8 @@ pub struct CloseFrameReportJson {
     time: Timestamp,
     /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
     /// (docs/json.md).
-    #[serde(with = "crate::close::names_serde")]
     #[schemars(schema_with = "schema::close_problems")]
-    problems: Vec<&'static str>,
+    problems: Vec<Problem>,
 }
 
 impl Serialize for CloseFrameReport {
@@ -138,67 +139,6 @@ impl<'de> Deserialize<'de> for CloseFrameReport {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CloseFrameReport, D::Error> {
         CloseFrameReport::deserialize(d)
     }
-}
-
-/// One side's ending of TCP. Stored (`serial`), every field; in JSON
-/// ([`TcpEndReportJson`]), `rst_after_fin` only when there was one.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct TcpEndReport {
-    /// The side that sent the FIN or RST.
-    pub by: Role,
-    /// FIN or RST.
-    pub kind: EndKind,
-    /// The packet that carried it.
-    pub packet: u64,
-    /// When the FIN or RST was captured.
-    pub time: Timestamp,
-    /// The RST the same side sent after this FIN, if it did.
-    pub rst_after_fin: Option<LaterRstReport>,
-}
-
-/// The JSON view of a [`TcpEndReport`].
-#[derive(Serialize, schemars::JsonSchema)]
-#[serde(remote = "TcpEndReport", rename = "TcpEndReport")]
-#[schemars(description = "How one side ended TCP: its first FIN or RST.")]
-pub struct TcpEndReportJson {
-    by: Role,
-    kind: EndKind,
-    packet: u64,
-    /// When the FIN or RST was captured.
-    time: Timestamp,
-    /// After a FIN, the RST the same side sent later (its socket closed for good: the
-    /// peer's data that came after the FIN was refused, or an abortive close after a
-    /// half-close). Left out when there was none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rst_after_fin: Option<LaterRstReport>,
-}
-
-impl Serialize for TcpEndReport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            TcpEndReportJson::serialize(self, s)
-        } else {
-            TcpEndReport::serialize(self, s)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for TcpEndReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TcpEndReport, D::Error> {
-        TcpEndReport::deserialize(d)
-    }
-}
-
-/// An RST sent after the same side's FIN (`rst_after_fin` of a TCP ending).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct LaterRstReport {
-    /// The packet that carried it.
-    pub packet: u64,
-    /// When the RST was captured.
-    pub time: Timestamp,
 }
 
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
@@ -379,18 +319,11 @@ pub struct ConnectionReport {
     pub handshake: HandshakeReport,
     /// Every close frame, in order.
     pub close_frames: Vec<CloseFrameReport>,
-    /// "fin", "rst" or "open": how TCP ended first ([`tcp_end_name`]).
-    #[serde(with = "tcp_end_serde")]
-    pub tcp_end: Static,
-    /// Who ended TCP first; null while open.
-    pub tcp_end_by: Option<Role>,
-    /// The packet of that first FIN or RST.
-    pub tcp_end_packet: Option<u64>,
-    /// Every side's FIN or RST, in order.
-    pub tcp_ends: Vec<TcpEndReport>,
-    /// "http/1.1" or "h2": what carried the WebSocket handshake and frames.
-    #[serde(with = "transport_serde")]
-    pub transport: Static,
+    /// Every side's FIN or RST, in order: the first is the one JSON's `tcp_end`,
+    /// `tcp_end_by` and `tcp_end_packet` name ([`ConnectionReport::tcp_end`]).
+    pub tcp_ends: TcpEnds,
+    /// What carried the WebSocket handshake and frames ("http/1.1" or "h2").
+    pub transport: Transport,
     /// The HTTP/2 stream of an RFC 8441 WebSocket.
     pub h2_stream: Option<u32>,
     /// How that stream ended (END_STREAM, RST_STREAM, GOAWAY), in order.
@@ -481,13 +414,16 @@ pub struct ConnectionReportJson {
     tls: Option<tls::TlsReport>,
     handshake: HandshakeReport,
     close_frames: Vec<CloseFrameReport>,
+    #[serde(getter = "ConnectionReport::tcp_end")]
     #[schemars(schema_with = "schema::tcp_end")]
-    tcp_end: &'static str,
+    tcp_end: TcpEndName,
+    #[serde(getter = "ConnectionReport::tcp_end_by")]
     tcp_end_by: Option<Role>,
+    #[serde(getter = "ConnectionReport::tcp_end_packet")]
     tcp_end_packet: Option<u64>,
-    tcp_ends: Vec<TcpEndReport>,
+    tcp_ends: TcpEnds,
     #[schemars(schema_with = "schema::transport")]
-    transport: &'static str,
+    transport: Transport,
     #[serde(skip_serializing_if = "Option::is_none")]
     h2_stream: Option<u32>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -578,70 +514,22 @@ impl<'de> Deserialize<'de> for ConnectionReport {
     }
 }
 
-/// How TCP ended first, as a report names it: "fin", "rst", or "open" for neither.
-pub fn tcp_end_name(kind: Option<EndKind>) -> &'static str {
-    match kind {
-        Some(EndKind::Fin) => "fin",
-        Some(EndKind::Rst) => "rst",
-        None => "open",
-    }
-}
-
-/// `#[serde(with)]` for [`ConnectionReport::tcp_end`]: in JSON (a human-readable
-/// serializer) the name, in the stored form (`serial`) the ending it names, read back as
-/// its name, the very same static.
-mod tcp_end_serde {
-    use super::tcp_end_name;
-    use crate::stack::tcp::connection::EndKind;
-    use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            return s.serialize_str(name);
-        }
-        match [Some(EndKind::Fin), Some(EndKind::Rst), None]
-            .into_iter()
-            .find(|&k| tcp_end_name(k) == *name)
-        {
-            Some(kind) => kind.serialize(s),
-            None => Err(S::Error::custom("not a TCP ending's name")),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        Option::<EndKind>::deserialize(d).map(tcp_end_name)
-    }
-}
-
-/// What carried a session, as a report names it.
-pub fn transport_name(h2: bool) -> &'static str {
-    if h2 {
-        "h2"
-    } else {
-        "http/1.1"
-    }
-}
-
-/// `#[serde(with)]` for [`ConnectionReport::transport`]: the name in JSON, whether it is
-/// HTTP/2 in the stored form, read back as the same static.
-mod transport_serde {
-    use super::transport_name;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            s.serialize_str(name)
-        } else {
-            (*name == transport_name(true)).serialize(s)
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        bool::deserialize(d).map(transport_name)
-    }
-}
-
 impl ConnectionReport {
+    /// How TCP ended first (JSON `tcp_end`): "fin", "rst", or "open" for neither.
+    pub fn tcp_end(&self) -> TcpEndName {
+        self.tcp_ends.name()
+    }
+
+    /// Who ended TCP first (JSON `tcp_end_by`); `None` while open.
+    pub fn tcp_end_by(&self) -> Option<Role> {
+        self.tcp_ends.first_by()
+    }
+
+    /// The packet of the first FIN or RST (JSON `tcp_end_packet`); `None` while open.
+    pub fn tcp_end_packet(&self) -> Option<u64> {
+        self.tcp_ends.first_packet()
+    }
+
     /// Whether the capture holds none of `side`'s packets, the other side's being there
     /// (the `one-direction` cause).
     pub fn not_captured(&self, side: Role) -> bool {

@@ -18,7 +18,9 @@ use super::ConnectionReport;
 use crate::close::catalog;
 use crate::report::InputSummary;
 use crate::report::Role;
+use crate::stack::tcp::connection::EndKind;
 use crate::units::Secs;
+use crate::vocab::ending::TcpEndName;
 
 /// A piece of a fact's text.
 #[derive(Debug, Clone, PartialEq)]
@@ -347,22 +349,23 @@ pub fn code_gist(code: u16) -> &'static str {
 /// How a connection's TCP connection ended first, in words ("FIN from the server (packet
 /// 12), then RST from the server (packet 13)"), and the packets that says.
 pub fn tcp_ended(c: &ConnectionReport, open: &str) -> (String, Vec<u64>) {
-    match (c.tcp_end, c.tcp_end_by, c.tcp_end_packet) {
-        ("open", ..) => (
+    match c.tcp_ends.first() {
+        None => (
             c.evicted.map_or(open, |e| e.short()).to_string(),
             Vec::new(),
         ),
-        (kind, Some(by), Some(packet)) => {
-            let mut t = format!("{} from the {by} (packet {packet})", kind.to_uppercase());
+        Some(e) => {
+            let (by, packet) = (e.by, e.packet);
+            let kind = e.name().upper();
+            let mut t = format!("{kind} from the {by} (packet {packet})");
             let mut packets = vec![packet];
             // The same side's RST after its FIN.
-            if let Some(r) = c.tcp_ends.first().and_then(|e| e.rst_after_fin) {
+            if let Some(r) = e.rst_after_fin {
                 t.push_str(&format!(", then RST from the {by} (packet {})", r.packet));
                 packets.push(r.packet);
             }
             (t, packets)
         }
-        (kind, ..) => (kind.to_string(), Vec::new()),
     }
 }
 
@@ -617,7 +620,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
     out.push(f);
     if let Some(n) = c.h2_stream {
         let ends = c.stream_ends_text("packet").unwrap_or_else(|| {
-            if c.tcp_end == "open" {
+            if c.tcp_end() == TcpEndName::Open {
                 "still open at the end of the capture".into()
             } else {
                 "no frame of its own: it ended with its TCP connection".into()
@@ -714,8 +717,8 @@ pub enum ClosedBy {
     Tcp {
         /// The side that ended TCP first.
         by: Role,
-        /// How: `fin` or `rst`.
-        kind: &'static str,
+        /// How: FIN or RST.
+        kind: EndKind,
     },
     /// Nothing in the capture ended it (still open), or who ended it is not known.
     Unknown,
@@ -734,9 +737,12 @@ pub fn closed_by(c: &ConnectionReport) -> ClosedBy {
             frame: e.kind.frame(),
         };
     }
-    match (c.tcp_end, c.tcp_end_by) {
-        ("open", _) | (_, None) => ClosedBy::Unknown,
-        (kind, Some(by)) => ClosedBy::Tcp { by, kind },
+    match c.tcp_ends.first() {
+        None => ClosedBy::Unknown,
+        Some(e) => ClosedBy::Tcp {
+            by: e.by,
+            kind: e.kind,
+        },
     }
 }
 
@@ -757,7 +763,9 @@ impl std::fmt::Display for ClosedBy {
         match self {
             ClosedBy::Frame(r) => write!(f, "{r}"),
             ClosedBy::Stream { by, frame } => write!(f, "{by} ({frame})"),
-            ClosedBy::Tcp { by, kind } => write!(f, "{by} ({})", kind.to_uppercase()),
+            ClosedBy::Tcp { by, kind } => {
+                write!(f, "{by} ({})", TcpEndName::of(Some(*kind)).upper())
+            }
             ClosedBy::Unknown => f.write_str("—"),
         }
     }
@@ -810,8 +818,12 @@ mod tests {
                 }
                 ClosedBy::Tcp { by: r, kind } => {
                     tcp += 1;
-                    assert!(c.close_frames.is_empty() && c.tcp_end_by == Some(r));
-                    assert_eq!(by.to_string(), format!("{r} ({})", kind.to_uppercase()));
+                    assert!(c.close_frames.is_empty() && c.tcp_end_by() == Some(r));
+                    let name = c.tcp_end().as_str().to_uppercase();
+                    assert_eq!(
+                        (kind, by.to_string()),
+                        (c.tcp_ends[0].kind, format!("{r} ({name})"))
+                    );
                 }
                 ClosedBy::Unknown => assert_eq!(by.to_string(), "—"),
             }

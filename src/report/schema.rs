@@ -78,7 +78,6 @@ macro_rules! schema_as {
 }
 
 schema_as!(super::ConnectionReport => super::ConnectionReportJson);
-schema_as!(super::TcpEndReport => super::TcpEndReportJson);
 schema_as!(super::CloseFrameReport => super::CloseFrameReportJson);
 schema_as!(super::tls::EncryptedReport => super::tls::EncryptedReportJson);
 schema_as!(super::encapsulation::EncapsulationReport => super::encapsulation::EncapsulationReportJson);
@@ -145,13 +144,7 @@ fn one_of(names: &[&str]) -> Schema {
 
 /// `ConnectionReport::tcp_end` (and `EncryptedReport::tcp_end`): how TCP ended first.
 pub(super) fn tcp_end(_: &mut SchemaGenerator) -> Schema {
-    use crate::stack::tcp::connection::EndKind;
-    let name = super::tcp_end_name;
-    one_of(&[
-        name(Some(EndKind::Fin)),
-        name(Some(EndKind::Rst)),
-        name(None),
-    ])
+    one_of(&crate::vocab::ending::TcpEndName::ALL.map(|n| n.as_str()))
 }
 
 /// `EncryptedReport::reason`: why a TLS connection is listed as encrypted.
@@ -161,7 +154,7 @@ pub(super) fn encrypted_reason(_: &mut SchemaGenerator) -> Schema {
 
 /// `ConnectionReport::transport`: what carried the handshake and frames.
 pub(super) fn transport(_: &mut SchemaGenerator) -> Schema {
-    one_of(&[super::transport_name(false), super::transport_name(true)])
+    one_of(&crate::vocab::transport::Transport::ALL.map(|t| t.as_str()))
 }
 
 /// `CloseFrameReport::problems`: the names of what is wrong with a close frame.

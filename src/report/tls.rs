@@ -14,6 +14,7 @@ use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
 use crate::stack::tls::NotDecrypted;
+use crate::vocab::ending::{LaterRst, TcpEnd, TcpEndName};
 use serde::{Deserialize, Serialize};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
@@ -27,8 +28,9 @@ Connector::Rustls) and start with SSLKEYLOGFILE=FILE. Or embed the secrets in th
 editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// Why a TLS connection is listed as encrypted, by a stable name (`EncryptedReport::reason`
-/// in JSON), in the order [`Reason::ALL`] lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// in JSON, its serde name), in the order [`Reason::ALL`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Reason {
     /// The key logs hold nothing for its client random (or none was given).
@@ -203,7 +205,7 @@ tls.keylog_file:FILE -r CAPTURE), which decrypts what wsclose does not"
 pub fn advice_lines(encrypted: &[EncryptedReport]) -> Vec<String> {
     let mut groups: Vec<(&str, Reason, usize)> = Vec::new();
     for e in encrypted {
-        let (Some(a), Some(r)) = (e.advice.as_deref(), Reason::from_name(e.reason)) else {
+        let (Some(a), r) = (e.advice.as_deref(), e.reason) else {
             continue;
         };
         match groups.iter_mut().find(|g| g.0 == a) {
@@ -377,7 +379,7 @@ impl EncryptedReport {
     /// Whether its ClientHello was read and named no server (SNI): a client that connected
     /// by address. Said in the list, where the SNI is what names a connection.
     pub fn without_sni(&self) -> bool {
-        self.tls.sni.is_none() && self.reason != "handshake-not-captured"
+        self.tls.sni.is_none() && self.reason != Reason::HandshakeNotCaptured
     }
 }
 
@@ -395,19 +397,16 @@ pub struct EncryptedReport {
     pub server: Host,
     /// What its handshake showed, and why it was not decrypted.
     pub tls: TlsReport,
-    /// "fin", "rst" or "open": how TCP ended first, and who ended it.
-    pub tcp_end: &'static str,
-    /// Who ended TCP first; null while open.
-    pub tcp_end_by: Option<Role>,
-    /// The packet of that first FIN or RST.
-    pub tcp_end_packet: Option<u64>,
+    /// How TCP ended first, and who ended it (JSON `tcp_end`, `tcp_end_by`,
+    /// `tcp_end_packet`); `None` while open.
+    pub first_end: Option<TcpEnd>,
     /// The connection's first packet.
     pub first_packet: u64,
     /// The connection's last packet.
     pub last_packet: u64,
     /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
     /// says it in words.
-    pub reason: &'static str,
+    pub reason: Reason,
     /// What to do to read it, for its reason and the key logs given (null when a key log
     /// would not help).
     pub advice: Option<String>,
@@ -433,11 +432,14 @@ pub struct EncryptedReportJson {
     /// What its handshake showed, and why it was not decrypted.
     tls: TlsReport,
     /// "fin", "rst" or "open": how TCP ended first, and who ended it.
+    #[serde(getter = "EncryptedReport::tcp_end")]
     #[schemars(schema_with = "super::schema::tcp_end")]
-    tcp_end: &'static str,
+    tcp_end: TcpEndName,
     /// Who ended TCP first; null while open.
+    #[serde(getter = "EncryptedReport::tcp_end_by")]
     tcp_end_by: Option<Role>,
     /// The packet of that first FIN or RST.
+    #[serde(getter = "EncryptedReport::tcp_end_packet")]
     tcp_end_packet: Option<u64>,
     /// The connection's first packet.
     first_packet: u64,
@@ -446,7 +448,7 @@ pub struct EncryptedReportJson {
     /// Why it is listed, by a stable name (`no-key`, `key-mismatch`, …); `tls.not_decrypted`
     /// says it in words.
     #[schemars(schema_with = "super::schema::encrypted_reason")]
-    reason: &'static str,
+    reason: Reason,
     /// What to do to read it, for its reason and the key logs given (null when a key log
     /// would not help).
     advice: Option<String>,
@@ -471,14 +473,30 @@ impl EncryptedReport {
             client: Host::Addr(c.ep[client]),
             server: Host::Addr(c.ep[client.other()]),
             tls,
-            tcp_end: super::tcp_end_name(first_end.map(|(_, e)| e.kind)),
-            tcp_end_by: first_end.map(|(by, _)| by),
-            tcp_end_packet: first_end.map(|(_, e)| e.packet),
+            first_end: first_end.map(|(by, e)| {
+                let later = e.then_rst.map(|r| LaterRst::new(r.packet, r.ts));
+                TcpEnd::new(by, e.kind, e.packet, e.ts, later)
+            }),
             first_packet: c.first_packet,
             last_packet: c.last_packet,
-            reason: reason.as_str(),
+            reason,
             advice: advice(reason, &[]),
         })
+    }
+
+    /// How TCP ended first (JSON `tcp_end`): "fin", "rst", or "open" for neither.
+    pub fn tcp_end(&self) -> TcpEndName {
+        self.first_end.map_or(TcpEndName::Open, |e| e.name())
+    }
+
+    /// Who ended TCP first (JSON `tcp_end_by`); `None` while open.
+    pub fn tcp_end_by(&self) -> Option<Role> {
+        self.first_end.map(|e| e.by)
+    }
+
+    /// The packet of the first FIN or RST (JSON `tcp_end_packet`); `None` while open.
+    pub fn tcp_end_packet(&self) -> Option<u64> {
+        self.first_end.map(|e| e.packet)
     }
 
     /// The Community ID (v1, seed 0) of its TCP connection ([`crate::community_id`]), as
@@ -493,9 +511,7 @@ impl EncryptedReport {
 
     /// Sets the advice for the key logs that were read (`Report::key_logs`).
     pub fn advise(&mut self, key_logs: &[crate::keys::KeySource]) {
-        if let Some(r) = Reason::from_name(self.reason) {
-            self.advice = advice(r, key_logs);
-        }
+        self.advice = advice(self.reason, key_logs);
     }
 
     /// Why it is listed, in one sentence.
@@ -511,11 +527,13 @@ impl EncryptedReport {
 }
 
 /// How TCP ended, for a sentence: "FIN by client at packet 19".
-pub fn tcp_end_text(kind: &str, by: Option<Role>, packet: Option<u64>) -> String {
-    match (kind, by, packet) {
-        ("open", ..) => "still open when the capture ended".to_owned(),
-        (k, Some(by), Some(p)) => format!("{} by {by} at packet {p}", k.to_uppercase()),
-        (k, ..) => k.to_uppercase(),
+pub fn tcp_end_text(end: Option<&TcpEnd>) -> String {
+    match end {
+        None => "still open when the capture ended".to_owned(),
+        Some(e) => {
+            let kind = e.name().upper();
+            format!("{kind} by {} at packet {}", e.by, e.packet)
+        }
     }
 }
 
@@ -542,6 +560,16 @@ pub fn parts(tls: &TlsReport) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reason's JSON (its serde name) is the name the schema lists ([`Reason::as_str`]).
+    #[test]
+    fn a_reasons_json_is_its_name() {
+        for r in Reason::ALL {
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+            assert_eq!(Reason::from_name(r.as_str()), Some(r));
+        }
+    }
 
     /// "No key": what the key logs held instead, as far as it is known: other connections
     /// of this capture, or (a large key log, read only for this capture's connections)

@@ -5,3 +5,6 @@
 //! endings, `websocket` its frames, `capture` its timestamps), `report` assembles them into a
 //! connection's report, and renderers read them. Out: plain values with their serde names;
 //! nobody re-exports them, each user names them here.
+
+pub mod ending;
+pub mod transport;

@@ -17,6 +17,7 @@ use crate::report::Role;
 use crate::report::Timestamp;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::units::Secs;
+use crate::vocab::ending::TcpEndName;
 use std::fmt::Write;
 
 /// Frames other than close frames drawn before the end.
@@ -399,7 +400,7 @@ pub(super) fn write(
             },
         );
     }
-    if c.tcp_end == "open" {
+    if c.tcp_end() == TcpEndName::Open {
         let note = c
             .evicted
             .map_or("still open at the end of the capture", |e| e.short());

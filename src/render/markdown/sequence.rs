@@ -9,6 +9,7 @@ use crate::report::ConnectionReport;
 use crate::report::{FrameRecord, Role};
 use crate::sanitize::mermaid;
 use crate::units::Secs;
+use crate::vocab::ending::TcpEndName;
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.
@@ -210,7 +211,7 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
         o.push_str(&l);
         o.push('\n');
     }
-    if c.tcp_end == "open" {
+    if c.tcp_end() == TcpEndName::Open {
         let note = c
             .evicted
             .map_or("still open at the end of the capture", |e| e.short());

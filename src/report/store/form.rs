@@ -7,8 +7,9 @@
 //! In: a [`ConnectionReport`]. Out: its bytes appended to a buffer ([`append`]), and back
 //! ([`read`]). Integers are LEB128 varints, times and seconds eight little-endian bytes,
 //! texts length-prefixed UTF-8, options a 0/1 tag, lists a count; texts from a fixed table
-//! (catalog names, opcode names, close problems, the TCP ending and transport) are written
-//! as the code they come from and read back as the very same statics. The postcard form
+//! (catalog names, opcode names) are written as the code they come from and read back as
+//! the very same statics, and enums (close problems, a FIN or RST, the transport) as their
+//! index. The postcard form
 //! took about three times the instructions per report, both ways, through serde's generic
 //! visitors. Reading returns `None` on bytes that are not exactly one report (a bug or a
 //! damaged file), never panics.
@@ -17,12 +18,11 @@ use crate::close::{catalog, Problem};
 use crate::decode::Endpoint;
 use crate::flow::PerSide;
 use crate::report::CloseHandshake;
-use crate::report::{
-    tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
-    LaterRstReport, SeenBy, TcpEndReport,
-};
+use crate::report::{CloseFrameReport, ConnectionReport, HandshakeReport, Host, SeenBy};
 use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
+use crate::vocab::ending::{LaterRst, TcpEnd, TcpEnds};
+use crate::vocab::transport::Transport;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::frame::Opcode;
 use std::net::IpAddr;
@@ -82,9 +82,6 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         tls,
         handshake,
         close_frames,
-        tcp_end,
-        tcp_end_by,
-        tcp_end_packet,
         tcp_ends,
         transport,
         h2_stream,
@@ -133,14 +130,11 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     for f in close_frames {
         close_frame(w, f)?;
     }
-    w.0.push(tcp_end_code(tcp_end)?);
-    w.opt(tcp_end_by, |w, &r| w.role(r));
-    w.opt_u64(*tcp_end_packet);
     w.u64(tcp_ends.len() as u64);
-    for e in tcp_ends {
+    for e in tcp_ends.iter() {
         tcp_end_report(w, e);
     }
-    w.bool(*transport == transport_name(true));
+    w.bool(*transport == Transport::H2);
     w.opt(h2_stream, |w, &s| w.u64(u64::from(s)));
     w.vec_serde(stream_ends)?;
     w.serde(status)?;
@@ -198,16 +192,8 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         tls: r.opt_serde()?,
         handshake: read_handshake(r)?,
         close_frames: r.vec(read_close_frame)?,
-        tcp_end: tcp_end_name(match r.byte()? {
-            0 => None,
-            1 => Some(EndKind::Fin),
-            2 => Some(EndKind::Rst),
-            _ => return None,
-        }),
-        tcp_end_by: r.opt(Reader::role)?,
-        tcp_end_packet: r.opt_u64()?,
-        tcp_ends: r.vec(read_tcp_end)?,
-        transport: transport_name(r.bool()?),
+        tcp_ends: TcpEnds::new(r.vec(read_tcp_end)?),
+        transport: Transport::of(r.bool()?),
         h2_stream: r.opt(Reader::u32)?,
         stream_ends: r.vec_serde()?,
         status: r.serde()?,
@@ -255,14 +241,6 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         replaces: None,
     });
     Some(())
-}
-
-/// The TCP ending a report's `tcp_end` names: 0 open, 1 FIN, 2 RST.
-fn tcp_end_code(name: &str) -> Option<u8> {
-    [None, Some(EndKind::Fin), Some(EndKind::Rst)]
-        .into_iter()
-        .position(|k| tcp_end_name(k) == name)
-        .and_then(|i| u8::try_from(i).ok())
 }
 
 fn endpoint(w: &mut Writer<'_>, ep: &Endpoint) {
@@ -407,7 +385,7 @@ fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
     w.time(*time);
     w.u64(problems.len() as u64);
     for p in problems {
-        let i = Problem::ALL.iter().position(|x| x.as_str() == *p)?;
+        let i = Problem::ALL.iter().position(|x| x == p)?;
         w.u64(i as u64);
     }
     w.opt(mask_key, |w, k| w.u64(u64::from(u32::from_be_bytes(*k))));
@@ -422,15 +400,15 @@ fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrameReport> {
         reason: r.string()?,
         packet: r.u64()?,
         time: r.time()?,
-        problems: r.vec(|r| Problem::ALL.get(r.usize()?).map(|p| p.as_str()))?,
+        problems: r.vec(|r| Problem::ALL.get(r.usize()?).copied())?,
         mask_key: r
             .opt(|r| u32::try_from(r.u64()?).ok())?
             .map(u32::to_be_bytes),
     })
 }
 
-fn tcp_end_report(w: &mut Writer<'_>, e: &TcpEndReport) {
-    let TcpEndReport {
+fn tcp_end_report(w: &mut Writer<'_>, e: &TcpEnd) {
+    let TcpEnd {
         by,
         kind,
         packet,
@@ -447,23 +425,16 @@ fn tcp_end_report(w: &mut Writer<'_>, e: &TcpEndReport) {
     });
 }
 
-fn read_tcp_end(r: &mut Reader<'_>) -> Option<TcpEndReport> {
-    Some(TcpEndReport {
-        by: r.role()?,
-        kind: if r.bool()? {
-            EndKind::Rst
-        } else {
-            EndKind::Fin
-        },
-        packet: r.u64()?,
-        time: r.time()?,
-        rst_after_fin: r.opt(|r| {
-            Some(LaterRstReport {
-                packet: r.u64()?,
-                time: r.time()?,
-            })
-        })?,
-    })
+fn read_tcp_end(r: &mut Reader<'_>) -> Option<TcpEnd> {
+    let by = r.role()?;
+    let kind = if r.bool()? {
+        EndKind::Rst
+    } else {
+        EndKind::Fin
+    };
+    let (packet, time) = (r.u64()?, r.time()?);
+    let later = r.opt(|r| Some(LaterRst::new(r.u64()?, r.time()?)))?;
+    Some(TcpEnd::new(by, kind, packet, time, later))
 }
 
 fn closing(w: &mut Writer<'_>, h: &CloseHandshake) {

@@ -75,7 +75,7 @@ fn reports_read_back_from_the_file_are_the_same() {
             a.last_packet = 999_999;
         }
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
-        assert_eq!(a.tcp_end, b.tcp_end);
+        assert_eq!(a.tcp_ends, b.tcp_ends);
         assert_eq!(a.status.general, b.status.general);
         assert_eq!(
             matches!(a.status.name, std::borrow::Cow::Borrowed(_)),

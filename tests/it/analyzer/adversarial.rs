@@ -24,6 +24,7 @@ use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
 use wsclose::__internals::capture::{LinkType, Timestamp};
 use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::close::Problem;
 use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
 
@@ -656,7 +657,11 @@ fn a_close_reason_of_escape_sequences_and_invalid_utf8_is_flagged_and_shown_iner
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!((f.from, f.code, f.packet), (Server, Some(4000), bad));
-    assert!(f.problems.contains(&"reason-not-utf8"), "{:?}", f.problems);
+    assert!(
+        f.problems.contains(&Problem::ReasonNotUtf8),
+        "{:?}",
+        f.problems
+    );
     assert_eq!(
         findings(c),
         vec![(Kind::MalformedClose, Some(Server), Some(bad))]

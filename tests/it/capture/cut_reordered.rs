@@ -20,8 +20,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::close::Problem;
 use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::ending::TcpEndName;
 
 const REASON: &str = "client leaving: split over four segments";
 
@@ -162,11 +164,15 @@ fn snaplen_80_and_96_find_the_connection_and_each_close_as_far_as_captured() {
                 assert_eq!((f.reason.as_str(), f.problems.len()), (REASON, 0), "{ctx}");
             } else {
                 assert!(f.reason.len() < REASON.len(), "{ctx}: {:?}", f.reason);
-                assert_eq!(f.problems, vec!["truncated"], "{ctx} {from}");
+                assert_eq!(f.problems, vec![Problem::Truncated], "{ctx} {from}");
             }
         }
         assert_eq!((c.status.code, c.status.inferred), (Some(4100), false));
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)), "{ctx}");
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Server)),
+            "{ctx}"
+        );
         // Every byte cut is counted as missing, none invented.
         let missing = c.tcp.client.missing_bytes + c.tcp.server.missing_bytes;
         let lens = [170, 11, 4, 6, 18, 20, 203, 7, 44];
@@ -227,7 +233,7 @@ fn acks_captured_before_their_data_keep_the_4100_close() {
         (REASON, 17)
     );
     assert_eq!(c.close_frames[1].code, Some(4100));
-    assert_eq!(c.close_frames[1].problems, vec!["truncated"]);
+    assert_eq!(c.close_frames[1].problems, vec![Problem::Truncated]);
 }
 
 #[test]
@@ -296,7 +302,7 @@ fn a_close_whose_code_was_cut_has_no_code() {
         (f[0].from, f[0].code, f[0].packet, f[0].reason.as_str()),
         (Server, None, 8, "")
     );
-    assert_eq!(f[0].problems, vec!["truncated"]);
+    assert_eq!(f[0].problems, vec![Problem::Truncated]);
     assert_eq!(
         (f[1].from, f[1].code, f[1].reason.as_str()),
         (Client, Some(1001), "bye")

@@ -833,7 +833,7 @@ fn the_same_addresses_in_two_vlans_or_two_vnis_are_two_sessions() {
                     want.close_frames.len(),
                     "{name}, {how}"
                 );
-                assert_eq!(c.tcp_end, want.tcp_end, "{name}, {how}");
+                assert_eq!(c.tcp_end(), want.tcp_end(), "{name}, {how}");
                 let json = serde_json::to_value(c).unwrap();
                 assert_eq!(
                     json["tcp"]["client"]["segments"],

@@ -29,7 +29,7 @@ fn reports_round_trip_and_damage_never_panics() {
         assert_eq!(bytes[0], 9, "appended after what was there");
         let back = read(&bytes[1..]).unwrap();
         assert_eq!(format!("{c:?}"), format!("{back:?}"));
-        assert_eq!(c.tcp_end, back.tcp_end);
+        assert_eq!(c.tcp_ends, back.tcp_ends);
         assert_eq!(c.transport, back.transport);
         for (x, y) in c.close_frames.iter().zip(&back.close_frames) {
             assert_eq!(x.name, y.name);

@@ -2,6 +2,7 @@
 //! for it, and such a hole never filled is still a gap.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 const SPLIT_REASON: &str = "client leaving: split over four segments";
 
@@ -53,7 +54,10 @@ fn s33_ack_captured_before_its_data_waits_for_it() {
                 (0, 0),
                 "{ctx}"
             );
-            assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
+            assert_eq!(
+                (c.tcp_end(), c.tcp_end_by()),
+                (TcpEndName::Fin, Some(Server))
+            );
         }
     }
 }

@@ -4,6 +4,7 @@
 //! `HalfStream`'s exact bytes.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn s01_handshake_data_both_ways_fin_both_ways() {
@@ -38,8 +39,8 @@ fn s01_handshake_data_both_ways_fin_both_ways() {
         );
         assert_eq!((c.status.code, c.status.inferred), (Some(1000), false));
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Server), Some(10))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Server), Some(10))
         );
         assert_eq!(findings(c), vec![]);
         assert_eq!(

@@ -4,6 +4,7 @@
 //! packets of a closed connection.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn s19_fin_with_data_and_fin_retransmitted() {
@@ -34,8 +35,8 @@ fn s19_fin_with_data_and_fin_retransmitted() {
             "isn {isn}"
         );
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Server), Some(6))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Server), Some(6))
         );
         assert_eq!(findings(c), vec![]);
         assert_eq!(
@@ -67,7 +68,10 @@ fn s19_fin_with_data_and_fin_retransmitted() {
             ],
             "isn {isn}"
         );
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Server))
+        );
         assert_eq!(findings(c), vec![]);
         assert_eq!(c.frames.server.text_messages, 1);
         assert_eq!(c.tcp.server.out_of_order, 1);
@@ -129,8 +133,8 @@ fn s20_half_close_keeps_the_other_direction_decoded() {
         );
         assert_eq!(c.status.code, Some(1000));
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Client), Some(6))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Client), Some(6))
         );
         let f = c.frames.server;
         assert_eq!((f.frames, f.text_messages, f.binary_messages), (3, 1, 1));
@@ -324,8 +328,8 @@ fn s23_syn_retransmission_vs_port_reuse_with_a_new_isn() {
             vec![cl(Client, 1000, "first", 7), cl(Server, 1000, "first", 8)]
         );
         assert_eq!(
-            (a.status.code, a.tcp_end, a.tcp_end_by),
-            (Some(1000), "fin", Some(Client))
+            (a.status.code, a.tcp_end(), a.tcp_end_by()),
+            (Some(1000), TcpEndName::Fin, Some(Client))
         );
         assert_eq!(b.first_packet, 12, "isn {isn}");
         assert_eq!(
@@ -336,8 +340,8 @@ fn s23_syn_retransmission_vs_port_reuse_with_a_new_isn() {
             ]
         );
         assert_eq!(
-            (b.status.code, b.tcp_end, b.tcp_end_packet),
-            (Some(4000), "rst", Some(21))
+            (b.status.code, b.tcp_end(), b.tcp_end_packet()),
+            (Some(4000), TcpEndName::Rst, Some(21))
         );
         for c in [a, b] {
             assert!(c.handshake.seen);
@@ -384,8 +388,8 @@ fn s24_one_sided_capture() {
         assert_eq!(c.status.code, Some(1000), "isn {isn}");
         assert_eq!(c.status.causes[0].kind(), "one-direction", "isn {isn}");
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Server), Some(5))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Server), Some(5))
         );
         assert_eq!(findings(c), vec![], "isn {isn}");
         assert_eq!(
@@ -413,8 +417,8 @@ fn s24_one_sided_capture() {
         assert_eq!(c.status.code, None);
         assert_eq!(c.status.name, "Unknown (one direction captured)");
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Client), Some(6))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Client), Some(6))
         );
         // The client's ACKs of server bytes the capture never held are no gap.
         assert_eq!(findings(c), vec![], "isn {isn}");

@@ -3,6 +3,7 @@
 //! request; RSTs in and out of window (reassembly rule 11).
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn s13_hole_never_filled_without_acks_is_a_gap_at_capture_end() {
@@ -36,7 +37,7 @@ fn s13_hole_never_filled_without_acks_is_a_gap_at_capture_end() {
         let c = only(&r);
         assert_eq!(closes(c), vec![cl(Server, 1001, "going", 8)], "{ctx}");
         assert_eq!(c.status.code, Some(1001));
-        assert_eq!(c.tcp_end, "open");
+        assert_eq!(c.tcp_end(), TcpEndName::Open);
         assert_eq!(
             findings(c),
             vec![
@@ -134,8 +135,8 @@ fn s14_hole_acked_by_the_peer_is_a_gap_once_the_peer_moves_on() {
             "{ctx}"
         );
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("rst", Some(Client), Some(10))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Rst, Some(Client), Some(10))
         );
         assert_eq!(
             tcp(c.tcp.server),
@@ -363,8 +364,8 @@ fn s17_rst_mid_message_flushes_and_ends_by_the_right_side() {
         assert_eq!(closes(c), vec![]);
         assert_eq!((c.status.code, c.status.inferred), (Some(1006), true));
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("rst", Some(Server), Some(8)),
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Rst, Some(Server), Some(8)),
             "isn {isn}"
         );
         // The held bytes were delivered before the end: the ping in them was decoded.
@@ -388,7 +389,10 @@ fn s17_rst_mid_message_flags_the_partial_message() {
     assert_eq!(s.rst(Server), 7);
     let r = s.analyze();
     let c = only(&r);
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("rst", Some(Server)));
+    assert_eq!(
+        (c.tcp_end(), c.tcp_end_by()),
+        (TcpEndName::Rst, Some(Server))
+    );
     assert_eq!(c.tcp.server.gaps, 0);
     assert!(
         c.findings
@@ -426,8 +430,8 @@ fn s18_rst_out_of_window_is_ignored() {
             "isn {isn}"
         );
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Client), Some(10)),
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Client), Some(10)),
             "isn {isn}"
         );
         assert_eq!(findings(c), vec![]);
@@ -457,8 +461,8 @@ fn s18_rst_arriving_before_missing_data_closes_after_the_flush() {
         );
         assert_eq!((c.status.code, c.status.inferred), (Some(1000), false));
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("rst", Some(Server), Some(8))
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Rst, Some(Server), Some(8))
         );
         assert_eq!(
             findings(c),

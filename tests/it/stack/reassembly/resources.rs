@@ -3,6 +3,7 @@
 //! back or skew between merged captures, offloaded segments of 64 and 200 KiB.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 /// The server's 200 000-byte binary frame and close, its first 100 payload bytes lost and
 /// the rest in 150-byte segments that all wait behind the hole until a cap forces a gap.
@@ -187,7 +188,10 @@ fn s27_clock_stepping_back_inside_one_flow_keeps_it_whole() {
         closes(c),
         vec![cl(Client, 1000, "back", 7), cl(Server, 1000, "back", 8)]
     );
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Client)));
+    assert_eq!(
+        (c.tcp_end(), c.tcp_end_by()),
+        (TcpEndName::Fin, Some(Client))
+    );
     assert_eq!(findings(c), vec![]);
     assert_eq!(r.seen.evicted_flows, 0);
 }
@@ -238,7 +242,10 @@ fn merged_captures(a_clock: Timestamp, b_clock: Timestamp) {
                 cl(Server, code, "merged", at(port, 8))
             ]
         );
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Client)));
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Client))
+        );
         assert_eq!(findings(c), vec![]);
     }
 }

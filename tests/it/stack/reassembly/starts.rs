@@ -3,6 +3,7 @@
 //! §3.4), a stream longer than 4 GiB.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn s08_capture_starting_mid_stream_is_partial_and_found_by_probe() {
@@ -42,7 +43,10 @@ fn s08_capture_starting_mid_stream_is_partial_and_found_by_probe() {
             "{ctx}"
         );
         assert_eq!(c.status.code, Some(1001));
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Server))
+        );
         assert_eq!(tcp(c.tcp.client), clean(ct.len() + cc.len()), "{ctx}");
         assert_eq!(tcp(c.tcp.server), clean(st.len() + sc.len()), "{ctx}");
         assert_eq!(
@@ -84,7 +88,10 @@ fn s08_capture_starting_mid_stream_with_its_first_segments_reordered_loses_nothi
             vec![cl(Client, 1001, "away", 2), cl(Server, 1001, "away", 4)],
             "{ctx}"
         );
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Server))
+        );
         assert_eq!(
             tcp(c.tcp.client),
             Counters {
@@ -131,7 +138,10 @@ fn s09_syn_lost_or_syn_ack_before_syn_gives_the_right_roles() {
             vec![cl(Client, 1000, "roles", 5), cl(Server, 1000, "roles", 6)],
             "{ctx}"
         );
-        assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Client)));
+        assert_eq!(
+            (c.tcp_end(), c.tcp_end_by()),
+            (TcpEndName::Fin, Some(Client))
+        );
         assert_eq!(findings(c), vec![], "{ctx}");
         assert!(c.handshake.seen);
 

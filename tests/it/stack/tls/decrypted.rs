@@ -4,6 +4,7 @@
 //! resumption, retries and key updates.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 /// Each capture: its key log, the TLS version and suite, the close frames (as tshark
 /// decodes them with the key log), the status, and each side's close_notify packet.
@@ -383,8 +384,8 @@ fn go_endings_without_a_close_frame_say_how_tls_ended() {
     let c = only(&r);
     assert_eq!(c.status.code, Some(1006));
     assert_eq!(
-        (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-        ("rst", Some(Role::Server), Some(15))
+        (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+        (TcpEndName::Rst, Some(Role::Server), Some(15))
     );
     assert!(
         c.status.detail.contains("ended TCP with no close_notify"),

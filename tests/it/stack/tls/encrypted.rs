@@ -3,6 +3,8 @@
 //! the reason (how to log keys, how to make Wireshark decode TLS on another port).
 
 use super::*;
+use wsclose::report::tls::Reason;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {
@@ -18,7 +20,10 @@ fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {
         e.tls.not_decrypted.as_deref(),
         Some("no key for this connection")
     );
-    assert_eq!((e.tcp_end, e.tcp_end_packet), ("fin", Some(19)));
+    assert_eq!(
+        (e.tcp_end(), e.tcp_end_packet()),
+        (TcpEndName::Fin, Some(19))
+    );
 }
 
 #[test]
@@ -181,7 +186,7 @@ fn the_advice_fits_why_the_connection_was_not_read() {
     };
     // No key log at all: how to get one.
     let (reason, advice) = encrypted(&analyze(capture, &[]));
-    assert_eq!((reason, advice.as_str()), ("no-key", KEYLOG_HOWTO));
+    assert_eq!((reason, advice.as_str()), (Reason::NoKey, KEYLOG_HOWTO));
 
     // A key log whose lines are this connection's but whose secrets do not decrypt it.
     for (capture, keylog) in [
@@ -193,7 +198,7 @@ fn the_advice_fits_why_the_connection_was_not_read() {
     ] {
         let r = analyze(capture, &[keylog]);
         let (reason, advice) = encrypted(&r);
-        assert_eq!(reason, "key-mismatch", "{capture}");
+        assert_eq!(reason, Reason::KeyMismatch, "{capture}");
         assert!(
             advice.starts_with("pass the key log, unedited, that the client wrote while this capture was recorded (the same SSLKEYLOGFILE session): the one given has lines for this connection's client random, but their secrets fail authentication"),
             "{advice}"
@@ -220,7 +225,7 @@ fn the_advice_fits_why_the_connection_was_not_read() {
 
     // A key log of another connection: it holds nothing for this one.
     let (reason, advice) = encrypted(&analyze(capture, &["go-tls13-rst.keylog"]));
-    assert_eq!(reason, "no-key");
+    assert_eq!(reason, Reason::NoKey);
     assert!(
         advice.starts_with("pass the key log that the client wrote while this capture was recorded: the key log given holds no secrets for the connection's client random (only those of 1 other TLS connection), so it was written during another capture or run, or by another program or process; or the client never got far enough into this handshake to log any"),
         "{advice}"
@@ -230,7 +235,7 @@ fn the_advice_fits_why_the_connection_was_not_read() {
     // secrets (its handshake did not complete).
     let r = analyze("chromium-go-live.pcap", &["chromium-go-live.keylog"]);
     let (reason, advice) = encrypted(&r);
-    assert_eq!(reason, "partial-key");
+    assert_eq!(reason, Reason::PartialKey);
     assert!(
         advice.starts_with("nothing more can be decrypted if its handshake never completed"),
         "{advice}"
@@ -247,7 +252,7 @@ fn the_advice_fits_why_the_connection_was_not_read() {
             .expect("read");
     r.load().expect("in memory");
     let (reason, advice) = encrypted(&r);
-    assert_eq!(reason, "gap");
+    assert_eq!(reason, Reason::Gap);
     assert_eq!(
         r.seen.encrypted[0].tls.not_decrypted.as_deref(),
         Some("TCP gap at packet 6: cannot continue")
@@ -276,8 +281,8 @@ fn each_reason_gets_its_own_advice() {
     )
     .expect("read");
     r.load().expect("in memory");
-    let reasons: Vec<&str> = r.seen.encrypted.iter().map(|e| e.reason).collect();
-    assert_eq!(reasons, ["key-mismatch", "no-key", "no-key"]);
+    let reasons: Vec<Reason> = r.seen.encrypted.iter().map(|e| e.reason).collect();
+    assert_eq!(reasons, [Reason::KeyMismatch, Reason::NoKey, Reason::NoKey]);
     // Each advice wrapped to the table's width, its lines after the first indented.
     let table = wsclose::render::table::render(&r, Some(200), false).replace("\n  ", " ");
     let advice: Vec<&str> = table

@@ -3,6 +3,7 @@
 //! and a back leg whose client leg stays encrypted.
 
 use super::*;
+use wsclose::vocab::transport::Transport;
 
 /// One leg of a Firefox session through HAProxy, as `record/tls/record_firefox.sh`
 /// recorded it (fixtures/README.md has each packet).
@@ -209,8 +210,8 @@ fn firefox_through_a_tls_terminating_haproxy_gives_what_the_page_saw() {
         );
         assert!(back.tls.is_none(), "{name}: the back leg is plaintext");
         assert_eq!(front.h2_stream, case.stream, "{name}");
-        assert_eq!(front.transport, alpn, "{name}");
-        assert_eq!(back.transport, "http/1.1", "{name}");
+        assert_eq!(front.transport.as_str(), alpn, "{name}");
+        assert_eq!(back.transport, Transport::Http1, "{name}");
         let stream_ends: Vec<_> = front
             .stream_ends
             .iter()

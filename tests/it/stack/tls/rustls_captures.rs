@@ -3,6 +3,7 @@
 //! captures without a key.
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 /// rustls through tokio-tungstenite: what each endpoint logged (tungstenite echoes the
 /// close frame, so each side saw the other's code) and how TLS and TCP ended. tokio-rustls'
@@ -30,8 +31,8 @@ fn rustls_sessions_give_what_the_endpoints_logged() {
             "{name}: close_notify is no other alert"
         );
         assert_eq!(
-            (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-            ("fin", Some(Role::Server), Some(fin_server)),
+            (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+            (TcpEndName::Fin, Some(Role::Server), Some(fin_server)),
             "{name}"
         );
         assert_eq!(
@@ -102,8 +103,8 @@ fn a_dropped_rustls_stream_is_1006_without_close_notify() {
         (None, None)
     );
     assert_eq!(
-        (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-        ("fin", Some(Role::Server), Some(15))
+        (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+        (TcpEndName::Fin, Some(Role::Server), Some(15))
     );
     let d = &c.status.detail;
     assert!(

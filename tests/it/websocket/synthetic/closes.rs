@@ -2,6 +2,8 @@
 //! rules: which code a connection ended with, inferred (1005, 1006) or none.
 
 use super::*;
+use wsclose::close::Problem;
+use wsclose::vocab::ending::TcpEndName;
 
 /// The client closes with `payload` (packet 6), the server answers 1002 (packet 7).
 fn bad_close(port: u16, payload: &[u8]) -> Report {
@@ -19,7 +21,7 @@ fn one_byte_close_payload_has_no_code() {
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!((f.from, f.code, f.packet), (Client, None, 6));
-    assert_eq!(f.problems, vec!["one-byte-payload"]);
+    assert_eq!(f.problems, vec![Problem::OneBytePayload]);
     assert_eq!(
         findings(c),
         vec![(Kind::MalformedClose, Some(Client), Some(6))]
@@ -35,7 +37,7 @@ fn code_1005_on_the_wire_is_never_sent() {
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!(f.code, Some(1005));
-    assert_eq!(f.problems, vec!["code-never-sent"]);
+    assert_eq!(f.problems, vec![Problem::CodeNeverSent]);
     assert_eq!(
         findings(c),
         vec![(Kind::MalformedClose, Some(Client), Some(6))]
@@ -51,7 +53,7 @@ fn codes_999_and_5000_are_invalid() {
         let c = only(&r);
         let f = &c.close_frames[0];
         assert_eq!((f.code, f.reason.as_str()), (Some(code), "odd"));
-        assert_eq!(f.problems, vec!["code-invalid"], "code {code}");
+        assert_eq!(f.problems, vec![Problem::CodeInvalid], "code {code}");
         assert_eq!(
             findings(c),
             vec![(Kind::MalformedClose, Some(Client), Some(6))]
@@ -67,7 +69,7 @@ fn close_reason_not_utf8() {
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!(f.code, Some(1000));
-    assert_eq!(f.problems, vec!["reason-not-utf8"]);
+    assert_eq!(f.problems, vec![Problem::ReasonNotUtf8]);
     assert_eq!(f.reason, "ok\u{FFFD}\u{FFFD}");
     assert_eq!(
         findings(c),
@@ -119,7 +121,7 @@ fn oversized_close_fully_captured_is_too_long_not_truncated() {
     );
     assert_eq!(c.tcp.server.gaps, 0);
     // Every byte is in the capture: the only problem is the sender's.
-    assert_eq!(c.close_frames[0].problems, vec!["too-long"]);
+    assert_eq!(c.close_frames[0].problems, vec![Problem::TooLong]);
 }
 
 /// A close frame that breaks the rules, then TCP ends with no other close: the receiver
@@ -134,7 +136,7 @@ fn refused_close_then_fin_is_1006_with_the_refused_frame_as_evidence() {
     let fin = s.fin(Client);
     let r = s.analyze();
     let c = only(&r);
-    assert_eq!(c.close_frames[0].problems, vec!["too-long"]);
+    assert_eq!(c.close_frames[0].problems, vec![Problem::TooLong]);
     assert_eq!(c.status.code, Some(1006));
     assert!(
         c.status
@@ -199,8 +201,11 @@ fn server_rst_without_close_is_1006() {
     let c = only(&r);
     assert_eq!(closes(c), vec![]);
     assert_eq!((c.status.code, c.status.inferred), (Some(1006), true));
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("rst", Some(Server)));
-    assert_eq!(c.tcp_end_packet, Some(rst));
+    assert_eq!(
+        (c.tcp_end(), c.tcp_end_by()),
+        (TcpEndName::Rst, Some(Server))
+    );
+    assert_eq!(c.tcp_end_packet(), Some(rst));
     assert_eq!(
         (c.seen_by.client, c.seen_by.server),
         (Some(1006), Some(1006))
@@ -219,8 +224,8 @@ fn server_fin_before_the_clients_close_is_1006() {
     assert_eq!(closes(c), vec![cl(Client, 1000, "late", late)]);
     assert_eq!((c.status.code, c.status.inferred), (Some(1006), true));
     assert_eq!(
-        (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-        ("fin", Some(Server), Some(fin))
+        (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+        (TcpEndName::Fin, Some(Server), Some(fin))
     );
     assert_eq!(c.seen_by.client, Some(1006));
 }
@@ -240,8 +245,8 @@ fn close_and_fin_in_one_segment_is_the_close_code() {
     );
     assert_eq!((c.status.code, c.status.inferred), (Some(1011), false));
     assert_eq!(
-        (c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-        ("fin", Some(Server), Some(p))
+        (c.tcp_end(), c.tcp_end_by(), c.tcp_end_packet()),
+        (TcpEndName::Fin, Some(Server), Some(p))
     );
     assert_eq!(c.seen_by.client, Some(1011));
 }
@@ -257,7 +262,7 @@ fn capture_ending_open_has_no_status() {
     assert_eq!(closes(c), vec![]);
     assert_eq!(c.status.code, None);
     assert_eq!(c.status.name, "Open");
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("open", None));
+    assert_eq!((c.tcp_end(), c.tcp_end_by()), (TcpEndName::Open, None));
     assert_eq!((c.seen_by.client, c.seen_by.server), (None, None));
     assert_eq!(r.summary.by_status.get("open"), Some(&1));
 }

@@ -2,6 +2,7 @@
 //! SYN, a FIN then an RST from the same side or the peer (RFC 9293 §3.6).
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn port_reuse_with_a_new_isn_is_a_second_connection() {
@@ -30,7 +31,7 @@ fn port_reuse_with_a_new_isn_is_a_second_connection() {
             cl(Client, 1000, "first", first + 1)
         ]
     );
-    assert_eq!((a.status.code, a.tcp_end), (Some(1000), "fin"));
+    assert_eq!((a.status.code, a.tcp_end()), (Some(1000), TcpEndName::Fin));
     assert_eq!(
         closes(b),
         vec![
@@ -38,7 +39,7 @@ fn port_reuse_with_a_new_isn_is_a_second_connection() {
             cl(Server, 4000, "second", second + 1)
         ]
     );
-    assert_eq!((b.status.code, b.tcp_end), (Some(4000), "rst"));
+    assert_eq!((b.status.code, b.tcp_end()), (Some(4000), TcpEndName::Rst));
     assert_eq!(findings(a), vec![]);
     assert_eq!(findings(b), vec![]);
 }
@@ -86,8 +87,13 @@ fn a_fin_then_an_rst_from_the_same_side_keeps_both() {
     let r = s.analyze();
     let c = only(&r);
     assert_eq!(
-        (c.status.code, c.tcp_end, c.tcp_end_by, c.tcp_end_packet),
-        (Some(1006), "fin", Some(Client), Some(fin))
+        (
+            c.status.code,
+            c.tcp_end(),
+            c.tcp_end_by(),
+            c.tcp_end_packet()
+        ),
+        (Some(1006), TcpEndName::Fin, Some(Client), Some(fin))
     );
     assert_eq!(c.tcp_ends.len(), 1, "one side ended: the client");
     let later = c.tcp_ends[0].rst_after_fin.expect("the RST is kept");
@@ -211,7 +217,7 @@ fn no_quiet_spell_is_claimed_when_a_frame_came_after_the_end() {
     s.fin(Server);
     let r = s.analyze();
     let c = only(&r);
-    assert_eq!(c.tcp_end_packet, Some(fin));
+    assert_eq!(c.tcp_end_packet(), Some(fin));
     assert_eq!(c.idle_before_end_s, None, "a frame came after the FIN");
     let md = wsclose::render::markdown::render(&r, &[None]);
     assert!(!md.contains("Quiet before the end"), "{md}");

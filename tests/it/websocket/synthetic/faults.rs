@@ -3,6 +3,8 @@
 //! code is invented where bytes are missing.
 
 use super::*;
+use wsclose::close::Problem;
+use wsclose::vocab::ending::TcpEndName;
 
 /// One session in three flights (client: request and a text frame; server: 101, frames and
 /// its close; client: its close), each split into small segments, then the FINs. Returns
@@ -44,8 +46,8 @@ fn summary(r: &Report, renumber: &dyn Fn(u64) -> u64) -> String {
     format!(
         "closes {cls:?} status {:?} end {} {:?} frames {}/{} messages {}/{} gaps {}/{} findings {:?}",
         c.status.code,
-        c.tcp_end,
-        c.tcp_end_by,
+        c.tcp_end(),
+        c.tcp_end_by(),
         c.frames.client.frames,
         c.frames.server.frames,
         c.frames.client.messages,
@@ -232,11 +234,14 @@ fn hole_just_before_a_fin_still_ends_that_side_at_its_fin() {
         ]
     );
     // The server ended TCP first: its FIN, proved complete by the client's ACK.
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
+    assert_eq!(
+        (c.tcp_end(), c.tcp_end_by()),
+        (TcpEndName::Fin, Some(Server))
+    );
     assert!(
-        c.tcp_end_packet == Some(fin) || c.tcp_end_packet == Some(ack),
+        c.tcp_end_packet() == Some(fin) || c.tcp_end_packet() == Some(ack),
         "{:?}",
-        c.tcp_end_packet
+        c.tcp_end_packet()
     );
 }
 
@@ -255,7 +260,7 @@ fn close_reason_is_never_spliced_across_a_hole() {
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!((f.from, f.code), (Client, Some(4000)));
-    assert!(f.problems.contains(&"truncated"), "{:?}", f.problems);
+    assert!(f.problems.contains(&Problem::Truncated), "{:?}", f.problems);
     assert!(f.packet >= first);
     // "abef" was never sent: the bytes after the hole must not be glued to those before.
     assert!(!f.reason.contains("abef"), "{:?}", f.reason);
@@ -314,7 +319,7 @@ fn snaplen_cut_close_code_is_not_invented() {
     let c = only(&r);
     let f = &c.close_frames[0];
     assert_eq!((f.from, f.code, f.packet), (Server, None, 6));
-    assert!(f.problems.contains(&"truncated"), "{:?}", f.problems);
+    assert!(f.problems.contains(&Problem::Truncated), "{:?}", f.problems);
     // The server's close came first and its code is not in the capture: no status code,
     // neither 1005 nor the client's reply.
     assert_eq!(c.status.code, None);
@@ -337,7 +342,7 @@ fn snaplen_cut_in_the_reason_keeps_the_code() {
     let f = &c.close_frames[0];
     assert_eq!((f.from, f.code, f.packet), (Server, Some(1000), p));
     // Only "truncated": a reason cut mid-character is not judged as bad UTF-8.
-    assert_eq!(f.problems, vec!["truncated"]);
+    assert_eq!(f.problems, vec![Problem::Truncated]);
     assert!(f.reason.starts_with("zu sp"), "{}", f.reason);
     assert_eq!(c.status.code, Some(1000));
     assert_eq!(c.close_frames[1].packet, reply);

@@ -3,6 +3,7 @@
 //! fragmentation and UTF-8 across fragments (RFC 6455 §5.2, §5.4, §8.1).
 
 use super::*;
+use wsclose::vocab::ending::TcpEndName;
 
 #[test]
 fn many_frames_in_one_segment_are_all_decoded() {
@@ -37,8 +38,11 @@ fn many_frames_in_one_segment_are_all_decoded() {
     assert_eq!(f.payload_bytes, 5 + 1 + 4 + 5);
     assert_eq!(f.largest_message, Some((5, 6)));
     assert_eq!((c.frames.client.frames, c.frames.client.messages), (1, 0));
-    assert_eq!((c.tcp_end, c.tcp_end_by), ("fin", Some(Server)));
-    assert_eq!(c.tcp_end_packet, Some(8));
+    assert_eq!(
+        (c.tcp_end(), c.tcp_end_by()),
+        (TcpEndName::Fin, Some(Server))
+    );
+    assert_eq!(c.tcp_end_packet(), Some(8));
     assert_eq!(findings(c), vec![]);
     assert_eq!(c.handshake.accept_valid, Some(true));
     assert_eq!(
