@@ -2,11 +2,13 @@
 //! what order, what each line and cell says, and within a size limit which connections
 //! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
 //! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
-//! terminal table takes its summary blocks (incidents, encrypted, meanings) from here too,
-//! through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
+//! terminal table takes its header and summary blocks (incidents, encrypted, meanings) from
+//! here too, through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
 //!
-//! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
-//! line, inputs, live drops, redaction, selection), the meaning of each status
+//! In: a [`Report`] and its connections. Out: through a sink, the header ([`header`]: the
+//! tool, command line, each input with the facts `report::facts::inputs` counts once, live
+//! drops, refused tunnels, redaction, selection; the ticket reports write it as labelled
+//! lines, the terminal as a line per input with the notes under them), the meaning of each status
 //! ([`meanings`]), a connection's close frames ([`close_frames`]) and findings
 //! ([`findings`]), and the encrypted connections ([`encrypted`]). A fact added here
 //! appears in every format that walks the document; one a format words its own way (the
@@ -17,8 +19,10 @@
 //! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
 //! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
 
+mod header;
 mod walk;
 
+pub(crate) use header::{header, Header, REDACTED};
 pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
@@ -152,6 +156,14 @@ pub(crate) trait Sink {
     fn table_end(&self, o: &mut String);
     /// What a status means.
     fn status(&self, o: &mut String, s: &StatusBlock<'_>);
+    /// The header block: the ticket reports' labelled lines ([`header::labelled`]) unless
+    /// the format writes it in a form of its own.
+    fn header(&self, o: &mut String, h: &Header<'_>)
+    where
+        Self: Sized,
+    {
+        header::labelled(o, h, self);
+    }
     /// An incident's picture (its ends and reconnects over time), where the format draws.
     fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
     /// The brief form (the terminal's short answer): a catalog text's first sentence
@@ -235,78 +247,6 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     }
     s.section_end(&mut o);
     o
-}
-
-/// The tool, the command line, the inputs (each with its size, hash, format, packets,
-/// times, and what went wrong reading it), live drops, redaction and the selection.
-/// `hashes[i]` is the SHA-256 of input `i`, when the caller computed it.
-pub(crate) fn header(o: &mut String, report: &Report, hashes: &[Option<String>], s: &impl Sink) {
-    s.meta_start(o);
-    s.meta(o, "Tool", &[text(&report.tool)], &[], false);
-    if let Some(cmd) = &report.command {
-        s.meta(o, "Command", &[Span::Value(cmd.clone())], &[], false);
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let mut v = vec![text(&input.path)];
-        if let Some(b) = input.bytes {
-            v.push(own(format!(", {b} bytes")));
-        }
-        // The caller's hash of a file, or the one computed as a stream was read.
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
-                v.push(own(", SHA-256 "));
-                v.push(Span::Value(h.clone()));
-            }
-            (_, Some(Err(why))) => {
-                v.push(own(", SHA-256 unknown ("));
-                v.push(text(why));
-                v.push(own(")"));
-            }
-            _ => {}
-        }
-        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
-        v.push(own(format!(
-            ", {} ({}), {} packets",
-            input.format,
-            links.join(", "),
-            input.packets
-        )));
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            v.push(own(", "));
-            v.push(text(a));
-            v.push(own(" to "));
-            v.push(text(b));
-        }
-        if let Some(e) = &input.error {
-            v.push(Span::Bad(format!("not read: {e}")));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                v.push(own(" — "));
-                v.push(text(why));
-            }
-        }
-        s.meta(o, "Input", &v, &input.warnings, false);
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let line = format!("{}.", crate::report::live_drops_line(d));
-        s.meta(o, "Live capture", &[own(line)], &[], d.any());
-    }
-    if report.redacted {
-        s.meta(o, "Redacted", &[own("addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.")], &[], false);
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        s.meta(o, "Selected", &[text(line), own(".")], &[], false);
-    } else if report.summary.total_connections != report.summary.connections {
-        let line = format!(
-            "{} of {} WebSocket connections (on the command line).",
-            report.summary.connections, report.summary.total_connections
-        );
-        s.meta(o, "Selected", &[own(line)], &[], false);
-    }
-    s.meta_end(o);
 }
 
 /// The colour of a connection's status: clean closes, 1005 and no code, the rest.
