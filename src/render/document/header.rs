@@ -109,3 +109,78 @@ pub(crate) fn labelled(o: &mut String, h: &Header<'_>, s: &impl Sink) {
     }
     s.meta_end(o);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's line per input and the ticket reports' "Input" lines state the facts
+    /// counted once: each input's packets (and in the table its WebSocket connections,
+    /// which add up to the report's); an input not read says so in both.
+    #[test]
+    fn the_table_and_the_ticket_reports_say_each_input_from_one_count() {
+        let mut report = crate::report::repeated_fixture_report(0);
+        let mut failed = report.inputs[0].clone();
+        failed.path = "gone.pcap".into();
+        failed.error = Some("no such file".into());
+        failed.packets = 0;
+        report.inputs.push(failed);
+        let table = crate::render::table::render(&report, None, false);
+        let md = crate::render::markdown::render_with(&report, &[], None);
+        let inputs = facts::inputs(&report);
+        assert_eq!(inputs.len(), report.inputs.len());
+        assert_eq!(
+            inputs.iter().map(|f| f.connections).sum::<u64>(),
+            report.summary.connections
+        );
+        let mut lines = table.lines();
+        for f in &inputs {
+            let line = lines.next().unwrap();
+            let path = &f.input.path;
+            let md_line = md
+                .lines()
+                .find(|l| l.starts_with(&format!("- **Input:** {path}, ")))
+                .unwrap_or_else(|| panic!("{path}"));
+            if f.input.error.is_some() {
+                assert_eq!(line, format!("{path}: not read: no such file"));
+                assert!(md_line.contains("not read: no such file"), "{md_line}");
+                continue;
+            }
+            let n = f.input.packets;
+            let start = format!(
+                "{path}: {n} packet{}, {} WebSocket connection",
+                if n == 1 { "" } else { "s" },
+                f.connections
+            );
+            assert!(line.starts_with(&start), "{line}\n{start}");
+            assert!(md_line.contains(&format!(", {n} packets")), "{md_line}");
+            if f.encrypted > 0 {
+                assert!(
+                    line.contains(&format!(", {} encrypted", f.encrypted)),
+                    "{line}"
+                );
+            }
+        }
+    }
+
+    /// A redacted report says what it left out and kept in the same words in the table as
+    /// in the ticket reports.
+    #[test]
+    fn the_table_says_the_redaction_as_the_ticket_reports_do() {
+        let mut report = crate::report::repeated_fixture_report(0);
+        report.redacted = true;
+        let md = crate::render::markdown::render_with(&report, &[], None);
+        let said = md
+            .lines()
+            .find_map(|l| l.strip_prefix("- **Redacted:** "))
+            .unwrap();
+        let table = crate::render::table::render(&report, Some(80), false);
+        // The line as written before the table wrapped it to 80 columns.
+        let unwrapped = table.replace("\n  ", " ");
+        assert!(
+            unwrapped.contains(&format!("\nRedacted: {said}\n")),
+            "{said}\n{table}"
+        );
+        assert!(table.lines().all(|l| l.chars().count() <= 80));
+    }
+}
