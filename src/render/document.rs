@@ -130,6 +130,10 @@ pub(crate) struct StatusBlock<'a> {
 pub(crate) trait Sink {
     /// The size of a block, as the format counts its limit.
     fn size(&self, s: &str) -> usize;
+    /// What [`Sink::size`] counts, in the notes on what was left out to fit.
+    fn unit(&self) -> &'static str {
+        "characters"
+    }
     /// Spans in a line.
     fn spans(&self, o: &mut String, spans: &[Span]);
     /// A paragraph.
@@ -247,6 +251,49 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     }
     s.section_end(&mut o);
     o
+}
+
+/// The note under an overview table cut to fit `limit`: `n` of `total` connections are
+/// not in it.
+pub(crate) fn rows_left_out(o: &mut String, n: u64, total: u64, limit: usize, s: &impl Sink) {
+    s.note(
+        o,
+        &[
+            own(format!(
+                "{n} of {total} connections are not in this table (clean closes first, to fit {limit} {}); ",
+                s.unit()
+            )),
+            Span::Code("--full".into()),
+            own(" lists them all."),
+        ],
+    );
+}
+
+/// The note on the connections' sections left out to fit `limit`: `n` of them, `ids` in
+/// words, and `also` what else a format leaves out of a limited report (each a clause);
+/// `format`: the `--format` that shows it all with `--full`.
+pub(crate) fn sections_left_out(
+    o: &mut String,
+    n: u64,
+    ids: &str,
+    limit: usize,
+    (format, also): (&str, &str),
+    s: &impl Sink,
+) {
+    s.note(
+        o,
+        &[
+            own(format!(
+                "Left out to fit {limit} {}: the details of {n} connection{} ({ids}; problems are shown before clean closes){also}. ",
+                s.unit(),
+                if n == 1 { "" } else { "s" },
+            )),
+            Span::Code(format!("wsclose analyze --format {format} --full")),
+            own(" shows it all; "),
+            Span::Code("--connection ID".into()),
+            own(" one connection."),
+        ],
+    );
 }
 
 /// The colour of a connection's status: clean closes, 1005 and no code, the rest.
@@ -737,6 +784,60 @@ mod tests {
             );
             let doc = crate::render::ecs::connection(&report, c, "run").to_string();
             assert!(doc.contains(&format!("({by} closed)")), "{}", c.id);
+        }
+    }
+
+    /// A limited Markdown report and a limited HTML one say what they left out in the
+    /// same words, each in the unit it counts its limit in and naming its own `--format`.
+    #[test]
+    fn the_notes_on_what_was_left_out_are_one_text() {
+        let mut report = crate::report::repeated_fixture_report(400);
+        let total = report.connections.len() as u64;
+        (report.summary.connections, report.summary.total_connections) = (total, total);
+        let md = crate::render::markdown::render_with(&report, &[], Some(60_000));
+        let page = crate::render::html::render_with(&report, &[], Some(120_000));
+        let plain = |s: &str| {
+            let mut out = String::new();
+            let mut tag = false;
+            for ch in s.chars() {
+                match ch {
+                    '<' => tag = true,
+                    '>' => tag = false,
+                    '`' => {}
+                    c if !tag => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        for (text, unit, limit, format) in [
+            (plain(&md), "characters", 60_000, "markdown"),
+            (plain(&page), "bytes", 120_000, "html"),
+        ] {
+            let rows = text
+                .lines()
+                .find(|l| l.contains(" connections are not in this table"))
+                .unwrap_or_else(|| panic!("{format}: no note on the rows"));
+            assert!(
+                rows.ends_with(&format!(
+                    " of {total} connections are not in this table (clean closes first, to fit {limit} {unit}); --full lists them all."
+                )),
+                "{rows}"
+            );
+            let sections = text
+                .lines()
+                .find(|l| l.starts_with("Left out to fit"))
+                .unwrap_or_else(|| panic!("{format}: no note on the sections"));
+            assert!(
+                sections.starts_with(&format!("Left out to fit {limit} {unit}: the details of ")),
+                "{sections}"
+            );
+            assert!(
+                sections.ends_with(&format!(
+                    ". wsclose analyze --format {format} --full shows it all; --connection ID one connection."
+                )),
+                "{sections}"
+            );
         }
     }
 
