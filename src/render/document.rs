@@ -841,6 +841,17 @@ mod tests {
         }
     }
 
+    /// A report whose summary counts fewer connections than it holds (a library user's
+    /// report put together by hand) is still written within a limit: the walk counts the
+    /// rows left out with no overflow (it panicked on the subtraction).
+    #[test]
+    fn a_summary_that_undercounts_does_not_panic_the_walk() {
+        let report = crate::report::repeated_fixture_report(400);
+        assert!(report.summary.connections < report.connections.len() as u64);
+        let md = crate::render::markdown::render_with(&report, &[], Some(60_000));
+        assert!(md.contains("## Connections in detail"), "{md}");
+    }
+
     /// The ticket reports walk one document: every fact of every fixture connection, its
     /// close frames and its findings are in its Markdown section and in its HTML section.
     #[test]

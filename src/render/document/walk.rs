@@ -212,7 +212,8 @@ pub(crate) fn write<L: Layout>(
             o.push_str(&layout.unlink(r, *id));
         }
     }
-    layout.rows_end(&mut o, Some((total - rows.len() as u64, total, limit)));
+    let not_in = total.saturating_sub(rows.len() as u64);
+    layout.rows_end(&mut o, Some((not_in, total, limit)));
     o.push_str(&meanings);
     o.push_str(L::DETAILS);
     out.write_all(o.as_bytes())?;
