@@ -1,11 +1,11 @@
 //! The document the ticket reports share, walked once: which blocks a report holds, in
 //! what order, what each line and cell says, and within a size limit which connections
-//! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
+//! fit ([`write()`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
 //! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
 //! terminal table takes its header and summary blocks (incidents, encrypted, meanings) from
 //! here too, through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
 //!
-//! In: a [`Report`] and its connections. Out: through a sink, the header ([`header`]: the
+//! In: a [`Report`] and its connections. Out: through a sink, the header ([`header()`]: the
 //! tool, command line, each input with the facts `report::facts::inputs` counts once, live
 //! drops, refused tunnels, redaction, selection; the ticket reports write it as labelled
 //! lines, the terminal as a line per input with the notes under them), the meaning of each status

@@ -1,4 +1,4 @@
-//! The ticket reports' one walk and size limit: [`write`] reads the connections, sizes
+//! The ticket reports' one walk and size limit: [`write()`] reads the connections, sizes
 //! and chooses within a limit, and writes the document's blocks in order through a
 //! format's [`Layout`].
 //!
@@ -24,7 +24,7 @@ pub(crate) struct Walk<'a> {
 }
 
 /// A ticket report's format (Markdown, HTML): the markup of its blocks ([`Layout::Sink`])
-/// and what it writes around and between them. The walk and the size limit ([`write`])
+/// and what it writes around and between them. The walk and the size limit ([`write()`])
 /// are the same for every format, and so are the notes on what a limit left out (the
 /// document's [`rows_left_out`](super::rows_left_out) and
 /// [`sections_left_out`](super::sections_left_out), in the sink's unit); a format decides
@@ -51,7 +51,7 @@ pub(crate) trait Layout: Sync {
     fn sink(&self) -> &Self::Sink;
     /// Sees each connection in the first pass, before its row and section are sized.
     fn observe(&mut self, _c: &ConnectionReport) {}
-    /// The document's start: its title and summary, then [`super::header`].
+    /// The document's start: its title and summary, then [`super::header()`].
     fn head(&self, report: &Report, hashes: &[Option<String>]) -> String;
     /// What the head counts for in the size limit.
     fn head_budget(&self, head: &str, _report: &Report) -> usize {
