@@ -296,6 +296,19 @@ pub(crate) fn sections_left_out(
     );
 }
 
+/// The note above a list of every frame of `c` (`--timeline`) that not all were kept:
+/// how many earlier frames fell out of the frame log. Nothing when none did.
+pub(crate) fn frames_left_out(o: &mut String, c: &ConnectionReport, s: &impl Sink) {
+    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
+        s.paragraph(
+            o,
+            &[own(format!(
+                "({n} earlier frames fell out of the frame log and are not listed)"
+            ))],
+        );
+    }
+}
+
 /// The colour of a connection's status: clean closes, 1005 and no code, the rest.
 pub(crate) fn tone(c: &ConnectionReport) -> Tone {
     if facts::clean_close(c) {

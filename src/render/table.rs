@@ -261,7 +261,7 @@ pub fn write_detail(
         writeln!(out, "{t}")?;
         for c in chunk.iter() {
             if let Some(frames) = &c.timeline {
-                out.write_all(timeline(c, frames, width).as_bytes())?;
+                out.write_all(timeline(c, frames, width, &sink).as_bytes())?;
             }
         }
         Ok(())
@@ -492,6 +492,7 @@ fn timeline(
     c: &ConnectionReport,
     frames: &[crate::report::FrameRecord],
     width: Option<u16>,
+    sink: &Terminal,
 ) -> String {
     let mut out = format!(
         "Connection {}: every frame, {} → {}, from {}\n",
@@ -509,12 +510,7 @@ fn timeline(
             let _ = writeln!(out, "wireshark, for its TLS: {d}");
         }
     }
-    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
-        let _ = writeln!(
-            out,
-            "({n} earlier frames fell out of the frame log and are not listed)"
-        );
-    }
+    document::frames_left_out(&mut out, c, sink);
     let mut t = new_table(
         vec![
             "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
