@@ -125,10 +125,30 @@ mod tests {
         failed.error = Some("no such file".into());
         failed.packets = 0;
         report.inputs.push(failed);
+        // The second input joined to the first, the third read as a capture of its own.
+        let with_packets: Vec<usize> = (1..report.inputs.len())
+            .filter(|&i| report.inputs[i].packets > 0 && report.inputs[i].error.is_none())
+            .take(2)
+            .collect();
+        let [joined, apart] = with_packets[..] else {
+            panic!("two fixtures with packets after the first")
+        };
+        let offset = report.inputs[joined - 1].packets;
+        let j = &mut report.inputs[joined];
+        (j.continues_previous, j.packet_offset) = (true, offset);
+        j.continuity = Some("it starts where the file before ended".into());
+        let a = &mut report.inputs[apart];
+        (a.continues_previous, a.unrelated) = (false, false);
+        a.continuity = Some("its first packet is a day later".into());
         let table = crate::render::table::render(&report, None, false);
         let md = crate::render::markdown::render_with(&report, &[], None);
         let inputs = facts::inputs(&report);
         assert_eq!(inputs.len(), report.inputs.len());
+        assert!(matches!(
+            inputs[joined].continuity,
+            Continuity::Continues { .. }
+        ));
+        assert!(matches!(inputs[apart].continuity, Continuity::Apart(_)));
         assert_eq!(
             inputs.iter().map(|f| f.connections).sum::<u64>(),
             report.summary.connections
@@ -154,6 +174,24 @@ mod tests {
             );
             assert!(line.starts_with(&start), "{line}\n{start}");
             assert!(md_line.contains(&format!(", {n} packets")), "{md_line}");
+            match f.continuity {
+                Continuity::Continues { first, last, why } => {
+                    assert_eq!((first, last), (offset + 1, offset + n));
+                    assert!(line.contains(&format!(" (continues the file before: one capture with it, its packets numbered {first} to {last} here)")), "{line}");
+                    assert!(md_line.contains(&format!(" — {why}")), "{md_line}");
+                }
+                Continuity::Apart(why) => {
+                    assert!(
+                        line.contains(&format!(" (a capture of its own: {why})")),
+                        "{line}"
+                    );
+                    // Said once on stderr and in JSON, not in the ticket reports.
+                    assert!(!md_line.contains(why), "{md_line}");
+                }
+                Continuity::Unsaid => {
+                    assert!(!line.contains(" (c") && !line.contains(" (a "), "{line}")
+                }
+            }
             if f.encrypted > 0 {
                 assert!(
                     line.contains(&format!(", {} encrypted", f.encrypted)),
