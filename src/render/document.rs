@@ -1,12 +1,14 @@
 //! The document the ticket reports share, walked once: which blocks a report holds, in
 //! what order, what each line and cell says, and within a size limit which connections
-//! fit ([`write`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
+//! fit ([`write()`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
 //! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
-//! terminal table takes its summary blocks (incidents, encrypted, meanings) from here too,
-//! through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
+//! terminal table takes its header and summary blocks (incidents, encrypted, meanings) from
+//! here too, through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
 //!
-//! In: a [`Report`] and its connections. Out: through a sink, the header (tool, command
-//! line, inputs, live drops, redaction, selection), the meaning of each status
+//! In: a [`Report`] and its connections. Out: through a sink, the header ([`header()`]: the
+//! tool, command line, each input with the facts `report::facts::inputs` counts once, live
+//! drops, refused tunnels, redaction, selection; the ticket reports write it as labelled
+//! lines, the terminal as a line per input with the notes under them), the meaning of each status
 //! ([`meanings`]), a connection's close frames ([`close_frames`]) and findings
 //! ([`findings`]), and the encrypted connections ([`encrypted`]). A fact added here
 //! appears in every format that walks the document; one a format words its own way (the
@@ -17,8 +19,10 @@
 //! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
 //! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
 
+mod header;
 mod walk;
 
+pub(crate) use header::{header, Header, REDACTED};
 pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
@@ -126,6 +130,10 @@ pub(crate) struct StatusBlock<'a> {
 pub(crate) trait Sink {
     /// The size of a block, as the format counts its limit.
     fn size(&self, s: &str) -> usize;
+    /// What [`Sink::size`] counts, in the notes on what was left out to fit.
+    fn unit(&self) -> &'static str {
+        "characters"
+    }
     /// Spans in a line.
     fn spans(&self, o: &mut String, spans: &[Span]);
     /// A paragraph.
@@ -152,6 +160,14 @@ pub(crate) trait Sink {
     fn table_end(&self, o: &mut String);
     /// What a status means.
     fn status(&self, o: &mut String, s: &StatusBlock<'_>);
+    /// The header block: the ticket reports' labelled lines ([`header::labelled`]) unless
+    /// the format writes it in a form of its own.
+    fn header(&self, o: &mut String, h: &Header<'_>)
+    where
+        Self: Sized,
+    {
+        header::labelled(o, h, self);
+    }
     /// An incident's picture (its ends and reconnects over time), where the format draws.
     fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
     /// The brief form (the terminal's short answer): a catalog text's first sentence
@@ -237,76 +253,60 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     o
 }
 
-/// The tool, the command line, the inputs (each with its size, hash, format, packets,
-/// times, and what went wrong reading it), live drops, redaction and the selection.
-/// `hashes[i]` is the SHA-256 of input `i`, when the caller computed it.
-pub(crate) fn header(o: &mut String, report: &Report, hashes: &[Option<String>], s: &impl Sink) {
-    s.meta_start(o);
-    s.meta(o, "Tool", &[text(&report.tool)], &[], false);
-    if let Some(cmd) = &report.command {
-        s.meta(o, "Command", &[Span::Value(cmd.clone())], &[], false);
-    }
-    for (i, input) in report.inputs.iter().enumerate() {
-        let mut v = vec![text(&input.path)];
-        if let Some(b) = input.bytes {
-            v.push(own(format!(", {b} bytes")));
-        }
-        // The caller's hash of a file, or the one computed as a stream was read.
-        match (hashes.get(i), &input.sha256) {
-            (Some(Some(h)), _) | (_, Some(Ok(h))) => {
-                v.push(own(", SHA-256 "));
-                v.push(Span::Value(h.clone()));
-            }
-            (_, Some(Err(why))) => {
-                v.push(own(", SHA-256 unknown ("));
-                v.push(text(why));
-                v.push(own(")"));
-            }
-            _ => {}
-        }
-        let links: Vec<&str> = input.link_types.iter().map(|l| l.name()).collect();
-        v.push(own(format!(
-            ", {} ({}), {} packets",
-            input.format,
-            links.join(", "),
-            input.packets
-        )));
-        if let (Some(a), Some(b)) = (&input.first_time, &input.last_time) {
-            v.push(own(", "));
-            v.push(text(a));
-            v.push(own(" to "));
-            v.push(text(b));
-        }
-        if let Some(e) = &input.error {
-            v.push(Span::Bad(format!("not read: {e}")));
-        }
-        // Only a file joined to the one before says so (its packets are numbered on); why
-        // the others were read as captures of their own is said once on stderr and in JSON.
-        if input.packets > 0 && input.continues_previous {
-            if let Some(why) = &input.continuity {
-                v.push(own(" — "));
-                v.push(text(why));
-            }
-        }
-        s.meta(o, "Input", &v, &input.warnings, false);
-    }
-    if let Some(d) = &report.seen.live_drops {
-        let line = format!("{}.", crate::report::live_drops_line(d));
-        s.meta(o, "Live capture", &[own(line)], &[], d.any());
-    }
-    if report.redacted {
-        s.meta(o, "Redacted", &[own("addresses and host names (Host, SNI) are replaced by stable pseudonyms; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.")], &[], false);
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        s.meta(o, "Selected", &[text(line), own(".")], &[], false);
-    } else if report.summary.total_connections != report.summary.connections {
-        let line = format!(
-            "{} of {} WebSocket connections (on the command line).",
-            report.summary.connections, report.summary.total_connections
+/// The note under an overview table cut to fit `limit`: `n` of `total` connections are
+/// not in it.
+pub(crate) fn rows_left_out(o: &mut String, n: u64, total: u64, limit: usize, s: &impl Sink) {
+    s.note(
+        o,
+        &[
+            own(format!(
+                "{n} of {total} connections are not in this table (clean closes first, to fit {limit} {}); ",
+                s.unit()
+            )),
+            Span::Code("--full".into()),
+            own(" lists them all."),
+        ],
+    );
+}
+
+/// The note on the connections' sections left out to fit `limit`: `n` of them, `ids` in
+/// words, and `also` what else a format leaves out of a limited report (each a clause);
+/// `format`: the `--format` that shows it all with `--full`.
+pub(crate) fn sections_left_out(
+    o: &mut String,
+    n: u64,
+    ids: &str,
+    limit: usize,
+    (format, also): (&str, &str),
+    s: &impl Sink,
+) {
+    s.note(
+        o,
+        &[
+            own(format!(
+                "Left out to fit {limit} {}: the details of {n} connection{} ({ids}; problems are shown before clean closes){also}. ",
+                s.unit(),
+                if n == 1 { "" } else { "s" },
+            )),
+            Span::Code(format!("wsclose analyze --format {format} --full")),
+            own(" shows it all; "),
+            Span::Code("--connection ID".into()),
+            own(" one connection."),
+        ],
+    );
+}
+
+/// The note above a list of every frame of `c` (`--timeline`) that not all were kept:
+/// how many earlier frames fell out of the frame log. Nothing when none did.
+pub(crate) fn frames_left_out(o: &mut String, c: &ConnectionReport, s: &impl Sink) {
+    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
+        s.paragraph(
+            o,
+            &[own(format!(
+                "({n} earlier frames fell out of the frame log and are not listed)"
+            ))],
         );
-        s.meta(o, "Selected", &[own(line)], &[], false);
     }
-    s.meta_end(o);
 }
 
 /// The colour of a connection's status: clean closes, 1005 and no code, the rest.
@@ -794,6 +794,71 @@ mod tests {
             let doc = crate::render::ecs::connection(&report, c, "run").to_string();
             assert!(doc.contains(&format!("({by} closed)")), "{}", c.id);
         }
+    }
+
+    /// A limited Markdown report and a limited HTML one say what they left out in the
+    /// same words, each in the unit it counts its limit in and naming its own `--format`.
+    #[test]
+    fn the_notes_on_what_was_left_out_are_one_text() {
+        let mut report = crate::report::repeated_fixture_report(400);
+        let total = report.connections.len() as u64;
+        (report.summary.connections, report.summary.total_connections) = (total, total);
+        let md = crate::render::markdown::render_with(&report, &[], Some(60_000));
+        let page = crate::render::html::render_with(&report, &[], Some(120_000));
+        let plain = |s: &str| {
+            let mut out = String::new();
+            let mut tag = false;
+            for ch in s.chars() {
+                match ch {
+                    '<' => tag = true,
+                    '>' => tag = false,
+                    '`' => {}
+                    c if !tag => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        for (text, unit, limit, format) in [
+            (plain(&md), "characters", 60_000, "markdown"),
+            (plain(&page), "bytes", 120_000, "html"),
+        ] {
+            let rows = text
+                .lines()
+                .find(|l| l.contains(" connections are not in this table"))
+                .unwrap_or_else(|| panic!("{format}: no note on the rows"));
+            assert!(
+                rows.ends_with(&format!(
+                    " of {total} connections are not in this table (clean closes first, to fit {limit} {unit}); --full lists them all."
+                )),
+                "{rows}"
+            );
+            let sections = text
+                .lines()
+                .find(|l| l.starts_with("Left out to fit"))
+                .unwrap_or_else(|| panic!("{format}: no note on the sections"));
+            assert!(
+                sections.starts_with(&format!("Left out to fit {limit} {unit}: the details of ")),
+                "{sections}"
+            );
+            assert!(
+                sections.ends_with(&format!(
+                    ". wsclose analyze --format {format} --full shows it all; --connection ID one connection."
+                )),
+                "{sections}"
+            );
+        }
+    }
+
+    /// A report whose summary counts fewer connections than it holds (a library user's
+    /// report put together by hand) is still written within a limit: the walk counts the
+    /// rows left out with no overflow (it panicked on the subtraction).
+    #[test]
+    fn a_summary_that_undercounts_does_not_panic_the_walk() {
+        let report = crate::report::repeated_fixture_report(400);
+        assert!(report.summary.connections < report.connections.len() as u64);
+        let md = crate::render::markdown::render_with(&report, &[], Some(60_000));
+        assert!(md.contains("## Connections in detail"), "{md}");
     }
 
     /// The ticket reports walk one document: every fact of every fixture connection, its

@@ -2,7 +2,8 @@
 //! status means, once per status (and fix) rather than once per connection.
 //!
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
-//! pipe, written as it is made: a line per input; one row per connection (endpoints, path
+//! pipe, written as it is made: a line per input and the notes under them (the document's
+//! header block through the terminal sink); one row per connection (endpoints, path
 //! and input; every close frame each way; how TCP ended; the status with its evidence,
 //! violations and capture notes), in tables of up to 250 rows read back from the store one
 //! at a time, each followed, with `--timeline`, by every frame of its connections (time,
@@ -245,52 +246,9 @@ pub fn write_detail(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     let many_inputs = report.inputs.len() > 1;
-    let per_input = report.per_input();
+    let sink = Terminal::new(width, color, detail == Detail::Brief);
     let mut head = String::new();
-    for (i, input) in report.inputs.iter().enumerate() {
-        if let Some(e) = &input.error {
-            let _ = writeln!(head, "{}: not read: {}", terminal(&input.path), terminal(e));
-            continue;
-        }
-        let n = per_input.get(i).copied().unwrap_or(0);
-        let _ = write!(
-            head,
-            "{}: {} packet{}, {} WebSocket connection{}{}",
-            terminal(&input.path),
-            input.packets,
-            if input.packets == 1 { "" } else { "s" },
-            n,
-            if n == 1 { "" } else { "s" },
-            continuity(input)
-        );
-        let e = encrypted_of_input(report, i);
-        if e > 0 {
-            let _ = write!(
-                head,
-                ", {e} encrypted connection{} without a readable WebSocket",
-                if e == 1 { "" } else { "s" }
-            );
-        }
-        head.push('\n');
-    }
-    if let Some(note) = super::refused_tunnels(report) {
-        let _ = writeln!(
-            head,
-            "{note} (nothing the client sent asked for a WebSocket)"
-        );
-    }
-    if report.redacted {
-        let _ = writeln!(
-            head,
-            "(redacted: addresses and host names, SNI included, are pseudonyms; query strings, payloads and TLS client randoms left out)"
-        );
-    }
-    if let Some(line) = crate::report::filter::shown_line(report) {
-        let _ = writeln!(head, "{}", terminal(&line));
-    }
-    if let Some(w) = width {
-        head = fitted(&head, usize::from(w));
-    }
+    document::header(&mut head, report, &[], &sink);
     out.write_all(head.as_bytes())?;
     let mut statuses = Statuses::with_fixes();
     let mut any = false;
@@ -303,12 +261,11 @@ pub fn write_detail(
         writeln!(out, "{t}")?;
         for c in chunk.iter() {
             if let Some(frames) = &c.timeline {
-                out.write_all(timeline(c, frames, width).as_bytes())?;
+                out.write_all(timeline(c, frames, width, &sink).as_bytes())?;
             }
         }
         Ok(())
     })?;
-    let sink = Terminal::new(width, color, detail == Detail::Brief);
     if !report.seen.encrypted.is_empty() {
         out.write_all(document::encrypted(report, None, &sink).as_bytes())?;
     }
@@ -358,43 +315,6 @@ pub fn write_detail(
     }
     let _ = writeln!(tail, "{sum}");
     out.write_all(tail.as_bytes())
-}
-
-/// `lines` with each line wider than `width` columns wrapped to it (a path longer than the
-/// width cut where it must), its continuations indented.
-fn fitted(lines: &str, width: usize) -> String {
-    let mut out = String::with_capacity(lines.len());
-    for line in lines.lines() {
-        if textwrap::core::display_width(line) <= width {
-            out.push_str(line);
-            out.push('\n');
-            continue;
-        }
-        let opts = textwrap::Options::new(width.max(8))
-            .break_words(true)
-            .subsequent_indent("  ");
-        for part in textwrap::wrap(line, opts) {
-            out.push_str(&part);
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// How an input after the first was taken, for its header line: as the continuation of the
-/// one before (rotated files) or as a capture of its own, and why.
-fn continuity(input: &crate::report::InputSummary) -> String {
-    match &input.continuity {
-        Some(_) if input.continues_previous => format!(
-            " (continues the file before: one capture with it, its packets numbered {} to {} here)",
-            input.packet_offset + 1,
-            input.packet_offset + input.packets
-        ),
-        Some(why) if input.packets > 0 && !input.unrelated => {
-            format!(" (a capture of its own: {})", terminal(why))
-        }
-        _ => String::new(),
-    }
 }
 
 /// A table with `header`, fitted to `width` columns (120 when not known: piped, as wide as the prose under it), in colour
@@ -571,6 +491,7 @@ fn timeline(
     c: &ConnectionReport,
     frames: &[crate::report::FrameRecord],
     width: Option<u16>,
+    sink: &Terminal,
 ) -> String {
     let mut out = format!(
         "Connection {}: every frame, {} → {}, from {}\n",
@@ -588,12 +509,7 @@ fn timeline(
             let _ = writeln!(out, "wireshark, for its TLS: {d}");
         }
     }
-    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
-        let _ = writeln!(
-            out,
-            "({n} earlier frames fell out of the frame log and are not listed)"
-        );
-    }
+    document::frames_left_out(&mut out, c, sink);
     let mut t = new_table(
         vec![
             "Packet", "Time (s)", "From", "Opcode", "FIN", "RSV", "Mask", "Length", "Preview",
@@ -656,16 +572,4 @@ fn counts(out: &mut String, report: &Report, sink: &Terminal) {
             counts.join(", ")
         ))],
     );
-}
-
-/// The encrypted connections of input `i` (TLS that carried no WebSocket the report
-/// could read): those listed, and with a single input those counted beyond the list too.
-fn encrypted_of_input(report: &Report, i: usize) -> u64 {
-    let seen = &report.seen;
-    let listed = seen.encrypted.iter().filter(|e| e.input == i).count() as u64;
-    if report.inputs.len() == 1 {
-        listed + seen.encrypted_not_listed
-    } else {
-        listed
-    }
 }

@@ -1,6 +1,7 @@
 //! The terminal's markup for the shared document ([`document`](super::document)): the
-//! blocks under `--format table`'s connections (the incidents, the encrypted connections,
-//! what each status means) as plain text for a terminal or a pipe.
+//! header above `--format table`'s connections (a line per input, the notes under them)
+//! and the blocks under them (the incidents, the encrypted connections, what each status
+//! means) as plain text for a terminal or a pipe.
 //!
 //! In: the document's blocks. Out: prose filled to the width (a wide character counts
 //! two), tables drawn by comfy-table fitted to it, colour (the status's [`Tone`]) only
@@ -8,8 +9,9 @@
 //! tool's own words as they are. The brief form ([`Sink::brief`]) is a property of the
 //! sink: the walk gives a catalog text's first sentence, and a status is one paragraph.
 
-use super::document::{Column, Sink, Span, StatusBlock, TableKind, Tone};
+use super::document::{Column, Header, Sink, Span, StatusBlock, TableKind, Tone, REDACTED};
 use super::text::fill;
+use crate::report::facts::Continuity;
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Color, ContentArrangement, Table};
@@ -22,6 +24,8 @@ use std::fmt::Write;
 pub(crate) struct Terminal {
     /// The width tables are fitted to (120 when not known: piped).
     width: u16,
+    /// The width the header's lines are wrapped to, when known.
+    known: Option<u16>,
     color: bool,
     brief: bool,
     table: RefCell<Option<Table>>,
@@ -31,6 +35,7 @@ impl Terminal {
     pub(crate) fn new(width: Option<u16>, color: bool, brief: bool) -> Terminal {
         Terminal {
             width: width.unwrap_or(120),
+            known: width,
             color,
             brief,
             table: RefCell::new(None),
@@ -69,6 +74,27 @@ impl Terminal {
         };
         format!("\x1b[{sgr}m{}\x1b[39m", terminal(label))
     }
+}
+
+/// `lines` with each line wider than `width` columns wrapped to it (a path longer than the
+/// width cut where it must), its continuations indented.
+fn fitted(lines: &str, width: usize) -> String {
+    let mut out = String::with_capacity(lines.len());
+    for line in lines.lines() {
+        if textwrap::core::display_width(line) <= width {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let opts = textwrap::Options::new(width.max(8))
+            .break_words(true)
+            .subsequent_indent("  ");
+        for part in textwrap::wrap(line, opts) {
+            out.push_str(&part);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// The colour of a status in a comfy-table cell.
@@ -130,6 +156,63 @@ impl Sink for Terminal {
     }
 
     fn meta_end(&self, _o: &mut String) {}
+
+    /// A line per input (its packets, WebSocket connections, how it was taken after the
+    /// file before, its encrypted connections; or why it was not read), then the refused
+    /// tunnels, the redaction and what a filter left out; each line wrapped to the width
+    /// when it is known.
+    fn header(&self, o: &mut String, h: &Header<'_>) {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let mut head = String::new();
+        for f in &h.inputs {
+            let (input, n, e) = (f.input, f.connections, f.encrypted);
+            if let Some(e) = &input.error {
+                let _ = writeln!(head, "{}: not read: {}", terminal(&input.path), terminal(e));
+                continue;
+            }
+            let _ = write!(
+                head,
+                "{}: {} packet{}, {n} WebSocket connection{}",
+                terminal(&input.path),
+                input.packets,
+                plural(input.packets),
+                plural(n),
+            );
+            match f.continuity {
+                Continuity::Continues { first, last, .. } => {
+                    let _ = write!(head, " (continues the file before: one capture with it, its packets numbered {first} to {last} here)");
+                }
+                Continuity::Apart(why) => {
+                    let _ = write!(head, " (a capture of its own: {})", terminal(why));
+                }
+                Continuity::Unsaid => {}
+            }
+            if e > 0 {
+                let _ = write!(
+                    head,
+                    ", {e} encrypted connection{} without a readable WebSocket",
+                    plural(e)
+                );
+            }
+            head.push('\n');
+        }
+        if let Some(note) = super::refused_tunnels(h.report) {
+            let _ = writeln!(
+                head,
+                "{note} (nothing the client sent asked for a WebSocket)"
+            );
+        }
+        if h.report.redacted {
+            let _ = writeln!(head, "Redacted: {REDACTED}");
+        }
+        if let Some(line) = &h.shown {
+            let _ = writeln!(head, "{}", terminal(line));
+        }
+        match self.known {
+            Some(w) => o.push_str(&fitted(&head, usize::from(w))),
+            None => o.push_str(&head),
+        }
+    }
 
     fn table_head(&self, _o: &mut String, _kind: TableKind, columns: &[Column]) {
         let mut t = Table::new();

@@ -787,6 +787,70 @@ pub fn codes(c: &ConnectionReport) -> String {
         .join(", ")
 }
 
+/// What the reports state of one input beside its own summary, counted once for every
+/// format's header: the WebSocket connections read from it (those shown), the encrypted
+/// connections without a readable WebSocket, and how it was taken after the input before.
+pub(crate) struct InputFacts<'a> {
+    /// Its summary: path, packets, size, format, times, what went wrong reading it.
+    pub input: &'a InputSummary,
+    /// WebSocket connections of the report that start in it.
+    pub connections: u64,
+    /// Encrypted connections of it that carried no WebSocket the report could read: those
+    /// listed, and with a single input those counted beyond the list too.
+    pub encrypted: u64,
+    pub continuity: Continuity<'a>,
+}
+
+/// How an input after the first was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Continuity<'a> {
+    /// Joined to the input before (rotated files): one capture with it, its packets
+    /// numbered `first` to `last` in the report; `why` it was joined.
+    Continues { first: u64, last: u64, why: &'a str },
+    /// Read as a capture of its own, and why; not said of one named unlike the input before
+    /// (a separate recording given with it, never news) nor of one without packets.
+    Apart(&'a str),
+    /// The first input, or one nothing is said of.
+    Unsaid,
+}
+
+/// Each input's [`InputFacts`], in order.
+pub(crate) fn inputs(report: &super::Report) -> Vec<InputFacts<'_>> {
+    let per_input = report.per_input();
+    let seen = &report.seen;
+    report
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            let listed = seen.encrypted.iter().filter(|e| e.input == i).count() as u64;
+            let encrypted = if report.inputs.len() == 1 {
+                listed + seen.encrypted_not_listed
+            } else {
+                listed
+            };
+            // A joined input always has packets: it is joined by its first one.
+            let continuity = match &input.continuity {
+                Some(why) if input.continues_previous && input.packets > 0 => {
+                    Continuity::Continues {
+                        first: input.packet_offset + 1,
+                        last: input.packet_offset + input.packets,
+                        why,
+                    }
+                }
+                Some(why) if input.packets > 0 && !input.unrelated => Continuity::Apart(why),
+                _ => Continuity::Unsaid,
+            };
+            InputFacts {
+                input,
+                connections: per_input.get(i).copied().unwrap_or(0),
+                encrypted,
+                continuity,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

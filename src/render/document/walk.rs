@@ -1,4 +1,4 @@
-//! The ticket reports' one walk and size limit: [`write`] reads the connections, sizes
+//! The ticket reports' one walk and size limit: [`write()`] reads the connections, sizes
 //! and chooses within a limit, and writes the document's blocks in order through a
 //! format's [`Layout`].
 //!
@@ -24,9 +24,11 @@ pub(crate) struct Walk<'a> {
 }
 
 /// A ticket report's format (Markdown, HTML): the markup of its blocks ([`Layout::Sink`])
-/// and what it writes around and between them. The walk and the size limit ([`write`])
-/// are the same for every format; a format decides only its markup and its words for what
-/// it left out.
+/// and what it writes around and between them. The walk and the size limit ([`write()`])
+/// are the same for every format, and so are the notes on what a limit left out (the
+/// document's [`rows_left_out`](super::rows_left_out) and
+/// [`sections_left_out`](super::sections_left_out), in the sink's unit); a format decides
+/// only its markup, and names what else it leaves out.
 pub(crate) trait Layout: Sync {
     /// The markup of the blocks.
     type Sink: Sink;
@@ -49,7 +51,7 @@ pub(crate) trait Layout: Sync {
     fn sink(&self) -> &Self::Sink;
     /// Sees each connection in the first pass, before its row and section are sized.
     fn observe(&mut self, _c: &ConnectionReport) {}
-    /// The document's start: its title and summary, then [`super::header`].
+    /// The document's start: its title and summary, then [`super::header()`].
     fn head(&self, report: &Report, hashes: &[Option<String>]) -> String;
     /// What the head counts for in the size limit.
     fn head_budget(&self, head: &str, _report: &Report) -> usize {
@@ -72,8 +74,11 @@ pub(crate) trait Layout: Sync {
     fn slack(&self, _c: &ConnectionReport) -> usize {
         0
     }
-    /// The note on the sections left out to fit `limit`: `n` connections, `ids` in words.
-    fn sections_left_out(&self, o: &mut String, n: u64, ids: &str, limit: usize);
+    /// The `--format` that names this format, for the notes on what was left out.
+    const FORMAT: &'static str;
+    /// What else a limited report leaves out of each section, as a clause after the
+    /// sections left out (empty: nothing).
+    const ALSO_LEFT_OUT: &'static str;
 }
 
 /// Writes a ticket report in `layout`'s format, within `limit` (as its sink counts) if
@@ -207,7 +212,8 @@ pub(crate) fn write<L: Layout>(
             o.push_str(&layout.unlink(r, *id));
         }
     }
-    layout.rows_end(&mut o, Some((total - rows.len() as u64, total, limit)));
+    let not_in = total.saturating_sub(rows.len() as u64);
+    layout.rows_end(&mut o, Some((not_in, total, limit)));
     o.push_str(&meanings);
     o.push_str(L::DETAILS);
     out.write_all(o.as_bytes())?;
@@ -224,7 +230,9 @@ pub(crate) fn write<L: Layout>(
     if (shown.len() as u64) < total {
         let mut o = String::new();
         let n = total - shown.len() as u64;
-        layout.sections_left_out(&mut o, n, &report_ids_not_in(total, &shown), limit);
+        let ids = report_ids_not_in(total, &shown);
+        let format = (L::FORMAT, L::ALSO_LEFT_OUT);
+        super::sections_left_out(&mut o, n, &ids, limit, format, layout.sink());
         out.write_all(o.as_bytes())?;
     }
     out.write_all(L::DETAILS_END.as_bytes())?;

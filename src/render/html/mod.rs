@@ -112,7 +112,7 @@ pub fn write(
 }
 
 /// The HTML report around its blocks: the document's head and end, the overview's rows,
-/// the sections with their pictures, and the notes on what was left out; it keeps the
+/// and the sections with their pictures; it keeps the
 /// other legs' sketches seen in the first pass.
 struct Page {
     sketches: HashMap<u64, Sketch>,
@@ -151,6 +151,8 @@ impl Layout for Page {
     const DETAILS_END: &'static str = "</section>\n";
     const END: &'static str = END;
     const NONE: &'static str = "<p>No WebSocket connection to show.</p>\n";
+    const FORMAT: &'static str = "html";
+    const ALSO_LEFT_OUT: &'static str = "";
 
     fn sink(&self) -> &Html {
         &Html
@@ -190,10 +192,7 @@ impl Layout for Page {
         };
         o.push_str("</tbody></table>\n");
         if n > 0 {
-            let _ = writeln!(
-                o,
-                "<p class=\"left\">{n} of {total} connections are not in this table (clean closes first, to fit {limit} bytes); <code>--full</code> lists them all.</p>"
-            );
+            document::rows_left_out(o, n, total, limit, &Html);
         }
         o.push_str("</section>\n");
     }
@@ -209,15 +208,6 @@ impl Layout for Page {
         } else {
             0
         }
-    }
-
-    fn sections_left_out(&self, o: &mut String, n: u64, ids: &str, limit: usize) {
-        let _ = writeln!(
-            o,
-            "<p class=\"left\">Left out to fit {limit} bytes: the details of {n} connection{} ({}; problems are shown before clean closes). <code>wsclose analyze --format html --full</code> shows it all; <code>--connection ID</code> one connection.</p>",
-            if n == 1 { "" } else { "s" },
-            h(ids),
-        );
     }
 }
 

@@ -14,6 +14,10 @@ impl Sink for Html {
         s.len()
     }
 
+    fn unit(&self) -> &'static str {
+        "bytes"
+    }
+
     fn spans(&self, o: &mut String, spans: &[Span]) {
         for sp in spans {
             match sp {

@@ -146,12 +146,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
         "Frames around the close"
     };
     Markdown.heading(o, title);
-    if let Some(n) = c.timeline_frames_left_out().filter(|n| *n > 0) {
-        let _ = writeln!(
-            o,
-            "\n({n} earlier frames fell out of the frame log and are not listed)"
-        );
-    }
+    document::frames_left_out(o, c, &Markdown);
     Markdown.table_head(o, TableKind::Frames, &FRAMES);
     for f in shown {
         let cells = [

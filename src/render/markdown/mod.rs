@@ -10,7 +10,7 @@
 //! connections that could not be read.
 //!
 //! The walk and the limit are `document::write`'s, the same for HTML; this module gives it
-//! a `Layout` (the title, the rows, the folded sections, its notes on what was left out).
+//! a `Layout` (the title, the rows, the folded sections, what else it leaves out to fit).
 //! Within the limit: the connections are read twice. The first pass sizes every row and
 //! section and keeps the best that fit (problems before clean closes, then by id; memory
 //! bounded by the limit, not the capture); the second writes the chosen sections in id
@@ -82,8 +82,8 @@ pub fn write_with(
     document::write(report, hashes, limit, &mut Ticket, out)
 }
 
-/// The Markdown report around its blocks: the title, the overview's rows, the folded
-/// sections and the notes on what was left out.
+/// The Markdown report around its blocks: the title, the overview's rows and the folded
+/// sections.
 struct Ticket;
 
 impl Layout for Ticket {
@@ -95,6 +95,8 @@ impl Layout for Ticket {
     const DETAILS_END: &'static str = "";
     const END: &'static str = "";
     const NONE: &'static str = "\nNo WebSocket connection to show.\n";
+    const FORMAT: &'static str = "markdown";
+    const ALSO_LEFT_OUT: &'static str = ", and each section's table of the frames around the close";
 
     fn sink(&self) -> &Markdown {
         &Markdown
@@ -124,23 +126,12 @@ impl Layout for Ticket {
 
     fn rows_end(&self, o: &mut String, left_out: Option<(u64, u64, usize)>) {
         if let Some((n, total, limit)) = left_out.filter(|(n, ..)| *n > 0) {
-            let _ = writeln!(
-                o,
-                "\n{n} of {total} connections are not in this table (clean closes first, to fit {limit} characters); `--full` lists them all."
-            );
+            document::rows_left_out(o, n, total, limit, &Markdown);
         }
     }
 
     fn connection(&self, o: &mut String, c: &ConnectionReport, walk: &Walk<'_>, full: bool) {
         connection(o, c, walk.inputs, &walk.names, &walk.statuses, full);
-    }
-
-    fn sections_left_out(&self, o: &mut String, n: u64, ids: &str, limit: usize) {
-        let _ = writeln!(
-            o,
-            "\nLeft out to fit {limit} characters: the details of {n} connection{} ({ids}; problems are shown before clean closes), and each section's table of the frames around the close. `wsclose analyze --format markdown --full` shows it all; `--connection ID` one connection.",
-            if n == 1 { "" } else { "s" },
-        );
     }
 }
 
