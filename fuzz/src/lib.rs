@@ -720,9 +720,11 @@ pub fn pipeline(data: &[u8]) {
     let run = |opts: Options, events: bool| {
         let mut a = Analyzer::new(opts);
         if events {
-            a.on_event(Box::new(|ev| {
+            let stream = wsclose::render::events::Stream::new("fuzz.pcap", false);
+            a.on_event(Box::new(move |ev| {
                 let _ = wsclose::render::events::line(ev);
-                let _ = wsclose::render::events::json_line(ev);
+                let _ = wsclose::render::events::json_line(ev, &stream);
+                let _ = wsclose::render::events::ecs_line(ev, &stream);
             }));
         }
         a.begin_input(0);
