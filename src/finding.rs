@@ -17,7 +17,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::flow::Role;
+use crate::vocab::Role;
 use serde::{Deserialize, Serialize};
 
 /// What a finding is about; its stable name in JSON (`findings[].kind`, kebab-case) is

@@ -131,7 +131,6 @@ pub mod extract;
 pub mod finding;
 pub mod incident;
 pub mod keys;
-mod link_type;
 mod memory;
 pub mod render;
 pub mod report;
@@ -179,10 +178,10 @@ pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
-pub use capture::LinkType;
-pub use report::{CloseEvent, EndKind, EventWhat, InputSummary, LiveDrops, Timestamp};
-pub use report::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};
+pub use report::{CloseEvent, EndKind, EventWhat};
+pub use report::{Counters, FrameRecord, Opcode, Stats, StreamEndKind};
 pub use stack::tcp::assembler::Limits;
+pub use vocab::{Endpoint, InputSummary, LinkType, LiveDrops, PerSide, Role, Timestamp};
 
 /// Inputs as a command line names them: a directory expanded into its capture files in
 /// the order they were recorded ([`inputs::expand`]), whether a path is read as a stream

@@ -8,10 +8,11 @@
 //! libpcap's counters, and why the capture stopped early, if it did.
 
 use super::{Analyzer, OnEvent, Options};
+use crate::capture;
 use crate::capture::live::{DropLog, LiveOptions, LiveSummary};
-use crate::capture::{self, LiveDrops};
 use crate::error::Error;
 use crate::report::{self, Report};
+use crate::vocab::LiveDrops;
 use crate::{diagnose, extract, finding, keys, memory, stack};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

@@ -15,10 +15,10 @@
 //! diagnosis (its evidence, the application's words, its fix); everything else (the
 //! handshake, the close frames, the endings) is chat.
 
-use crate::flow::Role;
 use crate::report::facts::{self, FactKind, Place};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{cut, terminal};
+use crate::vocab::Role;
 use std::fmt::Write as _;
 
 /// The longest comment, in bytes: what Wireshark shows whole of a line of its packet

@@ -3,8 +3,8 @@
 //! each and how many of one side's pings the other left unanswered at the end (none for a
 //! heartbeat that asks for no answer, such as STOMP's heart-beats).
 
-use crate::capture::Timestamp;
-use crate::flow::{PerSide, Role};
+use crate::vocab::Timestamp;
+use crate::vocab::{PerSide, Role};
 use serde::{Deserialize, Serialize};
 
 /// One kind of heartbeat sent by one side.

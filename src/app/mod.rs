@@ -48,8 +48,8 @@ pub(crate) mod stomp;
 mod tracker;
 pub(crate) mod wamp;
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};

@@ -12,7 +12,7 @@
 //! for it (`socketio::PingFacts`), before the causes it comes before.
 
 use super::{ms, quote, ApplicationReport, HeartbeatReport};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -10,8 +10,8 @@ pub mod catalog;
 pub mod proxies;
 pub mod timeouts;
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use catalog::OnWire;
 use serde::{Deserialize, Serialize};
 

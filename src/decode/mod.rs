@@ -13,15 +13,15 @@
 //! connection a packet starts.
 
 pub mod defrag;
-mod endpoint;
 mod link;
 mod plain;
 mod shards;
 pub mod tunnel;
 
 pub use crate::capture::shared::Plain;
-use crate::capture::{LinkType, Packet};
-pub use endpoint::Endpoint;
+use crate::capture::Packet;
+use crate::vocab::Endpoint;
+use crate::vocab::LinkType;
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 pub(crate) use plain::fast;
 pub use plain::{decode_plain, never_tcp};
@@ -315,7 +315,7 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
     use etherparse::PacketBuilder;
 
     /// An endpoint reads as `SocketAddr` prints it, for IPv4 (written digit by digit) on

@@ -28,7 +28,8 @@ mod vxlan;
 
 use super::link::{start, Layer};
 use super::{segment_of, Plain, Segment, Skip};
-use crate::capture::{LinkType, Packet};
+use crate::capture::Packet;
+use crate::vocab::LinkType;
 use etherparse::{
     Ethernet2HeaderSlice, Ipv6ExtensionSlice, LaxNetSlice, LaxSlicedPacket, SingleVlanHeaderSlice,
     TransportSlice,

@@ -14,10 +14,11 @@ use crate::report::tls::TlsReport;
 use crate::report::tunnel::TunnelReport;
 use crate::report::{tcp_end_name, transport_name, Eviction};
 use crate::report::{
-    CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, PerSide, SeenBy,
+    CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, SeenBy,
     StreamEndReport, TcpEndReport,
 };
 use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::vocab::PerSide;
 use crate::websocket::decoder::FrameRecord;
 use crate::websocket::session::Session;
 use std::borrow::Cow;

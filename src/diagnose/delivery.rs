@@ -20,10 +20,10 @@
 
 use crate::close::CloseFrame;
 use crate::flow::Side;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tcp::path_watch::Stall;
+use crate::vocab::{PerSide, Role};
 use crate::websocket::decoder::Stats;
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a

@@ -12,16 +12,16 @@ use super::evidence::{self, Evidence, Facts};
 use super::idle::{self, Idle};
 use super::latest;
 use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
-use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::finding::{Finding, Kind};
 use crate::flow::Side;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::tls::TlsReport;
 use crate::report::words::phrases::{end_phrase, StreamFrames};
 use crate::stack::tcp::connection::{Connection, EndKind};
 use crate::stack::tls::layer::TlsFacts;
+use crate::vocab::Timestamp;
+use crate::vocab::{PerSide, Role};
 use crate::websocket::session::Session;
 
 /// What a session's report says of its ending.

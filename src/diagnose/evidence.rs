@@ -10,11 +10,11 @@
 use super::idle::{idle_timeout_match, Idle};
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Finding, Kind};
-use crate::flow::PerSide;
 use crate::report::cause::End;
 pub use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
 use crate::report::words::Secs;
+use crate::vocab::PerSide;
 use crate::websocket::decoder::Stats;
 use std::fmt::Write as _;
 

@@ -5,10 +5,10 @@
 //! ([`causes`]): a quiet spell, an unanswered message (the side that ended failed on it),
 //! a spell as long as a well-known proxy idle timeout.
 
-use crate::capture::Timestamp;
 use crate::close::timeouts::{self, Kind, Timeout};
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, EndHow, Message, OpcodeName};
+use crate::vocab::Timestamp;
+use crate::vocab::{PerSide, Role};
 use crate::websocket::decoder::Stats;
 use crate::websocket::unanswered::Unanswered;
 

@@ -20,10 +20,10 @@
 //! guessed of a message the capture does not hold whole: it is marked truncated.
 
 use super::shapes::{self, Announces, Gist};
-use crate::capture::Timestamp;
-use crate::flow::Role;
 use crate::report::lastwords::LastWordsReport;
 use crate::report::{Cause, ConnectionReport, Status};
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use crate::websocket::lastwords::LastWords;
 
 /// Nesting read in a CBOR or MessagePack message at most.

@@ -19,9 +19,7 @@ use super::evidence::Evidence;
 use super::latest;
 use super::reload;
 use super::status::Status;
-use crate::capture::Timestamp;
 use crate::finding::Kind;
-use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
@@ -31,6 +29,8 @@ use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{ConnectionReport, StreamEndName};
 use crate::stack::tcp::connection::EndKind;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.

@@ -18,8 +18,8 @@
 //! connection beyond the sort, whatever the number of connections or attempts.
 
 use super::{Ending, How, RECONNECT_MAX_S};
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
 use serde::{Deserialize, Serialize};
 
 /// One connection attempt refused: the client's SYN answered by the server's RST.

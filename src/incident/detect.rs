@@ -18,9 +18,9 @@ use super::{
     MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, REJECTION_SHARE, RETRY_GAP_S,
     SHED_GAP_S,
 };
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use std::collections::VecDeque;
 
 mod codes;

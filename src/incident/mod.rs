@@ -32,9 +32,9 @@ pub use refused::RefusedCounts;
 pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
 
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use serde::Serialize;
 
 /// Fewest connections an incident has: a single connection (or two) is never one.

@@ -18,7 +18,7 @@
 //! counters per report.
 
 use super::{Incident, IncidentKind};
-use crate::decode::Endpoint;
+use crate::vocab::Endpoint;
 
 /// The width of a counter's span of time, nanoseconds (0.1 s).
 pub const BUCKET_NS: i64 = 100_000_000;

@@ -611,8 +611,8 @@ fn the_index_is_bounded_and_placed_by_order() {
 fn the_watch_says_a_group_as_it_passes_its_marks() {
     use crate::report::{CloseEvent, EndKind, EventWhat};
     let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
-        ts: crate::capture::Timestamp(T0 + k * MS),
-        start: crate::capture::Timestamp(T0),
+        ts: crate::vocab::Timestamp(T0 + k * MS),
+        start: crate::vocab::Timestamp(T0),
         packet: k as u64,
         client: ep(20, 1000 + k as u16),
         server: ep(5, server),

@@ -10,9 +10,10 @@
 //! dropped first, then all).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use crate::report::{CloseEvent, EndKind, EventWhat, Role};
+use crate::report::{CloseEvent, EndKind, EventWhat};
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;

@@ -4,7 +4,7 @@
 //! cause or fix.
 
 use super::{Incident, IncidentKind};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// "14:02:31.120": a time of day (UTC), to the millisecond.
 pub fn clock(t: Timestamp) -> String {

@@ -12,8 +12,8 @@
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
-use crate::report::Role;
 use crate::report::{ConnectionReport, Report};
+use crate::vocab::Role;
 use std::io::{self, Write};
 
 const HEADER: [&str; 34] = [

@@ -23,8 +23,8 @@ pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
 use crate::report::statuses::{SameFix, Status, Statuses};
-use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
+use crate::vocab::InputSummary;
 use rustc_hash::FxHashMap;
 
 /// A piece of a line or a cell.

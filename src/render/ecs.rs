@@ -380,7 +380,7 @@ pub fn event(ev: &EventRecord) -> Value {
         );
     }
     if let Some(start) = env.start_epoch {
-        let start = crate::report::Timestamp((start * 1e9).round() as i64);
+        let start = crate::vocab::Timestamp((start * 1e9).round() as i64);
         set(&mut doc, &["event", "start"], json!(start));
     }
     if let Some(u) = url(None, ev.path.as_deref()) {

@@ -18,9 +18,9 @@ use super::text::{string_of, TcpEnding};
 use crate::report::facts::{self, NoClose};
 use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
-use crate::report::Role;
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
+use crate::vocab::Role;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
@@ -383,7 +383,7 @@ fn fitted(lines: &str, width: usize) -> String {
 
 /// How an input after the first was taken, for its header line: as the continuation of the
 /// one before (rotated files) or as a capture of its own, and why.
-fn continuity(input: &crate::report::InputSummary) -> String {
+fn continuity(input: &crate::vocab::InputSummary) -> String {
     match &input.continuity {
         Some(_) if input.continues_previous => format!(
             " (continues the file before: one capture with it, its packets numbered {} to {} here)",

@@ -9,7 +9,7 @@
 //! object with its `kind` first and its fields by name.
 
 use crate::close::Problem;
-use crate::flow::Role;
+use crate::vocab::Role;
 pub use crate::websocket::session::ResponseFault;
 use serde::{Deserialize, Serialize};
 

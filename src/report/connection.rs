@@ -8,15 +8,16 @@
 //! ([`ConnectionReportJson`]), the stable contract (`schema/report.schema.json`).
 
 use super::wireshark;
-use super::{legs, schema, tls, PerSide};
+use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
-use crate::capture::Timestamp;
 use crate::close::catalog;
-use crate::decode::Endpoint;
 use crate::finding::Finding;
-use crate::flow::Role;
 use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
+use crate::vocab::Endpoint;
+use crate::vocab::PerSide;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::session::{StreamEnd, StreamEndKind};
 use serde::{Deserialize, Serialize};

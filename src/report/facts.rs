@@ -16,9 +16,9 @@
 
 use super::ConnectionReport;
 use crate::close::catalog;
-use crate::report::InputSummary;
-use crate::report::Role;
 use crate::units::Secs;
+use crate::vocab::InputSummary;
+use crate::vocab::Role;
 
 /// A piece of a fact's text.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,13 +9,13 @@
 
 use super::cause::{Cause, EndingVerdict};
 use super::{ConnectionReport, Status};
-use crate::decode::Endpoint;
-use crate::flow::Role;
 use crate::incident::after::DOWN_SOON_S;
 use crate::incident::After;
 use crate::incident::{
     detect, Ending, How, Incident, IncidentKind, Index, Links, Outcome, Refusals,
 };
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {

@@ -19,9 +19,10 @@
 //! environment's `WSCLOSE_RUN_ID` (1 to 128 letters, digits and `-_.:`), for a fleet that
 //! names its runs itself.
 
-use super::{ConnectionReport, Host, Report, Status, Timestamp};
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use super::{ConnectionReport, Host, Report, Status};
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
@@ -447,7 +448,7 @@ pub struct SummaryRecord<'a> {
     /// Whether the report was redacted.
     pub redacted: bool,
     /// Every input, as the report's `inputs`.
-    pub inputs: &'a [super::InputSummary],
+    pub inputs: &'a [crate::vocab::InputSummary],
     /// The counts over the connections shown, as the report's `summary`.
     pub summary: &'a super::Summary,
     /// `summary.by_status` as a list of `{code, key, name, count}`: a table gets a row per
@@ -457,7 +458,7 @@ pub struct SummaryRecord<'a> {
     pub seen: &'a super::Seen,
     /// Where TLS secrets came from, as the report's `key_logs`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub key_logs: &'a [crate::keys::KeySource],
+    pub key_logs: &'a [crate::vocab::KeySource],
     /// Key-log lines that could not be read, as the report's.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub key_log_warnings: &'a [String],

@@ -99,21 +99,6 @@ impl JsonSchema for super::Host {
     }
 }
 
-/// RFC 3339 in UTC with nanoseconds, as `Timestamp`'s `Display` writes it.
-impl JsonSchema for crate::capture::Timestamp {
-    fn schema_name() -> Cow<'static, str> {
-        "Timestamp".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "Capture time, RFC 3339 in UTC with nanoseconds.",
-            "type": "string",
-            "pattern": "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$"
-        })
-    }
-}
-
 /// A connection's status as `Status`'s `Serialize` writes it (the cause joined from the
 /// capture's detail and the catalog's text, and the causes typed).
 impl JsonSchema for crate::report::Status {

@@ -7,8 +7,8 @@
 //! renderer.
 
 use super::Host;
-use crate::capture::Timestamp;
 use crate::stack::connect::Tunnel;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Bytes of a refusal's body text kept in the report.

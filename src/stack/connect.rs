@@ -31,8 +31,8 @@ use super::http1::parse::{self, Parsed};
 use super::http1::Held;
 use super::tcp::Event;
 use super::Ctx;
-use crate::capture::Timestamp;
 use crate::flow::Side;
+use crate::vocab::Timestamp;
 use crate::websocket::session::Session;
 pub use tunnel::Tunnel;
 

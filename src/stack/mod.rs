@@ -42,7 +42,8 @@ pub mod tcp;
 pub mod tls;
 
 use crate::finding::{Findings, Kind};
-use crate::flow::{Role, Side, Sides};
+use crate::flow::{Side, Sides};
+use crate::vocab::Role;
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;

@@ -2,8 +2,8 @@
 //! session, and the switch to HTTP/2 at a `101` to `Upgrade: h2c`.
 
 use super::*;
-use crate::capture::Timestamp;
 use crate::flow::Transport;
+use crate::vocab::Timestamp;
 
 /// The details of the stack's "HTTP/2 stream lost" findings.
 fn h2_lost(st: &Stack) -> Vec<&str> {

@@ -5,3 +5,15 @@
 //! endings, `websocket` its frames, `capture` its timestamps), `report` assembles them into a
 //! connection's report, and renderers read them. Out: plain values with their serde names;
 //! nobody re-exports them, each user names them here.
+
+mod endpoint;
+mod input;
+mod link_type;
+mod side;
+mod time;
+
+pub use endpoint::Endpoint;
+pub use input::{InputSummary, KeySource, LiveDrops};
+pub use link_type::LinkType;
+pub use side::{PerSide, Role};
+pub use time::Timestamp;

@@ -11,7 +11,7 @@
 
 use super::frame::{parse_header, unmask, FrameHeader, Opcode};
 use crate::close::catalog::{self, OnWire};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// Largest payload a probe believes in (a real frame may be larger, but a guess may not).
 const MAX_PROBE_LEN: u64 = 1 << 26;

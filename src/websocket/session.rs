@@ -7,10 +7,10 @@
 //! not, which HTTP/2 stream). One TCP connection carries zero, one or (over HTTP/2) many
 //! sessions. RFC 6455 §4 (handshake), §4.2.2 (the accept check).
 
-use crate::capture::Timestamp;
 use crate::finding::{Findings, Kind};
-use crate::flow::Role;
 use crate::flow::{Side, Sides, Transport};
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use crate::websocket::decoder::{Decoder, Stats};
 use crate::websocket::deflate::{self, Inflater};
 use base64::Engine;

@@ -10,8 +10,8 @@
 
 use crate::app::pool::{pooled, recycle};
 use crate::app::{Keep, Tapped};
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Messages held before the session takes them (it does after every segment, so a handful).

@@ -3,7 +3,7 @@
 //! In: nothing (plain data). Out: [`Unanswered`], which `diagnose` finds (a reaction within
 //! a second, `diagnose::unanswered`) and says in words, and the live close events carry.
 
-use crate::flow::Role;
+use crate::vocab::Role;
 use crate::websocket::frame::Opcode;
 
 /// The last frame of a connection: a complete data message from one side, after which the

@@ -29,9 +29,11 @@
 
 use super::input::{open, Blocks};
 use super::stream::{read_from, Stream};
-use super::{InputSummary, Tally};
-use crate::capture::{LinkType, Packet, Timestamp};
+use super::Tally;
+use crate::capture::Packet;
 use crate::error::Error;
+use crate::vocab::InputSummary;
+use crate::vocab::{LinkType, Timestamp};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

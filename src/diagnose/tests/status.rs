@@ -1,12 +1,12 @@
 //! The status decision, the quiet spell before a 1006 and the words for them.
 
-use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
-use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::EndKind;
 use crate::units::Secs;
+use crate::vocab::Timestamp;
+use crate::vocab::{PerSide, Role};
 use crate::websocket::decoder::Stats;
 use crate::websocket::frame::Opcode;
 

@@ -2,13 +2,13 @@
 
 use crate::close::Problem;
 use crate::diagnose::status::{EndHow, Status};
-use crate::flow::Role;
 use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
 use crate::report::Eviction;
 use crate::stack::tcp::connection::EndKind;
+use crate::vocab::Role;
 use crate::websocket::frame::Opcode;
 use crate::websocket::session::StreamEndKind;
 

@@ -527,7 +527,7 @@ fn app_messages(c: &ConnectionReport) -> Vec<AppMessage> {
         return Vec::new();
     };
     vec![AppMessage {
-        from: a.ended_by.unwrap_or(crate::report::Role::Client),
+        from: a.ended_by.unwrap_or(crate::vocab::Role::Client),
         packet,
         time: None,
         label: format!("{}: {cause}", a.protocol),

@@ -13,10 +13,10 @@
 use super::h;
 use crate::report::legs::Side as LegSide;
 use crate::report::EndKind;
-use crate::report::Role;
-use crate::report::Timestamp;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::units::Secs;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use std::fmt::Write;
 
 /// Frames other than close frames drawn before the end.

@@ -13,10 +13,11 @@
 
 use super::h;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::report::{EndKind, FrameRecord, Timestamp};
-use crate::report::{PerSide, Role};
+use crate::report::{EndKind, FrameRecord};
 use crate::units::Ms;
 use crate::units::Secs;
+use crate::vocab::Timestamp;
+use crate::vocab::{PerSide, Role};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 

@@ -13,8 +13,8 @@ use crate::render::document::{self, Column, Heading, Section, Sink, Span, TableK
 use crate::report::facts::{Fact, Piece};
 use crate::report::statuses::Statuses;
 use crate::report::ConnectionReport;
-use crate::report::InputSummary;
 use crate::sanitize::{html, markdown as md};
+use crate::vocab::InputSummary;
 use std::fmt::Write;
 
 /// The columns of the table of frames (the connection's start is in the diagram, not a

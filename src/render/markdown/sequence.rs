@@ -6,9 +6,10 @@
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
 use crate::report::ConnectionReport;
-use crate::report::{FrameRecord, Role};
+use crate::report::FrameRecord;
 use crate::sanitize::mermaid;
 use crate::units::Secs;
+use crate::vocab::Role;
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.

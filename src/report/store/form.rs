@@ -14,8 +14,6 @@
 //! damaged file), never panics.
 
 use crate::close::{catalog, Problem};
-use crate::decode::Endpoint;
-use crate::flow::PerSide;
 use crate::report::CloseHandshake;
 use crate::report::{
     tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
@@ -23,6 +21,8 @@ use crate::report::{
 };
 use crate::stack::tcp::connection::EndKind;
 use crate::stack::tcp::Counters;
+use crate::vocab::Endpoint;
+use crate::vocab::PerSide;
 use crate::websocket::decoder::{FrameRecord, Stats};
 use crate::websocket::frame::Opcode;
 use std::net::IpAddr;

@@ -10,8 +10,8 @@ use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
 use super::{app, reason, refusal, Ms, Secs};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
-use crate::flow::Role;
 use crate::report::cause::{Cause, Eviction};
+use crate::vocab::Role;
 use crate::websocket::unanswered::Unanswered;
 use std::fmt::{self, Display, Formatter};
 

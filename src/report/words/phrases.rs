@@ -2,9 +2,9 @@
 //! ("the server closed TCP with a FIN (packet 9)"), what a side sent, the frames that ended
 //! an HTTP/2 stream, a quoted reason, a message no one answered.
 
-use crate::flow::Role;
 use crate::report::cause::{End, EndHow, Ending, PeerSent, PeerSentWhat};
 use crate::stack::tcp::connection::EndKind;
+use crate::vocab::Role;
 use crate::websocket::session::StreamEndKind;
 use crate::websocket::unanswered::Unanswered;
 use std::fmt::{self, Display, Formatter};

@@ -12,11 +12,11 @@
 use crate::close::proxies::{Header, Product, ProxyProduct, TUNNEL_CANDIDATES};
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
-use crate::flow::Role;
 use crate::report::cause::{BothLegs, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tunnel::TunnelReport;
 use crate::units::{article, Ms, Secs};
+use crate::vocab::Role;
 use std::fmt::{self, Display, Formatter, Write as _};
 
 /// "a close frame 1001 (packet 45)".

@@ -2,7 +2,7 @@
 //! it: the target as sent, the proxy's status and reason, the packets, and the words of a
 //! refusal's body (an HTML error page read as its text).
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// What a CONNECT asked for and what the proxy answered.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]

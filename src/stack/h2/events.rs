@@ -4,7 +4,7 @@
 use super::frame::{ErrorCode, FrameError, FrameType};
 use super::hpack::HpackError;
 use super::{MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use std::fmt;
 
 /// Why a direction (or its HPACK state) can no longer be read.

@@ -26,12 +26,12 @@
 
 use super::{H2Conn, H2Event, LostReason};
 use crate::finding::Kind;
-use crate::flow::Role;
 use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
+use crate::vocab::Role;
 use crate::websocket::decoder::Origin;
 use crate::websocket::session::{Session, StreamEnd, StreamEndKind};
 use std::collections::HashMap;
@@ -331,7 +331,7 @@ impl State<'_> {
         by: Side,
         kind: StreamEndKind,
         packet: u64,
-        ts: crate::capture::Timestamp,
+        ts: crate::vocab::Timestamp,
     ) {
         self.ctx.order += 1;
         let order = self.ctx.order;

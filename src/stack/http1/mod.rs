@@ -35,10 +35,10 @@ pub mod parse;
 
 use super::tcp::Event;
 use super::Ctx;
-use crate::capture::Timestamp;
 use crate::finding::Kind;
-use crate::flow::Role;
 use crate::flow::{Side, Sides};
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};

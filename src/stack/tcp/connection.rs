@@ -14,15 +14,16 @@
 //! RFC 6455 §4 (handshake), RFC 9293 §3.10.7 (RST acceptance is simplified here: any RST
 //! ends its direction).
 
-use crate::capture::Timestamp;
-use crate::decode::{Endpoint, Segment};
+use crate::decode::Segment;
 use crate::finding::Kind;
-use crate::flow::Role;
 use crate::flow::{Side, Sides};
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path_watch::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
+use crate::vocab::Endpoint;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use crate::websocket::session::Session;
 use crate::websocket::unanswered::Unanswered;
 

@@ -5,8 +5,8 @@
 //! In: a finished frame's header, origin and first payload bytes. Out: a [`FrameRecord`],
 //! stored whole for `freeze`, shown in JSON as [`FrameRecordJson`].
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 
 /// Bytes of a data frame's payload kept for its timeline preview.
 pub(super) const PREVIEW_BYTES: usize = 48;

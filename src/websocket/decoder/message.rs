@@ -10,7 +10,7 @@ use super::super::frame::Opcode;
 use super::super::utf8::Utf8Stream;
 use super::Decoder;
 use crate::finding::{Findings, Kind};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Message {

@@ -27,11 +27,11 @@ pub use stats::{Stats, StatsJson};
 use super::deflate::Inflater;
 use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
-use crate::capture::Timestamp;
 use crate::close::{CloseFrame, Problem};
 use crate::finding::{Findings, Kind};
 use crate::flow::Event;
-use crate::flow::Role;
+use crate::vocab::Role;
+use crate::vocab::Timestamp;
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 

@@ -5,7 +5,7 @@
 //! shown in JSON as [`StatsJson`] (the counts and the largest message).
 
 use super::super::frame::Opcode;
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// One direction's frame statistics. Its serde form is every field when stored (`serial`);
 /// JSON (a human-readable serializer) shows `StatsJson`'s, without the marks.

@@ -10,7 +10,7 @@ use crate::common;
 
 use common::{binary, text, Session};
 use serde_json::Value;
-use wsclose::flow::Role::{Client, Server};
+use wsclose::vocab::Role::{Client, Server};
 
 fn path(name: &str) -> String {
     format!("{}/fixtures/lastwords/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -378,7 +378,7 @@ fn hostile_words_in_every_format(lead: &str, kind: &str) {
 /// (WebSocket pings, or `app`: an application heartbeat of its own) and then goes silent,
 /// and whose server ends TCP 4 s after the last; the client ends TCP too, after the
 /// server (`client_first`: before it).
-fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::flow::Role> {
+fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::vocab::Role> {
     use common::{analyze_timed, ping, T0};
     use wsclose::__internals::capture::Timestamp;
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);

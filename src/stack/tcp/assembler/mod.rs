@@ -22,7 +22,7 @@ mod tests;
 
 use super::seq;
 use super::{Counters, Event};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 pub use hold::EARLY_MAX_BYTES;
 use hold::{Early, Rare};
 use ranges::Ranges;
