@@ -178,10 +178,9 @@ pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
-pub use report::{CloseEvent, EndKind, EventWhat};
-pub use report::{Counters, FrameRecord, Opcode, Stats, StreamEndKind};
 pub use stack::tcp::assembler::Limits;
-pub use vocab::{Endpoint, InputSummary, LinkType, LiveDrops, PerSide, Role, Timestamp};
+pub use vocab::{CloseEvent, EndKind, EventWhat, InputSummary, LinkType, LiveDrops, Timestamp};
+pub use vocab::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};
 
 /// Inputs as a command line names them: a directory expanded into its capture files in
 /// the order they were recorded ([`inputs::expand`]), whether a path is read as a stream

@@ -9,15 +9,16 @@
 use etherparse::PacketBuilder;
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::{Analyzer, Options};
-use wsclose::__internals::capture::file::InputSummary;
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::__internals::flow::Role;
+use wsclose::vocab::InputSummary;
+use wsclose::__internals::capture::Packet;
+use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::Role;
 use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
 use wsclose::__internals::stack::tcp::assembler::Limits;
 use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
-use wsclose::finding::Kind;
+use wsclose::vocab::Kind;
 use wsclose::report::{self, ConnectionReport, Report};
 
 pub mod app;
@@ -514,7 +515,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn of(c: &ConnectionReport) -> Outcome {
-        let stats = |s: &wsclose::__internals::websocket::decoder::Stats| {
+        let stats = |s: &wsclose::vocab::Stats| {
             [
                 s.frames,
                 s.messages,

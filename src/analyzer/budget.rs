@@ -643,7 +643,7 @@ mod tests {
         assert_eq!(super::super::Analyzer::recost(&mut c), None);
         c.shed(4, &env);
         assert_eq!(cost(&c), FLOW_BYTES);
-        assert!(c.up.ctx.findings.has(crate::finding::Kind::BufferCapHit));
+        assert!(c.up.ctx.findings.has(crate::vocab::Kind::BufferCapHit));
     }
 
     /// A group over its share gives up what its connections hold, and what that carried (a
@@ -653,7 +653,7 @@ mod tests {
     #[test]
     fn giving_up_held_bytes_reports_what_they_carried_at_once() {
         use crate::capture::Packet;
-        use crate::stack::tcp::connection::EventWhat;
+        use crate::vocab::EventWhat;
         use crate::vocab::LinkType;
         use std::sync::{Arc, Mutex};
         let (client, server) = (([10, 0, 0, 2], 40_000), ([10, 0, 0, 1], 80));
@@ -730,15 +730,10 @@ mod tests {
         assert_eq!(during.len(), 1, "{during:?}");
         assert_eq!(during[0].1, Some(1001));
         let r = &reports[0];
-        assert!(r
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::Gap));
-        assert!(r
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::BufferCapHit
-                && f.detail.contains("--max-memory")));
+        assert!(r.findings.iter().any(|f| f.kind == crate::vocab::Kind::Gap));
+        assert!(r.findings.iter().any(
+            |f| f.kind == crate::vocab::Kind::BufferCapHit && f.detail.contains("--max-memory")
+        ));
         let (during, _, seen) = run(DEFAULT_MAX_MEMORY);
         assert_eq!((seen.shed_buffers, during.len()), (0, 0));
     }

@@ -11,7 +11,8 @@ use super::{budget, tomb, Analyzer, Tombstone, NO_REPORT, PENDING, PENDING_BYTES
 use crate::flow::FlowKey;
 use crate::freeze::Frozen;
 use crate::report::{ConnectionReport, Eviction};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::EndKind;
 use crate::vocab::Endpoint;
 use crate::vocab::Timestamp;
 

@@ -348,8 +348,8 @@ pub(super) fn connection_notes_at(
     }
     for e in &c.tcp_ends {
         let kind = match e.kind {
-            crate::report::EndKind::Fin => "FIN",
-            crate::report::EndKind::Rst => "RST",
+            crate::vocab::EndKind::Fin => "FIN",
+            crate::vocab::EndKind::Rst => "RST",
         };
         put_at(chat, e.packet, format!("TCP {kind} by the {}", side(e.by)));
     }

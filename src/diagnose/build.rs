@@ -7,7 +7,6 @@
 
 use super::diagnosis::diagnose;
 use crate::close::{catalog, CloseFrame};
-use crate::finding::{Finding, Kind};
 use crate::flow::Side;
 use crate::report::cause::Cause;
 use crate::report::tls::TlsReport;
@@ -17,9 +16,11 @@ use crate::report::{
     CloseFrameReport, ConnectionReport, HandshakeReport, Host, LaterRstReport, SeenBy,
     StreamEndReport, TcpEndReport,
 };
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::EndKind;
+use crate::vocab::FrameRecord;
 use crate::vocab::PerSide;
-use crate::websocket::decoder::FrameRecord;
+use crate::vocab::{Finding, Kind};
 use crate::websocket::session::Session;
 use std::borrow::Cow;
 
@@ -287,7 +288,7 @@ fn transport_end(
     tls: Option<&crate::stack::tls::layer::TlsFacts>,
 ) -> Option<crate::app::TransportEnd> {
     use crate::app::{EndHow, TransportEnd};
-    use crate::websocket::session::StreamEndKind;
+    use crate::vocab::StreamEndKind;
     let tcp = c.first_end().map(|(by, e)| {
         let how = if e.kind == EndKind::Rst {
             EndHow::Rst

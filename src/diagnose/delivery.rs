@@ -21,10 +21,11 @@
 use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Stall;
+use crate::vocab::EndKind;
+use crate::vocab::Stats;
 use crate::vocab::{PerSide, Role};
-use crate::websocket::decoder::Stats;
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a
 /// lone retransmission is a lost packet; three that back off are a path that is gone.

@@ -13,14 +13,15 @@ use super::idle::{self, Idle};
 use super::latest;
 use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
 use crate::close::CloseFrame;
-use crate::finding::{Finding, Kind};
 use crate::flow::Side;
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::tls::TlsReport;
 use crate::report::words::phrases::{end_phrase, StreamFrames};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
+use crate::vocab::EndKind;
 use crate::vocab::Timestamp;
+use crate::vocab::{Finding, Kind};
 use crate::vocab::{PerSide, Role};
 use crate::websocket::session::Session;
 
@@ -597,7 +598,7 @@ fn peer_between(
     w: &Session,
     closes: &[&CloseFrame],
     tls: Option<&TlsFacts>,
-    sent: PerSide<&crate::websocket::decoder::Stats>,
+    sent: PerSide<&crate::vocab::Stats>,
     fin: &End,
     rst: &End,
 ) -> Option<PeerSent> {
@@ -694,7 +695,7 @@ fn gateway_idle_close(
     causes: &[Cause],
     closes: &[&CloseFrame],
     handshake: &crate::websocket::session::Handshake,
-    sent: PerSide<&crate::websocket::decoder::Stats>,
+    sent: PerSide<&crate::vocab::Stats>,
 ) -> Option<Cause> {
     let Some(Cause::EmptyClose {
         from: Role::Server,

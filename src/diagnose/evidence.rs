@@ -8,14 +8,15 @@
 //! quiet spell before it (RFC 6455 §7.4.1); and whether the code and the capture agree.
 
 use super::idle::{idle_timeout_match, Idle};
-use crate::close::{CloseFrame, Problem};
-use crate::finding::{Finding, Kind};
+use crate::close::CloseFrame;
 use crate::report::cause::End;
 pub use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
 use crate::report::words::Secs;
 use crate::vocab::PerSide;
-use crate::websocket::decoder::Stats;
+use crate::vocab::Problem;
+use crate::vocab::Stats;
+use crate::vocab::{Finding, Kind};
 use std::fmt::Write as _;
 
 /// Facts about a connection that evidence is drawn from.

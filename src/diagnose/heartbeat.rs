@@ -165,7 +165,7 @@ pub fn stopped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stack::tcp::connection::EndKind;
+    use crate::vocab::EndKind;
     use crate::vocab::Timestamp;
 
     fn at(ms: i64) -> Timestamp {

@@ -9,8 +9,9 @@
 
 use super::idle::unanswered;
 use crate::flow::Side;
-use crate::stack::tcp::connection::{CloseEvent, Connection, EndKind, EventWhat};
+use crate::stack::tcp::connection::Connection;
 use crate::vocab::Timestamp;
+use crate::vocab::{CloseEvent, EndKind, EventWhat};
 use crate::vocab::{PerSide, Role};
 use crate::websocket::session::Session;
 

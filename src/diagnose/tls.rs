@@ -7,7 +7,7 @@
 
 use crate::report::cause::{Cause, TcpEnding};
 use crate::report::tls::TlsReport;
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
 use crate::vocab::Role;
 
 /// The cause TLS adds to a 1006. `tcp_first` is the side that ended TCP first, how and at

@@ -609,7 +609,7 @@ fn the_index_is_bounded_and_placed_by_order() {
 /// stay bounded however many servers end sessions.
 #[test]
 fn the_watch_says_a_group_as_it_passes_its_marks() {
-    use crate::report::{CloseEvent, EndKind, EventWhat};
+    use crate::vocab::{CloseEvent, EndKind, EventWhat};
     let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
         ts: crate::vocab::Timestamp(T0 + k * MS),
         start: crate::vocab::Timestamp(T0),

@@ -10,10 +10,10 @@
 //! dropped first, then all).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
-use crate::report::{CloseEvent, EndKind, EventWhat};
 use crate::vocab::Endpoint;
 use crate::vocab::Role;
 use crate::vocab::Timestamp;
+use crate::vocab::{CloseEvent, EndKind, EventWhat};
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;

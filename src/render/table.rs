@@ -15,8 +15,8 @@
 use super::document::{self, Sink, Span};
 use super::terminal::Terminal;
 use super::text::{string_of, TcpEnding};
+use crate::capture::file::rotation::file_name;
 use crate::report::facts::{self, NoClose};
-use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
@@ -188,7 +188,7 @@ fn status_color(c: &ConnectionReport) -> Color {
 }
 
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
-fn finding_list(out: &mut String, title: &str, items: &[&crate::report::Finding]) {
+fn finding_list(out: &mut String, title: &str, items: &[&crate::vocab::Finding]) {
     if items.is_empty() {
         return;
     }
@@ -570,7 +570,7 @@ fn tcp_text(c: &ConnectionReport) -> String {
 /// flags, length, preview), headed by its endpoints and Wireshark filter.
 fn timeline(
     c: &ConnectionReport,
-    frames: &[crate::report::FrameRecord],
+    frames: &[crate::vocab::FrameRecord],
     width: Option<u16>,
 ) -> String {
     let mut out = format!(

@@ -8,9 +8,9 @@
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
-use crate::close::Problem;
+use crate::vocab::Problem;
+use crate::vocab::ResponseFault;
 use crate::vocab::Role;
-pub use crate::websocket::session::ResponseFault;
 use serde::{Deserialize, Serialize};
 
 mod parts;

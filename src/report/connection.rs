@@ -11,15 +11,16 @@ use super::wireshark;
 use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
 use crate::close::catalog;
-use crate::finding::Finding;
-use crate::stack::tcp::connection::EndKind;
-use crate::stack::tcp::Counters;
+use crate::vocab::Counters;
+use crate::vocab::EndKind;
 use crate::vocab::Endpoint;
+use crate::vocab::Finding;
 use crate::vocab::PerSide;
 use crate::vocab::Role;
+use crate::vocab::StreamEndKind;
 use crate::vocab::Timestamp;
-use crate::websocket::decoder::{FrameRecord, Stats};
-use crate::websocket::session::{StreamEnd, StreamEndKind};
+use crate::vocab::{FrameRecord, Stats};
+use crate::websocket::session::StreamEnd;
 use serde::{Deserialize, Serialize};
 
 /// The WebSocket upgrade (RFC 6455 §4; RFC 8441's extended CONNECT over HTTP/2).
@@ -593,7 +594,7 @@ pub fn tcp_end_name(kind: Option<EndKind>) -> &'static str {
 /// its name, the very same static.
 mod tcp_end_serde {
     use super::tcp_end_name;
-    use crate::stack::tcp::connection::EndKind;
+    use crate::vocab::EndKind;
     use serde::{ser::Error as _, Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {

@@ -45,8 +45,8 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some(e) = c.tcp_ends.first() {
         let how = match e.kind {
-            super::EndKind::Fin => How::Fin,
-            super::EndKind::Rst => How::Rst,
+            crate::vocab::EndKind::Fin => How::Fin,
+            crate::vocab::EndKind::Rst => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some((from, at, packet)) = silent(c) {

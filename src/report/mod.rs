@@ -59,21 +59,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
 
-pub use cause::{Cause, Eviction, ResponseFault};
+pub use cause::{Cause, Eviction};
 pub use evidence::Evidence;
 pub use status::{CloseHandshake, Status};
-
-// What the stages saw that a report holds as they saw it: their own types, named here so
-// that renderers (and the library's users) read the model alone. They stay where they are
-// made; moving them here would make those stages import the report that imports them.
-pub use crate::capture::file::rotation::file_name;
-pub use crate::finding::Finding;
-pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
-pub use crate::stack::tcp::Counters;
-pub use crate::websocket::decoder::{FrameRecord, Stats};
-pub use crate::websocket::frame::Opcode;
-pub use crate::websocket::session::StreamEndKind;
-pub use crate::websocket::unanswered::Unanswered;
 
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).

@@ -82,8 +82,6 @@ schema_as!(super::TcpEndReport => super::TcpEndReportJson);
 schema_as!(super::CloseFrameReport => super::CloseFrameReportJson);
 schema_as!(super::tls::EncryptedReport => super::tls::EncryptedReportJson);
 schema_as!(super::encapsulation::EncapsulationReport => super::encapsulation::EncapsulationReportJson);
-schema_as!(crate::websocket::decoder::Stats => crate::websocket::decoder::StatsJson);
-schema_as!(crate::websocket::decoder::FrameRecord => crate::websocket::decoder::FrameRecordJson);
 
 /// An endpoint's text (`10.0.0.1:41008`, `[::1]:443`) or its `--redact` pseudonym.
 impl JsonSchema for super::Host {
@@ -130,7 +128,7 @@ fn one_of(names: &[&str]) -> Schema {
 
 /// `ConnectionReport::tcp_end` (and `EncryptedReport::tcp_end`): how TCP ended first.
 pub(super) fn tcp_end(_: &mut SchemaGenerator) -> Schema {
-    use crate::stack::tcp::connection::EndKind;
+    use crate::vocab::EndKind;
     let name = super::tcp_end_name;
     one_of(&[
         name(Some(EndKind::Fin)),
@@ -151,6 +149,6 @@ pub(super) fn transport(_: &mut SchemaGenerator) -> Schema {
 
 /// `CloseFrameReport::problems`: the names of what is wrong with a close frame.
 pub(super) fn close_problems(_: &mut SchemaGenerator) -> Schema {
-    let names = crate::close::Problem::ALL.map(|p| p.as_str());
+    let names = crate::vocab::Problem::ALL.map(|p| p.as_str());
     json_schema!({ "type": "array", "items": one_of(&names) })
 }

@@ -41,8 +41,9 @@ pub mod http1;
 pub mod tcp;
 pub mod tls;
 
-use crate::finding::{Findings, Kind};
+use crate::finding::Findings;
 use crate::flow::{Side, Sides};
+use crate::vocab::Kind;
 use crate::vocab::Role;
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};

@@ -459,5 +459,5 @@ fn a_refused_upgrade_is_a_session_without_decoders() {
         .expect("the refused upgrade is reported");
     assert_eq!(w.handshake.status, Some(403));
     assert!(w.decoders.iter().all(Option::is_none));
-    assert!(st.ctx.findings.has(crate::finding::Kind::UpgradeRefused));
+    assert!(st.ctx.findings.has(crate::vocab::Kind::UpgradeRefused));
 }

@@ -6,14 +6,25 @@
 //! connection's report, and renderers read them. Out: plain values with their serde names;
 //! nobody re-exports them, each user names them here.
 
+mod close;
 mod endpoint;
+mod finding;
+mod frames;
 mod input;
 mod link_type;
 mod side;
+mod tcp;
 mod time;
 
+pub use close::Problem;
 pub use endpoint::Endpoint;
+pub use finding::{Finding, Kind};
+pub use frames::{
+    FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats, StatsJson, StreamEndKind,
+    Unanswered,
+};
 pub use input::{InputSummary, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use side::{PerSide, Role};
+pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;

@@ -7,11 +7,14 @@
 //! not, which HTTP/2 stream). One TCP connection carries zero, one or (over HTTP/2) many
 //! sessions. RFC 6455 §4 (handshake), §4.2.2 (the accept check).
 
-use crate::finding::{Findings, Kind};
+use crate::finding::Findings;
 use crate::flow::{Side, Sides, Transport};
+use crate::vocab::Kind;
 use crate::vocab::Role;
+use crate::vocab::Stats;
 use crate::vocab::Timestamp;
-use crate::websocket::decoder::{Decoder, Stats};
+use crate::vocab::{ResponseFault, StreamEndKind};
+use crate::websocket::decoder::Decoder;
 use crate::websocket::deflate::{self, Inflater};
 use base64::Engine;
 use sha1::{Digest, Sha1};
@@ -64,26 +67,6 @@ pub struct Handshake {
     /// connection (RFC 6455 §4.1), the accept value aside (`accept_valid`).
     #[serde(default)]
     pub fault: Option<ResponseFault>,
-}
-
-/// What an HTTP/1.1 101 answer to a WebSocket upgrade gets wrong, on which RFC 6455 §4.1
-/// says a client _MUST_ _Fail the WebSocket Connection_ (the accept value is checked apart:
-/// `Handshake::accept_valid`). Its stable names are the JSON's (`status.causes[].fault`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResponseFault {
-    /// No `Upgrade` header, or one whose value is not `websocket` (§4.1, point 2).
-    UpgradeNotWebsocket,
-    /// No `Connection` header, or one that does not list `Upgrade` (§4.1, point 3).
-    ConnectionNotUpgrade,
-    /// A `Sec-WebSocket-Extensions` naming an extension the client did not offer (§4.1,
-    /// point 5).
-    ExtensionNotOffered,
-    /// A `Sec-WebSocket-Protocol` naming a subprotocol the client did not offer (§4.1,
-    /// point 6).
-    ProtocolNotOffered,
 }
 
 impl ResponseFault {
@@ -267,27 +250,6 @@ impl Handshake {
             _ => None,
         };
     }
-}
-
-/// How the HTTP/2 stream carrying a session ended, one way or for both (RFC 9113 §5.1,
-/// §6.4, §6.8). Over HTTP/1.1 these do not exist: TCP's FIN and RST stand in their place.
-/// Its `Display` (the frame as a line says it) is `stack::h2::frame::reason`'s, next to the
-/// error codes it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub enum StreamEndKind {
-    /// END_STREAM on a DATA or HEADERS frame: the sender will send nothing more (like FIN).
-    EndStream,
-    /// RST_STREAM with its error code: the stream is over both ways at once (like RST).
-    Reset(u32),
-    /// GOAWAY with the last stream the sender will process and its error code: it ends this
-    /// stream when the stream is above that id, or when the code is an error.
-    GoAway {
-        /// The last stream the sender will process.
-        last_stream: u32,
-        /// Its error code (RFC 9113 §7).
-        code: u32,
-    },
 }
 
 /// One ending of an HTTP/2 stream: who, how, where, and its place in the connection's

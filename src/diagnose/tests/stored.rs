@@ -1,16 +1,16 @@
 //! Causes survive the stored form (`serial`, postcard) and are written in JSON by kind.
 
-use crate::close::Problem;
 use crate::diagnose::status::{EndHow, Status};
 use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
 use crate::report::Eviction;
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
+use crate::vocab::Opcode;
+use crate::vocab::Problem;
 use crate::vocab::Role;
-use crate::websocket::frame::Opcode;
-use crate::websocket::session::StreamEndKind;
+use crate::vocab::StreamEndKind;
 
 /// One cause of every kind, with every nested type in it.
 fn one_of_each() -> Vec<Cause> {
@@ -465,7 +465,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::AcceptMismatch { packet: 6 },
         Cause::HandshakeFault {
-            fault: crate::report::ResponseFault::ProtocolNotOffered,
+            fault: crate::vocab::ResponseFault::ProtocolNotOffered,
             packet: 6,
         },
         Cause::AbruptEnding {

@@ -2,7 +2,7 @@
 
 use crate::diagnose::tls::cause;
 use crate::report::tls::TlsReport;
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
 use crate::vocab::{PerSide, Role};
 
 fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {

@@ -12,9 +12,9 @@
 
 use super::h;
 use crate::report::legs::Side as LegSide;
-use crate::report::EndKind;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::units::Secs;
+use crate::vocab::EndKind;
 use crate::vocab::Role;
 use crate::vocab::Timestamp;
 use std::fmt::Write;

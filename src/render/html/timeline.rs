@@ -13,10 +13,10 @@
 
 use super::h;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::report::{EndKind, FrameRecord};
 use crate::units::Ms;
 use crate::units::Secs;
 use crate::vocab::Timestamp;
+use crate::vocab::{EndKind, FrameRecord};
 use crate::vocab::{PerSide, Role};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;

@@ -6,9 +6,9 @@
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
 use crate::report::ConnectionReport;
-use crate::report::FrameRecord;
 use crate::sanitize::mermaid;
 use crate::units::Secs;
+use crate::vocab::FrameRecord;
 use crate::vocab::Role;
 use std::fmt::Write;
 
@@ -141,8 +141,8 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     for (k, e) in c.tcp_ends.iter().enumerate() {
         let (a, b) = side(e.by);
         let (arrow, kind) = match e.kind {
-            crate::report::EndKind::Fin => ("--)", "FIN"),
-            crate::report::EndKind::Rst => ("-x", "RST"),
+            crate::vocab::EndKind::Fin => ("--)", "FIN"),
+            crate::vocab::EndKind::Rst => ("-x", "RST"),
         };
         let mut line = String::new();
         if k == 0 {

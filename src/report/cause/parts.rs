@@ -1,11 +1,11 @@
 //! The values a [`Cause`](super::Cause)'s fields are made of: endings, messages, frames,
 //! legs, with their JSON views (the same names and numbers as stored).
 
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
+use crate::vocab::Opcode;
 use crate::vocab::Role;
+use crate::vocab::StreamEndKind;
 use crate::vocab::Timestamp;
-use crate::websocket::frame::Opcode;
-use crate::websocket::session::StreamEndKind;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 

@@ -13,18 +13,19 @@
 //! visitors. Reading returns `None` on bytes that are not exactly one report (a bug or a
 //! damaged file), never panics.
 
-use crate::close::{catalog, Problem};
+use crate::close::catalog;
 use crate::report::CloseHandshake;
 use crate::report::{
     tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
     LaterRstReport, SeenBy, TcpEndReport,
 };
-use crate::stack::tcp::connection::EndKind;
-use crate::stack::tcp::Counters;
+use crate::vocab::Counters;
+use crate::vocab::EndKind;
 use crate::vocab::Endpoint;
+use crate::vocab::Opcode;
 use crate::vocab::PerSide;
-use crate::websocket::decoder::{FrameRecord, Stats};
-use crate::websocket::frame::Opcode;
+use crate::vocab::Problem;
+use crate::vocab::{FrameRecord, Stats};
 use std::net::IpAddr;
 
 mod bytes;

@@ -12,7 +12,7 @@ use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::report::cause::{Cause, Eviction};
 use crate::vocab::Role;
-use crate::websocket::unanswered::Unanswered;
+use crate::vocab::Unanswered;
 use std::fmt::{self, Display, Formatter};
 
 /// The words of one cause (without a space before or after).
@@ -274,7 +274,7 @@ impl Display for Cause {
             } => {
                 // A code no endpoint may send is said as sent (RFC 6455 §7.4.2).
                 let sent = match code {
-                    Some(c) if problems.contains(&crate::close::Problem::CodeInvalid) => {
+                    Some(c) if problems.contains(&crate::vocab::Problem::CodeInvalid) => {
                         format!(": it carried the code {c}, which no endpoint may send, as RFC 6455 §7.4.2 allows only 1000-2999 as registered and 3000-4999")
                     }
                     _ => String::new(),

@@ -11,7 +11,7 @@ use super::Secs;
 use crate::incident::after::DOWN_SOON_S;
 use crate::incident::After;
 use crate::report::cause::{Cause, EndHow, EndingVerdict, StillUnacked};
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
 use crate::vocab::Role;
 use std::fmt::{self, Formatter};
 

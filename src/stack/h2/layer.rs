@@ -25,15 +25,16 @@
 //! decoders change, so that the charge after a packet reads no stream.
 
 use super::{H2Conn, H2Event, LostReason};
-use crate::finding::Kind;
 use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
+use crate::vocab::Kind;
 use crate::vocab::Role;
+use crate::vocab::StreamEndKind;
 use crate::websocket::decoder::Origin;
-use crate::websocket::session::{Session, StreamEnd, StreamEndKind};
+use crate::websocket::session::{Session, StreamEnd};
 use std::collections::HashMap;
 
 /// WebSocket streams kept per HTTP/2 connection; those past it are counted, not reported.

@@ -35,8 +35,8 @@ pub mod parse;
 
 use super::tcp::Event;
 use super::Ctx;
-use crate::finding::Kind;
 use crate::flow::{Side, Sides};
+use crate::vocab::Kind;
 use crate::vocab::Role;
 use crate::vocab::Timestamp;
 use crate::websocket::decoder::{Decoder, Origin};
@@ -587,7 +587,7 @@ impl Http1 {
                     }
                     let hs = &mut self.session.handshake;
                     if r.status == 101 {
-                        hs.fault = crate::websocket::session::ResponseFault::of(
+                        hs.fault = crate::vocab::ResponseFault::of(
                             r.upgrade,
                             r.connection_upgrade,
                             r.extensions.as_deref(),
@@ -611,20 +611,16 @@ impl Http1 {
                             })
                             };
                         let why = match hs.fault {
-                            Some(crate::websocket::session::ResponseFault::ExtensionNotOffered) => {
-                                offered(
-                                    "Sec-WebSocket-Extensions",
-                                    r.extensions.as_ref(),
-                                    &hs.offered_extensions,
-                                )
-                            }
-                            Some(crate::websocket::session::ResponseFault::ProtocolNotOffered) => {
-                                offered(
-                                    "Sec-WebSocket-Protocol",
-                                    r.protocol.as_ref(),
-                                    &hs.offered_protocols,
-                                )
-                            }
+                            Some(crate::vocab::ResponseFault::ExtensionNotOffered) => offered(
+                                "Sec-WebSocket-Extensions",
+                                r.extensions.as_ref(),
+                                &hs.offered_extensions,
+                            ),
+                            Some(crate::vocab::ResponseFault::ProtocolNotOffered) => offered(
+                                "Sec-WebSocket-Protocol",
+                                r.protocol.as_ref(),
+                                &hs.offered_protocols,
+                            ),
                             _ => None,
                         };
                         if let Some(why) = why {

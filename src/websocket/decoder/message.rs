@@ -6,10 +6,11 @@
 //! and an inflate failure as findings; the message's sizes for the statistics.
 
 use super::super::deflate::InflateError;
-use super::super::frame::Opcode;
 use super::super::utf8::Utf8Stream;
 use super::Decoder;
-use crate::finding::{Findings, Kind};
+use crate::finding::Findings;
+use crate::vocab::Kind;
+use crate::vocab::Opcode;
 use crate::vocab::Role;
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]

@@ -17,21 +17,21 @@
 
 mod log;
 mod message;
-mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use log::{FrameRecord, FrameRecordJson};
-pub use stats::{Stats, StatsJson};
-
 use super::deflate::Inflater;
-use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
+use super::frame::{parse_header, unmask, unmask_into, FrameHeader, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
-use crate::close::{CloseFrame, Problem};
-use crate::finding::{Findings, Kind};
+use crate::close::CloseFrame;
+use crate::finding::Findings;
 use crate::flow::Event;
+use crate::vocab::Kind;
+use crate::vocab::Opcode;
+use crate::vocab::Problem;
 use crate::vocab::Role;
 use crate::vocab::Timestamp;
+use crate::vocab::{FrameRecord, Stats};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 

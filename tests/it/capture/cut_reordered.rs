@@ -19,9 +19,9 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::flow::Role::{Client, Server};
-use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::Kind;
+use wsclose::vocab::Role::{Client, Server};
 
 const REASON: &str = "client leaving: split over four segments";
 

@@ -36,10 +36,10 @@ pub fn fixtures() -> Vec<std::path::PathBuf> {
 use etherparse::PacketBuilder;
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
-use wsclose::__internals::flow::Role::{self, Client, Server};
-use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::Kind;
+use wsclose::vocab::Role::{self, Client, Server};
+use wsclose::vocab::{LinkType, Timestamp};
 
 // ---------------------------------------------------------------------------------------
 // WebSocket bytes

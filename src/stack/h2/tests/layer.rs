@@ -3,13 +3,14 @@
 
 use super::super::PREFACE;
 use super::{frame, hpack_block, settings_frame, WS_REQUEST};
-use crate::finding::Kind;
 use crate::flow::Side;
 use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
 use crate::stack::Stack;
+use crate::vocab::Kind;
+use crate::vocab::StreamEndKind;
 use crate::vocab::Timestamp;
-use crate::websocket::session::{Session, StreamEndKind};
+use crate::websocket::session::Session;
 
 const CLIENT: Side = Side::A;
 const SERVER: Side = Side::B;

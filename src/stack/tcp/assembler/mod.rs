@@ -21,7 +21,8 @@ mod tail;
 mod tests;
 
 use super::seq;
-use super::{Counters, Event};
+use super::Event;
+use crate::vocab::Counters;
 use crate::vocab::Timestamp;
 pub use hold::EARLY_MAX_BYTES;
 use hold::{Early, Rare};
