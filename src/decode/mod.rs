@@ -27,7 +27,7 @@ pub(crate) use plain::fast;
 pub use plain::{decode_plain, never_tcp};
 pub use shards::{Shards, MAX_GROUPS};
 use std::net::IpAddr;
-pub use tunnel::{Encapsulation, Tunnel};
+pub use tunnel::Encapsulation;
 
 /// A TCP segment, borrowing its payload from the packet.
 #[derive(Debug, Clone, Copy)]

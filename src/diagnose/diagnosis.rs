@@ -707,7 +707,7 @@ fn gateway_idle_close(
     let gateway = handshake
         .server_software
         .clone()
-        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+        .filter(|s| s.library == crate::vocab::Library::Lighttpd)?;
     let close = closes.iter().find(|f| f.packet == *packet)?;
     let last = latest(sent.client.last_non_close, sent.server.last_non_close)
         .filter(|(p, _)| *p < *packet);
@@ -732,7 +732,7 @@ fn gateway_frames(
     let gateway = handshake
         .server_software
         .clone()
-        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+        .filter(|s| s.library == crate::vocab::Library::Lighttpd)?;
     let client_first = closes.first().is_some_and(|f| f.from == Role::Client);
     let reply = closes
         .iter()

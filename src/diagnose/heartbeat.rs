@@ -16,8 +16,8 @@ use super::status::End;
 use crate::app::ControlMarks;
 use crate::close::CloseFrame;
 use crate::report::cause::Cause;
+use crate::vocab::{Library, Software};
 use crate::vocab::{PerSide, Role};
-use crate::websocket::library::{Library, Software};
 use crate::websocket::session::Handshake;
 
 /// Close reasons a library writes when its keepalive ran out, and which library.

@@ -359,13 +359,13 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
 /// which it puts there and not on the 101 it pipes back; its [`Header`] is
 /// `XVarnish`, which no answer is read for).
 ///
-/// [`Header`]: crate::close::proxies::Header
+/// [`Header`]: crate::vocab::Header
 pub(crate) fn added_by_proxy(
     front: &ConnectionReport,
     back: &ConnectionReport,
-) -> Option<crate::close::proxies::ProxyProduct> {
-    let added = |named: &Option<crate::close::proxies::ProxyProduct>,
-                 other: &Option<crate::close::proxies::ProxyProduct>| {
+) -> Option<crate::vocab::ProxyProduct> {
+    let added = |named: &Option<crate::vocab::ProxyProduct>,
+                 other: &Option<crate::vocab::ProxyProduct>| {
         let named = named.clone()?;
         let passed_on = other.as_ref().is_some_and(|o| o.product == named.product);
         (!passed_on).then_some(named)

@@ -116,7 +116,7 @@ causes! {
         packet: u64,
         /// The proxy product its answer names (as `tunnel.proxy_product`): the rules and
         /// settings the words name are that product's; null when it names none.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     /// wsclose stopped following a connection still open, at a cap.
     "evicted" => Evicted {
@@ -173,7 +173,7 @@ causes! {
         legs: BothLegs,
         /// The proxy product the client's 101 names and the backend's does not (the proxy
         /// added it: nginx's `Server`); null when none does.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     /// A forward proxy ended a CONNECT tunnel with a FIN on both legs after a quiet spell
     /// of a second or more: its tunnel idle timeout (the product's own setting when its
@@ -183,7 +183,7 @@ causes! {
         legs: BothLegs,
         /// The proxy product its CONNECT answer names (as `tunnel.proxy_product`); null
         /// when it names none.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     /// The proxy ended both legs at once after a quiet spell that is not whole seconds: a
     /// timeout set that short, or the proxy stopped or restarted.
@@ -385,7 +385,7 @@ causes! {
         by: Role,
         /// The library whose timeout it is, when its close reason or its handshake's
         /// `Server` / `User-Agent` header names it.
-        library: Option<crate::websocket::library::Software>,
+        library: Option<crate::vocab::Software>,
         /// The close reason is that library's own words for its keepalive timeout.
         reason_says_so: bool,
         /// The first of its pings the peer left unanswered before the end (null when no
@@ -716,7 +716,7 @@ causes! {
     /// server.max-read-idle), not the backend, ended the session.
     "gateway-idle-close" => GatewayIdleClose {
         /// The gateway, as its `Server` header names it.
-        gateway: crate::websocket::library::Software,
+        gateway: crate::vocab::Software,
         /// Its close frame.
         packet: u64,
         /// Seconds of quiet before it (from the last other frame either way).
@@ -730,7 +730,7 @@ causes! {
     /// whose payload is the text "1000" (read as code 12592), which no library accepts.
     "gateway-frames" => GatewayFrames {
         /// The gateway, as its `Server` header names it.
-        gateway: crate::websocket::library::Software,
+        gateway: crate::vocab::Software,
         /// Its pings, and the last.
         pings: u64,
         /// The last of its pings.

@@ -57,13 +57,13 @@ pub struct HandshakeReport {
     /// session's front leg, one the back leg's response does not name was added by the
     /// proxy: it names the proxy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy_product: Option<crate::vocab::ProxyProduct>,
     /// The proxy product the request's `X-Varnish` names (HTTP/1.1): the mark Varnish puts
     /// on a request it passes on (a piped upgrade's too), not on the 101 it pipes back. On a proxied session's back leg, one the front
     /// leg's request does not carry was added by the proxy (Varnish's `X-Varnish`): it
     /// names the proxy. Absent when it names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
 /// `&'static str` by another name, for fields whose text comes from a fixed table (written

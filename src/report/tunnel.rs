@@ -47,7 +47,7 @@ pub struct TunnelReport {
     /// else its `Via`: tinyproxy and Apache httpd name themselves in a CONNECT's 200,
     /// Squid only in a refusal), one wsclose knows; null when it names none. Only the
     /// product and a version of digits and dots are kept.
-    pub proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
 /// An answer the proxy gave to an earlier CONNECT on the same connection.

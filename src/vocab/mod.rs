@@ -12,9 +12,12 @@ mod finding;
 mod frames;
 mod input;
 mod link_type;
+mod proxy;
 mod side;
+mod software;
 mod tcp;
 mod time;
+mod tunnel;
 
 pub use close::Problem;
 pub use endpoint::Endpoint;
@@ -25,6 +28,9 @@ pub use frames::{
 };
 pub use input::{InputSummary, KeySource, LiveDrops};
 pub use link_type::LinkType;
+pub use proxy::{Header, Product, ProxyProduct};
 pub use side::{PerSide, Role};
+pub use software::{Library, Software};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
+pub use tunnel::Tunnel;

@@ -48,8 +48,8 @@ pub struct Handshake {
     /// is set, not each time it is asked.
     accept_ok: Option<bool>,
     /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
-    pub client_software: Option<crate::websocket::library::Software>,
-    pub server_software: Option<crate::websocket::library::Software>,
+    pub client_software: Option<crate::vocab::Software>,
+    pub server_software: Option<crate::vocab::Software>,
     /// The proxy products the handshake names, boxed together: a few dozen bytes on the
     /// heap for the few handshakes that name one, 8 bytes in every connection.
     #[serde(default)]
@@ -184,36 +184,36 @@ impl HandshakeCut {
 /// [`Handshake::client_proxy`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Proxies {
-    server: Option<crate::close::proxies::ProxyProduct>,
-    client: Option<crate::close::proxies::ProxyProduct>,
+    server: Option<crate::vocab::ProxyProduct>,
+    client: Option<crate::vocab::ProxyProduct>,
 }
 
 impl Handshake {
     /// The proxy product the response's `Proxy-agent`, `Server` or `Via` names.
-    pub fn server_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+    pub fn server_proxy(&self) -> Option<&crate::vocab::ProxyProduct> {
         self.proxies.as_ref()?.server.as_ref()
     }
 
     /// The proxy product the request's `X-Varnish` names: the mark of a proxy that passed
     /// the request on.
-    pub fn client_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+    pub fn client_proxy(&self) -> Option<&crate::vocab::ProxyProduct> {
         self.proxies.as_ref()?.client.as_ref()
     }
 
     /// Sets [`Handshake::server_proxy`].
-    pub fn set_server_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+    pub fn set_server_proxy(&mut self, p: Option<crate::vocab::ProxyProduct>) {
         self.set_proxy(p, |x| &mut x.server);
     }
 
     /// Sets [`Handshake::client_proxy`].
-    pub fn set_client_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+    pub fn set_client_proxy(&mut self, p: Option<crate::vocab::ProxyProduct>) {
         self.set_proxy(p, |x| &mut x.client);
     }
 
     fn set_proxy(
         &mut self,
-        p: Option<crate::close::proxies::ProxyProduct>,
-        slot: fn(&mut Proxies) -> &mut Option<crate::close::proxies::ProxyProduct>,
+        p: Option<crate::vocab::ProxyProduct>,
+        slot: fn(&mut Proxies) -> &mut Option<crate::vocab::ProxyProduct>,
     ) {
         match (&mut self.proxies, p) {
             (Some(b), p) => *slot(b) = p,

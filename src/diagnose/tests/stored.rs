@@ -96,18 +96,18 @@ fn one_of_each() -> Vec<Cause> {
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout {
             legs: legs.clone(),
-            proxy_product: Some(crate::close::proxies::ProxyProduct {
-                product: crate::close::proxies::Product::Nginx,
+            proxy_product: Some(crate::vocab::ProxyProduct {
+                product: crate::vocab::Product::Nginx,
                 version: Some("1.22.1".into()),
-                header: crate::close::proxies::Header::Server,
+                header: crate::vocab::Header::Server,
             }),
         },
         Cause::TunnelIdleTimeout {
             legs: legs.clone(),
-            proxy_product: Some(crate::close::proxies::ProxyProduct {
-                product: crate::close::proxies::Product::Tinyproxy,
+            proxy_product: Some(crate::vocab::ProxyProduct {
+                product: crate::vocab::Product::Tinyproxy,
                 version: Some("1.11.1".into()),
-                header: crate::close::proxies::Header::ProxyAgent,
+                header: crate::vocab::Header::ProxyAgent,
             }),
         },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
@@ -274,8 +274,8 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::HeartbeatTimeout {
             by: Role::Server,
-            library: Some(crate::websocket::library::Software {
-                library: crate::websocket::library::Library::PythonWebsockets,
+            library: Some(crate::vocab::Software {
+                library: crate::vocab::Library::PythonWebsockets,
                 version: Some("17.4".into()),
             }),
             reason_says_so: true,
@@ -433,8 +433,8 @@ fn one_of_each() -> Vec<Cause> {
             then_s: 1.024,
         },
         Cause::GatewayIdleClose {
-            gateway: crate::websocket::library::Software {
-                library: crate::websocket::library::Library::Lighttpd,
+            gateway: crate::vocab::Software {
+                library: crate::vocab::Library::Lighttpd,
                 version: Some("1.4.69".into()),
             },
             packet: 18,
@@ -442,8 +442,8 @@ fn one_of_each() -> Vec<Cause> {
             last_frame_packet: Some(16),
         },
         Cause::GatewayFrames {
-            gateway: crate::websocket::library::Software {
-                library: crate::websocket::library::Library::Lighttpd,
+            gateway: crate::vocab::Software {
+                library: crate::vocab::Library::Lighttpd,
                 version: Some("1.4.69".into()),
             },
             pings: 2,

@@ -26,7 +26,7 @@ use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
 use crate::vocab::Role;
-use crate::websocket::library::{Library, Software};
+use crate::vocab::{Library, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 

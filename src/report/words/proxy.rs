@@ -9,7 +9,7 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
-use crate::close::proxies::{Header, Product, ProxyProduct, TUNNEL_CANDIDATES};
+use crate::close::proxies::TUNNEL_CANDIDATES;
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
 use crate::report::cause::{BothLegs, LegEnding, Relay, RelayHow};
@@ -17,6 +17,7 @@ use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tunnel::TunnelReport;
 use crate::units::{article, Ms, Secs};
 use crate::vocab::Role;
+use crate::vocab::{Header, Product, ProxyProduct};
 use std::fmt::{self, Display, Formatter, Write as _};
 
 /// "a close frame 1001 (packet 45)".

@@ -29,7 +29,7 @@ pub struct Tunnel {
     /// order.
     pub earlier: Vec<(u16, u64)>,
     /// The proxy product the final answer's `Proxy-agent`, `Server` or `Via` names.
-    pub proxy: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy: Option<crate::vocab::ProxyProduct>,
 }
 
 impl Tunnel {
