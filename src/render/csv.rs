@@ -101,7 +101,7 @@ pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<Vec<(u
                     f.ts.rfc3339(),
                     format!("{:.6}", f.ts.since(c.start).max(0.0)),
                     f.from.to_string(),
-                    f.opcode.to_string(),
+                    f.opcode.name().to_string(),
                     f.fin.to_string(),
                     format!("{:03b}", f.rsv),
                     f.masked.to_string(),

@@ -607,7 +607,7 @@ fn timeline(
             f.packet.to_string(),
             format!("+{:.6}", f.ts.since(c.start).max(0.0)),
             f.from.to_string(),
-            f.opcode.to_string(),
+            f.opcode.name().to_string(),
             if f.fin { "✓" } else { "" }.to_string(),
             format!("{:03b}", f.rsv),
             if f.masked { "✓" } else { "" }.to_string(),

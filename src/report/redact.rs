@@ -199,7 +199,7 @@ impl Names {
             .chain(std::iter::once(&mut c.recent_frames))
         {
             for f in frames.iter_mut() {
-                if f.opcode != "close" {
+                if f.opcode != crate::vocab::Opcode::CLOSE {
                     f.detail = None;
                 }
             }

@@ -56,26 +56,24 @@ impl Opcode {
     }
 }
 
-/// `#[serde(with)]` for an opcode's name ([`Opcode::name`]): in JSON (a human-readable
-/// serializer) the name, in the stored form (`serial`) an opcode that has it, read back as
-/// that opcode's name, the very same static.
+/// `#[serde(with)]` for an opcode as its name ([`Opcode::name`]): in JSON (a human-readable
+/// serializer) the name ("text", "close", "reserved-data", ...), in the stored form (`serial`)
+/// the 4-bit value, read back as that opcode.
 pub mod name_serde {
     use super::Opcode;
-    use serde::{de::Error as _, ser::Error as _, Deserialize, Deserializer, Serializer};
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(op: &Opcode, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
-            return s.serialize_str(name);
-        }
-        match (0..16u8).find(|&b| Opcode(b).name() == *name) {
-            Some(b) => s.serialize_u8(b),
-            None => Err(S::Error::custom("not an opcode's name")),
+            s.serialize_str(op.name())
+        } else {
+            s.serialize_u8(op.0)
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Opcode, D::Error> {
         match u8::deserialize(d)? {
-            b @ 0..16 => Ok(Opcode(b).name()),
+            b @ 0..16 => Ok(Opcode(b)),
             _ => Err(D::Error::custom("not an opcode")),
         }
     }
@@ -92,7 +90,7 @@ impl fmt::Display for Opcode {
 }
 
 /// One frame as the timeline shows it. Its serde form is every field when stored
-/// (`serial`, the opcode's name as the opcode); JSON shows `FrameRecordJson`'s.
+/// (`serial`, the opcode as its 4-bit value); JSON shows `FrameRecordJson`'s.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(remote = "Self")]
 #[non_exhaustive]
@@ -105,9 +103,9 @@ pub struct FrameRecord {
     pub order: u64,
     /// The side that sent it.
     pub from: Role,
-    /// Its opcode's name ("text", "close", ...).
+    /// Its opcode (in JSON its name: "text", "close", ..., "reserved-data").
     #[serde(with = "name_serde")]
-    pub opcode: Static,
+    pub opcode: Opcode,
     /// Whether FIN was set (the last frame of a message).
     pub fin: bool,
     /// The RSV1-3 bits, as a number (RSV1 is 4).
@@ -120,11 +118,6 @@ pub struct FrameRecord {
     pub detail: Option<String>,
 }
 
-/// `&'static str` by another name, for fields whose text comes from a fixed table (written
-/// as its code, `#[serde(with)]`): serde's derive takes a field typed `&'static str` for
-/// text borrowed from its input, which only a `'static` input could give.
-type Static = &'static str;
-
 /// The JSON view of [`FrameRecord`]: every field but the time and the delivery order.
 #[derive(serde::Serialize, schemars::JsonSchema)]
 #[serde(remote = "FrameRecord", rename = "FrameRecord")]
@@ -134,7 +127,9 @@ type Static = &'static str;
 pub struct FrameRecordJson {
     packet: u64,
     from: Role,
-    opcode: &'static str,
+    #[serde(with = "name_serde")]
+    #[schemars(with = "&'static str")]
+    opcode: Opcode,
     fin: bool,
     rsv: u8,
     masked: bool,

@@ -232,7 +232,7 @@ fn license_files_and_metadata() {
 fn the_json_doc_lists_every_finding_kind() {
     use wsclose::vocab::Kind;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
+    let source = std::fs::read_to_string(root.join("src/vocab/finding.rs")).unwrap();
     let body =
         &source[source.find("pub fn as_str").unwrap()..source.find("pub fn is_violation").unwrap()];
     let kinds: Vec<Kind> = body

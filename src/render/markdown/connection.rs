@@ -157,7 +157,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
         let cells = [
             vec![Span::Own(f.packet.to_string())],
             vec![Span::Own(f.from.to_string())],
-            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(f.opcode.name().to_string())],
             vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
             vec![Span::Own(format!("{:03b}", f.rsv))],
             vec![Span::Own(if f.masked { "✓" } else { "" }.into())],

@@ -631,7 +631,7 @@ fn frame_records(w: &mut Writer<'_>, frames: &[FrameRecord]) -> Option<()> {
         w.time(*ts);
         w.u64(*order);
         w.role(*from);
-        w.0.push((0..16u8).find(|&b| Opcode(b).name() == *opcode)?);
+        w.0.push(opcode.0);
         w.bool(*fin);
         w.0.push(*rsv);
         w.bool(*masked);
@@ -648,7 +648,7 @@ fn read_frame_record(r: &mut Reader<'_>) -> Option<FrameRecord> {
         order: r.u64()?,
         from: r.role()?,
         opcode: match r.byte()? {
-            b @ 0..16 => Opcode(b).name(),
+            b @ 0..16 => Opcode(b),
             _ => return None,
         },
         fin: r.bool()?,

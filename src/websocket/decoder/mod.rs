@@ -651,7 +651,7 @@ impl Decoder {
             ts: at.ts,
             order: at.order,
             from: self.from,
-            opcode: op.name(),
+            opcode: op,
             fin: f.h.fin,
             rsv: f.h.rsv,
             masked: f.h.masked(),
