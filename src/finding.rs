@@ -17,8 +17,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::vocab::Role;
-use crate::vocab::{Finding, Kind};
+use crate::vocab::{Finding, Kind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A bounded list: a hostile capture cannot grow it without limit.

@@ -1,16 +1,15 @@
-//! Connections keyed by their 4-tuple (in its encapsulation), and the roles in them.
+//! Connections keyed by their 4-tuple (in its encapsulation), and the sides in them.
 //!
 //! In: the source and destination endpoints of a TCP segment, and its scope (the VLAN ids
 //! and tunnel identifiers it came through, `decode::Segment::scope`). Out: a canonical [`FlowKey`]
 //! (the same for both directions, so its hash is symmetric and could shard flows across
 //! threads) and which side of the key sent the segment; the names every stage shares for the
-//! two directions ([`Side`]: as captured, [`Role`]: client or server) and for how a session
+//! two directions ([`Side`]: as captured, `vocab::Role`: client or server) and for how a session
 //! was carried ([`Transport`]); the keyed hasher of tables of flow keys ([`FlowHasher`]).
 //! The table itself, with eviction by capture time, lives in `analyzer` (reassembly rules
 //! 12-13).
 
-use crate::vocab::Endpoint;
-use crate::vocab::Timestamp;
+use crate::vocab::{Endpoint, Timestamp};
 
 /// Both endpoints of a connection, lower one first, and where they live: the VLAN ids
 /// and tunnel identifiers its packets came through (`decode::Segment::scope`; 0 for

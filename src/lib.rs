@@ -19,8 +19,8 @@
 //!   meaning, causes and fix of any code).
 //! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed
 //!   [`diagnose::Cause`]s (`status.causes` in JSON) that one function puts in words.
-//! - [`finding`]: everything wrong or notable inside a capture ([`finding::Finding`], of a
-//!   [`finding::Kind`]).
+//! - [`finding`]: everything wrong or notable inside a capture (the bounded list of
+//!   [`vocab::Finding`]s, each of a [`vocab::Kind`]).
 //! - [`extract`]: one connection's packets written out as a capture of their own.
 //! - [`keys`]: where TLS secrets come from; [`sanitize`]: text from the wire made safe for
 //!   a terminal, Markdown, HTML or a spreadsheet; [`error::Error`]: what stops an analysis

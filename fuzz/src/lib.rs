@@ -9,10 +9,8 @@
 use etherparse::PacketBuilder;
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::{Analyzer, Options};
-use wsclose::vocab::InputSummary;
+use wsclose::vocab::{InputSummary, LinkType, Timestamp, Role};
 use wsclose::__internals::capture::Packet;
-use wsclose::vocab::{LinkType, Timestamp};
-use wsclose::vocab::Role;
 use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
 use wsclose::__internals::stack::tcp::assembler::Limits;
 use wsclose::__internals::websocket::frame::{

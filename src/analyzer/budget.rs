@@ -36,8 +36,7 @@ pub use crate::memory::{
 use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
-use crate::vocab::Endpoint;
-use crate::vocab::Timestamp;
+use crate::vocab::{Endpoint, Timestamp};
 
 /// A connection's own state: the `Connection` (2 448 bytes on x86-64), its table slot and
 /// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
@@ -653,8 +652,7 @@ mod tests {
     #[test]
     fn giving_up_held_bytes_reports_what_they_carried_at_once() {
         use crate::capture::Packet;
-        use crate::vocab::EventWhat;
-        use crate::vocab::LinkType;
+        use crate::vocab::{EventWhat, LinkType};
         use std::sync::{Arc, Mutex};
         let (client, server) = (([10, 0, 0, 2], 40_000), ([10, 0, 0, 1], 80));
         let tcp = |from: ([u8; 4], u16), to: ([u8; 4], u16), seq, ack, syn, data: &[u8]| {

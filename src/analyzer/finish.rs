@@ -12,9 +12,7 @@ use crate::flow::FlowKey;
 use crate::freeze::Frozen;
 use crate::report::{ConnectionReport, Eviction};
 use crate::stack::tcp::connection::Connection;
-use crate::vocab::EndKind;
-use crate::vocab::Endpoint;
-use crate::vocab::Timestamp;
+use crate::vocab::{EndKind, Endpoint, Timestamp};
 
 impl Analyzer {
     /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a

@@ -13,8 +13,7 @@ use crate::decode::{self, Skip};
 use crate::flow::FlowKey;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::Env;
-use crate::vocab::Endpoint;
-use crate::vocab::Timestamp;
+use crate::vocab::{Endpoint, Timestamp};
 
 impl Analyzer {
     pub fn packet(&mut self, pkt: &Packet<'_>) {

@@ -227,7 +227,7 @@ pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include 
 /// are encrypted and the comments say only the codes, statuses and the tool's own words.
 pub(super) fn connection_notes(
     c: &ConnectionReport,
-    incidents: &[crate::incident::Incident],
+    incidents: &[crate::vocab::Incident],
     reveal: bool,
     add: &mut dyn FnMut(u64, String),
 ) {
@@ -240,7 +240,7 @@ pub(super) fn connection_notes(
 /// packet's number in its input.
 pub(super) fn connection_notes_at(
     c: &ConnectionReport,
-    incidents: &[crate::incident::Incident],
+    incidents: &[crate::vocab::Incident],
     reveal: bool,
     offset: u64,
     add: &mut dyn FnMut(u64, String),

@@ -3,8 +3,7 @@
 //! each and how many of one side's pings the other left unanswered at the end (none for a
 //! heartbeat that asks for no answer, such as STOMP's heart-beats).
 
-use crate::vocab::Timestamp;
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{PerSide, Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One kind of heartbeat sent by one side.

@@ -48,8 +48,7 @@ pub(crate) mod stomp;
 mod tracker;
 pub(crate) mod wamp;
 
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};

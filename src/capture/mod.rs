@@ -15,8 +15,7 @@ pub mod secrets;
 pub mod shared;
 pub mod write;
 
-use crate::vocab::LinkType;
-use crate::vocab::Timestamp;
+use crate::vocab::{LinkType, Timestamp};
 
 /// One captured packet, borrowed from the reader's buffer.
 #[derive(Debug, Clone, Copy)]

@@ -10,9 +10,7 @@ pub mod catalog;
 pub mod proxies;
 pub mod timeouts;
 
-use crate::vocab::Problem;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{Problem, Role, Timestamp};
 use catalog::OnWire;
 use serde::{Deserialize, Serialize};
 

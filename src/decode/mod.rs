@@ -20,8 +20,7 @@ pub mod tunnel;
 
 pub use crate::capture::shared::Plain;
 use crate::capture::Packet;
-use crate::vocab::Endpoint;
-use crate::vocab::LinkType;
+use crate::vocab::{Endpoint, LinkType};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 pub(crate) use plain::fast;
 pub use plain::{decode_plain, never_tcp};

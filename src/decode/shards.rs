@@ -4,8 +4,7 @@
 
 use super::{never_tcp, Plain};
 use crate::capture::shared::{Deal, Dealt};
-use crate::vocab::Endpoint;
-use crate::vocab::LinkType;
+use crate::vocab::{Endpoint, LinkType};
 
 /// At most this many flow groups (see [`Shards`]), hence at most this many analyzer threads
 /// on one file.

@@ -29,8 +29,7 @@ mod vxlan;
 use super::link::{start, Layer};
 use super::{segment_of, Plain, Segment, Skip};
 use crate::capture::Packet;
-use crate::vocab::LinkType;
-use crate::vocab::Tunnel;
+use crate::vocab::{LinkType, Tunnel};
 use etherparse::{
     Ethernet2HeaderSlice, Ipv6ExtensionSlice, LaxNetSlice, LaxSlicedPacket, SingleVlanHeaderSlice,
     TransportSlice,

@@ -17,10 +17,7 @@ use crate::report::{
     StreamEndReport, TcpEndReport,
 };
 use crate::stack::tcp::connection::Connection;
-use crate::vocab::EndKind;
-use crate::vocab::FrameRecord;
-use crate::vocab::PerSide;
-use crate::vocab::{Finding, Kind};
+use crate::vocab::{EndKind, Finding, FrameRecord, Kind, PerSide};
 use crate::websocket::session::Session;
 use std::borrow::Cow;
 

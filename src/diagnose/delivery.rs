@@ -23,9 +23,7 @@ use crate::flow::Side;
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Stall;
-use crate::vocab::EndKind;
-use crate::vocab::Stats;
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{EndKind, PerSide, Role, Stats};
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a
 /// lone retransmission is a lost packet; three that back off are a path that is gone.

@@ -19,10 +19,7 @@ use crate::report::tls::TlsReport;
 use crate::report::words::phrases::{end_phrase, StreamFrames};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
-use crate::vocab::EndKind;
-use crate::vocab::Timestamp;
-use crate::vocab::{Finding, Kind};
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{EndKind, Finding, Kind, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// What a session's report says of its ending.

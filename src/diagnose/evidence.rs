@@ -12,11 +12,8 @@ use crate::close::CloseFrame;
 use crate::report::cause::End;
 pub use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
-use crate::report::words::Secs;
-use crate::vocab::PerSide;
-use crate::vocab::Problem;
-use crate::vocab::Stats;
-use crate::vocab::{Finding, Kind};
+use crate::units::Secs;
+use crate::vocab::{Finding, Kind, PerSide, Problem, Stats};
 use std::fmt::Write as _;
 
 /// Facts about a connection that evidence is drawn from.

@@ -16,8 +16,7 @@ use super::status::End;
 use crate::app::ControlMarks;
 use crate::close::CloseFrame;
 use crate::report::cause::Cause;
-use crate::vocab::{Library, Software};
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{Library, PerSide, Role, Software};
 use crate::websocket::session::Handshake;
 
 /// Close reasons a library writes when its keepalive ran out, and which library.
@@ -165,8 +164,7 @@ pub fn stopped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::EndKind;
-    use crate::vocab::Timestamp;
+    use crate::vocab::{EndKind, Timestamp};
 
     fn at(ms: i64) -> Timestamp {
         Timestamp(ms * 1_000_000)

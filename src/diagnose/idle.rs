@@ -7,10 +7,7 @@
 
 use crate::close::timeouts::{self, Kind, Timeout};
 use crate::report::cause::{Cause, EndHow, Message, OpcodeName};
-use crate::vocab::Stats;
-use crate::vocab::Timestamp;
-use crate::vocab::Unanswered;
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{PerSide, Role, Stats, Timestamp, Unanswered};
 
 /// The quiet spell before a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq)]

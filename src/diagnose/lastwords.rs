@@ -22,8 +22,7 @@
 use super::shapes::{self, Announces, Gist};
 use crate::report::lastwords::LastWordsReport;
 use crate::report::{Cause, ConnectionReport, Status};
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{Role, Timestamp};
 use crate::websocket::lastwords::LastWords;
 
 /// Nesting read in a CBOR or MessagePack message at most.

@@ -10,9 +10,7 @@
 use super::idle::unanswered;
 use crate::flow::Side;
 use crate::stack::tcp::connection::Connection;
-use crate::vocab::Timestamp;
-use crate::vocab::{CloseEvent, EndKind, EventWhat};
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{CloseEvent, EndKind, EventWhat, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// The close frames and TCP endings after the first `n`, in delivery order (session by

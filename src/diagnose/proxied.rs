@@ -22,15 +22,12 @@ use super::status::Status;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
-use crate::report::words::article;
 use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::vocab::EndKind;
-use crate::vocab::Kind;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::units::article;
+use crate::vocab::{EndKind, Kind, Role, Timestamp};
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.

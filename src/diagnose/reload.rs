@@ -17,8 +17,7 @@
 use crate::report::cause::{BothLegs, Cause, LegEnding};
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{CloseFrameReport, ConnectionReport};
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{Role, Timestamp};
 
 /// Longest time between the proxy's endings of the two legs that counts as one instant,
 /// in milliseconds: a proxy ends both in one pass of its event loop (well under a

@@ -7,8 +7,7 @@
 
 use crate::report::cause::{Cause, TcpEnding};
 use crate::report::tls::TlsReport;
-use crate::vocab::EndKind;
-use crate::vocab::Role;
+use crate::vocab::{EndKind, Role};
 
 /// The cause TLS adds to a 1006. `tcp_first` is the side that ended TCP first, how and at
 /// which packet; `notify_first` the side and packet of a close_notify that came before any

@@ -10,10 +10,7 @@
 //! dropped first, then all).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
-use crate::vocab::Endpoint;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
-use crate::vocab::{CloseEvent, EndKind, EventWhat};
+use crate::vocab::{CloseEvent, EndKind, Endpoint, EventWhat, Role, Timestamp};
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;

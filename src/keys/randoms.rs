@@ -19,8 +19,7 @@ use crate::capture::file::{read_shared, ShardSink, SharedFile};
 use crate::capture::Packet;
 use crate::decode::{Plain, Segment, Shards, MAX_GROUPS};
 use crate::stack::tls::keylog::{ClientRandom, RANDOM_LEN};
-use crate::vocab::Endpoint;
-use crate::vocab::Timestamp;
+use crate::vocab::{Endpoint, Timestamp};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 

@@ -153,7 +153,7 @@ pub(crate) trait Sink {
     /// What a status means.
     fn status(&self, o: &mut String, s: &StatusBlock<'_>);
     /// An incident's picture (its ends and reconnects over time), where the format draws.
-    fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
+    fn incident_picture(&self, _o: &mut String, _i: &crate::vocab::Incident) {}
     /// The brief form (the terminal's short answer): a catalog text's first sentence
     /// where the blocks would give it whole, each connection's own fixes a few at most.
     fn brief(&self) -> bool {

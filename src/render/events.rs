@@ -242,9 +242,7 @@ pub fn ecs_line(ev: &CloseEvent, stream: &Stream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::Endpoint;
-    use crate::vocab::Role;
-    use crate::vocab::Timestamp;
+    use crate::vocab::{Endpoint, Role, Timestamp};
 
     /// A FIN that comes before any close frame is a 1006; with bytes missing, the line says
     /// that a close frame may have been lost rather than that none was sent.

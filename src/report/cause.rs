@@ -8,9 +8,7 @@
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
-use crate::vocab::Problem;
-use crate::vocab::ResponseFault;
-use crate::vocab::Role;
+use crate::vocab::{Problem, ResponseFault, Role};
 use serde::{Deserialize, Serialize};
 
 mod parts;
@@ -213,7 +211,7 @@ causes! {
         /// The incident's id (as `incidents[].id`).
         incident: u32,
         /// The incident's kind.
-        incident_kind: crate::incident::IncidentKind,
+        incident_kind: crate::vocab::IncidentKind,
         /// How many sessions it holds, this one included.
         members: u64,
         /// Milliseconds from its first member's end to its last's.
@@ -816,7 +814,7 @@ causes! {
         /// endpoint: its new connections refused (SYN answered by RST: nothing listened on
         /// the port) and the next new session the server accepted, with their packets;
         /// null when the capture holds neither.
-        afterwards: Option<crate::incident::After>,
+        afterwards: Option<crate::vocab::After>,
     }
     /// A closing handshake cut short (`diagnose::closing`): after the first close frame,
     /// TCP ended before the peer's close frame in reply (RFC 6455 §7.1.1 closes TCP only

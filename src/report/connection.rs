@@ -11,15 +11,10 @@ use super::wireshark;
 use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
 use crate::close::catalog;
-use crate::vocab::Counters;
-use crate::vocab::EndKind;
-use crate::vocab::Endpoint;
-use crate::vocab::Finding;
-use crate::vocab::PerSide;
-use crate::vocab::Role;
-use crate::vocab::StreamEndKind;
-use crate::vocab::Timestamp;
-use crate::vocab::{FrameRecord, Stats};
+use crate::vocab::{
+    Counters, EndKind, Endpoint, Finding, FrameRecord, PerSide, Role, Stats, StreamEndKind,
+    Timestamp,
+};
 use crate::websocket::session::StreamEnd;
 use serde::{Deserialize, Serialize};
 
@@ -462,7 +457,7 @@ pub struct ConnectionReport {
     /// The incident this connection's ending belongs to (`Report::incidents`, by id).
     pub incident: Option<u32>,
     /// The session that replaced this one: its client's reconnect.
-    pub reconnect: Option<crate::incident::Reconnect>,
+    pub reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id).
     pub replaces: Option<u64>,
 }
@@ -558,7 +553,7 @@ pub struct ConnectionReportJson {
     /// subprotocol, opened after this one ended): its id and how long after. Absent when
     /// none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reconnect: Option<crate::incident::Reconnect>,
+    reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id), when it is a reconnect.
     #[serde(skip_serializing_if = "Option::is_none")]
     replaces: Option<u64>,

@@ -17,8 +17,7 @@
 use super::ConnectionReport;
 use crate::close::catalog;
 use crate::units::Secs;
-use crate::vocab::InputSummary;
-use crate::vocab::Role;
+use crate::vocab::{InputSummary, Role};
 
 /// A piece of a fact's text.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,12 +10,8 @@
 use super::cause::{Cause, EndingVerdict};
 use super::{ConnectionReport, Status};
 use crate::incident::after::DOWN_SOON_S;
-use crate::incident::After;
-use crate::incident::{
-    detect, Ending, How, Incident, IncidentKind, Index, Links, Outcome, Refusals,
-};
-use crate::vocab::Endpoint;
-use crate::vocab::Role;
+use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals};
+use crate::vocab::{After, Endpoint, Incident, IncidentKind, Role};
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
@@ -190,7 +186,7 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
             e.add(
                 format_args!(
                     "{who} accepted {} later (packet {}, connection {})",
-                    super::words::Secs(n.after_s),
+                    crate::units::Secs(n.after_s),
                     n.packet,
                     n.connection
                 ),

@@ -95,7 +95,7 @@ pub struct Report {
     /// loop), in the order of their first end; each member names its incident
     /// (`connections[].incident`). Absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub incidents: Vec<crate::incident::Incident>,
+    pub incidents: Vec<crate::vocab::Incident>,
     /// What the incident stage says of each connection of a store, given as each is read
     /// back ([`Report::for_each_connection`]); connections in memory have it already.
     #[serde(skip)]

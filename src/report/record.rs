@@ -20,9 +20,7 @@
 //! names its runs itself.
 
 use super::{ConnectionReport, Host, Report, Status};
-use crate::vocab::Endpoint;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{Endpoint, Role, Timestamp};
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
@@ -497,14 +495,14 @@ pub struct IncidentRecord<'a> {
     pub envelope: Envelope,
     /// The incident's object of the JSON contract.
     #[serde(flatten)]
-    pub incident: &'a crate::incident::Incident,
+    pub incident: &'a crate::vocab::Incident,
 }
 
 impl<'a> IncidentRecord<'a> {
     /// The record of `incident`, one of `report`'s.
     pub fn of(
         report: &Report,
-        incident: &'a crate::incident::Incident,
+        incident: &'a crate::vocab::Incident,
         run_id: &str,
     ) -> IncidentRecord<'a> {
         let mut envelope = Envelope::incident(report, run_id, Some(incident.start));

@@ -229,7 +229,7 @@ fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// A key log's source as the report names it (`keys::KeySource::source`), with its path
+/// A key log's source as the report names it (`vocab::KeySource::source`), with its path
 /// cut to the file name: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
 fn key_source(source: &str) -> String {
     if let Some(path) = source

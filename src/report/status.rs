@@ -62,7 +62,7 @@ impl Status {
             matches!(
                 c,
                 Cause::IncidentMember {
-                    incident_kind: crate::incident::IncidentKind::ProxyReload,
+                    incident_kind: crate::vocab::IncidentKind::ProxyReload,
                     ..
                 }
             )

@@ -43,8 +43,7 @@ pub mod tls;
 
 use crate::finding::Findings;
 use crate::flow::{Side, Sides};
-use crate::vocab::Kind;
-use crate::vocab::Role;
+use crate::vocab::{Kind, Role};
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;

@@ -11,8 +11,7 @@
 
 use super::frame::{parse_header, unmask, FrameHeader};
 use crate::close::catalog::{self, OnWire};
-use crate::vocab::Opcode;
-use crate::vocab::Role;
+use crate::vocab::{Opcode, Role};
 
 /// Largest payload a probe believes in (a real frame may be larger, but a guess may not).
 const MAX_PROBE_LEN: u64 = 1 << 26;

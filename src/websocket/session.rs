@@ -9,11 +9,7 @@
 
 use crate::finding::Findings;
 use crate::flow::{Side, Sides, Transport};
-use crate::vocab::Kind;
-use crate::vocab::Role;
-use crate::vocab::Stats;
-use crate::vocab::Timestamp;
-use crate::vocab::{ResponseFault, StreamEndKind};
+use crate::vocab::{Kind, ResponseFault, Role, Stats, StreamEndKind, Timestamp};
 use crate::websocket::decoder::Decoder;
 use crate::websocket::deflate::{self, Inflater};
 use base64::Engine;

@@ -160,8 +160,11 @@ fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
 fn frozen_connections_end_at_their_idle_timeout() {
     use common::*;
     use wsclose::__internals::capture::write::PcapWriter;
-    use wsclose::vocab::Role::{Client, Server};
-    use wsclose::vocab::{LinkType, Timestamp};
+    use wsclose::vocab::{
+        LinkType,
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut a = Session::new(41400, 80);
     a.open();
@@ -239,8 +242,11 @@ fn frozen_connections_end_at_their_idle_timeout() {
 fn a_connection_back_in_memory_sets_the_sweeps_bound() {
     use common::*;
     use wsclose::__internals::capture::write::PcapWriter;
-    use wsclose::vocab::Role::{Client, Server};
-    use wsclose::vocab::{LinkType, Timestamp};
+    use wsclose::vocab::{
+        LinkType,
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut d = Session::new(41600, 80);
     d.clock = at(0.2);

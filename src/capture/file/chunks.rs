@@ -28,8 +28,7 @@ use crate::capture::shared::Plain;
 use crate::capture::shared::{End, Run, ANY, NO_TCP};
 use crate::capture::Packet;
 use crate::error::Error;
-use crate::vocab::InputSummary;
-use crate::vocab::Timestamp;
+use crate::vocab::{InputSummary, Timestamp};
 use std::path::Path;
 
 /// Owners looked at one by one before a run of other readers' packets is searched with

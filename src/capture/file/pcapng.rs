@@ -26,8 +26,7 @@
 
 use super::{word, Found};
 use crate::capture::Packet;
-use crate::vocab::InputSummary;
-use crate::vocab::{LinkType, Timestamp};
+use crate::vocab::{InputSummary, LinkType, Timestamp};
 use pcap_parser::pcapng::{Block, InterfaceDescriptionBlock, OptionCode};
 use pcap_parser::PcapError;
 

@@ -8,8 +8,7 @@
 
 use super::read;
 use crate::capture::Interface;
-use crate::vocab::InputSummary;
-use crate::vocab::{LinkType, Timestamp};
+use crate::vocab::{InputSummary, LinkType, Timestamp};
 use std::path::{Path, PathBuf};
 
 pub(super) fn temp(name: &str, bytes: &[u8]) -> PathBuf {

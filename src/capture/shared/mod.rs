@@ -53,8 +53,7 @@ mod fill;
 
 use super::file::{NgIndexer, Part, Progress};
 use super::Packet;
-use crate::vocab::LinkType;
-use crate::vocab::Timestamp;
+use crate::vocab::{LinkType, Timestamp};
 pub(crate) use fill::read_full;
 use fill::{index, Guess, Section, Span, Walked};
 use parking_lot::{Condvar, Mutex, MutexGuard};

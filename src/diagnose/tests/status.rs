@@ -4,11 +4,7 @@ use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
 use crate::units::Secs;
-use crate::vocab::EndKind;
-use crate::vocab::Opcode;
-use crate::vocab::Stats;
-use crate::vocab::Timestamp;
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{EndKind, Opcode, PerSide, Role, Stats, Timestamp};
 
 /// The status of a session, as the report makes it.
 fn status(

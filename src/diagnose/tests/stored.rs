@@ -6,11 +6,7 @@ use crate::report::cause::{
     RelayHow, StreamFrame, TcpEnding,
 };
 use crate::report::Eviction;
-use crate::vocab::EndKind;
-use crate::vocab::Opcode;
-use crate::vocab::Problem;
-use crate::vocab::Role;
-use crate::vocab::StreamEndKind;
+use crate::vocab::{EndKind, Opcode, Problem, Role, StreamEndKind};
 
 /// One cause of every kind, with every nested type in it.
 fn one_of_each() -> Vec<Cause> {
@@ -118,7 +114,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::IncidentMember {
             incident: 1,
-            incident_kind: crate::incident::IncidentKind::ServerRestart,
+            incident_kind: crate::vocab::IncidentKind::ServerRestart,
             members: 80,
             window_ms: 6.8,
             idle_min_s: 0.18,
@@ -483,13 +479,13 @@ fn one_of_each() -> Vec<Cause> {
                 packet: 12,
                 retransmissions: 2,
             }),
-            afterwards: Some(crate::incident::After {
+            afterwards: Some(crate::vocab::After {
                 refused: 3,
                 first_refused: Some(18),
                 first_refused_s: Some(0.4),
                 last_refused: Some(30),
                 last_refused_s: Some(1.2),
-                accepted: Some(crate::incident::Accepted {
+                accepted: Some(crate::vocab::Accepted {
                     connection: 2,
                     packet: 33,
                     after_s: 1.9,

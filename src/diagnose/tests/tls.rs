@@ -2,8 +2,7 @@
 
 use crate::diagnose::tls::cause;
 use crate::report::tls::TlsReport;
-use crate::vocab::EndKind;
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{EndKind, PerSide, Role};
 
 fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {
     TlsReport {

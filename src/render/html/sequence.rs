@@ -14,9 +14,7 @@ use super::h;
 use crate::report::legs::Side as LegSide;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::units::Secs;
-use crate::vocab::{EndKind, Opcode};
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{EndKind, Opcode, Role, Timestamp};
 use std::fmt::Write;
 
 /// Frames other than close frames drawn before the end.

@@ -15,9 +15,7 @@ use super::h;
 use crate::report::{ConnectionReport, StreamEndName};
 use crate::units::Ms;
 use crate::units::Secs;
-use crate::vocab::Timestamp;
-use crate::vocab::{EndKind, FrameRecord, Opcode};
-use crate::vocab::{PerSide, Role};
+use crate::vocab::{EndKind, FrameRecord, Opcode, PerSide, Role, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 

@@ -8,8 +8,7 @@
 use crate::report::ConnectionReport;
 use crate::sanitize::mermaid;
 use crate::units::Secs;
-use crate::vocab::{FrameRecord, Opcode};
-use crate::vocab::Role;
+use crate::vocab::{FrameRecord, Opcode, Role};
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.

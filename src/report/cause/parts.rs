@@ -1,11 +1,7 @@
 //! The values a [`Cause`](super::Cause)'s fields are made of: endings, messages, frames,
 //! legs, with their JSON views (the same names and numbers as stored).
 
-use crate::vocab::EndKind;
-use crate::vocab::Opcode;
-use crate::vocab::Role;
-use crate::vocab::StreamEndKind;
-use crate::vocab::Timestamp;
+use crate::vocab::{EndKind, Opcode, Role, StreamEndKind, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 

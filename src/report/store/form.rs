@@ -19,13 +19,7 @@ use crate::report::{
     tcp_end_name, transport_name, CloseFrameReport, ConnectionReport, HandshakeReport, Host,
     LaterRstReport, SeenBy, TcpEndReport,
 };
-use crate::vocab::Counters;
-use crate::vocab::EndKind;
-use crate::vocab::Endpoint;
-use crate::vocab::Opcode;
-use crate::vocab::PerSide;
-use crate::vocab::Problem;
-use crate::vocab::{FrameRecord, Stats};
+use crate::vocab::{Counters, EndKind, Endpoint, FrameRecord, Opcode, PerSide, Problem, Stats};
 use std::net::IpAddr;
 
 mod bytes;

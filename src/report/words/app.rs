@@ -25,8 +25,7 @@ mod wamp;
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::vocab::Role;
-use crate::vocab::{Library, Software};
+use crate::vocab::{Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 

@@ -7,12 +7,12 @@ use super::phrases::{
     kind_name, words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames,
 };
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
-use super::{app, reason, refusal, Ms, Secs};
+use super::{app, reason, refusal};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
 use crate::report::cause::{Cause, Eviction};
-use crate::vocab::Role;
-use crate::vocab::Unanswered;
+use crate::units::{Ms, Secs};
+use crate::vocab::{Role, Unanswered};
 use std::fmt::{self, Display, Formatter};
 
 /// The words of one cause (without a space before or after).
@@ -426,7 +426,7 @@ fn incident_member(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
         return Ok(());
     };
     let (who, what) = match kind {
-        crate::incident::IncidentKind::ProxyReload => {
+        crate::vocab::IncidentKind::ProxyReload => {
             ("proxy", "the proxy was reloaded, stopped or restarted")
         }
         _ => (

@@ -11,7 +11,6 @@
 
 use crate::close::catalog;
 use crate::report::cause::{Cause, Eviction, Head};
-pub use crate::units::{article, Ms, Secs, AN_LETTERS};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 

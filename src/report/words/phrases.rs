@@ -3,10 +3,7 @@
 //! an HTTP/2 stream, a quoted reason, a message no one answered.
 
 use crate::report::cause::{End, EndHow, Ending, PeerSent, PeerSentWhat};
-use crate::vocab::EndKind;
-use crate::vocab::Role;
-use crate::vocab::StreamEndKind;
-use crate::vocab::Unanswered;
+use crate::vocab::{EndKind, Role, StreamEndKind, Unanswered};
 use std::fmt::{self, Display, Formatter};
 
 /// What the peer sent between a FIN and the RST after it: "the server's close frame

@@ -18,8 +18,7 @@ mod sniff;
 pub use lenient::lenient;
 pub use sniff::{looks_like_request, looks_like_response, status_of_cut_response};
 
-use crate::vocab::Software;
-use crate::vocab::{Header, ProxyProduct};
+use crate::vocab::{Header, ProxyProduct, Software};
 use base64::Engine;
 
 /// Headers longer than this are not a handshake we will wait for.

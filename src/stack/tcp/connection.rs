@@ -20,11 +20,7 @@ use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path_watch::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
-use crate::vocab::EndKind;
-use crate::vocab::Endpoint;
-use crate::vocab::Kind;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
+use crate::vocab::{EndKind, Endpoint, Kind, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// Data captured before its direction's SYN (or a hole its peer acknowledged) waits for it

@@ -17,8 +17,7 @@ use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
-use crate::vocab::Kind;
-use crate::vocab::Timestamp;
+use crate::vocab::{Kind, Timestamp};
 use crate::websocket::session::Session;
 
 /// How many of a direction's last packets a record completed earlier can name for its

@@ -9,9 +9,7 @@ use super::super::deflate::InflateError;
 use super::super::utf8::Utf8Stream;
 use super::Decoder;
 use crate::finding::Findings;
-use crate::vocab::Kind;
-use crate::vocab::Opcode;
-use crate::vocab::Role;
+use crate::vocab::{Kind, Opcode, Role};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Message {

@@ -26,12 +26,7 @@ use super::utf8::Utf8Stream;
 use crate::close::CloseFrame;
 use crate::finding::Findings;
 use crate::flow::Event;
-use crate::vocab::Kind;
-use crate::vocab::Opcode;
-use crate::vocab::Problem;
-use crate::vocab::Role;
-use crate::vocab::Timestamp;
-use crate::vocab::{FrameRecord, Stats};
+use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 

@@ -23,9 +23,11 @@ use std::time::{Duration, Instant};
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::vocab::Kind;
-use wsclose::vocab::Role::{Client, Server};
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{Client, Server},
+    Timestamp,
+};
 
 // ---------------------------------------------------------------------------------------
 // Counting allocator: bytes live on this thread, and their peak

@@ -338,8 +338,7 @@ use wsclose::__internals::capture::file;
 use wsclose::__internals::decode;
 use wsclose::__internals::websocket::frame::{parse_header, unmask};
 use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd};
-use wsclose::vocab::Endpoint;
-use wsclose::vocab::Timestamp;
+use wsclose::vocab::{Endpoint, Timestamp};
 use wsclose::Role;
 
 /// One WebSocket data message of a fixture: its side, payload, and the packet (number,
@@ -847,8 +846,10 @@ fn mqtt_on_a_reset_stream(
 ) -> (common::Session, u64) {
     use common::h2::h2_frame;
     use common::{Session, T0};
-    use wsclose::vocab::Role::{Client, Server};
-    use wsclose::vocab::Timestamp;
+    use wsclose::vocab::{
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |ms: i64| Timestamp(T0.0 + ms * 1_000_000);
     let mut s = Session::new(40_001, 8080);
     common::h2::h2c_websocket(&mut s, "/mqtt", Some("mqtt"));

@@ -20,8 +20,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use wsclose::__internals::analyzer::Options;
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::vocab::Kind;
-use wsclose::vocab::Role::{Client, Server};
+use wsclose::vocab::{
+    Kind,
+    Role::{Client, Server},
+};
 
 const REASON: &str = "client leaving: split over four segments";
 

@@ -20,8 +20,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
 use wsclose::__internals::capture::file::read;
-use wsclose::vocab::InputSummary;
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{InputSummary, LinkType, Timestamp};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

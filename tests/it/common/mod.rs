@@ -37,9 +37,11 @@ use etherparse::PacketBuilder;
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::vocab::Kind;
-use wsclose::vocab::Role::{self, Client, Server};
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{self, Client, Server},
+    Timestamp,
+};
 
 // ---------------------------------------------------------------------------------------
 // WebSocket bytes

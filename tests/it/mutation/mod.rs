@@ -80,8 +80,7 @@ use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::Packet;
 use wsclose::keys::KeySources;
 use wsclose::report::Report;
-use wsclose::vocab::Endpoint;
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{Endpoint, LinkType, Timestamp};
 
 mod mutations;
 mod oracle;

@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::vocab::Role::{Client, Server};
-use wsclose::vocab::Timestamp;
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -15,8 +15,10 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::vocab::Role::{Client, Server};
-use wsclose::vocab::Timestamp;
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 /// Close reasons a spreadsheet would run; each is a server's close of its own connection.
 const REASONS: [&str; 7] = [

@@ -18,9 +18,7 @@ use wsclose::__internals::websocket::frame::{parse_header, unmask, unmask_bytewi
 use wsclose::__internals::websocket::utf8::Utf8Stream;
 use wsclose::finding::Findings;
 use wsclose::report::ConnectionReport;
-use wsclose::vocab::Kind;
-use wsclose::vocab::Role;
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{Kind, LinkType, Role, Timestamp};
 
 /// `cases` unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> Config {

@@ -7,9 +7,7 @@ use crate::flow::Side;
 use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
 use crate::stack::Stack;
-use crate::vocab::Kind;
-use crate::vocab::StreamEndKind;
-use crate::vocab::Timestamp;
+use crate::vocab::{Kind, StreamEndKind, Timestamp};
 use crate::websocket::session::Session;
 
 const CLIENT: Side = Side::A;

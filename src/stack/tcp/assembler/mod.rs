@@ -22,8 +22,7 @@ mod tests;
 
 use super::seq;
 use super::Event;
-use crate::vocab::Counters;
-use crate::vocab::Timestamp;
+use crate::vocab::{Counters, Timestamp};
 pub use hold::EARLY_MAX_BYTES;
 use hold::{Early, Rare};
 use ranges::Ranges;

@@ -22,10 +22,11 @@ use wsclose::__internals::capture::Packet;
 use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
 use wsclose::__internals::stack::tcp::Event;
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::vocab::Counters;
-use wsclose::vocab::Kind;
-use wsclose::vocab::Role::{self, Client, Server};
-use wsclose::vocab::{LinkType, Timestamp};
+use wsclose::vocab::{
+    Counters, Kind, LinkType,
+    Role::{self, Client, Server},
+    Timestamp,
+};
 
 mod acks;
 mod delivery;

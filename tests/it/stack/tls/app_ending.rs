@@ -5,8 +5,10 @@ use crate::common::wss::Wss;
 use crate::common::T0;
 use wsclose::__internals::analyzer::Options;
 use wsclose::keys::KeySources;
-use wsclose::vocab::Role::{Client, Server};
-use wsclose::vocab::Timestamp;
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 /// MQTT 3.1.1 over wss:// (subprotocol `mqtt`), keep alive 2 s: the client's CONNECT and
 /// the broker's CONNACK, then the client falls silent; 3.1 s later the broker sends its

@@ -13,9 +13,10 @@ use common::*;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 use wsclose::report::Report;
-use wsclose::vocab::Kind;
-use wsclose::vocab::LinkType;
-use wsclose::vocab::Role::{self, Client, Server};
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{self, Client, Server},
+};
 
 mod closes;
 mod endings;
