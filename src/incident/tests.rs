@@ -1,4 +1,5 @@
 use super::*;
+use crate::vocab::IncidentKind;
 use std::net::{IpAddr, Ipv4Addr};
 
 const S: i64 = 1_000_000_000;

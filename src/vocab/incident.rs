@@ -70,10 +70,13 @@ impl IncidentKind {
 }
 
 /// Who came back after an incident.
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Reconnects {
     /// Members whose client opened a new session to the same server and path (or
-    /// subprotocol) within `incident::RECONNECT_MAX_S` of the end, and was accepted.
+    /// subprotocol) within [`RECONNECT_MAX_S`] of the end, and was accepted.
     pub came_back: u64,
     /// Members with no accepted new session in the capture.
     pub never: u64,
@@ -86,16 +89,19 @@ pub struct Reconnects {
     /// rejection loop's next refusal); and for a server stop or restart, the connection
     /// attempts to its server refused in TCP while it was down (a SYN answered by a RST or
     /// not answered, from the first member's end to the next session the server accepted,
-    /// or to the capture's end: `incident::refused::count`).
+    /// or to the capture's end: [`refused::count`]).
     pub refused: u64,
     /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
     pub spread_s: Option<f64>,
-    /// The delays spread over less than `incident::HERD_SPREAD_S`: the clients came back in a herd.
+    /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
     pub herd: Option<bool>,
 }
 
 /// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
 /// incident in JSON Lines).
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Incident {
@@ -180,6 +186,9 @@ pub struct Reconnect {
 }
 
 /// What came after a connection's abrupt ending from its client host to its server.
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct After {
     /// New connections of the client host to the server's port refused (SYN answered by
@@ -194,7 +203,7 @@ pub struct After {
     /// Seconds from the ending to it.
     pub last_refused_s: Option<f64>,
     /// The next session of the client host the server accepted, if one came within
-    /// `incident::RECONNECT_MAX_S`.
+    /// [`RECONNECT_MAX_S`].
     pub accepted: Option<Accepted>,
 }
 
