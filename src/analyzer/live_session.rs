@@ -13,7 +13,7 @@ use crate::capture::live::{DropLog, LiveOptions, LiveSummary};
 use crate::error::Error;
 use crate::report::{self, Report};
 use crate::vocab::LiveDrops;
-use crate::{diagnose, extract, finding, keys, memory, stack};
+use crate::{diagnose, extract, keys, memory, stack};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
