@@ -16,9 +16,11 @@
 //!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`Problem`] (RFC 6455 §7.4);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
+//! - `app`: [`HeartbeatReport`], [`SideBeat`], [`PollingConnection`];
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`].
 
+mod app;
 mod close;
 mod endpoint;
 mod finding;
@@ -33,6 +35,7 @@ mod tcp;
 mod time;
 mod tunnel;
 
+pub use app::{HeartbeatReport, PollingConnection, SideBeat};
 pub use close::Problem;
 pub use endpoint::Endpoint;
 pub use finding::{Finding, Kind};
