@@ -27,11 +27,12 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use std::hint::black_box;
 use std::time::Duration;
 use wsclose::__internals::analyzer::{Analyzer, Freeze, Options};
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
+use wsclose::__internals::capture::Packet;
 use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
 use wsclose::__internals::stack::tcp::Event;
 use wsclose::__internals::websocket::frame::{parse_header, unmask, unmask_bytewise};
 use wsclose::__internals::websocket::utf8::Utf8Stream;
+use wsclose::vocab::{LinkType, Timestamp};
 
 fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     g.warm_up_time(Duration::from_millis(500))

@@ -15,7 +15,7 @@ pub struct LiveSummary {
     /// Packets captured (read from the kernel's ring, and saved when saving).
     pub packets: u64,
     /// The interface's link type, once it was opened.
-    pub link: Option<crate::link_type::LinkType>,
+    pub link: Option<crate::vocab::LinkType>,
     /// libpcap: packets received by the filter.
     pub received: u32,
     /// Dropped by the kernel because its ring was full (the reader fell behind).

@@ -15,13 +15,14 @@
 //! [`report_secrets`] picks the lines of every TLS connection of a report, for the file a
 //! live capture saves (`live --write` with a key log).
 
+use crate::capture;
 use crate::capture::write::PcapNgWriter;
-use crate::capture::{self, LinkType};
 use crate::decode;
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::report::{ConnectionReport, Report};
 use crate::stack::tls::keylog::{decode_hex, ClientRandom, KeyLog};
+use crate::vocab::LinkType;
 use std::io::Write;
 use std::path::Path;
 

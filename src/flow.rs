@@ -1,86 +1,15 @@
-//! Connections keyed by their 4-tuple (in its encapsulation), and the roles in them.
+//! Connections keyed by their 4-tuple (in its encapsulation), and the sides in them.
 //!
 //! In: the source and destination endpoints of a TCP segment, and its scope (the VLAN ids
 //! and tunnel identifiers it came through, `decode::Segment::scope`). Out: a canonical [`FlowKey`]
 //! (the same for both directions, so its hash is symmetric and could shard flows across
 //! threads) and which side of the key sent the segment; the names every stage shares for the
-//! two directions ([`Side`]: as captured, [`Role`]: client or server) and for how a session
+//! two directions ([`Side`]: as captured, `vocab::Role`: client or server) and for how a session
 //! was carried ([`Transport`]); the keyed hasher of tables of flow keys ([`FlowHasher`]).
 //! The table itself, with eviction by capture time, lives in `analyzer` (reassembly rules
 //! 12-13).
 
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use serde::{Deserialize, Serialize};
-
-/// Who sent something: the side that opened the connection, or the side that accepted it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The side that opened the connection (sent the SYN, or the upgrade request).
-    Client,
-    /// The side that accepted it.
-    Server,
-}
-
-/// One value for each role (frame statistics, TCP counters, what is missing), picked by
-/// [`PerSide::of`].
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[schemars(rename = "PerSide_{T}")]
-pub struct PerSide<T> {
-    /// The client's.
-    pub client: T,
-    /// The server's.
-    pub server: T,
-}
-
-impl<T> PerSide<T> {
-    /// The value of `role`.
-    pub fn of(&self, role: Role) -> &T {
-        match role {
-            Role::Client => &self.client,
-            Role::Server => &self.server,
-        }
-    }
-}
-
-impl Role {
-    /// "client" or "server".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Server => "server",
-        }
-    }
-
-    /// The other side.
-    pub fn peer(self) -> Role {
-        match self {
-            Role::Client => Role::Server,
-            Role::Server => Role::Client,
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::vocab::{Endpoint, Timestamp};
 
 /// Both endpoints of a connection, lower one first, and where they live: the VLAN ids
 /// and tunnel identifiers its packets came through (`decode::Segment::scope`; 0 for

@@ -20,10 +20,10 @@
 //! [`Freezer::note`] says why; it also says where the file went when TMPDIR could not
 //! hold it (`scratch::temp_file`).
 
-use crate::capture::Timestamp;
 use crate::scratch::Scratch;
 use crate::serial;
 use crate::stack::tcp::connection::Connection;
+use crate::vocab::Timestamp;
 use std::io;
 
 /// Bytes of frozen connections gathered before they are written to the file in one go.
@@ -193,7 +193,7 @@ impl Freezer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Endpoint;
+    use crate::vocab::Endpoint;
 
     fn connection(i: u64) -> Connection {
         let ep = |port: u16| {

@@ -23,6 +23,7 @@ mod follow;
 mod parts;
 mod randoms;
 
+use crate::vocab::KeySource;
 pub use follow::{Follower, LIVE_BACKLOG};
 
 use crate::stack::tls::keylog::{ClientRandom, KeyLog};
@@ -62,30 +63,6 @@ impl KeySources {
             .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display()), false));
         files.chain(env)
     }
-}
-
-/// One source of secrets, as the report names it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct KeySource {
-    /// A key-log path, `SSLKEYLOGFILE (path)`, or `pcapng secrets in FILE`.
-    pub source: String,
-    /// Connections (client randoms) whose secrets it added. When the key logs together are
-    /// larger than the memory budget reads whole (25 MiB at the default `--max-memory`),
-    /// only connections whose ClientHello the capture holds (unless the capture was read
-    /// from standard input, a pipe or a device, which cannot be read twice).
-    pub connections: usize,
-    /// Its lines with a secret of a connection whose ClientHello the capture does not
-    /// hold, read and not kept (key logs too large to keep whole). Left out when none.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub unmatched_lines: u64,
-    /// Why it could not be read, if it could not.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 /// Everything [`load`] read.

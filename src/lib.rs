@@ -19,8 +19,8 @@
 //!   meaning, causes and fix of any code).
 //! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed
 //!   [`diagnose::Cause`]s (`status.causes` in JSON) that one function puts in words.
-//! - [`finding`]: everything wrong or notable inside a capture ([`finding::Finding`], of a
-//!   [`finding::Kind`]).
+//! - [`finding`]: everything wrong or notable inside a capture (the bounded list of
+//!   [`vocab::Finding`]s, each of a [`vocab::Kind`]).
 //! - [`extract`]: one connection's packets written out as a capture of their own.
 //! - [`keys`]: where TLS secrets come from; [`sanitize`]: text from the wire made safe for
 //!   a terminal, Markdown, HTML or a spreadsheet; [`error::Error`]: what stops an analysis
@@ -131,7 +131,6 @@ pub mod extract;
 pub mod finding;
 pub mod incident;
 pub mod keys;
-mod link_type;
 mod memory;
 pub mod render;
 pub mod report;
@@ -179,10 +178,9 @@ pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
-pub use capture::LinkType;
-pub use report::{CloseEvent, EndKind, EventWhat, InputSummary, LiveDrops, Timestamp};
-pub use report::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};
 pub use stack::tcp::assembler::Limits;
+pub use vocab::{CloseEvent, EndKind, EventWhat, InputSummary, LinkType, LiveDrops, Timestamp};
+pub use vocab::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};
 
 /// Inputs as a command line names them: a directory expanded into its capture files in
 /// the order they were recorded ([`inputs::expand`]), whether a path is read as a stream

@@ -72,7 +72,7 @@ impl Flavor for Append<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
 
     #[test]
     fn integers_round_trip_and_bad_bytes_are_refused() {

@@ -76,7 +76,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
+use wsclose::vocab::{LinkType, Timestamp};
 
 /// Snaplen written in the pcap header (the largest packet is about 65 KB).
 pub const SNAPLEN: u32 = 262_144;

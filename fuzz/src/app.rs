@@ -19,8 +19,7 @@
 //! wire text the tool did not conclude; the summary is at most 2 000 bytes.
 
 use crate::mem;
-use wsclose::__internals::capture::Timestamp;
-use wsclose::__internals::flow::Role;
+use wsclose::vocab::{Timestamp, Role};
 use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd, KEEP};
 
 /// A side's bytes that one packet of the capture carried, with the cuts into messages.

@@ -14,7 +14,7 @@
 //! tunnel's target and reason are bounded; the proxy's bytes read as a chunked body, whole
 //! and cut, give the same content, length used, end and error.
 
-use wsclose::__internals::capture::Timestamp;
+use wsclose::vocab::Timestamp;
 use wsclose::__internals::flow::Side;
 use wsclose::__internals::stack::connect::MAX_TARGET;
 use wsclose::__internals::stack::http1::body::Body;

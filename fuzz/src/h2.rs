@@ -31,7 +31,7 @@
 
 use crate::mem;
 use crate::script::{self, Digest, OpHeader, Reader, Streams};
-use wsclose::__internals::capture::Timestamp;
+use wsclose::vocab::Timestamp;
 use wsclose::__internals::stack::h2::hpack::MAX_FIELD_LEN;
 use wsclose::__internals::stack::h2::{
     H2Conn, H2Event, MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK, PREFACE,

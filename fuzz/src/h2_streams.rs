@@ -9,7 +9,7 @@
 //! only, a new stream none; only the first `MAX_GOAWAYS` GOAWAYs of a side visit the
 //! streams (each at most all of them), and every other GOAWAY none.
 
-use wsclose::__internals::capture::Timestamp;
+use wsclose::vocab::Timestamp;
 use wsclose::__internals::flow::{Event, Side};
 use wsclose::__internals::stack::h2::layer::MAX_GOAWAYS;
 use wsclose::__internals::stack::h2::PREFACE;

@@ -9,15 +9,14 @@
 use etherparse::PacketBuilder;
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::{Analyzer, Options};
-use wsclose::__internals::capture::file::InputSummary;
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::__internals::flow::Role;
+use wsclose::vocab::{InputSummary, LinkType, Timestamp, Role};
+use wsclose::__internals::capture::Packet;
 use wsclose::__internals::stack::http1::parse::{self as http, Parsed};
 use wsclose::__internals::stack::tcp::assembler::Limits;
 use wsclose::__internals::websocket::frame::{
     parse_header, unmask, unmask_bytewise, LenEncoding, MAX_HEADER_LEN,
 };
-use wsclose::finding::Kind;
+use wsclose::vocab::Kind;
 use wsclose::report::{self, ConnectionReport, Report};
 
 pub mod app;
@@ -503,7 +502,7 @@ pub fn analyze_raw(pkts: &[Vec<u8>], opts: Options) -> (Vec<ConnectionReport>, r
 pub struct Outcome {
     pub closes: Vec<(Role, Option<u16>, String, Vec<&'static str>)>,
     pub status: (Option<u16>, String, bool),
-    pub tcp_end: wsclose::vocab::ending::TcpEndName,
+    pub tcp_end: wsclose::vocab::TcpEndName,
     pub tcp_end_by: Option<Role>,
     pub seen_by: (Option<u16>, Option<u16>),
     pub kinds: Vec<Kind>,
@@ -514,7 +513,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn of(c: &ConnectionReport) -> Outcome {
-        let stats = |s: &wsclose::__internals::websocket::decoder::Stats| {
+        let stats = |s: &wsclose::vocab::Stats| {
             [
                 s.frames,
                 s.messages,

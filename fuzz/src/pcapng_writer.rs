@@ -14,7 +14,8 @@
 
 use pcap_parser::pcapng::{parse_block_le, Block};
 use wsclose::__internals::capture::write::{copy_options, NotedWriter};
-use wsclose::__internals::capture::{LinkType, PacketOptions, Timestamp};
+use wsclose::__internals::capture::PacketOptions;
+use wsclose::vocab::{LinkType, Timestamp};
 
 struct Record<'a> {
     link: u16,

@@ -8,8 +8,7 @@ use crate::{pipeline_record, StreamCase, LINKS};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use wsclose::__internals::capture::LinkType;
-use wsclose::__internals::decode::Endpoint;
+use wsclose::vocab::{LinkType, Endpoint};
 
 pub use crate::seed::Seed;
 

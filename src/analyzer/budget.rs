@@ -28,8 +28,6 @@
 //! other groups (and so on how the groups are dealt to threads); a group of plain
 //! connections is held to its share alone, as before.
 
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
 use crate::flow::FlowKey;
 pub use crate::memory::{
     key_log_whole, read_room, reports_without_disk, reserved, DEFAULT_MAX_MEMORY, H2_BYTES,
@@ -38,6 +36,7 @@ pub use crate::memory::{
 use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
+use crate::vocab::{Endpoint, Timestamp};
 
 /// A connection's own state: the `Connection` (2 448 bytes on x86-64), its table slot and
 /// the small allocations of a plaintext HTTP/1.1 and WebSocket stack.
@@ -614,8 +613,8 @@ mod tests {
     /// A connection costs its state, what it holds (bytes and ranges) and its layer.
     #[test]
     fn a_connection_costs_what_it_holds() {
-        use crate::decode::Endpoint;
         use crate::stack::tls::keylog::KeyLog;
+        use crate::vocab::Endpoint;
         let ep = |port| Endpoint::new([10, 0, 0, 1].into(), port);
         let mut c = Connection::new(ep(1), ep(2), 0, 1, Timestamp(0));
         assert_eq!(cost(&c), FLOW_BYTES);
@@ -643,7 +642,7 @@ mod tests {
         assert_eq!(super::super::Analyzer::recost(&mut c), None);
         c.shed(4, &env);
         assert_eq!(cost(&c), FLOW_BYTES);
-        assert!(c.up.ctx.findings.has(crate::finding::Kind::BufferCapHit));
+        assert!(c.up.ctx.findings.has(crate::vocab::Kind::BufferCapHit));
     }
 
     /// A group over its share gives up what its connections hold, and what that carried (a
@@ -652,8 +651,8 @@ mod tests {
     /// the same packets hold the frame until the end of the input.
     #[test]
     fn giving_up_held_bytes_reports_what_they_carried_at_once() {
-        use crate::capture::{LinkType, Packet};
-        use crate::stack::tcp::connection::EventWhat;
+        use crate::capture::Packet;
+        use crate::vocab::{EventWhat, LinkType};
         use std::sync::{Arc, Mutex};
         let (client, server) = (([10, 0, 0, 2], 40_000), ([10, 0, 0, 1], 80));
         let tcp = |from: ([u8; 4], u16), to: ([u8; 4], u16), seq, ack, syn, data: &[u8]| {
@@ -729,15 +728,10 @@ mod tests {
         assert_eq!(during.len(), 1, "{during:?}");
         assert_eq!(during[0].1, Some(1001));
         let r = &reports[0];
-        assert!(r
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::Gap));
-        assert!(r
-            .findings
-            .iter()
-            .any(|f| f.kind == crate::finding::Kind::BufferCapHit
-                && f.detail.contains("--max-memory")));
+        assert!(r.findings.iter().any(|f| f.kind == crate::vocab::Kind::Gap));
+        assert!(r.findings.iter().any(
+            |f| f.kind == crate::vocab::Kind::BufferCapHit && f.detail.contains("--max-memory")
+        ));
         let (during, _, seen) = run(DEFAULT_MAX_MEMORY);
         assert_eq!((seen.shed_buffers, during.len()), (0, 0));
     }

@@ -9,9 +9,9 @@
 
 use super::{Analyzer, Tombstone, CLOSED_GRACE_S, MAX_TOMBSTONES, SWEEP_EVERY_NS};
 use crate::capture::shared::{Run, NO_TCP};
-use crate::capture::Timestamp;
 use crate::flow::FlowKey;
 use crate::report::Eviction;
+use crate::vocab::Timestamp;
 
 impl Analyzer {
     /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a

@@ -13,11 +13,11 @@
 
 use super::{Analyzer, OnEvent, Options};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
-use crate::capture::file::{self, InputSummary, Progress};
-use crate::capture::LinkType;
+use crate::capture::file::{self, Progress};
 use crate::error::Error;
 use crate::report::Report;
 use crate::stack::tls::keylog::KeyLog;
+use crate::vocab::{InputSummary, LinkType};
 use crate::{decode, flow, keys, memory};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -8,12 +8,11 @@
 //! counts of what it was when it was no WebSocket.
 
 use super::{budget, tomb, Analyzer, Tombstone, NO_REPORT, PENDING, PENDING_BYTES};
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
 use crate::flow::FlowKey;
 use crate::freeze::Frozen;
 use crate::report::{ConnectionReport, Eviction};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::{EndKind, Endpoint, Timestamp};
 
 impl Analyzer {
     /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a

@@ -8,11 +8,12 @@
 //! libpcap's counters, and why the capture stopped early, if it did.
 
 use super::{Analyzer, OnEvent, Options};
+use crate::capture;
 use crate::capture::live::{DropLog, LiveOptions, LiveSummary};
-use crate::capture::{self, LiveDrops};
 use crate::error::Error;
 use crate::report::{self, Report};
-use crate::{diagnose, extract, finding, keys, memory, stack};
+use crate::vocab::LiveDrops;
+use crate::{diagnose, extract, keys, memory, stack};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -152,7 +153,7 @@ impl Following {
         report.set_key_logs(
             self.followers
                 .iter()
-                .map(|f| keys::KeySource {
+                .map(|f| crate::vocab::KeySource {
                     source: f.name().to_owned(),
                     connections: f.connections(),
                     unmatched_lines: 0,
@@ -242,8 +243,8 @@ fn input_summary(
     summary: &LiveSummary,
     warnings: Vec<String>,
     truncated: bool,
-) -> capture::file::InputSummary {
-    capture::file::InputSummary {
+) -> crate::vocab::InputSummary {
+    crate::vocab::InputSummary {
         path: format!("live:{}", opts.interface),
         format: "live",
         gzip: false,
@@ -277,22 +278,22 @@ fn mark_lost(connections: &mut [report::ConnectionReport], drops: &DropLog) {
         c.tcp_ends.len() >= 2
             || c.tcp_ends
                 .iter()
-                .any(|e| e.kind == stack::tcp::connection::EndKind::Rst)
+                .any(|e| e.kind == crate::vocab::EndKind::Rst)
     };
     let lost = drops.counts.kernel + drops.counts.interface + drops.counts.queue;
     for c in connections.iter_mut().filter(|c| {
         let end = if ended(c) {
             c.end
         } else {
-            capture::Timestamp(i64::MAX)
+            crate::vocab::Timestamp(i64::MAX)
         };
         drops.overlaps(c.start, end)
     }) {
         if !ended(c) {
             diagnose::dropped(&mut c.status, lost);
         }
-        c.findings.push(finding::Finding {
-            kind: finding::Kind::LiveDrop,
+        c.findings.push(crate::vocab::Finding {
+            kind: crate::vocab::Kind::LiveDrop,
             from: None,
             packet: None,
             detail: "packets were lost from the live capture while this connection was \

@@ -24,15 +24,16 @@
 //!   the memory the flows may hold; `tomb.rs`: the tombstones' keys; `options.rs`: what
 //!   the analysis keeps and how far it goes.
 
-use crate::capture::{LinkType, Packet, Timestamp};
-use crate::decode::{self, Endpoint, Shards, MAX_GROUPS};
+use crate::capture::Packet;
+use crate::decode::{self, Shards, MAX_GROUPS};
 use crate::error::Error;
 use crate::flow::{FlowHasher, FlowKey};
 use crate::freeze::{Freezer, Frozen};
 use crate::report::{ConnectionReport, Eviction, Seen, Store};
-use crate::stack::tcp::connection::{CloseEvent, Connection};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Interfaces;
 use crate::stack::tls::keylog::KeyLog;
+use crate::vocab::{CloseEvent, Endpoint, LinkType, Timestamp};
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;

@@ -19,7 +19,7 @@ use crate::stack::tcp::assembler::Limits;
 /// let opts = Options { frame_log: 12, previews: true, threads: 1, ..Options::default() };
 /// let report = wsclose::analyze_files(&[capture.into()], opts)?;
 /// let frames = &report.connections[0].recent_frames;
-/// assert!(frames.iter().any(|f| f.opcode == "close"));
+/// assert!(frames.iter().any(|f| f.opcode == wsclose::Opcode::CLOSE));
 /// # Ok::<(), wsclose::error::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy)]

@@ -8,11 +8,12 @@
 //! packet ended or pushed over the cap finished (`finish.rs`).
 
 use super::{budget, tomb, Analyzer, Freeze, OnEvent, NO_REPORT};
-use crate::capture::{Packet, Timestamp};
-use crate::decode::{self, Endpoint, Skip};
+use crate::capture::Packet;
+use crate::decode::{self, Skip};
 use crate::flow::FlowKey;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::Env;
+use crate::vocab::{Endpoint, Timestamp};
 
 impl Analyzer {
     pub fn packet(&mut self, pkt: &Packet<'_>) {

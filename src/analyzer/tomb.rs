@@ -58,7 +58,7 @@ impl std::hash::Hasher for Mix64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Endpoint;
+    use crate::vocab::Endpoint;
 
     /// Keys that differ in one field alone (an address bit, a port, the family) hash apart,
     /// and a key hashes the same each time.

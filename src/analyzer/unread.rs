@@ -13,11 +13,12 @@
 //! their own, as before.
 
 use super::{tomb, Analyzer};
-use crate::decode::{self, Endpoint};
+use crate::decode;
 use crate::flow::FlowKey;
 use crate::report::UnreadAfterEviction;
 use crate::stack::h2::unread::Frames;
 use crate::stack::tcp::connection::Connection;
+use crate::vocab::Endpoint;
 
 /// Evicted HTTP/2 connections followed at once (about 1 MiB at the most with the table's
 /// slots, within what `memory::reserved` sets aside for the program).

@@ -15,10 +15,10 @@
 //! diagnosis (its evidence, the application's words, its fix); everything else (the
 //! handshake, the close frames, the endings) is chat.
 
-use crate::flow::Role;
 use crate::report::facts::{self, FactKind, Place};
 use crate::report::{ConnectionReport, Report};
 use crate::sanitize::{cut, terminal};
+use crate::vocab::Role;
 use std::fmt::Write as _;
 
 /// The longest comment, in bytes: what Wireshark shows whole of a line of its packet
@@ -227,7 +227,7 @@ pub const WITHHELD: &str = "(decrypted text withheld: --with-secrets to include 
 /// are encrypted and the comments say only the codes, statuses and the tool's own words.
 pub(super) fn connection_notes(
     c: &ConnectionReport,
-    incidents: &[crate::incident::Incident],
+    incidents: &[crate::vocab::Incident],
     reveal: bool,
     add: &mut dyn FnMut(u64, String),
 ) {
@@ -240,7 +240,7 @@ pub(super) fn connection_notes(
 /// packet's number in its input.
 pub(super) fn connection_notes_at(
     c: &ConnectionReport,
-    incidents: &[crate::incident::Incident],
+    incidents: &[crate::vocab::Incident],
     reveal: bool,
     offset: u64,
     add: &mut dyn FnMut(u64, String),
@@ -348,8 +348,8 @@ pub(super) fn connection_notes_at(
     }
     for e in &c.tcp_ends {
         let kind = match e.kind {
-            crate::report::EndKind::Fin => "FIN",
-            crate::report::EndKind::Rst => "RST",
+            crate::vocab::EndKind::Fin => "FIN",
+            crate::vocab::EndKind::Rst => "RST",
         };
         put_at(chat, e.packet, format!("TCP {kind} by the {}", side(e.by)));
     }

@@ -24,12 +24,13 @@
 //! (the upgrade, the frames, TLS records: what the report leaves out); the packets' headers,
 //! addresses and ports, and packets that are not TCP, are copied as they are.
 
+use crate::capture;
 use crate::capture::write::NotedWriter;
-use crate::capture::{self, LinkType};
 use crate::decode;
 use crate::error::Error;
 use crate::flow::FlowKey;
 use crate::report::{ConnectionReport, Report};
+use crate::vocab::LinkType;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;

@@ -5,7 +5,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, json, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// The consumer's stale threshold.
 const STALE_MS: u64 = 6_000;

@@ -4,7 +4,7 @@
 //! for its verdict under each kind of ending (a bounded proptest, no nightly fuzzer).
 
 use super::*;
-use crate::flow::Role::{Client, Server};
+use crate::vocab::Role::{Client, Server};
 use proptest::prelude::*;
 
 /// Each protocol as a session names it: (subprotocol, request target).

@@ -6,7 +6,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, json, lite, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// Message types only `graphql-transport-ws` has.
 const MODERN_ONLY: [&str; 4] = ["subscribe", "next", "ping", "pong"];
@@ -43,7 +43,7 @@ pub(crate) struct Graphql {
     terminate: Option<u64>,
     /// Keep-alive (`ka`) packets and times: the last one, and the last few (their cadence
     /// is the server's keep-alive period: several intervals that agree, never one).
-    ka: Option<(u64, crate::capture::Timestamp)>,
+    ka: Option<(u64, crate::vocab::Timestamp)>,
     ka_kept: super::Recent,
     /// The client's offer when the response selected no subprotocol (see
     /// [`Graphql::offered_only`]).

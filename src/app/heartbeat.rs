@@ -3,8 +3,7 @@
 //! each and how many of one side's pings the other left unanswered at the end (none for a
 //! heartbeat that asks for no answer, such as STOMP's heart-beats).
 
-use crate::capture::Timestamp;
-use crate::flow::{PerSide, Role};
+use crate::vocab::{HeartbeatReport, PerSide, Role, SideBeat, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One kind of heartbeat sent by one side.
@@ -174,44 +173,6 @@ impl Beats {
         (interval_ms.is_some() || timeout_ms.is_some() || any(&r.client) || any(&r.server))
             .then_some(r)
     }
-}
-
-/// The heartbeat of a session (JSON `application.heartbeat`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct HeartbeatReport {
-    /// The interval the protocol negotiated or announced, in ms.
-    pub interval_ms: Option<u64>,
-    /// How long a side waits for the other's heartbeat before giving up, in ms.
-    pub timeout_ms: Option<u64>,
-    /// The client's heartbeat.
-    pub client: SideBeat,
-    /// The server's heartbeat.
-    pub server: SideBeat,
-}
-
-/// One side's heartbeats.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct SideBeat {
-    /// The protocol's heartbeat requests this side sent, and its answers to the other's.
-    pub pings: u64,
-    /// The period of those heartbeats as the capture shows it: the shortest interval
-    /// between two in a row, in ms, once at least three were sent (null before).
-    pub period_ms: Option<u64>,
-    /// Its answers to the other side's heartbeat requests.
-    pub pongs: u64,
-    /// Packets of the last of each.
-    pub last_ping: Option<u64>,
-    /// Packet of its last answer.
-    pub last_pong: Option<u64>,
-    /// Its heartbeat requests after the other side's last answer (0 where the protocol's
-    /// heartbeat asks for none: STOMP heart-beats, SignalR and Action Cable pings).
-    pub unanswered: u64,
-    /// WebSocket pings and pongs (RFC 6455 §5.5.2-§5.5.3).
-    pub websocket_pings: u64,
-    /// WebSocket pongs it sent.
-    pub websocket_pongs: u64,
-    /// Its WebSocket pings after the other side's last pong.
-    pub websocket_unanswered: u64,
 }
 
 /// One direction's last few pings and pongs, for the heartbeat it kept

@@ -4,7 +4,8 @@
 //! In: what a protocol's messages named. Out: [`Identity`], filled in further by
 //! `diagnose::app` (the other connections) and [`super::Polls`] (the polling connections).
 
-use super::{socketio, PollingConnection};
+use super::socketio;
+use crate::vocab::PollingConnection;
 use serde::{Deserialize, Serialize};
 
 /// An identity a session carries, by which sessions are linked.

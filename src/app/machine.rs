@@ -8,7 +8,7 @@
 
 use super::heartbeat::Beats;
 use super::{Ending, Identity, Message, Protocol};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// The verdict a protocol decoder gives at the end: who ended the session, what the
 /// messages said of it (typed, [`Said`]), and the packets that show it.

@@ -48,14 +48,13 @@ pub(crate) mod stomp;
 mod tracker;
 pub(crate) mod wamp;
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{HeartbeatReport, Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
-pub use heartbeat::{ControlMarks, HeartbeatReport, Recent, SideBeat};
+pub use heartbeat::{ControlMarks, Recent};
 pub use identity::Identity;
 pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
-pub use polls::{Open, PollingConnection, PollingFacts, Polls};
+pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;
 pub(crate) use tracker::{generic_close, MQTT_NO_REASON};

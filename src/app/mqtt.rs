@@ -16,8 +16,7 @@ mod stream;
 
 use super::heartbeat::Beats;
 use super::{between, quote, Ending, Identity, Machine, Message, Seen, Verdict};
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 use stream::{Event, Stream};
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]

@@ -4,7 +4,7 @@
 
 use super::heartbeat::Beats;
 use super::{json, lite, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Ocpp {

@@ -7,7 +7,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, json, query_value, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
 

@@ -11,24 +11,9 @@
 //! carried none; with those timers, a ping timeout is judged from what the session kept
 //! for it (`socketio::PingFacts`), before the causes it comes before.
 
-use super::{ms, quote, ApplicationReport, HeartbeatReport};
-use crate::capture::Timestamp;
-use serde::{Deserialize, Serialize};
+use super::{ms, quote, ApplicationReport};
+use crate::vocab::{HeartbeatReport, PollingConnection, Timestamp};
 use std::collections::BTreeMap;
-
-/// An HTTP long-polling connection of a socket.io session (JSON
-/// `application.related[].polling[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct PollingConnection {
-    /// Its first packet.
-    pub first_packet: u64,
-    /// The packet that completed the last HTTP response read on it (null when none was).
-    pub last_response: Option<u64>,
-    /// HTTP requests read on it.
-    pub requests: u32,
-    /// The packet of the engine.io OPEN its response carried, when it did.
-    pub open_packet: Option<u64>,
-}
 
 /// One polling connection, as the analyzer keeps it until the report is linked.
 #[derive(Debug, Clone)]

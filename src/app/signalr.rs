@@ -9,7 +9,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// SignalR's default timeouts: the client's serverTimeoutInMilliseconds and the server's
 /// ClientTimeoutInterval (ms).

@@ -7,7 +7,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, query_value, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 /// Timers are exact but captures see them a little late or early: a quiet spell counts as a
 /// timer running out from this share of its length.
@@ -21,7 +21,7 @@ pub(crate) struct SocketIo {
     ping_timeout: Option<u64>,
     max_payload: Option<u64>,
     /// The OPEN packet's packet and time.
-    open: Option<(u64, crate::capture::Timestamp)>,
+    open: Option<(u64, crate::vocab::Timestamp)>,
     /// The last socket.io DISCONNECT: who, namespace, packet.
     disconnect: Option<(Role, String, u64)>,
     /// The last CONNECT_ERROR: its message, packet.
@@ -393,7 +393,7 @@ impl SocketIo {
         &self,
         by: Role,
         end_packet: u64,
-        end_ts: crate::capture::Timestamp,
+        end_ts: crate::vocab::Timestamp,
         beats: &Beats,
     ) -> Option<Verdict> {
         let (interval, timeout) = (self.ping_interval?, self.ping_timeout?);
@@ -405,7 +405,7 @@ impl SocketIo {
         &self,
         by: Role,
         end_packet: u64,
-        end_ts: crate::capture::Timestamp,
+        end_ts: crate::vocab::Timestamp,
         beats: &Beats,
     ) -> PingFacts {
         let pinger = self.pinger();
@@ -443,13 +443,13 @@ pub struct PingFacts {
     pinger: Role,
     by: Role,
     end_packet: u64,
-    end_ts: crate::capture::Timestamp,
-    unanswered: Option<(u64, crate::capture::Timestamp)>,
-    answered: Option<(u64, crate::capture::Timestamp)>,
+    end_ts: crate::vocab::Timestamp,
+    unanswered: Option<(u64, crate::vocab::Timestamp)>,
+    answered: Option<(u64, crate::vocab::Timestamp)>,
     /// engine.io 3's server starts its timer again on every packet it reads from the
     /// client, not only on pings (engine.io 3.x `lib/socket.js`: `onPacket` calls
     /// `setPingTimeout`): the client's last message before the end, when there is one.
-    heard: Option<(u64, crate::capture::Timestamp)>,
+    heard: Option<(u64, crate::vocab::Timestamp)>,
 }
 
 /// The causes a ping timeout comes before (`SocketIo::verdict`'s order).
@@ -462,7 +462,7 @@ impl PingFacts {
         &self,
         interval: u64,
         timeout: u64,
-        open: Option<(u64, crate::capture::Timestamp)>,
+        open: Option<(u64, crate::vocab::Timestamp)>,
     ) -> Option<Verdict> {
         let (pinger, by, end_packet, end_ts) = (self.pinger, self.by, self.end_packet, self.end_ts);
         let reached = |spell: u64, limit: u64| spell as f64 >= limit as f64 * SLACK;

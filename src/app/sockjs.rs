@@ -17,8 +17,7 @@
 
 use super::heartbeat::{Beats, Recent};
 use super::{between, lite, EndHow, Ending, Machine, Message, Seen, Verdict};
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 
 /// Bytes of a close frame's reason kept (sockjs-protocol's reasons are under 40).
 const REASON: usize = 128;

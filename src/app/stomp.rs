@@ -5,7 +5,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Stomp {

@@ -2,7 +2,7 @@
 //! documents write them.
 
 use super::*;
-use crate::flow::Role::{Client, Server};
+use crate::vocab::Role::{Client, Server};
 
 mod graphql_verdicts;
 mod mqtt_stream;

@@ -9,8 +9,7 @@
 use super::machine::{Seen, Words};
 use super::registry::{self, Proto};
 use super::{heartbeat, mqtt, pool, ApplicationReport, Ending, Keep, Message, Protocol, Tapped};
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One session's application tracker: fed by the WebSocket decoders, finished with the

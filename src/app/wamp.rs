@@ -26,7 +26,7 @@ pub(crate) mod codec;
 
 use super::heartbeat::Beats;
 use super::{Ending, Machine, Message, Seen, Verdict};
-use crate::flow::Role;
+use crate::vocab::Role;
 use codec::{Msg, Part, Ser};
 
 /// Bytes kept of each wire string (realm, reason, error URI, Details' `message`).

@@ -17,8 +17,9 @@
 //! TLS secrets are added to the saved file once the capture ends (`live_session`).
 
 use super::write::Saver;
-use super::{LinkType, LiveDrops, Packet, Timestamp};
+use super::Packet;
 use crate::error::Error;
+use crate::vocab::{LinkType, LiveDrops, Timestamp};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;

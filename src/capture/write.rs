@@ -18,8 +18,9 @@
 mod pcap;
 mod secrets;
 
-use super::{LinkType, PacketOptions, Timestamp};
+use super::PacketOptions;
 use crate::sanitize::cut;
+use crate::vocab::{LinkType, Timestamp};
 pub use pcap::PcapWriter;
 pub use secrets::insert_secrets;
 use secrets::secrets_block;

@@ -33,7 +33,8 @@
 //! no copy window: the rules above are this module's, for both versions.
 
 use super::{network, vlan_scope};
-use crate::capture::{LinkType, Packet, Timestamp};
+use crate::capture::Packet;
+use crate::vocab::{LinkType, Timestamp};
 
 /// Datagrams in flight at once, at most; the oldest is given up for a new one.
 pub const MAX_DATAGRAMS: usize = 64;

@@ -8,7 +8,7 @@
 //! pages (and Apple's `struct pktap_header`).
 
 use super::Skip;
-use crate::capture::LinkType;
+use crate::vocab::LinkType;
 use std::net::IpAddr;
 
 /// Where the walk through a packet's headers is.

@@ -13,21 +13,20 @@
 //! connection a packet starts.
 
 pub mod defrag;
-mod endpoint;
 mod link;
 mod plain;
 mod shards;
 pub mod tunnel;
 
 pub use crate::capture::shared::Plain;
-use crate::capture::{LinkType, Packet};
-pub use endpoint::Endpoint;
+use crate::capture::Packet;
+use crate::vocab::{Endpoint, LinkType};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 pub(crate) use plain::fast;
 pub use plain::{decode_plain, never_tcp};
 pub use shards::{Shards, MAX_GROUPS};
 use std::net::IpAddr;
-pub use tunnel::{Encapsulation, Tunnel};
+pub use tunnel::Encapsulation;
 
 /// A TCP segment, borrowing its payload from the packet.
 #[derive(Debug, Clone, Copy)]
@@ -315,7 +314,7 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
     use etherparse::PacketBuilder;
 
     /// An endpoint reads as `SocketAddr` prints it, for IPv4 (written digit by digit) on

@@ -2,9 +2,9 @@
 //! of their endpoints; and, for a file the threads share, each whole packet to the thread of
 //! its flow ([`Deal`], which the shared reader of `capture::shared` asks).
 
-use super::{never_tcp, Endpoint, Plain};
+use super::{never_tcp, Plain};
 use crate::capture::shared::{Deal, Dealt};
-use crate::capture::LinkType;
+use crate::vocab::{Endpoint, LinkType};
 
 /// At most this many flow groups (see [`Shards`]), hence at most this many analyzer threads
 /// on one file.

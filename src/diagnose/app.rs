@@ -8,9 +8,9 @@
 //! cause into the connection's status, where it composes with the WebSocket and TCP ones
 //! (a guess that the side ending TCP failed on the other's last message gives way to it).
 
-use crate::flow::Role;
 use crate::report::ConnectionReport;
 use crate::report::{Cause, Status};
+use crate::vocab::Role;
 
 /// How long after a second CONNECT (its connection's first packet) the broker's closing of
 /// the first counts as the takeover.
@@ -85,7 +85,7 @@ struct Member {
     /// Its index (in the report's list, or in the store).
     index: usize,
     id: u64,
-    start: crate::capture::Timestamp,
+    start: crate::vocab::Timestamp,
     first_packet: u64,
 }
 
@@ -348,8 +348,8 @@ fn taken_by(
     group: &[Member],
     starts: &Starts,
     k: usize,
-    start: crate::capture::Timestamp,
-    end: crate::capture::Timestamp,
+    start: crate::vocab::Timestamp,
+    end: crate::vocab::Timestamp,
     work: &mut u64,
 ) -> Option<Member> {
     // `end.since(o.start) <= TAKEOVER_S` in whole nanoseconds.
@@ -434,7 +434,7 @@ impl Starts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
 
     const MS: i64 = 1_000_000;
 

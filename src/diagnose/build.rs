@@ -7,19 +7,18 @@
 
 use super::diagnosis::diagnose;
 use crate::close::{catalog, CloseFrame};
-use crate::finding::{Finding, Kind};
 use crate::flow::Side;
 use crate::report::cause::Cause;
 use crate::report::tls::TlsReport;
 use crate::report::tunnel::TunnelReport;
 use crate::report::Eviction;
 use crate::report::{
-    CloseFrameReport, ConnectionReport, HandshakeReport, Host, PerSide, SeenBy, StreamEndReport,
+    CloseFrameReport, ConnectionReport, HandshakeReport, Host, SeenBy, StreamEndReport,
 };
-use crate::stack::tcp::connection::{Connection, EndKind};
-use crate::vocab::ending::{LaterRst, TcpEnd, TcpEnds};
-use crate::vocab::transport::Transport;
-use crate::websocket::decoder::FrameRecord;
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::{
+    EndKind, Finding, FrameRecord, Kind, LaterRst, PerSide, TcpEnd, TcpEnds, Transport,
+};
 use crate::websocket::session::Session;
 use std::borrow::Cow;
 
@@ -274,7 +273,7 @@ fn transport_end(
     tls: Option<&crate::stack::tls::layer::TlsFacts>,
 ) -> Option<crate::app::TransportEnd> {
     use crate::app::{EndHow, TransportEnd};
-    use crate::websocket::session::StreamEndKind;
+    use crate::vocab::StreamEndKind;
     let tcp = c.first_end().map(|(by, e)| {
         let how = if e.kind == EndKind::Rst {
             EndHow::Rst

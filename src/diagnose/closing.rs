@@ -19,7 +19,7 @@
 
 use crate::close::CloseFrame;
 use crate::report::cause::{Cause, End, EndHow};
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::EndKind;
 
 /// The cut-short closing of a session whose causes begin with a valid close frame.
 pub fn cause(

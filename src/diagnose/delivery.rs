@@ -20,11 +20,10 @@
 
 use crate::close::CloseFrame;
 use crate::flow::Side;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Stall;
-use crate::websocket::decoder::Stats;
+use crate::vocab::{EndKind, PerSide, Role, Stats};
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a
 /// lone retransmission is a lost packet; three that back off are a path that is gone.

@@ -12,16 +12,14 @@ use super::evidence::{self, Evidence, Facts};
 use super::idle::{self, Idle};
 use super::latest;
 use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
-use crate::capture::Timestamp;
 use crate::close::CloseFrame;
-use crate::finding::{Finding, Kind};
 use crate::flow::Side;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::tls::TlsReport;
 use crate::report::words::phrases::{end_phrase, StreamFrames};
-use crate::stack::tcp::connection::{Connection, EndKind};
+use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
+use crate::vocab::{EndKind, Finding, Kind, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// What a session's report says of its ending.
@@ -594,7 +592,7 @@ fn peer_between(
     w: &Session,
     closes: &[&CloseFrame],
     tls: Option<&TlsFacts>,
-    sent: PerSide<&crate::websocket::decoder::Stats>,
+    sent: PerSide<&crate::vocab::Stats>,
     fin: &End,
     rst: &End,
 ) -> Option<PeerSent> {
@@ -691,7 +689,7 @@ fn gateway_idle_close(
     causes: &[Cause],
     closes: &[&CloseFrame],
     handshake: &crate::websocket::session::Handshake,
-    sent: PerSide<&crate::websocket::decoder::Stats>,
+    sent: PerSide<&crate::vocab::Stats>,
 ) -> Option<Cause> {
     let Some(Cause::EmptyClose {
         from: Role::Server,
@@ -703,7 +701,7 @@ fn gateway_idle_close(
     let gateway = handshake
         .server_software
         .clone()
-        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+        .filter(|s| s.library == crate::vocab::Library::Lighttpd)?;
     let close = closes.iter().find(|f| f.packet == *packet)?;
     let last = latest(sent.client.last_non_close, sent.server.last_non_close)
         .filter(|(p, _)| *p < *packet);
@@ -728,7 +726,7 @@ fn gateway_frames(
     let gateway = handshake
         .server_software
         .clone()
-        .filter(|s| s.library == crate::websocket::library::Library::Lighttpd)?;
+        .filter(|s| s.library == crate::vocab::Library::Lighttpd)?;
     let client_first = closes.first().is_some_and(|f| f.from == Role::Client);
     let reply = closes
         .iter()

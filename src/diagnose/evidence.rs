@@ -8,14 +8,12 @@
 //! quiet spell before it (RFC 6455 §7.4.1); and whether the code and the capture agree.
 
 use super::idle::{idle_timeout_match, Idle};
-use crate::close::{CloseFrame, Problem};
-use crate::finding::{Finding, Kind};
-use crate::flow::PerSide;
+use crate::close::CloseFrame;
 use crate::report::cause::End;
 pub use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
-use crate::report::words::Secs;
-use crate::websocket::decoder::Stats;
+use crate::units::Secs;
+use crate::vocab::{Finding, Kind, PerSide, Problem, Stats};
 use std::fmt::Write as _;
 
 /// Facts about a connection that evidence is drawn from.

@@ -15,9 +15,8 @@
 use super::status::End;
 use crate::app::ControlMarks;
 use crate::close::CloseFrame;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::Cause;
-use crate::websocket::library::{Library, Software};
+use crate::vocab::{Library, PerSide, Role, Software};
 use crate::websocket::session::Handshake;
 
 /// Close reasons a library writes when its keepalive ran out, and which library.
@@ -137,7 +136,7 @@ pub fn stopped(
     last_frame: Option<u64>,
     ended: bool,
     lost: bool,
-    until: crate::capture::Timestamp,
+    until: crate::vocab::Timestamp,
     end: Option<crate::report::cause::Ending>,
 ) -> Option<Cause> {
     if ended || lost {
@@ -165,8 +164,7 @@ pub fn stopped(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
-    use crate::stack::tcp::connection::EndKind;
+    use crate::vocab::{EndKind, Timestamp};
 
     fn at(ms: i64) -> Timestamp {
         Timestamp(ms * 1_000_000)

@@ -5,12 +5,9 @@
 //! ([`causes`]): a quiet spell, an unanswered message (the side that ended failed on it),
 //! a spell as long as a well-known proxy idle timeout.
 
-use crate::capture::Timestamp;
 use crate::close::timeouts::{self, Kind, Timeout};
-use crate::flow::{PerSide, Role};
 use crate::report::cause::{Cause, EndHow, Message, OpcodeName};
-use crate::websocket::decoder::Stats;
-use crate::websocket::unanswered::Unanswered;
+use crate::vocab::{PerSide, Role, Stats, Timestamp, Unanswered};
 
 /// The quiet spell before a connection ended.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -20,10 +20,9 @@
 //! guessed of a message the capture does not hold whole: it is marked truncated.
 
 use super::shapes::{self, Announces, Gist};
-use crate::capture::Timestamp;
-use crate::flow::Role;
 use crate::report::lastwords::LastWordsReport;
 use crate::report::{Cause, ConnectionReport, Status};
+use crate::vocab::{Role, Timestamp};
 use crate::websocket::lastwords::LastWords;
 
 /// Nesting read in a CBOR or MessagePack message at most.
@@ -289,7 +288,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
         (e.by, how, None, e.packet, e.time)
     });
     let tcp = r.tcp_ends.first().map(|t| {
-        let how = if t.kind == crate::report::EndKind::Rst {
+        let how = if t.kind == crate::vocab::EndKind::Rst {
             "rst"
         } else {
             "fin"
@@ -414,7 +413,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
 /// Whether a cause names what happened (the path, a proxy, a heartbeat, an idle timeout,
 /// words of the close reason, a bad close frame): then no last message is quoted as an
 /// account. (A breach of the protocol names it too: the findings say what broke.)
-pub fn named(findings: &[crate::report::Finding], causes: &[Cause]) -> bool {
+pub fn named(findings: &[crate::vocab::Finding], causes: &[Cause]) -> bool {
     findings.iter().any(|f| f.kind.is_violation())
         || causes.iter().any(|c| {
             crate::report::words::names_what_happened(c)

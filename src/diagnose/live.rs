@@ -8,10 +8,9 @@
 //! after, unanswered (as the report's 1006 says).
 
 use super::idle::unanswered;
-use crate::capture::Timestamp;
 use crate::flow::Side;
-use crate::flow::{PerSide, Role};
-use crate::stack::tcp::connection::{CloseEvent, Connection, EndKind, EventWhat};
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::{CloseEvent, EndKind, EventWhat, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// The close frames and TCP endings after the first `n`, in delivery order (session by

@@ -49,7 +49,7 @@ pub use diagnosis::{diagnose, Diagnosis};
 pub use status::{cut, dropped, evicted};
 pub use whole::mark_cut;
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// The later of two (packet, time) marks: each side's last frame, ping or pong.
 fn latest(a: Option<(u64, Timestamp)>, b: Option<(u64, Timestamp)>) -> Option<(u64, Timestamp)> {

@@ -19,18 +19,15 @@ use super::evidence::Evidence;
 use super::latest;
 use super::reload;
 use super::status::Status;
-use crate::capture::Timestamp;
-use crate::finding::Kind;
-use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
-use crate::report::words::article;
 use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::stack::tcp::connection::EndKind;
+use crate::units::article;
+use crate::vocab::{EndKind, Kind, Role, Timestamp};
 use std::fmt::Write as _;
 
 /// What the two legs of a session show together.
@@ -359,13 +356,13 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
 /// which it puts there and not on the 101 it pipes back; its [`Header`] is
 /// `XVarnish`, which no answer is read for).
 ///
-/// [`Header`]: crate::close::proxies::Header
+/// [`Header`]: crate::vocab::Header
 pub(crate) fn added_by_proxy(
     front: &ConnectionReport,
     back: &ConnectionReport,
-) -> Option<crate::close::proxies::ProxyProduct> {
-    let added = |named: &Option<crate::close::proxies::ProxyProduct>,
-                 other: &Option<crate::close::proxies::ProxyProduct>| {
+) -> Option<crate::vocab::ProxyProduct> {
+    let added = |named: &Option<crate::vocab::ProxyProduct>,
+                 other: &Option<crate::vocab::ProxyProduct>| {
         let named = named.clone()?;
         let passed_on = other.as_ref().is_some_and(|o| o.product == named.product);
         (!passed_on).then_some(named)

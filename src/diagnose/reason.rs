@@ -247,8 +247,8 @@ mod tests {
             let mut payload = code.to_be_bytes().to_vec();
             payload.extend_from_slice(reason.as_bytes());
             let len = payload.len() as u64;
-            let ts = crate::capture::Timestamp(0);
-            CloseFrame::parse(crate::flow::Role::Server, &payload, true, len, 7, ts, 0)
+            let ts = crate::vocab::Timestamp(0);
+            CloseFrame::parse(crate::vocab::Role::Server, &payload, true, len, 7, ts, 0)
         };
         assert!(cause(&frame(1000, "ping timed out")).is_some());
         assert!(cause(&frame(4001, "token expired")).is_some());

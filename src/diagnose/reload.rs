@@ -14,11 +14,10 @@
 //! ends a leg only after a quiet spell of its length, and a relayed end starts with an
 //! application's; neither is this.
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
 use crate::report::cause::{BothLegs, Cause, LegEnding};
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{CloseFrameReport, ConnectionReport};
+use crate::vocab::{Role, Timestamp};
 
 /// Longest time between the proxy's endings of the two legs that counts as one instant,
 /// in milliseconds: a proxy ends both in one pass of its event loop (well under a

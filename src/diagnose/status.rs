@@ -11,10 +11,10 @@
 //! not 1005.
 
 use crate::close::CloseFrame;
-use crate::flow::{PerSide, Role};
 use crate::report::cause::Cause;
 pub use crate::report::cause::{End, EndHow, Eviction};
 pub use crate::report::status::{CloseHandshake, Status};
+use crate::vocab::{PerSide, Role};
 
 /// Which directions' frames could not be followed to their end: bytes were missing where a
 /// frame header (or the end of the handshake) was expected, so nothing after them was

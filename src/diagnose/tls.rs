@@ -5,10 +5,9 @@
 //! (RFC 8446 §6.2), a close_notify that came first (its sender closed on purpose, §6.1),
 //! or whether the side that ended TCP first had closed TLS cleanly before.
 
-use crate::flow::Role;
 use crate::report::cause::{Cause, TcpEnding};
 use crate::report::tls::TlsReport;
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::{EndKind, Role};
 
 /// The cause TLS adds to a 1006. `tcp_first` is the side that ended TCP first, how and at
 /// which packet; `notify_first` the side and packet of a close_notify that came before any

@@ -9,9 +9,9 @@
 //! stored report back to decide anything after this.
 
 use super::{app, proxied};
-use crate::capture::file::InputSummary;
 use crate::report::legs;
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
+use crate::vocab::InputSummary;
 
 /// A connection "still open" in a file that stops early may well have closed after it,
 /// and in one that says packets were dropped (`InputSummary::dropped`) its end may be in

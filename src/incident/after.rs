@@ -18,9 +18,7 @@
 //! connection beyond the sort, whatever the number of connections or attempts.
 
 use super::{Ending, How, RECONNECT_MAX_S};
-use crate::decode::Endpoint;
-use crate::flow::Role;
-use serde::{Deserialize, Serialize};
+use crate::vocab::{Accepted, After, Endpoint, Role};
 
 /// One connection attempt refused: the client's SYN answered by the server's RST.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -109,39 +107,6 @@ impl Refusals {
         self.cut();
         self.left_out
     }
-}
-
-/// What came after a connection's abrupt ending from its client host to its server.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct After {
-    /// New connections of the client host to the server's port refused (SYN answered by
-    /// RST) after the ending and before the next session accepted.
-    pub refused: u64,
-    /// The first refused SYN's packet, if any.
-    pub first_refused: Option<u64>,
-    /// Seconds from the ending to it.
-    pub first_refused_s: Option<f64>,
-    /// The last refused SYN's packet, if any.
-    pub last_refused: Option<u64>,
-    /// Seconds from the ending to it.
-    pub last_refused_s: Option<f64>,
-    /// The next session of the client host the server accepted, if one came within
-    /// [`RECONNECT_MAX_S`].
-    pub accepted: Option<Accepted>,
-}
-
-/// A new session the server accepted after an ending.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Accepted {
-    /// Its connection id.
-    pub connection: u64,
-    /// Its first packet.
-    pub packet: u64,
-    /// Seconds from the ending to its start.
-    pub after_s: f64,
-    /// It is this connection's own reconnect (its `reconnect`: the same client and path),
-    /// not only a session of the same client host.
-    pub reconnect: bool,
 }
 
 /// Seconds from `a` to `b` (nanoseconds), to the millisecond.

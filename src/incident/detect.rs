@@ -13,14 +13,11 @@
 
 use super::words;
 use super::{
-    Bin, Ending, How, Incident, IncidentKind, Link, Links, Outcome, Reconnect, Reconnects, BURST_S,
-    CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S, IDLE_TOLERANCE_S, LISTED, MASS_GAP_S,
-    MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S, REJECTION_SHARE, RETRY_GAP_S,
-    SHED_GAP_S,
+    Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S,
+    IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S,
+    REJECTION_SHARE, RETRY_GAP_S, SHED_GAP_S,
 };
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use crate::vocab::{Bin, Endpoint, Incident, IncidentKind, Reconnect, Reconnects, Role, Timestamp};
 use std::collections::VecDeque;
 
 mod codes;

@@ -17,8 +17,7 @@
 //! ([`RefusedCounts::not_kept`]). Work: one map update per such connection, one pass over the
 //! counters per report.
 
-use super::{Incident, IncidentKind};
-use crate::decode::Endpoint;
+use crate::vocab::{Endpoint, Incident, IncidentKind};
 
 /// The width of a counter's span of time, nanoseconds (0.1 s).
 pub const BUCKET_NS: i64 = 100_000_000;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::vocab::IncidentKind;
 use std::net::{IpAddr, Ipv4Addr};
 
 const S: i64 = 1_000_000_000;
@@ -609,10 +610,10 @@ fn the_index_is_bounded_and_placed_by_order() {
 /// stay bounded however many servers end sessions.
 #[test]
 fn the_watch_says_a_group_as_it_passes_its_marks() {
-    use crate::report::{CloseEvent, EndKind, EventWhat};
+    use crate::vocab::{CloseEvent, EndKind, EventWhat};
     let ev = |server: u16, k: i64, what: EventWhat, from: Role, first: bool| CloseEvent {
-        ts: crate::capture::Timestamp(T0 + k * MS),
-        start: crate::capture::Timestamp(T0),
+        ts: crate::vocab::Timestamp(T0 + k * MS),
+        start: crate::vocab::Timestamp(T0),
         packet: k as u64,
         client: ep(20, 1000 + k as u16),
         server: ep(5, server),

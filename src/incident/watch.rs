@@ -10,9 +10,7 @@
 //! dropped first, then all).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
-use crate::capture::Timestamp;
-use crate::decode::Endpoint;
-use crate::report::{CloseEvent, EndKind, EventWhat, Role};
+use crate::vocab::{CloseEvent, EndKind, Endpoint, EventWhat, Role, Timestamp};
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;

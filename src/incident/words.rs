@@ -3,8 +3,7 @@
 //! the headline, built from the incident's fields (which `--redact` names), never in the
 //! cause or fix.
 
-use super::{Incident, IncidentKind};
-use crate::capture::Timestamp;
+use crate::vocab::{Incident, IncidentKind, Timestamp};
 
 /// "14:02:31.120": a time of day (UTC), to the millisecond.
 pub fn clock(t: Timestamp) -> String {

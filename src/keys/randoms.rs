@@ -16,9 +16,10 @@
 //! connection undecrypted, so every segment that starts like a ClientHello counts.
 
 use crate::capture::file::{read_shared, ShardSink, SharedFile};
-use crate::capture::{Packet, Timestamp};
-use crate::decode::{Endpoint, Plain, Segment, Shards, MAX_GROUPS};
+use crate::capture::Packet;
+use crate::decode::{Plain, Segment, Shards, MAX_GROUPS};
 use crate::stack::tls::keylog::{ClientRandom, RANDOM_LEN};
+use crate::vocab::{Endpoint, Timestamp};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 
@@ -247,7 +248,7 @@ fn starts_like_client_hello(p: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
     use std::net::{IpAddr, Ipv4Addr};
 
     fn hello(random: u8) -> Vec<u8> {
@@ -308,7 +309,7 @@ mod tests {
     #[test]
     fn a_shared_scan_finds_what_one_reader_finds() {
         use crate::capture::write::PcapWriter;
-        use crate::capture::LinkType;
+        use crate::vocab::LinkType;
         let packet = |i: u32, seq: u32, payload: &[u8]| {
             let mut out = Vec::new();
             etherparse::PacketBuilder::ethernet2([2; 6], [4; 6])

@@ -615,21 +615,21 @@ pub struct LiveArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topic {
     Code(u16),
-    Incident(wsclose::incident::IncidentKind),
+    Incident(wsclose::vocab::IncidentKind),
     Cause(&'static str),
 }
 
 /// `explain TOPIC`: an incident's kind by name, a cause's kind by name (docs/causes.md's),
 /// else a close code ([`close_code`]).
 fn topic(s: &str) -> Result<Topic, String> {
-    if let Some(k) = wsclose::incident::IncidentKind::named(s.trim()) {
+    if let Some(k) = wsclose::vocab::IncidentKind::named(s.trim()) {
         return Ok(Topic::Incident(k));
     }
     if let Some(k) = wsclose::render::explain::cause_kind(s.trim()) {
         return Ok(Topic::Cause(k));
     }
     close_code(s).map(Topic::Code).map_err(|e| {
-        let kinds: Vec<&str> = wsclose::incident::IncidentKind::ALL
+        let kinds: Vec<&str> = wsclose::vocab::IncidentKind::ALL
             .iter()
             .map(|k| k.name())
             .collect();

@@ -8,7 +8,11 @@ use wsclose::sanitize::terminal;
 /// On standard error: the lines of the key logs that could not be used (the first few of
 /// each, and a count of the rest), a `SSLKEYLOGFILE` that could not be read, and with
 /// `-v` what each key log gave.
-pub(crate) fn key_log_notes(logs: &[wsclose::keys::KeySource], warnings: &[String], verbose: bool) {
+pub(crate) fn key_log_notes(
+    logs: &[wsclose::vocab::KeySource],
+    warnings: &[String],
+    verbose: bool,
+) {
     for w in warnings {
         note!("wsclose: warning: {}", terminal(w));
     }

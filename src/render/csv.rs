@@ -12,8 +12,8 @@
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
-use crate::report::Role;
 use crate::report::{ConnectionReport, Report};
+use crate::vocab::Role;
 use std::io::{self, Write};
 
 const HEADER: [&str; 34] = [
@@ -101,7 +101,7 @@ pub fn write_timeline(report: &Report, out: &mut dyn Write) -> io::Result<Vec<(u
                     f.ts.rfc3339(),
                     format!("{:.6}", f.ts.since(c.start).max(0.0)),
                     f.from.to_string(),
-                    f.opcode.to_string(),
+                    f.opcode.name().to_string(),
                     f.fin.to_string(),
                     format!("{:03b}", f.rsv),
                     f.masked.to_string(),

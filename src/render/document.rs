@@ -27,8 +27,8 @@ pub(crate) use walk::{write, Layout, Walk};
 
 use crate::report::facts::{self, Fact, Place};
 use crate::report::statuses::{SameFix, Status, Statuses};
-use crate::report::InputSummary;
 use crate::report::{ConnectionReport, Report};
+use crate::vocab::InputSummary;
 use rustc_hash::FxHashMap;
 
 /// A piece of a line or a cell.
@@ -169,7 +169,7 @@ pub(crate) trait Sink {
         header::labelled(o, h, self);
     }
     /// An incident's picture (its ends and reconnects over time), where the format draws.
-    fn incident_picture(&self, _o: &mut String, _i: &crate::incident::Incident) {}
+    fn incident_picture(&self, _o: &mut String, _i: &crate::vocab::Incident) {}
     /// The brief form (the terminal's short answer): a catalog text's first sentence
     /// where the blocks would give it whole, each connection's own fixes a few at most.
     fn brief(&self) -> bool {

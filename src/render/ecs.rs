@@ -380,7 +380,7 @@ pub fn event(ev: &EventRecord) -> Value {
         );
     }
     if let Some(start) = env.start_epoch {
-        let start = crate::report::Timestamp((start * 1e9).round() as i64);
+        let start = crate::vocab::Timestamp((start * 1e9).round() as i64);
         set(&mut doc, &["event", "start"], json!(start));
     }
     if let Some(u) = url(None, ev.path.as_deref()) {
@@ -430,7 +430,7 @@ pub fn summary(report: &Report, run_id: &str) -> Value {
 /// window as `event.start`/`event.end`, the server it concerns as `destination` (the
 /// client host as `source`), its headline as `message`, and the incident's object under
 /// `wsclose.incident`.
-pub fn incident(report: &Report, i: &crate::incident::Incident, run_id: &str) -> Value {
+pub fn incident(report: &Report, i: &crate::vocab::Incident, run_id: &str) -> Value {
     let record = crate::report::record::IncidentRecord::of(report, i, run_id);
     let e = &record.envelope;
     let mut doc = json!({

@@ -9,8 +9,8 @@ use crate::report::facts::{code_gist, code_name, problem_names};
 use crate::report::record::{
     epoch, event_endpoints, event_status, EventPacket, EventRecord, EventUnanswered,
 };
-use crate::report::{CloseEvent, EndKind, EventWhat};
 use crate::sanitize::terminal;
+use crate::vocab::{CloseEvent, EndKind, EventWhat};
 use std::fmt::Write;
 
 fn clock(ev: &CloseEvent) -> String {
@@ -147,7 +147,7 @@ impl Stream {
         Stream {
             run_id: crate::report::record::run_id(),
             input_path: if redacted {
-                crate::report::file_name(input_path)
+                crate::capture::file::rotation::file_name(input_path)
             } else {
                 input_path.to_string()
             },
@@ -174,9 +174,9 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
         EventWhat::Tcp(EndKind::Rst) => ("rst", Some(1006).filter(|_| ev.first), None, vec![]),
         EventWhat::Stream(kind) => (
             match kind {
-                crate::report::StreamEndKind::EndStream => "end_stream",
-                crate::report::StreamEndKind::Reset(_) => "rst_stream",
-                crate::report::StreamEndKind::GoAway { .. } => "goaway",
+                crate::vocab::StreamEndKind::EndStream => "end_stream",
+                crate::vocab::StreamEndKind::Reset(_) => "rst_stream",
+                crate::vocab::StreamEndKind::GoAway { .. } => "goaway",
             },
             Some(1006).filter(|_| ev.first),
             None,
@@ -242,9 +242,7 @@ pub fn ecs_line(ev: &CloseEvent, stream: &Stream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Endpoint;
-    use crate::report::Role;
-    use crate::report::Timestamp;
+    use crate::vocab::{Endpoint, Role, Timestamp};
 
     /// A FIN that comes before any close frame is a 1006; with bytes missing, the line says
     /// that a close frame may have been lost rather than that none was sent.
@@ -272,9 +270,9 @@ mod tests {
         );
         // Right after the peer's message: the line names it, as the report does.
         let with = CloseEvent {
-            unanswered: Some(crate::report::Unanswered {
+            unanswered: Some(crate::vocab::Unanswered {
                 from: Role::Client,
-                opcode: crate::report::Opcode::TEXT,
+                opcode: crate::vocab::Opcode::TEXT,
                 size: 100,
                 packet: 8,
             }),
@@ -306,7 +304,7 @@ mod tests {
         // stream and the error code, and the status is 1006 as for TCP.
         let rst = CloseEvent {
             h2_stream: Some(5),
-            what: EventWhat::Stream(crate::report::StreamEndKind::Reset(8)),
+            what: EventWhat::Stream(crate::vocab::StreamEndKind::Reset(8)),
             ..ev(false)
         };
         let said = line(&rst);

@@ -97,7 +97,7 @@ pub fn explain(codes: &[u16], width: Option<u16>) -> String {
 
 /// `wsclose explain server-restart`: what each incident kind is (closes of several
 /// connections that belong together), when the report calls one, and its fix.
-pub fn explain_incidents(kinds: &[crate::incident::IncidentKind], width: Option<u16>) -> String {
+pub fn explain_incidents(kinds: &[crate::vocab::IncidentKind], width: Option<u16>) -> String {
     let mut out = String::new();
     for &k in kinds {
         let _ = writeln!(out, "{} (an incident)", k.name());
@@ -187,7 +187,7 @@ pub fn explain_causes_json(kinds: &[&str]) -> String {
 }
 
 /// [`explain_incidents`] as JSON.
-pub fn explain_incidents_json(kinds: &[crate::incident::IncidentKind]) -> String {
+pub fn explain_incidents_json(kinds: &[crate::vocab::IncidentKind]) -> String {
     let v: Vec<_> = kinds
         .iter()
         .map(|&k| {
@@ -203,8 +203,9 @@ pub fn explain_incidents_json(kinds: &[crate::incident::IncidentKind]) -> String
 }
 
 /// When the report calls an incident of kind `k`: its thresholds (`incident`'s constants).
-fn incident_rule(k: crate::incident::IncidentKind) -> String {
-    use crate::incident::{self as i, IncidentKind as K};
+fn incident_rule(k: crate::vocab::IncidentKind) -> String {
+    use crate::incident as i;
+    use crate::vocab::IncidentKind as K;
     let n = i::MIN_MEMBERS;
     match k {
         K::ServerRestart | K::ServerStop | K::ProxyReload => format!(

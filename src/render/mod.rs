@@ -61,7 +61,7 @@ pub(crate) const INCIDENTS_SHOWN: usize = 50;
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
-    crate::report::file_name(path)
+    crate::capture::file::rotation::file_name(path)
 }
 
 /// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred

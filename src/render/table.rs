@@ -16,12 +16,12 @@
 use super::document::{self, Sink, Span};
 use super::terminal::Terminal;
 use super::text::{string_of, TcpEnding};
+use crate::capture::file::rotation::file_name;
 use crate::report::facts::{self, NoClose};
-use crate::report::file_name;
 use crate::report::statuses::{self, Statuses};
-use crate::report::Role;
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
 use crate::sanitize::terminal;
+use crate::vocab::Role;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
@@ -189,7 +189,7 @@ fn status_color(c: &ConnectionReport) -> Color {
 }
 
 /// "kind [pkt N]" for up to `FINDINGS_SHOWN` findings, then how many more.
-fn finding_list(out: &mut String, title: &str, items: &[&crate::report::Finding]) {
+fn finding_list(out: &mut String, title: &str, items: &[&crate::vocab::Finding]) {
     if items.is_empty() {
         return;
     }
@@ -489,7 +489,7 @@ fn tcp_text(c: &ConnectionReport) -> String {
 /// flags, length, preview), headed by its endpoints and Wireshark filter.
 fn timeline(
     c: &ConnectionReport,
-    frames: &[crate::report::FrameRecord],
+    frames: &[crate::vocab::FrameRecord],
     width: Option<u16>,
     sink: &Terminal,
 ) -> String {
@@ -522,7 +522,7 @@ fn timeline(
             f.packet.to_string(),
             format!("+{:.6}", f.ts.since(c.start).max(0.0)),
             f.from.to_string(),
-            f.opcode.to_string(),
+            f.opcode.name().to_string(),
             if f.fin { "✓" } else { "" }.to_string(),
             format!("{:03b}", f.rsv),
             if f.masked { "✓" } else { "" }.to_string(),

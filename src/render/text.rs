@@ -5,7 +5,7 @@
 //! ([`string_of`]). The facts every report states of a connection are `report::facts`.
 
 use crate::report::ConnectionReport;
-use crate::report::Role;
+use crate::vocab::Role;
 
 /// What `write` writes, as a string (a renderer's `render`: tests, small reports).
 pub(crate) fn string_of(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {

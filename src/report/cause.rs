@@ -11,10 +11,8 @@
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
-use crate::close::Problem;
-use crate::flow::Role;
 use crate::report::words as w;
-pub use crate::websocket::session::ResponseFault;
+use crate::vocab::{Problem, ResponseFault, Role};
 use serde::{Deserialize, Serialize};
 
 mod parts;
@@ -96,7 +94,7 @@ causes! { |c, known|
         packet: u64,
         /// The proxy product its answer names (as `tunnel.proxy_product`): the rules and
         /// settings the words name are that product's; null when it names none.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     facets { rank: 0, names: false, own: false, explains: false,
         words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
@@ -163,7 +161,7 @@ causes! { |c, known|
         legs: BothLegs,
         /// The proxy product the client's 101 names and the backend's does not (the proxy
         /// added it: nginx's `Server`); null when none does.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     facets { rank: 0, names: true, own: false, explains: false,
         words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
@@ -175,7 +173,7 @@ causes! { |c, known|
         legs: BothLegs,
         /// The proxy product its CONNECT answer names (as `tunnel.proxy_product`); null
         /// when it names none.
-        proxy_product: Option<crate::close::proxies::ProxyProduct>,
+        proxy_product: Option<crate::vocab::ProxyProduct>,
     }
     facets { rank: 0, names: true, own: false, explains: false,
         words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
@@ -211,7 +209,7 @@ causes! { |c, known|
         /// The incident's id (as `incidents[].id`).
         incident: u32,
         /// The incident's kind.
-        incident_kind: crate::incident::IncidentKind,
+        incident_kind: crate::vocab::IncidentKind,
         /// How many sessions it holds, this one included.
         members: u64,
         /// Milliseconds from its first member's end to its last's.
@@ -418,7 +416,7 @@ causes! { |c, known|
         by: Role,
         /// The library whose timeout it is, when its close reason or its handshake's
         /// `Server` / `User-Agent` header names it.
-        library: Option<crate::websocket::library::Software>,
+        library: Option<crate::vocab::Software>,
         /// The close reason is that library's own words for its keepalive timeout.
         reason_says_so: bool,
         /// The first of its pings the peer left unanswered before the end (null when no
@@ -787,7 +785,7 @@ causes! { |c, known|
     /// server.max-read-idle), not the backend, ended the session.
     "gateway-idle-close" => GatewayIdleClose {
         /// The gateway, as its `Server` header names it.
-        gateway: crate::websocket::library::Software,
+        gateway: crate::vocab::Software,
         /// Its close frame.
         packet: u64,
         /// Seconds of quiet before it (from the last other frame either way).
@@ -804,7 +802,7 @@ causes! { |c, known|
     /// whose payload is the text "1000" (read as code 12592), which no library accepts.
     "gateway-frames" => GatewayFrames {
         /// The gateway, as its `Server` header names it.
-        gateway: crate::websocket::library::Software,
+        gateway: crate::vocab::Software,
         /// Its pings, and the last.
         pings: u64,
         /// The last of its pings.
@@ -902,7 +900,7 @@ causes! { |c, known|
         /// endpoint: its new connections refused (SYN answered by RST: nothing listened on
         /// the port) and the next new session the server accepted, with their packets;
         /// null when the capture holds neither.
-        afterwards: Option<crate::incident::After>,
+        afterwards: Option<crate::vocab::After>,
     }
     facets { rank: 2, names: false, own: true, explains: false,
         words: w::ending::words, hint: None, head: Head::default(), redact: false, evidence: None }

@@ -1,7 +1,7 @@
 //! One WebSocket session's report: the model types a connection's report is made of
 //! (handshake, close frames, HTTP/2 stream endings, endpoints), and their stored and JSON
-//! views. Its TCP endings and transport are `vocab` values (`vocab::ending::TcpEnds`,
-//! `vocab::transport::Transport`).
+//! views. Its TCP endings and transport are `vocab` values (`vocab::TcpEnds`,
+//! `vocab::Transport`).
 //!
 //! In: the fields `diagnose` fills when it builds a session's report from a finished
 //! connection (its status, evidence, status seen by each side and closing handshake are
@@ -10,18 +10,14 @@
 //! `tcp_end`, `tcp_end_by` and `tcp_end_packet` are read from the first of `tcp_ends`.
 
 use super::wireshark;
-use super::{legs, schema, tls, PerSide};
+use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
-use crate::capture::Timestamp;
-use crate::close::{catalog, Problem};
-use crate::decode::Endpoint;
-use crate::finding::Finding;
-use crate::flow::Role;
-use crate::stack::tcp::Counters;
-use crate::vocab::ending::{TcpEndName, TcpEnds};
-use crate::vocab::transport::Transport;
-use crate::websocket::decoder::{FrameRecord, Stats};
-use crate::websocket::session::{StreamEnd, StreamEndKind};
+use crate::close::catalog;
+use crate::vocab::{
+    Counters, Endpoint, Finding, FrameRecord, PerSide, Problem, Role, Stats, StreamEndKind,
+    TcpEndName, TcpEnds, Timestamp, Transport,
+};
+use crate::websocket::session::StreamEnd;
 use serde::{Deserialize, Serialize};
 
 /// The WebSocket upgrade (RFC 6455 §4; RFC 8441's extended CONNECT over HTTP/2).
@@ -58,13 +54,13 @@ pub struct HandshakeReport {
     /// session's front leg, one the back leg's response does not name was added by the
     /// proxy: it names the proxy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy_product: Option<crate::vocab::ProxyProduct>,
     /// The proxy product the request's `X-Varnish` names (HTTP/1.1): the mark Varnish puts
     /// on a request it passes on (a piped upgrade's too), not on the 101 it pipes back. On a proxied session's back leg, one the front
     /// leg's request does not carry was added by the proxy (Varnish's `X-Varnish`): it
     /// names the proxy. Absent when it names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
 /// `&'static str` by another name, for fields whose text comes from a fixed table (written
@@ -393,7 +389,7 @@ pub struct ConnectionReport {
     /// The incident this connection's ending belongs to (`Report::incidents`, by id).
     pub incident: Option<u32>,
     /// The session that replaced this one: its client's reconnect.
-    pub reconnect: Option<crate::incident::Reconnect>,
+    pub reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id).
     pub replaces: Option<u64>,
 }
@@ -492,7 +488,7 @@ pub struct ConnectionReportJson {
     /// subprotocol, opened after this one ended): its id and how long after. Absent when
     /// none.
     #[serde(skip_serializing_if = "Option::is_none")]
-    reconnect: Option<crate::incident::Reconnect>,
+    reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id), when it is a reconnect.
     #[serde(skip_serializing_if = "Option::is_none")]
     replaces: Option<u64>,

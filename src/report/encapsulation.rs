@@ -9,7 +9,8 @@
 //! Also the input warnings on packets whose tunnels were not peeled.
 
 use super::Seen;
-use crate::decode::{Encapsulation, Skip, Tunnel};
+use crate::decode::{Encapsulation, Skip};
+use crate::vocab::Tunnel;
 use serde::{Deserialize, Serialize};
 
 /// The outermost tunnel of a connection's first packet. Stored (`serial`), every field; in

@@ -16,11 +16,8 @@
 
 use super::ConnectionReport;
 use crate::close::catalog;
-use crate::report::InputSummary;
-use crate::report::Role;
-use crate::stack::tcp::connection::EndKind;
 use crate::units::Secs;
-use crate::vocab::ending::TcpEndName;
+use crate::vocab::{EndKind, InputSummary, Role, TcpEndName};
 
 /// A piece of a fact's text.
 #[derive(Debug, Clone, PartialEq)]
@@ -403,7 +400,7 @@ fn handshake(c: &ConnectionReport) -> Fact {
         && !c
             .findings
             .iter()
-            .any(|f| f.kind == crate::finding::Kind::HandshakeNotCaptured)
+            .any(|f| f.kind == crate::vocab::Kind::HandshakeNotCaptured)
     {
         // The request's end is among bytes the capture lacks (a snaplen, a drop).
         line.push(text(
@@ -694,7 +691,7 @@ pub fn side(r: Role) -> &'static str {
 }
 
 /// A close frame's problems in words ("bad code, reason not UTF-8").
-pub fn problem_names(problems: &[crate::close::Problem]) -> String {
+pub fn problem_names(problems: &[crate::vocab::Problem]) -> String {
     crate::close::problem_names(problems)
 }
 

@@ -9,13 +9,9 @@
 
 use super::cause::{Cause, EndingVerdict};
 use super::{ConnectionReport, Status};
-use crate::decode::Endpoint;
-use crate::flow::Role;
 use crate::incident::after::DOWN_SOON_S;
-use crate::incident::After;
-use crate::incident::{
-    detect, Ending, How, Incident, IncidentKind, Index, Links, Outcome, Refusals,
-};
+use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals};
+use crate::vocab::{After, Endpoint, Incident, IncidentKind, Role};
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
@@ -45,8 +41,8 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some(e) = c.tcp_ends.first() {
         let how = match e.kind {
-            super::EndKind::Fin => How::Fin,
-            super::EndKind::Rst => How::Rst,
+            crate::vocab::EndKind::Fin => How::Fin,
+            crate::vocab::EndKind::Rst => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some((from, at, packet)) = silent(c) {
@@ -190,7 +186,7 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
             e.add(
                 format_args!(
                     "{who} accepted {} later (packet {}, connection {})",
-                    super::words::Secs(n.after_s),
+                    crate::units::Secs(n.after_s),
                     n.packet,
                     n.connection
                 ),

@@ -2,8 +2,7 @@
 //! shows it (JSON `last_words`, for every connection), decoded for reading by
 //! `diagnose::lastwords`.
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One side's last data message before the close or the end (its first

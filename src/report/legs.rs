@@ -43,7 +43,7 @@
 //! back at a time and writing them back patched ([`link_store`](super::store::link_store)).
 
 use super::{ConnectionReport, Host};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Longest key the index keeps (a conforming key is 24 characters of base64); sessions

@@ -52,32 +52,16 @@ pub mod tunnel;
 pub mod wireshark;
 pub mod words;
 
+use crate::vocab::InputSummary;
 pub(crate) use chunks::RENDER_CHUNK;
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 pub use store::Store;
 
-pub use cause::{Cause, Eviction, ResponseFault};
+pub use cause::{Cause, Eviction};
 pub use evidence::Evidence;
 pub use status::{CloseHandshake, Status};
-
-// What the stages saw that a report holds as they saw it: their own types, named here so
-// that renderers (and the library's users) read the model alone. They stay where they are
-// made; moving them here would make those stages import the report that imports them.
-pub use crate::capture::file::rotation::file_name;
-pub use crate::capture::file::InputSummary;
-pub use crate::capture::{LiveDrops, Timestamp};
-pub use crate::decode::Endpoint;
-pub use crate::finding::Finding;
-pub use crate::flow::{PerSide, Role};
-pub use crate::keys::KeySource;
-pub use crate::stack::tcp::connection::{CloseEvent, EndKind, EventWhat};
-pub use crate::stack::tcp::Counters;
-pub use crate::websocket::decoder::{FrameRecord, Stats};
-pub use crate::websocket::frame::Opcode;
-pub use crate::websocket::session::StreamEndKind;
-pub use crate::websocket::unanswered::Unanswered;
 
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).
@@ -111,7 +95,7 @@ pub struct Report {
     /// loop), in the order of their first end; each member names its incident
     /// (`connections[].incident`). Absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub incidents: Vec<crate::incident::Incident>,
+    pub incidents: Vec<crate::vocab::Incident>,
     /// What the incident stage says of each connection of a store, given as each is read
     /// back ([`Report::for_each_connection`]); connections in memory have it already.
     #[serde(skip)]
@@ -119,7 +103,7 @@ pub struct Report {
     /// Where TLS secrets came from (key logs, `SSLKEYLOGFILE`, pcapng secrets), never the
     /// secrets themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub key_logs: Vec<crate::keys::KeySource>,
+    pub key_logs: Vec<crate::vocab::KeySource>,
     /// Key-log lines that could not be read (source and line number): the first five of a
     /// source, then one that counts the rest; and key logs read no further (one that is not
     /// a regular file and did not end, or went silent).
@@ -171,7 +155,7 @@ pub struct Summary {
 
 /// A live capture's lost packets in words, for the Markdown and HTML reports: "no packet
 /// lost", or the counts by place.
-pub fn live_drops_line(d: &crate::capture::LiveDrops) -> String {
+pub fn live_drops_line(d: &crate::vocab::LiveDrops) -> String {
     if !d.any() {
         return "no packet lost (kernel ring, interface, analysis queue)".into();
     }
@@ -206,7 +190,7 @@ pub struct Seen {
     /// A live capture's lost packets by where they were lost (`wsclose live`); absent when
     /// the report was read from files.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub live_drops: Option<crate::capture::LiveDrops>,
+    pub live_drops: Option<crate::vocab::LiveDrops>,
     /// Packets that were the first fragment of a tunnel's outer IP packet (not reassembled).
     #[serde(skip_serializing_if = "is_zero")]
     pub tunnel_fragments: u64,
@@ -414,7 +398,7 @@ impl Report {
     /// Records where TLS secrets came from, and gives each encrypted connection the advice
     /// that fits its reason with those key logs (no key at all is not the same as a key log
     /// that holds only other connections').
-    pub fn set_key_logs(&mut self, key_logs: Vec<crate::keys::KeySource>) {
+    pub fn set_key_logs(&mut self, key_logs: Vec<crate::vocab::KeySource>) {
         for e in &mut self.seen.encrypted {
             e.advise(&key_logs);
         }

@@ -19,9 +19,8 @@
 //! environment's `WSCLOSE_RUN_ID` (1 to 128 letters, digits and `-_.:`), for a fleet that
 //! names its runs itself.
 
-use super::{ConnectionReport, Host, Report, Status, Timestamp};
-use crate::decode::Endpoint;
-use crate::flow::Role;
+use super::{ConnectionReport, Host, Report, Status};
+use crate::vocab::{Endpoint, Role, Timestamp};
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 
@@ -447,7 +446,7 @@ pub struct SummaryRecord<'a> {
     /// Whether the report was redacted.
     pub redacted: bool,
     /// Every input, as the report's `inputs`.
-    pub inputs: &'a [super::InputSummary],
+    pub inputs: &'a [crate::vocab::InputSummary],
     /// The counts over the connections shown, as the report's `summary`.
     pub summary: &'a super::Summary,
     /// `summary.by_status` as a list of `{code, key, name, count}`: a table gets a row per
@@ -457,7 +456,7 @@ pub struct SummaryRecord<'a> {
     pub seen: &'a super::Seen,
     /// Where TLS secrets came from, as the report's `key_logs`.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub key_logs: &'a [crate::keys::KeySource],
+    pub key_logs: &'a [crate::vocab::KeySource],
     /// Key-log lines that could not be read, as the report's.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub key_log_warnings: &'a [String],
@@ -496,14 +495,14 @@ pub struct IncidentRecord<'a> {
     pub envelope: Envelope,
     /// The incident's object of the JSON contract.
     #[serde(flatten)]
-    pub incident: &'a crate::incident::Incident,
+    pub incident: &'a crate::vocab::Incident,
 }
 
 impl<'a> IncidentRecord<'a> {
     /// The record of `incident`, one of `report`'s.
     pub fn of(
         report: &Report,
-        incident: &'a crate::incident::Incident,
+        incident: &'a crate::vocab::Incident,
         run_id: &str,
     ) -> IncidentRecord<'a> {
         let mut envelope = Envelope::incident(report, run_id, Some(incident.start));

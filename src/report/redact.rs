@@ -184,7 +184,7 @@ impl Names {
             .chain(std::iter::once(&mut c.recent_frames))
         {
             for f in frames.iter_mut() {
-                if f.opcode != "close" {
+                if f.opcode != crate::vocab::Opcode::CLOSE {
                     f.detail = None;
                 }
             }
@@ -214,7 +214,7 @@ fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// A key log's source as the report names it (`keys::KeySource::source`), with its path
+/// A key log's source as the report names it (`vocab::KeySource::source`), with its path
 /// cut to the file name: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
 fn key_source(source: &str) -> String {
     if let Some(path) = source

@@ -81,8 +81,6 @@ schema_as!(super::ConnectionReport => super::ConnectionReportJson);
 schema_as!(super::CloseFrameReport => super::CloseFrameReportJson);
 schema_as!(super::tls::EncryptedReport => super::tls::EncryptedReportJson);
 schema_as!(super::encapsulation::EncapsulationReport => super::encapsulation::EncapsulationReportJson);
-schema_as!(crate::websocket::decoder::Stats => crate::websocket::decoder::StatsJson);
-schema_as!(crate::websocket::decoder::FrameRecord => crate::websocket::decoder::FrameRecordJson);
 
 /// An endpoint's text (`10.0.0.1:41008`, `[::1]:443`) or its `--redact` pseudonym.
 impl JsonSchema for super::Host {
@@ -94,21 +92,6 @@ impl JsonSchema for super::Host {
         json_schema!({
             "description": "An endpoint, `address:port` (`[address]:port` for IPv6), or the pseudonym `--redact` gave it (`host-1:41008`).",
             "type": "string"
-        })
-    }
-}
-
-/// RFC 3339 in UTC with nanoseconds, as `Timestamp`'s `Display` writes it.
-impl JsonSchema for crate::capture::Timestamp {
-    fn schema_name() -> Cow<'static, str> {
-        "Timestamp".into()
-    }
-
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "Capture time, RFC 3339 in UTC with nanoseconds.",
-            "type": "string",
-            "pattern": "^-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{9}Z$"
         })
     }
 }
@@ -144,7 +127,7 @@ fn one_of(names: &[&str]) -> Schema {
 
 /// `ConnectionReport::tcp_end` (and `EncryptedReport::tcp_end`): how TCP ended first.
 pub(super) fn tcp_end(_: &mut SchemaGenerator) -> Schema {
-    one_of(&crate::vocab::ending::TcpEndName::ALL.map(|n| n.as_str()))
+    one_of(&crate::vocab::TcpEndName::ALL.map(|n| n.as_str()))
 }
 
 /// `EncryptedReport::reason`: why a TLS connection is listed as encrypted.
@@ -154,11 +137,11 @@ pub(super) fn encrypted_reason(_: &mut SchemaGenerator) -> Schema {
 
 /// `ConnectionReport::transport`: what carried the handshake and frames.
 pub(super) fn transport(_: &mut SchemaGenerator) -> Schema {
-    one_of(&crate::vocab::transport::Transport::ALL.map(|t| t.as_str()))
+    one_of(&crate::vocab::Transport::ALL.map(|t| t.as_str()))
 }
 
 /// `CloseFrameReport::problems`: the names of what is wrong with a close frame.
 pub(super) fn close_problems(_: &mut SchemaGenerator) -> Schema {
-    let names = crate::close::Problem::ALL.map(|p| p.as_str());
+    let names = crate::vocab::Problem::ALL.map(|p| p.as_str());
     json_schema!({ "type": "array", "items": one_of(&names) })
 }

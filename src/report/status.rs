@@ -6,7 +6,7 @@ use super::cause::Cause;
 pub use super::cause::{End, EndHow, Eviction};
 use super::words;
 use crate::close::catalog;
-use crate::flow::Role;
+use crate::vocab::Role;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -62,7 +62,7 @@ impl Status {
             matches!(
                 c,
                 Cause::IncidentMember {
-                    incident_kind: crate::incident::IncidentKind::ProxyReload,
+                    incident_kind: crate::vocab::IncidentKind::ProxyReload,
                     ..
                 }
             )

@@ -9,12 +9,11 @@
 //! secret is ever part of these. RFC 8446 §4.1.2 (ClientHello: SNI, ALPN), §6 (alerts).
 
 use super::Host;
-use crate::flow::{PerSide, Role};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
 use crate::stack::tls::NotDecrypted;
-use crate::vocab::ending::{LaterRst, TcpEnd, TcpEndName};
+use crate::vocab::{LaterRst, PerSide, Role, TcpEnd, TcpEndName};
 use serde::{Deserialize, Serialize};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
@@ -127,7 +126,7 @@ impl Reason {
 /// (`key_logs`: none when no key log was given): one or more sentences, without the final
 /// full stop, to follow "To decrypt it: ". `None` when a key log would not help and there
 /// is nothing to capture differently (not a WebSocket, no data, broken TLS).
-pub fn advice(reason: Reason, key_logs: &[crate::keys::KeySource]) -> Option<String> {
+pub fn advice(reason: Reason, key_logs: &[crate::vocab::KeySource]) -> Option<String> {
     Some(match reason {
         Reason::NoKey if key_logs.is_empty() => KEYLOG_HOWTO.to_owned(),
         Reason::NoKey => {
@@ -510,7 +509,7 @@ impl EncryptedReport {
     }
 
     /// Sets the advice for the key logs that were read (`Report::key_logs`).
-    pub fn advise(&mut self, key_logs: &[crate::keys::KeySource]) {
+    pub fn advise(&mut self, key_logs: &[crate::vocab::KeySource]) {
         self.advice = advice(self.reason, key_logs);
     }
 
@@ -576,13 +575,13 @@ mod tests {
     /// lines of connections not in it.
     #[test]
     fn no_key_advice_says_what_the_key_logs_held() {
-        let log = |connections, unmatched_lines| crate::keys::KeySource {
+        let log = |connections, unmatched_lines| crate::vocab::KeySource {
             source: "k".into(),
             connections,
             unmatched_lines,
             error: None,
         };
-        let held = |logs: &[crate::keys::KeySource]| {
+        let held = |logs: &[crate::vocab::KeySource]| {
             advice(Reason::NoKey, logs).expect("advice for no key")
         };
         assert!(held(&[log(0, 0)]).contains(

@@ -7,8 +7,8 @@
 //! renderer.
 
 use super::Host;
-use crate::capture::Timestamp;
 use crate::stack::connect::Tunnel;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Bytes of a refusal's body text kept in the report.
@@ -47,7 +47,7 @@ pub struct TunnelReport {
     /// else its `Via`: tinyproxy and Apache httpd name themselves in a CONNECT's 200,
     /// Squid only in a refusal), one wsclose knows; null when it names none. Only the
     /// product and a version of digits and dots are kept.
-    pub proxy_product: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
 /// An answer the proxy gave to an earlier CONNECT on the same connection.

@@ -81,7 +81,7 @@ pub fn decode_as_tls(c: &ConnectionReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::Endpoint;
+    use crate::vocab::Endpoint;
     use std::net::{Ipv4Addr, Ipv6Addr};
 
     fn with(a: (IpAddr, u16), b: (IpAddr, u16)) -> ConnectionReport {

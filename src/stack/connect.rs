@@ -31,8 +31,8 @@ use super::http1::parse::{self, Parsed};
 use super::http1::Held;
 use super::tcp::Event;
 use super::Ctx;
-use crate::capture::Timestamp;
 use crate::flow::Side;
+use crate::vocab::Timestamp;
 use crate::websocket::session::Session;
 pub use tunnel::Tunnel;
 
@@ -482,7 +482,7 @@ impl Connect {
 
 /// A CONNECT whose `User-Agent` names a client library that speaks only WebSocket.
 fn websocket_client(r: &parse::Request) -> bool {
-    use crate::websocket::library::Library;
+    use crate::vocab::Library;
     r.software
         .as_ref()
         .is_some_and(|s| s.library == Library::PythonWebsockets)

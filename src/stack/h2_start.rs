@@ -12,7 +12,7 @@ impl Stack {
     /// answer to the request, stream 1), then what the client sent after its request (its
     /// preface, then frames), each with the packet that carried it.
     pub(super) fn h2c_upgrade(&mut self, up: http1::H2cSwitch) {
-        use crate::flow::Role;
+        use crate::vocab::Role;
         let problem = match (up.request_packet, up.settings.as_deref()) {
             // The request was not captured whole: what its settings allowed is unknown, so
             // nothing the server sends is held against them (the largest frame, table).

@@ -41,8 +41,9 @@ pub mod http1;
 pub mod tcp;
 pub mod tls;
 
-use crate::finding::{Findings, Kind};
-use crate::flow::{Role, Side, Sides};
+use crate::finding::Findings;
+use crate::flow::{Side, Sides};
+use crate::vocab::{Kind, Role};
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;

@@ -2,8 +2,8 @@
 //! session, and the switch to HTTP/2 at a `101` to `Upgrade: h2c`.
 
 use super::*;
-use crate::capture::Timestamp;
 use crate::flow::Transport;
+use crate::vocab::Timestamp;
 
 /// The details of the stack's "HTTP/2 stream lost" findings.
 fn h2_lost(st: &Stack) -> Vec<&str> {
@@ -459,5 +459,5 @@ fn a_refused_upgrade_is_a_session_without_decoders() {
         .expect("the refused upgrade is reported");
     assert_eq!(w.handshake.status, Some(403));
     assert!(w.decoders.iter().all(Option::is_none));
-    assert!(st.ctx.findings.has(crate::finding::Kind::UpgradeRefused));
+    assert!(st.ctx.findings.has(crate::vocab::Kind::UpgradeRefused));
 }

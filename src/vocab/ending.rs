@@ -8,9 +8,7 @@
 //! [`TcpEnds::first_by`], [`TcpEnds::first_packet`]). Stored (`serial`), every field; in JSON
 //! (`TcpEndJson`, the schema's `TcpEndReport`), `rst_after_fin` only when there was one.
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
-use crate::stack::tcp::connection::EndKind;
+use super::{EndKind, Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One side's ending of TCP: its first FIN or RST.

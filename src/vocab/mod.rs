@@ -1,10 +1,60 @@
 //! The vocabulary: the value types the JSON contract (docs/json.md, `schema/`) is made of.
 //!
-//! In: nothing of the project. This module imports only `std`, `serde` and `schemars`, the
-//! role smoltcp's `wire` module plays: every stage builds these values (`stack` its TCP
-//! endings, `websocket` its frames, `capture` its timestamps), `report` assembles them into a
-//! connection's report, and renderers read them. Out: plain values with their serde names;
-//! nobody re-exports them, each user names them here.
+//! In: nothing of the project. This module imports only `std`, `serde`, `schemars` and
+//! small crates (`itoa`), the role smoltcp's `wire` module plays: every stage builds these
+//! values (`stack` its TCP endings, `websocket` its frames, `capture` its timestamps),
+//! `report` assembles them into a connection's report, and renderers read them. Out: plain
+//! values with their serde names, schemas and words (`Display`, `name`); nobody re-exports
+//! them, each user names them here. Behaviour that needs a stage stays in that stage as an
+//! inherent `impl` (reading a `ResponseFault` or a `ProxyProduct` from headers, an
+//! `InputSummary` filled as a file is read).
+//!
+//! - `side`: [`Role`], [`PerSide`]; `endpoint`: [`Endpoint`]; `time`: [`Timestamp`];
+//! - `input`: [`InputSummary`], [`LiveDrops`], [`KeySource`]; `link_type`: [`LinkType`];
+//! - `tcp`: [`EndKind`], [`CloseEvent`], [`EventWhat`], [`Counters`] (RFC 9293);
+//! - `frames`: [`Opcode`], [`FrameRecord`], [`Stats`], [`Unanswered`], [`StreamEndKind`],
+//!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`Problem`] (RFC 6455 §7.4);
+//! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
+//!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
+//! - `app`: [`HeartbeatReport`], [`SideBeat`], [`PollingConnection`];
+//! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
+//!   [`After`], [`Accepted`];
+//! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
+//!   RSTs, one record); `transport`: [`Transport`].
 
-pub mod ending;
-pub mod transport;
+mod app;
+mod close;
+mod ending;
+mod endpoint;
+mod finding;
+mod frames;
+mod incident;
+mod input;
+mod link_type;
+mod proxy;
+mod side;
+mod software;
+mod tcp;
+mod time;
+mod transport;
+mod tunnel;
+
+pub use app::{HeartbeatReport, PollingConnection, SideBeat};
+pub use close::Problem;
+pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
+pub use endpoint::Endpoint;
+pub use finding::{Finding, Kind};
+pub use frames::{
+    FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats, StatsJson, StreamEndKind,
+    Unanswered,
+};
+pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
+pub use input::{InputSummary, KeySource, LiveDrops};
+pub use link_type::LinkType;
+pub use proxy::{Header, Product, ProxyProduct};
+pub use side::{PerSide, Role};
+pub use software::{Library, Software};
+pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
+pub use time::Timestamp;
+pub use transport::Transport;
+pub use tunnel::Tunnel;

@@ -7,88 +7,9 @@
 //! length with the top bit set) is kept in the header for the decoder to judge, because
 //! the decoder knows what was negotiated and who sent the frame.
 
+use crate::vocab::Opcode;
 use nom::number::streaming::{be_u16, be_u32, be_u64, be_u8};
 use nom::IResult;
-use std::fmt;
-
-/// A frame opcode, kept as the 4-bit value on the wire so unknown ones stay printable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct Opcode(pub u8);
-
-impl Opcode {
-    /// Continues a fragmented message (0x0).
-    pub const CONTINUATION: Opcode = Opcode(0x0);
-    /// A text frame (0x1).
-    pub const TEXT: Opcode = Opcode(0x1);
-    /// A binary frame (0x2).
-    pub const BINARY: Opcode = Opcode(0x2);
-    /// A close frame (0x8).
-    pub const CLOSE: Opcode = Opcode(0x8);
-    /// A ping (0x9).
-    pub const PING: Opcode = Opcode(0x9);
-    /// A pong (0xA).
-    pub const PONG: Opcode = Opcode(0xA);
-
-    /// Control frames have the high bit of the opcode set (§5.5).
-    pub fn is_control(self) -> bool {
-        self.0 & 0x8 != 0
-    }
-
-    /// Opcodes 0x3-0x7 and 0xB-0xF are reserved (§5.2).
-    pub fn is_reserved(self) -> bool {
-        !matches!(self.0, 0x0 | 0x1 | 0x2 | 0x8 | 0x9 | 0xA)
-    }
-
-    /// Its name: "text", "binary", "continuation", "close", "ping", "pong", "reserved-data" or
-    /// "reserved-control".
-    pub fn name(self) -> &'static str {
-        match self.0 {
-            0x0 => "continuation",
-            0x1 => "text",
-            0x2 => "binary",
-            0x8 => "close",
-            0x9 => "ping",
-            0xA => "pong",
-            0x3..=0x7 => "reserved-data",
-            _ => "reserved-control",
-        }
-    }
-}
-
-/// `#[serde(with)]` for an opcode's name ([`Opcode::name`]): in JSON (a human-readable
-/// serializer) the name, in the stored form (`serial`) an opcode that has it, read back as
-/// that opcode's name, the very same static.
-pub mod name_serde {
-    use super::Opcode;
-    use serde::{de::Error as _, ser::Error as _, Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(name: &&'static str, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            return s.serialize_str(name);
-        }
-        match (0..16u8).find(|&b| Opcode(b).name() == *name) {
-            Some(b) => s.serialize_u8(b),
-            None => Err(S::Error::custom("not an opcode's name")),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-        match u8::deserialize(d)? {
-            b @ 0..16 => Ok(Opcode(b).name()),
-            _ => Err(D::Error::custom("not an opcode")),
-        }
-    }
-}
-
-impl fmt::Display for Opcode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_reserved() {
-            write!(f, "{} (0x{:X})", self.name(), self.0)
-        } else {
-            f.write_str(self.name())
-        }
-    }
-}
 
 /// How the payload length was written on the wire (§5.2 "Payload length").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

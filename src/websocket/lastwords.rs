@@ -11,7 +11,7 @@
 //! charged to the memory budget (`Stack::head_bytes`), and it is frozen with the decoder.
 
 use crate::app::Recent;
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::hash::BuildHasher as _;
 

@@ -5,41 +5,7 @@
 //! In: a header value. Out: [`Software`] when it names one of those libraries (its
 //! version, digits and dots only, at most 16); nothing else of the value is kept.
 
-use serde::{Deserialize, Serialize};
-
-/// A library whose heartbeat and close reasons wsclose knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Library {
-    /// Python `websockets` ("Python/3.11 websockets/17.4").
-    PythonWebsockets,
-    /// aiohttp ("Python/3.11 aiohttp/3.14.5").
-    Aiohttp,
-    /// uvicorn (`server: uvicorn`).
-    Uvicorn,
-    /// lighttpd (`Server: lighttpd/1.4.69`): a gateway whose mod_wstunnel ends the
-    /// WebSocket itself (its backend gets only the payloads).
-    Lighttpd,
-}
-
-impl Library {
-    /// Its name as its project writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Library::PythonWebsockets => "Python websockets",
-            Library::Aiohttp => "aiohttp",
-            Library::Uvicorn => "uvicorn",
-            Library::Lighttpd => "lighttpd",
-        }
-    }
-}
-
-/// A library and the version its header gave.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Software {
-    pub library: Library,
-    pub version: Option<String>,
-}
+use crate::vocab::{Library, Software};
 
 impl Software {
     /// The library a `User-Agent` or `Server` value names, if one wsclose knows.
@@ -81,16 +47,6 @@ impl Software {
             .and_then(|v| std::str::from_utf8(v).ok())
             .map(str::to_string);
         Some(Software { library, version })
-    }
-}
-
-impl std::fmt::Display for Software {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.library.name())?;
-        if let Some(v) = &self.version {
-            write!(f, " {v}")?;
-        }
-        Ok(())
     }
 }
 

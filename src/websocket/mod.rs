@@ -13,5 +13,4 @@ pub mod library;
 pub mod probe;
 pub mod session;
 pub mod tap;
-pub mod unanswered;
 pub mod utf8;

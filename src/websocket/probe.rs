@@ -9,9 +9,9 @@
 //! close payload with a code an endpoint may send. Masked means client to server (RFC 6455
 //! §5.1), so the test also tells the roles.
 
-use super::frame::{parse_header, unmask, FrameHeader, Opcode};
+use super::frame::{parse_header, unmask, FrameHeader};
 use crate::close::catalog::{self, OnWire};
-use crate::flow::Role;
+use crate::vocab::{Opcode, Role};
 
 /// Largest payload a probe believes in (a real frame may be larger, but a guess may not).
 const MAX_PROBE_LEN: u64 = 1 << 26;

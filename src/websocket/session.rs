@@ -7,11 +7,10 @@
 //! not, which HTTP/2 stream). One TCP connection carries zero, one or (over HTTP/2) many
 //! sessions. RFC 6455 §4 (handshake), §4.2.2 (the accept check).
 
-use crate::capture::Timestamp;
-use crate::finding::{Findings, Kind};
-use crate::flow::Role;
+use crate::finding::Findings;
 use crate::flow::{Side, Sides, Transport};
-use crate::websocket::decoder::{Decoder, Stats};
+use crate::vocab::{Kind, ResponseFault, Role, Stats, StreamEndKind, Timestamp};
+use crate::websocket::decoder::Decoder;
 use crate::websocket::deflate::{self, Inflater};
 use base64::Engine;
 use sha1::{Digest, Sha1};
@@ -45,8 +44,8 @@ pub struct Handshake {
     /// is set, not each time it is asked.
     accept_ok: Option<bool>,
     /// The WebSocket library the request's `User-Agent` and the response's `Server` name.
-    pub client_software: Option<crate::websocket::library::Software>,
-    pub server_software: Option<crate::websocket::library::Software>,
+    pub client_software: Option<crate::vocab::Software>,
+    pub server_software: Option<crate::vocab::Software>,
     /// The proxy products the handshake names, boxed together: a few dozen bytes on the
     /// heap for the few handshakes that name one, 8 bytes in every connection.
     #[serde(default)]
@@ -64,26 +63,6 @@ pub struct Handshake {
     /// connection (RFC 6455 §4.1), the accept value aside (`accept_valid`).
     #[serde(default)]
     pub fault: Option<ResponseFault>,
-}
-
-/// What an HTTP/1.1 101 answer to a WebSocket upgrade gets wrong, on which RFC 6455 §4.1
-/// says a client _MUST_ _Fail the WebSocket Connection_ (the accept value is checked apart:
-/// `Handshake::accept_valid`). Its stable names are the JSON's (`status.causes[].fault`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum ResponseFault {
-    /// No `Upgrade` header, or one whose value is not `websocket` (§4.1, point 2).
-    UpgradeNotWebsocket,
-    /// No `Connection` header, or one that does not list `Upgrade` (§4.1, point 3).
-    ConnectionNotUpgrade,
-    /// A `Sec-WebSocket-Extensions` naming an extension the client did not offer (§4.1,
-    /// point 5).
-    ExtensionNotOffered,
-    /// A `Sec-WebSocket-Protocol` naming a subprotocol the client did not offer (§4.1,
-    /// point 6).
-    ProtocolNotOffered,
 }
 
 impl ResponseFault {
@@ -201,36 +180,36 @@ impl HandshakeCut {
 /// [`Handshake::client_proxy`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Proxies {
-    server: Option<crate::close::proxies::ProxyProduct>,
-    client: Option<crate::close::proxies::ProxyProduct>,
+    server: Option<crate::vocab::ProxyProduct>,
+    client: Option<crate::vocab::ProxyProduct>,
 }
 
 impl Handshake {
     /// The proxy product the response's `Proxy-agent`, `Server` or `Via` names.
-    pub fn server_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+    pub fn server_proxy(&self) -> Option<&crate::vocab::ProxyProduct> {
         self.proxies.as_ref()?.server.as_ref()
     }
 
     /// The proxy product the request's `X-Varnish` names: the mark of a proxy that passed
     /// the request on.
-    pub fn client_proxy(&self) -> Option<&crate::close::proxies::ProxyProduct> {
+    pub fn client_proxy(&self) -> Option<&crate::vocab::ProxyProduct> {
         self.proxies.as_ref()?.client.as_ref()
     }
 
     /// Sets [`Handshake::server_proxy`].
-    pub fn set_server_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+    pub fn set_server_proxy(&mut self, p: Option<crate::vocab::ProxyProduct>) {
         self.set_proxy(p, |x| &mut x.server);
     }
 
     /// Sets [`Handshake::client_proxy`].
-    pub fn set_client_proxy(&mut self, p: Option<crate::close::proxies::ProxyProduct>) {
+    pub fn set_client_proxy(&mut self, p: Option<crate::vocab::ProxyProduct>) {
         self.set_proxy(p, |x| &mut x.client);
     }
 
     fn set_proxy(
         &mut self,
-        p: Option<crate::close::proxies::ProxyProduct>,
-        slot: fn(&mut Proxies) -> &mut Option<crate::close::proxies::ProxyProduct>,
+        p: Option<crate::vocab::ProxyProduct>,
+        slot: fn(&mut Proxies) -> &mut Option<crate::vocab::ProxyProduct>,
     ) {
         match (&mut self.proxies, p) {
             (Some(b), p) => *slot(b) = p,
@@ -267,27 +246,6 @@ impl Handshake {
             _ => None,
         };
     }
-}
-
-/// How the HTTP/2 stream carrying a session ended, one way or for both (RFC 9113 §5.1,
-/// §6.4, §6.8). Over HTTP/1.1 these do not exist: TCP's FIN and RST stand in their place.
-/// Its `Display` (the frame as a line says it) is `stack::h2::frame::reason`'s, next to the
-/// error codes it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[non_exhaustive]
-pub enum StreamEndKind {
-    /// END_STREAM on a DATA or HEADERS frame: the sender will send nothing more (like FIN).
-    EndStream,
-    /// RST_STREAM with its error code: the stream is over both ways at once (like RST).
-    Reset(u32),
-    /// GOAWAY with the last stream the sender will process and its error code: it ends this
-    /// stream when the stream is above that id, or when the code is an error.
-    GoAway {
-        /// The last stream the sender will process.
-        last_stream: u32,
-        /// Its error code (RFC 9113 §7).
-        code: u32,
-    },
 }
 
 /// One ending of an HTTP/2 stream: who, how, where, and its place in the connection's

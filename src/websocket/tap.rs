@@ -10,8 +10,7 @@
 
 use crate::app::pool::{pooled, recycle};
 use crate::app::{Keep, Tapped};
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Messages held before the session takes them (it does after every segment, so a handful).

@@ -230,9 +230,9 @@ fn license_files_and_metadata() {
 /// must be named there), each checked to be a kind by serde (the JSON names).
 #[test]
 fn the_json_doc_lists_every_finding_kind() {
-    use wsclose::finding::Kind;
+    use wsclose::vocab::Kind;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let source = std::fs::read_to_string(root.join("src/finding.rs")).unwrap();
+    let source = std::fs::read_to_string(root.join("src/vocab/finding.rs")).unwrap();
     let body =
         &source[source.find("pub fn as_str").unwrap()..source.find("pub fn is_violation").unwrap()];
     let kinds: Vec<Kind> = body

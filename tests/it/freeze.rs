@@ -159,8 +159,12 @@ fn generated_deflate_captures_report_the_same_with_any_freezing_and_threads() {
 #[test]
 fn frozen_connections_end_at_their_idle_timeout() {
     use common::*;
-    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::__internals::capture::write::PcapWriter;
+    use wsclose::vocab::{
+        LinkType,
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut a = Session::new(41400, 80);
     a.open();
@@ -237,8 +241,12 @@ fn frozen_connections_end_at_their_idle_timeout() {
 #[test]
 fn a_connection_back_in_memory_sets_the_sweeps_bound() {
     use common::*;
-    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::__internals::capture::write::PcapWriter;
+    use wsclose::vocab::{
+        LinkType,
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut d = Session::new(41600, 80);
     d.clock = at(0.2);
@@ -407,7 +415,7 @@ fn many_quiet_connections_are_frozen_under_the_default_budget() {
 /// every packet (between the FIN and the RST too), the report is the same, RST included.
 #[test]
 fn an_rst_after_a_fin_survives_freezing() {
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = common::Session::new(40111, 8080);
     s.open();
     s.fin(Client);

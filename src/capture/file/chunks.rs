@@ -23,11 +23,12 @@ use super::pcap::legacy_packet;
 use super::pcapng::Ng;
 use super::stream::read_from;
 use super::stream::{open_at, reopen};
-use super::{InputSummary, Progress, SharedFile, Tally};
+use super::{Progress, SharedFile, Tally};
 use crate::capture::shared::Plain;
 use crate::capture::shared::{End, Run, ANY, NO_TCP};
-use crate::capture::{Packet, Timestamp};
+use crate::capture::Packet;
 use crate::error::Error;
+use crate::vocab::{InputSummary, Timestamp};
 use std::path::Path;
 
 /// Owners looked at one by one before a run of other readers' packets is searched with

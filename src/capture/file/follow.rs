@@ -18,9 +18,9 @@
 //! input's [`InputSummary`].
 
 use super::input::{io_error, open_raw};
-use super::InputSummary;
 use crate::capture::Packet;
 use crate::error::Error;
+use crate::vocab::InputSummary;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileTypeExt;

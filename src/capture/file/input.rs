@@ -522,7 +522,7 @@ mod tests {
     use super::*;
     use crate::capture::file::testing::temp;
     use crate::capture::file::{read, read_counted_ahead};
-    use crate::capture::{LinkType, Timestamp};
+    use crate::vocab::{LinkType, Timestamp};
 
     /// Dropping a gzip file's reader before its end waits for the decompressing thread,
     /// which has dropped the input by then: no thread outlives the analysis of a file.

@@ -38,6 +38,7 @@ mod stream;
 mod testing;
 
 pub use super::shared::SharedFile;
+use crate::vocab::InputSummary;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
 pub use follow::{read_follow, Stop};
@@ -46,11 +47,11 @@ pub(crate) use pcapng::takes_frame_number;
 pub(super) use pcapng::NgIndexer;
 pub(crate) use stream::whole_record;
 
-use super::{LinkType, Packet, Timestamp};
+use super::Packet;
 use crate::error::Error;
+use crate::vocab::{LinkType, Timestamp};
 pub use input::{is_stream, Compression};
 use input::{open, Blocks};
-use serde::Serialize;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -61,69 +62,6 @@ use stream::{read_from, Stream};
 /// Bytes of input read so far (file bytes: compressed ones for gzip), for a progress bar.
 /// Shared with whoever draws it; the reader adds to it every few MiB.
 pub type Progress = Arc<AtomicU64>;
-
-/// What a run learned about one input, for the report's `inputs` array.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct InputSummary {
-    /// The path as given (`-` for standard input; `live:IFACE` for a live capture).
-    pub path: String,
-    /// "pcap" or "pcapng".
-    pub format: &'static str,
-    /// Whether it was gzip-compressed.
-    pub gzip: bool,
-    /// How the file was compressed ("gzip", "zstd" or "lz4", found by content), when it was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub compression: Option<&'static str>,
-    /// The link types of its packets.
-    pub link_types: Vec<LinkType>,
-    /// Packets read.
-    pub packets: u64,
-    /// What went wrong inside it (damaged records, link types not decoded, ...), one sentence each.
-    pub warnings: Vec<String>,
-    /// Size of the file in bytes (compressed size for gzip), when known.
-    pub bytes: Option<u64>,
-    /// Capture time of the first and last packet (RFC 3339), when there were packets.
-    pub first_time: Option<String>,
-    /// Capture time of its last packet (RFC 3339).
-    pub last_time: Option<String>,
-    /// Reading stopped before the end of the data (cut or damaged file).
-    pub truncated: bool,
-    /// Why the input could not be read at all (the other inputs are still analyzed).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Read as the continuation of the input before it (rotated files: same link type,
-    /// starting where it ended): one capture with it, its connections carried over.
-    pub continues_previous: bool,
-    /// Added to this file's own packet numbers to give the numbers the report uses: 0 unless
-    /// it continues another input, whose packets are then numbered on across the files (as
-    /// `mergecap -a` numbers the files joined).
-    pub packet_offset: u64,
-    /// Why it was, or was not, read as the continuation of the input before it (none for
-    /// the first input).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub continuity: Option<String>,
-    /// Named unlike the input before it (their names differ in more than digits, see
-    /// `rotation::names`): a separate recording given with it, never news, so the notes and
-    /// the table's header say nothing of it (`continuity` still says why).
-    #[serde(skip)]
-    pub unrelated: bool,
-    /// Packets the capture says were lost before they were written: the sum over a pcapng
-    /// file's interfaces of their last Interface Statistics Block's `isb_ifdrop` and
-    /// `isb_osdrop` (a live capture's drops, as `wsclose live -w` saves them); said in a
-    /// warning.
-    #[serde(skip)]
-    pub dropped: u64,
-    /// Capture time of the first and last packet (for joining the next input).
-    #[serde(skip)]
-    pub span: Option<(Timestamp, Timestamp)>,
-    /// The SHA-256 of an input read as a stream (standard input, a FIFO, a pipe),
-    /// computed as it was read when asked for (`Options::hash_streams`), for the Markdown
-    /// report: its hex digest, or why there is none (reading stopped before the end of the
-    /// stream). None for a file, which the caller can read again to hash.
-    #[serde(skip)]
-    pub sha256: Option<Result<String, String>>,
-}
 
 impl InputSummary {
     /// Adds a link type to the list, once.

@@ -9,7 +9,8 @@
 //! reopened at a record in its middle, behind its header, for a reader of a shared file
 //! that goes on alone from there (`chunks`).
 
-use crate::capture::{LinkType, Packet, Timestamp};
+use crate::capture::Packet;
+use crate::vocab::{LinkType, Timestamp};
 use pcap_parser::LegacyPcapBlock;
 
 /// The file header's LinkType field (draft-ietf-opsawg-pcap §4; libpcap's `LT_FCS_*`

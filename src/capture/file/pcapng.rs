@@ -24,8 +24,9 @@
 //! (`capture::shared`), and [`reopen`], a file read again from its start for a reader of a
 //! shared file that goes on alone (`chunks`).
 
-use super::{word, Found, InputSummary};
-use crate::capture::{LinkType, Packet, Timestamp};
+use super::{word, Found};
+use crate::capture::Packet;
+use crate::vocab::{InputSummary, LinkType, Timestamp};
 use pcap_parser::pcapng::{Block, InterfaceDescriptionBlock, OptionCode};
 use pcap_parser::PcapError;
 

@@ -29,9 +29,10 @@
 
 use super::input::{open, Blocks};
 use super::stream::{read_from, Stream};
-use super::{InputSummary, Tally};
-use crate::capture::{LinkType, Packet, Timestamp};
+use super::Tally;
+use crate::capture::Packet;
 use crate::error::Error;
+use crate::vocab::{InputSummary, LinkType, Timestamp};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -24,9 +24,10 @@ use super::damage::{
 use super::input::{Counted, Damage};
 use super::pcap::{legacy_packet, link_and_fcs, HEADER_LEN};
 use super::pcapng::Ng;
-use super::{InputSummary, Progress, Tally};
-use crate::capture::{LinkType, Packet};
+use super::{Progress, Tally};
+use crate::capture::Packet;
 use crate::error::Error;
+use crate::vocab::{InputSummary, LinkType};
 use pcap_parser::{LegacyPcapBlock, PcapBlockOwned, PcapError};
 use std::fs::File;
 use std::io::{self, Read, Seek};
@@ -497,7 +498,7 @@ pub(super) fn reopen(path: &Path, number: u64, warned: bool) -> Result<Stream, E
 mod tests {
     use super::*;
     use crate::capture::file::testing::{read_all, temp};
-    use crate::capture::Timestamp;
+    use crate::vocab::Timestamp;
 
     /// Records beyond the first buffer's size (an offloaded segment captured whole) are
     /// read, and so is everything after them.

@@ -6,8 +6,9 @@
 //! streaming reader gives them; the bytes of blocks, of a section's head and of a whole
 //! file of two sections.
 
-use super::{read, InputSummary};
-use crate::capture::{Interface, LinkType, Timestamp};
+use super::read;
+use crate::capture::Interface;
+use crate::vocab::{InputSummary, LinkType, Timestamp};
 use std::path::{Path, PathBuf};
 
 pub(super) fn temp(name: &str, bytes: &[u8]) -> PathBuf {

@@ -25,7 +25,7 @@ use super::{Chunk, Deal, Dealt, End, Header, Plain, Rec, ANY, NO_TCP};
 use crate::capture::file::{
     record_time, takes_frame_number, whole_record, word, Found, NgIndexer, Part,
 };
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use std::fs::File;
 use std::io;
 

@@ -52,8 +52,8 @@
 mod fill;
 
 use super::file::{NgIndexer, Part, Progress};
-use super::LinkType;
-use super::{Packet, Timestamp};
+use super::Packet;
+use crate::vocab::{LinkType, Timestamp};
 pub(crate) use fill::read_full;
 use fill::{index, Guess, Section, Span, Walked};
 use parking_lot::{Condvar, Mutex, MutexGuard};

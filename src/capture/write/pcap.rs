@@ -1,7 +1,7 @@
 //! The classic pcap writer (microsecond timestamps, little-endian): a global header, then
 //! one record per packet; for tests and benchmarks that build captures in code.
 
-use super::super::{LinkType, Timestamp};
+use crate::vocab::{LinkType, Timestamp};
 use std::io::{self, Write};
 
 /// A classic pcap writer (microsecond timestamps, little-endian).

@@ -1,8 +1,8 @@
 //! The tunnels' tests: each peeled alone and nested, cut, fragmented, too deep.
 
 use super::*;
-use crate::capture::Timestamp;
 use crate::decode::{decode, encapsulation};
+use crate::vocab::Timestamp;
 use etherparse::{IpNumber, PacketBuilder};
 
 fn pkt(data: &[u8]) -> Packet<'_> {

@@ -19,8 +19,8 @@ fn timeouts_read_as_configured_lengths() {
 /// says `Server: nginx/1.22.1`, its back leg Python websockets.
 #[test]
 fn only_a_product_the_proxy_added_names_it() {
-    use crate::close::proxies::{Header, Product, ProxyProduct};
     use crate::diagnose::proxied::added_by_proxy;
+    use crate::vocab::{Header, Product, ProxyProduct};
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/proxy/nginx-idle.pcap");
     let opts = crate::analyzer::Options {

@@ -1,14 +1,10 @@
 //! The status decision, the quiet spell before a 1006 and the words for them.
 
-use crate::capture::Timestamp;
 use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
-use crate::flow::{PerSide, Role};
-use crate::stack::tcp::connection::EndKind;
 use crate::units::Secs;
-use crate::websocket::decoder::Stats;
-use crate::websocket::frame::Opcode;
+use crate::vocab::{EndKind, Opcode, PerSide, Role, Stats, Timestamp};
 
 /// The status of a session, as the report makes it.
 fn status(

@@ -1,16 +1,12 @@
 //! Causes survive the stored form (`serial`, postcard) and are written in JSON by kind.
 
-use crate::close::Problem;
 use crate::diagnose::status::{EndHow, Status};
-use crate::flow::Role;
 use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
 use crate::report::Eviction;
-use crate::stack::tcp::connection::EndKind;
-use crate::websocket::frame::Opcode;
-use crate::websocket::session::StreamEndKind;
+use crate::vocab::{EndKind, Opcode, Problem, Role, StreamEndKind};
 
 /// One cause of every kind, with every nested type in it.
 fn one_of_each() -> Vec<Cause> {
@@ -96,18 +92,18 @@ fn one_of_each() -> Vec<Cause> {
         Cause::CaptureCut { upgraded: true },
         Cause::ProxyIdleTimeout {
             legs: legs.clone(),
-            proxy_product: Some(crate::close::proxies::ProxyProduct {
-                product: crate::close::proxies::Product::Nginx,
+            proxy_product: Some(crate::vocab::ProxyProduct {
+                product: crate::vocab::Product::Nginx,
                 version: Some("1.22.1".into()),
-                header: crate::close::proxies::Header::Server,
+                header: crate::vocab::Header::Server,
             }),
         },
         Cause::TunnelIdleTimeout {
             legs: legs.clone(),
-            proxy_product: Some(crate::close::proxies::ProxyProduct {
-                product: crate::close::proxies::Product::Tinyproxy,
+            proxy_product: Some(crate::vocab::ProxyProduct {
+                product: crate::vocab::Product::Tinyproxy,
                 version: Some("1.11.1".into()),
-                header: crate::close::proxies::Header::ProxyAgent,
+                header: crate::vocab::Header::ProxyAgent,
             }),
         },
         Cause::ProxyEndedBothLegs { legs: legs.clone() },
@@ -118,7 +114,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::IncidentMember {
             incident: 1,
-            incident_kind: crate::incident::IncidentKind::ServerRestart,
+            incident_kind: crate::vocab::IncidentKind::ServerRestart,
             members: 80,
             window_ms: 6.8,
             idle_min_s: 0.18,
@@ -274,8 +270,8 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::HeartbeatTimeout {
             by: Role::Server,
-            library: Some(crate::websocket::library::Software {
-                library: crate::websocket::library::Library::PythonWebsockets,
+            library: Some(crate::vocab::Software {
+                library: crate::vocab::Library::PythonWebsockets,
                 version: Some("17.4".into()),
             }),
             reason_says_so: true,
@@ -433,8 +429,8 @@ fn one_of_each() -> Vec<Cause> {
             then_s: 1.024,
         },
         Cause::GatewayIdleClose {
-            gateway: crate::websocket::library::Software {
-                library: crate::websocket::library::Library::Lighttpd,
+            gateway: crate::vocab::Software {
+                library: crate::vocab::Library::Lighttpd,
                 version: Some("1.4.69".into()),
             },
             packet: 18,
@@ -442,8 +438,8 @@ fn one_of_each() -> Vec<Cause> {
             last_frame_packet: Some(16),
         },
         Cause::GatewayFrames {
-            gateway: crate::websocket::library::Software {
-                library: crate::websocket::library::Library::Lighttpd,
+            gateway: crate::vocab::Software {
+                library: crate::vocab::Library::Lighttpd,
                 version: Some("1.4.69".into()),
             },
             pings: 2,
@@ -465,7 +461,7 @@ fn one_of_each() -> Vec<Cause> {
         },
         Cause::AcceptMismatch { packet: 6 },
         Cause::HandshakeFault {
-            fault: crate::report::ResponseFault::ProtocolNotOffered,
+            fault: crate::vocab::ResponseFault::ProtocolNotOffered,
             packet: 6,
         },
         Cause::AbruptEnding {
@@ -483,13 +479,13 @@ fn one_of_each() -> Vec<Cause> {
                 packet: 12,
                 retransmissions: 2,
             }),
-            afterwards: Some(crate::incident::After {
+            afterwards: Some(crate::vocab::After {
                 refused: 3,
                 first_refused: Some(18),
                 first_refused_s: Some(0.4),
                 last_refused: Some(30),
                 last_refused_s: Some(1.2),
-                accepted: Some(crate::incident::Accepted {
+                accepted: Some(crate::vocab::Accepted {
                     connection: 2,
                     packet: 33,
                     after_s: 1.9,

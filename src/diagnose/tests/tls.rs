@@ -1,9 +1,8 @@
 //! What TLS adds to a 1006.
 
 use crate::diagnose::tls::cause;
-use crate::flow::{PerSide, Role};
 use crate::report::tls::TlsReport;
-use crate::stack::tcp::connection::EndKind;
+use crate::vocab::{EndKind, PerSide, Role};
 
 fn report(close_notify: PerSide<Option<u64>>) -> TlsReport {
     TlsReport {

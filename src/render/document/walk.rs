@@ -11,7 +11,8 @@
 use super::Sink;
 use crate::render::{problems_first, report_ids_not_in, Best, Names};
 use crate::report::statuses::Statuses;
-use crate::report::{ConnectionReport, InputSummary, Report};
+use crate::report::{ConnectionReport, Report};
+use crate::vocab::InputSummary;
 use std::borrow::Cow;
 
 /// What every connection's row and section shares, gathered by the walk's first pass: the

@@ -491,7 +491,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
             vec![Span::Own(f.packet.to_string())],
             vec![Span::Own(format!("+{:.3} s", f.ts.since(c.start).max(0.0)))],
             vec![Span::Own(f.from.to_string())],
-            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(f.opcode.name().to_string())],
             vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
             vec![Span::Own(format!("{:03b}", f.rsv))],
             vec![Span::Own(if f.masked { "✓" } else { "" }.into())],
@@ -517,7 +517,7 @@ fn app_messages(c: &ConnectionReport) -> Vec<AppMessage> {
         return Vec::new();
     };
     vec![AppMessage {
-        from: a.ended_by.unwrap_or(crate::report::Role::Client),
+        from: a.ended_by.unwrap_or(crate::vocab::Role::Client),
         packet,
         time: None,
         label: format!("{}: {cause}", a.protocol),

@@ -12,12 +12,10 @@
 
 use super::h;
 use crate::report::legs::Side as LegSide;
-use crate::report::EndKind;
-use crate::report::Role;
-use crate::report::Timestamp;
 use crate::report::{ConnectionReport, Host, StreamEndName};
 use crate::units::Secs;
-use crate::vocab::ending::TcpEndName;
+use crate::vocab::TcpEndName;
+use crate::vocab::{EndKind, Opcode, Role, Timestamp};
 use std::fmt::Write;
 
 /// Frames other than close frames drawn before the end.
@@ -210,20 +208,20 @@ fn events(
     }
     let all = c.timeline.as_ref().unwrap_or(&c.recent_frames);
     let others: Vec<usize> = (0..all.len())
-        .filter(|&i| all.get(i).is_some_and(|f| f.opcode != "close"))
+        .filter(|&i| all.get(i).is_some_and(|f| f.opcode != Opcode::CLOSE))
         .collect();
     let from_other = others.len().saturating_sub(frames);
     let kept = others.get(from_other..).unwrap_or_default();
     let mut closes = 0;
     for (i, f) in all.iter().enumerate() {
-        let label = if f.opcode == "close" {
+        let label = if f.opcode == Opcode::CLOSE {
             closes += 1;
             if closes > CLOSES_SHOWN {
                 continue;
             }
             format!("CLOSE {}", f.detail.as_deref().unwrap_or_default())
         } else if kept.contains(&i) {
-            let mut w = format!("{} {} B", f.opcode, f.len);
+            let mut w = format!("{} {} B", f.opcode.name(), f.len);
             if !f.fin {
                 w.push_str(" not final");
             }
@@ -242,8 +240,8 @@ fn events(
             continue;
         };
         let style = match f.opcode {
-            "close" => Style::Close,
-            "ping" | "pong" => Style::Control,
+            Opcode::CLOSE => Style::Close,
+            Opcode::PING | Opcode::PONG => Style::Control,
             _ => Style::Data,
         };
         arrow((f.packet, 0), Some(f.ts), f.from, style, label);

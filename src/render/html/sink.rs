@@ -134,7 +134,7 @@ impl Sink for Html {
         o.push_str("</div>\n");
     }
 
-    fn incident_picture(&self, o: &mut String, i: &crate::incident::Incident) {
+    fn incident_picture(&self, o: &mut String, i: &crate::vocab::Incident) {
         incident_picture(o, i);
     }
 }
@@ -142,7 +142,7 @@ impl Sink for Html {
 /// An incident's picture: per bar of `bin_s` seconds from its first end, the members that
 /// ended (down, red) and the reconnects accepted (up, green), as an inline `<svg>` with
 /// its own scale; numbers only, and its title escaped.
-fn incident_picture(o: &mut String, i: &crate::incident::Incident) {
+fn incident_picture(o: &mut String, i: &crate::vocab::Incident) {
     const BAR: usize = 10;
     const HALF: usize = 40;
     if i.bins.is_empty() {

@@ -13,10 +13,9 @@
 
 use super::h;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::report::{EndKind, FrameRecord, Timestamp};
-use crate::report::{PerSide, Role};
 use crate::units::Ms;
 use crate::units::Secs;
+use crate::vocab::{EndKind, FrameRecord, Opcode, PerSide, Role, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 
@@ -267,7 +266,7 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
     // The frames: one bar per pixel per kind, the largest there.
     let max_len = log
         .iter()
-        .filter(|f| !matches!(f.opcode, "ping" | "pong"))
+        .filter(|f| !matches!(f.opcode, Opcode::PING | Opcode::PONG))
         .map(|f| f.len)
         .max()
         .unwrap_or(0);
@@ -284,17 +283,17 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
         let l = f.from;
         let px = x(f.ts).round() as i64;
         match f.opcode {
-            "ping" | "pong" => {
+            Opcode::PING | Opcode::PONG => {
                 if dots.len() < 2 * CONTROL_DRAWN {
-                    dots.insert((l, f.opcode, px), ());
+                    dots.insert((l, f.opcode.name(), px), ());
                 }
             }
             op => {
                 let class = match op {
-                    "close" => "b-close",
-                    "text" => "b-text",
-                    "binary" => "b-binary",
-                    "continuation" => "b-cont",
+                    Opcode::CLOSE => "b-close",
+                    Opcode::TEXT => "b-text",
+                    Opcode::BINARY => "b-binary",
+                    Opcode::CONTINUATION => "b-cont",
                     _ => "b-other",
                 };
                 let e = bars.entry((l, class, px)).or_insert(0);
@@ -341,7 +340,7 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
         let l = role;
         if let Some(f) = log
             .iter()
-            .filter(|f| f.from == role && !matches!(f.opcode, "ping" | "pong"))
+            .filter(|f| f.from == role && !matches!(f.opcode, Opcode::PING | Opcode::PONG))
             .max_by_key(|f| f.len)
         {
             let fx = x(f.ts);
@@ -372,8 +371,8 @@ pub(super) fn write(o: &mut String, c: &ConnectionReport, frame_log: usize) -> S
     for f in log {
         let l = f.from;
         match f.opcode {
-            "ping" => *side_mut(&mut pending, l) = Some(f),
-            "pong" => {
+            Opcode::PING => *side_mut(&mut pending, l) = Some(f),
+            Opcode::PONG => {
                 if let Some(p) = side_mut(&mut pending, l.peer()).take() {
                     let ms = f.ts.since(p.ts) * 1e3;
                     if rtts.len() < CONTROL_DRAWN {

@@ -13,8 +13,8 @@ use crate::render::document::{self, Column, Heading, Section, Sink, Span, TableK
 use crate::report::facts::{Fact, Piece};
 use crate::report::statuses::Statuses;
 use crate::report::ConnectionReport;
-use crate::report::InputSummary;
 use crate::sanitize::{html, markdown as md};
+use crate::vocab::InputSummary;
 use std::fmt::Write;
 
 /// The columns of the table of frames (the connection's start is in the diagram, not a
@@ -152,7 +152,7 @@ fn frames(o: &mut String, c: &ConnectionReport) {
         let cells = [
             vec![Span::Own(f.packet.to_string())],
             vec![Span::Own(f.from.to_string())],
-            vec![Span::Own(f.opcode.to_string())],
+            vec![Span::Own(f.opcode.name().to_string())],
             vec![Span::Own(if f.fin { "✓" } else { "" }.into())],
             vec![Span::Own(format!("{:03b}", f.rsv))],
             vec![Span::Own(if f.masked { "✓" } else { "" }.into())],

@@ -6,10 +6,10 @@
 //! connection's first packet. Text from the wire goes through `sanitize::mermaid`.
 
 use crate::report::ConnectionReport;
-use crate::report::{FrameRecord, Role};
 use crate::sanitize::mermaid;
 use crate::units::Secs;
-use crate::vocab::ending::TcpEndName;
+use crate::vocab::TcpEndName;
+use crate::vocab::{FrameRecord, Opcode, Role};
 use std::fmt::Write;
 
 /// Frames other than close frames the sequence diagram shows before the end.
@@ -81,11 +81,11 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
         None => last_each_way(&c.recent_frames, super::FRAME_LOG),
     };
     let others: Vec<usize> = (0..all.len())
-        .filter(|&i| all.get(i).is_some_and(|f| f.opcode != "close"))
+        .filter(|&i| all.get(i).is_some_and(|f| f.opcode != Opcode::CLOSE))
         .collect();
     let from_other = others.len().saturating_sub(DIAGRAM_FRAMES);
     let keep = |i: usize| {
-        all.get(i).is_some_and(|f| f.opcode == "close")
+        all.get(i).is_some_and(|f| f.opcode == Opcode::CLOSE)
             || others.get(from_other..).is_some_and(|o| o.contains(&i))
     };
     let shown: Vec<_> = (0..all.len())
@@ -105,7 +105,7 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     let mut lines: Vec<((u64, u8), String)> = Vec::new();
     for f in shown {
         let (a, b) = side(f.from);
-        let what = if f.opcode == "close" {
+        let what = if f.opcode == Opcode::CLOSE {
             format!(
                 "CLOSE {}",
                 f.detail
@@ -113,7 +113,7 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
                     .map_or(String::new(), |d| mermaid(d, 70))
             )
         } else {
-            let mut w = format!("{} {} B", f.opcode, f.len);
+            let mut w = format!("{} {} B", f.opcode.name(), f.len);
             if !f.fin {
                 w.push_str(" not final");
             }
@@ -141,8 +141,8 @@ pub(super) fn sequence(o: &mut String, c: &ConnectionReport) {
     for (k, e) in c.tcp_ends.iter().enumerate() {
         let (a, b) = side(e.by);
         let (arrow, kind) = match e.kind {
-            crate::report::EndKind::Fin => ("--)", "FIN"),
-            crate::report::EndKind::Rst => ("-x", "RST"),
+            crate::vocab::EndKind::Fin => ("--)", "FIN"),
+            crate::vocab::EndKind::Rst => ("-x", "RST"),
         };
         let mut line = String::new();
         if k == 0 {
@@ -249,7 +249,7 @@ mod tests {
             .nth(20)
             .unwrap()
             .0;
-        long.recent_frames[at].opcode = "close";
+        long.recent_frames[at].opcode = crate::vocab::Opcode::CLOSE;
         long.recent_frames[at].detail = Some("4999 \"long ago\"".into());
         // What a log of 12 each way keeps: the last 12 of each side.
         let mut short = long.clone();

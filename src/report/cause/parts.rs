@@ -1,11 +1,7 @@
 //! The values a [`Cause`](super::Cause)'s fields are made of: endings, messages, frames,
 //! legs, with their JSON views (the same names and numbers as stored).
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
-use crate::stack::tcp::connection::EndKind;
-use crate::websocket::frame::Opcode;
-use crate::websocket::session::StreamEndKind;
+use crate::vocab::{EndKind, Opcode, Role, StreamEndKind, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 

@@ -14,17 +14,13 @@
 //! visitors. Reading returns `None` on bytes that are not exactly one report (a bug or a
 //! damaged file), never panics.
 
-use crate::close::{catalog, Problem};
-use crate::decode::Endpoint;
-use crate::flow::PerSide;
+use crate::close::catalog;
 use crate::report::CloseHandshake;
 use crate::report::{CloseFrameReport, ConnectionReport, HandshakeReport, Host, SeenBy};
-use crate::stack::tcp::connection::EndKind;
-use crate::stack::tcp::Counters;
-use crate::vocab::ending::{LaterRst, TcpEnd, TcpEnds};
-use crate::vocab::transport::Transport;
-use crate::websocket::decoder::{FrameRecord, Stats};
-use crate::websocket::frame::Opcode;
+use crate::vocab::{
+    Counters, EndKind, Endpoint, FrameRecord, LaterRst, Opcode, PerSide, Problem, Stats, TcpEnd,
+    TcpEnds, Transport,
+};
 use std::net::IpAddr;
 
 mod bytes;
@@ -601,7 +597,7 @@ fn frame_records(w: &mut Writer<'_>, frames: &[FrameRecord]) -> Option<()> {
         w.time(*ts);
         w.u64(*order);
         w.role(*from);
-        w.0.push((0..16u8).find(|&b| Opcode(b).name() == *opcode)?);
+        w.0.push(opcode.0);
         w.bool(*fin);
         w.0.push(*rsv);
         w.bool(*masked);
@@ -618,7 +614,7 @@ fn read_frame_record(r: &mut Reader<'_>) -> Option<FrameRecord> {
         order: r.u64()?,
         from: r.role()?,
         opcode: match r.byte()? {
-            b @ 0..16 => Opcode(b).name(),
+            b @ 0..16 => Opcode(b),
             _ => return None,
         },
         fin: r.bool()?,

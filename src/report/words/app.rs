@@ -22,11 +22,10 @@ mod sockjs;
 mod stomp;
 mod wamp;
 
-use crate::flow::Role;
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::websocket::library::{Library, Software};
+use crate::vocab::{Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 

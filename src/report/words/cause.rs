@@ -7,12 +7,12 @@ use super::phrases::{
     kind_name, words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames,
 };
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
-use super::{reason, refusal, Ms, Secs};
+use super::{reason, refusal};
 use crate::close::timeouts::{self, Kind};
 use crate::close::{catalog, problem_names};
-use crate::flow::Role;
 use crate::report::cause::{Cause, Eviction};
-use crate::websocket::unanswered::Unanswered;
+use crate::units::{Ms, Secs};
+use crate::vocab::{Role, Unanswered};
 use std::fmt::{self, Display, Formatter};
 
 /// The sentences of the causes said here, one arm per kind (nothing for a kind whose
@@ -274,7 +274,7 @@ pub(crate) fn plain(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             } => {
                 // A code no endpoint may send is said as sent (RFC 6455 §7.4.2).
                 let sent = match code {
-                    Some(c) if problems.contains(&crate::close::Problem::CodeInvalid) => {
+                    Some(c) if problems.contains(&crate::vocab::Problem::CodeInvalid) => {
                         format!(": it carried the code {c}, which no endpoint may send, as RFC 6455 §7.4.2 allows only 1000-2999 as registered and 3000-4999")
                     }
                     _ => String::new(),
@@ -407,7 +407,7 @@ pub(crate) fn incident_member(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
         return Ok(());
     };
     let (who, what) = match kind {
-        crate::incident::IncidentKind::ProxyReload => {
+        crate::vocab::IncidentKind::ProxyReload => {
             ("proxy", "the proxy was reloaded, stopped or restarted")
         }
         _ => (

@@ -3,10 +3,10 @@
 //! that its sender's address did not send; their hints and evidence clauses.
 
 use super::phrases::EndPhrase;
-use super::{article, Ms, Secs};
 use crate::close::catalog;
 use crate::report::cause::{Cause, EndHow, Ending, Unacked};
-use crate::stack::tcp::connection::EndKind;
+use crate::units::{article, Ms, Secs};
+use crate::vocab::EndKind;
 use std::fmt::{self, Formatter};
 
 /// The words of the causes the path under the session shows: a close frame a host without

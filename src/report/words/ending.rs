@@ -7,12 +7,10 @@
 
 use super::phrases::EndPhrase;
 use super::proxy::whole_seconds;
-use super::Secs;
-use crate::flow::Role;
 use crate::incident::after::DOWN_SOON_S;
-use crate::incident::After;
 use crate::report::cause::{Cause, EndHow, EndingVerdict, StillUnacked};
-use crate::stack::tcp::connection::EndKind;
+use crate::units::Secs;
+use crate::vocab::{After, EndKind, Role};
 use std::fmt::{self, Formatter};
 
 /// The sentences of an [`Cause::AbruptEnding`] (nothing for any other cause).

@@ -13,7 +13,6 @@
 
 use crate::close::catalog;
 use crate::report::cause::{Cause, Eviction, Head};
-pub use crate::units::{article, Ms, Secs, AN_LETTERS};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
@@ -269,8 +268,8 @@ pub const UNKNOWN_DROPPED: &str = "Unknown (packets dropped)";
 const FIX_DROPS: &str = "Capture without drops: a larger buffer (`tcpdump -B`, `wsclose live --buffer-size`), a narrower filter, a less busy machine; or capture until the connection closes.";
 const FIX_REFUSAL_BODY: &str = "Change the request as the server's reason in the response's body asks (a subprotocol it speaks in Sec-WebSocket-Protocol, credentials, an Origin it allows, a path); the client's library usually reports only the status, so log the body there too.";
 /// What a 101 got wrong, as a clause: "has no `Upgrade: websocket`".
-pub fn fault_words(fault: crate::report::ResponseFault) -> &'static str {
-    use crate::report::ResponseFault as F;
+pub fn fault_words(fault: crate::vocab::ResponseFault) -> &'static str {
+    use crate::vocab::ResponseFault as F;
     match fault {
         F::UpgradeNotWebsocket => "has no \"Upgrade: websocket\" header",
         F::ConnectionNotUpgrade => "has no Connection header listing \"Upgrade\"",
@@ -284,8 +283,8 @@ pub fn fault_words(fault: crate::report::ResponseFault) -> &'static str {
 }
 
 /// The fix of a 101 that got `fault` wrong.
-fn fault_fix(fault: crate::report::ResponseFault) -> &'static str {
-    use crate::report::ResponseFault as F;
+fn fault_fix(fault: crate::vocab::ResponseFault) -> &'static str {
+    use crate::vocab::ResponseFault as F;
     match fault {
         F::UpgradeNotWebsocket | F::ConnectionNotUpgrade => "Make whatever answers the upgrade send \"Upgrade: websocket\" and \"Connection: Upgrade\" with its 101 (RFC 6455 §4.2.2). A hand-written handshake, or a proxy that drops or rewrites hop-by-hop headers (Connection and Upgrade are hop-by-hop: a proxy must set them again on its own 101), are the usual culprits; compare the 101 with the request in the capture.",
         F::ExtensionNotOffered => "Make the server agree only to extensions the request offered in Sec-WebSocket-Extensions (RFC 6455 §9.1): a server configured to always compress (permessage-deflate), or a proxy that rewrote the request's extensions, are the usual culprits; or let the client offer the extension.",

@@ -2,11 +2,8 @@
 //! ("the server closed TCP with a FIN (packet 9)"), what a side sent, the frames that ended
 //! an HTTP/2 stream, a quoted reason, a message no one answered.
 
-use crate::flow::Role;
 use crate::report::cause::{End, EndHow, Ending, PeerSent, PeerSentWhat};
-use crate::stack::tcp::connection::EndKind;
-use crate::websocket::session::StreamEndKind;
-use crate::websocket::unanswered::Unanswered;
+use crate::vocab::{EndKind, Role, StreamEndKind, Unanswered};
 use std::fmt::{self, Display, Formatter};
 
 /// What the peer sent between a FIN and the RST after it: "the server's close frame

@@ -9,14 +9,14 @@
 //! fix. A match is said as a match ("matches the default of …"), never as what happened: a
 //! spell of 60 s may as well be the application's own timer.
 
-use crate::close::proxies::{Header, Product, ProxyProduct, TUNNEL_CANDIDATES};
+use crate::close::proxies::TUNNEL_CANDIDATES;
 use crate::close::timeouts::Timeout;
 use crate::close::timeouts::{self, Kind};
-use crate::flow::Role;
 use crate::report::cause::{BothLegs, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tunnel::TunnelReport;
 use crate::units::{article, Ms, Secs};
+use crate::vocab::{Header, Product, ProxyProduct, Role};
 use std::fmt::{self, Display, Formatter, Write as _};
 
 /// "a close frame 1001 (packet 45)".
@@ -131,7 +131,7 @@ pub fn gateway_idle(c: &crate::report::Cause, f: &mut std::fmt::Formatter<'_>) -
         Some(p) => format!(" (the last frame was packet {p})"),
         None => String::new(),
     };
-    write!(f, "That empty close frame (packet {packet}) came from the gateway itself, {gateway} (its 101 names it; mod_wstunnel passes only the payloads to its backend over plain TCP, so the backend cannot send a close frame), after {} of quiet on the session{since}: lighttpd ends a session it has read nothing from for server.max-read-idle seconds (60 s by default; it checks once a second, so up to a second later) with an empty close frame, which the client's library reports as 1005.", super::Secs(*quiet_s))
+    write!(f, "That empty close frame (packet {packet}) came from the gateway itself, {gateway} (its 101 names it; mod_wstunnel passes only the payloads to its backend over plain TCP, so the backend cannot send a close frame), after {} of quiet on the session{since}: lighttpd ends a session it has read nothing from for server.max-read-idle seconds (60 s by default; it checks once a second, so up to a second later) with an empty close frame, which the client's library reports as 1005.", crate::units::Secs(*quiet_s))
 }
 
 /// The words of a gateway's own frames ([`Cause::GatewayFrames`](crate::report::Cause::GatewayFrames)).

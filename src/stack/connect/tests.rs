@@ -1,11 +1,11 @@
 //! The CONNECT layer's tests: a tunnel opened, refused, asked again, or no CONNECT after
 //! all, as the stack reads them.
 
-use crate::capture::Timestamp;
 use crate::flow::Side;
 use crate::stack::tcp::Event;
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::Stack;
+use crate::vocab::Timestamp;
 
 fn data(bytes: &[u8], packet: u64) -> Event<'_> {
     Event::Data {

@@ -2,7 +2,7 @@
 //! it: the target as sent, the proxy's status and reason, the packets, and the words of a
 //! refusal's body (an HTML error page read as its text).
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// What a CONNECT asked for and what the proxy answered.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -29,7 +29,7 @@ pub struct Tunnel {
     /// order.
     pub earlier: Vec<(u16, u64)>,
     /// The proxy product the final answer's `Proxy-agent`, `Server` or `Via` names.
-    pub proxy: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy: Option<crate::vocab::ProxyProduct>,
 }
 
 impl Tunnel {

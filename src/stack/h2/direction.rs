@@ -8,7 +8,7 @@
 use super::frame::{self, Frame, FrameError, FrameHeader, FrameType};
 use super::hpack::{BlockDecoder, Head};
 use super::{H2Event, LostReason, KEEP_CAPACITY, MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK, PREFACE};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// Where the bytes being read came from.
 #[derive(Debug, Clone, Copy)]

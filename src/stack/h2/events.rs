@@ -4,7 +4,7 @@
 use super::frame::{ErrorCode, FrameError, FrameType};
 use super::hpack::HpackError;
 use super::{MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK};
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use std::fmt;
 
 /// Why a direction (or its HPACK state) can no longer be read.
@@ -95,7 +95,7 @@ pub enum H2Event<'a> {
         ws_protocols: Option<&'a str>,
         ws_extensions: Option<&'a str>,
         /// The WebSocket library its `user-agent` names.
-        software: Option<&'a crate::websocket::library::Software>,
+        software: Option<&'a crate::vocab::Software>,
         end_stream: bool,
         packet: u64,
         ts: Timestamp,
@@ -108,9 +108,9 @@ pub enum H2Event<'a> {
         ws_protocol: Option<&'a str>,
         ws_extensions: Option<&'a str>,
         /// The WebSocket library its `server` field names.
-        software: Option<&'a crate::websocket::library::Software>,
+        software: Option<&'a crate::vocab::Software>,
         /// The proxy product its `server` or `via` field names.
-        proxy: Option<&'a crate::close::proxies::ProxyProduct>,
+        proxy: Option<&'a crate::vocab::ProxyProduct>,
         end_stream: bool,
         packet: u64,
         ts: Timestamp,

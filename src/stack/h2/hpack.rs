@@ -21,7 +21,7 @@
 //! per Huffman bit (`huffman`), one allocation per dynamic table entry.
 
 use super::huffman;
-use crate::close::proxies::{Header, ProxyProduct};
+use crate::vocab::{Header, ProxyProduct};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,10 +49,10 @@ pub struct Head {
     pub ws_protocols: Option<String>,
     pub ws_extensions: Option<String>,
     /// The WebSocket library a `user-agent` or `server` field names.
-    pub software: Option<crate::websocket::library::Software>,
+    pub software: Option<crate::vocab::Software>,
     /// The proxy product a `server` or `via` field names (`server` first), as an HTTP/1.1
     /// answer's (RFC 9110 §10.2.4, §7.6.3; RFC 9113 §8.2 lowercases the names).
-    pub proxy: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy: Option<crate::vocab::ProxyProduct>,
     /// Fields in the block, pseudo or not.
     pub fields: usize,
 }
@@ -399,7 +399,7 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
         }
         _ if name.eq_ignore_ascii_case(b"server") => {
             if head.software.is_none() {
-                head.software = crate::websocket::library::Software::of(&value);
+                head.software = crate::vocab::Software::of(&value);
             }
             let named = head
                 .proxy
@@ -412,7 +412,7 @@ fn take_field(head: &mut Head, name: &[u8], value: Cow<'_, [u8]>) {
             }
         }
         _ if head.software.is_none() && name.eq_ignore_ascii_case(b"user-agent") => {
-            head.software = crate::websocket::library::Software::of(&value);
+            head.software = crate::vocab::Software::of(&value);
         }
         _ if head.proxy.is_none() && name.eq_ignore_ascii_case(b"via") => {
             head.proxy = ProxyProduct::of(Header::Via, &value);

@@ -25,15 +25,14 @@
 //! decoders change, so that the charge after a packet reads no stream.
 
 use super::{H2Conn, H2Event, LostReason};
-use crate::finding::Kind;
-use crate::flow::Role;
 use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::tcp::Event;
 use crate::stack::Ctx;
+use crate::vocab::{Kind, Role, StreamEndKind};
 use crate::websocket::decoder::Origin;
-use crate::websocket::session::{Session, StreamEnd, StreamEndKind};
+use crate::websocket::session::{Session, StreamEnd};
 use std::collections::HashMap;
 
 /// WebSocket streams kept per HTTP/2 connection; those past it are counted, not reported.
@@ -331,7 +330,7 @@ impl State<'_> {
         by: Side,
         kind: StreamEndKind,
         packet: u64,
-        ts: crate::capture::Timestamp,
+        ts: crate::vocab::Timestamp,
     ) {
         self.ctx.order += 1;
         let order = self.ctx.order;

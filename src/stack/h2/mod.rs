@@ -40,7 +40,7 @@ mod huffman;
 pub mod layer;
 pub mod unread;
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use direction::{At, Dir, Phase};
 pub use events::{H2Event, LostReason};
 use frame::{Frame, FrameError, FrameHeader, FrameType};

@@ -13,8 +13,8 @@
 
 use super::parse::{self as http, Parsed};
 use crate::app::{query_value, Identity, Open, PollingFacts};
-use crate::capture::Timestamp;
 use crate::flow::{Side, Sides};
+use crate::vocab::Timestamp;
 
 /// Bytes of a handshake response's body kept to read the OPEN packet (the OPEN of
 /// socket.io's servers is about 120 bytes).

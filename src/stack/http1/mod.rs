@@ -35,10 +35,8 @@ pub mod parse;
 
 use super::tcp::Event;
 use super::Ctx;
-use crate::capture::Timestamp;
-use crate::finding::Kind;
-use crate::flow::Role;
 use crate::flow::{Side, Sides};
+use crate::vocab::{Kind, Role, Timestamp};
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
@@ -587,7 +585,7 @@ impl Http1 {
                     }
                     let hs = &mut self.session.handshake;
                     if r.status == 101 {
-                        hs.fault = crate::websocket::session::ResponseFault::of(
+                        hs.fault = crate::vocab::ResponseFault::of(
                             r.upgrade,
                             r.connection_upgrade,
                             r.extensions.as_deref(),
@@ -611,20 +609,16 @@ impl Http1 {
                             })
                             };
                         let why = match hs.fault {
-                            Some(crate::websocket::session::ResponseFault::ExtensionNotOffered) => {
-                                offered(
-                                    "Sec-WebSocket-Extensions",
-                                    r.extensions.as_ref(),
-                                    &hs.offered_extensions,
-                                )
-                            }
-                            Some(crate::websocket::session::ResponseFault::ProtocolNotOffered) => {
-                                offered(
-                                    "Sec-WebSocket-Protocol",
-                                    r.protocol.as_ref(),
-                                    &hs.offered_protocols,
-                                )
-                            }
+                            Some(crate::vocab::ResponseFault::ExtensionNotOffered) => offered(
+                                "Sec-WebSocket-Extensions",
+                                r.extensions.as_ref(),
+                                &hs.offered_extensions,
+                            ),
+                            Some(crate::vocab::ResponseFault::ProtocolNotOffered) => offered(
+                                "Sec-WebSocket-Protocol",
+                                r.protocol.as_ref(),
+                                &hs.offered_protocols,
+                            ),
                             _ => None,
                         };
                         if let Some(why) = why {

@@ -18,8 +18,7 @@ mod sniff;
 pub use lenient::lenient;
 pub use sniff::{looks_like_request, looks_like_response, status_of_cut_response};
 
-use crate::close::proxies::{Header, ProxyProduct};
-use crate::websocket::library::Software;
+use crate::vocab::{Header, ProxyProduct, Software};
 use base64::Engine;
 
 /// Headers longer than this are not a handshake we will wait for.
@@ -56,7 +55,7 @@ pub struct Request {
     /// `Transfer-Encoding` is present.
     pub transfer_encoding: bool,
     /// The WebSocket library its `User-Agent` names.
-    pub software: Option<crate::websocket::library::Software>,
+    pub software: Option<crate::vocab::Software>,
     /// The proxy product its `X-Varnish` names (Varnish's transaction id, on the request it
     /// sends a backend, a piped upgrade's too): a proxy's mark on a request it passed on.
     pub proxy: Option<ProxyProduct>,
@@ -102,10 +101,10 @@ pub struct Response {
     /// `Upgrade` lists `h2c`: a `101` switching to HTTP/2 (RFC 7540 §3.2).
     pub h2c: bool,
     /// The WebSocket library its `Server` header names.
-    pub software: Option<crate::websocket::library::Software>,
+    pub software: Option<crate::vocab::Software>,
     /// The proxy product its `Proxy-agent`, `Server` or `Via` names (in that order of
     /// preference; see `close::proxies`).
-    pub proxy: Option<crate::close::proxies::ProxyProduct>,
+    pub proxy: Option<crate::vocab::ProxyProduct>,
     /// `Content-Length`, as sent (joined when repeated).
     pub content_length: Option<String>,
     /// A `Transfer-Encoding` field is present.

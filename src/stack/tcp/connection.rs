@@ -14,17 +14,14 @@
 //! RFC 6455 §4 (handshake), RFC 9293 §3.10.7 (RST acceptance is simplified here: any RST
 //! ends its direction).
 
-use crate::capture::Timestamp;
-use crate::decode::{Endpoint, Segment};
-use crate::finding::Kind;
-use crate::flow::Role;
+use crate::decode::Segment;
 use crate::flow::{Side, Sides};
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path_watch::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
+use crate::vocab::{EndKind, Endpoint, Kind, Role, Timestamp};
 use crate::websocket::session::Session;
-use crate::websocket::unanswered::Unanswered;
 
 /// Data captured before its direction's SYN (or a hole its peer acknowledged) waits for it
 /// at most this many packets of the capture (reordered captures move packets by a few
@@ -33,19 +30,6 @@ const EARLY_WINDOW_PACKETS: u64 = 32;
 
 /// ... and at most this long in capture time.
 const EARLY_WINDOW_NS: i64 = 200_000_000;
-
-/// How a side ended TCP.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum EndKind {
-    /// A FIN: the sender will send no more (the peer may still).
-    Fin,
-    /// An RST: the connection is gone both ways.
-    Rst,
-}
 
 /// How one side ended its half of the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,60 +52,6 @@ pub struct LaterRst {
     pub ts: Timestamp,
     /// Delivery order within the connection, as [`End::order`].
     pub order: u64,
-}
-
-/// A close frame or a TCP ending, as it happens (for live output).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CloseEvent {
-    /// When the packet was captured.
-    pub ts: Timestamp,
-    /// When the connection's first packet was captured (the report's `start`).
-    pub start: Timestamp,
-    /// The packet that carried it.
-    pub packet: u64,
-    /// The client's endpoint.
-    pub client: Endpoint,
-    /// The server's endpoint.
-    pub server: Endpoint,
-    /// The path of the WebSocket's upgrade request, when it was captured.
-    pub path: Option<String>,
-    /// The HTTP/2 stream of an RFC 8441 WebSocket.
-    pub h2_stream: Option<u32>,
-    /// The side that sent it.
-    pub from: Role,
-    /// What happened.
-    pub what: EventWhat,
-    /// True when no close frame came before this event (so a TCP ending means 1006).
-    pub first: bool,
-    /// Bytes of the connection are missing from the capture (a gap either way) by the time
-    /// of this event: a close frame may have been among them.
-    pub missing: bool,
-    /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
-    pub unanswered: Option<Unanswered>,
-    /// For an ending with no close frame before it, over TLS: the first close_notify that
-    /// came before it (who sent it, its packet). The peer's close_notify means this ending
-    /// answered the peer's closing, not a message.
-    pub close_notify: Option<(Role, u64)>,
-}
-
-/// What a [`CloseEvent`] is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EventWhat {
-    /// A close frame.
-    Close {
-        /// Its code; none for an empty close frame.
-        code: Option<u16>,
-        /// Its reason text, as sent (escape it before printing it).
-        reason: String,
-        /// What is wrong with it.
-        problems: Vec<crate::close::Problem>,
-    },
-    /// A TCP FIN or RST.
-    Tcp(EndKind),
-    /// An END_STREAM, RST_STREAM or GOAWAY that ended an HTTP/2 WebSocket's stream.
-    Stream(crate::websocket::session::StreamEndKind),
 }
 
 /// Its serde form (`serial`, for `freeze`) is every field of every part. What every

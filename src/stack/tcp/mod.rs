@@ -15,37 +15,3 @@ pub mod path_watch;
 mod seq;
 
 pub use crate::flow::Event;
-
-/// Per-direction counters for the report.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-pub struct Counters {
-    /// Payload bytes delivered in order.
-    pub bytes: u64,
-    /// Segments with payload.
-    pub segments: u64,
-    /// Segments that repeated bytes already seen (wholly or in part).
-    pub retransmissions: u64,
-    /// Segments that arrived ahead of a hole and had to wait.
-    pub out_of_order: u64,
-    /// Holes in the sequence space that were never filled (bytes missing from the capture).
-    pub gaps: u64,
-    /// Bytes in those holes.
-    pub missing_bytes: u64,
-    /// Retransmissions whose bytes differed from the first copy (the first copy is kept).
-    pub inconsistencies: u64,
-    /// Segments carrying data after this direction's FIN (ignored).
-    pub after_fin: u64,
-    /// Segments starting more than 1 GiB past the delivered bytes: not believed (a
-    /// corrupt or forged sequence number, reassembly rule 2) and ignored.
-    pub implausible: u64,
-}

@@ -37,9 +37,9 @@
 //! acknowledgement numbers folded), all eight at once, so a longer ring costs no more.
 
 use super::seq::before;
-use crate::capture::Timestamp;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
+use crate::vocab::Timestamp;
 pub use hole::Missing;
 pub use ifaces::{Interfaces, Label};
 pub use keepalive::Run as KeepaliveRun;

@@ -6,11 +6,10 @@
 //! and an inflate failure as findings; the message's sizes for the statistics.
 
 use super::super::deflate::InflateError;
-use super::super::frame::Opcode;
 use super::super::utf8::Utf8Stream;
 use super::Decoder;
-use crate::finding::{Findings, Kind};
-use crate::flow::Role;
+use crate::finding::Findings;
+use crate::vocab::{Kind, Opcode, Role};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Message {

@@ -17,21 +17,16 @@
 
 mod log;
 mod message;
-mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use log::{FrameRecord, FrameRecordJson};
-pub use stats::{Stats, StatsJson};
-
 use super::deflate::Inflater;
-use super::frame::{parse_header, unmask, unmask_into, FrameHeader, Opcode, MAX_HEADER_LEN};
+use super::frame::{parse_header, unmask, unmask_into, FrameHeader, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
-use crate::capture::Timestamp;
-use crate::close::{CloseFrame, Problem};
-use crate::finding::{Findings, Kind};
+use crate::close::CloseFrame;
+use crate::finding::Findings;
 use crate::flow::Event;
-use crate::flow::Role;
+use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 
@@ -651,7 +646,7 @@ impl Decoder {
             ts: at.ts,
             order: at.order,
             from: self.from,
-            opcode: op.name(),
+            opcode: op,
             fin: f.h.fin,
             rsv: f.h.rsv,
             masked: f.h.masked(),

@@ -22,11 +22,13 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
-use wsclose::__internals::flow::Role::{Client, Server};
-use wsclose::close::Problem;
-use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::Problem;
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{Client, Server},
+    Timestamp,
+};
 
 // ---------------------------------------------------------------------------------------
 // Counting allocator: bytes live on this thread, and their peak
@@ -225,7 +227,7 @@ fn bare(
 }
 
 /// Appends a packet 1 ms after the previous one.
-fn push(pkts: &mut Vec<Pkt>, data: Vec<u8>, from: wsclose::__internals::flow::Role) {
+fn push(pkts: &mut Vec<Pkt>, data: Vec<u8>, from: wsclose::vocab::Role) {
     let id = pkts.len() as u64 + 1;
     pkts.push(Pkt {
         id,

@@ -18,7 +18,7 @@ use run::wsclose as run;
 #[test]
 fn the_inputs_own_packet_options_are_kept() {
     use common::{close, Session};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(40_001, 8080);
     s.open();
     let close_at = s.send(Server, &close(Server, 4001, "bye"));
@@ -125,7 +125,7 @@ fn the_inputs_own_packet_options_are_kept() {
 /// written after the packets numbered in `at` (0: before the first).
 fn with_blocks(extra: &[(u64, u32, Vec<u8>)]) -> (Vec<u8>, usize) {
     use common::{close, Session};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(40_002, 8080);
     s.open();
     s.send(Server, &close(Server, 4002, "bye"));

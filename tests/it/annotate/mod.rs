@@ -395,7 +395,7 @@ fn decrypted_text_stays_out_of_comments_without_secrets() {
 #[test]
 fn redact_pseudonymizes_the_comments() {
     use common::{close, Session};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(40_000, 8080);
     s.handshake();
     s.send(
@@ -510,7 +510,7 @@ fn redact_pseudonymizes_the_comments() {
 #[test]
 fn wire_text_cannot_forge_another_connections_filter() {
     use common::{close, Session};
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut one = Session::new(40_010, 8080);
     one.open();
     one.send(

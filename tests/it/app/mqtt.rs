@@ -334,10 +334,11 @@ fn a_takeover_is_not_claimed_when_the_brokers_stream_is_unknown() {
     );
 }
 
-use wsclose::__internals::capture::{file, Timestamp};
-use wsclose::__internals::decode::{self, Endpoint};
+use wsclose::__internals::capture::file;
+use wsclose::__internals::decode;
 use wsclose::__internals::websocket::frame::{parse_header, unmask};
 use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd};
+use wsclose::vocab::{Endpoint, Timestamp};
 use wsclose::Role;
 
 /// One WebSocket data message of a fixture: its side, payload, and the packet (number,
@@ -839,14 +840,16 @@ fn a_bare_fin_verdict_is_withheld_over_a_lost_packet() {
 /// runs on with HTTP/2 PINGs (client) and their acknowledgements every 10 s, and at 40 s
 /// `fin_by` ends it with a FIN. Returns the session and the RST_STREAM's packet.
 fn mqtt_on_a_reset_stream(
-    reset_by: wsclose::__internals::flow::Role,
-    fin_by: wsclose::__internals::flow::Role,
+    reset_by: wsclose::vocab::Role,
+    fin_by: wsclose::vocab::Role,
     lose_reset: bool,
 ) -> (common::Session, u64) {
     use common::h2::h2_frame;
     use common::{Session, T0};
-    use wsclose::__internals::capture::Timestamp;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::{
+        Role::{Client, Server},
+        Timestamp,
+    };
     let at = |ms: i64| Timestamp(T0.0 + ms * 1_000_000);
     let mut s = Session::new(40_001, 8080);
     common::h2::h2c_websocket(&mut s, "/mqtt", Some("mqtt"));
@@ -896,7 +899,7 @@ fn mqtt_on_a_reset_stream(
 #[test]
 fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
     use wsclose::__internals::analyzer::Options;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let verdict = |reset_by, fin_by| {
         let (s, reset) = mqtt_on_a_reset_stream(reset_by, fin_by, false);
         let r = common::analyze_timed(s.link, &s.pkts, Options::default());
@@ -938,7 +941,7 @@ fn an_mqtt_verdict_on_an_h2_stream_rests_on_the_streams_own_reset() {
 #[test]
 fn an_mqtt_verdict_on_an_h2_stream_whose_reset_was_lost_is_withheld() {
     use wsclose::__internals::analyzer::Options;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let (s, _) = mqtt_on_a_reset_stream(Server, Client, true);
     let r = common::analyze_timed(s.link, &s.pkts, Options::default());
     let c = common::only(&r);

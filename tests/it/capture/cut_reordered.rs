@@ -19,11 +19,12 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::flow::Role::{Client, Server};
-use wsclose::close::Problem;
-use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::{
+    Kind, Problem,
+    Role::{Client, Server},
+    TcpEndName,
+};
 
 const REASON: &str = "client leaving: split over four segments";
 

@@ -19,8 +19,8 @@
 use serde_json::Value;
 use std::path::Path;
 use std::process::Output;
-use wsclose::__internals::capture::file::{read, InputSummary};
-use wsclose::__internals::capture::{LinkType, Timestamp};
+use wsclose::__internals::capture::file::read;
+use wsclose::vocab::{InputSummary, LinkType, Timestamp};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

@@ -236,7 +236,7 @@ fn codes_lists_every_registered_code() {
 #[test]
 fn unsupported_link_type_is_named_once() {
     use wsclose::__internals::capture::write::PcapWriter;
-    use wsclose::__internals::capture::{LinkType, Timestamp};
+    use wsclose::vocab::{LinkType, Timestamp};
     let mut w = PcapWriter::new(Vec::new(), LinkType(147), 65535).unwrap();
     for i in 0..5 {
         w.packet(Timestamp::from_parts(i, 0), b"\x00\x01\x02\x03", 4)

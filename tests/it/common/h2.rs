@@ -28,7 +28,7 @@ pub fn literal_block(fields: &[(&str, &str)]) -> Vec<u8> {
 /// WebSocket on stream 1 to `path`, with `subprotocol` asked and agreed when given: the
 /// client's CONNECT (packet 6) and the server's 200 (packet 7).
 pub fn h2c_websocket(s: &mut super::Session, path: &str, subprotocol: Option<&str>) {
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     s.handshake();
     let mut hello = wsclose::__internals::stack::h2::PREFACE.to_vec();
     h2_frame(&mut hello, 0x4, 0, 0, &[]);

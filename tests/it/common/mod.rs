@@ -36,10 +36,12 @@ pub fn fixtures() -> Vec<std::path::PathBuf> {
 use etherparse::PacketBuilder;
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
-use wsclose::__internals::flow::Role::{self, Client, Server};
-use wsclose::finding::Kind;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{self, Client, Server},
+    Timestamp,
+};
 
 // ---------------------------------------------------------------------------------------
 // WebSocket bytes

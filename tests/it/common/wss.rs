@@ -11,7 +11,7 @@ use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::vocab::Role::{Client, Server};
 
 /// rustls' key-log hook, writing NSS lines.
 #[derive(Debug, Default)]

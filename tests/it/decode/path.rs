@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
+use wsclose::vocab::{LinkType, Timestamp};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
 use wsclose::report::Report;
+use wsclose::vocab::{LinkType, Timestamp};
 
 const FIXTURE: &str = "python-close-1001.pcap";
 const OUTER_A: [u8; 4] = [10, 0, 0, 5];

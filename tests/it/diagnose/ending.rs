@@ -13,8 +13,10 @@ use assert_cmd::Command;
 use common::*;
 use serde_json::Value;
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::capture::Timestamp;
-use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 /// Moves the session's clock `secs` seconds on.
 fn wait(s: &mut Session, secs: f64) {

@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::LinkType;
+use wsclose::vocab::LinkType;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

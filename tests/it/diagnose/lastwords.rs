@@ -10,7 +10,7 @@ use crate::common;
 
 use common::{binary, text, Session};
 use serde_json::Value;
-use wsclose::flow::Role::{Client, Server};
+use wsclose::vocab::Role::{Client, Server};
 
 fn path(name: &str) -> String {
     format!("{}/fixtures/lastwords/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -378,9 +378,9 @@ fn hostile_words_in_every_format(lead: &str, kind: &str) {
 /// (WebSocket pings, or `app`: an application heartbeat of its own) and then goes silent,
 /// and whose server ends TCP 4 s after the last; the client ends TCP too, after the
 /// server (`client_first`: before it).
-fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::flow::Role> {
+fn stopped_side(app: bool, client_first: bool) -> Option<wsclose::vocab::Role> {
     use common::{analyze_timed, ping, T0};
-    use wsclose::__internals::capture::Timestamp;
+    use wsclose::vocab::Timestamp;
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut s = Session::new(40003, 8080);
     s.open();
@@ -425,7 +425,7 @@ fn pings_that_stopped_before_the_other_side_ended_are_named_whoever_ends_last() 
 fn an_evicted_connections_last_words_are_kept_without_a_cause() {
     use common::{analyze_timed, T0};
     use wsclose::__internals::analyzer::Options;
-    use wsclose::__internals::capture::Timestamp;
+    use wsclose::vocab::Timestamp;
     let at = |s: f64| Timestamp(T0.0 + (s * 1e9) as i64);
     let mut a = Session::new(40010, 8080);
     a.open();
@@ -490,8 +490,8 @@ fn an_evicted_connections_last_words_are_kept_without_a_cause() {
 fn the_last_words_on_an_h2_stream_are_measured_to_its_own_reset() {
     use common::h2::h2_frame;
     use wsclose::__internals::analyzer::Options;
-    use wsclose::__internals::capture::Timestamp;
     use wsclose::report::Cause;
+    use wsclose::vocab::Timestamp;
     let at = |ms: i64| Timestamp(common::T0.0 + ms * 1_000_000);
     let mut s = Session::new(40_002, 8080);
     common::h2::h2c_websocket(&mut s, "/feed", None);

@@ -7,7 +7,7 @@
 use crate::common::run;
 use crate::common::{self, text, Session};
 use serde_json::Value;
-use wsclose::flow::Role::{self, Client, Server};
+use wsclose::vocab::Role::{self, Client, Server};
 
 fn path(name: &str) -> String {
     format!("{}/fixtures/lastwords/{name}", env!("CARGO_MANIFEST_DIR"))

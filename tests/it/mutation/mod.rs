@@ -77,10 +77,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::__internals::decode::Endpoint;
+use wsclose::__internals::capture::Packet;
 use wsclose::keys::KeySources;
 use wsclose::report::Report;
+use wsclose::vocab::{Endpoint, LinkType, Timestamp};
 
 mod mutations;
 mod oracle;

@@ -21,8 +21,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::Timestamp;
-use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -266,12 +268,7 @@ fn hostile_capture(dir: &Path) -> PathBuf {
         s.fins(Server);
         pkts.extend(s.pkts);
     }
-    let mut w = PcapWriter::new(
-        Vec::new(),
-        wsclose::__internals::capture::LinkType::RAW,
-        262_144,
-    )
-    .unwrap();
+    let mut w = PcapWriter::new(Vec::new(), wsclose::vocab::LinkType::RAW, 262_144).unwrap();
     for (i, p) in pkts.iter().enumerate() {
         w.packet(Timestamp(T0.0 + i as i64 * 1_000_000), &p.data, p.orig_len)
             .unwrap();
@@ -658,12 +655,7 @@ fn the_timeline_says_what_it_draws() {
     s.fins(Server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("many.pcap");
-    let mut w = PcapWriter::new(
-        Vec::new(),
-        wsclose::__internals::capture::LinkType::RAW,
-        262_144,
-    )
-    .unwrap();
+    let mut w = PcapWriter::new(Vec::new(), wsclose::vocab::LinkType::RAW, 262_144).unwrap();
     for p in &s.pkts {
         w.packet(p.ts, &p.data, p.orig_len).unwrap();
     }
@@ -714,12 +706,7 @@ fn no_quiet_spell_where_the_log_lost_frames() {
     s.fins(Server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("stream.pcap");
-    let mut w = PcapWriter::new(
-        Vec::new(),
-        wsclose::__internals::capture::LinkType::RAW,
-        262_144,
-    )
-    .unwrap();
+    let mut w = PcapWriter::new(Vec::new(), wsclose::vocab::LinkType::RAW, 262_144).unwrap();
     for p in &s.pkts {
         w.packet(p.ts, &p.data, p.orig_len).unwrap();
     }

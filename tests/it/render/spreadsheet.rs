@@ -15,8 +15,10 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::Timestamp;
-use wsclose::__internals::flow::Role::{Client, Server};
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 /// Close reasons a spreadsheet would run; each is a server's close of its own connection.
 const REASONS: [&str; 7] = [
@@ -51,12 +53,7 @@ fn hostile_capture(dir: &Path) -> PathBuf {
         s.fins(Server);
         pkts.extend(s.pkts);
     }
-    let mut w = PcapWriter::new(
-        Vec::new(),
-        wsclose::__internals::capture::LinkType::RAW,
-        262_144,
-    )
-    .unwrap();
+    let mut w = PcapWriter::new(Vec::new(), wsclose::vocab::LinkType::RAW, 262_144).unwrap();
     for (i, p) in pkts.iter().enumerate() {
         w.packet(Timestamp(T0.0 + i as i64 * 1_000_000), &p.data, p.orig_len)
             .unwrap();

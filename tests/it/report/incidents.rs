@@ -13,10 +13,12 @@ use common::*;
 use serde_json::Value;
 use wsclose::__internals::analyzer::Options;
 use wsclose::__internals::capture::write::PcapWriter;
-use wsclose::__internals::capture::{LinkType, Timestamp};
-use wsclose::__internals::flow::Role::{Client, Server};
-use wsclose::incident::IncidentKind;
 use wsclose::report::Report;
+use wsclose::vocab::{
+    IncidentKind, LinkType,
+    Role::{Client, Server},
+    Timestamp,
+};
 
 const MS: i64 = 1_000_000;
 const S: i64 = 1_000 * MS;

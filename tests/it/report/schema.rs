@@ -294,7 +294,7 @@ fn the_json_doc_lists_exactly_the_finding_kinds() {
     );
     // The kinds serde writes are the schema's: each one round-trips.
     for k in &kinds {
-        let kind: wsclose::finding::Kind =
+        let kind: wsclose::vocab::Kind =
             serde_json::from_value(Value::String(k.clone())).unwrap_or_else(|e| panic!("{k}: {e}"));
         assert_eq!(kind.as_str(), k);
     }

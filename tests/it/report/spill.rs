@@ -345,7 +345,7 @@ fn with_no_temporary_directory_reports_are_dropped_and_counted() {
         let text = c[side].as_str().unwrap();
         let (ip, port) = text.rsplit_once(':').unwrap();
         let ip: std::net::IpAddr = ip.trim_matches(['[', ']']).parse().unwrap();
-        wsclose::__internals::decode::Endpoint::new(ip, port.parse().unwrap())
+        wsclose::vocab::Endpoint::new(ip, port.parse().unwrap())
     };
     let mut used: Vec<u64> = base["connections"]
         .as_array()

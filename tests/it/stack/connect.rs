@@ -327,7 +327,7 @@ fn a_tunnel_ended_by_a_proxy_that_names_itself_names_its_product_and_setting() {
 /// WebSocket closed 1000 inside.
 fn tunnel_answered(headers: &str, cuts: &[usize]) -> wsclose::report::Report {
     use common::Session;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(42021, 8888);
     s.handshake();
     s.send(Client, &connect_request(false));
@@ -447,7 +447,7 @@ fn raw_control(c: char) -> bool {
 #[test]
 fn a_hostile_target_and_refusal_page_are_shown_inert() {
     use common::Session;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(42010, 3128);
     s.handshake();
     s.send(
@@ -501,7 +501,7 @@ const CHUNKED_407: &[u8] = b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy
 /// opened, carrying a WebSocket closed 1000 by its client.
 fn tunnel_after(refusal: &[u8], cuts: &[usize]) -> wsclose::report::Report {
     use common::Session;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(42020, 3128);
     s.handshake();
     s.send(Client, &connect_request(false));
@@ -554,7 +554,8 @@ fn a_chunked_407_then_an_accepted_retry_opens_the_tunnel() {
 
 /// `pkts` written as a pcap (1 ms apart, in order) in a fresh temporary directory.
 fn pcap_of(pkts: &[common::Pkt]) -> (tempfile::TempDir, PathBuf) {
-    use wsclose::__internals::capture::{write::PcapWriter, LinkType, Timestamp};
+    use wsclose::__internals::capture::write::PcapWriter;
+    use wsclose::vocab::{LinkType, Timestamp};
     let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
     for (i, p) in pkts.iter().enumerate() {
         let ts = Timestamp(common::T0.0 + i as i64 * 1_000_000);
@@ -570,7 +571,7 @@ fn pcap_of(pkts: &[common::Pkt]) -> (tempfile::TempDir, PathBuf) {
 /// `ahead` sent before the answer, refused `403` by the proxy; both close.
 fn denied(port: u16, target: &str, agent: &str, ahead: &[u8]) -> Vec<common::Pkt> {
     use common::Session;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(port, 3128);
     s.handshake();
     s.send(
@@ -709,7 +710,7 @@ fn redaction_names_the_connect_target_in_the_link_evidence_too() {
 #[test]
 fn a_proxys_long_reason_phrase_is_cut_as_other_wire_text() {
     use common::Session;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let refusal = |reason: &str| {
         let mut s = Session::new(42030, 3128);
         s.handshake();

@@ -869,7 +869,7 @@ fn markdown_gives_each_h2_stream_its_wireshark_filter() {
 fn many_h2_websockets(dir: &std::path::Path, streams: u32) -> std::path::PathBuf {
     use common::Session;
     use wsclose::__internals::capture::write::PcapWriter;
-    use wsclose::__internals::flow::Role::{Client, Server};
+    use wsclose::vocab::Role::{Client, Server};
     let mut s = Session::new(40_000, 8080);
     s.handshake();
     let mut hello = wsclose::__internals::stack::h2::PREFACE.to_vec();

@@ -462,7 +462,7 @@ fn a_close_changed_in_transit_is_flagged() {
     let relayed = f
         .close_frames
         .iter_mut()
-        .find(|x| x.from == wsclose::__internals::flow::Role::Server)
+        .find(|x| x.from == wsclose::vocab::Role::Server)
         .unwrap();
     relayed.code = Some(1001);
     wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
@@ -482,7 +482,7 @@ fn a_close_changed_in_transit_is_flagged() {
         panic!("two legs")
     };
     b.close_frames
-        .retain(|x| x.from != wsclose::__internals::flow::Role::Client);
+        .retain(|x| x.from != wsclose::vocab::Role::Client);
     wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert!(
@@ -501,7 +501,7 @@ fn a_close_changed_in_transit_is_flagged() {
     };
     b.close_frames.clear();
     f.close_frames
-        .sort_by_key(|x| x.from != wsclose::__internals::flow::Role::Client);
+        .sort_by_key(|x| x.from != wsclose::vocab::Role::Client);
     let (packet, time) = (f.close_frames[0].packet, f.close_frames[0].time);
     f.close_frames[1].packet = packet + 1;
     f.close_frames[1].time = wsclose::Timestamp(time.0 + 1_000_000);
@@ -594,7 +594,7 @@ fn a_close_the_proxy_started_is_the_proxys() {
     };
     assert_eq!(f.leg.as_ref().unwrap().ended_by.as_deref(), Some("backend"));
     b.close_frames
-        .retain(|x| x.from != wsclose::__internals::flow::Role::Server);
+        .retain(|x| x.from != wsclose::vocab::Role::Server);
     wsclose::diagnose::proxied::link(f, b, &wsclose::report::legs::LinkedBy::Key);
     let leg = f.leg.as_ref().unwrap();
     assert_eq!(leg.ended_by.as_deref(), Some("proxy"));

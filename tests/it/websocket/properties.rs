@@ -12,13 +12,13 @@ use etherparse::PacketBuilder;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use wsclose::__internals::analyzer::{Analyzer, Options};
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::__internals::flow::Role;
+use wsclose::__internals::capture::Packet;
 use wsclose::__internals::websocket::decoder::{Decoder, Origin};
 use wsclose::__internals::websocket::frame::{parse_header, unmask, unmask_bytewise, LenEncoding};
 use wsclose::__internals::websocket::utf8::Utf8Stream;
-use wsclose::finding::{Findings, Kind};
+use wsclose::finding::Findings;
 use wsclose::report::ConnectionReport;
+use wsclose::vocab::{Kind, LinkType, Role, Timestamp};
 
 /// `cases` unless `PROPTEST_CASES` says otherwise.
 fn config(cases: u32) -> Config {

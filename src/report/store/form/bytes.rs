@@ -3,8 +3,7 @@
 //! (`serial`) behind a tag for the types written rarely. `form.rs` writes and reads a
 //! report's fields with them.
 
-use crate::capture::Timestamp;
-use crate::flow::Role;
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Bytes appended to a buffer, one field at a time.

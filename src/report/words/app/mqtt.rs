@@ -5,7 +5,7 @@
 
 use crate::app::mqtt::{How, Refusal, Then, Why, NOT_ENFORCED_CAUSE, NO_REASON};
 use crate::app::{ms, quote, Said, Words};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 impl Said for Why {
     fn words(&self) -> Words {

@@ -3,7 +3,7 @@
 
 use crate::app::signalr::Why;
 use crate::app::{ms, quote, Said, Words};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 impl Said for Why {
     fn words(&self) -> Words {

@@ -4,7 +4,7 @@
 
 use crate::app::socketio::{Last, Transport, Why};
 use crate::app::{ms, quote, Said, Words};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 impl Said for Why {
     fn words(&self) -> Words {

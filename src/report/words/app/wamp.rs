@@ -4,7 +4,7 @@
 
 use crate::app::wamp::{own, Why};
 use crate::app::{quote, wire_label, Said, Words};
-use crate::flow::Role;
+use crate::vocab::Role;
 
 impl Said for Why {
     fn words(&self) -> Words {

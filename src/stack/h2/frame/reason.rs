@@ -4,7 +4,7 @@
 //! the §7 name or the value in hex; and the line a stream's ending (`StreamEndKind`, kept
 //! by the WebSocket session it ended) prints, which names them.
 
-use crate::websocket::session::StreamEndKind;
+use crate::vocab::StreamEndKind;
 use std::fmt;
 
 /// An error code of RST_STREAM and GOAWAY (§7), kept as the 32-bit value on the wire.

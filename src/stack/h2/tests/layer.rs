@@ -3,13 +3,12 @@
 
 use super::super::PREFACE;
 use super::{frame, hpack_block, settings_frame, WS_REQUEST};
-use crate::capture::Timestamp;
-use crate::finding::Kind;
 use crate::flow::Side;
 use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
 use crate::stack::Stack;
-use crate::websocket::session::{Session, StreamEndKind};
+use crate::vocab::{Kind, StreamEndKind, Timestamp};
+use crate::websocket::session::Session;
 
 const CLIENT: Side = Side::A;
 const SERVER: Side = Side::B;

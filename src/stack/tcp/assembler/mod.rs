@@ -21,8 +21,8 @@ mod tail;
 mod tests;
 
 use super::seq;
-use super::{Counters, Event};
-use crate::capture::Timestamp;
+use super::Event;
+use crate::vocab::{Counters, Timestamp};
 pub use hold::EARLY_MAX_BYTES;
 use hold::{Early, Rare};
 use ranges::Ranges;

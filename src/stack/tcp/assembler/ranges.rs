@@ -8,7 +8,7 @@
 //! Invariant (owned by [`Ranges`]): the held ranges never overlap, and `bytes` is the sum of
 //! their lengths. Bytes already held win over a later copy of the same offsets (rule 5).
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 use std::collections::BTreeMap;
 
 /// One held range: its bytes and the packet and time that carried them.

@@ -13,7 +13,7 @@
 //! memory: a few numbers, boxed with the direction's other rare state.
 
 use super::super::seq::before;
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// The first hole of a direction (len 0: none).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

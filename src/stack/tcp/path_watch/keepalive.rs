@@ -12,7 +12,7 @@
 //! first and last, the shortest and longest interval, how many probes the peer answered
 //! before, and whether the last went unanswered to the end. Constant memory: a few numbers.
 
-use crate::capture::Timestamp;
+use crate::vocab::Timestamp;
 
 /// The last run of probes (packet 0: none).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -2,7 +2,7 @@
 //! for it, and such a hole never filled is still a gap.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 const SPLIT_REASON: &str = "client leaving: split over four segments";
 

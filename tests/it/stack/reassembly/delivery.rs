@@ -4,7 +4,7 @@
 //! `HalfStream`'s exact bytes.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn s01_handshake_data_both_ways_fin_both_ways() {

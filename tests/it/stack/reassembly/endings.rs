@@ -4,7 +4,7 @@
 //! packets of a closed connection.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn s19_fin_with_data_and_fin_retransmitted() {

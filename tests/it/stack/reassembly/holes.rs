@@ -3,7 +3,7 @@
 //! request; RSTs in and out of window (reassembly rule 11).
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn s13_hole_never_filled_without_acks_is_a_gap_at_capture_end() {

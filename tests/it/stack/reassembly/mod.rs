@@ -18,12 +18,15 @@ use crate::common;
 use common::*;
 use std::time::{Duration, Instant};
 use wsclose::__internals::analyzer::{Analyzer, Options};
-use wsclose::__internals::capture::{LinkType, Packet, Timestamp};
-use wsclose::__internals::flow::Role::{self, Client, Server};
+use wsclose::__internals::capture::Packet;
 use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
-use wsclose::__internals::stack::tcp::{Counters, Event};
-use wsclose::finding::Kind;
+use wsclose::__internals::stack::tcp::Event;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::{
+    Counters, Kind, LinkType,
+    Role::{self, Client, Server},
+    Timestamp,
+};
 
 mod acks;
 mod delivery;

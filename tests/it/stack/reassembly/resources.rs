@@ -3,7 +3,7 @@
 //! back or skew between merged captures, offloaded segments of 64 and 200 KiB.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 /// The server's 200 000-byte binary frame and close, its first 100 payload bytes lost and
 /// the rest in 150-byte segments that all wait behind the hole until a cap forces a gap.

@@ -3,7 +3,7 @@
 //! §3.4), a stream longer than 4 GiB.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn s08_capture_starting_mid_stream_is_partial_and_found_by_probe() {

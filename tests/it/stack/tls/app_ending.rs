@@ -4,9 +4,11 @@
 use crate::common::wss::Wss;
 use crate::common::T0;
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::capture::Timestamp;
-use wsclose::__internals::flow::Role::{Client, Server};
 use wsclose::keys::KeySources;
+use wsclose::vocab::{
+    Role::{Client, Server},
+    Timestamp,
+};
 
 /// MQTT 3.1.1 over wss:// (subprotocol `mqtt`), keep alive 2 s: the client's CONNECT and
 /// the broker's CONNACK, then the client falls silent; 3.1 s later the broker sends its

@@ -4,7 +4,7 @@
 //! resumption, retries and key updates.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 /// Each capture: its key log, the TLS version and suite, the close frames (as tshark
 /// decodes them with the key log), the status, and each side's close_notify packet.

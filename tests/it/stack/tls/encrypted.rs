@@ -4,7 +4,7 @@
 
 use super::*;
 use wsclose::report::tls::Reason;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn without_a_key_the_connection_is_listed_as_encrypted_with_its_sni() {

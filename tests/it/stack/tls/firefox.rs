@@ -3,7 +3,7 @@
 //! and a back leg whose client leg stays encrypted.
 
 use super::*;
-use wsclose::vocab::transport::Transport;
+use wsclose::vocab::Transport;
 
 /// One leg of a Firefox session through HAProxy, as `record/tls/record_firefox.sh`
 /// recorded it (fixtures/README.md has each packet).

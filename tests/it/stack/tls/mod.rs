@@ -8,9 +8,9 @@ use crate::common::skip;
 
 use std::path::PathBuf;
 use wsclose::__internals::analyzer::Options;
-use wsclose::__internals::flow::Role;
 use wsclose::keys::KeySources;
 use wsclose::report::{ConnectionReport, Report};
+use wsclose::vocab::Role;
 
 mod app_ending;
 mod decrypted;

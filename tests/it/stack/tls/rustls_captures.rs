@@ -3,7 +3,7 @@
 //! captures without a key.
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 /// rustls through tokio-tungstenite: what each endpoint logged (tungstenite echoes the
 /// close frame, so each side saw the other's code) and how TLS and TCP ended. tokio-rustls'

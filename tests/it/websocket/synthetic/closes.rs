@@ -2,8 +2,8 @@
 //! rules: which code a connection ended with, inferred (1005, 1006) or none.
 
 use super::*;
-use wsclose::close::Problem;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::Problem;
+use wsclose::vocab::TcpEndName;
 
 /// The client closes with `payload` (packet 6), the server answers 1002 (packet 7).
 fn bad_close(port: u16, payload: &[u8]) -> Report {

@@ -2,7 +2,7 @@
 //! SYN, a FIN then an RST from the same side or the peer (RFC 9293 §3.6).
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn port_reuse_with_a_new_isn_is_a_second_connection() {
@@ -254,7 +254,7 @@ fn zero_window_probes_answered_at_once_are_no_dead_path() {
         let mut gap_ms = 200;
         let mut sent = Vec::new();
         for i in 0..6 {
-            s.clock = wsclose::__internals::capture::Timestamp(s.clock.0 + gap_ms * 1_000_000);
+            s.clock = wsclose::vocab::Timestamp(s.clock.0 + gap_ms * 1_000_000);
             gap_ms *= 2;
             sent.push(s.emit(Server, 0, seq, &next[..1], None));
             if i < answers {
@@ -398,7 +398,7 @@ fn a_capture_of_one_direction_says_so_and_withholds_the_other() {
 #[test]
 fn dropped_packets_a_pcapng_counts_make_an_open_connection_unknown() {
     use wsclose::__internals::capture::write::PcapNgWriter;
-    use wsclose::__internals::capture::Timestamp;
+    use wsclose::vocab::Timestamp;
     let mut open = Session::new(40000, 80);
     open.open();
     open.send(Client, &text(Client, "hi"));
@@ -566,7 +566,7 @@ fn a_subprotocol_not_offered_is_the_cause_only_when_the_client_fails_on_it() {
         matches!(
             c.status.causes[0],
             wsclose::report::Cause::HandshakeFault {
-                fault: wsclose::report::ResponseFault::ProtocolNotOffered,
+                fault: wsclose::vocab::ResponseFault::ProtocolNotOffered,
                 packet: p,
             } if p == packet
         ),
@@ -611,7 +611,7 @@ fn a_broken_101_split_or_cut_by_a_lost_segment() {
         matches!(
             c.status.causes[0],
             wsclose::report::Cause::HandshakeFault {
-                fault: wsclose::report::ResponseFault::UpgradeNotWebsocket,
+                fault: wsclose::vocab::ResponseFault::UpgradeNotWebsocket,
                 packet,
             } if Some(&packet) == packets.last()
         ),

@@ -3,8 +3,8 @@
 //! code is invented where bytes are missing.
 
 use super::*;
-use wsclose::close::Problem;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::Problem;
+use wsclose::vocab::TcpEndName;
 
 /// One session in three flights (client: request and a text frame; server: 101, frames and
 /// its close; client: its close), each split into small segments, then the FINs. Returns

@@ -3,7 +3,7 @@
 //! the input's warnings, not only as bytes missing from the connection.
 
 use super::*;
-use wsclose::__internals::capture::Timestamp;
+use wsclose::vocab::Timestamp;
 
 /// The one's complement checksum of an IPv4 header whose checksum field is zero.
 fn checksum(header: &[u8]) -> u16 {

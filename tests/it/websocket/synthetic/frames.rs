@@ -3,7 +3,7 @@
 //! fragmentation and UTF-8 across fragments (RFC 6455 §5.2, §5.4, §8.1).
 
 use super::*;
-use wsclose::vocab::ending::TcpEndName;
+use wsclose::vocab::TcpEndName;
 
 #[test]
 fn many_frames_in_one_segment_are_all_decoded() {

@@ -12,10 +12,11 @@ use crate::common;
 use common::*;
 use std::ops::Range;
 use std::time::{Duration, Instant};
-use wsclose::__internals::capture::LinkType;
-use wsclose::__internals::flow::Role::{self, Client, Server};
-use wsclose::finding::Kind;
 use wsclose::report::Report;
+use wsclose::vocab::{
+    Kind, LinkType,
+    Role::{self, Client, Server},
+};
 
 mod closes;
 mod endings;

@@ -3,7 +3,7 @@
 //! capture lost where a frame header was due (the broker's side unknown from there).
 
 use super::*;
-use wsclose::__internals::capture::Timestamp;
+use wsclose::vocab::Timestamp;
 
 /// The 101 response agreeing to `mqtt`.
 fn mqtt_response() -> Vec<u8> {

@@ -1,7 +1,7 @@
 //! A link-layer header type as the tcpdump.org LINKTYPE registry numbers it: what a capture
-//! file or interface says its packets start with. A leaf, re-exported as
-//! `capture::LinkType`, so that the fatal errors (`error`, whose live variants carry what a
-//! live capture took) can name it without importing the capture stage that returns them.
+//! file or interface says its packets start with (JSON `inputs[].link_types`). In the
+//! vocabulary so that the fatal errors (`error`, whose live variants carry what a live
+//! capture took) can name it without importing the capture stage that returns them.
 
 use serde::Serialize;
 

@@ -1,0 +1,191 @@
+//! A finding: something wrong or notable inside a capture ([`Finding`]), of a [`Kind`] whose
+//! kebab-case name is part of the JSON contract (`findings[].kind`).
+//!
+//! In: nothing of the project. Out: the values the tcp, http and websocket stages push
+//! (`finding::Findings` bounds the list).
+
+use super::side::Role;
+use serde::{Deserialize, Serialize};
+
+/// What a finding is about; its stable name in JSON (`findings[].kind`, kebab-case) is
+/// [`Kind::as_str`].
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[non_exhaustive]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    // RFC 6455 §5.1 / §5.3: masking.
+    /// A client frame not masked (§5.1: a client masks every frame).
+    UnmaskedClientFrame,
+    /// A server frame masked (§5.1: a server never masks).
+    MaskedServerFrame,
+    // §5.2: header fields.
+    /// An RSV bit set with no extension agreed that defines it (§5.2).
+    RsvBitsSet,
+    /// An opcode RFC 6455 reserves (3-7, 0xB-0xF).
+    ReservedOpcode,
+    /// A payload length not in the fewest bytes (§5.2).
+    NonMinimalLength,
+    /// A 64-bit payload length with its most significant bit set (§5.2).
+    LengthTopBitSet,
+    // §5.4 / §5.5: fragmentation and control frames.
+    /// A control frame with more than 125 bytes of payload (§5.5).
+    ControlFrameTooLong,
+    /// A control frame without FIN (§5.5: control frames are never fragmented).
+    FragmentedControlFrame,
+    /// A continuation frame with no fragmented message to continue (§5.4).
+    ContinuationWithoutStart,
+    /// A new text or binary frame before the fragmented message was finished (§5.4).
+    DataFrameInsideFragmentedMessage,
+    // §5.6 / §8.1: text payloads.
+    /// A text message that is not valid UTF-8 (§5.6, §8.1).
+    InvalidUtf8Text,
+    // §5.5.1 / §7.1.4: after a close frame.
+    /// A frame sent after its sender's close frame (§5.5.1).
+    FrameAfterClose,
+    // §5.5.1, §7.4: close payloads.
+    /// A close frame whose payload breaks a rule (§5.5.1, §7.4): one byte, a code never sent, a
+    /// reason not UTF-8.
+    MalformedClose,
+    // RFC 7692: permessage-deflate.
+    /// A compressed message that did not inflate (RFC 7692).
+    InflateFailed,
+    /// A compressed message inflated past the cap, where inflating stopped.
+    InflateCapHit,
+    /// Compressed messages that can no longer be inflated: part of one was missing and the sender
+    /// keeps its window.
+    InflateStopped,
+    // §4: the handshake.
+    /// `Sec-WebSocket-Accept` does not match the request's key (§4.2.2).
+    AcceptMismatch,
+    /// An upgrade request or response that breaks a rule of §4 (or of HTTP).
+    HandshakeInvalid,
+    /// The server refused the upgrade.
+    UpgradeRefused,
+    // Capture quality (docs/reassembly.md).
+    /// Bytes missing from the capture in one direction (a gap in TCP's sequence space).
+    Gap,
+    /// Bytes missing where a frame header was expected: the direction's frames were not followed
+    /// past them.
+    OutOfSync,
+    /// A message that never arrived whole (its bytes missing, or the stream stopped in it).
+    TruncatedMessage,
+    /// A retransmission whose bytes differ from those first sent.
+    InconsistentRetransmission,
+    /// Data sent after its sender's FIN.
+    DataAfterFin,
+    /// A segment more than 1 GiB ahead of the data so far: not believed, ignored.
+    ImplausibleSegment,
+    /// A reassembly buffer reached its cap: the oldest hole was declared a gap.
+    BufferCapHit,
+    /// The capture holds each packet (or some) more than once: taken on several
+    /// interfaces or hops (`tcpdump -i any` on a host with a bridge). Counted once.
+    CapturedCopies,
+    /// The capture starts after the handshake: the connection was found by its frames.
+    HandshakeNotCaptured,
+    /// Part of the upgrade request or response is missing (snap length, a drop); the
+    /// frames after it were found by the probe.
+    HandshakeCut,
+    // TLS (RFC 8446 §6, RFC 5246 §7.2): alerts, and a direction that could not be decrypted.
+    /// A TLS alert (RFC 8446 §6).
+    TlsAlert,
+    /// A direction's TLS stream could not be decrypted any further.
+    TlsStopped,
+    // HTTP/2 (RFC 9113, RFC 7541): framing or header compression that could not be followed.
+    /// HTTP/2 framing or header compression (HPACK) that could not be followed.
+    H2Lost,
+    // Live capture.
+    /// Packets were lost from a live capture while the connection was open (the kernel's
+    /// ring, the interface or the queue to the analysis): a close may be missing.
+    LiveDrop,
+}
+
+impl Kind {
+    /// Its stable name in JSON: "rsv-bits-set", "gap", ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::UnmaskedClientFrame => "unmasked-client-frame",
+            Kind::MaskedServerFrame => "masked-server-frame",
+            Kind::RsvBitsSet => "rsv-bits-set",
+            Kind::ReservedOpcode => "reserved-opcode",
+            Kind::NonMinimalLength => "non-minimal-length",
+            Kind::LengthTopBitSet => "length-top-bit-set",
+            Kind::ControlFrameTooLong => "control-frame-too-long",
+            Kind::FragmentedControlFrame => "fragmented-control-frame",
+            Kind::ContinuationWithoutStart => "continuation-without-start",
+            Kind::DataFrameInsideFragmentedMessage => "data-frame-inside-fragmented-message",
+            Kind::InvalidUtf8Text => "invalid-utf8-text",
+            Kind::FrameAfterClose => "frame-after-close",
+            Kind::MalformedClose => "malformed-close",
+            Kind::InflateFailed => "inflate-failed",
+            Kind::InflateCapHit => "inflate-cap-hit",
+            Kind::InflateStopped => "inflate-stopped",
+            Kind::AcceptMismatch => "accept-mismatch",
+            Kind::HandshakeInvalid => "handshake-invalid",
+            Kind::UpgradeRefused => "upgrade-refused",
+            Kind::Gap => "gap",
+            Kind::OutOfSync => "out-of-sync",
+            Kind::TruncatedMessage => "truncated-message",
+            Kind::InconsistentRetransmission => "inconsistent-retransmission",
+            Kind::DataAfterFin => "data-after-fin",
+            Kind::ImplausibleSegment => "implausible-segment",
+            Kind::BufferCapHit => "buffer-cap-hit",
+            Kind::CapturedCopies => "captured-copies",
+            Kind::HandshakeNotCaptured => "handshake-not-captured",
+            Kind::HandshakeCut => "handshake-cut",
+            Kind::TlsAlert => "tls-alert",
+            Kind::TlsStopped => "tls-stopped",
+            Kind::H2Lost => "h2-lost",
+            Kind::LiveDrop => "live-drop",
+        }
+    }
+
+    /// A breach of RFC 6455 by the sender (as opposed to a note about the capture).
+    pub fn is_violation(self) -> bool {
+        !matches!(
+            self,
+            Kind::Gap
+                | Kind::OutOfSync
+                | Kind::TruncatedMessage
+                | Kind::InconsistentRetransmission
+                | Kind::DataAfterFin
+                | Kind::ImplausibleSegment
+                | Kind::BufferCapHit
+                | Kind::CapturedCopies
+                | Kind::HandshakeNotCaptured
+                | Kind::HandshakeCut
+                | Kind::UpgradeRefused
+                | Kind::InflateCapHit
+                | Kind::InflateStopped
+                | Kind::TlsAlert
+                | Kind::TlsStopped
+                | Kind::H2Lost
+                | Kind::LiveDrop
+        )
+    }
+}
+
+/// One thing wrong or notable inside a capture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct Finding {
+    /// What it is.
+    pub kind: Kind,
+    /// The side that caused it, when one did.
+    pub from: Option<Role>,
+    /// The packet it is in, when one is.
+    pub packet: Option<u64>,
+    /// A sentence saying what happened (wire text in it is escaped when written out).
+    pub detail: String,
+}

@@ -1,0 +1,222 @@
+//! Closes of several connections that belong together: an [`Incident`] of an
+//! [`IncidentKind`] (JSON `incidents[]`), who came back after it ([`Reconnects`], [`Bin`]),
+//! and per connection its [`Reconnect`] and what came [`After`] its abrupt ending
+//! ([`Accepted`]).
+//!
+//! In: nothing of the project. Out: the values the `incident` stage fills (its thresholds,
+//! `incident::RECONNECT_MAX_S` and the like, and its words stay there).
+
+use super::endpoint::Endpoint;
+use super::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// What kind of incident.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKind {
+    /// The server ended its sessions at once and accepted new ones later.
+    ServerRestart,
+    /// The server ended its sessions at once and accepted none after (in the capture).
+    ServerStop,
+    /// A proxy in front ended its sessions at once (a reload or restart).
+    ProxyReload,
+    /// Many sessions ended at the same idle age: a timeout.
+    IdleTimeoutCohort,
+    /// All the sessions of one client host ended at once: its process exited or its
+    /// network changed.
+    ClientDrop,
+    /// The server closed many sessions with 1013 or 1014 (or refused upgrades with 503 or
+    /// 429): it is shedding load.
+    OverloadShedding,
+    /// One client refused again and again with the same code as it retries.
+    RejectionLoop,
+    /// Many clients refused with the same code at once.
+    MassRejection,
+}
+
+impl IncidentKind {
+    /// Its name, as JSON and `wsclose explain` spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IncidentKind::ServerRestart => "server-restart",
+            IncidentKind::ServerStop => "server-stop",
+            IncidentKind::ProxyReload => "proxy-reload",
+            IncidentKind::IdleTimeoutCohort => "idle-timeout-cohort",
+            IncidentKind::ClientDrop => "client-drop",
+            IncidentKind::OverloadShedding => "overload-shedding",
+            IncidentKind::RejectionLoop => "rejection-loop",
+            IncidentKind::MassRejection => "mass-rejection",
+        }
+    }
+
+    /// Every kind.
+    pub const ALL: [IncidentKind; 8] = [
+        IncidentKind::ServerRestart,
+        IncidentKind::ServerStop,
+        IncidentKind::ProxyReload,
+        IncidentKind::IdleTimeoutCohort,
+        IncidentKind::ClientDrop,
+        IncidentKind::OverloadShedding,
+        IncidentKind::RejectionLoop,
+        IncidentKind::MassRejection,
+    ];
+
+    /// The kind named `name` (`wsclose explain server-restart`).
+    pub fn named(name: &str) -> Option<IncidentKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Who came back after an incident.
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Reconnects {
+    /// Members whose client opened a new session to the same server and path (or
+    /// subprotocol) within [`RECONNECT_MAX_S`] of the end, and was accepted.
+    pub came_back: u64,
+    /// Members with no accepted new session in the capture.
+    pub never: u64,
+    /// Median seconds from a member's end to its accepted new session.
+    pub median_s: Option<f64>,
+    /// The slowest of those.
+    pub slowest_s: Option<f64>,
+    /// New sessions that replaced a member and were refused: their upgrade was (an HTTP
+    /// status other than 101), or they were ended again as members of the same incident (a
+    /// rejection loop's next refusal); and for a server stop or restart, the connection
+    /// attempts to its server refused in TCP while it was down (a SYN answered by a RST or
+    /// not answered, from the first member's end to the next session the server accepted,
+    /// or to the capture's end: [`refused::count`]).
+    pub refused: u64,
+    /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
+    pub spread_s: Option<f64>,
+    /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
+    pub herd: Option<bool>,
+}
+
+/// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
+/// incident in JSON Lines).
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct Incident {
+    /// Its number, from 1, in the order of its first end; connections name it (`incident`).
+    pub id: u32,
+    /// What kind of incident.
+    pub kind: IncidentKind,
+    /// The first member's end.
+    pub start: Timestamp,
+    /// The last member's end.
+    pub end: Timestamp,
+    /// Seconds from `start` to `end`.
+    pub window_s: f64,
+    /// The server (or proxy) it concerns, when one: its address and port (a pseudonym when
+    /// redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The client host it concerns, when one: its address (a pseudonym when redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// How the members ended: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503",
+    /// "silence" (no close frame, FIN or RST: data unacknowledged to the end), "mixed".
+    pub ended_by: String,
+    /// Who ended them: "server", "client" or "both".
+    pub side: String,
+    /// The close code (or HTTP status of a refused upgrade) they share, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// For an idle cohort: the idle age they share (the first member's), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idle_s: Option<f64>,
+    /// For a restart: seconds from the last member's end to the next session the server
+    /// accepted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down_s: Option<f64>,
+    /// How many connections it holds.
+    pub members: u64,
+    /// The first [`LISTED`] of their ids.
+    pub connections: Vec<u64>,
+    /// The first member's deciding packet (its close frame, FIN or RST): where to look.
+    pub first_packet: u64,
+    /// How its members' clients came back.
+    pub reconnects: Reconnects,
+    /// The width of each of `bins`, seconds (0.1, 0.25, 0.5, 1, 2, 5, 10, 30 or 60: the
+    /// least that spans the members' ends and their reconnects in [`MAX_BINS`] bars).
+    pub bin_s: f64,
+    /// From `start`, per `bin_s`: members that ended and reconnects accepted (the picture
+    /// of the HTML report).
+    pub bins: Vec<Bin>,
+    /// What happened, in words.
+    pub cause: String,
+    /// What to change.
+    pub fix: String,
+    /// The least and greatest quiet spell before their ends of the members whose spell is
+    /// known, milliseconds (not in JSON: the members' own causes say it,
+    /// `incident-member`).
+    #[serde(skip)]
+    pub idle_range_ms: Option<(u32, u32)>,
+    /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
+    #[serde(skip)]
+    pub server_ep: Option<Endpoint>,
+}
+
+/// One bar of an incident's picture.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Bin {
+    /// Members that ended in it.
+    pub ends: u32,
+    /// Members' reconnects accepted in it.
+    pub reconnects: u32,
+}
+
+/// A connection's reconnect: the session that replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, schemars::JsonSchema)]
+pub struct Reconnect {
+    /// The id of the new session.
+    pub connection: u64,
+    /// Seconds from this one's end to its start.
+    pub after_s: f64,
+    /// Whether the new session's upgrade was refused.
+    pub refused: bool,
+}
+
+/// What came after a connection's abrupt ending from its client host to its server.
+// Its field docs are the schema's descriptions (schema/, kept as they were): they name
+// the incident stage's thresholds, which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct After {
+    /// New connections of the client host to the server's port refused (SYN answered by
+    /// RST) after the ending and before the next session accepted.
+    pub refused: u64,
+    /// The first refused SYN's packet, if any.
+    pub first_refused: Option<u64>,
+    /// Seconds from the ending to it.
+    pub first_refused_s: Option<f64>,
+    /// The last refused SYN's packet, if any.
+    pub last_refused: Option<u64>,
+    /// Seconds from the ending to it.
+    pub last_refused_s: Option<f64>,
+    /// The next session of the client host the server accepted, if one came within
+    /// [`RECONNECT_MAX_S`].
+    pub accepted: Option<Accepted>,
+}
+
+/// A new session the server accepted after an ending.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Accepted {
+    /// Its connection id.
+    pub connection: u64,
+    /// Its first packet.
+    pub packet: u64,
+    /// Seconds from the ending to its start.
+    pub after_s: f64,
+    /// It is this connection's own reconnect (its `reconnect`: the same client and path),
+    /// not only a session of the same client host.
+    pub reconnect: bool,
+}

@@ -1,0 +1,112 @@
+//! How TCP ended and what it carried: how a side ended ([`EndKind`]), a close frame or an
+//! ending as it happens ([`CloseEvent`], [`EventWhat`], for live output), and one
+//! direction's reassembly counters ([`Counters`]). RFC 9293 §3.10.7 (FIN, RST).
+//!
+//! In: nothing of the project. Out: values `stack::tcp` fills as it reassembles.
+
+use super::close::Problem;
+use super::endpoint::Endpoint;
+use super::frames::{StreamEndKind, Unanswered};
+use super::side::Role;
+use super::time::Timestamp;
+
+/// How a side ended TCP.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum EndKind {
+    /// A FIN: the sender will send no more (the peer may still).
+    Fin,
+    /// An RST: the connection is gone both ways.
+    Rst,
+}
+
+/// A close frame or a TCP ending, as it happens (for live output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloseEvent {
+    /// When the packet was captured.
+    pub ts: Timestamp,
+    /// When the connection's first packet was captured (the report's `start`).
+    pub start: Timestamp,
+    /// The packet that carried it.
+    pub packet: u64,
+    /// The client's endpoint.
+    pub client: Endpoint,
+    /// The server's endpoint.
+    pub server: Endpoint,
+    /// The path of the WebSocket's upgrade request, when it was captured.
+    pub path: Option<String>,
+    /// The HTTP/2 stream of an RFC 8441 WebSocket.
+    pub h2_stream: Option<u32>,
+    /// The side that sent it.
+    pub from: Role,
+    /// What happened.
+    pub what: EventWhat,
+    /// True when no close frame came before this event (so a TCP ending means 1006).
+    pub first: bool,
+    /// Bytes of the connection are missing from the capture (a gap either way) by the time
+    /// of this event: a close frame may have been among them.
+    pub missing: bool,
+    /// For a first TCP ending (a 1006): the peer's message it came right after, unanswered.
+    pub unanswered: Option<Unanswered>,
+    /// For an ending with no close frame before it, over TLS: the first close_notify that
+    /// came before it (who sent it, its packet). The peer's close_notify means this ending
+    /// answered the peer's closing, not a message.
+    pub close_notify: Option<(Role, u64)>,
+}
+
+/// What a [`CloseEvent`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventWhat {
+    /// A close frame.
+    Close {
+        /// Its code; none for an empty close frame.
+        code: Option<u16>,
+        /// Its reason text, as sent (escape it before printing it).
+        reason: String,
+        /// What is wrong with it.
+        problems: Vec<Problem>,
+    },
+    /// A TCP FIN or RST.
+    Tcp(EndKind),
+    /// An END_STREAM, RST_STREAM or GOAWAY that ended an HTTP/2 WebSocket's stream.
+    Stream(StreamEndKind),
+}
+
+/// Per-direction counters for the report.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+pub struct Counters {
+    /// Payload bytes delivered in order.
+    pub bytes: u64,
+    /// Segments with payload.
+    pub segments: u64,
+    /// Segments that repeated bytes already seen (wholly or in part).
+    pub retransmissions: u64,
+    /// Segments that arrived ahead of a hole and had to wait.
+    pub out_of_order: u64,
+    /// Holes in the sequence space that were never filled (bytes missing from the capture).
+    pub gaps: u64,
+    /// Bytes in those holes.
+    pub missing_bytes: u64,
+    /// Retransmissions whose bytes differed from the first copy (the first copy is kept).
+    pub inconsistencies: u64,
+    /// Segments carrying data after this direction's FIN (ignored).
+    pub after_fin: u64,
+    /// Segments starting more than 1 GiB past the delivered bytes: not believed (a
+    /// corrupt or forged sequence number, reassembly rule 2) and ignored.
+    pub implausible: u64,
+}
