@@ -1,29 +1,13 @@
-//! The `causes!` macro: from one entry per kind (its kebab-case name, its fields and its
-//! facets) it declares [`Cause`](super::Cause), its JSON view and every facet as one
-//! exhaustive match, so that a kind with a facet left out does not compile.
-//!
-//! Each entry's `facets { ... }` states, in this order, with no default:
-//! - `rank`: where it is said in the detail (`u8`, lower first; `words::rank`);
-//! - `names`: whether it names what happened at the layer where it happened
-//!   (`words::names_what_happened`);
-//! - `own`: whether it gives the connection's own cause (`words::states_own_cause`);
-//! - `explains`: whether it explains a 1006 in its own way without being a path fault or
-//!   the application's words, so an abrupt ending is not read beside it (`diagnose::ending`);
-//! - `words`: the function in `report/words/` that writes its sentences (the `Display`);
-//! - `hint`: the advice it adds before the fix (`Option<String>`; `words::fix`);
-//! - `head`: the status's code, name and fix when it is the first cause (`words::head`);
-//! - `redact`: what `--redact` takes out of its wire texts, and whether it did
-//!   (`report::redact`; `false`: it carries none that names a person or carries their data);
-//! - `evidence`: the clause it adds to the evidence line, with its packets
-//!   (`diagnose::diagnosis`; none where the deciding code writes the evidence itself).
-//!
-//! A facet is an expression in the names the invocation binds (`|c, known|`: the cause,
-//! and for `hint` whether the connection's own cause is known), or for `words` a path.
+//! The `causes!` macro: from the list of kinds (`cause_list!` in `cause.rs`: each kind's
+//! kebab-case name, fields and facets) it declares [`Cause`](super::Cause), its JSON view,
+//! `Cause::kind` and `Cause::KINDS`. The same list is read a second time by `facets!`
+//! (`report/words/facets.rs`), which makes every facet one exhaustive match, so that a kind
+//! with a facet left out does not compile; the facets are described there. Two readings of
+//! one list, so that `cause.rs` names no function of `words` (which reads `Cause`).
 
 /// Declares [`Cause`](super::Cause) (stored form: every field, variant by index), its JSON
-/// view `CauseJson` (internally tagged by `kind`), `Cause::kind`, `Cause::KINDS` and the
-/// facets (`rank`, `names_what_happened`, `states_own_cause`, `explains_1006`, `Display`,
-/// `hint`, `head`, `redact`, `evidence`), from one list.
+/// view `CauseJson` (internally tagged by `kind`), `Cause::kind` and `Cause::KINDS`, from the
+/// list (its facets are read by `facets!`, not here).
 macro_rules! causes {
     (|$c:ident, $known:ident| $(
         $(#[doc = $doc:literal])*
@@ -63,83 +47,6 @@ macro_rules! causes {
 
             /// Every kind, in declaration order.
             pub const KINDS: &'static [&'static str] = &[$($kind),*];
-
-            /// Where it is said in the detail, lower first (its `rank` facet).
-            pub fn rank(&self) -> u8 {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $rank, )*
-                }
-            }
-
-            /// Whether it names what happened at the layer where it happened (its `names`
-            /// facet).
-            pub fn names_what_happened(&self) -> bool {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $names, )*
-                }
-            }
-
-            /// Whether it gives the connection's own cause (its `own` facet).
-            pub fn states_own_cause(&self) -> bool {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $own, )*
-                }
-            }
-
-            /// Whether it explains a 1006 in its own way (its `explains` facet).
-            pub fn explains_1006(&self) -> bool {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $explains, )*
-                }
-            }
-
-            /// The advice it adds before the fix, if any (its `hint` facet); `known`: the
-            /// connection's own cause is known (a cause states it or names what happened).
-            pub fn hint(&self, $known: bool) -> Option<String> {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $hint, )*
-                }
-            }
-
-            /// The clause it adds to the evidence line, and its packets (its `evidence`
-            /// facet): none for a kind whose evidence the deciding code writes itself.
-            pub fn evidence(&self) -> Option<(String, Vec<u64>)> {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $evidence, )*
-                }
-            }
-
-            /// Takes out of it what came from the wire and may name a person or carry
-            /// their data (its `redact` facet, `--redact`); whether it changed.
-            pub fn redact(&mut self) -> bool {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $redact, )*
-                }
-            }
-
-            /// The head it gives a status as its first cause (its `head` facet).
-            pub fn head(&self) -> Head {
-                let $c = self;
-                match $c {
-                    $( Cause::$variant { .. } => $head, )*
-                }
-            }
-        }
-
-        /// The words of one cause (without a space before or after): its `words` facet.
-        impl std::fmt::Display for Cause {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match self {
-                    $( Cause::$variant { .. } => $words(self, f), )*
-                }
-            }
         }
     };
 }
