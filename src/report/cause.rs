@@ -3,10 +3,11 @@
 //! In: nothing but the numbers and packets the deciding code (`status`, `idle`, `tls`,
 //! `legs`) found. Out: [`Cause`], one variant per thing that happened, each with a stable
 //! kebab-case `kind` (JSON `status.causes[].kind`) and the numbers and packets that show it.
-//! Each kind's entry states its facets too (made in `report/words/facets.rs`: rank, whether it names what
-//! happened or the connection's own cause, the function of `report/words/` that says it,
-//! its hint and head), so that a kind with one left out does not compile; the words
-//! themselves are written in `report/words/`, and nowhere else.
+//! Each kind's entry states its facets too (rank, whether it names what happened or the
+//! connection's own cause, the function of `report/words/` that says it, its hint, head,
+//! redaction and evidence; made in `report/words/facets.rs`), so that a kind with one left
+//! out does not compile; the words themselves are written in `report/words/`, and nowhere
+//! else.
 //!
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
