@@ -257,6 +257,7 @@ impl schemars::JsonSchema for FrameRecord {
 pub struct Unanswered {
     /// Who sent the message (the peer of the side that ended TCP).
     pub from: Role,
+    /// Its opcode (text or binary).
     pub opcode: Opcode,
     /// Its payload bytes.
     pub size: u64,

@@ -37,7 +37,9 @@ impl Library {
 /// A library and the version its header gave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Software {
+    /// The library its header names.
     pub library: Library,
+    /// The version the header gave with it, if any.
     pub version: Option<String>,
 }
 

@@ -16,6 +16,9 @@
     serde::Deserialize,
     schemars::JsonSchema,
 )]
+// Each variant is its serde name, said in the doc above; a doc comment on each would turn
+// the schema's plain `enum` of names into a `oneOf` of described constants.
+#[allow(missing_docs)]
 pub enum Tunnel {
     #[serde(rename = "vxlan")]
     Vxlan,
