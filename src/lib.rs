@@ -17,8 +17,8 @@
 //!   [`render::html`], and the close codes explained ([`render::explain`]).
 //! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
 //!   meaning, causes and fix of any code).
-//! - [`diagnose`]: why each connection ended: its [`diagnose::Status`], made of typed
-//!   [`diagnose::Cause`]s (`status.causes` in JSON) that one function puts in words.
+//! - [`diagnose`]: why each connection ended: its [`report::Status`], made of typed
+//!   [`report::Cause`]s (`status.causes` in JSON) that one function puts in words.
 //! - [`finding`]: everything wrong or notable inside a capture (the bounded list of
 //!   [`vocab::Finding`]s, each of a [`vocab::Kind`]).
 //! - [`extract`]: one connection's packets written out as a capture of their own.
@@ -177,7 +177,9 @@ pub mod __internals {
 pub use analyzer::{Freeze, OnEvent, Options};
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
-pub use capture::live::{interfaces, Interface, LiveOptions, LiveSummary};
+pub use capture::live::{interfaces, Interface, LiveOptions};
+#[cfg(feature = "live")]
+pub use error::LiveSummary;
 pub use stack::tcp::assembler::Limits;
 pub use vocab::{CloseEvent, EndKind, EventWhat, InputSummary, LinkType, LiveDrops, Timestamp};
 pub use vocab::{Counters, Endpoint, FrameRecord, Opcode, PerSide, Role, Stats, StreamEndKind};

@@ -35,7 +35,7 @@ pub const H2_BYTES: usize = 16 << 10;
 /// WebSocket (`H2Layer::stream_bytes`).
 pub const STREAM_BYTES: usize = 4 << 10;
 
-/// The least `--max-memory` taken: below it the part set aside ([`reserved`]) leaves the
+/// The least `--max-memory` taken: below it the part set aside (`memory::reserved`) leaves the
 /// flows next to nothing.
 pub const MIN_MAX_MEMORY: usize = 32 << 20;
 

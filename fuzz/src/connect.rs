@@ -19,7 +19,7 @@ use wsclose::__internals::flow::Side;
 use wsclose::__internals::stack::connect::MAX_TARGET;
 use wsclose::__internals::stack::http1::body::Body;
 use wsclose::__internals::stack::http1::parse::MAX_REASON;
-use wsclose::__internals::stack::tcp::Event;
+use wsclose::__internals::flow::Event;
 use wsclose::__internals::stack::tls::keylog::KeyLog;
 use wsclose::__internals::stack::{Layer, Stack};
 

@@ -10,16 +10,16 @@
 //! A connection is charged an estimate, not a measure of the heap: [`FLOW_BYTES`] for its
 //! state (the `Connection` itself, about 2.4 KiB, its slot in the flow table, and the heap
 //! of a plaintext stack), plus what its two directions hold while waiting (each byte, and
-//! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or [`H2_BYTES`] for a TLS or HTTP/2
+//! [`RANGE_BYTES`] per held range), plus [`TLS_BYTES`] or `memory::H2_BYTES` for a TLS or HTTP/2
 //! layer or [`CONNECT_BYTES`] for a CONNECT one, plus the buffers of unfinished HTTP/1.1 and
 //! CONNECT heads and of bytes held for a layer to come, and what a TLS layer holds (records,
 //! ciphers, names), at their capacity. A frozen connection costs [`FROZEN_BYTES`] (its handle and table slot; the rest
 //! is in the temporary file). The program itself, its read buffers and the reports kept in
-//! memory are not charged per flow: [`reserved`] sets that part aside. The TLS secrets
-//! read from key logs ([`KEY_BYTES`] a connection) are shared by every flow: they are
+//! memory are not charged per flow: `memory::reserved` sets that part aside. The TLS secrets
+//! read from key logs (`memory::KEY_BYTES` a connection) are shared by every flow: they are
 //! taken from the flows' part before it is divided ([`Budget::set_keys`]).
 //!
-//! A group may go past its share by the streams of an HTTP/2 connection ([`STREAM_BYTES`]
+//! A group may go past its share by the streams of an HTTP/2 connection (`memory::STREAM_BYTES`
 //! each and what its decoders may keep: `Stack::stream_bytes`), borrowing from the other groups while the analyzer's groups together hold no
 //! more than their shares together ([`Budget::borrow`]): one connection carrying 10 000
 //! WebSockets (40 MiB) needs what the whole budget allows, not a 64th of it. When the
@@ -29,10 +29,7 @@
 //! connections is held to its share alone, as before.
 
 use crate::flow::FlowKey;
-pub use crate::memory::{
-    key_log_whole, read_room, reports_without_disk, reserved, DEFAULT_MAX_MEMORY, H2_BYTES,
-    KEY_BYTES, MIN_MAX_MEMORY, REPORT_BYTES, STREAM_BYTES,
-};
+use crate::memory::{reports_without_disk, reserved, H2_BYTES, KEY_BYTES, MIN_MAX_MEMORY};
 use crate::report::Eviction;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::{Env, Layer};
@@ -79,7 +76,7 @@ pub const LONG_QUIET_NS: i64 = 10_000_000_000;
 const LONG_SWEEP_NS: i64 = LONG_QUIET_NS / 4;
 
 /// Without a temporary file, the reports each of `groups` groups of flows may keep in
-/// memory: what the memory budget allows ([`reports_without_disk`]) and at most
+/// memory: what the memory budget allows (`memory::reports_without_disk`) and at most
 /// `NO_DISK_FACTOR` times `--keep-reports`, shared among the groups (not the threads, so
 /// that the same reports are kept with any number of threads); at least one.
 pub fn no_disk_group_cap(opts: &super::Options, groups: usize) -> usize {
@@ -423,6 +420,7 @@ impl super::Analyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::{key_log_whole, DEFAULT_MAX_MEMORY};
 
     /// Without a disk: the memory budget's reports or 16 times `--keep-reports`, whichever
     /// is fewer, shared among the groups, at least one each.

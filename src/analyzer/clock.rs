@@ -15,7 +15,7 @@ use crate::vocab::Timestamp;
 
 impl Analyzer {
     /// A packet at `ts` of another shard's flow, known without decoding it: the reader of a
-    /// shared file found it whole and plain TCP ([`crate::decode::Plain`]). What
+    /// shared file found it whole and plain TCP ([`crate::capture::shared::Plain`]). What
     /// [`Analyzer::packet`] would do with it, without the decoding: the clock, the count of
     /// packets (shard 0), the sweep that follows a TCP packet.
     pub(super) fn elsewhere(&mut self, ts: Timestamp) {

@@ -9,8 +9,9 @@
 
 use super::{Analyzer, OnEvent, Options};
 use crate::capture;
-use crate::capture::live::{DropLog, LiveOptions, LiveSummary};
+use crate::capture::live::{DropLog, LiveOptions};
 use crate::error::Error;
+use crate::error::LiveSummary;
 use crate::report::{self, Report};
 use crate::vocab::LiveDrops;
 use crate::{diagnose, extract, keys, memory, stack};

@@ -565,7 +565,7 @@ impl crate::capture::file::ShardSink for Analyzer {
         Analyzer::packet(self, p);
     }
 
-    fn plain(&mut self, p: &Packet<'_>, plain: decode::Plain) {
+    fn plain(&mut self, p: &Packet<'_>, plain: crate::capture::shared::Plain) {
         Analyzer::plain(self, p, plain);
     }
 

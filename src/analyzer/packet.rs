@@ -143,11 +143,11 @@ impl Analyzer {
     }
 
     /// A packet of this shard that the reader of a shared file found whole (not cut by the
-    /// snap length) and plain TCP, its parts at `plain` ([`decode::Plain`]): what
+    /// snap length) and plain TCP, its parts at `plain` ([`crate::capture::shared::Plain`]): what
     /// [`Analyzer::packet`] does with it, the segment read without decoding the headers
     /// again, and its flow known to be this shard's (the reader decided by the same
     /// [`Endpoint::shard`]) without hashing its endpoints again.
-    pub(super) fn plain(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
+    pub(super) fn plain(&mut self, pkt: &Packet<'_>, plain: crate::capture::shared::Plain) {
         if self.base != 0 {
             let p = Packet {
                 number: pkt.number + self.base,
@@ -160,7 +160,11 @@ impl Analyzer {
 
     /// [`Analyzer::plain`], the packet numbered as the report numbers it.
     #[inline(always)]
-    pub(super) fn plain_numbered(&mut self, pkt: &Packet<'_>, plain: decode::Plain) {
+    pub(super) fn plain_numbered(
+        &mut self,
+        pkt: &Packet<'_>,
+        plain: crate::capture::shared::Plain,
+    ) {
         let Some(mut seg) = decode::decode_plain(pkt, plain) else {
             return self.numbered(pkt);
         };

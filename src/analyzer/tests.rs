@@ -216,7 +216,7 @@ fn the_secrets_take_their_part_of_the_budget() {
     assert!(keys.add_text("test", text.as_bytes()).is_empty());
     let mut given = Analyzer::new(opts);
     given.set_keys(Arc::new(keys));
-    let less = (none * groups - 1000 * budget::KEY_BYTES) / groups;
+    let less = (none * groups - 1000 * crate::memory::KEY_BYTES) / groups;
     assert_eq!(given.budget.share(), less);
     let mut live = Analyzer::new(opts);
     live.keys_mut()

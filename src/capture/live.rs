@@ -80,7 +80,7 @@ pub struct LiveOptions {
     pub buffer_size: Option<usize>,
 }
 
-pub use crate::error::LiveSummary;
+use crate::error::LiveSummary;
 
 /// A capture device and its addresses, for `wsclose interfaces`.
 #[derive(Debug, Clone)]

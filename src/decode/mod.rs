@@ -18,7 +18,7 @@ mod plain;
 mod shards;
 pub mod tunnel;
 
-pub use crate::capture::shared::Plain;
+use crate::capture::shared::Plain;
 use crate::capture::Packet;
 use crate::vocab::{Endpoint, LinkType};
 use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};

@@ -206,7 +206,7 @@ impl ConnectionReport {
                         (Some(a), Some(b)) => Some(a.min(b)),
                         (a, b) => a.or(b),
                     };
-                    let near = (0.0..=super::lastwords::BEFORE_S)
+                    let near = (0.0..=crate::report::lastwords::BEFORE_S)
                         .contains(&end.unwrap_or(c.last_ts).since(d.last_words.ts));
                     super::lastwords::report(
                         c.role(s),

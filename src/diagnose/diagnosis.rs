@@ -8,15 +8,18 @@
 //! the closing handshake (RFC 6455 §7.1.1-§7.1.5, §7.4.1) and which directions were decoded
 //! to their end.
 
-use super::evidence::{self, Evidence, Facts};
+use super::evidence::{self, Facts};
 use super::idle::{self, Idle};
 use super::latest;
-use super::status::{self, CloseHandshake, End, EndHow, Missing, Status};
+use super::status::{self, Missing};
 use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
+use crate::report::cause::{End, EndHow};
 use crate::report::tls::TlsReport;
 use crate::report::words::phrases::{end_phrase, StreamFrames};
+use crate::report::Evidence;
+use crate::report::{CloseHandshake, Status};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
 use crate::vocab::{EndKind, Finding, Kind, PerSide, Role, Timestamp};

@@ -10,7 +10,7 @@
 use super::idle::{idle_timeout_match, Idle};
 use crate::close::CloseFrame;
 use crate::report::cause::End;
-pub use crate::report::evidence::Evidence;
+use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
 use crate::units::Secs;
 use crate::vocab::{Finding, Kind, PerSide, Problem, Stats};

@@ -12,10 +12,10 @@
 //! with no close frame or with 1011, or written a reason a library writes for its keepalive.
 //! And [`stopped`]: a side whose regular pings stopped coming ([`Cause::PingsStopped`]).
 
-use super::status::End;
 use crate::app::ControlMarks;
 use crate::close::CloseFrame;
 use crate::report::cause::Cause;
+use crate::report::cause::End;
 use crate::vocab::{Library, PerSide, Role, Software};
 use crate::websocket::session::Handshake;
 

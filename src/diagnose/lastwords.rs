@@ -35,7 +35,7 @@ pub use super::shapes::SHOWN;
 const HEX_SHOWN: usize = 64;
 /// The longest time from a message to the first ending for it to be the last words (the
 /// report's model holds it: the facts read it too).
-pub use crate::report::lastwords::BEFORE_S;
+use crate::report::lastwords::BEFORE_S;
 
 /// The report of one side's last message, if it sent one; `end`: the time of the
 /// connection's first ending (a close frame, FIN or RST), when the capture shows one.

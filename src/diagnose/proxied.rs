@@ -15,10 +15,8 @@
 //! in missing bytes is its own), with the packet where that leg's frames stop. Also the note on a plaintext WebSocket that is most likely the back leg of
 //! a TLS-terminating proxy whose client's leg was not decrypted.
 
-use super::evidence::Evidence;
 use super::latest;
 use super::reload;
-use super::status::Status;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
@@ -26,6 +24,7 @@ use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{ConnectionReport, StreamEndName};
+use crate::report::{Evidence, Status};
 use crate::units::article;
 use crate::vocab::{EndKind, Kind, Role, Timestamp};
 use std::fmt::Write as _;

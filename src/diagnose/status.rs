@@ -12,8 +12,8 @@
 
 use crate::close::CloseFrame;
 use crate::report::cause::Cause;
-pub use crate::report::cause::{End, EndHow, Eviction};
-pub use crate::report::status::{CloseHandshake, Status};
+use crate::report::cause::{End, Eviction};
+use crate::report::status::{CloseHandshake, Status};
 use crate::vocab::{PerSide, Role};
 
 /// Which directions' frames could not be followed to their end: bytes were missing where a

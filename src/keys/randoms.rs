@@ -16,8 +16,9 @@
 //! connection undecrypted, so every segment that starts like a ClientHello counts.
 
 use crate::capture::file::{read_shared, ShardSink, SharedFile};
+use crate::capture::shared::Plain;
 use crate::capture::Packet;
-use crate::decode::{Plain, Segment, Shards, MAX_GROUPS};
+use crate::decode::{Segment, Shards, MAX_GROUPS};
 use crate::stack::tls::keylog::{ClientRandom, RANDOM_LEN};
 use crate::vocab::{Endpoint, Timestamp};
 use rustc_hash::{FxHashMap, FxHashSet};

@@ -1,5 +1,5 @@
 use super::*;
-use crate::analyzer::budget::{key_log_whole, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY};
+use crate::memory::{key_log_whole, DEFAULT_MAX_MEMORY, MIN_MAX_MEMORY};
 use std::io::Write;
 
 fn line(random: u8, secret: u8) -> String {

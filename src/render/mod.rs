@@ -50,7 +50,6 @@ use crate::report::{ConnectionReport, Report};
 use std::collections::BinaryHeap;
 use std::fmt::Write;
 
-pub use crate::report::facts::{app_line, app_text};
 pub use format::{Format, Options};
 
 pub(crate) use crate::report::facts::clean_close as clean;

@@ -11,7 +11,7 @@
 //!     RFC 9110 §9.3.6:     connect ──(2xx)──► any of the above, in the tunnel
 //! ```
 //!
-//! In: the [`tcp::Event`]s of each direction of one TCP connection (`Data` with the packet
+//! In: the [`Event`](crate::flow::Event)s of each direction of one TCP connection (`Data` with the packet
 //! that carried it, `Gap`), in delivery order, and each direction's end. Out: the
 //! WebSocket [`Session`]s that rode on it (each naming its transport path, `Transport`),
 //! and the connection-level facts every layer shares ([`Ctx`]: who the client is,
@@ -42,6 +42,7 @@ pub mod tcp;
 pub mod tls;
 
 use crate::finding::Findings;
+use crate::flow::Event;
 use crate::flow::{Side, Sides};
 use crate::vocab::{Kind, Role};
 use crate::websocket::session::Session;
@@ -49,7 +50,6 @@ use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;
 pub(crate) use h2_start::h2_client;
 use tcp::assembler::Limits;
-use tcp::Event;
 use tls::keylog::KeyLog;
 use tls::layer::{TlsFacts, TlsLayer};
 

@@ -2,7 +2,9 @@
 
 use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
-use crate::diagnose::status::{causes, close_handshake, seen_by, End, EndHow, Missing, Status};
+use crate::diagnose::status::{causes, close_handshake, seen_by, Missing};
+use crate::report::cause::{End, EndHow};
+use crate::report::Status;
 use crate::units::Secs;
 use crate::vocab::{EndKind, Opcode, PerSide, Role, Stats, Timestamp};
 

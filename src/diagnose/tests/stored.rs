@@ -1,11 +1,12 @@
 //! Causes survive the stored form (`serial`, postcard) and are written in JSON by kind.
 
-use crate::diagnose::status::{EndHow, Status};
+use crate::report::cause::EndHow;
 use crate::report::cause::{
     BothLegs, Cause, Ending, LegEnding, Message, OpcodeName, PeerSent, PeerSentWhat, Relay,
     RelayHow, StreamFrame, TcpEnding,
 };
 use crate::report::Eviction;
+use crate::report::Status;
 use crate::vocab::{EndKind, Opcode, Problem, Role, StreamEndKind};
 
 /// One cause of every kind, with every nested type in it.

@@ -1,8 +1,8 @@
 //! The CONNECT layer's tests: a tunnel opened, refused, asked again, or no CONNECT after
 //! all, as the stack reads them.
 
+use crate::flow::Event;
 use crate::flow::Side;
-use crate::stack::tcp::Event;
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::Stack;
 use crate::vocab::Timestamp;

@@ -25,10 +25,10 @@
 //! decoders change, so that the charge after a packet reads no stream.
 
 use super::{H2Conn, H2Event, LostReason};
+use crate::flow::Event;
 use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
-use crate::stack::tcp::Event;
 use crate::stack::Ctx;
 use crate::vocab::{Kind, Role, StreamEndKind};
 use crate::websocket::decoder::Origin;

@@ -33,8 +33,8 @@ pub mod body;
 pub mod engineio;
 pub mod parse;
 
-use super::tcp::Event;
 use super::Ctx;
+use crate::flow::Event;
 use crate::flow::{Side, Sides};
 use crate::vocab::{Kind, Role, Timestamp};
 use crate::websocket::decoder::{Decoder, Origin};

@@ -12,10 +12,10 @@
 //! RFC 8446 §6 and RFC 5246 §7.2 (alerts, close_notify); the decryption is [`TlsSession`].
 
 use super::{alert_name, KeyLog, Summary, TlsEvent, TlsSession};
+use crate::flow::Event;
 use crate::flow::{Side, Sides};
 use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
-use crate::stack::tcp::Event;
 use crate::stack::Ctx;
 use crate::vocab::{Kind, Timestamp};
 use crate::websocket::session::Session;

@@ -3,8 +3,8 @@
 
 use super::super::PREFACE;
 use super::{frame, hpack_block, settings_frame, WS_REQUEST};
+use crate::flow::Event;
 use crate::flow::Side;
-use crate::stack::tcp::Event;
 use crate::stack::tls::KeyLog;
 use crate::stack::Stack;
 use crate::vocab::{Kind, StreamEndKind, Timestamp};

@@ -22,8 +22,8 @@
 //! the bytes arrive first, nothing is missing (reassembly rule 6, scenario 33).
 
 use super::{HalfStream, Limits};
+use crate::flow::Event;
 use crate::stack::tcp::seq;
-use crate::stack::tcp::Event;
 use crate::vocab::Timestamp;
 
 /// Bytes held, per direction, while its start is unknown (no SYN yet): a SYN captured

@@ -21,7 +21,7 @@ mod tail;
 mod tests;
 
 use super::seq;
-use super::Event;
+use crate::flow::Event;
 use crate::vocab::{Counters, Timestamp};
 pub use hold::EARLY_MAX_BYTES;
 use hold::{Early, Rare};

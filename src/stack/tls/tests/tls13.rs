@@ -118,8 +118,8 @@ fn tls13_wrong_key_emits_nothing() {
 /// no longer known (the packet's own is taken then).
 #[test]
 fn a_waiting_record_keeps_the_time_of_its_packet() {
+    use crate::flow::Event;
     use crate::flow::Side;
-    use crate::stack::tcp::Event;
     use crate::stack::tls::layer::TlsLayer;
     use crate::stack::Ctx;
     use crate::vocab::Timestamp;

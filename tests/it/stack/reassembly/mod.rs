@@ -19,8 +19,8 @@ use common::*;
 use std::time::{Duration, Instant};
 use wsclose::__internals::analyzer::{Analyzer, Options};
 use wsclose::__internals::capture::Packet;
+use wsclose::__internals::flow::Event;
 use wsclose::__internals::stack::tcp::assembler::{HalfStream, Limits};
-use wsclose::__internals::stack::tcp::Event;
 use wsclose::report::{ConnectionReport, Report};
 use wsclose::vocab::{
     Counters, Kind, LinkType,
