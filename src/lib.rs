@@ -25,8 +25,10 @@
 //! - [`keys`]: where TLS secrets come from; [`sanitize`]: text from the wire made safe for
 //!   a terminal, Markdown, HTML or a spreadsheet; [`error::Error`]: what stops an analysis
 //!   (everything wrong *inside* a capture is a finding or an input warning instead).
-//! - At the root, the types the report is made of ([`Role`], [`Endpoint`], [`Timestamp`],
-//!   [`Stats`], [`FrameRecord`], [`InputSummary`], ...) and the live events ([`CloseEvent`]).
+//! - [`vocab`]: the values the JSON contract is made of, imported by every stage and
+//!   depending on none ([`vocab::TcpEnd`], [`vocab::Finding`], [`vocab::Incident`], ...); the
+//!   most used are also at the root ([`Role`], [`Endpoint`], [`Timestamp`], [`Stats`],
+//!   [`FrameRecord`], [`InputSummary`], ...), with the live events ([`CloseEvent`]).
 //!
 //! Structs the crate builds and enums that will grow are `#[non_exhaustive]`: read their
 //! fields, match them with a `_` arm. [`Options`] is built as
