@@ -347,11 +347,11 @@ pub(super) fn connection_notes_at(
         }
     }
     for e in &c.tcp_ends {
-        let kind = match e.kind {
-            crate::vocab::EndKind::Fin => "FIN",
-            crate::vocab::EndKind::Rst => "RST",
-        };
-        put_at(chat, e.packet, format!("TCP {kind} by the {}", side(e.by)));
+        put_at(
+            chat,
+            e.packet,
+            format!("TCP {} by the {}", e.kind.name(), side(e.by)),
+        );
     }
     for f in c
         .findings

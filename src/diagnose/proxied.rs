@@ -20,7 +20,6 @@ use super::reload;
 use crate::report::cause::{BothLegs, Cause, LegEnding, Relay, RelayHow};
 use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
-use crate::report::words::phrases::kind_name;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
 use crate::report::{ConnectionReport, StreamEndName};
@@ -183,7 +182,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
     ends.extend(r.tcp_ends.iter().map(|e| LegEnd {
         end: LegEnding {
             by: e.by,
-            name: format!("{}{whole}", kind_name(e.kind)),
+            name: format!("{}{whole}", e.kind.name()),
             packet: e.packet,
         },
         time: e.time,

@@ -34,7 +34,7 @@ impl TcpEnding {
         match c.tcp_ends.first() {
             None => TcpEnding::Open(c.evicted.map(|e| e.short())),
             Some(e) => TcpEnding::By {
-                kind: e.name().upper(),
+                kind: e.kind.name(),
                 by: e.by,
                 packet: e.packet,
                 rst: e.rst_after_fin.map(|r| r.packet),

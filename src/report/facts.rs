@@ -353,7 +353,7 @@ pub fn tcp_ended(c: &ConnectionReport, open: &str) -> (String, Vec<u64>) {
         ),
         Some(e) => {
             let (by, packet) = (e.by, e.packet);
-            let kind = e.name().upper();
+            let kind = e.kind.name();
             let mut t = format!("{kind} from the {by} (packet {packet})");
             let mut packets = vec![packet];
             // The same side's RST after its FIN.
@@ -761,7 +761,7 @@ impl std::fmt::Display for ClosedBy {
             ClosedBy::Frame(r) => write!(f, "{r}"),
             ClosedBy::Stream { by, frame } => write!(f, "{by} ({frame})"),
             ClosedBy::Tcp { by, kind } => {
-                write!(f, "{by} ({})", TcpEndName::of(Some(*kind)).upper())
+                write!(f, "{by} ({})", kind.name())
             }
             ClosedBy::Unknown => f.write_str("—"),
         }

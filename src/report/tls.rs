@@ -530,7 +530,7 @@ pub fn tcp_end_text(end: Option<&TcpEnd>) -> String {
     match end {
         None => "still open when the capture ended".to_owned(),
         Some(e) => {
-            let kind = e.name().upper();
+            let kind = e.kind.name();
             format!("{kind} by {} at packet {}", e.by, e.packet)
         }
     }

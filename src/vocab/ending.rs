@@ -148,15 +148,6 @@ impl TcpEndName {
             TcpEndName::Open => "open",
         }
     }
-
-    /// Its text in capitals, as sentences name a FIN or RST: "FIN", "RST", "OPEN".
-    pub fn upper(self) -> &'static str {
-        match self {
-            TcpEndName::Fin => "FIN",
-            TcpEndName::Rst => "RST",
-            TcpEndName::Open => "OPEN",
-        }
-    }
 }
 
 impl std::fmt::Display for TcpEndName {
@@ -266,8 +257,6 @@ mod tests {
         }
         assert_eq!(TcpEndName::of(Some(EndKind::Fin)).as_str(), "fin");
         assert_eq!(TcpEndName::of(None).as_str(), "open");
-        for n in TcpEndName::ALL {
-            assert_eq!(n.upper(), n.as_str().to_uppercase());
-        }
+        assert_eq!(EndKind::Rst.name(), "RST");
     }
 }

@@ -23,6 +23,16 @@ pub enum EndKind {
     Rst,
 }
 
+impl EndKind {
+    /// As sentences name it: "FIN" or "RST".
+    pub fn name(self) -> &'static str {
+        match self {
+            EndKind::Fin => "FIN",
+            EndKind::Rst => "RST",
+        }
+    }
+}
+
 /// A close frame or a TCP ending, as it happens (for live output).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -3,9 +3,7 @@
 //! kind, calling the phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`); the
 //! `Display` of [`Cause`] is generated from each kind's declaration (`report/cause.rs`).
 
-use super::phrases::{
-    kind_name, words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames,
-};
+use super::phrases::{words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames};
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
 use super::{reason, refusal};
 use crate::close::timeouts::{self, Kind};
@@ -336,7 +334,7 @@ pub(crate) fn plain(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
                     Some(t) => format!(
                         "; the {} answered by ending TCP ({}, packet {}), before the {by} did",
                         t.by,
-                        kind_name(t.kind),
+                        t.kind.name(),
                         t.packet
                     ),
                     None => String::new(),

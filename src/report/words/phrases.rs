@@ -83,14 +83,6 @@ pub(super) fn words(f: &mut Formatter<'_>, pieces: &[&str]) -> fmt::Result {
     pieces.iter().try_for_each(|p| f.write_str(p))
 }
 
-/// "FIN" or "RST".
-pub fn kind_name(k: EndKind) -> &'static str {
-    match k {
-        EndKind::Fin => "FIN",
-        EndKind::Rst => "RST",
-    }
-}
-
 /// What the ending side did: "ended TCP", "ended HTTP/2 stream 5", "reset HTTP/2 stream
 /// 5", "sent GOAWAY ending HTTP/2 stream 5".
 pub(super) struct Did<'a>(pub(super) &'a EndHow);
