@@ -254,15 +254,18 @@ pub fn analyze_files_with_progress(
 /// `on_event` for each close frame and TCP ending as soon as the packets that make it are
 /// read (as `live_session` does, without libpcap), until the input ends or `stop` is set;
 /// then its report, as [`analyze_files_with_progress`] makes it. A compressed regular file
-/// cannot be followed ([`Error::Usage`]).
+/// cannot be followed ([`Error::Usage`]). `key` is given the key of `--redact`'s
+/// pseudonyms as soon as the first packets make it, before any event
+/// ([`render::events::Stream::key`]).
 pub fn analyze_follow(
     path: &std::path::Path,
     opts: Options,
     key_sources: &keys::KeySources,
     on_event: OnEvent,
     stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+    key: &report::redact::KeySlot,
 ) -> Result<Report, Error> {
-    analyzer::files::analyze_follow(path, opts, key_sources, on_event, stop)
+    analyzer::files::analyze_follow(path, opts, key_sources, on_event, stop, key)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
@@ -276,8 +279,10 @@ pub fn analyze_follow(
 /// is told the packets lost so far, by where, at most once a second while they rise; the
 /// report has them in `seen.live_drops`, a warning, and a finding on each connection that
 /// was open while they were lost. The packets wait for the analysis in a queue of a
-/// sixteenth of `analysis.max_memory` (`memory::read_room`: no file is read).
+/// sixteenth of `analysis.max_memory` (`memory::read_room`: no file is read). `key` is
+/// given the key of `--redact`'s pseudonyms as [`analyze_follow`]'s is.
 #[cfg(feature = "live")]
+#[allow(clippy::too_many_arguments)]
 pub fn live_session(
     opts: &LiveOptions,
     analysis: Options,
@@ -286,6 +291,7 @@ pub fn live_session(
     opened: &mut dyn FnMut(),
     on_event: OnEvent,
     on_drops: &mut dyn FnMut(&LiveDrops),
+    key: &report::redact::KeySlot,
 ) -> Result<(Report, LiveSummary, Option<Error>), Error> {
     analyzer::live_session::live_session(
         opts,
@@ -295,6 +301,7 @@ pub fn live_session(
         opened,
         on_event,
         on_drops,
+        key,
     )
 }
 

@@ -15,6 +15,7 @@ use super::{Analyzer, OnEvent, Options};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
 use crate::capture::file::{self, Progress};
 use crate::error::Error;
+use crate::report::redact::{KeySlot, SEED_PACKETS};
 use crate::report::Report;
 use crate::stack::tls::keylog::KeyLog;
 use crate::vocab::{InputSummary, LinkType};
@@ -44,6 +45,7 @@ pub fn analyze_follow(
     key_sources: &keys::KeySources,
     on_event: OnEvent,
     stop: &file::Stop,
+    key: &KeySlot,
 ) -> Result<Report, Error> {
     opts.threads = 1;
     analyze(
@@ -51,7 +53,7 @@ pub fn analyze_follow(
         opts,
         key_sources,
         None,
-        Some((on_event, Arc::clone(stop))),
+        Some((on_event, Arc::clone(stop), Arc::clone(key))),
     )
 }
 
@@ -62,7 +64,7 @@ fn analyze(
     opts: Options,
     key_sources: &keys::KeySources,
     progress: Option<Progress>,
-    follow: Option<(OnEvent, file::Stop)>,
+    follow: Option<(OnEvent, file::Stop, KeySlot)>,
 ) -> Result<Report, Error> {
     // A directory stands for the captures in it, in time order.
     let (paths, _) = rotation::expand(paths)?;
@@ -88,8 +90,9 @@ fn analyze(
     // Every source is read: records of a connection with no key are not held for one.
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
-    if let Some((f, stop)) = follow {
+    if let Some((f, stop, key)) = follow {
         files.analyzer.on_event(f);
+        files.analyzer.share_key(key);
         files.follow = Some(stop);
     }
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
@@ -105,10 +108,12 @@ fn analyze(
         }
     }
     let threads = files.threads;
+    let key = files.analyzer.key();
     let (store, seen) = files.analyzer.finish_with(files.helpers);
     // A connection "still open" in a truncated input is marked so as it is read back
     // (`diagnose::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
+    report.key = Some(key);
     // The report is rendered on as many threads as the analysis used (more than the cores
     // would only take turns).
     report.render_threads = threads.min(report.render_threads);
@@ -331,6 +336,15 @@ impl Files {
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);
         let follow = self.follow.as_ref();
         let analyzer = &mut self.analyzer;
+        // Shard 0 of a shared file is not handed every packet: the pseudonyms' key is made
+        // from the file's first packets, read apart (as one analyzer would take them in).
+        if shared.is_some() && !analyzer.seed.made() {
+            rotation::peek(path, u64::from(SEED_PACKETS), &mut |p| {
+                analyzer.seed(p);
+                analyzer.seed.made()
+            });
+            analyzer.key();
+        }
         let helpers = &mut self.helpers;
         std::thread::scope(|scope| {
             let shared = shared.as_ref();

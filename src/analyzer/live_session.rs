@@ -20,6 +20,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 /// See [`crate::live_session`].
+#[allow(clippy::too_many_arguments)]
 pub fn live_session(
     opts: &LiveOptions,
     analysis: Options,
@@ -28,10 +29,12 @@ pub fn live_session(
     opened: &mut dyn FnMut(),
     on_event: OnEvent,
     on_drops: &mut dyn FnMut(&LiveDrops),
+    key: &crate::report::redact::KeySlot,
 ) -> Result<(Report, LiveSummary, Option<Error>), Error> {
     refuse_replacing_a_key_log(opts, key_sources)?;
     let mut analyzer = Analyzer::new(analysis);
     analyzer.on_event(on_event);
+    analyzer.share_key(std::sync::Arc::clone(key));
     let mut keys = Following::new(key_sources);
     keys.poll(&mut analyzer);
     let mut polled = Instant::now();
@@ -70,12 +73,14 @@ pub fn live_session(
     keys.poll(&mut analyzer);
     keys.count_more(&mut analyzer);
     let key_log = analyzer.key_log();
+    let pseudonyms = analyzer.key();
     let (mut connections, mut seen) = analyzer.finish_input()?;
     seen.live_drops = Some(drops.counts);
     if drops.counts.any() {
         mark_lost(&mut connections, &drops);
     }
     let mut report = Report::new(vec![input], connections, seen);
+    report.key = Some(pseudonyms);
     // The saved file carries the TLS secrets of the connections in it, before its first
     // packet (where Wireshark and wsclose read them), when key logs were followed.
     if let Some(w) = saved.rewritable().filter(|_| keys.following()) {

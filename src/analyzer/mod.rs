@@ -201,6 +201,12 @@ pub struct Analyzer {
     long_sweep_at: i64,
     /// Called with each finished WebSocket connection as it is reported (live mode).
     on_event: Option<OnEvent>,
+    /// The capture's first packets, hashed into the key of `--redact`'s pseudonyms (when
+    /// this analyzer reads every packet: not a shard of a shared file, whose reader hashes
+    /// them apart).
+    pub(crate) seed: crate::report::redact::Seed,
+    /// Where the key goes once made, for the lines said as the capture is read.
+    key_slot: Option<crate::report::redact::KeySlot>,
 }
 
 impl Analyzer {
@@ -275,6 +281,8 @@ impl Analyzer {
             sweep_due: i64::MIN,
             long_sweep_at: i64::MIN,
             on_event: None,
+            seed: crate::report::redact::Seed::default(),
+            key_slot: None,
         }
     }
 
@@ -307,6 +315,36 @@ impl Analyzer {
 
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
+    }
+
+    /// Where to put the key of `--redact`'s pseudonyms once the capture's first packets
+    /// make it (before any close event comes: the key is made at the first TCP segment).
+    pub fn share_key(&mut self, slot: crate::report::redact::KeySlot) {
+        self.key_slot = Some(slot);
+    }
+
+    /// Takes in a packet of the capture, in the order read, towards the pseudonyms' key.
+    #[inline(always)]
+    pub(crate) fn seed(&mut self, pkt: &Packet<'_>) {
+        if !self.seed.made() {
+            self.seed.packet(pkt);
+            if self.seed.made() {
+                self.publish_key();
+            }
+        }
+    }
+
+    /// The key, made now if it is not yet (into the slot too).
+    pub(crate) fn key(&mut self) -> crate::report::redact::Key {
+        let key = self.seed.finish();
+        self.publish_key();
+        key
+    }
+
+    fn publish_key(&mut self) {
+        if let Some(slot) = &self.key_slot {
+            let _ = slot.set(self.seed.finish());
+        }
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.

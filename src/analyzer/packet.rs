@@ -17,6 +17,7 @@ use crate::vocab::{Endpoint, Timestamp};
 
 impl Analyzer {
     pub fn packet(&mut self, pkt: &Packet<'_>) {
+        self.seed(pkt);
         if self.base != 0 {
             let p = Packet {
                 number: pkt.number + self.base,
@@ -264,6 +265,7 @@ impl Analyzer {
         c.up.ctx.app = self.opts.app;
         self.grew = Some(self.track(&key));
         c.encapsulation = decode::encapsulation(pkt).map(Box::new);
+        c.scope = key.scope as u32;
         let at = self.now.max(pkt.ts);
         // A new connection, active from now on (the sweep's bound is of the others).
         self.sweep_due = self.sweep_due.min(Self::due(at.0, false, self.idle_ns()));

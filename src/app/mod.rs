@@ -395,3 +395,9 @@ pub(crate) fn json(m: &Message<'_>) -> Option<serde_json::Value> {
 mod fuzz;
 #[cfg(test)]
 mod tests;
+
+/// Whether wsclose decodes the protocol a server's selected subprotocol `sp` names (the
+/// registry's subprotocols, compared without case).
+pub(crate) fn decodes_subprotocol(sp: &str) -> bool {
+    registry::by_subprotocol(sp).is_some()
+}

@@ -183,6 +183,7 @@ impl ConnectionReport {
             incident: None,
             reconnect: None,
             replaces: None,
+            scope: c.scope,
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             tunnel: c
                 .up

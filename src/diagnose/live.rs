@@ -134,6 +134,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                 missing,
                 unanswered,
                 close_notify,
+                scope: c.scope,
             });
         }
     }

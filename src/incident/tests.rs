@@ -625,6 +625,7 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
         missing: false,
         unanswered: None,
         close_notify: None,
+        scope: 0,
     };
     let mut w = Watch::default();
     let fin = || EventWhat::Tcp(EndKind::Fin);

@@ -34,10 +34,15 @@ impl Forming {
     /// "incident forming: server 10.0.0.5:8443 ended 3 sessions by FIN within 12 ms (the
     /// report at the end names the incident)".
     pub fn line(&self) -> String {
+        self.line_naming(&self.server.to_string())
+    }
+
+    /// [`Forming::line`] with the server named `server` (its pseudonym under `--redact`).
+    pub fn line_naming(&self, server: &str) -> String {
         format!(
             "{} incident forming: server {} ended {} sessions by {} within {} (the report at the end names the incident)",
             super::clock(self.last),
-            self.server,
+            server,
             self.members,
             self.how,
             super::seconds(self.last.since(self.first).max(0.0))

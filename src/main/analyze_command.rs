@@ -167,7 +167,7 @@ pub(crate) fn event_text(
     let mut line = match format {
         Format::Json | Format::Jsonl => events::json_line(ev, stream),
         Format::Ecs => events::ecs_line(ev, stream),
-        _ => events::line_for(ev, verbose, stream.redacted),
+        _ => events::line_in(ev, verbose, stream),
     };
     line.push('\n');
     line
@@ -176,19 +176,22 @@ pub(crate) fn event_text(
 /// An incident forming, when `ev` takes a server's endings past a mark of `watch`: its line
 /// after the event's in a text format; on standard error beside records (json, jsonl,
 /// ecs), whose stream holds records of the schema only (the report's `incidents` follow).
+/// The server is named as `stream` names endpoints (its pseudonym under `--redact`).
 pub(crate) fn forming_incident(
     format: Format,
     watch: &mut wsclose::incident::Watch,
     ev: &wsclose::CloseEvent,
+    stream: &wsclose::render::events::Stream,
     line: &mut String,
 ) {
     let Some(f) = watch.event(ev) else {
         return;
     };
+    let said = f.line_naming(&stream.endpoint(&f.server.to_string()));
     match format {
-        Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {}", f.line()),
+        Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {said}"),
         _ => {
-            line.push_str(&f.line());
+            line.push_str(&said);
             line.push('\n');
         }
     }
@@ -221,12 +224,13 @@ fn follow(
     let closed = Arc::new(AtomicBool::new(false));
     let (on_stop, on_closed) = (Arc::clone(&stop), Arc::clone(&closed));
     let stream = events::Stream::new(&path.display().to_string(), args.redact);
+    let key = std::sync::Arc::clone(&stream.key);
     let format = args.format;
     // Incidents as they form: said when a server's endings pass a mark.
     let mut watch = wsclose::incident::Watch::default();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = event_text(format, verbose, &stream, ev);
-        forming_incident(format, &mut watch, ev, &mut line);
+        forming_incident(format, &mut watch, ev, &stream, &mut line);
         let mut out = std::io::stdout().lock();
         // A standard output that is gone otherwise fails the report after, which says so.
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
@@ -238,7 +242,14 @@ fn follow(
     });
     crate::signals::stop_on_signal(&stop);
     watch_stdout(&stop, &closed);
-    let report = match wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event, &stop) {
+    let report = match wsclose::analyze_follow(
+        path,
+        opts,
+        &args.keys.sources(),
+        on_event,
+        &stop,
+        &key,
+    ) {
         // Stopped before a byte came (a FIFO no writer opened): said, then the error of an
         // empty input (exit 3).
         Err(e @ wsclose::error::Error::Empty { .. }) if stop.load(Ordering::SeqCst) => {

@@ -120,11 +120,12 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         )
     };
     let stream = events::Stream::new(&format!("live:{interface}"), args.redact);
+    let key = Arc::clone(&stream.key);
     // Incidents as they form: said when a server's endings pass a mark.
     let mut watch = wsclose::incident::Watch::default();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = crate::analyze_command::event_text(format, verbose, &stream, ev);
-        crate::analyze_command::forming_incident(format, &mut watch, ev, &mut line);
+        crate::analyze_command::forming_incident(format, &mut watch, ev, &stream, &mut line);
         say(&line);
     });
     // Said as they rise, at most once a second: the person watching knows at once that
@@ -139,6 +140,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         &mut opened,
         on_event,
         &mut on_drops,
+        &key,
     )?;
     say_captured(&report, summary.packets);
     report.command = Some(crate::command_line_less(&[

@@ -23,19 +23,29 @@ fn clock(ev: &CloseEvent) -> String {
 /// and its name, the reason; the first of a connection says the status its application saw.
 /// The catalog's first sentence on what it means comes too with [`line_verbose`].
 pub fn line(ev: &CloseEvent) -> String {
-    line_with(ev, false, false)
+    line_with(ev, false, None)
 }
 
 /// [`line()`], with the first sentence of what the status means.
 pub fn line_verbose(ev: &CloseEvent) -> String {
-    line_with(ev, true, false)
+    line_with(ev, true, None)
 }
 
 /// [`line()`] or [`line_verbose`], redacted when `redacted`: "client → server" for the
 /// endpoints, the path without its query (an absolute-form target, which names a host, left
-/// out).
+/// out, the addresses and host names in the reason named with a key of its own: use
+/// [`line_in`] for the names a run's report gives).
 pub fn line_for(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
-    line_with(ev, verbose, redacted)
+    let stream = Stream {
+        redacted,
+        ..Stream::default()
+    };
+    line_with(ev, verbose, Some(&stream))
+}
+
+/// [`line_for`], redacted as `stream` says (its pseudonyms those of the run's report).
+pub fn line_in(ev: &CloseEvent, verbose: bool, stream: &Stream) -> String {
+    line_with(ev, verbose, Some(stream))
 }
 
 /// The path an event's line or record gives: as sent, or redacted.
@@ -50,7 +60,8 @@ fn shown_path(path: Option<&String>, redacted: bool) -> Option<String> {
     }
 }
 
-fn line_with(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
+fn line_with(ev: &CloseEvent, verbose: bool, stream: Option<&Stream>) -> String {
+    let redacted = stream.is_some_and(|s| s.redacted);
     let mut s = if redacted {
         format!("{} client → server", clock(ev))
     } else {
@@ -77,7 +88,11 @@ fn line_with(ev: &CloseEvent, verbose: bool, redacted: bool) -> String {
                 }
             }
             if !reason.is_empty() {
-                let _ = write!(s, " \"{}\"", terminal(reason));
+                let reason = match stream {
+                    Some(st) => st.reason(reason),
+                    None => reason.clone(),
+                };
+                let _ = write!(s, " \"{}\"", terminal(&reason));
             }
             if !problems.is_empty() {
                 let _ = write!(s, " [{}]", problem_names(problems));
@@ -139,6 +154,10 @@ pub struct Stream {
     pub input_path: String,
     /// Whether the records are redacted.
     pub redacted: bool,
+    /// The key of the run's pseudonyms, once its first packets made it (given to the
+    /// analysis: `analyze_follow`, `live_session`), so that what the lines name is named as
+    /// the report at the end names it.
+    pub key: crate::report::redact::KeySlot,
 }
 
 impl Stream {
@@ -152,6 +171,26 @@ impl Stream {
                 input_path.to_string()
             },
             redacted,
+            key: crate::report::redact::KeySlot::default(),
+        }
+    }
+
+    /// An endpoint as this stream names it: itself, or its pseudonym when redacted.
+    pub fn endpoint(&self, ep: &str) -> String {
+        if self.redacted {
+            crate::report::redact::endpoint_pseudonym(self.key.get().copied(), ep)
+        } else {
+            ep.to_owned()
+        }
+    }
+
+    /// A close reason as this stream gives it: as sent, or with the addresses and host
+    /// names in it named when redacted.
+    pub fn reason(&self, reason: &str) -> String {
+        if self.redacted && !reason.is_empty() {
+            crate::report::redact::reason_scrubbed(self.key.get().copied(), reason)
+        } else {
+            reason.to_owned()
         }
     }
 }
@@ -167,7 +206,7 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
         } => (
             "close",
             code.or(Some(1005).filter(|_| ev.first)),
-            Some(reason.clone()),
+            Some(stream.reason(reason)),
             problems.iter().map(|p| p.as_str()).collect(),
         ),
         EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
@@ -192,6 +231,7 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
         ev.server,
         ev.start,
         ev.h2_stream,
+        ev.scope,
         stream.redacted,
     );
     envelope.run_id = stream.run_id.clone();
@@ -262,6 +302,7 @@ mod tests {
             missing,
             unanswered: None,
             close_notify: None,
+            scope: 0,
         };
         let plain = line(&ev(false));
         assert!(
@@ -356,6 +397,32 @@ mod tests {
         }
         let r: serde_json::Value = serde_json::from_str(&json_line(&secret, &redacted)).unwrap();
         assert!(r["uid"].is_null() && r["client"].is_null() && r["community_id"].is_null());
+        // A close reason naming an address and a host: both named, in the line and the
+        // record, as the run's report names them (its key).
+        let told = CloseEvent {
+            what: EventWhat::Close {
+                code: Some(1011),
+                reason: "upstream 10.2.2.2 (db.internal.example) failed".into(),
+                problems: Vec::new(),
+            },
+            ..ev(false)
+        };
+        let _ = redacted.key.set([7; 32]);
+        let host = crate::report::redact::endpoint_pseudonym(Some([7; 32]), "10.2.2.2:1");
+        let host = host.trim_end_matches(":1");
+        for text in [
+            line_in(&told, false, &redacted),
+            json_line(&told, &redacted),
+            ecs_line(&told, &redacted),
+        ] {
+            assert!(
+                !text.contains("10.2.2.2") && !text.contains("db.internal"),
+                "{text}"
+            );
+            assert!(text.contains(&format!("upstream {host} (host-")), "{text}");
+        }
+        // Not redacted: the reason as sent.
+        assert!(line(&told).contains("upstream 10.2.2.2 (db.internal.example) failed"));
         let lost = line(&ev(true));
         assert!(
             lost.contains(

@@ -28,7 +28,7 @@ use declare::causes;
 /// where the facets are made.
 macro_rules! cause_list {
     ($m:ident) => {
-        $m! { |c, known|
+        $m! { |c, known, names|
         /// The first valid close frame on the wire set the status (RFC 6455 §7.1.5).
         "close-frame" => Closed {
             /// The side that sent it.
@@ -41,7 +41,7 @@ macro_rules! cause_list {
             packet: u64,
         }
         facets { rank: 0, names: false, own: w::closed_own(c), explains: false,
-            words: w::plain, hint: None, head: w::heads(c), redact: false, evidence: None }
+            words: w::plain, hint: None, head: w::heads(c), redact: redact::reason(c, names), evidence: None }
         /// The first valid close frame had no status code: the peer's application sees 1005.
         "empty-close-frame" => EmptyClose {
             /// The side that sent it.
@@ -134,7 +134,7 @@ macro_rules! cause_list {
             packet: u64,
         }
         facets { rank: 1, names: false, own: true, explains: false,
-            words: w::plain, hint: w::hints(c), head: Head::default(), redact: false, evidence: None }
+            words: w::plain, hint: w::hints(c), head: Head::default(), redact: redact::reason(c, names), evidence: None }
         /// The capture holds the packets of one side only (a capture filter, a SPAN or tap port
         /// that copies one direction): what the other side sent, whether its close frame came
         /// first and the status the captured side saw are unknown; the causes that would rest
@@ -321,7 +321,7 @@ macro_rules! cause_list {
             packet: u64,
         }
         facets { rank: 4, names: false, own: false, explains: false,
-            words: w::plain, hint: None, head: Head::default(), redact: false, evidence: None }
+            words: w::plain, hint: None, head: Head::default(), redact: redact::reason(c, names), evidence: None }
         /// The peer sent no close frame in reply.
         "no-close-reply" => NoCloseReply {
             /// The side that did not reply.

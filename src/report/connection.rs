@@ -392,6 +392,9 @@ pub struct ConnectionReport {
     pub reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id).
     pub replaces: Option<u64>,
+    /// Where its 4-tuple lives (its VLANs and tunnels, `Connection::scope`; 0 for none):
+    /// hashed into its `uid` (not in JSON).
+    pub scope: u32,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of

@@ -119,6 +119,11 @@ pub struct Report {
     /// encrypted connections), from which a store's connections are named as they are read.
     #[serde(skip)]
     pub(crate) names: Option<redact::Names>,
+    /// The key of the pseudonyms `--redact` gives: a hash of the capture's first packets
+    /// (`redact::Seed`), so that the same capture gives the same pseudonyms in any run;
+    /// none for a report made otherwise (then a random one).
+    #[serde(skip)]
+    pub(crate) key: Option<redact::Key>,
     /// Threads that render the connections ([`Report::render_chunks`]): the analysis's
     /// (`--threads`, 0 for one per core), at least two.
     #[serde(skip)]
@@ -434,6 +439,7 @@ impl Report {
             key_log_warnings: Vec::new(),
             warnings,
             names: None,
+            key: None,
             render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             selection: None,
         };

@@ -124,7 +124,13 @@ pub fn split(h: &Host) -> (String, Option<u16>) {
 
 /// The connection uid of the endpoints' texts, its first packet's time and its HTTP/2
 /// stream (see the module's header).
-pub fn uid(client: &str, server: &str, start: Timestamp, h2_stream: Option<u32>) -> String {
+pub fn uid(
+    client: &str,
+    server: &str,
+    start: Timestamp,
+    h2_stream: Option<u32>,
+    scope: u32,
+) -> String {
     let mut sha = Sha1::new();
     sha.update(client.as_bytes());
     sha.update([0]);
@@ -132,6 +138,10 @@ pub fn uid(client: &str, server: &str, start: Timestamp, h2_stream: Option<u32>)
     sha.update([0]);
     sha.update(start.0.to_be_bytes());
     sha.update(h2_stream.map_or(u64::MAX, u64::from).to_be_bytes());
+    // Outside any VLAN or tunnel nothing more, so those uids are what they were.
+    if scope != 0 {
+        sha.update(scope.to_be_bytes());
+    }
     let digest = sha.finalize();
     let mut n = [0u8; 16];
     for (to, from) in n.iter_mut().skip(4).zip(digest.iter()) {
@@ -209,6 +219,7 @@ impl Envelope {
                 &c.server.to_string(),
                 c.start,
                 c.h2_stream,
+                c.scope,
             )),
             client_ip: Some(client_ip),
             client_port,
@@ -362,6 +373,7 @@ pub fn event_endpoints(
     server: Endpoint,
     start: Timestamp,
     h2_stream: Option<u32>,
+    scope: u32,
     redacted: bool,
 ) -> (Option<String>, Option<String>, Option<String>, Envelope) {
     let (c, s) = (Host::Addr(client), Host::Addr(server));
@@ -376,7 +388,7 @@ pub fn event_endpoints(
         record_version: RECORD_VERSION,
         run_id: String::new(),
         input_path: None,
-        uid: (!redacted).then(|| uid(&ct, &st, start, h2_stream)),
+        uid: (!redacted).then(|| uid(&ct, &st, start, h2_stream, scope)),
         client_ip: ip(client),
         client_port: port(client),
         server_ip: ip(server),
@@ -544,13 +556,24 @@ mod tests {
 
     #[test]
     fn uid_is_zeek_like_and_depends_on_what_it_hashes() {
-        let a = uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None);
+        let a = uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None, 0);
         assert!(a.starts_with('C') && a.len() >= 12 && a.len() <= 18, "{a}");
         assert!(a[1..].bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
-        assert_eq!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None));
-        assert_ne!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(6), None));
-        assert_ne!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), Some(1)));
-        assert_ne!(a, uid("10.0.0.1:2", "10.0.0.2:80", Timestamp(5), None));
+        assert_eq!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None, 0));
+        assert_ne!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(6), None, 0));
+        assert_ne!(
+            a,
+            uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), Some(1), 0)
+        );
+        assert_ne!(a, uid("10.0.0.1:2", "10.0.0.2:80", Timestamp(5), None, 0));
+        // The same 4-tuple and start in two VLANs or VNIs: two connections, two uids.
+        assert_ne!(a, uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None, 7));
+        assert_ne!(
+            uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None, 7),
+            uid("10.0.0.1:1", "10.0.0.2:80", Timestamp(5), None, 8)
+        );
+        // Outside any VLAN or tunnel, the uid is what it was before scopes were hashed.
+        assert_eq!(a, "CMWLAB9xKbjGkFvmb");
     }
 
     #[test]

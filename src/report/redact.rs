@@ -24,24 +24,194 @@
 use super::tls::{EncryptedReport, TlsReport};
 use super::{Cause, Status};
 use super::{ConnectionReport, Host, Report};
-use std::collections::HashMap;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 
-/// The pseudonyms given so far.
-#[derive(Debug, Clone, Default)]
+/// The key pseudonyms are made with: a hash of the capture's first packets ([`Seed`]).
+pub type Key = [u8; 32];
+
+/// Where a run's key is put once made, for what is said while the capture is read
+/// (`--follow`, `live`): set once.
+pub type KeySlot = std::sync::Arc<std::sync::OnceLock<Key>>;
+
+/// Packets at most that go into a capture's [`Key`] (those before its first TCP segment,
+/// and that segment).
+pub const SEED_PACKETS: u32 = 64;
+
+/// The capture's first packets, hashed into the key of its pseudonyms: each packet's time
+/// and bytes as captured, up to and with the first TCP segment that carries data (at most
+/// [`SEED_PACKETS`]), in the order read, across the inputs until it is made. Those bytes
+/// (sequence numbers, TCP timestamps, link addresses, and the data: an upgrade request's
+/// Sec-WebSocket-Key, its cookies) are in no report, so a report's reader cannot make the
+/// key and try addresses against the pseudonyms; the same capture gives the same key in
+/// any run, whatever is selected or shown, and whether it is read at once, followed or
+/// shared among threads (the reader of a shared file hashes its first packets apart, by a
+/// peek). No close event comes before that segment (a WebSocket needs data), so the lines
+/// said as a capture is read name what the report at the end names.
+#[derive(Clone, Default)]
+pub struct Seed {
+    sha: Option<Sha256>,
+    packets: u32,
+    key: Option<Key>,
+}
+
+impl std::fmt::Debug for Seed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seed")
+            .field("packets", &self.packets)
+            .field("made", &self.key.is_some())
+            .finish()
+    }
+}
+
+impl Seed {
+    /// Whether the key is made (nothing more is hashed).
+    #[inline(always)]
+    pub fn made(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Takes in the next packet of the capture (nothing once the key is made).
+    pub fn packet(&mut self, pkt: &crate::capture::Packet<'_>) {
+        if self.made() {
+            return;
+        }
+        let sha = self.sha.get_or_insert_with(|| {
+            let mut sha = Sha256::new();
+            sha.update(b"wsclose pseudonym key 1\0");
+            sha
+        });
+        sha.update(pkt.ts.0.to_be_bytes());
+        sha.update((pkt.data.len() as u64).to_be_bytes());
+        sha.update(pkt.data);
+        self.packets += 1;
+        if self.packets >= SEED_PACKETS
+            || crate::decode::decode(pkt).is_ok_and(|seg| !seg.payload.is_empty())
+        {
+            self.finish();
+        }
+    }
+
+    /// The key: made from what was taken in (a capture with no TCP segment: all its first
+    /// packets, up to [`SEED_PACKETS`]; one with none: a random key).
+    pub fn finish(&mut self) -> Key {
+        if let Some(k) = self.key {
+            return k;
+        }
+        let key = match self.sha.take() {
+            Some(sha) => sha.finalize().into(),
+            None => random_key(),
+        };
+        self.key = Some(key);
+        key
+    }
+}
+
+/// A key no capture gave (a report made in code): from the standard library's random
+/// source, so that its pseudonyms cannot be tried either.
+fn random_key() -> Key {
+    use std::hash::BuildHasher;
+    let s = std::collections::hash_map::RandomState::new();
+    let mut k = [0u8; 32];
+    for (i, part) in k.chunks_mut(8).enumerate() {
+        part.copy_from_slice(&s.hash_one(i).to_be_bytes());
+    }
+    k
+}
+
+/// What a pseudonym stands for: an address or host name, or a subprotocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Host,
+    Protocol,
+}
+
+impl Kind {
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::Host => "host",
+            Kind::Protocol => "proto",
+        }
+    }
+}
+
+/// Hex digits of a pseudonym: six (`host-3f2a9c`), more for one whose six another value
+/// took first.
+const DIGITS: usize = 6;
+
+/// The pseudonyms given so far, and the key they are made with: a value's pseudonym is its
+/// keyed hash (HMAC-SHA-256), so it does not depend on which connections are shown or in
+/// what order; an address is named as its canonical text, a host name in lower case.
+#[derive(Debug, Clone)]
 pub(crate) struct Names {
+    key: Key,
     map: HashMap<String, String>,
+    given: HashSet<String>,
+}
+
+impl Default for Names {
+    fn default() -> Names {
+        Names::new(None)
+    }
 }
 
 impl Names {
-    fn name(&mut self, addr: &str) -> String {
-        let n = self.map.len() + 1;
-        self.map
-            .entry(addr.to_string())
-            .or_insert_with(|| format!("host-{n}"))
-            .clone()
+    /// Names made with the capture's `key` (a random one without).
+    pub(crate) fn new(key: Option<Key>) -> Names {
+        Names {
+            key: key.unwrap_or_else(random_key),
+            map: HashMap::new(),
+            given: HashSet::new(),
+        }
     }
 
-    /// "1.2.3.4:80" or "[::1]:80" → "host-N:80".
+    /// The pseudonym of `value` as a `kind`.
+    fn pseudonym(&mut self, kind: Kind, value: &str) -> String {
+        let canonical = match value.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.to_string(),
+            Err(_) => value.to_ascii_lowercase(),
+        };
+        let entry = format!("{}\0{canonical}", kind.prefix());
+        if let Some(p) = self.map.get(&entry) {
+            return p.clone();
+        }
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .expect("HMAC takes a key of any length");
+        mac.update(entry.as_bytes());
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // Another value with the same first digits (one in 16 million a pair): this one
+        // takes more of them.
+        let mut digits = DIGITS;
+        let mut name = format!("{}-{}", kind.prefix(), &hex[..digits]);
+        while self.given.contains(&name) && digits < hex.len() {
+            digits += 2;
+            name = format!("{}-{}", kind.prefix(), &hex[..digits]);
+        }
+        self.given.insert(name.clone());
+        self.map.insert(entry, name.clone());
+        name
+    }
+
+    /// Whether `value` (canonical, as [`Names::pseudonym`] keys it) was given a pseudonym.
+    fn known(&self, kind: Kind, value: &str) -> Option<&String> {
+        let canonical = match value.parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.to_string(),
+            Err(_) => value.to_ascii_lowercase(),
+        };
+        self.map.get(&format!("{}\0{canonical}", kind.prefix()))
+    }
+
+    fn name(&mut self, addr: &str) -> String {
+        self.pseudonym(Kind::Host, addr)
+    }
+
+    /// "1.2.3.4:80" or "[::1]:80" → "host-3f2a9c:80".
     fn endpoint(&mut self, ep: &str) -> String {
         match ep.rsplit_once(':') {
             Some((ip, port)) => format!("{}:{port}", self.name(ip.trim_matches(['[', ']']))),
@@ -70,6 +240,261 @@ impl Names {
             Some(p) => format!("{pseudonym}:{p}"),
             None => pseudonym,
         }
+    }
+}
+
+/// Subprotocol names kept under `--redact`, beside those wsclose decodes
+/// ([`crate::app::decodes_subprotocol`]): the names of IANA's WebSocket Subprotocol Name
+/// Registry (RFC 6455 §11.5, RFC 7936) and widely used unregistered ones (Kubernetes'
+/// channels, GraphQL's, SignalR's, Socket.IO's, chat samples), compared without case. Any
+/// other value is the application's own and may be a credential: browsers cannot set
+/// `Authorization` on a WebSocket, so a bearer token is often sent as the only subprotocol,
+/// and the server echoes it.
+const KNOWN_SUBPROTOCOLS: &[&str] = &[
+    // IANA's registry.
+    "soap",
+    "MBWS.huawei.com",
+    "MBLWS.huawei.com",
+    "wamp",
+    "v10.stomp",
+    "v11.stomp",
+    "v12.stomp",
+    "ocpp1.2",
+    "ocpp1.5",
+    "ocpp1.6",
+    "ocpp2.0",
+    "ocpp2.0.1",
+    "ocpp2.1",
+    "rfb",
+    "sip",
+    "notificationchannel-netapi-rest.openmobilealliance.org",
+    "wpcp",
+    "amqp",
+    "mqtt",
+    "jsflow",
+    "rwpcp",
+    "xmpp",
+    "ship",
+    "mielecloudconnect",
+    "v10.pcp.sap.com",
+    "msrp",
+    "v1.saltyrtc.org",
+    "TLCP-2.0.0.lightstreamer.com",
+    "TLCP-2.1.0.lightstreamer.com",
+    "TLCP-2.2.0.lightstreamer.com",
+    "TLCP-2.3.0.lightstreamer.com",
+    "TLCP-2.4.0.lightstreamer.com",
+    "TLCP-2.5.0.lightstreamer.com",
+    "bfcp",
+    "sldp.softvelum.com",
+    "opcua+uacp",
+    "opcua+uajson",
+    "v1.swindon-lb.smartstreamer.com",
+    "v1.usp",
+    "mles-websocket",
+    "coap",
+    "sqlnet.oracle.com",
+    "oneM2M.R2.0.json",
+    "oneM2M.R2.0.xml",
+    "oneM2M.R2.0.cbor",
+    "transit",
+    "2016.serverpush.dash.mpeg.org",
+    "2018.mmt.mpeg.org",
+    "clue",
+    "webrtc.softvelum.com",
+    "cobra.v2.json",
+    "drp",
+    "hub.bsc.bacnet.org",
+    "dc.bsc.bacnet.org",
+    "jmap",
+    "t140",
+    "done",
+    "collection-update",
+    "text.ircv3.net",
+    "binary.ircv3.net",
+    // Widely used, unregistered.
+    "graphql-ws",
+    "graphql-transport-ws",
+    "chat",
+    "superchat",
+    "echo-protocol",
+    "json",
+    "binary",
+    "base64",
+    "protoo",
+    "janus-protocol",
+    "signalr",
+    "socket.io",
+    "channel.k8s.io",
+    "base64.channel.k8s.io",
+    "v4.channel.k8s.io",
+    "v4.base64.channel.k8s.io",
+    "v5.channel.k8s.io",
+    "portforward.k8s.io",
+    "v4.tunnel.k8s.io",
+];
+
+/// The prefix of Kubernetes' bearer-token subprotocol offer: the token follows it.
+const K8S_BEARER: &str = "base64url.bearer.authorization.k8s.io.";
+
+impl Names {
+    /// A subprotocol as `--redact` shows it: a known name as it is; the token of a
+    /// Kubernetes bearer offer named (`base64url.bearer.authorization.k8s.io.proto-…`); any
+    /// other value named (`proto-3f2a9c`).
+    pub(crate) fn subprotocol(&mut self, sp: &str) -> String {
+        let s = sp.trim();
+        if s.is_empty()
+            || KNOWN_SUBPROTOCOLS.iter().any(|k| k.eq_ignore_ascii_case(s))
+            || crate::app::decodes_subprotocol(s)
+        {
+            return sp.to_owned();
+        }
+        if let Some(token) = s
+            .get(..K8S_BEARER.len())
+            .filter(|p| p.eq_ignore_ascii_case(K8S_BEARER))
+            .map(|_| &s[K8S_BEARER.len()..])
+        {
+            return format!("{K8S_BEARER}{}", self.pseudonym(Kind::Protocol, token));
+        }
+        self.pseudonym(Kind::Protocol, s)
+    }
+
+    /// A `Sec-WebSocket-Protocol` list (`a, b`), each item as [`Names::subprotocol`].
+    fn subprotocols(&mut self, list: &str) -> String {
+        list.split(',')
+            .map(|item| self.subprotocol(item.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A character of a token the text scrubber looks at: what an address, a host name and a
+/// port are written with.
+fn token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']' | '%')
+}
+
+/// Whether `s` is shaped as a DNS name: two labels or more of letters, digits and
+/// hyphens (none at a label's ends), the last one letters only, at least two.
+fn dns_shaped(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+        && labels
+            .last()
+            .is_some_and(|l| l.len() >= 2 && l.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+impl Names {
+    /// The pseudonym-bearing form of one token of text, if it names an address or a host:
+    /// an IPv4 or IPv6 literal (bracketed or not, a port after it kept), a name given a
+    /// pseudonym before, or, in `wire` text, any DNS-shaped name (which is given one).
+    fn token(&mut self, t: &str, wire: bool) -> Option<String> {
+        // `[v6]` or `[v6]:port`.
+        if let Some(rest) = t.strip_prefix('[') {
+            let (ip, tail) = rest.split_once(']')?;
+            let ip6 = ip.split('%').next()?;
+            ip6.parse::<std::net::Ipv6Addr>().ok()?;
+            let port = tail
+                .strip_prefix(':')
+                .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if !tail.is_empty() && port.is_none() {
+                return None;
+            }
+            let name = self.name(ip6);
+            return Some(match port {
+                Some(p) => format!("{name}:{p}"),
+                None => name,
+            });
+        }
+        if t.contains(']') || t.contains('[') {
+            return None;
+        }
+        // A bare IPv6 address (with a zone: `fe80::1%eth0`).
+        if t.matches(':').count() >= 2 {
+            let ip6 = t.split('%').next()?;
+            return ip6
+                .parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(|_| self.name(ip6));
+        }
+        let (host, port) = match t.rsplit_once(':') {
+            Some((h, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => (h, Some(p)),
+            Some(_) => return None,
+            None => (t, None),
+        };
+        let named = if host.parse::<std::net::Ipv4Addr>().is_ok() {
+            Some(self.name(host))
+        } else if let Some(p) = self.known(Kind::Host, host) {
+            // A name given a pseudonym before; a one-label one ("db") only in wire text,
+            // where it is no word of wsclose's own sentences.
+            (wire || host.contains('.')).then(|| p.clone())
+        } else if wire && dns_shaped(host) {
+            Some(self.name(host))
+        } else {
+            None
+        };
+        named.map(|n| match port {
+            Some(p) => format!("{n}:{p}"),
+            None => n,
+        })
+    }
+
+    /// `text` with every address and host name in it replaced by its pseudonym
+    /// ([`Names::token`]); `wire`: all of it came from the wire (a close reason).
+    fn scrub_part(&mut self, text: &str, wire: bool, out: &mut String) {
+        let mut rest = text;
+        while let Some(start) = rest.find(token_char) {
+            let (before, from) = rest.split_at(start);
+            out.push_str(before);
+            let len = from.find(|c: char| !token_char(c)).unwrap_or(from.len());
+            let (token, after) = from.split_at(len);
+            // Punctuation around it ("10.0.0.1.", "-host") is not part of a name.
+            let core = token.trim_start_matches(['.', ':', '-']);
+            let lead = &token[..token.len() - core.len()];
+            let core_end = core.trim_end_matches(['.', ':', '-']);
+            let trail = &core[core_end.len()..];
+            out.push_str(lead);
+            match self.token(core_end, wire) {
+                Some(named) => out.push_str(&named),
+                None => out.push_str(core_end),
+            }
+            out.push_str(trail);
+            rest = after;
+        }
+        out.push_str(rest);
+    }
+
+    /// Text kept under `--redact` (a close reason: `wire`; or one of wsclose's sentences,
+    /// whose quoted parts are wire text) with the addresses and host names in it replaced
+    /// by their pseudonyms: every IPv4 and IPv6 literal, every name given a pseudonym
+    /// before, and in wire text any DNS-shaped name; and the subprotocols the connection
+    /// was given pseudonyms for (`secrets`, as sent), wherever they appear.
+    pub(crate) fn scrub(&mut self, text: &str, wire: bool, secrets: &[(String, String)]) -> String {
+        let mut t = std::borrow::Cow::Borrowed(text);
+        for (secret, name) in secrets {
+            if !secret.is_empty() && t.contains(secret.as_str()) {
+                t = std::borrow::Cow::Owned(t.replace(secret.as_str(), name));
+            }
+        }
+        let mut out = String::with_capacity(t.len());
+        if wire {
+            self.scrub_part(&t, true, &mut out);
+            return out;
+        }
+        // Quoted parts are wire text.
+        for (i, part) in t.split('"').enumerate() {
+            if i > 0 {
+                out.push('"');
+            }
+            self.scrub_part(part, i % 2 == 1, &mut out);
+        }
+        out
     }
 }
 
@@ -114,7 +539,8 @@ impl Names {
 }
 
 impl Names {
-    /// Redacts one connection (connections are given in id order).
+    /// Redacts one connection (connections are given in any order: a pseudonym depends on
+    /// its value and the key alone).
     pub(crate) fn connection(&mut self, c: &mut ConnectionReport) {
         c.client = Host::Named(self.endpoint(&c.client.to_string()));
         c.server = Host::Named(self.endpoint(&c.server.to_string()));
@@ -160,14 +586,50 @@ impl Names {
                 a.cause = Some(label);
             }
         }
-        // The status says the application's cause too: its words are made again from the
-        // redacted causes (each kind's `redact` facet: the functions below).
+        let h = &mut c.handshake;
+        h.host = h.host.as_deref().map(|x| self.host(x));
+        h.path = h.path.as_deref().map(|p| self.target(p));
+        // A subprotocol no registry or decoder knows may be a token: named, and named
+        // wherever a sentence repeats it.
+        let mut secrets = Vec::new();
+        if let Some(sp) = &mut h.subprotocol {
+            let named = self.subprotocols(sp);
+            if named != *sp {
+                for (item, shown) in sp.split(',').zip(named.split(", ")) {
+                    let item = item.trim();
+                    if item != shown && item.len() >= 4 {
+                        secrets.push((item.to_owned(), shown.to_owned()));
+                    }
+                }
+                *sp = named;
+            }
+        }
+        // Longest first: one may hold another.
+        secrets.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        // Close reasons are the point and stay, with the addresses and host names in them
+        // named (before the sentences that quote them, which then find those names given).
+        for f in &mut c.close_frames {
+            f.reason = self.scrub(&f.reason, true, &secrets);
+        }
+        // The status says the application's cause and the reasons too: its words are made
+        // again from the redacted causes (each kind's `redact` facet: the functions below).
         let mut relabelled = false;
         for cause in &mut c.status.causes {
-            relabelled |= cause.redact();
+            relabelled |= cause.redact(self);
         }
         if relabelled {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
+        }
+        c.status.detail = self.scrub(&c.status.detail, false, &secrets);
+        if let Some(e) = &mut c.evidence {
+            e.summary = self.scrub(&e.summary, false, &secrets);
+        }
+        for f in &mut c.findings {
+            // The 101's and the offer's Sec-WebSocket-Protocol, quoted: named item by item.
+            if f.detail.contains("Sec-WebSocket-Protocol \"") {
+                f.detail = self.quoted_subprotocols(&f.detail, &secrets);
+            }
+            f.detail = self.scrub(&f.detail, false, &secrets);
         }
         for w in &mut c.last_words {
             w.text = "[redacted]".into();
@@ -175,9 +637,6 @@ impl Names {
                 w.gist = "[redacted]".into();
             }
         }
-        let h = &mut c.handshake;
-        h.host = h.host.as_deref().map(|x| self.host(x));
-        h.path = h.path.as_deref().map(|p| self.target(p));
         for frames in c
             .timeline
             .iter_mut()
@@ -186,9 +645,41 @@ impl Names {
             for f in frames.iter_mut() {
                 if f.opcode != crate::vocab::Opcode::CLOSE {
                     f.detail = None;
+                } else if let Some(d) = &mut f.detail {
+                    *d = self.scrub(d, false, &secrets);
                 }
             }
         }
+    }
+
+    /// A sentence that quotes `Sec-WebSocket-Protocol` values (the 101's and the client's
+    /// offer), each quoted list named item by item ([`Names::subprotocol`]); an item cut
+    /// short (the sentence quotes 80 bytes) that begins a subprotocol named before
+    /// (`secrets`) gets its name.
+    fn quoted_subprotocols(&mut self, text: &str, secrets: &[(String, String)]) -> String {
+        text.split('"')
+            .enumerate()
+            .map(|(i, part)| {
+                if i % 2 == 0 {
+                    return part.to_owned();
+                }
+                part.split(',')
+                    .map(|item| {
+                        let item = item.trim();
+                        let cut = item.trim_end_matches('…');
+                        let named = secrets
+                            .iter()
+                            .find(|(s, _)| cut.len() >= 16 && s.starts_with(cut));
+                        match named {
+                            Some((_, name)) => name.clone(),
+                            None => self.subprotocol(item),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect::<Vec<_>>()
+            .join("\"")
     }
 }
 
@@ -257,11 +748,23 @@ fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
     out
 }
 
+/// An endpoint (`10.0.0.5:8443`) as a report redacted with `key` names it
+/// (`host-3f2a9c:8443`): for the lines said while a capture is read.
+pub fn endpoint_pseudonym(key: Option<Key>, endpoint: &str) -> String {
+    Names::new(key).endpoint(endpoint)
+}
+
+/// A close reason as a report redacted with `key` gives it: the addresses and host names in
+/// it named ([`Names::scrub`]).
+pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
+    Names::new(key).scrub(reason, true, &[])
+}
+
 /// Redacts `report` in place: what goes and what stays is in this module's header.
 pub fn redact(report: &mut Report) {
     // The encrypted connections first, so that a store's connections, redacted as they are
     // read (`Report::for_each_connection`), go on from the same names as those in memory.
-    let mut names = Names::default();
+    let mut names = Names::new(report.key);
     for e in &mut report.seen.encrypted {
         names.encrypted(e);
     }
@@ -331,6 +834,22 @@ pub(crate) fn app_label(c: &mut Cause) -> bool {
         .is_some()
 }
 
+/// The `redact` facet of the kinds that quote a close reason ([`Cause::Closed`],
+/// [`Cause::ReasonWords`], [`Cause::CloseReply`]): the reason stays, the addresses and host
+/// names in it named ([`Names::scrub`]).
+pub(crate) fn reason(c: &mut Cause, names: &mut Names) -> bool {
+    let (Cause::Closed { reason, .. }
+    | Cause::ReasonWords { reason, .. }
+    | Cause::CloseReply { reason, .. }) = c
+    else {
+        return false;
+    };
+    let scrubbed = names.scrub(reason, true, &[]);
+    let changed = scrubbed != *reason;
+    *reason = scrubbed;
+    changed
+}
+
 /// The `redact` facet of [`Cause::LastWords`] and [`Cause::LastMessage`]: the last words are
 /// the application's payload.
 pub(crate) fn payload_words(c: &mut Cause) -> bool {
@@ -355,37 +874,162 @@ pub(crate) fn refusal_body(c: &mut Cause) -> bool {
 mod tests {
     use super::*;
 
+    const KEY: Key = [7; 32];
+
+    /// A pseudonym is `host-` and six hex digits of the value's keyed hash: the same value
+    /// (an address in any of its spellings, a name in any case) the same name, ports kept.
     #[test]
     fn same_address_same_name_ports_kept() {
-        let mut n = Names {
-            map: HashMap::new(),
-        };
-        assert_eq!(n.endpoint("10.1.2.3:5000"), "host-1:5000");
-        assert_eq!(n.endpoint("[fd00::7]:443"), "host-2:443");
-        assert_eq!(n.endpoint("10.1.2.3:6000"), "host-1:6000");
-        assert_eq!(n.host("10.1.2.3:8080"), "host-1:8080");
-        assert_eq!(n.host("[fd00::7]:443"), "host-2:443");
-        assert_eq!(n.host("internal.example.com"), "host-3");
+        let mut n = Names::new(Some(KEY));
+        let a = n.name("10.1.2.3");
+        assert!(
+            a.starts_with("host-")
+                && a.len() == 11
+                && a[5..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "{a}"
+        );
+        assert_eq!(n.endpoint("10.1.2.3:5000"), format!("{a}:5000"));
+        let b = n.name("fd00::7");
+        assert_ne!(a, b);
+        assert_eq!(n.endpoint("[fd00::7]:443"), format!("{b}:443"));
+        assert_eq!(n.host("[FD00:0::7]:443"), format!("{b}:443"));
+        assert_eq!(n.endpoint("10.1.2.3:6000"), format!("{a}:6000"));
+        assert_eq!(n.host("10.1.2.3:8080"), format!("{a}:8080"));
+        let c = n.host("internal.example.com");
+        assert_eq!(n.host("Internal.Example.COM"), c);
+        assert!(c != a && c != b);
         assert_eq!(strip_query("/ws?token=secret&x=1"), "/ws?[redacted]");
         assert_eq!(strip_query("/ws"), "/ws");
+    }
+
+    /// A pseudonym depends on the value and the key alone: not on what was named before it
+    /// (a selection, `--connection 2`, names fewer), and not the same under another key.
+    #[test]
+    fn a_pseudonym_does_not_depend_on_the_order_or_what_else_is_named() {
+        let values = ["10.0.0.1", "10.0.0.2", "db.internal.example", "fd00::1"];
+        let mut forward = Names::new(Some(KEY));
+        let firsts: Vec<String> = values.iter().map(|v| forward.name(v)).collect();
+        let mut backward = Names::new(Some(KEY));
+        for (v, first) in values.iter().zip(&firsts).rev() {
+            assert_eq!(backward.name(v), *first, "{v}");
+        }
+        // Alone, as a selection of one connection names it.
+        assert_eq!(Names::new(Some(KEY)).name("10.0.0.2"), firsts[1]);
+        assert_ne!(Names::new(Some([8; 32])).name("10.0.0.2"), firsts[1]);
+        // Without a capture's key: a random one, never the same twice.
+        assert_ne!(
+            Names::new(None).name("10.0.0.2"),
+            Names::new(None).name("10.0.0.2")
+        );
+        // Two values whose six digits met: the later one takes more digits.
+        let six = Names::new(Some(KEY)).name("10.0.0.2");
+        let mut n = Names::new(Some(KEY));
+        n.given.insert(six.clone());
+        let next = n.name("10.0.0.2");
+        assert!(
+            next.len() == six.len() + 2 && next.starts_with(&six),
+            "{next}"
+        );
+    }
+
+    /// Known subprotocols stay; anything else (a token) is named, and so is the token of a
+    /// Kubernetes bearer offer, its prefix kept.
+    #[test]
+    fn a_subprotocol_no_registry_knows_is_named() {
+        let mut n = Names::new(Some(KEY));
+        for known in [
+            "graphql-transport-ws",
+            "MQTT",
+            "v12.stomp",
+            "chat",
+            "wamp.2.json",
+            "soap",
+        ] {
+            assert_eq!(n.subprotocol(known), known);
+        }
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+        let named = n.subprotocol(jwt);
+        assert!(named.starts_with("proto-") && named.len() == 12, "{named}");
+        assert_eq!(n.subprotocol(jwt), named);
+        let k8s =
+            n.subprotocol("base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5pSjk");
+        assert!(
+            k8s.starts_with("base64url.bearer.authorization.k8s.io.proto-")
+                && !k8s.contains("ZXlK"),
+            "{k8s}"
+        );
+        assert_eq!(
+            n.subprotocols(&format!("v4.channel.k8s.io, {jwt}")),
+            format!("v4.channel.k8s.io, {named}")
+        );
+    }
+
+    /// Addresses and host names inside kept text are named; wsclose's own words are not
+    /// taken for names (section numbers, versions, `socket.io` outside quotes).
+    #[test]
+    fn addresses_and_names_inside_text_are_named() {
+        let mut n = Names::new(Some(KEY));
+        let (ip, db) = (n.name("10.2.2.2"), n.name("db.internal.example"));
+        assert_eq!(
+            n.scrub("upstream 10.2.2.2 (db.internal.example) failed", true, &[]),
+            format!("upstream {ip} ({db}) failed")
+        );
+        assert_eq!(
+            n.scrub("to 10.2.2.2:5432, DB.Internal.Example:80.", true, &[]),
+            format!("to {ip}:5432, {db}:80.")
+        );
+        let v6 = n.name("2001:db8::1");
+        assert_eq!(
+            n.scrub(
+                "via [2001:db8::1]:443 and 2001:db8::1 and fe80::1%eth0",
+                true,
+                &[]
+            ),
+            format!("via {v6}:443 and {v6} and {}", n.name("fe80::1"))
+        );
+        let own = "The server closed with 1011 \"no route to api.example.org\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at 10.2.2.2 said so at 13:29:54.289";
+        let api = n.name("api.example.org");
+        assert_eq!(
+            n.scrub(own, false, &[]),
+            format!("The server closed with 1011 \"no route to {api}\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at {ip} said so at 13:29:54.289")
+        );
+        // Outside quotes, a name given before is named; one never given is a word.
+        assert_eq!(
+            n.scrub("db.internal.example and other.example.net", false, &[]),
+            format!("{db} and other.example.net")
+        );
+        // A secret subprotocol wherever it appears.
+        let secrets = vec![("eyJsecret.token".to_owned(), "proto-abcdef".to_owned())];
+        assert_eq!(
+            n.scrub("offered \"eyJsecret.token\"", false, &secrets),
+            "offered \"proto-abcdef\""
+        );
     }
 
     /// An absolute-form target's host gets the pseudonym its Host header gets; anything in
     /// which a host cannot be told from a path is left out whole.
     #[test]
     fn an_absolute_form_target_has_its_host_named() {
-        let mut n = Names::default();
-        assert_eq!(n.host("leaky.internal.corp:8080"), "host-1:8080");
+        let mut n = Names::new(Some(KEY));
+        let h1 = n.name("leaky.internal.corp");
+        let (h2, h3) = (n.name("fd00::9"), n.name("other.corp"));
+        assert_eq!(n.host("leaky.internal.corp:8080"), format!("{h1}:8080"));
         assert_eq!(
             n.target("ws://leaky.internal.corp:8080/chat?token=s3cret"),
-            "ws://host-1:8080/chat?[redacted]"
+            format!("ws://{h1}:8080/chat?[redacted]")
         );
-        assert_eq!(n.target("HTTP://leaky.internal.corp"), "HTTP://host-1");
+        assert_eq!(
+            n.target("HTTP://leaky.internal.corp"),
+            format!("HTTP://{h1}")
+        );
         assert_eq!(
             n.target("wss://user:pw@[fd00::9]:443/x"),
-            "wss://[redacted]@host-2:443/x"
+            format!("wss://[redacted]@{h2}:443/x")
         );
-        assert_eq!(n.target("ws://other.corp?q=1"), "ws://host-3?[redacted]");
+        assert_eq!(
+            n.target("ws://other.corp?q=1"),
+            format!("ws://{h3}?[redacted]")
+        );
         assert_eq!(n.target("/chat?q=1"), "/chat?[redacted]");
         assert_eq!(n.target("*"), "*");
         assert_eq!(n.target("leaky.internal.corp:8080/chat"), "[redacted]");
@@ -421,8 +1065,9 @@ mod tests {
 
     #[test]
     fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
-        let mut n = Names::default();
-        assert_eq!(n.host("example.com:443"), "host-1:443");
+        let mut n = Names::new(Some(KEY));
+        let h = n.name("example.com");
+        assert_eq!(n.host("example.com:443"), format!("{h}:443"));
         let mut t = TlsReport {
             client_random: Some("ab".repeat(32)),
             version: Some("TLS 1.3".into()),
@@ -432,7 +1077,7 @@ mod tests {
             ..TlsReport::default()
         };
         n.tls(&mut t);
-        assert_eq!(t.sni.as_deref(), Some("host-1"));
+        assert_eq!(t.sni.as_deref(), Some(h.as_str()));
         assert_eq!(t.client_random, None);
         assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
         assert_eq!(t.alpn_offered, ["http/1.1"]);

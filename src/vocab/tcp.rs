@@ -66,6 +66,9 @@ pub struct CloseEvent {
     /// came before it (who sent it, its packet). The peer's close_notify means this ending
     /// answered the peer's closing, not a message.
     pub close_notify: Option<(Role, u64)>,
+    /// Where the connection's 4-tuple lives (its VLANs and tunnels; 0 for none), as its
+    /// report's uid hashes it.
+    pub scope: u32,
 }
 
 /// What a [`CloseEvent`] is.

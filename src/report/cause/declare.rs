@@ -9,7 +9,7 @@
 /// view `CauseJson` (internally tagged by `kind`), `Cause::kind` and `Cause::KINDS`, from the
 /// list (its facets are read by `facets!`, not here).
 macro_rules! causes {
-    (|$c:ident, $known:ident| $(
+    (|$c:ident, $known:ident, $pseudonyms:ident| $(
         $(#[doc = $doc:literal])*
         $kind:literal => $variant:ident {
             $( $(#[doc = $fdoc:literal])* $field:ident : $fty:ty ),* $(,)?

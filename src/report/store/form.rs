@@ -114,6 +114,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         incident: _,
         reconnect: _,
         replaces: _,
+        scope,
     } = r;
     w.u64(*id);
     w.u64(*input as u64);
@@ -173,6 +174,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.vec_serde(message_heartbeats)?;
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
+    w.u64(u64::from(*scope));
     Some(())
 }
 
@@ -235,6 +237,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         incident: None,
         reconnect: None,
         replaces: None,
+        scope: r.u64()? as u32,
     });
     Some(())
 }

@@ -16,8 +16,9 @@
 //! - `evidence`: the clause it adds to the evidence line, with its packets
 //!   (`diagnose::diagnosis`; none where the deciding code writes the evidence itself).
 //!
-//! A facet is an expression in the names the list binds (`|c, known|`: the cause, and for
-//! `hint` whether the connection's own cause is known), read here (`w` is `report::words`,
+//! A facet is an expression in the names the list binds (`|c, known, names|`: the cause, for
+//! `hint` whether the connection's own cause is known, and for `redact` the pseudonyms
+//! given so far, `redact::Names`), read here (`w` is `report::words`,
 //! `redact` is `report::redact`), or for `words` a path. Out: `Cause`'s facet methods and its
 //! `Display`.
 
@@ -27,7 +28,7 @@ use crate::report::words as w;
 
 /// Makes the facet methods and the `Display` of `Cause` from the list.
 macro_rules! facets {
-    (|$c:ident, $known:ident| $(
+    (|$c:ident, $known:ident, $pseudonyms:ident| $(
         $(#[doc = $doc:literal])*
         $kind:literal => $variant:ident {
             $( $(#[doc = $fdoc:literal])* $field:ident : $fty:ty ),* $(,)?
@@ -92,7 +93,7 @@ macro_rules! facets {
 
             /// Takes out of it what came from the wire and may name a person or carry
             /// their data (its `redact` facet, `--redact`); whether it changed.
-            pub fn redact(&mut self) -> bool {
+            pub(crate) fn redact(&mut self, $pseudonyms: &mut redact::Names) -> bool {
                 let $c = self;
                 match $c {
                     $( Cause::$variant { .. } => $redact, )*

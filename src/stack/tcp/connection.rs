@@ -85,6 +85,10 @@ pub struct Connection {
     /// Times this connection was frozen out of memory and read back (see `freeze`): each
     /// doubles the quiet it must keep before it is frozen again.
     pub thaws: u32,
+    /// Where its 4-tuple lives (`flow::FlowKey::scope`: its VLANs and tunnels; 0 for
+    /// none), cut to 32 bits: the same addresses in two VLANs are two connections, with two
+    /// uids.
+    pub scope: u32,
     /// What the memory budget charged this connection's group for it last
     /// (`analyzer::budget::cost`).
     pub charged: usize,
@@ -114,6 +118,7 @@ impl Connection {
             active_at: ts,
             packets: 0,
             thaws: 0,
+            scope: 0,
             charged: 0,
         }
     }

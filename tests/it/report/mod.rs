@@ -1,8 +1,9 @@
-//! The report (`src/report`): typed causes, incidents, reports kept on disk beyond a budget,
-//! and the JSON Schema of the contract.
+//! The report (`src/report`): typed causes, incidents, redaction over every output, reports
+//! kept on disk beyond a budget, and the JSON Schema of the contract.
 
 mod causes;
 mod incident_recordings;
 mod incidents;
+mod redact;
 mod schema;
 mod spill;

@@ -1,0 +1,363 @@
+//! `--redact` over every output: a capture built here whose sessions carry a bearer token as
+//! their subprotocol (echoed by the server, offered and not selected, a Kubernetes bearer
+//! offer), a Host naming an internal server, and close reasons naming an address and a host
+//! name, run through every format, the exports, an annotated copy and the lines a followed
+//! run prints; none of those strings may come out. Pseudonyms are the same whatever the
+//! selection; a uid differs between two VLANs.
+
+use crate::common::pcapng::packet_comments;
+use crate::common::run::wsclose as run;
+use crate::common::{close, Pkt, Session, T0};
+use serde_json::Value;
+use wsclose::__internals::capture::write::PcapWriter;
+use wsclose::vocab::Role::{Client, Server};
+use wsclose::vocab::{LinkType, Timestamp};
+
+/// A JWT, sent as the only subprotocol and echoed by the server.
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+/// Another token: the client's offer, which the server's 101 does not select.
+const OFFERED: &str = "tok3n-0ffered-by-the-client-Zm9vYmFy";
+/// The token of a Kubernetes bearer offer.
+const K8S: &str = "ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNkltczRjeUo5";
+/// What the servers close with: an address and a host name of the inside.
+const REASON: &str = "upstream 10.2.2.2 (db.internal.example) failed";
+/// What must not come out of a redacted run, anywhere.
+const SECRETS: &[&str] = &[
+    "10.9.0.",
+    "10.2.2.2",
+    "db.internal",
+    "chat.internal",
+    "eyJhbGci",
+    "SflKxwRJ",
+    OFFERED,
+    K8S,
+];
+
+/// The upgrade request of a session to the chat server, offering `protocols`.
+fn request(protocols: Option<&str>) -> Vec<u8> {
+    let mut r = b"GET /chat?user=alice HTTP/1.1\r\n\
+      Host: chat.internal.example:8080\r\n\
+      Upgrade: websocket\r\n\
+      Connection: Upgrade\r\n\
+      Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+      Sec-WebSocket-Version: 13\r\n"
+        .to_vec();
+    if let Some(p) = protocols {
+        r.extend_from_slice(format!("Sec-WebSocket-Protocol: {p}\r\n").as_bytes());
+    }
+    r.extend_from_slice(b"\r\n");
+    r
+}
+
+/// The 101, selecting `protocol`.
+fn response(protocol: Option<&str>) -> Vec<u8> {
+    let mut r = b"HTTP/1.1 101 Switching Protocols\r\n\
+      Upgrade: websocket\r\n\
+      Connection: Upgrade\r\n\
+      Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+        .to_vec();
+    if let Some(p) = protocol {
+        r.extend_from_slice(format!("Sec-WebSocket-Protocol: {p}\r\n").as_bytes());
+    }
+    r.extend_from_slice(b"\r\n");
+    r
+}
+
+/// One session from client 10.9.0.`client` port `port` to the server 10.9.0.1:8080 that
+/// the server closes with 1011 and `REASON`, both sides then ending with a FIN.
+fn session(client: u8, port: u16, offer: Option<&str>, selected: Option<&str>) -> Vec<Pkt> {
+    let mut s = Session::new(port, 8080);
+    s.handshake();
+    s.send(Client, &request(offer));
+    s.send(Server, &response(selected));
+    s.send(Server, &close(Server, 1011, REASON));
+    s.send(Client, &close(Client, 1011, REASON));
+    s.fins(Server);
+    // The addresses: the client's own, the server's (the helper's are 10.0.0.1, 10.0.0.2).
+    for p in &mut s.pkts {
+        let (c, srv) = ([10, 9, 0, client], [10, 9, 0, 1]);
+        let (src, dst) = if p.from == Client { (c, srv) } else { (srv, c) };
+        p.data[12..16].copy_from_slice(&src);
+        p.data[16..20].copy_from_slice(&dst);
+    }
+    s.pkts
+}
+
+/// Writes the packets, one after the other 1 ms apart, as a pcap in `dir`.
+fn write(dir: &std::path::Path, name: &str, link: LinkType, pkts: &[&Pkt]) -> String {
+    let mut w = PcapWriter::new(Vec::new(), link, 262_144).unwrap();
+    for (i, p) in pkts.iter().enumerate() {
+        w.packet(Timestamp(T0.0 + i as i64 * 1_000_000), &p.data, p.orig_len)
+            .unwrap();
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, w.into_inner()).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// Four sessions to one server, each closed with `REASON`: a token echoed as the
+/// subprotocol; a token selected that the client did not offer (it offered another: a
+/// `handshake-invalid` finding quotes both); a Kubernetes bearer offer beside a known
+/// subprotocol; none.
+fn capture(dir: &std::path::Path) -> String {
+    let k8s = format!("base64url.bearer.authorization.k8s.io.{K8S}, v4.channel.k8s.io");
+    let sessions = [
+        session(11, 40001, Some(JWT), Some(JWT)),
+        session(12, 40002, Some(OFFERED), Some(JWT)),
+        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io")),
+        session(14, 40004, None, None),
+    ];
+    let all: Vec<&Pkt> = sessions.iter().flatten().collect();
+    write(dir, "secrets.pcap", LinkType::RAW, &all)
+}
+
+/// `text` holds none of [`SECRETS`].
+fn assert_clean(what: &str, text: &str) {
+    for s in SECRETS {
+        assert!(!text.contains(s), "{what}: {s:?} in\n{text}");
+    }
+}
+
+fn stdout(args: &[&str]) -> String {
+    let (out, err, code) = run(args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+    String::from_utf8(out).unwrap()
+}
+
+/// The core: every format, the exports, the annotated copy and a followed run's lines and
+/// records (`live` prints through the same functions: `event_text`, `forming_incident`)
+/// carry no address, host name or token under `--redact`; what they name is named.
+#[test]
+fn redaction_leaves_no_secret_in_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = capture(dir.path());
+    // Not redacted, the capture does carry them all (else the test would prove nothing).
+    let plain = stdout(&["analyze", "--format", "json", "--timeline", &input]);
+    for s in SECRETS.iter().filter(|s| **s != K8S && **s != OFFERED) {
+        assert!(plain.contains(s), "{s} not in the plain report");
+    }
+    assert!(plain.contains(OFFERED), "the finding quotes the offer");
+    let v: Value = serde_json::from_str(&plain).unwrap();
+    assert_eq!(v["connections"][0]["handshake"]["subprotocol"], JWT);
+    for format in ["table", "json", "jsonl", "ecs", "csv", "markdown", "html"] {
+        for extra in [&[][..], &["--timeline"][..], &["--verbose"][..]] {
+            let mut args = vec!["analyze", "--redact", "--format", format];
+            args.extend_from_slice(extra);
+            args.push(&input);
+            let out = stdout(&args);
+            assert_clean(&format!("{format} {extra:?}"), &out);
+            // The reason stays, its address and host named.
+            assert!(
+                out.contains("upstream host-"),
+                "{format} {extra:?}: no reason\n{out}"
+            );
+        }
+    }
+    // JSON: the subprotocol a pseudonym of its own, a known one kept; the finding quotes
+    // pseudonyms.
+    let v: Value = serde_json::from_str(&stdout(&[
+        "analyze", "--redact", "--format", "json", &input,
+    ]))
+    .unwrap();
+    let c = &v["connections"];
+    let sp = c[0]["handshake"]["subprotocol"].as_str().unwrap();
+    assert!(sp.starts_with("proto-") && sp.len() == 12, "{sp}");
+    assert_eq!(
+        c[1]["handshake"]["subprotocol"], sp,
+        "the same token, the same name"
+    );
+    assert_eq!(c[2]["handshake"]["subprotocol"], "v4.channel.k8s.io");
+    let finding = c[1]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "handshake-invalid")
+        .expect("the 101 selected what was not offered");
+    let detail = finding["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("\"{sp}\"")), "{detail}");
+    assert!(detail.contains("it offered \"proto-"), "{detail}");
+    // The exports of one run.
+    let exports = ["json", "jsonl", "ecs", "markdown", "html", "csv"];
+    let mut args = vec![
+        "analyze".to_owned(),
+        "--redact".into(),
+        "-q".into(),
+        input.clone(),
+    ];
+    for e in exports {
+        args.push(format!("--export-{e}"));
+        args.push(dir.path().join(format!("out.{e}")).display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    stdout(&args);
+    for e in exports {
+        let text = std::fs::read_to_string(dir.path().join(format!("out.{e}"))).unwrap();
+        assert_clean(&format!("--export-{e}"), &text);
+        assert!(text.contains("upstream host-"), "--export-{e}");
+    }
+    // The annotated copy: its comments, and any text in its bytes (payloads are blanked).
+    let annotated = dir.path().join("annotated.pcapng");
+    for args in [
+        vec!["analyze", "--redact", "-q", &input, "--annotate"],
+        vec!["annotate", &input, "--redact", "-w"],
+    ] {
+        let mut args = args.clone();
+        args.push(annotated.to_str().unwrap());
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        let bytes = std::fs::read(&annotated).unwrap();
+        let (header, packets) = packet_comments(&bytes);
+        let comments: Vec<String> = header
+            .into_iter()
+            .chain(packets.into_iter().flatten())
+            .collect();
+        assert!(!comments.is_empty());
+        assert_clean(&format!("{args:?} comments"), &comments.join("\n"));
+        assert_clean(&format!("{args:?} bytes"), &String::from_utf8_lossy(&bytes));
+        assert!(
+            comments.iter().any(|c| c.contains("subprotocol proto-")),
+            "{comments:?}"
+        );
+    }
+    // A followed run (standard input): its lines or records on standard output, the
+    // incident forming (three closes 1011 of one server) with them or on standard error.
+    for format in ["table", "json", "jsonl", "ecs"] {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--follow", "--redact", "--format", format, "-"])
+            .pipe_stdin(&input)
+            .unwrap()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}");
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_clean(&format!("--follow {format} stdout"), &so);
+        assert_clean(&format!("--follow {format} stderr"), &se);
+        let both = format!("{so}{se}");
+        let forming = both
+            .lines()
+            .find(|l| l.contains("incident forming: server "))
+            .unwrap_or_else(|| panic!("{format}: no incident forming\n{both}"));
+        assert!(forming.contains("server host-"), "{forming}");
+        assert!(both.contains("upstream host-"), "{format}: {both}");
+    }
+}
+
+/// A pseudonym is made from the value and a key the capture's first packets give, not from
+/// the order of what is shown: the same connection is named and has the same uid in a full
+/// run, a selection of it, a report kept on disk and a second run; a `--redact --problems`
+/// feed joins a full one.
+#[test]
+fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = capture(dir.path());
+    let records = |extra: &[&str]| -> Vec<Value> {
+        let mut args = vec!["analyze", "--redact", "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(&input);
+        stdout(&args)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["type"] == "connection")
+            .collect()
+    };
+    let full = records(&[]);
+    assert_eq!(full.len(), 4);
+    let key = |r: &Value| {
+        (
+            r["uid"].clone(),
+            r["client"].clone(),
+            r["server"].clone(),
+            r["client_ip"].clone(),
+            r["handshake"]["host"].clone(),
+            r["handshake"]["subprotocol"].clone(),
+        )
+    };
+    // Four clients, four names; one server.
+    let clients: std::collections::HashSet<String> =
+        full.iter().map(|r| r["client_ip"].to_string()).collect();
+    assert_eq!(clients.len(), 4);
+    for (extra, id) in [
+        (&["--connection", "3"][..], 3),
+        (&["--connection", "2"][..], 2),
+        (&["--host", "10.9.0.14"][..], 4),
+        (&["--port", "40002"][..], 2),
+    ] {
+        let picked = records(extra);
+        assert_eq!(picked.len(), 1, "{extra:?}");
+        assert_eq!(key(&picked[0]), key(&full[id - 1]), "{extra:?}");
+    }
+    // Kept on disk and read back, and a second run: the same.
+    let stored = records(&["--keep-reports", "1"]);
+    let again = records(&[]);
+    for ((a, b), c) in full.iter().zip(&stored).zip(&again) {
+        assert_eq!(key(a), key(b));
+        assert_eq!(key(a), key(c));
+    }
+    // Another capture (other first packets) gives other names to the same addresses.
+    let sessions = [
+        session(12, 40009, None, None),
+        session(11, 40001, Some(JWT), Some(JWT)),
+    ];
+    let other = write(
+        dir.path(),
+        "other.pcap",
+        LinkType::RAW,
+        &sessions.iter().flatten().collect::<Vec<_>>(),
+    );
+    let v: Value = serde_json::from_str(&stdout(&[
+        "analyze", "--redact", "--format", "json", &other,
+    ]))
+    .unwrap();
+    assert_ne!(v["connections"][1]["client"], full[0]["client"]);
+}
+
+/// The same 4-tuple opened at the same moment in two VLANs: two connections, two uids.
+#[test]
+fn uids_differ_between_vlans() {
+    let dir = tempfile::tempdir().unwrap();
+    let tagged = |vlan: u16| -> Vec<Pkt> {
+        let mut s = Session::new(40001, 8080).ethernet();
+        s.handshake();
+        s.send(Client, &request(None));
+        s.send(Server, &response(None));
+        s.send(Server, &close(Server, 1000, ""));
+        s.fins(Server);
+        for p in &mut s.pkts {
+            // 802.1Q after the MAC addresses: TPID, then the tag.
+            let mut tag = vec![0x81, 0x00];
+            tag.extend_from_slice(&vlan.to_be_bytes());
+            p.data.splice(12..12, tag);
+            p.orig_len += 4;
+        }
+        s.pkts
+    };
+    let (a, b) = (tagged(10), tagged(20));
+    // Each packet of one VLAN beside its copy in the other: the same times to the ms.
+    let mut w = PcapWriter::new(Vec::new(), LinkType::ETHERNET, 262_144).unwrap();
+    for (i, (p, q)) in a.iter().zip(&b).enumerate() {
+        let ts = Timestamp(T0.0 + i as i64 * 1_000_000);
+        w.packet(ts, &p.data, p.orig_len).unwrap();
+        w.packet(ts, &q.data, q.orig_len).unwrap();
+    }
+    let path = dir.path().join("vlans.pcap");
+    std::fs::write(&path, w.into_inner()).unwrap();
+    for redact in [false, true] {
+        let mut args = vec!["analyze", "--format", "jsonl"];
+        if redact {
+            args.push("--redact");
+        }
+        args.push(path.to_str().unwrap());
+        let uids: Vec<String> = stdout(&args)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .filter(|r| r["type"] == "connection")
+            .map(|r| r["uid"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(uids.len(), 2, "two VLANs, two connections");
+        assert_ne!(uids[0], uids[1], "redacted: {redact}");
+    }
+}
