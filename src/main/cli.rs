@@ -318,7 +318,9 @@ pub struct AnalyzeArgs {
     /// preview): a table per connection, or with --format csv one row per frame.
     #[arg(long, help_heading = "Output")]
     pub timeline: bool,
-    /// Replace addresses with pseudonyms and leave out query strings and payloads.
+    /// Replace addresses, host names and token-like subprotocols with pseudonyms (inside
+    /// close reasons too; the same in any run over the capture) and leave out query strings
+    /// and payloads.
     #[arg(long, help_heading = "Output")]
     pub redact: bool,
     /// Markdown and HTML: every connection's details, however long (by default a Markdown
@@ -591,9 +593,9 @@ pub struct LiveArgs {
     /// Colour the final table.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Replace addresses with pseudonyms and leave out query strings and payloads: the
-    /// report, its exports, and the lines and records streamed (no address, uid or
-    /// Community ID in them).
+    /// Replace addresses, host names and token-like subprotocols with pseudonyms (inside
+    /// close reasons too) and leave out query strings and payloads: the report, its exports,
+    /// and the lines and records streamed (no endpoint, uid or Community ID in them).
     #[arg(long)]
     pub redact: bool,
     /// Exit with code 5 if a shown connection has one of these statuses (as `analyze`).

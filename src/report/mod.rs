@@ -569,7 +569,7 @@ impl Report {
     }
 
     /// Reads every report of `store` back (a copy of those kept in memory), as this report
-    /// shows them (pseudonyms in id order, as `redact` gives).
+    /// shows them (redacted in id order, as `redact` redacts them).
     fn read_stored(
         &self,
         store: &Store,

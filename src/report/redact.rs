@@ -1,25 +1,31 @@
 //! `--redact`: a report safe to attach to a public ticket.
 //!
-//! In: a finished [`Report`]. Out: the same report with every IP address replaced by a
-//! stable pseudonym (the same address gets the same name throughout one report; ports are
+//! In: a finished [`Report`], and the key its capture's first packets gave ([`Seed`]). Out:
+//! the same report with every IP address replaced by a pseudonym (`host-3f2a9c`: six hex
+//! digits of the address's keyed hash, so the same address gets the same name throughout the
+//! report and in any run over the same capture, whatever is selected or shown; ports are
 //! kept), host names in Host headers (HTTP/2: `:authority`), in request targets of the
 //! absolute form (`GET ws://host:port/path`), in TLS server names (SNI) and in a CONNECT's
-//! target (the tunnel's, and the one a leg's link evidence names) replaced the same way, TLS client randoms left out (they find a connection's lines in a key log), query
-//! strings dropped from paths, payload previews and the last words (`last_words`, and
-//! their quote in a `last-words` cause) left out, the paths of
+//! target (the tunnel's, and the one a leg's link evidence names) replaced the same way, a
+//! subprotocol no registry or decoder knows (it may be a bearer token) replaced by a
+//! pseudonym of its own (`proto-…`), TLS client randoms left out (they find a connection's
+//! lines in a key log), query strings dropped from paths, payload previews and the last
+//! words (`last_words`, and their quote in a `last-words` cause) left out, the paths of
 //! inputs and key logs cut to their file names, the value of a `--host` selection and the
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
 //! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
 //! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
-//! alerts. An application's cause is kept when the protocol defines it; the peer's own words
+//! alerts; but inside kept text (close reasons, the causes, status and frame log that quote
+//! them, finding details, evidence sentences) every address literal and every name given a
+//! pseudonym is named, and in text from the wire any DNS-shaped name too ([`Names::scrub`]).
+//! An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
 //! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
 //! application's cause and in the status's causes and words alike, as is its summary, and
 //! so is a refused upgrade's body (it may repeat what the request carried).
-//! The report says it was redacted. The encrypted connections are named first, then the
-//! WebSocket connections in id order; a report whose connections are in a store redacts
-//! them as they are read back, going on from the names the encrypted ones were given
-//! (`Report::names`), so the pseudonyms are the same.
+//! The report says it was redacted. A report whose connections are in a store redacts them
+//! as they are read back, with the names given before (`Report::names`): a pseudonym
+//! depends on the value and the key alone, so they are the same as in memory.
 
 use super::tls::{EncryptedReport, TlsReport};
 use super::{Cause, Status};
@@ -762,14 +768,14 @@ pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
 
 /// Redacts `report` in place: what goes and what stays is in this module's header.
 pub fn redact(report: &mut Report) {
-    // The encrypted connections first, so that a store's connections, redacted as they are
-    // read (`Report::for_each_connection`), go on from the same names as those in memory.
+    // The encrypted connections first, then the hosts the incidents name, then the
+    // connections: a store's connections, redacted as they are read
+    // (`Report::for_each_connection`), go on from the names given before them, so that a
+    // value whose six digits another took first (`Names::pseudonym`) is named as in memory.
     let mut names = Names::new(report.key);
     for e in &mut report.seen.encrypted {
         names.encrypted(e);
     }
-    // Then the hosts the incidents name, before the connections (the table's summary
-    // leads with them): a store's connections read later go on from these names too.
     for i in &mut report.incidents {
         if let Some(s) = &mut i.server {
             *s = names.endpoint(s);
