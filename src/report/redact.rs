@@ -182,8 +182,10 @@ impl Names {
         if let Some(p) = self.map.get(&entry) {
             return p.clone();
         }
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .expect("HMAC takes a key of any length");
+        // The key zero-padded to SHA-256's block, as HMAC pads a shorter key (RFC 2104).
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.key);
+        let mut mac = <Hmac<Sha256> as hmac::digest::KeyInit>::new(&block.into());
         mac.update(entry.as_bytes());
         let hex: String = mac
             .finalize()
