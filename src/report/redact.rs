@@ -940,6 +940,29 @@ mod tests {
         );
     }
 
+    /// The key is the capture's: the same whether one analyzer reads the file or two
+    /// threads share it (shard 0 then hashes the first packets by a peek), and another
+    /// capture's differs.
+    #[test]
+    fn a_shared_file_gives_the_key_one_analyzer_gives() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let key = |name: &str, threads: usize| {
+            let opts = crate::analyzer::Options {
+                threads,
+                shard_min_bytes: 0,
+                ..crate::analyzer::Options::default()
+            };
+            crate::analyze_files(&[dir.join(name)], opts)
+                .unwrap()
+                .key
+                .expect("a key")
+        };
+        let one = key("node-close-1000-server.pcap", 1);
+        assert_eq!(key("node-close-1000-server.pcap", 2), one);
+        assert_eq!(key("node-close-1000-server.pcap", 1), one);
+        assert_ne!(key("node-close-1003.pcap", 1), one);
+    }
+
     /// Known subprotocols stay; anything else (a token) is named, and so is the token of a
     /// Kubernetes bearer offer, its prefix kept.
     #[test]

@@ -243,6 +243,17 @@ fn redaction_leaves_no_secret_in_any_output() {
             .unwrap_or_else(|| panic!("{format}: no incident forming\n{both}"));
         assert!(forming.contains("server host-"), "{forming}");
         assert!(both.contains("upstream host-"), "{format}: {both}");
+        // The server is named as the report at the end names it (the same key).
+        let server = forming
+            .split("server ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .unwrap();
+        let reported = both.lines().filter(|l| !l.contains("incident forming"));
+        assert!(
+            reported.clone().any(|l| l.contains(server)),
+            "{format}: {server} not in the report\n{both}"
+        );
     }
 }
 
