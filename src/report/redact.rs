@@ -803,6 +803,12 @@ pub fn redact(report: &mut Report) {
         )
         .collect();
     paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    // What the run says in words: its paths cut, any address in it named.
+    let said = |names: &mut Names, text: &str| {
+        let mut out = String::with_capacity(text.len());
+        names.scrub_part(&cut_paths(text, &paths), false, &mut out);
+        out
+    };
     for input in &mut report.inputs {
         input.path = file_name(&input.path);
         for text in input
@@ -811,17 +817,25 @@ pub fn redact(report: &mut Report) {
             .chain(input.error.as_mut())
             .chain(input.continuity.as_mut())
         {
-            *text = cut_paths(text, &paths);
+            *text = said(&mut names, text);
         }
     }
     for k in &mut report.key_logs {
         k.source = key_source(&k.source);
         if let Some(e) = &mut k.error {
-            *e = cut_paths(e, &paths);
+            *e = said(&mut names, e);
         }
     }
-    for w in &mut report.key_log_warnings {
-        *w = cut_paths(w, &paths);
+    for w in report
+        .key_log_warnings
+        .iter_mut()
+        .chain(report.warnings.iter_mut())
+    {
+        *w = said(&mut names, w);
+    }
+    for i in &mut report.incidents {
+        i.cause = said(&mut names, &i.cause);
+        i.fix = said(&mut names, &i.fix);
     }
     // The selection as the command line gave it: `--host` names a host.
     if let (Some(filter), Some(selection)) = (&mut report.summary.filter, &report.selection) {
@@ -961,6 +975,30 @@ mod tests {
         assert_eq!(key("node-close-1000-server.pcap", 2), one);
         assert_eq!(key("node-close-1000-server.pcap", 1), one);
         assert_ne!(key("node-close-1003.pcap", 1), one);
+    }
+
+    /// The run's own warnings and an incident's words name no address either.
+    #[test]
+    fn the_run_s_own_words_name_no_address() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut r = crate::analyze_files(
+            &[dir.join("node-close-1000-server.pcap")],
+            crate::analyzer::Options::default(),
+        )
+        .unwrap();
+        r.warnings
+            .push("a note on 10.1.1.1:80 and [fd00::1]:443".into());
+        r.inputs[0]
+            .warnings
+            .push("packets from 192.0.2.7 were cut (see \"node.pcap\")".into());
+        redact(&mut r);
+        let json = crate::render::json::render(&r);
+        for s in ["10.1.1.1", "fd00::1", "192.0.2.7"] {
+            assert!(!json.contains(s), "{s}");
+        }
+        assert!(json.contains("a note on host-"), "{json}");
+        // A file name quoted in the run's words is no host.
+        assert!(json.contains("(see \\\"node.pcap\\\")"), "{json}");
     }
 
     /// Known subprotocols stay; anything else (a token) is named, and so is the token of a
