@@ -237,7 +237,7 @@ pub struct SeenBy {
 }
 
 /// An endpoint as a report names it: its address and port (`10.0.0.1:41008`,
-/// `[::1]:443`), or the pseudonym `--redact` gave it (`host-1:41008`). Written into the
+/// `[::1]:443`), or the pseudonym `--redact` gave it (`host-3f2a9c:41008`). Written into the
 /// output as text when the report is, not kept as a string per connection. Stored
 /// (`serial`), the endpoint or the pseudonym.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -203,7 +203,7 @@ impl Selection {
     }
 }
 
-/// The port of an endpoint, or of a pseudonym (`host-1:443`).
+/// The port of an endpoint, or of a pseudonym (`host-3f2a9c:443`).
 fn port_of(h: &Host) -> Option<u16> {
     match h {
         Host::Addr(ep) => Some(ep.port),

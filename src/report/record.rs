@@ -12,8 +12,11 @@
 //! `uid`: a connection's id that stays the same across runs over the same capture (Zeek's
 //! `uid` style: `C` and base62), the hash (SHA-1, first 12 bytes) of the client's and
 //! server's endpoints as the record writes them, the time of the connection's first packet
-//! (nanoseconds) and the HTTP/2 stream; it does not depend on the path the capture was given
-//! by, nor on `id`. A redacted record's uid hashes the pseudonyms, not the addresses.
+//! (nanoseconds), the HTTP/2 stream and, for a connection inside VLANs or tunnels, where its
+//! 4-tuple lives (`ConnectionReport::scope`: the same 4-tuple and start in two VLANs are two
+//! uids; nothing for one outside any, whose uid is what it was before); it does not depend on
+//! the path the capture was given by, nor on `id`. A redacted record's uid hashes the
+//! pseudonyms, not the addresses (the same in any selection: `redact`).
 //! `run_id`: unique per run, the wall-clock time, the process id and 8 bytes of
 //! /dev/urandom (time and process id alone where it cannot be read), in base 36; or the
 //! environment's `WSCLOSE_RUN_ID` (1 to 128 letters, digits and `-_.:`), for a fleet that
@@ -111,7 +114,7 @@ pub fn epoch(t: Timestamp) -> f64 {
 }
 
 /// An endpoint's address and port as a record splits them: the address's text (RFC 5952
-/// for IPv6) or a pseudonym (`host-1` of `host-1:41008`).
+/// for IPv6) or a pseudonym (`host-3f2a9c` of `host-3f2a9c:41008`).
 pub fn split(h: &Host) -> (String, Option<u16>) {
     match h {
         Host::Addr(ep) => (ep.ip().to_string(), Some(ep.port)),

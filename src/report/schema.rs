@@ -90,7 +90,7 @@ impl JsonSchema for super::Host {
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "An endpoint, `address:port` (`[address]:port` for IPv6), or the pseudonym `--redact` gave it (`host-1:41008`).",
+            "description": "An endpoint, `address:port` (`[address]:port` for IPv6), or the pseudonym `--redact` gave it (`host-3f2a9c:41008`).",
             "type": "string"
         })
     }

@@ -253,7 +253,7 @@ pub struct TlsReport {
     /// The cipher suite the server chose, by its IANA name, when its hello was captured.
     pub cipher_suite: Option<String>,
     /// The server name the client asked for (SNI); when redacted, the pseudonym its host
-    /// got (the one a Host header naming it gets, `host-2`).
+    /// got (the one a Host header naming it gets, `host-5be01c`).
     pub sni: Option<String>,
     /// The protocols the client offered (ALPN).
     pub alpn_offered: Vec<String>,

@@ -1,0 +1,255 @@
+//! The pseudonyms, the text scrubber, subprotocols, targets, key logs and the key.
+
+use super::*;
+
+const KEY: Key = [7; 32];
+
+/// A pseudonym is `host-` and six hex digits of the value's keyed hash: the same value
+/// (an address in any of its spellings, a name in any case) the same name, ports kept.
+#[test]
+fn same_address_same_name_ports_kept() {
+    let mut n = Names::new(Some(KEY));
+    let a = n.name("10.1.2.3");
+    assert!(
+        a.starts_with("host-") && a.len() == 11 && a[5..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{a}"
+    );
+    assert_eq!(n.endpoint("10.1.2.3:5000"), format!("{a}:5000"));
+    let b = n.name("fd00::7");
+    assert_ne!(a, b);
+    assert_eq!(n.endpoint("[fd00::7]:443"), format!("{b}:443"));
+    assert_eq!(n.host("[FD00:0::7]:443"), format!("{b}:443"));
+    assert_eq!(n.endpoint("10.1.2.3:6000"), format!("{a}:6000"));
+    assert_eq!(n.host("10.1.2.3:8080"), format!("{a}:8080"));
+    let c = n.host("internal.example.com");
+    assert_eq!(n.host("Internal.Example.COM"), c);
+    assert!(c != a && c != b);
+    assert_eq!(strip_query("/ws?token=secret&x=1"), "/ws?[redacted]");
+    assert_eq!(strip_query("/ws"), "/ws");
+}
+
+/// A pseudonym depends on the value and the key alone: not on what was named before it
+/// (a selection, `--connection 2`, names fewer), and not the same under another key.
+#[test]
+fn a_pseudonym_does_not_depend_on_the_order_or_what_else_is_named() {
+    let values = ["10.0.0.1", "10.0.0.2", "db.internal.example", "fd00::1"];
+    let mut forward = Names::new(Some(KEY));
+    let firsts: Vec<String> = values.iter().map(|v| forward.name(v)).collect();
+    let mut backward = Names::new(Some(KEY));
+    for (v, first) in values.iter().zip(&firsts).rev() {
+        assert_eq!(backward.name(v), *first, "{v}");
+    }
+    // Alone, as a selection of one connection names it.
+    assert_eq!(Names::new(Some(KEY)).name("10.0.0.2"), firsts[1]);
+    assert_ne!(Names::new(Some([8; 32])).name("10.0.0.2"), firsts[1]);
+    // Without a capture's key: a random one, never the same twice.
+    assert_ne!(
+        Names::new(None).name("10.0.0.2"),
+        Names::new(None).name("10.0.0.2")
+    );
+    // Two values whose six digits met: the later one takes more digits.
+    let six = Names::new(Some(KEY)).name("10.0.0.2");
+    let mut n = Names::new(Some(KEY));
+    n.given.insert(six.clone());
+    let next = n.name("10.0.0.2");
+    assert!(
+        next.len() == six.len() + 2 && next.starts_with(&six),
+        "{next}"
+    );
+}
+
+/// The key is the capture's: the same whether one analyzer reads the file or two
+/// threads share it (shard 0 then hashes the first packets by a peek), and another
+/// capture's differs.
+#[test]
+fn a_shared_file_gives_the_key_one_analyzer_gives() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let key = |name: &str, threads: usize| {
+        let opts = crate::analyzer::Options {
+            threads,
+            shard_min_bytes: 0,
+            ..crate::analyzer::Options::default()
+        };
+        crate::analyze_files(&[dir.join(name)], opts)
+            .unwrap()
+            .key
+            .expect("a key")
+    };
+    let one = key("node-close-1000-server.pcap", 1);
+    assert_eq!(key("node-close-1000-server.pcap", 2), one);
+    assert_eq!(key("node-close-1000-server.pcap", 1), one);
+    assert_ne!(key("node-close-1003.pcap", 1), one);
+}
+
+/// The run's own warnings and an incident's words name no address either.
+#[test]
+fn the_run_s_own_words_name_no_address() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut r = crate::analyze_files(
+        &[dir.join("node-close-1000-server.pcap")],
+        crate::analyzer::Options::default(),
+    )
+    .unwrap();
+    r.warnings
+        .push("a note on 10.1.1.1:80 and [fd00::1]:443".into());
+    r.inputs[0]
+        .warnings
+        .push("packets from 192.0.2.7 were cut (see \"node.pcap\")".into());
+    redact(&mut r);
+    let json = crate::render::json::render(&r);
+    for s in ["10.1.1.1", "fd00::1", "192.0.2.7"] {
+        assert!(!json.contains(s), "{s}");
+    }
+    assert!(json.contains("a note on host-"), "{json}");
+    // A file name quoted in the run's words is no host.
+    assert!(json.contains("(see \\\"node.pcap\\\")"), "{json}");
+}
+
+/// Known subprotocols stay; anything else (a token) is named, and so is the token of a
+/// Kubernetes bearer offer, its prefix kept.
+#[test]
+fn a_subprotocol_no_registry_knows_is_named() {
+    let mut n = Names::new(Some(KEY));
+    for known in [
+        "graphql-transport-ws",
+        "MQTT",
+        "v12.stomp",
+        "chat",
+        "wamp.2.json",
+        "soap",
+    ] {
+        assert_eq!(n.subprotocol(known), known);
+    }
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
+    let named = n.subprotocol(jwt);
+    assert!(named.starts_with("proto-") && named.len() == 12, "{named}");
+    assert_eq!(n.subprotocol(jwt), named);
+    let k8s = n.subprotocol("base64url.bearer.authorization.k8s.io.ZXlKaGJHY2lPaUpTVXpJMU5pSjk");
+    assert!(
+        k8s.starts_with("base64url.bearer.authorization.k8s.io.proto-") && !k8s.contains("ZXlK"),
+        "{k8s}"
+    );
+    assert_eq!(
+        n.subprotocols(&format!("v4.channel.k8s.io, {jwt}")),
+        format!("v4.channel.k8s.io, {named}")
+    );
+}
+
+/// Addresses and host names inside kept text are named; wsclose's own words are not
+/// taken for names (section numbers, versions, `socket.io` outside quotes).
+#[test]
+fn addresses_and_names_inside_text_are_named() {
+    let mut n = Names::new(Some(KEY));
+    let (ip, db) = (n.name("10.2.2.2"), n.name("db.internal.example"));
+    assert_eq!(
+        n.scrub("upstream 10.2.2.2 (db.internal.example) failed", true, &[]),
+        format!("upstream {ip} ({db}) failed")
+    );
+    assert_eq!(
+        n.scrub("to 10.2.2.2:5432, DB.Internal.Example:80.", true, &[]),
+        format!("to {ip}:5432, {db}:80.")
+    );
+    let v6 = n.name("2001:db8::1");
+    assert_eq!(
+        n.scrub(
+            "via [2001:db8::1]:443 and 2001:db8::1 and fe80::1%eth0",
+            true,
+            &[]
+        ),
+        format!("via {v6}:443 and {v6} and {}", n.name("fe80::1"))
+    );
+    let own = "The server closed with 1011 \"no route to api.example.org\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at 10.2.2.2 said so at 13:29:54.289";
+    let api = n.name("api.example.org");
+    assert_eq!(
+        n.scrub(own, false, &[]),
+        format!("The server closed with 1011 \"no route to {api}\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at {ip} said so at 13:29:54.289")
+    );
+    // Outside quotes, a name given before is named; one never given is a word.
+    assert_eq!(
+        n.scrub("db.internal.example and other.example.net", false, &[]),
+        format!("{db} and other.example.net")
+    );
+    // A secret subprotocol wherever it appears.
+    let secrets = vec![("eyJsecret.token".to_owned(), "proto-abcdef".to_owned())];
+    assert_eq!(
+        n.scrub("offered \"eyJsecret.token\"", false, &secrets),
+        "offered \"proto-abcdef\""
+    );
+}
+
+/// An absolute-form target's host gets the pseudonym its Host header gets; anything in
+/// which a host cannot be told from a path is left out whole.
+#[test]
+fn an_absolute_form_target_has_its_host_named() {
+    let mut n = Names::new(Some(KEY));
+    let h1 = n.name("leaky.internal.corp");
+    let (h2, h3) = (n.name("fd00::9"), n.name("other.corp"));
+    assert_eq!(n.host("leaky.internal.corp:8080"), format!("{h1}:8080"));
+    assert_eq!(
+        n.target("ws://leaky.internal.corp:8080/chat?token=s3cret"),
+        format!("ws://{h1}:8080/chat?[redacted]")
+    );
+    assert_eq!(
+        n.target("HTTP://leaky.internal.corp"),
+        format!("HTTP://{h1}")
+    );
+    assert_eq!(
+        n.target("wss://user:pw@[fd00::9]:443/x"),
+        format!("wss://[redacted]@{h2}:443/x")
+    );
+    assert_eq!(
+        n.target("ws://other.corp?q=1"),
+        format!("ws://{h3}?[redacted]")
+    );
+    assert_eq!(n.target("/chat?q=1"), "/chat?[redacted]");
+    assert_eq!(n.target("*"), "*");
+    assert_eq!(n.target("leaky.internal.corp:8080/chat"), "[redacted]");
+    assert_eq!(n.target("1ws://leaky.internal.corp/"), "[redacted]");
+    assert_eq!(n.target(""), "");
+}
+
+#[test]
+fn key_log_paths_are_cut_and_quoted_client_randoms_left_out() {
+    assert_eq!(key_source("/home/me/keys.log"), "keys.log");
+    assert_eq!(
+        key_source("SSLKEYLOGFILE (/tmp/x/sslkeys.txt)"),
+        "SSLKEYLOGFILE (sslkeys.txt)"
+    );
+    assert_eq!(
+        key_source("pcapng secrets in /data/cap.pcapng"),
+        "pcapng secrets in cap.pcapng"
+    );
+    let paths = vec![("/home/me/keys.log".to_owned(), "keys.log".to_owned())];
+    assert_eq!(
+        cut_paths(
+            "key log /home/me/keys.log line 3: CLIENT_RANDOM for client random 0a1b2c3d… differs",
+            &paths
+        ),
+        "key log keys.log line 3: CLIENT_RANDOM for client random [redacted]… differs"
+    );
+    // Words, not a random, after "client random": kept.
+    assert_eq!(
+        cut_paths("the connection's client random (tls.client_random)", &paths),
+        "the connection's client random (tls.client_random)"
+    );
+}
+
+#[test]
+fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
+    let mut n = Names::new(Some(KEY));
+    let h = n.name("example.com");
+    assert_eq!(n.host("example.com:443"), format!("{h}:443"));
+    let mut t = TlsReport {
+        client_random: Some("ab".repeat(32)),
+        version: Some("TLS 1.3".into()),
+        cipher_suite: Some("TLS_AES_128_GCM_SHA256".into()),
+        sni: Some("example.com".into()),
+        alpn_offered: vec!["http/1.1".into()],
+        ..TlsReport::default()
+    };
+    n.tls(&mut t);
+    assert_eq!(t.sni.as_deref(), Some(h.as_str()));
+    assert_eq!(t.client_random, None);
+    assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
+    assert_eq!(t.alpn_offered, ["http/1.1"]);
+}
