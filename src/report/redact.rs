@@ -17,7 +17,7 @@
 //! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
 //! alerts; but inside kept text (close reasons, the causes, status and frame log that quote
 //! them, finding details, evidence sentences) every address literal and every name given a
-//! pseudonym is named, and in text from the wire any DNS-shaped name too ([`Names::scrub`]).
+//! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`).
 //! An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
 //! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
@@ -678,7 +678,7 @@ pub fn endpoint_pseudonym(key: Option<Key>, endpoint: &str) -> String {
 }
 
 /// A close reason as a report redacted with `key` gives it: the addresses and host names in
-/// it named ([`Names::scrub`]).
+/// it named (`Names::scrub`).
 pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
     Names::new(key).scrub(reason, true, &[])
 }
