@@ -315,7 +315,8 @@ pub struct EventRecord {
     pub event: &'static str,
     /// A close frame's code on the wire (null for an empty close frame, and for endings).
     pub code: Option<u16>,
-    /// A close frame's reason.
+    /// A close frame's reason (when redacted, the addresses and host names in it named as
+    /// the report names them).
     pub reason: Option<String>,
     /// What is wrong with a close frame (the names of `close_frames[].problems`).
     pub problems: Vec<&'static str>,
