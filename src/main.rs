@@ -49,6 +49,8 @@ mod signals;
 mod wireshark_command;
 
 fn main() -> ExitCode {
+    // The run's start, for a summary with no packet to date it by.
+    wsclose::report::record::run_start();
     let cli = match cli::parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return ExitCode::from(clap_exit(&e)),
@@ -143,7 +145,9 @@ fn width() -> Option<u16> {
         return Some(c.max(40));
     }
     if std::io::stdout().is_terminal() {
-        comfy_table::Table::new().width()
+        // A terminal that reports no size says 0x0 (`script`, `docker run -t`, some CI):
+        // a width under 40 is taken as unknown, not as a table 6 characters wide.
+        comfy_table::Table::new().width().filter(|&w| w >= 40)
     } else {
         None
     }
@@ -151,6 +155,15 @@ fn width() -> Option<u16> {
 
 fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
     let verbose = cli.verbose > 0;
+    // Records carry the run's id: one the caller gives and that cannot be is refused, not
+    // silently replaced by one of wsclose's own.
+    if matches!(cli.command, Command::Analyze(_) | Command::Live(_)) {
+        if let Some(why) = wsclose::report::record::run_id_refused() {
+            return Err(wsclose::error::Error::Usage(
+                wsclose::sanitize::terminal(&why).into_owned(),
+            ));
+        }
+    }
     match cli.command {
         Command::Analyze(args) => analyze_command::analyze(args, verbose),
         Command::Explain {

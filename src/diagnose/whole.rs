@@ -11,7 +11,7 @@
 use super::{app, proxied};
 use crate::report::legs;
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
-use crate::vocab::InputSummary;
+use crate::vocab::{IncidentKind, InputSummary};
 
 /// A connection "still open" in a file that stops early may well have closed after it,
 /// and in one that says packets were dropped (`InputSummary::dropped`) its end may be in
@@ -97,9 +97,20 @@ impl Report {
     fn set_incidents(&mut self, mut out: crate::incident::Outcome) {
         // A stop's or restart's attempts refused in TCP while the server was down.
         crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
-        if self.seen.refused.not_kept > 0 {
+        // Said only where a figure rests on the counters: a server stop's or restart's
+        // `refused` (a port scan of a capture with no WebSocket loses nothing it reports).
+        let counted = out.incidents.iter().any(|i| {
+            matches!(
+                i.kind,
+                IncidentKind::ServerStop | IncidentKind::ServerRestart
+            )
+        });
+        if self.seen.refused.not_kept > 0 && counted {
             self.warnings.push(format!(
-                "{} connection attempts refused in TCP (SYN answered by RST or not at all)                  were not counted: their counters reached the part of --max-memory kept for                  them, so an incident's `refused` may be short; raise --max-memory to count                  them all",
+                "{} connection attempts refused in TCP (SYN answered by RST or not at all) \
+                 were not counted: their counters reached the part of --max-memory kept for \
+                 them, so an incident's `refused` may be short; raise --max-memory to count \
+                 them all",
                 self.seen.refused.not_kept
             ));
         }

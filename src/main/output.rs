@@ -188,10 +188,11 @@ impl OutputFile {
                 return Ok(OutputFile::Direct(file));
             }
         }
-        // Through a symbolic link: the file it names is the one replaced, the link stays.
+        // Through a symbolic link: the file it names is the one replaced, the link stays;
+        // a link to no file yet makes that file, as `>` does.
         let target = match &existing {
             Some(_) => std::fs::canonicalize(path).map_err(fail)?,
-            None => path.to_path_buf(),
+            None => dangling_target(path).map_err(fail)?,
         };
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -267,6 +268,26 @@ impl OutputFile {
             }
         }
     }
+}
+
+/// Where a file not there yet is made: `path`, or the path its symbolic links lead to when
+/// it is a link to nothing (the link stays, as with a shell's `>`).
+fn dangling_target(path: &Path) -> io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    // Linux's own limit on links followed (a loop fails before, as ELOOP, in `metadata`).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let to = std::fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// The error of creating the temporary file, without the temporary file's name: tempfile

@@ -352,7 +352,9 @@ pub(crate) fn connections(ids: &[u64], count: u64) -> String {
 /// fixes of its connections that are their own (fitted to what the capture shows: a
 /// proxy's idle timeout in seconds, the packet to read the logs at), known where
 /// `statuses` were made [`Statuses::with_fixes`]: one shared by all of them is the
-/// status's fix there, else a line for each (a few in the brief form).
+/// status's fix there, else a line for each (a few in the brief form). Without fix groups
+/// (the ticket reports), the own fix every connection shares is the status's fix, else the
+/// fix counts those that have one of their own.
 fn status_lines(g: &Status, fixes: &[&SameFix], s: &impl Sink) -> Vec<(String, String)> {
     let mut lines: Vec<(String, String)> = g
         .apps
@@ -380,6 +382,29 @@ fn status_lines(g: &Status, fixes: &[&SameFix], s: &impl Sink) -> Vec<(String, S
         }
     }
     match own.as_slice() {
+        // Without fix groups (the ticket reports keep none: they are bounded by their
+        // size, not the capture's), what the connections' own fixes come to: the one
+        // they all share leads, else a note that each section has its own.
+        [] if fixes.is_empty() => match g.shared_fix.as_deref().map(|f| said(s, f)) {
+            Some(shared) if !shared.is_empty() && g.own_fixes > 0 => {
+                lines.push(("Fix".into(), shared.to_string()));
+            }
+            _ => {
+                let mut fix = said(s, &g.fix).to_string();
+                if g.own_fixes > 0 {
+                    let one = g.own_fixes == 1;
+                    fix.push_str(&format!(
+                        " ({} of these connections {} a fix of {} own, in {} section{}.)",
+                        g.own_fixes,
+                        if one { "has" } else { "have" },
+                        if one { "its" } else { "their" },
+                        if one { "its" } else { "their" },
+                        if one { "" } else { "s" },
+                    ));
+                }
+                lines.push(("Fix".into(), fix));
+            }
+        },
         [] => lines.push(("Fix".into(), said(s, &g.fix).to_string())),
         [(_, only)] if !generic && more == 0 => lines.push(("Fix".into(), only.clone())),
         _ => {

@@ -420,9 +420,11 @@ pub fn summary(report: &Report, run_id: &str) -> Value {
             "packets": report.seen.packets,
         },
     });
-    if let Some(ts) = envelope.ts {
-        set(&mut doc, &["@timestamp"], json!(ts));
-    }
+    // The capture's last packet; with none (a quiet rotation file, a quiet `live`), the
+    // run's start: ECS requires every document's @timestamp, and a data stream refuses one
+    // without.
+    let ts = envelope.ts.unwrap_or_else(crate::report::record::run_start);
+    set(&mut doc, &["@timestamp"], json!(ts));
     doc
 }
 

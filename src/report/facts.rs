@@ -785,12 +785,13 @@ pub fn codes(c: &ConnectionReport) -> String {
 }
 
 /// What the reports state of one input beside its own summary, counted once for every
-/// format's header: the WebSocket connections read from it (those shown), the encrypted
+/// format's header: the WebSocket connections read from it (all, whatever a selection
+/// shows), the encrypted
 /// connections without a readable WebSocket, and how it was taken after the input before.
 pub(crate) struct InputFacts<'a> {
     /// Its summary: path, packets, size, format, times, what went wrong reading it.
     pub input: &'a InputSummary,
-    /// WebSocket connections of the report that start in it.
+    /// WebSocket connections that start in it, before any selection.
     pub connections: u64,
     /// Encrypted connections of it that carried no WebSocket the report could read: those
     /// listed, and with a single input those counted beyond the list too.
@@ -813,7 +814,11 @@ pub(crate) enum Continuity<'a> {
 
 /// Each input's [`InputFacts`], in order.
 pub(crate) fn inputs(report: &super::Report) -> Vec<InputFacts<'_>> {
-    let per_input = report.per_input();
+    // The capture's connections, not the selection's (which the header says apart).
+    let per_input = report
+        .found_per_input
+        .clone()
+        .unwrap_or_else(|| report.per_input());
     let seen = &report.seen;
     report
         .inputs

@@ -176,6 +176,10 @@ impl Selection {
         if self.is_empty() {
             return Ok(());
         }
+        // What each input holds, said on its line whatever is shown.
+        if report.found_per_input.is_none() {
+            report.found_per_input = Some(report.per_input());
+        }
         if report.stored.is_some() {
             let mut keep = Vec::new();
             report.for_each_connection(|c| {

@@ -132,6 +132,10 @@ pub struct Report {
     /// `--redact` says it from, without the host.
     #[serde(skip)]
     pub(crate) selection: Option<filter::Selection>,
+    /// Each input's connections before the selection, when one left some out
+    /// (`filter::Selection::apply`): what an input's line says it holds.
+    #[serde(skip)]
+    pub(crate) found_per_input: Option<Vec<u64>>,
 }
 
 /// Counts over the connections shown.
@@ -442,6 +446,7 @@ impl Report {
             key: None,
             render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             selection: None,
+            found_per_input: None,
         };
         r.recount();
         r.summary.total_connections = r.summary.connections;

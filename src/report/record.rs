@@ -162,18 +162,65 @@ pub fn uid(
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Whether `id` can be a run id the caller gives: 1 to 128 ASCII letters, digits and `-_.:`.
+pub fn valid_run_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// The environment's `WSCLOSE_RUN_ID` when it is set and is no run id ([`valid_run_id`]):
+/// why, for a command that writes records to refuse it (rather than write records under an
+/// id the caller did not give).
+pub fn run_id_refused() -> Option<String> {
+    let id = std::env::var_os("WSCLOSE_RUN_ID")?;
+    let text = id.to_string_lossy();
+    if id.to_str().is_some_and(valid_run_id) {
+        return None;
+    }
+    let why = if text.is_empty() {
+        "it is empty".to_string()
+    } else if text.len() > 128 {
+        format!("it is {} bytes long", text.len())
+    } else {
+        let c = text
+            .chars()
+            .find(|c| !c.is_ascii_alphanumeric() && !"-_.:".contains(*c))
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        format!("it holds {c:?}")
+    };
+    Some(format!(
+        "WSCLOSE_RUN_ID {:?} is no run id ({why}): a run id is 1 to 128 ASCII letters, \
+         digits and -_.: (unset it for one made per run)",
+        text.chars().take(140).collect::<String>()
+    ))
+}
+
+/// When the run began: the first time a record asked for it (the binary asks as it starts),
+/// the same for the whole process. The time of a summary that has no packet to date it by
+/// (ECS requires every document's `@timestamp`).
+pub fn run_start() -> Timestamp {
+    static START: std::sync::OnceLock<Timestamp> = std::sync::OnceLock::new();
+    *START.get_or_init(|| {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        Timestamp(i64::try_from(now).unwrap_or(i64::MAX))
+    })
+}
+
 /// The run's id (see the module's header): made once per process.
 pub fn run_id() -> String {
     static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     ID.get_or_init(|| {
         use std::io::Read;
         // A run id the caller gives (a fleet's job id; tests): letters, digits, `-_.:`.
-        if let Some(id) = std::env::var("WSCLOSE_RUN_ID").ok().filter(|id| {
-            (1..=128).contains(&id.len())
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-        }) {
+        // (The binary refuses one that is not: `run_id_refused`.)
+        if let Some(id) = std::env::var("WSCLOSE_RUN_ID")
+            .ok()
+            .filter(|id| valid_run_id(id))
+        {
             return id;
         }
         let now = std::time::SystemTime::now()
@@ -585,6 +632,16 @@ mod tests {
         for t in [0, 1_795_354_194_293_153_000, 951_782_400_000_000_001] {
             let ts = Timestamp(t);
             assert_eq!(parse_rfc3339(&ts.rfc3339()), Some(ts), "{ts}");
+        }
+    }
+
+    #[test]
+    fn a_run_id_is_letters_digits_and_four_marks() {
+        for good in ["test-run", "job_42.3:a", &"a".repeat(128)] {
+            assert!(valid_run_id(good), "{good}");
+        }
+        for bad in ["", "ci/job/42", "a b", &"a".repeat(129), "caf\u{e9}", "a\n"] {
+            assert!(!valid_run_id(bad), "{bad:?}");
         }
     }
 

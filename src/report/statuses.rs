@@ -81,6 +81,12 @@ pub(crate) struct Status {
     pub fix: String,
     /// `fix` is the applications' own.
     own_fix: bool,
+    /// The connections' own fix (`status.fix`: a proxy's idle timeout in seconds, the
+    /// packet to read the logs at) while every one of them has the same; `None` once two
+    /// differ. What a report without fix groups leads with (issue 93 item 17).
+    pub shared_fix: Option<String>,
+    /// Connections whose own fix is not `fix`.
+    pub own_fixes: u64,
     /// The applications' verdicts among its connections ("MQTT: session taken over (ended by
     /// the server)"), the first [`APPS`] distinct ones, each with the first [`IDS`] ids and
     /// its fix: what the application said leads the status's generic meaning.
@@ -201,8 +207,14 @@ impl Statuses {
                 if !told || s.fix != *c.status.fix {
                     s.fix = catalog::lookup(code).fix.to_string();
                     s.own_fix = false;
+                    // The connections before had the applications' fix, now their own.
+                    s.own_fixes = s.count - 1;
                 }
             }
+            if s.shared_fix.as_deref() != Some(&*c.status.fix) {
+                s.shared_fix = None;
+            }
+            s.own_fixes += u64::from(s.fix != *c.status.fix);
             if s.ids.len() < IDS {
                 s.ids.push(c.id);
             }
@@ -230,6 +242,8 @@ impl Statuses {
             all_clean: !super::filter::is_problem(c),
             cause,
             typical,
+            own_fixes: u64::from(fix != *c.status.fix),
+            shared_fix: Some(c.status.fix.to_string()),
             fix,
             own_fix: !typical && c.status.code.is_some(),
             apps: Vec::new(),

@@ -416,7 +416,8 @@ fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
 /// opened or read to tell (each then an input that fails with its own error, as a file
 /// given by name would: whether it held a capture is unknown). Also notes for standard
 /// error: what each directory held, and why a file could not be read. A directory with
-/// no capture in it, and no file that could not be read, is an error.
+/// no capture in it, and no file that could not be read, is an error. A file named twice,
+/// however (a directory and a file in it, a link), is read once, with a note.
 pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
     let mut out = Vec::with_capacity(paths.len());
     let mut notes = Vec::new();
@@ -503,7 +504,40 @@ pub fn expand(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Error> {
         out.extend(found.into_iter().map(|(_, p)| p));
         out.extend(unreadable.into_iter().map(|(p, _)| p));
     }
+    once_each(&mut out, &mut notes);
     Ok((out, notes))
+}
+
+/// Keeps the first of the inputs that name one file (by device and inode: `a a`, `./a`, a
+/// link to it, a directory and a file in it), with a note for each left out: a capture read
+/// twice would count every connection twice. Standard input (`-`) and paths that cannot be
+/// looked at stay (their own error comes when they are read).
+fn once_each(inputs: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: std::collections::HashMap<(u64, u64), PathBuf> = Default::default();
+    inputs.retain(|p| {
+        if p.as_os_str() == "-" {
+            return true;
+        }
+        let Ok(meta) = std::fs::metadata(p) else {
+            return true;
+        };
+        match seen.entry((meta.dev(), meta.ino())) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let same = if first.get() == p {
+                    "given twice".to_string()
+                } else {
+                    format!("the same file as {}", first.get().display())
+                };
+                notes.push(format!("{}: {same}, read once", p.display()));
+                false
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(p.clone());
+                true
+            }
+        }
+    });
 }
 
 /// "1 capture file", "2 capture files", "no other file".

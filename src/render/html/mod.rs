@@ -289,7 +289,34 @@ fn target(c: &ConnectionReport) -> String {
     }
     let shown: String = text.chars().take(TARGET_SHOWN).collect();
     let cut = if shown.len() < text.len() { "…" } else { "" };
-    format!("{}{cut}", h(&shown))
+    let host = hs.host.as_deref().map_or(0, str::len);
+    format!("{}{cut}", breakable(&shown, host))
+}
+
+/// A request target escaped, with a line break allowed only where a reader expects one:
+/// before each `/` of the path and after its `?` and each `&`. The first `host` bytes (the
+/// Host, `127.0.0.1:8765`) are never broken; the cell breaks a piece only when it alone is
+/// wider than the column (`td.tgt`: `overflow-wrap: break-word`, which unlike `anywhere`
+/// does not let the table squeeze the column to a character).
+fn breakable(text: &str, host: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut piece = String::new();
+    for (i, c) in text.char_indices() {
+        let path = i >= host;
+        if path && c == '/' && !piece.is_empty() {
+            out.push_str(&h(&piece));
+            out.push_str("<wbr>");
+            piece.clear();
+        }
+        piece.push(c);
+        if path && matches!(c, '?' | '&') {
+            out.push_str(&h(&piece));
+            out.push_str("<wbr>");
+            piece.clear();
+        }
+    }
+    out.push_str(&h(&piece));
+    out
 }
 
 /// A row of the overview table (linked to the connection's section when `link`).
@@ -313,7 +340,7 @@ fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
     // address's colons, never inside a number.
     let _ = write!(
         o,
-        "<td class=\"eps\">{} → {}</td><td class=\"wire\">{}</td>",
+        "<td class=\"eps\">{} → {}</td><td class=\"tgt\">{}</td>",
         endpoint(&c.client.to_string()),
         endpoint(&c.server.to_string()),
         target(c)
@@ -522,4 +549,20 @@ fn app_messages(c: &ConnectionReport) -> Vec<AppMessage> {
         time: None,
         label: format!("{}: {cause}", a.protocol),
     }]
+}
+
+#[cfg(test)]
+mod tests {
+    /// Breaks only in the path (before a `/`, after `?` and `&`), never in the Host, and
+    /// every piece escaped.
+    #[test]
+    fn a_target_breaks_in_its_path_only() {
+        assert_eq!(
+            super::breakable("127.0.0.1:8765/chat/room?a=1&b=<x>", 14),
+            "127.0.0.1:8765<wbr>/chat<wbr>/room?<wbr>a=1&amp;<wbr>b=&lt;x&gt;"
+        );
+        // A Host with a slash or query mark of its own (hostile) stays whole.
+        assert_eq!(super::breakable("a/b?c/d", 4), "a/b?c<wbr>/d");
+        assert_eq!(super::breakable("/only/path", 0), "/only<wbr>/path");
+    }
 }

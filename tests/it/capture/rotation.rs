@@ -309,9 +309,9 @@ fn a_directory_is_its_captures_in_time_order() {
 /// holds one is unknown, so it is an input of its own that fails with its real error (in
 /// the report, on standard error, exit 3), and the directory's note names that error; the
 /// captures beside it are analyzed. Alone in the directory, its error is the run's. Files
-/// that fail to read: one with mode 000 (when this user cannot read it: not as root) and,
-/// on Linux, a link to /proc/self/mem, which any user opens but whose first bytes fail to
-/// read (EIO); each skipped, saying why, where it reads.
+/// that fail to read: one with mode 000 (as root, wsclose is run without the capabilities
+/// that let root read it) and, on Linux, a link to /proc/self/mem, which any user opens but
+/// whose first bytes fail to read (EIO); each skipped, saying why, where it reads.
 #[cfg(unix)]
 #[test]
 fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
@@ -323,14 +323,35 @@ fn a_directory_names_the_read_error_of_a_file_it_cannot_read() {
     let locked = dir.join("locked.pcap");
     std::fs::copy(fixture("node-close-1000.pcapng"), &locked).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::File::open(&locked).is_err() {
+    // Root reads a file of mode 000 (CAP_DAC_OVERRIDE): wsclose then runs without the
+    // capabilities that pass over file modes (`setpriv --bounding-set`), so that it meets
+    // the file as any other user does.
+    const NO_DAC: &str = "--bounding-set=-dac_override,-dac_read_search";
+    let without_dac = std::fs::File::open(&locked).is_ok()
+        && std::process::Command::new("setpriv")
+            .args([NO_DAC, "--", "cat"])
+            .arg(&locked)
+            .output()
+            .is_ok_and(|o| !o.status.success() && o.stderr.ends_with(b"Permission denied\n"));
+    if without_dac || std::fs::File::open(&locked).is_err() {
         bad.push((locked, "ermission denied"));
     } else {
         skip::skipped(format_args!(
-            "not testing a file of mode 000: this user (root?) can read it"
+            "not testing a file of mode 000: this user (root?) can read it, and setpriv \
+             cannot take that away"
         ));
         std::fs::remove_file(&locked).unwrap();
     }
+    let wsclose = || {
+        if without_dac {
+            let mut c = Command::new("setpriv");
+            c.args([NO_DAC, "--"])
+                .arg(assert_cmd::cargo::cargo_bin("wsclose"));
+            c
+        } else {
+            wsclose()
+        }
+    };
     let mem = dir.join("mem.pcap");
     let linked = std::os::unix::fs::symlink("/proc/self/mem", &mem).is_ok();
     let fails = |p: &Path| {
@@ -894,4 +915,43 @@ fn a_directory_without_captures_counts_its_files() {
         assert!(err.contains(want), "{want}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
+}
+
+/// One capture named four ways (a directory holding it, the file in it, the file through
+/// `./`, a link to it) and twice the same way is read once: the report of the file alone,
+/// and a note on standard error for each name left out (issue 93 item 5: it was read five
+/// times, five times the connections, exit 0, nothing said).
+#[test]
+fn a_capture_named_twice_is_read_once() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("caps");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("a.pcap");
+    std::fs::copy(fixture("node-many.pcap.gz"), &file).unwrap();
+    let link = work.path().join("link.pcap");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    let alone = json(&[os(&file)]);
+    let dotted = dir.join(".").join("a.pcap");
+    let out = wsclose()
+        .arg("analyze")
+        .args([os(&dir), os(&file), os(&dotted), os(&link), os(&file)])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+    let twice: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(alone["summary"]["total_connections"].as_u64().unwrap() > 1);
+    assert_eq!(twice["summary"], alone["summary"], "{stderr}");
+    assert_eq!(connections(&twice), connections(&alone));
+    assert_eq!(twice["inputs"].as_array().unwrap().len(), 1, "{twice:#}");
+    assert_eq!(stderr.matches(", read once").count(), 4, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}: the same file as {}, read once",
+            link.display(),
+            file.display()
+        )),
+        "{stderr}"
+    );
 }

@@ -863,3 +863,40 @@ fn live_duration_that_is_no_span_of_time_is_a_usage_error() {
         assert!(!err.contains("panicked"), "--duration {bad}: {err}");
     }
 }
+
+/// A `WSCLOSE_RUN_ID` that cannot be a run id (a slash, a space, 129 characters, a letter
+/// outside ASCII, empty) is refused with exit 2 and a message that names it, by `analyze`
+/// and before any record is written; a valid one is every record's `run_id` (issue 93 item
+/// 10: an invalid one was replaced by a made-up id, silently).
+#[test]
+fn an_invalid_run_id_is_refused() {
+    let input = fixture("node-close-1000-server.pcap");
+    let long = "a".repeat(129);
+    for bad in ["ci/job/42", "job 42", long.as_str(), "caf\u{e9}", ""] {
+        let out = wsclose()
+            .env("WSCLOSE_RUN_ID", bad)
+            .args(["analyze", &input, "--format", "jsonl"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+        assert!(out.stdout.is_empty(), "{bad:?}");
+        assert!(
+            err.contains("WSCLOSE_RUN_ID") && err.contains("1 to 128 ASCII letters"),
+            "{bad:?}: {err}"
+        );
+    }
+    let good = "a".repeat(128);
+    let out = wsclose()
+        .env("WSCLOSE_RUN_ID", &good)
+        .args(["analyze", &input, "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().count() > 1);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["run_id"], good.as_str(), "{line}");
+    }
+}

@@ -433,6 +433,38 @@ fn a_capture_is_not_written_onto_a_terminal() {
     }
 }
 
+/// A terminal that reports its size as 0x0 (`script`, `docker run -t`, some CI) gets the
+/// table at the default width, not wrapped at a few characters (issue 93 item 14: every
+/// cell was broken into lines of about 6). `script` gives wsclose such a terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_terminal_of_no_size_gets_the_default_width() {
+    let path = assert_cmd::cargo::cargo_bin("wsclose");
+    let input = fixture("node-close-1000-server.pcap");
+    let cmd = format!("stty size; {} {input}; echo rc=$?", path.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("`script` (util-linux) runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(text.starts_with("0 0\n"), "not a 0x0 terminal: {text}");
+    assert!(text.ends_with("rc=0\n"), "{text}");
+    // The table as a pipe gets it (no width known: the renderer's default).
+    let piped = bin()
+        .arg(&input)
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let piped = String::from_utf8_lossy(&piped.stdout);
+    assert_eq!(&text["0 0\n".len()..text.len() - "rc=0\n".len()], piped);
+    let widest = piped.lines().map(|l| l.chars().count()).max();
+    assert!(widest.is_some_and(|w| w >= 100), "{widest:?}: {text}");
+}
+
 /// `-w -` whose standard output is one of the inputs (`annotate in.pcap -w - >> in.pcap`)
 /// would write into the capture it reads: refused (exit 2) like `-w in.pcap`, the input
 /// left as it was.
@@ -453,4 +485,61 @@ fn dash_onto_an_input_through_standard_output_is_refused() {
         assert_eq!(done.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(fs::read(&input).unwrap(), before, "{args:?}");
     }
+}
+
+/// An export, or `-w`, to a symbolic link that names no file yet writes the file the link
+/// names and leaves the link (a shell's `>` does the same; issue 93 item 12: the link was
+/// replaced by a regular file). Links relative to their directory, and a link to a link.
+#[test]
+fn a_dangling_link_is_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("real")).unwrap();
+    let link = dir.path().join("report.json");
+    std::os::unix::fs::symlink("real/report.json", &link).unwrap();
+    let out = bin()
+        .args(["analyze", &fixture("node-close-1000-server.pcap")])
+        .arg("--export-json")
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = fs::read(dir.path().join("real/report.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&written).unwrap();
+    assert_eq!(v["summary"]["total_connections"], 1);
+
+    let first = dir.path().join("out.pcapng");
+    std::os::unix::fs::symlink("second", &first).unwrap();
+    std::os::unix::fs::symlink(
+        dir.path().join("real/out.pcapng"),
+        dir.path().join("second"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["annotate", &fixture("node-close-1000-server.pcap"), "-w"])
+        .arg(&first)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(fs::symlink_metadata(&first)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::symlink_metadata(dir.path().join("second"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let written = fs::read(dir.path().join("real/out.pcapng")).unwrap();
+    assert_eq!(written[..4], PCAPNG);
 }

@@ -166,6 +166,17 @@ same_address = f"""(r.client_ip = r.server_ip AND f.src_ip = f.dest_ip
     AND least(r.client_port, r.server_port) = least(f.src_port, f.dest_port)
     AND greatest(r.client_port, r.server_port) = greatest(f.src_port, f.dest_port)
     AND {near})"""
+# The incidents (docs/pipelines.md's query), and their members by the connections'
+# `incident` within the same run.
+out["incidents"] = con.execute("""
+    SELECT kind, server, members, reconnects.came_back, reconnects.never, reconnects.refused
+    FROM r WHERE type = 'incident' ORDER BY ts""").fetchall()
+out["members"] = con.execute("""
+    SELECT i.kind, count(*) AS connections, count(*) FILTER (c.status.code = 1006) AS n_1006
+    FROM r i JOIN r c
+      ON c.type = 'connection' AND c.run_id = i.run_id AND c.incident = i.id
+    WHERE i.type = 'incident'
+    GROUP BY ALL ORDER BY ALL""").fetchall()
 out["join_cid"] = con.execute(f"""
     SELECT count(*) FROM r JOIN f ON {by_cid} WHERE r.type = 'connection'""").fetchone()[0]
 out["join_anyway"] = con.execute(f"""
@@ -197,6 +208,8 @@ fn two_runs_load_as_one_typed_table_and_answer_right() {
     // DuckDB types a list it never saw an element of as a list of JSON.)
     two.extend(captures("lastwords"));
     two.push("fixtures/node-ipv6.pcap".into());
+    // Incidents: a server stopped, restarted, shedding load, a proxy reload, an idle cohort.
+    two.extend(captures("incident"));
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("closes.jsonl");
     let mut appended = Vec::new();
@@ -395,6 +408,56 @@ fn two_runs_load_as_one_typed_table_and_answer_right() {
         .map(|r| r["summary"]["connections"].as_u64().unwrap())
         .sum();
     assert_eq!(got["summaries"], serde_json::json!([2, total]));
+
+    // The incidents, each as its report says it, and their members joined by run and id.
+    let mut incidents: Vec<Value> = Vec::new();
+    let mut members: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for r in &reports {
+        for i in r["incidents"].as_array().into_iter().flatten() {
+            let back = &i["reconnects"];
+            incidents.push(serde_json::json!([
+                i["kind"],
+                i["server"],
+                i["members"],
+                back["came_back"],
+                back["never"],
+                back["refused"]
+            ]));
+        }
+        for c in r["connections"].as_array().unwrap() {
+            let Some(id) = c["incident"].as_u64() else {
+                continue;
+            };
+            let kind = r["incidents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["id"] == id)
+                .unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let n = members.entry(kind).or_default();
+            n.0 += 1;
+            n.1 += u64::from(c["status"]["code"] == 1006);
+        }
+    }
+    assert!(incidents.len() >= 5, "{incidents:?}");
+    let mut got_incidents = rows("incidents");
+    let key = |v: &Value| v.to_string();
+    got_incidents.sort_by_key(key);
+    incidents.sort_by_key(key);
+    assert_eq!(got_incidents, incidents);
+    let got_members: BTreeMap<String, (u64, u64)> = rows("members")
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str().unwrap().into(),
+                (r[1].as_u64().unwrap(), r[2].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(got_members, members);
 
     // The join: by Community ID alone, the same-address flows Suricata hashes otherwise
     // are missed; with the fallback every connection joins its flow, once.

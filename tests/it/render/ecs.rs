@@ -49,6 +49,10 @@ fn check(doc: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let mut all = Vec::new();
     leaves(String::new(), doc, &mut all);
+    // ECS: the one field every document must have.
+    if doc.get("@timestamp").is_none() {
+        out.push("@timestamp: missing".to_string());
+    }
     for (path, v) in all {
         if path.starts_with("wsclose.") {
             continue;
@@ -186,6 +190,42 @@ fn every_document_follows_the_ecs_field_definitions() {
     d["event"]["duration"] = 1.5.into();
     d["network"]["direction_of_close"] = "x".into();
     assert_eq!(check(&d).len(), 4, "{:?}", check(&d));
+}
+
+/// A capture with no packet (a quiet rotation file) still has a summary document that ECS
+/// takes: its `@timestamp` is the run's start (issue 93 item 13: it had none, which a data
+/// stream refuses).
+#[test]
+fn a_summary_without_packets_is_dated_by_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quiet.pcap");
+    // A classic pcap's header alone: version 2.4, snap length 65535, Ethernet.
+    let mut header = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0];
+    header.extend([0u8; 8]);
+    header.extend(65_535u32.to_le_bytes());
+    header.extend(1u32.to_le_bytes());
+    std::fs::write(&path, header).unwrap();
+    let before = std::time::SystemTime::now();
+    let docs = docs(
+        &["analyze", "--format", "ecs", path.to_str().unwrap()],
+        None,
+    );
+    let after = std::time::SystemTime::now();
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    let d = &docs[0];
+    assert_eq!(d["event"]["dataset"], "wsclose.summary");
+    assert_eq!(d["wsclose"]["packets"], 0);
+    assert!(check(d).is_empty(), "{:?}\n{d}", check(d));
+    let ts = d["@timestamp"].as_str().unwrap();
+    let at = |t: std::time::SystemTime| {
+        let s = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
+        wsclose::vocab::Timestamp(s).rfc3339()
+    };
+    // RFC 3339 in UTC with the same digits compares as text.
+    assert!(
+        at(before)[..19] <= ts[..19] && ts[..19] <= at(after)[..19],
+        "{ts}"
+    );
 }
 
 /// A connection's document says what its record says: the same uid, Community ID, status,

@@ -409,6 +409,64 @@ fn extract_gives_a_capture_with_the_same_result() {
     assert!(err.contains("no connection 9"), "{err}");
 }
 
+/// An input's line counts the connections it holds, whatever the selection shows; the
+/// selection's line says how many are shown (issue 93 item 16: `--problems` said "3
+/// WebSocket connections" of a 5-connection capture, then "3 of 5 … shown").
+#[test]
+fn an_inputs_line_counts_its_connections_under_a_selection() {
+    let table = stdout(&[
+        "analyze",
+        "--problems",
+        "fixtures/node-many.pcap.gz",
+        "fixtures/node-close-1000-server.pcap",
+    ]);
+    let mut lines = table.lines();
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("fixtures/node-many.pcap.gz: "), "{table}");
+    assert!(first.contains(", 5 WebSocket connections"), "{table}");
+    let second = lines.next().unwrap();
+    assert!(second.contains(", 1 WebSocket connection"), "{table}");
+    assert!(
+        table.contains("3 of 6 WebSocket connections shown"),
+        "{table}"
+    );
+}
+
+/// Markdown's and HTML's "What the statuses mean" lead with the connections' own fix (a
+/// proxy's idle timeout of 2 s) where they share one, not the catalog's generic 1006 fix
+/// with the real one left to each connection's collapsed section (issue 93 item 17); where
+/// their own fixes differ, the generic fix says that each section has its own.
+#[test]
+fn the_statuses_lead_with_the_connections_own_fix() {
+    const IDLE: &str = "send a ping (or an application heartbeat) from either end well inside 2 s";
+    const GENERIC: &str = "In the capture, see how TCP ended and which address ended it";
+    let statuses = |format: &str, files: &[&str]| {
+        let mut args = vec!["analyze", "--format", format];
+        args.extend(files);
+        let out = stdout(&args);
+        let at = out.find("What the statuses mean").unwrap();
+        let end = out[at..].find("Connections in detail").unwrap();
+        out[at..at + end].to_string()
+    };
+    for format in ["markdown", "html"] {
+        let one = statuses(format, &["fixtures/proxy/haproxy-idle.pcap"]);
+        assert!(one.contains(IDLE), "{format}: {one}");
+        assert!(!one.contains(GENERIC), "{format}: {one}");
+        let mixed = statuses(
+            format,
+            &[
+                "fixtures/proxy/haproxy-idle.pcap",
+                "fixtures/python-no-close-fin.pcap",
+            ],
+        );
+        assert!(mixed.contains(GENERIC), "{format}: {mixed}");
+        assert!(
+            mixed.contains(" (3 of these connections have a fix of their own, in their sections.)"),
+            "{format}: {mixed}"
+        );
+    }
+}
+
 #[test]
 fn selection_and_fail_on() {
     let v: Value = serde_json::from_str(&stdout(&[

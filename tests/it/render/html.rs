@@ -303,6 +303,7 @@ const TAGS: &[&str] = &[
     "code",
     "a",
     "br",
+    "wbr",
     "table",
     "thead",
     "tbody",
@@ -725,9 +726,11 @@ fn no_quiet_spell_where_the_log_lost_frames() {
     assert!(!every.contains("class=\"quiet\""), "a quiet spell: {every}");
 }
 
-/// The overview names each connection's request target (Host and path, escaped), keeps
-/// each endpoint whole (an IPv4 one never broken, an IPv6 one only at its colons, never
-/// inside a number), and a permessage-deflate message's preview is its inflated text.
+/// The overview names each connection's request target (Host and path, escaped, a break
+/// allowed between them and in the path, never inside the Host's port: issue 93 item 17),
+/// keeps each endpoint whole (an IPv4 one never broken, an IPv6 one only at its colons,
+/// never inside a number), and a permessage-deflate message's preview is its inflated
+/// text.
 #[test]
 fn the_overview_has_the_target_whole_endpoints_and_decompressed_previews() {
     let page = html_report(&["fixtures/node-many.pcap.gz", "fixtures/node-ipv6.pcap"]);
@@ -736,7 +739,7 @@ fn the_overview_has_the_target_whole_endpoints_and_decompressed_previews() {
     assert!(overview.contains("<th>Client → server</th><th>Host / path</th>"));
     assert!(
         overview.contains(
-            "<td class=\"eps\"><span class=\"ep\">127.0.0.1:31020</span> → <span class=\"ep\">127.0.0.1:9020</span></td><td class=\"wire\">127.0.0.1:9020/many</td>"
+            "<td class=\"eps\"><span class=\"ep\">127.0.0.1:31020</span> → <span class=\"ep\">127.0.0.1:9020</span></td><td class=\"tgt\">127.0.0.1:9020<wbr>/many</td>"
         ),
         "{overview}"
     );
@@ -750,6 +753,13 @@ fn the_overview_has_the_target_whole_endpoints_and_decompressed_previews() {
         "{overview}"
     );
     assert!(page.contains(".ep{white-space:nowrap}"));
+    // The target's cell breaks a piece only when it alone is wider than the column:
+    // `anywhere` would let the table squeeze it and break inside the port.
+    assert!(page.contains("td.tgt{white-space:pre-wrap;overflow-wrap:break-word}"));
+    assert!(
+        !overview.contains("<td class=\"wire\">127.0.0.1:"),
+        "{overview}"
+    );
     let deflate = html_report(&["--timeline", "fixtures/python-deflate.pcap"]);
     assert!(deflate.contains("(decompressed)"), "no inflated preview");
     assert!(
