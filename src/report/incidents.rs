@@ -36,8 +36,15 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         (How::Open, None, i64::MAX, 0)
     } else if let Some(f) = c.close_frames.first() {
         (How::Close(f.code), Some(f.from), f.time.0, f.packet)
-    } else if let Some(e) = c.stream_ends.first() {
-        let how = if e.ends_stream { How::Fin } else { How::Rst };
+    } else if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        // The frame that ended the stream (a GOAWAY that let it run on did not): its
+        // END_STREAM stands where TCP's FIN does, an RST_STREAM (or a GOAWAY with an
+        // error) where its RST does.
+        let how = if e.kind == super::StreamEndName::EndStream {
+            How::Fin
+        } else {
+            How::Rst
+        };
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some(e) = c.tcp_ends.first() {
         let how = match e.kind {
