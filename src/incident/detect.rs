@@ -183,12 +183,12 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
         codes(&mut w);
-        // Cohorts whose ends are spread past a burst first: sessions opened at different
-        // times, cut one by one at one idle age, are no stop of their server.
-        idle_cohorts(&mut w, true);
+        // Cohorts whose ends spread first: sessions opened at different times, cut one by
+        // one at one idle age, are no stop of their server. Endings that cluster in time are
+        // no idle cohort, whatever their idle ages: a stop, or nothing.
+        idle_cohorts(&mut w);
         stops(&mut w, Side::Server);
         stops(&mut w, Side::Client);
-        idle_cohorts(&mut w, false);
         // Numbered in the order of their first end.
         let mut order: Vec<usize> = (0..w.incidents.len()).collect();
         order.sort_by_key(|&k| w.incidents.get(k).map(|i| (i.start, i.first_packet)));

@@ -7,7 +7,7 @@ use super::*;
 
 /// Links each session to the one it replaces: the oldest ended, not yet replaced session of
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
-/// started (and not after).
+/// started (and not after), and not by its client's own normal close ([`left`]).
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
@@ -45,7 +45,11 @@ pub(super) fn reconnects(w: &mut Work) {
         w.steps += 1;
         let Some(k) = key(w, i) else { continue };
         if what == 0 {
-            waiting.entry(k).or_default().push_back(i);
+            // A client that closed its session normally chose to leave: its host's next
+            // session is a new visit (another process, another user), not a reconnect.
+            if !w.at(i).is_some_and(left) {
+                waiting.entry(k).or_default().push_back(i);
+            }
             continue;
         }
         let Some(q) = waiting.get_mut(&k) else {
@@ -72,6 +76,12 @@ pub(super) fn reconnects(w: &mut Work) {
             waiting.remove(&k);
         }
     }
+}
+
+/// Whether the client ended the session with a normal close (RFC 6455 §7.4.1: 1000, 1001
+/// going away, or no code): nothing in the capture asks it to come back.
+fn left(e: &Ending) -> bool {
+    e.by == Some(Role::Client) && matches!(e.how, How::Close(None | Some(1000 | 1001)))
 }
 
 /// Whether the session `j` that replaced `i` was refused: its upgrade was, or it is a
