@@ -890,3 +890,59 @@ fn a_new_session_after_a_normal_close_of_the_client_is_no_reconnect() {
         assert_eq!(link.is_some(), linked, "{how:?} by {by:?}: {link:?}");
     }
 }
+
+/// A host with one client at a time: its new session after the server's ending is its
+/// reconnect. A host running two clients at once (a NAT, two processes): the new session
+/// is one of that host's, not surely the ended one's client (issue 91 item 3), and an
+/// incident counts such returns apart.
+#[test]
+fn a_host_with_several_clients_comes_back_as_the_same_host_not_the_same_client() {
+    let one = vec![
+        ending(20, 40_000, 0, 10 * S, How::Fin, Some(Role::Server)),
+        ending(20, 40_001, 12 * S, 0, How::Open, None),
+    ];
+    let out = detect_(numbered(one));
+    let r = out.links.get(0).and_then(|l| l.reconnect).unwrap();
+    assert!(!r.same_host, "{r:?}");
+    let two = vec![
+        ending(20, 40_000, 0, 10 * S, How::Fin, Some(Role::Server)),
+        ending(20, 40_002, S, 0, How::Open, None),
+        ending(20, 40_001, 12 * S, 0, How::Open, None),
+    ];
+    let out = detect_(numbered(two));
+    let r = out.links.get(0).and_then(|l| l.reconnect).unwrap();
+    assert!(r.same_host, "{r:?}");
+
+    // A restart whose clients sit behind one address (several at once): all came back, as
+    // the same host's.
+    let mut v = Vec::new();
+    for k in 0..10u16 {
+        v.push(ending(
+            30,
+            10_000 + k,
+            0,
+            60 * S + i64::from(k) * MS,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        v.push(ending(30, 20_000 + k, 61 * S, 0, How::Open, None));
+    }
+    for k in 0..10u16 {
+        v.push(ending(
+            40 + k as u8,
+            30_000 + k,
+            0,
+            60 * S + i64::from(k) * MS,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        v.push(ending(40 + k as u8, 40_000 + k, 61 * S, 0, How::Open, None));
+    }
+    let out = detect_(numbered(v));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let r = &out.incidents[0].reconnects;
+    assert_eq!((r.came_back, r.same_host), (20, 10), "{r:?}");
+    assert!(out.incidents[0]
+        .headline()
+        .contains("; 10 of them new sessions of a host with several clients"));
+}

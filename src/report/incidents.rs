@@ -118,9 +118,12 @@ pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
     if let Some(mut a) = l.after {
-        // The session accepted is this connection's own reconnect when the stage linked it.
+        // The session accepted is this connection's own reconnect when the stage linked it
+        // (and its host runs one client: else a new session of the same host).
         if let Some(n) = a.accepted.as_mut() {
-            n.reconnect = l.reconnect.is_some_and(|r| r.connection == n.connection);
+            n.reconnect = l
+                .reconnect
+                .is_some_and(|r| r.connection == n.connection && !r.same_host);
         }
         // Nothing refused and not its own reconnect: another client of its host says
         // nothing of this one.

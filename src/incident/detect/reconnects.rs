@@ -7,7 +7,9 @@ use super::*;
 
 /// Links each session to the one it replaces: the oldest ended, not yet replaced session of
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
-/// started (and not after), and not by its client's own normal close ([`left`]).
+/// started (and not after), and not by its client's own normal close ([`left`]); where
+/// the host had several such sessions open at once, the link is marked as the same host's
+/// (`multi`), not surely the same client's.
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
@@ -39,6 +41,30 @@ pub(super) fn reconnects(w: &mut Work) {
     }
     drop(count);
     events.sort_unstable();
+    // A host with two sessions of one server and route open at once runs several clients
+    // (a NAT, a proxy, a machine running many): which of them a new session is, the
+    // capture does not say. Counted in one pass over the events (ends first at equal times).
+    let mut open: rustc_hash::FxHashMap<Route, (u32, bool)> = Default::default();
+    for &(_, what, i) in &events {
+        w.steps += 1;
+        let Some(k) = key(w, i) else { continue };
+        let o = open.entry(k).or_default();
+        if what == 1 {
+            o.0 += 1;
+            o.1 |= o.0 >= 2;
+        } else {
+            o.0 = o.0.saturating_sub(1);
+        }
+    }
+    for &(_, what, i) in &events {
+        if what == 1 {
+            let several = key(w, i).and_then(|k| open.get(&k)).is_some_and(|o| o.1);
+            if let Some(m) = w.multi.get_mut(i as usize) {
+                *m = several;
+            }
+        }
+    }
+    drop(open);
     let mut waiting: rustc_hash::FxHashMap<Route, VecDeque<u32>> = Default::default();
     let max = ns(RECONNECT_MAX_S);
     for (t, what, i) in events {
