@@ -34,6 +34,8 @@ impl ConnectionReport {
             .flat_map(|d| d.closes.iter())
             .collect();
         closes.sort_by_key(|f| f.order);
+        // An HTTP/2 stream's own start and end, not its connection's.
+        let (start, end) = w.span(c.first_ts, c.last_ts);
         // The connection's findings, and over HTTP/2 the session's own, by packet.
         let findings: Cow<'_, [Finding]> = if w.findings.items.is_empty() {
             Cow::Borrowed(&c.up.ctx.findings.items)
@@ -121,7 +123,7 @@ impl ConnectionReport {
             transport: Transport::of(w.transport.h2_stream.is_some()),
             h2_stream: w.transport.h2_stream,
             stream_ends: w
-                .stream_ends
+                .stream_ends()
                 .iter()
                 .map(|e| StreamEndReport::new(e, c.role(e.by)))
                 .collect(),
@@ -150,9 +152,9 @@ impl ConnectionReport {
             idle_before_end_s: d.idle_before_end_s,
             first_packet: c.first_packet,
             last_packet: c.last_packet,
-            start: c.first_ts,
-            end: c.last_ts,
-            duration_s: c.last_ts.since(c.first_ts),
+            start,
+            end,
+            duration_s: end.since(start),
             frames: PerSide {
                 client: cs,
                 server: ss,
@@ -291,7 +293,7 @@ fn transport_end(
             },
         )
     });
-    let stream = w.stream_ends.iter().filter(|e| e.ends_stream()).map(|e| {
+    let stream = w.stream_ends().iter().filter(|e| e.ends_stream()).map(|e| {
         let how = EndHow::Stream {
             frame: e.kind.to_string(),
             abrupt: !matches!(e.kind, StreamEndKind::EndStream),

@@ -148,7 +148,7 @@ pub fn diagnose(
     // What ended the session's carrier: TCP, and over HTTP/2 its own stream as well.
     let mut ends = tcp_ends.clone();
     ends.extend(
-        w.stream_ends
+        w.stream_ends()
             .iter()
             .filter(|e| e.ends_stream())
             .map(|e| End {
@@ -266,7 +266,10 @@ pub fn diagnose(
         .first()
         .filter(|end| last_frame.is_none_or(|(p, _)| p <= end.packet))
         .map(|end| {
-            let since = last_frame.map_or(c.first_ts, |(_, t)| t);
+            // From the session's own start (an HTTP/2 stream's HEADERS, not its
+            // connection's first packet) when it carried no frame.
+            let opened = w.span(c.first_ts, c.last_ts).0;
+            let since = last_frame.map_or(opened, |(_, t)| t);
             Idle {
                 seconds: end.ts.since(since).max(0.0),
                 how: end.how,
@@ -275,7 +278,7 @@ pub fn diagnose(
                 last_ping_packet: latest(cs.last_ping, ss.last_ping).map(|(p, _)| p),
                 last_pong_packet: latest(cs.last_pong, ss.last_pong).map(|(p, _)| p),
                 ended_by: end.by,
-                lasted_s: end.ts.since(c.first_ts).max(0.0),
+                lasted_s: end.ts.since(opened).max(0.0),
                 unanswered: idle::unanswered(end.by, sent, end.packet, end.ts),
             }
         });
@@ -419,7 +422,7 @@ pub fn diagnose(
         // frame that ended (or announced the end of) the stream: a RST_STREAM after an
         // END_STREAM, a GOAWAY before the FIN.
         let others: Vec<_> = w
-            .stream_ends
+            .stream_ends()
             .iter()
             .filter(|e| first_end.is_none_or(|f| f.order != e.order))
             .collect();
@@ -627,7 +630,7 @@ fn peer_between(
         }
     }
     if let Some(e) = w
-        .stream_ends
+        .stream_ends()
         .iter()
         .filter(|e| c.role(e.by) == peer && between(e.packet))
         .max_by_key(|e| e.order)

@@ -56,7 +56,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                 }
             }
         }
-        for e in w.stream_ends.iter().filter(|e| e.ends) {
+        for e in w.stream_ends().iter().filter(|e| e.ends) {
             all.push((
                 e.order,
                 k,

@@ -44,6 +44,9 @@ struct Work {
     /// A back leg (its client is the proxy).
     back: Vec<bool>,
     incident: Vec<Option<u32>>,
+    /// Per ending: its client host had several sessions of its server and route open at
+    /// once, so that its link is to a new session of the same host, not surely its own.
+    multi: Vec<bool>,
     next: Vec<Option<u32>>,
     prev: Vec<Option<u32>>,
     incidents: Vec<Incident>,
@@ -174,6 +177,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         hosts,
         e: endings,
         incident: vec![None; n],
+        multi: vec![false; n],
         next: vec![None; n],
         prev: vec![None; n],
         incidents: Vec::new(),
@@ -183,12 +187,12 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
         codes(&mut w);
-        // Cohorts whose ends are spread past a burst first: sessions opened at different
-        // times, cut one by one at one idle age, are no stop of their server.
-        idle_cohorts(&mut w, true);
+        // Cohorts whose ends spread first: sessions opened at different times, cut one by
+        // one at one idle age, are no stop of their server. Endings that cluster in time are
+        // no idle cohort, whatever their idle ages: a stop, or nothing.
+        idle_cohorts(&mut w);
         stops(&mut w, Side::Server);
         stops(&mut w, Side::Client);
-        idle_cohorts(&mut w, false);
         // Numbered in the order of their first end.
         let mut order: Vec<usize> = (0..w.incidents.len()).collect();
         order.sort_by_key(|&k| w.incidents.get(k).map(|i| (i.start, i.first_packet)));
@@ -223,6 +227,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
                 connection: u64::from(nx.pos) + 1,
                 after_s: (nx.start - e.end) as f64 / NS,
                 refused: matches!(nx.how, How::Refused(_)),
+                same_host: w.multi.get(i as usize).copied().unwrap_or(false),
             })
         });
         let replaces = w
@@ -370,6 +375,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     let mut times: Vec<Vec<(i64, Option<i64>)>> = vec![Vec::new(); w.incidents.len()];
     let mut delays: Vec<Vec<f64>> = vec![Vec::new(); w.incidents.len()];
     let mut refused = vec![0u64; w.incidents.len()];
+    let mut same_host = vec![0u64; w.incidents.len()];
     for (i, inc) in w.incident.iter().enumerate() {
         w.steps += 1;
         let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
@@ -392,13 +398,18 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             if let Some(d) = delays.get_mut(k as usize) {
                 d.push((a.start - e.end) as f64 / NS);
             }
+            if w.multi.get(i).copied().unwrap_or(false) {
+                if let Some(s) = same_host.get_mut(k as usize) {
+                    *s += 1;
+                }
+            }
         }
         if let Some(t) = times.get_mut(k as usize) {
             t.push((e.end, back.map(|a| a.start)));
         }
     }
     let all = w.incidents.iter_mut().zip(delays).zip(refused).zip(times);
-    for (((inc, mut d), refused), t) in all {
+    for ((((inc, mut d), refused), t), same_host) in all.zip(same_host) {
         (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
         d.sort_unstable_by(f64::total_cmp);
         let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();
@@ -413,6 +424,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             refused,
             spread_s: spread,
             herd: spread.map(|s| s < HERD_SPREAD_S),
+            same_host,
         };
         let (cause, fix) = words::cause_and_fix(inc);
         inc.cause = cause;

@@ -48,7 +48,9 @@ pub const BURST_S: f64 = 2.0;
 pub const CLIENT_BURST_S: f64 = 0.25;
 
 /// Once a stop is found, later ends of sessions open at its start, each within this many
-/// seconds of the one before, belong to it too (a shutdown that closes sessions one by one).
+/// seconds of the one before, belong to it too (a shutdown that closes sessions one by one);
+/// a run of a server's ends so linked is one stop however long it lasts, when the sessions
+/// had lived at least twice as long.
 pub const GAP_S: f64 = 1.0;
 
 /// Most seconds between two overload closes (1013, 1014; a refused upgrade's 503 or 429)

@@ -86,6 +86,12 @@ pub fn headline(i: &Incident) -> String {
             Some(false) => out.push_str(" (spread)"),
             None => {}
         }
+        if r.same_host > 0 {
+            out.push_str(&format!(
+                "; {} of them new sessions of a host with several clients (not surely the same clients)",
+                r.same_host
+            ));
+        }
     }
     if r.refused > 0 {
         out.push_str(&format!("; {} reconnect attempts refused", r.refused));

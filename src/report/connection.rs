@@ -349,11 +349,14 @@ pub struct ConnectionReport {
     pub first_packet: u64,
     /// The connection's last packet.
     pub last_packet: u64,
-    /// When its first packet was captured.
+    /// When its first packet was captured; an HTTP/2 stream's, when the packet of its
+    /// request HEADERS was (its own start, not its connection's).
     pub start: Timestamp,
-    /// When its last packet was captured.
+    /// When its last packet was captured; an HTTP/2 stream's, when the frame that closed
+    /// the stream both ways was (END_STREAM from each side, RST_STREAM, a GOAWAY that ends
+    /// it), or its connection's last packet while the stream ran on.
     pub end: Timestamp,
-    /// Seconds from its first packet to its last.
+    /// Seconds from `start` to `end`.
     pub duration_s: f64,
     /// Per side: frames, messages, pings, pongs, payload bytes.
     pub frames: PerSide<Stats>,

@@ -673,11 +673,20 @@ pub fn incident_line(c: &ConnectionReport) -> Option<String> {
     }
     if let Some(r) = &c.reconnect {
         let refused = if r.refused { ", refused" } else { "" };
-        parts.push(format!(
-            "reconnected after {} as connection {}{refused}",
-            crate::incident::seconds(r.after_s),
-            r.connection
-        ));
+        parts.push(if r.same_host {
+            // Several clients of one host: which one came back, the capture does not say.
+            format!(
+                "a new session from the same host {} later (connection {}{refused}; the host runs several clients: not surely this one)",
+                crate::incident::seconds(r.after_s),
+                r.connection
+            )
+        } else {
+            format!(
+                "reconnected after {} as connection {}{refused}",
+                crate::incident::seconds(r.after_s),
+                r.connection
+            )
+        });
     }
     if let Some(p) = c.replaces {
         parts.push(format!("replaces connection {p}"));

@@ -36,8 +36,15 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         (How::Open, None, i64::MAX, 0)
     } else if let Some(f) = c.close_frames.first() {
         (How::Close(f.code), Some(f.from), f.time.0, f.packet)
-    } else if let Some(e) = c.stream_ends.first() {
-        let how = if e.ends_stream { How::Fin } else { How::Rst };
+    } else if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
+        // The frame that ended the stream (a GOAWAY that let it run on did not): its
+        // END_STREAM stands where TCP's FIN does, an RST_STREAM (or a GOAWAY with an
+        // error) where its RST does.
+        let how = if e.kind == super::StreamEndName::EndStream {
+            How::Fin
+        } else {
+            How::Rst
+        };
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some(e) = c.tcp_ends.first() {
         let how = match e.kind {
@@ -111,9 +118,12 @@ pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
     if let Some(mut a) = l.after {
-        // The session accepted is this connection's own reconnect when the stage linked it.
+        // The session accepted is this connection's own reconnect when the stage linked it
+        // (and its host runs one client: else a new session of the same host).
         if let Some(n) = a.accepted.as_mut() {
-            n.reconnect = l.reconnect.is_some_and(|r| r.connection == n.connection);
+            n.reconnect = l
+                .reconnect
+                .is_some_and(|r| r.connection == n.connection && !r.same_host);
         }
         // Nothing refused and not its own reconnect: another client of its host says
         // nothing of this one.

@@ -95,6 +95,10 @@ pub struct Reconnects {
     pub spread_s: Option<f64>,
     /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
     pub herd: Option<bool>,
+    /// Of `came_back`, members whose new session came from a client host that had several
+    /// sessions to the server open at once: that host came back, not surely that client.
+    #[serde(default)]
+    pub same_host: u64,
 }
 
 /// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
@@ -183,6 +187,11 @@ pub struct Reconnect {
     pub after_s: f64,
     /// Whether the new session's upgrade was refused.
     pub refused: bool,
+    /// The client host had several sessions to the server and route open at once (a NAT,
+    /// a proxy, a machine running several clients): the new session is one of that host's,
+    /// not surely this client's own reconnect.
+    #[serde(default)]
+    pub same_host: bool,
 }
 
 /// What came after a connection's abrupt ending from its client host to its server.

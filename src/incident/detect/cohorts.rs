@@ -7,9 +7,10 @@ use super::*;
 
 /// Idle cohorts: sessions of one server that ended (not refused, not in an incident) after a
 /// quiet spell of at least [`IDLE_MIN_S`], at the same idle age (within the larger of
-/// [`IDLE_TOLERANCE_S`] and 2 % of the first's), at least [`MIN_MEMBERS`] of them; when
-/// `spread`, only those whose ends span more than [`BURST_S`] (no stop ends sessions so).
-pub(super) fn idle_cohorts(w: &mut Work, spread: bool) {
+/// [`IDLE_TOLERANCE_S`] and 2 % of the first's), at least [`MIN_MEMBERS`] of them, standing
+/// out of the idle ages around theirs, whose ends spread ([`spread_out`]): the idle ages agreeing is not enough, endings that cluster
+/// in time are a stop's shape, whatever their idle ages.
+pub(super) fn idle_cohorts(w: &mut Work) {
     let min = (IDLE_MIN_S * 1000.0) as u32;
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| {
@@ -25,6 +26,11 @@ pub(super) fn idle_cohorts(w: &mut Work, spread: bool) {
     sorted_by(w, &mut cand, |i, e| {
         u64::from(w.sid(i)) << 32 | u64::from(e.idle_ms)
     });
+    // Each candidate's (server, idle age), to count those near an age.
+    let keys: Vec<(u32, u32)> = cand
+        .iter()
+        .map(|&k| (w.sid(k), w.at(k).map_or(u32::MAX, |e| e.idle_ms)))
+        .collect();
     let mut i = 0;
     while i < cand.len() {
         w.steps += 1;
@@ -40,12 +46,49 @@ pub(super) fn idle_cohorts(w: &mut Work, spread: bool) {
             j += 1;
         }
         let members = cand.get(i..j).unwrap_or_default();
-        let ends = members.iter().filter_map(|&k| w.at(k).map(|e| e.end));
-        let span = ends.clone().max().unwrap_or(0) - ends.min().unwrap_or(0);
-        if j - i >= MIN_MEMBERS && (!spread || span > ns(BURST_S)) {
+        // The idle ages of sessions that end when their clients please spread over every
+        // value, and some always agree: a timeout's cohort stands out of those around it
+        // (two tolerances each side hold at most half as many sessions as it does).
+        let sid = w.sid(cand.get(i).copied().unwrap_or(0));
+        let at = |ms: u32| keys.partition_point(|&k| k < (sid, ms));
+        let lo = first.idle_ms.saturating_sub(2 * tol);
+        let hi = first.idle_ms.saturating_add(3 * tol);
+        let around = (at(first.idle_ms) - at(lo))
+            + (at(hi.saturating_add(1)) - j.min(at(hi.saturating_add(1))));
+        if j - i >= MIN_MEMBERS && around * 2 <= j - i && spread_out(w, members) {
             let members: Vec<u32> = members.to_vec();
             make(w, IncidentKind::IdleTimeoutCohort, &members, None);
         }
         i = j;
     }
+}
+
+/// Whether the ends of `members` spread as a timeout's do, each session cut at its own time:
+/// over more than [`BURST_S`], and not as one continuous run (each end within [`GAP_S`] of
+/// the one before) of sessions most of which had lived at least twice as long as the run
+/// lasts, which is a stop that took its time (a server closing its sessions one by one:
+/// `stops` reads it whole). Work: the members' ends sorted, once per candidate cohort.
+fn spread_out(w: &mut Work, members: &[u32]) -> bool {
+    let mut ends: Vec<(i64, i64)> = members
+        .iter()
+        .filter_map(|&k| w.at(k).map(|e| (e.end, e.start)))
+        .collect();
+    ends.sort_unstable();
+    w.steps += ends.len() as u64;
+    let (Some(&(first, _)), Some(&(last, _))) = (ends.first(), ends.last()) else {
+        return false;
+    };
+    let span = last - first;
+    if span <= ns(BURST_S) {
+        return false;
+    }
+    let continuous = ends.windows(2).all(|p| match p {
+        [a, b] => b.0 - a.0 <= ns(GAP_S),
+        _ => true,
+    });
+    let old = ends
+        .iter()
+        .filter(|&&(_, start)| start <= first.saturating_sub(span.saturating_mul(2)))
+        .count();
+    !(continuous && old * 4 >= ends.len() * 3)
 }

@@ -7,7 +7,9 @@ use super::*;
 
 /// Links each session to the one it replaces: the oldest ended, not yet replaced session of
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
-/// started (and not after).
+/// started (and not after), and not by its client's own normal close ([`left`]); where
+/// the host had several such sessions open at once, the link is marked as the same host's
+/// (`multi`), not surely the same client's.
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
@@ -39,13 +41,41 @@ pub(super) fn reconnects(w: &mut Work) {
     }
     drop(count);
     events.sort_unstable();
+    // A host with two sessions of one server and route open at once runs several clients
+    // (a NAT, a proxy, a machine running many): which of them a new session is, the
+    // capture does not say. Counted in one pass over the events (ends first at equal times).
+    let mut open: rustc_hash::FxHashMap<Route, (u32, bool)> = Default::default();
+    for &(_, what, i) in &events {
+        w.steps += 1;
+        let Some(k) = key(w, i) else { continue };
+        let o = open.entry(k).or_default();
+        if what == 1 {
+            o.0 += 1;
+            o.1 |= o.0 >= 2;
+        } else {
+            o.0 = o.0.saturating_sub(1);
+        }
+    }
+    for &(_, what, i) in &events {
+        if what == 1 {
+            let several = key(w, i).and_then(|k| open.get(&k)).is_some_and(|o| o.1);
+            if let Some(m) = w.multi.get_mut(i as usize) {
+                *m = several;
+            }
+        }
+    }
+    drop(open);
     let mut waiting: rustc_hash::FxHashMap<Route, VecDeque<u32>> = Default::default();
     let max = ns(RECONNECT_MAX_S);
     for (t, what, i) in events {
         w.steps += 1;
         let Some(k) = key(w, i) else { continue };
         if what == 0 {
-            waiting.entry(k).or_default().push_back(i);
+            // A client that closed its session normally chose to leave: its host's next
+            // session is a new visit (another process, another user), not a reconnect.
+            if !w.at(i).is_some_and(left) {
+                waiting.entry(k).or_default().push_back(i);
+            }
             continue;
         }
         let Some(q) = waiting.get_mut(&k) else {
@@ -72,6 +102,12 @@ pub(super) fn reconnects(w: &mut Work) {
             waiting.remove(&k);
         }
     }
+}
+
+/// Whether the client ended the session with a normal close (RFC 6455 §7.4.1: 1000, 1001
+/// going away, or no code): nothing in the capture asks it to come back.
+fn left(e: &Ending) -> bool {
+    e.by == Some(Role::Client) && matches!(e.how, How::Close(None | Some(1000 | 1001)))
 }
 
 /// Whether the session `j` that replaced `i` was refused: its upgrade was, or it is a

@@ -23,7 +23,11 @@ fn coarse(how: How) -> How {
 /// Stops: the sessions of one server (or one client host) that it ended the same way within
 /// [`BURST_S`] of the first, which were open then, when they are at least [`MIN_MEMBERS`]
 /// and three quarters of the sessions open to it at that moment; later ends of sessions
-/// open at that moment join while each is within [`GAP_S`] of the one before.
+/// open at that moment join while each is within [`GAP_S`] of the one before. A server's
+/// stop that outlasts the burst is read over the whole run of its ends (each within
+/// [`GAP_S`] of the one before) when the sessions open at its start had mostly lived twice
+/// as long as the run. A stop is a change: the party's ends of that way in as long before
+/// (at least [`GAP_S`]) are fewer than a quarter of the window's.
 pub(super) fn stops(w: &mut Work, side: Side) {
     // The party's number (a server's or a client host's).
     let party = |w: &Work, i: u32| -> u64 {
@@ -91,9 +95,13 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     if cand.is_empty() {
         return;
     }
-    sorted_by(w, &mut cand, |i, e| {
-        (party(w, i) << 32 | how_code(coarse(e.how)), e.end)
-    });
+    let key = |w: &Work, i: u32, e: &Ending| (party(w, i) << 32 | how_code(coarse(e.how)), e.end);
+    sorted_by(w, &mut cand, |i, e| key(w, i, e));
+    // Each candidate's key, to count the same party's ends of the same way before a moment.
+    let keys: Vec<(u64, i64)> = cand
+        .iter()
+        .map(|&i| w.at(i).map_or((u64::MAX, i64::MAX), |e| key(w, i, e)))
+        .collect();
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
     for i in 0..n {
@@ -108,6 +116,10 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     ends.sort_unstable();
     let mut i = 0;
     let mut j = 0;
+    // The end of the continuous run of ends the candidate `i` is in (Side::Server).
+    let mut r = 0;
+    // The run last counted exactly (once per run).
+    let mut walked = usize::MAX;
     while i < cand.len() {
         w.steps += 1;
         let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
@@ -135,14 +147,72 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         }
         let started = count_le(&starts, p, t0);
         let open = started.saturating_sub(count_lt(&ends, p, t0));
-        if (j - i) * 4 < open * 3 {
+        // The window read: the burst's, or a long stop's run.
+        let mut win = j;
+        // A stop that takes longer than the burst (a server closing its sessions one by
+        // one, 10 000 a second or 100): the run of its ends, each within `gap` of the one
+        // before, read whole when most of the sessions open at t0 had lived at least twice
+        // as long as the run lasts (the stop ended them faster than they had lived; a
+        // timeout or a batch cutting sessions at their pace does not). The run's end is the
+        // same from every ending in it, so `r` only moves forward.
+        if side == Side::Server {
+            if r <= i {
+                r = i + 1;
+                while cand.get(r).is_some_and(|&k| {
+                    let prev = cand.get(r - 1).and_then(|&x| w.at(x)).map_or(t0, |e| e.end);
+                    same(w, k) && w.at(k).is_some_and(|e| e.end.saturating_sub(prev) <= gap)
+                }) {
+                    w.steps += 1;
+                    r += 1;
+                }
+            }
+            if r > j {
+                let last = cand.get(r - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
+                let span = last.saturating_sub(t0);
+                let old = count_le(&starts, p, t0.saturating_sub(span.saturating_mul(2)))
+                    .saturating_sub(count_lt(&ends, p, t0));
+                if old * 4 >= open * 3 {
+                    win = r;
+                }
+            }
+        }
+        if (win - i) * 4 < open * 3 {
             // Even were every end in the window of a session open at t0: too few.
             i += 1;
             continue;
         }
-        let last = cand.get(j - 1).and_then(|&k| w.at(k)).map_or(t0, |e| e.end);
+        let last = cand
+            .get(win - 1)
+            .and_then(|&k| w.at(k))
+            .map_or(t0, |e| e.end);
+        // A stop is a change: the party ended sessions this way at a quarter of the
+        // window's pace at most in as long before it (at least GAP_S). The tail of a steady
+        // run of ends (a batch job's sessions closed one after another) is no stop, however
+        // few sessions are left open when it is reached.
+        let k0 = keys.get(i).map_or(0, |k| k.0);
+        let before_from = t0.saturating_sub((last - t0).max(gap));
+        let before = i - keys
+            .get(..i)
+            .unwrap_or_default()
+            .partition_point(|&x| x < (k0, before_from));
+        if before * 4 >= win - i {
+            i += 1;
+            continue;
+        }
         let started_after = count_le(&starts, p, last).saturating_sub(started);
-        let surely = (j - i).saturating_sub(started_after);
+        let mut surely = (win - i).saturating_sub(started_after);
+        // A long stop's run holds sessions opened during it (reconnects that ended again, or
+        // not at all, elsewhere in the run's way): counted exactly, once per run, where the
+        // bound above cannot decide.
+        if win > j && (surely < MIN_MEMBERS || surely * 4 < open * 3) && walked != r {
+            walked = r;
+            let inside = cand.get(i..win).unwrap_or_default();
+            w.steps += inside.len() as u64;
+            surely = inside
+                .iter()
+                .filter(|&&k| w.at(k).is_some_and(|e| e.start <= t0))
+                .count();
+        }
         if surely < MIN_MEMBERS || surely * 4 < open * 3 {
             i += 1;
             continue;
@@ -151,7 +221,7 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         let mut last_end = t0;
         let mut k = i;
         while let Some((idx, e)) = cand.get(k).and_then(|&x| Some((x, *w.at(x)?))) {
-            if !same(w, idx) || (k >= j && e.end.saturating_sub(last_end) > gap) {
+            if !same(w, idx) || (k >= win && e.end.saturating_sub(last_end) > gap) {
                 break;
             }
             w.steps += 1;

@@ -351,7 +351,7 @@ impl State<'_> {
                 _ if e.ends_stream() => st.done = Sides::new(true, true),
                 _ => {}
             }
-            st.session.stream_ends.push(e);
+            st.session.end_stream(e);
         }
     }
 
@@ -402,13 +402,12 @@ impl State<'_> {
                     }
                     return;
                 }
-                let mut w = Session {
-                    transport: Transport {
-                        tls: self.tls,
-                        h2_stream: Some(stream),
-                    },
-                    ..Session::default()
+                let mut w = Session::default();
+                w.transport = Transport {
+                    tls: self.tls,
+                    h2_stream: Some(stream),
                 };
+                w.set_opened(ts);
                 let hs = &mut w.handshake;
                 hs.request_seen = true;
                 hs.request_packet = Some(packet);

@@ -432,7 +432,7 @@ impl Connection {
         self.sessions()
             .map(|w| {
                 let closes: usize = w.decoders.iter().flatten().map(|d| d.closes.len()).sum();
-                let stream_ends = w.stream_ends.iter().filter(|e| e.ends).count();
+                let stream_ends = w.stream_ends().iter().filter(|e| e.ends).count();
                 closes + ends + stream_ends
             })
             .sum()

@@ -238,15 +238,22 @@ fn every_format_says_the_incidents() {
         summary.contains("\nIncident 2: overload-shedding\nserver 10.0.0.2:9000 shed load"),
         "{summary}"
     );
-    // A member's row says its incident and its reconnect.
+    // A member's row says its incident and its host's new session: every session of the
+    // capture comes from one client address, which had many open at once, so which client
+    // came back is not known (issue 91 item 3: never "reconnected as connection 41").
     let cells = table
         .replace(['│', '┆'], " ")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
     assert!(
-        cells.contains("one of the closes of incident 1, which belong together (see the incidents); reconnected after 1.0 s as connection 41"),
+        cells.contains("one of the closes of incident 1, which belong together (see the incidents); a new session from the same host 1.0 s later (connection 41; the host runs several clients: not surely this one)"),
         "{table}"
+    );
+    assert!(!cells.contains("reconnected after"), "{table}");
+    assert!(
+        flat.contains("(spread); 30 of them new sessions of a host with several clients (not surely the same clients); 10 never came back"),
+        "{summary}"
     );
     assert!(cells.contains("replaces connection 1"), "{table}");
 

@@ -155,7 +155,7 @@ fn a_stream_per_extended_connect_with_its_own_close() {
     assert_eq!(closes(w[0], CLIENT), Some(vec![(Some(1000), close)]));
     assert_eq!(closes(w[0], SERVER), Some(vec![(Some(1000), reply)]));
     let ends: Vec<_> = w[0]
-        .stream_ends
+        .stream_ends()
         .iter()
         .map(|e| (e.by, e.kind, e.packet))
         .collect();
@@ -168,16 +168,16 @@ fn a_stream_per_extended_connect_with_its_own_close() {
     );
     let close_order = w[0].decoder(CLIENT).unwrap().closes[0].order;
     assert!(
-        w[0].stream_ends[0].order > close_order,
+        w[0].stream_ends()[0].order > close_order,
         "END_STREAM after the close frame it rides with"
     );
     // Stream 3: its text, then the server's RST_STREAM CANCEL; no close frame.
     assert_eq!(w[1].stats(SERVER).frames, 1);
     assert_eq!(closes(w[1], SERVER), Some(vec![]));
-    assert_eq!(w[1].stream_ends.len(), 1);
-    assert_eq!(w[1].stream_ends[0].kind, StreamEndKind::Reset(8));
-    assert_eq!(w[1].stream_ends[0].packet, rst);
-    assert!(w[1].stream_ends[0].ends);
+    assert_eq!(w[1].stream_ends().len(), 1);
+    assert_eq!(w[1].stream_ends()[0].kind, StreamEndKind::Reset(8));
+    assert_eq!(w[1].stream_ends()[0].packet, rst);
+    assert!(w[1].stream_ends()[0].ends);
     assert_eq!(c.st.ctx.client, Some(CLIENT));
 }
 
@@ -268,23 +268,23 @@ fn goaway_ends_only_streams_it_refuses_or_errors() {
     p.extend_from_slice(&0u32.to_be_bytes());
     let g = c.send(SERVER, &frame(0x7, 0, 0, &p));
     let w = c.sessions();
-    assert!(!w[0].stream_ends[0].ends, "stream 1 may run on");
+    assert!(!w[0].stream_ends()[0].ends, "stream 1 may run on");
     assert!(
-        w[1].stream_ends[0].ends,
+        w[1].stream_ends()[0].ends,
         "stream 3 is above the last stream"
     );
-    assert_eq!(w[1].stream_ends[0].packet, g);
+    assert_eq!(w[1].stream_ends()[0].packet, g);
     // The client's GOAWAY counts the server's streams: NO_ERROR ends none of the client's.
     let mut c = Conn::new(Some(1));
     c.connect(1, "/a");
     c.answer(1, "200", false);
     c.send(CLIENT, &frame(0x7, 0, 0, &[0u8; 8]));
-    assert!(!c.sessions()[0].stream_ends[0].ends);
+    assert!(!c.sessions()[0].stream_ends()[0].ends);
     // With an error code, any GOAWAY ends every stream.
     let mut p = 9u32.to_be_bytes().to_vec();
     p.extend_from_slice(&2u32.to_be_bytes());
     c.send(CLIENT, &frame(0x7, 0, 0, &p));
-    assert!(c.sessions()[0].stream_ends[1].ends);
+    assert!(c.sessions()[0].stream_ends()[1].ends);
 }
 
 #[test]
@@ -453,7 +453,7 @@ fn repeated_goaways_cost_no_more_than_the_first_few() {
         "{visits} visits"
     );
     for w in c.sessions() {
-        assert_eq!(w.stream_ends.len() as u64, cap, "{:?}", w.transport);
+        assert_eq!(w.stream_ends().len() as u64, cap, "{:?}", w.transport);
     }
     let said: Vec<_> =
         c.st.ctx
