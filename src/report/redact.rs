@@ -169,6 +169,19 @@ impl Names {
         if relabelled {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
         }
+        // Bytes that are no frames: their first bytes are left out, and so are those a
+        // finding quotes; an HTTP response's status line and title are the framework's.
+        for n in &mut c.not_frames {
+            n.first_bytes = None;
+        }
+        for f in &mut c.findings {
+            if f.kind == crate::vocab::Kind::NotFrames {
+                if let Some(at) = f.detail.find("; first bytes: ") {
+                    f.detail.truncate(at);
+                    f.detail.push_str("; first bytes [redacted]");
+                }
+            }
+        }
         for w in &mut c.last_words {
             w.text = "[redacted]".into();
             if !w.gist.is_empty() {
@@ -338,6 +351,16 @@ pub(crate) fn payload_words(c: &mut Cause) -> bool {
         return false;
     };
     *words = "[redacted]".into();
+    true
+}
+
+/// The `redact` facet of [`Cause::CloseAnswersMessage`]: the message's words are left out,
+/// as last words are.
+pub(crate) fn answered_words(c: &mut Cause) -> bool {
+    let Cause::CloseAnswersMessage { words: Some(w), .. } = c else {
+        return false;
+    };
+    *w = "[redacted]".into();
     true
 }
 

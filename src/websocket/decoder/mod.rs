@@ -17,6 +17,7 @@
 
 mod log;
 mod message;
+pub mod stray;
 #[cfg(test)]
 mod tests;
 
@@ -91,6 +92,9 @@ pub struct Decoder {
     /// Close frames beyond the kept ones.
     pub extra_closes: u64,
     after_close_reported: bool,
+    /// Its bytes that are no frames (after its close frame, or an HTTP response where a
+    /// frame header was expected): counted, never decoded.
+    pub stray: Option<Box<stray::Stray>>,
     pub stats: Stats,
     /// Its last few pings and pongs (the heartbeat it kept).
     pub controls: crate::app::ControlMarks,
@@ -131,6 +135,7 @@ impl Decoder {
             closes: Vec::new(),
             extra_closes: 0,
             after_close_reported: false,
+            stray: None,
             stats: Stats::default(),
             controls: crate::app::ControlMarks::default(),
             last: None,
@@ -163,6 +168,7 @@ impl Decoder {
     /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
     pub fn mid_message(&self) -> bool {
         self.out_of_sync.is_none()
+            && self.stray.is_none()
             && (self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0)
     }
 
@@ -186,6 +192,22 @@ impl Decoder {
         self.last = Some(at);
         while !b.is_empty() {
             if self.out_of_sync.is_some() {
+                return;
+            }
+            if let Some(s) = self.stray.as_deref_mut() {
+                s.data(b);
+                return;
+            }
+            // After its close frame, a direction's bytes are decoded as frames only while
+            // they start with a frame header a sender may have meant (a second close frame,
+            // a frame sent after it: a finding); anything else there, and an HTTP response
+            // where a frame was expected, is no frame.
+            if self.frame.is_none()
+                && self.hdr_len == 0
+                && ((!self.closes.is_empty() && stray::frame_header(b, self.deflate).is_none())
+                    || stray::http_response_starts(self.from, b))
+            {
+                self.start_stray(b, at, findings);
                 return;
             }
             if self.frame.is_none() {
@@ -243,6 +265,10 @@ impl Decoder {
     /// Bytes the capture does not hold.
     pub fn gap(&mut self, offset: u64, len: u64, packet: Option<u64>, findings: &mut Findings) {
         if self.out_of_sync.is_some() {
+            return;
+        }
+        if let Some(s) = self.stray.as_deref_mut() {
+            s.gap(len);
             return;
         }
         if let Some(f) = self.frame.as_mut() {
@@ -348,6 +374,41 @@ impl Decoder {
                 self.msg = None;
             }
         }
+    }
+
+    /// The direction's bytes from `b` on are no frames: after its close frame, or an HTTP
+    /// response (`stray`). A frame header after the close frame is a frame sent after it
+    /// (§5.5.1), said as such; anything else is said as what it is.
+    fn start_stray(&mut self, b: &[u8], at: Origin, findings: &mut Findings) {
+        let after_close = !self.closes.is_empty();
+        let mut s = stray::Stray::new(after_close, at.packet, at.ts);
+        s.data(b);
+        let side = self.from;
+        let r = s.report(side, self.deflate);
+        let said = match (&r.status_line, after_close) {
+            (Some(line), true) => format!("{}, \"{line}\"", r.what.phrase()),
+            (Some(line), false) => format!("{}, \"{line}\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP", r.what.phrase()),
+            (None, _) => format!(
+                "{}; first bytes: \"{}\"",
+                r.what.phrase(),
+                r.first_bytes.as_deref().unwrap_or_default()
+            ),
+        };
+        let lead = if after_close {
+            format!("the {side}'s bytes after its close frame are no frames (RFC 6455 §5.5.1: nothing follows a close frame): ")
+        } else {
+            format!("the {side}'s stream holds ")
+        };
+        self.violation(
+            findings,
+            Kind::NotFrames,
+            at.packet,
+            format!("{lead}{said}; not decoded as frames"),
+        );
+        if self.msg.is_some() {
+            self.last_words.damaged();
+        }
+        self.stray = Some(Box::new(s));
     }
 
     fn violation(&self, findings: &mut Findings, kind: Kind, packet: u64, detail: String) {
