@@ -4,7 +4,8 @@
 //! application chose). Out: a [`Cause::ReasonWords`] when its code leaves the why to the
 //! application (1000, 1001, 1008, and the 3000-4999 codes registered or private, §7.4.2)
 //! and its reason names one of [`KINDS`] by whole words ("ping timed out", "JWT expired",
-//! "server overloaded, retry later", "shutting down"). A code that says the why itself
+//! "server overloaded, retry later", "shutting down"; "kicked: rate limit exceeded" is a
+//! policy about one client, not the server's capacity). A code that says the why itself
 //! (1011 internal error, 1012 restart, 1013 try again later, ...) decides: its reason is
 //! not read here. A clause that denies ("no ping timeout", "not expired", "Not busy", "all
 //! good") names nothing: the fault did not happen, and in doubt no kind is claimed. Words are runs of letters and digits (a lower-to-upper case change starts
@@ -15,10 +16,11 @@ use crate::close::{words, CloseFrame};
 use crate::report::cause::Cause;
 
 /// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     "keepalive-timeout",
     "idle-timeout",
     "credentials",
+    "client-policy",
     "overload",
     "shutdown",
 ];
@@ -148,6 +150,22 @@ pub fn kind(reason: &str) -> Option<&'static str> {
     {
         return Some("credentials");
     }
+    // A rule about this one peer ("kicked", "banned", over its own rate limit or quota):
+    // a per-client policy, not the server's capacity.
+    let exceeded = has(&["exceeded", "exceeding", "exceeds", "over"]);
+    if has(&[
+        "kicked",
+        "kick",
+        "banned",
+        "ban",
+        "blocked",
+        "blacklisted",
+        "spam",
+        "flooding",
+    ]) || (exceeded && (pairs(&[("rate", "limit")]) || has(&["quota", "ratelimit"])))
+    {
+        return Some("client-policy");
+    }
     if has(&[
         "overloaded",
         "overload",
@@ -215,6 +233,13 @@ mod tests {
             ("server overloaded, retry later", Some("overload")),
             ("too many connections", Some("overload")),
             ("rate limited", Some("overload")),
+            // One client's limit or a moderation action: a per-client policy (issue 92
+            // item 4), not the server's capacity.
+            ("kicked: rate limit exceeded", Some("client-policy")),
+            ("rate limit exceeded", Some("client-policy")),
+            ("message quota exceeded", Some("client-policy")),
+            ("banned by moderator", Some("client-policy")),
+            ("server over capacity", Some("overload")),
             ("shutting down", Some("shutdown")),
             ("server restart", Some("shutdown")),
             ("normal", None),

@@ -126,7 +126,7 @@ macro_rules! cause_list {
             /// The close frame's code.
             code: u16,
             /// The kind of cause the words name: `keepalive-timeout`, `idle-timeout`,
-            /// `credentials`, `overload` or `shutdown`.
+            /// `credentials`, `client-policy`, `overload` or `shutdown`.
             names: String,
             /// The reason as sent.
             reason: String,
