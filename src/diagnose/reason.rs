@@ -62,7 +62,9 @@ pub(crate) fn clause_denies(clause: &str) -> bool {
 /// good", "all fine", "all ok", "everything fine"/"ok"/"good".
 fn denies(w: &[&str]) -> bool {
     let is = |x: &str, set: &[&str]| set.iter().any(|y| x.eq_ignore_ascii_case(y));
-    w.iter().any(|x| is(x, &NEGATORS))
+    w.iter()
+        .enumerate()
+        .any(|(i, x)| is(x, &NEGATORS) && !missing_answer(w.get(i + 1..).unwrap_or_default()))
         || w.windows(2).any(|p| match p {
             [a, b] => {
                 (is(a, &CONTRACTED) && b.eq_ignore_ascii_case("t"))
@@ -71,6 +73,17 @@ fn denies(w: &[&str]) -> bool {
             }
             _ => false,
         })
+}
+
+/// Words that, after "no", state what went missing ("No response from ping frame", "no pong
+/// received"): a fault, not a denial.
+const ANSWERS: [&str; 6] = ["response", "reply", "answer", "pong", "pongs", "ack"];
+
+/// Whether `after`, the words after a negator, start with what went missing ([`ANSWERS`]).
+fn missing_answer(after: &[&str]) -> bool {
+    after
+        .first()
+        .is_some_and(|x| ANSWERS.iter().any(|y| x.eq_ignore_ascii_case(y)))
 }
 
 /// The words of `reason` that may name a cause: those of its clauses (cut at `,` `;` `.`
@@ -123,7 +136,10 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "heartbeats",
         "keepalive",
     ]) || pairs(&[("keep", "alive")]);
-    if beat && (timed_out || has(&["missed", "unanswered", "lost", "expired"])) {
+    let no_answer = w
+        .windows(2)
+        .any(|p| matches!(p, [n, _] if n.eq_ignore_ascii_case("no")) && missing_answer(&p[1..]));
+    if beat && (timed_out || no_answer || has(&["missed", "unanswered", "lost", "expired"])) {
         return Some("keepalive-timeout");
     }
     if has(&["idle", "inactivity", "inactive"]) && (timed_out || w.len() <= 3) {
@@ -260,6 +276,10 @@ mod tests {
             ("token expired, not retrying", Some("credentials")),
             ("OAuth token not expired", None),
             ("notification: ping timeout", Some("keepalive-timeout")),
+            // What went missing after "no" is the fault (issue 92 item 5).
+            ("No response from ping frame.", Some("keepalive-timeout")),
+            ("no pong received", Some("keepalive-timeout")),
+            ("no response", None),
             ("", None),
         ] {
             assert_eq!(kind(reason), want, "{reason:?}");

@@ -943,12 +943,12 @@ macro_rules! cause_list {
             after_close: bool,
             /// Its status code and status line, and its page's `<title>` when captured.
             http_status: Option<u16>, status_line: String, title: Option<String>,
-            /// The peer's message it answered (within 1 s, nothing between), if any.
+            /// The peer's message it answered (within 50 ms, nothing between), if any.
             message: Option<Message>,
         }
         facets { rank: 0, names: true, own: true, explains: true, words: w::trigger::words,
             hint: w::trigger::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// The first close frame came right after the peer's data message (within 1 s, no
+        /// The first close frame came right after the peer's data message (within 50 ms, no
         /// frame between): its sender reacted to that message (its handler failed or
         /// rejected it), whatever the code says.
         "close-answers-message" => CloseAnswersMessage {

@@ -19,7 +19,7 @@ pub enum NotFramesWhat {
     TlsRecord,
     /// A WebSocket frame header (a frame sent after its sender's close frame).
     WebsocketFrame,
-    /// Printable text.
+    /// Text: printable ASCII, whitespace, escape sequences, UTF-8.
     Text,
     /// Anything else.
     Binary,

@@ -204,13 +204,13 @@ impl Decoder {
             // where a frame was expected, is no frame.
             if self.frame.is_none()
                 && self.hdr_len == 0
-                && ((!self.closes.is_empty() && stray::frame_header(b, self.deflate).is_none())
-                    || stray::http_response_starts(self.from, b))
+                && stray::http_response_starts(self.from, b)
             {
-                self.start_stray(b, at, findings);
+                self.start_stray(&[], b, at, findings);
                 return;
             }
             if self.frame.is_none() {
+                let saved = self.hdr_len;
                 let parsed = if self.hdr_len == 0 {
                     match parse_header(b) {
                         Ok((_, h)) => Some((h, h.header_len)),
@@ -235,6 +235,18 @@ impl Decoder {
                     }
                 };
                 match parsed {
+                    // After its close frame, a direction's bytes are decoded as frames only
+                    // while they start with a frame header a sender may have meant (a second
+                    // close frame, a frame sent after it: a finding); anything else is no
+                    // frame, from the header's first byte on.
+                    Some((h, _))
+                        if !self.closes.is_empty() && !stray::plausible(&h, self.deflate) =>
+                    {
+                        let head = self.hdr.get(..saved).unwrap_or_default().to_vec();
+                        self.hdr_len = 0;
+                        self.start_stray(&head, b, at, findings);
+                        return;
+                    }
                     Some((h, used)) => {
                         self.hdr_len = 0;
                         b = b.get(used..).unwrap_or_default();
@@ -376,12 +388,13 @@ impl Decoder {
         }
     }
 
-    /// The direction's bytes from `b` on are no frames: after its close frame, or an HTTP
-    /// response (`stray`). A frame header after the close frame is a frame sent after it
-    /// (§5.5.1), said as such; anything else is said as what it is.
-    fn start_stray(&mut self, b: &[u8], at: Origin, findings: &mut Findings) {
+    /// The direction's bytes from `head` (a header's start saved from earlier segments) and
+    /// `b` on are no frames: after its close frame, or an HTTP response (`stray`); said as
+    /// what they are.
+    fn start_stray(&mut self, head: &[u8], b: &[u8], at: Origin, findings: &mut Findings) {
         let after_close = !self.closes.is_empty();
         let mut s = stray::Stray::new(after_close, at.packet, at.ts);
+        s.data(head);
         s.data(b);
         let side = self.from;
         let r = s.report(side, self.deflate);

@@ -5,6 +5,7 @@
 //! are ([`Stray::report`]), never decoded as frames: decoded, "HTTP/1.1 200 OK" reads as a
 //! close frame with code 21584.
 
+use super::super::frame::FrameHeader;
 use crate::vocab::{NotFrames, NotFramesWhat, Opcode, Role, Timestamp};
 
 /// Bytes kept of them: an HTTP response's head and the start of its page, where the
@@ -33,12 +34,13 @@ pub struct Stray {
     kept: Vec<u8>,
 }
 
-/// Whether `b`, the bytes at a frame boundary of `from`'s direction, start an HTTP response:
-/// "HTTP/1." (as much of it as `b` holds, at least its first byte). Never a frame: its
-/// first byte, 0x48, would be a close frame without FIN and with RSV1 set (§5.2, §5.5).
+/// Whether `b`, the bytes at a frame boundary of `from`'s direction, may start an HTTP
+/// response from the server: its first byte is "H" of "HTTP/1.", read from that byte alone
+/// (so that how the stream was cut into segments does not matter). Never a frame: 0x48
+/// would be a close frame without FIN and with RSV1 set (§5.2, §5.5). What the bytes are is
+/// read from all that is kept of them ([`Stray::report`]).
 pub fn http_response_starts(from: Role, b: &[u8]) -> bool {
-    const START: &[u8] = b"HTTP/1.";
-    from == Role::Server && !b.is_empty() && START.starts_with(b.get(..START.len()).unwrap_or(b))
+    from == Role::Server && b.first() == Some(&b'H')
 }
 
 impl Stray {
@@ -100,21 +102,26 @@ impl Stray {
     }
 }
 
-/// The opcode of the frame header `b` starts with, when it is one a sender may have meant:
-/// no reserved opcode, RSV bits only as permessage-deflate allows (`deflate`), a control
-/// frame with FIN and at most 125 bytes (RFC 6455 §5.2, §5.5). The mask is not looked at:
-/// a frame masked the wrong way is still a frame. Text is none: an ASCII letter's 0x40
-/// bit is RSV1, which no control frame may set, nor a data frame without deflate.
-pub fn frame_header(b: &[u8], deflate: bool) -> Option<Opcode> {
-    let (_, h) = super::super::frame::parse_header(b).ok()?;
+/// Whether frame header `h` is one a sender may have meant: no reserved opcode, RSV bits
+/// only as permessage-deflate allows (`deflate`), a control frame with FIN and at most 125
+/// bytes (RFC 6455 §5.2, §5.5). The mask is not looked at: a frame masked the wrong way is
+/// still a frame. Text is none: an ASCII letter's 0x40 bit is RSV1, which no control frame
+/// may set, nor a data frame without deflate.
+pub fn plausible(h: &FrameHeader, deflate: bool) -> bool {
     let rsv_ok = h.rsv == 0 || (deflate && h.rsv == 0b100 && !h.opcode.is_control());
     let control_ok = !h.opcode.is_control() || (h.fin && h.payload_len <= 125);
-    (rsv_ok && control_ok && !h.opcode.is_reserved()).then_some(h.opcode)
+    rsv_ok && control_ok && !h.opcode.is_reserved()
+}
+
+/// The opcode of the frame header `b` starts with, when it is [`plausible`].
+fn frame_header(b: &[u8], deflate: bool) -> Option<Opcode> {
+    let (_, h) = super::super::frame::parse_header(b).ok()?;
+    plausible(&h, deflate).then_some(h.opcode)
 }
 
 /// What bytes `b` (at least their first) are.
 fn what(b: &[u8], _from: Role, deflate: bool) -> (NotFramesWhat, Option<Opcode>) {
-    if b.starts_with(b"HTTP/1.") || (b.len() < 7 && http_response_starts(Role::Server, b)) {
+    if b.starts_with(b"HTTP/1.") {
         return (NotFramesWhat::HttpResponse, None);
     }
     // RFC 8446 §5.1: content type 20-23, legacy version 0x03 0x0X.
@@ -125,7 +132,9 @@ fn what(b: &[u8], _from: Role, deflate: bool) -> (NotFramesWhat, Option<Opcode>)
     if let Some(op) = frame_header(b, deflate) {
         return (NotFramesWhat::WebsocketFrame, Some(op));
     }
-    let printable = |c: &u8| c.is_ascii_graphic() || matches!(c, b' ' | b'\r' | b'\n' | b'\t');
+    // Text: printable ASCII, whitespace, escape sequences (ESC) and UTF-8's bytes above
+    // 0x7f; no other control byte.
+    let printable = |c: &u8| *c >= 0x20 && *c != 0x7f || matches!(c, b'\r' | b'\n' | b'\t' | 0x1b);
     if !b.is_empty() && b.iter().take(SHOWN).all(printable) {
         (NotFramesWhat::Text, None)
     } else {
@@ -233,7 +242,7 @@ mod tests {
         assert!(http_response_starts(Role::Server, b"H"));
         assert!(http_response_starts(Role::Server, b"HTTP/1.0 200"));
         assert!(!http_response_starts(Role::Client, b"HTTP/1.1 200"));
-        assert!(!http_response_starts(Role::Server, b"HTTX"));
+        assert_eq!(w(b"HTTX", Role::Server), NotFramesWhat::Text);
         assert!(!http_response_starts(Role::Server, &[0x88, 0x02]));
     }
 

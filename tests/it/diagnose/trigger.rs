@@ -260,7 +260,7 @@ fn text_after_a_close_frame_is_counted_not_decoded() {
     let n = &c.not_frames[0];
     assert_eq!((n.from, n.after_close, n.packet), (Client, true, after));
     assert!(after > bye);
-    assert_eq!(n.bytes, 29);
+    assert_eq!(n.bytes, 26);
     assert_eq!(n.what.as_str(), "text");
     assert_eq!(
         n.first_bytes.as_deref(),
@@ -288,4 +288,22 @@ fn text_after_a_close_frame_is_counted_not_decoded() {
         "{:?}",
         c.status.causes
     );
+}
+
+/// Sanic's handler closes 4008 "kicked: rate limit exceeded" on the client's message: a
+/// rule about this one client, not the server shedding load (issue 92 item 4); its reason
+/// states the cause, so it is not said again as the reaction to the message (item 5), nor
+/// is the code's general text.
+#[test]
+fn a_kick_is_a_per_client_policy_stated_once() {
+    let c = connection("sanic-kick.pcap", &[]);
+    assert_eq!(c["status"]["code"], 4008);
+    let k = cause(&c, "reason-words").unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(k["names"], "client-policy");
+    assert!(cause(&c, "close-answers-message").is_none(), "{c}");
+    let said = c["status"]["cause"].as_str().unwrap();
+    assert!(!said.contains("shed"), "{said}");
+    assert!(!said.contains("Kept for private agreements"), "{said}");
+    let fix = c["status"]["fix"].as_str().unwrap();
+    assert!(!fix.contains("server's load"), "{fix}");
 }
