@@ -138,7 +138,7 @@ pub fn kind(reason: &str) -> Option<&'static str> {
     ]) || pairs(&[("keep", "alive")]);
     let no_answer = w
         .windows(2)
-        .any(|p| matches!(p, [n, _] if n.eq_ignore_ascii_case("no")) && missing_answer(&p[1..]));
+        .any(|p| matches!(p, [n, x] if n.eq_ignore_ascii_case("no") && missing_answer(&[x])));
     if beat && (timed_out || no_answer || has(&["missed", "unanswered", "lost", "expired"])) {
         return Some("keepalive-timeout");
     }

@@ -181,7 +181,7 @@ fn http_head(b: &[u8]) -> (Option<u16>, Option<String>, Option<String>) {
     let title = find(&lower, b"<title>").and_then(|at| {
         let from = at + b"<title>".len();
         let rest = b.get(from..)?;
-        let len = find(&lower[from..], b"</title>").unwrap_or(rest.len());
+        let len = find(lower.get(from..)?, b"</title>").unwrap_or(rest.len());
         let t = line(rest.get(..len)?);
         (!t.is_empty()).then_some(t)
     });
