@@ -307,3 +307,28 @@ fn a_kick_is_a_per_client_policy_stated_once() {
     let fix = c["status"]["fix"].as_str().unwrap();
     assert!(!fix.contains("server's load"), "{fix}");
 }
+
+/// A reason that states the cause ("No response from ping frame.") is the connection's own
+/// cause: read as a keepalive timeout, with none of the code's general text beside it
+/// (issue 92 item 5). Control: "bye" states nothing, and the general text stays.
+#[test]
+fn a_reason_that_states_the_cause_is_said_once() {
+    let status = |reason: &str| {
+        let mut s = Session::new(40094, 8080);
+        s.open();
+        s.send(Server, &text(Server, "tick"));
+        s.send(Server, &close(Server, 1000, reason));
+        s.send(Client, &close(Client, 1000, reason));
+        s.fins(Server);
+        let r = s.analyze();
+        common::only(&r).status.clone()
+    };
+    let st = status("No response from ping frame.");
+    let names: Vec<_> = st.causes.iter().map(|c| c.kind()).collect();
+    assert!(names.contains(&"reason-words"), "{names:?}");
+    let said = st.cause();
+    assert!(said.contains("a keepalive timeout"), "{said}");
+    assert!(!said.contains("A deliberate close(1000)"), "{said}");
+    let st = status("bye");
+    assert!(st.cause().contains("A deliberate close(1000)"), "{}", st.cause());
+}
