@@ -220,6 +220,13 @@ impl ConnectionReport {
                     )
                 })
                 .collect(),
+            not_frames: [client_side, server_side]
+                .into_iter()
+                .filter_map(|s| {
+                    let d = w.decoder(s)?;
+                    Some(d.stray.as_deref()?.report(c.role(s), d.deflate))
+                })
+                .collect(),
             // An unknown protocol's heartbeat: a short message sent at a cadence.
             message_heartbeats: match w.app {
                 Some(_) => Vec::new(),
@@ -251,6 +258,7 @@ impl ConnectionReport {
         };
         super::app::status_cause(&mut report);
         super::lastwords::status_cause(&mut report);
+        super::trigger::status_cause(&mut report);
         report
     }
 

@@ -38,6 +38,7 @@ pub mod reload;
 pub mod shapes;
 pub mod status;
 pub mod tls;
+pub mod trigger;
 mod whole;
 
 #[cfg(test)]

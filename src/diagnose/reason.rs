@@ -4,7 +4,8 @@
 //! application chose). Out: a [`Cause::ReasonWords`] when its code leaves the why to the
 //! application (1000, 1001, 1008, and the 3000-4999 codes registered or private, §7.4.2)
 //! and its reason names one of [`KINDS`] by whole words ("ping timed out", "JWT expired",
-//! "server overloaded, retry later", "shutting down"). A code that says the why itself
+//! "server overloaded, retry later", "shutting down"; "kicked: rate limit exceeded" is a
+//! policy about one client, not the server's capacity). A code that says the why itself
 //! (1011 internal error, 1012 restart, 1013 try again later, ...) decides: its reason is
 //! not read here. A clause that denies ("no ping timeout", "not expired", "Not busy", "all
 //! good") names nothing: the fault did not happen, and in doubt no kind is claimed. Words are runs of letters and digits (a lower-to-upper case change starts
@@ -15,10 +16,11 @@ use crate::close::{words, CloseFrame};
 use crate::report::cause::Cause;
 
 /// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
-pub const KINDS: [&str; 5] = [
+pub const KINDS: [&str; 6] = [
     "keepalive-timeout",
     "idle-timeout",
     "credentials",
+    "client-policy",
     "overload",
     "shutdown",
 ];
@@ -60,7 +62,9 @@ pub(crate) fn clause_denies(clause: &str) -> bool {
 /// good", "all fine", "all ok", "everything fine"/"ok"/"good".
 fn denies(w: &[&str]) -> bool {
     let is = |x: &str, set: &[&str]| set.iter().any(|y| x.eq_ignore_ascii_case(y));
-    w.iter().any(|x| is(x, &NEGATORS))
+    w.iter()
+        .enumerate()
+        .any(|(i, x)| is(x, &NEGATORS) && !missing_answer(w.get(i + 1..).unwrap_or_default()))
         || w.windows(2).any(|p| match p {
             [a, b] => {
                 (is(a, &CONTRACTED) && b.eq_ignore_ascii_case("t"))
@@ -69,6 +73,17 @@ fn denies(w: &[&str]) -> bool {
             }
             _ => false,
         })
+}
+
+/// Words that, after "no", state what went missing ("No response from ping frame", "no pong
+/// received"): a fault, not a denial.
+const ANSWERS: [&str; 6] = ["response", "reply", "answer", "pong", "pongs", "ack"];
+
+/// Whether `after`, the words after a negator, start with what went missing ([`ANSWERS`]).
+fn missing_answer(after: &[&str]) -> bool {
+    after
+        .first()
+        .is_some_and(|x| ANSWERS.iter().any(|y| x.eq_ignore_ascii_case(y)))
 }
 
 /// The words of `reason` that may name a cause: those of its clauses (cut at `,` `;` `.`
@@ -121,7 +136,10 @@ pub fn kind(reason: &str) -> Option<&'static str> {
         "heartbeats",
         "keepalive",
     ]) || pairs(&[("keep", "alive")]);
-    if beat && (timed_out || has(&["missed", "unanswered", "lost", "expired"])) {
+    let no_answer = w
+        .windows(2)
+        .any(|p| matches!(p, [n, x] if n.eq_ignore_ascii_case("no") && missing_answer(&[x])));
+    if beat && (timed_out || no_answer || has(&["missed", "unanswered", "lost", "expired"])) {
         return Some("keepalive-timeout");
     }
     if has(&["idle", "inactivity", "inactive"]) && (timed_out || w.len() <= 3) {
@@ -147,6 +165,22 @@ pub fn kind(reason: &str) -> Option<&'static str> {
     ]) || (credential && (expired || has(&["failed", "denied", "refused"])))
     {
         return Some("credentials");
+    }
+    // A rule about this one peer ("kicked", "banned", over its own rate limit or quota):
+    // a per-client policy, not the server's capacity.
+    let exceeded = has(&["exceeded", "exceeding", "exceeds", "over"]);
+    if has(&[
+        "kicked",
+        "kick",
+        "banned",
+        "ban",
+        "blocked",
+        "blacklisted",
+        "spam",
+        "flooding",
+    ]) || (exceeded && (pairs(&[("rate", "limit")]) || has(&["quota", "ratelimit"])))
+    {
+        return Some("client-policy");
     }
     if has(&[
         "overloaded",
@@ -215,6 +249,13 @@ mod tests {
             ("server overloaded, retry later", Some("overload")),
             ("too many connections", Some("overload")),
             ("rate limited", Some("overload")),
+            // One client's limit or a moderation action: a per-client policy (issue 92
+            // item 4), not the server's capacity.
+            ("kicked: rate limit exceeded", Some("client-policy")),
+            ("rate limit exceeded", Some("client-policy")),
+            ("message quota exceeded", Some("client-policy")),
+            ("banned by moderator", Some("client-policy")),
+            ("server over capacity", Some("overload")),
             ("shutting down", Some("shutdown")),
             ("server restart", Some("shutdown")),
             ("normal", None),
@@ -235,6 +276,10 @@ mod tests {
             ("token expired, not retrying", Some("credentials")),
             ("OAuth token not expired", None),
             ("notification: ping timeout", Some("keepalive-timeout")),
+            // What went missing after "no" is the fault (issue 92 item 5).
+            ("No response from ping frame.", Some("keepalive-timeout")),
+            ("no pong received", Some("keepalive-timeout")),
+            ("no response", None),
             ("", None),
         ] {
             assert_eq!(kind(reason), want, "{reason:?}");

@@ -126,7 +126,7 @@ macro_rules! cause_list {
             /// The close frame's code.
             code: u16,
             /// The kind of cause the words name: `keepalive-timeout`, `idle-timeout`,
-            /// `credentials`, `overload` or `shutdown`.
+            /// `credentials`, `client-policy`, `overload` or `shutdown`.
             names: String,
             /// The reason as sent.
             reason: String,
@@ -933,6 +933,36 @@ macro_rules! cause_list {
         facets { rank: 4, names: false, own: false, explains: false,
             words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default(),
             redact: false, evidence: None }
+        /// A side's framework answered the upgraded connection with an HTTP response written
+        /// into the WebSocket stream (a status of 400 or more after its close frame, any
+        /// without one before it): its handler most likely raised (`not_frames` has it).
+        "http-response-in-stream" => HttpResponseInStream {
+            /// The side that wrote it, and the packet of its first byte.
+            from: Role, packet: u64,
+            /// It came after that side's close frame.
+            after_close: bool,
+            /// Its status code and status line, and its page's `<title>` when captured.
+            http_status: Option<u16>, status_line: String, title: Option<String>,
+            /// The peer's message it answered (within 50 ms, nothing between), if any.
+            message: Option<Message>,
+        }
+        facets { rank: 0, names: true, own: true, explains: true, words: w::trigger::words,
+            hint: w::trigger::hint(c), head: Head::default(), redact: false, evidence: None }
+        /// The first close frame came right after the peer's data message (within 50 ms, no
+        /// frame between): its sender reacted to that message (its handler failed or
+        /// rejected it), whatever the code says.
+        "close-answers-message" => CloseAnswersMessage {
+            /// The closing side, its close frame's code (null: empty) and packet.
+            by: Role, code: Option<u16>, close_packet: u64,
+            /// Seconds from the message to the close frame, and the message.
+            seconds: f64, message: Message,
+            /// The message's first words for reading (cut to 200 characters; null when not
+            /// kept; `[redacted]` under `--redact`).
+            words: Option<String>,
+        }
+        facets { rank: 1, names: false, own: true, explains: false, words: w::trigger::words,
+            hint: w::trigger::hint(c), head: Head::default(), redact: redact::answered_words(c),
+            evidence: None }
     }
     };
 }

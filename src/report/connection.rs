@@ -385,6 +385,9 @@ pub struct ConnectionReport {
     /// Where no application protocol was recognized: each side's short message sent at a
     /// steady cadence (its application's heartbeat), client's first.
     pub message_heartbeats: Vec<super::lastwords::MessageHeartbeat>,
+    /// Each side's bytes that are no frames (after its close frame, or an HTTP response
+    /// where a frame was expected), client's first.
+    pub not_frames: Vec<crate::vocab::NotFrames>,
     /// The tunnel its first packet came through, if any.
     pub encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The forward proxy's CONNECT tunnel the session ran in, or that it refused.
@@ -480,6 +483,11 @@ pub struct ConnectionReportJson {
     /// again and again at a steady cadence (its application's heartbeat), with its period;
     /// client's first, empty when none.
     message_heartbeats: Vec<super::lastwords::MessageHeartbeat>,
+    /// Bytes a side sent where no WebSocket frame may be, counted and not decoded as frames:
+    /// after its own close frame (RFC 6455 §5.5.1), or an HTTP response where a frame header
+    /// was expected (its framework answered the upgraded connection over HTTP); what they
+    /// are, when recognisable. Client's first; empty when none.
+    not_frames: Vec<crate::vocab::NotFrames>,
     #[serde(skip_serializing_if = "Option::is_none")]
     encapsulation: Option<super::encapsulation::EncapsulationReport>,
     /// The CONNECT tunnel through a forward proxy (RFC 9110 §9.3.6) the session ran in,

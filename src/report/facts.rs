@@ -243,14 +243,15 @@ pub fn app_text(a: &crate::app::ApplicationReport) -> String {
     s
 }
 
-/// The line a status cell starts with: the application's own words, when its protocol said
+/// The line a status cell starts with: what set the ending off (a framework's HTTP response
+/// in the stream, the message a close frame answered: `words::trigger`); else the
+/// application's own words, when its protocol said
 /// why; else a heartbeat that gave up; else a refused upgrade's reason from its body; else a
 /// proxy that closed both legs itself (reloaded or stopped), which the close frames alone
 /// would show as an ordinary close.
 pub fn lead_line(c: &ConnectionReport) -> Option<String> {
-    c.application
-        .as_ref()
-        .and_then(app_line)
+    crate::report::words::trigger::trigger_line(&c.status.causes)
+        .or_else(|| c.application.as_ref().and_then(app_line))
         .or_else(|| crate::report::words::app::last_words_line(&c.status.causes))
         .or_else(|| crate::report::words::app::heartbeat_line(&c.status.causes))
         .or_else(|| refusal_line(c))
@@ -292,6 +293,12 @@ pub fn clean_close(c: &ConnectionReport) -> bool {
             .causes
             .iter()
             .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))
+        // A close that answered the peer's message: its handler failed on it or rejected it.
+        && !c
+            .status
+            .causes
+            .iter()
+            .any(|k| matches!(k, crate::report::Cause::CloseAnswersMessage { .. }))
 }
 
 /// Why a side's close frame is not in the report.

@@ -287,6 +287,11 @@ pub fn is_problem(c: &ConnectionReport) -> bool {
             .causes
             .iter()
             .any(|k| matches!(k, crate::report::Cause::LastWords { .. }))
+        // A close that answered the peer's message: its handler failed on it or rejected it.
+        || c.status
+            .causes
+            .iter()
+            .any(|k| matches!(k, crate::report::Cause::CloseAnswersMessage { .. }))
 }
 
 #[cfg(test)]

@@ -543,11 +543,26 @@ impl Names {
         if relabelled {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
         }
+        // Bytes that are no frames: their first bytes are left out, and so are those a
+        // finding quotes; an HTTP response's status line and title are the framework's.
+        for n in &mut c.not_frames {
+            n.first_bytes = None;
+            // The framework's words, with any address or host name in them named.
+            for t in [&mut n.status_line, &mut n.title].into_iter().flatten() {
+                *t = self.scrub(t, true, &secrets);
+            }
+        }
         c.status.detail = self.scrub(&c.status.detail, false, &secrets);
         if let Some(e) = &mut c.evidence {
             e.summary = self.scrub(&e.summary, false, &secrets);
         }
         for f in &mut c.findings {
+            if f.kind == crate::vocab::Kind::NotFrames {
+                if let Some(at) = f.detail.find("; first bytes: ") {
+                    f.detail.truncate(at);
+                    f.detail.push_str("; first bytes [redacted]");
+                }
+            }
             // The 101's and the offer's Sec-WebSocket-Protocol, quoted: named item by item.
             if f.detail.contains("Sec-WebSocket-Protocol \"") {
                 f.detail = self.quoted_subprotocols(&f.detail, &secrets);
@@ -794,6 +809,16 @@ pub(crate) fn payload_words(c: &mut Cause) -> bool {
         return false;
     };
     *words = "[redacted]".into();
+    true
+}
+
+/// The `redact` facet of [`Cause::CloseAnswersMessage`]: the message's words are left out,
+/// as last words are.
+pub(crate) fn answered_words(c: &mut Cause) -> bool {
+    let Cause::CloseAnswersMessage { words: Some(w), .. } = c else {
+        return false;
+    };
+    *w = "[redacted]".into();
     true
 }
 

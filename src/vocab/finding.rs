@@ -54,6 +54,9 @@ pub enum Kind {
     // §5.5.1 / §7.1.4: after a close frame.
     /// A frame sent after its sender's close frame (§5.5.1).
     FrameAfterClose,
+    /// Bytes that are no frames where frames were expected: after their sender's close frame
+    /// (§5.5.1), or an HTTP response in the upgraded stream; counted, not decoded.
+    NotFrames,
     // §5.5.1, §7.4: close payloads.
     /// A close frame whose payload breaks a rule (§5.5.1, §7.4): one byte, a code never sent, a
     /// reason not UTF-8.
@@ -127,6 +130,7 @@ impl Kind {
             Kind::DataFrameInsideFragmentedMessage => "data-frame-inside-fragmented-message",
             Kind::InvalidUtf8Text => "invalid-utf8-text",
             Kind::FrameAfterClose => "frame-after-close",
+            Kind::NotFrames => "not-frames",
             Kind::MalformedClose => "malformed-close",
             Kind::InflateFailed => "inflate-failed",
             Kind::InflateCapHit => "inflate-cap-hit",

@@ -14,6 +14,7 @@
 //! - `tcp`: [`EndKind`], [`CloseEvent`], [`EventWhat`], [`Counters`] (RFC 9293);
 //! - `frames`: [`Opcode`], [`FrameRecord`], [`Stats`], [`Unanswered`], [`StreamEndKind`],
 //!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`Problem`] (RFC 6455 §7.4);
+//!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
 //! - `app`: [`HeartbeatReport`], [`SideBeat`], [`PollingConnection`];
@@ -31,6 +32,7 @@ mod frames;
 mod incident;
 mod input;
 mod link_type;
+mod notframes;
 mod proxy;
 mod side;
 mod software;
@@ -51,6 +53,7 @@ pub use frames::{
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use input::{InputSummary, KeySource, LiveDrops};
 pub use link_type::LinkType;
+pub use notframes::{NotFrames, NotFramesWhat};
 pub use proxy::{Header, Product, ProxyProduct};
 pub use side::{PerSide, Role};
 pub use software::{Library, Software};

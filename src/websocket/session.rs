@@ -501,8 +501,8 @@ impl Session {
     /// buffer is made at the first data bytes and never grows past
     /// [`super::lastwords::LAST_WORDS`]; its beats), and where permessage-deflate was
     /// agreed, each direction's inflater at the most its history holds
-    /// ([`deflate::charged`]). Counted from the pointers and the handshake, without
-    /// reading the decoders, so that the per-packet charge touches no more memory.
+    /// ([`deflate::charged`]); and the bytes that are no frames a decoder keeps (at most
+    /// `decoder::stray::STRAY_KEEP` a direction, made only when such bytes come).
     #[inline]
     pub fn last_words_bytes(&self) -> usize {
         let n = self.decoders.iter().filter(|d| d.is_some()).count();
@@ -513,7 +513,14 @@ impl Session {
             }
             None => 0,
         };
-        n * super::lastwords::CHARGED + if n > 0 { inflaters } else { 0 }
+        let stray: usize = self
+            .decoders
+            .iter()
+            .flatten()
+            .filter_map(|d| d.stray.as_deref())
+            .map(super::decoder::stray::Stray::heap_bytes)
+            .sum();
+        n * super::lastwords::CHARGED + if n > 0 { inflaters } else { 0 } + stray
     }
 
     /// The decoder of side `s`, if that side became a WebSocket stream.

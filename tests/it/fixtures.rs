@@ -623,7 +623,12 @@ fn evidence_points_at_the_frame_behind_each_status() {
             &[10],
             "last message before the close was binary (4 bytes",
         ),
-        ("node-close-empty.pcap", &[9], "no status code"),
+        // The close answered the client's message (packet 8): `close-answers-message`.
+        (
+            "node-close-empty.pcap",
+            &[8, 9],
+            "no status code (packet 9): close() was called without a code; right after the client's message (packet 8)",
+        ),
         (
             "python-no-close-rst.pcap",
             &[9, 10],

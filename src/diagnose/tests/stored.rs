@@ -506,6 +506,23 @@ fn one_of_each() -> Vec<Cause> {
             reply_packet: Some(11),
             reply_reset: Some(12),
         },
+        Cause::HttpResponseInStream {
+            from: Role::Server,
+            packet: 9,
+            after_close: false,
+            http_status: Some(500),
+            status_line: "HTTP/1.1 500 INTERNAL SERVER ERROR".into(),
+            title: Some("500 Internal Server Error".into()),
+            message: Some(message),
+        },
+        Cause::CloseAnswersMessage {
+            by: Role::Server,
+            code: Some(1011),
+            close_packet: 9,
+            seconds: 0.002,
+            message,
+            words: Some("boom".into()),
+        },
     ]
 }
 

@@ -108,6 +108,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         application,
         last_words,
         message_heartbeats,
+        not_frames,
         encapsulation,
         tunnel,
         // Given when the report is shown (`incident::Links`), never stored.
@@ -172,6 +173,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(application)?;
     w.vec_serde(last_words)?;
     w.vec_serde(message_heartbeats)?;
+    w.vec_serde(not_frames)?;
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
     w.u64(u64::from(*scope));
@@ -232,6 +234,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         application: r.opt_serde()?,
         last_words: r.vec_serde()?,
         message_heartbeats: r.vec_serde()?,
+        not_frames: r.vec_serde()?,
         encapsulation: r.opt_serde()?,
         tunnel: r.opt_serde()?,
         incident: None,

@@ -25,6 +25,7 @@ pub mod ending;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
+pub mod trigger;
 pub use delivery::path_evidence;
 pub(crate) use delivery::{path_hint, path_words};
 

@@ -17,6 +17,7 @@
 
 mod log;
 mod message;
+pub mod stray;
 #[cfg(test)]
 mod tests;
 
@@ -91,6 +92,9 @@ pub struct Decoder {
     /// Close frames beyond the kept ones.
     pub extra_closes: u64,
     after_close_reported: bool,
+    /// Its bytes that are no frames (after its close frame, or an HTTP response where a
+    /// frame header was expected): counted, never decoded.
+    pub stray: Option<Box<stray::Stray>>,
     pub stats: Stats,
     /// Its last few pings and pongs (the heartbeat it kept).
     pub controls: crate::app::ControlMarks,
@@ -131,6 +135,7 @@ impl Decoder {
             closes: Vec::new(),
             extra_closes: 0,
             after_close_reported: false,
+            stray: None,
             stats: Stats::default(),
             controls: crate::app::ControlMarks::default(),
             last: None,
@@ -163,6 +168,7 @@ impl Decoder {
     /// A message is open (fragmented or a frame in progress) — for "partial message" notes.
     pub fn mid_message(&self) -> bool {
         self.out_of_sync.is_none()
+            && self.stray.is_none()
             && (self.msg.is_some() || self.frame.is_some() || self.hdr_len > 0)
     }
 
@@ -188,7 +194,23 @@ impl Decoder {
             if self.out_of_sync.is_some() {
                 return;
             }
+            if let Some(s) = self.stray.as_deref_mut() {
+                s.data(b);
+                return;
+            }
+            // After its close frame, a direction's bytes are decoded as frames only while
+            // they start with a frame header a sender may have meant (a second close frame,
+            // a frame sent after it: a finding); anything else there, and an HTTP response
+            // where a frame was expected, is no frame.
+            if self.frame.is_none()
+                && self.hdr_len == 0
+                && stray::http_response_starts(self.from, b)
+            {
+                self.start_stray(&[], b, at, findings);
+                return;
+            }
             if self.frame.is_none() {
+                let saved = self.hdr_len;
                 let parsed = if self.hdr_len == 0 {
                     match parse_header(b) {
                         Ok((_, h)) => Some((h, h.header_len)),
@@ -213,6 +235,18 @@ impl Decoder {
                     }
                 };
                 match parsed {
+                    // After its close frame, a direction's bytes are decoded as frames only
+                    // while they start with a frame header a sender may have meant (a second
+                    // close frame, a frame sent after it: a finding); anything else is no
+                    // frame, from the header's first byte on.
+                    Some((h, _))
+                        if !self.closes.is_empty() && !stray::plausible(&h, self.deflate) =>
+                    {
+                        let head = self.hdr.get(..saved).unwrap_or_default().to_vec();
+                        self.hdr_len = 0;
+                        self.start_stray(&head, b, at, findings);
+                        return;
+                    }
                     Some((h, used)) => {
                         self.hdr_len = 0;
                         b = b.get(used..).unwrap_or_default();
@@ -243,6 +277,10 @@ impl Decoder {
     /// Bytes the capture does not hold.
     pub fn gap(&mut self, offset: u64, len: u64, packet: Option<u64>, findings: &mut Findings) {
         if self.out_of_sync.is_some() {
+            return;
+        }
+        if let Some(s) = self.stray.as_deref_mut() {
+            s.gap(len);
             return;
         }
         if let Some(f) = self.frame.as_mut() {
@@ -348,6 +386,42 @@ impl Decoder {
                 self.msg = None;
             }
         }
+    }
+
+    /// The direction's bytes from `head` (a header's start saved from earlier segments) and
+    /// `b` on are no frames: after its close frame, or an HTTP response (`stray`); said as
+    /// what they are.
+    fn start_stray(&mut self, head: &[u8], b: &[u8], at: Origin, findings: &mut Findings) {
+        let after_close = !self.closes.is_empty();
+        let mut s = stray::Stray::new(after_close, at.packet, at.ts);
+        s.data(head);
+        s.data(b);
+        let side = self.from;
+        let r = s.report(side, self.deflate);
+        let said = match (&r.status_line, after_close) {
+            (Some(line), true) => format!("{}, \"{line}\"", r.what.phrase()),
+            (Some(line), false) => format!("{}, \"{line}\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP", r.what.phrase()),
+            (None, _) => format!(
+                "{}; first bytes: \"{}\"",
+                r.what.phrase(),
+                r.first_bytes.as_deref().unwrap_or_default()
+            ),
+        };
+        let lead = if after_close {
+            format!("the {side}'s bytes after its close frame are no frames (RFC 6455 §5.5.1: nothing follows a close frame): ")
+        } else {
+            format!("the {side}'s stream holds ")
+        };
+        self.violation(
+            findings,
+            Kind::NotFrames,
+            at.packet,
+            format!("{lead}{said}; not decoded as frames"),
+        );
+        if self.msg.is_some() {
+            self.last_words.damaged();
+        }
+        self.stray = Some(Box::new(s));
     }
 
     fn violation(&self, findings: &mut Findings, kind: Kind, packet: u64, detail: String) {

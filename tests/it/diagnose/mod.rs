@@ -10,3 +10,4 @@ mod lastwords_chat;
 mod mtu;
 mod proxy_reload;
 mod proxy_unknown;
+mod trigger;

@@ -198,7 +198,8 @@ fn two_runs_load_as_one_typed_table_and_answer_right() {
         return;
     }
     // Run 1: the top-level fixtures and the heartbeat ones (loopback: same-address flows);
-    // run 2: paths, HTTP/2, applications, last words, and one capture of run 1 again.
+    // run 2: paths, HTTP/2, applications, last words, frameworks, and one capture of run 1
+    // again.
     let mut one = captures("");
     one.extend(captures("heartbeat"));
     let mut two = captures("path");
@@ -207,6 +208,8 @@ fn two_runs_load_as_one_typed_table_and_answer_right() {
     // (Heartbeats sent as data messages: `message_heartbeats` is empty in the others, and
     // DuckDB types a list it never saw an element of as a list of JSON.)
     two.extend(captures("lastwords"));
+    // (And bytes that are no frames, `not_frames`: only the framework recordings have them.)
+    two.extend(captures("frameworks"));
     two.push("fixtures/node-ipv6.pcap".into());
     // Incidents: a server stopped, restarted, shedding load, a proxy reload, an idle cohort.
     two.extend(captures("incident"));

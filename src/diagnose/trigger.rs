@@ -1,0 +1,154 @@
+//! What set an ending off, read from the frames right before it: an HTTP response a side's
+//! framework wrote into the WebSocket stream (`not_frames`: its handler most likely raised),
+//! and a first close frame that came right after the peer's data message with nothing
+//! between (its sender reacted to that message). Not where a cause already states the
+//! connection's own (the reason's words, a private code's reason, the application's
+//! protocol, its last words or heartbeat: a cause stated once), nor for a code that names
+//! a condition of the closer's own (1001, 1012, 1013, 1014).
+//!
+//! In: a session's report, its status decided. Out: [`Cause::HttpResponseInStream`] and
+//! [`Cause::CloseAnswersMessage`] added to its status.
+//!
+//! A close is tied to the peer's message only when that message came within
+//! [`REACTION_S`] (50 ms) before it and no frame came between; for a clean close (1000, or an
+//! empty close frame) only without a reason (its reason says its own why); and, for a
+//! clean close or one with a reason, only when that message was not itself the answer to
+//! the closer's own message just before it (a side that sent a request, got its answer and
+//! closed is done, not failing). A close after the closer's own message, or long after the last one, is
+//! tied to nothing.
+
+use crate::report::cause::{Cause, Message, OpcodeName};
+use crate::report::ConnectionReport;
+use crate::vocab::{NotFramesWhat, Role, Timestamp};
+
+/// How soon after the peer's message a close frame counts as the answer to it: a handler
+/// that fails on a message, or a library that rejects it, closes within milliseconds (2 ms
+/// in `frameworks/sanic-raise`); a server that closed five sessions at once 0.1 s after
+/// their messages (`node-many`, when the last of them came in) answered none of them.
+pub const REACTION_S: f64 = 0.05;
+
+/// Characters of the message quoted.
+const QUOTED: usize = 200;
+
+/// Adds the causes of this module to `r`'s status.
+pub fn status_cause(r: &mut ConnectionReport) {
+    let http = r
+        .not_frames
+        .iter()
+        .find(|n| {
+            n.what == NotFramesWhat::HttpResponse
+                && (!n.after_close || n.http_status.is_some_and(|s| s >= 400))
+        })
+        .map(|n| Cause::HttpResponseInStream {
+            from: n.from,
+            packet: n.packet,
+            after_close: n.after_close,
+            http_status: n.http_status,
+            status_line: n.status_line.clone().unwrap_or_default(),
+            title: n.title.clone(),
+            message: answered(r, n.from, n.packet, n.time, false).map(|(m, _)| m),
+        });
+    if let Some(c) = http {
+        if let Cause::HttpResponseInStream { message, .. } = &c {
+            cite(r, *message);
+        }
+        r.status.add(c);
+        return;
+    }
+    let Some(close) = r.close_frames.first().filter(|f| f.problems.is_empty()) else {
+        return;
+    };
+    // A cause stated once: a cause already gives the connection's own (the reason's words,
+    // a private code's reason, the application's protocol, its last words or heartbeat);
+    // or the code names a condition of the closer's own (going away, restarting,
+    // overloaded, a bad gateway), not of the message.
+    let stated = r.status.causes.iter().any(Cause::states_own_cause);
+    if stated || matches!(close.code, Some(1001 | 1012 | 1013 | 1014)) {
+        return;
+    }
+    let clean = matches!(close.code, None | Some(1000));
+    // A clean close with a reason says its own why ("done"): no failure is read into it.
+    if clean && !close.reason.is_empty() {
+        return;
+    }
+    // A clean close, or one whose reason says why, after an exchange the closer started
+    // is not read as a reaction to the answer it got.
+    let clean = clean || !close.reason.is_empty();
+    let (by, code, packet, time) = (close.from, close.code, close.packet, close.time);
+    if let Some((message, seconds)) = answered(r, by, packet, time, clean) {
+        let words = r
+            .last_words
+            .iter()
+            .find(|w| w.from == message.from && w.packet == message.packet)
+            .map(|w| match w.text.char_indices().nth(QUOTED) {
+                Some((at, _)) => format!("{}…", &w.text[..at]),
+                None => w.text.clone(),
+            });
+        cite(r, Some(message));
+        r.status.add(Cause::CloseAnswersMessage {
+            by,
+            code,
+            close_packet: packet,
+            seconds: (seconds * 1000.0).round() / 1000.0,
+            message,
+            words,
+        });
+    }
+}
+
+/// Adds the peer's message a cause of this module cites to the evidence (the annotated
+/// capture comments each of its packets), said where the evidence did not name it yet.
+fn cite(r: &mut ConnectionReport, message: Option<Message>) {
+    let (Some(ev), Some(m)) = (&mut r.evidence, message) else {
+        return;
+    };
+    if !ev.packets.contains(&m.packet) {
+        ev.add(
+            format_args!(
+                "; right after the {}'s message (packet {})",
+                m.from, m.packet
+            ),
+            [m.packet],
+        );
+    }
+}
+
+/// The peer's data message that `by`'s ending at `packet`, `time` answered: the peer's last
+/// frame before it is its last complete text or binary message, it came within
+/// [`REACTION_S`], and `by` sent no frame after it; with `clean`, not when that message came
+/// within a second of `by`'s own message just before it (an answer to it). With the
+/// seconds between the two. Read from each side's last frames (`Stats`), which every
+/// session keeps.
+fn answered(
+    r: &ConnectionReport,
+    by: Role,
+    packet: u64,
+    time: Timestamp,
+    clean: bool,
+) -> Option<(Message, f64)> {
+    let (theirs, mine) = (r.frames.of(by.peer()), r.frames.of(by));
+    let (opcode, size, mp) = theirs.last_message?;
+    let (last, at) = theirs.last_non_close?;
+    let seconds = time.since(at);
+    let nothing_after = mine.last_non_close.is_none_or(|(p, _)| p < mp)
+        && mine.last_frame.is_none_or(|(p, _)| p < mp || p >= packet);
+    if last != mp || mp >= packet || !nothing_after || !(0.0..=REACTION_S).contains(&seconds) {
+        return None;
+    }
+    let prompted = match (mine.last_message, mine.last_non_close) {
+        (Some((_, _, m)), Some((p, t))) => m == p && at.since(t) <= super::idle::REACTION_S,
+        _ => false,
+    };
+    if clean && prompted {
+        return None;
+    }
+    Some((
+        Message {
+            from: by.peer(),
+            opcode: OpcodeName(opcode),
+            size,
+            packet: mp,
+        },
+        seconds,
+    ))
+}
