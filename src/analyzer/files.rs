@@ -11,7 +11,7 @@
 //! In: paths, options, key sources, a byte counter. Out: the [`Report`], its connections in
 //! a store.
 
-use super::{Analyzer, OnEvent, Options};
+use super::{Analyzer, Options, Taps};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
 use crate::capture::file::{self, Progress};
 use crate::error::Error;
@@ -42,7 +42,7 @@ pub fn analyze_follow(
     path: &Path,
     mut opts: Options,
     key_sources: &keys::KeySources,
-    on_event: OnEvent,
+    taps: Taps,
     stop: &file::Stop,
 ) -> Result<Report, Error> {
     opts.threads = 1;
@@ -51,7 +51,7 @@ pub fn analyze_follow(
         opts,
         key_sources,
         None,
-        Some((on_event, Arc::clone(stop))),
+        Some((taps, Arc::clone(stop))),
     )
 }
 
@@ -62,7 +62,7 @@ fn analyze(
     opts: Options,
     key_sources: &keys::KeySources,
     progress: Option<Progress>,
-    follow: Option<(OnEvent, file::Stop)>,
+    follow: Option<(Taps, file::Stop)>,
 ) -> Result<Report, Error> {
     // A directory stands for the captures in it, in time order.
     let (paths, _) = rotation::expand(paths)?;
@@ -89,7 +89,7 @@ fn analyze(
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
     if let Some((f, stop)) = follow {
-        files.analyzer.on_event(f);
+        files.analyzer.tap(f);
         files.follow = Some(stop);
     }
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
@@ -330,6 +330,8 @@ impl Files {
             .flatten();
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);
         let follow = self.follow.as_ref();
+        let tally = self.analyzer.tally().cloned();
+        let tally = tally.as_deref();
         let analyzer = &mut self.analyzer;
         let helpers = &mut self.helpers;
         std::thread::scope(|scope| {
@@ -357,9 +359,27 @@ impl Files {
                 })
                 .collect();
             let read = match (shared, follow) {
-                (_, Some(stop)) => {
-                    file::read_follow(path, &mut |p| analyzer.packet(p), stop, hash_streams)
-                }
+                (_, Some(stop)) => match tally {
+                    // Counted for the metrics: two increments and a store a packet, the
+                    // lag and the memory estimate every `Tally::LAG_EVERY` packets.
+                    Some(t) => file::read_follow(
+                        path,
+                        &mut |p| {
+                            analyzer.packet(p);
+                            if t.packet(p.data.len(), p.ts.0) {
+                                t.charged_bytes.store(
+                                    analyzer.charged() as u64,
+                                    std::sync::atomic::Ordering::Relaxed,
+                                );
+                            }
+                        },
+                        stop,
+                        hash_streams,
+                    ),
+                    None => {
+                        file::read_follow(path, &mut |p| analyzer.packet(p), stop, hash_streams)
+                    }
+                },
                 (Some(s), None) => file::read_shared(path, s, 0, analyzer, progress.clone()),
                 // Not shared (a small file, a gzip one, standard input): with more than one
                 // thread, a gzip input is decompressed on a second one.

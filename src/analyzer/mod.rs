@@ -48,9 +48,11 @@ mod packet;
 mod tomb;
 use tomb::tomb;
 mod options;
+mod tally;
 mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
+pub use tally::{Tally, Taps};
 
 /// The most threads one capture file is read by: one per group of flows at most.
 pub const MAX_THREADS: usize = MAX_GROUPS as usize;
@@ -122,6 +124,9 @@ const NO_REPORT: u32 = u32::MAX;
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
 pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
+
+/// A callback for each WebSocket session's report, as soon as its connection finishes.
+pub type OnReport = Box<dyn FnMut(&ConnectionReport) + Send>;
 
 pub struct Analyzer {
     opts: Options,
@@ -201,6 +206,10 @@ pub struct Analyzer {
     long_sweep_at: i64,
     /// Called with each finished WebSocket connection as it is reported (live mode).
     on_event: Option<OnEvent>,
+    /// Called with each session's report as it is made; reports are then made at once.
+    on_report: Option<OnReport>,
+    /// What a followed or live capture counts for its metrics.
+    tally: Option<Arc<Tally>>,
 }
 
 impl Analyzer {
@@ -275,6 +284,8 @@ impl Analyzer {
             sweep_due: i64::MIN,
             long_sweep_at: i64::MIN,
             on_event: None,
+            on_report: None,
+            tally: None,
         }
     }
 
@@ -307,6 +318,23 @@ impl Analyzer {
 
     pub fn on_event(&mut self, f: OnEvent) {
         self.on_event = Some(f);
+    }
+
+    /// The callbacks and counters of a followed or live capture ([`Taps`]).
+    pub fn tap(&mut self, taps: Taps) {
+        self.on_event = Some(taps.on_event);
+        self.on_report = taps.on_report;
+        self.tally = taps.tally;
+    }
+
+    /// The counters of a followed or live capture, if it has them.
+    pub fn tally(&self) -> Option<&Arc<Tally>> {
+        self.tally.as_ref()
+    }
+
+    /// The memory the analysis holds by its own estimate (what `--max-memory` is charged).
+    pub fn charged(&self) -> usize {
+        self.budget.total()
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.

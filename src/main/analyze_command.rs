@@ -24,6 +24,11 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     args.files = files;
     if args.follow {
         check_follow(&args)?;
+    } else if let Some(addr) = args.metrics.metrics {
+        return Err(wsclose::error::Error::Usage(format!(
+            "--metrics {addr} serves the metrics of a capture read as it is written: add \
+             --follow (or use `wsclose live`)"
+        )));
     }
     // Opened before the analysis: a target that cannot be written fails at once.
     let annotated = match &args.annotate {
@@ -176,15 +181,21 @@ pub(crate) fn event_text(
 /// An incident forming, when `ev` takes a server's endings past a mark of `watch`: its line
 /// after the event's in a text format; on standard error beside records (json, jsonl,
 /// ecs), whose stream holds records of the schema only (the report's `incidents` follow).
+/// Counted in the metrics too, when there are some.
 pub(crate) fn forming_incident(
     format: Format,
-    watch: &mut wsclose::incident::Watch,
+    watch: &std::sync::Mutex<wsclose::incident::Watch>,
+    metrics: Option<&crate::metrics::Metrics>,
     ev: &wsclose::CloseEvent,
     line: &mut String,
 ) {
-    let Some(f) = watch.event(ev) else {
+    let formed = watch.lock().map(|mut w| w.event(ev));
+    let Ok(Some(f)) = formed else {
         return;
     };
+    if let Some(m) = metrics {
+        m.forming(&f);
+    }
     match format {
         Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {}", f.line()),
         _ => {
@@ -192,6 +203,21 @@ pub(crate) fn forming_incident(
             line.push('\n');
         }
     }
+}
+
+/// What a followed or live capture tells as it goes: `on_event`, and with `--metrics`
+/// each report counted and the library's tally shared with the metrics.
+pub(crate) fn taps(
+    on_event: wsclose::OnEvent,
+    metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
+) -> wsclose::Taps {
+    let mut taps = wsclose::Taps::new(on_event);
+    if let Some(m) = metrics {
+        let counted = std::sync::Arc::clone(m);
+        taps.on_report = Some(Box::new(move |r| counted.report(r)));
+        taps.tally = Some(std::sync::Arc::clone(&m.tally));
+    }
+    taps
 }
 
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
@@ -222,11 +248,16 @@ fn follow(
     let (on_stop, on_closed) = (Arc::clone(&stop), Arc::clone(&closed));
     let stream = events::Stream::new(&path.display().to_string(), args.redact);
     let format = args.format;
+    // `--metrics`: bound before the input is opened (a port in use fails at once).
+    let metrics = crate::metrics::serve(&args.metrics, args.limits.max_memory, args.redact)?;
     // Incidents as they form: said when a server's endings pass a mark.
-    let mut watch = wsclose::incident::Watch::default();
+    let watch = metrics
+        .as_ref()
+        .map_or_else(Default::default, |m| std::sync::Arc::clone(&m.watch));
+    let counted = metrics.clone();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = event_text(format, verbose, &stream, ev);
-        forming_incident(format, &mut watch, ev, &mut line);
+        forming_incident(format, &watch, counted.as_deref(), ev, &mut line);
         let mut out = std::io::stdout().lock();
         // A standard output that is gone otherwise fails the report after, which says so.
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
@@ -238,7 +269,13 @@ fn follow(
     });
     crate::signals::stop_on_signal(&stop);
     watch_stdout(&stop, &closed);
-    let report = match wsclose::analyze_follow(path, opts, &args.keys.sources(), on_event, &stop) {
+    let report = match wsclose::analyze_follow(
+        path,
+        opts,
+        &args.keys.sources(),
+        taps(on_event, metrics.as_ref()),
+        &stop,
+    ) {
         // Stopped before a byte came (a FIFO no writer opened): said, then the error of an
         // empty input (exit 3).
         Err(e @ wsclose::error::Error::Empty { .. }) if stop.load(Ordering::SeqCst) => {

@@ -308,6 +308,8 @@ pub struct AnalyzeArgs {
     #[arg(long, help_heading = "Input")]
     pub follow: bool,
     #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
+    #[command(flatten)]
     pub select: SelectArgs,
     #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
     pub format: Format,
@@ -605,6 +607,8 @@ pub struct LiveArgs {
     pub export: ExportArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub metrics: crate::metrics::MetricsArgs,
     // Key logs are reread as they grow (a browser appends each connection's line during
     // its handshake).
     #[command(flatten)]
