@@ -29,29 +29,6 @@ use wsclose::{Endpoint, Tally};
 #[path = "metrics_http.rs"]
 pub(crate) mod http;
 
-/// `--metrics` and `--metrics-servers`, shared by `live` and `analyze`.
-#[derive(clap::Args, Debug, Clone)]
-pub(crate) struct MetricsArgs {
-    /// Serve Prometheus metrics at http://ADDR:PORT/metrics while the capture is read
-    /// (`live`, `analyze --follow`); a PORT alone binds to 127.0.0.1 (docs/monitoring.md).
-    #[arg(long, value_name = "ADDR:PORT", value_parser = listen_addr)]
-    pub metrics: Option<std::net::SocketAddr>,
-    /// The metrics' `server` label names this many servers at most (the first seen); the
-    /// others are counted as `other`.
-    #[arg(long, value_name = "N", default_value_t = 20, requires = "metrics")]
-    pub metrics_servers: usize,
-}
-
-/// "9750" (loopback), "127.0.0.1:9750", "[::1]:9750", "0.0.0.0:9750".
-fn listen_addr(s: &str) -> Result<std::net::SocketAddr, String> {
-    if let Ok(port) = s.parse::<u16>() {
-        return Ok((std::net::Ipv4Addr::LOCALHOST, port).into());
-    }
-    s.parse().map_err(|_| {
-        format!("'{s}' is not ADDR:PORT (127.0.0.1:9750, [::1]:9750) or a port (9750)")
-    })
-}
-
 /// The server label of each server, at most `max` of them; the pseudonyms of their
 /// addresses with `--redact`.
 #[derive(Debug)]
@@ -384,7 +361,7 @@ fn resident_bytes() -> u64 {
 /// Starts serving `metrics` when `--metrics` asks: bound before the capture starts (a port
 /// in use is a usage error, exit 2), said on standard error.
 pub(crate) fn serve(
-    args: &MetricsArgs,
+    args: &crate::cli::MetricsArgs,
     max_memory: usize,
     redact: bool,
 ) -> Result<Option<Arc<Metrics>>, wsclose::error::Error> {
@@ -439,8 +416,14 @@ mod tests {
 
     #[test]
     fn a_port_alone_binds_to_loopback() {
-        assert_eq!(listen_addr("9750").unwrap().to_string(), "127.0.0.1:9750");
-        assert_eq!(listen_addr("[::1]:1").unwrap().to_string(), "[::1]:1");
-        assert!(listen_addr("localhost").is_err());
+        assert_eq!(
+            crate::cli::listen_addr("9750").unwrap().to_string(),
+            "127.0.0.1:9750"
+        );
+        assert_eq!(
+            crate::cli::listen_addr("[::1]:1").unwrap().to_string(),
+            "[::1]:1"
+        );
+        assert!(crate::cli::listen_addr("localhost").is_err());
     }
 }
