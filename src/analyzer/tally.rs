@@ -47,7 +47,7 @@ impl Tally {
         let n = self.packets.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len as u64, Ordering::Relaxed);
         self.last_packet_ns.store(ts_ns, Ordering::Relaxed);
-        if n % Self::LAG_EVERY == 0 {
+        if n.is_multiple_of(Self::LAG_EVERY) {
             self.measure_lag();
             return true;
         }
