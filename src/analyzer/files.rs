@@ -64,8 +64,17 @@ fn analyze(
     progress: Option<Progress>,
     follow: Option<(Taps, file::Stop)>,
 ) -> Result<Report, Error> {
+    // A directory followed is a capture ring (`tcpdump -C`/`-G` with `-W`, `dumpcap -b`):
+    // its files read in turn as they appear (`Files::ring`).
+    let ring = match paths {
+        [dir] if follow.is_some() && dir.is_dir() => Some(dir.clone()),
+        _ => None,
+    };
     // A directory stands for the captures in it, in time order.
-    let (paths, _) = rotation::expand(paths)?;
+    let (paths, _) = match ring {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => rotation::expand(paths)?,
+    };
     let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     // (A large key log keeps only the connections the captures hold, which are read for
@@ -97,6 +106,10 @@ fn analyze(
     for (i, path) in paths.iter().enumerate() {
         inputs.push(files.input(i, path, &mut first_error));
     }
+    let ring_warnings = match &ring {
+        Some(dir) => files.ring(dir, &mut inputs, &mut first_error),
+        None => Vec::new(),
+    };
     // The connections of the last capture end with it, on all the shards at once.
     files.end_all();
     if let Some(e) = first_error {
@@ -109,6 +122,7 @@ fn analyze(
     // A connection "still open" in a truncated input is marked so as it is read back
     // (`diagnose::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
+    report.warnings.extend(ring_warnings);
     // The report is rendered on as many threads as the analysis used (more than the cores
     // would only take turns).
     report.render_threads = threads.min(report.render_threads);
@@ -136,6 +150,8 @@ struct Files {
     shards: usize,
     /// The input is followed as it is written, until it ends or this is set.
     follow: Option<file::Stop>,
+    /// A ring's file followed: done once a newer one is there.
+    superseded: Option<file::Superseded>,
 }
 
 /// The analyzer's counters before an input, for the warnings about what it added.
@@ -161,7 +177,72 @@ impl Files {
             run: None,
             shards: 1,
             follow: None,
+            superseded: None,
         }
+    }
+
+    /// A capture ring followed: the capture files of `dir` read in turn, oldest first (by
+    /// first packet, then name), each followed until a newer one appears and it has nothing
+    /// more, then the next joined to it as rotated files are (connections go on across
+    /// files); when none is new, the directory is looked at every [`file::POLL`] until the
+    /// stop. A file listed once and gone before it was read (the ring removed it) is said
+    /// in the returned warnings and counted in the tally; a file removed after it was read
+    /// changes nothing.
+    fn ring(
+        &mut self,
+        dir: &Path,
+        inputs: &mut Vec<InputSummary>,
+        first_error: &mut Option<Error>,
+    ) -> Vec<String> {
+        use std::collections::HashSet;
+        let Some(stop) = self.follow.clone() else {
+            return Vec::new();
+        };
+        let (mut read, mut listed): (HashSet<PathBuf>, HashSet<PathBuf>) = Default::default();
+        let mut warnings = Vec::new();
+        loop {
+            let now = ring_files(dir);
+            let mut gone: Vec<&PathBuf> = listed
+                .iter()
+                .filter(|p| !read.contains(*p) && !now.contains(p))
+                .collect();
+            gone.sort();
+            for p in gone {
+                warnings.push(format!(
+                    "{}: removed from the capture ring before it was read: its packets (and \
+                     the closes in them) are missing; a larger ring (-W, -b files:) keeps more",
+                    // Its name only: the directory is the user's (`--redact` keeps no path).
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                if let Some(t) = self.analyzer.tally() {
+                    t.ring_files_removed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            listed = now.iter().cloned().collect();
+            // Only the names still there are kept: memory does not grow with the files a
+            // ring has turned over.
+            read.retain(|p| listed.contains(p));
+            match now.iter().find(|p| !read.contains(*p)) {
+                Some(p) => {
+                    read.insert(p.clone());
+                    let known = read.clone();
+                    let d = dir.to_path_buf();
+                    self.superseded = Some(Arc::new(move || {
+                        ring_names(&d).iter().any(|f| !known.contains(f))
+                    }));
+                    let i = inputs.len();
+                    inputs.push(self.input(i, p, first_error));
+                }
+                None if stop.load(std::sync::atomic::Ordering::SeqCst) => break,
+                None => std::thread::sleep(file::POLL),
+            }
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+        }
+        self.superseded = None;
+        warnings
     }
 
     /// Reads input `i`: its summary (with its error if it could not be read, which is kept in
@@ -330,6 +411,7 @@ impl Files {
             .flatten();
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);
         let follow = self.follow.as_ref();
+        let superseded = self.superseded.clone();
         let tally = self.analyzer.tally().cloned();
         let tally = tally.as_deref();
         let analyzer = &mut self.analyzer;
@@ -362,7 +444,7 @@ impl Files {
                 (_, Some(stop)) => match tally {
                     // Counted for the metrics: two increments and a store a packet, the
                     // lag and the memory estimate every `Tally::LAG_EVERY` packets.
-                    Some(t) => file::read_follow(
+                    Some(t) => file::read_follow_until(
                         path,
                         &mut |p| {
                             analyzer.packet(p);
@@ -375,10 +457,15 @@ impl Files {
                         },
                         stop,
                         hash_streams,
+                        superseded,
                     ),
-                    None => {
-                        file::read_follow(path, &mut |p| analyzer.packet(p), stop, hash_streams)
-                    }
+                    None => file::read_follow_until(
+                        path,
+                        &mut |p| analyzer.packet(p),
+                        stop,
+                        hash_streams,
+                        superseded,
+                    ),
                 },
                 (Some(s), None) => file::read_shared(path, s, 0, analyzer, progress.clone()),
                 // Not shared (a small file, a gzip one, standard input): with more than one
@@ -533,4 +620,32 @@ impl Files {
 /// " (the first: packet N)" for a warning that counts packets, or nothing.
 fn first_packet(number: Option<u64>) -> String {
     number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
+}
+
+/// The capture files of a ring's directory now (those whose first bytes are a pcap's or
+/// pcapng's: a file just created, still empty, is not one yet), oldest first: by first
+/// packet (as rotated files are ordered offline; tcpdump's `file10` sorts before `file2` by
+/// name, and `-W` reuses names), those with none yet last, by name.
+fn ring_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = ring_names(dir);
+    let mut keyed: Vec<_> = files
+        .drain(..)
+        .map(|p| (rotation::first_packet(&p).map(|f| f.ts), p))
+        .collect();
+    keyed.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
+    keyed.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The capture files of a ring's directory now, by name.
+fn ring_names(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && matches!(rotation::looks_like_capture(p), Ok(true)))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
 }

@@ -31,6 +31,8 @@ pub struct Tally {
     /// Connection attempts the server refused in TCP (a SYN answered by RST or by
     /// nothing: the report's `refused` counts).
     pub refused: AtomicU64,
+    /// Files of a capture ring followed that were removed before they were read.
+    pub ring_files_removed: AtomicU64,
     /// The analysis' estimate of the memory it holds (`--max-memory` is charged this).
     pub charged_bytes: AtomicU64,
 }

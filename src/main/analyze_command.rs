@@ -16,8 +16,14 @@ use wsclose::sanitize::terminal;
 
 /// `wsclose analyze`: its exit code (`cli::EXIT_CODES`).
 pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
-    // A directory stands for the captures in it, in time order (rotated files).
-    let (files, notes) = cli::expand(&args.files)?;
+    // A directory stands for the captures in it, in time order (rotated files); followed,
+    // it is a capture ring, its files read as they appear (the library lists it).
+    let ring = args.follow && matches!(&args.files[..], [d] if d.is_dir());
+    let (files, notes) = if ring {
+        (args.files.clone(), Vec::new())
+    } else {
+        cli::expand(&args.files)?
+    };
     for n in notes {
         note!("wsclose: {}", terminal(&n));
     }

@@ -302,9 +302,9 @@ pub struct AnalyzeArgs {
     /// one before ends (from 1 s before to --idle-timeout after).
     #[arg(long, conflicts_with = "separate_files", help_heading = "Input")]
     pub join_files: bool,
-    /// Read one capture as it is written, as `tail -f` does (stdin, a FIFO or a growing
-    /// file), printing each close as its packets arrive, then the report when the input
-    /// ends or on Ctrl-C or SIGTERM.
+    /// Read one capture as it is written, as `tail -f` does (stdin, a FIFO, a growing
+    /// file, or a directory a capture ring rotates files in), printing each close as its
+    /// packets arrive, then the report when the input ends or on Ctrl-C or SIGTERM.
     #[arg(long, help_heading = "Input")]
     pub follow: bool,
     #[command(flatten)]

@@ -96,6 +96,7 @@ pub(crate) struct Metrics {
     packets: Counter,
     bytes: Counter,
     refused: Counter,
+    ring_removed: Counter,
     dropped: Family<DropLabels, Counter>,
     resident: Gauge,
     charged: Gauge,
@@ -130,6 +131,7 @@ impl Metrics {
             packets: Counter::default(),
             bytes: Counter::default(),
             refused: Counter::default(),
+            ring_removed: Counter::default(),
             dropped: Family::default(),
             resident: Gauge::default(),
             charged: Gauge::default(),
@@ -183,6 +185,12 @@ impl Metrics {
             "Connection attempts the server refused in TCP: the client's SYN answered by an \
              RST or by nothing (the report's incidents count them as refused)",
             m.refused.clone(),
+        );
+        registry.register(
+            "ring_files_removed",
+            "Files of the capture ring followed (analyze --follow DIR) that the ring removed \
+             before they were read: their packets and closes are missing",
+            m.ring_removed.clone(),
         );
         registry.register(
             "packets_dropped",
@@ -319,6 +327,9 @@ impl Metrics {
         self.refused
             .inner()
             .store(load(&t.refused), Ordering::Relaxed);
+        self.ring_removed
+            .inner()
+            .store(load(&t.ring_files_removed), Ordering::Relaxed);
         self.open
             .set(i64::try_from(t.websockets_open()).unwrap_or(i64::MAX));
         self.charged

@@ -53,6 +53,22 @@ pub fn read_follow(
     stop: &Stop,
     hash: bool,
 ) -> Result<InputSummary, Error> {
+    read_follow_until(path, sink, stop, hash, None)
+}
+
+/// Whether the file followed is done: a newer file of its ring has appeared (its writer
+/// moved on), so its end, once read, is its end.
+pub type Superseded = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// [`read_follow`] of one file of a capture ring: a regular file ends too once it has
+/// nothing more and `superseded` says a newer file is there (read to its size then).
+pub fn read_follow_until(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    stop: &Stop,
+    hash: bool,
+    superseded: Option<Superseded>,
+) -> Result<InputSummary, Error> {
     let map_err = |e| io_error(path, e);
     let shrank: Shrank = Arc::default();
     let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
@@ -85,6 +101,7 @@ pub fn read_follow(
                 stop: Arc::clone(stop),
                 until: None,
                 shrank: Arc::clone(&shrank),
+                superseded,
             };
             (Box::new(tail), true)
         } else {
@@ -127,6 +144,8 @@ struct Tail {
     /// The file's size when `stop` was seen: read up to there, then the end.
     until: Option<u64>,
     shrank: Shrank,
+    /// A ring's file: ends once a newer one is there and this one has nothing more.
+    superseded: Option<Superseded>,
 }
 
 impl Read for Tail {
@@ -164,6 +183,12 @@ impl Read for Tail {
                     *s = Some((size, self.read));
                 }
                 return Ok(0);
+            }
+            // A newer file of the ring: the writer has moved on; what this one holds now
+            // (its last bytes may have come since the read above) is all it will hold.
+            if self.superseded.as_ref().is_some_and(|f| f()) {
+                self.until = Some(self.file.metadata()?.len());
+                continue;
             }
             std::thread::sleep(POLL);
         }

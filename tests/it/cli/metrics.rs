@@ -12,6 +12,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 mod prometheus;
+mod ring;
 mod soak;
 
 fn fixture(name: &str) -> String {
@@ -19,7 +20,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// The fixture's bytes, uncompressed (a followed regular file cannot be compressed).
-fn capture_bytes(name: &str) -> Vec<u8> {
+pub(super) fn capture_bytes(name: &str) -> Vec<u8> {
     let raw = std::fs::read(fixture(name)).unwrap();
     if name.ends_with(".gz") {
         let mut out = Vec::new();
@@ -33,7 +34,7 @@ fn capture_bytes(name: &str) -> Vec<u8> {
 }
 
 /// A classic pcap's packets: (capture time in ns, captured length).
-fn pcap_packets(b: &[u8]) -> Vec<(i64, usize)> {
+pub(super) fn pcap_packets(b: &[u8]) -> Vec<(i64, usize)> {
     let nanos = matches!(&b[..4], [0x4d, 0x3c, 0xb2, 0xa1]);
     assert!(
         nanos || matches!(&b[..4], [0xd4, 0xc3, 0xb2, 0xa1]),
@@ -76,6 +77,12 @@ impl Following {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("cap.pcap");
         std::fs::write(&file, bytes).unwrap();
+        Following::start_at(dir, file, extra)
+    }
+
+    /// [`Following::start`] of `file` (in `dir`, kept until the end): a capture, or a
+    /// directory a capture ring writes in.
+    pub fn start_at(dir: tempfile::TempDir, file: std::path::PathBuf, extra: &[&str]) -> Following {
         let out = dir.path().join("events.jsonl");
         let mut child = Command::new(env!("CARGO_BIN_EXE_wsclose"))
             .env_remove("SSLKEYLOGFILE")
@@ -159,7 +166,7 @@ impl Following {
         std::fs::read_to_string(&self.out).map_or(0, |s| s.lines().count())
     }
 
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 }
@@ -229,7 +236,7 @@ impl Samples {
 
 /// What each record of `wsclose analyze FIXTURE --format jsonl` says the metrics count:
 /// (server, status, closing side, first cause's kind), for each session that is not open.
-fn closes_in_records(name: &str) -> BTreeMap<Vec<String>, f64> {
+pub(super) fn closes_in_records(name: &str) -> BTreeMap<Vec<String>, f64> {
     let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
         .args(["analyze", &fixture(name), "--format", "jsonl"])
         .output()
