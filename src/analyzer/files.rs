@@ -228,8 +228,18 @@ impl Files {
                     read.insert(p.clone());
                     let known = read.clone();
                     let d = dir.to_path_buf();
+                    // Only a name not read yet is opened (to see that it is a capture).
                     self.superseded = Some(Arc::new(move || {
-                        ring_names(&d).iter().any(|f| !known.contains(f))
+                        std::fs::read_dir(&d).is_ok_and(|mut entries| {
+                            entries.any(|e| {
+                                e.ok().is_some_and(|e| {
+                                    let p = e.path();
+                                    !known.contains(&p)
+                                        && p.is_file()
+                                        && matches!(rotation::looks_like_capture(&p), Ok(true))
+                                })
+                            })
+                        })
                     }));
                     let i = inputs.len();
                     inputs.push(self.input(i, p, first_error));

@@ -337,6 +337,7 @@ mod tests {
             stop: Arc::clone(&stop),
             until: None,
             shrank: Arc::default(),
+            superseded: None,
         };
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 3);
@@ -358,6 +359,37 @@ mod tests {
         writer.join().unwrap();
     }
 
+    /// A ring's file ends once a newer one is there: the bytes it holds then are read (a
+    /// last write after the newer one appeared too), then the end, without a stop.
+    #[test]
+    fn a_rings_file_ends_once_superseded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap_00001");
+        let mut w = File::create(&path).unwrap();
+        w.write_all(b"abc").unwrap();
+        let newer = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&newer);
+        let mut tail = Tail {
+            file: File::open(&path).unwrap(),
+            read: 0,
+            stop: Arc::default(),
+            until: None,
+            shrank: Arc::default(),
+            superseded: Some(Arc::new(move || seen.load(Ordering::Relaxed))),
+        };
+        let mut buf = [0u8; 16];
+        assert_eq!(tail.read(&mut buf).unwrap(), 3);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            w.write_all(b"de").unwrap();
+            newer.store(true, Ordering::Relaxed);
+        });
+        let mut rest = Vec::new();
+        tail.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"de");
+        writer.join().unwrap();
+    }
+
     /// A file that shrinks under its reader ends the reading, and says so.
     #[test]
     fn a_file_that_shrinks_ends_the_reading() {
@@ -371,6 +403,7 @@ mod tests {
             stop: Arc::default(),
             until: None,
             shrank: Arc::clone(&shrank),
+            superseded: None,
         };
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 6);
