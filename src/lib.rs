@@ -176,7 +176,7 @@ pub mod __internals {
 
 // What the public API is made of, from the hidden stages: the analysis options, and the
 // types the report model's fields and the live events hold.
-pub use analyzer::{Freeze, OnEvent, Options};
+pub use analyzer::{Freeze, OnEvent, OnReport, Options, Tally, Taps};
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]
 pub use capture::live::{interfaces, Interface, LiveOptions};
@@ -251,25 +251,27 @@ pub fn analyze_files_with_progress(
 /// One capture read as it is written (`wsclose analyze --follow`): standard input (`-`), a
 /// FIFO or a pipe, read to its end, or a regular file read as `tail -f` reads it (to its
 /// current end, then again as it grows), on this thread by one analyzer, which calls
-/// `on_event` for each close frame and TCP ending as soon as the packets that make it are
-/// read (as `live_session` does, without libpcap), until the input ends or `stop` is set;
-/// then its report, as [`analyze_files_with_progress`] makes it. A compressed regular file
-/// cannot be followed ([`Error::Usage`]). `key` is given the key of `--redact`'s
-/// pseudonyms as soon as the first packets make it, before any event
-/// ([`render::events::Stream::key`]).
+/// `taps.on_event` for each close frame and TCP ending as soon as the packets that make it
+/// are read (as `live_session` does, without libpcap), and `taps.on_report` with each
+/// session's report as its connection finishes, counting in `taps.tally` ([`Taps`]), until
+/// the input ends or `stop` is set; then its report, as [`analyze_files_with_progress`]
+/// makes it. A compressed regular file cannot be followed ([`Error::Usage`]). `key` is given
+/// the key of `--redact`'s pseudonyms as soon as the first packets make it, before any
+/// event ([`render::events::Stream::key`]).
 pub fn analyze_follow(
     path: &std::path::Path,
     opts: Options,
     key_sources: &keys::KeySources,
-    on_event: OnEvent,
+    taps: Taps,
     stop: &std::sync::Arc<std::sync::atomic::AtomicBool>,
     key: &report::redact::KeySlot,
 ) -> Result<Report, Error> {
-    analyzer::files::analyze_follow(path, opts, key_sources, on_event, stop, key)
+    analyzer::files::analyze_follow(path, opts, key_sources, taps, stop, key)
 }
 
 /// Captures live (feature `live`) through the same pipeline as [`analyze_files`], calling
-/// `on_event` for each close frame and TCP ending as it happens, until `stop` is set or a
+/// `taps.on_event` for each close frame and TCP ending as it happens (and `taps.on_report`,
+/// `taps.tally` as [`analyze_follow`] does), until `stop` is set or a
 /// limit in `opts` is reached; `opened` is called once the capture has started (after the
 /// interface, filter and output file were set up without error). Returns the report of
 /// everything captured, libpcap's
@@ -289,7 +291,7 @@ pub fn live_session(
     key_sources: &keys::KeySources,
     stop: &std::sync::atomic::AtomicBool,
     opened: &mut dyn FnMut(),
-    on_event: OnEvent,
+    taps: Taps,
     on_drops: &mut dyn FnMut(&LiveDrops),
     key: &report::redact::KeySlot,
 ) -> Result<(Report, LiveSummary, Option<Error>), Error> {
@@ -299,7 +301,7 @@ pub fn live_session(
         key_sources,
         stop,
         opened,
-        on_event,
+        taps,
         on_drops,
         key,
     )

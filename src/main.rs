@@ -37,6 +37,8 @@ mod extract_command;
 mod live_command;
 #[path = "main/man.rs"]
 mod man;
+#[path = "main/metrics.rs"]
+mod metrics;
 #[path = "main/notes.rs"]
 mod notes;
 #[path = "main/output.rs"]

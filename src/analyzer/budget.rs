@@ -243,6 +243,11 @@ impl Budget {
         self.share
     }
 
+    /// Bytes the groups hold together.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
     /// Bytes group `g` holds.
     #[cfg(test)]
     pub fn used(&self, g: usize) -> usize {

@@ -11,7 +11,7 @@
 //! In: paths, options, key sources, a byte counter. Out: the [`Report`], its connections in
 //! a store.
 
-use super::{Analyzer, OnEvent, Options};
+use super::{Analyzer, Options, Taps};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
 use crate::capture::file::{self, Progress};
 use crate::error::Error;
@@ -43,7 +43,7 @@ pub fn analyze_follow(
     path: &Path,
     mut opts: Options,
     key_sources: &keys::KeySources,
-    on_event: OnEvent,
+    taps: Taps,
     stop: &file::Stop,
     key: &KeySlot,
 ) -> Result<Report, Error> {
@@ -53,7 +53,7 @@ pub fn analyze_follow(
         opts,
         key_sources,
         None,
-        Some((on_event, Arc::clone(stop), Arc::clone(key))),
+        Some((taps, Arc::clone(stop), Arc::clone(key))),
     )
 }
 
@@ -64,10 +64,19 @@ fn analyze(
     opts: Options,
     key_sources: &keys::KeySources,
     progress: Option<Progress>,
-    follow: Option<(OnEvent, file::Stop, KeySlot)>,
+    follow: Option<(Taps, file::Stop, KeySlot)>,
 ) -> Result<Report, Error> {
+    // A directory followed is a capture ring (`tcpdump -C`/`-G` with `-W`, `dumpcap -b`):
+    // its files read in turn as they appear (`Files::ring`).
+    let ring = match paths {
+        [dir] if follow.is_some() && dir.is_dir() => Some(dir.clone()),
+        _ => None,
+    };
     // A directory stands for the captures in it, in time order.
-    let (paths, _) = rotation::expand(paths)?;
+    let (paths, _) = match ring {
+        Some(_) => (Vec::new(), Vec::new()),
+        None => rotation::expand(paths)?,
+    };
     let paths = &paths[..];
     // TLS secrets: the key logs given, and those the pcapng inputs carry.
     // (A large key log keeps only the connections the captures hold, which are read for
@@ -91,7 +100,7 @@ fn analyze(
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
     if let Some((f, stop, key)) = follow {
-        files.analyzer.on_event(f);
+        files.analyzer.tap(f);
         files.analyzer.share_key(key);
         files.follow = Some(stop);
     }
@@ -100,6 +109,10 @@ fn analyze(
     for (i, path) in paths.iter().enumerate() {
         inputs.push(files.input(i, path, &mut first_error));
     }
+    let ring_warnings = match &ring {
+        Some(dir) => files.ring(dir, &mut inputs, &mut first_error),
+        None => Vec::new(),
+    };
     // The connections of the last capture end with it, on all the shards at once.
     files.end_all();
     if let Some(e) = first_error {
@@ -114,6 +127,7 @@ fn analyze(
     // (`diagnose::mark_cut`).
     let mut report = Report::from_store(inputs, store, seen);
     report.key = Some(key);
+    report.warnings.extend(ring_warnings);
     // The report is rendered on as many threads as the analysis used (more than the cores
     // would only take turns).
     report.render_threads = threads.min(report.render_threads);
@@ -141,6 +155,8 @@ struct Files {
     shards: usize,
     /// The input is followed as it is written, until it ends or this is set.
     follow: Option<file::Stop>,
+    /// A ring's file followed: done once a newer one is there.
+    superseded: Option<file::Superseded>,
 }
 
 /// The analyzer's counters before an input, for the warnings about what it added.
@@ -166,7 +182,82 @@ impl Files {
             run: None,
             shards: 1,
             follow: None,
+            superseded: None,
         }
+    }
+
+    /// A capture ring followed: the capture files of `dir` read in turn, oldest first (by
+    /// first packet, then name), each followed until a newer one appears and it has nothing
+    /// more, then the next joined to it as rotated files are (connections go on across
+    /// files); when none is new, the directory is looked at every [`file::POLL`] until the
+    /// stop. A file listed once and gone before it was read (the ring removed it) is said
+    /// in the returned warnings and counted in the tally; a file removed after it was read
+    /// changes nothing.
+    fn ring(
+        &mut self,
+        dir: &Path,
+        inputs: &mut Vec<InputSummary>,
+        first_error: &mut Option<Error>,
+    ) -> Vec<String> {
+        use std::collections::HashSet;
+        let Some(stop) = self.follow.clone() else {
+            return Vec::new();
+        };
+        let (mut read, mut listed): (HashSet<PathBuf>, HashSet<PathBuf>) = Default::default();
+        let mut warnings = Vec::new();
+        loop {
+            let now = ring_files(dir);
+            let mut gone: Vec<&PathBuf> = listed
+                .iter()
+                .filter(|p| !read.contains(*p) && !now.contains(p))
+                .collect();
+            gone.sort();
+            for p in gone {
+                warnings.push(format!(
+                    "{}: removed from the capture ring before it was read: its packets (and \
+                     the closes in them) are missing; a larger ring (-W, -b files:) keeps more",
+                    // Its name only: the directory is the user's (`--redact` keeps no path).
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ));
+                if let Some(t) = self.analyzer.tally() {
+                    t.ring_files_removed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            listed = now.iter().cloned().collect();
+            // Only the names still there are kept: memory does not grow with the files a
+            // ring has turned over.
+            read.retain(|p| listed.contains(p));
+            match now.iter().find(|p| !read.contains(*p)) {
+                Some(p) => {
+                    read.insert(p.clone());
+                    let known = read.clone();
+                    let d = dir.to_path_buf();
+                    // Only a name not read yet is opened (to see that it is a capture).
+                    self.superseded = Some(Arc::new(move || {
+                        std::fs::read_dir(&d).is_ok_and(|mut entries| {
+                            entries.any(|e| {
+                                e.ok().is_some_and(|e| {
+                                    let p = e.path();
+                                    !known.contains(&p)
+                                        && p.is_file()
+                                        && matches!(rotation::looks_like_capture(&p), Ok(true))
+                                })
+                            })
+                        })
+                    }));
+                    let i = inputs.len();
+                    inputs.push(self.input(i, p, first_error));
+                }
+                None if stop.load(std::sync::atomic::Ordering::SeqCst) => break,
+                None => std::thread::sleep(file::POLL),
+            }
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+        }
+        self.superseded = None;
+        warnings
     }
 
     /// Reads input `i`: its summary (with its error if it could not be read, which is kept in
@@ -335,6 +426,9 @@ impl Files {
             .flatten();
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);
         let follow = self.follow.as_ref();
+        let superseded = self.superseded.clone();
+        let tally = self.analyzer.tally().cloned();
+        let tally = tally.as_deref();
         let analyzer = &mut self.analyzer;
         // Shard 0 of a shared file is not handed every packet: the pseudonyms' key is made
         // from the file's first packets, read apart (as one analyzer would take them in).
@@ -371,9 +465,32 @@ impl Files {
                 })
                 .collect();
             let read = match (shared, follow) {
-                (_, Some(stop)) => {
-                    file::read_follow(path, &mut |p| analyzer.packet(p), stop, hash_streams)
-                }
+                (_, Some(stop)) => match tally {
+                    // Counted for the metrics: two increments and a store a packet, the
+                    // lag and the memory estimate every `Tally::LAG_EVERY` packets.
+                    Some(t) => file::read_follow_until(
+                        path,
+                        &mut |p| {
+                            analyzer.packet(p);
+                            if t.packet(p.data.len(), p.ts.0) {
+                                t.charged_bytes.store(
+                                    analyzer.charged() as u64,
+                                    std::sync::atomic::Ordering::Relaxed,
+                                );
+                            }
+                        },
+                        stop,
+                        hash_streams,
+                        superseded,
+                    ),
+                    None => file::read_follow_until(
+                        path,
+                        &mut |p| analyzer.packet(p),
+                        stop,
+                        hash_streams,
+                        superseded,
+                    ),
+                },
                 (Some(s), None) => file::read_shared(path, s, 0, analyzer, progress.clone()),
                 // Not shared (a small file, a gzip one, standard input): with more than one
                 // thread, a gzip input is decompressed on a second one.
@@ -527,4 +644,32 @@ impl Files {
 /// " (the first: packet N)" for a warning that counts packets, or nothing.
 fn first_packet(number: Option<u64>) -> String {
     number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
+}
+
+/// The capture files of a ring's directory now (those whose first bytes are a pcap's or
+/// pcapng's: a file just created, still empty, is not one yet), oldest first: by first
+/// packet (as rotated files are ordered offline; tcpdump's `file10` sorts before `file2` by
+/// name, and `-W` reuses names), those with none yet last, by name.
+fn ring_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = ring_names(dir);
+    let mut keyed: Vec<_> = files
+        .drain(..)
+        .map(|p| (rotation::first_packet(&p).map(|f| f.ts), p))
+        .collect();
+    keyed.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
+    keyed.into_iter().map(|(_, p)| p).collect()
+}
+
+/// The capture files of a ring's directory now, by name.
+fn ring_names(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && matches!(rotation::looks_like_capture(p), Ok(true)))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
 }

@@ -13,6 +13,7 @@ use crate::freeze::Frozen;
 use crate::report::{ConnectionReport, Eviction};
 use crate::stack::tcp::connection::Connection;
 use crate::vocab::{EndKind, Endpoint, Timestamp};
+use std::sync::atomic::Ordering;
 
 impl Analyzer {
     /// Both sides of `key` are done (at clock time `ts`): report it now and keep only a
@@ -162,7 +163,15 @@ impl Analyzer {
             }
             self.pending_bytes = self.pending_bytes.saturating_add(budget::cost(&c));
             self.pending.push_back((at, c, evicted));
-            while self.pending.len() > PENDING || self.pending_bytes > PENDING_BYTES {
+            if let Some(t) = &self.tally {
+                t.websockets_finished.fetch_add(1, Ordering::Relaxed);
+            }
+            // Followed with a report callback (metrics): each report made at once, so that
+            // what is counted does not wait for the next connections to finish.
+            while self.pending.len() > PENDING
+                || self.pending_bytes > PENDING_BYTES
+                || (self.on_report.is_some() && !self.pending.is_empty())
+            {
                 if !self.report_one() {
                     break;
                 }
@@ -179,6 +188,9 @@ impl Analyzer {
                 self.seen.polling.add(c.input, p, c.first_packet);
             }
             if let Some((server, at)) = refused_attempt(&c) {
+                if let Some(t) = &self.tally {
+                    t.refused.fetch_add(1, Ordering::Relaxed);
+                }
                 self.seen.refused.add(server, at);
             }
             // A TLS connection that could not be read is listed; one decrypted whole that
@@ -211,6 +223,9 @@ impl Analyzer {
             }
             if self.opts.previews {
                 r.timeline = Some(r.recent_frames.clone());
+            }
+            if let Some(f) = self.on_report.as_mut() {
+                f(&r);
             }
             self.done.fill(at + k, r, group);
         }

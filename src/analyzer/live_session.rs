@@ -7,7 +7,7 @@
 //! In: the capture's options, the analysis', key sources, callbacks. Out: the [`Report`],
 //! libpcap's counters, and why the capture stopped early, if it did.
 
-use super::{Analyzer, OnEvent, Options};
+use super::{Analyzer, Options, Taps};
 use crate::capture;
 use crate::capture::live::{DropLog, LiveOptions};
 use crate::error::Error;
@@ -27,13 +27,14 @@ pub fn live_session(
     key_sources: &keys::KeySources,
     stop: &AtomicBool,
     opened: &mut dyn FnMut(),
-    on_event: OnEvent,
+    taps: Taps,
     on_drops: &mut dyn FnMut(&LiveDrops),
     key: &crate::report::redact::KeySlot,
 ) -> Result<(Report, LiveSummary, Option<Error>), Error> {
     refuse_replacing_a_key_log(opts, key_sources)?;
     let mut analyzer = Analyzer::new(analysis);
-    analyzer.on_event(on_event);
+    let tally = taps.tally.clone();
+    analyzer.tap(taps);
     analyzer.share_key(std::sync::Arc::clone(key));
     let mut keys = Following::new(key_sources);
     keys.poll(&mut analyzer);
@@ -50,7 +51,16 @@ pub fn live_session(
                 polled = Instant::now();
                 keys.poll(&mut analyzer);
             }
-            analyzer.packet(pkt)
+            analyzer.packet(pkt);
+            // Counted for the metrics (`--metrics`): see `Tally::packet`.
+            if let Some(t) = &tally {
+                if t.packet(pkt.data.len(), pkt.ts.0) {
+                    t.charged_bytes.store(
+                        analyzer.charged() as u64,
+                        std::sync::atomic::Ordering::Relaxed,
+                    );
+                }
+            }
         },
         on_drops,
         &drops,

@@ -48,9 +48,11 @@ mod packet;
 mod tomb;
 use tomb::tomb;
 mod options;
+mod tally;
 mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
+pub use tally::{Tally, Taps};
 
 /// The most threads one capture file is read by: one per group of flows at most.
 pub const MAX_THREADS: usize = MAX_GROUPS as usize;
@@ -122,6 +124,9 @@ const NO_REPORT: u32 = u32::MAX;
 
 /// A callback for each close frame or TCP ending of a WebSocket connection, as it happens.
 pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
+
+/// A callback for each WebSocket session's report, as soon as its connection finishes.
+pub type OnReport = Box<dyn FnMut(&ConnectionReport) + Send>;
 
 pub struct Analyzer {
     opts: Options,
@@ -207,6 +212,10 @@ pub struct Analyzer {
     pub(crate) seed: crate::report::redact::Seed,
     /// Where the key goes once made, for the lines said as the capture is read.
     key_slot: Option<crate::report::redact::KeySlot>,
+    /// Called with each session's report as it is made; reports are then made at once.
+    on_report: Option<OnReport>,
+    /// What a followed or live capture counts for its metrics.
+    tally: Option<Arc<Tally>>,
 }
 
 impl Analyzer {
@@ -283,6 +292,8 @@ impl Analyzer {
             on_event: None,
             seed: crate::report::redact::Seed::default(),
             key_slot: None,
+            on_report: None,
+            tally: None,
         }
     }
 
@@ -345,6 +356,23 @@ impl Analyzer {
         if let Some(slot) = &self.key_slot {
             let _ = slot.set(self.seed.finish());
         }
+    }
+
+    /// The callbacks and counters of a followed or live capture ([`Taps`]).
+    pub fn tap(&mut self, taps: Taps) {
+        self.on_event = Some(taps.on_event);
+        self.on_report = taps.on_report;
+        self.tally = taps.tally;
+    }
+
+    /// The counters of a followed or live capture, if it has them.
+    pub fn tally(&self) -> Option<&Arc<Tally>> {
+        self.tally.as_ref()
+    }
+
+    /// The memory the analysis holds by its own estimate (what `--max-memory` is charged).
+    pub fn charged(&self) -> usize {
+        self.budget.total()
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.

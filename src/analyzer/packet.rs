@@ -212,7 +212,14 @@ impl Analyzer {
                     limits: &self.opts.limits,
                     keys: &self.keys,
                 };
-                let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
+                let closed = Self::feed(
+                    conn,
+                    seg,
+                    pkt,
+                    &env,
+                    (&mut self.on_event, self.tally.as_deref()),
+                    at,
+                );
                 // Looked at only when what it holds or its layer changed.
                 let cost = if conn.budget_changed() {
                     Self::recost(conn)
@@ -274,7 +281,14 @@ impl Analyzer {
             limits: &self.opts.limits,
             keys: &self.keys,
         };
-        let closed = Self::feed(conn, seg, pkt, &env, &mut self.on_event, at);
+        let closed = Self::feed(
+            conn,
+            seg,
+            pkt,
+            &env,
+            (&mut self.on_event, self.tally.as_deref()),
+            at,
+        );
         conn.budget_changed();
         let cost = Self::recost(conn);
         self.after_feed(key, at, pkt.number, closed, cost);
@@ -287,14 +301,22 @@ impl Analyzer {
         seg: &decode::Segment<'_>,
         pkt: &Packet<'_>,
         env: &Env<'_>,
-        on_event: &mut Option<OnEvent>,
+        (on_event, tally): (&mut Option<OnEvent>, Option<&super::Tally>),
         at: Timestamp,
     ) -> bool {
-        let before = on_event.as_ref().map(|_| conn.event_count());
+        // Followed or live only (offline, no callback is set): the events so far, and
+        // whether it was a WebSocket yet (for the metrics' count of those open).
+        let before = on_event
+            .as_ref()
+            .map(|_| (conn.event_count(), tally.is_some() && conn.is_websocket()));
         conn.segment(seg, pkt.number, pkt.ts, env);
         // A packet from a clock behind the others (merged captures) still shows activity.
         conn.active_at = conn.active_at.max(at);
-        if let (Some(n), Some(f)) = (before, on_event.as_mut()) {
+        if let (Some((n, was)), Some(f)) = (before, on_event.as_mut()) {
+            if let Some(t) = tally.filter(|_| !was && conn.is_websocket()) {
+                t.websockets_begun
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             if conn.is_websocket() && conn.event_count() > n {
                 for ev in crate::diagnose::live::events(conn, n) {
                     f(&ev);

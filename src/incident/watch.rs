@@ -59,6 +59,30 @@ struct Group {
     next_mark: u64,
 }
 
+/// A group's window (ns from its first ending; `i64::MAX`: none) and the longest gap (ns)
+/// between two of its endings.
+fn limits(how: How) -> (i64, i64) {
+    let (window, gap) = match how {
+        How::Close(Some(1013 | 1014)) => (i64::MAX, SHED_GAP_S),
+        How::Close(Some(c)) if c >= 3000 || matches!(c, 1002 | 1003 | 1007..=1010) => {
+            (i64::MAX, RETRY_GAP_S)
+        }
+        _ => ((BURST_S * 1e9) as i64, GAP_S),
+    };
+    (window, (gap * 1e9) as i64)
+}
+
+/// An incident forming now ([`Watch::forming`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open {
+    /// The server (or proxy) that ended the sessions.
+    pub server: Endpoint,
+    /// How, as the group counts it: "FIN or RST", "close 1013", "an empty close".
+    pub how: String,
+    /// Its endings so far.
+    pub members: u64,
+}
+
 /// The groups being watched.
 #[derive(Debug, Default)]
 pub struct Watch {
@@ -76,6 +100,27 @@ impl Watch {
         self.groups.is_empty()
     }
 
+    /// The groups past their first mark whose last ending is no more than their gap before
+    /// `now` (the latest capture time read): the incidents forming now (for the metrics'
+    /// gauge of each, which goes once its gap has passed).
+    pub fn forming(&self, now: Timestamp) -> Vec<Open> {
+        self.groups
+            .iter()
+            .filter(|((_, how), g)| {
+                g.members >= MIN_MEMBERS as u64 && now.0.saturating_sub(g.last) <= limits(*how).1
+            })
+            .map(|((server, how), g)| Open {
+                server: *server,
+                how: match how {
+                    How::Close(Some(c)) => format!("close {c}"),
+                    How::Close(None) => "an empty close".into(),
+                    _ => "FIN or RST".into(),
+                },
+                members: g.members,
+            })
+            .collect()
+    }
+
     /// Takes in one event; a [`Forming`] when its group passes a mark.
     pub fn event(&mut self, ev: &CloseEvent) -> Option<Forming> {
         if !ev.first || ev.from != Role::Server {
@@ -89,14 +134,7 @@ impl Watch {
         // FIN and RST are one way of ending, as in a stop.
         let key = (ev.server, if how == How::Rst { How::Fin } else { how });
         let t = ev.ts.0;
-        let (window, gap) = match how {
-            How::Close(Some(1013 | 1014)) => (i64::MAX, SHED_GAP_S),
-            How::Close(Some(c)) if c >= 3000 || matches!(c, 1002 | 1003 | 1007..=1010) => {
-                (i64::MAX, RETRY_GAP_S)
-            }
-            _ => ((BURST_S * 1e9) as i64, GAP_S),
-        };
-        let gap = (gap * 1e9) as i64;
+        let (window, gap) = limits(how);
         if self.groups.len() >= WATCHED && !self.groups.contains_key(&key) {
             // Full: the groups idle past any window go; if none is, all go (once per
             // WATCHED new groups at most: constant work per event, amortized).

@@ -16,14 +16,25 @@ use wsclose::sanitize::terminal;
 
 /// `wsclose analyze`: its exit code (`cli::EXIT_CODES`).
 pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclose::error::Error> {
-    // A directory stands for the captures in it, in time order (rotated files).
-    let (files, notes) = cli::expand(&args.files)?;
+    // A directory stands for the captures in it, in time order (rotated files); followed,
+    // it is a capture ring, its files read as they appear (the library lists it).
+    let ring = args.follow && matches!(&args.files[..], [d] if d.is_dir());
+    let (files, notes) = if ring {
+        (args.files.clone(), Vec::new())
+    } else {
+        cli::expand(&args.files)?
+    };
     for n in notes {
         note!("wsclose: {}", terminal(&n));
     }
     args.files = files;
     if args.follow {
         check_follow(&args)?;
+    } else if let Some(addr) = args.metrics.metrics {
+        return Err(wsclose::error::Error::Usage(format!(
+            "--metrics {addr} serves the metrics of a capture read as it is written: add \
+             --follow (or use `wsclose live`)"
+        )));
     }
     // Opened before the analysis: a target that cannot be written fails at once.
     let annotated = match &args.annotate {
@@ -177,16 +188,22 @@ pub(crate) fn event_text(
 /// after the event's in a text format; on standard error beside records (json, jsonl,
 /// ecs), whose stream holds records of the schema only (the report's `incidents` follow).
 /// The server is named as `stream` names endpoints (its pseudonym under `--redact`).
+/// Counted in the metrics too, when there are some.
 pub(crate) fn forming_incident(
     format: Format,
-    watch: &mut wsclose::incident::Watch,
+    watch: &std::sync::Mutex<wsclose::incident::Watch>,
+    metrics: Option<&crate::metrics::Metrics>,
     ev: &wsclose::CloseEvent,
     stream: &wsclose::render::events::Stream,
     line: &mut String,
 ) {
-    let Some(f) = watch.event(ev) else {
+    let formed = watch.lock().map(|mut w| w.event(ev));
+    let Ok(Some(f)) = formed else {
         return;
     };
+    if let Some(m) = metrics {
+        m.forming(&f);
+    }
     let said = f.line_naming(&stream.endpoint(&f.server.to_string()));
     match format {
         Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {said}"),
@@ -195,6 +212,21 @@ pub(crate) fn forming_incident(
             line.push('\n');
         }
     }
+}
+
+/// What a followed or live capture tells as it goes: `on_event`, and with `--metrics`
+/// each report counted and the library's tally shared with the metrics.
+pub(crate) fn taps(
+    on_event: wsclose::OnEvent,
+    metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
+) -> wsclose::Taps {
+    let mut taps = wsclose::Taps::new(on_event);
+    if let Some(m) = metrics {
+        let counted = std::sync::Arc::clone(m);
+        taps.on_report = Some(Box::new(move |r| counted.report(r)));
+        taps.tally = Some(std::sync::Arc::clone(&m.tally));
+    }
+    taps
 }
 
 /// `--follow`: the input read on one analyzer, each close said on standard output as it
@@ -226,11 +258,20 @@ fn follow(
     let stream = events::Stream::new(&path.display().to_string(), args.redact);
     let key = std::sync::Arc::clone(&stream.key);
     let format = args.format;
+    // `--metrics`: bound before the input is opened (a port in use fails at once).
+    let metrics = crate::metrics::serve(
+        &args.metrics,
+        args.limits.max_memory,
+        args.redact.then(|| std::sync::Arc::clone(&key)),
+    )?;
     // Incidents as they form: said when a server's endings pass a mark.
-    let mut watch = wsclose::incident::Watch::default();
+    let watch = metrics
+        .as_ref()
+        .map_or_else(Default::default, |m| std::sync::Arc::clone(&m.watch));
+    let counted = metrics.clone();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = event_text(format, verbose, &stream, ev);
-        forming_incident(format, &mut watch, ev, &stream, &mut line);
+        forming_incident(format, &watch, counted.as_deref(), ev, &stream, &mut line);
         let mut out = std::io::stdout().lock();
         // A standard output that is gone otherwise fails the report after, which says so.
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
@@ -246,7 +287,7 @@ fn follow(
         path,
         opts,
         &args.keys.sources(),
-        on_event,
+        taps(on_event, metrics.as_ref()),
         &stop,
         &key,
     ) {

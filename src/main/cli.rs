@@ -302,11 +302,13 @@ pub struct AnalyzeArgs {
     /// one before ends (from 1 s before to --idle-timeout after).
     #[arg(long, conflicts_with = "separate_files", help_heading = "Input")]
     pub join_files: bool,
-    /// Read one capture as it is written, as `tail -f` does (stdin, a FIFO or a growing
-    /// file), printing each close as its packets arrive, then the report when the input
-    /// ends or on Ctrl-C or SIGTERM.
+    /// Read one capture as it is written, as `tail -f` does (stdin, a FIFO, a growing
+    /// file, or a directory a capture ring rotates files in), printing each close as its
+    /// packets arrive, then the report when the input ends or on Ctrl-C or SIGTERM.
     #[arg(long, help_heading = "Input")]
     pub follow: bool,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     #[command(flatten)]
     pub select: SelectArgs,
     #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
@@ -607,6 +609,8 @@ pub struct LiveArgs {
     pub export: ExportArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     // Key logs are reread as they grow (a browser appends each connection's line during
     // its handshake).
     #[command(flatten)]
@@ -862,4 +866,27 @@ mod tests {
         assert_eq!(size_text(1536 << 20), "1536M");
         assert_eq!(size_text(1000), "1000");
     }
+}
+
+/// `--metrics` and `--metrics-servers`, shared by `live` and `analyze`.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct MetricsArgs {
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics while the capture is read
+    /// (`live`, `analyze --follow`); a PORT alone binds to 127.0.0.1 (docs/monitoring.md).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = listen_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// The metrics' `server` label names this many servers at most (the first seen); the
+    /// others are counted as `other`.
+    #[arg(long, value_name = "N", default_value_t = 20, requires = "metrics")]
+    pub metrics_servers: usize,
+}
+
+/// "9750" (loopback), "127.0.0.1:9750", "[::1]:9750", "0.0.0.0:9750".
+pub(crate) fn listen_addr(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok((std::net::Ipv4Addr::LOCALHOST, port).into());
+    }
+    s.parse().map_err(|_| {
+        format!("'{s}' is not ADDR:PORT (127.0.0.1:9750, [::1]:9750) or a port (9750)")
+    })
 }

@@ -121,24 +121,47 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
     };
     let stream = events::Stream::new(&format!("live:{interface}"), args.redact);
     let key = Arc::clone(&stream.key);
+    // `--metrics`: bound before the capture starts (a port in use fails at once).
+    let metrics = crate::metrics::serve(
+        &args.metrics,
+        args.limits.max_memory,
+        args.redact.then(|| Arc::clone(&key)),
+    )?;
+    if let Some(m) = &metrics {
+        m.drops(&wsclose::LiveDrops::default());
+    }
     // Incidents as they form: said when a server's endings pass a mark.
-    let mut watch = wsclose::incident::Watch::default();
+    let watch = metrics
+        .as_ref()
+        .map_or_else(Default::default, |m| Arc::clone(&m.watch));
+    let counted = metrics.clone();
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = crate::analyze_command::event_text(format, verbose, &stream, ev);
-        crate::analyze_command::forming_incident(format, &mut watch, ev, &stream, &mut line);
+        crate::analyze_command::forming_incident(
+            format,
+            &watch,
+            counted.as_deref(),
+            ev,
+            &stream,
+            &mut line,
+        );
         say(&line);
     });
     // Said as they rise, at most once a second: the person watching knows at once that
     // closes may be missing.
-    let mut on_drops =
-        |d: &wsclose::LiveDrops| note!("wsclose: packets lost so far: {}", drops_line(d));
+    let mut on_drops = |d: &wsclose::LiveDrops| {
+        if let Some(m) = &metrics {
+            m.drops(d);
+        }
+        note!("wsclose: packets lost so far: {}", drops_line(d))
+    };
     let (mut report, summary, failure) = wsclose::live_session(
         &opts,
         args.limits.options(),
         &args.keys.sources(),
         &stop,
         &mut opened,
-        on_event,
+        crate::analyze_command::taps(on_event, metrics.as_ref()),
         &mut on_drops,
         &key,
     )?;

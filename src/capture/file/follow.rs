@@ -53,6 +53,22 @@ pub fn read_follow(
     stop: &Stop,
     hash: bool,
 ) -> Result<InputSummary, Error> {
+    read_follow_until(path, sink, stop, hash, None)
+}
+
+/// Whether the file followed is done: a newer file of its ring has appeared (its writer
+/// moved on), so its end, once read, is its end.
+pub type Superseded = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// [`read_follow`] of one file of a capture ring: a regular file ends too once it has
+/// nothing more and `superseded` says a newer file is there (read to its size then).
+pub fn read_follow_until(
+    path: &Path,
+    sink: &mut dyn FnMut(&Packet<'_>),
+    stop: &Stop,
+    hash: bool,
+    superseded: Option<Superseded>,
+) -> Result<InputSummary, Error> {
     let map_err = |e| io_error(path, e);
     let shrank: Shrank = Arc::default();
     let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
@@ -85,6 +101,7 @@ pub fn read_follow(
                 stop: Arc::clone(stop),
                 until: None,
                 shrank: Arc::clone(&shrank),
+                superseded,
             };
             (Box::new(tail), true)
         } else {
@@ -127,6 +144,8 @@ struct Tail {
     /// The file's size when `stop` was seen: read up to there, then the end.
     until: Option<u64>,
     shrank: Shrank,
+    /// A ring's file: ends once a newer one is there and this one has nothing more.
+    superseded: Option<Superseded>,
 }
 
 impl Read for Tail {
@@ -164,6 +183,12 @@ impl Read for Tail {
                     *s = Some((size, self.read));
                 }
                 return Ok(0);
+            }
+            // A newer file of the ring: the writer has moved on; what this one holds now
+            // (its last bytes may have come since the read above) is all it will hold.
+            if self.superseded.as_ref().is_some_and(|f| f()) {
+                self.until = Some(self.file.metadata()?.len());
+                continue;
             }
             std::thread::sleep(POLL);
         }
@@ -312,6 +337,7 @@ mod tests {
             stop: Arc::clone(&stop),
             until: None,
             shrank: Arc::default(),
+            superseded: None,
         };
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 3);
@@ -333,6 +359,37 @@ mod tests {
         writer.join().unwrap();
     }
 
+    /// A ring's file ends once a newer one is there: the bytes it holds then are read (a
+    /// last write after the newer one appeared too), then the end, without a stop.
+    #[test]
+    fn a_rings_file_ends_once_superseded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap_00001");
+        let mut w = File::create(&path).unwrap();
+        w.write_all(b"abc").unwrap();
+        let newer = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&newer);
+        let mut tail = Tail {
+            file: File::open(&path).unwrap(),
+            read: 0,
+            stop: Arc::default(),
+            until: None,
+            shrank: Arc::default(),
+            superseded: Some(Arc::new(move || seen.load(Ordering::Relaxed))),
+        };
+        let mut buf = [0u8; 16];
+        assert_eq!(tail.read(&mut buf).unwrap(), 3);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            w.write_all(b"de").unwrap();
+            newer.store(true, Ordering::Relaxed);
+        });
+        let mut rest = Vec::new();
+        tail.read_to_end(&mut rest).unwrap();
+        assert_eq!(rest, b"de");
+        writer.join().unwrap();
+    }
+
     /// A file that shrinks under its reader ends the reading, and says so.
     #[test]
     fn a_file_that_shrinks_ends_the_reading() {
@@ -346,6 +403,7 @@ mod tests {
             stop: Arc::default(),
             until: None,
             shrank: Arc::clone(&shrank),
+            superseded: None,
         };
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 6);

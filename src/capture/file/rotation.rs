@@ -391,7 +391,7 @@ pub fn file_name(path: &str) -> String {
 /// zstd or lz4 data (whose content is checked when it is read, as the reader reads any
 /// input); the error when it cannot be opened or
 /// read (a file shorter than a magic number is no capture).
-fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
+pub fn looks_like_capture(path: &Path) -> std::io::Result<bool> {
     let mut f = std::fs::File::open(path)?;
     let mut magic = [0u8; 4];
     match f.read_exact(&mut magic) {

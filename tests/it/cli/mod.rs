@@ -8,6 +8,7 @@ use std::fs;
 
 mod habits;
 mod keylogs;
+mod metrics;
 mod outputs;
 mod signals;
 

@@ -5,6 +5,7 @@
 //! runs as root), where not capturing is a failure.
 #![cfg(feature = "live")]
 
+mod metrics;
 mod outputs;
 use crate::common::run;
 use crate::common::skip;

@@ -1,0 +1,136 @@
+//! `analyze --follow DIR`: a capture ring (as `tcpdump -C -W` or `dumpcap -b` keep one)
+//! followed. Each new file is read as it appears; connections go on across files as they do
+//! offline (the closes served are the whole capture's records); a file the ring removes
+//! after it was read changes nothing; one removed before it was read is said and counted.
+
+use super::{capture_bytes, closes_in_records, pcap_packets, Following};
+use crate::gen;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The classic pcap `b` cut into files at the packet indexes `cuts`, each with the header.
+fn parts(b: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+    let pkts = pcap_packets(b);
+    let mut at = 24;
+    let mut bounds = vec![24];
+    for (i, p) in pkts.iter().enumerate() {
+        at += 16 + p.1;
+        if cuts.contains(&(i + 1)) {
+            bounds.push(at);
+        }
+    }
+    bounds.push(b.len());
+    bounds
+        .windows(2)
+        .map(|w| [&b[..24], &b[w[0]..w[1]]].concat())
+        .collect()
+}
+
+/// Writes `bytes` as the ring's file `name`, whole at once (written beside, then renamed
+/// in, as a ring's writer leaves each file whole before it opens the next).
+fn put(dir: &Path, name: &str, bytes: &[u8]) {
+    let tmp = dir.parent().unwrap().join(format!("{name}.part"));
+    std::fs::write(&tmp, bytes).unwrap();
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
+}
+
+fn interrupt(pid: u32) {
+    // SAFETY: a signal to a child of this test that has not been waited for.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGINT);
+    }
+}
+
+#[test]
+fn a_ring_is_followed_file_by_file_and_connections_go_on_across_files() {
+    let name = "incident/aiohttp-restart.pcap.gz";
+    let bytes = capture_bytes(name);
+    let n = pcap_packets(&bytes).len();
+    let files = parts(&bytes, &[n / 3, 2 * n / 3]);
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    put(&dir, "cap_00001.pcap", &files[0]);
+    let mut f = Following::start_at(top, dir.clone(), &[]);
+    let read = |k: usize| {
+        (files[..k]
+            .iter()
+            .map(|p| pcap_packets(p).len())
+            .sum::<usize>()) as f64
+    };
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(read(1)));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(read(1)));
+    put(&dir, "cap_00002.pcap", &files[1]);
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(read(2)));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(read(2)));
+    // The ring removes the file read: nothing changes.
+    std::fs::remove_file(dir.join("cap_00001.pcap")).unwrap();
+    put(&dir, "cap_00003.pcap", &files[2]);
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(n as f64));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(n as f64));
+    assert_eq!(s.value("wsclose_ring_files_removed_total"), Some(0.0));
+    assert_eq!(
+        s.sum_by(
+            "wsclose_closes_total",
+            &["server", "status", "side", "cause"]
+        ),
+        closes_in_records(name)
+    );
+    interrupt(f.pid());
+    f.wait_said(|l| l.contains("read as one capture"))
+        .expect("the files said joined");
+    assert!(!f.said.iter().any(|l| l.contains("before it was read")));
+}
+
+#[test]
+fn a_file_removed_before_it_was_read_is_said_and_counted() {
+    // A first file large enough to take a while to read, and a second the ring removes
+    // while the first is read.
+    let mut w = Vec::new();
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let pcap = dir.path().join("gen.pcap");
+        let mut out = gen::pcap_file(&pcap).unwrap();
+        gen::generate(
+            &gen::Config::new(2_000, 16_000_000, 5),
+            &mut out,
+            std::io::sink(),
+        )
+        .unwrap();
+        drop(out);
+        w.extend(std::fs::read(&pcap).unwrap());
+    }
+    let n = pcap_packets(&w).len();
+    let files = parts(&w, &[n * 9 / 10, n * 19 / 20]);
+    let first = pcap_packets(&files[0]).len() as f64;
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    put(&dir, "cap_00001.pcap", &files[0]);
+    put(&dir, "cap_00002.pcap", &files[1]);
+    let mut f = Following::start_at(top, dir.clone(), &[]);
+    // Once reading has begun (the ring was listed), the second file goes.
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total").unwrap_or(0.0) > 0.0);
+    let at = s.value("wsclose_packets_read_total").unwrap();
+    std::fs::remove_file(dir.join("cap_00002.pcap")).unwrap();
+    // The ring's writer goes on to the next file.
+    put(&dir, "cap_00003.pcap", &files[2]);
+    assert!(
+        at < first,
+        "the first file was read ({at} packets) before the second could be removed"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut s = f.scrape_until(|s| s.value("wsclose_ring_files_removed_total") == Some(1.0));
+    while s.value("wsclose_ring_files_removed_total") != Some(1.0) && Instant::now() < deadline {
+        s = f.scrape_until(|s| s.value("wsclose_ring_files_removed_total") == Some(1.0));
+    }
+    assert_eq!(s.value("wsclose_ring_files_removed_total"), Some(1.0));
+    let third = pcap_packets(&files[2]).len() as f64;
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(first + third));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(first + third));
+    interrupt(f.pid());
+    let said = f
+        .wait_said(|l| l.contains("removed from the capture ring before it was read"))
+        .expect("the removed file said");
+    assert!(said.contains("cap_00002.pcap"), "{said}");
+}
