@@ -558,8 +558,11 @@ impl Report {
 
     /// When the report is redacted, the pseudonyms given before its connections were named.
     fn names_before_connections(&self) -> Option<redact::Names> {
-        self.redacted
-            .then(|| self.names.clone().unwrap_or_default())
+        self.redacted.then(|| {
+            self.names
+                .clone()
+                .unwrap_or_else(|| redact::Names::new(self.key))
+        })
     }
 
     /// A stored report as this report shows it: with the input it ends in, and redacted if
