@@ -96,7 +96,18 @@ impl Report {
     /// Takes in what the incident stage found, and says when it kept only so many.
     fn set_incidents(&mut self, mut out: crate::incident::Outcome) {
         // A stop's or restart's attempts refused in TCP while the server was down.
-        crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        let coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        if !coarse.is_empty() {
+            let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
+            self.warnings.push(format!(
+                "the connection attempts refused in TCP were counted in spans of {} (their \
+                 counters filled their part of --max-memory, so each span was doubled): the \
+                 `refused` of incident {} may count attempts up to that long before or after \
+                 it; raise --max-memory to count them to the tenth of a second",
+                crate::incident::seconds(self.seen.refused.span_ns() as f64 / 1e9),
+                ids.join(", ")
+            ));
+        }
         // Said only where a figure rests on the counters: a server stop's or restart's
         // `refused` (a port scan of a capture with no WebSocket loses nothing it reports).
         let counted = out.incidents.iter().any(|i| {

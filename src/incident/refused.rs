@@ -11,11 +11,15 @@
 //! next session the server accepted (a stop: to the capture's end), added to
 //! `reconnects.refused`.
 //!
-//! Bounded: counters, one per server and tenth of a second with a refusal, at most as many
-//! as the room `memory::refused_room` takes from the flows' part of
-//! `--max-memory` holds ([`BUCKET_BYTES`] each); past it new ones are counted as not kept
-//! ([`RefusedCounts::not_kept`]). Work: one map update per such connection, one pass over the
-//! counters per report.
+//! Bounded: counters, one per server and span of time with a refusal, at most as many as the
+//! room `memory::refused_room` takes from the flows' part of `--max-memory` holds
+//! ([`BUCKET_BYTES`] each). When they fill it, every span is doubled and the counters of
+//! the halves merged (first come is not first kept: probes of a dead port early in a capture
+//! do not leave a later restart without its figure), up to [`MAX_SHIFT`] doublings; only past
+//! those are new ones counted as not kept ([`RefusedCounts::not_kept`]). [`count`] names the
+//! incidents whose figure was counted in doubled spans (it may hold attempts up to a span
+//! before or after the incident's). Work: one map update per such connection, a rebuild of
+//! the map per doubling (at most [`MAX_SHIFT`]), one pass over the counters per report.
 
 use crate::vocab::{Endpoint, Incident, IncidentKind};
 
@@ -25,6 +29,9 @@ pub const BUCKET_NS: i64 = 100_000_000;
 /// What one counter takes, with its map's slack.
 pub const BUCKET_BYTES: usize = 64;
 
+/// Doublings of a counter's span at most (a tenth of a second doubled 16 times: 109 min).
+pub const MAX_SHIFT: u32 = 16;
+
 /// Refused connection attempts per server, by tenth of a second.
 #[derive(Debug, Clone, Default)]
 pub struct RefusedCounts {
@@ -33,6 +40,8 @@ pub struct RefusedCounts {
     max: usize,
     /// Attempts not counted for want of room.
     pub not_kept: u64,
+    /// Doublings of the span of time a counter counts ([`BUCKET_NS`] `<< shift`).
+    shift: u32,
 }
 
 impl RefusedCounts {
@@ -41,29 +50,60 @@ impl RefusedCounts {
         self.max = (bytes / BUCKET_BYTES).max(usize::from(bytes > 0));
     }
 
+    /// The span of time one counter counts, nanoseconds.
+    pub fn span_ns(&self) -> i64 {
+        BUCKET_NS << self.shift
+    }
+
     /// Counts an attempt to `server` whose SYN was sent at `at` (nanoseconds).
     pub fn add(&mut self, server: Endpoint, at: i64) {
-        let key = (server, at.div_euclid(BUCKET_NS));
-        if let Some(n) = self.counts.get_mut(&key) {
-            *n = n.saturating_add(1);
-        } else if self.max == 0 || self.counts.len() < self.max {
-            self.counts.insert(key, 1);
-        } else {
-            self.not_kept += 1;
+        self.put(server, at.div_euclid(BUCKET_NS) >> self.shift, 1);
+    }
+
+    /// Adds `n` to the counter of `server` and span `bucket` (in the present spans),
+    /// doubling the spans when the room is full and there is none for it.
+    fn put(&mut self, server: Endpoint, mut bucket: i64, n: u32) {
+        loop {
+            if let Some(m) = self.counts.get_mut(&(server, bucket)) {
+                *m = m.saturating_add(n);
+                return;
+            }
+            if self.max == 0 || self.counts.len() < self.max {
+                self.counts.insert((server, bucket), n);
+                return;
+            }
+            if self.shift >= MAX_SHIFT {
+                self.not_kept += u64::from(n);
+                return;
+            }
+            self.coarsen();
+            bucket >>= 1;
+        }
+    }
+
+    /// Doubles every counter's span, merging the counters of its two halves.
+    fn coarsen(&mut self) {
+        self.shift += 1;
+        let old = std::mem::take(&mut self.counts);
+        for ((server, bucket), n) in old {
+            let m = self.counts.entry((server, bucket >> 1)).or_default();
+            *m = m.saturating_add(n);
         }
     }
 
     /// Takes in another shard's counts (its room is this one's).
-    pub fn append(&mut self, other: RefusedCounts) {
+    pub fn append(&mut self, mut other: RefusedCounts) {
         self.not_kept += other.not_kept;
-        for (key, n) in other.counts {
-            if let Some(m) = self.counts.get_mut(&key) {
-                *m = m.saturating_add(n);
-            } else if self.max == 0 || self.counts.len() < self.max {
-                self.counts.insert(key, n);
-            } else {
-                self.not_kept += u64::from(n);
-            }
+        while other.shift < self.shift {
+            other.coarsen();
+        }
+        while self.shift < other.shift {
+            self.coarsen();
+        }
+        for ((server, bucket), n) in other.counts {
+            // Spans doubled meanwhile: the bucket in the present ones.
+            let b = bucket >> (self.shift - other.shift);
+            self.put(server, b, n);
         }
     }
 
@@ -76,11 +116,15 @@ impl RefusedCounts {
 /// Adds to each server stop or restart of `incidents` the attempts to its server `refusals`
 /// counted while it was down: from its first member's end to the next session the server
 /// accepted (`down_s` after the last end), or for a stop to the capture's end. A tenth of
-/// a second at each edge is counted whole.
-pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) {
+/// a second at each edge is counted whole (a doubled span, when the counters filled their
+/// room: [`RefusedCounts::span_ns`]). Returns the ids of the incidents whose figure came from
+/// doubled spans, which may hold attempts up to a span before or after the incident's.
+pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
+    let mut coarse = Vec::new();
     if refusals.counts.is_empty() {
-        return;
+        return coarse;
     }
+    let span = refusals.span_ns();
     // Per server, its incidents' spans in tenths of a second.
     let mut spans: rustc_hash::FxHashMap<Endpoint, Vec<(i64, i64, usize)>> = Default::default();
     for (k, i) in incidents.iter().enumerate() {
@@ -93,14 +137,13 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) {
             IncidentKind::ServerStop => i64::MAX,
             _ => continue,
         };
-        spans.entry(server).or_default().push((
-            i.start.0.div_euclid(BUCKET_NS),
-            up.div_euclid(BUCKET_NS),
-            k,
-        ));
+        spans
+            .entry(server)
+            .or_default()
+            .push((i.start.0.div_euclid(span), up.div_euclid(span), k));
     }
     if spans.is_empty() {
-        return;
+        return coarse;
     }
     let mut add = vec![0u64; incidents.len()];
     for (&(server, bucket), &n) in &refusals.counts {
@@ -114,5 +157,9 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) {
     }
     for (i, a) in incidents.iter_mut().zip(add) {
         i.reconnects.refused += a;
+        if a > 0 && refusals.shift > 0 {
+            coarse.push(i.id);
+        }
     }
+    coarse
 }

@@ -724,19 +724,25 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
     for t in [10_500, 10_520, 11_000] {
         r.add(ep(5, 8443), T0 + t * MS);
     }
-    // Before the stop, another server: not counted; the room is full (3 counters) for a
-    // fourth tenth of a second.
+    // Before the stop: not counted. The room is full (3 counters) for a fourth tenth of a
+    // second: the spans are doubled until it fits (first come is not first kept), and so
+    // again for another shard's counts, another server's among them.
     r.add(ep(5, 8443), T0 + 5 * S);
     r.add(ep(5, 8443), T0 + 11_500 * MS);
-    assert_eq!(r.not_kept, 1);
+    assert_eq!(r.not_kept, 0);
     let mut other = RefusedCounts::default();
     other.add(ep(5, 8443), T0 + 10_510 * MS);
     other.add(ep(6, 8443), T0 + 10_600 * MS);
     r.append(other);
-    assert_eq!(r.total(), 5);
-    assert_eq!(r.not_kept, 2);
-    refused::count(&mut out.incidents, &r);
-    assert_eq!(out.incidents[0].reconnects.refused, before + 4);
+    assert_eq!(r.total(), 7);
+    assert_eq!(r.not_kept, 0);
+    assert!(r.span_ns() > refused::BUCKET_NS);
+    // In spans of 3.2 s, the one of 9.6 s to 12.8 s holds the five while it was down (the
+    // attempt at 5 s and the other server's are not counted); the incident is named.
+    let coarse = refused::count(&mut out.incidents, &r);
+    assert_eq!(r.span_ns(), 32 * refused::BUCKET_NS);
+    assert_eq!(out.incidents[0].reconnects.refused, before + 5);
+    assert_eq!(coarse, vec![out.incidents[0].id]);
 }
 
 /// 300 sessions idle since they opened (at once, 150 s before), reset by their server 10 ms
@@ -984,4 +990,68 @@ fn a_long_run_that_is_no_stop_is_read_in_linear_work() {
     let out = detect_(numbered(v));
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
     assert!(out.work <= 12 * n, "{} steps for {n} sessions", out.work);
+}
+
+/// Issue 93 item 9: 2 100 probes of a dead port, one every half second, fill the counters'
+/// room (64 of them) before a restart of another server whose clients' attempts were
+/// refused while it was down: the spans are doubled rather than the later counters dropped,
+/// so the restart keeps its figure, and the incident it rests on is named as counted in
+/// doubled spans (before: `refused` 0, the attempts "not kept").
+#[test]
+fn refused_counters_that_fill_their_room_coarsen_rather_than_drop_the_latest() {
+    let mut v = Vec::new();
+    for k in 0..10u16 {
+        let host = k as u8 + 20;
+        let end = 2_000 * S + i64::from(k) * MS;
+        v.push(ending(
+            host,
+            10_000 + k,
+            0,
+            end,
+            How::Fin,
+            Some(Role::Server),
+        ));
+        v.push(ending(
+            host,
+            20_000 + k,
+            2_002 * S,
+            2_002 * S,
+            How::Open,
+            None,
+        ));
+    }
+    let mut out = detect_(numbered(v));
+    assert_eq!(out.incidents[0].kind, IncidentKind::ServerRestart);
+    let before = out.incidents[0].reconnects.refused;
+    let mut r = RefusedCounts::default();
+    r.set_room(64 * refused::BUCKET_BYTES);
+    for k in 0..2_100i64 {
+        r.add(ep(9, 9999), T0 + k * 500 * MS);
+    }
+    // Down: 2 000 s to 2 002 s; one attempt in each of three tenths of a second.
+    for t in [2_000_500, 2_001_000, 2_001_500] {
+        r.add(ep(5, 8443), T0 + t * MS);
+    }
+    // A shard that counted one more, at the finest span.
+    let mut other = RefusedCounts::default();
+    other.add(ep(5, 8443), T0 + 2_001_700 * MS);
+    r.append(other);
+    assert_eq!(r.not_kept, 0);
+    assert_eq!(r.total(), 2_104);
+    assert!(r.span_ns() > refused::BUCKET_NS);
+    let coarse = refused::count(&mut out.incidents, &r);
+    assert_eq!(out.incidents[0].reconnects.refused, before + 4);
+    assert_eq!(coarse, vec![out.incidents[0].id]);
+
+    // Within the room, to the tenth of a second: no incident named.
+    let mut fine = RefusedCounts::default();
+    fine.set_room(64 * refused::BUCKET_BYTES);
+    fine.add(ep(5, 8443), T0 + 2_000_500 * MS);
+    let mut out = detect_(numbered(vec![
+        ending(20, 1, 0, 2_000 * S, How::Fin, Some(Role::Server)),
+        ending(21, 2, 0, 2_000 * S + MS, How::Fin, Some(Role::Server)),
+        ending(22, 3, 0, 2_000 * S + 2 * MS, How::Fin, Some(Role::Server)),
+    ]));
+    assert!(refused::count(&mut out.incidents, &fine).is_empty());
+    assert_eq!(out.incidents[0].reconnects.refused, 1);
 }
