@@ -479,10 +479,20 @@ fn redacted_and_bounded_server_labels() {
     let (_, body) = get(&f.addr, "/metrics", None);
     assert!(!body.contains("127.0.0.1"), "{body}");
     let servers = Samples::parse(&body).sum_by("wsclose_closes_total", &["server"]);
-    assert_eq!(
-        servers,
-        BTreeMap::from([(vec!["host-1:9020".to_string()], 5.0)])
+    // The pseudonym the redacted report gives the server (the same key: the capture's).
+    let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--redact", "--format", "jsonl"])
+        .arg(fixture("node-many.pcap.gz"))
+        .output()
+        .unwrap();
+    let first = String::from_utf8_lossy(&out.stdout);
+    let r: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    let named = r["server"].as_str().unwrap().to_string();
+    assert!(
+        named.starts_with("host-") && named.ends_with(":9020"),
+        "{named}"
     );
+    assert_eq!(servers, BTreeMap::from([(vec![named], 5.0)]));
     let f = Following::start(&bytes, &["--metrics-servers", "0"]);
     let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(packets));
     assert_eq!(
