@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wsclose::incident::Watch;
-use wsclose::report::ConnectionReport;
 use wsclose::report::redact::KeySlot;
+use wsclose::report::ConnectionReport;
 use wsclose::{Endpoint, Tally};
 
 #[path = "metrics_http.rs"]
@@ -424,7 +424,10 @@ mod tests {
         assert!(one.starts_with("host-") && one.ends_with(":80"), "{one}");
         assert_eq!(r.label(ep("10.0.0.1:80")), one);
         let other_port = r.label(ep("10.0.0.1:443"));
-        assert_eq!(other_port.rsplit_once(':').unwrap().0, one.rsplit_once(':').unwrap().0);
+        assert_eq!(
+            other_port.rsplit_once(':').unwrap().0,
+            one.rsplit_once(':').unwrap().0
+        );
         let six = r.label(ep("[::1]:9000"));
         assert!(six.ends_with(":9000") && !six.contains("::1"), "{six}");
     }

@@ -330,5 +330,9 @@ fn a_reason_that_states_the_cause_is_said_once() {
     assert!(said.contains("a keepalive timeout"), "{said}");
     assert!(!said.contains("A deliberate close(1000)"), "{said}");
     let st = status("bye");
-    assert!(st.cause().contains("A deliberate close(1000)"), "{}", st.cause());
+    assert!(
+        st.cause().contains("A deliberate close(1000)"),
+        "{}",
+        st.cause()
+    );
 }
