@@ -479,20 +479,15 @@ fn redacted_and_bounded_server_labels() {
     let (_, body) = get(&f.addr, "/metrics", None);
     assert!(!body.contains("127.0.0.1"), "{body}");
     let servers = Samples::parse(&body).sum_by("wsclose_closes_total", &["server"]);
-    // The pseudonym the redacted report gives the server (keyed by the capture, not by the
-    // order the metrics saw it).
-    let (out, err, code) = crate::common::run::wsclose(&[
-        "--redact",
-        "--format",
-        "json",
-        &fixture("node-many.pcap.gz"),
-    ]);
-    assert_eq!(code, Some(0), "{err}");
-    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let named = report["connections"][0]["server"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    // The pseudonym the redacted report gives the server (the same key: the capture's).
+    let out = Command::new(env!("CARGO_BIN_EXE_wsclose"))
+        .args(["analyze", "--redact", "--format", "jsonl"])
+        .arg(fixture("node-many.pcap.gz"))
+        .output()
+        .unwrap();
+    let first = String::from_utf8_lossy(&out.stdout);
+    let r: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    let named = r["server"].as_str().unwrap().to_string();
     assert!(
         named.starts_with("host-") && named.ends_with(":9020"),
         "{named}"
