@@ -1,4 +1,4 @@
-//! The `causes!` macro: from the list of kinds (`cause_list!` in `cause.rs`: each kind's
+//! The `causes!` macro: from the list of kinds (`cause_list!` in `cause/list.rs`: each kind's
 //! kebab-case name, fields and facets) it declares [`Cause`](super::Cause), its JSON view,
 //! `Cause::kind` and `Cause::KINDS`. The same list is read a second time by `facets!`
 //! (`report/words/facets.rs`), which makes every facet one exhaustive match, so that a kind

@@ -1,7 +1,7 @@
 //! The sentences of the causes whose `words` facet is [`plain`] (the close frames, the
 //! endings, the handshake, the proxy's legs, the closing handshake, TLS...), one arm per
 //! kind, calling the phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`); the
-//! `Display` of [`Cause`] is generated from each kind's declaration (`report/cause.rs`).
+//! `Display` of [`Cause`] is generated from each kind's declaration (`report/cause/list.rs`).
 
 use super::phrases::{words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames};
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
@@ -14,7 +14,7 @@ use crate::vocab::{Role, Unanswered};
 use std::fmt::{self, Display, Formatter};
 
 /// The sentences of the causes said here, one arm per kind (nothing for a kind whose
-/// `words` facet names another function: its declaration in `report/cause.rs` says which).
+/// `words` facet names another function: its declaration in `report/cause/list.rs` says which).
 pub(crate) fn plain(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
     match c {
             Cause::Closed {

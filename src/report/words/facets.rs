@@ -1,5 +1,5 @@
 //! Each cause kind's facets, made from the one list of kinds (`cause_list!` in
-//! `report/cause.rs`) as exhaustive matches: a kind with a facet left out does not compile.
+//! `report/cause/list.rs`) as exhaustive matches: a kind with a facet left out does not compile.
 //!
 //! In: the list, each kind's `facets { ... }` stating, in this order, with no default:
 //! - `rank`: where it is said in the detail (`u8`, lower first; `words::rank`);
