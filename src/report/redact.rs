@@ -802,6 +802,25 @@ pub(crate) fn reason(c: &mut Cause, names: &mut Names) -> bool {
     changed
 }
 
+/// The `redact` facet of [`Cause::HttpResponseInStream`]: the response's status line and
+/// page title are the framework's words, kept with the addresses and host names in them
+/// named (as in `not_frames`).
+pub(crate) fn response_words(c: &mut Cause, names: &mut Names) -> bool {
+    let Cause::HttpResponseInStream {
+        status_line, title, ..
+    } = c
+    else {
+        return false;
+    };
+    let mut changed = false;
+    for t in std::iter::once(status_line).chain(title.as_mut()) {
+        let scrubbed = names.scrub(t, true, &[]);
+        changed |= scrubbed != *t;
+        *t = scrubbed;
+    }
+    changed
+}
+
 /// The `redact` facet of [`Cause::LastWords`] and [`Cause::LastMessage`]: the last words are
 /// the application's payload.
 pub(crate) fn payload_words(c: &mut Cause) -> bool {

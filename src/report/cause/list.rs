@@ -933,7 +933,8 @@ macro_rules! cause_list {
             message: Option<Message>,
         }
         facets { rank: 0, names: true, own: true, explains: true, words: w::trigger::words,
-            hint: w::trigger::hint(c), head: Head::default(), redact: false, evidence: None }
+            hint: w::trigger::hint(c), head: Head::default(), redact: redact::response_words(c, names),
+            evidence: None }
         /// The first close frame came right after the peer's data message (within 50 ms, no
         /// frame between): its sender reacted to that message (its handler failed or
         /// rejected it), whatever the code says.

@@ -253,3 +253,36 @@ fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
     assert_eq!(t.version.as_deref(), Some("TLS 1.3"));
     assert_eq!(t.alpn_offered, ["http/1.1"]);
 }
+
+/// A framework's error page quoted by `http-response-in-stream` keeps its words, with the
+/// addresses and host names in its status line and title named.
+#[test]
+fn an_error_page_s_words_name_no_address() {
+    let mut names = Names::new(Some([3; 32]));
+    let mut c = Cause::HttpResponseInStream {
+        from: crate::vocab::Role::Server,
+        packet: 9,
+        after_close: false,
+        http_status: Some(502),
+        status_line: "HTTP/1.1 502 upstream 10.2.2.2 failed".into(),
+        title: Some("502 from db.internal.example".into()),
+        message: None,
+    };
+    assert!(response_words(&mut c, &mut names));
+    let Cause::HttpResponseInStream {
+        status_line, title, ..
+    } = &c
+    else {
+        unreachable!()
+    };
+    assert!(
+        status_line.starts_with("HTTP/1.1 502 upstream host-"),
+        "{status_line}"
+    );
+    assert!(!status_line.contains("10.2.2.2"), "{status_line}");
+    let title = title.as_deref().unwrap();
+    assert!(
+        title.starts_with("502 from ") && !title.contains("internal"),
+        "{title}"
+    );
+}
