@@ -153,14 +153,31 @@ impl Analyzer {
         evicted: Option<Eviction>,
     ) -> Option<usize> {
         self.seen.tcp_connections += 1;
+        let was_websocket = c.is_websocket();
         c.finish(&self.keys, &self.ifaces);
         let sessions = c.sessions().count();
+        if let Some(t) = self
+            .tally
+            .as_ref()
+            .filter(|_| sessions > 0 && !was_websocket)
+        {
+            // Its session was made from what finishing it read (a request and response held
+            // for a hole, say): never counted open, so counted begun here.
+            t.websockets_begun.fetch_add(1, Ordering::Relaxed);
+        }
         if sessions > 0 {
-            // One entry per WebSocket session, reserved in a row: the first is `at`.
-            let at = self.done.reserve(c.input, c.first_packet, c.last_packet);
-            for _ in 1..sessions {
-                self.done.reserve(c.input, c.first_packet, c.last_packet);
-            }
+            // One entry per WebSocket session, reserved in a row: the first is `at`. A
+            // followed or live capture's store full: told as they finish, not kept.
+            let at = if self.done.has_room(sessions) {
+                let at = self.done.reserve(c.input, c.first_packet, c.last_packet);
+                for _ in 1..sessions {
+                    self.done.reserve(c.input, c.first_packet, c.last_packet);
+                }
+                at
+            } else {
+                self.done.skip(sessions);
+                NOT_KEPT
+            };
             self.pending_bytes = self.pending_bytes.saturating_add(budget::cost(&c));
             self.pending.push_back((at, c, evicted));
             if let Some(t) = &self.tally {
@@ -176,7 +193,7 @@ impl Analyzer {
                     break;
                 }
             }
-            Some(at)
+            (at != NOT_KEPT).then_some(at)
         } else {
             self.seen.other_tcp_connections += 1;
             if let Some(r) = refusal(&c) {
@@ -210,6 +227,10 @@ impl Analyzer {
             return false;
         };
         self.pending_bytes = self.pending_bytes.saturating_sub(budget::cost(&c));
+        if at == NOT_KEPT && self.on_report.is_none() {
+            // Not kept, and no one to tell: no report to make.
+            return true;
+        }
         let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);
@@ -227,11 +248,16 @@ impl Analyzer {
             if let Some(f) = self.on_report.as_mut() {
                 f(&r);
             }
-            self.done.fill(at + k, r, group);
+            if at != NOT_KEPT {
+                self.done.fill(at + k, r, group);
+            }
         }
         true
     }
 }
+
+/// The place of the reports of a finished connection its store had no room for.
+const NOT_KEPT: usize = usize::MAX;
 
 /// The connection attempt `c` was, if its server refused it: the client's SYN answered by
 /// the server's RST, no SYN-ACK (RFC 9293 §3.10.7.1: nothing listened on the port).

@@ -360,6 +360,12 @@ impl Analyzer {
 
     /// The callbacks and counters of a followed or live capture ([`Taps`]).
     pub fn tap(&mut self, taps: Taps) {
+        // It may run for days: the reports kept for the report at the end have an index of
+        // at most a sixteenth of --max-memory (the part a file's read chunks take offline,
+        // which one thread following a capture does not use).
+        self.done.set_max_entries(
+            (crate::memory::read_room(self.opts.max_memory) / Store::ENTRY_BYTES).max(1),
+        );
         self.on_event = Some(taps.on_event);
         self.on_report = taps.on_report;
         self.tally = taps.tally;
@@ -558,6 +564,16 @@ impl Analyzer {
     fn temp_files(done: &mut Store, seen: &mut Seen) {
         seen.reports_dropped = done.dropped();
         seen.temp_notes = done.notes().to_vec();
+        let (not_kept, most) = done.not_kept();
+        if not_kept > 0 {
+            seen.temp_notes.push(format!(
+                "{not_kept} WebSocket sessions that finished after the first {most} kept are \
+                 left out of this report: they were told as they ended (their closes, and \
+                 counted in --metrics), but a followed or live capture keeps at most {most} \
+                 reports for the report at the end (their index takes a sixteenth of \
+                 --max-memory); raise --max-memory to keep more"
+            ));
+        }
         let ends_left_out = done.incidents_mut().left_out();
         if ends_left_out > 0 {
             seen.temp_notes.push(format!(

@@ -1,19 +1,34 @@
 //! Incidents as they form, for `live` and `analyze --follow`: the first ending of each
 //! connection (its first close frame, or its FIN or RST with none before), as it happens,
-//! grouped by server and way of ending; a group says so once it passes [`MIN_MEMBERS`],
-//! and again at 10, 100, 1 000, … members.
+//! grouped by server and way of ending; a group says so once it passes [`MIN_MEMBERS`]
+//! (and stands out from its server's usual pace, below), and again at 10, 100, 1 000, …
+//! members.
 //!
 //! In: [`CloseEvent`]s. Out: a [`Forming`] when a group passes a mark. Live, the sessions
 //! still open are not known as they are at the end, so this is a candidate ("forming"):
 //! the final report decides the incident with every rule of `detect`. Constant work per
 //! event (amortized); at most [`WATCHED`] groups are kept (those idle past every window
 //! dropped first, then all).
+//!
+//! On a busy server endings of one kind come all day; three within a gap are its usual,
+//! not an incident. Each server and way keeps its usual gap between endings (a running mean
+//! of the gaps outside groups, once [`USUAL_AFTER`] are seen): a group stands out while that
+//! pace would put so many endings in its span less often than [`UNUSUAL`], and ends when it
+//! no longer does (a running wsclose then says no incident for a server's steady pace,
+//! and an incident that forms ends when its pace falls back).
 
 use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
 use crate::vocab::{CloseEvent, EndKind, Endpoint, EventWhat, Role, Timestamp};
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;
+
+/// Endings of a server and way seen before their usual gap is trusted.
+pub const USUAL_AFTER: u32 = 16;
+
+/// A group stands out when the usual pace would put its endings in its span less often
+/// than this.
+pub const UNUSUAL: f64 = 1e-6;
 
 /// A group of endings that passed a mark.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +65,10 @@ impl Forming {
     }
 }
 
+/// Endings of a key remembered while its group does not stand out yet: a group may start
+/// at any of them once the ones since stand out.
+const RECENT: usize = 16;
+
 #[derive(Debug, Clone, Copy)]
 struct Group {
     first: i64,
@@ -57,6 +76,96 @@ struct Group {
     members: u64,
     /// The next count at which to say it.
     next_mark: u64,
+    /// Whether it has stood out from the usual pace (then it is said, and counted open).
+    stood: bool,
+    /// The running mean gap (ns) between this server and way's endings outside groups that
+    /// stood out, and how many gaps it holds (up to [`USUAL_AFTER`]).
+    usual: f64,
+    gaps: u32,
+    /// The times of its latest endings, oldest first once full (`recent_len` of them).
+    recent: [i64; RECENT],
+    recent_len: usize,
+}
+
+impl Group {
+    fn new(t: i64) -> Group {
+        Group {
+            first: t,
+            last: t,
+            members: 0,
+            next_mark: MIN_MEMBERS as u64,
+            stood: false,
+            usual: 0.0,
+            gaps: 0,
+            recent: [0; RECENT],
+            recent_len: 0,
+        }
+    }
+
+    /// Starts a new group at `t`, keeping the usual pace.
+    fn restart(&mut self, t: i64) {
+        *self = Group {
+            usual: self.usual,
+            gaps: self.gaps,
+            ..Group::new(t)
+        };
+    }
+
+    /// Whether the pace is known ([`USUAL_AFTER`] gaps seen).
+    fn paced(&self) -> bool {
+        self.gaps >= USUAL_AFTER && self.usual > 0.0
+    }
+
+    /// Whether `members` endings within `span` ns stand out from the usual pace: the
+    /// chance that endings at that pace (a Poisson process) put `members - 1` more in that
+    /// span is under [`UNUSUAL`] (by its Chernoff bound, `e^-λ (eλ/k)^k`). Always while the
+    /// pace is not known.
+    fn stands_out(&self, members: u64, span: i64) -> bool {
+        if !self.paced() {
+            return true;
+        }
+        if members < MIN_MEMBERS as u64 {
+            return false;
+        }
+        let lambda = span.max(0) as f64 / self.usual;
+        if lambda <= 0.0 {
+            return true;
+        }
+        let k = (members - 1) as f64;
+        k > lambda && -lambda + k * (1.0 + lambda.ln() - k.ln()) <= UNUSUAL.ln()
+    }
+
+    /// Takes a gap into the usual pace.
+    fn learn(&mut self, gap: i64) {
+        let gap = gap.max(0) as f64;
+        self.gaps = (self.gaps + 1).min(USUAL_AFTER);
+        self.usual += (gap - self.usual) / f64::from(self.gaps);
+    }
+
+    /// Remembers an ending at `t` among the recent ones.
+    fn remember(&mut self, t: i64) {
+        if self.recent_len == RECENT {
+            self.recent.copy_within(1.., 0);
+            self.recent[RECENT - 1] = t;
+        } else {
+            self.recent[self.recent_len] = t;
+            self.recent_len += 1;
+        }
+    }
+
+    /// Before it stands out, with a new ending at `t` taken in: the longest run of recent
+    /// endings up to `t` that stands out becomes the group (from the first of the run).
+    fn find_run(&mut self, t: i64) {
+        for i in 0..self.recent_len {
+            let members = (self.recent_len - i) as u64;
+            if members >= MIN_MEMBERS as u64 && self.stands_out(members, t - self.recent[i]) {
+                self.first = self.recent[i];
+                self.members = members;
+                self.stood = true;
+                return;
+            }
+        }
+    }
 }
 
 /// A group's window (ns from its first ending; `i64::MAX`: none) and the longest gap (ns)
@@ -107,7 +216,9 @@ impl Watch {
         self.groups
             .iter()
             .filter(|((_, how), g)| {
-                g.members >= MIN_MEMBERS as u64 && now.0.saturating_sub(g.last) <= limits(*how).1
+                g.stood
+                    && g.members >= MIN_MEMBERS as u64
+                    && now.0.saturating_sub(g.last) <= limits(*how).1
             })
             .map(|((server, how), g)| Open {
                 server: *server,
@@ -144,27 +255,33 @@ impl Watch {
                 self.groups.clear();
             }
         }
-        let g = self.groups.entry(key).or_insert(Group {
-            first: t,
-            last: t,
-            members: 0,
-            next_mark: MIN_MEMBERS as u64,
-        });
+        let fresh = !self.groups.contains_key(&key);
+        let g = self.groups.entry(key).or_insert_with(|| Group::new(t));
         let within = t.saturating_sub(g.last) <= gap
             && (window == i64::MAX
                 || t.saturating_sub(g.first) <= window
                 || g.members >= MIN_MEMBERS as u64);
-        if !within {
-            *g = Group {
-                first: t,
-                last: t,
-                members: 0,
-                next_mark: MIN_MEMBERS as u64,
-            };
+        // The usual pace learns the gaps outside groups that stood out (and every gap until
+        // it is known: a group said before then is checked against it once it is).
+        if !fresh && (!g.stood || !g.paced()) {
+            g.learn(t.saturating_sub(g.last));
+        }
+        // A group that no longer stands out (its pace is the usual one again) ends here.
+        if !within || (g.stood && !g.stands_out(g.members + 1, t.saturating_sub(g.first))) {
+            g.restart(t);
         }
         g.members += 1;
         g.last = t.max(g.last);
-        if g.members < g.next_mark {
+        if !g.stood {
+            if g.paced() {
+                // At a known pace: the recent endings that stand out, if any, are the group.
+                g.remember(t);
+                g.find_run(t);
+            } else if g.members >= MIN_MEMBERS as u64 {
+                g.stood = true;
+            }
+        }
+        if !g.stood || g.members < g.next_mark {
             return None;
         }
         g.next_mark = if g.next_mark < 10 {

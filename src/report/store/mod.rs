@@ -73,6 +73,11 @@ pub struct Store {
     no_file: bool,
     /// Reports dropped for want of a temporary file (their entries are removed by `sort`).
     dropped: u64,
+    /// Entries kept at most (0: no limit): a followed or live capture's, so that its index
+    /// does not grow for days ([`Store::set_max_entries`]).
+    max_entries: usize,
+    /// Sessions not kept for want of room under `max_entries`.
+    not_kept: u64,
     /// What the report should say of the temporary files (see [`Store::notes`]).
     notes: Vec<String>,
     /// The sessions that may be legs of a proxied session (`legs`), by order.
@@ -186,6 +191,8 @@ impl Store {
             #[cfg(test)]
             no_file: false,
             dropped: 0,
+            max_entries: 0,
+            not_kept: 0,
             notes: Vec::new(),
             legs: legs::Index::default(),
             incidents: crate::incident::Index::default(),
@@ -197,6 +204,32 @@ impl Store {
     /// Reports dropped so far for want of a temporary file.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// What one report's entry takes in memory, kept to the end however the report is
+    /// kept (in memory or in the file).
+    pub const ENTRY_BYTES: usize = std::mem::size_of::<Entry>();
+
+    /// Keeps at most `n` entries (0: no limit): a followed or live capture's, which may
+    /// run for days; sessions past it are told as they finish, not kept
+    /// ([`Store::has_room`], [`Store::not_kept`]).
+    pub fn set_max_entries(&mut self, n: usize) {
+        self.max_entries = n;
+    }
+
+    /// Whether `n` more sessions may be kept.
+    pub fn has_room(&self, n: usize) -> bool {
+        self.max_entries == 0 || self.entries.len() + n <= self.max_entries
+    }
+
+    /// Counts `n` sessions not kept for want of room (`has_room` was false).
+    pub fn skip(&mut self, n: usize) {
+        self.not_kept += n as u64;
+    }
+
+    /// Sessions not kept for want of room, and the most kept.
+    pub fn not_kept(&self) -> (u64, usize) {
+        (self.not_kept, self.max_entries)
     }
 
     /// What the report should say of the temporary files: why none could be used, or where
