@@ -13,7 +13,7 @@
 //! - `input`: [`InputSummary`], [`LiveDrops`], [`KeySource`]; `link_type`: [`LinkType`];
 //! - `tcp`: [`EndKind`], [`CloseEvent`], [`EventWhat`], [`Counters`] (RFC 9293);
 //! - `frames`: [`Opcode`], [`FrameRecord`], [`Stats`], [`Unanswered`], [`StreamEndKind`],
-//!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`Problem`] (RFC 6455 §7.4);
+//!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`CloseFrame`], [`Problem`] (RFC 6455 §5.5.1, §7.4);
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
@@ -42,7 +42,7 @@ mod transport;
 mod tunnel;
 
 pub use app::{HeartbeatReport, PollingConnection, SideBeat};
-pub use close::Problem;
+pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use finding::{Finding, Kind};
