@@ -13,10 +13,9 @@ use super::wireshark;
 use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
 use crate::vocab::{
-    CloseFrame, Counters, Endpoint, Finding, FrameRecord, PerSide, Role, Stats, StreamEndKind,
-    TcpEndName, TcpEnds, Timestamp, Transport,
+    CloseFrame, Counters, Endpoint, Finding, FrameRecord, PerSide, Role, Stats, TcpEndName,
+    TcpEnds, Timestamp, Transport,
 };
-use crate::websocket::session::StreamEnd;
 use serde::{Deserialize, Serialize};
 
 /// The WebSocket upgrade (RFC 6455 §4; RFC 8441's extended CONNECT over HTTP/2).
@@ -125,32 +124,6 @@ impl StreamEndReport {
             s.push_str(&format!(" (last stream {l})"));
         }
         s
-    }
-
-    pub(crate) fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
-        use crate::stack::h2::frame::ErrorCode;
-        let (kind, error_code, last_stream) = match e.kind {
-            StreamEndKind::EndStream => (StreamEndName::EndStream, None, None),
-            StreamEndKind::Reset(code) => (
-                StreamEndName::RstStream,
-                Some(ErrorCode(code).to_string()),
-                None,
-            ),
-            StreamEndKind::GoAway { last_stream, code } => (
-                StreamEndName::Goaway,
-                Some(ErrorCode(code).to_string()),
-                Some(last_stream),
-            ),
-        };
-        StreamEndReport {
-            by,
-            kind,
-            error_code,
-            last_stream,
-            ends_stream: e.ends_stream(),
-            packet: e.packet,
-            time: e.ts,
-        }
     }
 }
 
