@@ -282,7 +282,7 @@ pub struct ConnectionReport {
     pub leg: Option<legs::LegReport>,
     /// The application protocol the session carried, when it was recognized, and what its
     /// messages say of the ending.
-    pub application: Option<crate::app::ApplicationReport>,
+    pub application: Option<crate::vocab::ApplicationReport>,
     /// The last data message each side sent (at most one a side), decoded for reading.
     pub last_words: Vec<super::lastwords::LastWordsReport>,
     /// Where no application protocol was recognized: each side's short message sent at a
@@ -376,7 +376,7 @@ pub struct ConnectionReportJson {
     /// The application protocol (socket.io, GraphQL over WebSocket, MQTT, STOMP, …) when
     /// recognized: how, and what its own messages say of the ending.
     #[serde(skip_serializing_if = "Option::is_none")]
-    application: Option<crate::app::ApplicationReport>,
+    application: Option<crate::vocab::ApplicationReport>,
     /// The last data message each side sent (its first 256 bytes, read by shape: text,
     /// JSON, XML, CBOR, MessagePack, protobuf, strings or hex), with its packet and how long
     /// before the first ending it came, for every connection, client's first; empty when

@@ -17,7 +17,8 @@
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
-//! - `app`: [`HeartbeatReport`], [`SideBeat`], [`PollingConnection`];
+//! - `app`: [`ApplicationReport`], [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
+//!   [`PollingConnection`];
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
@@ -41,7 +42,9 @@ mod time;
 mod transport;
 mod tunnel;
 
-pub use app::{HeartbeatReport, PollingConnection, SideBeat};
+pub use app::{
+    ApplicationReport, HeartbeatReport, Identity, PingFacts, PollingConnection, SideBeat,
+};
 pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
