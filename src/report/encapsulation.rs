@@ -131,8 +131,14 @@ impl Seen {
     /// The warnings of an input on its packets whose tunnels were not peeled: the counts
     /// since `before` (`tunnel_fragments`, `too_deep_packets` when the input began), the
     /// first packets numbered less `base` (the packets of the inputs it continues). Forgets
-    /// those first packets, for the next input.
-    pub fn unpeeled_warnings(&mut self, before: (u64, u64), base: u64) -> Vec<String> {
+    /// those first packets, for the next input. `deepest` is the decoding's limits, the
+    /// tunnels and the headers it peels at most (`decode::tunnel`).
+    pub fn unpeeled_warnings(
+        &mut self,
+        before: (u64, u64),
+        base: u64,
+        deepest: (usize, usize),
+    ) -> Vec<String> {
         let firsts = std::mem::take(&mut self.first_unpeeled);
         let first = |i: usize| {
             firsts.get(i).copied().flatten().map_or(String::new(), |n| {
@@ -151,8 +157,8 @@ impl Seen {
         if deep > 0 {
             out.push(format!(
                 "{deep} packets had tunnels nested more than {} deep (or more than {} headers) and were not decoded{}",
-                crate::decode::tunnel::MAX_TUNNELS,
-                crate::decode::tunnel::MAX_HEADERS,
+                deepest.0,
+                deepest.1,
                 first(1)
             ));
         }
