@@ -397,9 +397,9 @@ pub fn locate(inputs: &[InputSummary], input: usize, packet: u64) -> (usize, u64
 /// that holds it and its number there (for reports of rotated files read as one capture).
 pub fn place(inputs: &[InputSummary], input: usize, packet: u64) -> String {
     let (at, n) = locate(inputs, input, packet);
-    let name = inputs.get(at).map_or_else(String::new, |i| {
-        crate::capture::file::rotation::file_name(&i.path)
-    });
+    let name = inputs
+        .get(at)
+        .map_or_else(String::new, InputSummary::file_name);
     format!("{name} #{n}")
 }
 
