@@ -261,10 +261,9 @@ fn a_circle_is_found() {
     assert!(circles(&g).is_empty());
     // `vocab` importing `report`, which imports `vocab`.
     g.entry("vocab".into()).or_default().insert("report".into());
-    assert_eq!(
-        circles(&g),
-        vec![vec!["report".to_string(), "vocab".into()]]
-    );
+    let found = circles(&g);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains(&"report".to_string()) && found[0].contains(&"vocab".to_string()));
     assert_eq!(
         named("use crate::{flow::Side, report, self};"),
         ["flow", "report"]
