@@ -10,7 +10,7 @@ use crate::common::run;
 use crate::common::skip;
 // The binary's command line, the definitions the completions and man pages are made from.
 #[allow(dead_code, unused_imports)]
-#[path = "../../src/main/cli.rs"]
+#[path = "../../src/bin/wsclose/cli.rs"]
 mod cli;
 
 use assert_cmd::Command;
