@@ -37,7 +37,7 @@
 //! # Features
 //!
 //! - `cli` (default): the `wsclose` binary's dependencies (clap, clap_complete, clap_mangen,
-//!   indicatif); the command line itself is the binary's (src/main/cli.rs), not the
+//!   indicatif); the command line itself is the binary's (src/bin/wsclose/cli.rs), not the
 //!   library's. A library user can leave them out:
 //!   `wsclose = { version = "0.1", default-features = false }`.
 //! - `live`: `live_session` and `interfaces`, through libpcap (its development package

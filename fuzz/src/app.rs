@@ -20,7 +20,8 @@
 
 use crate::mem;
 use wsclose::vocab::{Timestamp, Role};
-use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd, KEEP};
+use wsclose::app::{Ending, Message, Tracker, TransportEnd, KEEP};
+use wsclose::vocab::ApplicationReport;
 
 /// A side's bytes that one packet of the capture carried, with the cuts into messages.
 #[derive(Debug, Clone)]

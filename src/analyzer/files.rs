@@ -23,6 +23,9 @@ use crate::{decode, flow, keys, memory};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The decoding's limits a warning on unpeeled packets names: tunnels, headers.
+const DEEPEST: (usize, usize) = (decode::tunnel::MAX_TUNNELS, decode::tunnel::MAX_HEADERS);
+
 /// How an input was taken after the first: joined to the capture before it (`Ok`, why) or
 /// read on its own (`Err`, why); `None` for an input that follows none.
 type Taken = Option<Result<String, String>>;
@@ -578,7 +581,7 @@ impl Files {
         let packet_base = analyzer.packet_base();
         let unpeeled = analyzer
             .seen
-            .unpeeled_warnings(before.unpeeled, packet_base);
+            .unpeeled_warnings(before.unpeeled, packet_base, DEEPEST);
         summary.warnings.extend(unpeeled);
         // IP fragments whose datagram never came whole (those still waiting are given up
         // at the end of each input, by every thread alike).

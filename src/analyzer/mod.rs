@@ -338,7 +338,8 @@ impl Analyzer {
     #[inline(always)]
     pub(crate) fn seed(&mut self, pkt: &Packet<'_>) {
         if !self.seed.made() {
-            self.seed.packet(pkt);
+            let segment = || crate::decode::decode(pkt).is_ok_and(|seg| !seg.payload.is_empty());
+            self.seed.packet(pkt.ts, pkt.data, segment);
             if self.seed.made() {
                 self.publish_key();
             }

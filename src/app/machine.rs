@@ -7,7 +7,8 @@
 //! its first server message, without the tracker naming it.
 
 use super::heartbeat::Beats;
-use super::{Ending, Identity, Message, Protocol};
+use super::{Ending, Message, Protocol};
+use crate::vocab::Identity;
 use crate::vocab::Role;
 
 /// The verdict a protocol decoder gives at the end: who ended the session, what the

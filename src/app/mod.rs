@@ -32,7 +32,6 @@ pub(crate) mod actioncable;
 pub(crate) mod binser;
 pub(crate) mod graphql;
 mod heartbeat;
-mod identity;
 mod lite;
 mod machine;
 pub(crate) mod mqtt;
@@ -48,11 +47,10 @@ pub(crate) mod stomp;
 mod tracker;
 pub(crate) mod wamp;
 
-use crate::vocab::{HeartbeatReport, Role, Timestamp};
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, Recent};
-pub use identity::Identity;
 pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
 pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
@@ -255,37 +253,6 @@ impl Ending {
             (c, t) => c.or(t),
         }
     }
-}
-
-/// What the report says of a session's application protocol (JSON `application`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[non_exhaustive]
-pub struct ApplicationReport {
-    /// The protocol as its specification names it.
-    pub protocol: String,
-    /// Its version, when the messages or the subprotocol say it.
-    pub version: Option<String>,
-    /// How it was recognized: the subprotocol header, the request target, or a first message.
-    pub recognized_by: String,
-    /// Which side's application ended the session, when its messages show it.
-    pub ended_by: Option<Role>,
-    /// Why, as a stable label in the protocol's own words ("ping timeout", "session taken
-    /// over"); null when the messages do not say.
-    pub cause: Option<String>,
-    /// One sentence with the numbers and packets.
-    pub summary: Option<String>,
-    /// What to change, specific to the protocol and its libraries.
-    pub fix: Option<String>,
-    /// The packets of the messages that decided it.
-    pub evidence: Vec<u64>,
-    /// Its heartbeat (keepalive) as the application's messages show it.
-    pub heartbeat: Option<HeartbeatReport>,
-    /// Identities this session shares with others (an MQTT client id, a socket.io sid).
-    pub related: Vec<Identity>,
-    /// Data messages decoded, and those that could not be (damaged, cut, malformed).
-    pub messages: u64,
-    /// Data messages that could not be decoded (damaged, cut, malformed).
-    pub undecodable: u64,
 }
 
 /// The value of `key` in a request target's query (after the first `?`, pairs split at

@@ -15,7 +15,8 @@
 mod stream;
 
 use super::heartbeat::Beats;
-use super::{between, quote, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{between, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::Identity;
 use crate::vocab::{Role, Timestamp};
 use stream::{Event, Stream};
 

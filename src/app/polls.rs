@@ -9,9 +9,10 @@
 //! their first packets, whether the last poll was answered before or after the UPGRADE),
 //! and the heartbeat's pingInterval and pingTimeout from the OPEN when the WebSocket
 //! carried none; with those timers, a ping timeout is judged from what the session kept
-//! for it (`socketio::PingFacts`), before the causes it comes before.
+//! for it (`vocab::PingFacts`), before the causes it comes before.
 
-use super::{ms, quote, ApplicationReport};
+use super::{ms, quote};
+use crate::vocab::{ApplicationReport, Identity};
 use crate::vocab::{HeartbeatReport, PollingConnection, Timestamp};
 use std::collections::BTreeMap;
 
@@ -140,7 +141,7 @@ impl Polls {
             // The last ones, nearest the upgrade, are listed; all are counted (thousands of
             // sessions sharing one sid each listed thousands of polls: 1.9 GB of JSON).
             id.polling_total = all.len() as u64;
-            let skip = all.len().saturating_sub(super::Identity::MAX_LISTED);
+            let skip = all.len().saturating_sub(Identity::MAX_LISTED);
             id.polling = all.into_iter().skip(skip).collect();
         }
         let Some(sentence) = sentence else {
@@ -189,7 +190,7 @@ fn said(
     upgrade: Option<u64>,
     open: Option<&Polled>,
 ) -> String {
-    let max = super::Identity::MAX_LISTED;
+    let max = Identity::MAX_LISTED;
     let mut firsts: Vec<String> = polling
         .iter()
         .take(max)
@@ -237,8 +238,9 @@ fn said(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{ApplicationReport, Identity, Protocol};
+    use super::super::Protocol;
     use super::*;
+    use crate::vocab::{ApplicationReport, Identity};
 
     /// Thousands of polling connections with one sid: a session lists the last
     /// `Identity::MAX_LISTED` (nearest its upgrade), counts them all, and its summary names

@@ -6,8 +6,9 @@
 //! server pings and the client answers; in version 3 the client pings.
 
 use super::heartbeat::Beats;
-use super::{between, query_value, EndHow, Ending, Identity, Machine, Message, Seen, Verdict};
+use super::{between, query_value, EndHow, Ending, Machine, Message, Seen, Verdict};
 use crate::vocab::Role;
+use crate::vocab::{Identity, PingFacts};
 
 /// Timers are exact but captures see them a little late or early: a quiet spell counts as a
 /// timer running out from this share of its length.
@@ -68,7 +69,7 @@ impl SocketIo {
             eio,
             upgraded: sid.is_some(),
             sid: sid
-                .filter(|s| s.len() <= super::Identity::MAX_LEN)
+                .filter(|s| s.len() <= Identity::MAX_LEN)
                 .map(str::to_string),
             ..SocketIo::default()
         }
@@ -152,7 +153,7 @@ impl Machine for SocketIo {
                 self.sid = v
                     .get("sid")
                     .and_then(|s| s.as_str())
-                    .filter(|s| s.len() <= super::Identity::MAX_LEN)
+                    .filter(|s| s.len() <= Identity::MAX_LEN)
                     .map(str::to_string);
                 self.ping_interval = v.get("pingInterval").and_then(|x| x.as_u64());
                 self.ping_timeout = v.get("pingTimeout").and_then(|x| x.as_u64());
@@ -433,23 +434,6 @@ impl SocketIo {
         let (by, end_packet, end_ts) = end.first()?;
         Some(self.facts(by, end_packet, end_ts, beats))
     }
-}
-
-/// What a ping timeout is judged from: who pings, who ended the session and when, the
-/// pinger's first ping left unanswered before the end, the last pong of the side that ended
-/// it, and (engine.io 3) the pinger's last message before the end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PingFacts {
-    pinger: Role,
-    by: Role,
-    end_packet: u64,
-    end_ts: crate::vocab::Timestamp,
-    unanswered: Option<(u64, crate::vocab::Timestamp)>,
-    answered: Option<(u64, crate::vocab::Timestamp)>,
-    /// engine.io 3's server starts its timer again on every packet it reads from the
-    /// client, not only on pings (engine.io 3.x `lib/socket.js`: `onPacket` calls
-    /// `setPingTimeout`): the client's last message before the end, when there is one.
-    heard: Option<(u64, crate::vocab::Timestamp)>,
 }
 
 /// The causes a ping timeout comes before (`SocketIo::verdict`'s order).

@@ -8,7 +8,8 @@
 
 use super::machine::{Seen, Words};
 use super::registry::{self, Proto};
-use super::{heartbeat, mqtt, pool, ApplicationReport, Ending, Keep, Message, Protocol, Tapped};
+use super::{heartbeat, mqtt, pool, Ending, Keep, Message, Protocol, Tapped};
+use crate::vocab::ApplicationReport;
 use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 

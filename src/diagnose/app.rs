@@ -103,7 +103,7 @@ impl Member {
 /// Links `r`, the `k`th of the connections `group` that share its identity of kind `kind`
 /// (and value `value`; any value of the kind when None): the nearest others in report
 /// order, half before and half after (more after when there are fewer before), at most
-/// [`Identity::MAX_LISTED`](crate::app::Identity::MAX_LISTED), and their count, bounded
+/// [`Identity::MAX_LISTED`](crate::vocab::Identity::MAX_LISTED), and their count, bounded
 /// whatever the number sharing it; then an MQTT takeover (`starts`: the group's starts, for
 /// an MQTT client id).
 fn link_one(
@@ -113,7 +113,7 @@ fn link_one(
     group: &[Member],
     starts: Option<&Starts>,
 ) {
-    let max = crate::app::Identity::MAX_LISTED;
+    let max = crate::vocab::Identity::MAX_LISTED;
     let from = k
         .saturating_sub(max / 2)
         .min(group.len().saturating_sub(max + 1));

@@ -6,16 +6,14 @@
 //! decides (RFC 6455 §7.1.5, §7.4).
 
 use super::diagnosis::diagnose;
-use crate::close::{catalog, CloseFrame};
 use crate::flow::Side;
 use crate::report::cause::Cause;
 use crate::report::tls::TlsReport;
 use crate::report::tunnel::TunnelReport;
 use crate::report::Eviction;
-use crate::report::{
-    CloseFrameReport, ConnectionReport, HandshakeReport, Host, SeenBy, StreamEndReport,
-};
+use crate::report::{ConnectionReport, HandshakeReport, Host, SeenBy, StreamEndReport};
 use crate::stack::tcp::connection::Connection;
+use crate::vocab::CloseFrame;
 use crate::vocab::{
     EndKind, Finding, FrameRecord, Kind, LaterRst, PerSide, TcpEnd, TcpEnds, Transport,
 };
@@ -106,19 +104,7 @@ impl ConnectionReport {
                 proxy_product: hs.server_proxy().cloned(),
                 request_proxy_product: hs.client_proxy().cloned(),
             },
-            close_frames: closes
-                .iter()
-                .map(|f| CloseFrameReport {
-                    from: f.from,
-                    code: f.code,
-                    name: f.code.map(|code| catalog::lookup(code).name),
-                    reason: f.reason.clone(),
-                    packet: f.packet,
-                    time: f.ts,
-                    problems: f.problems.clone(),
-                    mask_key: f.mask,
-                })
-                .collect(),
+            close_frames: closes.iter().map(|&f| f.clone()).collect(),
             evicted: None,
             transport: Transport::of(w.transport.h2_stream.is_some()),
             h2_stream: w.transport.h2_stream,
@@ -203,7 +189,7 @@ impl ConnectionReport {
                     // (or of the last packet) is read for what it says of the end: no cause
                     // or fact rests on an older one.
                     let end = match (
-                        closes.first().map(|f| f.ts),
+                        closes.first().map(|f| f.time),
                         transport.as_ref().map(|t| t.ts),
                     ) {
                         (Some(a), Some(b)) => Some(a.min(b)),
@@ -248,7 +234,7 @@ impl ConnectionReport {
             application: w.app.as_deref().and_then(|t| {
                 let close = closes
                     .first()
-                    .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.ts));
+                    .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.time));
                 t.finish(&crate::app::Ending {
                     close,
                     transport: transport.clone(),

@@ -17,8 +17,8 @@
 //! both have. An RST flushes what the receiver had not read (RFC 9293 §3.10.7.4), so a
 //! close frame followed by its sender's RST may never reach the peer's application.
 
-use crate::close::CloseFrame;
 use crate::report::cause::{Cause, End, EndHow};
+use crate::vocab::CloseFrame;
 use crate::vocab::EndKind;
 
 /// The cut-short closing of a session whose causes begin with a valid close frame.
@@ -67,8 +67,8 @@ pub fn cause(
     if end.by == first.from && end.how == EndHow::Tcp(EndKind::Fin) && reply_reset.is_none() {
         return None;
     }
-    let after_s = if end.ts >= first.ts {
-        (end.ts.since(first.ts) * 1000.0).round() / 1000.0
+    let after_s = if end.ts >= first.time {
+        (end.ts.since(first.time) * 1000.0).round() / 1000.0
     } else {
         0.0
     };

@@ -18,11 +18,11 @@
 //! ACK when the segment had one), RFC 6298 §5 (retransmissions back off), RFC 791 §3.2 and
 //! RFC 8200 §3 (TTL and hop limit fall by one per router).
 
-use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Stall;
+use crate::vocab::CloseFrame;
 use crate::vocab::{EndKind, PerSide, Role, Stats};
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a

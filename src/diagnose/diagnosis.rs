@@ -12,7 +12,6 @@ use super::evidence::{self, Facts};
 use super::idle::{self, Idle};
 use super::latest;
 use super::status::{self, Missing};
-use crate::close::CloseFrame;
 use crate::flow::Side;
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::cause::{End, EndHow};
@@ -22,6 +21,7 @@ use crate::report::Evidence;
 use crate::report::{CloseHandshake, Status};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::layer::TlsFacts;
+use crate::vocab::CloseFrame;
 use crate::vocab::{EndKind, Finding, Kind, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
 
@@ -711,8 +711,8 @@ fn gateway_idle_close(
     let close = closes.iter().find(|f| f.packet == *packet)?;
     let last = latest(sent.client.last_non_close, sent.server.last_non_close)
         .filter(|(p, _)| *p < *packet);
-    let since = last.map_or(close.ts, |(_, t)| t);
-    let quiet_s = close.ts.since(since);
+    let since = last.map_or(close.time, |(_, t)| t);
+    let quiet_s = close.time.since(since);
     (last.is_some() && quiet_s >= GATEWAY_IDLE_MIN_S).then(|| Cause::GatewayIdleClose {
         gateway,
         packet: *packet,

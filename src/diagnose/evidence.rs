@@ -8,11 +8,11 @@
 //! quiet spell before it (RFC 6455 §7.4.1); and whether the code and the capture agree.
 
 use super::idle::{idle_timeout_match, Idle};
-use crate::close::CloseFrame;
 use crate::report::cause::End;
 use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
 use crate::units::Secs;
+use crate::vocab::CloseFrame;
 use crate::vocab::{Finding, Kind, PerSide, Problem, Stats};
 use std::fmt::Write as _;
 

@@ -13,9 +13,9 @@
 //! And [`stopped`]: a side whose regular pings stopped coming ([`Cause::PingsStopped`]).
 
 use crate::app::ControlMarks;
-use crate::close::CloseFrame;
 use crate::report::cause::Cause;
 use crate::report::cause::End;
+use crate::vocab::CloseFrame;
 use crate::vocab::{Library, PerSide, Role, Software};
 use crate::websocket::session::Handshake;
 
@@ -42,7 +42,7 @@ pub fn cause(
     // Who ended first, where, and with which close frame (if its close came first).
     let close = first_close.filter(|c| first_end.is_none_or(|e| c.order < e.order));
     let (by, end_packet, end_ts) = match (close, first_end) {
-        (Some(c), _) => (c.from, c.packet, c.ts),
+        (Some(c), _) => (c.from, c.packet, c.time),
         (None, Some(e)) => (e.by, e.packet, e.ts),
         (None, None) => return None,
     };
@@ -174,13 +174,14 @@ mod tests {
         CloseFrame {
             from,
             code: Some(code),
+            name: None,
             reason: reason.into(),
             payload_len: 2 + reason.len() as u64,
             packet,
-            ts: at(packet as i64 * 100),
+            time: at(packet as i64 * 100),
             problems: Vec::new(),
             order: packet,
-            mask: None,
+            mask_key: None,
         }
     }
 

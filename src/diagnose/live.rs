@@ -25,7 +25,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                 all.push((
                     c.order,
                     k,
-                    c.ts,
+                    c.time,
                     c.packet,
                     c.from,
                     EventWhat::Close {

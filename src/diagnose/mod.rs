@@ -28,6 +28,7 @@ pub mod diagnosis;
 pub mod ending;
 pub mod errorwords;
 pub mod evidence;
+mod fill;
 pub mod heartbeat;
 pub mod idle;
 pub mod lastwords;

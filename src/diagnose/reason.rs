@@ -12,8 +12,9 @@
 //! a new one: "PingTimeout"), so "auth" inside "OAuth" or "busy" inside "busybox" name
 //! nothing.
 
-use crate::close::{words, CloseFrame};
+use crate::close::words;
 use crate::report::cause::Cause;
+use crate::vocab::CloseFrame;
 
 /// The kinds of cause a reason's words can name, by stable name (the cause's `kind`).
 pub const KINDS: [&str; 6] = [
@@ -293,7 +294,7 @@ mod tests {
             payload.extend_from_slice(reason.as_bytes());
             let len = payload.len() as u64;
             let ts = crate::vocab::Timestamp(0);
-            CloseFrame::parse(crate::vocab::Role::Server, &payload, true, len, 7, ts, 0)
+            crate::close::parse(crate::vocab::Role::Server, &payload, true, len, 7, ts, 0)
         };
         assert!(cause(&frame(1000, "ping timed out")).is_some());
         assert!(cause(&frame(4001, "token expired")).is_some());

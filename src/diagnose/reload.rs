@@ -16,7 +16,8 @@
 
 use crate::report::cause::{BothLegs, Cause, LegEnding};
 use crate::report::words::proxy::whole_seconds;
-use crate::report::{CloseFrameReport, ConnectionReport};
+use crate::report::ConnectionReport;
+use crate::vocab::CloseFrame;
 use crate::vocab::{Role, Timestamp};
 
 /// Longest time between the proxy's endings of the two legs that counts as one instant,
@@ -36,7 +37,7 @@ pub const QUIET_MAX_MS: f64 = 1000.0;
 /// close frame with the client's key and payload is the client's frame passed on. A
 /// different key proves nothing: a proxy that relays a close frame may mask it anew, as
 /// it must mask its own (or, as Caddy 2.6, not mask it at all).
-pub fn same_bytes(copy: &CloseFrameReport, of: &CloseFrameReport) -> bool {
+pub fn same_bytes(copy: &CloseFrame, of: &CloseFrame) -> bool {
     copy.mask_key.is_some()
         && copy.mask_key == of.mask_key
         && copy.problems.is_empty()
@@ -47,7 +48,7 @@ pub fn same_bytes(copy: &CloseFrameReport, of: &CloseFrameReport) -> bool {
 
 /// The close frame of `from` on `leg` after it that is a byte-for-byte copy of `f`
 /// ([`same_bytes`]): `f` passed on by the proxy.
-fn copied_to<'a>(f: &CloseFrameReport, leg: &'a ConnectionReport) -> Option<&'a CloseFrameReport> {
+fn copied_to<'a>(f: &CloseFrame, leg: &'a ConnectionReport) -> Option<&'a CloseFrame> {
     leg.close_frames
         .iter()
         .find(|g| g.from == f.from && g.packet > f.packet && same_bytes(g, f))
@@ -68,13 +69,13 @@ fn copied_to<'a>(f: &CloseFrameReport, leg: &'a ConnectionReport) -> Option<&'a 
 pub fn own_closes<'a>(
     front: &'a ConnectionReport,
     back: &'a ConnectionReport,
-) -> (Option<&'a CloseFrameReport>, Option<&'a CloseFrameReport>) {
+) -> (Option<&'a CloseFrame>, Option<&'a CloseFrame>) {
     // `answered`: the proxy's own close on `other`, which the frames after it there answer.
     let own = |leg: &'a ConnectionReport,
                proxy: Role,
                other: &'a ConnectionReport,
-               answered: Option<&CloseFrameReport>| {
-        let relayed = |f: &CloseFrameReport| {
+               answered: Option<&CloseFrame>| {
+        let relayed = |f: &CloseFrame| {
             f.from == proxy
                 && other
                     .close_frames
@@ -157,7 +158,7 @@ pub fn closes(front: &ConnectionReport, back: &ConnectionReport) -> Option<Cause
     if last.is_some() && whole_seconds(quiet_ms / 1000.0).is_some() {
         return None;
     }
-    let name = |c: &CloseFrameReport| match c.code {
+    let name = |c: &CloseFrame| match c.code {
         Some(code) => format!("close frame {code}"),
         None => "close frame with no code".to_string(),
     };

@@ -10,10 +10,10 @@
 //! guessed: a close frame whose code bytes are missing from the capture gives "unknown",
 //! not 1005.
 
-use crate::close::CloseFrame;
 use crate::report::cause::Cause;
 use crate::report::cause::{End, Eviction};
 use crate::report::status::{CloseHandshake, Status};
+use crate::vocab::CloseFrame;
 use crate::vocab::{PerSide, Role};
 
 /// Which directions' frames could not be followed to their end: bytes were missing where a
@@ -163,8 +163,8 @@ pub fn close_handshake(
         // A reply stamped before the close it answers (capture times out of order) has
         // no delay that can be told: none rather than a negative one.
         reply_after_s: reply
-            .filter(|r| r.ts >= first.ts)
-            .map(|r| (r.ts.since(first.ts) * 1e6).round() / 1e6),
+            .filter(|r| r.time >= first.time)
+            .map(|r| (r.time.since(first.time) * 1e6).round() / 1e6),
         tcp_closed_first_by: first_end.filter(|e| e.order > first.order).map(|e| e.by),
     })
 }

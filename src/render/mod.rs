@@ -27,6 +27,7 @@
 //! `Sink` method if it needs new markup). A new ticket format implements `Layout`, `Sink`
 //! and `Section`, and `Format` names it.
 
+mod chunks;
 pub mod csv;
 mod document;
 pub mod ecs;

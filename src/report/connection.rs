@@ -12,12 +12,10 @@
 use super::wireshark;
 use super::{legs, schema, tls};
 use super::{CloseHandshake, Evidence, Status};
-use crate::close::catalog;
 use crate::vocab::{
-    Counters, Endpoint, Finding, FrameRecord, PerSide, Problem, Role, Stats, StreamEndKind,
-    TcpEndName, TcpEnds, Timestamp, Transport,
+    CloseFrame, Counters, Endpoint, Finding, FrameRecord, PerSide, Role, Stats, TcpEndName,
+    TcpEnds, Timestamp, Transport,
 };
-use crate::websocket::session::StreamEnd;
 use serde::{Deserialize, Serialize};
 
 /// The WebSocket upgrade (RFC 6455 §4; RFC 8441's extended CONNECT over HTTP/2).
@@ -63,79 +61,9 @@ pub struct HandshakeReport {
     pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
-/// `&'static str` by another name, for fields whose text comes from a fixed table (written
-/// as its code, `#[serde(with)]`): serde's derive takes a field typed `&'static str` for
-/// text borrowed from its input, which only a `'static` input could give.
-type Static = &'static str;
-
-/// One close frame (RFC 6455 §5.5.1), as captured. Stored (`serial`), every field; in
-/// JSON ([`CloseFrameReportJson`]), all but its masking key.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(remote = "Self")]
-#[non_exhaustive]
-pub struct CloseFrameReport {
-    /// The side that sent it.
-    pub from: Role,
-    /// Its status code; null for a close frame with no payload.
-    pub code: Option<u16>,
-    /// The code's name in the catalog, when it has one.
-    #[serde(with = "catalog::name_serde")]
-    pub name: Option<Static>,
-    /// Its reason text (escaped when written out).
-    pub reason: String,
-    /// The packet that completed the frame.
-    pub packet: u64,
-    /// When that packet was captured.
-    pub time: Timestamp,
-    /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
-    /// (docs/json.md).
-    pub problems: Vec<Problem>,
-    /// The masking key it was sent with (RFC 6455 §5.3), none when unmasked: what tells a
-    /// proxy's byte-for-byte copy of the client's close frame from its own
-    /// ([`crate::diagnose::reload`]). Not in JSON.
-    pub mask_key: Option<[u8; 4]>,
-}
-
-/// The JSON view of a [`CloseFrameReport`]: every field but the masking key.
-#[derive(Serialize, schemars::JsonSchema)]
-#[serde(remote = "CloseFrameReport", rename = "CloseFrameReport")]
-#[schemars(description = "One close frame (RFC 6455 §5.5.1), as captured.")]
-pub struct CloseFrameReportJson {
-    /// The side that sent it.
-    from: Role,
-    /// Its status code; null for a close frame with no payload.
-    code: Option<u16>,
-    /// The code's name in the catalog, when it has one.
-    #[serde(with = "catalog::name_serde")]
-    #[schemars(with = "Option<String>")]
-    name: Option<Static>,
-    /// Its reason text (escaped when written out).
-    reason: String,
-    /// The packet that completed the frame.
-    packet: u64,
-    /// When that packet was captured.
-    time: Timestamp,
-    /// What is wrong with it: `one-byte-payload`, `too-long`, `reason-not-utf8`, ...
-    /// (docs/json.md).
-    #[schemars(schema_with = "schema::close_problems")]
-    problems: Vec<Problem>,
-}
-
-impl Serialize for CloseFrameReport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if s.is_human_readable() {
-            CloseFrameReportJson::serialize(self, s)
-        } else {
-            CloseFrameReport::serialize(self, s)
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for CloseFrameReport {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<CloseFrameReport, D::Error> {
-        CloseFrameReport::deserialize(d)
-    }
-}
+/// The close-frame type's former name here, kept while `render/table.rs` still names it
+/// (it is `vocab::CloseFrame`, and goes once the table reads the document walk).
+pub type CloseFrameReport = crate::vocab::CloseFrame;
 
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
 /// RST_STREAM or GOAWAY that reached it, in order.
@@ -196,32 +124,6 @@ impl StreamEndReport {
             s.push_str(&format!(" (last stream {l})"));
         }
         s
-    }
-
-    pub(crate) fn new(e: &StreamEnd, by: Role) -> StreamEndReport {
-        use crate::stack::h2::frame::ErrorCode;
-        let (kind, error_code, last_stream) = match e.kind {
-            StreamEndKind::EndStream => (StreamEndName::EndStream, None, None),
-            StreamEndKind::Reset(code) => (
-                StreamEndName::RstStream,
-                Some(ErrorCode(code).to_string()),
-                None,
-            ),
-            StreamEndKind::GoAway { last_stream, code } => (
-                StreamEndName::Goaway,
-                Some(ErrorCode(code).to_string()),
-                Some(last_stream),
-            ),
-        };
-        StreamEndReport {
-            by,
-            kind,
-            error_code,
-            last_stream,
-            ends_stream: e.ends_stream(),
-            packet: e.packet,
-            time: e.ts,
-        }
     }
 }
 
@@ -313,8 +215,9 @@ pub struct ConnectionReport {
     pub tls: Option<tls::TlsReport>,
     /// The upgrade.
     pub handshake: HandshakeReport,
-    /// Every close frame, in order.
-    pub close_frames: Vec<CloseFrameReport>,
+    /// Every close frame, in order (stored without their names, named again as read).
+    #[serde(deserialize_with = "crate::close::named")]
+    pub close_frames: Vec<CloseFrame>,
     /// Every side's FIN or RST, in order: the first is the one JSON's `tcp_end`,
     /// `tcp_end_by` and `tcp_end_packet` name ([`ConnectionReport::tcp_end`]).
     pub tcp_ends: TcpEnds,
@@ -379,7 +282,7 @@ pub struct ConnectionReport {
     pub leg: Option<legs::LegReport>,
     /// The application protocol the session carried, when it was recognized, and what its
     /// messages say of the ending.
-    pub application: Option<crate::app::ApplicationReport>,
+    pub application: Option<crate::vocab::ApplicationReport>,
     /// The last data message each side sent (at most one a side), decoded for reading.
     pub last_words: Vec<super::lastwords::LastWordsReport>,
     /// Where no application protocol was recognized: each side's short message sent at a
@@ -418,7 +321,7 @@ pub struct ConnectionReportJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     tls: Option<tls::TlsReport>,
     handshake: HandshakeReport,
-    close_frames: Vec<CloseFrameReport>,
+    close_frames: Vec<CloseFrame>,
     #[serde(getter = "ConnectionReport::tcp_end")]
     #[schemars(schema_with = "schema::tcp_end")]
     tcp_end: TcpEndName,
@@ -473,7 +376,7 @@ pub struct ConnectionReportJson {
     /// The application protocol (socket.io, GraphQL over WebSocket, MQTT, STOMP, …) when
     /// recognized: how, and what its own messages say of the ending.
     #[serde(skip_serializing_if = "Option::is_none")]
-    application: Option<crate::app::ApplicationReport>,
+    application: Option<crate::vocab::ApplicationReport>,
     /// The last data message each side sent (its first 256 bytes, read by shape: text,
     /// JSON, XML, CBOR, MessagePack, protobuf, strings or hex), with its packet and how long
     /// before the first ending it came, for every connection, client's first; empty when

@@ -1,6 +1,7 @@
 //! The tunnels a connection came through, as a report names them.
 //!
-//! In: the `Encapsulation` the decoding found on a connection's first packet. Out:
+//! In: what `diagnose` reads from the `Encapsulation` the decoding found on a connection's
+//! first packet. Out:
 //! [`EncapsulationReport`]: in JSON `{"kind": "vxlan", "vni": 4242, "outer": ["10.0.0.5",
 //! "10.0.0.9"]}`, the identifier under its kind's name (`vni`, `key`, `session`, `label`),
 //! `outer` left out when no IP header carried the tunnel, `nested` (the kinds of the
@@ -9,7 +10,6 @@
 //! Also the input warnings on packets whose tunnels were not peeled.
 
 use super::Seen;
-use crate::decode::{Encapsulation, Skip};
 use crate::vocab::Tunnel;
 use serde::{Deserialize, Serialize};
 
@@ -109,17 +109,6 @@ impl EncapsulationReport {
     }
 }
 
-impl From<Encapsulation> for EncapsulationReport {
-    fn from(e: Encapsulation) -> EncapsulationReport {
-        EncapsulationReport {
-            kind: e.kind,
-            id: e.id,
-            outer: e.outer.map(|(a, b)| [a.to_string(), b.to_string()]),
-            nested: e.nested().collect(),
-        }
-    }
-}
-
 /// "VXLAN VNI 4242 between 10.0.0.5 and 10.0.0.9", "GRE key 7 between … (inside it: MPLS)".
 impl std::fmt::Display for EncapsulationReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -139,25 +128,17 @@ impl std::fmt::Display for EncapsulationReport {
 }
 
 impl Seen {
-    /// Counts a packet whose tunnels were not peeled (`Skip::TunnelFragment`,
-    /// `Skip::TooDeep`; any other is not counted here), number `packet`.
-    pub fn unpeeled(&mut self, skip: Skip, packet: u64) {
-        let (count, first) = match skip {
-            Skip::TunnelFragment => (&mut self.tunnel_fragments, 0),
-            Skip::TooDeep => (&mut self.too_deep_packets, 1),
-            _ => return,
-        };
-        *count += 1;
-        if let Some(f) = self.first_unpeeled.get_mut(first) {
-            f.get_or_insert(packet);
-        }
-    }
-
     /// The warnings of an input on its packets whose tunnels were not peeled: the counts
     /// since `before` (`tunnel_fragments`, `too_deep_packets` when the input began), the
     /// first packets numbered less `base` (the packets of the inputs it continues). Forgets
-    /// those first packets, for the next input.
-    pub fn unpeeled_warnings(&mut self, before: (u64, u64), base: u64) -> Vec<String> {
+    /// those first packets, for the next input. `deepest` is the decoding's limits, the
+    /// tunnels and the headers it peels at most (`decode::tunnel`).
+    pub fn unpeeled_warnings(
+        &mut self,
+        before: (u64, u64),
+        base: u64,
+        deepest: (usize, usize),
+    ) -> Vec<String> {
         let firsts = std::mem::take(&mut self.first_unpeeled);
         let first = |i: usize| {
             firsts.get(i).copied().flatten().map_or(String::new(), |n| {
@@ -176,8 +157,8 @@ impl Seen {
         if deep > 0 {
             out.push(format!(
                 "{deep} packets had tunnels nested more than {} deep (or more than {} headers) and were not decoded{}",
-                crate::decode::tunnel::MAX_TUNNELS,
-                crate::decode::tunnel::MAX_HEADERS,
+                deepest.0,
+                deepest.1,
                 first(1)
             ));
         }

@@ -201,7 +201,7 @@ fn wire(v: &Option<String>) -> Piece {
 
 /// The application's cause in one line ("socket.io: ping timeout (ended by the client)"),
 /// when its messages said why.
-pub fn app_line(a: &crate::app::ApplicationReport) -> Option<String> {
+pub fn app_line(a: &crate::vocab::ApplicationReport) -> Option<String> {
     let cause = a.cause.as_deref()?;
     Some(match a.ended_by {
         Some(by) => format!("{}: {cause} (ended by the {by})", a.protocol),
@@ -224,7 +224,7 @@ pub fn refusal_line(c: &ConnectionReport) -> Option<String> {
 
 /// What the report says of the application: how it was recognized, and its cause with the
 /// summary and fix when its messages said why.
-pub fn app_text(a: &crate::app::ApplicationReport) -> String {
+pub fn app_text(a: &crate::vocab::ApplicationReport) -> String {
     let mut s = match &a.version {
         Some(v) => format!("{v}, recognized by {}", a.recognized_by),
         None => format!("recognized by {}", a.recognized_by),

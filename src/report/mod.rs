@@ -33,7 +33,6 @@
 //! `--redact`.
 
 pub mod cause;
-mod chunks;
 pub mod encapsulation;
 pub mod evidence;
 pub mod facts;
@@ -53,7 +52,11 @@ pub mod wireshark;
 pub mod words;
 
 use crate::vocab::InputSummary;
-pub(crate) use chunks::RENDER_CHUNK;
+
+/// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the
+/// pieces in flight stay a few hundred KiB.
+pub(crate) const RENDER_CHUNK: usize = 32;
+
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -124,7 +127,7 @@ pub struct Report {
     /// none for a report made otherwise (then a random one).
     #[serde(skip)]
     pub(crate) key: Option<redact::Key>,
-    /// Threads that render the connections ([`Report::render_chunks`]): the analysis's
+    /// Threads that render the connections ([`Report::render_chunks`], in `render::chunks`): the analysis's
     /// (`--threads`, 0 for one per core), at least two.
     #[serde(skip)]
     pub(crate) render_threads: usize,
@@ -397,9 +400,9 @@ pub fn locate(inputs: &[InputSummary], input: usize, packet: u64) -> (usize, u64
 /// that holds it and its number there (for reports of rotated files read as one capture).
 pub fn place(inputs: &[InputSummary], input: usize, packet: u64) -> String {
     let (at, n) = locate(inputs, input, packet);
-    let name = inputs.get(at).map_or_else(String::new, |i| {
-        crate::capture::file::rotation::file_name(&i.path)
-    });
+    let name = inputs
+        .get(at)
+        .map_or_else(String::new, InputSummary::file_name);
     format!("{name} #{n}")
 }
 
@@ -568,7 +571,7 @@ impl Report {
     /// A stored report as this report shows it: with the input it ends in, and redacted if
     /// the report is (`names` then holds the pseudonyms given so far). What it says was
     /// finished before it was read (`finish_store`).
-    fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
+    pub(crate) fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
         incidents::apply(&self.links, &self.incidents, c);
         if let Some(names) = names {

@@ -78,7 +78,6 @@ macro_rules! schema_as {
 }
 
 schema_as!(super::ConnectionReport => super::ConnectionReportJson);
-schema_as!(super::CloseFrameReport => super::CloseFrameReportJson);
 schema_as!(super::tls::EncryptedReport => super::tls::EncryptedReportJson);
 schema_as!(super::encapsulation::EncapsulationReport => super::encapsulation::EncapsulationReportJson);
 
@@ -138,10 +137,4 @@ pub(super) fn encrypted_reason(_: &mut SchemaGenerator) -> Schema {
 /// `ConnectionReport::transport`: what carried the handshake and frames.
 pub(super) fn transport(_: &mut SchemaGenerator) -> Schema {
     one_of(&crate::vocab::Transport::ALL.map(|t| t.as_str()))
-}
-
-/// `CloseFrameReport::problems`: the names of what is wrong with a close frame.
-pub(super) fn close_problems(_: &mut SchemaGenerator) -> Schema {
-    let names = crate::vocab::Problem::ALL.map(|p| p.as_str());
-    json_schema!({ "type": "array", "items": one_of(&names) })
 }

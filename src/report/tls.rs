@@ -9,11 +9,7 @@
 //! secret is ever part of these. RFC 8446 §4.1.2 (ClientHello: SNI, ALPN), §6 (alerts).
 
 use super::Host;
-use crate::stack::tcp::connection::Connection;
-use crate::stack::tls::keylog::hex_lower;
-use crate::stack::tls::layer::TlsFacts;
-use crate::stack::tls::NotDecrypted;
-use crate::vocab::{LaterRst, PerSide, Role, TcpEnd, TcpEndName};
+use crate::vocab::{PerSide, Role, TcpEnd, TcpEndName};
 use serde::{Deserialize, Serialize};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
@@ -85,24 +81,6 @@ impl Reason {
     /// The reason of `name` ([`Reason::as_str`]).
     pub fn from_name(name: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-
-    fn of(why: Option<&NotDecrypted>, decrypted: bool) -> Reason {
-        match why {
-            Some(NotDecrypted::NoKey) => Reason::NoKey,
-            Some(NotDecrypted::PartialKey) => Reason::PartialKey,
-            Some(NotDecrypted::KeyMismatch) => Reason::KeyMismatch,
-            Some(NotDecrypted::Gap { .. }) => Reason::Gap,
-            Some(NotDecrypted::HandshakeNotCaptured) => Reason::HandshakeNotCaptured,
-            Some(
-                NotDecrypted::UnsupportedSuite(_)
-                | NotDecrypted::UnsupportedVersion(_)
-                | NotDecrypted::Unsupported(_),
-            ) => Reason::Unsupported,
-            Some(NotDecrypted::ProtocolViolation(_)) => Reason::ProtocolViolation,
-            None if decrypted => Reason::NotWebsocket,
-            None => Reason::NoApplicationData,
-        }
     }
 
     /// The connections it concerns, after "To decrypt the N with ": where the advice of
@@ -282,64 +260,6 @@ pub struct TlsReport {
 }
 
 impl TlsReport {
-    /// The report of `facts`, whose TLS client is the connection's side `tls_client`. The
-    /// summary's server name and ALPN protocols are moved into the report, not copied
-    /// (left empty in `facts`: nothing reads them there after).
-    pub(crate) fn new(facts: &mut TlsFacts, c: &Connection) -> TlsReport {
-        // The TLS client is the side that sent the ClientHello; the report's roles are
-        // the connection's, which agree but for captures that defy rule 3.
-        let role = |from_client: bool| {
-            let client = c.client_side();
-            c.role(if from_client { client } else { client.other() })
-        };
-        let (cn_client, cn_server) = facts.close_notify;
-        let s = &mut facts.summary;
-        let (sni, alpn_offered, alpn) = (
-            s.sni.take(),
-            std::mem::take(&mut s.alpn_offered),
-            s.alpn_chosen.take(),
-        );
-        let s = &facts.summary;
-        TlsReport {
-            client_random: s.client_random.map(|r| hex_lower(&r)),
-            version: s.version_name(),
-            cipher_suite: s.cipher_suite_name(),
-            sni,
-            alpn_offered,
-            alpn,
-            decrypted: s.decrypted,
-            not_decrypted: s.why_not.as_ref().map(ToString::to_string),
-            close_notify: PerSide {
-                client: cn_client,
-                server: cn_server,
-            },
-            alerts: facts
-                .alerts
-                .iter()
-                .map(|a| AlertReport {
-                    from: role(a.from_client),
-                    level: if a.fatal { "fatal" } else { "warning" }.to_owned(),
-                    description: a.name.to_owned(),
-                    packet: a.packet,
-                })
-                .collect(),
-            hello_retry_request: s.hello_retry_request,
-            resumed: s.resumed,
-            early_data: s.early_data_offered.then(|| {
-                match s.early_data_accepted {
-                    Some(true) => "accepted",
-                    Some(false) => "rejected",
-                    None => "offered",
-                }
-                .to_owned()
-            }),
-            key_updates: PerSide {
-                client: s.client.key_updates,
-                server: s.server.key_updates,
-            },
-        }
-    }
-
     /// What the handshake and the session did beyond the usual, for the table and
     /// Markdown: "HelloRetryRequest", "resumed (PSK)", "early data accepted", "KeyUpdate:
     /// client 1, server 1". Empty for a plain full handshake.
@@ -460,29 +380,6 @@ impl Serialize for EncryptedReport {
 }
 
 impl EncryptedReport {
-    /// The entry of finished connection `c`, if it was TLS and carried no session.
-    pub(crate) fn of(c: &Connection) -> Option<EncryptedReport> {
-        let mut facts = c.up.tls()?;
-        let tls = TlsReport::new(&mut facts, c);
-        let reason = Reason::of(facts.summary.why_not.as_ref(), facts.summary.decrypted);
-        let client = c.client_side();
-        let first_end = c.first_end();
-        Some(EncryptedReport {
-            input: c.input,
-            client: Host::Addr(c.ep[client]),
-            server: Host::Addr(c.ep[client.other()]),
-            tls,
-            first_end: first_end.map(|(by, e)| {
-                let later = e.then_rst.map(|r| LaterRst::new(r.packet, r.ts));
-                TcpEnd::new(by, e.kind, e.packet, e.ts, later)
-            }),
-            first_packet: c.first_packet,
-            last_packet: c.last_packet,
-            reason,
-            advice: advice(reason, &[]),
-        })
-    }
-
     /// How TCP ended first (JSON `tcp_end`): "fin", "rst", or "open" for neither.
     pub fn tcp_end(&self) -> TcpEndName {
         self.first_end.map_or(TcpEndName::Open, |e| e.name())

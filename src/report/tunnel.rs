@@ -1,13 +1,12 @@
 //! A connection through a forward proxy's CONNECT tunnel (RFC 9110 §9.3.6), as reported.
 //!
-//! In: the [`Tunnel`] of a finished connection (`stack::connect`) and the connection's
-//! server, the proxy. Out: [`TunnelReport`] (JSON `tunnel`); its phrase is in
+//! In: what `diagnose` reads from a finished connection's tunnel (`stack::connect`) and the
+//! connection's server, the proxy. Out: [`TunnelReport`] (JSON `tunnel`); its phrase is in
 //! `words::proxy`. The target, the reason phrase and the body are wire text: kept as sent
 //! here (the body as the words of its page, cut at [`BODY_TEXT`] bytes), escaped by each
 //! renderer.
 
 use super::Host;
-use crate::stack::connect::Tunnel;
 use crate::vocab::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -60,27 +59,6 @@ pub struct EarlierAnswer {
 }
 
 impl TunnelReport {
-    /// The report of tunnel `t` through the proxy `proxy`.
-    pub fn new(t: &Tunnel, proxy: Host) -> TunnelReport {
-        TunnelReport {
-            proxy,
-            target: t.target.clone(),
-            status: t.status,
-            reason: t.status.map(|_| t.reason.clone()),
-            request_packet: t.request_packet,
-            request_time: t.request_ts,
-            response_packet: t.response_packet,
-            body: t.body_text(BODY_TEXT),
-            body_cut: t.body_cut,
-            earlier: t
-                .earlier
-                .iter()
-                .map(|&(status, packet)| EarlierAnswer { status, packet })
-                .collect(),
-            proxy_product: t.proxy.clone(),
-        }
-    }
-
     /// The proxy answered 2xx.
     pub fn opened(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))

@@ -72,6 +72,15 @@ pub struct InputSummary {
     pub sha256: Option<Result<String, String>>,
 }
 
+impl InputSummary {
+    /// The input's file name, without its folders (the path as given when it has none: `-`).
+    pub fn file_name(&self) -> String {
+        std::path::Path::new(&self.path)
+            .file_name()
+            .map_or_else(|| self.path.clone(), |n| n.to_string_lossy().into_owned())
+    }
+}
+
 /// A live capture's packets lost, by where they were lost (`seen.live_drops` in JSON).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct LiveDrops {

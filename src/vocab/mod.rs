@@ -13,11 +13,12 @@
 //! - `input`: [`InputSummary`], [`LiveDrops`], [`KeySource`]; `link_type`: [`LinkType`];
 //! - `tcp`: [`EndKind`], [`CloseEvent`], [`EventWhat`], [`Counters`] (RFC 9293);
 //! - `frames`: [`Opcode`], [`FrameRecord`], [`Stats`], [`Unanswered`], [`StreamEndKind`],
-//!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`Problem`] (RFC 6455 §7.4);
+//!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`CloseFrame`], [`Problem`] (RFC 6455 §5.5.1, §7.4);
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
-//! - `app`: [`HeartbeatReport`], [`SideBeat`], [`PollingConnection`];
+//! - `app`: [`ApplicationReport`], [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
+//!   [`PollingConnection`];
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
@@ -41,8 +42,10 @@ mod time;
 mod transport;
 mod tunnel;
 
-pub use app::{HeartbeatReport, PollingConnection, SideBeat};
-pub use close::Problem;
+pub use app::{
+    ApplicationReport, HeartbeatReport, Identity, PingFacts, PollingConnection, SideBeat,
+};
+pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use finding::{Finding, Kind};

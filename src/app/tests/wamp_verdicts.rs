@@ -60,7 +60,12 @@ fn batch(msgs: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-fn refused(subprotocol: &str, text: bool, hello: &[u8], abort: &[u8]) -> ApplicationReport {
+fn refused(
+    subprotocol: &str,
+    text: bool,
+    hello: &[u8],
+    abort: &[u8],
+) -> crate::vocab::ApplicationReport {
     let mut s = Script::new(Some(subprotocol), None);
     s.msg(Client, text, hello, 4, 0)
         .msg(Server, text, abort, 5, 1);

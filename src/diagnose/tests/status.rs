@@ -1,11 +1,11 @@
 //! The status decision, the quiet spell before a 1006 and the words for them.
 
-use crate::close::CloseFrame;
 use crate::diagnose::idle::{self, idle_timeout_match, unanswered, Idle};
 use crate::diagnose::status::{causes, close_handshake, seen_by, Missing};
 use crate::report::cause::{End, EndHow};
 use crate::report::Status;
 use crate::units::Secs;
+use crate::vocab::CloseFrame;
 use crate::vocab::{EndKind, Opcode, PerSide, Role, Stats, Timestamp};
 
 /// The status of a session, as the report makes it.
@@ -60,7 +60,7 @@ const BOTH: Missing = Missing {
 };
 
 fn close(from: Role, payload: &[u8], order: u64) -> CloseFrame {
-    CloseFrame::parse(
+    crate::close::parse(
         from,
         payload,
         true,
@@ -460,7 +460,7 @@ fn open_and_refused() {
 
 #[test]
 fn truncated_close_is_unknown() {
-    let c = CloseFrame::parse(Role::Client, b"", false, 2, 8, Timestamp(0), 8);
+    let c = crate::close::parse(Role::Client, b"", false, 2, 8, Timestamp(0), 8);
     let s = status(&[&c], &[], Some(101), true, NONE);
     assert_eq!(s.code, None);
     assert!(s.name.starts_with("Unknown"));

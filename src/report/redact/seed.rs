@@ -1,6 +1,7 @@
 //! The key of `--redact`'s pseudonyms, from the capture's first packets.
 
 use super::Key;
+use crate::vocab::Timestamp;
 use sha2::{Digest, Sha256};
 
 /// Where a run's key is put once made, for what is said while the capture is read
@@ -44,8 +45,10 @@ impl Seed {
         self.key.is_some()
     }
 
-    /// Takes in the next packet of the capture (nothing once the key is made).
-    pub fn packet(&mut self, pkt: &crate::capture::Packet<'_>) {
+    /// Takes in the next packet of the capture, captured at `ts` with bytes `data`
+    /// (nothing once the key is made); `segment` says whether it is a TCP segment with
+    /// payload, asked only while the key is still being made.
+    pub fn packet(&mut self, ts: Timestamp, data: &[u8], segment: impl FnOnce() -> bool) {
         if self.made() {
             return;
         }
@@ -54,13 +57,11 @@ impl Seed {
             sha.update(b"wsclose pseudonym key 1\0");
             sha
         });
-        sha.update(pkt.ts.0.to_be_bytes());
-        sha.update((pkt.data.len() as u64).to_be_bytes());
-        sha.update(pkt.data);
+        sha.update(ts.0.to_be_bytes());
+        sha.update((data.len() as u64).to_be_bytes());
+        sha.update(data);
         self.packets += 1;
-        if self.packets >= SEED_PACKETS
-            || crate::decode::decode(pkt).is_ok_and(|seg| !seg.payload.is_empty())
-        {
+        if self.packets >= SEED_PACKETS || segment() {
             self.finish();
         }
     }

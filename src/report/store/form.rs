@@ -16,10 +16,10 @@
 
 use crate::close::catalog;
 use crate::report::CloseHandshake;
-use crate::report::{CloseFrameReport, ConnectionReport, HandshakeReport, Host, SeenBy};
+use crate::report::{ConnectionReport, HandshakeReport, Host, SeenBy};
 use crate::vocab::{
-    Counters, EndKind, Endpoint, FrameRecord, LaterRst, Opcode, PerSide, Problem, Stats, TcpEnd,
-    TcpEnds, Transport,
+    CloseFrame, Counters, EndKind, Endpoint, FrameRecord, LaterRst, Opcode, PerSide, Problem,
+    Stats, TcpEnd, TcpEnds, Transport,
 };
 use std::net::IpAddr;
 
@@ -352,15 +352,17 @@ fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
     })
 }
 
-fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
-    let CloseFrameReport {
+fn close_frame(w: &mut Writer<'_>, f: &CloseFrame) -> Option<()> {
+    let CloseFrame {
         from,
         code,
         name,
         reason,
+        payload_len,
         packet,
         time,
         problems,
+        order,
         mask_key,
     } = f;
     w.role(*from);
@@ -391,11 +393,13 @@ fn close_frame(w: &mut Writer<'_>, f: &CloseFrameReport) -> Option<()> {
         w.u64(i as u64);
     }
     w.opt(mask_key, |w, k| w.u64(u64::from(u32::from_be_bytes(*k))));
+    w.u64(*payload_len);
+    w.u64(*order);
     Some(())
 }
 
-fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrameReport> {
-    Some(CloseFrameReport {
+fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrame> {
+    Some(CloseFrame {
         from: r.role()?,
         code: r.opt_u16()?,
         name: r.opt_u16()?.map(|c| catalog::lookup(c).name),
@@ -406,6 +410,8 @@ fn read_close_frame(r: &mut Reader<'_>) -> Option<CloseFrameReport> {
         mask_key: r
             .opt(|r| u32::try_from(r.u64()?).ok())?
             .map(u32::to_be_bytes),
+        payload_len: r.u64()?,
+        order: r.u64()?,
     })
 }
 

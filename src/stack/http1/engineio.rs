@@ -12,8 +12,9 @@
 //! payload with `\x1e`; v3 prefixes each packet with its length and `:`.
 
 use super::parse::{self as http, Parsed};
-use crate::app::{query_value, Identity, Open, PollingFacts};
+use crate::app::{query_value, Open, PollingFacts};
 use crate::flow::{Side, Sides};
+use crate::vocab::Identity;
 use crate::vocab::Timestamp;
 
 /// Bytes of a handshake response's body kept to read the OPEN packet (the OPEN of

@@ -1,7 +1,7 @@
 //! The per-direction WebSocket decoder.
 //!
 //! In: one direction's stream after the handshake, as tcp `Data` and `Gap` events. Out: close
-//! frames ([`crate::close::CloseFrame`]), per-direction statistics, and findings for every
+//! frames ([`crate::vocab::CloseFrame`], read by `crate::close::parse`), per-direction statistics, and findings for every
 //! framing rule broken (RFC 6455 §5.1-§5.6, §7.1.4, §8.1).
 //!
 //! Headers are parsed with nom straight from the segment; only a header split across
@@ -24,9 +24,9 @@ mod tests;
 use super::deflate::Inflater;
 use super::frame::{parse_header, unmask, unmask_into, FrameHeader, MAX_HEADER_LEN};
 use super::utf8::Utf8Stream;
-use crate::close::CloseFrame;
 use crate::finding::Findings;
 use crate::flow::Event;
+use crate::vocab::CloseFrame;
 use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
@@ -88,6 +88,8 @@ pub struct Decoder {
     msg: Option<Message>,
     /// Offset where the direction went out of sync, if it did.
     pub out_of_sync: Option<u64>,
+    /// Its close frames, the first few (named again from the catalog as they are thawed).
+    #[serde(deserialize_with = "crate::close::named")]
     pub closes: Vec<CloseFrame>,
     /// Close frames beyond the kept ones.
     pub extra_closes: u64,
@@ -862,7 +864,7 @@ impl Decoder {
         };
         // `control` may be shorter than the payload because of the keep cap (not a capture
         // problem) or a gap (`truncated`).
-        let mut close = CloseFrame::parse(
+        let mut close = crate::close::parse(
             self.from,
             &f.control,
             !f.truncated,
@@ -871,7 +873,7 @@ impl Decoder {
             ts,
             order,
         );
-        close.mask = f.h.mask;
+        close.mask_key = f.h.mask;
         // A capture that lost part of the frame is a note (already made), not the sender's fault.
         if close.problems.iter().any(|p| *p != Problem::Truncated) {
             findings.push(

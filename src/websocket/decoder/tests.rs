@@ -140,12 +140,12 @@ fn a_close_frames_masking_key_is_kept_at_every_split() {
             }
             assert_eq!(d.closes.len(), 1, "{parts:?}");
             let c = &d.closes[0];
-            assert_eq!(c.mask, Some(key), "{parts:?}");
+            assert_eq!(c.mask_key, Some(key), "{parts:?}");
             assert_eq!((c.code, c.reason.as_str()), (Some(code), reason));
             assert_eq!(c.packet, parts.len() as u64);
         }
     }
     let mut d = Decoder::new(Role::Server, false);
     d.data(&frame(0x88, b"\x03\xe9"), at(1), &mut Findings::default());
-    assert_eq!((d.closes[0].code, d.closes[0].mask), (Some(1001), None));
+    assert_eq!((d.closes[0].code, d.closes[0].mask_key), (Some(1001), None));
 }

@@ -337,7 +337,8 @@ fn a_takeover_is_not_claimed_when_the_brokers_stream_is_unknown() {
 use wsclose::__internals::capture::file;
 use wsclose::__internals::decode;
 use wsclose::__internals::websocket::frame::{parse_header, unmask};
-use wsclose::app::{ApplicationReport, Ending, Message, Tracker, TransportEnd};
+use wsclose::app::{Ending, Message, Tracker, TransportEnd};
+use wsclose::vocab::ApplicationReport;
 use wsclose::vocab::{Endpoint, Timestamp};
 use wsclose::Role;
 

@@ -129,7 +129,7 @@ fn connections_sharing_a_client_id_are_linked_in_bounded_output() {
     pkts.sort_by_key(|p| p.ts);
     let r = analyze_timed(LinkType::RAW, &pkts, Default::default());
     assert_eq!(r.connections.len(), n as usize);
-    let max = wsclose::app::Identity::MAX_LISTED;
+    let max = wsclose::vocab::Identity::MAX_LISTED;
     for c in &r.connections {
         let a = c.application.as_ref().expect("application");
         let id = a

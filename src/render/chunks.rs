@@ -9,16 +9,12 @@
 //! report read back from a store gives its pseudonyms in id order, so its connections are
 //! read back in turn on the calling thread and rendered by one more.
 
-use super::{ConnectionReport, Report, Store};
+use crate::report::{ConnectionReport, Report, Store, RENDER_CHUNK};
 use parking_lot::{Condvar, Mutex};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::mpsc;
-
-/// Connections rendered per piece of work by [`Report::render_chunks`]: small, so that the
-/// pieces in flight stay a few hundred KiB.
-pub(crate) const RENDER_CHUNK: usize = 32;
 
 /// Parts in flight per rendering thread (taken, rendered or waiting for their turn to be
 /// written): enough that a thread rarely waits for the writer.

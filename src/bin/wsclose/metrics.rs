@@ -27,7 +27,6 @@ use wsclose::report::redact::KeySlot;
 use wsclose::report::ConnectionReport;
 use wsclose::{Endpoint, Tally};
 
-#[path = "metrics_http.rs"]
 pub(crate) mod http;
 
 /// The server label of each server, at most `max` of them; the pseudonyms of their

@@ -1,0 +1,297 @@
+//! The shape of `src/` (issue 94 item 5): `vocab/` imports nothing of the project, no
+//! stage re-exports another's items, and the top-level folders of `src/` import each other
+//! without a circle, so that the data flows one way and each folder can be read from the
+//! ones below it.
+//!
+//! In: the source files under `src/`, read as text. A folder's imports are the `crate::X`
+//! paths of its code (`use` lines and paths written in place, `use crate::{a, b}` groups),
+//! comments and unit tests aside (`tests.rs`, `tests/`, a trailing `#[cfg(test)] mod
+//! tests`: a test may build a report with the analyzer it is a part of). `lib.rs` (the
+//! library's face) and the binary are no folder of the graph. Out: each test's verdict.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The top-level module a file of `src/` belongs to (`report` for `src/report/facts.rs`,
+/// `flow` for `src/flow.rs`); `None` for the crate root and the binary.
+fn top(src: &Path, file: &Path) -> Option<String> {
+    let rel = file.strip_prefix(src).unwrap();
+    let first = rel.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(name, "lib" | "main" | "bin")).then(|| name.to_string())
+}
+
+/// A file that holds only unit tests.
+fn is_test_file(src: &Path, file: &Path) -> bool {
+    let rel = file.strip_prefix(src).unwrap();
+    rel.components().any(|c| c.as_os_str() == "tests")
+        || rel.file_name().is_some_and(|n| n == "tests.rs")
+}
+
+/// The code of a file: comment lines and a trailing `#[cfg(test)] mod tests` left out.
+fn code_lines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let t = line.trim_start();
+        if t.starts_with("#[cfg(test)]")
+            && lines
+                .peek()
+                .is_some_and(|n| n.trim_start().starts_with("mod tests"))
+        {
+            break;
+        }
+        if !t.starts_with("//") {
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// The top-level modules `line` names: `crate::X` anywhere in it, and each item of a
+/// `use crate::{a, b::c}` group.
+fn named(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let end = group.find('}').unwrap_or(group.len());
+            for item in group[..end].split(',') {
+                let name: String = item
+                    .trim()
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !name.is_empty() && name != "self" {
+                    out.push(name);
+                }
+            }
+        } else {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// Each top-level module's imports of the others, from the sources under `src`.
+fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for f in rust_files(src) {
+        let Some(from) = top(src, &f) else { continue };
+        if is_test_file(src, &f) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let entry = g.entry(from.clone()).or_default();
+        for line in code_lines(&text) {
+            for to in named(line) {
+                if to != from {
+                    entry.insert(to);
+                }
+            }
+        }
+    }
+    g
+}
+
+/// The circles of `g`: its strongly connected components of more than one module
+/// (Tarjan's algorithm), each sorted.
+fn circles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    struct State<'a> {
+        g: &'a BTreeMap<String, BTreeSet<String>>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        out: Vec<Vec<String>>,
+    }
+    fn visit<'a>(s: &mut State<'a>, v: &'a str) {
+        let i = s.index.len();
+        s.index.insert(v, i);
+        s.low.insert(v, i);
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let next: Vec<&'a str> =
+            s.g.get(v)
+                .map(|n| n.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+        for w in next {
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let lw = s.low[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(lw);
+            } else if s.on_stack.contains(w) {
+                let iw = s.index[w];
+                let lv = s.low.get_mut(v).unwrap();
+                *lv = (*lv).min(iw);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut comp = Vec::new();
+            loop {
+                let w = s.stack.pop().unwrap();
+                s.on_stack.remove(w);
+                comp.push(w.to_string());
+                if w == v {
+                    break;
+                }
+            }
+            if comp.len() > 1 {
+                comp.sort();
+                s.out.push(comp);
+            }
+        }
+    }
+    let mut s = State {
+        g,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        out: Vec::new(),
+    };
+    for v in g.keys() {
+        if !s.index.contains_key(v.as_str()) {
+            visit(&mut s, v);
+        }
+    }
+    s.out
+}
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// `src/vocab/` imports nothing of the project: every stage builds its values, so it sits
+/// below them all.
+#[test]
+fn vocab_imports_nothing_of_the_project() {
+    let vocab = src().join("vocab");
+    let mut found = Vec::new();
+    for f in rust_files(&vocab) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for m in named(line).into_iter().filter(|m| m != "vocab") {
+                found.push(format!("{}: crate::{m} ({})", f.display(), line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "vocab/ imports the project: {found:#?}");
+}
+
+/// The re-exports of another top-level module's items there are today, which issue 94
+/// item 3 (the table on the document walk) takes out; none may be added.
+const KNOWN_REEXPORTS: [&str; 2] = [
+    "render: pub(crate) use crate::report::facts::clean_close as clean;",
+    "render: pub(crate) use crate::report::statuses::key_label as status_key_label;",
+];
+
+/// No module re-exports another top-level module's items (`pub use crate::other::…`):
+/// each user names a type where it lives.
+#[test]
+fn no_stage_re_exports_another() {
+    let src = src();
+    let mut found = Vec::new();
+    for f in rust_files(&src) {
+        let Some(from) = top(&src, &f) else { continue };
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in code_lines(&text) {
+            let t = line.trim();
+            let Some(rest) = ["pub use ", "pub(crate) use ", "pub(super) use "]
+                .iter()
+                .find_map(|p| t.strip_prefix(p))
+            else {
+                continue;
+            };
+            let others: Vec<String> = named(rest).into_iter().filter(|m| *m != from).collect();
+            let what = format!("{from}: {t}");
+            if !others.is_empty() && !KNOWN_REEXPORTS.contains(&what.as_str()) {
+                found.push(format!("{} ({})", what, f.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "re-exports across modules: {found:#?}");
+}
+
+/// The top-level modules of `src/` import each other without a circle (0 today).
+#[test]
+fn no_import_circles_between_top_level_modules() {
+    let g = graph(&src());
+    assert!(
+        g.contains_key("report") && g["report"].contains("vocab"),
+        "{g:?}"
+    );
+    let found = circles(&g);
+    assert!(
+        found.is_empty(),
+        "import circles: {found:?}; the graph: {g:#?}"
+    );
+}
+
+/// The circle finder finds a circle, and the import reader reads what makes one.
+#[test]
+fn a_circle_is_found() {
+    let mut g = graph(&src());
+    assert!(circles(&g).is_empty());
+    // `vocab` importing `report`, which imports `vocab`.
+    g.entry("vocab".into()).or_default().insert("report".into());
+    let found = circles(&g);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains(&"report".to_string()) && found[0].contains(&"vocab".to_string()));
+    assert_eq!(
+        named("use crate::{flow::Side, report, self};"),
+        ["flow", "report"]
+    );
+    assert_eq!(
+        named("    let x = crate::app::ms(crate::units::Secs(1.0));"),
+        ["app", "units"]
+    );
+}
+
+/// Where the top-level modules sit: `report/` imports no stage (below `stack/`), only the
+/// vocabulary, the close-code catalog, incidents and small helpers.
+#[test]
+fn report_sits_below_the_stages() {
+    let g = graph(&src());
+    for stage in [
+        "capture",
+        "decode",
+        "stack",
+        "websocket",
+        "diagnose",
+        "analyzer",
+        "render",
+    ] {
+        assert!(
+            !g["report"].contains(stage),
+            "report/ imports {stage}: {:?}",
+            g["report"]
+        );
+    }
+}
