@@ -21,6 +21,7 @@
 //! `app.rs` for shared application identities).
 
 pub mod app;
+pub mod beats;
 mod build;
 pub mod closing;
 pub mod delivery;

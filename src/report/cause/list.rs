@@ -914,8 +914,9 @@ macro_rules! cause_list {
             words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default(),
             redact: false, evidence: None }
         /// A side's framework answered the upgraded connection with an HTTP response written
-        /// into the WebSocket stream (a status of 400 or more after its close frame, any
-        /// without one before it): its handler most likely raised (`not_frames` has it).
+        /// into the WebSocket stream (`not_frames` has it): an error page (400 or more) when
+        /// its handler raised; another status after its close frame when the handler returned
+        /// and the framework answered the request it had taken the connection for.
         "http-response-in-stream" => HttpResponseInStream {
             /// The side that wrote it.
             from: Role,
@@ -956,6 +957,45 @@ macro_rules! cause_list {
         facets { rank: 1, names: false, own: true, explains: false, words: w::trigger::words,
             hint: w::trigger::hint(c), head: Head::default(), redact: redact::answered_words(c),
             evidence: None }
+        /// A heartbeat carried as messages whose answers stopped: one side sent the same
+        /// short message at a steady cadence, the other answered each beat (its own short
+        /// message at the same cadence, soon after), then the answers stopped while the beats
+        /// went on, and the session ended after the first unanswered beat (whichever side
+        /// ended it, with whatever code). Any protocol, known or not.
+        "heartbeat-answers-stopped" => HeartbeatAnswersStopped {
+            /// The side whose beats went unanswered.
+            from: Role,
+            /// Its beat's length in bytes (every copy the same bytes).
+            message_bytes: u64,
+            /// The peer's answer's length in bytes.
+            answer_bytes: u64,
+            /// The beats' period: the mean interval between their last copies, in ms.
+            period_ms: f64,
+            /// Its last beat that got an answer (null when it is no longer among the last
+            /// few copies kept).
+            last_answered: Option<u64>,
+            /// The peer's last answer.
+            answer_packet: u64,
+            /// Its first beat after that answer (null with `at_least`).
+            first_unanswered: Option<u64>,
+            /// How many of its beats came after the last answer, before the end.
+            unanswered: u64,
+            /// More may have: only its last few beats are kept, and all came after the last
+            /// answer.
+            at_least: bool,
+            /// Seconds from the first unanswered beat kept to the end.
+            waited_s: f64,
+            /// The side that ended first.
+            end_by: Role,
+            /// The packet of that ending (a close frame, or a TCP or stream ending).
+            end_packet: u64,
+            /// That ending was a close frame.
+            close: bool,
+            /// That close frame's code (null when empty, or when TCP ended first).
+            close_code: Option<u16>,
+        }
+        facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
+            hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
     }
     };
 }
