@@ -40,6 +40,7 @@ pub mod shapes;
 pub mod status;
 pub mod tls;
 pub mod trigger;
+pub mod unprompted;
 mod whole;
 
 #[cfg(test)]

@@ -996,6 +996,25 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
+        /// The first close frame came before the peer had sent any frame: nothing of the
+        /// peer's prompted it, so it was its sender's own decision (its application's, or its
+        /// process going away), empty or not; with no reason, and a code that names no
+        /// condition of its own (none, 1000, 3000-4999).
+        "unprompted-close" => UnpromptedClose {
+            /// The side that closed.
+            by: Role,
+            /// Its close frame's code (null: empty).
+            code: Option<u16>,
+            /// Its close frame's packet.
+            close_packet: u64,
+            /// The closing side's own TCP ending right after (`rst`, or `fin` before the
+            /// peer's close frame in reply): its process most likely went away with the close.
+            own_end: Option<String>,
+            /// That ending's packet.
+            own_end_packet: Option<u64>,
+        }
+        facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
+            hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
     }
     };
 }

@@ -19,6 +19,7 @@ pub fn stated(c: &Cause) -> bool {
             | Cause::HeartbeatTimeout { .. }
             | Cause::ReasonWords { .. }
             | Cause::HeartbeatAnswersStopped { .. }
+            | Cause::UnpromptedClose { .. }
     )
 }
 
@@ -104,6 +105,35 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 ending(*end_by, *close, *close_code, *end_packet)
             )
         }
+        Cause::UnpromptedClose {
+            by,
+            code,
+            close_packet,
+            own_end,
+            own_end_packet,
+        } => {
+            let peer = by.peer();
+            let close = match code {
+                Some(c) => format!("close frame {c}"),
+                None => "empty close frame".to_string(),
+            };
+            write!(
+                f,
+                "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away)."
+            )?;
+            match (own_end.as_deref(), own_end_packet) {
+                (Some("rst"), Some(p)) => write!(
+                    f,
+                    " The {by} then reset the connection itself (RST at packet {p}): its process most likely went away with the close (a shutdown, an exit)."
+                )?,
+                (Some(_), Some(p)) => write!(
+                    f,
+                    " The {by} then ended TCP itself (FIN at packet {p}) before the {peer}'s close frame in reply: its process most likely went away with the close (a shutdown, an exit)."
+                )?,
+                _ => {}
+            }
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
@@ -121,6 +151,12 @@ pub fn hint(c: &Cause) -> Option<String> {
                 "Look at the {peer}'s side after packet {answer_packet}, its last answer: why its application stopped answering the {from}'s heartbeat (a blocked event loop, a paused, stalled or overloaded process, a network that went away). If the {peer} was only slow, give the {from}'s heartbeat timeout more room; close with a reason that says so (\"heartbeat timeout\"), so the {peer} learns why."
             ))
         }
+        Cause::UnpromptedClose {
+            by, close_packet, ..
+        } => Some(format!(
+            "Read the {by}'s logs at the time of packet {close_packet} for why it closed; a side that closes on purpose should say why in the close frame (a reason, or 1001 for a shutdown, 1012 for a restart), so the {} learns it.",
+            by.peer()
+        )),
         _ => None,
     }
 }
@@ -146,6 +182,22 @@ pub fn own_line(causes: &[Cause]) -> Option<String> {
                 from.peer()
             ))
         }
+        Cause::UnpromptedClose {
+            by,
+            close_packet,
+            own_end,
+            own_end_packet,
+            ..
+        } => Some(match (own_end, own_end_packet) {
+            (Some(how), Some(p)) => format!(
+                "the {by} closed unprompted [pkt {close_packet}] and ended TCP itself ({} [pkt {p}]): its own decision, likely its shutdown",
+                how.to_uppercase()
+            ),
+            _ => format!(
+                "the {by} closed unprompted [pkt {close_packet}], nothing from the {} before it: its own decision",
+                by.peer()
+            ),
+        }),
         _ => None,
     })
 }
