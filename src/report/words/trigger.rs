@@ -109,7 +109,7 @@ pub fn hint(c: &Cause) -> Option<String> {
             "Read the {from}'s error log at the time of packet {packet} for the handler's exception; catch errors inside the WebSocket handler and close with 1011 (or a code of your own), so the peer learns why instead of reading an error page as frames."
         )),
         Cause::HttpResponseInStream { from, packet, .. } => Some(format!(
-            "The {from}'s framework wrote an HTTP response (packet {packet}) into the upgraded stream after its WebSocket handler returned: a peer may read those bytes as frames and fail (tshark reads them as a close frame with a code like 21584). Upgrade the framework or its WebSocket extension, or end the handler the way its documentation says for upgraded connections."
+            "The {from}'s framework wrote an HTTP response (packet {packet}) into the upgraded stream after its WebSocket handler returned: a peer may read those bytes as frames and fail (tshark reads them as close frames with codes made of the response's letters). Upgrade the framework or its WebSocket extension, or end the handler the way its documentation says for upgraded connections."
         )),
         Cause::CloseAnswersMessage { by, message, .. } => Some(format!(
             "Read the {by}'s logs at the time of packet {}: the handler's error or the rule the message broke; say it in the close frame's reason, so the {} learns why.",
