@@ -211,8 +211,9 @@ mod tests {
         assert!(!at_least);
         assert_eq!(close_code, Some(4001));
         // Control: the close 1 ms after the last beat, before an answer could come.
+        let three = marks(&[(10, 2.0), (12, 3.0), (14, 4.0)]);
         assert!(stopped(
-            b(Role::Server, &marks(&[(10, 2.0), (12, 3.0), (14, 4.0)]), 2),
+            b(Role::Server, &three, 2),
             b(Role::Client, &answers, 2),
             end(Role::Server, 16, 4.001, Some(1000)),
         )
@@ -228,9 +229,11 @@ mod tests {
         // Control: a direction with a gap says nothing.
         let mut lost = b(Role::Client, &answers, 2);
         lost.lost = true;
-        assert!(
-            answers_stopped(lost, b(Role::Server, &beats, 2), end(Role::Server, 16, 5.5, None))
-                .is_none()
-        );
+        assert!(answers_stopped(
+            lost,
+            b(Role::Server, &beats, 2),
+            end(Role::Server, 16, 5.5, None)
+        )
+        .is_none());
     }
 }

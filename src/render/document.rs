@@ -454,9 +454,7 @@ pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>
         let alone = !s.brief()
             || lines
                 .iter()
-                .any(|(l, _)| {
-                    l.starts_with("Fix for") || l == "Application" || l == "Known cause"
-                });
+                .any(|(l, _)| l.starts_with("Fix for") || l == "Application" || l == "Known cause");
         let next = blocks.len();
         if !alone {
             by_lines.entry(lines.clone()).or_insert(next);

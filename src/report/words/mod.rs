@@ -25,8 +25,8 @@ pub mod ending;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
-pub mod trigger;
 pub mod stated;
+pub mod trigger;
 pub use delivery::path_evidence;
 pub(crate) use delivery::{path_hint, path_words};
 

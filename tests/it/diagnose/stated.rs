@@ -115,7 +115,10 @@ fn beats(answered: usize, total: usize, close_after: f64, chat: bool) -> Vec<Cau
         at(&mut s, 1.0 + i as f64);
         // A chat (the control): messages that differ, at no cadence.
         if chat {
-            s.send(Client, &text(Client, &format!("line {i} of the chat, {}", i * i)));
+            s.send(
+                Client,
+                &text(Client, &format!("line {i} of the chat, {}", i * i)),
+            );
         } else {
             s.send(Client, &text(Client, "{\"t\":\"hb\"}"));
         }
@@ -185,8 +188,16 @@ fn an_unprompted_close_is_its_senders_decision() {
     assert_eq!(k["close_packet"], 8);
     assert_eq!(k["own_end"], "rst");
     assert_eq!(k["own_end_packet"], 11);
-    assert!(said(&c).contains("the server's own decision"), "{}", said(&c));
-    assert!(!said(&c).contains("A deliberate close(1000)"), "{}", said(&c));
+    assert!(
+        said(&c).contains("the server's own decision"),
+        "{}",
+        said(&c)
+    );
+    assert!(
+        !said(&c).contains("A deliberate close(1000)"),
+        "{}",
+        said(&c)
+    );
     let table = output("daphne-unprompted-exit.pcap", "table", &[]);
     assert!(
         table.contains("the server closed unprompted [pkt 8] and ended TCP itself (RST"),
@@ -216,7 +227,15 @@ fn an_empty_close_unprompted_and_its_controls() {
         .find(|c| c.kind() == "unprompted-close")
         .unwrap_or_else(|| panic!("{causes:?}"));
     assert!(
-        matches!(k, Cause::UnpromptedClose { by: Server, code: None, own_end: None, .. }),
+        matches!(
+            k,
+            Cause::UnpromptedClose {
+                by: Server,
+                code: None,
+                own_end: None,
+                ..
+            }
+        ),
         "{k:?}"
     );
     for (client_first, payload) in [
@@ -245,7 +264,10 @@ fn a_kick_on_another_server_is_a_per_client_policy() {
     assert!(!fix.contains("Look the code up"), "{fix}");
     let table = output("wsnode-kick.pcap", "table", &[]);
     let m = meanings(&table);
-    assert!(m.contains("a policy of the server about this client alone"), "{m}");
+    assert!(
+        m.contains("a policy of the server about this client alone"),
+        "{m}"
+    );
     assert!(!m.contains("Kept for private agreements"), "{m}");
 }
 
