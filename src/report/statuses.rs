@@ -42,12 +42,18 @@ pub(crate) fn key_label(key: &str) -> String {
 /// item 4); nor is the code's meaning while every connection of the status has its own
 /// (issue 92 item 5: a 1000's "nothing went wrong" beside a handler that failed).
 fn told_by_app(c: &ConnectionReport) -> bool {
+    app_said(c) || super::words::stated::stated_line(&c.status.causes).is_some()
+}
+
+/// Whether `c`'s application said why its session ended (an application cause, or its last
+/// words): the code's meaning is said after it, without its typical causes.
+fn app_said(c: &ConnectionReport) -> bool {
     c.status.causes.iter().any(|x| {
         matches!(
             x,
             crate::report::Cause::Application { .. } | crate::report::Cause::LastWords { .. }
         )
-    }) || super::words::stated::stated_line(&c.status.causes).is_some()
+    })
 }
 
 /// A catalog row's meaning, with its typical causes when `typical`.
@@ -244,8 +250,16 @@ impl Statuses {
         }
         let typical = !told_by_app(c);
         let (cause, fix) = match c.status.code {
-            // Its own cause is known: the line that states it leads, not the code's meaning.
-            Some(_) if !typical => (String::new(), c.status.fix.to_string()),
+            // Its own cause is known: the application's line leads the code's meaning (issue
+            // 68 item 4); a cause that states it (`words::stated`) leads in its place.
+            Some(code) if !typical => (
+                if app_said(c) {
+                    meaning(catalog::lookup(code), false)
+                } else {
+                    String::new()
+                },
+                c.status.fix.to_string(),
+            ),
             Some(code) => {
                 let e = catalog::lookup(code);
                 (meaning(e, typical), e.fix.to_string())

@@ -957,61 +957,32 @@ macro_rules! cause_list {
         facets { rank: 1, names: false, own: true, explains: false, words: w::trigger::words,
             hint: w::trigger::hint(c), head: Head::default(), redact: redact::answered_words(c),
             evidence: None }
-        /// A heartbeat carried as messages whose answers stopped: one side sent the same
-        /// short message at a steady cadence, the other answered each beat (its own short
-        /// message at the same cadence, soon after), then the answers stopped while the beats
-        /// went on, and the session ended after the first unanswered beat (whichever side
-        /// ended it, with whatever code). Any protocol, known or not.
+        /// A heartbeat carried as messages (any protocol) whose answers stopped before the end.
         "heartbeat-answers-stopped" => HeartbeatAnswersStopped {
-            /// The side whose beats went unanswered.
-            from: Role,
-            /// Its beat's length in bytes (every copy the same bytes).
-            message_bytes: u64,
-            /// The peer's answer's length in bytes.
-            answer_bytes: u64,
-            /// The beats' period: the mean interval between their last copies, in ms.
-            period_ms: f64,
-            /// Its last beat that got an answer (null when it is no longer among the last
-            /// few copies kept).
-            last_answered: Option<u64>,
-            /// The peer's last answer.
-            answer_packet: u64,
-            /// Its first beat after that answer (null with `at_least`).
-            first_unanswered: Option<u64>,
-            /// How many of its beats came after the last answer, before the end.
-            unanswered: u64,
-            /// More may have: only its last few beats are kept, and all came after the last
-            /// answer.
-            at_least: bool,
-            /// Seconds from the first unanswered beat kept to the end.
-            waited_s: f64,
-            /// The side that ended first.
-            end_by: Role,
-            /// The packet of that ending (a close frame, or a TCP or stream ending).
-            end_packet: u64,
-            /// That ending was a close frame.
-            close: bool,
-            /// That close frame's code (null when empty, or when TCP ended first).
-            close_code: Option<u16>,
+            #[doc = "The side whose beats went unanswered."] from: Role,
+            #[doc = "Its beat's length in bytes."] message_bytes: u64,
+            #[doc = "The peer's answer's length in bytes."] answer_bytes: u64,
+            #[doc = "The beats' period (the mean of their last intervals), in ms."] period_ms: f64,
+            #[doc = "Its last beat answered (null: not among the last few kept)."] last_answered: Option<u64>,
+            #[doc = "The peer's last answer."] answer_packet: u64,
+            #[doc = "Its first beat after that answer (null with `at_least`)."] first_unanswered: Option<u64>,
+            #[doc = "Its beats after the last answer, before the end."] unanswered: u64,
+            #[doc = "More may have: only its last few beats are kept."] at_least: bool,
+            #[doc = "Seconds from the first unanswered beat kept to the end."] waited_s: f64,
+            #[doc = "The side that ended first."] end_by: Role,
+            #[doc = "That ending's packet (a close frame, or a TCP or stream ending)."] end_packet: u64,
+            #[doc = "That ending was a close frame."] close: bool,
+            #[doc = "Its code (null when empty, or not a close frame)."] close_code: Option<u16>,
         }
         facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// The first close frame came before the peer had sent any frame: nothing of the
-        /// peer's prompted it, so it was its sender's own decision (its application's, or its
-        /// process going away), empty or not; with no reason, and a code that names no
-        /// condition of its own (none, 1000, 3000-4999).
+        /// A first close frame before any frame of the peer's: its sender's own decision.
         "unprompted-close" => UnpromptedClose {
-            /// The side that closed.
-            by: Role,
-            /// Its close frame's code (null: empty).
-            code: Option<u16>,
-            /// Its close frame's packet.
-            close_packet: u64,
-            /// The closing side's own TCP ending right after (`rst`, or `fin` before the
-            /// peer's close frame in reply): its process most likely went away with the close.
-            own_end: Option<String>,
-            /// That ending's packet.
-            own_end_packet: Option<u64>,
+            #[doc = "The side that closed."] by: Role,
+            #[doc = "Its close frame's code (null: empty)."] code: Option<u16>,
+            #[doc = "Its close frame's packet."] close_packet: u64,
+            #[doc = "Its own TCP ending after it: `rst`, or `fin` before the peer's reply."] own_end: Option<String>,
+            #[doc = "That ending's packet."] own_end_packet: Option<u64>,
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }

@@ -23,10 +23,14 @@ pub fn stated(c: &Cause) -> bool {
     )
 }
 
+/// Characters of a message's words a status group's line quotes (a word longer than a
+/// terminal's width is not broken).
+const QUOTED: usize = 40;
+
 /// The line of the cause that states this connection's own, if one does: the trigger
 /// (`words::trigger`), else the last words, else a heartbeat, else the close reason's words.
 pub fn stated_line(causes: &[Cause]) -> Option<String> {
-    super::trigger::trigger_line(causes)
+    super::trigger::trigger_line_cut(causes, QUOTED)
         .or_else(|| own_line(causes))
         .or_else(|| super::app::last_words_line(causes))
         .or_else(|| super::app::heartbeat_line(causes))
@@ -43,10 +47,16 @@ fn reason_line(causes: &[Cause]) -> Option<String> {
             names,
             reason,
             packet,
-        } => Some(format!(
-            "the {from}'s close {code} [pkt {packet}], \"{reason}\": {}",
-            super::reason::meaning(names, from.as_str(), from.peer().as_str())
-        )),
+        } => {
+            let reason = match reason.char_indices().nth(QUOTED) {
+                Some((at, _)) => format!("{}…", reason.get(..at).unwrap_or_default()),
+                None => reason.clone(),
+            };
+            Some(format!(
+                "the {from}'s close {code} [pkt {packet}], \"{reason}\": {}",
+                super::reason::meaning(names, from.as_str(), from.peer().as_str())
+            ))
+        }
         _ => None,
     })
 }

@@ -123,6 +123,17 @@ pub fn hint(c: &Cause) -> Option<String> {
 /// The line a status cell leads with when a cause names the trigger: the framework's HTTP
 /// response in the stream, else the message a close frame answered.
 pub fn trigger_line(causes: &[Cause]) -> Option<String> {
+    line(causes, usize::MAX)
+}
+
+/// [`trigger_line`] with the message's words cut to `chars` characters ("…" after): a
+/// report's "what the statuses mean" wraps its lines at spaces, and a long message without
+/// one (1009's payload) would not fit the width.
+pub fn trigger_line_cut(causes: &[Cause], chars: usize) -> Option<String> {
+    line(causes, chars)
+}
+
+fn line(causes: &[Cause], chars: usize) -> Option<String> {
     causes
         .iter()
         .find_map(|c| match c {
@@ -146,12 +157,17 @@ pub fn trigger_line(causes: &[Cause]) -> Option<String> {
                     message,
                     words,
                     ..
-                } => Some(format!(
+                } => {
+                    Some(format!(
                     "the {by} closed [pkt {close_packet}] in answer to the {}'s message [pkt {}]{}",
                     message.from,
                     message.packet,
-                    quote(words)
-                )),
+                    quote(&words.as_deref().map(|w| match w.char_indices().nth(chars) {
+                        Some((at, _)) => format!("{}…", w.get(..at).unwrap_or_default()),
+                        None => w.to_string(),
+                    }))
+                ))
+                }
                 _ => None,
             })
         })
