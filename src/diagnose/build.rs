@@ -245,6 +245,7 @@ impl ConnectionReport {
         super::app::status_cause(&mut report);
         super::lastwords::status_cause(&mut report);
         super::trigger::status_cause(&mut report);
+        super::unprompted::status_cause(&mut report);
         report
     }
 

@@ -358,6 +358,26 @@ pub fn diagnose(
             }));
         }
     }
+    // A heartbeat carried as messages whose answers stopped (any protocol: `beats`).
+    if upgraded {
+        let first = super::beats::first(
+            closes
+                .iter()
+                .find(|f| !f.rejected())
+                .map(|f| (f.from, f.code, f.packet, f.ts)),
+            ends.first().map(|e| (e.by, e.packet, e.ts)),
+        );
+        super::beats::add(&mut causes, first, |s| {
+            let (bytes, marks) = w.decoder(s)?.last_words.beats()?;
+            let lost = lost(s) || c.tcp[s].counters.gaps > 0;
+            Some(super::beats::Beats {
+                from: c.role(s),
+                bytes,
+                marks,
+                lost,
+            })
+        });
+    }
     causes.extend(gateway_idle_close(&causes, closes, &w.handshake, sent));
     causes.extend(gateway_frames(
         closes,

@@ -319,8 +319,13 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
             && end_by == w.from
             && crate::report::facts::clean_code(close_code)
     };
+    // Before the ending: in an earlier packet, or in the ending's own packet when the
+    // side that ended sent both (Daphne writes an error and its close frame in one
+    // segment; a FIN's segment may carry the last data): a side's data comes before its
+    // close frame and its FIN.
     let near = |w: &&LastWordsReport| {
-        w.packet < end_packet && (0.0..=BEFORE_S).contains(&end_time.since(w.time))
+        (w.packet < end_packet || (w.packet == end_packet && w.from == end_by))
+            && (0.0..=BEFORE_S).contains(&end_time.since(w.time))
     };
     // Error words in plain text (no field, element, event or sign-off) are a side's
     // account of the end only as the ending side's last word: sent by the side that ended,

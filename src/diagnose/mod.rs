@@ -21,6 +21,7 @@
 //! `app.rs` for shared application identities).
 
 pub mod app;
+pub mod beats;
 mod build;
 pub mod closing;
 pub mod delivery;
@@ -40,6 +41,7 @@ pub mod shapes;
 pub mod status;
 pub mod tls;
 pub mod trigger;
+pub mod unprompted;
 mod whole;
 
 #[cfg(test)]

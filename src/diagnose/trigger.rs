@@ -1,5 +1,8 @@
 //! What set an ending off, read from the frames right before it: an HTTP response a side's
-//! framework wrote into the WebSocket stream (`not_frames`: its handler most likely raised),
+//! framework wrote into the WebSocket stream (`not_frames`: an error page when its handler
+//! raised; any other status when the handler returned and the framework answered the
+//! request it took the upgraded connection for, as Werkzeug's "200 OK" after flask-sock's
+//! close frame),
 //! and a first close frame that came right after the peer's data message with nothing
 //! between (its sender reacted to that message). Not where a cause already states the
 //! connection's own (the reason's words, a private code's reason, the application's
@@ -35,10 +38,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
     let http = r
         .not_frames
         .iter()
-        .find(|n| {
-            n.what == NotFramesWhat::HttpResponse
-                && (!n.after_close || n.http_status.is_some_and(|s| s >= 400))
-        })
+        .find(|n| n.what == NotFramesWhat::HttpResponse)
         .map(|n| Cause::HttpResponseInStream {
             from: n.from,
             packet: n.packet,

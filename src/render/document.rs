@@ -359,7 +359,7 @@ fn status_lines(g: &Status, fixes: &[&SameFix], s: &impl Sink) -> Vec<(String, S
     let mut lines: Vec<(String, String)> = g
         .apps
         .iter()
-        .map(|a| ("Application".to_string(), a.text()))
+        .map(|a| (a.label.to_string(), a.text()))
         .collect();
     if s.brief() && g.is_clean() {
         lines.push((String::new(), "clean closes, nothing to fix.".into()));
@@ -454,7 +454,7 @@ pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>
         let alone = !s.brief()
             || lines
                 .iter()
-                .any(|(l, _)| l.starts_with("Fix for") || l == "Application");
+                .any(|(l, _)| l.starts_with("Fix for") || l == "Application" || l == "Known cause");
         let next = blocks.len();
         if !alone {
             by_lines.entry(lines.clone()).or_insert(next);

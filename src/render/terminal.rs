@@ -280,7 +280,7 @@ impl Sink for Terminal {
         let mut rest = Vec::new();
         for (label, text) in &s.lines {
             match label.as_str() {
-                "Application" => self.filled(o, &terminal(text), "", "  "),
+                "Application" | "Known cause" => self.filled(o, &terminal(text), "", "  "),
                 "Cause" => {
                     let _ = write!(first, " {}", terminal(text));
                 }

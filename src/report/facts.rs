@@ -251,6 +251,7 @@ pub fn app_text(a: &crate::vocab::ApplicationReport) -> String {
 /// would show as an ordinary close.
 pub fn lead_line(c: &ConnectionReport) -> Option<String> {
     crate::report::words::trigger::trigger_line(&c.status.causes)
+        .or_else(|| crate::report::words::stated::own_line(&c.status.causes))
         .or_else(|| c.application.as_ref().and_then(app_line))
         .or_else(|| crate::report::words::app::last_words_line(&c.status.causes))
         .or_else(|| crate::report::words::app::heartbeat_line(&c.status.causes))

@@ -75,6 +75,18 @@ impl Status {
         {
             head.general = "";
         }
+        // A cause stated once (issue 92 item 5): where a cause states the connection's own
+        // and gives its advice, the code's catalog fix ("The protocol is fine. If the close
+        // was unwanted …") is not said after that advice.
+        if let Some(code) = head.code {
+            if std::ptr::eq(&*head.fix, catalog::lookup(code).fix)
+                && causes
+                    .iter()
+                    .any(|c| words::stated::stated(c) && c.hint(true).is_some())
+            {
+                head.fix = Cow::Borrowed("");
+            }
+        }
         Status {
             code: head.code,
             name: head.name,

@@ -35,10 +35,19 @@ pub(crate) fn key_label(key: &str) -> String {
     }
 }
 
-/// Whether `c`'s application said why its session ended (an application cause, or its last
-/// words): then the code's typical causes (a 1000's "for example on logout") are not what
-/// happened, and are not said beside it (issue 68 item 4).
+/// Whether `c`'s own cause is known: its application said why its session ended (an
+/// application cause, or its last words), or a cause states it (a trigger, the close
+/// reason's words, a heartbeat: `words::stated`). Then the code's typical causes (a 1000's
+/// "for example on logout") are not what happened, and are not said beside it (issue 68
+/// item 4); nor is the code's meaning while every connection of the status has its own
+/// (issue 92 item 5: a 1000's "nothing went wrong" beside a handler that failed).
 fn told_by_app(c: &ConnectionReport) -> bool {
+    app_said(c) || super::words::stated::stated_line(&c.status.causes).is_some()
+}
+
+/// Whether `c`'s application said why its session ended (an application cause, or its last
+/// words): the code's meaning is said after it, without its typical causes.
+fn app_said(c: &ConnectionReport) -> bool {
     c.status.causes.iter().any(|x| {
         matches!(
             x,
@@ -95,7 +104,10 @@ pub(crate) struct Status {
 
 /// One application verdict of a status's connections.
 pub(crate) struct AppVerdict {
-    /// [`super::facts::app_line`].
+    /// "Application" for what the application's messages said, "Known cause" for a cause
+    /// that states the connection's own (`words::stated`).
+    pub label: &'static str,
+    /// [`super::facts::app_line`], or [`super::words::stated::stated_line`].
     pub line: String,
     pub fix: Option<String>,
     pub ids: Vec<u64>,
@@ -107,16 +119,24 @@ pub(crate) const APPS: usize = 8;
 
 impl Status {
     fn add_app(&mut self, c: &ConnectionReport) {
-        // The application's verdict, else the last words that gave the cause (with the
-        // connection's fix: what the application said leads).
+        // The application's verdict, else the last words that gave the cause, else a
+        // cause that states the connection's own (what the application said, or the
+        // cause, leads).
         let app = c
             .application
             .as_ref()
-            .and_then(|a| Some((super::facts::app_line(a)?, a.fix.clone())));
-        let Some((line, fix)) = app.or_else(|| {
-            let line = super::words::app::last_words_line(&c.status.causes)?;
-            Some((line, Some(c.status.fix.to_string())))
-        }) else {
+            .and_then(|a| Some(("Application", super::facts::app_line(a)?, a.fix.clone())));
+        let Some((label, line, fix)) = app
+            .or_else(|| {
+                let line = super::words::app::last_words_line(&c.status.causes)?;
+                Some(("Application", line, Some(c.status.fix.to_string())))
+            })
+            .or_else(|| {
+                let line = super::words::stated::stated_line(&c.status.causes)?;
+                // Its fix is the status's (the connection's own), said once after it.
+                Some(("Known cause", line, None))
+            })
+        else {
             return;
         };
         if let Some(v) = self.apps.iter_mut().find(|v| v.line == line) {
@@ -126,6 +146,7 @@ impl Status {
             }
         } else if self.apps.len() < APPS {
             self.apps.push(AppVerdict {
+                label,
                 line,
                 fix,
                 ids: vec![c.id],
@@ -199,8 +220,14 @@ impl Statuses {
             s.all_clean &= !super::filter::is_problem(c);
             let told = told_by_app(c);
             if let (false, false, Some(code)) = (s.typical, told, c.status.code) {
-                s.cause.push(' ');
-                s.cause.push_str(catalog::lookup(code).causes);
+                // A connection whose own cause is not known: the code's meaning (left out
+                // while every one before had its own) and its typical causes.
+                let e = catalog::lookup(code);
+                s.cause = if s.cause.is_empty() {
+                    meaning(e, true)
+                } else {
+                    format!("{} {}", s.cause, e.causes)
+                };
                 s.typical = true;
             }
             if let (true, Some(code)) = (s.own_fix, c.status.code) {
@@ -223,8 +250,14 @@ impl Statuses {
         }
         let typical = !told_by_app(c);
         let (cause, fix) = match c.status.code {
+            // Its own cause is known: the application's line leads the code's meaning (issue
+            // 68 item 4); a cause that states it (`words::stated`) leads in its place.
             Some(code) if !typical => (
-                meaning(catalog::lookup(code), false),
+                if app_said(c) {
+                    meaning(catalog::lookup(code), false)
+                } else {
+                    String::new()
+                },
                 c.status.fix.to_string(),
             ),
             Some(code) => {

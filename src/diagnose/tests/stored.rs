@@ -523,6 +523,29 @@ fn one_of_each() -> Vec<Cause> {
             message,
             words: Some("boom".into()),
         },
+        Cause::HeartbeatAnswersStopped {
+            from: Role::Server,
+            message_bytes: 1,
+            answer_bytes: 1,
+            period_ms: 500.0,
+            last_answered: Some(18),
+            answer_packet: 19,
+            first_unanswered: Some(21),
+            unanswered: 3,
+            at_least: false,
+            waited_s: 1.5,
+            end_by: Role::Server,
+            end_packet: 27,
+            close: true,
+            close_code: Some(4001),
+        },
+        Cause::UnpromptedClose {
+            by: Role::Server,
+            code: None,
+            close_packet: 8,
+            own_end: Some("rst".into()),
+            own_end_packet: Some(11),
+        },
     ]
 }
 

@@ -914,8 +914,9 @@ macro_rules! cause_list {
             words: w::ending::closing, hint: w::ending::closing_fix(c, known), head: Head::default(),
             redact: false, evidence: None }
         /// A side's framework answered the upgraded connection with an HTTP response written
-        /// into the WebSocket stream (a status of 400 or more after its close frame, any
-        /// without one before it): its handler most likely raised (`not_frames` has it).
+        /// into the WebSocket stream (`not_frames` has it): an error page (400 or more) when
+        /// its handler raised; another status after its close frame when the handler returned
+        /// and the framework answered the request it had taken the connection for.
         "http-response-in-stream" => HttpResponseInStream {
             /// The side that wrote it.
             from: Role,
@@ -956,6 +957,35 @@ macro_rules! cause_list {
         facets { rank: 1, names: false, own: true, explains: false, words: w::trigger::words,
             hint: w::trigger::hint(c), head: Head::default(), redact: redact::answered_words(c),
             evidence: None }
+        /// A heartbeat carried as messages (any protocol) whose answers stopped before the end.
+        "heartbeat-answers-stopped" => HeartbeatAnswersStopped {
+            #[doc = "The side whose beats went unanswered."] from: Role,
+            #[doc = "Its beat's length in bytes."] message_bytes: u64,
+            #[doc = "The peer's answer's length in bytes."] answer_bytes: u64,
+            #[doc = "The beats' period (the mean of their last intervals), in ms."] period_ms: f64,
+            #[doc = "Its last beat answered (null: not among the last few kept)."] last_answered: Option<u64>,
+            #[doc = "The peer's last answer."] answer_packet: u64,
+            #[doc = "Its first beat after that answer (null with `at_least`)."] first_unanswered: Option<u64>,
+            #[doc = "Its beats after the last answer, before the end."] unanswered: u64,
+            #[doc = "More may have: only its last few beats are kept."] at_least: bool,
+            #[doc = "Seconds from the first unanswered beat kept to the end."] waited_s: f64,
+            #[doc = "The side that ended first."] end_by: Role,
+            #[doc = "That ending's packet (a close frame, or a TCP or stream ending)."] end_packet: u64,
+            #[doc = "That ending was a close frame."] close: bool,
+            #[doc = "Its code (null when empty, or not a close frame)."] close_code: Option<u16>,
+        }
+        facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
+            hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
+        /// A first close frame before any frame of the peer's: its sender's own decision.
+        "unprompted-close" => UnpromptedClose {
+            #[doc = "The side that closed."] by: Role,
+            #[doc = "Its close frame's code (null: empty)."] code: Option<u16>,
+            #[doc = "Its close frame's packet."] close_packet: u64,
+            #[doc = "Its own TCP ending after it: `rst`, or `fin` before the peer's reply."] own_end: Option<String>,
+            #[doc = "That ending's packet."] own_end_packet: Option<u64>,
+        }
+        facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
+            hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
     }
     };
 }

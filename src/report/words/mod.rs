@@ -25,6 +25,7 @@ pub mod ending;
 pub mod phrases;
 pub mod proxy;
 pub mod reason;
+pub mod stated;
 pub mod trigger;
 pub use delivery::path_evidence;
 pub(crate) use delivery::{path_hint, path_words};
@@ -99,7 +100,13 @@ pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
     causes
         .iter()
         .filter_map(|c| c.hint(known))
-        .fold(base, |fix, hint| Cow::Owned(format!("{hint} {fix}")))
+        .fold(base, |fix, hint| {
+            Cow::Owned(if fix.is_empty() {
+                hint
+            } else {
+                format!("{hint} {fix}")
+            })
+        })
 }
 
 /// The head of a status with `causes` (in the order said): its first cause's, but where

@@ -108,6 +108,9 @@ pub fn hint(c: &Cause) -> Option<String> {
         } if *s >= 400 => Some(format!(
             "Read the {from}'s error log at the time of packet {packet} for the handler's exception; catch errors inside the WebSocket handler and close with 1011 (or a code of your own), so the peer learns why instead of reading an error page as frames."
         )),
+        Cause::HttpResponseInStream { from, packet, .. } => Some(format!(
+            "The {from}'s framework wrote an HTTP response (packet {packet}) into the upgraded stream after its WebSocket handler returned: a peer may read those bytes as frames and fail (tshark reads them as close frames with codes made of the response's letters). Upgrade the framework or its WebSocket extension, or end the handler the way its documentation says for upgraded connections."
+        )),
         Cause::CloseAnswersMessage { by, message, .. } => Some(format!(
             "Read the {by}'s logs at the time of packet {}: the handler's error or the rule the message broke; say it in the close frame's reason, so the {} learns why.",
             message.packet,
@@ -120,6 +123,17 @@ pub fn hint(c: &Cause) -> Option<String> {
 /// The line a status cell leads with when a cause names the trigger: the framework's HTTP
 /// response in the stream, else the message a close frame answered.
 pub fn trigger_line(causes: &[Cause]) -> Option<String> {
+    line(causes, usize::MAX)
+}
+
+/// [`trigger_line`] with the message's words cut to `chars` characters ("…" after): a
+/// report's "what the statuses mean" wraps its lines at spaces, and a long message without
+/// one (1009's payload) would not fit the width.
+pub fn trigger_line_cut(causes: &[Cause], chars: usize) -> Option<String> {
+    line(causes, chars)
+}
+
+fn line(causes: &[Cause], chars: usize) -> Option<String> {
     causes
         .iter()
         .find_map(|c| match c {
@@ -143,12 +157,17 @@ pub fn trigger_line(causes: &[Cause]) -> Option<String> {
                     message,
                     words,
                     ..
-                } => Some(format!(
+                } => {
+                    Some(format!(
                     "the {by} closed [pkt {close_packet}] in answer to the {}'s message [pkt {}]{}",
                     message.from,
                     message.packet,
-                    quote(words)
-                )),
+                    quote(&words.as_deref().map(|w| match w.char_indices().nth(chars) {
+                        Some((at, _)) => format!("{}…", w.get(..at).unwrap_or_default()),
+                        None => w.to_string(),
+                    }))
+                ))
+                }
                 _ => None,
             })
         })

@@ -10,4 +10,5 @@ mod lastwords_chat;
 mod mtu;
 mod proxy_reload;
 mod proxy_unknown;
+mod stated;
 mod trigger;

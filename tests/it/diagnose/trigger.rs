@@ -132,8 +132,16 @@ fn werkzeugs_response_after_its_close_frame_is_no_frame() {
         "{n}"
     );
     assert_eq!(kinds(&c), vec!["not-frames"]);
-    // A 200 after the close frame is no error page: no cause of its own.
-    assert!(cause(&c, "http-response-in-stream").is_none(), "{c}");
+    // A 200 after the close frame is no error page, but it is what ended the session: the
+    // handler returned (Werkzeug's access log: 200), flask-sock closed, and Werkzeug
+    // answered the request it had taken the connection for (issue 92 item 5: the code's
+    // "nothing went wrong" is not said of it).
+    let k = cause(&c, "http-response-in-stream").unwrap_or_else(|| panic!("{c}"));
+    assert_eq!(k["after_close"], true);
+    assert_eq!(k["http_status"], 200);
+    let said = c["status"]["cause"].as_str().unwrap();
+    assert!(said.contains("handler most likely returned"), "{said}");
+    assert!(!said.contains("nothing went wrong"), "{said}");
     // Control: the server closed after its own message (the echo).
     assert!(cause(&c, "close-answers-message").is_none(), "{c}");
     no_phantom("flask-echo.pcap");

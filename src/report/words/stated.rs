@@ -1,0 +1,213 @@
+//! The one line a status group says for a connection whose own cause is known (issue 92
+//! item 5: a cause stated once): what set the ending off, the application's last words, a
+//! heartbeat that gave up or whose answers stopped, the close reason's words, a side's own
+//! decision to close. A report's "what the statuses mean" leads with it in place of the
+//! code's catalog meaning, which is only what the code usually means.
+//!
+//! In: a status's causes. Out: [`stated_line`].
+
+use crate::report::cause::Cause;
+
+/// Whether `c` is a cause [`stated_line`] says: one that states the connection's own cause
+/// with words or a fix of its own, so the code's catalog fix is not said after it.
+pub fn stated(c: &Cause) -> bool {
+    matches!(
+        c,
+        Cause::HttpResponseInStream { .. }
+            | Cause::CloseAnswersMessage { .. }
+            | Cause::LastWords { .. }
+            | Cause::HeartbeatTimeout { .. }
+            | Cause::ReasonWords { .. }
+            | Cause::HeartbeatAnswersStopped { .. }
+            | Cause::UnpromptedClose { .. }
+    )
+}
+
+/// Characters of a message's words a status group's line quotes (a word longer than a
+/// terminal's width is not broken).
+const QUOTED: usize = 40;
+
+/// The line of the cause that states this connection's own, if one does: the trigger
+/// (`words::trigger`), else the last words, else a heartbeat, else the close reason's words.
+pub fn stated_line(causes: &[Cause]) -> Option<String> {
+    super::trigger::trigger_line_cut(causes, QUOTED)
+        .or_else(|| own_line(causes))
+        .or_else(|| super::app::last_words_line(causes))
+        .or_else(|| super::app::heartbeat_line(causes))
+        .or_else(|| reason_line(causes))
+}
+
+/// "the server's reason \"kicked: rate limit exceeded\" names a policy of the server about
+/// this client alone …", when the close reason's words name a kind of cause.
+fn reason_line(causes: &[Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        Cause::ReasonWords {
+            from,
+            code,
+            names,
+            reason,
+            packet,
+        } => {
+            let reason = match reason.char_indices().nth(QUOTED) {
+                Some((at, _)) => format!("{}…", reason.get(..at).unwrap_or_default()),
+                None => reason.clone(),
+            };
+            Some(format!(
+                "the {from}'s close {code} [pkt {packet}], \"{reason}\": {}",
+                super::reason::meaning(names, from.as_str(), from.peer().as_str())
+            ))
+        }
+        _ => None,
+    })
+}
+
+/// "the client's close frame 4001 (packet 36)", "the server's FIN (packet 36)": a
+/// [`Cause::HeartbeatAnswersStopped`]'s ending.
+fn ending(by: crate::vocab::Role, close: bool, code: Option<u16>, packet: u64) -> String {
+    match (close, code) {
+        (true, Some(c)) => format!("the {by} closed with {c} (packet {packet})"),
+        (true, None) => format!("the {by} sent an empty close frame (packet {packet})"),
+        (false, _) => format!("the {by} ended the connection (packet {packet})"),
+    }
+}
+
+/// The sentences of the causes of this module (their `words` facet).
+pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match c {
+        Cause::HeartbeatAnswersStopped {
+            from,
+            message_bytes,
+            answer_bytes,
+            period_ms,
+            last_answered,
+            answer_packet,
+            first_unanswered,
+            unanswered,
+            at_least,
+            waited_s,
+            end_by,
+            end_packet,
+            close,
+            close_code,
+        } => {
+            let peer = from.peer();
+            write!(
+                f,
+                "The {from}'s application heartbeat (its {message_bytes}-byte message every {}) was answered each time by the {peer}'s {answer_bytes}-byte message, until the {peer}'s last answer (packet {answer_packet}",
+                crate::units::Secs(period_ms / 1000.0)
+            )?;
+            if let Some(p) = last_answered {
+                write!(f, ", to the beat at packet {p}")?;
+            }
+            f.write_str("); then ")?;
+            let beats = if *unanswered == 1 { "beat" } else { "beats" };
+            match (first_unanswered, at_least) {
+                (Some(p), false) => write!(
+                    f,
+                    "{unanswered} {beats} went unanswered, the first at packet {p}"
+                )?,
+                _ => write!(f, "at least {unanswered} {beats} went unanswered")?,
+            }
+            write!(
+                f,
+                ", and {} later {}. The {peer} stopped answering the {from}'s heartbeat before the end: that is why the session ended, whatever its close code says.",
+                crate::units::Secs(*waited_s),
+                ending(*end_by, *close, *close_code, *end_packet)
+            )
+        }
+        Cause::UnpromptedClose {
+            by,
+            code,
+            close_packet,
+            own_end,
+            own_end_packet,
+        } => {
+            let peer = by.peer();
+            let close = match code {
+                Some(c) => format!("close frame {c}"),
+                None => "empty close frame".to_string(),
+            };
+            write!(
+                f,
+                "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away)."
+            )?;
+            match (own_end.as_deref(), own_end_packet) {
+                (Some("rst"), Some(p)) => write!(
+                    f,
+                    " The {by} then reset the connection itself (RST at packet {p}): its process most likely went away with the close (a shutdown, an exit)."
+                )?,
+                (Some(_), Some(p)) => write!(
+                    f,
+                    " The {by} then ended TCP itself (FIN at packet {p}) before the {peer}'s close frame in reply: its process most likely went away with the close (a shutdown, an exit)."
+                )?,
+                _ => {}
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The advice of the causes of this module (their `hint` facet).
+pub fn hint(c: &Cause) -> Option<String> {
+    match c {
+        Cause::HeartbeatAnswersStopped {
+            from,
+            answer_packet,
+            ..
+        } => {
+            let peer = from.peer();
+            Some(format!(
+                "Look at the {peer}'s side after packet {answer_packet}, its last answer: why its application stopped answering the {from}'s heartbeat (a blocked event loop, a paused, stalled or overloaded process, a network that went away). If the {peer} was only slow, give the {from}'s heartbeat timeout more room; close with a reason that says so (\"heartbeat timeout\"), so the {peer} learns why."
+            ))
+        }
+        Cause::UnpromptedClose {
+            by, close_packet, ..
+        } => Some(format!(
+            "Read the {by}'s logs at the time of packet {close_packet} for why it closed; a side that closes on purpose should say why in the close frame (a reason, or 1001 for a shutdown, 1012 for a restart), so the {} learns it.",
+            by.peer()
+        )),
+        _ => None,
+    }
+}
+
+/// The table's line of the causes of this module.
+pub fn own_line(causes: &[Cause]) -> Option<String> {
+    causes.iter().find_map(|c| match c {
+        Cause::HeartbeatAnswersStopped {
+            from,
+            answer_packet,
+            first_unanswered,
+            unanswered,
+            at_least,
+            ..
+        } => {
+            let more = if *at_least { "at least " } else { "" };
+            let first = match first_unanswered {
+                Some(p) => format!(", first [pkt {p}]"),
+                None => String::new(),
+            };
+            Some(format!(
+                "the {}'s answers to the {from}'s heartbeat stopped after [pkt {answer_packet}]: {more}{unanswered} unanswered{first}",
+                from.peer()
+            ))
+        }
+        Cause::UnpromptedClose {
+            by,
+            close_packet,
+            own_end,
+            own_end_packet,
+            ..
+        } => Some(match (own_end, own_end_packet) {
+            (Some(how), Some(p)) => format!(
+                "the {by} closed unprompted [pkt {close_packet}] and ended TCP itself ({} [pkt {p}]): its own decision, likely its shutdown",
+                how.to_uppercase()
+            ),
+            _ => format!(
+                "the {by} closed unprompted [pkt {close_packet}], nothing from the {} before it: its own decision",
+                by.peer()
+            ),
+        }),
+        _ => None,
+    })
+}
