@@ -70,6 +70,12 @@ pub(super) fn stalls(w: &mut Work) {
             w.steps += 1;
             j += 1;
         }
+        // The next cluster of this server, if any: this one's reading stops where it begins.
+        let next = cand
+            .get(j)
+            .filter(|&&k| w.sid(k) == sid)
+            .and_then(|&k| w.at(k))
+            .map_or(i64::MAX, ping);
         let run: Vec<u32> = cand.get(i..j).unwrap_or_default().to_vec();
         i = j;
         if run.len() < MIN_MEMBERS {
@@ -106,8 +112,8 @@ pub(super) fn stalls(w: &mut Work) {
             .unwrap_or(at);
         // The server's other sessions that started from the members' first start on, each
         // read by one cluster at most (a cursor that only moves forward), to the first
-        // upgrade answered in time after the stall began, or RECONNECT_MAX_S past the last
-        // member's end.
+        // upgrade answered after the stall began, or RECONNECT_MAX_S past the last member's
+        // end, or the server's next cluster.
         let first_start = members
             .iter()
             .filter_map(|&m| w.at(m).map(|e| e.start))
@@ -116,7 +122,7 @@ pub(super) fn stalls(w: &mut Work) {
         let from = others.partition_point(|&x| {
             (w.sid(x), w.at(x).map_or(i64::MIN, |e| e.start)) < (sid, first_start)
         });
-        let until = last_end.saturating_add(ns(RECONNECT_MAX_S));
+        let until = last_end.saturating_add(ns(RECONNECT_MAX_S)).min(next);
         let mut answered = 0usize;
         let mut upgrades: Vec<u32> = Vec::new();
         let mut in_time: Option<i64> = None;
