@@ -154,10 +154,12 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             IncidentKind::ServerStop => i64::MAX,
             _ => continue,
         };
-        spans
-            .entry(server)
-            .or_default()
-            .push((i.start.0.div_euclid(span), up.div_euclid(span), k, None));
+        spans.entry(server).or_default().push((
+            i.start.0.div_euclid(span),
+            up.div_euclid(span),
+            k,
+            None,
+        ));
     }
     if spans.is_empty() {
         return coarse;
@@ -169,9 +171,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
                 if let Some(a) = add.get_mut(k) {
                     *a += u64::from(n);
                 }
-                if let Some(st) = stop
-                    .and_then(|s| incidents.get_mut(k)?.stops.get_mut(s))
-                {
+                if let Some(st) = stop.and_then(|s| incidents.get_mut(k)?.stops.get_mut(s)) {
                     st.refused += u64::from(n);
                 }
             }

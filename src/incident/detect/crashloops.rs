@@ -32,15 +32,20 @@ pub(super) fn crash_loops(w: &mut Work) {
     let mut run: Vec<usize> = Vec::new();
     for &k in &idx {
         w.steps += 1;
-        let Some(i) = w.incidents.get(k) else { continue };
-        let joins = run.last().and_then(|&p| w.incidents.get(p)).is_some_and(|p| {
-            p.server_ep == i.server_ep
-                && p.kind == IncidentKind::ServerRestart
-                && p.down_s.is_some_and(|d| {
-                    let back = p.end.0.saturating_add(ns(d));
-                    i.start.0.saturating_sub(back) <= ns(CRASH_LOOP_S)
-                })
-        });
+        let Some(i) = w.incidents.get(k) else {
+            continue;
+        };
+        let joins = run
+            .last()
+            .and_then(|&p| w.incidents.get(p))
+            .is_some_and(|p| {
+                p.server_ep == i.server_ep
+                    && p.kind == IncidentKind::ServerRestart
+                    && p.down_s.is_some_and(|d| {
+                        let back = p.end.0.saturating_add(ns(d));
+                        i.start.0.saturating_sub(back) <= ns(CRASH_LOOP_S)
+                    })
+            });
         if !joins && run.len() >= 2 {
             runs.push(std::mem::take(&mut run));
         } else if !joins {
@@ -85,7 +90,10 @@ pub(super) fn crash_loops(w: &mut Work) {
                 refused: 0,
             })
             .collect();
-        let down = ks.last().and_then(|&k| w.incidents.get(k)).and_then(|i| i.down_s);
+        let down = ks
+            .last()
+            .and_then(|&k| w.incidents.get(k))
+            .and_then(|i| i.down_s);
         let kept: Vec<Option<u32>> = ms
             .iter()
             .map(|&m| w.incident.get(m as usize).copied().flatten())

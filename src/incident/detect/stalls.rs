@@ -142,9 +142,10 @@ pub(super) fn stalls(w: &mut Work) {
             }
             // Open at the moment and answered by the server after it, before the first
             // member ended: the process was not stopped.
-            let spoke = e.signs.server_last_frame.is_some_and(|t| {
-                t > at.saturating_add(ns(STALL_SLACK_S)) && t <= first_end
-            });
+            let spoke = e
+                .signs
+                .server_last_frame
+                .is_some_and(|t| t > at.saturating_add(ns(STALL_SLACK_S)) && t <= first_end);
             if e.start <= at && e.end > at && spoke {
                 answered += 1;
             }
@@ -164,10 +165,7 @@ pub(super) fn stalls(w: &mut Work) {
         }
         // Upgrades left unanswered, until the first upgrade answered in time after the
         // stall began (the process read its queue again by then).
-        upgrades.retain(|&x| {
-            w.at(x)
-                .is_some_and(|e| in_time.is_none_or(|t| e.start < t))
-        });
+        upgrades.retain(|&x| w.at(x).is_some_and(|e| in_time.is_none_or(|t| e.start < t)));
         let before = w.incidents.len();
         make(w, IncidentKind::ServerStall, &members, None);
         if w.incidents.len() == before {
@@ -229,7 +227,9 @@ fn one_moment(w: &mut Work, run: &[u32]) -> Option<(i64, Vec<u32>)> {
         .filter(|&m| {
             w.at(m).is_some_and(|e| {
                 e.signs.peer_last_frame.unwrap_or(e.start) <= at
-                    && e.signs.unanswered_ping.is_some_and(|p| at <= p.saturating_add(slack))
+                    && e.signs
+                        .unanswered_ping
+                        .is_some_and(|p| at <= p.saturating_add(slack))
             })
         })
         .collect();

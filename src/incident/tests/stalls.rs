@@ -74,7 +74,11 @@ fn clients_whose_pings_a_server_left_unanswered_from_one_moment_are_a_stall() {
     // The unanswered upgrades are linked to it, not members, nor refused reconnects.
     assert_eq!(out.links.len(), 33);
     assert_eq!(i.reconnects.refused, 0);
-    assert!(i.headline().contains("stopped answering"), "{}", i.headline());
+    assert!(
+        i.headline().contains("stopped answering"),
+        "{}",
+        i.headline()
+    );
 }
 
 /// Controls: the same crowd where the server went on answering (each session's pongs stop
@@ -126,7 +130,14 @@ fn unanswered_pings_with_no_one_moment_or_a_dead_path_are_no_stall() {
     // The server answered 10 other sessions open at the moment, after it.
     let mut alive = frozen_crowd();
     for k in 0..10u16 {
-        let mut e = ending(60, 40_000 + k, 0, 200 * S, How::Close(Some(1000)), Some(Role::Client));
+        let mut e = ending(
+            60,
+            40_000 + k,
+            0,
+            200 * S,
+            How::Close(Some(1000)),
+            Some(Role::Client),
+        );
         e.signs.server_last_frame = Some(T0 + 103 * S);
         alive.push(e);
     }
@@ -170,9 +181,12 @@ fn many_stalls(stalls: u32) -> (u64, u64) {
     let n = v.len() as u64;
     let out = detect_(numbered(v));
     assert_eq!(out.incidents.len(), stalls as usize);
-    assert!(out.incidents.iter().all(|i| i.kind == IncidentKind::ServerStall
-        && i.members == 30
-        && i.stall.is_some_and(|s| s.upgrades_unanswered == 1)));
+    assert!(out
+        .incidents
+        .iter()
+        .all(|i| i.kind == IncidentKind::ServerStall
+            && i.members == 30
+            && i.stall.is_some_and(|s| s.upgrades_unanswered == 1)));
     (out.work, n)
 }
 
