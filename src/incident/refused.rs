@@ -113,6 +113,10 @@ impl RefusedCounts {
     }
 }
 
+/// An incident's span of counters: from, to (both in spans of the present width), the
+/// incident's place, and a crash loop's stop's place in it.
+type Span = (i64, i64, usize, Option<usize>);
+
 /// Adds to each server stop, restart or crash loop (each of its stops) of `incidents` the attempts to its server `refusals`
 /// counted while it was down: from its first member's end to the next session the server
 /// accepted (`down_s` after the last end), or for a stop to the capture's end. A tenth of
@@ -127,8 +131,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
     let span = refusals.span_ns();
     // Per server, its incidents' spans in tenths of a second (a crash loop's: one per stop,
     // `Some` its place).
-    let mut spans: rustc_hash::FxHashMap<Endpoint, Vec<(i64, i64, usize, Option<usize>)>> =
-        Default::default();
+    let mut spans: rustc_hash::FxHashMap<Endpoint, Vec<Span>> = Default::default();
     for (k, i) in incidents.iter().enumerate() {
         let Some(server) = i.server_ep else { continue };
         if i.kind == IncidentKind::CrashLoop {

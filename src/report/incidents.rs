@@ -87,11 +87,17 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
 /// peer's last frame before it, data of the ending side never acknowledged, and an upgrade
 /// the client gave up on (its TCP ending before the response's packet, or none came).
 fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
-    let mut s = Signs::default();
+    let server_last = c
+        .recent_frames
+        .iter()
+        .filter(|f| f.from == Role::Server)
+        .map(|f| f.ts.0)
+        .max();
     let by = match by {
         Some(b) => b,
-        None => return s,
+        None => return Signs::at_times(end, None, None, server_last),
     };
+    let (mut ping, mut peer, mut unacknowledged) = (None, None, false);
     for k in &c.status.causes {
         match k {
             Cause::HeartbeatTimeout {
@@ -111,8 +117,8 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
                         .map(|w| end.saturating_sub((w * 1e6) as i64))
                 });
                 if let Some(at) = at {
-                    s.unanswered_ping = Some(at);
-                    s.peer_last_frame = c
+                    ping = Some(at);
+                    peer = c
                         .recent_frames
                         .iter()
                         .filter(|f| f.from == by.peer() && f.ts.0 <= at)
@@ -120,16 +126,12 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
                         .max();
                 }
             }
-            Cause::Unacknowledged { from, .. } if *from == by => s.unacknowledged = true,
+            Cause::Unacknowledged { from, .. } if *from == by => unacknowledged = true,
             _ => {}
         }
     }
-    s.server_last_frame = c
-        .recent_frames
-        .iter()
-        .filter(|f| f.from == Role::Server)
-        .map(|f| f.ts.0)
-        .max();
+    let mut s = Signs::at_times(end, ping, peer, server_last);
+    s.unacknowledged = unacknowledged;
     let answered = c
         .handshake
         .response_packet

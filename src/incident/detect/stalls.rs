@@ -23,7 +23,7 @@ pub(super) fn stalls(w: &mut Work) {
     let n = w.e.len() as u32;
     let candidate = |e: &Ending| {
         e.by == Some(Role::Client)
-            && e.signs.unanswered_ping.is_some()
+            && e.unanswered_ping().is_some()
             && !e.signs.unacknowledged
             && matches!(e.how, How::Close(_) | How::Fin | How::Rst)
     };
@@ -33,7 +33,7 @@ pub(super) fn stalls(w: &mut Work) {
     if cand.len() < MIN_MEMBERS {
         return;
     }
-    let ping = |e: &Ending| e.signs.unanswered_ping.unwrap_or(i64::MAX);
+    let ping = |e: &Ending| e.unanswered_ping().unwrap_or(i64::MAX);
     sorted_by(w, &mut cand, |i, e| (w.sid(i), ping(e)));
     // The other sessions of the servers that have candidates, by server and start: those
     // that contradict a stall, and the upgrades left unanswered during one.
@@ -92,7 +92,7 @@ pub(super) fn stalls(w: &mut Work) {
         // unanswered ping of any (with the slack).
         let silent_after = members
             .iter()
-            .filter_map(|&m| w.at(m).map(|e| e.signs.peer_last_frame.unwrap_or(e.start)))
+            .filter_map(|&m| w.at(m).map(|e| e.peer_last_frame().unwrap_or(e.start)))
             .max()
             .unwrap_or(at);
         let first_unanswered = members
@@ -143,8 +143,7 @@ pub(super) fn stalls(w: &mut Work) {
             // Open at the moment and answered by the server after it, before the first
             // member ended: the process was not stopped.
             let spoke = e
-                .signs
-                .server_last_frame
+                .server_last_frame()
                 .is_some_and(|t| t > at.saturating_add(ns(STALL_SLACK_S)) && t <= first_end);
             if e.start <= at && e.end > at && spoke {
                 answered += 1;
@@ -201,8 +200,8 @@ fn one_moment(w: &mut Work, run: &[u32]) -> Option<(i64, Vec<u32>)> {
     let mut edges: Vec<(i64, i8)> = Vec::with_capacity(run.len() * 2);
     for &m in run {
         let e = w.at(m)?;
-        let from = e.signs.peer_last_frame.unwrap_or(e.start);
-        let to = e.signs.unanswered_ping?.saturating_add(slack);
+        let from = e.peer_last_frame().unwrap_or(e.start);
+        let to = e.unanswered_ping()?.saturating_add(slack);
         if from <= to {
             edges.push((from, -1));
             edges.push((to, 1));
@@ -226,9 +225,8 @@ fn one_moment(w: &mut Work, run: &[u32]) -> Option<(i64, Vec<u32>)> {
         .copied()
         .filter(|&m| {
             w.at(m).is_some_and(|e| {
-                e.signs.peer_last_frame.unwrap_or(e.start) <= at
-                    && e.signs
-                        .unanswered_ping
+                e.peer_last_frame().unwrap_or(e.start) <= at
+                    && e.unanswered_ping()
                         .is_some_and(|p| at <= p.saturating_add(slack))
             })
         })

@@ -11,12 +11,7 @@ fn stalled(host: u8, port: u16, start: i64, last: f64, ping: f64, how: How) -> E
     let mut e = ending(host, port, start, 0, how, Some(Role::Client));
     e.end = at(end);
     e.idle_ms = 5_000;
-    e.signs = Signs {
-        unanswered_ping: Some(at(ping)),
-        peer_last_frame: Some(at(last)),
-        server_last_frame: Some(at(last)),
-        ..Signs::default()
-    };
+    e.signs = Signs::at_times(e.end, Some(at(ping)), Some(at(last)), Some(at(last)));
     e
 }
 
@@ -138,7 +133,7 @@ fn unanswered_pings_with_no_one_moment_or_a_dead_path_are_no_stall() {
             How::Close(Some(1000)),
             Some(Role::Client),
         );
-        e.signs.server_last_frame = Some(T0 + 103 * S);
+        e.signs = Signs::at_times(e.end, None, None, Some(T0 + 103 * S));
         alive.push(e);
     }
     let out = detect_(numbered(alive));
@@ -280,4 +275,16 @@ fn restarts_far_apart_are_no_crash_loop() {
     let out = detect_(numbered(killed(&[10 * S], S)));
     let kinds: Vec<IncidentKind> = out.incidents.iter().map(|i| i.kind).collect();
     assert_eq!(kinds, [IncidentKind::ServerRestart]);
+}
+
+/// THREATS kind 2: the window's evidence each ending keeps (its `signs`) is charged with it
+/// (`ENDING_BYTES` is twice its size) at 16 bytes, times kept as milliseconds before the
+/// end.
+#[test]
+fn an_ending_with_its_signs_stays_small() {
+    let size = std::mem::size_of::<Ending>();
+    eprintln!("Ending: {size} bytes");
+    assert_eq!(std::mem::size_of::<Signs>(), 16);
+    assert!(size <= 160, "{size}");
+    assert_eq!(ENDING_BYTES, 2 * size);
 }
