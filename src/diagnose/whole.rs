@@ -113,7 +113,7 @@ impl Report {
         let counted = out.incidents.iter().any(|i| {
             matches!(
                 i.kind,
-                IncidentKind::ServerStop | IncidentKind::ServerRestart
+                IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
             )
         });
         if self.seen.refused.not_kept > 0 && counted {

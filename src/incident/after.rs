@@ -212,6 +212,7 @@ mod tests {
             by: Some(by),
             idle_ms: u32::MAX,
             proxied: false,
+            signs: Default::default(),
         }
     }
 

@@ -22,12 +22,16 @@ use std::collections::VecDeque;
 
 mod codes;
 mod cohorts;
+mod crashloops;
 mod reconnects;
+mod stalls;
 mod stops;
 
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
+use crashloops::crash_loops;
 use reconnects::{reconnects, refused_again, resolve_chains};
+use stalls::stalls;
 use stops::{stops, Side};
 
 const NS: f64 = 1e9;
@@ -187,12 +191,16 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
         codes(&mut w);
+        // A stalled server before the cohorts: its clients' heartbeats cut their sessions
+        // at one idle age, which is no timeout of an idle session.
+        stalls(&mut w);
         // Cohorts whose ends spread first: sessions opened at different times, cut one by
         // one at one idle age, are no stop of their server. Endings that cluster in time are
         // no idle cohort, whatever their idle ages: a stop, or nothing.
         idle_cohorts(&mut w);
         stops(&mut w, Side::Server);
         stops(&mut w, Side::Client);
+        crash_loops(&mut w);
         // Numbered in the order of their first end.
         let mut order: Vec<usize> = (0..w.incidents.len()).collect();
         order.sort_by_key(|&k| w.incidents.get(k).map(|i| (i.start, i.first_packet)));
@@ -356,6 +364,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
                 Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
             }),
         server_ep,
+        stall: None,
+        stops: Vec::new(),
     };
     w.steps += ms.len() as u64;
     for &m in members {
@@ -382,8 +392,18 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             continue;
         };
         let Some(e) = w.e.get(i) else { continue };
+        // A stalled server's upgrades left unanswered belong to it but are no members (its
+        // `stall` counts them), nor refused: unanswered.
+        let stalled = w
+            .incidents
+            .get(k as usize)
+            .is_some_and(|x| x.kind == IncidentKind::ServerStall);
+        if stalled && e.signs.upgrade_unanswered {
+            continue;
+        }
         if let Some(j) = w.next.get(i).copied().flatten() {
-            if refused_again(w, i as u32, j) {
+            let unanswered = stalled && w.at(j).is_some_and(|x| x.signs.upgrade_unanswered);
+            if refused_again(w, i as u32, j) && !unanswered {
                 if let Some(r) = refused.get_mut(k as usize) {
                     *r += 1;
                 }

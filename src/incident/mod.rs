@@ -23,6 +23,7 @@
 pub mod after;
 mod detect;
 pub mod refused;
+mod signs;
 pub mod watch;
 mod words;
 
@@ -30,6 +31,7 @@ use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
 pub use detect::detect;
 pub use refused::RefusedCounts;
+pub use signs::Signs;
 pub use watch::{Forming, Watch};
 pub use words::{clock, kind_cause, kind_fix, seconds};
 
@@ -99,6 +101,20 @@ pub const LISTED: usize = 100;
 /// per three connections).
 pub const MAX_INCIDENTS: usize = 1000;
 
+/// A stalled server: the first unanswered ping of a member may come this many seconds
+/// before the server's last frame on another (a ping that reached the process as it stopped,
+/// a frame it had queued), and still fit one moment of stalling.
+pub const STALL_SLACK_S: f64 = 0.5;
+
+/// A stalled server: most seconds between one member's first unanswered ping and the next
+/// (in order of those pings): clients ping at their own pace, each within its interval of
+/// the stall's start; a longer gap starts another cluster.
+pub const STALL_GAP_S: f64 = 60.0;
+
+/// A crash loop: a stop of a server that comes within this many seconds of its coming back
+/// from the stop before (the next session it accepted) belongs to the same loop.
+pub const CRASH_LOOP_S: f64 = 60.0;
+
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
 
@@ -124,7 +140,7 @@ pub enum How {
     Silent,
 }
 
-/// The compact summary of one connection the incident stage works from (about 120 bytes).
+/// The compact summary of one connection the incident stage works from (152 bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
@@ -156,6 +172,8 @@ pub struct Ending {
     pub idle_ms: u32,
     /// Through a proxy (a leg of a proxied session, or a response naming a proxy).
     pub proxied: bool,
+    /// What it shows of its peer at the end (a stalled server's evidence).
+    pub signs: Signs,
 }
 
 impl Ending {

@@ -113,7 +113,11 @@ impl RefusedCounts {
     }
 }
 
-/// Adds to each server stop or restart of `incidents` the attempts to its server `refusals`
+/// An incident's span of counters: from, to (both in spans of the present width), the
+/// incident's place, and a crash loop's stop's place in it.
+type Span = (i64, i64, usize, Option<usize>);
+
+/// Adds to each server stop, restart or crash loop (each of its stops) of `incidents` the attempts to its server `refusals`
 /// counted while it was down: from its first member's end to the next session the server
 /// accepted (`down_s` after the last end), or for a stop to the capture's end. A tenth of
 /// a second at each edge is counted whole (a doubled span, when the counters filled their
@@ -125,10 +129,26 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
         return coarse;
     }
     let span = refusals.span_ns();
-    // Per server, its incidents' spans in tenths of a second.
-    let mut spans: rustc_hash::FxHashMap<Endpoint, Vec<(i64, i64, usize)>> = Default::default();
+    // Per server, its incidents' spans in tenths of a second (a crash loop's: one per stop,
+    // `Some` its place).
+    let mut spans: rustc_hash::FxHashMap<Endpoint, Vec<Span>> = Default::default();
     for (k, i) in incidents.iter().enumerate() {
         let Some(server) = i.server_ep else { continue };
+        if i.kind == IncidentKind::CrashLoop {
+            for (s, st) in i.stops.iter().enumerate() {
+                let up = match st.down_s {
+                    Some(d) => st.end.0.saturating_add((d * 1e9) as i64),
+                    None => i64::MAX,
+                };
+                spans.entry(server).or_default().push((
+                    st.start.0.div_euclid(span),
+                    up.div_euclid(span),
+                    k,
+                    Some(s),
+                ));
+            }
+            continue;
+        }
         let up = match i.kind {
             IncidentKind::ServerRestart => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
@@ -137,20 +157,25 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             IncidentKind::ServerStop => i64::MAX,
             _ => continue,
         };
-        spans
-            .entry(server)
-            .or_default()
-            .push((i.start.0.div_euclid(span), up.div_euclid(span), k));
+        spans.entry(server).or_default().push((
+            i.start.0.div_euclid(span),
+            up.div_euclid(span),
+            k,
+            None,
+        ));
     }
     if spans.is_empty() {
         return coarse;
     }
     let mut add = vec![0u64; incidents.len()];
     for (&(server, bucket), &n) in &refusals.counts {
-        for &(from, to, k) in spans.get(&server).map_or(&[][..], Vec::as_slice) {
+        for &(from, to, k, stop) in spans.get(&server).map_or(&[][..], Vec::as_slice) {
             if (from..=to).contains(&bucket) {
                 if let Some(a) = add.get_mut(k) {
                     *a += u64::from(n);
+                }
+                if let Some(st) = stop.and_then(|s| incidents.get_mut(k)?.stops.get_mut(s)) {
+                    st.refused += u64::from(n);
                 }
             }
         }

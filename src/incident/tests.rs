@@ -28,6 +28,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         by,
         idle_ms: u32::MAX,
         proxied: false,
+        signs: Default::default(),
     }
 }
 
@@ -746,4 +747,5 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod busy;
+mod stalls;
 mod stops;

@@ -65,6 +65,8 @@ pub fn headline(i: &Incident) -> String {
             format!("server {server} refused client {client} again and again from {at}")
         }
         IncidentKind::MassRejection => format!("server {server} rejected many clients at {at}"),
+        IncidentKind::ServerStall => stall_what(i, server),
+        IncidentKind::CrashLoop => crash_loop_what(i, server),
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -102,6 +104,58 @@ pub fn headline(i: &Incident) -> String {
     out
 }
 
+/// A stalled server's headline, from its evidence: when its process fell silent, what its
+/// TCP still did, and the handshakes it left unanswered.
+fn stall_what(i: &Incident, server: &str) -> String {
+    let Some(st) = i.stall else {
+        return format!("server {server} stopped answering");
+    };
+    let mut out = format!(
+        "server {server} stopped answering between {} and {} while its TCP went on: it acknowledged the clients' pings and sent no pong nor any frame on {} sessions",
+        clock(st.silent_after),
+        clock(st.first_unanswered),
+        st.pings_unanswered
+    );
+    if st.upgrades_unanswered > 0 {
+        out.push_str(&format!(
+            ", and left {} new connections it accepted in TCP without an answer to their upgrade until their clients gave up",
+            st.upgrades_unanswered
+        ));
+    }
+    out.push_str("; the clients' heartbeats gave up");
+    out
+}
+
+/// A crash loop's headline: how many stops in how long, and each one's downtime and refused
+/// attempts.
+fn crash_loop_what(i: &Incident, server: &str) -> String {
+    let mut out = format!(
+        "server {server} stopped {} times in {} from {} (a crash loop)",
+        i.stops.len(),
+        seconds(i.window_s),
+        clock(i.start)
+    );
+    let each: Vec<String> = i
+        .stops
+        .iter()
+        .map(|s| {
+            let down = s
+                .down_s
+                .map_or("not back".to_string(), |d| format!("down {}", seconds(d)));
+            format!(
+                "at {} {} sessions, {down}, {} attempts refused",
+                clock(s.start),
+                s.members,
+                s.refused
+            )
+        })
+        .collect();
+    if !each.is_empty() {
+        out.push_str(&format!(" ({})", each.join("; ")));
+    }
+    out
+}
+
 /// Each kind's cause, in general terms (for `wsclose explain`).
 pub fn kind_cause(kind: IncidentKind) -> &'static str {
     match kind {
@@ -113,6 +167,8 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::OverloadShedding => "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
         IncidentKind::RejectionLoop => "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
         IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
+        IncidentKind::ServerStall => "The server's process stopped answering while its host went on: its TCP acknowledged what the clients sent (their pings, their close frames, new connections in its listen queue), but from one moment no pong, no frame and no upgrade came from it on any of these sessions, and the clients' own heartbeats gave up and ended them. A process stopped (SIGSTOP, a debugger), blocked (a long synchronous call on its event loop, a lock, swap) or paused (a garbage collector's stop-the-world) does this. Not an idle timeout: the sessions were not quiet, the server was; not the network: the server's TCP answered.",
+        IncidentKind::CrashLoop => "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
     }
 }
 
@@ -126,6 +182,8 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
         IncidentKind::OverloadShedding => "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
         IncidentKind::RejectionLoop => "Fix what is refused (the credentials, the token, the request) before retrying: a client should not retry a policy or authentication refusal unchanged, or should back off and stop.",
         IncidentKind::MassRejection => "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
+        IncidentKind::ServerStall => "Find what held the server's process at that moment (its logs and event-loop lag, a thread dump, the garbage collector's pauses, CPU throttling, swap); keep blocking work off the event loop; have its health check send a WebSocket ping (not only open a TCP connection, which the kernel accepts for a stopped process) so that a process that stops answering is replaced.",
+        IncidentKind::CrashLoop => "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
     }
 }
 

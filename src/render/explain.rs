@@ -234,6 +234,14 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
             i::MASS_GAP_S,
             i::REJECTION_SHARE * 100.0
         ),
+        K::ServerStall => format!(
+            "{n} or more sessions of one server ended by their clients after their pings went unanswered (a heartbeat that gave up), none of the clients' data left unacknowledged by the server's TCP, each ping within {} s of the one before, and one moment that fits them all: after the server's last frame on each, by the first unanswered ping of each ({} s of slack); not when the server answered other sessions open then, after that moment, more than a quarter as many as went unanswered.",
+            i::STALL_GAP_S, i::STALL_SLACK_S
+        ),
+        K::CrashLoop => format!(
+            "Two or more stops or restarts of one server (each as above), each within {} s of the server's coming back from the one before (the next session it accepted).",
+            i::CRASH_LOOP_S
+        ),
     }
 }
 

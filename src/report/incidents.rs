@@ -10,8 +10,8 @@
 use super::cause::{Cause, EndingVerdict};
 use super::{ConnectionReport, Status};
 use crate::incident::after::DOWN_SOON_S;
-use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals};
-use crate::vocab::{After, Endpoint, Incident, IncidentKind, Role};
+use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals, Signs};
+use crate::vocab::{After, Endpoint, Incident, IncidentKind, Opcode, Role};
 
 /// The ending of `c`, at position `pos`.
 pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
@@ -78,7 +78,75 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         by,
         idle_ms,
         proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
+        signs: signs(c, by, end),
     }
+}
+
+/// What `c`'s ending shows of its peer ([`Signs`]): the ending side's heartbeat that gave up
+/// (its first unanswered ping, from the frames kept, else its wait before the end), the
+/// peer's last frame before it, data of the ending side never acknowledged, and an upgrade
+/// the client gave up on (its TCP ending before the response's packet, or none came).
+fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
+    let server_last = c
+        .recent_frames
+        .iter()
+        .filter(|f| f.from == Role::Server)
+        .map(|f| f.ts.0)
+        .max();
+    let by = match by {
+        Some(b) => b,
+        None => return Signs::at_times(end, None, None, server_last),
+    };
+    let (mut ping, mut peer, mut unacknowledged) = (None, None, false);
+    for k in &c.status.causes {
+        match k {
+            Cause::HeartbeatTimeout {
+                by: pinger,
+                ping_packet,
+                waited_ms,
+                ..
+            } if *pinger == by => {
+                let kept = ping_packet.and_then(|p| {
+                    c.recent_frames
+                        .iter()
+                        .find(|f| f.packet == p && f.from == by && f.opcode == Opcode::PING)
+                });
+                let at = kept.map(|f| f.ts.0).or_else(|| {
+                    waited_ms
+                        .filter(|w| w.is_finite() && *w >= 0.0)
+                        .map(|w| end.saturating_sub((w * 1e6) as i64))
+                });
+                if let Some(at) = at {
+                    ping = Some(at);
+                    peer = c
+                        .recent_frames
+                        .iter()
+                        .filter(|f| f.from == by.peer() && f.ts.0 <= at)
+                        .map(|f| f.ts.0)
+                        .max();
+                }
+            }
+            Cause::Unacknowledged { from, .. } if *from == by => unacknowledged = true,
+            _ => {}
+        }
+    }
+    let mut s = Signs::at_times(end, ping, peer, server_last);
+    s.unacknowledged = unacknowledged;
+    let answered = c
+        .handshake
+        .response_packet
+        .filter(|_| c.handshake.status.is_some());
+    s.upgraded = matches!(c.handshake.status, Some(101))
+        || (c.h2_stream.is_some() && c.handshake.status.is_some_and(|x| (200..300).contains(&x)));
+    if c.handshake.request_packet.is_some() && c.close_frames.is_empty() {
+        if let Some(e) = c.tcp_ends.first().filter(|e| e.by == Role::Client) {
+            if answered.is_none_or(|r| r > e.packet) {
+                s.upgrade_unanswered = true;
+                s.upgraded = false;
+            }
+        }
+    }
+    s
 }
 
 /// A connection that fell silent: one side's data unacknowledged to the capture's end, the
@@ -221,7 +289,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
     let proxy = inc.kind == IncidentKind::ProxyReload;
     let stop = matches!(
         inc.kind,
-        IncidentKind::ServerStop | IncidentKind::ServerRestart
+        IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
     );
     // Ended without a close frame: 1006, never on the wire.
     let abrupt = c.status.code == Some(1006) && c.status.inferred;

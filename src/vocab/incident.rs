@@ -34,6 +34,11 @@ pub enum IncidentKind {
     RejectionLoop,
     /// Many clients refused with the same code at once.
     MassRejection,
+    /// The server's process stopped answering while its host's TCP went on: the clients'
+    /// pings went unanswered (acknowledged in TCP) and they ended their sessions.
+    ServerStall,
+    /// One server stopped again and again within moments of coming back.
+    CrashLoop,
 }
 
 impl IncidentKind {
@@ -48,11 +53,13 @@ impl IncidentKind {
             IncidentKind::OverloadShedding => "overload-shedding",
             IncidentKind::RejectionLoop => "rejection-loop",
             IncidentKind::MassRejection => "mass-rejection",
+            IncidentKind::ServerStall => "server-stall",
+            IncidentKind::CrashLoop => "crash-loop",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 8] = [
+    pub const ALL: [IncidentKind; 10] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -61,6 +68,8 @@ impl IncidentKind {
         IncidentKind::OverloadShedding,
         IncidentKind::RejectionLoop,
         IncidentKind::MassRejection,
+        IncidentKind::ServerStall,
+        IncidentKind::CrashLoop,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).
@@ -167,6 +176,54 @@ pub struct Incident {
     /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
     #[serde(skip)]
     pub server_ep: Option<Endpoint>,
+    /// For a `server-stall`: what showed the server's process silent while its TCP went on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stall: Option<Stall>,
+    /// For a `crash-loop`: each stop of the server in it, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stops: Vec<LoopStop>,
+}
+
+/// What showed a server's process silent (a `server-stall`): its members' clients pinged,
+/// the server's TCP acknowledged the pings and its application answered none, from a moment
+/// that fits every member.
+// Its field docs are the schema's descriptions: they name the incident stage's thresholds,
+// which the vocabulary does not import, so no link.
+#[allow(rustdoc::broken_intra_doc_links)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Stall {
+    /// The server's last frame on any member before it fell silent: the stall began after
+    /// it (the latest of the members' last frames from the server).
+    pub silent_after: Timestamp,
+    /// The first ping any member's client sent that went unanswered: the stall had begun by
+    /// then (within [`STALL_SLACK_S`]).
+    pub first_unanswered: Timestamp,
+    /// Members whose client's pings went unanswered while the server's TCP acknowledged them.
+    pub pings_unanswered: u64,
+    /// New connections to the server accepted in TCP during the stall whose client gave up
+    /// before the server answered its upgrade request (a listen queue the process did not
+    /// read): a lower bound, counted from the server's last frame on the members up to the
+    /// first new connection it did upgrade (one still waiting when it answered again), at
+    /// most [`RECONNECT_MAX_S`] past the last member's end. Linked to the incident
+    /// (`incident`), not among its members.
+    pub upgrades_unanswered: u64,
+}
+
+/// One stop of a server in a `crash-loop`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct LoopStop {
+    /// Its first member's end.
+    pub start: Timestamp,
+    /// Its last member's end.
+    pub end: Timestamp,
+    /// Sessions it ended.
+    pub members: u64,
+    /// Seconds from its last end to the next session the server accepted (null: none in the
+    /// capture).
+    pub down_s: Option<f64>,
+    /// Connection attempts to the server refused in TCP (a SYN answered by a RST or by
+    /// nothing) from its first end to the next session accepted (or the capture's end).
+    pub refused: u64,
 }
 
 /// One bar of an incident's picture.

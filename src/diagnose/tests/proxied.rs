@@ -10,6 +10,11 @@ fn timeouts_read_as_configured_lengths() {
     assert_eq!(whole_seconds(0.745), None);
     assert_eq!(whole_seconds(1.7), None);
     assert_eq!(whole_seconds(0.3), None);
+    // Timer slop on a loaded host: late, never early (issue 91 item 1).
+    assert_eq!(whole_seconds(2.162), Some(2));
+    assert_eq!(whole_seconds(5.19), Some(5));
+    assert_eq!(whole_seconds(1.85), None);
+    assert_eq!(whole_seconds(2.3), None);
     assert_eq!(heartbeat(2.0), 1);
     assert_eq!(heartbeat(60.0), 30);
 }

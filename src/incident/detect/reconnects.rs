@@ -112,11 +112,21 @@ fn left(e: &Ending) -> bool {
 
 /// Whether the session `j` that replaced `i` was refused: its upgrade was, or it is a
 /// member of `i`'s own incident (a rejection loop's next refusal, a session the same stop
-/// ended again).
+/// ended again), but for a crash loop's (the server had accepted it). Asked once the
+/// incidents are numbered (sorted by id).
 pub(super) fn refused_again(w: &Work, i: u32, j: u32) -> bool {
     let inc = |k: u32| w.incident.get(k as usize).copied().flatten();
+    // A crash loop's member whose new session the next stop ended had come back (the
+    // server accepted it); ids are 1-based once numbered.
+    let looped = |a: u32| {
+        w.incidents
+            .binary_search_by_key(&a, |x| x.id)
+            .ok()
+            .and_then(|k| w.incidents.get(k))
+            .is_some_and(|x| x.kind == IncidentKind::CrashLoop)
+    };
     w.at(j).is_some_and(|e| matches!(e.how, How::Refused(_)))
-        || inc(i).is_some_and(|a| inc(j) == Some(a))
+        || inc(i).is_some_and(|a| inc(j) == Some(a) && !looped(a))
 }
 
 /// Per ending: the first accepted session down its chain of reconnects (through refused

@@ -178,7 +178,7 @@ fn a_server_restart_and_load_shedding_are_found_with_their_reconnects() {
     assert_eq!(causes(&again), said);
 }
 
-/// Under the least --max-memory the stage keeps the endings of some 4 600 connections: a
+/// Under the least --max-memory the stage keeps the endings of some 3 400 connections: a
 /// capture of more says how many it left out (checked on the index directly: a capture of
 /// 5 000 sessions is slow to build here).
 #[test]

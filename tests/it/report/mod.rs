@@ -3,6 +3,7 @@
 
 mod causes;
 mod incident_recordings;
+mod incident_stall;
 mod incident_streams;
 mod incidents;
 mod redact;

@@ -1,0 +1,96 @@
+//! What one session's ending shows of its peer beyond how it ended, for the incident kinds
+//! that read the window's evidence (a stalled server): whether the side that ended had
+//! pinged and got no pong, when, the peer's last frame before that, whether its data was
+//! left unacknowledged, and whether the client gave up before its upgrade was answered.
+//!
+//! In: a finished connection's report (`report::incidents::ending` fills it). Out:
+//! [`Signs`], 16 bytes kept in each [`Ending`] (charged with it to `--max-memory`): its
+//! times as milliseconds before the session's end, read back through the ending.
+
+use super::Ending;
+
+/// No time kept.
+const NONE: i32 = i32::MIN;
+
+/// What the capture shows of a session's peer at its end (see the module's header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signs {
+    /// Milliseconds from the first unanswered ping of the side that ended it (its heartbeat
+    /// gave up, `heartbeat-timeout`) to the end ([`NONE`]: no such ping).
+    ping_ms: i32,
+    /// Milliseconds from the peer's last frame before that ping to the end ([`NONE`]: none
+    /// was kept, or the peer sent none: then the session's start stands for it).
+    peer_ms: i32,
+    /// Milliseconds from the server's last frame in the session to the end (negative: after
+    /// it; [`NONE`]: none was kept).
+    server_ms: i32,
+    /// The side that ended it had data the peer never acknowledged to the end
+    /// (`unacknowledged-data`): the path or the peer's host, not only its process, was gone.
+    pub unacknowledged: bool,
+    /// The client ended TCP before the server answered its upgrade request (the answer came
+    /// after, or never): it gave up waiting.
+    pub upgrade_unanswered: bool,
+    /// The server answered the upgrade (a 101, or 2xx for an HTTP/2 stream) before the
+    /// session ended.
+    pub upgraded: bool,
+}
+
+impl Default for Signs {
+    fn default() -> Signs {
+        Signs {
+            ping_ms: NONE,
+            peer_ms: NONE,
+            server_ms: NONE,
+            unacknowledged: false,
+            upgrade_unanswered: false,
+            upgraded: false,
+        }
+    }
+}
+
+/// Milliseconds from `t` to `end` (nanoseconds), kept in an `i32` (about 24 days either way).
+fn before(end: i64, t: Option<i64>) -> i32 {
+    t.map_or(NONE, |t| {
+        let ms = end.saturating_sub(t) / 1_000_000;
+        ms.clamp(i64::from(NONE) + 1, i64::from(i32::MAX)) as i32
+    })
+}
+
+fn at(end: i64, ms: i32) -> Option<i64> {
+    (ms != NONE).then(|| end.saturating_sub(i64::from(ms) * 1_000_000))
+}
+
+impl Signs {
+    /// The times of a session that ended at `end` (nanoseconds): its ending side's first
+    /// unanswered ping, the peer's last frame before it, the server's last frame.
+    pub fn at_times(
+        end: i64,
+        unanswered_ping: Option<i64>,
+        peer_last_frame: Option<i64>,
+        server_last_frame: Option<i64>,
+    ) -> Signs {
+        Signs {
+            ping_ms: before(end, unanswered_ping),
+            peer_ms: before(end, peer_last_frame),
+            server_ms: before(end, server_last_frame),
+            ..Signs::default()
+        }
+    }
+}
+
+impl Ending {
+    /// When the first unanswered ping of the side that ended it was captured (ms precision).
+    pub fn unanswered_ping(&self) -> Option<i64> {
+        at(self.end, self.signs.ping_ms)
+    }
+
+    /// When the peer's last frame before that ping was captured, if one was kept.
+    pub fn peer_last_frame(&self) -> Option<i64> {
+        at(self.end, self.signs.peer_ms)
+    }
+
+    /// When the server's last frame was captured, if one was kept.
+    pub fn server_last_frame(&self) -> Option<i64> {
+        at(self.end, self.signs.server_ms)
+    }
+}
