@@ -212,6 +212,8 @@ mod tests {
             by: Some(by),
             idle_ms: u32::MAX,
             proxied: false,
+            forged: false,
+            ident: 0,
         }
     }
 

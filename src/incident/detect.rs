@@ -22,11 +22,13 @@ use std::collections::VecDeque;
 
 mod codes;
 mod cohorts;
+mod middlebox;
 mod reconnects;
 mod stops;
 
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
+use middlebox::middlebox;
 use reconnects::{reconnects, refused_again, resolve_chains};
 use stops::{stops, Side};
 
@@ -186,6 +188,8 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     };
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
+        // Resets the side they name never sent first: their burst is a stop's shape.
+        middlebox(&mut w);
         codes(&mut w);
         // Cohorts whose ends spread first: sessions opened at different times, cut one by
         // one at one idle age, are no stop of their server. Endings that cluster in time are

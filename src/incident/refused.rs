@@ -130,7 +130,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
     for (k, i) in incidents.iter().enumerate() {
         let Some(server) = i.server_ep else { continue };
         let up = match i.kind {
-            IncidentKind::ServerRestart => match i.down_s {
+            IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
                 None => continue,
             },

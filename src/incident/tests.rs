@@ -28,6 +28,8 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         by,
         idle_ms: u32::MAX,
         proxied: false,
+        forged: false,
+        ident: 0,
     }
 }
 

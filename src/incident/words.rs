@@ -65,6 +65,12 @@ pub fn headline(i: &Incident) -> String {
             format!("server {server} refused client {client} again and again from {at}")
         }
         IncidentKind::MassRejection => format!("server {server} rejected many clients at {at}"),
+        IncidentKind::MiddleboxReset => format!(
+            "resets made between the peers (not by the side they name) ended sessions to {server} from {at}"
+        ),
+        IncidentKind::BackendStop => {
+            format!("backend {server} behind a proxy or load balancer stopped at {at}")
+        }
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -113,6 +119,8 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::OverloadShedding => "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
         IncidentKind::RejectionLoop => "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
         IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
+        IncidentKind::MiddleboxReset => "Many sessions ended by TCP resets that the side they name never sent: each reset's TTL is unlike that side's own packets before it, so it was made on the path between the two (a firewall rule, a NAT or load balancer that lost its flow state, an IDS). Neither the server nor the clients went down.",
+        IncidentKind::BackendStop => "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
     }
 }
 
@@ -126,6 +134,8 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
         IncidentKind::OverloadShedding => "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
         IncidentKind::RejectionLoop => "Fix what is refused (the credentials, the token, the request) before retrying: a client should not retry a policy or authentication refusal unchanged, or should back off and stop.",
         IncidentKind::MassRejection => "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
+        IncidentKind::MiddleboxReset => "Find the box on the path that resets connections in the peers' names (a capture on the server's own host shows it never sent those resets): its rules, its flow table's idle timeout or size. Nothing to change on the server; clients should reconnect with jittered backoff.",
+        IncidentKind::BackendStop => "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
     }
 }
 

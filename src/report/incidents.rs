@@ -78,7 +78,28 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         by,
         idle_ms,
         proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
+        forged: how == How::Rst
+            && c.status.causes.iter().any(|k| {
+                matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
+            }),
+        ident: ident(c.handshake.path.as_deref()),
     }
+}
+
+/// A hash of the query of a request's path (what may name its client: a token, a client
+/// id), 0 when it has none.
+fn ident(path: Option<&str>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let Some(q) = path
+        .and_then(|p| p.split_once('?'))
+        .map(|(_, q)| q)
+        .filter(|q| !q.is_empty())
+    else {
+        return 0;
+    };
+    let mut h = rustc_hash::FxHasher::default();
+    q.hash(&mut h);
+    h.finish().max(1)
 }
 
 /// A connection that fell silent: one side's data unacknowledged to the capture's end, the

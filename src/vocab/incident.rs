@@ -34,6 +34,13 @@ pub enum IncidentKind {
     RejectionLoop,
     /// Many clients refused with the same code at once.
     MassRejection,
+    /// Many sessions ended by resets their named sender never sent (a TTL unlike that
+    /// side's own packets): a box between the two (a firewall, NAT, load balancer or IDS)
+    /// reset them.
+    MiddleboxReset,
+    /// A backend behind a proxy or load balancer ended its sessions at once (stopped or
+    /// drained); the clients' sessions through the front ended with them.
+    BackendStop,
 }
 
 impl IncidentKind {
@@ -48,11 +55,13 @@ impl IncidentKind {
             IncidentKind::OverloadShedding => "overload-shedding",
             IncidentKind::RejectionLoop => "rejection-loop",
             IncidentKind::MassRejection => "mass-rejection",
+            IncidentKind::MiddleboxReset => "middlebox-reset",
+            IncidentKind::BackendStop => "backend-stop",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 8] = [
+    pub const ALL: [IncidentKind; 10] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -61,6 +70,8 @@ impl IncidentKind {
         IncidentKind::OverloadShedding,
         IncidentKind::RejectionLoop,
         IncidentKind::MassRejection,
+        IncidentKind::MiddleboxReset,
+        IncidentKind::BackendStop,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).
