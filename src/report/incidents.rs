@@ -242,7 +242,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
     let proxy = inc.kind == IncidentKind::ProxyReload;
     let stop = matches!(
         inc.kind,
-        IncidentKind::ServerStop | IncidentKind::ServerRestart
+        IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::BackendStop
     );
     // Ended without a close frame: 1006, never on the wire.
     let abrupt = c.status.code == Some(1006) && c.status.inferred;
