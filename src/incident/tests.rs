@@ -748,3 +748,4 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod stops;
+mod path;

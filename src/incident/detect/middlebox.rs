@@ -19,7 +19,7 @@ pub(super) fn middlebox(w: &mut Work) {
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| e.forged && e.how == How::Rst))
         .collect();
-    w.steps += w.e.len() as u64;
+    w.steps += cand.len() as u64;
     if cand.len() < MIN_MEMBERS {
         return;
     }
