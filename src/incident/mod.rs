@@ -168,7 +168,7 @@ pub struct Ending {
     /// A hash of what names its client beyond the host (the query of its path: a token,
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
     /// when it matches.
-    pub ident: u64,
+    pub ident: u32,
 }
 
 impl Ending {

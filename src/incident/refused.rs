@@ -136,9 +136,9 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             },
             IncidentKind::ServerStop => i64::MAX,
             // A backend: to its next session accepted, or to the capture's end.
-            IncidentKind::BackendStop => i.down_s.map_or(i64::MAX, |d| {
-                i.end.0.saturating_add((d * 1e9) as i64)
-            }),
+            IncidentKind::BackendStop => i
+                .down_s
+                .map_or(i64::MAX, |d| i.end.0.saturating_add((d * 1e9) as i64)),
             _ => continue,
         };
         spans

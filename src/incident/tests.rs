@@ -747,5 +747,5 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
     assert_eq!(coarse, vec![out.incidents[0].id]);
 }
 
-mod stops;
 mod path;
+mod stops;

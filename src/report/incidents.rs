@@ -88,7 +88,7 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
 
 /// A hash of the query of a request's path (what may name its client: a token, a client
 /// id), 0 when it has none.
-fn ident(path: Option<&str>) -> u64 {
+fn ident(path: Option<&str>) -> u32 {
     use std::hash::{Hash, Hasher};
     let Some(q) = path
         .and_then(|p| p.split_once('?'))
@@ -99,7 +99,8 @@ fn ident(path: Option<&str>) -> u64 {
     };
     let mut h = rustc_hash::FxHasher::default();
     q.hash(&mut h);
-    h.finish().max(1)
+    // 32 bits: two clients of one host share one by a chance in four billion.
+    (h.finish() as u32).max(1)
 }
 
 /// A connection that fell silent: one side's data unacknowledged to the capture's end, the

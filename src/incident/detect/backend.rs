@@ -18,9 +18,5 @@ pub(super) fn behind_proxy(w: &Work, members: &[u32]) -> bool {
 /// The session that stands for `i` when its client comes back: its front leg, when `i` is
 /// a back leg (the client reconnects to the front, never to the backend), else `i`.
 pub(super) fn client_side(w: &Work, i: u32) -> u32 {
-    w.front_of
-        .get(i as usize)
-        .copied()
-        .flatten()
-        .unwrap_or(i)
+    w.front_of.get(i as usize).copied().flatten().unwrap_or(i)
 }

@@ -25,13 +25,12 @@ pub(super) fn middlebox(w: &mut Work) {
     }
     sorted_by(w, &mut cand, |_, e| (e.end, e.pos));
     // Each server's session starts, sorted, to find the next accepted after a run.
-    let mut starts: Vec<u128> = w
-        .e
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| !matches!(e.how, How::Refused(_)))
-        .map(|(i, e)| at_time(u64::from(w.sid(i as u32)), e.start))
-        .collect();
+    let mut starts: Vec<u128> =
+        w.e.iter()
+            .enumerate()
+            .filter(|(_, e)| !matches!(e.how, How::Refused(_)))
+            .map(|(i, e)| at_time(u64::from(w.sid(i as u32)), e.start))
+            .collect();
     starts.sort_unstable();
     let gap = ns(MIDDLEBOX_GAP_S);
     let mut run: Vec<u32> = Vec::new();

@@ -33,8 +33,16 @@ fn forged_resets_in_a_burst_are_a_middlebox_not_a_restart() {
     assert_eq!(i.reconnects.came_back, 30);
     assert_eq!(i.reconnects.never, 0);
     // From the last reset to the next session the server accepted.
-    assert!(i.down_s.is_some_and(|d| (2.6..2.7).contains(&d)), "{:?}", i.down_s);
-    assert!(i.headline().contains("not by the side they name"), "{}", i.headline());
+    assert!(
+        i.down_s.is_some_and(|d| (2.6..2.7).contains(&d)),
+        "{:?}",
+        i.down_s
+    );
+    assert!(
+        i.headline().contains("not by the side they name"),
+        "{}",
+        i.headline()
+    );
     let out = fleet(false);
     assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
     assert_eq!(out.incidents[0].kind, IncidentKind::ServerRestart);
@@ -48,7 +56,14 @@ fn forged_resets_spread_out_or_too_few_are_no_incident() {
     let mut v = Vec::new();
     for k in 0..10u16 {
         let end = 60 * S + i64::from(k) * 6 * S;
-        let mut e = ending(k as u8 + 20, 10_000 + k, 0, end, How::Rst, Some(Role::Server));
+        let mut e = ending(
+            k as u8 + 20,
+            10_000 + k,
+            0,
+            end,
+            How::Rst,
+            Some(Role::Server),
+        );
         e.forged = true;
         v.push(e);
     }
@@ -56,7 +71,14 @@ fn forged_resets_spread_out_or_too_few_are_no_incident() {
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
     let mut v = Vec::new();
     for k in 0..2u16 {
-        let mut e = ending(k as u8 + 20, 10_000 + k, 0, 60 * S, How::Rst, Some(Role::Server));
+        let mut e = ending(
+            k as u8 + 20,
+            10_000 + k,
+            0,
+            60 * S,
+            How::Rst,
+            Some(Role::Server),
+        );
         e.forged = true;
         v.push(e);
     }
@@ -81,10 +103,24 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
         for k in 0..12u16 {
             let host = k as u8 + 20;
             let end = 30 * S + i64::from(k) * MS / 10;
-            let mut f = ending(host, 10_000 + k, i64::from(k) * MS, end + MS, How::Fin, Some(Role::Server));
+            let mut f = ending(
+                host,
+                10_000 + k,
+                i64::from(k) * MS,
+                end + MS,
+                How::Fin,
+                Some(Role::Server),
+            );
             f.server = front;
             f.proxied = paired;
-            let mut b = ending(9, 30_000 + k, i64::from(k) * MS + MS / 2, end, How::Fin, Some(Role::Server));
+            let mut b = ending(
+                9,
+                30_000 + k,
+                i64::from(k) * MS + MS / 2,
+                end,
+                How::Fin,
+                Some(Role::Server),
+            );
             b.client = Endpoint::new(proxy.ip(), 30_000 + k);
             b.host = proxy;
             b.proxied = paired;
@@ -116,12 +152,21 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
     assert_eq!(i.members, 12);
     assert_eq!(i.reconnects.came_back, 12);
     assert_eq!(i.reconnects.never, 0);
-    assert!(i.reconnects.median_s.is_some_and(|m| (0.99..1.01).contains(&m)));
+    assert!(i
+        .reconnects
+        .median_s
+        .is_some_and(|m| (0.99..1.01).contains(&m)));
     // The back legs are the members, not the front legs that relayed their ending.
-    assert!(i.connections.iter().all(|c| c % 4 == 2), "{:?}", i.connections);
+    assert!(
+        i.connections.iter().all(|c| c % 4 == 2),
+        "{:?}",
+        i.connections
+    );
     let out = run(false);
     assert!(
-        out.incidents.iter().all(|i| i.kind != IncidentKind::BackendStop),
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::BackendStop),
         "{:#?}",
         out.incidents
     );
@@ -142,13 +187,20 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
 fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
     let run = |named: bool| {
         let mut v = Vec::new();
-        for (k, id) in [(0u16, 11u64), (1, 22)] {
-            let mut e = ending(20, 10_000 + k, i64::from(k) * MS, 10 * S, How::Rst, Some(Role::Server));
+        for (k, id) in [(0u16, 11u32), (1, 22)] {
+            let mut e = ending(
+                20,
+                10_000 + k,
+                i64::from(k) * MS,
+                10 * S,
+                How::Rst,
+                Some(Role::Server),
+            );
             e.ident = if named { id } else { 0 };
             v.push(e);
         }
         // 22's first, then 11's.
-        for (k, id) in [(0u16, 22u64), (1, 11)] {
+        for (k, id) in [(0u16, 22u32), (1, 11)] {
             let start = 11 * S + i64::from(k) * S;
             let mut e = ending(20, 11_000 + k, start, 0, How::Open, None);
             e.ident = if named { id } else { 0 };
@@ -167,4 +219,12 @@ fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
     let r1 = out.links.get(1).and_then(|l| l.reconnect).unwrap();
     assert_eq!((r0.connection, r0.same_host), (3, true));
     assert_eq!((r1.connection, r1.same_host), (4, true));
+}
+
+/// The reset mark and the query's hash fit in the padding an ending had (three 24-byte
+/// endpoints, five 8-byte numbers and the rest: 136 bytes): the budget's count of endings
+/// per byte is what it was.
+#[test]
+fn an_ending_keeps_its_size() {
+    assert!(std::mem::size_of::<Ending>() <= 136, "{}", std::mem::size_of::<Ending>());
 }

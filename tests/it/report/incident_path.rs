@@ -137,7 +137,10 @@ fn one_forged_reset_is_no_incident() {
         env!("CARGO_MANIFEST_DIR")
     );
     let r: Value = serde_json::from_str(&run_ok(&["analyze", "--format", "json", &p])).unwrap();
-    assert!(r["incidents"].as_array().is_none_or(|v| v.is_empty()), "{r}");
+    assert!(
+        r["incidents"].as_array().is_none_or(|v| v.is_empty()),
+        "{r}"
+    );
     assert!(r["connections"]
         .as_array()
         .unwrap()
@@ -172,7 +175,10 @@ fn every_format_says_the_path_incidents() {
         let p = path(name);
         let table = run_ok(&["analyze", &p]);
         let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains(&format!("Incident 1: {kind} ")), "{name}: {flat}");
+        assert!(
+            flat.contains(&format!("Incident 1: {kind} ")),
+            "{name}: {flat}"
+        );
         assert!(flat.contains(headline), "{name}: {flat}");
         assert!(!flat.contains("Incident 2: "), "{name}");
         assert!(!flat.contains("restarted"), "{name}");
