@@ -129,7 +129,7 @@ pub enum How {
     Silent,
 }
 
-/// The compact summary of one connection the incident stage works from (about 120 bytes).
+/// The compact summary of one connection the incident stage works from (136 bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
