@@ -226,5 +226,9 @@ fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
 /// per byte is what it was.
 #[test]
 fn an_ending_keeps_its_size() {
-    assert!(std::mem::size_of::<Ending>() <= 136, "{}", std::mem::size_of::<Ending>());
+    assert!(
+        std::mem::size_of::<Ending>() <= 136,
+        "{}",
+        std::mem::size_of::<Ending>()
+    );
 }

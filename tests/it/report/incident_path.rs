@@ -5,6 +5,7 @@
 //! before wsclose read the capture (fixtures/README.md); here the incident's kind, window,
 //! server, members and who came back, in JSON, and the incident in every other format.
 
+use crate::common::pcapng;
 use crate::common::run;
 
 use serde_json::Value;
@@ -148,7 +149,8 @@ fn one_forged_reset_is_no_incident() {
         .any(|c| has_cause(c, "reset-not-from-peer")));
 }
 
-/// Every format says each recording's incident: the table, Markdown, HTML and JSON Lines.
+/// Every format says each recording's incident: the table, Markdown, HTML, JSON Lines and
+/// annotate's comment on each member's deciding packet.
 #[test]
 fn every_format_says_the_path_incidents() {
     let cases = [
@@ -171,6 +173,7 @@ fn every_format_says_the_path_incidents() {
             15,
         ),
     ];
+    let dir = tempfile::tempdir().unwrap();
     for (name, kind, headline, n) in cases {
         let p = path(name);
         let table = run_ok(&["analyze", &p]);
@@ -195,5 +198,16 @@ fn every_format_says_the_path_incidents() {
         assert_eq!(incidents.len(), 1, "{name}");
         assert_eq!(incidents[0]["kind"], kind, "{name}");
         assert_eq!(incidents[0]["members"], n, "{name}");
+
+        let out = dir.path().join(format!("{name}.pcapng"));
+        let (_, err, code) = run::wsclose(&["annotate", &p, "-w", out.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        let (_, packets) = pcapng::packet_comments(&std::fs::read(&out).unwrap());
+        let said = packets
+            .iter()
+            .flatten()
+            .filter(|c| c.contains(&format!("incident 1 ({kind}): {headline}")))
+            .count();
+        assert_eq!(said, n, "{name}");
     }
 }
