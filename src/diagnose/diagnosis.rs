@@ -364,7 +364,7 @@ pub fn diagnose(
             closes
                 .iter()
                 .find(|f| !f.rejected())
-                .map(|f| (f.from, f.code, f.packet, f.ts)),
+                .map(|f| (f.from, f.code, f.packet, f.time)),
             ends.first().map(|e| (e.by, e.packet, e.ts)),
         );
         super::beats::add(&mut causes, first, |s| {

@@ -213,6 +213,8 @@ mod tests {
             idle_ms: u32::MAX,
             proxied: false,
             signs: Default::default(),
+            forged: false,
+            ident: 0,
         }
     }
 

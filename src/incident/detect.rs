@@ -20,9 +20,11 @@ use super::{
 use crate::vocab::{Bin, Endpoint, Incident, IncidentKind, Reconnect, Reconnects, Role, Timestamp};
 use std::collections::VecDeque;
 
+mod backend;
 mod codes;
 mod cohorts;
 mod crashloops;
+mod middlebox;
 mod reconnects;
 mod stalls;
 mod stops;
@@ -30,6 +32,7 @@ mod stops;
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
 use crashloops::crash_loops;
+use middlebox::middlebox;
 use reconnects::{reconnects, refused_again, resolve_chains};
 use stalls::stalls;
 use stops::{stops, Side};
@@ -47,6 +50,8 @@ struct Work {
     relayed: Vec<bool>,
     /// A back leg (its client is the proxy).
     back: Vec<bool>,
+    /// Per back leg: its front leg's index.
+    front_of: Vec<Option<u32>>,
     incident: Vec<Option<u32>>,
     /// Per ending: its client host had several sessions of its server and route open at
     /// once, so that its link is to a new session of the same host, not surely its own.
@@ -142,6 +147,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     }
     let mut relayed = vec![false; n];
     let mut back = vec![false; n];
+    let mut front_of: Vec<Option<u32>> = vec![None; n];
     if !legs.is_empty() {
         // Positions to indexes (the endings are in any order).
         let mut at: rustc_hash::FxHashMap<u32, usize> = Default::default();
@@ -154,6 +160,9 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
             };
             if let Some(x) = back.get_mut(bi) {
                 *x = true;
+            }
+            if let Some(x) = front_of.get_mut(bi) {
+                *x = Some(fi as u32);
             }
             let end = |i: usize| endings.get(i).map_or(i64::MAX, |e| e.end);
             let by = |i: usize| endings.get(i).and_then(|e| e.by);
@@ -175,6 +184,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     let mut w = Work {
         relayed,
         back,
+        front_of,
         sid,
         hid,
         servers,
@@ -190,6 +200,8 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     };
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
+        // Resets the side they name never sent first: their burst is a stop's shape.
+        middlebox(&mut w);
         codes(&mut w);
         // A stalled server before the cohorts: its clients' heartbeats cut their sessions
         // at one idle age, which is no timeout of an idle session.
@@ -409,8 +421,11 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
                 }
             }
         }
+        // A back leg's client is the proxy: its client came back when its front leg's did
+        // (through the same front, to any backend).
+        let own = backend::client_side(w, i as u32) as usize;
         let back = accepted
-            .get(i)
+            .get(own)
             .copied()
             .flatten()
             .and_then(|j| w.e.get(j as usize));
@@ -418,7 +433,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             if let Some(d) = delays.get_mut(k as usize) {
                 d.push((a.start - e.end) as f64 / NS);
             }
-            if w.multi.get(i).copied().unwrap_or(false) {
+            if w.multi.get(own).copied().unwrap_or(false) {
                 if let Some(s) = same_host.get_mut(k as usize) {
                     *s += 1;
                 }

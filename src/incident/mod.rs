@@ -37,6 +37,11 @@ pub use words::{clock, kind_cause, kind_fix, seconds};
 
 use crate::vocab::{Endpoint, Role};
 
+/// Most seconds between two resets that the side they name never sent for them to be one
+/// middlebox's episode (a rule that resets every packet through it meets each session at
+/// its next packet: within a heartbeat's period).
+pub const MIDDLEBOX_GAP_S: f64 = 5.0;
+
 /// Fewest connections an incident has: a single connection (or two) is never one.
 pub const MIN_MEMBERS: usize = 3;
 
@@ -174,6 +179,14 @@ pub struct Ending {
     pub proxied: bool,
     /// What it shows of its peer at the end (a stalled server's evidence).
     pub signs: Signs,
+    /// Its ending RST was not sent by the side it names (`by`): its TTL lies outside
+    /// those of that side's packets before it (`reset-not-from-peer`), so a box between
+    /// the two made it.
+    pub forged: bool,
+    /// A hash of what names its client beyond the host (the query of its path: a token,
+    /// a client id); 0 for none. A reconnect among several candidates of one host is sure
+    /// when it matches.
+    pub ident: u32,
 }
 
 impl Ending {

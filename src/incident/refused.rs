@@ -150,11 +150,15 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             continue;
         }
         let up = match i.kind {
-            IncidentKind::ServerRestart => match i.down_s {
+            IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
                 None => continue,
             },
             IncidentKind::ServerStop => i64::MAX,
+            // A backend: to its next session accepted, or to the capture's end.
+            IncidentKind::BackendStop => i
+                .down_s
+                .map_or(i64::MAX, |d| i.end.0.saturating_add((d * 1e9) as i64)),
             _ => continue,
         };
         spans.entry(server).or_default().push((

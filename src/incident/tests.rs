@@ -29,6 +29,8 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         idle_ms: u32::MAX,
         proxied: false,
         signs: Default::default(),
+        forged: false,
+        ident: 0,
     }
 }
 
@@ -748,4 +750,5 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 
 mod busy;
 mod stalls;
+mod path;
 mod stops;

@@ -67,6 +67,12 @@ pub fn headline(i: &Incident) -> String {
         IncidentKind::MassRejection => format!("server {server} rejected many clients at {at}"),
         IncidentKind::ServerStall => stall_what(i, server),
         IncidentKind::CrashLoop => crash_loop_what(i, server),
+        IncidentKind::MiddleboxReset => format!(
+            "resets made between the peers (not by the side they name) ended sessions to {server} from {at}"
+        ),
+        IncidentKind::BackendStop => {
+            format!("backend {server} behind a proxy or load balancer stopped at {at}")
+        }
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -169,6 +175,8 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
         IncidentKind::ServerStall => "The server's process stopped answering while its host went on: its TCP acknowledged what the clients sent (their pings, their close frames, new connections in its listen queue), but from one moment no pong, no frame and no upgrade came from it on any of these sessions, and the clients' own heartbeats gave up and ended them. A process stopped (SIGSTOP, a debugger), blocked (a long synchronous call on its event loop, a lock, swap) or paused (a garbage collector's stop-the-world) does this. Not an idle timeout: the sessions were not quiet, the server was; not the network: the server's TCP answered.",
         IncidentKind::CrashLoop => "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
+        IncidentKind::MiddleboxReset => "Many sessions ended by TCP resets that the side they name never sent: each reset's TTL is unlike that side's own packets before it, so it was made on the path between the two (a firewall rule, a NAT or load balancer that lost its flow state, an IDS). Neither the server nor the clients went down.",
+        IncidentKind::BackendStop => "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
     }
 }
 
@@ -184,6 +192,8 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
         IncidentKind::MassRejection => "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
         IncidentKind::ServerStall => "Find what held the server's process at that moment (its logs and event-loop lag, a thread dump, the garbage collector's pauses, CPU throttling, swap); keep blocking work off the event loop; have its health check send a WebSocket ping (not only open a TCP connection, which the kernel accepts for a stopped process) so that a process that stops answering is replaced.",
         IncidentKind::CrashLoop => "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
+        IncidentKind::MiddleboxReset => "Find the box on the path that resets connections in the peers' names (a capture on the server's own host shows it never sent those resets): its rules, its flow table's idle timeout or size. Nothing to change on the server; clients should reconnect with jittered backoff.",
+        IncidentKind::BackendStop => "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
     }
 }
 

@@ -242,6 +242,14 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
             "Two or more stops or restarts of one server (each as above), each within {} s of the server's coming back from the one before (the next session it accepted).",
             i::CRASH_LOOP_S
         ),
+        K::MiddleboxReset => format!(
+            "{n} or more sessions ended by an RST whose TTL lies outside those of the packets the side it names sent before (`reset-not-from-peer`), each within {} s of the one before; read before stops, so no restart or client drop is named for them.",
+            i::MIDDLEBOX_GAP_S
+        ),
+        K::BackendStop => format!(
+            "A server stop or restart (as above) whose members are mostly back legs of sessions through a proxy (their client the proxy): a backend behind it stopped or drained; a member came back when its front leg's client opened a new session through the same front (to any backend), within {} s.",
+            i::RECONNECT_MAX_S
+        ),
     }
 }
 

@@ -79,6 +79,11 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         idle_ms,
         proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
         signs: signs(c, by, end),
+        forged: how == How::Rst
+            && c.status.causes.iter().any(|k| {
+                matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
+            }),
+        ident: ident(c.handshake.path.as_deref()),
     }
 }
 
@@ -147,6 +152,23 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
         }
     }
     s
+}
+
+/// A hash of the query of a request's path (what may name its client: a token, a client
+/// id), 0 when it has none.
+fn ident(path: Option<&str>) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let Some(q) = path
+        .and_then(|p| p.split_once('?'))
+        .map(|(_, q)| q)
+        .filter(|q| !q.is_empty())
+    else {
+        return 0;
+    };
+    let mut h = rustc_hash::FxHasher::default();
+    q.hash(&mut h);
+    // 32 bits: two clients of one host share one by a chance in four billion.
+    (h.finish() as u32).max(1)
 }
 
 /// A connection that fell silent: one side's data unacknowledged to the capture's end, the
@@ -290,6 +312,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
     let stop = matches!(
         inc.kind,
         IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
+            | IncidentKind::BackendStop
     );
     // Ended without a close frame: 1006, never on the wire.
     let abrupt = c.status.code == Some(1006) && c.status.inferred;

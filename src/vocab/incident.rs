@@ -39,6 +39,13 @@ pub enum IncidentKind {
     ServerStall,
     /// One server stopped again and again within moments of coming back.
     CrashLoop,
+    /// Many sessions ended by resets their named sender never sent (a TTL unlike that
+    /// side's own packets): a box between the two (a firewall, NAT, load balancer or IDS)
+    /// reset them.
+    MiddleboxReset,
+    /// A backend behind a proxy or load balancer ended its sessions at once (stopped or
+    /// drained); the clients' sessions through the front ended with them.
+    BackendStop,
 }
 
 impl IncidentKind {
@@ -55,11 +62,13 @@ impl IncidentKind {
             IncidentKind::MassRejection => "mass-rejection",
             IncidentKind::ServerStall => "server-stall",
             IncidentKind::CrashLoop => "crash-loop",
+            IncidentKind::MiddleboxReset => "middlebox-reset",
+            IncidentKind::BackendStop => "backend-stop",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 10] = [
+    pub const ALL: [IncidentKind; 12] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -70,6 +79,8 @@ impl IncidentKind {
         IncidentKind::MassRejection,
         IncidentKind::ServerStall,
         IncidentKind::CrashLoop,
+        IncidentKind::MiddleboxReset,
+        IncidentKind::BackendStop,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).

@@ -5,11 +5,16 @@
 
 use super::*;
 
+/// Waiting sessions of a host looked at, at most, for one whose query matches a new
+/// session's (bounded work per session).
+const IDENT_SCAN: usize = 64;
+
 /// Links each session to the one it replaces: the oldest ended, not yet replaced session of
 /// the same client host, server and route that ended at most [`RECONNECT_MAX_S`] before it
 /// started (and not after), and not by its client's own normal close ([`left`]); where
 /// the host had several such sessions open at once, the link is marked as the same host's
-/// (`multi`), not surely the same client's.
+/// (`multi`), not surely the same client's, unless the new session's query (a token, a
+/// client id: [`Ending::ident`]) matches a waiting one's: then that one, surely.
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
@@ -90,7 +95,32 @@ pub(super) fn reconnects(w: &mut Work) {
                 break;
             }
         }
-        if let Some(old) = q.pop_front() {
+        // Several clients of the host: the candidate whose query names the same client (a
+        // token, a client id) is surely this one's, among the first few waiting.
+        let ident = w.at(i).map_or(0, |e| e.ident);
+        let several = w.multi.get(i as usize).copied().unwrap_or(false);
+        let matched = (several && ident != 0)
+            .then(|| {
+                q.iter()
+                    .take(IDENT_SCAN)
+                    .position(|&o| w.at(o).is_some_and(|e| e.ident == ident))
+            })
+            .flatten();
+        if several && ident != 0 {
+            w.steps += IDENT_SCAN.min(q.len()) as u64;
+        }
+        let took = match matched {
+            Some(k) => {
+                let o = q.remove(k);
+                // Its link is sure: not only a session of the same host.
+                if let Some(m) = o.and_then(|o| w.multi.get_mut(o as usize)) {
+                    *m = false;
+                }
+                o
+            }
+            None => q.pop_front(),
+        };
+        if let Some(old) = took {
             if let Some(s) = w.next.get_mut(old as usize) {
                 *s = Some(i);
             }

@@ -243,6 +243,8 @@ pub(super) fn stops(w: &mut Work, side: Side) {
                         .filter(|&&m| w.at(m).is_some_and(|e| e.proxied) && !w.is_back(m));
                     if proxied.count() * 2 > members.len() {
                         IncidentKind::ProxyReload
+                    } else if super::backend::behind_proxy(w, &members) {
+                        IncidentKind::BackendStop
                     } else {
                         // Accepted a session after the stop: a restart.
                         let later = starts
@@ -257,7 +259,9 @@ pub(super) fn stops(w: &mut Work, side: Side) {
                 }
             };
             let down = match kind {
-                IncidentKind::ServerRestart | IncidentKind::ProxyReload => {
+                IncidentKind::ServerRestart
+                | IncidentKind::ProxyReload
+                | IncidentKind::BackendStop => {
                     let at = count_le(&starts, p, last_end);
                     starts
                         .get(at)
