@@ -1,12 +1,15 @@
 //! Bytes of one direction that never reached the capture's host, seen there: a segment of
 //! this direction arrived beyond bytes never captured (a forward jump in its sequence
-//! numbers) right after the peer had acknowledged everything before them, and the peer's
-//! acknowledgements stayed at the start of the missing bytes to the end (RFC 9293 §3.10.7.4:
-//! a receiver acknowledges only what it holds in order; RFC 5681 §4.2: it answers a
-//! segment out of order with a duplicate acknowledgement at once). A capture that missed
-//! packets the peer received shows the peer's acknowledgement pass them; this one shows
-//! the peer never had them. On a path MTU black hole, seen from the receiver, the missing
-//! bytes are the sender's full-size segments and its smaller ones after them arrive.
+//! numbers), and the peer's acknowledgements came to the start of the missing bytes and
+//! stayed there to the end (RFC 9293 §3.10.7.4: a receiver acknowledges only what it holds
+//! in order; RFC 5681 §4.2: it answers a segment out of order with a duplicate
+//! acknowledgement at once, RFC 2018 §4 with a SACK block of the bytes beyond). Whether the
+//! peer had acknowledged the bytes before them when the segment beyond came does not
+//! matter: a receiver delays its acknowledgements (RFC 9293 §3.8.6.3), and a sender's next
+//! message may follow its last at once. A capture that missed packets the peer received
+//! shows the peer's acknowledgement pass them; this one shows the peer never had them. On
+//! a path MTU black hole, seen from the receiver, the missing bytes are the sender's
+//! full-size segments and its smaller ones after them arrive.
 //!
 //! In: this direction's segments that jump forward, its packets after, the peer's packets
 //! and acknowledgements. Out: the first such hole still open ([`Missing`]). Constant
@@ -66,8 +69,8 @@ impl Hole {
     }
 
     /// A segment of this direction (`packet` at `ts`, `bytes` of payload) starting at
-    /// `seq`, beyond `sent_end` (the end of what was captured before), when the peer had
-    /// acknowledged up to `sent_end`: a hole opens, when none is.
+    /// `seq`, beyond `sent_end` (the end of what was captured before): a hole opens, when
+    /// none is (the peer's acknowledgements, later, tell whether it had the bytes).
     pub(super) fn jump(&mut self, sent_end: u32, seq: u32, bytes: u16, packet: u64, ts: Timestamp) {
         if self.open() {
             return;
