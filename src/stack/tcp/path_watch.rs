@@ -27,7 +27,8 @@
 //!   the acknowledged point, with no data or one byte): the last run of them with no
 //!   packet of the peer between, and whether the peer answered ([`keepalive`]).
 //! - this direction's first bytes the peer never received ([`hole`]): a segment beyond
-//!   bytes never captured, the peer's acknowledgements coming to their start and staying
+//!   bytes never captured (with data, or an acknowledgement whose sequence number is its
+//!   sender's next), the peer's acknowledgements coming to their start and staying
 //!   there to the end (a receiver's view of its sender's lost segments; a capture that
 //!   only missed them shows the peer's acknowledgement pass them).
 //!
@@ -457,6 +458,15 @@ impl PathWatch {
         }
         let len = seg.payload.len() as u32 + seg.missing + u32::from(seg.fin);
         if len == 0 {
+            // An acknowledgement without data carries its sender's SND.NXT (RFC 9293
+            // §3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>): past the captured bytes, it
+            // shows bytes sent before it that the capture does not hold (Linux keeps
+            // SND.NXT through its retransmissions by timeout).
+            let l = &self.line;
+            if seg.ack_flag && l.bits & HAS_SENT != 0 && before(l.sent_end, seg.seq) {
+                let at = l.sent_end;
+                self.jump(at, seg.seq, 0, packet, ts);
+            }
             return;
         }
         let l = &mut self.line;

@@ -1,6 +1,7 @@
 //! Why a connection ended (`src/diagnose`, `src/close`): abrupt endings, last words,
 //! heartbeats and keepalives, proxies and gateways, path MTU black holes.
 
+mod drop;
 mod ending;
 mod gateway;
 mod heartbeat;

@@ -30,7 +30,8 @@ pub(super) struct Hole {
     /// This direction's last packet since, and microseconds from `ts` to it (saturating).
     last_packet: u64,
     last_us: u32,
-    /// The payload bytes of the segment beyond them.
+    /// The payload bytes of the segment beyond them (0: an acknowledgement without data,
+    /// whose sequence number was past them).
     after_len: u16,
     /// This direction's first packet since that acknowledged new bytes of the peer's (0:
     /// none).
@@ -48,13 +49,14 @@ pub struct Missing {
     pub bytes: u32,
     pub packet: u64,
     pub ts: Timestamp,
-    /// That segment's payload bytes.
+    /// That segment's payload bytes (0: an acknowledgement without data, its sequence
+    /// number, its sender's next, past them).
     pub after_len: u16,
     /// This direction's last packet, and its time.
     pub last_packet: u64,
     pub last_ts: Timestamp,
-    /// This direction's first packet after the hole that acknowledged new bytes of the
-    /// peer's (it crossed the path: the peer did not send them again).
+    /// This direction's first packet from the segment beyond on that acknowledged new
+    /// bytes of the peer's (it crossed the path: the peer did not send them again).
     pub ack_packet: Option<u64>,
     /// The peer's last packet after the hole: its acknowledgement still at the hole's
     /// start.
@@ -92,15 +94,19 @@ impl Hole {
     /// bytes of the peer's.
     #[inline]
     pub(super) fn own(&mut self, packet: u64, ts: Timestamp, acked_peer: bool) {
-        if !self.open() || packet == self.packet {
+        if !self.open() {
+            return;
+        }
+        // (The segment beyond counts: sent after the missing bytes, it crossed.)
+        if acked_peer && self.ack_packet == 0 {
+            self.ack_packet = packet;
+        }
+        if packet == self.packet {
             return;
         }
         self.last_packet = packet;
         let us = ts.0.saturating_sub(self.ts.0) / 1000;
         self.last_us = u32::try_from(us.max(0)).unwrap_or(u32::MAX);
-        if acked_peer && self.ack_packet == 0 {
-            self.ack_packet = packet;
-        }
     }
 
     /// A packet of the peer, after any acknowledgement it carried was taken: the hole is
