@@ -12,3 +12,4 @@ mod mtu;
 mod proxy_reload;
 mod proxy_unknown;
 mod trigger;
+mod trigger_hole;
