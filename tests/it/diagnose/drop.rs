@@ -108,7 +108,10 @@ fn the_senders_capture_names_the_black_hole_with_aiohttp_and_tornado() {
             .iter()
             .find(|k| k["kind"] == "mtu-black-hole")
             .unwrap_or_else(|| panic!("{name}: {all:?}"));
-        assert_eq!((&b["from"], &b["segment_bytes"]), (&from.into(), &1448.into()));
+        assert_eq!(
+            (&b["from"], &b["segment_bytes"]),
+            (&from.into(), &1448.into())
+        );
         assert!(b["retransmissions"].as_u64().unwrap() >= 3, "{name}: {b}");
         let t = table(name);
         let said = format!(
@@ -162,7 +165,10 @@ fn the_receivers_capture_names_the_black_hole_from_the_senders_ack() {
             missing as u32,
             "{name}"
         );
-        assert!(segs.iter().filter(|s| s.net == net).all(|s| s.len < missing));
+        assert!(segs
+            .iter()
+            .filter(|s| s.net == net)
+            .all(|s| s.len < missing));
         assert_ne!(segs[n("last_ack") - 1].net, net, "{name}");
         let words = c["status"]["cause"].as_str().unwrap();
         for said in [
@@ -220,7 +226,10 @@ fn a_hole_cut_out_of_the_capture_is_missing_from_it_not_lost_on_the_path() {
     // The packets say so: the server's data jumps 2 896 bytes once, and the client's ACKs
     // pass the bytes cut out (it had them).
     let segs = segments("aiohttp-nodrop-cut-client.pcap");
-    let data: Vec<&Seg> = segs.iter().filter(|s| s.net == SERVER_NET && s.len > 0).collect();
+    let data: Vec<&Seg> = segs
+        .iter()
+        .filter(|s| s.net == SERVER_NET && s.len > 0)
+        .collect();
     let jump = data
         .windows(2)
         .find(|w| w[1].seq != w[0].seq + w[0].len as u32)

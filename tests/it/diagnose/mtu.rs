@@ -400,7 +400,12 @@ fn the_senders_ack_past_the_missing_bytes_names_the_black_hole_when_it_was_there
         .find(|k| k["kind"] == "mtu-black-hole-receiver")
         .unwrap_or_else(|| panic!("{all:?}"));
     assert_eq!(
-        (&b["packet"], &b["missing_bytes"], &b["after_bytes"], &b["small_ack"]),
+        (
+            &b["packet"],
+            &b["missing_bytes"],
+            &b["after_bytes"],
+            &b["small_ack"]
+        ),
         (&13.into(), &3004.into(), &0.into(), &13.into())
     );
     let words = c["status"]["cause"].as_str().unwrap();
