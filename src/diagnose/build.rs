@@ -47,7 +47,7 @@ impl ConnectionReport {
         let mut tls_facts = c.up.tls();
         let tls = tls_facts.as_mut().map(|f| TlsReport::new(f, c));
         let d = diagnose(c, w, &closes, &findings, tls_facts.as_ref(), tls.as_ref());
-        let findings = black_hole_gaps(findings, &d.status.causes);
+        let findings = path_gaps(c, findings, &d.status.causes);
         // What carried the session ended first, at its nearest layer (an HTTP/2 stream's
         // own ending, else TCP's): what the application's verdict and last words rest on.
         let transport = transport_end(c, w, tls_facts.as_ref());
@@ -330,44 +330,60 @@ fn transport_end(
         .map(|(_, e)| e)
 }
 
-/// The findings with the gap notes of a side whose bytes a path MTU black hole kept from
-/// the receiver (`mtu-black-hole-receiver`, seen from the receiver's capture) reworded: those
-/// bytes never reached the receiver (its acknowledgements say so), so the capture did not
-/// drop them, as a gap's note says of bytes it cannot explain.
-fn black_hole_gaps<'a>(findings: Cow<'a, [Finding]>, causes: &[Cause]) -> Cow<'a, [Finding]> {
-    let Some((from, bytes)) = causes.iter().find_map(|c| match c {
-        Cause::MtuBlackHoleReceiver {
-            from,
-            missing_bytes,
-            ..
-        } => Some((*from, *missing_bytes)),
-        _ => None,
-    }) else {
-        return findings;
-    };
-    let lead = format!("{bytes} bytes of the {from}'s stream at offset ");
-    let said = format!(
-        "are not in the capture ({})",
-        crate::stack::GAP_NOT_CAPTURED
-    );
-    let hole = |f: &Finding| {
-        f.kind == Kind::Gap
-            && f.from == Some(from)
-            && f.detail.starts_with(&lead)
-            && f.detail.contains(&said)
-    };
-    if !findings.iter().any(hole) {
-        return findings;
-    }
-    let mut all = findings.into_owned();
-    for f in all.iter_mut().filter(|f| hole(f)) {
-        f.detail = f.detail.replace(
-            &said,
-            &format!(
-                "never reached the {}: its acknowledgements stayed at their start (the path MTU black hole of the cause), so no capture on its side holds them",
-                from.peer()
-            ),
+/// The findings with the gap notes of a side whose bytes never reached the receiver
+/// reworded: a hole in the capture that the receiver's own acknowledgements stayed at the
+/// start of to the end, while later bytes of the side arrived
+/// (`stack::tcp::path_watch::hole`: RFC 9293 §3.10.7.4, RFC 5681 §4.2), was lost on the
+/// path, not by the capture, as a gap's note says of bytes it cannot explain; with a path
+/// MTU black hole named (`mtu-black-hole-receiver`) the note points to it. A hole the
+/// receiver acknowledged past keeps its note: the capture missed it.
+fn path_gaps<'a>(
+    c: &Connection,
+    findings: Cow<'a, [Finding]>,
+    causes: &[Cause],
+) -> Cow<'a, [Finding]> {
+    let mut all: Option<Vec<Finding>> = None;
+    for s in Side::BOTH {
+        let Some(m) = c.path[s].missing() else {
+            continue;
+        };
+        let from = c.role(s);
+        let named = causes.iter().any(|c| {
+            matches!(c, Cause::MtuBlackHoleReceiver { from: f, missing_bytes, .. }
+                if *f == from && *missing_bytes == u64::from(m.bytes))
+        });
+        let lead = format!("{} bytes of the {from}'s stream at offset ", m.bytes);
+        let said = format!(
+            "are not in the capture ({})",
+            crate::stack::GAP_NOT_CAPTURED
         );
+        let hole = |f: &Finding| {
+            f.kind == Kind::Gap
+                && f.from == Some(from)
+                && f.detail.starts_with(&lead)
+                && f.detail.contains(&said)
+        };
+        let list = all.as_deref().unwrap_or(&findings);
+        if !list.iter().any(hole) {
+            continue;
+        }
+        let peer = from.peer();
+        let words = if named {
+            format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause), so no capture on its side holds them")
+        } else {
+            format!(
+                "never reached the {peer}: its acknowledgements stayed at their start while the {from}'s later segment (packet {}) arrived, so they were lost on the path, not by the capture, and no capture on the {peer}'s side holds them",
+                m.packet
+            )
+        };
+        let list = all.get_or_insert_with(|| findings.to_vec());
+        // The first such note only: the hole is the side's first one still open.
+        if let Some(f) = list.iter_mut().find(|f| hole(f)) {
+            f.detail = f.detail.replace(&said, &words);
+        }
     }
-    Cow::Owned(all)
+    match all {
+        Some(list) => Cow::Owned(list),
+        None => findings,
+    }
 }

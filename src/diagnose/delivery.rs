@@ -171,7 +171,9 @@ fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
 /// receiver's capture (`stack::tcp::path_watch::hole`): at least [`BLACK_HOLE_MIN_BYTES`]
 /// missing, the peer's acknowledgements at their start to the end (it had all before
 /// them, none of them) and the peer sending after them; none of `s`'s segments that
-/// arrived carried [`BLACK_HOLE_MIN_BYTES`], and the peer had acknowledged bytes of `s`; a
+/// arrived carried as many bytes as are missing (the lost segments were larger than any
+/// that crossed: a path of MTU 1280 carries a 1 176-byte tail of a message whose 1 448-byte
+/// segments die, so no fixed size tells), and the peer had acknowledged bytes of `s`; a
 /// packet of `s` after them acknowledged the peer's new bytes (`s` was there and its small
 /// packets crossed), and `s`'s packets kept coming for at least [`MIN_STALL_SECONDS`] after
 /// them, time for its kernel to send the missing bytes again (RFC 6298 §2.4, §5.5).
@@ -184,7 +186,7 @@ fn receiver_black_hole(c: &Connection, s: Side) -> Option<Cause> {
     let seconds = m.last_ts.since(m.ts);
     (m.bytes >= u32::from(BLACK_HOLE_MIN_BYTES)
         && w.acks_moved()
-        && largest < BLACK_HOLE_MIN_BYTES
+        && u32::from(largest) < m.bytes
         && seconds >= MIN_STALL_SECONDS)
         .then(|| Cause::MtuBlackHoleReceiver {
             from: c.role(s),

@@ -436,6 +436,20 @@ pub fn diagnose(
             ev.add(format_args!("; {clause}"), packets);
         }
     }
+    // A status whose own evidence has nothing to say (a close frame's code, a connection
+    // still open at the end): what the path showed is the evidence, where it showed
+    // something (the side of a half-open connection that keeps sending; a heartbeat that
+    // timed out behind a black hole, closing with 1000).
+    if let (None, None) = (&evidence, one_direction) {
+        let mut clauses = path_causes.iter().filter_map(Cause::evidence);
+        if let Some((first, packets)) = clauses.next() {
+            let mut ev = Evidence::new(first, packets);
+            for (clause, packets) in clauses {
+                ev.add(format_args!("; {clause}"), packets);
+            }
+            evidence = Some(ev);
+        }
+    }
     if let (Some(stream), Some(1006)) = (w.transport.h2_stream, code) {
         // The frame the status already names (the first ending, when it is the
         // stream's) is not named twice; the cause and the evidence both name every other

@@ -116,7 +116,8 @@ fn cite(r: &mut ConnectionReport, message: Option<Message>) {
 /// The peer's data message that `by`'s ending at `packet`, `time` answered: the peer's last
 /// frame before it is its last complete text or binary message, it came within
 /// [`REACTION_S`], and `by` sent no frame after it; with `clean`, not when that message came
-/// within a second of `by`'s own message just before it (an answer to it). With the
+/// within a second of `by`'s own message just before it (an answer to it); not when bytes
+/// of either side are missing from the capture between the two (a gap). With the
 /// seconds between the two. Read from each side's last frames (`Stats`), which every
 /// session keeps.
 fn answered(
@@ -140,6 +141,15 @@ fn answered(
         _ => false,
     };
     if clean && prompted {
+        return None;
+    }
+    // Bytes missing from the capture between the two, either way, may hold what the close
+    // answered (a later message of the peer's) or a frame of the closer's own: nothing is
+    // known to be between, not that nothing was.
+    let hole = r.findings.iter().any(|f| {
+        f.kind == crate::vocab::Kind::Gap && f.packet.is_some_and(|p| p > mp && p <= packet)
+    });
+    if hole {
         return None;
     }
     Some((

@@ -637,21 +637,24 @@ macro_rules! cause_list {
             redact: false, evidence: w::path_evidence(c) }
         /// The same black hole seen from the receiver's capture: bytes of one side (at least
         /// 1 000) never reached the other, whose acknowledgements stayed at their start to the
-        /// end, while that side's smaller segments after them arrived, none of its segments that
-        /// arrived carried 1 000 bytes or more, and it was there for a second and more after
-        /// (a packet of its acknowledged the other's later bytes): its full-size segments, and
-        /// its kernel's retransmissions of them, died on the path (RFC 2923 §2.1).
+        /// end, while that side's packets after them arrived (a smaller segment, or an
+        /// acknowledgement without data whose sequence number was past them), none of its
+        /// segments that arrived carried as many bytes as are missing, and it was there for a
+        /// second and more after (a packet of its acknowledged the other's later bytes): its
+        /// full-size segments, and its kernel's retransmissions of them, died on the path
+        /// (RFC 2923 §2.1).
         "mtu-black-hole-receiver" => MtuBlackHoleReceiver {
             /// The side whose bytes never arrived.
             from: Role,
-            /// Its segment that arrived beyond them.
+            /// Its segment that arrived beyond them (with data, or an acknowledgement
+            /// without data whose sequence number was past them).
             packet: u64,
             /// Its time (RFC 3339).
             at: String,
             /// The bytes that never arrived (from the other side's last acknowledgement to that
             /// segment).
             missing_bytes: u64,
-            /// The payload bytes of that segment.
+            /// The payload bytes of that segment (0: an acknowledgement without data).
             after_bytes: u64,
             /// The payload bytes of the largest of that side's segments that arrived.
             largest_received: u64,

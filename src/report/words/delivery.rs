@@ -130,7 +130,12 @@ pub(crate) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             seconds,
         } => {
             let peer = from.peer();
-            write!(f, "The {from}'s large segments never reached the {peer}, from {at}: {missing_bytes} bytes of the {from}'s never arrived, while its {after_bytes}-byte segment after them did (packet {packet}); the {peer}'s acknowledgements stayed at their start to its last packet ({last_ack}), so the {peer} never had them, and none of the {from}'s segments that reached it carried more than {largest_received} bytes. The {from} was there: its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, got through, and its packets kept coming for {} (to packet {last_packet}), time for its kernel to send the missing bytes again, and none of that reached the {peer}. Seen from the receiver, this is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; a capture on the {from}'s side shows the retransmissions.", Secs(*seconds))
+            let after = if *after_bytes == 0 {
+                "acknowledgement without data, whose sequence number was past them,".to_string()
+            } else {
+                format!("{after_bytes}-byte segment after them")
+            };
+            write!(f, "The {from}'s large segments never reached the {peer}, from {at}: {missing_bytes} bytes of the {from}'s never arrived, while its {after} did (packet {packet}); the {peer}'s acknowledgements stayed at their start to its last packet ({last_ack}), so the {peer} never had them, and none of the {from}'s segments that reached it carried more than {largest_received} bytes. The {from} was there: its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, got through, and its packets kept coming for {} (to packet {last_packet}), time for its kernel to send the missing bytes again, and none of that reached the {peer}. Seen from the receiver, this is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; a capture on the {from}'s side shows the retransmissions.", Secs(*seconds))
         }
         Cause::StoppedReading {
             reader,

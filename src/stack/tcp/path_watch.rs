@@ -27,10 +27,10 @@
 //!   the acknowledged point, with no data or one byte): the last run of them with no
 //!   packet of the peer between, and whether the peer answered ([`keepalive`]).
 //! - this direction's first bytes the peer never received ([`hole`]): a segment beyond
-//!   bytes never captured, right after the peer acknowledged all before them, the peer's
-//!   acknowledgements staying at their start to the end (a receiver's view of its
-//!   sender's lost segments; a capture that only missed them shows the peer's
-//!   acknowledgement pass them).
+//!   bytes never captured (with data, or an acknowledgement whose sequence number is its
+//!   sender's next), the peer's acknowledgements coming to their start and staying
+//!   there to the end (a receiver's view of its sender's lost segments; a capture that
+//!   only missed them shows the peer's acknowledgement pass them).
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -458,6 +458,15 @@ impl PathWatch {
         }
         let len = seg.payload.len() as u32 + seg.missing + u32::from(seg.fin);
         if len == 0 {
+            // An acknowledgement without data carries its sender's SND.NXT (RFC 9293
+            // §3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>): past the captured bytes, it
+            // shows bytes sent before it that the capture does not hold (Linux keeps
+            // SND.NXT through its retransmissions by timeout).
+            let l = &self.line;
+            if seg.ack_flag && l.bits & HAS_SENT != 0 && before(l.sent_end, seg.seq) {
+                let at = l.sent_end;
+                self.jump(at, seg.seq, 0, packet, ts);
+            }
             return;
         }
         let l = &mut self.line;
@@ -467,11 +476,10 @@ impl PathWatch {
         if !again && bytes > l.big && bytes > l.cand {
             (l.cand, l.cand_end) = (bytes, end);
         }
-        if l.bits & (HAS_SENT | HAS_ACKED) == HAS_SENT | HAS_ACKED
-            && l.acked == l.sent_end
-            && before(l.sent_end, seg.seq)
-        {
-            // Beyond bytes never captured, the peer having acknowledged all before them.
+        if l.bits & HAS_SENT != 0 && before(l.sent_end, seg.seq) {
+            // Beyond bytes never captured, whether or not the peer had acknowledged all
+            // before them yet (a receiver delays its ACK, RFC 9293 §3.8.6.3, and a sender's
+            // next message may follow its last at once): its acknowledgements will tell.
             let at = l.sent_end;
             self.jump(at, seg.seq, bytes, packet, ts);
         }
@@ -520,8 +528,6 @@ impl PathWatch {
     pub fn acked(&mut self, ack: u32) -> bool {
         let l = &mut self.line;
         let had = l.bits & HAS_ACKED != 0;
-        // (A hole open is a stall open: its segment beyond started one.)
-        let stalled = l.bits & STALLED != 0;
         let moved = !had || before(l.acked, ack);
         self.acks_moved |= moved && had;
         if moved {
@@ -530,7 +536,7 @@ impl PathWatch {
             if l.cand != 0 && !before(ack, l.cand_end) {
                 (l.big, l.cand) = (l.cand, 0);
             }
-            if let Some(r) = self.rare.as_deref_mut().filter(|_| stalled) {
+            if let Some(r) = self.rare.as_deref_mut() {
                 r.hole.acked(ack);
             }
         }
@@ -791,12 +797,10 @@ pub fn segment(
             }
         }
     }
-    // (A hole open is a stall open: its segment beyond started one, and only an
-    // acknowledgement that moves, which closes the hole, ends it.)
-    if me.line.bits & STALLED != 0 {
-        if let Some(r) = me.rare.as_deref_mut() {
-            r.hole.own(packet, ts, took);
-        }
+    // (A hole stays open across the stalls its sender's other bytes start and end: only
+    // an acknowledgement past its start closes it.)
+    if let Some(r) = me.rare.as_deref_mut() {
+        r.hole.own(packet, ts, took);
     }
     peer.peer_sent(packet, ts);
 }

@@ -1,6 +1,7 @@
 //! Why a connection ended (`src/diagnose`, `src/close`): abrupt endings, last words,
 //! heartbeats and keepalives, proxies and gateways, path MTU black holes.
 
+mod drop;
 mod ending;
 mod gateway;
 mod heartbeat;
@@ -12,3 +13,4 @@ mod proxy_reload;
 mod proxy_unknown;
 mod stated;
 mod trigger;
+mod trigger_hole;

@@ -368,13 +368,16 @@ fn missing_bytes_the_receiver_had_or_a_capture_ending_soon_name_no_black_hole() 
     assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
 }
 
-/// The receiver's view where nothing of the sender's smaller than its full-size segments
-/// arrived beyond the missing bytes (its 108-byte tail, #11, taken out: a message that
-/// filled whole segments): only the sender's ACK without data (#14) says bytes are missing,
-/// and a path dead one way says the same, so no black hole is named, in the causes or in
-/// the capture notes.
+/// The receiver's view where nothing of the sender's with data arrived beyond the missing
+/// bytes (its 108-byte tail, #11, taken out: a message that filled whole segments, or a
+/// congestion window that let out only full-size ones): the sender's ACK without data (#14,
+/// #13 once the tail is out) carries its SND.NXT (RFC 9293 §3.10.7.4), past the missing
+/// bytes, so they had been sent before it, and it crossed while they did not; its kernel's
+/// RST 4 s later shows it still there. The black hole is named from that ACK. Ending the
+/// capture at that ACK (nothing of the sender's after it: its kernel may not have sent the
+/// bytes again yet) names none, in the causes or in the capture notes.
 #[test]
-fn no_smaller_segment_beyond_the_missing_bytes_names_no_black_hole() {
+fn the_senders_ack_past_the_missing_bytes_names_the_black_hole_when_it_was_there_after() {
     let name = "python-mtu-down-client.pcap";
     let pkts = raw(name);
     let segs = segments(name);
@@ -383,10 +386,36 @@ fn no_smaller_segment_beyond_the_missing_bytes_names_no_black_hole() {
         .iter()
         .filter(|s| s.net == SERVER_NET && s.len > 0)
         .all(|s| s.seq < segs[10].seq || s.seq == segs[10].seq && s.len == 108));
+    // #14: the server's ACK without data, its sequence number past the missing bytes.
+    assert_eq!(segs[13].net, SERVER_NET);
+    assert_eq!(segs[13].len, 0);
+    assert_eq!(segs[13].seq, segs[10].seq + 108);
     let mut full = pkts.clone();
     full.remove(10);
     let dir = tempfile::tempdir().unwrap();
     let c = report(&write(dir.path(), "full.pcap", &full));
+    let all = causes(&c);
+    let b = all
+        .iter()
+        .find(|k| k["kind"] == "mtu-black-hole-receiver")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(
+        (
+            &b["packet"],
+            &b["missing_bytes"],
+            &b["after_bytes"],
+            &b["small_ack"]
+        ),
+        (&13.into(), &3004.into(), &0.into(), &13.into())
+    );
+    let words = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        words.contains("its acknowledgement without data, whose sequence number was past them, did (packet 13)"),
+        "{words}"
+    );
+    // Cut at that ACK: nothing after it.
+    let short = &full[..13];
+    let c = report(&write(dir.path(), "short.pcap", short));
     assert!(
         !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
         "{:?}",
@@ -395,6 +424,6 @@ fn no_smaller_segment_beyond_the_missing_bytes_names_no_black_hole() {
     let words = c["status"]["cause"].as_str().unwrap();
     assert!(!words.contains("black hole"), "{words}");
     assert!(!c["findings"].to_string().contains("black hole"));
-    // The same capture whole names it (the test above).
+    // The same capture whole names it from the tail (the test above).
     assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
 }

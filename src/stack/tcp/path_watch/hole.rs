@@ -1,12 +1,15 @@
 //! Bytes of one direction that never reached the capture's host, seen there: a segment of
 //! this direction arrived beyond bytes never captured (a forward jump in its sequence
-//! numbers) right after the peer had acknowledged everything before them, and the peer's
-//! acknowledgements stayed at the start of the missing bytes to the end (RFC 9293 §3.10.7.4:
-//! a receiver acknowledges only what it holds in order; RFC 5681 §4.2: it answers a
-//! segment out of order with a duplicate acknowledgement at once). A capture that missed
-//! packets the peer received shows the peer's acknowledgement pass them; this one shows
-//! the peer never had them. On a path MTU black hole, seen from the receiver, the missing
-//! bytes are the sender's full-size segments and its smaller ones after them arrive.
+//! numbers), and the peer's acknowledgements came to the start of the missing bytes and
+//! stayed there to the end (RFC 9293 §3.10.7.4: a receiver acknowledges only what it holds
+//! in order; RFC 5681 §4.2: it answers a segment out of order with a duplicate
+//! acknowledgement at once, RFC 2018 §4 with a SACK block of the bytes beyond). Whether the
+//! peer had acknowledged the bytes before them when the segment beyond came does not
+//! matter: a receiver delays its acknowledgements (RFC 9293 §3.8.6.3), and a sender's next
+//! message may follow its last at once. A capture that missed packets the peer received
+//! shows the peer's acknowledgement pass them; this one shows the peer never had them. On
+//! a path MTU black hole, seen from the receiver, the missing bytes are the sender's
+//! full-size segments and its smaller ones after them arrive.
 //!
 //! In: this direction's segments that jump forward, its packets after, the peer's packets
 //! and acknowledgements. Out: the first such hole still open ([`Missing`]). Constant
@@ -27,7 +30,8 @@ pub(super) struct Hole {
     /// This direction's last packet since, and microseconds from `ts` to it (saturating).
     last_packet: u64,
     last_us: u32,
-    /// The payload bytes of the segment beyond them.
+    /// The payload bytes of the segment beyond them (0: an acknowledgement without data,
+    /// whose sequence number was past them).
     after_len: u16,
     /// This direction's first packet since that acknowledged new bytes of the peer's (0:
     /// none).
@@ -45,13 +49,14 @@ pub struct Missing {
     pub bytes: u32,
     pub packet: u64,
     pub ts: Timestamp,
-    /// That segment's payload bytes.
+    /// That segment's payload bytes (0: an acknowledgement without data, its sequence
+    /// number, its sender's next, past them).
     pub after_len: u16,
     /// This direction's last packet, and its time.
     pub last_packet: u64,
     pub last_ts: Timestamp,
-    /// This direction's first packet after the hole that acknowledged new bytes of the
-    /// peer's (it crossed the path: the peer did not send them again).
+    /// This direction's first packet from the segment beyond on that acknowledged new
+    /// bytes of the peer's (it crossed the path: the peer did not send them again).
     pub ack_packet: Option<u64>,
     /// The peer's last packet after the hole: its acknowledgement still at the hole's
     /// start.
@@ -66,8 +71,8 @@ impl Hole {
     }
 
     /// A segment of this direction (`packet` at `ts`, `bytes` of payload) starting at
-    /// `seq`, beyond `sent_end` (the end of what was captured before), when the peer had
-    /// acknowledged up to `sent_end`: a hole opens, when none is.
+    /// `seq`, beyond `sent_end` (the end of what was captured before): a hole opens, when
+    /// none is (the peer's acknowledgements, later, tell whether it had the bytes).
     pub(super) fn jump(&mut self, sent_end: u32, seq: u32, bytes: u16, packet: u64, ts: Timestamp) {
         if self.open() {
             return;
@@ -89,15 +94,19 @@ impl Hole {
     /// bytes of the peer's.
     #[inline]
     pub(super) fn own(&mut self, packet: u64, ts: Timestamp, acked_peer: bool) {
-        if !self.open() || packet == self.packet {
+        if !self.open() {
+            return;
+        }
+        // (The segment beyond counts: sent after the missing bytes, it crossed.)
+        if acked_peer && self.ack_packet == 0 {
+            self.ack_packet = packet;
+        }
+        if packet == self.packet {
             return;
         }
         self.last_packet = packet;
         let us = ts.0.saturating_sub(self.ts.0) / 1000;
         self.last_us = u32::try_from(us.max(0)).unwrap_or(u32::MAX);
-        if acked_peer && self.ack_packet == 0 {
-            self.ack_packet = packet;
-        }
     }
 
     /// A packet of the peer, after any acknowledgement it carried was taken: the hole is

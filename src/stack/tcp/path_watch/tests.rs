@@ -384,3 +384,73 @@ fn keepalive_probes_make_runs_that_an_answer_ends() {
     assert_eq!(path[Side::A].zero_spell().unwrap().probes, 1);
     assert_eq!(path[Side::B].keepalive_run(), None);
 }
+
+/// The receiver's view of bytes that died on the path: the sender's 200-byte message and,
+/// at once, its larger one, whose full-size segments never came; its tail did, before the
+/// receiver had acknowledged the 200 bytes (a delayed ACK). The receiver's ACK then comes
+/// to the missing bytes' start (with a SACK of the tail) and stays there: the hole is
+/// open, whichever stalls the sender's other bytes started and ended meanwhile.
+#[test]
+fn a_hole_opens_before_the_peer_acknowledged_what_came_before_it() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    static SMALL: [u8; 200] = [b's'; 200];
+    static TAIL: [u8; 108] = [b't'; 108];
+    // An earlier exchange, acknowledged.
+    segment(&mut path, Side::A, &data(900, 1, &SMALL[..100]), 1, at(0));
+    segment(&mut path, Side::B, &data(1, 1000, b""), 2, at(5));
+    // The 200 bytes, then (2 896 bytes never captured) the tail, no ACK between.
+    segment(&mut path, Side::A, &data(1000, 1, &SMALL), 3, at(100));
+    segment(&mut path, Side::A, &data(4096, 1, &TAIL), 4, at(100));
+    // The receiver's duplicate ACKs at the hole's start, its ping between.
+    segment(&mut path, Side::B, &data(1, 1200, b""), 5, at(101));
+    segment(&mut path, Side::B, &data(1, 1200, b"ping"), 6, at(600));
+    // The sender's ACK of the ping, without data, gets through; its own ping too.
+    segment(&mut path, Side::A, &data(4204, 5, b""), 7, at(601));
+    segment(&mut path, Side::A, &data(4204, 5, b"pong"), 8, at(1700));
+    segment(&mut path, Side::B, &data(5, 1200, b""), 9, at(1701));
+    let m = path[Side::A].missing().unwrap();
+    assert_eq!(
+        (m.bytes, m.packet, m.after_len, m.ack_packet, m.peer_last),
+        (2896, 4, 108, Some(7), Some(9))
+    );
+    assert_eq!(m.last_packet, 8);
+    assert!(m.last_ts.since(m.ts) > 1.5);
+}
+
+/// The control: the capture missed bytes the receiver had. Its ACK passes the missing
+/// bytes (a delayed ACK or not), and no hole is left: they are missing from the capture
+/// only.
+#[test]
+fn a_hole_the_receiver_acknowledged_past_is_the_captures_own() {
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    static SMALL: [u8; 200] = [b's'; 200];
+    static TAIL: [u8; 108] = [b't'; 108];
+    for delayed in [false, true] {
+        let mut path: Sides<PathWatch> = Sides::default();
+        segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
+        if !delayed {
+            segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(5));
+        }
+        segment(&mut path, Side::A, &data(4096, 1, &TAIL), 3, at(100));
+        assert!(path[Side::A].missing().is_some() || delayed);
+        segment(&mut path, Side::B, &data(1, 4204, b""), 4, at(140));
+        assert_eq!(path[Side::A].missing(), None, "delayed {delayed}");
+        // Later bytes, all captured: nothing opens.
+        segment(&mut path, Side::A, &data(4204, 1, &SMALL), 5, at(2000));
+        segment(&mut path, Side::B, &data(1, 4404, b""), 6, at(2040));
+        assert_eq!(path[Side::A].missing(), None);
+    }
+}
