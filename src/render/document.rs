@@ -208,6 +208,7 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
         s.heading(&mut o, &format!("Incident {}: {}", i.id, i.kind.name()));
         s.paragraph(&mut o, &[text(i.headline()), own(".")]);
+        figures(&mut o, i, s);
         s.paragraph(&mut o, &[own("Cause: "), text(said(s, &i.cause))]);
         s.paragraph(&mut o, &[own("Fix: "), text(said(s, &i.fix))]);
         let listed = if s.brief() { 10 } else { i.connections.len() };
@@ -251,6 +252,39 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     }
     s.section_end(&mut o);
     o
+}
+
+/// An incident's figures, from its fields whatever its kind: its window, the server or
+/// client host it concerns, its members, and how many came back, never did, and were
+/// refused.
+fn figures(o: &mut String, i: &crate::vocab::Incident, s: &impl Sink) {
+    use crate::units::Rough;
+    let mut line = vec![own(format!(
+        "Window: {} to {} ({}); ",
+        super::text::clock(i.start),
+        super::text::clock(i.end),
+        Rough(i.window_s)
+    ))];
+    if let Some(server) = &i.server {
+        line.push(own("server "));
+        line.push(text(server));
+        line.push(own("; "));
+    }
+    if let Some(client) = &i.client {
+        line.push(own("client host "));
+        line.push(text(client));
+        line.push(own("; "));
+    }
+    let r = &i.reconnects;
+    line.push(own(format!(
+        "{} member{}; came back {}, never {}, refused {}.",
+        i.members,
+        if i.members == 1 { "" } else { "s" },
+        r.came_back,
+        r.never,
+        r.refused
+    )));
+    s.paragraph(o, &line);
 }
 
 /// The note under an overview table cut to fit `limit`: `n` of `total` connections are
@@ -541,7 +575,7 @@ pub(crate) fn close_frames(o: &mut String, c: &ConnectionReport, s: &impl Sink) 
             vec![if f.problems.is_empty() {
                 own("—")
             } else {
-                text(crate::close::problem_names(&f.problems))
+                text(facts::problem_names(&f.problems))
             }],
         ];
         s.table_row(o, &CLOSES, &cells);

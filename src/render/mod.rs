@@ -52,15 +52,15 @@ use std::fmt::Write;
 
 pub use format::{Format, Options};
 
-pub(crate) use crate::report::facts::clean_close as clean;
-
 /// Incidents described one by one in the table, Markdown and HTML; the rest are counted
 /// (JSON lists them all).
 pub(crate) const INCIDENTS_SHOWN: usize = 50;
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
-    crate::capture::file::rotation::file_name(path)
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
@@ -155,7 +155,7 @@ const SMALLEST_SECTION: usize = 400;
 
 /// A connection's key in a [`Best`]: problems before clean closes, then by id.
 pub(crate) fn problems_first(c: &ConnectionReport) -> (u8, u64) {
-    (u8::from(clean(c)), c.id)
+    (u8::from(crate::report::facts::clean_close(c)), c.id)
 }
 
 impl<T> Best<T> {
@@ -199,8 +199,6 @@ impl<T> Best<T> {
     }
 }
 
-pub(crate) use crate::report::statuses::key_label as status_key_label;
-
 /// The statuses of `summary.by_status`, problems first, then by count.
 pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
     let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
@@ -232,7 +230,7 @@ pub(crate) fn summary_line(report: &Report, esc: impl Fn(&str) -> String) -> Str
             );
             break;
         }
-        let label = status_key_label(key);
+        let label = crate::report::statuses::key_label(key);
         let sep = if i == 0 { ": " } else { ", " };
         if n == 1 {
             let _ = write!(t, "{sep}{}", esc(&label));
