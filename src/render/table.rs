@@ -397,7 +397,10 @@ impl Board {
             Some(line) => format!("{}\n", terminal(line)),
             None => String::new(),
         };
-        let _ = write!(status, "{}: closed by {}", k.status, k.closed_by);
+        status.push_str(&k.status);
+        if k.closed_by != "—" {
+            let _ = write!(status, ": closed by {}", k.closed_by);
+        }
         if k.codes != "—" {
             let _ = write!(status, ", codes {}", k.codes);
         }

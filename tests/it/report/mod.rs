@@ -3,6 +3,7 @@
 
 mod causes;
 mod incident_recordings;
+mod incident_screen;
 mod incident_streams;
 mod incidents;
 mod redact;
