@@ -310,17 +310,19 @@ struct RunKey {
     codes: String,
 }
 
-/// Consecutive connections of one [`RunKey`]: the first one's row, kept until the run
-/// has a second.
+/// Consecutive connections of one [`RunKey`], and the other legs of their proxied
+/// sessions among them: the rows, kept until the run has a second member.
 struct Run {
     key: RunKey,
     first_id: u64,
     last_id: u64,
     count: u64,
+    /// The other legs in the run: their status and closer (the same for all), and how many.
+    legs: Option<((String, String), u64)>,
     /// The path they all asked for, while they asked for the same.
     path: Option<Option<String>>,
     color: Color,
-    row: Vec<Cell>,
+    rows: Vec<Vec<Cell>>,
 }
 
 impl Board {
@@ -350,6 +352,18 @@ impl Board {
         })
     }
 
+    /// The status and closer of `c` when it is the other leg of a proxied session of one
+    /// of `run`'s connections, itself no member of an incident, and would be in a run.
+    fn other_leg(&self, c: &ConnectionReport, run: &Run) -> Option<(String, String)> {
+        let other = c.leg.as_ref()?.other_leg;
+        let ok = self.group
+            && c.incident.is_none()
+            && (run.first_id..=run.last_id).contains(&other)
+            && c.timeline.is_none()
+            && !c.findings.iter().any(|f| f.kind.is_violation());
+        ok.then(|| (statuses::label(c), facts::closed_by(c).to_string()))
+    }
+
     /// Adds a row to the table, drawing it (and its timelines) into `o` when full.
     fn add(&self, st: &mut State, o: &mut String, row: Vec<Cell>) {
         let table = st.table.get_or_insert_with(|| self.table());
@@ -375,7 +389,10 @@ impl Board {
             return;
         };
         if run.count == 1 {
-            return self.add(st, o, run.row);
+            for row in run.rows {
+                self.add(st, o, row);
+            }
+            return;
         }
         let row = self.run_row(&run);
         self.add(st, o, row);
@@ -392,7 +409,10 @@ impl Board {
             }
             _ => String::new(),
         };
-        let conn = format!("{} connections →\n{}{path}", run.count, k.server);
+        let conn = match &run.legs {
+            Some((_, n)) => format!("{} connections (and {n} other legs) →\n{}{path}", run.count, k.server),
+            None => format!("{} connections →\n{}{path}", run.count, k.server),
+        };
         let mut status = match &k.lead {
             Some(line) => format!("{}\n", terminal(line)),
             None => String::new(),
@@ -419,6 +439,12 @@ impl Board {
                     run.count
                 );
             }
+        }
+        if let Some(((label, by), n)) = &run.legs {
+            let _ = write!(
+                status,
+                "; and the other leg of {n} of their proxied sessions ({label}, closed by {by})"
+            );
         }
         status.push_str("; each in a row of its own: -v, or --connection ID");
         let mut cell = Cell::new(status);
@@ -484,14 +510,41 @@ impl Layout for Board {
                 .push_str(&timeline(c, frames, self.width, &self.sink));
         }
         let key = self.key(c);
-        if let (Some(run), Some(k)) = (&mut st.run, &key) {
-            if run.key == *k && run.last_id + 1 == c.id {
+        if let Some(run) = st.run.as_mut().filter(|r| r.last_id + 1 == c.id) {
+            if key.as_ref() == Some(&run.key) {
                 run.last_id = c.id;
                 run.count += 1;
                 if run.path.as_ref().is_some_and(|p| *p != c.handshake.path) {
                     run.path = None;
                 }
+                if run.count == 2 {
+                    run.rows = Vec::new();
+                } else if run.count < 2 {
+                    run.rows.push(row);
+                }
                 return;
+            }
+            // The other leg of a member's proxied session (its back leg to the server, or
+            // the client's front leg), ended alike with the other legs of the run.
+            if let Some(leg) = self.other_leg(c, run) {
+                let same = match &mut run.legs {
+                    None => {
+                        run.legs = Some((leg, 1));
+                        true
+                    }
+                    Some((k, n)) if *k == leg => {
+                        *n += 1;
+                        true
+                    }
+                    Some(_) => false,
+                };
+                if same {
+                    run.last_id = c.id;
+                    if run.count < 2 {
+                        run.rows.push(row);
+                    }
+                    return;
+                }
             }
         }
         self.end_run(st, o);
@@ -502,9 +555,10 @@ impl Layout for Board {
                     first_id: c.id,
                     last_id: c.id,
                     count: 1,
+                    legs: None,
                     path: Some(c.handshake.path.clone()),
                     color: status_color(c),
-                    row,
+                    rows: vec![row],
                 })
             }
             None => self.add(st, o, row),
