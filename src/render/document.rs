@@ -1,9 +1,9 @@
-//! The document the ticket reports share, walked once: which blocks a report holds, in
-//! what order, what each line and cell says, and within a size limit which connections
-//! fit ([`write()`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
-//! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
-//! terminal table takes its header and summary blocks (incidents, encrypted, meanings) from
-//! here too, through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
+//! The document every report but the data formats shares, walked once: which blocks a
+//! report holds, in what order (the incidents first), what each line and cell says, and
+//! within a size limit which connections fit ([`write()`], the one walk); a [`Layout`]
+//! (Markdown's, HTML's, the terminal table's) gives what a format writes around the
+//! blocks, a [`Sink`] decides only the markup and the escape. The terminal's sink has a
+//! brief form ([`Sink::brief`]) that says first sentences.
 //!
 //! In: a [`Report`] and its connections. Out: through a sink, the header ([`header()`]: the
 //! tool, command line, each input with the facts `report::facts::inputs` counts once, live
@@ -187,7 +187,8 @@ fn said<'t>(s: &impl Sink, text: &'t str) -> &'t str {
 }
 
 /// The incidents: closes of several connections that belong together, each with its
-/// headline, cause, fix, connections and (where the format draws) its picture; the first
+/// headline, its figures (window, host, members, came back, never, refused), cause, fix,
+/// connections and (where the format draws) its picture; the first
 /// [`super::INCIDENTS_SHOWN`], the rest counted. Empty when there are none. The brief
 /// form leaves out what an incident is and lists ten connections of each.
 pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {

@@ -2,7 +2,8 @@
 //! for Filebeat, Elastic Agent, Vector, Fluent Bit, OpenSearch and Elasticsearch with no
 //! transform (docs/pipelines.md).
 //!
-//! In: a [`Report`] (a line per connection shown, then the run's summary line) or one live
+//! In: a [`Report`] (a line per incident, a line per connection shown, then the run's
+//! summary line) or one live
 //! [`CloseEvent`](crate::CloseEvent) (`--follow`, `live`). Out: compact JSON lines whose fields are ECS's
 //! (`@timestamp`, `ecs.version`, `message`, `event.*`, `source.*`, `destination.*`,
 //! `network.*`, `url.*`, `log.file.path`), each of the type ECS defines for it
@@ -477,10 +478,9 @@ pub fn incident(report: &Report, i: &crate::vocab::Incident, run_id: &str) -> Va
     doc
 }
 
-/// Writes the report as ECS documents: a line per incident (known before the connections
-/// are written: the finished report's), a line per connection shown, then the summary's.
-/// (While following, `--follow` and `live` write each event's line as it comes, and the
-/// incidents as they form, before this report.)
+/// Writes the report as ECS documents: a line per incident (the finished report knows them
+/// before it writes a connection), a line per connection shown, then the summary's. (While
+/// following, each event's line is written as it comes, before this report.)
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run_id = crate::report::record::run_id();
     let mut buf = pretty::Buffer::with_capacity(2048);

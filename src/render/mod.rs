@@ -11,10 +11,14 @@
 //! `--format markdown` and `--export-markdown` write.
 //!
 //! No renderer imports another; what several share sits below them: `document` (the
-//! ticket reports' one walk and size limit, `document::write`: which blocks a report
-//! holds, in what order, what each says over `report::facts`, and which connections fit;
-//! Markdown and HTML each give it a `Layout`, a `Sink` and a `Section` that decide only the
-//! markup), `text` (pieces each renderer words itself) and `pretty` (the JSON writer).
+//! one walk and size limit, `document::write`: which blocks a report holds, in what order
+//! (the incidents first), what each says over `report::facts`, and which connections fit;
+//! Markdown, HTML and the table each give it a `Layout` and a `Sink` (and the ticket
+//! reports a `Section`) that decide only the markup), `terminal` (the table's sink), `text`
+//! (pieces each renderer words itself) and `pretty` (the JSON writer). The renderers read
+//! the model (`report`, `vocab`, `sanitize`, `units`), never a stage: only `explain`, the
+//! close-code catalog's own page, reads the catalog (`close::catalog`) and the incident
+//! kinds' general words.
 //! What a connection's facts are (`report::facts`, each with its `FactKind`), who closed it
 //! and its codes (`report::facts::closed_by`, `codes`: the table, Markdown, HTML, ECS and
 //! the CSV's `initiator` follow that one rule), whether it closed cleanly

@@ -410,7 +410,10 @@ impl Board {
             _ => String::new(),
         };
         let conn = match &run.legs {
-            Some((_, n)) => format!("{} connections (and {n} other legs) →\n{}{path}", run.count, k.server),
+            Some((_, n)) => format!(
+                "{} connections (and {n} other legs) →\n{}{path}",
+                run.count, k.server
+            ),
             None => format!("{} connections →\n{}{path}", run.count, k.server),
         };
         let mut status = match &k.lead {
@@ -679,11 +682,14 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
     }
     match facts::behind_tls_proxy(c) {
         0 => {}
-        1 => conn.push_str(
-            "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
-        ),
+        1 => {
+            conn.push_str("\nits Host is an encrypted connection's server: a TLS proxy's back leg?")
+        }
         n => {
-            let _ = write!(conn, "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?");
+            let _ = write!(
+                conn,
+                "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?"
+            );
         }
     }
     if let Some(all) = &names.0 {

@@ -15,8 +15,8 @@ use crate::report::facts::Continuity;
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Color, ContentArrangement, Table};
-use std::sync::Mutex;
 use std::fmt::Write;
+use std::sync::Mutex;
 
 /// The terminal's markup. A table is drawn whole at its end, so its rows are kept here
 /// between [`Sink::table_head`] and [`Sink::table_end`] rather than written into the
@@ -231,7 +231,12 @@ impl Sink for Terminal {
     }
 
     fn table_row(&self, _o: &mut String, _columns: &[Column], cells: &[Vec<Span>]) {
-        if let Some(t) = self.table.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        if let Some(t) = self
+            .table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             t.add_row(cells.iter().map(|c| self.line(c)));
         }
     }

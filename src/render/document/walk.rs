@@ -1,11 +1,12 @@
-//! The ticket reports' one walk and size limit: [`write()`] reads the connections, sizes
-//! and chooses within a limit, and writes the document's blocks in order through a
-//! format's [`Layout`].
+//! The reports' one walk and size limit: [`write()`] reads the connections, sizes and
+//! chooses within a limit, and writes the document's blocks in order through a format's
+//! [`Layout`].
 //!
 //! In: a [`Report`] (connections in memory or in its store), the inputs' hashes, a size
-//! limit (none: `--full`) and a layout (Markdown's, HTML's). Out: the document, written as
-//! it is made: the head, the incidents, the overview table, what each status means, the
-//! connections in detail, the encrypted connections; within a limit, the rows and sections
+//! limit (none: `--full`, and the terminal's table) and a layout (Markdown's, HTML's, the
+//! table's). Out: the document, written as it is made: the head, the incidents, the
+//! overview table, what each status means, the connections in detail, the encrypted
+//! connections (the table's right after its rows); within a limit, the rows and sections
 //! that fit (problems before clean closes, then by id) and notes on what was left out.
 
 use super::Sink;
@@ -24,7 +25,7 @@ pub(crate) struct Walk<'a> {
     pub statuses: Statuses,
 }
 
-/// A ticket report's format (Markdown, HTML): the markup of its blocks ([`Layout::Sink`])
+/// A report's format (Markdown, HTML, the terminal's table): the markup of its blocks ([`Layout::Sink`])
 /// and what it writes around and between them. The walk and the size limit ([`write()`])
 /// are the same for every format, and so are the notes on what a limit left out (the
 /// document's [`rows_left_out`](super::rows_left_out) and

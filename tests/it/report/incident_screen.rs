@@ -140,8 +140,14 @@ fn an_incident_of_500_connections_fits_the_first_screen() {
         flat.contains("500 members; came back 450, never 50, refused 0."),
         "{first}"
     );
-    assert!(flat.contains("Cause: The server ended the sessions"), "{first}");
-    assert!(flat.contains("Fix: Before stopping the server, drain it"), "{first}");
+    assert!(
+        flat.contains("Cause: The server ended the sessions"),
+        "{first}"
+    );
+    assert!(
+        flat.contains("Fix: Before stopping the server, drain it"),
+        "{first}"
+    );
 
     // The members in one row, the new sessions in another: the tables are a few lines.
     let rows = table_lines(&out);
