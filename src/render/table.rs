@@ -731,6 +731,14 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
         Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
         None => statuses::label(c),
     };
+    // What the capture shows, as Markdown's and HTML's sections lead with it: every cause
+    // of the status in its words (`report::facts`, the fact of kind `Shows`).
+    for f in facts::facts(c, &[], None)
+        .iter()
+        .filter(|f| f.kind == facts::FactKind::Shows)
+    {
+        let _ = write!(status, "\n{}", terminal(&facts::plain(&f.line)));
+    }
     if let Some(e) = &c.evidence {
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
