@@ -871,3 +871,38 @@ fn counts(out: &mut String, report: &Report, sink: &Terminal) {
         ))],
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "echoed" is the closing handshake's (`CloseHandshake::echoed`: the reply carried the
+    /// first frame's code), said of the reply alone; and `-v` says what the capture shows
+    /// (every cause of the status in words, `report::facts`' `Shows`) for every connection.
+    #[test]
+    fn echoed_is_the_reports_and_the_verbose_cell_says_the_causes() {
+        let report = crate::report::repeated_fixture_report(0);
+        let names = Names::of(&report);
+        let (mut echoed, mut not) = (0, 0);
+        for c in &report.connections {
+            let cell = brief_status(c);
+            let said = cell.matches(" echoed").count();
+            let replied = c.close_handshake.as_ref().is_some_and(|h| h.echoed);
+            assert_eq!(said, usize::from(replied), "{}: {cell}", c.id);
+            if replied {
+                echoed += 1;
+            } else if c.close_handshake.as_ref().is_some_and(|h| h.reply) {
+                not += 1;
+            }
+            let row = connection_row(c, &names, false, Detail::Full);
+            let status = row.last().unwrap().content();
+            assert!(
+                status.contains(&*terminal(&c.status.detail)),
+                "{}: {status}",
+                c.id
+            );
+        }
+        // The fixtures hold both: replies that echoed the code, and replies that did not.
+        assert!(echoed > 0 && not > 0, "{echoed} echoed, {not} not");
+    }
+}
