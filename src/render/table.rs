@@ -296,8 +296,9 @@ struct State {
 }
 
 /// What makes connections one run: members of the same incident (or new sessions that
-/// replaced ended ones) to the same server, whose status, lead line, closer and codes are
-/// the same, with no violation of their own.
+/// replaced ended ones) to the same server, whose status, lead line and closer are the
+/// same, with no violation of their own (whether the peer answered the close, its codes,
+/// may differ).
 #[derive(Debug, Clone, PartialEq)]
 struct RunKey {
     incident: Option<u32>,
@@ -307,7 +308,6 @@ struct RunKey {
     lead: Option<String>,
     status: String,
     closed_by: String,
-    codes: String,
 }
 
 /// Consecutive connections of one [`RunKey`], and the other legs of their proxied
@@ -321,6 +321,8 @@ struct Run {
     legs: Option<((String, String), u64)>,
     /// The path they all asked for, while they asked for the same.
     path: Option<Option<String>>,
+    /// The codes they all sent (`report::facts::codes`), while they sent the same.
+    codes: Option<String>,
     color: Color,
     rows: Vec<Vec<Cell>>,
 }
@@ -348,7 +350,6 @@ impl Board {
             lead: lead_line(c),
             status: statuses::label(c),
             closed_by: facts::closed_by(c).to_string(),
-            codes: facts::codes(c),
         })
     }
 
@@ -424,8 +425,8 @@ impl Board {
         if k.closed_by != "—" {
             let _ = write!(status, ": closed by {}", k.closed_by);
         }
-        if k.codes != "—" {
-            let _ = write!(status, ", codes {}", k.codes);
+        if let Some(codes) = run.codes.as_deref().filter(|c| *c != "—") {
+            let _ = write!(status, ", codes {codes}");
         }
         match k.incident {
             Some(n) => {
@@ -520,6 +521,9 @@ impl Layout for Board {
                 if run.path.as_ref().is_some_and(|p| *p != c.handshake.path) {
                     run.path = None;
                 }
+                if run.codes.as_ref().is_some_and(|k| *k != facts::codes(c)) {
+                    run.codes = None;
+                }
                 if run.count == 2 {
                     run.rows = Vec::new();
                 } else if run.count < 2 {
@@ -560,6 +564,7 @@ impl Layout for Board {
                     count: 1,
                     legs: None,
                     path: Some(c.handshake.path.clone()),
+                    codes: Some(facts::codes(c)),
                     color: status_color(c),
                     rows: vec![row],
                 })
