@@ -31,6 +31,26 @@ impl Display for Secs {
     }
 }
 
+/// A span of time for reading at a glance (an incident's window, a reconnect's delay):
+/// "40 ms" under a second, "1.2 s" under ten, "95 s" above; "?" when not a number.
+#[derive(Debug, Clone, Copy)]
+pub struct Rough(pub f64);
+
+impl Display for Rough {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let s = self.0;
+        if !s.is_finite() {
+            f.write_str("?")
+        } else if s < 1.0 {
+            write!(f, "{} ms", (s * 1000.0).round() as i64)
+        } else if s < 10.0 {
+            write!(f, "{s:.1} s")
+        } else {
+            write!(f, "{} s", s.round() as i64)
+        }
+    }
+}
+
 /// Milliseconds as a report writes them: whole ones, or tenths below 10 ms.
 pub struct Ms(pub f64);
 

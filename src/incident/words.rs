@@ -17,16 +17,7 @@ pub fn clock(t: Timestamp) -> String {
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
-    if !s.is_finite() {
-        return "?".into();
-    }
-    if s < 1.0 {
-        format!("{} ms", (s * 1000.0).round() as i64)
-    } else if s < 10.0 {
-        format!("{s:.1} s")
-    } else {
-        format!("{} s", s.round() as i64)
-    }
+    crate::units::Rough(s).to_string()
 }
 
 fn how(ended_by: &str) -> String {

@@ -1,9 +1,9 @@
-//! The document the ticket reports share, walked once: which blocks a report holds, in
-//! what order, what each line and cell says, and within a size limit which connections
-//! fit ([`write()`], the one walk); a [`Layout`] (Markdown's, HTML's) gives what a format
-//! writes around the blocks, a [`Sink`] decides only the markup and the escape. The
-//! terminal table takes its header and summary blocks (incidents, encrypted, meanings) from
-//! here too, through its own sink, whose brief form ([`Sink::brief`]) says first sentences.
+//! The document every report but the data formats shares, walked once: which blocks a
+//! report holds, in what order (the incidents first), what each line and cell says, and
+//! within a size limit which connections fit ([`write()`], the one walk); a [`Layout`]
+//! (Markdown's, HTML's, the terminal table's) gives what a format writes around the
+//! blocks, a [`Sink`] decides only the markup and the escape. The terminal's sink has a
+//! brief form ([`Sink::brief`]) that says first sentences.
 //!
 //! In: a [`Report`] and its connections. Out: through a sink, the header ([`header()`]: the
 //! tool, command line, each input with the facts `report::facts::inputs` counts once, live
@@ -187,7 +187,8 @@ fn said<'t>(s: &impl Sink, text: &'t str) -> &'t str {
 }
 
 /// The incidents: closes of several connections that belong together, each with its
-/// headline, cause, fix, connections and (where the format draws) its picture; the first
+/// headline, its figures (window, host, members, came back, never, refused), cause, fix,
+/// connections and (where the format draws) its picture; the first
 /// [`super::INCIDENTS_SHOWN`], the rest counted. Empty when there are none. The brief
 /// form leaves out what an incident is and lists ten connections of each.
 pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
@@ -208,6 +209,7 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     for i in report.incidents.iter().take(super::INCIDENTS_SHOWN) {
         s.heading(&mut o, &format!("Incident {}: {}", i.id, i.kind.name()));
         s.paragraph(&mut o, &[text(i.headline()), own(".")]);
+        figures(&mut o, i, s);
         s.paragraph(&mut o, &[own("Cause: "), text(said(s, &i.cause))]);
         s.paragraph(&mut o, &[own("Fix: "), text(said(s, &i.fix))]);
         let listed = if s.brief() { 10 } else { i.connections.len() };
@@ -251,6 +253,39 @@ pub(crate) fn incidents(report: &Report, s: &impl Sink) -> String {
     }
     s.section_end(&mut o);
     o
+}
+
+/// An incident's figures, from its fields whatever its kind: its window, the server or
+/// client host it concerns, its members, and how many came back, never did, and were
+/// refused.
+fn figures(o: &mut String, i: &crate::vocab::Incident, s: &impl Sink) {
+    use crate::units::Rough;
+    let mut line = vec![own(format!(
+        "Window: {} to {} ({}); ",
+        super::text::clock(i.start),
+        super::text::clock(i.end),
+        Rough(i.window_s)
+    ))];
+    if let Some(server) = &i.server {
+        line.push(own("server "));
+        line.push(text(server));
+        line.push(own("; "));
+    }
+    if let Some(client) = &i.client {
+        line.push(own("client host "));
+        line.push(text(client));
+        line.push(own("; "));
+    }
+    let r = &i.reconnects;
+    line.push(own(format!(
+        "{} member{}; came back {}, never {}, refused {}.",
+        i.members,
+        if i.members == 1 { "" } else { "s" },
+        r.came_back,
+        r.never,
+        r.refused
+    )));
+    s.paragraph(o, &line);
 }
 
 /// The note under an overview table cut to fit `limit`: `n` of `total` connections are
@@ -541,7 +576,7 @@ pub(crate) fn close_frames(o: &mut String, c: &ConnectionReport, s: &impl Sink) 
             vec![if f.problems.is_empty() {
                 own("—")
             } else {
-                text(crate::close::problem_names(&f.problems))
+                text(facts::problem_names(&f.problems))
             }],
         ];
         s.table_row(o, &CLOSES, &cells);

@@ -2,7 +2,8 @@
 //! for Filebeat, Elastic Agent, Vector, Fluent Bit, OpenSearch and Elasticsearch with no
 //! transform (docs/pipelines.md).
 //!
-//! In: a [`Report`] (a line per connection shown, then the run's summary line) or one live
+//! In: a [`Report`] (a line per incident, a line per connection shown, then the run's
+//! summary line) or one live
 //! [`CloseEvent`](crate::CloseEvent) (`--follow`, `live`). Out: compact JSON lines whose fields are ECS's
 //! (`@timestamp`, `ecs.version`, `message`, `event.*`, `source.*`, `destination.*`,
 //! `network.*`, `url.*`, `log.file.path`), each of the type ECS defines for it
@@ -13,7 +14,6 @@
 //! and `source.address` holds the pseudonym.
 
 use super::pretty;
-use crate::close::catalog;
 use crate::report::record::{epoch, split, status_counts, Envelope, EventRecord, RecordType};
 use crate::report::{ConnectionReport, Host, Report};
 use serde_json::{json, Map, Value};
@@ -205,7 +205,7 @@ fn network(community_id: Option<String>, host: &Host) -> Value {
 /// ECS's outcome of a connection's status: `success` for a clean close, `unknown` with no
 /// code (open, evicted, unknown), `failure` otherwise.
 fn outcome(c: &ConnectionReport) -> &'static str {
-    if super::clean(c) {
+    if crate::report::facts::clean_close(c) {
         "success"
     } else if c.status.code.is_none() && c.status_key() != "refused" {
         "unknown"
@@ -296,7 +296,7 @@ pub fn event(ev: &EventRecord) -> Value {
     };
     let mut message = format!("{} sent {what}", ev.from);
     if let Some(c) = ev.code {
-        message.push_str(&format!(" {c} {}", catalog::lookup(c).name));
+        message.push_str(&format!(" {c} {}", crate::report::facts::code_name(c)));
     }
     if let Some(s) = &ev.status {
         if let Some(c) = s.code {
@@ -478,9 +478,17 @@ pub fn incident(report: &Report, i: &crate::vocab::Incident, run_id: &str) -> Va
     doc
 }
 
-/// Writes the report as ECS documents: a line per connection shown, then the summary's.
+/// Writes the report as ECS documents: a line per incident (the finished report knows them
+/// before it writes a connection), a line per connection shown, then the summary's. (While
+/// following, each event's line is written as it comes, before this report.)
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run_id = crate::report::record::run_id();
+    let mut buf = pretty::Buffer::with_capacity(2048);
+    for i in &report.incidents {
+        buf.write_line(&incident(report, i, &run_id))?;
+        buf.push(b'\n');
+    }
+    out.write_all(&buf.into_bytes())?;
     report.render_chunks(
         |_, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
             let mut buf = pretty::Buffer::with_capacity(part.len() * 4096);
@@ -493,10 +501,6 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
     )?;
     let mut buf = pretty::Buffer::with_capacity(2048);
-    for i in &report.incidents {
-        buf.write_line(&incident(report, i, &run_id))?;
-        buf.push(b'\n');
-    }
     buf.write_line(&summary(report, &run_id))?;
     buf.push(b'\n');
     out.write_all(&buf.into_bytes())

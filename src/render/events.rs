@@ -166,7 +166,7 @@ impl Stream {
         Stream {
             run_id: crate::report::record::run_id(),
             input_path: if redacted {
-                crate::capture::file::rotation::file_name(input_path)
+                super::file_name(input_path)
             } else {
                 input_path.to_string()
             },

@@ -2,7 +2,8 @@
 //! Fluent Bit) that read one object per line (docs/json.md, "JSON Lines").
 //!
 //! In: a [`Report`] (connections in memory or in a store). Out: one compact line per
-//! connection shown, the object of the JSON contract's `connections[]` with
+//! incident (`"type":"incident"`, the finished report's, known before its connections),
+//! one per connection shown, the object of the JSON contract's `connections[]` with
 //! `"type":"connection"` first, then one last line with `"type":"summary"` first and the
 //! contract's other top-level fields (`version`, `tool`, `command`, `redacted`, `inputs`,
 //! `summary`, `seen`, and `key_logs`, `key_log_warnings`, `warnings` when not empty), each
@@ -21,7 +22,8 @@ pub const CONNECTION: &str = "connection";
 /// What the last line says it is (`type`).
 pub const SUMMARY: &str = "summary";
 
-/// Writes the report as JSON Lines: a line per connection shown, then the summary's, each a
+/// Writes the report as JSON Lines: a line per incident, a line per connection shown, then
+/// the summary's, each a
 /// record of this run ([`crate::report::record::run_id`]).
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     write_records(report, &crate::report::record::run_id(), out)
@@ -29,6 +31,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// [`write()`], the records saying `run_id`.
 pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::Result<()> {
+    // The incidents first: the finished report knows them before its connections.
+    let mut buf = pretty::Buffer::with_capacity(4096);
+    for incident in &report.incidents {
+        buf.write_line(&IncidentRecord::of(report, incident, run_id))?;
+        buf.push(b'\n');
+    }
+    out.write_all(&buf.into_bytes())?;
     report.render_chunks(
         |_, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {
             // A connection is 2-3 KB compact; room for twice that (see `json`).
@@ -46,10 +55,6 @@ pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::
         out,
     )?;
     let mut buf = pretty::Buffer::with_capacity(4096);
-    for incident in &report.incidents {
-        buf.write_line(&IncidentRecord::of(report, incident, run_id))?;
-        buf.push(b'\n');
-    }
     buf.write_line(&SummaryRecord::of(report, run_id))?;
     buf.push(b'\n');
     out.write_all(&buf.into_bytes())

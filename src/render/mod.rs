@@ -11,10 +11,14 @@
 //! `--format markdown` and `--export-markdown` write.
 //!
 //! No renderer imports another; what several share sits below them: `document` (the
-//! ticket reports' one walk and size limit, `document::write`: which blocks a report
-//! holds, in what order, what each says over `report::facts`, and which connections fit;
-//! Markdown and HTML each give it a `Layout`, a `Sink` and a `Section` that decide only the
-//! markup), `text` (pieces each renderer words itself) and `pretty` (the JSON writer).
+//! one walk and size limit, `document::write`: which blocks a report holds, in what order
+//! (the incidents first), what each says over `report::facts`, and which connections fit;
+//! Markdown, HTML and the table each give it a `Layout` and a `Sink` (and the ticket
+//! reports a `Section`) that decide only the markup), `terminal` (the table's sink), `text`
+//! (pieces each renderer words itself) and `pretty` (the JSON writer). The renderers read
+//! the model (`report`, `vocab`, `sanitize`, `units`), never a stage: only `explain`, the
+//! close-code catalog's own page, reads the catalog (`close::catalog`) and the incident
+//! kinds' general words.
 //! What a connection's facts are (`report::facts`, each with its `FactKind`), who closed it
 //! and its codes (`report::facts::closed_by`, `codes`: the table, Markdown, HTML, ECS and
 //! the CSV's `initiator` follow that one rule), whether it closed cleanly
@@ -53,15 +57,15 @@ use std::fmt::Write;
 
 pub use format::{Format, Options};
 
-pub(crate) use crate::report::facts::clean_close as clean;
-
 /// Incidents described one by one in the table, Markdown and HTML; the rest are counted
 /// (JSON lists them all).
 pub(crate) const INCIDENTS_SHOWN: usize = 50;
 
 /// An input's file name without its folders (the whole path if it has no file name).
 pub(crate) fn file_name(path: &str) -> String {
-    crate::capture::file::rotation::file_name(path)
+    std::path::Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Ids 1..=`total` not in `shown` (sorted), as ranges ("3, 5–9"), cut after a few hundred
@@ -156,7 +160,7 @@ const SMALLEST_SECTION: usize = 400;
 
 /// A connection's key in a [`Best`]: problems before clean closes, then by id.
 pub(crate) fn problems_first(c: &ConnectionReport) -> (u8, u64) {
-    (u8::from(clean(c)), c.id)
+    (u8::from(crate::report::facts::clean_close(c)), c.id)
 }
 
 impl<T> Best<T> {
@@ -200,8 +204,6 @@ impl<T> Best<T> {
     }
 }
 
-pub(crate) use crate::report::statuses::key_label as status_key_label;
-
 /// The statuses of `summary.by_status`, problems first, then by count.
 pub(crate) fn statuses_in_order(report: &Report) -> Vec<(&String, &u64)> {
     let mut by: Vec<(&String, &u64)> = report.summary.by_status.iter().collect();
@@ -233,7 +235,7 @@ pub(crate) fn summary_line(report: &Report, esc: impl Fn(&str) -> String) -> Str
             );
             break;
         }
-        let label = status_key_label(key);
+        let label = crate::report::statuses::key_label(key);
         let sep = if i == 0 { ": " } else { ", " };
         if n == 1 {
             let _ = write!(t, "{sep}{}", esc(&label));

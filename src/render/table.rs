@@ -1,22 +1,25 @@
-//! `--format table` (the default): comfy-tables sized to the terminal, then what each
-//! status means, once per status (and fix) rather than once per connection.
+//! `--format table` (the default): the shared document ([`document::write`], the walk
+//! Markdown and HTML take) laid out for a terminal: comfy-tables sized to it, then what
+//! each status means, once per status (and fix) rather than once per connection.
 //!
 //! In: a [`Report`] (connections in memory or in its store). Out: text for a terminal or a
 //! pipe, written as it is made: a line per input and the notes under them (the document's
-//! header block through the terminal sink); one row per connection (endpoints, path
-//! and input; every close frame each way; how TCP ended; the status with its evidence,
-//! violations and capture notes), in tables of up to 250 rows read back from the store one
-//! at a time, each followed, with `--timeline`, by every frame of its connections (time,
-//! side, opcode, flags, length, preview) and their Wireshark filter; the encrypted
-//! connections that could not be read, the incidents and each status with its documented
-//! cause and fix (the shared document's blocks, `render::document`, through the terminal
-//! sink, `render::terminal`: its brief form unless `-v`); the counts by status. Every
-//! string from the wire goes through `sanitize::terminal`.
+//! header block through the terminal sink); the incidents (each with its figures, cause
+//! and fix); one row per connection (endpoints, path and input; every close frame each
+//! way; how TCP ended; the status with its evidence, violations and capture notes), in
+//! tables of up to 250 rows read back from the store one at a time, each followed, with
+//! `--timeline`, by every frame of its connections (time, side, opcode, flags, length,
+//! preview) and their Wireshark filter; in the brief form, a run of an incident's members
+//! that ended alike (and of the new sessions that replaced them) is one row, each its own
+//! with `-v` or `--connection`; the encrypted connections that could not be read and each
+//! status with its documented cause and fix (the shared document's blocks, through the
+//! terminal sink, `render::terminal`: its brief form unless `-v`); the counts by status.
+//! Every string from the wire goes through `sanitize::terminal`.
 
-use super::document::{self, Sink, Span};
+use super::document::{self, Layout, Sink, Span, Walk};
 use super::terminal::Terminal;
 use super::text::{string_of, TcpEnding};
-use crate::capture::file::rotation::file_name;
+use super::Names;
 use crate::report::facts::{self, NoClose};
 use crate::report::statuses::{self, Statuses};
 use crate::report::{CloseFrameReport, ConnectionReport, Report};
@@ -25,6 +28,7 @@ use crate::vocab::Role;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
+use std::sync::{Mutex, PoisonError};
 
 /// Findings of one kind of list (violations or notes) shown per connection before "+N more".
 const FINDINGS_SHOWN: usize = 3;
@@ -51,15 +55,15 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
                 let _ = write!(out, "{from}: empty close (no code)");
             }
         }
-        reason_and_packet(&mut out, f);
+        reason_and_packet(&mut out, f, true);
     }
     out
 }
 
-/// ` "reason" [pkt N] (problems)` of a close frame: the reason escaped and cut at
-/// [`REASON_SHOWN`] characters (its length said when cut).
-fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
-    if !f.reason.is_empty() {
+/// ` "reason" [pkt N] (problems)` of a close frame: the reason (unless `reason` is false)
+/// escaped and cut at [`REASON_SHOWN`] characters (its length said when cut).
+fn reason_and_packet(out: &mut String, f: &CloseFrameReport, reason: bool) {
+    if reason && !f.reason.is_empty() {
         let shown = shown_reason(&f.reason);
         let _ = write!(out, " \"{}", terminal(shown));
         if shown.len() < f.reason.len() {
@@ -70,7 +74,7 @@ fn reason_and_packet(out: &mut String, f: &CloseFrameReport) {
     }
     let _ = write!(out, " [pkt\u{a0}{}]", f.packet);
     if !f.problems.is_empty() {
-        let _ = write!(out, " ({})", crate::close::problem_names(&f.problems));
+        let _ = write!(out, " ({})", facts::problem_names(&f.problems));
     }
 }
 
@@ -81,9 +85,10 @@ fn lead_line(c: &ConnectionReport) -> Option<String> {
 }
 
 /// The brief form's cell: the status, then in one paragraph every close frame (its code,
-/// reason and packet; a reply that repeats the first frame's code and reason "echoed"),
-/// how TCP (and an HTTP/2 stream) ended, and the evidence; violations and capture notes
-/// a line each. The catalog names of the codes are left to the status and to `-v`.
+/// reason and packet; the reply the closing handshake says echoed the first frame's code,
+/// `CloseHandshake::echoed`, "echoed", with its reason when that differs), how TCP (and an
+/// HTTP/2 stream) ended, and the evidence; violations and capture notes a line each. The
+/// catalog names of the codes are left to the status and to `-v`.
 fn brief_status(c: &ConnectionReport) -> String {
     let mut out = match lead_line(c) {
         Some(line) => format!("{}\n", terminal(&line)),
@@ -92,13 +97,15 @@ fn brief_status(c: &ConnectionReport) -> String {
     out.push_str(&statuses::label(c));
     let mut parts = Vec::new();
     let first = c.close_frames.first();
-    for f in &c.close_frames {
-        let echoed = first.is_some_and(|a| {
-            a.from != f.from && a.code == f.code && a.reason == f.reason && f.problems.is_empty()
-        });
+    // The reply: the first close frame from the initiator's peer.
+    let reply = first.and_then(|a| c.close_frames.iter().position(|f| f.from != a.from));
+    let echoed = c.close_handshake.as_ref().is_some_and(|h| h.echoed);
+    for (i, f) in c.close_frames.iter().enumerate() {
         let mut p = format!("{} ", f.from);
-        if echoed {
-            let _ = write!(p, "echoed [pkt\u{a0}{}]", f.packet);
+        if echoed && reply == Some(i) {
+            p.push_str("echoed");
+            let same = first.is_some_and(|a| a.reason == f.reason);
+            reason_and_packet(&mut p, f, !same);
         } else {
             match f.code {
                 Some(code) => {
@@ -106,7 +113,7 @@ fn brief_status(c: &ConnectionReport) -> String {
                 }
                 None => p.push_str("empty close"),
             }
-            reason_and_packet(&mut p, f);
+            reason_and_packet(&mut p, f, true);
         }
         parts.push(p);
     }
@@ -245,76 +252,384 @@ pub fn write_detail(
     detail: Detail,
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
-    let many_inputs = report.inputs.len() > 1;
-    let sink = Terminal::new(width, color, detail == Detail::Brief);
-    let mut head = String::new();
-    document::header(&mut head, report, &[], &sink);
-    out.write_all(head.as_bytes())?;
-    let mut statuses = Statuses::with_fixes();
-    let mut any = false;
-    report.for_each_chunk(ROWS, |chunk| {
-        any = true;
-        for c in chunk.iter() {
-            statuses.add(c);
+    let brief = detail == Detail::Brief;
+    // `--connection` asks for those connections each in its row.
+    let chosen = report
+        .selection
+        .as_ref()
+        .is_some_and(|s| !s.connections.is_empty());
+    let mut board = Board {
+        sink: Terminal::new(width, color, brief),
+        width,
+        color,
+        detail,
+        group: brief && !chosen,
+        state: Mutex::new(State::default()),
+    };
+    document::write(report, &[], None, &mut board, out)
+}
+
+/// The terminal's layout of the document: the rows of connections in comfy-tables of up to
+/// [`ROWS`] rows (each followed by its connections' `--timeline`), a run of an incident's
+/// members that ended alike one row in the brief form; the encrypted connections after
+/// them; after the statuses, the counts by status.
+struct Board {
+    sink: Terminal,
+    width: Option<u16>,
+    color: bool,
+    detail: Detail,
+    /// Runs of members are said in one row (the brief form, no `--connection`).
+    group: bool,
+    /// The table being filled, shared with the walk's threads (which never touch it: the
+    /// terminal has no sections).
+    state: Mutex<State>,
+}
+
+/// The table of rows being filled, the timelines that follow it, and the run of members
+/// not written yet.
+#[derive(Default)]
+struct State {
+    table: Option<Table>,
+    rows: usize,
+    timelines: String,
+    run: Option<Run>,
+}
+
+/// What makes connections one run: members of the same incident (or new sessions that
+/// replaced ended ones) to the same server, whose status, lead line and closer are the
+/// same, with no violation of their own (whether the peer answered the close, its codes,
+/// may differ).
+#[derive(Debug, Clone, PartialEq)]
+struct RunKey {
+    incident: Option<u32>,
+    replaces: bool,
+    server: String,
+    input: usize,
+    lead: Option<String>,
+    status: String,
+    closed_by: String,
+}
+
+/// Consecutive connections of one [`RunKey`], and the other legs of their proxied
+/// sessions among them: the rows, kept until the run has a second member.
+struct Run {
+    key: RunKey,
+    first_id: u64,
+    last_id: u64,
+    count: u64,
+    /// The other legs in the run: their status and closer (the same for all), and how many.
+    legs: Option<((String, String), u64)>,
+    /// The path they all asked for, while they asked for the same.
+    path: Option<Option<String>>,
+    /// The codes they all sent (`report::facts::codes`), while they sent the same.
+    codes: Option<String>,
+    color: Color,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Board {
+    fn brief(&self) -> bool {
+        self.detail == Detail::Brief
+    }
+
+    /// The run `c` belongs to: none for a connection no incident names, one with a
+    /// violation, or one listed with its frames (`--timeline`).
+    fn key(&self, c: &ConnectionReport) -> Option<RunKey> {
+        if !self.group
+            || (c.incident.is_none() && c.replaces.is_none())
+            || c.timeline.is_some()
+            || c.findings.iter().any(|f| f.kind.is_violation())
+        {
+            return None;
         }
-        let t = connections_table(report, &chunk, many_inputs, width, color, detail);
-        writeln!(out, "{t}")?;
-        for c in chunk.iter() {
-            if let Some(frames) = &c.timeline {
-                out.write_all(timeline(c, frames, width, &sink).as_bytes())?;
-            }
+        Some(RunKey {
+            incident: c.incident,
+            replaces: c.incident.is_none(),
+            server: c.server.to_string(),
+            input: c.input,
+            lead: lead_line(c),
+            status: statuses::label(c),
+            closed_by: facts::closed_by(c).to_string(),
+        })
+    }
+
+    /// The status and closer of `c` when it is the other leg of a proxied session of one
+    /// of `run`'s connections, itself no member of an incident, and would be in a run.
+    fn other_leg(&self, c: &ConnectionReport, run: &Run) -> Option<(String, String)> {
+        let other = c.leg.as_ref()?.other_leg;
+        let ok = self.group
+            && c.incident.is_none()
+            && (run.first_id..=run.last_id).contains(&other)
+            && c.timeline.is_none()
+            && !c.findings.iter().any(|f| f.kind.is_violation());
+        ok.then(|| (statuses::label(c), facts::closed_by(c).to_string()))
+    }
+
+    /// Adds a row to the table, drawing it (and its timelines) into `o` when full.
+    fn add(&self, st: &mut State, o: &mut String, row: Vec<Cell>) {
+        let table = st.table.get_or_insert_with(|| self.table());
+        table.add_row(row);
+        st.rows += 1;
+        if st.rows == ROWS {
+            self.draw(st, o);
         }
-        Ok(())
-    })?;
-    if !report.seen.encrypted.is_empty() {
-        out.write_all(document::encrypted(report, None, &sink).as_bytes())?;
     }
-    if !any {
-        return Ok(());
+
+    /// Draws the table and its timelines into `o`.
+    fn draw(&self, st: &mut State, o: &mut String) {
+        if let Some(t) = st.table.take() {
+            let _ = writeln!(o, "{t}");
+        }
+        o.push_str(&std::mem::take(&mut st.timelines));
+        st.rows = 0;
     }
-    let mut tail = document::incidents(report, &sink);
-    document::meanings(&mut tail, &statuses, None, &sink);
-    // Clean closes that are members of an incident (its members closed with that clean
-    // code) are not "nothing to fix"; the reconnected sessions' own clean closes are.
-    let clean_members = statuses.problems_first().iter().any(|s| {
-        s.is_clean()
-            && report
-                .incidents
-                .iter()
-                .any(|i| i.code.is_some() && i.code == s.code)
-    });
-    if clean_members {
-        sink.paragraph(
-            &mut tail,
-            &[Span::Own(
-                "The clean closes in an incident above belong together: its fix applies.".into(),
-            )],
-        );
-    }
-    if detail == Detail::Brief {
-        counts(&mut tail, report, &sink);
-        return out.write_all(tail.as_bytes());
-    }
-    let mut sum = Table::new();
-    sum.force_no_tty();
-    sum.load_style(UTF8_FULL_CONDENSED)
-        .set_header(vec!["Status", "Connections"]);
-    for (key, n) in &report.summary.by_status {
-        let label = match key.parse::<u16>() {
-            Ok(code) => {
-                let inferred = if matches!(code, 1005 | 1006) {
-                    " (inferred)"
-                } else {
-                    ""
-                };
-                format!("{code} {}{inferred}", facts::code_name(code))
-            }
-            Err(_) => key.clone(),
+
+    /// Ends the run: its one row, or the row that says them all.
+    fn end_run(&self, st: &mut State, o: &mut String) {
+        let Some(run) = st.run.take() else {
+            return;
         };
-        sum.add_row(vec![label, n.to_string()]);
+        if run.count == 1 {
+            for row in run.rows {
+                self.add(st, o, row);
+            }
+            return;
+        }
+        let row = self.run_row(&run);
+        self.add(st, o, row);
     }
-    let _ = writeln!(tail, "{sum}");
-    out.write_all(tail.as_bytes())
+
+    /// The row of a run: its ids, how many and where to, their common status and how they
+    /// ended, and what they belong to.
+    fn run_row(&self, run: &Run) -> Vec<Cell> {
+        let k = &run.key;
+        let path = match &run.path {
+            Some(Some(p)) => {
+                let sep = if p.starts_with('/') { "" } else { " " };
+                format!("{sep}{}", terminal(p))
+            }
+            _ => String::new(),
+        };
+        let conn = match &run.legs {
+            Some((_, n)) => format!(
+                "{} connections (and {n} other legs) →\n{}{path}",
+                run.count, k.server
+            ),
+            None => format!("{} connections →\n{}{path}", run.count, k.server),
+        };
+        let mut status = match &k.lead {
+            Some(line) => format!("{}\n", terminal(line)),
+            None => String::new(),
+        };
+        status.push_str(&k.status);
+        if k.closed_by != "—" {
+            let _ = write!(status, ": closed by {}", k.closed_by);
+        }
+        if let Some(codes) = run.codes.as_deref().filter(|c| *c != "—") {
+            let _ = write!(status, ", codes {codes}");
+        }
+        match k.incident {
+            Some(n) => {
+                let _ = write!(
+                    status,
+                    "\n{} closes of incident {n}, which belong together (see incident {n} above)",
+                    run.count
+                );
+            }
+            None => {
+                let _ = write!(
+                    status,
+                    "\n{} new sessions that replaced connections that ended (see the incidents above)",
+                    run.count
+                );
+            }
+        }
+        if let Some(((label, by), n)) = &run.legs {
+            let _ = write!(
+                status,
+                "; and the other leg of {n} of their proxied sessions ({label}, closed by {by})"
+            );
+        }
+        status.push_str("; each in a row of its own: -v, or --connection ID");
+        let mut cell = Cell::new(status);
+        if self.color {
+            cell = cell.fg(run.color);
+        }
+        vec![
+            Cell::new(format!("{}–{}", run.first_id, run.last_id)),
+            Cell::new(conn),
+            cell,
+        ]
+    }
+
+    fn table(&self) -> Table {
+        let header = if self.brief() {
+            vec!["#", "Connection", "Status, close frames and TCP"]
+        } else {
+            vec![
+                "#",
+                "Connection",
+                "Close frames / TCP",
+                "Status and evidence",
+            ]
+        };
+        new_table(header, self.width, self.color)
+    }
+}
+
+impl Layout for Board {
+    type Sink = Terminal;
+    const MEANINGS: usize = usize::MAX;
+    const ENCRYPTED: usize = usize::MAX;
+    const NOTES: usize = 0;
+    const DETAILS: &'static str = "";
+    const DETAILS_END: &'static str = "";
+    const END: &'static str = "";
+    const NONE: &'static str = "";
+    const FORMAT: &'static str = "table";
+    const ALSO_LEFT_OUT: &'static str = "";
+    const SECTIONS: bool = false;
+    const ENCRYPTED_AFTER_ROWS: bool = true;
+
+    fn sink(&self) -> &Terminal {
+        &self.sink
+    }
+
+    fn head(&self, report: &Report, _hashes: &[Option<String>]) -> String {
+        let mut head = String::new();
+        document::header(&mut head, report, &[], &self.sink);
+        head
+    }
+
+    fn table_head(&self, _names: &Names) -> String {
+        String::new()
+    }
+
+    fn row(&self, o: &mut String, c: &ConnectionReport, names: &Names, _link: bool) {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let st = &mut *st;
+        let row = connection_row(c, names, self.color, self.detail);
+        if let Some(frames) = &c.timeline {
+            st.timelines
+                .push_str(&timeline(c, frames, self.width, &self.sink));
+        }
+        let key = self.key(c);
+        if let Some(run) = st.run.as_mut().filter(|r| r.last_id + 1 == c.id) {
+            if key.as_ref() == Some(&run.key) {
+                run.last_id = c.id;
+                run.count += 1;
+                if run.path.as_ref().is_some_and(|p| *p != c.handshake.path) {
+                    run.path = None;
+                }
+                if run.codes.as_ref().is_some_and(|k| *k != facts::codes(c)) {
+                    run.codes = None;
+                }
+                if run.count == 2 {
+                    run.rows = Vec::new();
+                } else if run.count < 2 {
+                    run.rows.push(row);
+                }
+                return;
+            }
+            // The other leg of a member's proxied session (its back leg to the server, or
+            // the client's front leg), ended alike with the other legs of the run.
+            if let Some(leg) = self.other_leg(c, run) {
+                let same = match &mut run.legs {
+                    None => {
+                        run.legs = Some((leg, 1));
+                        true
+                    }
+                    Some((k, n)) if *k == leg => {
+                        *n += 1;
+                        true
+                    }
+                    Some(_) => false,
+                };
+                if same {
+                    run.last_id = c.id;
+                    if run.count < 2 {
+                        run.rows.push(row);
+                    }
+                    return;
+                }
+            }
+        }
+        self.end_run(st, o);
+        match key {
+            Some(key) => {
+                st.run = Some(Run {
+                    key,
+                    first_id: c.id,
+                    last_id: c.id,
+                    count: 1,
+                    legs: None,
+                    path: Some(c.handshake.path.clone()),
+                    codes: Some(facts::codes(c)),
+                    color: status_color(c),
+                    rows: vec![row],
+                })
+            }
+            None => self.add(st, o, row),
+        }
+    }
+
+    fn rows_end(&self, o: &mut String, _left_out: Option<(u64, u64, usize)>) {
+        let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let st = &mut *st;
+        self.end_run(st, o);
+        self.draw(st, o);
+    }
+
+    fn connection(&self, _o: &mut String, _c: &ConnectionReport, _walk: &Walk<'_>, _full: bool) {}
+
+    fn statuses(&self) -> Statuses {
+        Statuses::with_fixes()
+    }
+
+    fn after_meanings(&self, tail: &mut String, report: &Report, statuses: &Statuses) {
+        let sink = &self.sink;
+        // Clean closes that are members of an incident (its members closed with that clean
+        // code) are not "nothing to fix"; the reconnected sessions' own clean closes are.
+        let clean_members = statuses.problems_first().iter().any(|s| {
+            s.is_clean()
+                && report
+                    .incidents
+                    .iter()
+                    .any(|i| i.code.is_some() && i.code == s.code)
+        });
+        if clean_members {
+            sink.paragraph(
+                tail,
+                &[Span::Own(
+                    "The clean closes in an incident above belong together: its fix applies."
+                        .into(),
+                )],
+            );
+        }
+        if self.brief() {
+            counts(tail, report, sink);
+            return;
+        }
+        let mut sum = Table::new();
+        sum.force_no_tty();
+        sum.load_style(UTF8_FULL_CONDENSED)
+            .set_header(vec!["Status", "Connections"]);
+        for (key, n) in &report.summary.by_status {
+            let label = match key.parse::<u16>() {
+                Ok(code) => {
+                    let inferred = if matches!(code, 1005 | 1006) {
+                        " (inferred)"
+                    } else {
+                        ""
+                    };
+                    format!("{code} {}{inferred}", facts::code_name(code))
+                }
+                Err(_) => key.clone(),
+            };
+            sum.add_row(vec![label, n.to_string()]);
+        }
+        let _ = writeln!(tail, "{sum}");
+    }
 }
 
 /// A table with `header`, fitted to `width` columns (120 when not known: piped, as wide as the prose under it), in colour
@@ -333,135 +648,123 @@ fn new_table(header: Vec<&str>, width: Option<u16>, color: bool) -> Table {
     t
 }
 
-/// One table of connections.
-fn connections_table(
-    report: &Report,
-    connections: &[ConnectionReport],
-    many_inputs: bool,
-    width: Option<u16>,
-    color: bool,
-    detail: Detail,
-) -> Table {
+/// A connection's row: its id, its endpoints (and path, TLS, tunnel, proxy leg, input),
+/// and its status with its close frames and how TCP ended: in one cell in the brief form,
+/// in two with `-v`.
+fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Detail) -> Vec<Cell> {
     let brief = detail == Detail::Brief;
-    let header = if brief {
-        vec!["#", "Connection", "Status, close frames and TCP"]
+    // Brief: the client and the server (with the request's path) on two lines.
+    let mut conn = if brief {
+        let path = c.handshake.path.as_deref().map_or(String::new(), |p| {
+            let sep = if p.starts_with('/') { "" } else { " " };
+            format!("{sep}{}", terminal(p))
+        });
+        format!("{} →\n{}{path}", c.client, c.server)
     } else {
-        vec![
-            "#",
-            "Connection",
-            "Close frames / TCP",
-            "Status and evidence",
-        ]
+        format!("{}\n→ {}", c.client, c.server)
     };
-    let mut t = new_table(header, width, color);
-    for c in connections {
-        // Brief: the client and the server (with the request's path) on two lines.
-        let mut conn = if brief {
-            let path = c.handshake.path.as_deref().map_or(String::new(), |p| {
-                let sep = if p.starts_with('/') { "" } else { " " };
-                format!("{sep}{}", terminal(p))
-            });
-            format!("{} →\n{}{path}", c.client, c.server)
-        } else {
-            format!("{}\n→ {}", c.client, c.server)
-        };
-        if let Some(tls) = &c.tls {
-            let _ = write!(conn, "\nwss: {}", tls_line(tls));
+    if let Some(tls) = &c.tls {
+        let _ = write!(conn, "\nwss: {}", tls_line(tls));
+    }
+    if let Some(e) = &c.encapsulation {
+        let _ = write!(conn, "\nvia {e}");
+    }
+    if let Some(p) = c.handshake.path.as_ref().filter(|_| !brief) {
+        let _ = write!(conn, "\n{}", terminal(p));
+    }
+    if let Some(n) = c.h2_stream {
+        let _ = write!(conn, "\nh2 stream {n}");
+    }
+    if let Some(t) = &c.tunnel {
+        let _ = write!(conn, "\n{}", terminal(&t.phrase(120)));
+    }
+    if let Some(leg) = &c.leg {
+        let _ = write!(
+            conn,
+            "\n{}",
+            terminal(&crate::report::words::proxy::leg_phrase(leg))
+        );
+    }
+    match facts::behind_tls_proxy(c) {
+        0 => {}
+        1 => {
+            conn.push_str("\nits Host is an encrypted connection's server: a TLS proxy's back leg?")
         }
-        if let Some(e) = &c.encapsulation {
-            let _ = write!(conn, "\nvia {e}");
-        }
-        if let Some(p) = c.handshake.path.as_ref().filter(|_| !brief) {
-            let _ = write!(conn, "\n{}", terminal(p));
-        }
-        if let Some(n) = c.h2_stream {
-            let _ = write!(conn, "\nh2 stream {n}");
-        }
-        if let Some(t) = &c.tunnel {
-            let _ = write!(conn, "\n{}", terminal(&t.phrase(120)));
-        }
-        if let Some(leg) = &c.leg {
+        n => {
             let _ = write!(
                 conn,
-                "\n{}",
-                terminal(&crate::report::words::proxy::leg_phrase(leg))
+                "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?"
             );
         }
-        match facts::behind_tls_proxy(c) {
-            0 => {}
-            1 => conn.push_str(
-                "\nits Host is an encrypted connection's server: a TLS proxy's back leg?",
-            ),
-            n => {
-                let _ = write!(conn, "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?");
-            }
+    }
+    if let Some(all) = &names.0 {
+        if let Some(name) = all.get(c.input) {
+            // A connection that goes on into the files continuing its own: where it ends.
+            let last = match all.get(c.last_input) {
+                Some(l) if c.last_input != c.input => format!(" → {l}"),
+                _ => String::new(),
+            };
+            let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
         }
-        if many_inputs {
-            if let Some(input) = report.inputs.get(c.input) {
-                // A connection that goes on into the files continuing its own: where it ends.
-                let last = match report.inputs.get(c.last_input) {
-                    Some(l) if c.last_input != c.input => {
-                        format!(" → {}", file_name(&l.path))
-                    }
-                    _ => String::new(),
-                };
-                let name = file_name(&input.path);
-                let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
-            }
-        }
-        if brief {
-            let mut status_cell = Cell::new(brief_status(c));
-            if color {
-                status_cell = status_cell.fg(status_color(c));
-            }
-            t.add_row(vec![Cell::new(c.id), Cell::new(conn), status_cell]);
-            continue;
-        }
-        let tcp = tcp_text(c);
-        // The initiator's lines first: its code is the status.
-        let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
-        let mut closes = format!(
-            "{}\n{}",
-            close_lines(c, first),
-            close_lines(c, first.peer())
-        );
-        // An HTTP/2 stream's own ending first; TCP's is that of every stream on the connection.
-        let tcp_label = match c.h2_stream {
-            Some(_) => {
-                let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
-                let _ = write!(closes, "\nh2 stream: {}", terminal(&ends));
-                "tcp (whole connection)"
-            }
-            None => "tcp",
-        };
-        let _ = write!(closes, "\n{tcp_label}: {tcp}");
-        let mut status = match lead_line(c) {
-            Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
-            None => statuses::label(c),
-        };
-        if let Some(e) = &c.evidence {
-            let mark = if e.consistent { "" } else { "⚠ " };
-            let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
-        }
-        if let Some(line) = facts::incident_line(c) {
-            let _ = write!(status, "\n{}", terminal(&line));
-        }
-        let (violations, notes): (Vec<_>, Vec<_>) =
-            c.findings.iter().partition(|f| f.kind.is_violation());
-        finding_list(&mut status, "⚠ violations", &violations);
-        finding_list(&mut status, "capture notes", &notes);
-        let mut status_cell = Cell::new(status);
+    }
+    if brief {
+        let mut status_cell = Cell::new(brief_status(c));
         if color {
             status_cell = status_cell.fg(status_color(c));
         }
-        t.add_row(vec![
-            Cell::new(c.id),
-            Cell::new(conn),
-            Cell::new(closes),
-            status_cell,
-        ]);
+        return vec![Cell::new(c.id), Cell::new(conn), status_cell];
     }
-    t
+    let tcp = tcp_text(c);
+    // The initiator's lines first: its code is the status.
+    let first = c.close_frames.first().map_or(Role::Client, |f| f.from);
+    let mut closes = format!(
+        "{}\n{}",
+        close_lines(c, first),
+        close_lines(c, first.peer())
+    );
+    // An HTTP/2 stream's own ending first; TCP's is that of every stream on the connection.
+    let tcp_label = match c.h2_stream {
+        Some(_) => {
+            let ends = c.stream_ends_text("pkt").unwrap_or_else(|| "none".into());
+            let _ = write!(closes, "\nh2 stream: {}", terminal(&ends));
+            "tcp (whole connection)"
+        }
+        None => "tcp",
+    };
+    let _ = write!(closes, "\n{tcp_label}: {tcp}");
+    let mut status = match lead_line(c) {
+        Some(line) => format!("{}\n{}", terminal(&line), statuses::label(c)),
+        None => statuses::label(c),
+    };
+    // What the capture shows, as Markdown's and HTML's sections lead with it: every cause
+    // of the status in its words (`report::facts`, the fact of kind `Shows`).
+    for f in facts::facts(c, &[], None)
+        .iter()
+        .filter(|f| f.kind == facts::FactKind::Shows)
+    {
+        let _ = write!(status, "\n{}", terminal(&facts::plain(&f.line)));
+    }
+    if let Some(e) = &c.evidence {
+        let mark = if e.consistent { "" } else { "⚠ " };
+        let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
+    }
+    if let Some(line) = facts::incident_line(c) {
+        let _ = write!(status, "\n{}", terminal(&line));
+    }
+    let (violations, notes): (Vec<_>, Vec<_>) =
+        c.findings.iter().partition(|f| f.kind.is_violation());
+    finding_list(&mut status, "⚠ violations", &violations);
+    finding_list(&mut status, "capture notes", &notes);
+    let mut status_cell = Cell::new(status);
+    if color {
+        status_cell = status_cell.fg(status_color(c));
+    }
+    vec![
+        Cell::new(c.id),
+        Cell::new(conn),
+        Cell::new(closes),
+        status_cell,
+    ]
 }
 
 /// How TCP ended first, for a cell: "FIN by client [pkt 62]", ", then RST [pkt N]" after
@@ -563,7 +866,7 @@ fn counts(out: &mut String, report: &Report, sink: &Terminal) {
         .summary
         .by_status
         .iter()
-        .map(|(key, n)| format!("{n} × {}", super::status_key_label(key)))
+        .map(|(key, n)| format!("{n} × {}", statuses::key_label(key)))
         .collect();
     sink.paragraph(
         out,
@@ -572,4 +875,39 @@ fn counts(out: &mut String, report: &Report, sink: &Terminal) {
             counts.join(", ")
         ))],
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "echoed" is the closing handshake's (`CloseHandshake::echoed`: the reply carried the
+    /// first frame's code), said of the reply alone; and `-v` says what the capture shows
+    /// (every cause of the status in words, `report::facts`' `Shows`) for every connection.
+    #[test]
+    fn echoed_is_the_reports_and_the_verbose_cell_says_the_causes() {
+        let report = crate::report::repeated_fixture_report(0);
+        let names = Names::of(&report);
+        let (mut echoed, mut not) = (0, 0);
+        for c in &report.connections {
+            let cell = brief_status(c);
+            let said = cell.matches(" echoed").count();
+            let replied = c.close_handshake.as_ref().is_some_and(|h| h.echoed);
+            assert_eq!(said, usize::from(replied), "{}: {cell}", c.id);
+            if replied {
+                echoed += 1;
+            } else if c.close_handshake.as_ref().is_some_and(|h| h.reply) {
+                not += 1;
+            }
+            let row = connection_row(c, &names, false, Detail::Full);
+            let status = row.last().unwrap().content();
+            assert!(
+                status.contains(&*terminal(&c.status.detail)),
+                "{}: {status}",
+                c.id
+            );
+        }
+        // The fixtures hold both: replies that echoed the code, and replies that did not.
+        assert!(echoed > 0 && not > 0, "{echoed} echoed, {not} not");
+    }
 }

@@ -15,12 +15,13 @@ use crate::report::facts::Continuity;
 use crate::sanitize::terminal;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Color, ContentArrangement, Table};
-use std::cell::RefCell;
 use std::fmt::Write;
+use std::sync::Mutex;
 
 /// The terminal's markup. A table is drawn whole at its end, so its rows are kept here
 /// between [`Sink::table_head`] and [`Sink::table_end`] rather than written into the
-/// block (a size limit, which counts the block, is not for this sink).
+/// block (a size limit, which counts the block, is not for this sink); behind a lock, as
+/// a layout's sink is shared with the rendering threads.
 pub(crate) struct Terminal {
     /// The width tables are fitted to (120 when not known: piped).
     width: u16,
@@ -28,7 +29,7 @@ pub(crate) struct Terminal {
     known: Option<u16>,
     color: bool,
     brief: bool,
-    table: RefCell<Option<Table>>,
+    table: Mutex<Option<Table>>,
 }
 
 impl Terminal {
@@ -38,7 +39,7 @@ impl Terminal {
             known: width,
             color,
             brief,
-            table: RefCell::new(None),
+            table: Mutex::new(None),
         }
     }
 
@@ -226,17 +227,23 @@ impl Sink for Terminal {
                 col.set_cell_alignment(CellAlignment::Right);
             }
         }
-        *self.table.borrow_mut() = Some(t);
+        *self.table.lock().unwrap_or_else(|e| e.into_inner()) = Some(t);
     }
 
     fn table_row(&self, _o: &mut String, _columns: &[Column], cells: &[Vec<Span>]) {
-        if let Some(t) = self.table.borrow_mut().as_mut() {
+        if let Some(t) = self
+            .table
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             t.add_row(cells.iter().map(|c| self.line(c)));
         }
     }
 
     fn table_end(&self, o: &mut String) {
-        if let Some(t) = self.table.borrow_mut().take() {
+        let table = self.table.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(t) = table {
             let _ = writeln!(o, "{t}");
         }
     }

@@ -43,6 +43,15 @@ impl TcpEnding {
     }
 }
 
+/// "14:02:31.120": a time of day (UTC), to the millisecond.
+pub(crate) fn clock(t: crate::vocab::Timestamp) -> String {
+    let s = t.to_string();
+    match s.split_once('T') {
+        Some((_, rest)) => rest.get(..12).unwrap_or(rest).to_string(),
+        None => s,
+    }
+}
+
 /// The first sentence of a catalog text (up to its first ". "): a short cause.
 pub(crate) fn first_sentence(text: &str) -> &str {
     match text.find(". ") {

@@ -314,7 +314,7 @@ impl Envelope {
     /// first failure): the run's id, the first input's path, no connection's uid or
     /// endpoints. For the report's incidents (`incidents[]`): each
     /// incident's record is this envelope, then the incident's object, written by `jsonl`
-    /// and `ecs` between the connection records and the summary's ([`IncidentRecord`]).
+    /// and `ecs` before the connection records ([`IncidentRecord`]).
     pub fn incident(report: &Report, run_id: &str, ts: Option<Timestamp>) -> Envelope {
         Envelope {
             kind: RecordType::Incident,

@@ -1,11 +1,12 @@
-//! The ticket reports' one walk and size limit: [`write()`] reads the connections, sizes
-//! and chooses within a limit, and writes the document's blocks in order through a
-//! format's [`Layout`].
+//! The reports' one walk and size limit: [`write()`] reads the connections, sizes and
+//! chooses within a limit, and writes the document's blocks in order through a format's
+//! [`Layout`].
 //!
 //! In: a [`Report`] (connections in memory or in its store), the inputs' hashes, a size
-//! limit (none: `--full`) and a layout (Markdown's, HTML's). Out: the document, written as
-//! it is made: the head, the incidents, the overview table, what each status means, the
-//! connections in detail, the encrypted connections; within a limit, the rows and sections
+//! limit (none: `--full`, and the terminal's table) and a layout (Markdown's, HTML's, the
+//! table's). Out: the document, written as it is made: the head, the incidents, the
+//! overview table, what each status means, the connections in detail, the encrypted
+//! connections (the table's right after its rows); within a limit, the rows and sections
 //! that fit (problems before clean closes, then by id) and notes on what was left out.
 
 use super::Sink;
@@ -24,7 +25,7 @@ pub(crate) struct Walk<'a> {
     pub statuses: Statuses,
 }
 
-/// A ticket report's format (Markdown, HTML): the markup of its blocks ([`Layout::Sink`])
+/// A report's format (Markdown, HTML, the terminal's table): the markup of its blocks ([`Layout::Sink`])
 /// and what it writes around and between them. The walk and the size limit ([`write()`])
 /// are the same for every format, and so are the notes on what a limit left out (the
 /// document's [`rows_left_out`](super::rows_left_out) and
@@ -80,6 +81,18 @@ pub(crate) trait Layout: Sync {
     /// What else a limited report leaves out of each section, as a clause after the
     /// sections left out (empty: nothing).
     const ALSO_LEFT_OUT: &'static str;
+    /// Whether the format has a section per connection (the terminal's table has none:
+    /// its rows say it all).
+    const SECTIONS: bool = true;
+    /// Whether the encrypted connections come right after the overview's rows (the
+    /// terminal's table) rather than at the document's end.
+    const ENCRYPTED_AFTER_ROWS: bool = false;
+    /// The status groups the walk gathers (the terminal's keep each status's fixes).
+    fn statuses(&self) -> Statuses {
+        Statuses::default()
+    }
+    /// What comes right after the status meanings (the terminal's counts by status).
+    fn after_meanings(&self, _o: &mut String, _report: &Report, _statuses: &Statuses) {}
 }
 
 /// Writes a ticket report in `layout`'s format, within `limit` (as its sink counts) if
@@ -102,7 +115,7 @@ pub(crate) fn write<L: Layout>(
     let mut walk = Walk {
         inputs: &report.inputs,
         names: Names::of(report),
-        statuses: Statuses::default(),
+        statuses: layout.statuses(),
     };
     let head = layout.head(report, hashes);
     let incidents = super::incidents(report, layout.sink());
@@ -111,23 +124,24 @@ pub(crate) fn write<L: Layout>(
     } else {
         super::encrypted(report, limit.map(|_| L::ENCRYPTED), layout.sink())
     };
+    let Some(limit) = limit else {
+        return whole(report, [head, incidents, encrypted], walk, layout, out);
+    };
 
     // The first pass: the statuses, what the format keeps of each connection, and (within
     // a limit) the rows and sections that fit.
-    let mut chosen = limit.map(|limit| (Best::new(limit), Best::new(limit)));
+    let (mut rows, mut sections) = (Best::new(limit), Best::new(limit));
     report.for_each_connection(|c| {
         walk.statuses.add(c);
         layout.observe(c);
-        if let Some((rows, sections)) = &mut chosen {
-            let key = problems_first(c);
-            let mut r = String::new();
-            layout.row(&mut r, c, &walk.names, true);
-            rows.offer(key, layout.sink().size(&r), r);
-            if sections.would_take(key) {
-                let mut o = String::new();
-                layout.connection(&mut o, c, &walk, false);
-                sections.offer(key, layout.sink().size(&o) + layout.slack(c), ());
-            }
+        let key = problems_first(c);
+        let mut r = String::new();
+        layout.row(&mut r, c, &walk.names, true);
+        rows.offer(key, layout.sink().size(&r), r);
+        if sections.would_take(key) {
+            let mut o = String::new();
+            layout.connection(&mut o, c, &walk, false);
+            sections.offer(key, layout.sink().size(&o) + layout.slack(c), ());
         }
         Ok(())
     })?;
@@ -143,45 +157,12 @@ pub(crate) fn write<L: Layout>(
     super::meanings(
         &mut meanings,
         &walk.statuses,
-        limit.map(|_| L::MEANINGS),
+        Some(L::MEANINGS),
         layout.sink(),
     );
 
-    let Some((mut rows, mut sections)) = chosen else {
-        // No limit: the rows as they are read again, then every section.
-        out.write_all(head.as_bytes())?;
-        out.write_all(incidents.as_bytes())?;
-        out.write_all(layout.table_head(&walk.names).as_bytes())?;
-        report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
-            let mut o = String::new();
-            for c in part.iter() {
-                layout.row(&mut o, c, &walk.names, true);
-            }
-            out.write_all(o.as_bytes())
-        })?;
-        let mut o = String::new();
-        layout.rows_end(&mut o, None);
-        o.push_str(&meanings);
-        o.push_str(L::DETAILS);
-        out.write_all(o.as_bytes())?;
-        report.render_chunks(
-            |_, part| {
-                let mut o = String::with_capacity(part.len() * 4096);
-                for c in part {
-                    layout.connection(&mut o, c, &walk, true);
-                }
-                Ok(o.into_bytes())
-            },
-            out,
-        )?;
-        out.write_all(L::DETAILS_END.as_bytes())?;
-        out.write_all(encrypted.as_bytes())?;
-        return out.write_all(L::END.as_bytes());
-    };
-
     // Within the limit: the head, the statuses and the encrypted list first, then as many
     // rows as fit, then as many sections as fit in what is left.
-    let limit = limit.unwrap_or_default();
     let size = |s: &str| layout.sink().size(s);
     let fixed = size(&meanings)
         + size(&encrypted)
@@ -238,5 +219,63 @@ pub(crate) fn write<L: Layout>(
     }
     out.write_all(L::DETAILS_END.as_bytes())?;
     out.write_all(encrypted.as_bytes())?;
+    out.write_all(L::END.as_bytes())
+}
+
+/// The whole document, no limit asked for (`--full`, the terminal's table): `parts` are
+/// the head, the incidents and the encrypted connections, made before. The connections
+/// are read once for the rows (which gather the statuses and what the format keeps of
+/// each) and, where the format has sections, once more for them.
+fn whole<L: Layout>(
+    report: &Report,
+    [head, incidents, encrypted]: [String; 3],
+    mut walk: Walk<'_>,
+    layout: &mut L,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    out.write_all(head.as_bytes())?;
+    if report.summary.connections == 0 {
+        out.write_all(L::NONE.as_bytes())?;
+        out.write_all(encrypted.as_bytes())?;
+        return out.write_all(L::END.as_bytes());
+    }
+    out.write_all(incidents.as_bytes())?;
+    out.write_all(layout.table_head(&walk.names).as_bytes())?;
+    report.for_each_chunk(crate::report::RENDER_CHUNK, |part| {
+        let mut o = String::new();
+        for c in part.iter() {
+            walk.statuses.add(c);
+            layout.observe(c);
+            layout.row(&mut o, c, &walk.names, true);
+        }
+        out.write_all(o.as_bytes())
+    })?;
+    let layout = &*layout;
+    let mut o = String::new();
+    layout.rows_end(&mut o, None);
+    if L::ENCRYPTED_AFTER_ROWS {
+        o.push_str(&encrypted);
+    }
+    super::meanings(&mut o, &walk.statuses, None, layout.sink());
+    layout.after_meanings(&mut o, report, &walk.statuses);
+    o.push_str(L::DETAILS);
+    out.write_all(o.as_bytes())?;
+    if L::SECTIONS {
+        let walk = &walk;
+        report.render_chunks(
+            |_, part| {
+                let mut o = String::with_capacity(part.len() * 4096);
+                for c in part {
+                    layout.connection(&mut o, c, walk, true);
+                }
+                Ok(o.into_bytes())
+            },
+            out,
+        )?;
+    }
+    out.write_all(L::DETAILS_END.as_bytes())?;
+    if !L::ENCRYPTED_AFTER_ROWS {
+        out.write_all(encrypted.as_bytes())?;
+    }
     out.write_all(L::END.as_bytes())
 }

@@ -232,7 +232,7 @@ fn document_head(o: &mut String, report: &Report) {
     // The statuses at a glance, problems first.
     o.push_str("<p class=\"glance\">");
     for (key, n) in super::statuses_in_order(report) {
-        let label = super::status_key_label(key);
+        let label = crate::report::statuses::key_label(key);
         let class = match key.as_str() {
             k if facts::clean_key(k) => "ok",
             "1005" | "open" | "evicted" | "unknown" => "warn",

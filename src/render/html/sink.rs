@@ -160,7 +160,7 @@ fn incident_picture(o: &mut String, i: &crate::vocab::Incident) {
     let title = format!(
         "Incident {}: sessions ended (below the line) and reconnects (above) per {}",
         i.id,
-        crate::incident::seconds(i.bin_s)
+        crate::units::Rough(i.bin_s)
     );
     let _ = write!(
         o,
@@ -201,7 +201,7 @@ fn incident_picture(o: &mut String, i: &crate::vocab::Incident) {
         height - 4,
         i.bins.len() * BAR,
         height - 4,
-        h(&format!("+{}", crate::incident::seconds(i.bin_s * i.bins.len() as f64))),
+        h(&format!("+{}", crate::units::Rough(i.bin_s * i.bins.len() as f64))),
         h(&title)
     );
 }
