@@ -40,8 +40,6 @@ use wsclose::vocab::Timestamp;
 const DAY_S: f64 = 86_400.0;
 /// Bytes the generator writes per connection, about (measured: 1 970 at 100 000).
 const BYTES_PER_CONNECTION: u64 = 2_000;
-const BUDGET: &str = "96M";
-const BUDGET_BYTES: u64 = 96 << 20;
 
 /// Capture times stretched `k` times from the first packet's.
 struct Stretch<K> {
@@ -59,6 +57,8 @@ impl<K: gen::Sink> gen::Sink for Stretch<K> {
 }
 
 struct Args {
+    /// `--max-memory`, in MiB (96 by default).
+    budget_mib: u64,
     sessions: u64,
     seed: u64,
     wsclose: PathBuf,
@@ -66,6 +66,7 @@ struct Args {
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
+        budget_mib: 96,
         sessions: 1_000_000,
         seed: 5,
         wsclose: PathBuf::from("target/release/wsclose"),
@@ -75,6 +76,9 @@ fn args() -> Result<Args, String> {
         let v = it.next().ok_or(format!("{k} needs a value"))?;
         match k.as_str() {
             "--sessions" => a.sessions = v.parse().map_err(|e| format!("--sessions: {e}"))?,
+            "--max-memory-mib" => {
+                a.budget_mib = v.parse().map_err(|e| format!("--max-memory-mib: {e}"))?
+            }
             "--seed" => a.seed = v.parse().map_err(|e| format!("--seed: {e}"))?,
             "--wsclose" => a.wsclose = v.into(),
             _ => return Err(format!("unknown argument {k}")),
@@ -84,6 +88,10 @@ fn args() -> Result<Args, String> {
         return Err(format!("{}: no such binary", a.wsclose.display()));
     }
     Ok(a)
+}
+
+fn budget(a: &Args) -> String {
+    format!("{}M", a.budget_mib)
 }
 
 fn config(a: &Args) -> (gen::Config, f64) {
@@ -209,7 +217,7 @@ fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pa
     let mut cmd = Command::new(&a.wsclose);
     cmd.args(["analyze", "--follow"])
         .arg(&fifo)
-        .args(["--format", "jsonl", "--max-memory", BUDGET])
+        .args(["--format", "jsonl", "--max-memory", &budget(a)])
         .stdout(std::fs::File::create(&out).expect("records file"))
         .stderr(Stdio::piped());
     if metrics {
@@ -334,7 +342,14 @@ struct Scraped {
 }
 
 /// The scrapes of the pass with `--metrics` against the records of `analyze` (`records`).
-fn check_metrics(summary: &gen::Summary, m: &Scraped, records: &Path, failures: &mut Vec<String>) {
+fn check_metrics(
+    a: &Args,
+    summary: &gen::Summary,
+    m: &Scraped,
+    records: &Path,
+    failures: &mut Vec<String>,
+) {
+    let budget_bytes = a.budget_mib << 20;
     let (last, by_hour, incidents) = (&m.last, &m.by_hour, &m.incidents);
     let read = value(last, "wsclose_packets_read_total");
     if read != summary.packets as f64 {
@@ -356,10 +371,11 @@ fn check_metrics(summary: &gen::Summary, m: &Scraped, records: &Path, failures: 
                     later / 1024
                 ));
             }
-            if later * 1024 > BUDGET_BYTES {
+            if later * 1024 > budget_bytes {
                 failures.push(format!(
-                    "RSS {} MB over --max-memory {BUDGET}",
-                    later / 1024
+                    "RSS {} MB over --max-memory {}",
+                    later / 1024,
+                    budget(a)
                 ));
             }
         }
@@ -426,7 +442,8 @@ fn lines(path: &Path) -> impl Iterator<Item = String> {
 }
 
 /// The connection records, without what names the run and its input (`run_id`,
-/// `input_path`): a hash of each one's JSON (a million records in 16 MB).
+/// `input_path`) and their number in their report (`id`: 1..N in the order they started,
+/// so a report that left some out numbers the rest otherwise): a hash of each one's JSON (a million records in 16 MB).
 fn connections(records: &Path) -> HashSet<u64> {
     use std::hash::{Hash, Hasher};
     lines(records)
@@ -436,6 +453,7 @@ fn connections(records: &Path) -> HashSet<u64> {
             if let Some(o) = r.as_object_mut() {
                 o.remove("run_id");
                 o.remove("input_path");
+                o.remove("id");
             }
             let mut h = std::collections::hash_map::DefaultHasher::new();
             r.to_string().hash(&mut h);
@@ -450,7 +468,7 @@ fn analyze(a: &Args, dir: &Path, failures: &mut Vec<String>) -> Pass {
     let out = dir.join("analyze.jsonl");
     let before = children_cpu();
     let mut child = Command::new(&a.wsclose)
-        .args(["analyze", "--format", "jsonl", "--max-memory", BUDGET, "-"])
+        .args(["analyze", "--format", "jsonl", "--max-memory", &budget(a), "-"])
         .stdin(Stdio::piped())
         .stdout(std::fs::File::create(&out).expect("records file"))
         .stderr(Stdio::null())
@@ -516,7 +534,7 @@ fn main() -> ExitCode {
     let on = follow(&a, dir.path(), true, &mut failures);
     let offline = analyze(&a, dir.path(), &mut failures);
     if let Some(m) = &on.metrics {
-        check_metrics(&on.summary, m, &offline.records, &mut failures);
+        check_metrics(&a, &on.summary, m, &offline.records, &mut failures);
     }
     // The same answers: each session the followed run kept for its report at the end is
     // analyze's record of it, and the ones it did not keep are the rest (said in a warning).

@@ -222,12 +222,12 @@ fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
 }
 
 /// The reset mark and the query's hash fit in the padding an ending had (three 24-byte
-/// endpoints, five 8-byte numbers and the rest: 136 bytes): the budget's count of endings
-/// per byte is what it was.
+/// endpoints, five 8-byte numbers and the rest: 136 bytes, 152 with a stall's 16 bytes of
+/// signs): the budget's count of endings per byte is what the docs say.
 #[test]
 fn an_ending_keeps_its_size() {
     assert!(
-        std::mem::size_of::<Ending>() <= 136,
+        std::mem::size_of::<Ending>() <= 152,
         "{}",
         std::mem::size_of::<Ending>()
     );
