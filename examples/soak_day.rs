@@ -468,7 +468,14 @@ fn analyze(a: &Args, dir: &Path, failures: &mut Vec<String>) -> Pass {
     let out = dir.join("analyze.jsonl");
     let before = children_cpu();
     let mut child = Command::new(&a.wsclose)
-        .args(["analyze", "--format", "jsonl", "--max-memory", &budget(a), "-"])
+        .args([
+            "analyze",
+            "--format",
+            "jsonl",
+            "--max-memory",
+            &budget(a),
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(std::fs::File::create(&out).expect("records file"))
         .stderr(Stdio::null())

@@ -749,6 +749,6 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod busy;
-mod stalls;
 mod path;
+mod stalls;
 mod stops;

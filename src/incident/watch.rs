@@ -26,6 +26,10 @@ pub const WATCHED: usize = 4096;
 /// Endings of a server and way seen before their usual gap is trusted.
 pub const USUAL_AFTER: u32 = 16;
 
+/// A group formed before its server's pace was known is judged by the pace learned since
+/// once it has lasted this long (seconds).
+pub const JUDGE_AFTER_S: f64 = 10.0;
+
 /// A group stands out when the usual pace would put its endings in its span less often
 /// than this.
 pub const UNUSUAL: f64 = 1e-6;
@@ -78,6 +82,10 @@ struct Group {
     next_mark: u64,
     /// Whether it has stood out from the usual pace (then it is said, and counted open).
     stood: bool,
+    /// Whether it stood out against a known pace (else it formed before one was known,
+    /// and the pace learned since is mostly its own: it is judged by it only once it has
+    /// lasted [`JUDGE_AFTER_S`], so a restart's burst at the start of a capture stays whole).
+    paced_out: bool,
     /// The running mean gap (ns) between this server and way's endings outside groups that
     /// stood out, and how many gaps it holds (up to [`USUAL_AFTER`]).
     usual: f64,
@@ -95,6 +103,7 @@ impl Group {
             members: 0,
             next_mark: MIN_MEMBERS as u64,
             stood: false,
+            paced_out: false,
             usual: 0.0,
             gaps: 0,
             recent: [0; RECENT],
@@ -162,6 +171,7 @@ impl Group {
                 self.first = self.recent[i];
                 self.members = members;
                 self.stood = true;
+                self.paced_out = true;
                 return;
             }
         }
@@ -267,7 +277,9 @@ impl Watch {
             g.learn(t.saturating_sub(g.last));
         }
         // A group that no longer stands out (its pace is the usual one again) ends here.
-        if !within || (g.stood && !g.stands_out(g.members + 1, t.saturating_sub(g.first))) {
+        let span = t.saturating_sub(g.first);
+        let judged = g.paced_out || span >= (JUDGE_AFTER_S * 1e9) as i64;
+        if !within || (g.stood && judged && !g.stands_out(g.members + 1, span)) {
             g.restart(t);
         }
         g.members += 1;

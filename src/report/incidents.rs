@@ -311,7 +311,9 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
     let proxy = inc.kind == IncidentKind::ProxyReload;
     let stop = matches!(
         inc.kind,
-        IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
+        IncidentKind::ServerStop
+            | IncidentKind::ServerRestart
+            | IncidentKind::CrashLoop
             | IncidentKind::BackendStop
     );
     // Ended without a close frame: 1006, never on the wire.

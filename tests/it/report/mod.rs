@@ -4,8 +4,8 @@
 mod causes;
 mod incident_path;
 mod incident_recordings;
-mod incident_stall;
 mod incident_screen;
+mod incident_stall;
 mod incident_streams;
 mod incidents;
 mod redact;
