@@ -154,10 +154,12 @@ impl Group {
     /// Remembers an ending at `t` among the recent ones.
     fn remember(&mut self, t: i64) {
         if self.recent_len == RECENT {
-            self.recent.copy_within(1.., 0);
-            self.recent[RECENT - 1] = t;
-        } else {
-            self.recent[self.recent_len] = t;
+            self.recent.rotate_left(1);
+            if let Some(last) = self.recent.last_mut() {
+                *last = t;
+            }
+        } else if let Some(slot) = self.recent.get_mut(self.recent_len) {
+            *slot = t;
             self.recent_len += 1;
         }
     }
@@ -165,15 +167,16 @@ impl Group {
     /// Before it stands out, with a new ending at `t` taken in: the longest run of recent
     /// endings up to `t` that stands out becomes the group (from the first of the run).
     fn find_run(&mut self, t: i64) {
-        for i in 0..self.recent_len {
-            let members = (self.recent_len - i) as u64;
-            if members >= MIN_MEMBERS as u64 && self.stands_out(members, t - self.recent[i]) {
-                self.first = self.recent[i];
-                self.members = members;
-                self.stood = true;
-                self.paced_out = true;
-                return;
-            }
+        let n = self.recent_len.min(RECENT);
+        let run = self.recent.iter().take(n).enumerate().find(|&(i, &at)| {
+            let members = (n - i) as u64;
+            members >= MIN_MEMBERS as u64 && self.stands_out(members, t - at)
+        });
+        if let Some((i, &at)) = run {
+            self.first = at;
+            self.members = (n - i) as u64;
+            self.stood = true;
+            self.paced_out = true;
         }
     }
 }
