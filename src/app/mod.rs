@@ -5,7 +5,7 @@
 //! complete data messages in order (their first [`KEEP`] bytes, or fewer where the protocol
 //! reads fewer, [`Keep`]; inflated when compressed)
 //! and WebSocket pings and pongs, each with its packet number and time; at the end, how the
-//! WebSocket and TCP ended ([`Ending`]). Out: an [`ApplicationReport`]: the protocol as its
+//! WebSocket and TCP ended ([`Ending`]). Out: an [`ApplicationReport`](crate::vocab::ApplicationReport): the protocol as its
 //! specification names it, how it was recognized, and — only when its messages show it —
 //! which application ended the session, why (a label in the protocol's own words), the fix,
 //! the packets, and the heartbeat each side kept.

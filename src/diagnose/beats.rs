@@ -25,8 +25,11 @@ use crate::vocab::{Role, Timestamp};
 /// One side's heartbeat: the side, its message's length, its last copies.
 #[derive(Clone, Copy)]
 pub struct Beats<'a> {
+    /// The side that sends the beat.
     pub from: Role,
+    /// The beat message's length.
     pub bytes: u64,
+    /// Its last copies and their answers.
     pub marks: &'a Recent,
     /// Its direction could not be followed to its end (a gap, a lost frame boundary).
     pub lost: bool,
@@ -36,9 +39,13 @@ pub struct Beats<'a> {
 /// when a close frame was that ending (`Some(None)`: an empty one; `None`: TCP or a stream).
 #[derive(Clone, Copy)]
 pub struct First {
+    /// The side that ended first.
     pub by: Role,
+    /// The packet of that ending.
     pub packet: u64,
+    /// Its time.
     pub ts: Timestamp,
+    /// The close frame's code when a close frame was that ending (`Some(None)`: empty).
     pub close: Option<Option<u16>>,
 }
 

@@ -1,4 +1,4 @@
-//! `--format table` (the default): the shared document ([`document::write`], the walk
+//! `--format table` (the default): the shared document (`document::write`, the walk
 //! Markdown and HTML take) laid out for a terminal: comfy-tables sized to it, then what
 //! each status means, once per status (and fix) rather than once per connection.
 //!
