@@ -23,8 +23,7 @@
 //! It prints what it measured: the capture (packets, bytes), memory by hour, the incidents
 //! that formed, and the CPU seconds of `--follow` with and without `--metrics` (a third
 //! pass), their difference per close. A measurement, not a check: CPU time on a shared
-//! machine moves by a few percent. `--sessions` scales it down; `SOAK_KEEP=1` keeps the
-//! records.
+//! machine moves by a few percent. `--sessions` scales it down. Nothing is written to disk but FIFOs.
 
 #[path = "gen/mod.rs"]
 mod gen;
@@ -175,31 +174,76 @@ fn value(s: &[(String, BTreeMap<String, String>, f64)], name: &str) -> f64 {
     s.iter().find(|x| x.0 == name).map_or(0.0, |x| x.2)
 }
 
-/// The records' closes by status, of the sessions finished (both sides ended TCP, one
+/// What the soak reads of a run's JSON Lines, as they come (a day's records are
+/// gigabytes: nothing is written to disk): each connection record's hash (without what
+/// names the run and its input, `run_id` and `input_path`, and its number in its report,
+/// `id`, 1..N in the order they started, so a report that left some out numbers the rest
+/// otherwise); the closes by status of the sessions finished (both sides ended TCP, one
 /// reset it, or a cap evicted it: stretched over a day, some sessions are quiet longer than
-/// `--idle-timeout`), and how many sessions with a status were not finished.
-fn finished_closes(records: &Path) -> (BTreeMap<String, f64>, u64) {
-    let (mut out, mut unfinished) = (BTreeMap::new(), 0);
-    for line in lines(records) {
-        let Ok(r) = serde_json::from_str::<serde_json::Value>(&line) else {
+/// `--idle-timeout`) and how many with a status were not; and the sessions a followed run
+/// left out of its report at the end, from its summary's warning.
+#[derive(Default)]
+struct Digest {
+    hashes: HashSet<u64>,
+    closes: BTreeMap<String, f64>,
+    unfinished: u64,
+    not_kept: u64,
+}
+
+fn digest(records: impl BufRead) -> Digest {
+    use std::hash::{Hash, Hasher};
+    let mut d = Digest::default();
+    for line in records.lines().map_while(Result::ok) {
+        if line.contains("\"type\":\"summary\"") {
+            d.not_kept = not_kept(&line);
+            continue;
+        }
+        let Ok(mut r) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
-        if r["type"] != "connection" || r["status"].is_null() {
+        if r["type"] != "connection" {
             continue;
         }
-        let ends = r["tcp_ends"].as_array().map_or(&[][..], |a| &a[..]);
-        let finished =
-            ends.len() >= 2 || ends.iter().any(|e| e["kind"] == "rst") || !r["evicted"].is_null();
-        unfinished += u64::from(!finished);
-        if let (true, Some(code)) = (finished, r["status"]["code"].as_u64()) {
-            *out.entry(code.to_string()).or_insert(0.0) += 1.0;
+        if !r["status"].is_null() {
+            let ends = r["tcp_ends"].as_array().map_or(&[][..], |a| &a[..]);
+            let finished = ends.len() >= 2
+                || ends.iter().any(|e| e["kind"] == "rst")
+                || !r["evicted"].is_null();
+            d.unfinished += u64::from(!finished);
+            if let (true, Some(code)) = (finished, r["status"]["code"].as_u64()) {
+                *d.closes.entry(code.to_string()).or_insert(0.0) += 1.0;
+            }
         }
+        if let Some(o) = r.as_object_mut() {
+            o.remove("run_id");
+            o.remove("input_path");
+            o.remove("id");
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        r.to_string().hash(&mut h);
+        d.hashes.insert(h.finish());
     }
-    (out, unfinished)
+    d
+}
+
+/// The sessions a followed run left out of its report at the end, from its summary's
+/// warning ("N WebSocket sessions that finished after the first M kept are left out").
+fn not_kept(summary: &str) -> u64 {
+    summary
+        .find(" WebSocket sessions that finished after the first")
+        .and_then(|at| {
+            let digits: String = summary[..at]
+                .chars()
+                .rev()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.chars().rev().collect::<String>().parse().ok()
+        })
+        .unwrap_or(0)
 }
 
 struct Pass {
-    records: PathBuf,
+    records: Digest,
     cpu_s: f64,
     summary: gen::Summary,
     metrics: Option<Scraped>,
@@ -210,7 +254,6 @@ struct Pass {
 fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pass {
     let (cfg, k) = config(a);
     let fifo = dir.join(if metrics { "on.fifo" } else { "off.fifo" });
-    let out = dir.join(if metrics { "on.jsonl" } else { "off.jsonl" });
     let _ = std::fs::remove_file(&fifo);
     let ok = Command::new("mkfifo").arg(&fifo).status();
     assert!(ok.is_ok_and(|s| s.success()), "mkfifo");
@@ -218,7 +261,11 @@ fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pa
     cmd.args(["analyze", "--follow"])
         .arg(&fifo)
         .args(["--format", "jsonl", "--max-memory", &budget(a)])
-        .stdout(std::fs::File::create(&out).expect("records file"))
+        .stdout(if metrics {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::piped());
     if metrics {
         cmd.args(["--metrics", "127.0.0.1:0"]);
@@ -226,6 +273,11 @@ fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pa
     let before = children_cpu();
     let mut child = cmd.spawn().expect("wsclose runs");
     let pid = child.id();
+    let out = child.stdout.take();
+    let reading = std::thread::spawn(move || {
+        out.map(|o| digest(BufReader::with_capacity(1 << 20, o)))
+            .unwrap_or_default()
+    });
     let mut err = BufReader::new(child.stderr.take().expect("stderr"));
     let mut addr = String::new();
     if metrics {
@@ -309,6 +361,7 @@ fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pa
     drop(writer);
     let status = child.wait().expect("wsclose ends");
     let cpu_s = children_cpu() - before;
+    let records = reading.join().unwrap_or_default();
     let stderr = said.join().unwrap_or_default();
     if !status.success() {
         failures.push(format!("wsclose exited {status}: {stderr}"));
@@ -321,7 +374,7 @@ fn follow(a: &Args, dir: &Path, metrics: bool, failures: &mut Vec<String>) -> Pa
         summary.bytes
     );
     Pass {
-        records: out,
+        records,
         cpu_s,
         summary,
         metrics: metrics.then_some(Scraped {
@@ -346,7 +399,7 @@ fn check_metrics(
     a: &Args,
     summary: &gen::Summary,
     m: &Scraped,
-    records: &Path,
+    records: &Digest,
     failures: &mut Vec<String>,
 ) {
     let budget_bytes = a.budget_mib << 20;
@@ -384,7 +437,7 @@ fn check_metrics(
         )),
     }
     // The closes served, by status, are the finished sessions of the records.
-    let (want, unfinished) = finished_closes(records);
+    let (want, unfinished) = (&records.closes, records.unfinished);
     let mut served: BTreeMap<String, f64> = BTreeMap::new();
     for x in last.iter().filter(|x| x.0 == "wsclose_closes_total") {
         if let Some(st) = x.1.get("status").filter(|s| s.parse::<u16>().is_ok()) {
@@ -393,7 +446,7 @@ fn check_metrics(
     }
     let closes: f64 = served.values().sum();
     println!("closes served: {closes} ({unfinished} sessions still open at the last packet)");
-    if served != want {
+    if &served != want {
         failures.push(format!(
             "closes served by status {served:?}, the records' {want:?}"
         ));
@@ -416,56 +469,9 @@ fn check_metrics(
     }
 }
 
-/// The sessions a followed run left out of its report at the end, from its summary's
-/// warning ("N WebSocket sessions that finished after the first M kept are left out").
-fn not_kept(records: &Path) -> u64 {
-    lines(records)
-        .filter(|l| l.contains("\"type\":\"summary\""))
-        .find_map(|l| {
-            let at = l.find(" WebSocket sessions that finished after the first")?;
-            let digits: String = l[..at]
-                .chars()
-                .rev()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.chars().rev().collect::<String>().parse().ok()
-        })
-        .unwrap_or(0)
-}
-
-/// The lines of a file of records, one at a time.
-fn lines(path: &Path) -> impl Iterator<Item = String> {
-    let f = std::fs::File::open(path).ok();
-    f.into_iter()
-        .flat_map(|f| BufReader::with_capacity(1 << 20, f).lines())
-        .map_while(Result::ok)
-}
-
-/// The connection records, without what names the run and its input (`run_id`,
-/// `input_path`) and their number in their report (`id`: 1..N in the order they started,
-/// so a report that left some out numbers the rest otherwise): a hash of each one's JSON (a million records in 16 MB).
-fn connections(records: &Path) -> HashSet<u64> {
-    use std::hash::{Hash, Hasher};
-    lines(records)
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-        .filter(|r| r["type"] == "connection")
-        .map(|mut r| {
-            if let Some(o) = r.as_object_mut() {
-                o.remove("run_id");
-                o.remove("input_path");
-                o.remove("id");
-            }
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            r.to_string().hash(&mut h);
-            h.finish()
-        })
-        .collect()
-}
-
 /// `wsclose analyze -` reading the day from a pipe.
-fn analyze(a: &Args, dir: &Path, failures: &mut Vec<String>) -> Pass {
+fn analyze(a: &Args, failures: &mut Vec<String>) -> Pass {
     let (cfg, k) = config(a);
-    let out = dir.join("analyze.jsonl");
     let before = children_cpu();
     let mut child = Command::new(&a.wsclose)
         .args([
@@ -477,44 +483,26 @@ fn analyze(a: &Args, dir: &Path, failures: &mut Vec<String>) -> Pass {
             "-",
         ])
         .stdin(Stdio::piped())
-        .stdout(std::fs::File::create(&out).expect("records file"))
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("wsclose runs");
     let stdin = child.stdin.take().expect("stdin");
-    let summary = feed(&cfg, k, stdin).expect("the day is written");
+    let feeding = std::thread::spawn(move || feed(&cfg, k, stdin).expect("the day is written"));
+    let records = digest(BufReader::with_capacity(
+        1 << 20,
+        child.stdout.take().expect("stdout"),
+    ));
+    let summary = feeding.join().expect("feeder");
     let status = child.wait().expect("wsclose ends");
     if !status.success() {
         failures.push(format!("analyze - exited {status}"));
     }
     Pass {
-        records: out,
+        records,
         cpu_s: children_cpu() - before,
         summary,
         metrics: None,
-    }
-}
-
-/// The directory, removed at the end unless `SOAK_KEEP` is set.
-fn scopeguard(dir: tempfile::TempDir) -> Keep {
-    Keep(Some(dir))
-}
-
-struct Keep(Option<tempfile::TempDir>);
-
-impl Keep {
-    fn path(&self) -> &Path {
-        self.0.as_ref().map_or(Path::new("."), |d| d.path())
-    }
-}
-
-impl Drop for Keep {
-    fn drop(&mut self) {
-        if std::env::var_os("SOAK_KEEP").is_some() {
-            if let Some(d) = self.0.take() {
-                let _ = d.keep();
-            }
-        }
     }
 }
 
@@ -526,11 +514,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Only the FIFOs: the records are read as they come.
     let dir = tempfile::tempdir().expect("a temporary directory");
-    if std::env::var_os("SOAK_KEEP").is_some() {
-        println!("soak_day: records kept in {}", dir.path().display());
-    }
-    let dir = scopeguard(dir);
     let (cfg, k) = config(&a);
     println!(
         "soak_day: {} connections, about {} MB, capture times stretched {k:.0} times to a day",
@@ -539,16 +524,15 @@ fn main() -> ExitCode {
     );
     let mut failures = Vec::new();
     let on = follow(&a, dir.path(), true, &mut failures);
-    let offline = analyze(&a, dir.path(), &mut failures);
+    let offline = analyze(&a, &mut failures);
     if let Some(m) = &on.metrics {
         check_metrics(&a, &on.summary, m, &offline.records, &mut failures);
     }
     // The same answers: each session the followed run kept for its report at the end is
     // analyze's record of it, and the ones it did not keep are the rest (said in a warning).
-    let followed = connections(&on.records);
-    let all = connections(&offline.records);
-    let not_kept = not_kept(&on.records);
-    let foreign = followed.difference(&all).count();
+    let (followed, all) = (&on.records.hashes, &offline.records.hashes);
+    let not_kept = on.records.not_kept;
+    let foreign = followed.difference(all).count();
     println!(
         "analyze -: {} sessions, {:.1} s CPU; --follow kept {} for its report at the end, {not_kept} told as they ended and not kept",
         all.len(),
@@ -564,11 +548,7 @@ fn main() -> ExitCode {
         ));
     }
     let off = follow(&a, dir.path(), false, &mut failures);
-    let closes = finished_closes(&offline.records)
-        .0
-        .values()
-        .sum::<f64>()
-        .max(1.0);
+    let closes = offline.records.closes.values().sum::<f64>().max(1.0);
     println!(
         "--metrics costs {:+.2} s CPU over {} WebSocket sessions ({closes} closes): {:+.2} µs a close",
         on.cpu_s - off.cpu_s,
