@@ -16,6 +16,7 @@ pub mod kept;
 pub mod markup;
 pub mod pcapng;
 pub mod proxied;
+pub mod recorded;
 pub mod run;
 pub mod skip;
 pub mod wss;

@@ -5,41 +5,11 @@
 //! before wsclose read the capture (fixtures/README.md); here the incident's kind, window,
 //! server, members and who came back, in JSON, and the incident in every other format.
 
-use crate::common::pcapng;
-use crate::common::run;
+use crate::common::recorded::{
+    json, members, one_incident_in_every_format, run_ok, the_incident, within,
+};
 
 use serde_json::Value;
-
-fn path(name: &str) -> String {
-    format!("{}/fixtures/incident/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let (out, err, code) = run::wsclose(args);
-    assert!(matches!(code, Some(0) | Some(1)), "{err}");
-    String::from_utf8(out).unwrap()
-}
-
-fn json(name: &str) -> Value {
-    serde_json::from_str(&run_ok(&["analyze", "--format", "json", &path(name)])).unwrap()
-}
-
-/// The one incident of a report.
-fn the_incident(r: &Value) -> &Value {
-    let i = r["incidents"].as_array().unwrap();
-    assert_eq!(i.len(), 1, "{i:#?}");
-    &i[0]
-}
-
-/// The connections of incident 1.
-fn members(r: &Value) -> Vec<&Value> {
-    r["connections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["incident"] == 1)
-        .collect()
-}
 
 fn has_cause(c: &Value, kind: &str) -> bool {
     c["status"]["causes"]
@@ -47,11 +17,6 @@ fn has_cause(c: &Value, kind: &str) -> bool {
         .unwrap()
         .iter()
         .any(|k| k["kind"] == kind)
-}
-
-fn within(x: &Value, range: std::ops::Range<f64>) {
-    let v = x.as_f64().unwrap_or(f64::NAN);
-    assert!(range.contains(&v), "{v} not in {range:?}");
 }
 
 /// A middlebox recording: one `middlebox-reset` of `n` sessions to `server` (not a
@@ -175,39 +140,7 @@ fn every_format_says_the_path_incidents() {
     ];
     let dir = tempfile::tempdir().unwrap();
     for (name, kind, headline, n) in cases {
-        let p = path(name);
-        let table = run_ok(&["analyze", &p]);
-        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(
-            flat.contains(&format!("Incident 1: {kind} ")),
-            "{name}: {flat}"
-        );
-        assert!(flat.contains(headline), "{name}: {flat}");
-        assert!(!flat.contains("Incident 2: "), "{name}");
+        let flat = one_incident_in_every_format(dir.path(), name, kind, headline, n, n as usize);
         assert!(!flat.contains("restarted"), "{name}");
-        let md = run_ok(&["analyze", "--format", "markdown", &p]);
-        assert!(md.contains(&format!("Incident 1: {kind}")), "{name}");
-        let html = run_ok(&["analyze", "--format", "html", &p]);
-        assert!(html.contains(&format!("Incident 1: {kind}")), "{name}");
-        let jsonl = run_ok(&["analyze", "--format", "jsonl", &p]);
-        let incidents: Vec<Value> = jsonl
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .filter(|v| v["type"] == "incident")
-            .collect();
-        assert_eq!(incidents.len(), 1, "{name}");
-        assert_eq!(incidents[0]["kind"], kind, "{name}");
-        assert_eq!(incidents[0]["members"], n, "{name}");
-
-        let out = dir.path().join(format!("{name}.pcapng"));
-        let (_, err, code) = run::wsclose(&["annotate", &p, "-w", out.to_str().unwrap()]);
-        assert_eq!(code, Some(0), "{name}: {err}");
-        let (_, packets) = pcapng::packet_comments(&std::fs::read(&out).unwrap());
-        let said = packets
-            .iter()
-            .flatten()
-            .filter(|c| c.contains(&format!("incident 1 ({kind}): {headline}")))
-            .count();
-        assert_eq!(said, n, "{name}");
     }
 }

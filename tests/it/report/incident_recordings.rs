@@ -6,40 +6,10 @@
 //! reconnects and each member's cause, in JSON, and the incident in every other format.
 
 use crate::common::pcapng;
+use crate::common::recorded::{json, members, path, run_ok, the_incident, within};
 use crate::common::run;
 
 use serde_json::Value;
-
-fn path(name: &str) -> String {
-    format!("{}/fixtures/incident/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run_ok(args: &[&str]) -> String {
-    let (out, err, code) = run::wsclose(args);
-    assert!(matches!(code, Some(0) | Some(1)), "{err}");
-    String::from_utf8(out).unwrap()
-}
-
-fn json(name: &str) -> Value {
-    serde_json::from_str(&run_ok(&["analyze", "--format", "json", &path(name)])).unwrap()
-}
-
-/// The one incident of a report.
-fn the_incident(r: &Value) -> &Value {
-    let i = r["incidents"].as_array().unwrap();
-    assert_eq!(i.len(), 1, "{i:#?}");
-    &i[0]
-}
-
-/// The connections of incident 1.
-fn members(r: &Value) -> Vec<&Value> {
-    r["connections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["incident"] == 1)
-        .collect()
-}
 
 /// How many members' causes include one of this kind (and reading, when given).
 fn with_cause(members: &[&Value], kind: &str, verdict: Option<&str>) -> usize {
@@ -53,11 +23,6 @@ fn with_cause(members: &[&Value], kind: &str, verdict: Option<&str>) -> usize {
                 .any(|k| k["kind"] == kind && verdict.is_none_or(|v| k["verdict"] == v))
         })
         .count()
-}
-
-fn within(x: &Value, range: std::ops::Range<f64>) {
-    let v = x.as_f64().unwrap_or(f64::NAN);
-    assert!(range.contains(&v), "{v} not in {range:?}");
 }
 
 /// picows, SIGTERM: it closed all 80 with 1001 "server shutting down" and was not started
