@@ -404,17 +404,21 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             continue;
         };
         let Some(e) = w.e.get(i) else { continue };
+        // A front leg that relayed its back leg's ending: the back leg is the member.
+        if w.relayed.get(i).copied().unwrap_or(false) && !w.is_back(i as u32) {
+            continue;
+        }
         // A stalled server's upgrades left unanswered belong to it but are no members (its
         // `stall` counts them), nor refused: unanswered.
         let stalled = w
             .incidents
             .get(k as usize)
             .is_some_and(|x| x.kind == IncidentKind::ServerStall);
-        if stalled && e.signs.upgrade_unanswered {
+        if stalled && stalls::gave_up(w, i as u32) {
             continue;
         }
         if let Some(j) = w.next.get(i).copied().flatten() {
-            let unanswered = stalled && w.at(j).is_some_and(|x| x.signs.upgrade_unanswered);
+            let unanswered = stalled && stalls::gave_up(w, j);
             if refused_again(w, i as u32, j) && !unanswered {
                 if let Some(r) = refused.get_mut(k as usize) {
                     *r += 1;

@@ -27,8 +27,26 @@ pub(super) fn stalls(w: &mut Work) {
             && !e.signs.unacknowledged
             && matches!(e.how, How::Close(_) | How::Fin | How::Rst)
     };
+    // Through a proxy, the back leg is the one that met the stalled process: a front leg
+    // whose back leg went unanswered too (the proxy relayed the ping, the backend's TCP
+    // acknowledged it) stands in by its back leg, so the server named is the backend.
+    let mut back_of: Vec<Option<u32>> = vec![None; n as usize];
+    for (b, f) in w.front_of.iter().enumerate() {
+        if let Some(slot) = f.and_then(|f| back_of.get_mut(f as usize)) {
+            *slot = Some(b as u32);
+        }
+    }
     let mut cand: Vec<u32> = (0..n)
         .filter(|&i| w.free(i) && w.at(i).is_some_and(candidate))
+        .map(|i| match back_of.get(i as usize).copied().flatten() {
+            Some(b)
+                if w.incident.get(b as usize).is_some_and(Option::is_none)
+                    && w.at(b).is_some_and(candidate) =>
+            {
+                b
+            }
+            _ => i,
+        })
         .collect();
     if cand.len() < MIN_MEMBERS {
         return;
@@ -148,8 +166,13 @@ pub(super) fn stalls(w: &mut Work) {
             if e.start <= at && e.end > at && spoke {
                 answered += 1;
             }
-            if e.start >= silent_after && w.free(x) {
-                if e.signs.upgrade_unanswered {
+            // A leg that relayed the other's ending is still a connection the server left
+            // unanswered (through a proxy, the back leg of a client's attempt).
+            let unclaimed = w.incident.get(x as usize).is_some_and(Option::is_none);
+            // Through a proxy, the backend may answer the back leg once it runs again, after
+            // the client gave up on the front leg: unanswered in time all the same.
+            if e.start >= silent_after && unclaimed {
+                if gave_up(w, x) {
                     upgrades.push(x);
                 } else if e.signs.upgraded && in_time.is_none() {
                     in_time = Some(e.start);
@@ -171,9 +194,19 @@ pub(super) fn stalls(w: &mut Work) {
             continue;
         }
         let id = before as u32;
-        for &x in &upgrades {
-            if let Some(s) = w.incident.get_mut(x as usize) {
-                *s = Some(id);
+        // A back leg's front leg relayed its ending to the client: it belongs to this
+        // incident but is no member of it (the back leg stands for the session, as in a
+        // backend's stop; `come_back` counts it once), nor of another. So with the front
+        // legs of the unanswered upgrades: the client's attempts.
+        for &x in members.iter().chain(&upgrades) {
+            let front = w.front_of.get(x as usize).copied().flatten();
+            for y in std::iter::once(x).chain(front) {
+                if let Some(s) = w.incident.get_mut(y as usize) {
+                    *s = Some(id);
+                }
+            }
+            if let Some(r) = front.and_then(|f| w.relayed.get_mut(f as usize)) {
+                *r = true;
             }
         }
         if let Some(inc) = w.incidents.last_mut() {
@@ -188,6 +221,19 @@ pub(super) fn stalls(w: &mut Work) {
             inc.fix = fix;
         }
     }
+}
+
+/// Whether the client of `x` gave up on its upgrade before the server answered it: its own
+/// upgrade went unanswered, or, through a proxy, its front leg's did (the backend may
+/// answer the back leg once it runs again, after the client left).
+pub(super) fn gave_up(w: &Work, x: u32) -> bool {
+    let unanswered = |i: u32| w.at(i).is_some_and(|e| e.signs.upgrade_unanswered);
+    unanswered(x)
+        || w.front_of
+            .get(x as usize)
+            .copied()
+            .flatten()
+            .is_some_and(unanswered)
 }
 
 /// The moment most of `run`'s members fit: each fits the moments after the server's last

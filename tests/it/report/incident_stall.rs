@@ -1,7 +1,7 @@
 //! A stalled server and a crash loop, recorded (issue 91 items 1 and 2): faye-websocket and
 //! WebSocket-Node stopped with SIGSTOP under clients with their own keepalive (python
 //! websockets, Node ws), a pause shorter than the clients' ping timeout (the control), and
-//! both servers killed three times 2.5 s apart (fixtures/incident/, made by
+//! faye-websocket stopped behind haproxy, both servers killed three times 2.5 s apart (fixtures/incident/, made by
 //! fixtures/record/incident/record_stall.sh). Each verdict was written from the peers' logs
 //! before wsclose read the capture (fixtures/README.md); here the incident's kind, window,
 //! server, members, what came back and what was refused, in JSON and in every other format.
@@ -110,6 +110,46 @@ fn websocket_node_stopped_is_a_stalled_server() {
     assert_eq!(rc["refused"], 0);
 }
 
+/// faye-websocket stopped the same way behind haproxy (SIGSTOP at 17:38:33.474, the log),
+/// both legs captured: haproxy forwarded the clients' pings, faye's TCP acknowledged them,
+/// and the 30 clients closed with 1011. The stalled server is the backend (19836), not
+/// haproxy's front (19835), which went on relaying; the back legs are the members and each
+/// front leg belongs to the incident with its back leg. 27 of the clients' next handshakes
+/// (the log's 27 handshake timeouts) went through haproxy to the stopped backend, which
+/// answered them only after the SIGCONT, when the clients had left: unanswered, not refused
+/// and not come back; all 30 clients came back after it.
+#[test]
+fn a_backend_stopped_behind_haproxy_is_the_stalled_server() {
+    let r = json("haproxy-stall.pcap.gz");
+    let i = the_incident(&r);
+    assert_eq!(i["kind"], "server-stall");
+    assert_eq!(i["server"], "127.0.0.1:19836");
+    assert_eq!(i["members"], 30);
+    assert_eq!(i["ended_by"], "close 1011");
+    within(&i["window_s"], 2.5..3.1);
+    let st = &i["stall"];
+    assert_eq!(st["pings_unanswered"], 30);
+    assert_eq!(st["upgrades_unanswered"], 27);
+    let stop = 17.0 * 3600.0 + 38.0 * 60.0 + 33.474;
+    assert!(clock(&st["silent_after"]) <= stop, "{st}");
+    assert!(stop <= clock(&st["first_unanswered"]) + 0.5, "{st}");
+    let rc = &i["reconnects"];
+    assert_eq!(
+        (rc["came_back"].as_u64(), rc["never"].as_u64()),
+        (Some(30), Some(0))
+    );
+    assert_eq!(rc["refused"], 0);
+    // Both legs of the 30 sessions and of the 27 unanswered attempts.
+    let l = linked(&r);
+    assert_eq!(l.len(), 114);
+    assert_eq!(
+        l.iter()
+            .filter(|c| c["server"] == "127.0.0.1:19836")
+            .count(),
+        57
+    );
+}
+
 /// The control: stopped for 2 s only, less than the clients' ping timeout: no client
 /// closed, no incident.
 #[test]
@@ -203,6 +243,13 @@ fn every_format_says_the_stall_and_the_crash_loop() {
             "server 127.0.0.1:19831 stopped answering",
             30,
             60,
+        ),
+        (
+            "haproxy-stall.pcap.gz",
+            "server-stall",
+            "server 127.0.0.1:19836 stopped answering",
+            30,
+            114,
         ),
         (
             "faye-crashloop.pcap.gz",
