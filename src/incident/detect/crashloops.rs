@@ -3,7 +3,8 @@
 //! incident with each stop, its sessions, how long the server was down and (filled later by
 //! `refused::count`) the attempts refused in TCP in each gap.
 //!
-//! In: the stops and restarts `stops` made (`server-restart`, `server-stop`). Out: those of
+//! In: the stops and restarts `stops` made (`server-restart`, `server-stop`, and a
+//! backend's `backend-stop` behind a proxy, whose members are the back legs). Out: those of
 //! a loop replaced by one `crash-loop` incident holding all their members. Work: a sort of
 //! the incidents and one pass over the endings' links.
 
@@ -17,7 +18,7 @@ pub(super) fn crash_loops(w: &mut Work) {
     let stop = |i: &Incident| {
         matches!(
             i.kind,
-            IncidentKind::ServerRestart | IncidentKind::ServerStop
+            IncidentKind::ServerRestart | IncidentKind::ServerStop | IncidentKind::BackendStop
         ) && i.server_ep.is_some()
     };
     let mut idx: Vec<usize> = (0..w.incidents.len())
@@ -39,8 +40,13 @@ pub(super) fn crash_loops(w: &mut Work) {
             .last()
             .and_then(|&p| w.incidents.get(p))
             .is_some_and(|p| {
+                // A backend behind a proxy came back when the proxy's next back leg to it
+                // was accepted (its `down_s`), as a server does.
                 p.server_ep == i.server_ep
-                    && p.kind == IncidentKind::ServerRestart
+                    && matches!(
+                        p.kind,
+                        IncidentKind::ServerRestart | IncidentKind::BackendStop
+                    )
                     && p.down_s.is_some_and(|d| {
                         let back = p.end.0.saturating_add(ns(d));
                         i.start.0.saturating_sub(back) <= ns(CRASH_LOOP_S)
