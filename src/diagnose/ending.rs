@@ -29,8 +29,8 @@
 //!
 //! What came after the ending on other connections (the client host's attempts refused,
 //! the server back) is only known once every connection is read: the incident stage finds
-//! it (`incident::after`) and the report writes it into the cause (`afterwards`), where a
-//! refusal soon after a server's ending decides an `unknown` verdict (`report::incidents`).
+//! it (`incident::after`) and `diagnose::incidents` writes it into the cause
+//! (`afterwards`), where a refusal soon after a server's ending decides an `unknown` verdict.
 
 use super::idle::Idle;
 use crate::report::cause::{Cause, EndHow, Ending, EndingVerdict, StillUnacked};

@@ -18,7 +18,8 @@
 //! `report/words/` (`words::detail`, the `Display` of [`Cause`](crate::report::Cause), and `words::fix`).
 //! `build.rs` builds one session's report with its diagnosis; `whole.rs` finishes the
 //! whole report with the causes only several connections show (`proxied.rs` for proxies,
-//! `app.rs` for shared application identities).
+//! `app.rs` for shared application identities, `incidents.rs` for the incidents: the one
+//! place the incident stage is run and its links written into the reports).
 
 pub mod app;
 pub mod beats;
@@ -32,6 +33,7 @@ pub mod evidence;
 mod fill;
 pub mod heartbeat;
 pub mod idle;
+mod incidents;
 pub mod lastwords;
 pub mod live;
 pub mod proxied;
