@@ -106,8 +106,9 @@
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
-//! - [`report`]: one model; [`report::legs`] links the two legs of a session through a
-//!   proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`report`]: one model; [`diagnose::legs`] links the two legs of a session through a
+//!   proxy (same `Sec-WebSocket-Key`) once all reports are made, `diagnose::incidents`
+//!   runs the incident stage on them.
 //! - [`incident`]: the closes of several connections that belong together (a server
 //!   restarted, a proxy reloaded, an idle cohort, load shed, a rejection loop) and the
 //!   reconnects that replace them, from a compact ending per connection.

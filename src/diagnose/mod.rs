@@ -35,6 +35,7 @@ pub mod heartbeat;
 pub mod idle;
 mod incidents;
 pub mod lastwords;
+pub mod legs;
 pub mod live;
 pub mod proxied;
 pub mod reason;

@@ -8,8 +8,7 @@
 //! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
 //! stored report back to decide anything after this.
 
-use super::{app, incidents, proxied};
-use crate::report::legs;
+use super::{app, incidents, legs, proxied};
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
 use crate::vocab::InputSummary;
 
@@ -55,7 +54,7 @@ impl Report {
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, mut seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let legs: Vec<(u32, u32)> = crate::report::store::link_store(&mut store, proxied::link)
+        let legs: Vec<(u32, u32)> = legs::link_store(&mut store, proxied::link)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))
