@@ -14,7 +14,7 @@
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
 //!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
 //!   of docs/json.md), [`render::table`], [`render::markdown`], [`render::csv`],
-//!   [`render::html`], and the close codes explained ([`render::explain`]).
+//!   [`render::html`], and the close codes explained ([`explain`]).
 //! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
 //!   meaning, causes and fix of any code).
 //! - [`diagnose`]: why each connection ended: its [`report::Status`], made of typed
@@ -130,6 +130,7 @@ pub mod close;
 pub mod community_id;
 pub mod diagnose;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod finding;
 pub mod incident;

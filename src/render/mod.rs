@@ -36,7 +36,6 @@ pub mod csv;
 mod document;
 pub mod ecs;
 pub mod events;
-pub mod explain;
 mod format;
 pub mod html;
 pub mod json;
@@ -48,7 +47,7 @@ pub mod pretty;
 
 pub mod table;
 mod terminal;
-mod text;
+pub(crate) mod text;
 
 use crate::report::facts::clean_key;
 use crate::report::{ConnectionReport, Report};

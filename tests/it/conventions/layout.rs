@@ -295,3 +295,19 @@ fn report_sits_below_the_stages() {
         );
     }
 }
+
+/// `render/` reads only the finished model (issue 94 items 3 and 5): no close-code catalog,
+/// incident stage or capture reader behind a report. What a renderer needs of them is in
+/// the report (`vocab/`, `report/`); `wsclose explain`, which reads the catalog itself, is
+/// `src/explain.rs`, outside `render/`.
+#[test]
+fn render_reads_only_the_model() {
+    let g = graph(&src());
+    for below in ["incident", "close", "capture"] {
+        assert!(
+            !g["render"].contains(below),
+            "render/ imports {below}: {:?}",
+            g["render"]
+        );
+    }
+}
