@@ -107,7 +107,7 @@ fn own(c: &Cause) -> bool {
 /// Causes that explain a 1006 in their own way without being a path fault or the
 /// application's words: a proxy's legs, a relayed end, a close frame no one read, a
 /// lighttpd gateway, one direction only, frames after a close (each kind's `explains`
-/// facet, `report/cause.rs`).
+/// facet, `report/cause/mod.rs`).
 fn explained(c: &Cause) -> bool {
     c.explains_1006()
 }

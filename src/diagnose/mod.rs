@@ -11,7 +11,7 @@
 //! and their words are the report's (`report::status`, `report::cause`, `report::evidence`,
 //! `report::words`): this stage produces them and imports them from there.
 //!
-//! A new cause is a variant of [`Cause`](crate::report::Cause) (`report/cause.rs`), decided where its facts are
+//! A new cause is a variant of [`Cause`](crate::report::Cause) (`report/cause/mod.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
 //! `proxied.rs` and `reload.rs` for proxies, `delivery.rs` for the path under the
 //! session, `diagnosis.rs` for the rest of a session), and said in words in one place:
