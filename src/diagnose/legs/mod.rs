@@ -1,7 +1,7 @@
 //! The pairing of a proxied session's two legs (the rules are `report::legs`'s): by key
-//! ([`pair_group`]), by key and nested handshakes ([`nested_handshakes`]), by path and
-//! timing for an HTTP/2 front leg ([`pair_by_path`]); and the pairs linked, in memory
-//! ([`link_vec`]) or in a store ([`link_store`]), by the `link` each is given
+//! (`pair_group`), by key and nested handshakes (`nested_handshakes`), by path and
+//! timing for an HTTP/2 front leg (`pair_by_path`); and the pairs linked, in memory
+//! ([`link_vec`]) or in a store (`link_store`), by the `link` each is given
 //! (`diagnose::proxied::link`).
 //!
 //! In: the [`Index`] of legs and candidates the reports were noted in as they came
