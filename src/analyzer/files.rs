@@ -113,7 +113,7 @@ fn analyze(
     // The inputs in the order read: the paths given, or the ring's files as they appear.
     let sequence = match (&ring, &files.follow) {
         (Some(dir), Some(stop)) => Sequence::ring(dir, Arc::clone(stop)),
-        _ => Sequence::given(paths),
+        _ => Sequence::given(paths.to_vec()),
     };
     let mut ring_warnings = Vec::new();
     for next in sequence {

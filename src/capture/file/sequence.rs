@@ -63,8 +63,8 @@ pub struct Ring {
 
 impl Sequence {
     /// The paths given, each read in turn.
-    pub fn given(paths: &[PathBuf]) -> Sequence {
-        Sequence::Given(paths.to_vec().into_iter())
+    pub fn given(paths: Vec<PathBuf>) -> Sequence {
+        Sequence::Given(paths.into_iter())
     }
 
     /// The capture files of `dir`, read in turn as they appear until `stop` is set.
@@ -256,7 +256,7 @@ mod tests {
         std::fs::write(&a, pcap(Some(20))).unwrap();
         std::fs::write(&b, pcap(Some(10))).unwrap();
         std::fs::write(&c, pcap(None)).unwrap();
-        let got: Vec<_> = Sequence::given(&[a, b, c]).map(|n| file(&n)).collect();
+        let got: Vec<_> = Sequence::given(vec![a, b, c]).map(|n| file(&n)).collect();
         // As given, not by time: joining them is the analyzer's decision.
         assert_eq!(
             got,
