@@ -14,7 +14,7 @@
 //! - [`report`]: the report model ([`report::Report`], one [`report::ConnectionReport`] per
 //!   WebSocket connection); [`render`]: its renderers, [`render::json`] (the JSON contract
 //!   of docs/json.md), [`render::table`], [`render::markdown`], [`render::csv`],
-//!   [`render::html`], and the close codes explained ([`render::explain`]).
+//!   [`render::html`], and the close codes explained ([`explain`]).
 //! - [`close`]: close frames and the close-code catalog ([`close::catalog::lookup`]: name,
 //!   meaning, causes and fix of any code).
 //! - [`diagnose`]: why each connection ended: its [`report::Status`], made of typed
@@ -106,8 +106,9 @@
 //! - `freeze`: quiet connections written out of memory and read back on their next packet;
 //!   `serial` is the stored form of their state (and of finished reports), `scratch` the
 //!   temporary file both go to.
-//! - [`report`]: one model; [`report::legs`] links the two legs of a session through a
-//!   proxy (same `Sec-WebSocket-Key`) once all reports are made.
+//! - [`report`]: one model; [`diagnose::legs`] links the two legs of a session through a
+//!   proxy (same `Sec-WebSocket-Key`) once all reports are made, `diagnose::incidents`
+//!   runs the incident stage on them.
 //! - [`incident`]: the closes of several connections that belong together (a server
 //!   restarted, a proxy reloaded, an idle cohort, load shed, a rejection loop) and the
 //!   reconnects that replace them, from a compact ending per connection.
@@ -129,6 +130,7 @@ pub mod close;
 pub mod community_id;
 pub mod diagnose;
 pub mod error;
+pub mod explain;
 pub mod extract;
 pub mod finding;
 pub mod incident;

@@ -13,6 +13,7 @@
 
 use super::{Analyzer, Options, Taps};
 use crate::capture::file::rotation::{self, FirstPacket, Run};
+use crate::capture::file::sequence::{Next, Sequence};
 use crate::capture::file::{self, Progress};
 use crate::error::Error;
 use crate::report::redact::{KeySlot, SEED_PACKETS};
@@ -70,7 +71,7 @@ fn analyze(
     follow: Option<(Taps, file::Stop, KeySlot)>,
 ) -> Result<Report, Error> {
     // A directory followed is a capture ring (`tcpdump -C`/`-G` with `-W`, `dumpcap -b`):
-    // its files read in turn as they appear (`Files::ring`).
+    // its files read in turn as they appear (`capture::file::sequence`).
     let ring = match paths {
         [dir] if follow.is_some() && dir.is_dir() => Some(dir.clone()),
         _ => None,
@@ -109,13 +110,36 @@ fn analyze(
     }
     let mut inputs: Vec<InputSummary> = Vec::with_capacity(paths.len());
     let mut first_error = None;
-    for (i, path) in paths.iter().enumerate() {
-        inputs.push(files.input(i, path, &mut first_error));
-    }
-    let ring_warnings = match &ring {
-        Some(dir) => files.ring(dir, &mut inputs, &mut first_error),
-        None => Vec::new(),
+    // The inputs in the order read: the paths given, or the ring's files as they appear.
+    let sequence = match (&ring, &files.follow) {
+        (Some(dir), Some(stop)) => Sequence::ring(dir, Arc::clone(stop)),
+        _ => Sequence::given(paths.to_vec()),
     };
+    let mut ring_warnings = Vec::new();
+    for next in sequence {
+        match next {
+            Next::File {
+                path,
+                first,
+                superseded,
+            } => {
+                files.superseded = superseded;
+                let i = inputs.len();
+                inputs.push(files.input(i, &path, first, &mut first_error));
+            }
+            Next::Removed(name) => {
+                ring_warnings.push(format!(
+                    "{name}: removed from the capture ring before it was read: its packets (and \
+                     the closes in them) are missing; a larger ring (-W, -b files:) keeps more"
+                ));
+                if let Some(t) = files.analyzer.tally() {
+                    t.ring_files_removed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    files.superseded = None;
     // The connections of the last capture end with it, on all the shards at once.
     files.end_all();
     if let Some(e) = first_error {
@@ -158,7 +182,7 @@ struct Files {
     shards: usize,
     /// The input is followed as it is written, until it ends or this is set.
     follow: Option<file::Stop>,
-    /// A ring's file followed: done once a newer one is there.
+    /// A ring's file followed: done once a newer one is there (`Next::File`).
     superseded: Option<file::Superseded>,
 }
 
@@ -189,87 +213,17 @@ impl Files {
         }
     }
 
-    /// A capture ring followed: the capture files of `dir` read in turn, oldest first (by
-    /// first packet, then name), each followed until a newer one appears and it has nothing
-    /// more, then the next joined to it as rotated files are (connections go on across
-    /// files); when none is new, the directory is looked at every [`file::POLL`] until the
-    /// stop. A file listed once and gone before it was read (the ring removed it) is said
-    /// in the returned warnings and counted in the tally; a file removed after it was read
-    /// changes nothing.
-    fn ring(
-        &mut self,
-        dir: &Path,
-        inputs: &mut Vec<InputSummary>,
-        first_error: &mut Option<Error>,
-    ) -> Vec<String> {
-        use std::collections::HashSet;
-        let Some(stop) = self.follow.clone() else {
-            return Vec::new();
-        };
-        let (mut read, mut listed): (HashSet<PathBuf>, HashSet<PathBuf>) = Default::default();
-        let mut warnings = Vec::new();
-        loop {
-            let now = ring_files(dir);
-            let mut gone: Vec<&PathBuf> = listed
-                .iter()
-                .filter(|p| !read.contains(*p) && !now.contains(p))
-                .collect();
-            gone.sort();
-            for p in gone {
-                warnings.push(format!(
-                    "{}: removed from the capture ring before it was read: its packets (and \
-                     the closes in them) are missing; a larger ring (-W, -b files:) keeps more",
-                    // Its name only: the directory is the user's (`--redact` keeps no path).
-                    p.file_name().unwrap_or_default().to_string_lossy()
-                ));
-                if let Some(t) = self.analyzer.tally() {
-                    t.ring_files_removed
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
-            listed = now.iter().cloned().collect();
-            // Only the names still there are kept: memory does not grow with the files a
-            // ring has turned over.
-            read.retain(|p| listed.contains(p));
-            match now.iter().find(|p| !read.contains(*p)) {
-                Some(p) => {
-                    read.insert(p.clone());
-                    let known = read.clone();
-                    let d = dir.to_path_buf();
-                    // Only a name not read yet is opened (to see that it is a capture).
-                    self.superseded = Some(Arc::new(move || {
-                        std::fs::read_dir(&d).is_ok_and(|mut entries| {
-                            entries.any(|e| {
-                                e.ok().is_some_and(|e| {
-                                    let p = e.path();
-                                    !known.contains(&p)
-                                        && p.is_file()
-                                        && matches!(rotation::looks_like_capture(&p), Ok(true))
-                                })
-                            })
-                        })
-                    }));
-                    let i = inputs.len();
-                    inputs.push(self.input(i, p, first_error));
-                }
-                None if stop.load(std::sync::atomic::Ordering::SeqCst) => break,
-                None => std::thread::sleep(file::POLL),
-            }
-            if stop.load(std::sync::atomic::Ordering::SeqCst) {
-                break;
-            }
-        }
-        self.superseded = None;
-        warnings
-    }
-
-    /// Reads input `i`: its summary (with its error if it could not be read, which is kept in
+    /// Reads input `i` (its `first` packet: whether it continues the capture before it): its summary (with its error if it could not be read, which is kept in
     /// `first_error` if none came before).
-    fn input(&mut self, i: usize, path: &Path, first_error: &mut Option<Error>) -> InputSummary {
+    fn input(
+        &mut self,
+        i: usize,
+        path: &Path,
+        first: Option<FirstPacket>,
+        first_error: &mut Option<Error>,
+    ) -> InputSummary {
         // Standard input or a pipe: opened once, read once (nothing peeks at it first).
         let stream = file::is_stream(path);
-        // Does this file continue the capture before it? Its first packet says (a peek).
-        let first = rotation::first_packet(path);
         let taken = self.taken(path, stream, first);
         let joined = matches!(taken, Some(Ok(_)));
         let apart = !joined && self.named_apart(path);
@@ -647,32 +601,4 @@ impl Files {
 /// " (the first: packet N)" for a warning that counts packets, or nothing.
 fn first_packet(number: Option<u64>) -> String {
     number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
-}
-
-/// The capture files of a ring's directory now (those whose first bytes are a pcap's or
-/// pcapng's: a file just created, still empty, is not one yet), oldest first: by first
-/// packet (as rotated files are ordered offline; tcpdump's `file10` sorts before `file2` by
-/// name, and `-W` reuses names), those with none yet last, by name.
-fn ring_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = ring_names(dir);
-    let mut keyed: Vec<_> = files
-        .drain(..)
-        .map(|p| (rotation::first_packet(&p).map(|f| f.ts), p))
-        .collect();
-    keyed.sort_by(|a, b| (a.0.is_none(), a.0, &a.1).cmp(&(b.0.is_none(), b.0, &b.1)));
-    keyed.into_iter().map(|(_, p)| p).collect()
-}
-
-/// The capture files of a ring's directory now, by name.
-fn ring_names(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && matches!(rotation::looks_like_capture(p), Ok(true)))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
 }

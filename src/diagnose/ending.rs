@@ -29,8 +29,8 @@
 //!
 //! What came after the ending on other connections (the client host's attempts refused,
 //! the server back) is only known once every connection is read: the incident stage finds
-//! it (`incident::after`) and the report writes it into the cause (`afterwards`), where a
-//! refusal soon after a server's ending decides an `unknown` verdict (`report::incidents`).
+//! it (`incident::after`) and `diagnose::incidents` writes it into the cause
+//! (`afterwards`), where a refusal soon after a server's ending decides an `unknown` verdict.
 
 use super::idle::Idle;
 use crate::report::cause::{Cause, EndHow, Ending, EndingVerdict, StillUnacked};
@@ -107,7 +107,7 @@ fn own(c: &Cause) -> bool {
 /// Causes that explain a 1006 in their own way without being a path fault or the
 /// application's words: a proxy's legs, a relayed end, a close frame no one read, a
 /// lighttpd gateway, one direction only, frames after a close (each kind's `explains`
-/// facet, `report/cause.rs`).
+/// facet, `report/cause/mod.rs`).
 fn explained(c: &Cause) -> bool {
     c.explains_1006()
 }

@@ -11,14 +11,15 @@
 //! and their words are the report's (`report::status`, `report::cause`, `report::evidence`,
 //! `report::words`): this stage produces them and imports them from there.
 //!
-//! A new cause is a variant of [`Cause`](crate::report::Cause) (`report/cause.rs`), decided where its facts are
+//! A new cause is a variant of [`Cause`](crate::report::Cause) (`report/cause/mod.rs`), decided where its facts are
 //! (`status.rs` for close frames and endings, `idle.rs` for quiet spells, `tls.rs`,
 //! `proxied.rs` and `reload.rs` for proxies, `delivery.rs` for the path under the
 //! session, `diagnosis.rs` for the rest of a session), and said in words in one place:
 //! `report/words/` (`words::detail`, the `Display` of [`Cause`](crate::report::Cause), and `words::fix`).
 //! `build.rs` builds one session's report with its diagnosis; `whole.rs` finishes the
 //! whole report with the causes only several connections show (`proxied.rs` for proxies,
-//! `app.rs` for shared application identities).
+//! `app.rs` for shared application identities, `incidents.rs` for the incidents: the one
+//! place the incident stage is run and its links written into the reports).
 
 pub mod app;
 pub mod beats;
@@ -32,7 +33,9 @@ pub mod evidence;
 mod fill;
 pub mod heartbeat;
 pub mod idle;
+mod incidents;
 pub mod lastwords;
+pub mod legs;
 pub mod live;
 pub mod proxied;
 pub mod reason;

@@ -8,10 +8,9 @@
 //! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
 //! stored report back to decide anything after this.
 
-use super::{app, proxied};
-use crate::report::legs;
+use super::{app, incidents, legs, proxied};
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
-use crate::vocab::{IncidentKind, InputSummary};
+use crate::vocab::InputSummary;
 
 /// A connection "still open" in a file that stops early may well have closed after it,
 /// and in one that says packets were dropped (`InputSummary::dropped`) its end may be in
@@ -44,8 +43,8 @@ impl Report {
         for c in &mut connections {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
-        let refusals = refusals_of(&mut seen);
-        let out = crate::report::incidents::link_vec(&mut connections, refusals);
+        let refusals = incidents::refusals_of(&mut seen);
+        let out = incidents::link_vec(&mut connections, refusals);
         let mut r = Report::build(inputs, connections, None, seen);
         r.set_incidents(out);
         r
@@ -55,7 +54,7 @@ impl Report {
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, mut seen: Seen) -> Report {
         store.sort();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let legs: Vec<(u32, u32)> = crate::report::store::link_store(&mut store, proxied::link)
+        let legs: Vec<(u32, u32)> = legs::link_store(&mut store, proxied::link)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))
@@ -67,74 +66,10 @@ impl Report {
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
         let endings = store.take_endings();
-        let after = crate::incident::after::link(&endings, refusals_of(&mut seen));
-        let mut out = crate::incident::detect(endings, &legs);
-        out.links.set_after(after);
+        let out = incidents::find(endings, &legs, incidents::refusals_of(&mut seen));
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.set_incidents(out);
         r
-    }
-}
-
-/// The refused connection attempts `seen` kept, taken out, with a note in its `temp_notes`
-/// (the report's warnings) when some were left out for want of room.
-fn refusals_of(seen: &mut Seen) -> crate::incident::Refusals {
-    let mut refusals = std::mem::take(&mut seen.refusals);
-    let left_out = refusals.left_out();
-    if left_out > 0 {
-        seen.temp_notes.push(format!(
-            "{left_out} refused connection attempts (a SYN answered by a RST) were not kept: \
-             they hold a two-hundred-and-fifty-sixth of --max-memory, so the refusals that \
-             came last are not cited after the sessions they followed; raise --max-memory \
-             to see them"
-        ));
-    }
-    refusals
-}
-
-impl Report {
-    /// Takes in what the incident stage found, and says when it kept only so many.
-    fn set_incidents(&mut self, mut out: crate::incident::Outcome) {
-        // A stop's or restart's attempts refused in TCP while the server was down.
-        let coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
-        if !coarse.is_empty() {
-            let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
-            self.warnings.push(format!(
-                "the connection attempts refused in TCP were counted in spans of {} (their \
-                 counters filled their part of --max-memory, so each span was doubled): the \
-                 `refused` of incident {} may count attempts up to that long before or after \
-                 it; raise --max-memory to count them to the tenth of a second",
-                crate::incident::seconds(self.seen.refused.span_ns() as f64 / 1e9),
-                ids.join(", ")
-            ));
-        }
-        // Said only where a figure rests on the counters: a server stop's or restart's
-        // `refused` (a port scan of a capture with no WebSocket loses nothing it reports).
-        let counted = out.incidents.iter().any(|i| {
-            matches!(
-                i.kind,
-                IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
-            )
-        });
-        if self.seen.refused.not_kept > 0 && counted {
-            self.warnings.push(format!(
-                "{} connection attempts refused in TCP (SYN answered by RST or not at all) \
-                 were not counted: their counters reached the part of --max-memory kept for \
-                 them, so an incident's `refused` may be short; raise --max-memory to count \
-                 them all",
-                self.seen.refused.not_kept
-            ));
-        }
-        if out.left_out > 0 {
-            self.warnings.push(format!(
-                "{} more incidents were found than the {} kept: their connections are not \
-                 marked as members of one",
-                out.left_out,
-                crate::incident::MAX_INCIDENTS
-            ));
-        }
-        self.incidents = out.incidents;
-        self.links = out.links;
     }
 }
 

@@ -1,11 +1,11 @@
 //! One renderer per format, each a function of the finished [`Report`].
 //!
 //! In: a report (connections in memory or in its store), or for [`events`] one live
-//! [`CloseEvent`](crate::CloseEvent), or for [`explain`] close codes. Out: text, written as
+//! [`CloseEvent`](crate::CloseEvent). Out: text, written as
 //! it is made: [`table`] (the terminal), [`json`] (the stable contract), [`jsonl`] (the records, one line per connection), [`ecs`] (the same as Elastic Common Schema documents), [`markdown`] (a
 //! ticket), [`html`] (a ticket anywhere, with pictures), [`csv`] (spreadsheets), [`events`]
-//! (live lines), [`explain`] (the catalog).
-//! Every string from the wire goes through `sanitize` for the medium it lands in.
+//! (live lines). It reads only the model: `wsclose explain`, which reads the close-code
+//! catalog, is [`crate::explain`]. Every string from the wire goes through `sanitize` for the medium it lands in.
 //!
 //! [`Format`] chooses one by value: `Format::Markdown.write(report, out, &options)` is what
 //! `--format markdown` and `--export-markdown` write.
@@ -36,7 +36,6 @@ pub mod csv;
 mod document;
 pub mod ecs;
 pub mod events;
-pub mod explain;
 mod format;
 pub mod html;
 pub mod json;
@@ -48,7 +47,7 @@ pub mod pretty;
 
 pub mod table;
 mod terminal;
-mod text;
+pub(crate) mod text;
 
 use crate::report::facts::clean_key;
 use crate::report::{ConnectionReport, Report};

@@ -22,9 +22,9 @@ use super::text::{string_of, TcpEnding};
 use super::Names;
 use crate::report::facts::{self, NoClose};
 use crate::report::statuses::{self, Statuses};
-use crate::report::{CloseFrameReport, ConnectionReport, Report};
+use crate::report::{ConnectionReport, Report};
 use crate::sanitize::terminal;
-use crate::vocab::Role;
+use crate::vocab::{CloseFrame, Role};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
@@ -62,7 +62,7 @@ fn close_lines(c: &ConnectionReport, from: Role) -> String {
 
 /// ` "reason" [pkt N] (problems)` of a close frame: the reason (unless `reason` is false)
 /// escaped and cut at [`REASON_SHOWN`] characters (its length said when cut).
-fn reason_and_packet(out: &mut String, f: &CloseFrameReport, reason: bool) {
+fn reason_and_packet(out: &mut String, f: &CloseFrame, reason: bool) {
     if reason && !f.reason.is_empty() {
         let shown = shown_reason(&f.reason);
         let _ = write!(out, " \"{}", terminal(shown));

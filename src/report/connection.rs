@@ -61,10 +61,6 @@ pub struct HandshakeReport {
     pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
 }
 
-/// The close-frame type's former name here, kept while `render/table.rs` still names it
-/// (it is `vocab::CloseFrame`, and goes once the table reads the document walk).
-pub type CloseFrameReport = crate::vocab::CloseFrame;
-
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
 /// RST_STREAM or GOAWAY that reached it, in order.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]

@@ -66,6 +66,11 @@ pub use cause::{Cause, Eviction};
 pub use evidence::Evidence;
 pub use status::{CloseHandshake, Status};
 
+/// What writes the incident stage's links into a connection as it is shown (its incident,
+/// reconnect, what came after its ending): given by `diagnose` with the links.
+pub(crate) type ApplyLinks =
+    fn(&crate::incident::Links, &[crate::vocab::Incident], &mut ConnectionReport);
+
 /// A whole report: the inputs, the WebSocket connections, what else the capture held, and a summary
 /// (the JSON contract of docs/json.md).
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -103,6 +108,10 @@ pub struct Report {
     /// back ([`Report::for_each_connection`]); connections in memory have it already.
     #[serde(skip)]
     pub(crate) links: crate::incident::Links,
+    /// Writes `links` into a stored connection as it is shown (`diagnose::incidents::apply`,
+    /// given with the links; nothing before).
+    #[serde(skip)]
+    pub(crate) apply_links: ApplyLinks,
     /// Where TLS secrets came from (key logs, `SSLKEYLOGFILE`, pcapng secrets), never the
     /// secrets themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -442,6 +451,7 @@ impl Report {
             seen,
             incidents: Vec::new(),
             links: crate::incident::Links::default(),
+            apply_links: |_, _, _| {},
             key_logs: Vec::new(),
             key_log_warnings: Vec::new(),
             warnings,
@@ -573,7 +583,7 @@ impl Report {
     /// finished before it was read (`finish_store`).
     pub(crate) fn as_shown(&self, c: &mut ConnectionReport, names: &mut Option<redact::Names>) {
         c.last_input = locate(&self.inputs, c.input, c.last_packet).0;
-        incidents::apply(&self.links, &self.incidents, c);
+        (self.apply_links)(&self.links, &self.incidents, c);
         if let Some(names) = names {
             names.connection(c);
         }

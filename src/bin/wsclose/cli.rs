@@ -631,7 +631,7 @@ fn topic(s: &str) -> Result<Topic, String> {
     if let Some(k) = wsclose::vocab::IncidentKind::named(s.trim()) {
         return Ok(Topic::Incident(k));
     }
-    if let Some(k) = wsclose::render::explain::cause_kind(s.trim()) {
+    if let Some(k) = wsclose::explain::cause_kind(s.trim()) {
         return Ok(Topic::Cause(k));
     }
     close_code(s).map(Topic::Code).map_err(|e| {

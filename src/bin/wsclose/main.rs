@@ -8,7 +8,7 @@ use shared::{command_line, command_line_less, plural, render_options};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use wsclose::render::explain;
+use wsclose::explain;
 
 /// `-q`: no notes or warnings on standard error (errors, and why the exit code is not 0,
 /// are still said).

@@ -33,6 +33,7 @@ mod input;
 mod pcap;
 mod pcapng;
 pub mod rotation;
+pub mod sequence;
 mod stream;
 #[cfg(test)]
 mod testing;

@@ -15,10 +15,9 @@
 //! written, up to [`NO_DISK_FACTOR`] times the budget stay in memory and later reports are
 //! dropped: counted ([`Store::dropped`]), left out of the report's order and ids, and said.
 
-use super::legs::{self, order, LinkedBy};
+use super::legs::{self, order};
 use super::{ConnectionReport, StatusKey};
 use crate::scratch::Scratch;
-use std::collections::HashMap;
 use std::io;
 
 /// Each report's stored form, field by field (what the temporary file holds).
@@ -556,7 +555,7 @@ impl Store {
         })
     }
 
-    /// The index of the proxied sessions' legs, taken out (`legs::link_store`).
+    /// The index of the proxied sessions' legs, taken out (`diagnose::legs::link_store`).
     pub fn take_legs(&mut self) -> legs::Index {
         std::mem::take(&mut self.legs)
     }
@@ -738,51 +737,6 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-/// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
-/// Returns the (front, back) indexes of the pairs linked (for the incident stage).
-pub fn link_store(
-    store: &mut Store,
-    mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
-) -> std::io::Result<Vec<(usize, usize)>> {
-    let mut linked = Vec::new();
-    let mut buf = Vec::new();
-    // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
-    let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
-    for p in store.take_legs().pairs() {
-        let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
-            let range = store.positions(order);
-            if range.len() == 1 && stream == 0 {
-                return Ok(Some(range.start));
-            }
-            // The streams of one HTTP/2 connection share its order: read each back once.
-            let ids = match streams.entry(order) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let mut ids = Vec::with_capacity(range.len());
-                    for i in range {
-                        ids.push((store.get(i, &mut buf)?.h2_stream.unwrap_or(0), i));
-                    }
-                    e.insert(ids)
-                }
-            };
-            Ok(ids.iter().find(|(s, _)| *s == stream).map(|&(_, i)| i))
-        };
-        let (Some(i), Some(j)) = (at(p.front)?, at(p.back)?) else {
-            continue;
-        };
-        if i == j {
-            continue;
-        }
-        let mut front = store.get(i, &mut buf)?;
-        let mut back = store.get(j, &mut buf)?;
-        link(&mut front, &mut back, &p.by);
-        store.replace(i, front)?;
-        store.replace(j, back)?;
-        linked.push((i, j));
-    }
-    Ok(linked)
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ fn the_docs_list_every_cause_kind() {
 /// new kind without its row, or a row left of a removed kind, fails.
 #[test]
 fn the_cause_kinds_table_has_a_row_for_each_kind_and_no_other() {
-    let mut rows = wsclose::render::explain::cause_kinds();
+    let mut rows = wsclose::explain::cause_kinds();
     rows.sort_unstable();
     let mut kinds = wsclose::report::Cause::KINDS.to_vec();
     kinds.sort_unstable();

@@ -5,9 +5,12 @@
 //! codes the catalog's comparison of them when it has one. Also an incident's kind
 //! (`server-restart`) and a cause's kind (`abrupt-ending`): the latter read from the
 //! "Cause kinds" table of docs/causes.md, built in, so the doc and `explain` say one text.
+//!
+//! Outside `render/` (which reads only the finished model): it reads the close-code
+//! catalog and the incident stage's words and thresholds, not a report.
 
-use super::text::fill;
 use crate::close::catalog::{self, Entry, OnWire};
+use crate::render::text::fill;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 use std::fmt::Write;
@@ -117,7 +120,7 @@ pub fn explain_incidents(kinds: &[crate::vocab::IncidentKind], width: Option<u16
 
 /// docs/causes.md, whose "Cause kinds" table is what `wsclose explain KIND` says of a
 /// cause's kind (one text: the doc and the command cannot drift apart).
-const CAUSES_MD: &str = include_str!("../../docs/causes.md");
+const CAUSES_MD: &str = include_str!("../docs/causes.md");
 
 /// The rows of docs/causes.md's "Cause kinds" table: each kind, what it says and its JSON
 /// fields (Markdown, as written there).

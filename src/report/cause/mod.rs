@@ -22,7 +22,9 @@ mod declare;
 use declare::causes;
 
 mod list;
+mod list_first;
 pub(crate) use list::cause_list;
+pub(crate) use list_first::cause_list_first;
 
 cause_list!(causes);
 

@@ -1,0 +1,292 @@
+//! The incidents of the whole report, found from one place: [`find`] runs the incident
+//! stage (`crate::incident`: what came after each abrupt ending, then the incidents and
+//! reconnects) on the connections' endings, for a report in memory ([`link_vec`]) and for
+//! one in a store (`whole.rs`, from the endings the store kept); [`apply`] writes what it
+//! found into a connection: its incident, reconnect and predecessor, what came after its
+//! abrupt ending, and its incident read as evidence of its own cause.
+//!
+//! In: the endings (`report::incidents::ending`, kept by the store as reports are filled),
+//! the proxied sessions' legs, the refused attempts `Seen` kept. Out: the report's
+//! `incidents`, its `links` (a stored connection gets them as it is shown, through
+//! `Report::apply_links`), its warnings when counters or room were short.
+
+use crate::incident::after::DOWN_SOON_S;
+use crate::incident::{Ending, Links, Outcome, Refusals};
+use crate::report::cause::{Cause, EndingVerdict};
+use crate::report::legs::Side;
+use crate::report::{incidents::ending, ConnectionReport, Report, Seen, Status};
+use crate::vocab::{After, Incident, IncidentKind, Role};
+
+/// The incident stage on `endings` (in the report's order) and the proxied sessions'
+/// `legs` (front, back, by position): what came after each abrupt ending (`refusals`: the
+/// refused attempts kept), the incidents and the links. Every report, in memory or
+/// stored, is linked here.
+pub(super) fn find(endings: Vec<Ending>, legs: &[(u32, u32)], refusals: Refusals) -> Outcome {
+    let after = crate::incident::after::link(&endings, refusals);
+    let mut out = crate::incident::detect(endings, legs);
+    out.links.set_after(after);
+    out
+}
+
+/// The refused connection attempts `seen` kept, taken out, with a note in its `temp_notes`
+/// (the report's warnings) when some were left out for want of room.
+pub(super) fn refusals_of(seen: &mut Seen) -> Refusals {
+    let mut refusals = std::mem::take(&mut seen.refusals);
+    let left_out = refusals.left_out();
+    if left_out > 0 {
+        seen.temp_notes.push(format!(
+            "{left_out} refused connection attempts (a SYN answered by a RST) were not kept: \
+             they hold a two-hundred-and-fifty-sixth of --max-memory, so the refusals that \
+             came last are not cited after the sessions they followed; raise --max-memory \
+             to see them"
+        ));
+    }
+    refusals
+}
+
+impl Report {
+    /// Takes in what the incident stage found (its links, written into each stored
+    /// connection as it is shown, by [`apply`]), and says when it kept only so many.
+    pub(super) fn set_incidents(&mut self, mut out: Outcome) {
+        // A stop's or restart's attempts refused in TCP while the server was down.
+        let coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        if !coarse.is_empty() {
+            let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
+            self.warnings.push(format!(
+                "the connection attempts refused in TCP were counted in spans of {} (their \
+                 counters filled their part of --max-memory, so each span was doubled): the \
+                 `refused` of incident {} may count attempts up to that long before or after \
+                 it; raise --max-memory to count them to the tenth of a second",
+                crate::incident::seconds(self.seen.refused.span_ns() as f64 / 1e9),
+                ids.join(", ")
+            ));
+        }
+        // Said only where a figure rests on the counters: a server stop's or restart's
+        // `refused` (a port scan of a capture with no WebSocket loses nothing it reports).
+        let counted = out.incidents.iter().any(|i| {
+            matches!(
+                i.kind,
+                IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
+            )
+        });
+        if self.seen.refused.not_kept > 0 && counted {
+            self.warnings.push(format!(
+                "{} connection attempts refused in TCP (SYN answered by RST or not at all) \
+                 were not counted: their counters reached the part of --max-memory kept for \
+                 them, so an incident's `refused` may be short; raise --max-memory to count \
+                 them all",
+                self.seen.refused.not_kept
+            ));
+        }
+        if out.left_out > 0 {
+            self.warnings.push(format!(
+                "{} more incidents were found than the {} kept: their connections are not \
+                 marked as members of one",
+                out.left_out,
+                crate::incident::MAX_INCIDENTS
+            ));
+        }
+        self.incidents = out.incidents;
+        self.links = out.links;
+        self.apply_links = apply;
+    }
+}
+
+/// Writes it into `c`, the connection at position `id - 1`, and `c`'s incident (one of
+/// `incidents`, by id) as evidence of its own cause (`as_evidence`).
+pub(super) fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
+    let Some(l) =
+        c.id.checked_sub(1)
+            .and_then(|p| u32::try_from(p).ok())
+            .and_then(|p| links.get(p))
+    else {
+        return;
+    };
+    c.incident = l.incident;
+    c.reconnect = l.reconnect;
+    c.replaces = l.replaces;
+    if let Some(mut a) = l.after {
+        // The session accepted is this connection's own reconnect when the stage linked it
+        // (and its host runs one client: else a new session of the same host).
+        if let Some(n) = a.accepted.as_mut() {
+            n.reconnect = l
+                .reconnect
+                .is_some_and(|r| r.connection == n.connection && !r.same_host);
+        }
+        // Nothing refused and not its own reconnect: another client of its host says
+        // nothing of this one.
+        if a.refused > 0 || a.accepted.is_some_and(|n| n.reconnect) {
+            cite_after(a, c);
+        }
+    }
+    if let Some(inc) = l.incident.and_then(|id| {
+        let k = incidents.binary_search_by_key(&id, |i| i.id).ok()?;
+        incidents.get(k)
+    }) {
+        as_evidence(inc, c);
+    }
+}
+
+/// Writes what came after `c`'s abrupt ending (`a`) into its `abrupt-ending` cause, whose
+/// words then cite it, and into its evidence. A `unknown` verdict of a server's ending
+/// becomes `server-process` when the client's new connection was refused soon after it
+/// ([`DOWN_SOON_S`]): nothing listened on the port any more, so the server's process had
+/// stopped (neither a timeout nor the path, which carried the refusal, ended it).
+fn cite_after(a: After, c: &mut ConnectionReport) {
+    let Some(k) = c
+        .status
+        .causes
+        .iter()
+        .position(|x| matches!(x, Cause::AbruptEnding { .. }))
+    else {
+        return;
+    };
+    let mut causes = c.status.causes.clone();
+    let Some(Cause::AbruptEnding {
+        afterwards,
+        verdict,
+        end,
+        ..
+    }) = causes.get_mut(k)
+    else {
+        return;
+    };
+    if *afterwards == Some(a) {
+        return;
+    }
+    *afterwards = Some(a);
+    if end.by == Role::Server && a.first_refused_s.is_some_and(|s| s <= DOWN_SOON_S) {
+        *verdict = EndingVerdict::ServerProcess;
+    }
+    let by = end.by;
+    c.status = Status::of(causes);
+    if let Some(e) = c.evidence.as_mut() {
+        if let (Some(f), Some(l)) = (a.first_refused, a.last_refused) {
+            let n = a.refused;
+            let s = if n == 1 { "" } else { "s" };
+            let at = if f == l {
+                format!("packet {f}")
+            } else {
+                format!("packets {f} to {l}")
+            };
+            e.add(
+                format_args!("; then {n} new connection{s} of the client's host refused ({at})"),
+                [f, l],
+            );
+        }
+        if let Some(n) = a.accepted {
+            let who = match (by == Role::Server && a.refused > 0, n.reconnect) {
+                (true, true) => "; the server came back: the client's reconnect",
+                (true, false) => "; the server came back: a new session of the client's host",
+                (false, true) => "; the client's reconnect",
+                (false, false) => "; a new session of the client's host",
+            };
+            e.add(
+                format_args!(
+                    "{who} accepted {} later (packet {}, connection {})",
+                    crate::units::Secs(n.after_s),
+                    n.packet,
+                    n.connection
+                ),
+                [n.packet],
+            );
+        }
+    }
+}
+
+/// A member's own cause read with its incident as evidence (issue 82: never lead with a
+/// cause the capture contradicts). Where a server (or proxy) ended its sessions at one
+/// instant (`server-stop`, `server-restart`, `proxy-reload`) after quiet spells that
+/// differ, no timeout ended them: a member that ended without a close frame says so
+/// ([`Cause::IncidentMember`]), its abrupt ending that could not be told from a timeout
+/// by its own spell (`unknown`, whole seconds) is that side's process, and a proxy's
+/// ending of both legs after a spell near whole seconds is no idle timeout. A member whose
+/// data was left unacknowledged keeps `unknown` (the network is not ruled out). Work: a
+/// pass over the member's few causes, for members only.
+fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
+    let proxy = inc.kind == IncidentKind::ProxyReload;
+    let stop = matches!(
+        inc.kind,
+        IncidentKind::ServerStop
+            | IncidentKind::ServerRestart
+            | IncidentKind::CrashLoop
+            | IncidentKind::BackendStop
+    );
+    // Ended without a close frame: 1006, never on the wire.
+    let abrupt = c.status.code == Some(1006) && c.status.inferred;
+    if !(stop || proxy)
+        || !abrupt
+        || !inc.idle_ages_differ()
+        || c.status
+            .causes
+            .iter()
+            .any(|k| matches!(k, Cause::IncidentMember { .. }))
+    {
+        return;
+    }
+    let (lo, hi) = inc.idle_range_ms.unwrap_or_default();
+    let mut causes = std::mem::take(&mut c.status.causes);
+    let mut legs_ended = None;
+    for k in &mut causes {
+        match k {
+            Cause::AbruptEnding {
+                verdict,
+                end,
+                unacknowledged: None,
+                ..
+            } if *verdict == EndingVerdict::Unknown => *verdict = EndingVerdict::process(end.by),
+            Cause::ProxyIdleTimeout { legs, .. } | Cause::ProxyEndedBothLegs { legs } if proxy => {
+                let legs = legs.clone();
+                *k = Cause::ProxyEndedBothLegs { legs: legs.clone() };
+                legs_ended = Some(legs);
+            }
+            _ => {}
+        }
+    }
+    causes.push(Cause::IncidentMember {
+        incident: inc.id,
+        incident_kind: inc.kind,
+        members: inc.members,
+        window_ms: (inc.window_s * 1e6).round() / 1e3,
+        idle_min_s: f64::from(lo) / 1e3,
+        idle_max_s: f64::from(hi) / 1e3,
+    });
+    c.status = Status::of(causes);
+    if let (Some(legs), Some(e)) = (legs_ended, c.evidence.as_mut()) {
+        e.summary = crate::report::words::proxy::proxy_reload_member_summary(&legs);
+    }
+}
+
+/// The incidents and links of connections all in memory (in the report's order, ids
+/// given), written into them (the links are left empty in the outcome).
+pub(super) fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Outcome {
+    if connections.len() < 2 && refusals.is_empty() {
+        return Outcome::default();
+    }
+    let endings: Vec<Ending> = connections
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some(ending(c, u32::try_from(i).ok()?)))
+        .collect();
+    // The proxied sessions' legs, front first, by position (id less one).
+    let legs: Vec<(u32, u32)> = connections
+        .iter()
+        .filter_map(|c| {
+            let l = c.leg.as_ref()?;
+            if l.side != Side::Front {
+                return None;
+            }
+            let f = u32::try_from(c.id.checked_sub(1)?).ok()?;
+            let b = u32::try_from(l.other_leg.checked_sub(1)?).ok()?;
+            Some((f, b))
+        })
+        .collect();
+    let mut out = find(endings, &legs, refusals);
+    if !out.links.is_empty() {
+        for c in connections.iter_mut() {
+            apply(&out.links, &out.incidents, c);
+        }
+    }
+    out.links = Links::default();
+    out
+}
