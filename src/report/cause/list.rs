@@ -979,13 +979,16 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// A first close frame before any frame of the peer's: its sender's own decision.
+        /// A first close frame before any frame of the peer's, or after a long quiet of the
+        /// peer's: its sender's own decision.
         "unprompted-close" => UnpromptedClose {
             #[doc = "The side that closed."] by: Role,
             #[doc = "Its close frame's code (null: empty)."] code: Option<u16>,
             #[doc = "Its close frame's packet."] close_packet: u64,
             #[doc = "Its own TCP ending after it: `rst`, or `fin` before the peer's reply."] own_end: Option<String>,
             #[doc = "That ending's packet."] own_end_packet: Option<u64>,
+            #[doc = "Seconds since the peer's last frame, when it had sent some: a close after that long a quiet answered nothing (null: the peer had sent no frame)."] quiet_s: Option<f64>,
+            #[doc = "What came after it from the client's host to the server's port (a server's close, the server's FIN or RST after it): its new connections refused, with their packets; null when none."] afterwards: Option<crate::vocab::After>,
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
