@@ -14,3 +14,4 @@ mod proxy_unknown;
 mod stated;
 mod trigger;
 mod trigger_hole;
+mod unprompted;
