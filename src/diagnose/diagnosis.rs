@@ -581,6 +581,7 @@ pub fn diagnose(
             )
         });
         causes.insert(0, Cause::OneDirection { seen, close_packet });
+        causes.extend(super::views::one_direction_resent(c, seen, seen_side));
     }
     // A refused upgrade never became a WebSocket: no application saw a close status.
     let seen_by = if http_status.is_some_and(|s| s != 101) {

@@ -992,6 +992,18 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
+        /// A capture of one direction (`one-direction`) whose side sent bytes again: what
+        /// that direction shows of the path (acknowledgements did not reach it in time),
+        /// the verdict on it (lost on the path, a peer gone) withheld: it rests on the
+        /// direction not captured.
+        "one-direction-resent" => OneDirectionResent {
+            #[doc = "The side whose packets are in the capture."] from: Role,
+            #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
+            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64,
+            #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64,
+        }
+        facets { rank: 1, names: false, own: false, explains: false, words: w::views::words,
+            hint: None, head: Head::default(), redact: false, evidence: None }
     }
     };
 }

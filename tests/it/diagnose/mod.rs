@@ -15,3 +15,4 @@ mod stated;
 mod trigger;
 mod trigger_hole;
 mod unprompted;
+mod views;
