@@ -59,10 +59,11 @@ pub fn status_cause(r: &mut ConnectionReport) {
         None => None,
         Some((p, at)) => {
             let quiet = close.time.since(at);
-            let hole = r.findings.iter().any(|f| {
-                f.kind == Kind::Gap && f.packet.is_some_and(|g| g > p && g <= packet)
-            });
-            if !(quiet >= QUIET_S) || hole {
+            let hole = r
+                .findings
+                .iter()
+                .any(|f| f.kind == Kind::Gap && f.packet.is_some_and(|g| g > p && g <= packet));
+            if quiet.is_nan() || quiet < QUIET_S || hole {
                 return;
             }
             Some((quiet * 1000.0).round() / 1000.0)

@@ -305,10 +305,15 @@ fn cite_after_unprompted(a: After, c: &mut ConnectionReport) {
         return;
     }
     let mut causes = c.status.causes.clone();
-    let Some(Cause::UnpromptedClose { afterwards, .. }) = causes
-        .iter_mut()
-        .find(|x| matches!(x, Cause::UnpromptedClose { by: Role::Server, .. }))
-    else {
+    let Some(Cause::UnpromptedClose { afterwards, .. }) = causes.iter_mut().find(|x| {
+        matches!(
+            x,
+            Cause::UnpromptedClose {
+                by: Role::Server,
+                ..
+            }
+        )
+    }) else {
         return;
     };
     if a.refused == 0 || *afterwards == Some(a) {

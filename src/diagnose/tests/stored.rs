@@ -555,6 +555,12 @@ fn one_of_each() -> Vec<Cause> {
                 accepted: None,
             }),
         },
+        Cause::OneDirectionResent {
+            from: Role::Server,
+            retransmissions: 5,
+            last_packet: 16,
+            after_s: 1.486,
+        },
     ]
 }
 

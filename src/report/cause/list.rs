@@ -979,31 +979,21 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// A first close frame before any frame of the peer's, or after a long quiet of the
-        /// peer's: its sender's own decision.
+        /// A first close frame before any frame of the peer's (or after its long quiet): its sender's own decision.
         "unprompted-close" => UnpromptedClose {
             #[doc = "The side that closed."] by: Role,
             #[doc = "Its close frame's code (null: empty)."] code: Option<u16>,
             #[doc = "Its close frame's packet."] close_packet: u64,
             #[doc = "Its own TCP ending after it: `rst`, or `fin` before the peer's reply."] own_end: Option<String>,
             #[doc = "That ending's packet."] own_end_packet: Option<u64>,
-            #[doc = "Seconds since the peer's last frame, when it had sent some: a close after that long a quiet answered nothing (null: the peer had sent no frame)."] quiet_s: Option<f64>,
-            #[doc = "What came after it from the client's host to the server's port (a server's close, the server's FIN or RST after it): its new connections refused, with their packets; null when none."] afterwards: Option<crate::vocab::After>,
+            #[doc = "Seconds since the peer's last frame, when it had sent some: a close after that long a quiet answered nothing (null: the peer had sent no frame)."] quiet_s: Option<f64>, #[doc = "What came after it from the client's host to the server's port (a server's close, the server's FIN or RST after it): its new connections refused, with their packets; null when none."] afterwards: Option<crate::vocab::After>,
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// A capture of one direction (`one-direction`) whose side sent bytes again: what
-        /// that direction shows of the path (acknowledgements did not reach it in time),
-        /// the verdict on it (lost on the path, a peer gone) withheld: it rests on the
-        /// direction not captured.
-        "one-direction-resent" => OneDirectionResent {
-            #[doc = "The side whose packets are in the capture."] from: Role,
-            #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
-            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64,
-            #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64,
-        }
-        facets { rank: 1, names: false, own: false, explains: false, words: w::views::words,
-            hint: None, head: Head::default(), redact: false, evidence: None }
+        /// Beside `one-direction`: its side's bytes sent again; the path's verdict withheld (it rests on the other direction).
+        "one-direction-resent" => OneDirectionResent { #[doc = "The side whose packets are in the capture."] from: Role, #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
+            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64, #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64, }
+        facets { rank: 1, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
     }
     };
 }

@@ -31,7 +31,11 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         "What the {from}'s direction shows of the path: it sent bytes it had sent before again {times} (TCP retransmissions; its last segment with data at packet {last_packet}"
     )?;
     if *after_s > 0.0 {
-        write!(f, ", {} before its last packet in the capture", Secs(*after_s))?;
+        write!(
+            f,
+            ", {} before its last packet in the capture",
+            Secs(*after_s)
+        )?;
     }
     write!(
         f,

@@ -70,11 +70,15 @@ fn an_empty_close_after_a_quiet_then_refusals_is_the_servers_shutdown() {
     assert!(said.contains("its process had stopped"), "{said}");
     let table = output("njsws-quiet-shutdown.pcap", "table");
     assert!(
-        table.contains("the server closed unprompted [pkt 12], nothing from the client for 5.546 s before it,"),
+        table.contains(
+            "the server closed unprompted [pkt 12], nothing from the client for 5.546 s before it,"
+        ),
         "{table}"
     );
     assert!(
-        table.contains("then 5 reconnects refused [pkt 18-26]: its own decision, likely its shutdown"),
+        table.contains(
+            "then 5 reconnects refused [pkt 18-26]: its own decision, likely its shutdown"
+        ),
         "{table}"
     );
 }
