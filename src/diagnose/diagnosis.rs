@@ -547,6 +547,11 @@ pub fn diagnose(
         let abrupt = super::ending::cause(&causes, idle.as_ref(), unacked);
         causes.extend(abrupt);
     }
+    causes.extend(super::views::seen_at(
+        c,
+        super::views::unacked(&causes),
+        client_side,
+    ));
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // and what rests on the unseen direction (its answers, its acknowledgements, its
     // silence) is withheld; what the captured side sent is kept. Where the captured side's

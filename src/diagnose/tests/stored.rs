@@ -561,6 +561,13 @@ fn one_of_each() -> Vec<Cause> {
             last_packet: 16,
             after_s: 1.486,
         },
+        Cause::SeenAt {
+            host: Role::Server,
+            own_ttl: 64,
+            peer_ttl: 63,
+            unacknowledged: Role::Server,
+            packet: 21,
+        },
     ]
 }
 

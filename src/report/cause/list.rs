@@ -990,10 +990,10 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// Beside `one-direction`: its side's bytes sent again; the path's verdict withheld (it rests on the other direction).
-        "one-direction-resent" => OneDirectionResent { #[doc = "The side whose packets are in the capture."] from: Role, #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
-            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64, #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64, }
-        facets { rank: 1, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
+        #[doc = "Beside `one-direction`: its side's bytes sent again; the path's verdict withheld (it rests on the other direction)."] "one-direction-resent" => OneDirectionResent { #[doc = "The side whose packets are in the capture."] from: Role, #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
+            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64, #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64, } facets { rank: 1, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
+        #[doc = "Data never acknowledged, and the capture's host named from the TTLs: whether the data left it or reached it."] "seen-at" => SeenAt { #[doc = "The side at whose host the capture was taken (its packets carry an initial TTL, the peer's one lower per router)."] host: Role, #[doc = "Its packets' TTL."] own_ttl: u8,
+            #[doc = "The peer's packets' TTL as they arrived."] peer_ttl: u8, #[doc = "The side whose data was never acknowledged."] unacknowledged: Role, #[doc = "Its first segment never acknowledged."] packet: u64, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
     }
     };
 }

@@ -5,13 +5,43 @@
 //! the peer's direction tells (RFC 9293 §3.8.1: a sender retransmits what no acknowledgement
 //! covered within its timeout; §3.10.7.4: the receiver's acknowledgement says what it holds).
 //!
-//! In: a [`Cause::OneDirectionResent`]. Out: its sentences.
+//! And where data went unacknowledged, the view a capture was taken from, named from the
+//! TTLs (`seen-at`): whether the data left the capture's host or reached it.
+//!
+//! In: a [`Cause::OneDirectionResent`] or [`Cause::SeenAt`]. Out: its sentences.
 
 use crate::report::cause::Cause;
 use crate::units::Secs;
 
 /// The sentences of [`Cause::OneDirectionResent`] (its `words` facet).
 pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    if let Cause::SeenAt {
+        host,
+        own_ttl,
+        peer_ttl,
+        unacknowledged,
+        packet,
+    } = c
+    {
+        let peer = host.peer();
+        let hops = own_ttl.saturating_sub(*peer_ttl);
+        let routers = if hops == 1 { "router" } else { "routers" };
+        write!(
+            f,
+            "The capture was taken at the {host}'s host: its packets carry TTL {own_ttl}, an initial value, and the {peer}'s arrived with {peer_ttl} ({hops} {routers} between)."
+        )?;
+        return if unacknowledged == host {
+            write!(
+                f,
+                " The {host}'s data from packet {packet} left this host and was never acknowledged: it was lost beyond it, on the path or at a {peer} gone, not before the capture; a capture at the {peer}'s end shows which."
+            )
+        } else {
+            write!(
+                f,
+                " The {peer}'s data from packet {packet} reached this host and was never acknowledged from it: the {host}'s acknowledgements did not leave it, or its host dropped what came in (a firewall, a process gone); the path before this host carried it."
+            )
+        };
+    }
     let Cause::OneDirectionResent {
         from,
         retransmissions,

@@ -96,3 +96,58 @@ fn a_normal_one_direction_capture_and_the_full_ones_say_no_such_thing() {
         assert!(k.iter().any(|x| x == path_kind), "{path}: {k:?}");
     }
 }
+
+fn cause<'a>(c: &'a Value, kind: &str) -> Option<&'a Value> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+}
+
+/// A half-open session recorded at both ends with a router between (nodejs-websocket's
+/// ticks, a websockets client; the router drops the session both ways): each view is named
+/// from the TTLs, its own packets 64, the other end's 63. At the server its ticks from
+/// packet 21 left the host, never acknowledged; at the client its FIN from packet 21 did.
+#[test]
+fn each_view_of_a_half_open_session_is_named() {
+    for (view, host, verdict) in [
+        ("server", "server", "unacknowledged-data"),
+        ("client", "client", "abrupt-ending"),
+    ] {
+        let path = format!("path/njsws-halfopen-{view}.pcap");
+        let c = connection(&path);
+        assert!(cause(&c, verdict).is_some(), "{path}: {:?}", kinds(&c));
+        let k = cause(&c, "seen-at").unwrap_or_else(|| panic!("{path}: {:?}", kinds(&c)));
+        assert_eq!(k["host"], host, "{path}: {k}");
+        assert_eq!(k["own_ttl"], 64, "{path}: {k}");
+        assert_eq!(k["peer_ttl"], 63, "{path}: {k}");
+        assert_eq!(k["unacknowledged"], host, "{path}: {k}");
+        assert_eq!(k["packet"], 21, "{path}: {k}");
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            said.contains(&format!("The capture was taken at the {host}'s host")),
+            "{said}"
+        );
+        assert!(
+            said.contains("left this host and was never acknowledged"),
+            "{said}"
+        );
+    }
+}
+
+/// Controls: where the TTLs do not tell (no router between: both ends' packets 64, the
+/// half-open recordings of websockets and ws) or nothing went unacknowledged (a normal
+/// close, a router between: the control download), no view is named.
+#[test]
+fn no_view_is_named_where_the_ttls_or_the_data_do_not_tell() {
+    for path in [
+        "path/python-half-open-server.pcap",
+        "path/node-half-open-client.pcap",
+        "python-close-1000-client.pcap",
+        "path/aiohttp-nodrop-server.pcap",
+    ] {
+        let c = connection(path);
+        assert!(cause(&c, "seen-at").is_none(), "{path}: {:?}", kinds(&c));
+    }
+}
