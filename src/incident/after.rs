@@ -236,6 +236,28 @@ mod tests {
 
     const S: i64 = 1_000_000_000;
 
+    /// A server's close frame is followed up as its FIN is (an unprompted close then cites
+    /// the refusals); a client's close frame is not (its refusals say nothing of it).
+    #[test]
+    fn refusals_after_a_servers_close_frame_are_counted_not_after_a_clients() {
+        for (by, linked) in [(Role::Server, true), (Role::Client, false)] {
+            let endings = [ending(0, 40000, 0, 10 * S, How::Close(None), by)];
+            let mut r = Refusals::default();
+            for (at, syn) in [(11 * S, 100), (12 * S, 110)] {
+                r.push(refusal(at, syn));
+            }
+            let links = links_of(link(&endings, r));
+            let a = links.get(0).and_then(|l| l.after);
+            assert_eq!(a.is_some(), linked, "{by:?}: {a:?}");
+            if let Some(a) = a {
+                assert_eq!(
+                    (a.refused, a.first_refused, a.last_refused),
+                    (2, Some(100), Some(110))
+                );
+            }
+        }
+    }
+
     #[test]
     fn refusals_between_the_end_and_the_next_session_are_counted() {
         let endings = [
