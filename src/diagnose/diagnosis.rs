@@ -547,6 +547,11 @@ pub fn diagnose(
         let abrupt = super::ending::cause(&causes, idle.as_ref(), unacked);
         causes.extend(abrupt);
     }
+    causes.extend(super::views::seen_at(
+        c,
+        super::views::unacked(&causes),
+        client_side,
+    ));
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // and what rests on the unseen direction (its answers, its acknowledgements, its
     // silence) is withheld; what the captured side sent is kept. Where the captured side's
@@ -581,6 +586,7 @@ pub fn diagnose(
             )
         });
         causes.insert(0, Cause::OneDirection { seen, close_packet });
+        causes.extend(super::views::one_direction_resent(c, seen, seen_side));
     }
     // A refused upgrade never became a WebSocket: no application saw a close status.
     let seen_by = if http_status.is_some_and(|s| s != 101) {

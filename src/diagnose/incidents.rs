@@ -139,7 +139,7 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
         .iter()
         .position(|x| matches!(x, Cause::AbruptEnding { .. }))
     else {
-        return;
+        return cite_after_unprompted(a, c);
     };
     let mut causes = c.status.causes.clone();
     let Some(Cause::AbruptEnding {
@@ -191,6 +191,46 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
                 [n.packet],
             );
         }
+    }
+}
+
+/// Writes the attempts refused after a server's unprompted close that it followed with its
+/// own TCP end (a FIN or RST, before or after the client's reply) into its
+/// `unprompted-close` (issue 92 item 4: its shutdown, not only this session's end), and
+/// into its evidence.
+fn cite_after_unprompted(a: After, c: &mut ConnectionReport) {
+    if !c.tcp_ends.iter().any(|e| e.by == Role::Server) {
+        return;
+    }
+    let mut causes = c.status.causes.clone();
+    let Some(Cause::UnpromptedClose { afterwards, .. }) = causes.iter_mut().find(|x| {
+        matches!(
+            x,
+            Cause::UnpromptedClose {
+                by: Role::Server,
+                ..
+            }
+        )
+    }) else {
+        return;
+    };
+    if a.refused == 0 || *afterwards == Some(a) {
+        return;
+    }
+    *afterwards = Some(a);
+    c.status = Status::of(causes);
+    if let (Some(e), Some(f), Some(l)) = (c.evidence.as_mut(), a.first_refused, a.last_refused) {
+        let n = a.refused;
+        let s = if n == 1 { "" } else { "s" };
+        let at = if f == l {
+            format!("packet {f}")
+        } else {
+            format!("packets {f} to {l}")
+        };
+        e.add(
+            format_args!("; then {n} new connection{s} of the client's host refused ({at})"),
+            [f, l],
+        );
     }
 }
 

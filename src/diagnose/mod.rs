@@ -45,6 +45,7 @@ pub mod status;
 pub mod tls;
 pub mod trigger;
 pub mod unprompted;
+pub mod views;
 mod whole;
 
 #[cfg(test)]

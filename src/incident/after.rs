@@ -7,12 +7,13 @@
 //! attempts ([`Refusals`]: one per TCP connection whose SYN was answered by the server's RST
 //! and never by a SYN-ACK, kept by the analyzer as such a flow finishes, at most a room in
 //! bytes charged to `--max-memory`, `memory::refusals_room`). Out: per connection ended by
-//! a side's FIN or RST before any close frame, its [`After`] (`Link::after`): after a
-//! server's ending only where an attempt was refused, after a client's only where a session
-//! of its host was accepted (cited only when it is its own reconnect), which the
-//! report writes into the connection's `abrupt-ending` cause and its evidence. What is
-//! read is the client's host's, not one process's: several clients of one host share it
-//! (the incident stage's `reconnect` says which session is the connection's own).
+//! a side's FIN or RST before any close frame (or by the server's close frame), its
+//! [`After`] (`Link::after`): after a server's ending only where an attempt was refused,
+//! after a client's only where a session of its host was accepted (cited only when it is
+//! its own reconnect), which the report writes into the connection's `abrupt-ending` cause
+//! (or its `unprompted-close`) and its evidence. What is read is the client's host's, not
+//! one process's: several clients of one host share it (the incident stage's `reconnect`
+//! says which session is the connection's own).
 //!
 //! Work: two sorts (n log n), then two binary searches per ending: constant work per
 //! connection beyond the sort, whatever the number of connections or attempts.
@@ -114,9 +115,10 @@ fn secs(a: i64, b: i64) -> f64 {
     (b.saturating_sub(a) as f64 / 1e6).round() / 1000.0
 }
 
-/// What came after each session ended by a side's FIN or RST before any close frame,
-/// among `endings` and `refusals` (see the module's header), by the session's position:
-/// only those after which something came.
+/// What came after each session ended by a side's FIN or RST before any close frame (or by
+/// the server's close frame, followed only where attempts were refused), among `endings`
+/// and `refusals` (see the module's header), by the session's position: only those after
+/// which something came.
 pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
     let mut out = Vec::new();
     let mut refused = refusals.list;
@@ -133,7 +135,11 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
     accepted.sort_unstable();
     let max_ns = (RECONNECT_MAX_S * 1e9) as i64;
     for e in endings {
-        let (Some(by), How::Fin | How::Rst) = (e.by, e.how) else {
+        // A server's close frame too: an unprompted close followed by its own TCP end and
+        // refusals is its shutdown (issue 92 item 4; cited by `unprompted-close`).
+        let ((Some(by), How::Fin | How::Rst) | (Some(by @ Role::Server), How::Close(_))) =
+            (e.by, e.how)
+        else {
             continue;
         };
         let limit = e.end.saturating_add(max_ns);
@@ -229,6 +235,28 @@ mod tests {
     }
 
     const S: i64 = 1_000_000_000;
+
+    /// A server's close frame is followed up as its FIN is (an unprompted close then cites
+    /// the refusals); a client's close frame is not (its refusals say nothing of it).
+    #[test]
+    fn refusals_after_a_servers_close_frame_are_counted_not_after_a_clients() {
+        for (by, linked) in [(Role::Server, true), (Role::Client, false)] {
+            let endings = [ending(0, 40000, 0, 10 * S, How::Close(None), by)];
+            let mut r = Refusals::default();
+            for (at, syn) in [(11 * S, 100), (12 * S, 110)] {
+                r.push(refusal(at, syn));
+            }
+            let links = links_of(link(&endings, r));
+            let a = links.get(0).and_then(|l| l.after);
+            assert_eq!(a.is_some(), linked, "{by:?}: {a:?}");
+            if let Some(a) = a {
+                assert_eq!(
+                    (a.refused, a.first_refused, a.last_refused),
+                    (2, Some(100), Some(110))
+                );
+            }
+        }
+    }
 
     #[test]
     fn refusals_between_the_end_and_the_next_session_are_counted() {

@@ -545,6 +545,28 @@ fn one_of_each() -> Vec<Cause> {
             close_packet: 8,
             own_end: Some("rst".into()),
             own_end_packet: Some(11),
+            quiet_s: Some(6.5),
+            afterwards: Some(crate::vocab::After {
+                refused: 4,
+                first_refused: Some(12),
+                first_refused_s: Some(0.2),
+                last_refused: Some(18),
+                last_refused_s: Some(0.8),
+                accepted: None,
+            }),
+        },
+        Cause::OneDirectionResent {
+            from: Role::Server,
+            retransmissions: 5,
+            last_packet: 16,
+            after_s: 1.486,
+        },
+        Cause::SeenAt {
+            host: Role::Server,
+            own_ttl: 64,
+            peer_ttl: 63,
+            unacknowledged: Role::Server,
+            packet: 21,
         },
     ]
 }

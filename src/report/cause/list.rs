@@ -443,16 +443,21 @@ macro_rules! cause_list {
         }
         facets { rank: 1, names: true, own: true, explains: true, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
-        /// A first close frame before any frame of the peer's: its sender's own decision.
+        /// A first close frame before any frame of the peer's (or after its long quiet): its sender's own decision.
         "unprompted-close" => UnpromptedClose {
             #[doc = "The side that closed."] by: Role,
             #[doc = "Its close frame's code (null: empty)."] code: Option<u16>,
             #[doc = "Its close frame's packet."] close_packet: u64,
             #[doc = "Its own TCP ending after it: `rst`, or `fin` before the peer's reply."] own_end: Option<String>,
             #[doc = "That ending's packet."] own_end_packet: Option<u64>,
+            #[doc = "Seconds since the peer's last frame, when it had sent some: a close after that long a quiet answered nothing (null: the peer had sent no frame)."] quiet_s: Option<f64>, #[doc = "What came after it from the client's host to the server's port (a server's close, the server's FIN or RST after it): its new connections refused, with their packets; null when none."] afterwards: Option<crate::vocab::After>,
         }
         facets { rank: 1, names: false, own: true, explains: false, words: w::stated::words,
             hint: w::stated::hint(c), head: Head::default(), redact: false, evidence: None }
+        #[doc = "Beside `one-direction`: its side's bytes sent again; the path's verdict withheld (it rests on the other direction)."] "one-direction-resent" => OneDirectionResent { #[doc = "The side whose packets are in the capture."] from: Role, #[doc = "Its segments that repeated bytes it had sent before (TCP retransmissions)."] retransmissions: u64,
+            #[doc = "Its last segment with data (or a FIN)."] last_packet: u64, #[doc = "Seconds from that segment to its last packet in the capture (0: it was the last)."] after_s: f64, } facets { rank: 1, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
+        #[doc = "Data never acknowledged, and the capture's host named from the TTLs: whether the data left it or reached it."] "seen-at" => SeenAt { #[doc = "The side at whose host the capture was taken (its packets carry an initial TTL, the peer's one lower per router)."] host: Role, #[doc = "Its packets' TTL."] own_ttl: u8,
+            #[doc = "The peer's packets' TTL as they arrived."] peer_ttl: u8, #[doc = "The side whose data was never acknowledged."] unacknowledged: Role, #[doc = "Its first segment never acknowledged."] packet: u64, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
     }
     };
 }

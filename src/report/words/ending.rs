@@ -116,7 +116,7 @@ fn reading(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
 /// What came after the ending from the same client host to the same server endpoint, said
 /// after the verdict: its refused attempts (nothing listened on the port) and the next
 /// session accepted.
-fn after_words(a: &After, by: Role, f: &mut Formatter<'_>) -> fmt::Result {
+pub(crate) fn after_words(a: &After, by: Role, f: &mut Formatter<'_>) -> fmt::Result {
     if let (Some(first), Some(fs)) = (a.first_refused, a.first_refused_s) {
         let times = match a.refused {
             1 => "once".to_string(),

@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod reason;
 pub mod stated;
 pub mod trigger;
+pub mod views;
 pub use delivery::path_evidence;
 pub(crate) use delivery::{path_hint, path_words};
 

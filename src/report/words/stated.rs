@@ -121,16 +121,25 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             close_packet,
             own_end,
             own_end_packet,
+            quiet_s,
+            afterwards,
         } => {
             let peer = by.peer();
             let close = match code {
                 Some(c) => format!("close frame {c}"),
                 None => "empty close frame".to_string(),
             };
-            write!(
-                f,
-                "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away)."
-            )?;
+            match quiet_s {
+                Some(q) => write!(
+                    f,
+                    "Nothing came from the {peer} for {} before the {by}'s {close} (packet {close_packet}): its last frame was that long before, nothing of its since, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away).",
+                    crate::units::Secs(*q)
+                )?,
+                None => write!(
+                    f,
+                    "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away)."
+                )?,
+            }
             match (own_end.as_deref(), own_end_packet) {
                 (Some("rst"), Some(p)) => write!(
                     f,
@@ -142,7 +151,10 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 )?,
                 _ => {}
             }
-            Ok(())
+            match afterwards {
+                Some(a) if a.refused > 0 => super::ending::after_words(a, *by, f),
+                _ => Ok(()),
+            }
         }
         _ => Ok(()),
     }
@@ -197,17 +209,45 @@ pub fn own_line(causes: &[Cause]) -> Option<String> {
             close_packet,
             own_end,
             own_end_packet,
+            quiet_s,
+            afterwards,
             ..
-        } => Some(match (own_end, own_end_packet) {
-            (Some(how), Some(p)) => format!(
-                "the {by} closed unprompted [pkt {close_packet}] and ended TCP itself ({} [pkt {p}]): its own decision, likely its shutdown",
-                how.to_uppercase()
-            ),
-            _ => format!(
-                "the {by} closed unprompted [pkt {close_packet}], nothing from the {} before it: its own decision",
-                by.peer()
-            ),
-        }),
+        } => {
+            let before = match quiet_s {
+                Some(q) => format!(
+                    "nothing from the {} for {} before it",
+                    by.peer(),
+                    crate::units::Secs(*q)
+                ),
+                None => format!("nothing from the {} before it", by.peer()),
+            };
+            let refused = match afterwards {
+                Some(a) if a.refused > 0 => {
+                    let (n, s) = (a.refused, if a.refused == 1 { "" } else { "s" });
+                    match (a.first_refused, a.last_refused) {
+                        (Some(f), Some(l)) if f != l => {
+                            format!(", then {n} reconnect{s} refused [pkt {f}-{l}]")
+                        }
+                        (Some(f), _) => format!(", then {n} reconnect{s} refused [pkt {f}]"),
+                        _ => String::new(),
+                    }
+                }
+                _ => String::new(),
+            };
+            Some(match (own_end, own_end_packet) {
+                (Some(how), Some(p)) => format!(
+                    "the {by} closed unprompted [pkt {close_packet}]{} and ended TCP itself ({} [pkt {p}]){refused}: its own decision, likely its shutdown",
+                    if quiet_s.is_some() { format!(", {before},") } else { String::new() },
+                    how.to_uppercase()
+                ),
+                _ if !refused.is_empty() => format!(
+                    "the {by} closed unprompted [pkt {close_packet}], {before}{refused}: its own decision, likely its shutdown"
+                ),
+                _ => format!(
+                    "the {by} closed unprompted [pkt {close_packet}], {before}: its own decision"
+                ),
+            })
+        }
         _ => None,
     })
 }

@@ -14,3 +14,5 @@ mod proxy_unknown;
 mod stated;
 mod trigger;
 mod trigger_hole;
+mod unprompted;
+mod views;

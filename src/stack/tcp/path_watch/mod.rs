@@ -743,6 +743,13 @@ impl PathWatch {
         self.rare.as_deref()?.hole.missing(l.acked)
     }
 
+    /// The lowest and highest TTL (or hop limit) of this direction's packets before its first
+    /// RST, if it had any.
+    pub fn ttls(&self) -> Option<(u8, u8)> {
+        let l = &self.line;
+        (l.bits & HAS_TTL != 0).then_some((l.ttl_lo, l.ttl_hi))
+    }
+
     /// The payload bytes of the largest segment of this direction that carried new bytes
     /// (up to 65 535; the peer's acknowledgements do not matter).
     pub fn largest_sent(&self) -> u16 {

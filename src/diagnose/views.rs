@@ -1,0 +1,78 @@
+//! What a capture of one direction shows of the path (issue 92 item 7): the captured side's
+//! bytes sent again. With the other direction not captured, its acknowledgements are not
+//! either: what the captured side sent is never seen acknowledged, so no stall, black hole
+//! or silence of the peer is read from it (`one-direction` withholds those); that the side
+//! retransmitted, though, its own packets show: acknowledgements of those bytes did not
+//! reach it in time (RFC 9293 §3.8.1). Said, the verdict left to the missing direction.
+//!
+//! In: the connection's TCP state, the captured side. Out: [`Cause::OneDirectionResent`],
+//! where that side sent bytes again.
+//!
+//! And the view a capture of both directions was taken from, where data went
+//! unacknowledged (a half-open connection, a dead path): a host's own packets leave it with
+//! the TTL its stack sets (64 on Linux and macOS, 128 on Windows, 255 on some others) and
+//! the peer's arrive lowered by one per router (RFC 791 §3.2; RFC 8200 §3's hop limit);
+//! when one side's packets all carry an initial value and the other's all one value below
+//! it, the capture was taken at the first side's host ([`Cause::SeenAt`]), and the data
+//! never acknowledged either left it (lost beyond it) or reached it. Not said when the TTLs
+//! do not tell (both equal: no router between, or a tap on the path).
+
+use crate::flow::Side;
+use crate::report::cause::Cause;
+use crate::stack::tcp::connection::Connection;
+use crate::vocab::Role;
+
+/// The cause of `seen`'s (side `s`) retransmissions in a capture of its direction alone.
+pub fn one_direction_resent(c: &Connection, seen: Role, s: Side) -> Option<Cause> {
+    let retransmissions = c.tcp[s].counters.retransmissions;
+    if retransmissions == 0 {
+        return None;
+    }
+    // (No acknowledgement is captured: the stall began at its first data and runs on.)
+    let stall = c.path[s].stall()?;
+    let after_s = (c.last_ts.since(stall.last_ts).max(0.0) * 1000.0).round() / 1000.0;
+    Some(Cause::OneDirectionResent {
+        from: seen,
+        retransmissions,
+        last_packet: stall.last_packet,
+        after_s,
+    })
+}
+
+/// The TTLs a host's stack gives its packets.
+const INITIAL_TTLS: [u8; 3] = [64, 128, 255];
+
+/// Where data of `c` went unacknowledged (`unacked`: its side and first segment), the host
+/// the capture was taken at, named from the TTLs (see the header).
+pub fn seen_at(c: &Connection, unacked: Option<(Role, u64)>, client: Side) -> Option<Cause> {
+    let (from, packet) = unacked?;
+    let one = |s: Side| c.path[s].ttls().filter(|(lo, hi)| lo == hi).map(|(t, _)| t);
+    let (a, b) = (one(client)?, one(client.other())?);
+    let (host, own_ttl, peer_ttl) = match (INITIAL_TTLS.contains(&a), INITIAL_TTLS.contains(&b)) {
+        (true, false) if b < a => (Role::Client, a, b),
+        (false, true) if a < b => (Role::Server, b, a),
+        _ => return None,
+    };
+    Some(Cause::SeenAt {
+        host,
+        own_ttl,
+        peer_ttl,
+        unacknowledged: from,
+        packet,
+    })
+}
+
+/// The side whose data went unacknowledged and its first such segment, from the causes
+/// (`unacknowledged-data`, or an abrupt ending's data left unacknowledged).
+pub fn unacked(causes: &[Cause]) -> Option<(Role, u64)> {
+    causes.iter().find_map(|c| match c {
+        Cause::Unacknowledged {
+            from, first_packet, ..
+        } => Some((*from, *first_packet)),
+        Cause::AbruptEnding {
+            unacknowledged: Some(u),
+            ..
+        } => Some((u.from, u.packet)),
+        _ => None,
+    })
+}

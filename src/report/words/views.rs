@@ -1,0 +1,74 @@
+//! What a capture of one direction shows of the path (issue 92 item 7): its side's bytes
+//! sent again, said as what they show (acknowledgements did not reach that side in time)
+//! with the verdict that would rest on the other direction withheld and said so: whether
+//! the bytes died on the path, the peer's acknowledgements did, or the peer was gone, only
+//! the peer's direction tells (RFC 9293 §3.8.1: a sender retransmits what no acknowledgement
+//! covered within its timeout; §3.10.7.4: the receiver's acknowledgement says what it holds).
+//!
+//! And where data went unacknowledged, the view a capture was taken from, named from the
+//! TTLs (`seen-at`): whether the data left the capture's host or reached it.
+//!
+//! In: a [`Cause::OneDirectionResent`] or [`Cause::SeenAt`]. Out: its sentences.
+
+use crate::report::cause::Cause;
+use crate::units::Secs;
+
+/// The sentences of [`Cause::OneDirectionResent`] (its `words` facet).
+pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    if let Cause::SeenAt {
+        host,
+        own_ttl,
+        peer_ttl,
+        unacknowledged,
+        packet,
+    } = c
+    {
+        let peer = host.peer();
+        let hops = own_ttl.saturating_sub(*peer_ttl);
+        let routers = if hops == 1 { "router" } else { "routers" };
+        write!(
+            f,
+            "The capture was taken at the {host}'s host: its packets carry TTL {own_ttl}, an initial value, and the {peer}'s arrived with {peer_ttl} ({hops} {routers} between)."
+        )?;
+        return if unacknowledged == host {
+            write!(
+                f,
+                " The {host}'s data from packet {packet} left this host and was never acknowledged: it was lost beyond it, on the path or at a {peer} gone, not before the capture; a capture at the {peer}'s end shows which."
+            )
+        } else {
+            write!(
+                f,
+                " The {peer}'s data from packet {packet} reached this host and was never acknowledged from it: the {host}'s acknowledgements did not leave it, or its host dropped what came in (a firewall, a process gone); the path before this host carried it."
+            )
+        };
+    }
+    let Cause::OneDirectionResent {
+        from,
+        retransmissions,
+        last_packet,
+        after_s,
+    } = c
+    else {
+        return Ok(());
+    };
+    let peer = from.peer();
+    let times = match retransmissions {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
+    write!(
+        f,
+        "What the {from}'s direction shows of the path: it sent bytes it had sent before again {times} (TCP retransmissions; its last segment with data at packet {last_packet}"
+    )?;
+    if *after_s > 0.0 {
+        write!(
+            f,
+            ", {} before its last packet in the capture",
+            Secs(*after_s)
+        )?;
+    }
+    write!(
+        f,
+        "), so the {peer}'s acknowledgement of them did not reach the {from} in time. Whether they were lost on the path, the {peer}'s acknowledgements were, or the {peer} was gone, rests on the {peer}'s direction, which is not in the capture: no verdict on the path is drawn."
+    )
+}

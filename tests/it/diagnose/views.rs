@@ -1,0 +1,153 @@
+//! Issue 92 item 7, the one-direction view: a capture of one side's packets says what that
+//! direction shows of the path (its bytes sent again: acknowledgements did not reach it in
+//! time) and withholds the verdict that rests on the other direction (a path that died, a
+//! black hole, a peer gone). On one-direction captures derived from two-end recordings
+//! with a capture filter (fixtures/path/*-oneway.pcap, fixtures/README.md), two
+//! implementations, with controls: a one-direction capture of a normal close says no
+//! retransmission, and the full captures are no one-direction.
+
+use crate::common::run;
+use serde_json::Value;
+
+fn connection(path: &str) -> Value {
+    let p = format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let (out, err, code) = run::wsclose(&["analyze", "--format", "json", &p]);
+    assert!(code.is_some(), "{path}: {err}");
+    let r: Value = serde_json::from_slice(&out).unwrap();
+    let conns = r["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{path}");
+    conns[0].clone()
+}
+
+fn kinds(c: &Value) -> Vec<String> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn resent(c: &Value) -> Option<&Value> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "one-direction-resent")
+}
+
+/// The server's packets of the half-open session (websockets) and of the tornado download
+/// whose large segments died: their retransmissions said, no path verdict drawn.
+#[test]
+fn one_direction_says_its_retransmissions_and_withholds_the_path() {
+    for (path, last, after) in [
+        ("path/python-half-open-server-oneway.pcap", 16, 0.0),
+        ("path/tornado-drop-down-server-oneway.pcap", 24, 1.486),
+    ] {
+        let c = connection(path);
+        let k = kinds(&c);
+        assert_eq!(k[0], "one-direction", "{path}: {k:?}");
+        assert_eq!(c["status"]["causes"][0]["seen"], "server", "{path}");
+        for withheld in [
+            "unacknowledged-data",
+            "mtu-black-hole",
+            "still-open",
+            "heartbeat-timeout",
+        ] {
+            assert!(!k.iter().any(|x| x == withheld), "{path}: {k:?}");
+        }
+        let r = resent(&c).unwrap_or_else(|| panic!("{path}: {k:?}"));
+        assert_eq!(r["from"], "server", "{path}");
+        assert_eq!(r["retransmissions"], 5, "{path}: {r}");
+        assert_eq!(r["last_packet"], last, "{path}: {r}");
+        assert_eq!(r["after_s"], after, "{path}: {r}");
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            said.contains("it sent bytes it had sent before again 5 times"),
+            "{said}"
+        );
+        assert!(
+            said.contains("rests on the client's direction, which is not in the capture"),
+            "{said}"
+        );
+    }
+}
+
+/// Controls: the client's packets of a normal close keep their verdict (1000, its own close
+/// frame on the wire) with no retransmission said; the two-end captures the one-direction
+/// ones came from are no one-direction, and name the path as before.
+#[test]
+fn a_normal_one_direction_capture_and_the_full_ones_say_no_such_thing() {
+    let c = connection("path/python-close-1000-client-oneway.pcap");
+    assert_eq!(c["status"]["code"], 1000, "{c}");
+    assert_eq!(kinds(&c)[0], "one-direction");
+    assert!(resent(&c).is_none(), "{:?}", kinds(&c));
+    for (path, path_kind) in [
+        ("path/python-half-open-server.pcap", "unacknowledged-data"),
+        ("path/tornado-drop-down-server.pcap", "mtu-black-hole"),
+        ("python-close-1000-client.pcap", "close-frame"),
+    ] {
+        let c = connection(path);
+        let k = kinds(&c);
+        assert!(
+            !k.iter().any(|x| x.starts_with("one-direction")),
+            "{path}: {k:?}"
+        );
+        assert!(k.iter().any(|x| x == path_kind), "{path}: {k:?}");
+    }
+}
+
+fn cause<'a>(c: &'a Value, kind: &str) -> Option<&'a Value> {
+    c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+}
+
+/// A half-open session recorded at both ends with a router between (nodejs-websocket's
+/// ticks, a websockets client; the router drops the session both ways): each view is named
+/// from the TTLs, its own packets 64, the other end's 63. At the server its ticks from
+/// packet 21 left the host, never acknowledged; at the client its FIN from packet 21 did.
+#[test]
+fn each_view_of_a_half_open_session_is_named() {
+    for (view, host, verdict) in [
+        ("server", "server", "unacknowledged-data"),
+        ("client", "client", "abrupt-ending"),
+    ] {
+        let path = format!("path/njsws-halfopen-{view}.pcap");
+        let c = connection(&path);
+        assert!(cause(&c, verdict).is_some(), "{path}: {:?}", kinds(&c));
+        let k = cause(&c, "seen-at").unwrap_or_else(|| panic!("{path}: {:?}", kinds(&c)));
+        assert_eq!(k["host"], host, "{path}: {k}");
+        assert_eq!(k["own_ttl"], 64, "{path}: {k}");
+        assert_eq!(k["peer_ttl"], 63, "{path}: {k}");
+        assert_eq!(k["unacknowledged"], host, "{path}: {k}");
+        assert_eq!(k["packet"], 21, "{path}: {k}");
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            said.contains(&format!("The capture was taken at the {host}'s host")),
+            "{said}"
+        );
+        assert!(
+            said.contains("left this host and was never acknowledged"),
+            "{said}"
+        );
+    }
+}
+
+/// Controls: where the TTLs do not tell (no router between: both ends' packets 64, the
+/// half-open recordings of websockets and ws) or nothing went unacknowledged (a normal
+/// close, a router between: the control download), no view is named.
+#[test]
+fn no_view_is_named_where_the_ttls_or_the_data_do_not_tell() {
+    for path in [
+        "path/python-half-open-server.pcap",
+        "path/node-half-open-client.pcap",
+        "python-close-1000-client.pcap",
+        "path/aiohttp-nodrop-server.pcap",
+    ] {
+        let c = connection(path);
+        assert!(cause(&c, "seen-at").is_none(), "{path}: {:?}", kinds(&c));
+    }
+}
