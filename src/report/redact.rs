@@ -20,7 +20,7 @@
 //! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`).
 //! An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
-//! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
+//! protocol does not define: `disconnect "…"`, `vocab::AppCause::quoted`) are left out, in the
 //! application's cause and in the status's causes and words alike, as is its summary, and
 //! so is a refused upgrade's body (it may repeat what the request carried).
 //! The report says it was redacted. A report whose connections are in a store redacts them
@@ -505,8 +505,8 @@ impl Names {
                 id.value = "[redacted]".into();
             }
             a.summary = None;
-            if let Some(label) = a.cause.as_deref().and_then(crate::app::redact_label) {
-                a.cause = Some(label);
+            if let Some(label) = &mut a.cause {
+                label.redact();
             }
         }
         let h = &mut c.handshake;
@@ -775,15 +775,13 @@ pub fn redact(report: &mut Report) {
     report.redacted = true;
 }
 
-/// The `redact` facet of [`Cause::Application`]: its label, redacted as the application's
-/// (`app::redact_label`); whether it changed.
+/// The `redact` facet of [`Cause::Application`]: its label with the peer's words it quotes
+/// left out ([`crate::vocab::AppCause::redact`]); whether it changed.
 pub(crate) fn app_label(c: &mut Cause) -> bool {
     let Cause::Application { cause: label, .. } = c else {
         return false;
     };
-    crate::app::redact_label(label)
-        .map(|l| *label = l)
-        .is_some()
+    label.redact()
 }
 
 /// The `redact` facet of the kinds that quote a close reason ([`Cause::Closed`],

@@ -27,9 +27,9 @@ impl Said for Why {
                 // The reasons Action Cable defines name the cause; any other is the server's
                 // words, quoted (`wire_label`).
                 let label = match reason.as_str() {
-                    "" => "disconnect".to_string(),
+                    "" => "disconnect".into(),
                     known @ ("unauthorized" | "invalid_request" | "server_restart" | "remote") => {
-                        known.to_string()
+                        known.into()
                     }
                     other => wire_label("disconnect", other),
                 };

@@ -26,7 +26,7 @@ impl Said for Why {
                 // The error codes OCPP-J defines (1.6 §4.2.3, 2.0.1 §4.3) name the cause;
                 // any other is the peer's words, quoted.
                 let label = if CALLERROR_CODES.contains(&code.as_str()) {
-                    format!("CALLERROR {code}")
+                    format!("CALLERROR {code}").into()
                 } else {
                     wire_label("CALLERROR", code)
                 };

@@ -15,7 +15,7 @@ impl Said for Why {
             } => {
                 let shown = format!("c[{code},{}]", quote(reason));
                 let (label, fix) = match meaning(*code, reason) {
-                    Some((label, fix)) => (label.to_string(), fix),
+                    Some((label, fix)) => (label.into(), fix),
                     None => (
                         wire_label(&format!("close {code}"), reason),
                         "The server application closed the session with its own code and reason: see what they mean in the application.",

@@ -67,9 +67,9 @@ impl Said for Why {
             } => {
                 let which = if c.abort { "ABORT" } else { "GOODBYE" };
                 let label = if own(&c.reason) {
-                    c.reason.clone()
+                    c.reason.clone().into()
                 } else if c.reason.is_empty() {
-                    which.to_string()
+                    which.into()
                 } else {
                     wire_label(which, &c.reason)
                 };
