@@ -643,21 +643,6 @@ fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// A key log's source as the report names it (`vocab::KeySource::source`), with its path
-/// cut to the file name: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
-fn key_source(source: &str) -> String {
-    if let Some(path) = source
-        .strip_prefix("SSLKEYLOGFILE (")
-        .and_then(|s| s.strip_suffix(')'))
-    {
-        return format!("SSLKEYLOGFILE ({})", file_name(path));
-    }
-    if let Some(path) = source.strip_prefix("pcapng secrets in ") {
-        return format!("pcapng secrets in {}", file_name(path));
-    }
-    file_name(source)
-}
-
 /// `text` with every path of `paths` (path, file name) cut to its file name, the longest
 /// paths first, and the client random a key-log warning quotes left out.
 fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
@@ -729,7 +714,7 @@ pub fn redact(report: &mut Report) {
             report
                 .key_logs
                 .iter()
-                .map(|k| (k.source.clone(), key_source(&k.source))),
+                .map(|k| (k.source.to_string(), k.source.file_name_only().to_string())),
         )
         .collect();
     paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
@@ -751,7 +736,7 @@ pub fn redact(report: &mut Report) {
         }
     }
     for k in &mut report.key_logs {
-        k.source = key_source(&k.source);
+        k.source = k.source.file_name_only();
         if let Some(e) = &mut k.error {
             *e = said(&mut names, e);
         }

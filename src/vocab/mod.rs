@@ -57,7 +57,7 @@ pub use frames::{
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{LoopStop, Stall};
-pub use input::{InputSummary, KeySource, LiveDrops};
+pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
 pub use proxy::{Header, Product, ProxyProduct};

@@ -220,7 +220,7 @@ mod tests {
     #[test]
     fn no_key_advice_says_what_the_key_logs_held() {
         let log = |connections, unmatched_lines| crate::vocab::KeySource {
-            source: "k".into(),
+            source: crate::vocab::KeyLogName::File("k".into()),
             connections,
             unmatched_lines,
             error: None,
