@@ -47,7 +47,7 @@ pub(crate) mod stomp;
 mod tracker;
 pub(crate) mod wamp;
 
-use crate::vocab::{AppCause, Role, Timestamp};
+use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, Recent};
@@ -312,13 +312,6 @@ pub(crate) fn ms(n: u64) -> String {
 /// Milliseconds from `a` to `b` (0 when `b` is earlier).
 pub(crate) fn between(a: Timestamp, b: Timestamp) -> u64 {
     u64::try_from((b.0 - a.0) / 1_000_000).unwrap_or(0)
-}
-
-/// The cause label of a message of kind `kind` whose text `text` (a reason, an error code)
-/// is none the protocol defines: `kind "text"`, typed ([`AppCause::quoted`], where it is
-/// cut), so that `--redact` leaves the text out by its field.
-pub(crate) fn wire_label(kind: &str, text: &str) -> AppCause {
-    AppCause::quoted(kind, text)
 }
 
 /// A wire string shortened for a summary (the renderers escape it).

@@ -3,8 +3,8 @@
 //! URIs the specification defines.
 
 use crate::app::wamp::{own, Why};
-use crate::app::{quote, wire_label, Said, Words};
-use crate::vocab::Role;
+use crate::app::{quote, Said, Words};
+use crate::vocab::{AppCause, Role};
 
 impl Said for Why {
     fn words(&self) -> Words {
@@ -71,7 +71,7 @@ impl Said for Why {
                 } else if c.reason.is_empty() {
                     which.into()
                 } else {
-                    wire_label(which, &c.reason)
+                    AppCause::quoted(which, &c.reason)
                 };
                 let from = c.from;
                 let peer = from.peer();
