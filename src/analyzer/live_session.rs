@@ -170,7 +170,7 @@ impl Following {
             self.followers
                 .iter()
                 .map(|f| crate::vocab::KeySource {
-                    source: f.name().to_owned(),
+                    source: f.name().clone(),
                     connections: f.connections(),
                     unmatched_lines: 0,
                     error: None,

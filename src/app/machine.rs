@@ -53,7 +53,7 @@ pub(crate) trait Said: std::fmt::Debug {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Words {
     /// A stable label in the protocol's own words ("ping timeout"); none when withheld.
-    pub cause: Option<String>,
+    pub cause: Option<crate::vocab::AppCause>,
     /// One sentence with the numbers and packets.
     pub summary: Option<String>,
     /// What to change, when something is to be changed.
@@ -62,7 +62,11 @@ pub(crate) struct Words {
 
 impl Words {
     /// A cause with its sentence and fix (none when `fix` is empty).
-    pub(crate) fn new(cause: impl Into<String>, summary: String, fix: &str) -> Words {
+    pub(crate) fn new(
+        cause: impl Into<crate::vocab::AppCause>,
+        summary: String,
+        fix: &str,
+    ) -> Words {
         Words {
             cause: Some(cause.into()),
             summary: Some(summary),

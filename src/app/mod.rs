@@ -315,32 +315,6 @@ pub(crate) fn between(a: Timestamp, b: Timestamp) -> u64 {
 }
 
 /// A wire string shortened for a summary (the renderers escape it).
-/// Wire text shown in a cause label is cut after this many characters, as the Markdown and
-/// HTML tables cut close reasons.
-pub(crate) const LABEL_SHOWN: usize = 60;
-
-/// The cause label of a message of kind `kind` whose text `text` (a reason, an error code)
-/// is none the protocol defines: `kind "text"`, the text cut to [`LABEL_SHOWN`] characters
-/// ("…" after). Quoted and named by its message, the peer's words read as what it sent,
-/// never as a cause the tool concluded (a reason "ping timeout" is `disconnect "ping
-/// timeout"`), and 4 000 characters of it fill no table.
-pub(crate) fn wire_label(kind: &str, text: &str) -> String {
-    let mut out: String = text.chars().take(LABEL_SHOWN).collect();
-    if out.len() < text.len() {
-        out.push('…');
-    }
-    format!("{kind} \"{out}\"")
-}
-
-/// A label of [`wire_label`] with the peer's words left out (`disconnect "[redacted]"`), for
-/// `--redact`; `None` for a label the protocol defines (no wire text in it).
-pub(crate) fn redact_label(label: &str) -> Option<String> {
-    let (kind, _) = label.split_once(" \"")?;
-    label
-        .ends_with('"')
-        .then(|| format!("{kind} \"[redacted]\""))
-}
-
 pub(crate) fn quote(s: &str) -> String {
     let mut out: String = s.chars().take(120).collect();
     if out.len() < s.len() {

@@ -7,8 +7,9 @@
 
 use crate::decode::{Encapsulation, Skip};
 use crate::report::encapsulation::EncapsulationReport;
-use crate::report::tls::{advice, AlertReport, EncryptedReport, Reason, TlsReport};
+use crate::report::tls::{AlertReport, EncryptedReport, Reason, TlsReport};
 use crate::report::tunnel::{EarlierAnswer, TunnelReport, BODY_TEXT};
+use crate::report::words::tls::advice;
 use crate::report::{Host, Seen};
 use crate::report::{StreamEndName, StreamEndReport};
 use crate::stack::connect::Tunnel;

@@ -3,6 +3,7 @@
 
 use super::{newlines, KeySources, READ_CHUNK};
 use crate::stack::tls::keylog::KeyLog;
+use crate::vocab::KeyLogName;
 use std::path::PathBuf;
 
 /// A key log read as it grows, for a live capture: a browser appends a connection's line
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub struct Follower {
     pub(super) path: PathBuf,
-    pub(super) name: String,
+    pub(super) name: KeyLogName,
     pub(super) read: u64,
     pub(super) started: bool,
     pub(super) backlog: u64,
@@ -44,7 +45,7 @@ impl Follower {
     }
 
     /// The source's name, as warnings and the report give it.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> &KeyLogName {
         &self.name
     }
 
@@ -93,7 +94,7 @@ impl Follower {
                 }
                 at += n as u64;
             }
-            keys.pass_over(&self.name, lines);
+            keys.pass_over(&self.name.to_string(), lines);
             out.push(format!(
                 "key log {}: the {} MiB it held when the capture began were not read (lines \
                  written before the capture, for connections made before it; at most {} MiB \
@@ -116,7 +117,11 @@ impl Follower {
                 Ok(n) => {
                     self.read += n as u64;
                     let got = buf.get(..n).unwrap_or_default();
-                    out.extend(keys.append(&self.name, got).iter().map(ToString::to_string));
+                    out.extend(
+                        keys.append(&self.name.to_string(), got)
+                            .iter()
+                            .map(ToString::to_string),
+                    );
                 }
             }
         }

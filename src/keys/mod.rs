@@ -23,7 +23,7 @@ mod follow;
 mod parts;
 mod randoms;
 
-use crate::vocab::KeySource;
+use crate::vocab::{KeyLogName, KeySource};
 pub use follow::{Follower, LIVE_BACKLOG};
 
 use crate::stack::tls::keylog::{ClientRandom, KeyLog};
@@ -52,15 +52,15 @@ impl KeySources {
 
     /// Every key-log file with the name the report gives it, and whether it was named on
     /// the command line: the `--keylog` files, then `SSLKEYLOGFILE (path)`.
-    pub(crate) fn named(&self) -> impl Iterator<Item = (PathBuf, String, bool)> + '_ {
+    pub(crate) fn named(&self) -> impl Iterator<Item = (PathBuf, KeyLogName, bool)> + '_ {
         let files = self
             .files
             .iter()
-            .map(|p| (p.clone(), p.display().to_string(), true));
+            .map(|p| (p.clone(), KeyLogName::File(p.display().to_string()), true));
         let env = self
             .env
             .iter()
-            .map(|p| (p.clone(), format!("SSLKEYLOGFILE ({})", p.display()), false));
+            .map(|p| (p.clone(), KeyLogName::Env(p.display().to_string()), false));
         files.chain(env)
     }
 }
@@ -140,7 +140,7 @@ fn load_keeping(
     }
     for input in inputs {
         for text in crate::capture::secrets::leading_tls_secrets(input) {
-            out.add(format!("pcapng secrets in {}", input.display()), &text);
+            out.add(KeyLogName::Pcapng(input.display().to_string()), &text);
         }
     }
     out
@@ -195,12 +195,13 @@ impl Loaded {
     fn read_file(
         &mut self,
         path: &Path,
-        source: String,
+        name: KeyLogName,
         given: bool,
         limits: (u64, Duration),
         threads: usize,
     ) {
         use std::io::Read;
+        let source = name.to_string();
         let (limit, quiet) = limits;
         let before = self.keys.len();
         let skipped = self.keys.skipped_lines();
@@ -305,15 +306,15 @@ impl Loaded {
         self.sources.push(KeySource {
             connections: self.keys.len() - before,
             unmatched_lines: self.keys.skipped_lines() - skipped,
-            source,
+            source: name,
             error,
         });
     }
 
-    fn add(&mut self, source: String, text: &[u8]) {
+    fn add(&mut self, source: KeyLogName, text: &[u8]) {
         let before = self.keys.len();
         let skipped = self.keys.skipped_lines();
-        let warnings = self.keys.add_text(&source, text);
+        let warnings = self.keys.add_text(&source.to_string(), text);
         self.warnings
             .extend(warnings.iter().map(ToString::to_string));
         self.sources.push(KeySource {

@@ -55,7 +55,7 @@ fn a_follower_passes_over_a_long_backlog() {
     std::fs::write(&path, &before).expect("written");
     let follower = |backlog| Follower {
         path: path.clone(),
-        name: "keys.log".into(),
+        name: KeyLogName::File("keys.log".into()),
         read: 0,
         started: false,
         backlog,
@@ -284,7 +284,7 @@ fn an_endless_key_log_is_read_up_to_the_limit() {
     let started = std::time::Instant::now();
     loaded.read_file(
         Path::new("/dev/zero"),
-        "zero".into(),
+        KeyLogName::File("zero".into()),
         true,
         (1 << 20, STREAM_QUIET),
         2,
@@ -319,7 +319,13 @@ fn a_fifo_is_read_without_waiting_for_a_writer() {
     let quiet = Duration::from_millis(200);
     let mut loaded = Loaded::default();
     let started = std::time::Instant::now();
-    loaded.read_file(&path, "fifo".into(), true, (STREAM_LIMIT, quiet), 2);
+    loaded.read_file(
+        &path,
+        KeyLogName::File("fifo".into()),
+        true,
+        (STREAM_LIMIT, quiet),
+        2,
+    );
     assert!(started.elapsed() < quiet, "{:?}", started.elapsed());
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     assert!(loaded.sources[0].error.is_none());
@@ -332,7 +338,13 @@ fn a_fifo_is_read_without_waiting_for_a_writer() {
     writer.write_all(line(7, 7).as_bytes()).expect("written");
     let mut loaded = Loaded::default();
     let started = std::time::Instant::now();
-    loaded.read_file(&path, "fifo".into(), true, (STREAM_LIMIT, quiet), 2);
+    loaded.read_file(
+        &path,
+        KeyLogName::File("fifo".into()),
+        true,
+        (STREAM_LIMIT, quiet),
+        2,
+    );
     assert!(started.elapsed() >= quiet, "{:?}", started.elapsed());
     assert!(loaded.keys.get(&[7; 32]).is_some(), "what came was read");
     assert_eq!(

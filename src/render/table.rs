@@ -854,7 +854,7 @@ fn tls_line(tls: &crate::report::tls::TlsReport) -> String {
     if let Some(sni) = &tls.sni {
         let _ = write!(line, ", SNI {}", terminal(sni));
     }
-    for note in tls.notes() {
+    for note in crate::report::words::tls::notes(tls) {
         let _ = write!(line, ", {note}");
     }
     line

@@ -562,7 +562,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
             })
         };
         let mut line = vec![
-            Piece::Wire(super::tls::parts(tls).join(", ")),
+            Piece::Wire(super::words::tls::parts(tls).join(", ")),
             text(format!(
                 "; client {}, server {}",
                 notify(tls.close_notify.client),

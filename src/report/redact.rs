@@ -20,7 +20,7 @@
 //! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`).
 //! An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
-//! protocol does not define: `disconnect "…"`, `app::wire_label`) are left out, in the
+//! protocol does not define: `disconnect "…"`, `vocab::AppCause::quoted`) are left out, in the
 //! application's cause and in the status's causes and words alike, as is its summary, and
 //! so is a refused upgrade's body (it may repeat what the request carried).
 //! The report says it was redacted. A report whose connections are in a store redacts them
@@ -505,8 +505,8 @@ impl Names {
                 id.value = "[redacted]".into();
             }
             a.summary = None;
-            if let Some(label) = a.cause.as_deref().and_then(crate::app::redact_label) {
-                a.cause = Some(label);
+            if let Some(label) = &mut a.cause {
+                label.redact();
             }
         }
         let h = &mut c.handshake;
@@ -643,21 +643,6 @@ fn file_name(path: &str) -> String {
         .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
-/// A key log's source as the report names it (`vocab::KeySource::source`), with its path
-/// cut to the file name: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
-fn key_source(source: &str) -> String {
-    if let Some(path) = source
-        .strip_prefix("SSLKEYLOGFILE (")
-        .and_then(|s| s.strip_suffix(')'))
-    {
-        return format!("SSLKEYLOGFILE ({})", file_name(path));
-    }
-    if let Some(path) = source.strip_prefix("pcapng secrets in ") {
-        return format!("pcapng secrets in {}", file_name(path));
-    }
-    file_name(source)
-}
-
 /// `text` with every path of `paths` (path, file name) cut to its file name, the longest
 /// paths first, and the client random a key-log warning quotes left out.
 fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
@@ -729,7 +714,7 @@ pub fn redact(report: &mut Report) {
             report
                 .key_logs
                 .iter()
-                .map(|k| (k.source.clone(), key_source(&k.source))),
+                .map(|k| (k.source.to_string(), k.source.file_name_only().to_string())),
         )
         .collect();
     paths.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
@@ -751,7 +736,7 @@ pub fn redact(report: &mut Report) {
         }
     }
     for k in &mut report.key_logs {
-        k.source = key_source(&k.source);
+        k.source = k.source.file_name_only();
         if let Some(e) = &mut k.error {
             *e = said(&mut names, e);
         }
@@ -775,15 +760,13 @@ pub fn redact(report: &mut Report) {
     report.redacted = true;
 }
 
-/// The `redact` facet of [`Cause::Application`]: its label, redacted as the application's
-/// (`app::redact_label`); whether it changed.
+/// The `redact` facet of [`Cause::Application`]: its label with the peer's words it quotes
+/// left out ([`crate::vocab::AppCause::redact`]); whether it changed.
 pub(crate) fn app_label(c: &mut Cause) -> bool {
     let Cause::Application { cause: label, .. } = c else {
         return false;
     };
-    crate::app::redact_label(label)
-        .map(|l| *label = l)
-        .is_some()
+    label.redact()
 }
 
 /// The `redact` facet of the kinds that quote a close reason ([`Cause::Closed`],

@@ -1,7 +1,7 @@
 //! What a report says of TLS: the `tls` object of a WebSocket session carried by TLS, and
 //! the list of TLS connections that could not be read (no key, a key that does not match),
-//! each with its reason and what to do about it (how to get a key log, or which key log to
-//! pass instead, or to capture again).
+//! each with its reason and what to do about it (its words, and the advice, are in
+//! `words::tls`).
 //!
 //! In: a TLS layer's facts (`stack::tls::layer::TlsFacts`) and the TCP connection's roles
 //! and endings. Out: [`TlsReport`] and [`EncryptedReport`], plain data for every renderer.
@@ -11,16 +11,6 @@
 use super::Host;
 use crate::vocab::{PerSide, Role, TcpEnd, TcpEndName};
 use serde::{Deserialize, Serialize};
-
-/// How to get a key log, by client: the advice for a connection with no key when no key log
-/// was given ([`advice`]).
-pub const KEYLOG_HOWTO: &str = "capture again with a key log and pass it with --keylog FILE: \
-browsers (Chrome, Firefox) and curl write one when started with SSLKEYLOGFILE=FILE; Node: \
-node --tls-keylog=FILE; Python: ssl.SSLContext.keylog_filename = FILE; Go: tls.Config{KeyLogWriter: f}; \
-rustls (also under tokio-tungstenite) logs nothing by default: set key_log = \
-Arc::new(rustls::KeyLogFile::new()) on the ClientConfig (tokio-tungstenite: pass it with \
-Connector::Rustls) and start with SSLKEYLOGFILE=FILE. Or embed the secrets in the capture: \
-editcap --inject-secrets tls,FILE in.pcap out.pcapng";
 
 /// Why a TLS connection is listed as encrypted, by a stable name (`EncryptedReport::reason`
 /// in JSON, its serde name), in the order [`Reason::ALL`] lists them.
@@ -82,127 +72,6 @@ impl Reason {
     pub fn from_name(name: &str) -> Option<Reason> {
         Reason::ALL.into_iter().find(|r| r.as_str() == name)
     }
-
-    /// The connections it concerns, after "To decrypt the N with ": where the advice of
-    /// several reasons is given under one list.
-    fn with(self) -> &'static str {
-        match self {
-            Reason::NoKey => "no key",
-            Reason::PartialKey => "only part of their secrets logged",
-            Reason::KeyMismatch => "a key log that does not match",
-            Reason::Gap => "a TCP gap",
-            Reason::HandshakeNotCaptured => "no handshake captured",
-            Reason::Unsupported => "TLS that wsclose does not decrypt",
-            Reason::ProtocolViolation => "a TLS protocol violation",
-            Reason::NotWebsocket => "no WebSocket inside",
-            Reason::NoApplicationData => "no application data",
-        }
-    }
-}
-
-/// What to do about a connection listed for `reason`, given the key logs that were read
-/// (`key_logs`: none when no key log was given): one or more sentences, without the final
-/// full stop, to follow "To decrypt it: ". `None` when a key log would not help and there
-/// is nothing to capture differently (not a WebSocket, no data, broken TLS).
-pub fn advice(reason: Reason, key_logs: &[crate::vocab::KeySource]) -> Option<String> {
-    Some(match reason {
-        Reason::NoKey if key_logs.is_empty() => KEYLOG_HOWTO.to_owned(),
-        Reason::NoKey => {
-            let readable: Vec<_> = key_logs.iter().filter(|k| k.error.is_none()).collect();
-            if readable.is_empty() {
-                return Some(
-                    "pass a key log that can be read: none of those given could be (standard \
-error and the JSON's key_logs say why)"
-                        .to_owned(),
-                );
-            }
-            let the = if readable.len() == 1 {
-                "the key log given holds"
-            } else {
-                "the key logs given hold"
-            };
-            let others: usize = readable.iter().map(|k| k.connections).sum();
-            let unmatched: u64 = readable.iter().map(|k| k.unmatched_lines).sum();
-            let held = match (others, unmatched) {
-                (0, 0) => String::new(),
-                (0, 1) => {
-                    " (1 line of secrets, for a connection that is not in this capture)".to_owned()
-                }
-                (0, n) => format!(
-                    " ({n} lines of secrets, all for connections that are not in this capture)"
-                ),
-                (1, _) => " (only those of 1 other TLS connection)".to_owned(),
-                (n, _) => format!(" (only those of {n} other TLS connections)"),
-            };
-            format!(
-                "pass the key log that the client wrote while this capture was recorded: {the} \
-no secrets for the connection's client random{held}, so it was written during \
-another capture or run, or by another program or process; or the client never got far \
-enough into this handshake to log any (a browser's spare connection closed unused, with \
-nothing inside to decrypt). SSLKEYLOGFILE must be set for \
-the client before it starts (a browser already running when started again with it set \
-logs nothing: quit it first), and each run logs new secrets: a key log from another run \
-never matches. A key log holds this connection if one of its lines has the connection's \
-client random (tls.client_random in --format json, not --redact) as its second field"
-            )
-        }
-        Reason::PartialKey => "nothing more can be decrypted if its handshake never \
-completed, as is likely (its alerts and how TCP ended say why): the key log given holds \
-this connection's handshake secrets but not its traffic secrets, which a client logs only \
-once its handshake completes. If it did complete, pass the key log as the client left it \
-after the capture: a copy taken earlier lacks them"
-            .to_owned(),
-        Reason::KeyMismatch => "pass the key log, unedited, that the client wrote while this \
-capture was recorded (the same SSLKEYLOGFILE session): the one given has lines for this \
-connection's client random, but their secrets fail authentication on its records, so they \
-are not this connection's secrets. The file was altered (edited, lines cut, joined or \
-mixed up), or comes from another run in which the client's random repeated (a test with \
-a fixed random seed), or the program that wrote it logs wrong secrets"
-            .to_owned(),
-        Reason::Gap => "capture again without losing packets: decryption stops at a TCP gap \
-and no key log bridges it (with tcpdump: -B 16384 for a larger buffer, -s 0, writing to \
-a fast disk; it must report 0 packets dropped by kernel)"
-            .to_owned(),
-        Reason::HandshakeNotCaptured => "capture again from before the connection opens: a \
-key log's lines are found by the ClientHello's random and the keys need the ServerHello's \
-choice, and this capture lacks them"
-            .to_owned(),
-        Reason::Unsupported => "open it in Wireshark with the client's key log (tshark -o \
-tls.keylog_file:FILE -r CAPTURE), which decrypts what wsclose does not"
-            .to_owned(),
-        Reason::ProtocolViolation | Reason::NotWebsocket | Reason::NoApplicationData => {
-            return None
-        }
-    })
-}
-
-/// The advice under a list of encrypted connections, one line per distinct advice, in the
-/// order first met, each ending with a full stop: "To decrypt it: …" or "To decrypt them:
-/// …" when there is one, "To decrypt the 2 with no key: …" for each of several.
-pub fn advice_lines(encrypted: &[EncryptedReport]) -> Vec<String> {
-    let mut groups: Vec<(&str, Reason, usize)> = Vec::new();
-    for e in encrypted {
-        let (Some(a), r) = (e.advice.as_deref(), e.reason) else {
-            continue;
-        };
-        match groups.iter_mut().find(|g| g.0 == a) {
-            Some(g) => g.2 += 1,
-            None => groups.push((a, r, 1)),
-        }
-    }
-    let one = groups.len() == 1;
-    groups
-        .iter()
-        .map(|&(a, r, n)| {
-            let whom = match (one, n) {
-                (true, 1) => "it".to_owned(),
-                (true, _) => "them".to_owned(),
-                (false, 1) => format!("the one with {}", r.with()),
-                (false, n) => format!("the {n} with {}", r.with()),
-            };
-            format!("To decrypt {whom}: {a}.")
-        })
-        .collect()
 }
 
 /// One alert of a connection.
@@ -260,34 +129,6 @@ pub struct TlsReport {
 }
 
 impl TlsReport {
-    /// What the handshake and the session did beyond the usual, for the table and
-    /// Markdown: "HelloRetryRequest", "resumed (PSK)", "early data accepted", "KeyUpdate:
-    /// client 1, server 1". Empty for a plain full handshake.
-    pub fn notes(&self) -> Vec<String> {
-        let mut notes = Vec::new();
-        if self.hello_retry_request {
-            notes.push("HelloRetryRequest".to_owned());
-        }
-        if self.resumed {
-            notes.push(if self.version.as_deref() == Some("TLS 1.3") {
-                "resumed (PSK)".to_owned()
-            } else {
-                "resumed (session ID)".to_owned()
-            });
-        }
-        if let Some(e) = &self.early_data {
-            notes.push(format!("early data {e}"));
-        }
-        let k = self.key_updates;
-        if k.client + k.server > 0 {
-            notes.push(format!(
-                "KeyUpdate: client {}, server {}",
-                k.client, k.server
-            ));
-        }
-        notes
-    }
-
     /// Whether the side of `role` ended TLS with close_notify.
     pub fn closed_cleanly_by(&self, role: Role) -> bool {
         self.close_notify.of(role).is_some()
@@ -407,50 +248,8 @@ impl EncryptedReport {
 
     /// Sets the advice for the key logs that were read (`Report::key_logs`).
     pub fn advise(&mut self, key_logs: &[crate::vocab::KeySource]) {
-        self.advice = advice(self.reason, key_logs);
+        self.advice = super::words::tls::advice(self.reason, key_logs);
     }
-
-    /// Why it is listed, in one sentence.
-    pub fn why(&self) -> String {
-        match &self.tls.not_decrypted {
-            Some(why) => why.clone(),
-            None if self.tls.decrypted => {
-                "decrypted, but it carried no WebSocket (another protocol over TLS)".to_owned()
-            }
-            None => "no application data was captured".to_owned(),
-        }
-    }
-}
-
-/// How TCP ended, for a sentence: "FIN by client at packet 19".
-pub fn tcp_end_text(end: Option<&TcpEnd>) -> String {
-    match end {
-        None => "still open when the capture ended".to_owned(),
-        Some(e) => {
-            let kind = e.kind.name();
-            format!("{kind} by {} at packet {}", e.by, e.packet)
-        }
-    }
-}
-
-/// A TLS report's facts in words, wire text as it is (each renderer escapes it): the
-/// version, the suite, "SNI example.com", "ALPN http/1.1" (or what was offered), and its
-/// notes.
-pub fn parts(tls: &TlsReport) -> Vec<String> {
-    let mut parts = vec![tls.version.clone().unwrap_or_else(|| "TLS".into())];
-    parts.extend(tls.cipher_suite.clone());
-    if let Some(sni) = &tls.sni {
-        parts.push(format!("SNI {sni}"));
-    }
-    match &tls.alpn {
-        Some(a) => parts.push(format!("ALPN {a}")),
-        None if !tls.alpn_offered.is_empty() => {
-            parts.push(format!("ALPN offered {}", tls.alpn_offered.join(", ")))
-        }
-        None => {}
-    }
-    parts.extend(tls.notes());
-    parts
 }
 
 #[cfg(test)]
@@ -465,34 +264,5 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", r.as_str()));
             assert_eq!(Reason::from_name(r.as_str()), Some(r));
         }
-    }
-
-    /// "No key": what the key logs held instead, as far as it is known: other connections
-    /// of this capture, or (a large key log, read only for this capture's connections)
-    /// lines of connections not in it.
-    #[test]
-    fn no_key_advice_says_what_the_key_logs_held() {
-        let log = |connections, unmatched_lines| crate::vocab::KeySource {
-            source: "k".into(),
-            connections,
-            unmatched_lines,
-            error: None,
-        };
-        let held = |logs: &[crate::vocab::KeySource]| {
-            advice(Reason::NoKey, logs).expect("advice for no key")
-        };
-        assert!(held(&[log(0, 0)]).contains(
-            "the key log given holds no secrets for the connection's client random, so it"
-        ));
-        assert!(
-            held(&[log(1, 0)]).contains("client random (only those of 1 other TLS connection), so")
-        );
-        assert!(held(&[log(3, 9)]).contains("(only those of 3 other TLS connections), so"));
-        assert!(held(&[log(0, 1)])
-            .contains("(1 line of secrets, for a connection that is not in this capture), so"));
-        assert!(held(&[log(0, 5), log(0, 7)]).contains(
-            "the key logs given hold no secrets for the connection's client random (12 lines of \
-             secrets, all for connections that are not in this capture), so"
-        ));
     }
 }

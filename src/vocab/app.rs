@@ -76,7 +76,7 @@ pub struct ApplicationReport {
     pub ended_by: Option<Role>,
     /// Why, as a stable label in the protocol's own words ("ping timeout", "session taken
     /// over"); null when the messages do not say.
-    pub cause: Option<String>,
+    pub cause: Option<super::AppCause>,
     /// One sentence with the numbers and packets.
     pub summary: Option<String>,
     /// What to change, specific to the protocol and its libraries.

@@ -1,6 +1,6 @@
 //! What the report says of its inputs: each capture file read ([`InputSummary`]), a live
-//! capture's lost packets ([`LiveDrops`]), each source of TLS secrets ([`KeySource`], never
-//! the secrets).
+//! capture's lost packets ([`LiveDrops`]), each source of TLS secrets ([`KeySource`], named by
+//! [`KeyLogName`]; never the secrets).
 //!
 //! In: nothing of the project. Out: the JSON's `inputs`, `seen.live_drops` and `key_sources`
 //! entries; `capture` and `keys` fill them.
@@ -106,7 +106,7 @@ impl LiveDrops {
 #[non_exhaustive]
 pub struct KeySource {
     /// A key-log path, `SSLKEYLOGFILE (path)`, or `pcapng secrets in FILE`.
-    pub source: String,
+    pub source: KeyLogName,
     /// Connections (client randoms) whose secrets it added. When the key logs together are
     /// larger than the memory budget reads whole (25 MiB at the default `--max-memory`),
     /// only connections whose ClientHello the capture holds (unless the capture was read
@@ -119,6 +119,74 @@ pub struct KeySource {
     /// Why it could not be read, if it could not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Where secrets were read from, as the report names it (JSON `key_logs[].source`, a
+/// string: [`KeyLogName`]'s `Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLogName {
+    /// A key log named on the command line (`--keylog`): its path.
+    File(String),
+    /// The key log `SSLKEYLOGFILE` names: `SSLKEYLOGFILE (path)`.
+    Env(String),
+    /// The secrets a pcapng capture carries (Decryption Secrets Blocks): `pcapng secrets
+    /// in FILE`.
+    Pcapng(String),
+}
+
+impl KeyLogName {
+    /// The path it names.
+    pub fn path(&self) -> &str {
+        match self {
+            KeyLogName::File(p) | KeyLogName::Env(p) | KeyLogName::Pcapng(p) => p,
+        }
+    }
+
+    /// The same source with its path cut to the file name (itself when it has none), for
+    /// `--redact`: `keys.log`, `SSLKEYLOGFILE (keys.log)`, `pcapng secrets in a.pcapng`.
+    pub fn file_name_only(&self) -> KeyLogName {
+        let cut = |p: &String| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or_else(|| p.clone(), |n| n.to_string_lossy().into_owned())
+        };
+        match self {
+            KeyLogName::File(p) => KeyLogName::File(cut(p)),
+            KeyLogName::Env(p) => KeyLogName::Env(cut(p)),
+            KeyLogName::Pcapng(p) => KeyLogName::Pcapng(cut(p)),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyLogName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyLogName::File(p) => f.write_str(p),
+            KeyLogName::Env(p) => write!(f, "SSLKEYLOGFILE ({p})"),
+            KeyLogName::Pcapng(p) => write!(f, "pcapng secrets in {p}"),
+        }
+    }
+}
+
+impl Serialize for KeyLogName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The schema of a [`KeyLogName`] is a string's.
+impl schemars::JsonSchema for KeyLogName {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <String as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <String as schemars::JsonSchema>::json_schema(g)
+    }
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -17,7 +17,7 @@
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
-//! - `app`: [`ApplicationReport`], [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
+//! - `app`: [`ApplicationReport`] (its cause label: `appcause`, [`AppCause`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
 //!   [`PollingConnection`];
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
@@ -25,6 +25,7 @@
 //!   RSTs, one record); `transport`: [`Transport`].
 
 mod app;
+mod appcause;
 mod close;
 mod ending;
 mod endpoint;
@@ -45,6 +46,7 @@ mod tunnel;
 pub use app::{
     ApplicationReport, HeartbeatReport, Identity, PingFacts, PollingConnection, SideBeat,
 };
+pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
@@ -55,7 +57,7 @@ pub use frames::{
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{LoopStop, Stall};
-pub use input::{InputSummary, KeySource, LiveDrops};
+pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
 pub use proxy::{Header, Product, ProxyProduct};

@@ -395,7 +395,7 @@ fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
         let r = s.t.finish(&closed(Server, Some(1000), "", 5, 100)).unwrap();
         let label = r.cause.unwrap();
         match want {
-            Some(w) => assert_eq!(label, w),
+            Some(w) => assert_eq!(&*label, w),
             None => cut(&label, "disconnect"),
         }
     }

@@ -20,7 +20,7 @@ pub(crate) fn key_log_notes(
         if let Some(e) = &k.error {
             note!(
                 "wsclose: warning: key log {}: {}",
-                terminal(&k.source),
+                terminal(&k.source.to_string()),
                 terminal(e)
             );
         } else if verbose {
@@ -33,7 +33,7 @@ pub(crate) fn key_log_notes(
             };
             note!(
                 "wsclose: key log {}: the secrets of {}{unmatched}",
-                terminal(&k.source),
+                terminal(&k.source.to_string()),
                 plural(k.connections as u64, "TLS connection")
             );
         }

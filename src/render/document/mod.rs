@@ -535,7 +535,7 @@ pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) ->
     s.table_head(&mut o, TableKind::Encrypted, &ENCRYPTED);
     let mut not_listed = seen.encrypted_not_listed;
     for (i, e) in seen.encrypted.iter().enumerate() {
-        let mut tls = crate::report::tls::parts(&e.tls).join(", ");
+        let mut tls = crate::report::words::tls::parts(&e.tls).join(", ");
         if e.without_sni() {
             tls.push_str(", no SNI");
         }
@@ -546,8 +546,10 @@ pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) ->
                 text(e.server.to_string()),
             ],
             vec![text(tls)],
-            vec![text(e.why())],
-            vec![text(crate::report::tls::tcp_end_text(e.first_end.as_ref()))],
+            vec![text(crate::report::words::tls::why(e))],
+            vec![text(crate::report::words::tls::tcp_end_text(
+                e.first_end.as_ref(),
+            ))],
         ];
         let mut line = String::new();
         s.table_row(&mut line, &ENCRYPTED, &cells);
@@ -570,7 +572,7 @@ pub(crate) fn encrypted(report: &Report, limit: Option<usize>, s: &impl Sink) ->
             ],
         );
     }
-    for line in crate::report::tls::advice_lines(&seen.encrypted) {
+    for line in crate::report::words::tls::advice_lines(&seen.encrypted) {
         s.paragraph(&mut o, &[text(line)]);
     }
     s.section_end(&mut o);

@@ -464,7 +464,7 @@ macro_rules! cause_list_first {
             protocol: String,
             /// Its stable label in the protocol's own words ("ping timeout", "session taken
             /// over").
-            cause: String,
+            cause: AppCause,
             /// Which side's application ended it, when its messages show it.
             ended_by: Option<Role>,
             /// The packets of the messages that decided it.

@@ -12,7 +12,7 @@
 //! Stored (`serial`, postcard), a cause is its variant and fields in order; in JSON, an
 //! object with its `kind` first and its fields by name.
 
-use crate::vocab::{Problem, ResponseFault, Role};
+use crate::vocab::{AppCause, Problem, ResponseFault, Role};
 use serde::{Deserialize, Serialize};
 
 mod parts;

@@ -210,14 +210,25 @@ fn an_absolute_form_target_has_its_host_named() {
 
 #[test]
 fn key_log_paths_are_cut_and_quoted_client_randoms_left_out() {
-    assert_eq!(key_source("/home/me/keys.log"), "keys.log");
+    use crate::vocab::KeyLogName;
+    // Each source's path is cut by the field that holds it, its kind's words kept.
+    let cut = |k: KeyLogName| k.file_name_only().to_string();
     assert_eq!(
-        key_source("SSLKEYLOGFILE (/tmp/x/sslkeys.txt)"),
+        cut(KeyLogName::File("/home/me/keys.log".into())),
+        "keys.log"
+    );
+    assert_eq!(
+        cut(KeyLogName::Env("/tmp/x/sslkeys.txt".into())),
         "SSLKEYLOGFILE (sslkeys.txt)"
     );
     assert_eq!(
-        key_source("pcapng secrets in /data/cap.pcapng"),
+        cut(KeyLogName::Pcapng("/data/cap.pcapng".into())),
         "pcapng secrets in cap.pcapng"
+    );
+    // A path whose own name reads as another kind's words stays what it is.
+    assert_eq!(
+        cut(KeyLogName::File("/k/SSLKEYLOGFILE (x)/a.log".into())),
+        "a.log"
     );
     let paths = vec![("/home/me/keys.log".to_owned(), "keys.log".to_owned())];
     assert_eq!(

@@ -9,7 +9,7 @@
 //! share with the evidence and the live lines in `phrases.rs`; a proxy's legs, reload or
 //! stop and the known timeouts a spell matches are worded in `proxy.rs`, heartbeats and
 //! applications in `app.rs`, the path under a session in `delivery.rs`, a close reason's kind
-//! in `reason.rs`.
+//! in `reason.rs`, TLS's notes, why a TLS connection was not read and what to do in `tls.rs`.
 
 use crate::close::catalog;
 use crate::report::cause::{Cause, Eviction, Head};
@@ -26,6 +26,7 @@ pub mod phrases;
 pub mod proxy;
 pub mod reason;
 pub mod stated;
+pub mod tls;
 pub mod trigger;
 pub mod views;
 pub use delivery::path_evidence;

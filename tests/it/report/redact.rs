@@ -1,13 +1,14 @@
 //! `--redact` over every output: a capture built here whose sessions carry a bearer token as
 //! their subprotocol (echoed by the server, offered and not selected, a Kubernetes bearer
-//! offer), a Host naming an internal server, and close reasons naming an address and a host
-//! name, run through every format, the exports, an annotated copy and the lines a followed
+//! offer), a Host naming an internal server, close reasons naming an address and a host
+//! name, and an Action Cable server's own words in its disconnect (quoted by the
+//! application's cause), run through every format, the exports, an annotated copy and the lines a followed
 //! run prints; none of those strings may come out. Pseudonyms are the same whatever the
 //! selection; a uid differs between two VLANs.
 
 use crate::common::pcapng::packet_comments;
 use crate::common::run::wsclose as run;
-use crate::common::{close, Pkt, Session, T0};
+use crate::common::{close, text, Pkt, Session, T0};
 use serde_json::Value;
 use wsclose::__internals::capture::write::PcapWriter;
 use wsclose::vocab::Role::{Client, Server};
@@ -21,8 +22,12 @@ const OFFERED: &str = "tok3n-0ffered-by-the-client-Zm9vYmFy";
 const K8S: &str = "ZXlKaGJHY2lPaUpTVXpJMU5pSXNJbXRwWkNJNkltczRjeUo5";
 /// What the servers close with: an address and a host name of the inside.
 const REASON: &str = "upstream 10.2.2.2 (db.internal.example) failed";
+/// The words an Action Cable server disconnects a session with: none the protocol defines,
+/// so its cause label quotes them (`disconnect "…"`), and they may name anyone.
+const CABLE_WORDS: &str = "kicked user alice of team-wolverine";
 /// What must not come out of a redacted run, anywhere.
 const SECRETS: &[&str] = &[
+    "team-wolverine",
     "10.9.0.",
     "10.2.2.2",
     "db.internal",
@@ -64,12 +69,22 @@ fn response(protocol: Option<&str>) -> Vec<u8> {
 }
 
 /// One session from client 10.9.0.`client` port `port` to the server 10.9.0.1:8080 that
-/// the server closes with 1011 and `REASON`, both sides then ending with a FIN.
-fn session(client: u8, port: u16, offer: Option<&str>, selected: Option<&str>) -> Vec<Pkt> {
+/// the server closes with 1011 and `REASON` (after a text message `said`, if any), both
+/// sides then ending with a FIN.
+fn session(
+    client: u8,
+    port: u16,
+    offer: Option<&str>,
+    selected: Option<&str>,
+    said: Option<&str>,
+) -> Vec<Pkt> {
     let mut s = Session::new(port, 8080);
     s.handshake();
     s.send(Client, &request(offer));
     s.send(Server, &response(selected));
+    if let Some(m) = said {
+        s.send(Server, &text(Server, m));
+    }
     s.send(Server, &close(Server, 1011, REASON));
     s.send(Client, &close(Client, 1011, REASON));
     s.fins(Server);
@@ -95,20 +110,35 @@ fn write(dir: &std::path::Path, name: &str, link: LinkType, pkts: &[&Pkt]) -> St
     path.to_str().unwrap().to_owned()
 }
 
-/// Four sessions to one server, each closed with `REASON`: a token echoed as the
+/// Five sessions to one server, each closed with `REASON`: a token echoed as the
 /// subprotocol; a token selected that the client did not offer (it offered another: a
 /// `handshake-invalid` finding quotes both); a Kubernetes bearer offer beside a known
-/// subprotocol; none.
+/// subprotocol; none; Action Cable, whose server disconnects with [`CABLE_WORDS`].
 fn capture(dir: &std::path::Path) -> String {
     let k8s = format!("base64url.bearer.authorization.k8s.io.{K8S}, v4.channel.k8s.io");
     let sessions = [
-        session(11, 40001, Some(JWT), Some(JWT)),
-        session(12, 40002, Some(OFFERED), Some(JWT)),
-        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io")),
-        session(14, 40004, None, None),
+        session(11, 40001, Some(JWT), Some(JWT), None),
+        session(12, 40002, Some(OFFERED), Some(JWT), None),
+        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io"), None),
+        session(14, 40004, None, None, None),
+        session(
+            15,
+            40005,
+            Some(CABLE),
+            Some(CABLE),
+            Some(&cable_disconnect()),
+        ),
     ];
     let all: Vec<&Pkt> = sessions.iter().flatten().collect();
     write(dir, "secrets.pcap", LinkType::RAW, &all)
+}
+
+/// Action Cable's subprotocol.
+const CABLE: &str = "actioncable-v1-json";
+
+/// The server's `disconnect` with [`CABLE_WORDS`] as its reason, no reconnect.
+fn cable_disconnect() -> String {
+    serde_json::json!({"type": "disconnect", "reason": CABLE_WORDS, "reconnect": false}).to_string()
 }
 
 /// `text` holds none of [`SECRETS`].
@@ -139,6 +169,11 @@ fn redaction_leaves_no_secret_in_any_output() {
     assert!(plain.contains(OFFERED), "the finding quotes the offer");
     let v: Value = serde_json::from_str(&plain).unwrap();
     assert_eq!(v["connections"][0]["handshake"]["subprotocol"], JWT);
+    assert_eq!(
+        v["connections"][4]["application"]["cause"],
+        format!("disconnect \"{CABLE_WORDS}\""),
+        "the Action Cable session's cause quotes its server"
+    );
     for format in ["table", "json", "jsonl", "ecs", "csv", "markdown", "html"] {
         for extra in [&[][..], &["--timeline"][..], &["--verbose"][..]] {
             let mut args = vec!["analyze", "--redact", "--format", format];
@@ -167,6 +202,17 @@ fn redaction_leaves_no_secret_in_any_output() {
         "the same token, the same name"
     );
     assert_eq!(c[2]["handshake"]["subprotocol"], "v4.channel.k8s.io");
+    // The application's cause: its message kept, the server's words in it left out, in
+    // the connection's application and in its status's cause alike.
+    let label = "disconnect \"[redacted]\"";
+    assert_eq!(c[4]["application"]["cause"], label, "{}", c[4]);
+    let app = c[4]["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == "application")
+        .expect("the application's cause");
+    assert_eq!(app["cause"], label);
     let finding = c[1]["findings"]
         .as_array()
         .unwrap()
@@ -276,7 +322,7 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
             .collect()
     };
     let full = records(&[]);
-    assert_eq!(full.len(), 4);
+    assert_eq!(full.len(), 5);
     let key = |r: &Value| {
         (
             r["uid"].clone(),
@@ -287,10 +333,10 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
             r["handshake"]["subprotocol"].clone(),
         )
     };
-    // Four clients, four names; one server.
+    // Five clients, five names; one server.
     let clients: std::collections::HashSet<String> =
         full.iter().map(|r| r["client_ip"].to_string()).collect();
-    assert_eq!(clients.len(), 4);
+    assert_eq!(clients.len(), 5);
     for (extra, id) in [
         (&["--connection", "3"][..], 3),
         (&["--connection", "2"][..], 2),
@@ -310,8 +356,8 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
     }
     // Another capture (other first packets) gives other names to the same addresses.
     let sessions = [
-        session(12, 40009, None, None),
-        session(11, 40001, Some(JWT), Some(JWT)),
+        session(12, 40009, None, None, None),
+        session(11, 40001, Some(JWT), Some(JWT), None),
     ];
     let other = write(
         dir.path(),

@@ -2,7 +2,8 @@
 //! a stale connection, a rejected subscription, the consumer's own disconnect.
 
 use crate::app::actioncable::Why;
-use crate::app::{ms, quote, wire_label, Said, Words};
+use crate::app::{ms, quote, Said, Words};
+use crate::vocab::AppCause;
 
 impl Said for Why {
     fn words(&self) -> Words {
@@ -25,13 +26,13 @@ impl Said for Why {
                     None => "",
                 };
                 // The reasons Action Cable defines name the cause; any other is the server's
-                // words, quoted (`wire_label`).
+                // words, quoted (`AppCause::quoted`).
                 let label = match reason.as_str() {
-                    "" => "disconnect".to_string(),
+                    "" => "disconnect".into(),
                     known @ ("unauthorized" | "invalid_request" | "server_restart" | "remote") => {
-                        known.to_string()
+                        known.into()
                     }
-                    other => wire_label("disconnect", other),
+                    other => AppCause::quoted("disconnect", other),
                 };
                 Words::new(
                     label,

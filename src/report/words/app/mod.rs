@@ -25,7 +25,7 @@ mod wamp;
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::vocab::{Library, Role, Software};
+use crate::vocab::{AppCause, Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 
@@ -336,10 +336,10 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
 }
 
 /// An application's cause label in quotes, unless it quotes the peer's words itself
-/// (`disconnect "…"`, `app::wire_label`).
-fn quoted(cause: &str) -> Cow<'_, str> {
-    if cause.contains('"') {
-        Cow::Borrowed(cause)
+/// (`disconnect "…"`, [`AppCause::quoted`]).
+fn quoted(cause: &AppCause) -> Cow<'_, str> {
+    if cause.quotes_peer() {
+        Cow::Borrowed(cause.as_str())
     } else {
         Cow::Owned(format!("\"{cause}\""))
     }

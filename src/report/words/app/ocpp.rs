@@ -1,7 +1,8 @@
 //! The words of OCPP-J's verdicts ([`Why`]): a rejected boot, the last CALLERROR.
 
 use crate::app::ocpp::{Why, CALLERROR_CODES};
-use crate::app::{quote, wire_label, Said, Words};
+use crate::app::{quote, Said, Words};
+use crate::vocab::AppCause;
 
 impl Said for Why {
     fn words(&self) -> Words {
@@ -26,9 +27,9 @@ impl Said for Why {
                 // The error codes OCPP-J defines (1.6 §4.2.3, 2.0.1 §4.3) name the cause;
                 // any other is the peer's words, quoted.
                 let label = if CALLERROR_CODES.contains(&code.as_str()) {
-                    format!("CALLERROR {code}")
+                    format!("CALLERROR {code}").into()
                 } else {
-                    wire_label("CALLERROR", code)
+                    AppCause::quoted("CALLERROR", code)
                 };
                 Words::new(
                     label,

@@ -2,7 +2,8 @@
 //! (what SockJS and its servers mean by it), its heartbeat `h` that stopped.
 
 use crate::app::sockjs::{After, Ended, Why};
-use crate::app::{ms, quote, wire_label, Said, Words};
+use crate::app::{ms, quote, Said, Words};
+use crate::vocab::AppCause;
 
 impl Said for Why {
     fn words(&self) -> Words {
@@ -15,9 +16,9 @@ impl Said for Why {
             } => {
                 let shown = format!("c[{code},{}]", quote(reason));
                 let (label, fix) = match meaning(*code, reason) {
-                    Some((label, fix)) => (label.to_string(), fix),
+                    Some((label, fix)) => (label.into(), fix),
                     None => (
-                        wire_label(&format!("close {code}"), reason),
+                        AppCause::quoted(&format!("close {code}"), reason),
                         "The server application closed the session with its own code and reason: see what they mean in the application.",
                     ),
                 };

@@ -3,8 +3,8 @@
 //! URIs the specification defines.
 
 use crate::app::wamp::{own, Why};
-use crate::app::{quote, wire_label, Said, Words};
-use crate::vocab::Role;
+use crate::app::{quote, Said, Words};
+use crate::vocab::{AppCause, Role};
 
 impl Said for Why {
     fn words(&self) -> Words {
@@ -67,11 +67,11 @@ impl Said for Why {
             } => {
                 let which = if c.abort { "ABORT" } else { "GOODBYE" };
                 let label = if own(&c.reason) {
-                    c.reason.clone()
+                    c.reason.clone().into()
                 } else if c.reason.is_empty() {
-                    which.to_string()
+                    which.into()
                 } else {
-                    wire_label(which, &c.reason)
+                    AppCause::quoted(which, &c.reason)
                 };
                 let from = c.from;
                 let peer = from.peer();

@@ -303,10 +303,10 @@ fn the_secrets_inside_a_pcapng_need_no_flag() {
             close("server", 1000, "bye", 15)
         ]
     );
-    assert!(r
-        .key_logs
-        .iter()
-        .any(|k| k.source.starts_with("pcapng secrets in")));
+    assert!(r.key_logs.iter().any(
+        |k| matches!(k.source, wsclose::vocab::KeyLogName::Pcapng(_))
+            && k.source.to_string().starts_with("pcapng secrets in")
+    ));
 }
 
 #[test]

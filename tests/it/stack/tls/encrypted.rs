@@ -177,7 +177,7 @@ fn without_packets(capture: &str, drop: &[u64]) -> tempfile::TempPath {
 /// words in the JSON (`reason`, `advice`), the table and Markdown.
 #[test]
 fn the_advice_fits_why_the_connection_was_not_read() {
-    use wsclose::report::tls::KEYLOG_HOWTO;
+    use wsclose::report::words::tls::KEYLOG_HOWTO;
     let capture = "python-tls13-aes128gcm-close-1000.pcap";
     let encrypted = |r: &Report| {
         assert_eq!(r.seen.encrypted.len(), 1);
