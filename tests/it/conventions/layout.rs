@@ -312,11 +312,6 @@ fn render_reads_only_the_model() {
     }
 }
 
-/// Folders of `src/` whose module is still `foo.rs` beside `foo/`, left to the branch that
-/// is rewriting them (`report/redact.rs`: its words are being moved; `git mv` it to
-/// `report/redact/mod.rs` once that is merged). None may be added.
-const KNOWN_FILE_BESIDE_FOLDER: [&str; 1] = ["report/redact"];
-
 /// One module style across `src/` (issue 94 item 5): a module with submodules is a folder
 /// with its `mod.rs` (33 of 56 were when the style was chosen), never `foo.rs` beside a
 /// `foo/` folder; the binary's folders (`src/bin/`, `src/bin/wsclose/`: `main.rs`) aside.
@@ -342,9 +337,6 @@ fn one_module_style_a_folder_with_its_mod_rs() {
                 continue;
             }
             folders += 1;
-            if KNOWN_FILE_BESIDE_FOLDER.contains(&rel.as_str()) {
-                continue;
-            }
             if p.with_extension("rs").exists() {
                 found.push(format!("{rel}.rs beside {rel}/ (move it to {rel}/mod.rs)"));
             }
