@@ -33,6 +33,7 @@ mod fill;
 pub mod heartbeat;
 pub mod idle;
 pub mod lastwords;
+pub mod outage;
 pub mod live;
 pub mod proxied;
 pub mod reason;

@@ -66,9 +66,10 @@ impl Report {
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
+        let outages = store.incidents_mut().take_outages();
         let endings = store.take_endings();
         let after = crate::incident::after::link(&endings, refusals_of(&mut seen));
-        let mut out = crate::incident::detect(endings, &legs);
+        let mut out = crate::incident::detect_with(endings, &legs, &outages);
         out.links.set_after(after);
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.set_incidents(out);

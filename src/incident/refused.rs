@@ -149,6 +149,17 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             }
             continue;
         }
+        if let Some(p) = i.partition.as_ref().filter(|_| i.kind == IncidentKind::Partition) {
+            // Attempts that got no answer while the path was cut (their SYNs lost with
+            // the rest), up to the heal.
+            spans.entry(server).or_default().push((
+                p.silent_from.0.div_euclid(span),
+                p.healed.0.div_euclid(span),
+                k,
+                None,
+            ));
+            continue;
+        }
         let up = match i.kind {
             IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),

@@ -250,6 +250,10 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
             "A server stop or restart (as above) whose members are mostly back legs of sessions through a proxy (their client the proxy): a backend behind it stopped or drained; a member came back when its front leg's client opened a new session through the same front (to any backend), within {} s.",
             i::RECONNECT_MAX_S
         ),
+        K::Partition => format!(
+            "{n} or more sessions of one server whose path went silent both ways at once (each side's data retransmitted at least 3 times, unacknowledged, for at least {} s in common, and then a packet through again), which ended by {} s after their path healed; read before every other kind. The sessions of the same silence that lived on are its survivors.",
+            crate::diagnose::outage::MIN_OUTAGE_S, i::HEAL_SLACK_S
+        ),
     }
 }
 

@@ -10,7 +10,7 @@
 use super::cause::{Cause, EndingVerdict};
 use super::{ConnectionReport, Status};
 use crate::incident::after::DOWN_SOON_S;
-use crate::incident::{detect, Ending, How, Index, Links, Outcome, Refusals, Signs};
+use crate::incident::{Ending, How, Index, Links, Outcome, Refusals, Signs};
 use crate::vocab::{After, Endpoint, Incident, IncidentKind, Opcode, Role};
 
 /// The ending of `c`, at position `pos`.
@@ -191,6 +191,14 @@ pub fn silent(c: &ConnectionReport) -> Option<(Role, i64, u64)> {
 pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
     let mut e = ending(c, 0);
     e.order = order;
+    if let Some((from, healed)) = c.outage {
+        index.push_outage(crate::incident::Outage {
+            order,
+            stream: e.stream,
+            from,
+            healed,
+        });
+    }
     index.push(e);
 }
 
@@ -386,7 +394,19 @@ pub fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Out
             Some((f, b))
         })
         .collect();
-    let mut out = detect(endings, &legs);
+    let outages: Vec<crate::incident::Outage> = endings
+        .iter()
+        .filter_map(|e| {
+            let (from, healed) = connections.get(e.pos as usize)?.outage?;
+            Some(crate::incident::Outage {
+                order: e.order,
+                stream: e.stream,
+                from,
+                healed,
+            })
+        })
+        .collect();
+    let mut out = crate::incident::detect_with(endings, &legs, &outages);
     out.links.set_after(after);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
