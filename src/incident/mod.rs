@@ -147,13 +147,10 @@ pub struct Outage {
     pub healed: i64,
 }
 
-/// What the index keeps of one outage, charged to the memory budget (the vector may grow
-/// to twice what it keeps).
+/// What the index keeps of one outage (the vector may grow to twice what it keeps): less
+/// than an ending's [`ENDING_BYTES`], whose room each outage takes ([`Index::push_outage`]).
 pub const OUTAGE_BYTES: usize = std::mem::size_of::<Outage>() * 2;
-
-/// The share of the index's room its outages may take (a sixty-fourth): only connections
-/// whose path was cut and healed have one.
-const OUTAGE_SHARE: usize = 64;
+const _: () = assert!(OUTAGE_BYTES <= ENDING_BYTES);
 
 /// How a session ended, in the terms incidents compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -241,26 +238,29 @@ pub struct Index {
     /// Endings cut so far.
     left_out: u64,
     /// The outages of the connections whose path was cut and healed, in the order they
-    /// came; at most `max_outages` (0: no limit), later ones counted in `left_out`.
+    /// came; each takes the room of one ending (from `max`), and when one ending is all the
+    /// room left, later ones are counted in `left_out`.
     outages: Vec<Outage>,
-    max_outages: usize,
 }
 
 impl Index {
-    /// Keeps at most `bytes` of endings and outages (0: no limit): a sixty-fourth of it for
-    /// outages.
+    /// Keeps at most `bytes` of endings and outages (0: no limit).
     pub fn set_room(&mut self, bytes: usize) {
-        let outages = bytes / OUTAGE_SHARE;
-        self.max = ((bytes - outages) / ENDING_BYTES).max(usize::from(bytes > 0));
-        self.max_outages = (outages / OUTAGE_BYTES).max(usize::from(bytes > 0));
+        self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
     }
 
-    /// Keeps a connection's outage (`o.order` its ending's), or counts it as left out when
-    /// its room is full.
+    /// Keeps a connection's outage (`o.order` its ending's) in the room of one ending, or
+    /// counts it as left out when one ending is all the room left.
     pub fn push_outage(&mut self, o: Outage) {
-        if self.max_outages > 0 && self.outages.len() >= self.max_outages {
+        if self.max == 1 {
             self.left_out += 1;
             return;
+        }
+        if self.max > 1 {
+            self.max -= 1;
+            if self.endings.len() >= 2 * self.max {
+                self.cut();
+            }
         }
         self.outages.push(o);
     }

@@ -93,7 +93,12 @@ pub fn headline(i: &Incident) -> String {
             ));
         }
     }
-    if r.refused > 0 {
+    if r.refused > 0 && i.kind == IncidentKind::Partition {
+        out.push_str(&format!(
+            "; {} connection attempts got no answer while the path was cut",
+            r.refused
+        ));
+    } else if r.refused > 0 {
         out.push_str(&format!("; {} reconnect attempts refused", r.refused));
     }
     if r.never > 0 {
