@@ -493,6 +493,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             spread_s: spread,
             herd: spread.map(|s| s < HERD_SPREAD_S),
             same_host,
+            refused_tls: 0,
         };
         let (cause, fix) = words::cause_and_fix(inc);
         inc.cause = cause;

@@ -50,6 +50,10 @@ pub enum IncidentKind {
     /// unacknowledged at once, then got through; the sessions whose side gave up during the
     /// silence (a timeout shorter than it) died, the others lived on.
     Partition,
+    /// The server stopped and answered again, but its clients refused every TLS handshake
+    /// after its hello (their alert after its Certificate, or their close): they reject the
+    /// certificate it came back with.
+    TlsRejectedRestart,
 }
 
 impl IncidentKind {
@@ -69,11 +73,12 @@ impl IncidentKind {
             IncidentKind::MiddleboxReset => "middlebox-reset",
             IncidentKind::BackendStop => "backend-stop",
             IncidentKind::Partition => "partition",
+            IncidentKind::TlsRejectedRestart => "tls-rejected-restart",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 13] = [
+    pub const ALL: [IncidentKind; 14] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -87,6 +92,7 @@ impl IncidentKind {
         IncidentKind::MiddleboxReset,
         IncidentKind::BackendStop,
         IncidentKind::Partition,
+        IncidentKind::TlsRejectedRestart,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).
@@ -125,6 +131,17 @@ pub struct Reconnects {
     /// sessions to the server open at once: that host came back, not surely that client.
     #[serde(default)]
     pub same_host: u64,
+    /// For a stop or restart: the TLS handshakes to its server its clients refused after
+    /// the server's hello (a fatal alert of the client's, or, in TLS 1.3 with no key to
+    /// open it, a protected record of an alert's size and its close), from the first
+    /// member's end to the next session the server accepted (or to the capture's end):
+    /// they rejected its certificate. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_tls: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
