@@ -7,6 +7,7 @@ mod incident_path;
 mod incident_recordings;
 mod incident_screen;
 mod incident_stall;
+mod incident_tls_restart;
 mod incident_streams;
 mod incidents;
 mod redact;
