@@ -299,7 +299,10 @@ fn tls_refused(c: &Connection) -> Option<(Endpoint, i64)> {
     let sum = &f.summary;
     sum.version?;
     let (cs, ss) = (&sum.client, &sum.server);
-    if cs.app_bytes > 0 || ss.app_bytes > 0 || (c.ends[client].is_none() && c.ends[server].is_none()) {
+    if cs.app_bytes > 0
+        || ss.app_bytes > 0
+        || (c.ends[client].is_none() && c.ends[server].is_none())
+    {
         return None;
     }
     let alert = f.alerts.iter().any(|a| a.from_client && a.fatal);

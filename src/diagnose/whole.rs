@@ -98,7 +98,10 @@ impl Report {
     fn set_incidents(&mut self, mut out: crate::incident::Outcome) {
         // A stop's or restart's attempts refused in TCP while the server was down.
         let mut coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
-        coarse.extend(crate::incident::refused::count_tls(&mut out.incidents, &self.seen.tls_refused));
+        coarse.extend(crate::incident::refused::count_tls(
+            &mut out.incidents,
+            &self.seen.tls_refused,
+        ));
         if !coarse.is_empty() {
             let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
             self.warnings.push(format!(

@@ -149,7 +149,11 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             }
             continue;
         }
-        if let Some(p) = i.partition.as_ref().filter(|_| i.kind == IncidentKind::Partition) {
+        if let Some(p) = i
+            .partition
+            .as_ref()
+            .filter(|_| i.kind == IncidentKind::Partition)
+        {
             // Attempts that got no answer while the path was cut (their SYNs lost with
             // the rest), up to the heal.
             spans.entry(server).or_default().push((

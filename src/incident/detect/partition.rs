@@ -26,8 +26,10 @@ use crate::vocab::Partition;
 pub(super) fn gave_up(w: &Work, i: u32) -> Option<i64> {
     let (from, healed) = w.outage.get(i as usize).copied().flatten()?;
     let e = w.at(i)?;
-    (e.ended() && !matches!(e.how, How::Refused(_)) && e.end <= healed.saturating_add(ns(HEAL_SLACK_S)))
-        .then_some(from.min(e.end))
+    (e.ended()
+        && !matches!(e.how, How::Refused(_))
+        && e.end <= healed.saturating_add(ns(HEAL_SLACK_S)))
+    .then_some(from.min(e.end))
 }
 
 /// The partitions among the endings with an outage (see the module's header): per server,

@@ -97,7 +97,10 @@ fn every_format_says_the_partitions() {
         let headline = format!("the path between 10.93.0.2 and 10.93.1.2:{port} was cut from");
         let flat =
             one_incident_in_every_format(dir.path(), name, "partition", &headline, n, n as usize);
-        assert!(flat.contains("10 survived (longer timeouts, or none)"), "{flat}");
+        assert!(
+            flat.contains("10 survived (longer timeouts, or none)"),
+            "{flat}"
+        );
         for other in ["idle age", "stopped answering", "restarted"] {
             assert!(!flat.contains(other), "{name}: {other}");
         }

@@ -82,23 +82,37 @@ fn a_restart_with_a_trusted_certificate_stays_a_restart() {
 #[test]
 fn without_the_key_log_there_is_no_incident() {
     let r = json("gorilla-tls-rejected.pcap.gz");
-    assert!(r["incidents"].as_array().is_none_or(|v| v.is_empty()), "{}", r["incidents"]);
+    assert!(
+        r["incidents"].as_array().is_none_or(|v| v.is_empty()),
+        "{}",
+        r["incidents"]
+    );
 }
 
 /// Every format says it: the table (its window line with the refused handshakes),
 /// Markdown, HTML and JSON Lines.
 #[test]
 fn every_format_says_the_rejected_restart() {
-    for (name, port, n) in [("gorilla-tls-rejected", 19850, 40), ("tornado-tls-rejected", 19851, 50)] {
+    for (name, port, n) in [
+        ("gorilla-tls-rejected", 19850, 40),
+        ("tornado-tls-rejected", 19851, 50),
+    ] {
         let p = path(&format!("{name}.pcap.gz"));
         let keys = path(&format!("{name}.keylog"));
         let table = run_ok(&["analyze", "--keylog", &keys, &p]);
         let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains("Incident 1: tls-rejected-restart "), "{table}");
-        assert!(flat.contains(&format!(
-            "server 127.0.0.1:{port} restarted at"
-        )), "{table}");
-        assert!(flat.contains("with a certificate its clients reject"), "{table}");
+        assert!(
+            flat.contains("Incident 1: tls-rejected-restart "),
+            "{table}"
+        );
+        assert!(
+            flat.contains(&format!("server 127.0.0.1:{port} restarted at")),
+            "{table}"
+        );
+        assert!(
+            flat.contains("with a certificate its clients reject"),
+            "{table}"
+        );
         assert!(flat.contains(&format!(
             "came back 0, never 10, refused 10; refused at TLS: {n}, the clients rejected the new certificate"
         )), "{table}");

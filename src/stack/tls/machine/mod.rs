@@ -590,7 +590,10 @@ impl TlsSession {
         d.stats.records += 1;
         d.stats.last_type = head.content_type;
         d.stats.last_len = len;
-        d.stats.protected = d.stats.protected.saturating_add(u16::from(head.content_type == 23));
+        d.stats.protected = d
+            .stats
+            .protected
+            .saturating_add(u16::from(head.content_type == 23));
         if !d.pending.is_empty() || self.blocked(from_client, head.content_type) {
             let rec = Record {
                 content_type: head.content_type,
