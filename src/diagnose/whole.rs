@@ -102,6 +102,24 @@ impl Report {
             &mut out.incidents,
             &self.seen.tls_refused,
         ));
+        // A stop that became a restart its clients reject: its members in memory, whose
+        // causes were written with the stop's kind, name the new one.
+        for c in &mut self.connections {
+            let Some(i) = c
+                .incident
+                .and_then(|id| out.incidents.iter().find(|i| i.id == id))
+                .filter(|i| i.kind == IncidentKind::TlsRejectedRestart)
+            else {
+                continue;
+            };
+            let mut causes = std::mem::take(&mut c.status.causes);
+            for k in &mut causes {
+                if let crate::report::cause::Cause::IncidentMember { incident_kind, .. } = k {
+                    *incident_kind = i.kind;
+                }
+            }
+            c.status = crate::report::Status::of(causes);
+        }
         if !coarse.is_empty() {
             let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
             self.warnings.push(format!(

@@ -323,6 +323,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
             | IncidentKind::ServerRestart
             | IncidentKind::CrashLoop
             | IncidentKind::BackendStop
+            | IncidentKind::TlsRejectedRestart
     );
     // Ended without a close frame: 1006, never on the wire.
     let abrupt = c.status.code == Some(1006) && c.status.inferred;

@@ -6,7 +6,7 @@
 //! wrote its TLS secrets to the key log beside the capture. The expected incident was
 //! written from the peers' logs before wsclose read the captures (fixtures/README.md).
 
-use crate::common::recorded::{json, path, run_ok, the_incident, within};
+use crate::common::recorded::{json, members, path, run_ok, the_incident, within};
 use serde_json::Value;
 
 /// The JSON report of a recording read with its key log.
@@ -25,8 +25,10 @@ fn with_keys(name: &str) -> Value {
 
 /// A rejected restart: one `tls-rejected-restart` of 127.0.0.1:`port`, the 10 sessions the
 /// kill ended, none back, the 10 attempts refused in TCP while it was down and
-/// `rejected` handshakes refused by the clients at TLS once it was up (the logs' counts).
-fn rejected(name: &str, port: u16, rejected: u64) {
+/// `rejected` handshakes refused by the clients at TLS once it was up (the logs' counts);
+/// `named` members say which incident they belong to (`incident-member`: where their
+/// quiet spells differ, so that no timeout ended them), with this kind.
+fn rejected(name: &str, port: u16, rejected: u64, named: usize) {
     let r = with_keys(name);
     let i = the_incident(&r);
     assert_eq!(i["kind"], "tls-rejected-restart", "{i}");
@@ -43,6 +45,20 @@ fn rejected(name: &str, port: u16, rejected: u64) {
     assert_eq!(back["refused"], 10);
     assert_eq!(back["refused_tls"], rejected);
     assert!(i["cause"].as_str().unwrap().contains("certificate"), "{i}");
+    // Each member is one of it, and a member that names its incident names this kind,
+    // not the stop it was read as first.
+    let m = members(&r);
+    assert_eq!(m.len(), 10);
+    let mut naming = 0;
+    for c in &m {
+        for k in c["status"]["causes"].as_array().unwrap() {
+            if k["kind"] == "incident-member" {
+                assert_eq!(k["incident_kind"], "tls-rejected-restart", "{c}");
+                naming += 1;
+            }
+        }
+    }
+    assert_eq!(naming, named, "{name}");
 }
 
 /// gorilla (Go's crypto/tls): each rejected handshake is a protected record of 19 bytes
@@ -51,14 +67,14 @@ fn rejected(name: &str, port: u16, rejected: u64) {
 /// `x509: certificate signed by unknown authority`.
 #[test]
 fn gorilla_restart_with_a_rejected_certificate() {
-    rejected("gorilla-tls-rejected", 19850, 40);
+    rejected("gorilla-tls-rejected", 19850, 40, 10);
 }
 
 /// Tornado (OpenSSL): the client's alert unknown_ca in the clear, then its RST; the logs:
 /// 10 `ConnectionRefusedError`, 50 `SSLCertVerificationError`.
 #[test]
 fn tornado_restart_with_a_rejected_certificate() {
-    rejected("tornado-tls-rejected", 19851, 50);
+    rejected("tornado-tls-rejected", 19851, 50, 0);
 }
 
 /// The control: started again with a certificate of the CA the clients trust: a plain
