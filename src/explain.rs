@@ -253,6 +253,13 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
             "A server stop or restart (as above) whose members are mostly back legs of sessions through a proxy (their client the proxy): a backend behind it stopped or drained; a member came back when its front leg's client opened a new session through the same front (to any backend), within {} s.",
             i::RECONNECT_MAX_S
         ),
+        K::TlsRejectedRestart => format!(
+            "A server stop (as above) after which TLS handshakes to the server were refused by their clients once the server had answered with its hello: a fatal alert of the client's (read in the clear or with the key log), or in TLS 1.3 a protected record of an alert's size (at most 24 bytes) as the client's only protected record, then the end of the connection; counted to the tenth of a second from the stop's first end to the capture's end. {n} or more members, as a stop.",
+        ),
+        K::Partition => format!(
+            "{n} or more sessions of one server whose path went silent both ways at once (each side's data retransmitted at least 3 times, unacknowledged, for at least {} s in common, and then a packet through again), which ended by {} s after their path healed; read before every other kind. The sessions of the same silence that lived on are its survivors.",
+            crate::diagnose::outage::MIN_OUTAGE_S, i::HEAL_SLACK_S
+        ),
     }
 }
 

@@ -98,6 +98,13 @@ pub fn refused_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 256
 }
 
+/// The part of `max_memory` the counters of TLS handshakes their clients refused may take
+/// (`incident::RefusedCounts` as [`refused_room`]'s, for the incidents' `refused_tls`): a
+/// thousand-and-twenty-fourth, taken from the flows' part.
+pub fn tls_refused_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 1024
+}
+
 /// The part of `max_memory` the incident stage's endings may take (`incident::Index`: one
 /// summary of 152 bytes per WebSocket connection, twice that with the sweeps' work
 /// vectors, kept to the end of the input): a thirty-second, taken from the flows' part

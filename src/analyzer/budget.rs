@@ -135,7 +135,8 @@ impl Budget {
             .saturating_sub(crate::memory::legs_room(max_memory))
             .saturating_sub(crate::memory::incidents_room(max_memory))
             .saturating_sub(crate::memory::refusals_room(max_memory))
-            .saturating_sub(crate::memory::refused_room(max_memory));
+            .saturating_sub(crate::memory::refused_room(max_memory))
+            .saturating_sub(crate::memory::tls_refused_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),

@@ -210,6 +210,9 @@ impl Analyzer {
                 }
                 self.seen.refused.add(server, at);
             }
+            if let Some((server, at)) = tls_refused(&c) {
+                self.seen.tls_refused.add(server, at);
+            }
             // A TLS connection that could not be read is listed; one decrypted whole that
             // carried another protocol is simply another TCP connection.
             if let Some(e) = crate::report::tls::EncryptedReport::of(&c)
@@ -282,6 +285,34 @@ fn refusal(c: &Connection) -> Option<crate::incident::Refusal> {
 /// start, answered by the server's RST and nothing else (RFC 9293 §3.10.7.1: no listener),
 /// or by nothing at all (the client's data never flowed): the server's endpoint and when
 /// the SYN was sent.
+/// A TLS handshake its client refused once it had read the server's hello and the flight
+/// after it (its certificate): the client's fatal alert (RFC 8446 §6.2: bad_certificate,
+/// unknown_ca, ...), read in the clear or decrypted; or, in TLS 1.3 where no key opens it,
+/// one protected record of an alert's size (2 bytes, its content type and a 16-byte tag:
+/// at most 24) as the client's only protected record and its last, where a client that
+/// completes sends its Finished (49 bytes or more) first. No application data either way,
+/// and TCP ended. The server's endpoint and the attempt's start.
+fn tls_refused(c: &Connection) -> Option<(Endpoint, i64)> {
+    let client = c.up.ctx.client?;
+    let server = client.other();
+    let f = c.up.tls()?;
+    let sum = &f.summary;
+    sum.version?;
+    let (cs, ss) = (&sum.client, &sum.server);
+    if cs.app_bytes > 0
+        || ss.app_bytes > 0
+        || (c.ends[client].is_none() && c.ends[server].is_none())
+    {
+        return None;
+    }
+    let alert = f.alerts.iter().any(|a| a.from_client && a.fatal);
+    let sized = sum.version == Some(crate::stack::tls::handshake::TLS13)
+        && cs.protected == 1
+        && cs.last_type == 23
+        && cs.last_len <= 24;
+    (alert || sized).then_some((c.ep[server], c.first_ts.0))
+}
+
 fn refused_attempt(c: &Connection) -> Option<(Endpoint, i64)> {
     let client = c.up.ctx.client?;
     let server = client.other();

@@ -271,6 +271,11 @@ impl Analyzer {
                     r.set_room(crate::memory::refused_room(opts.max_memory));
                     r
                 },
+                tls_refused: {
+                    let mut r = crate::incident::RefusedCounts::default();
+                    r.set_room(crate::memory::tls_refused_room(opts.max_memory));
+                    r
+                },
                 ..Seen::default()
             },
             unsupported: Vec::new(),
@@ -628,6 +633,7 @@ impl Analyzer {
             seen.polling.append(s.polling);
             seen.refusals.append(s.refusals);
             seen.refused.append(s.refused);
+            seen.tls_refused.append(s.tls_refused);
         }
         seen.encrypted.sort_by_key(|e| (e.input, e.first_packet));
         // Each thread listed up to the cap: the first of them in capture order are kept.

@@ -172,6 +172,7 @@ impl ConnectionReport {
             reconnect: None,
             replaces: None,
             scope: c.scope,
+            outage: super::outage::outage(c),
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             tunnel: c
                 .up

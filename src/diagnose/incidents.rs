@@ -21,9 +21,14 @@ use crate::vocab::{After, Incident, IncidentKind, Role};
 /// `legs` (front, back, by position): what came after each abrupt ending (`refusals`: the
 /// refused attempts kept), the incidents and the links. Every report, in memory or
 /// stored, is linked here.
-pub(super) fn find(endings: Vec<Ending>, legs: &[(u32, u32)], refusals: Refusals) -> Outcome {
+pub(super) fn find(
+    endings: Vec<Ending>,
+    legs: &[(u32, u32)],
+    outages: &[crate::incident::Outage],
+    refusals: Refusals,
+) -> Outcome {
     let after = crate::incident::after::link(&endings, refusals);
-    let mut out = crate::incident::detect(endings, legs);
+    let mut out = crate::incident::detect_with(endings, legs, outages);
     out.links.set_after(after);
     out
 }
@@ -49,7 +54,29 @@ impl Report {
     /// connection as it is shown, by [`apply`]), and says when it kept only so many.
     pub(super) fn set_incidents(&mut self, mut out: Outcome) {
         // A stop's or restart's attempts refused in TCP while the server was down.
-        let coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        let mut coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
+        coarse.extend(crate::incident::refused::count_tls(
+            &mut out.incidents,
+            &self.seen.tls_refused,
+        ));
+        // A stop that became a restart its clients reject: its members in memory, whose
+        // causes were written with the stop's kind, name the new one.
+        for c in &mut self.connections {
+            let Some(i) = c
+                .incident
+                .and_then(|id| out.incidents.iter().find(|i| i.id == id))
+                .filter(|i| i.kind == IncidentKind::TlsRejectedRestart)
+            else {
+                continue;
+            };
+            let mut causes = std::mem::take(&mut c.status.causes);
+            for k in &mut causes {
+                if let Cause::IncidentMember { incident_kind, .. } = k {
+                    *incident_kind = i.kind;
+                }
+            }
+            c.status = Status::of(causes);
+        }
         if !coarse.is_empty() {
             let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
             self.warnings.push(format!(
@@ -251,6 +278,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
             | IncidentKind::ServerRestart
             | IncidentKind::CrashLoop
             | IncidentKind::BackendStop
+            | IncidentKind::TlsRejectedRestart
     );
     // Ended without a close frame: 1006, never on the wire.
     let abrupt = c.status.code == Some(1006) && c.status.inferred;
@@ -321,7 +349,19 @@ pub(super) fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals)
             Some((f, b))
         })
         .collect();
-    let mut out = find(endings, &legs, refusals);
+    let outages: Vec<crate::incident::Outage> = endings
+        .iter()
+        .filter_map(|e| {
+            let (from, healed) = connections.get(e.pos as usize)?.outage?;
+            Some(crate::incident::Outage {
+                order: e.order,
+                stream: e.stream,
+                from,
+                healed,
+            })
+        })
+        .collect();
+    let mut out = find(endings, &legs, &outages, refusals);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             apply(&out.links, &out.incidents, c);

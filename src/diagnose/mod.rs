@@ -37,6 +37,7 @@ mod incidents;
 pub mod lastwords;
 pub mod legs;
 pub mod live;
+pub mod outage;
 pub mod proxied;
 pub mod reason;
 pub mod reload;

@@ -65,8 +65,9 @@ impl Report {
         let _ = finish_store(&mut store, &inputs, &seen.encrypted);
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
+        let outages = store.incidents_mut().take_outages();
         let endings = store.take_endings();
-        let out = incidents::find(endings, &legs, incidents::refusals_of(&mut seen));
+        let out = incidents::find(endings, &legs, &outages, incidents::refusals_of(&mut seen));
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.set_incidents(out);
         r

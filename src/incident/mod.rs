@@ -29,7 +29,7 @@ mod words;
 
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
-pub use detect::detect;
+pub use detect::{detect, detect_with};
 pub use refused::RefusedCounts;
 pub use signs::Signs;
 pub use watch::{Forming, Watch};
@@ -126,6 +126,32 @@ pub const MAX_BINS: usize = 60;
 /// What the index keeps of one ending, charged to the memory budget.
 pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
 
+/// A partition: its members ended at most this many seconds after the first packet that
+/// crossed their path again (a close frame or FIN queued behind the data that waited goes
+/// out with it; the peer's next retransmission, answered by a reset, within a backed-off
+/// retransmission timeout).
+pub const HEAL_SLACK_S: f64 = 2.0;
+
+/// A connection's path outage (`ConnectionReport::outage`, `diagnose::outage`): both sides
+/// retransmitting unacknowledged from `from`, a packet through again at `healed`
+/// (nanoseconds); kept beside the endings, found again by its ending's order and stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// Its ending's `order`.
+    pub order: u64,
+    /// Its ending's `stream`.
+    pub stream: u32,
+    /// Both sides were retransmitting by then.
+    pub from: i64,
+    /// The first packet that crossed again.
+    pub healed: i64,
+}
+
+/// What the index keeps of one outage (the vector may grow to twice what it keeps): less
+/// than an ending's [`ENDING_BYTES`], whose room each outage takes ([`Index::push_outage`]).
+pub const OUTAGE_BYTES: usize = std::mem::size_of::<Outage>() * 2;
+const _: () = assert!(OUTAGE_BYTES <= ENDING_BYTES);
+
 /// How a session ended, in the terms incidents compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum How {
@@ -211,12 +237,37 @@ pub struct Index {
     max: usize,
     /// Endings cut so far.
     left_out: u64,
+    /// The outages of the connections whose path was cut and healed, in the order they
+    /// came; each takes the room of one ending (from `max`), and when one ending is all the
+    /// room left, later ones are counted in `left_out`.
+    outages: Vec<Outage>,
 }
 
 impl Index {
-    /// Keeps at most `bytes` of endings (0: no limit).
+    /// Keeps at most `bytes` of endings and outages (0: no limit).
     pub fn set_room(&mut self, bytes: usize) {
         self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
+    }
+
+    /// Keeps a connection's outage (`o.order` its ending's) in the room of one ending, or
+    /// counts it as left out when one ending is all the room left.
+    pub fn push_outage(&mut self, o: Outage) {
+        if self.max == 1 {
+            self.left_out += 1;
+            return;
+        }
+        if self.max > 1 {
+            self.max -= 1;
+            if self.endings.len() >= 2 * self.max {
+                self.cut();
+            }
+        }
+        self.outages.push(o);
+    }
+
+    /// The outages kept, taken out (before [`Index::placed`]).
+    pub fn take_outages(&mut self) -> Vec<Outage> {
+        std::mem::take(&mut self.outages)
     }
 
     /// Keeps `e` (its `order` the store's).
@@ -241,6 +292,9 @@ impl Index {
     /// Takes in another shard's endings.
     pub fn append(&mut self, mut other: Index) {
         self.left_out += other.left_out;
+        for o in std::mem::take(&mut other.outages) {
+            self.push_outage(o);
+        }
         self.endings.append(&mut other.endings);
         self.cut();
     }

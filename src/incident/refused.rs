@@ -149,6 +149,21 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             }
             continue;
         }
+        if let Some(p) = i
+            .partition
+            .as_ref()
+            .filter(|_| i.kind == IncidentKind::Partition)
+        {
+            // Attempts that got no answer while the path was cut (their SYNs lost with
+            // the rest), up to the heal.
+            spans.entry(server).or_default().push((
+                p.silent_from.0.div_euclid(span),
+                p.healed.0.div_euclid(span),
+                k,
+                None,
+            ));
+            continue;
+        }
         let up = match i.kind {
             IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
@@ -189,6 +204,55 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
         if a > 0 && refusals.shift > 0 {
             coarse.push(i.id);
         }
+    }
+    coarse
+}
+
+/// Adds to each server stop or restart of `incidents` the TLS handshakes to its server its
+/// clients refused (`tls`, counted as [`count`] counts attempts refused in TCP: from its
+/// first member's end to the next session the server accepted, or to the capture's end),
+/// as `refused_tls`. A stop whose server answered those handshakes came back: it is a
+/// `tls-rejected-restart`, down until the first of them (to the tenth of a second, or the
+/// counters' span). Returns the ids of the incidents whose figure came from doubled spans.
+pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
+    let mut coarse = Vec::new();
+    if tls.counts.is_empty() {
+        return coarse;
+    }
+    let span = tls.span_ns();
+    for i in incidents.iter_mut() {
+        let Some(server) = i.server_ep else { continue };
+        let up = match i.kind {
+            IncidentKind::ServerRestart => match i.down_s {
+                Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
+                None => continue,
+            },
+            IncidentKind::ServerStop => i64::MAX,
+            _ => continue,
+        };
+        let (from, to) = (i.start.0.div_euclid(span), up.div_euclid(span));
+        let mut n = 0u64;
+        let mut first: Option<i64> = None;
+        for (&(s, bucket), &c) in &tls.counts {
+            if s == server && (from..=to).contains(&bucket) {
+                n += u64::from(c);
+                first = Some(first.map_or(bucket, |f| f.min(bucket)));
+            }
+        }
+        if n == 0 {
+            continue;
+        }
+        i.reconnects.refused_tls = n;
+        if i.kind == IncidentKind::ServerStop {
+            i.kind = IncidentKind::TlsRejectedRestart;
+            i.down_s = first.map(|b| ((b * span - i.end.0) as f64 / 1e9).max(0.0));
+        }
+        if tls.shift > 0 {
+            coarse.push(i.id);
+        }
+        let (cause, fix) = super::words::cause_and_fix(i);
+        i.cause = cause;
+        i.fix = fix;
     }
     coarse
 }

@@ -64,6 +64,12 @@ pub fn headline(i: &Incident) -> String {
         IncidentKind::BackendStop => {
             format!("backend {server} behind a proxy or load balancer stopped at {at}")
         }
+        IncidentKind::Partition => partition_what(i, server, client),
+        IncidentKind::TlsRejectedRestart => format!(
+            "server {server} restarted at {at} with a certificate its clients reject{}",
+            i.down_s
+                .map_or(String::new(), |d| format!(" (answering TLS again about {} later)", seconds(d)))
+        ),
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -92,8 +98,19 @@ pub fn headline(i: &Incident) -> String {
             ));
         }
     }
-    if r.refused > 0 {
+    if r.refused > 0 && i.kind == IncidentKind::Partition {
+        out.push_str(&format!(
+            "; {} connection attempts got no answer while the path was cut",
+            r.refused
+        ));
+    } else if r.refused > 0 {
         out.push_str(&format!("; {} reconnect attempts refused", r.refused));
+    }
+    if r.refused_tls > 0 {
+        out.push_str(&format!(
+            "; refused at TLS: {}, the clients rejected the new certificate (their alert after its Certificate, or their close)",
+            r.refused_tls
+        ));
     }
     if r.never > 0 {
         out.push_str(&format!("; {} never came back", r.never));
@@ -120,6 +137,27 @@ fn stall_what(i: &Incident, server: &str) -> String {
         ));
     }
     out.push_str("; the clients' heartbeats gave up");
+    out
+}
+
+/// A partition's headline: the silence, and who lived through it.
+fn partition_what(i: &Incident, server: &str, client: &str) -> String {
+    let Some(p) = &i.partition else {
+        return format!("the path between {client} and {server} was cut and healed");
+    };
+    let mut out = format!(
+        "the path between {client} and {server} was cut from {} to {} ({} of silence: both sides' data retransmitted unanswered, then through)",
+        clock(p.silent_from),
+        clock(p.healed),
+        seconds(p.silence_s)
+    );
+    out.push_str(&format!(
+        "; {} of the {} sessions it crossed died (a side gave up within the silence: a timeout shorter than {}), {} survived (longer timeouts, or none)",
+        i.members,
+        p.crossed,
+        seconds(p.silence_s),
+        p.survived
+    ));
     out
 }
 
@@ -168,6 +206,8 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::CrashLoop => "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
         IncidentKind::MiddleboxReset => "Many sessions ended by TCP resets that the side they name never sent: each reset's TTL is unlike that side's own packets before it, so it was made on the path between the two (a firewall rule, a NAT or load balancer that lost its flow state, an IDS). Neither the server nor the clients went down.",
         IncidentKind::BackendStop => "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
+        IncidentKind::TlsRejectedRestart => "The server stopped and came back, answering TLS handshakes again, but its clients refused every one after its hello: each read the server's certificate and answered with a fatal alert (bad_certificate, unknown_ca, certificate_expired: TLS 1.3 protects it, so without the key log only its size and the client's close show it) and closed. The certificate it came back with is one they do not trust: another issuer, an expired or self-signed certificate, a name that does not match. No session came back.",
+        IncidentKind::Partition => "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, both sides sent their data again and again and nothing was acknowledged, then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
     }
 }
 
@@ -185,6 +225,8 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
         IncidentKind::CrashLoop => "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
         IncidentKind::MiddleboxReset => "Find the box on the path that resets connections in the peers' names (a capture on the server's own host shows it never sent those resets): its rules, its flow table's idle timeout or size. Nothing to change on the server; clients should reconnect with jittered backoff.",
         IncidentKind::BackendStop => "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
+        IncidentKind::TlsRejectedRestart => "Check the certificate the server was started with (its issuer, dates and names) against the clients' trust store, and put back one they accept; deploy certificates with a check that a client of the fleet completes a handshake before the old server stops.",
+        IncidentKind::Partition => "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
     }
 }
 

@@ -300,6 +300,10 @@ pub struct ConnectionReport {
     /// Where its 4-tuple lives (its VLANs and tunnels, `Connection::scope`; 0 for none):
     /// hashed into its `uid` (not in JSON).
     pub scope: u32,
+    /// Its path's outage, nanoseconds: from when both sides were sending again and again
+    /// unacknowledged to the first packet that crossed again (`diagnose::outage`; not in
+    /// JSON: an incident of kind `partition` says it).
+    pub outage: Option<(i64, i64)>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of

@@ -188,5 +188,13 @@ pub fn silent(c: &ConnectionReport) -> Option<(Role, i64, u64)> {
 pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
     let mut e = ending(c, 0);
     e.order = order;
+    if let Some((from, healed)) = c.outage {
+        index.push_outage(crate::incident::Outage {
+            order,
+            stream: e.stream,
+            from,
+            healed,
+        });
+    }
     index.push(e);
 }

@@ -291,6 +291,12 @@ pub struct Seen {
     #[serde(skip)]
     #[schemars(skip)]
     pub(crate) refused: crate::incident::RefusedCounts,
+    /// TLS handshakes their clients refused after the server's hello (a fatal alert of the
+    /// client's, or a protected record of an alert's size and its close), counted per server
+    /// and tenth of a second, for the incidents' `refused_tls`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) tls_refused: crate::incident::RefusedCounts,
 }
 
 impl Seen {

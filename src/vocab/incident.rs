@@ -46,6 +46,14 @@ pub enum IncidentKind {
     /// A backend behind a proxy or load balancer ended its sessions at once (stopped or
     /// drained); the clients' sessions through the front ended with them.
     BackendStop,
+    /// The path between clients and a server was cut and healed: both sides' data went
+    /// unacknowledged at once, then got through; the sessions whose side gave up during the
+    /// silence (a timeout shorter than it) died, the others lived on.
+    Partition,
+    /// The server stopped and answered again, but its clients refused every TLS handshake
+    /// after its hello (their alert after its Certificate, or their close): they reject the
+    /// certificate it came back with.
+    TlsRejectedRestart,
 }
 
 impl IncidentKind {
@@ -64,11 +72,13 @@ impl IncidentKind {
             IncidentKind::CrashLoop => "crash-loop",
             IncidentKind::MiddleboxReset => "middlebox-reset",
             IncidentKind::BackendStop => "backend-stop",
+            IncidentKind::Partition => "partition",
+            IncidentKind::TlsRejectedRestart => "tls-rejected-restart",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 12] = [
+    pub const ALL: [IncidentKind; 14] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -81,6 +91,8 @@ impl IncidentKind {
         IncidentKind::CrashLoop,
         IncidentKind::MiddleboxReset,
         IncidentKind::BackendStop,
+        IncidentKind::Partition,
+        IncidentKind::TlsRejectedRestart,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).
@@ -119,6 +131,17 @@ pub struct Reconnects {
     /// sessions to the server open at once: that host came back, not surely that client.
     #[serde(default)]
     pub same_host: u64,
+    /// For a stop or restart: the TLS handshakes to its server its clients refused after
+    /// the server's hello (a fatal alert of the client's, or, in TLS 1.3 with no key to
+    /// open it, a protected record of an alert's size and its close), from the first
+    /// member's end to the next session the server accepted (or to the capture's end):
+    /// they rejected its certificate. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_tls: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Closes that belong together (JSON `incidents[]`; one row of type `incident` per
@@ -193,6 +216,29 @@ pub struct Incident {
     /// For a `crash-loop`: each stop of the server in it, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stops: Vec<LoopStop>,
+    /// For a `partition`: the silence, and who lived through it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+}
+
+/// What showed the path cut and healed (a `partition`): on each connection it crossed, both
+/// sides sent their data again and again, unacknowledged, at once, until a packet got through.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Partition {
+    /// When both sides of every connection it crossed were retransmitting (the latest
+    /// such moment of them): the silence had begun by then.
+    pub silent_from: Timestamp,
+    /// The first packet that crossed again on any of them: the path healed by then.
+    pub healed: Timestamp,
+    /// Seconds from `silent_from` to `healed`.
+    pub silence_s: f64,
+    /// Connections it crossed (members and survivors).
+    pub crossed: u64,
+    /// Of those, sessions that lived on past it: whatever timeout they have is longer than
+    /// the silence (or they had none).
+    pub survived: u64,
+    /// The first of the survivors' ids (up to the incident's listing limit).
+    pub survivors: Vec<u64>,
 }
 
 /// What showed a server's process silent (a `server-stall`): its members' clients pinged,

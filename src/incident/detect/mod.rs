@@ -25,6 +25,7 @@ mod codes;
 mod cohorts;
 mod crashloops;
 mod middlebox;
+mod partition;
 mod reconnects;
 mod stalls;
 mod stops;
@@ -33,6 +34,7 @@ use codes::{code_of, codes};
 use cohorts::idle_cohorts;
 use crashloops::crash_loops;
 use middlebox::middlebox;
+use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
 use stalls::stalls;
 use stops::{stops, Side};
@@ -68,6 +70,8 @@ struct Work {
     /// How many servers and client hosts.
     servers: u32,
     hosts: u32,
+    /// Per ending: its path's outage (from, healed), nanoseconds, if it had one.
+    outage: Vec<Option<(i64, i64)>>,
 }
 
 impl Work {
@@ -140,6 +144,16 @@ fn numbered(e: &[Ending], of: impl Fn(&Ending) -> Endpoint) -> (Vec<u32>, u32) {
 /// says what happened), except when the proxy ended both (the front's server, the back's
 /// client): then the back leg; a back leg's client is the proxy.
 pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
+    detect_with(endings, legs, &[])
+}
+
+/// [`detect`], with the outages of the connections whose path was cut and healed (each
+/// found again by its ending's order and stream; one whose ending is not there is left).
+pub fn detect_with(
+    endings: Vec<Ending>,
+    legs: &[(u32, u32)],
+    outages: &[super::Outage],
+) -> Outcome {
     let n = endings.len();
     if n < 2 {
         // One session (or none) is never an incident nor a reconnect: nothing to do.
@@ -179,6 +193,17 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
             }
         }
     }
+    let mut outage: Vec<Option<(i64, i64)>> = Vec::new();
+    if !outages.is_empty() {
+        let at: rustc_hash::FxHashMap<(u64, u32), (i64, i64)> = outages
+            .iter()
+            .map(|o| ((o.order, o.stream), (o.from, o.healed)))
+            .collect();
+        outage = endings
+            .iter()
+            .map(|e| at.get(&(e.order, e.stream)).copied())
+            .collect();
+    }
     let (sid, servers) = numbered(&endings, |e| e.server);
     let (hid, hosts) = numbered(&endings, Ending::client_host);
     let mut w = Work {
@@ -189,6 +214,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         hid,
         servers,
         hosts,
+        outage,
         e: endings,
         incident: vec![None; n],
         multi: vec![false; n],
@@ -200,6 +226,10 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     };
     reconnects(&mut w);
     if n >= MIN_MEMBERS {
+        // A path cut and healed first: its sessions' sides gave up during the silence at
+        // their own timeouts, and their endings (queued behind the data that waited) reach
+        // the wire together at the heal, which is neither a cohort, a stall nor a stop.
+        partitions(&mut w);
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
         codes(&mut w);
@@ -243,9 +273,10 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
         let incident = w.incident.get(i as usize).copied().flatten();
         let reconnect = w.next_of(i).and_then(|j| {
             let nx = w.at(j)?;
+            let end = partition::gave_up(&w, i).unwrap_or(e.end);
             Some(Reconnect {
                 connection: u64::from(nx.pos) + 1,
-                after_s: (nx.start - e.end) as f64 / NS,
+                after_s: (nx.start - end) as f64 / NS,
                 refused: matches!(nx.how, How::Refused(_)),
                 same_host: w.multi.get(i as usize).copied().unwrap_or(false),
             })
@@ -378,6 +409,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         server_ep,
         stall: None,
         stops: Vec::new(),
+        partition: None,
     };
     w.steps += ms.len() as u64;
     for &m in members {
@@ -434,8 +466,9 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             .flatten()
             .and_then(|j| w.e.get(j as usize));
         if let Some(a) = back {
+            let end = partition::gave_up(w, i as u32).unwrap_or(e.end);
             if let Some(d) = delays.get_mut(k as usize) {
-                d.push((a.start - e.end) as f64 / NS);
+                d.push((a.start - end) as f64 / NS);
             }
             if w.multi.get(own).copied().unwrap_or(false) {
                 if let Some(s) = same_host.get_mut(k as usize) {
@@ -464,6 +497,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             spread_s: spread,
             herd: spread.map(|s| s < HERD_SPREAD_S),
             same_host,
+            refused_tls: 0,
         };
         let (cause, fix) = words::cause_and_fix(inc);
         inc.cause = cause;

@@ -41,7 +41,8 @@ pub(super) fn reconnects(w: &mut Work) {
         }
         events.push((e.start, 1, i as u32));
         if e.ended() && e.end != i64::MAX {
-            events.push((e.end.max(e.start), 0, i as u32));
+            let end = super::partition::gave_up(w, i as u32).unwrap_or(e.end);
+            events.push((end.max(e.start), 0, i as u32));
         }
     }
     drop(count);
@@ -78,7 +79,7 @@ pub(super) fn reconnects(w: &mut Work) {
         if what == 0 {
             // A client that closed its session normally chose to leave: its host's next
             // session is a new visit (another process, another user), not a reconnect.
-            if !w.at(i).is_some_and(left) {
+            if !w.at(i).is_some_and(left) || super::partition::gave_up(w, i).is_some() {
                 waiting.entry(k).or_default().push_back(i);
             }
             continue;

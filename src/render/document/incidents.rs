@@ -95,8 +95,16 @@ fn figures(o: &mut String, i: &crate::vocab::Incident, s: &impl Sink) {
         line.push(own("; "));
     }
     let r = &i.reconnects;
+    let tls = if r.refused_tls > 0 {
+        format!(
+            "; refused at TLS: {}, the clients rejected the new certificate",
+            r.refused_tls
+        )
+    } else {
+        String::new()
+    };
     line.push(own(format!(
-        "{} member{}; came back {}, never {}, refused {}.",
+        "{} member{}; came back {}, never {}, refused {}{tls}.",
         i.members,
         if i.members == 1 { "" } else { "s" },
         r.came_back,

@@ -85,6 +85,15 @@ pub struct DirectionSummary {
     pub skipped_early_records: u64,
     /// KeyUpdates followed.
     pub key_updates: u64,
+    /// The last record framed: its content type and payload length (0, 0: none). A TLS 1.3
+    /// client that rejects the server's certificate ends with an alert (RFC 8446 §6.2): 2
+    /// bytes, or 19 protected with a 16-byte tag; one that completes sends its Finished
+    /// (at least 49).
+    pub last_type: u8,
+    pub last_len: u16,
+    /// Records of content type application_data (23) framed, saturating: in TLS 1.3 every
+    /// protected record (RFC 8446 §5.2).
+    pub protected: u16,
 }
 
 /// What a session found.

@@ -2,11 +2,13 @@
 //! kept on disk beyond a budget, and the JSON Schema of the contract.
 
 mod causes;
+mod incident_partition;
 mod incident_path;
 mod incident_recordings;
 mod incident_screen;
 mod incident_stall;
 mod incident_streams;
+mod incident_tls_restart;
 mod incidents;
 mod redact;
 mod schema;

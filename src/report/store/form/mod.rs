@@ -116,6 +116,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         reconnect: _,
         replaces: _,
         scope,
+        outage,
     } = r;
     w.u64(*id);
     w.u64(*input as u64);
@@ -177,6 +178,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(encapsulation)?;
     w.opt_serde(tunnel)?;
     w.u64(u64::from(*scope));
+    w.opt_serde(outage)?;
     Some(())
 }
 
@@ -241,6 +243,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         reconnect: None,
         replaces: None,
         scope: r.u64()? as u32,
+        outage: r.opt_serde()?,
     });
     Some(())
 }

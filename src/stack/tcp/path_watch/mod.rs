@@ -173,7 +173,26 @@ struct Rare {
     zero: Zero,
     keep: keepalive::Keep,
     hole: hole::Hole,
+    healed: Healed,
 }
+
+/// A stall that ended: data of this direction sent again and again, unacknowledged, until
+/// an acknowledgement of the peer's moved past its start (the path carried it again). The
+/// longest of the direction's with at least [`HEALED_RETRANSMISSIONS`] retransmissions
+/// (`retransmissions` 0: none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Healed {
+    /// The stall's first segment, when captured.
+    pub since_ts: Timestamp,
+    /// The acknowledgement that ended it, when captured.
+    pub until_ts: Timestamp,
+    /// Its retransmissions.
+    pub retransmissions: u64,
+}
+
+/// Retransmissions a stall that ended needs to be kept ([`PathWatch::healed`]): a lone one
+/// is a lost packet; three back off over more than a second (200, 400, 800 ms).
+pub const HEALED_RETRANSMISSIONS: u64 = 3;
 
 /// The heap a direction's boxed rare state takes once it is made (a zero window, a
 /// keepalive probe, or a segment beyond bytes never captured), with the allocator's overhead: charged to the memory budget on top of
@@ -686,6 +705,36 @@ impl PathWatch {
         self.rare.as_deref()?.keep.run()
     }
 
+    /// The longest stall of this direction that ended, with at least
+    /// [`HEALED_RETRANSMISSIONS`] retransmissions (a path that stopped carrying it and
+    /// carried it again), if any.
+    pub fn healed(&self) -> Option<Healed> {
+        self.rare
+            .as_deref()
+            .map(|r| r.healed)
+            .filter(|h| h.retransmissions > 0)
+    }
+
+    /// The stall open until the acknowledgement at `ts` ended it: kept when it is the
+    /// longest with enough retransmissions. Rare: kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn heal(&mut self, ts: Timestamp) {
+        let c = self.cold;
+        if c.retransmissions < HEALED_RETRANSMISSIONS {
+            return;
+        }
+        let r = self.rare.get_or_insert_with(Box::default);
+        let h = &mut r.healed;
+        if h.retransmissions == 0 || ts.since(c.since_ts) > h.until_ts.since(h.since_ts) {
+            *h = Healed {
+                since_ts: c.since_ts,
+                until_ts: ts,
+                retransmissions: c.retransmissions,
+            };
+        }
+    }
+
     /// The stall still open, if any.
     pub fn stall(&self) -> Option<Stall> {
         let c = &self.cold;
@@ -790,7 +839,11 @@ pub fn segment(
         if seg.ack_flag {
             // (During a stall, a packet smaller than the stall's first segment that
             // acknowledges the peer's new bytes: whether such packets still get through.)
+            let stalled = peer.line.bits & STALLED != 0;
             took = peer.acked(seg.ack);
+            if took && stalled && peer.cold.retransmissions >= HEALED_RETRANSMISSIONS {
+                peer.heal(ts);
+            }
             if took
                 && me.line.bits & STALLED != 0
                 && me.cold.acked_peer == 0

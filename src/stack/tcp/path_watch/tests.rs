@@ -454,3 +454,69 @@ fn a_hole_the_receiver_acknowledged_past_is_the_captures_own() {
         assert_eq!(path[Side::A].missing(), None);
     }
 }
+
+/// A stall the peer's acknowledgement ends is kept (the longest, with 3 retransmissions or
+/// more: a path that stopped carrying a direction and carried it again); one ended after
+/// two retransmissions (lost packets) is not.
+#[test]
+fn a_healed_stall_is_kept_when_it_retransmitted_three_times() {
+    let mut path: Sides<PathWatch> = Sides::default();
+    let ack_of = |ack: u32| Segment {
+        seq: 500,
+        ack,
+        ..seg(500, b"", 64, Some(50), None)
+    };
+    // Side A sends at 0, the peer acknowledges it: no stall.
+    segment(
+        &mut path,
+        Side::A,
+        &seg(100, b"tick", 64, Some(1), None),
+        1,
+        at(0),
+    );
+    segment(&mut path, Side::B, &ack_of(104), 2, at(1));
+    assert_eq!(path[Side::A].healed(), None);
+    // Two retransmissions, then the acknowledgement: a lost packet, not kept.
+    segment(
+        &mut path,
+        Side::A,
+        &seg(104, b"tick", 64, Some(2), None),
+        3,
+        at(1000),
+    );
+    for (k, ms) in [1200, 1600].into_iter().enumerate() {
+        segment(
+            &mut path,
+            Side::A,
+            &seg(104, b"tick", 64, Some(3 + k as u16), None),
+            4 + k as u64,
+            at(ms),
+        );
+    }
+    segment(&mut path, Side::B, &ack_of(108), 6, at(1700));
+    assert_eq!(path[Side::A].healed(), None);
+    // Four retransmissions over 6 s, then an acknowledgement at 9 s: kept.
+    segment(
+        &mut path,
+        Side::A,
+        &seg(108, b"tick", 64, Some(9), None),
+        7,
+        at(2000),
+    );
+    for (k, ms) in [2200, 2600, 3400, 5000].into_iter().enumerate() {
+        segment(
+            &mut path,
+            Side::A,
+            &seg(108, b"tick", 64, Some(10 + k as u16), None),
+            8 + k as u64,
+            at(ms),
+        );
+    }
+    segment(&mut path, Side::B, &ack_of(112), 20, at(9000));
+    let h = path[Side::A].healed().unwrap();
+    assert_eq!(
+        (h.since_ts, h.until_ts, h.retransmissions),
+        (at(2000), at(9000), 4)
+    );
+    assert_eq!(path[Side::B].healed(), None);
+}

@@ -582,11 +582,18 @@ impl TlsSession {
 
     /// A record framed from this feed's bytes: its payload is `self.plain[start..]`.
     fn record(&mut self, from_client: bool, head: RecordHead, start: usize, keys: &keylog::KeyLog) {
+        let len = u16::try_from(self.plain.len().saturating_sub(start)).unwrap_or(u16::MAX);
         let d = self.dir(from_client);
         if d.stopped() {
             return;
         }
         d.stats.records += 1;
+        d.stats.last_type = head.content_type;
+        d.stats.last_len = len;
+        d.stats.protected = d
+            .stats
+            .protected
+            .saturating_add(u16::from(head.content_type == 23));
         if !d.pending.is_empty() || self.blocked(from_client, head.content_type) {
             let rec = Record {
                 content_type: head.content_type,

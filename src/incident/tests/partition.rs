@@ -1,0 +1,79 @@
+//! Partitions that heal ([`detect_with`] with outages): the sessions that ended by the heal
+//! (plus its slack) are the incident, the others of the same silence its survivors; without
+//! outages the same endings are no partition; a silence nobody died of is no incident.
+
+use super::*;
+use crate::vocab::Timestamp;
+
+/// 6 sessions of one client host, all crossed by one silence from 10 s to 22 s: 4 ended by
+/// their clients' FINs at the heal, 2 lived on to 40 s.
+fn crossed() -> (Vec<Ending>, Vec<Outage>) {
+    let mut v = Vec::new();
+    for k in 0..6u16 {
+        let died = k < 4;
+        let end = if died {
+            22 * S + i64::from(k) * MS
+        } else {
+            40 * S
+        };
+        v.push(ending(
+            20,
+            1000 + k,
+            i64::from(k) * MS,
+            end,
+            How::Fin,
+            Some(Role::Client),
+        ));
+    }
+    let v = numbered(v);
+    let outages = v
+        .iter()
+        .map(|e| Outage {
+            order: e.order,
+            stream: 0,
+            from: T0 + 10 * S + i64::from(e.pos) * 10 * MS,
+            healed: T0 + 22 * S,
+        })
+        .collect();
+    (v, outages)
+}
+
+#[test]
+fn a_silence_both_ways_that_heals_is_a_partition_with_its_survivors() {
+    let (v, outages) = crossed();
+    let out = detect_with(v, &[], &outages);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::Partition);
+    assert_eq!(i.members, 4);
+    let p = i.partition.as_ref().unwrap();
+    assert_eq!((p.crossed, p.survived), (6, 2));
+    assert_eq!(p.survivors, vec![5, 6]);
+    assert_eq!(p.healed, Timestamp(T0 + 22 * S));
+    // The latest start of the silence among them.
+    assert_eq!(p.silent_from, Timestamp(T0 + 10 * S + 50 * MS));
+}
+
+#[test]
+fn the_same_endings_without_outages_are_no_partition() {
+    let (v, _) = crossed();
+    let out = detect_(v);
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::Partition),
+        "{:#?}",
+        out.incidents
+    );
+}
+
+#[test]
+fn a_silence_nobody_died_of_is_no_incident() {
+    let (mut v, outages) = crossed();
+    for e in &mut v {
+        e.end = T0 + 40 * S + i64::from(e.pos) * S;
+        e.how = How::Close(Some(1000));
+    }
+    let out = detect_with(v, &[], &outages);
+    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+}
