@@ -510,8 +510,9 @@ mod tests {
         let mut b = Budget::new(64 << 20, 64);
         // Less the 16 MiB and an eighth set aside, the sixty-fourth of the encrypted list,
         // the thirty-second of the index of legs, the thirty-second of the incident
-        // stage's endings, the two-hundred-and-fifty-sixth of the refused attempts and
-        // the two-hundred-fifty-sixth of the counters of attempts refused in TCP.
+        // stage's endings, the two-hundred-and-fifty-sixth of the refused attempts, the
+        // two-hundred-fifty-sixth of the counters of attempts refused in TCP and the
+        // thousand-and-twenty-fourth of those of TLS handshakes their clients refused.
         let share = ((64usize << 20)
             - (16 << 20)
             - (8 << 20)
@@ -519,7 +520,8 @@ mod tests {
             - (2 << 20)
             - (2 << 20)
             - (256 << 10)
-            - (256 << 10))
+            - (256 << 10)
+            - (64 << 10))
             / 64;
         assert_eq!(b.share(), share);
         b.change(3, 0, share);

@@ -81,19 +81,22 @@ pub struct DirectionSummary {
     pub app_bytes: u64,
     /// Of `app_bytes`, early data (0-RTT) bytes.
     pub early_bytes: u64,
-    /// Early-data records that could not be decrypted and were skipped.
-    pub skipped_early_records: u64,
     /// KeyUpdates followed.
     pub key_updates: u64,
     /// The last record framed: its content type and payload length (0, 0: none). A TLS 1.3
     /// client that rejects the server's certificate ends with an alert (RFC 8446 §6.2): 2
     /// bytes, or 19 protected with a 16-byte tag; one that completes sends its Finished
     /// (at least 49).
-    pub last_type: u8,
     pub last_len: u16,
-    /// Records of content type application_data (23) framed, saturating: in TLS 1.3 every
-    /// protected record (RFC 8446 §5.2).
-    pub protected: u16,
+    /// See `last_len`.
+    pub last_type: u8,
+    /// Records of content type application_data (23) framed, saturating at 255: in TLS 1.3
+    /// every protected record (RFC 8446 §5.2).
+    pub protected: u8,
+    /// Early-data records that could not be decrypted and were skipped (at most
+    /// `MAX_SKIPPED_EARLY`). With the three fields above, one word: the stats stay the size
+    /// they were before the last record was kept.
+    pub skipped_early_records: u32,
 }
 
 /// What a session found.

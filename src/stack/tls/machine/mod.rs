@@ -593,7 +593,7 @@ impl TlsSession {
         d.stats.protected = d
             .stats
             .protected
-            .saturating_add(u16::from(head.content_type == 23));
+            .saturating_add(u8::from(head.content_type == 23));
         if !d.pending.is_empty() || self.blocked(from_client, head.content_type) {
             let rec = Record {
                 content_type: head.content_type,

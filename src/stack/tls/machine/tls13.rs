@@ -14,7 +14,7 @@ use super::super::summary::NotDecrypted;
 use super::{Phase, Setup, TlsSession};
 
 /// Undecryptable early-data records skipped before the key is taken as wrong.
-const MAX_SKIPPED_EARLY: u64 = 1024;
+const MAX_SKIPPED_EARLY: u32 = 1024;
 
 impl TlsSession {
     /// A TLS 1.3 protected record: under the early, handshake or application key, by phase.
