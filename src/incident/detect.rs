@@ -26,6 +26,7 @@ mod cohorts;
 mod crashloops;
 mod middlebox;
 mod reconnects;
+mod slow;
 mod stalls;
 mod stops;
 
@@ -34,6 +35,7 @@ use cohorts::idle_cohorts;
 use crashloops::crash_loops;
 use middlebox::middlebox;
 use reconnects::{reconnects, refused_again, resolve_chains};
+use slow::slow_consumers;
 use stalls::stalls;
 use stops::{stops, Side};
 
@@ -202,6 +204,9 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
     if n >= MIN_MEMBERS {
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
+        // Sessions cut while their clients read nothing: their zero windows say why, before
+        // any code they share or idle age they reach.
+        slow_consumers(&mut w);
         codes(&mut w);
         // A stalled server before the cohorts: its clients' heartbeats cut their sessions
         // at one idle age, which is no timeout of an idle session.
@@ -378,6 +383,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         server_ep,
         stall: None,
         stops: Vec::new(),
+        slow: None,
     };
     w.steps += ms.len() as u64;
     for &m in members {

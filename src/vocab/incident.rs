@@ -46,6 +46,10 @@ pub enum IncidentKind {
     /// A backend behind a proxy or load balancer ended its sessions at once (stopped or
     /// drained); the clients' sessions through the front ended with them.
     BackendStop,
+    /// The server ended several sessions whose clients had stopped reading (their receive
+    /// window zero while its data piled up), while its other sessions went on: slow
+    /// consumers cut.
+    SlowConsumers,
 }
 
 impl IncidentKind {
@@ -64,11 +68,12 @@ impl IncidentKind {
             IncidentKind::CrashLoop => "crash-loop",
             IncidentKind::MiddleboxReset => "middlebox-reset",
             IncidentKind::BackendStop => "backend-stop",
+            IncidentKind::SlowConsumers => "slow-consumers",
         }
     }
 
     /// Every kind.
-    pub const ALL: [IncidentKind; 12] = [
+    pub const ALL: [IncidentKind; 13] = [
         IncidentKind::ServerRestart,
         IncidentKind::ServerStop,
         IncidentKind::ProxyReload,
@@ -81,6 +86,7 @@ impl IncidentKind {
         IncidentKind::CrashLoop,
         IncidentKind::MiddleboxReset,
         IncidentKind::BackendStop,
+        IncidentKind::SlowConsumers,
     ];
 
     /// The kind named `name` (`wsclose explain server-restart`).
@@ -193,6 +199,26 @@ pub struct Incident {
     /// For a `crash-loop`: each stop of the server in it, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stops: Vec<LoopStop>,
+    /// For `slow-consumers`: how long the members' clients had read nothing, and the
+    /// server's sessions that went on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow: Option<Slow>,
+}
+
+/// What showed slow consumers cut (`slow-consumers`): each member's client had stopped
+/// reading (its receive window zero, the server's zero-window probes answered with a zero
+/// window) when the server ended its session, and the server's other sessions open at the
+/// first member's end went on past the last.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Slow {
+    /// The shortest of the members' zero-window spells before the server's end, seconds
+    /// (kept within 4.4 %: to the tenth of a second up to 12.7 s).
+    pub zero_window_min_s: f64,
+    /// The longest of them.
+    pub zero_window_max_s: f64,
+    /// The server's other sessions open at the first member's end that were still open
+    /// after the last (its fast clients, which it went on serving).
+    pub stayed: u64,
 }
 
 /// What showed a server's process silent (a `server-stall`): its members' clients pinged,
