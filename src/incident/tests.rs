@@ -750,5 +750,6 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 
 mod busy;
 mod path;
+mod slow;
 mod stalls;
 mod stops;

@@ -37,7 +37,6 @@ pub(super) fn slow_consumers(w: &mut Work) {
             }
         }
     }
-    w.steps += u64::from(n);
     if cand.len() < MIN_MEMBERS {
         return;
     }
