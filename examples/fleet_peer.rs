@@ -58,6 +58,9 @@ fn abort_on_close(fd: i32) {
     }
 }
 
+// tungstenite's handshake callback returns its own `ErrorResponse` (an HTTP response) as
+// its error: its size is tungstenite's.
+#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, every: Duration, size: usize, limit: Duration, reset: bool) {
     let peer = stream
         .peer_addr()
