@@ -220,7 +220,7 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
             i::IDLE_MIN_S, i::IDLE_TOLERANCE_S
         ),
         K::ClientDrop => format!(
-            "{n} or more TCP connections of one client host ended by its own FIN or RST (no close frame) within {} s, at least three quarters of those it had open.",
+            "{n} or more TCP connections of one client host ended by its own FIN or RST (no close frame: its processes ended), or fallen silent (its network went), within {} s, at least three quarters of those it had open.",
             i::CLIENT_BURST_S
         ),
         K::OverloadShedding => format!(
@@ -259,6 +259,10 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
         K::Partition => format!(
             "{n} or more sessions of one server whose path went silent both ways at once (each side's data retransmitted at least 3 times, unacknowledged, for at least {} s in common, and then a packet through again), which ended by {} s after their path healed; read before every other kind. The sessions of the same silence that lived on are its survivors.",
             crate::diagnose::outage::MIN_OUTAGE_S, i::HEAL_SLACK_S
+        ),
+        K::SlowConsumers => format!(
+            "{n} or more sessions of one server that it ended (a close frame, FIN or RST) after their clients' receive windows had been zero (`reader-stopped` or `receive-window-closed`, the client the reader, the server's end during the spell or queued behind it), each within {} s of the one before, while the server's other sessions open at the first of those ends and still open after the last were at least one and more than those of them it ended otherwise in that window.",
+            i::SLOW_GAP_S
         ),
     }
 }

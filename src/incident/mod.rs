@@ -120,6 +120,11 @@ pub const STALL_GAP_S: f64 = 60.0;
 /// from the stop before (the next session it accepted) belongs to the same loop.
 pub const CRASH_LOOP_S: f64 = 60.0;
 
+/// Slow consumers: most seconds between two sessions of one server it ended while their
+/// clients read nothing for them to be one cut (each client stops reading at its own moment,
+/// and the server gives up on each its own time later).
+pub const SLOW_GAP_S: f64 = 10.0;
+
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
 

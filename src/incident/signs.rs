@@ -1,7 +1,9 @@
 //! What one session's ending shows of its peer beyond how it ended, for the incident kinds
-//! that read the window's evidence (a stalled server): whether the side that ended had
-//! pinged and got no pong, when, the peer's last frame before that, whether its data was
-//! left unacknowledged, and whether the client gave up before its upgrade was answered.
+//! that read the window's evidence (a stalled server, slow consumers): whether the side that
+//! ended had pinged and got no pong, when, the peer's last frame before that, whether its
+//! data was left unacknowledged, whether the client gave up before its upgrade was answered,
+//! and how long the client had read nothing (its receive window zero) when the server ended
+//! it.
 //!
 //! In: a finished connection's report (`report::incidents::ending` fills it). Out:
 //! [`Signs`], 16 bytes kept in each [`Ending`] (charged with it to `--max-memory`): its
@@ -33,6 +35,32 @@ pub struct Signs {
     /// The server answered the upgrade (a 101, or 2xx for an HTTP/2 stream) before the
     /// session ended.
     pub upgraded: bool,
+    /// How long the client's receive window had been zero (its application read nothing,
+    /// `reader-stopped` or `receive-window-closed`) when the server ended the session, coded
+    /// by [`zero_code`] in the byte the three flags left as padding (0: no such spell).
+    zero: u8,
+}
+
+/// A zero-window spell's seconds in one byte: tenths of a second up to 12.7 s, then steps
+/// of 2^(1/16) (4.4 %) from 12.8 s up to about 3 100 s (longer ones read as that); 0 stays
+/// for none, so a spell under 0.05 s codes as 1 (0.1 s).
+pub fn zero_code(seconds: f64) -> u8 {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return 0;
+    }
+    if seconds < 12.75 {
+        return (seconds * 10.0).round().clamp(1.0, 127.0) as u8;
+    }
+    (128.0 + (16.0 * (seconds / 12.8).log2()).round()).clamp(128.0, 255.0) as u8
+}
+
+/// The seconds [`zero_code`] coded (`None` for 0).
+pub fn zero_seconds(code: u8) -> Option<f64> {
+    match code {
+        0 => None,
+        1..=127 => Some(f64::from(code) / 10.0),
+        _ => Some(12.8 * (f64::from(code - 128) / 16.0).exp2()),
+    }
 }
 
 impl Default for Signs {
@@ -44,6 +72,7 @@ impl Default for Signs {
             unacknowledged: false,
             upgrade_unanswered: false,
             upgraded: false,
+            zero: 0,
         }
     }
 }
@@ -76,9 +105,21 @@ impl Signs {
             ..Signs::default()
         }
     }
+
+    /// Records that the client's window had been zero for `seconds` when the server ended the
+    /// session.
+    pub fn set_zero_window(&mut self, seconds: f64) {
+        self.zero = zero_code(seconds);
+    }
 }
 
 impl Ending {
+    /// How long the client's receive window had been zero when the server ended the session
+    /// (to [`zero_code`]'s precision), if it had.
+    pub fn zero_window_s(&self) -> Option<f64> {
+        zero_seconds(self.signs.zero)
+    }
+
     /// When the first unanswered ping of the side that ended it was captured (ms precision).
     pub fn unanswered_ping(&self) -> Option<i64> {
         at(self.end, self.signs.ping_ms)

@@ -50,7 +50,15 @@ pub fn headline(i: &Incident) -> String {
             "sessions to {server} cut at the same idle age, {}",
             seconds(i.idle_s.unwrap_or(0.0))
         ),
-        IncidentKind::ClientDrop => format!("client host {client} dropped its sessions at {at}"),
+        IncidentKind::ClientDrop => match i.ended_by.as_str() {
+            "fin" | "rst" | "fin/rst" => format!(
+                "client host {client} dropped its sessions at {at}: its kernel ended them, no close frame (its client processes ended)"
+            ),
+            "silence" => format!(
+                "client host {client} dropped its sessions at {at}: it fell silent (its network went)"
+            ),
+            _ => format!("client host {client} dropped its sessions at {at}"),
+        },
         IncidentKind::OverloadShedding => format!("server {server} shed load from {at}"),
         IncidentKind::RejectionLoop => {
             format!("server {server} refused client {client} again and again from {at}")
@@ -70,6 +78,7 @@ pub fn headline(i: &Incident) -> String {
             i.down_s
                 .map_or(String::new(), |d| format!(" (answering TLS again about {} later)", seconds(d)))
         ),
+        IncidentKind::SlowConsumers => slow_what(i, server),
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -161,6 +170,26 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     out
 }
 
+/// Slow consumers' headline: whom the server cut, how long they had read nothing, and how
+/// many of its other sessions went on.
+fn slow_what(i: &Incident, server: &str) -> String {
+    let Some(sl) = i.slow else {
+        return format!("server {server} cut clients that had stopped reading");
+    };
+    let (lo, hi) = (seconds(sl.zero_window_min_s), seconds(sl.zero_window_max_s));
+    let spell = if lo == hi {
+        format!("for {lo}")
+    } else {
+        format!("for {lo} to {hi}")
+    };
+    format!(
+        "server {server} cut {} clients that had stopped reading (their receive windows zero {spell}) from {}, while {} other sessions went on",
+        i.members,
+        clock(i.start),
+        sl.stayed
+    )
+}
+
 /// A crash loop's headline: how many stops in how long, and each one's downtime and refused
 /// attempts.
 fn crash_loop_what(i: &Incident, server: &str) -> String {
@@ -198,7 +227,7 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::ServerStop => "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
         IncidentKind::ProxyReload => "A proxy in front of the servers ended the sessions through it within moments of each other: a reload or restart of the proxy (nginx, HAProxy, Envoy end or hand over their upgraded connections when their workers are replaced).",
         IncidentKind::IdleTimeoutCohort => "Sessions to one server ended after the same quiet spell, whenever each went quiet: a timeout set on the server, on a proxy or load balancer in front, or in the client, cuts sessions idle that long.",
-        IncidentKind::ClientDrop => "All the sessions of one client host ended at once, from the client's side, without close frames: its process exited, the host slept, or its network changed (an interface went down, a VPN or Wi-Fi changed).",
+        IncidentKind::ClientDrop => "All the sessions of one client host ended at once, from the client's side, without close frames. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed).",
         IncidentKind::OverloadShedding => "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
         IncidentKind::RejectionLoop => "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
         IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
@@ -208,6 +237,7 @@ pub fn kind_cause(kind: IncidentKind) -> &'static str {
         IncidentKind::BackendStop => "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
         IncidentKind::TlsRejectedRestart => "The server stopped and came back, answering TLS handshakes again, but its clients refused every one after its hello: each read the server's certificate and answered with a fatal alert (bad_certificate, unknown_ca, certificate_expired: TLS 1.3 protects it, so without the key log only its size and the client's close show it) and closed. The certificate it came back with is one they do not trust: another issuer, an expired or self-signed certificate, a name that does not match. No session came back.",
         IncidentKind::Partition => "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, both sides sent their data again and again and nothing was acknowledged, then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
+        IncidentKind::SlowConsumers => "The server ended sessions whose clients had stopped reading: each client's receive window was zero (its application took nothing; its kernel answered the server's zero-window probes with a zero window, so the client's host and the network were up) while the server's data piled up, and the server gave up on it (a write timeout, a limit on what a session may queue, a heartbeat the client never read) and closed it: a close frame or FIN that waits behind the unread bytes and reaches the client only if it reads again, or an RST that drops them. The server's other sessions went on: it was not stopped.",
     }
 }
 
@@ -227,6 +257,7 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
         IncidentKind::BackendStop => "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
         IncidentKind::TlsRejectedRestart => "Check the certificate the server was started with (its issuer, dates and names) against the clients' trust store, and put back one they accept; deploy certificates with a check that a client of the fleet completes a handshake before the old server stops.",
         IncidentKind::Partition => "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
+        IncidentKind::SlowConsumers => "Find why those clients stopped reading (a blocked event loop or UI thread, a handler slower than the feed, a paused or suspended device) and let them keep up: send them less (conflate or drop stale updates) or let them ask for what they can take. On the server, keep the limit on what a session may queue, and log which session it cut and why: its close frame cannot pass the bytes queued before it, so the client learns nothing until it reads them.",
     }
 }
 
@@ -244,6 +275,20 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
     }
+    if i.kind == IncidentKind::ClientDrop
+        && matches!(i.ended_by.as_str(), "fin" | "rst" | "fin/rst")
+    {
+        // An interface that goes down sends nothing; a kernel closes a socket (FIN, or RST
+        // with unread data) when the process that held it ends.
+        cause.push_str(&format!(
+            " Here the host's kernel ended each session itself, with a {} and no close frame, within {}: the processes that held them ended at once (a kill such as SIGKILL or an out-of-memory kill, a crash, or an exit without closing); the host and its network were up.",
+            how(&i.ended_by),
+            seconds(i.window_s)
+        ));
+        if i.reconnects.came_back > 0 {
+            cause.push_str(" Its clients came back afterwards: the processes were started again.");
+        }
+    }
     let mut fix = kind_fix(i.kind).to_string();
     if matches!(i.code, Some(1001 | 1012))
         && matches!(
@@ -252,6 +297,11 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         )
     {
         fix = "The server already drained with a close code; stagger the closes and let clients reconnect with jittered backoff.".into();
+    }
+    if i.kind == IncidentKind::ClientDrop
+        && matches!(i.ended_by.as_str(), "fin" | "rst" | "fin/rst")
+    {
+        fix = "Nothing on the server to change: find on the client host why its processes ended at once (the kernel's log for an out-of-memory kill, a deploy or supervisor that killed them, their crash logs); processes started again should reconnect with jittered backoff.".into();
     }
     if i.reconnects.herd == Some(true) {
         fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");

@@ -99,7 +99,7 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
         Some(b) => b,
         None => return Signs::at_times(end, None, None, server_last),
     };
-    let (mut ping, mut peer, mut unacknowledged) = (None, None, false);
+    let (mut ping, mut peer, mut unacknowledged, mut zero) = (None, None, false, None);
     for k in &c.status.causes {
         match k {
             Cause::HeartbeatTimeout {
@@ -129,11 +129,28 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
                 }
             }
             Cause::Unacknowledged { from, .. } if *from == by => unacknowledged = true,
+            // The client had stopped reading (its window zero, the server's probes answered)
+            // and the server ended the session during that spell, or at once when it opened
+            // (its end queued behind the window); closed to the end, the probes' span.
+            Cause::StoppedReading {
+                reader: Role::Client,
+                seconds,
+                end: Some(e),
+                ..
+            } if by == Role::Server && e.by == Role::Server => zero = Some(*seconds),
+            Cause::WindowClosed {
+                reader: Role::Client,
+                seconds,
+                ..
+            } if by == Role::Server => zero = Some(*seconds),
             _ => {}
         }
     }
     let mut s = Signs::at_times(end, ping, peer, server_last);
     s.unacknowledged = unacknowledged;
+    if let Some(z) = zero {
+        s.set_zero_window(z);
+    }
     let answered = c
         .handshake
         .response_packet

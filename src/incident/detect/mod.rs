@@ -27,6 +27,7 @@ mod crashloops;
 mod middlebox;
 mod partition;
 mod reconnects;
+mod slow;
 mod stalls;
 mod stops;
 
@@ -36,6 +37,7 @@ use crashloops::crash_loops;
 use middlebox::middlebox;
 use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
+use slow::slow_consumers;
 use stalls::stalls;
 use stops::{stops, Side};
 
@@ -232,6 +234,9 @@ pub fn detect_with(
         partitions(&mut w);
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
+        // Sessions cut while their clients read nothing: their zero windows say why, before
+        // any code they share or idle age they reach.
+        slow_consumers(&mut w);
         codes(&mut w);
         // A stalled server before the cohorts: its clients' heartbeats cut their sessions
         // at one idle age, which is no timeout of an idle session.
@@ -410,6 +415,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         stall: None,
         stops: Vec::new(),
         partition: None,
+        slow: None,
     };
     w.steps += ms.len() as u64;
     for &m in members {

@@ -751,5 +751,6 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 mod busy;
 mod partition;
 mod path;
+mod slow;
 mod stalls;
 mod stops;

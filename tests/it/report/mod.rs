@@ -2,6 +2,7 @@
 //! kept on disk beyond a budget, and the JSON Schema of the contract.
 
 mod causes;
+mod incident_fleet;
 mod incident_partition;
 mod incident_path;
 mod incident_recordings;
