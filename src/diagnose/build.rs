@@ -171,6 +171,7 @@ impl ConnectionReport {
             incident: None,
             reconnect: None,
             replaces: None,
+            seen_at_two_points: None,
             scope: c.scope,
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             tunnel: c

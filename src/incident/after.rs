@@ -215,6 +215,7 @@ mod tests {
             signs: Default::default(),
             forged: false,
             ident: 0,
+            twin: 0,
         }
     }
 

@@ -31,6 +31,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         signs: Default::default(),
         forged: false,
         ident: 0,
+        twin: 0,
     }
 }
 
@@ -752,3 +753,4 @@ mod busy;
 mod path;
 mod stalls;
 mod stops;
+mod twins;

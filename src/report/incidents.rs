@@ -23,7 +23,7 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         let end = path.bytes().position(|b| b == b'?').unwrap_or(path.len());
         path.get(..end).unwrap_or("").hash(&mut h);
         c.handshake.subprotocol.hash(&mut h);
-        h.finish()
+        h.finish() as u32
     };
     let (how, by, end, packet) = if let Some(s) = c
         .handshake
@@ -84,7 +84,24 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
                 matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
             }),
         ident: ident(c.handshake.path.as_deref()),
+        twin: if c.leg.is_some() {
+            0
+        } else {
+            twin_key(c.ws_key.as_deref())
+        },
     }
+}
+
+/// A hash of the upgrade request's `Sec-WebSocket-Key` (16 random bytes per handshake, RFC
+/// 6455 §4.1), 0 when it had none: the same session seen at two points carries the same.
+fn twin_key(key: Option<&str>) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let Some(k) = key.filter(|k| !k.is_empty()) else {
+        return 0;
+    };
+    let mut h = rustc_hash::FxHasher::default();
+    k.hash(&mut h);
+    (h.finish() as u32).max(1)
 }
 
 /// What `c`'s ending shows of its peer ([`Signs`]): the ending side's heartbeat that gave up
@@ -207,6 +224,9 @@ pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
     c.incident = l.incident;
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
+    if let Some(t) = l.twin {
+        seen_twice(t, c);
+    }
     if let Some(mut a) = l.after {
         // The session accepted is this connection's own reconnect when the stage linked it
         // (and its host runs one client: else a new session of the same host).
@@ -226,6 +246,29 @@ pub fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionReport) {
         incidents.get(k)
     }) {
         as_evidence(inc, c);
+    }
+}
+
+/// Writes into `c` that it is the same session as connection `t.connection` seen at another
+/// point, and into its evidence what the two points show together: a reset made between
+/// them (the link itself is said with its incident and reconnect, `facts::incident_line`).
+fn seen_twice(t: crate::vocab::Twin, c: &mut ConnectionReport) {
+    if c.seen_at_two_points == Some(t) {
+        return;
+    }
+    c.seen_at_two_points = Some(t);
+    if let (Some(by), Some(p), Some(e)) =
+        (t.reset_made_between, t.reset_packet, c.evidence.as_mut())
+    {
+        e.add(
+            format_args!(
+                "; the same session seen at another point of the capture (connection {}) shows \
+                 no reset of the {by}'s there: the reset (packet {p}) was made between the two \
+                 points",
+                t.connection
+            ),
+            [p],
+        );
     }
 }
 

@@ -54,7 +54,7 @@ pub use frames::{
     Unanswered,
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
-pub use incident::{LoopStop, Stall};
+pub use incident::{LoopStop, Stall, Twin};
 pub use input::{InputSummary, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};

@@ -18,7 +18,7 @@ const IDENT_SCAN: usize = 64;
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
-    type Route = (u32, u32, u64);
+    type Route = (u32, u32, u32);
     let key = |w: &Work, i: u32| -> Option<Route> { Some((w.hid(i), w.sid(i), w.at(i)?.route)) };
     let mut count: rustc_hash::FxHashMap<Route, u32> = Default::default();
     for i in 0..w.e.len() as u32 {

@@ -115,6 +115,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         incident: _,
         reconnect: _,
         replaces: _,
+        seen_at_two_points: _,
         scope,
     } = r;
     w.u64(*id);
@@ -240,6 +241,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         incident: None,
         reconnect: None,
         replaces: None,
+        seen_at_two_points: None,
         scope: r.u64()? as u32,
     });
     Some(())
