@@ -103,6 +103,7 @@ impl ConnectionReport {
                 cut: hs.cut.map(|c| c.as_str().to_string()),
                 proxy_product: hs.server_proxy().cloned(),
                 request_proxy_product: hs.client_proxy().cloned(),
+                client_mark: hs.client_mark,
             },
             close_frames: closes.iter().map(|&f| f.clone()).collect(),
             evicted: None,

@@ -750,6 +750,7 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod busy;
+mod idents;
 mod path;
 mod stalls;
 mod stops;

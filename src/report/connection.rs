@@ -59,6 +59,11 @@ pub struct HandshakeReport {
     /// names the proxy. Absent when it names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
+    /// A hash of the request's `Cookie` values and offered subprotocols (what names its
+    /// client beyond its host; 0 for none), for the incident stage's sure reconnects; not
+    /// in JSON (a hash of a cookie is no reader's business), never the values.
+    #[serde(skip)]
+    pub client_mark: u32,
 }
 
 /// The close-frame type's former name here, kept while `render/table.rs` still names it

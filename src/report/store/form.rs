@@ -320,6 +320,7 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
         cut,
         proxy_product,
         request_proxy_product,
+        client_mark,
     } = h;
     w.bool(*seen);
     w.opt_str(host);
@@ -333,7 +334,9 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
     w.bool(*deflate);
     w.opt_str(cut);
     w.opt_serde(proxy_product)?;
-    w.opt_serde(request_proxy_product)
+    w.opt_serde(request_proxy_product)?;
+    w.u64(u64::from(*client_mark));
+    Some(())
 }
 
 fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
@@ -351,6 +354,7 @@ fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
         cut: r.opt_string()?,
         proxy_product: r.opt_serde()?,
         request_proxy_product: r.opt_serde()?,
+        client_mark: r.u64()? as u32,
     })
 }
 

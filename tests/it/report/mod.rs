@@ -9,6 +9,7 @@ mod incident_screen;
 mod incident_stall;
 mod incident_streams;
 mod incidents;
+mod reconnect_names;
 mod redact;
 mod schema;
 mod spill;
