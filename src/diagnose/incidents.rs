@@ -132,6 +132,9 @@ pub(super) fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionRep
     c.incident = l.incident;
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
+    if let Some(t) = l.twin {
+        seen_twice(t, c);
+    }
     if let Some(mut a) = l.after {
         // The session accepted is this connection's own reconnect when the stage linked it
         // (and its host runs one client: else a new session of the same host).
@@ -151,6 +154,29 @@ pub(super) fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionRep
         incidents.get(k)
     }) {
         as_evidence(inc, c);
+    }
+}
+
+/// Writes into `c` that it is the same session as connection `t.connection` seen at another
+/// point, and into its evidence what the two points show together: a reset made between
+/// them (the link itself is said with its incident and reconnect, `facts::incident_line`).
+fn seen_twice(t: crate::vocab::Twin, c: &mut ConnectionReport) {
+    if c.seen_at_two_points == Some(t) {
+        return;
+    }
+    c.seen_at_two_points = Some(t);
+    if let (Some(by), Some(p), Some(e)) =
+        (t.reset_made_between, t.reset_packet, c.evidence.as_mut())
+    {
+        e.add(
+            format_args!(
+                "; the same session seen at another point of the capture (connection {}) shows \
+                 no reset of the {by}'s there: the reset (packet {p}) was made between the two \
+                 points",
+                t.connection
+            ),
+            [p],
+        );
     }
 }
 

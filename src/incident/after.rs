@@ -221,6 +221,7 @@ mod tests {
             signs: Default::default(),
             forged: false,
             ident: 0,
+            twin: 0,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod after;
 mod detect;
 pub mod refused;
 mod signs;
+pub mod twins;
 pub mod watch;
 mod words;
 
@@ -124,6 +125,11 @@ pub const CRASH_LOOP_S: f64 = 60.0;
 /// clients read nothing for them to be one cut (each client stops reading at its own moment,
 /// and the server gives up on each its own time later).
 pub const SLOW_GAP_S: f64 = 10.0;
+/// Most seconds between the starts of two connections that carry one upgrade request for
+/// them to be one session seen at two points (a NAT forwards within microseconds; two
+/// captures merged may differ by their clocks), and between a reset seen at one point and
+/// the same side's reset at the other for it to be the same one.
+pub const TWIN_S: f64 = 1.0;
 
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
@@ -192,8 +198,9 @@ pub struct Ending {
     pub host: Endpoint,
     /// The server's endpoint.
     pub server: Endpoint,
-    /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats.
-    pub route: u64,
+    /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats
+    /// (32 bits: two routes of one host and server share one by a chance in four billion).
+    pub route: u32,
     /// When it started, nanoseconds.
     pub start: i64,
     /// When it ended (the first close frame, FIN or RST), nanoseconds.
@@ -212,12 +219,17 @@ pub struct Ending {
     pub signs: Signs,
     /// Its ending RST was not sent by the side it names (`by`): its TTL lies outside
     /// those of that side's packets before it (`reset-not-from-peer`), so a box between
-    /// the two made it.
+    /// the two made it; or the same session seen at another point of the capture shows
+    /// no reset of that side's ([`twins`]).
     pub forged: bool,
     /// A hash of what names its client beyond the host (the query of its path: a token,
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
     /// when it matches.
     pub ident: u32,
+    /// A hash of its upgrade request's `Sec-WebSocket-Key` (0 for none, and for a leg of a
+    /// proxied session): the same session seen at two points of a NAT carries the same one
+    /// ([`twins`]).
+    pub twin: u32,
 }
 
 impl Ending {
@@ -372,6 +384,8 @@ pub struct Link {
     /// What came after its abrupt ending from its client host to its server
     /// ([`after::link`]).
     pub after: Option<After>,
+    /// The same session seen at another point of the capture ([`twins`]).
+    pub twin: Option<crate::vocab::Twin>,
 }
 
 /// Per connection position, what the stage says of it (only those it says something of).

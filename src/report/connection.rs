@@ -59,6 +59,11 @@ pub struct HandshakeReport {
     /// names the proxy. Absent when it names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_proxy_product: Option<crate::vocab::ProxyProduct>,
+    /// A hash of the request's `Cookie` values and offered subprotocols (what names its
+    /// client beyond its host; 0 for none), for the incident stage's sure reconnects; not
+    /// in JSON (a hash of a cookie is no reader's business), never the values.
+    #[serde(skip)]
+    pub client_mark: u32,
 }
 
 /// How the HTTP/2 stream of an RFC 8441 WebSocket ended, one entry per END_STREAM,
@@ -297,6 +302,8 @@ pub struct ConnectionReport {
     pub reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id).
     pub replaces: Option<u64>,
+    /// The same session seen at another point of the capture (a NAT's other side).
+    pub seen_at_two_points: Option<crate::vocab::Twin>,
     /// Where its 4-tuple lives (its VLANs and tunnels, `Connection::scope`; 0 for none):
     /// hashed into its `uid` (not in JSON).
     pub scope: u32,
@@ -409,6 +416,11 @@ pub struct ConnectionReportJson {
     /// The connection this session replaced (its id), when it is a reconnect.
     #[serde(skip_serializing_if = "Option::is_none")]
     replaces: Option<u64>,
+    /// The same session seen at a second point of the capture (both sides of a NAT): the
+    /// other point's connection, which endpoint it shows translated, and a reset this point
+    /// saw that the other never saw sent (made between the points). Absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seen_at_two_points: Option<crate::vocab::Twin>,
 }
 
 impl Serialize for ConnectionReport {

@@ -699,6 +699,17 @@ pub fn incident_line(c: &ConnectionReport) -> Option<String> {
     if let Some(p) = c.replaces {
         parts.push(format!("replaces connection {p}"));
     }
+    if let Some(t) = &c.seen_at_two_points {
+        parts.push(format!(
+            "the same session as connection {} at another point of the capture (the {}'s address translated){}",
+            t.connection,
+            t.translated,
+            match t.reset_made_between {
+                Some(by) => format!("; the {by}'s reset here was made between the points"),
+                None => String::new(),
+            }
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 

@@ -20,7 +20,7 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         let end = path.bytes().position(|b| b == b'?').unwrap_or(path.len());
         path.get(..end).unwrap_or("").hash(&mut h);
         c.handshake.subprotocol.hash(&mut h);
-        h.finish()
+        h.finish() as u32
     };
     let (how, by, end, packet) = if let Some(s) = c
         .handshake
@@ -80,8 +80,25 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
             && c.status.causes.iter().any(|k| {
                 matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
             }),
-        ident: ident(c.handshake.path.as_deref()),
+        ident: ident(c.handshake.path.as_deref(), c.handshake.client_mark),
+        twin: if c.leg.is_some() {
+            0
+        } else {
+            twin_key(c.ws_key.as_deref())
+        },
     }
+}
+
+/// A hash of the upgrade request's `Sec-WebSocket-Key` (16 random bytes per handshake, RFC
+/// 6455 §4.1), 0 when it had none: the same session seen at two points carries the same.
+fn twin_key(key: Option<&str>) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let Some(k) = key.filter(|k| !k.is_empty()) else {
+        return 0;
+    };
+    let mut h = rustc_hash::FxHasher::default();
+    k.hash(&mut h);
+    (h.finish() as u32).max(1)
 }
 
 /// What `c`'s ending shows of its peer ([`Signs`]): the ending side's heartbeat that gave up
@@ -168,19 +185,22 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
     s
 }
 
-/// A hash of the query of a request's path (what may name its client: a token, a client
-/// id), 0 when it has none.
-fn ident(path: Option<&str>) -> u32 {
+/// A hash of what names a request's client beyond its host: the query of its path (a
+/// token, a client id) and `mark`, the request's cookies and offered subprotocols
+/// ([`HandshakeReport::client_mark`](super::HandshakeReport::client_mark)); 0 when it has
+/// none of them. A client id in the path itself is in the route (`Ending::route`).
+fn ident(path: Option<&str>, mark: u32) -> u32 {
     use std::hash::{Hash, Hasher};
-    let Some(q) = path
+    let q = path
         .and_then(|p| p.split_once('?'))
         .map(|(_, q)| q)
-        .filter(|q| !q.is_empty())
-    else {
+        .filter(|q| !q.is_empty());
+    if q.is_none() && mark == 0 {
         return 0;
-    };
+    }
     let mut h = rustc_hash::FxHasher::default();
     q.hash(&mut h);
+    mark.hash(&mut h);
     // 32 bits: two clients of one host share one by a chance in four billion.
     (h.finish() as u32).max(1)
 }

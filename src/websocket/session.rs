@@ -63,6 +63,11 @@ pub struct Handshake {
     /// connection (RFC 6455 §4.1), the accept value aside (`accept_valid`).
     #[serde(default)]
     pub fault: Option<ResponseFault>,
+    /// A hash of what the request says of its client beyond its host and path: its
+    /// `Cookie` values and its offered `Sec-WebSocket-Protocol` tokens (a token a browser
+    /// client passes there); 0 for none. The values are never kept.
+    #[serde(default)]
+    pub client_mark: u32,
 }
 
 impl ResponseFault {

@@ -144,7 +144,7 @@ impl Ends {
         let v = self.sorted.get_or_insert_with(|| {
             let mut v: Vec<u128> = (0..w.e.len() as u32)
                 .filter_map(|i| {
-                    let e = w.at(i).filter(|e| e.ended())?;
+                    let e = w.at(i).filter(|e| e.ended() && !w.is_echo(i))?;
                     Some(at_time(party(w, i), e.end))
                 })
                 .collect();

@@ -54,6 +54,9 @@ struct Work {
     relayed: Vec<bool>,
     /// A back leg (its client is the proxy).
     back: Vec<bool>,
+    /// The later view of a session seen at two points ([`super::twins`]): counted once, by
+    /// the other view, in the sessions open at a moment too.
+    echo: Vec<bool>,
     /// Per back leg: its front leg's index.
     front_of: Vec<Option<u32>>,
     incident: Vec<Option<u32>>,
@@ -85,6 +88,10 @@ impl Work {
     fn free(&self, i: u32) -> bool {
         self.incident.get(i as usize).is_some_and(Option::is_none)
             && !self.relayed.get(i as usize).copied().unwrap_or(false)
+    }
+
+    fn is_echo(&self, i: u32) -> bool {
+        self.echo.get(i as usize).copied().unwrap_or(false)
     }
 
     fn is_back(&self, i: u32) -> bool {
@@ -152,7 +159,7 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
 /// [`detect`], with the outages of the connections whose path was cut and healed (each
 /// found again by its ending's order and stream; one whose ending is not there is left).
 pub fn detect_with(
-    endings: Vec<Ending>,
+    mut endings: Vec<Ending>,
     legs: &[(u32, u32)],
     outages: &[super::Outage],
 ) -> Outcome {
@@ -206,11 +213,51 @@ pub fn detect_with(
             .map(|e| at.get(&(e.order, e.stream)).copied())
             .collect();
     }
+    // The same session seen at two points (a NAT's two sides): counted once, by the view
+    // that ended first; the other relays what it saw.
+    let mut twin_steps = 0;
+    let mut twin_links = Vec::new();
+    let mut made_between: Vec<u32> = Vec::new();
+    let mut echo = vec![false; n];
+    for (a, b) in super::twins::pairs(&endings, &mut twin_steps) {
+        let (Some(x), Some(y)) = (endings.get(a as usize), endings.get(b as usize)) else {
+            continue;
+        };
+        let Some((tx, ty)) = super::twins::twins(x, y) else {
+            continue;
+        };
+        let later = if (y.end, y.pos) >= (x.end, x.pos) {
+            b
+        } else {
+            a
+        };
+        if let Some(r) = relayed.get_mut(later as usize) {
+            *r = true;
+        }
+        if let Some(r) = echo.get_mut(later as usize) {
+            *r = true;
+        }
+        // A reset one point saw that the other never saw sent was made between them: a
+        // reset not from the side it names, as its TTL would show.
+        for (i, t) in [(a, &tx), (b, &ty)] {
+            if t.reset_made_between.is_some() {
+                made_between.push(i);
+            }
+        }
+        twin_links.push((x.pos, tx));
+        twin_links.push((y.pos, ty));
+    }
+    for i in made_between {
+        if let Some(e) = endings.get_mut(i as usize) {
+            e.forged = true;
+        }
+    }
     let (sid, servers) = numbered(&endings, |e| e.server);
     let (hid, hosts) = numbered(&endings, Ending::client_host);
     let mut w = Work {
         relayed,
         back,
+        echo,
         front_of,
         sid,
         hid,
@@ -223,7 +270,7 @@ pub fn detect_with(
         next: vec![None; n],
         prev: vec![None; n],
         incidents: Vec::new(),
-        steps: 0,
+        steps: twin_steps,
         left_out: 0,
     };
     reconnects(&mut w);
@@ -299,8 +346,12 @@ pub fn detect_with(
                 reconnect,
                 replaces,
                 after: None,
+                twin: None,
             };
         }
+    }
+    for (pos, t) in twin_links {
+        links.entry(pos).twin = Some(t);
     }
     Outcome {
         incidents: w.incidents,

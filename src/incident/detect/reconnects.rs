@@ -14,11 +14,12 @@ const IDENT_SCAN: usize = 64;
 /// started (and not after), and not by its client's own normal close ([`left`]); where
 /// the host had several such sessions open at once, the link is marked as the same host's
 /// (`multi`), not surely the same client's, unless the new session's query (a token, a
-/// client id: [`Ending::ident`]) matches a waiting one's: then that one, surely.
+/// client id, its cookies, its offered subprotocols: [`Ending::ident`]) matches a waiting
+/// one's and no two sessions of the host held that name at once: then that one, surely.
 pub(super) fn reconnects(w: &mut Work) {
     // Only the sessions whose (client host, server, route) has two or more can be linked:
     // counted in one pass, so a capture of distinct clients sorts nothing.
-    type Route = (u32, u32, u64);
+    type Route = (u32, u32, u32);
     let key = |w: &Work, i: u32| -> Option<Route> { Some((w.hid(i), w.sid(i), w.at(i)?.route)) };
     let mut count: rustc_hash::FxHashMap<Route, u32> = Default::default();
     for i in 0..w.e.len() as u32 {
@@ -51,17 +52,30 @@ pub(super) fn reconnects(w: &mut Work) {
     // (a NAT, a proxy, a machine running many): which of them a new session is, the
     // capture does not say. Counted in one pass over the events (ends first at equal times).
     let mut open: rustc_hash::FxHashMap<Route, (u32, bool)> = Default::default();
+    // The same for each name a client gives itself (`ident`): a name two sessions of the
+    // host held at once (a subprotocol every client offers, a cookie they share) names no
+    // one client, and makes no link sure.
+    let mut named: rustc_hash::FxHashMap<(Route, u32), (u32, bool)> = Default::default();
     for &(_, what, i) in &events {
         w.steps += 1;
         let Some(k) = key(w, i) else { continue };
-        let o = open.entry(k).or_default();
-        if what == 1 {
-            o.0 += 1;
-            o.1 |= o.0 >= 2;
-        } else {
-            o.0 = o.0.saturating_sub(1);
+        let ident = w.at(i).map_or(0, |e| e.ident);
+        for o in [
+            Some(open.entry(k).or_default()),
+            (ident != 0).then(|| named.entry((k, ident)).or_default()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if what == 1 {
+                o.0 += 1;
+                o.1 |= o.0 >= 2;
+            } else {
+                o.0 = o.0.saturating_sub(1);
+            }
         }
     }
+    let shared = |k: Route, ident: u32| named.get(&(k, ident)).is_none_or(|o| o.1);
     for &(_, what, i) in &events {
         if what == 1 {
             let several = key(w, i).and_then(|k| open.get(&k)).is_some_and(|o| o.1);
@@ -96,11 +110,13 @@ pub(super) fn reconnects(w: &mut Work) {
                 break;
             }
         }
-        // Several clients of the host: the candidate whose query names the same client (a
-        // token, a client id) is surely this one's, among the first few waiting.
+        // Several clients of the host: the candidate whose name (its query's token or
+        // client id, its cookies, its offered subprotocols) is this one's, and no other
+        // session's of the host at the same time, is surely this one's, among the first few
+        // waiting.
         let ident = w.at(i).map_or(0, |e| e.ident);
         let several = w.multi.get(i as usize).copied().unwrap_or(false);
-        let matched = (several && ident != 0)
+        let matched = (several && ident != 0 && !shared(k, ident))
             .then(|| {
                 q.iter()
                     .take(IDENT_SCAN)

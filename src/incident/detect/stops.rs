@@ -105,7 +105,7 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
     for i in 0..n {
-        if mine(w, i) {
+        if mine(w, i) && !w.is_echo(i) {
             if let Some(e) = w.at(i) {
                 starts.push(at_time(party(w, i), e.start));
                 ends.push(at_time(party(w, i), e.end));

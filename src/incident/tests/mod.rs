@@ -31,6 +31,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         signs: Default::default(),
         forged: false,
         ident: 0,
+        twin: 0,
     }
 }
 
@@ -749,8 +750,10 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod busy;
+mod idents;
 mod partition;
 mod path;
 mod slow;
 mod stalls;
 mod stops;
+mod twins;

@@ -223,7 +223,9 @@ fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
 
 /// The reset mark and the query's hash fit in the padding an ending had (three 24-byte
 /// endpoints, five 8-byte numbers and the rest: 136 bytes, 152 with a stall's 16 bytes of
-/// signs): the budget's count of endings per byte is what the docs say.
+/// signs), and the key's hash of a session seen at two points in the half of the route's
+/// hash it took (32 bits each): the budget's count of endings per byte is what the docs
+/// say.
 #[test]
 fn an_ending_keeps_its_size() {
     assert!(

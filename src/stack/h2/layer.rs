@@ -415,6 +415,9 @@ impl State<'_> {
                 hs.path = path.map(str::to_owned);
                 hs.version = ws_version.map(str::to_owned);
                 hs.offered_protocols = ws_protocols.map(str::to_owned);
+                hs.client_mark = ws_protocols.map_or(0, |p| {
+                    crate::stack::http1::parse::fold_hash(0, p.as_bytes())
+                });
                 hs.offered_extensions = ws_extensions.map(str::to_owned);
                 hs.client_software = software.cloned();
                 match *self.connect_protocol {

@@ -714,6 +714,10 @@ impl Http1 {
                     hs.set_client_proxy(r.proxy);
                     hs.set_key(r.key);
                     hs.version = r.version;
+                    hs.client_mark = r
+                        .protocols
+                        .as_deref()
+                        .map_or(r.cookie, |p| http::fold_hash(r.cookie, p.as_bytes()));
                     hs.offered_protocols = r.protocols;
                     hs.offered_extensions = r.extensions;
                     let dec = self.session.request_decoder(role, ctx.frame_log);

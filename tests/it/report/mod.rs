@@ -3,6 +3,7 @@
 
 mod causes;
 mod incident_fleet;
+mod incident_nat;
 mod incident_partition;
 mod incident_path;
 mod incident_recordings;
@@ -11,6 +12,7 @@ mod incident_stall;
 mod incident_streams;
 mod incident_tls_restart;
 mod incidents;
+mod reconnect_names;
 mod redact;
 mod schema;
 mod spill;

@@ -115,6 +115,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         incident: _,
         reconnect: _,
         replaces: _,
+        seen_at_two_points: _,
         scope,
         outage,
     } = r;
@@ -242,6 +243,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         incident: None,
         reconnect: None,
         replaces: None,
+        seen_at_two_points: None,
         scope: r.u64()? as u32,
         outage: r.opt_serde()?,
     });
@@ -321,6 +323,7 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
         cut,
         proxy_product,
         request_proxy_product,
+        client_mark,
     } = h;
     w.bool(*seen);
     w.opt_str(host);
@@ -334,7 +337,9 @@ fn handshake_report(w: &mut Writer<'_>, h: &HandshakeReport) -> Option<()> {
     w.bool(*deflate);
     w.opt_str(cut);
     w.opt_serde(proxy_product)?;
-    w.opt_serde(request_proxy_product)
+    w.opt_serde(request_proxy_product)?;
+    w.u64(u64::from(*client_mark));
+    Some(())
 }
 
 fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
@@ -352,6 +357,7 @@ fn read_handshake(r: &mut Reader<'_>) -> Option<HandshakeReport> {
         cut: r.opt_string()?,
         proxy_product: r.opt_serde()?,
         request_proxy_product: r.opt_serde()?,
+        client_mark: r.u64()? as u32,
     })
 }
 

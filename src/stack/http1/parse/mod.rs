@@ -62,6 +62,18 @@ pub struct Request {
     /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
     pub malformed: Option<String>,
+    /// A hash of its `Cookie` values (RFC 6265 §5.4), in order; 0 for none. What may name its
+    /// client (a session cookie) beyond its host; the value itself is never kept.
+    pub cookie: u32,
+}
+
+/// `acc` with `bytes` hashed in (never 0 once something was): a value kept as its hash.
+pub fn fold_hash(acc: u32, bytes: &[u8]) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    acc.hash(&mut h);
+    bytes.hash(&mut h);
+    (h.finish() as u32).max(1)
 }
 
 impl Request {
@@ -175,6 +187,7 @@ enum Field {
     Extensions,
     Upgrade,
     Connection,
+    Cookie,
     Other,
 }
 
@@ -186,6 +199,7 @@ impl Field {
             3 if is("via") => Field::Via,
             4 if is("host") => Field::Host,
             6 if is("server") => Field::Server,
+            6 if is("cookie") => Field::Cookie,
             7 if is("upgrade") => Field::Upgrade,
             9 if is("x-varnish") => Field::XVarnish,
             10 if is("connection") => Field::Connection,
@@ -346,6 +360,9 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
                     Field::XVarnish => {
                         proxy_product(&mut r.proxy, Header::XVarnish, head.bytes(h.value))
                     }
+                    Field::Cookie => {
+                        r.cookie = fold_hash(r.cookie, trim(&head.text(h.value)).as_bytes())
+                    }
                     Field::Accept
                     | Field::Server
                     | Field::ProxyAgent
@@ -498,6 +515,7 @@ fn response_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Response>, httparse::Er
                     | Field::Http2Settings
                     | Field::UserAgent
                     | Field::XVarnish
+                    | Field::Cookie
                     | Field::Other => {}
                 }
             }

@@ -225,3 +225,29 @@ fn sniffing() {
     assert!(looks_like_response(b"HTTP/1.1 101"));
     assert!(!looks_like_response(b"\x16\x03\x01"));
 }
+
+/// A request's cookies are kept as a hash only (issue 91 item 3): the same values, the
+/// same hash; another session cookie, another; none, 0; and the value is nowhere in what
+/// the parse keeps.
+#[test]
+fn cookies_are_kept_as_a_hash_only() {
+    let req = |cookie: &str| {
+        let raw = format!(
+            "GET /feed HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{cookie}\r\n"
+        );
+        let Parsed::Done(r, _) = parse_request(raw.as_bytes()) else {
+            panic!("{raw}")
+        };
+        r
+    };
+    let a = req("Cookie: sid=alpha-7f3e; theme=dark\r\n");
+    let again = req("cookie:  sid=alpha-7f3e; theme=dark \r\n");
+    let b = req("Cookie: sid=bravo-91c2; theme=dark\r\n");
+    let none = req("");
+    assert_ne!(a.cookie, 0);
+    assert_eq!(a.cookie, again.cookie);
+    assert_ne!(a.cookie, b.cookie);
+    assert_eq!(none.cookie, 0);
+    assert!(!format!("{a:?}").contains("alpha-7f3e"));
+}
