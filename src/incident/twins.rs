@@ -152,7 +152,7 @@ mod tests {
         );
         assert_eq!((b.connection, b.reset_made_between), (1, None));
 
-        let both = vec![
+        let both = [
             view(0, INSIDE, 7, 0, How::Rst, Role::Server),
             view(1, NAT, 7, 1_000, How::Rst, Role::Server),
         ];
