@@ -158,8 +158,10 @@ impl Following {
     fn count_more(&mut self, analyzer: &mut Analyzer) {
         if let Some(keys) = analyzer.keys_mut() {
             for f in &self.followers {
-                self.warnings
-                    .extend(keys.more_warnings(f.name()).map(|w| w.to_string()));
+                self.warnings.extend(
+                    keys.more_warnings(&f.name().to_string())
+                        .map(|w| w.to_string()),
+                );
             }
         }
     }

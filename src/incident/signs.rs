@@ -115,7 +115,7 @@ impl Signs {
 
 impl Ending {
     /// How long the client's receive window had been zero when the server ended the session
-    /// (to [`zero_code`]'s precision), if it had.
+    /// (to `zero_code`'s precision), if it had.
     pub fn zero_window_s(&self) -> Option<f64> {
         zero_seconds(self.signs.zero)
     }

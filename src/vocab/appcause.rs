@@ -38,7 +38,7 @@ impl AppCause {
     }
 
     /// The label of a message `message` whose words `words` (a reason, an error code) are
-    /// none the protocol defines: `message "words"`, the words cut to [`LABEL_SHOWN`]
+    /// none the protocol defines: `message "words"`, the words cut to `LABEL_SHOWN`
     /// characters ("…" after). Quoted and named by its message, the peer's words read as
     /// what it sent, never as a cause the tool concluded (a reason "ping timeout" is
     /// `disconnect "ping timeout"`).
