@@ -172,6 +172,7 @@ impl ConnectionReport {
             incident: None,
             reconnect: None,
             replaces: None,
+            replaces_same_host: false,
             seen_at_two_points: None,
             scope: c.scope,
             outage: super::outage::outage(c),

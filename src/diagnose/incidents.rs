@@ -132,6 +132,7 @@ pub(super) fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionRep
     c.incident = l.incident;
     c.reconnect = l.reconnect;
     c.replaces = l.replaces;
+    c.replaces_same_host = l.replaces_same_host;
     if let Some(t) = l.twin {
         seen_twice(t, c);
     }

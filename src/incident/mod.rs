@@ -381,6 +381,8 @@ pub struct Link {
     pub reconnect: Option<Reconnect>,
     /// The id of the connection this one replaced.
     pub replaces: Option<u64>,
+    /// That link is the same host's only (its [`Reconnect::same_host`]).
+    pub replaces_same_host: bool,
     /// What came after its abrupt ending from its client host to its server
     /// ([`after::link`]).
     pub after: Option<After>,

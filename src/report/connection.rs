@@ -302,6 +302,11 @@ pub struct ConnectionReport {
     pub reconnect: Option<crate::vocab::Reconnect>,
     /// The connection this session replaced (its id).
     pub replaces: Option<u64>,
+    /// That link is only the same host's: its host ran several clients of the server at
+    /// once, so this is a new session of that host, not surely that client's reconnect
+    /// (the replaced connection's `reconnect.same_host`; not in JSON).
+    #[serde(skip)]
+    pub replaces_same_host: bool,
     /// The same session seen at another point of the capture (a NAT's other side).
     pub seen_at_two_points: Option<crate::vocab::Twin>,
     /// Where its 4-tuple lives (its VLANs and tunnels, `Connection::scope`; 0 for none):

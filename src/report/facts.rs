@@ -697,7 +697,12 @@ pub fn incident_line(c: &ConnectionReport) -> Option<String> {
         });
     }
     if let Some(p) = c.replaces {
-        parts.push(format!("replaces connection {p}"));
+        parts.push(if c.replaces_same_host {
+            // The other half of the link above: one of several clients of the host.
+            format!("a new session from the host of connection {p} (not surely its client)")
+        } else {
+            format!("replaces connection {p}")
+        });
     }
     if let Some(t) = &c.seen_at_two_points {
         parts.push(format!(

@@ -333,18 +333,16 @@ pub fn detect_with(
                 same_host: w.multi.get(i as usize).copied().unwrap_or(false),
             })
         });
-        let replaces = w
-            .prev
-            .get(i as usize)
-            .copied()
-            .flatten()
-            .and_then(|j| w.at(j))
-            .map(|p| u64::from(p.pos) + 1);
+        let prev = w.prev.get(i as usize).copied().flatten();
+        let replaces = prev.and_then(|j| w.at(j)).map(|p| u64::from(p.pos) + 1);
+        let replaces_same_host =
+            prev.is_some_and(|j| w.multi.get(j as usize).copied().unwrap_or(false));
         if incident.is_some() || reconnect.is_some() || replaces.is_some() {
             *links.entry(pos) = Link {
                 incident,
                 reconnect,
                 replaces,
+                replaces_same_host,
                 after: None,
                 twin: None,
             };

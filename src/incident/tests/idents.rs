@@ -37,6 +37,10 @@ fn two_clients(old: [u32; 2], new: [u32; 2], routes: [u32; 2]) -> [(u64, bool); 
     let out = detect_(numbered(v));
     [0, 1].map(|p| {
         let r = out.links.get(p).and_then(|l| l.reconnect).unwrap();
+        // The new session's side of the link says the same (its row's words).
+        let back = out.links.get(r.connection as u32 - 1).unwrap();
+        assert_eq!(back.replaces, Some(u64::from(p) + 1));
+        assert_eq!(back.replaces_same_host, r.same_host);
         (r.connection, r.same_host)
     })
 }

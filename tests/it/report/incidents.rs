@@ -261,7 +261,12 @@ fn every_format_says_the_incidents() {
         flat.contains("(spread); 30 of them new sessions of a host with several clients (not surely the same clients); 10 never came back"),
         "{summary}"
     );
-    assert!(cells.contains("replaces connection 1"), "{table}");
+    // And the new session's row says the same of its link: never "replaces connection 1".
+    assert!(
+        cells.contains("a new session from the host of connection 1 (not surely its client)"),
+        "{table}"
+    );
+    assert!(!cells.contains("replaces connection"), "{table}");
 
     let md = run_ok(&["analyze", "--format", "markdown", &path]);
     assert!(md.contains("## Incidents"), "{md}");
