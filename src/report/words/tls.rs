@@ -170,13 +170,22 @@ pub fn notes(tls: &TlsReport) -> Vec<String> {
 
 /// Why an encrypted connection is listed, in one sentence.
 pub fn why(e: &EncryptedReport) -> String {
-    match &e.tls.not_decrypted {
+    let mut why = match &e.tls.not_decrypted {
         Some(why) => why.clone(),
         None if e.tls.decrypted => {
             "decrypted, but it carried no WebSocket (another protocol over TLS)".to_owned()
         }
         None => "no application data was captured".to_owned(),
+    };
+    // The first fatal alert, read in the clear or with the handshake secrets: often the
+    // reason itself (a client refusing the server's certificate, RFC 8446 §6.2).
+    if let Some(a) = e.tls.alerts.iter().find(|a| a.level == "fatal") {
+        why.push_str(&format!(
+            "; the {} sent a fatal alert {} at packet {}",
+            a.from, a.description, a.packet
+        ));
     }
+    why
 }
 
 /// How TCP ended, for a sentence: "FIN by client at packet 19".

@@ -62,8 +62,7 @@ fn rejected(name: &str, port: u16, rejected: u64, named: usize) {
 }
 
 /// gorilla (Go's crypto/tls): each rejected handshake is a protected record of 19 bytes
-/// after the server's flight (Go's bad_certificate alert, which the key log's handshake
-/// secrets do not reach here) and its close; the logs: 10 `connection refused`, 40
+/// after the server's flight and its close; the logs: 10 `connection refused`, 40
 /// `x509: certificate signed by unknown authority`.
 #[test]
 fn gorilla_restart_with_a_rejected_certificate() {
@@ -75,6 +74,52 @@ fn gorilla_restart_with_a_rejected_certificate() {
 #[test]
 fn tornado_restart_with_a_rejected_certificate() {
     rejected("tornado-tls-rejected", 19851, 50, 0);
+}
+
+/// The refused handshakes as encrypted connections: each listed (`partial-key`: the key
+/// log holds no application secrets for it) with the client's fatal alert, named in JSON
+/// and in the table's row. Go's client logged its handshake secrets before the alert, which
+/// it sends under them (RFC 8446 §6): decrypted, it is bad_certificate, as the server
+/// logged (`remote error: tls: bad certificate`, 40 times). OpenSSL sends its alert in the
+/// clear (a client's write key changes only after the server's Finished): unknown_ca.
+#[test]
+fn each_refused_handshake_names_the_clients_alert() {
+    for (name, refused, alert) in [
+        ("gorilla-tls-rejected", 40, "bad_certificate"),
+        ("tornado-tls-rejected", 50, "unknown_ca"),
+    ] {
+        let r = with_keys(name);
+        let listed = r["seen"]["encrypted"].as_array().unwrap();
+        let refusing: Vec<&Value> = listed
+            .iter()
+            .filter(|e| {
+                e["tls"]["alerts"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|a| a["description"] == alert))
+            })
+            .collect();
+        assert_eq!(refusing.len(), refused, "{name}: {listed:?}");
+        for e in &refusing {
+            assert_eq!(e["reason"], "partial-key", "{e}");
+            let a = &e["tls"]["alerts"][0];
+            assert_eq!(
+                (&a["from"], &a["level"]),
+                (&"client".into(), &"fatal".into()),
+                "{e}"
+            );
+        }
+        // Each row says it (HTML: a row's words unwrapped).
+        let html = run_ok(&[
+            "analyze",
+            "--format",
+            "html",
+            "--keylog",
+            &path(&format!("{name}.keylog")),
+            &path(&format!("{name}.pcap.gz")),
+        ]);
+        let said = format!("the client sent a fatal alert {alert} at packet");
+        assert_eq!(html.matches(&said).count(), refused, "{name}");
+    }
 }
 
 /// The control: started again with a certificate of the CA the clients trust: a plain

@@ -138,7 +138,7 @@ impl TlsSession {
         };
         let result = if suite.tls13 {
             let early_offered = ch.early_data;
-            self.setup13(suite, secrets, early_offered)
+            self.setup13(suite, secrets, early_offered, keys.is_complete())
         } else {
             let etm = ch.encrypt_then_mac
                 && sh.encrypt_then_mac

@@ -492,7 +492,10 @@ impl TlsSession {
                 (self.client_hello.is_none()
                     && self.client.stats.records + self.server.stats.records > 0)
                     .then_some(NotDecrypted::HandshakeNotCaptured)
-            });
+            })
+            // Its handshake read with the handshake secrets alone: what it carried after,
+            // if anything, was not.
+            .or_else(|| self.partial_key.then_some(NotDecrypted::PartialKey));
         Summary {
             client_random: ch.map(|c| c.random),
             version: self

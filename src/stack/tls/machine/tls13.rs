@@ -96,6 +96,16 @@ impl TlsSession {
                 let (a, b) = (start + plain.start, start + plain.end);
                 self.deliver(from_client, ty, a, b, packet, early, keys);
             }
+            Err(_)
+                if self.partial_key && self.dir_ref(from_client).app.is_none() && {
+                    let d = self.dir_ref(from_client);
+                    d.phase == Some(Phase::Application) || d.handshake_opened
+                } =>
+            {
+                // Past the handshake with no application key logged: not a mismatch.
+                self.heap_changed = true;
+                self.dir(from_client).stop(NotDecrypted::PartialKey);
+            }
             Err(e) => {
                 // Undecryptable early data is skipped, unless the server's records already
                 // showed that the key log does not fit this connection.
@@ -120,12 +130,11 @@ impl TlsSession {
         suite: &Suite,
         s: &ConnectionSecrets,
         early_offered: bool,
+        complete: bool,
     ) -> Setup {
-        let (Some(chts), Some(shts), Some(cts), Some(sts)) = (
+        let (Some(chts), Some(shts)) = (
             s.get(Label::ClientHandshakeTrafficSecret),
             s.get(Label::ServerHandshakeTrafficSecret),
-            s.get(Label::ClientTrafficSecret0),
-            s.get(Label::ServerTrafficSecret0),
         ) else {
             return Setup::Missing;
         };
@@ -135,10 +144,28 @@ impl TlsSession {
                 .and_then(|k| RecordCipher::tls13(suite, &k))
                 .map(Box::new)
         };
-        let (Some(ch), Some(sh), Some(ca), Some(sa)) =
-            (cipher(chts), cipher(shts), cipher(cts), cipher(sts))
-        else {
+        let (Some(ch), Some(sh)) = (cipher(chts), cipher(shts)) else {
             return Setup::Mismatch; // a secret of the wrong length for this suite's hash
+        };
+        // The application secrets a client logs only once its handshake completes: without
+        // them the handshake's records are still read (the server's Certificate, the
+        // client's alert refusing it, RFC 8446 §6), and its application data is not. Only
+        // from a key log that is complete: a live capture's may log them in a moment, and
+        // until then the records wait (`KeyState::Awaiting`).
+        let (cts, sts) = (
+            s.get(Label::ClientTrafficSecret0),
+            s.get(Label::ServerTrafficSecret0),
+        );
+        let (ca, sa) = match (cts, sts) {
+            (Some(c), Some(s)) => match (cipher(c), cipher(s)) {
+                (Some(ca), Some(sa)) => (Some(ca), Some(sa)),
+                _ => return Setup::Mismatch,
+            },
+            _ if complete => {
+                self.partial_key = true;
+                (None, None)
+            }
+            _ => return Setup::Missing,
         };
         // The early key only when the client offered early data (else it is never read).
         let early = s
@@ -148,16 +175,16 @@ impl TlsSession {
         self.client.early_offered = early_offered;
         self.client.early = early;
         self.client.handshake = Some(ch);
-        self.client.app = Some(ca);
-        self.client.app_secret = Secret::new(cts);
+        self.client.app = ca;
+        self.client.app_secret = cts.and_then(Secret::new);
         self.client.phase = Some(if early_offered {
             Phase::Early
         } else {
             Phase::Handshake
         });
         self.server.handshake = Some(sh);
-        self.server.app = Some(sa);
-        self.server.app_secret = Secret::new(sts);
+        self.server.app = sa;
+        self.server.app_secret = sts.and_then(Secret::new);
         self.server.phase = Some(Phase::Handshake);
         Setup::Ready
     }
