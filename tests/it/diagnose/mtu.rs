@@ -70,6 +70,49 @@ struct Seg {
     len: usize,
 }
 
+/// A packet's bytes, by number.
+fn pkts_of(name: &str) -> Vec<Vec<u8>> {
+    raw(name).into_iter().map(|(_, d)| d).collect()
+}
+
+/// Where an Ethernet frame's TCP header starts.
+fn tcp_at(d: &[u8]) -> usize {
+    match u16::from_be_bytes([d[12], d[13]]) {
+        0x0800 => 14 + usize::from(d[14] & 0x0f) * 4,
+        _ => 14 + 40,
+    }
+}
+
+/// The SACK blocks of an Ethernet frame's TCP options (RFC 2018 §3), with where each
+/// starts in the frame.
+fn sack_at(d: &[u8]) -> Vec<(usize, u32, u32)> {
+    let t = tcp_at(d);
+    let end = t + usize::from(d[t + 12] >> 4) * 4;
+    let mut at = t + 20;
+    let mut out = Vec::new();
+    while at < end {
+        match d[at] {
+            0 => break,
+            1 => at += 1,
+            kind => {
+                let len = usize::from(d[at + 1]);
+                if kind == 5 {
+                    for b in (at + 2..at + len).step_by(8) {
+                        let word = |i: usize| u32::from_be_bytes(d[i..i + 4].try_into().unwrap());
+                        out.push((b, word(b), word(b + 4)));
+                    }
+                }
+                at += len.max(2);
+            }
+        }
+    }
+    out
+}
+
+fn sack_blocks(d: &[u8]) -> Vec<(u32, u32)> {
+    sack_at(d).into_iter().map(|(_, l, r)| (l, r)).collect()
+}
+
 const CLIENT_NET: u8 = 1;
 const SERVER_NET: u8 = 3;
 
@@ -310,6 +353,22 @@ fn the_receivers_capture_names_the_black_hole_in_both_directions_and_over_ipv6()
             .map(|f| f["detail"].as_str().unwrap())
             .collect();
         assert_eq!(gaps.len(), 1, "{name}: {gaps:?}");
+        // Linux acknowledges with SACK (RFC 2018): the note names the receiver's first
+        // acknowledgement at the hole's start whose block held the segment beyond.
+        let sacked = gaps[0]
+            .split_once("its SACK blocks holding later bytes (packet ")
+            .and_then(|(_, r)| r.split_once(')'))
+            .map(|(k, _)| k.parse::<usize>().unwrap())
+            .unwrap_or_else(|| panic!("{name}: {}", gaps[0]));
+        assert!(sacked > n("packet"), "{name}");
+        assert_ne!(segs[sacked - 1].net, net, "{name}");
+        let blocks = sack_blocks(&pkts_of(name)[sacked - 1]);
+        assert!(
+            blocks
+                .iter()
+                .any(|&(l, r)| l == beyond.seq && r == beyond.seq + after as u32),
+            "{name}: {blocks:?}"
+        );
         assert!(
             gaps[0].starts_with(&format!("{missing} bytes of the {from}'s stream"))
                 && gaps[0].contains(&format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause)"))
@@ -368,6 +427,54 @@ fn missing_bytes_the_receiver_had_or_a_capture_ending_soon_name_no_black_hole() 
     assert!(kinds(&connection(name)).contains(&"mtu-black-hole-receiver".to_string()));
 }
 
+/// The receiver's view with its SACK blocks made to hold bytes of the hole (the left
+/// edge of each block on the server's acknowledgements moved 1 000 bytes into the
+/// missing bytes): a receiver that had bytes the capture lacks shows the capture missed
+/// them, so nothing is named and the gap keeps its note of bytes not captured. The same
+/// capture as recorded names the black hole (the test above).
+#[test]
+fn sack_blocks_over_the_missing_bytes_make_them_the_captures() {
+    let name = "python-mtu-up-server.pcap";
+    let mut pkts = raw(name);
+    let segs = segments(name);
+    let beyond = segs[11];
+    assert_eq!((beyond.net, beyond.len), (CLIENT_NET, 112));
+    let mut moved = 0;
+    for (i, (_, d)) in pkts.iter_mut().enumerate().skip(12) {
+        if segs[i].net != SERVER_NET {
+            continue;
+        }
+        for (at, l, _) in sack_at(d) {
+            if l == beyond.seq {
+                d[at..at + 4].copy_from_slice(&(l - 1000).to_be_bytes());
+                moved += 1;
+            }
+        }
+    }
+    assert!(moved > 0);
+    let dir = tempfile::tempdir().unwrap();
+    let c = report(&write(dir.path(), "inside.pcap", &pkts));
+    assert!(
+        !kinds(&c).iter().any(|k| k.starts_with("mtu-black-hole")),
+        "{:?}",
+        kinds(&c)
+    );
+    let gaps: Vec<&str> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "gap")
+        .map(|f| f["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        gaps.iter()
+            .any(|g| g.starts_with("2896 bytes of the client's stream")
+                && g.contains("are not in the capture")
+                && !g.contains("never reached")),
+        "{gaps:?}"
+    );
+}
+
 /// The receiver's view where nothing of the sender's with data arrived beyond the missing
 /// bytes (its 108-byte tail, #11, taken out: a message that filled whole segments, or a
 /// congestion window that let out only full-size ones): the sender's ACK without data (#14,
@@ -392,6 +499,22 @@ fn the_senders_ack_past_the_missing_bytes_names_the_black_hole_when_it_was_there
     assert_eq!(segs[13].seq, segs[10].seq + 108);
     let mut full = pkts.clone();
     full.remove(10);
+    // The client's SACK blocks of the tail go too (each option's bytes made NOPs): a
+    // receiver that never had the tail names none; one that names it had bytes the capture
+    // lacks, and nothing is named (`sack_blocks_over_the_missing_bytes_make_them_the_captures`).
+    let mut cleared = 0;
+    for (i, (_, d)) in full.iter_mut().enumerate() {
+        if segs[if i < 10 { i } else { i + 1 }].net == SERVER_NET {
+            continue;
+        }
+        for (at, l, _) in sack_at(d) {
+            assert_eq!(l, segs[10].seq);
+            // The block and the kind and length before it.
+            d[at - 2..at + 8].fill(1);
+            cleared += 1;
+        }
+    }
+    assert!(cleared > 0);
     let dir = tempfile::tempdir().unwrap();
     let c = report(&write(dir.path(), "full.pcap", &full));
     let all = causes(&c);
