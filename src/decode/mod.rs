@@ -58,6 +58,10 @@ pub struct Segment<'a> {
     /// key, so that the same addresses in two VLANs or two VXLAN VNIs (overlapping tenant
     /// address spaces) are two flows.
     pub scope: u64,
+    /// The TCP options as captured (RFC 9293 §3.1: the header's bytes past its first 20;
+    /// empty without options). Read only where a rare state asks for them (the SACK
+    /// blocks of an acknowledgement at a hole's start, `stack::tcp::path_watch::sack`).
+    pub options: &'a [u8],
 }
 
 /// One more VLAN id or tunnel identifier `x` folded into the scope `scope` (splitmix64's
@@ -115,6 +119,7 @@ impl Segment<'_> {
             window: 0,
             iface: None,
             scope: 0,
+            options: &[],
         }
     }
 }
@@ -308,6 +313,7 @@ fn segment_of<'a>(sliced: &LaxSlicedPacket<'a>, cut: u32) -> Result<Segment<'a>,
         window: tcp.window_size(),
         iface: None,
         scope: 0,
+        options: tcp.header_slice().get(20..).unwrap_or_default(),
     })
 }
 

@@ -200,6 +200,9 @@ impl Plain {
             window: u16::from_be_bytes([w0, w1]),
             iface,
             scope,
+            // Past the fixed header, up to the payload (`Plain::find` checked the data
+            // offset against the packet).
+            options: ip.get(self.tcp as usize + 20..self.payload as usize)?,
         })
     }
 }

@@ -339,8 +339,10 @@ fn transport_end(
 /// start of to the end, while later bytes of the side arrived
 /// (`stack::tcp::path_watch::hole`: RFC 9293 §3.10.7.4, RFC 5681 §4.2), was lost on the
 /// path, not by the capture, as a gap's note says of bytes it cannot explain; with a path
-/// MTU black hole named (`mtu-black-hole-receiver`) the note points to it. A hole the
-/// receiver acknowledged past keeps its note: the capture missed it.
+/// MTU black hole named (`mtu-black-hole-receiver`) the note points to it; the receiver's
+/// SACK blocks of later bytes (RFC 2018 §4), when it sent them, are named. A hole the
+/// receiver acknowledged past, or whose bytes its SACK blocks held, keeps its note: the
+/// capture missed it.
 fn path_gaps<'a>(
     c: &Connection,
     findings: Cow<'a, [Finding]>,
@@ -372,11 +374,16 @@ fn path_gaps<'a>(
             continue;
         }
         let peer = from.peer();
+        // Its SACK blocks held the later bytes (RFC 2018 §4): the sure sign.
+        let sacked = m
+            .sacked
+            .map(|p| format!(", its SACK blocks holding later bytes (packet {p})"))
+            .unwrap_or_default();
         let words = if named {
-            format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause), so no capture on its side holds them")
+            format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause){sacked}, so no capture on its side holds them")
         } else {
             format!(
-                "never reached the {peer}: its acknowledgements stayed at their start while the {from}'s later segment (packet {}) arrived, so they were lost on the path, not by the capture, and no capture on the {peer}'s side holds them",
+                "never reached the {peer}: its acknowledgements stayed at their start while the {from}'s later segment (packet {}) arrived{sacked}, so they were lost on the path, not by the capture, and no capture on the {peer}'s side holds them",
                 m.packet
             )
         };

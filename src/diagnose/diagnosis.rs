@@ -551,6 +551,7 @@ pub fn diagnose(
         c,
         super::views::unacked(&causes),
         client_side,
+        sent,
     ));
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // and what rests on the unseen direction (its answers, its acknowledgements, its

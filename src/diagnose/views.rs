@@ -18,9 +18,9 @@
 //! do not tell (both equal: no router between, or a tap on the path).
 
 use crate::flow::Side;
-use crate::report::cause::Cause;
+use crate::report::cause::{Cause, PeerSilent};
 use crate::stack::tcp::connection::Connection;
-use crate::vocab::Role;
+use crate::vocab::{PerSide, Role, Stats};
 
 /// The cause of `seen`'s (side `s`) retransmissions in a capture of its direction alone.
 pub fn one_direction_resent(c: &Connection, seen: Role, s: Side) -> Option<Cause> {
@@ -43,8 +43,16 @@ pub fn one_direction_resent(c: &Connection, seen: Role, s: Side) -> Option<Cause
 const INITIAL_TTLS: [u8; 3] = [64, 128, 255];
 
 /// Where data of `c` went unacknowledged (`unacked`: its side and first segment), the host
-/// the capture was taken at, named from the TTLs (see the header).
-pub fn seen_at(c: &Connection, unacked: Option<(Role, u64)>, client: Side) -> Option<Cause> {
+/// the capture was taken at, named from the TTLs (see the header). When the data left the
+/// capture's host and nothing of the peer's came after its first segment, the peer's data
+/// stopped arriving there: its last frame (from `sent`, each side's frames), how long
+/// before the connection's last packet, and the host's segments since, unanswered.
+pub fn seen_at(
+    c: &Connection,
+    unacked: Option<(Role, u64)>,
+    client: Side,
+    sent: PerSide<&Stats>,
+) -> Option<Cause> {
     let (from, packet) = unacked?;
     let one = |s: Side| c.path[s].ttls().filter(|(lo, hi)| lo == hi).map(|(t, _)| t);
     let (a, b) = (one(client)?, one(client.other())?);
@@ -53,12 +61,42 @@ pub fn seen_at(c: &Connection, unacked: Option<(Role, u64)>, client: Side) -> Op
         (false, true) if a < b => (Role::Server, b, a),
         _ => return None,
     };
+    // (The data's first segment is the stall's: the unacknowledged data is that stall.)
+    let s = side_of(host, client);
+    let peer_silent = peer_silent(c, s, sent)
+        .filter(|_| from == host && c.path[s].stall().map(|st| st.first_packet) == Some(packet));
     Some(Cause::SeenAt {
         host,
         own_ttl,
         peer_ttl,
         unacknowledged: from,
         packet,
+        peer_silent,
+    })
+}
+
+fn side_of(role: Role, client: Side) -> Side {
+    if role == Role::Client {
+        client
+    } else {
+        client.other()
+    }
+}
+
+/// Side `s`'s stall with no packet of the peer's after its first segment (a peer whose
+/// packets stopped reaching the capture), with the peer's last frame before it.
+fn peer_silent(c: &Connection, s: Side, sent: PerSide<&Stats>) -> Option<PeerSilent> {
+    let st = c.path[s].stall()?;
+    if st.peer_next.is_some() {
+        return None;
+    }
+    let theirs = sent.of(c.role(s).peer());
+    let (last_frame, at) = theirs.last_frame?;
+    (last_frame < st.first_packet).then(|| PeerSilent {
+        last_frame,
+        data: theirs.last_message.is_some_and(|(_, _, p)| p == last_frame),
+        before_end_s: (c.last_ts.since(at).max(0.0) * 1000.0).round() / 1000.0,
+        sent_since: st.retransmissions + 1,
     })
 }
 

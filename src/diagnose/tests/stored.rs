@@ -567,6 +567,12 @@ fn one_of_each() -> Vec<Cause> {
             peer_ttl: 63,
             unacknowledged: Role::Server,
             packet: 21,
+            peer_silent: Some(crate::report::cause::PeerSilent {
+                last_frame: 19,
+                data: true,
+                before_end_s: 6.49,
+                sent_since: 4,
+            }),
         },
     ]
 }

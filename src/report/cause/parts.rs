@@ -445,6 +445,22 @@ impl EndingVerdict {
     }
 }
 
+/// The peer gone quiet, seen from the host whose data went unacknowledged (`seen-at`'s
+/// `peer_silent`): nothing of the peer's reached the capture from the data's first segment
+/// to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PeerSilent {
+    /// The peer's last WebSocket frame in the capture.
+    pub last_frame: u64,
+    /// That frame ended a data message (text or binary): the peer's data stopped arriving.
+    pub data: bool,
+    /// Seconds from that frame to the connection's last packet in the capture.
+    pub before_end_s: f64,
+    /// The host's segments from the unacknowledged data's first on (it and its
+    /// retransmissions), none answered by a packet of the peer's.
+    pub sent_since: u64,
+}
+
 /// Data of one side still unacknowledged at the end though sent again
 /// (`abrupt-ending`'s `unacknowledged`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -21,6 +21,7 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         peer_ttl,
         unacknowledged,
         packet,
+        peer_silent,
     } = c
     {
         let peer = host.peer();
@@ -34,7 +35,25 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             write!(
                 f,
                 " The {host}'s data from packet {packet} left this host and was never acknowledged: it was lost beyond it, on the path or at a {peer} gone, not before the capture; a capture at the {peer}'s end shows which."
-            )
+            )?;
+            let Some(q) = peer_silent else {
+                return Ok(());
+            };
+            let segments = match q.sent_since {
+                1 => "segment".to_string(),
+                n => format!("{n} segments"),
+            };
+            write!(
+                f,
+                " Nothing of the {peer}'s reached this host from packet {packet} on: its last frame here was packet {}, {} before the connection's last packet in the capture, and the {host}'s {segments} since went unanswered",
+                q.last_frame,
+                Secs(q.before_end_s)
+            )?;
+            if q.data {
+                write!(f, "; the {peer}'s data stopped arriving.")
+            } else {
+                f.write_str(".")
+            }
         } else {
             write!(
                 f,

@@ -8,6 +8,7 @@
 
 use crate::common::run;
 use serde_json::Value;
+use std::path::Path;
 
 fn connection(path: &str) -> Value {
     let p = format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -133,6 +134,68 @@ fn each_view_of_a_half_open_session_is_named() {
             said.contains("left this host and was never acknowledged"),
             "{said}"
         );
+    }
+}
+
+/// The same two views, what each host stopped receiving: at the client, the server's
+/// ticks stopped (its last frame, tick 5, packet 19; nothing of the server's after, the
+/// client's FIN #21 and its 3 retransmissions unanswered, the capture's last packet 7.3 s
+/// after the tick); at the server, nothing of the client's after its ping (#10), the tick
+/// #21 and 6 retransmissions unanswered, and no data of the client's to have stopped.
+/// Controls: the MTU black hole's sender view (a router between, the receiver's duplicate
+/// ACKs during the stall) names its view with no silence.
+#[test]
+fn each_view_of_a_half_open_session_says_what_stopped_arriving() {
+    let times = |path: &str| -> Vec<f64> {
+        let mut out = Vec::new();
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(path);
+        wsclose::__internals::capture::file::read(&file, &mut |p| out.push(p.ts.0 as f64 / 1e9))
+            .unwrap();
+        out
+    };
+    for (view, peer, last, data, sent) in [
+        ("client", "server", 19, true, 4),
+        ("server", "client", 10, false, 7),
+    ] {
+        let path = format!("path/njsws-halfopen-{view}.pcap");
+        let c = connection(&path);
+        let k = cause(&c, "seen-at").unwrap();
+        let q = &k["peer_silent"];
+        assert_eq!(
+            (&q["last_frame"], &q["data"], &q["sent_since"]),
+            (&last.into(), &data.into(), &sent.into()),
+            "{path}: {k}"
+        );
+        let t = times(&path);
+        let gap = t.last().unwrap() - t[last - 1];
+        assert!(
+            (q["before_end_s"].as_f64().unwrap() - gap).abs() < 0.002,
+            "{path}: {gap} {q}"
+        );
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(
+            said.contains(&format!(
+                "Nothing of the {peer}'s reached this host from packet 21 on: its last frame here was packet {last}"
+            )) && said.contains(&format!("the {view}'s {sent} segments since went unanswered")),
+            "{said}"
+        );
+        assert_eq!(
+            said.contains(&format!("the {peer}'s data stopped arriving")),
+            data,
+            "{said}"
+        );
+    }
+    for path in [
+        "path/python-mtu-quiet-server.pcap",
+        "path/node-mtu-quiet-server.pcap",
+    ] {
+        let c = connection(path);
+        let k = cause(&c, "seen-at").unwrap_or_else(|| panic!("{path}: {:?}", kinds(&c)));
+        assert!(k["peer_silent"].is_null(), "{path}: {k}");
+        let said = c["status"]["cause"].as_str().unwrap();
+        assert!(!said.contains("reached this host from packet"), "{said}");
     }
 }
 

@@ -11,9 +11,19 @@
 //! a path MTU black hole, seen from the receiver, the missing bytes are the sender's
 //! full-size segments and its smaller ones after them arrive.
 //!
+//! The peer's SACK blocks (RFC 2018 §4) on an acknowledgement at the hole's start tell
+//! the two apart for sure: a block beyond the hole's end shows the later bytes reached the
+//! peer while the hole's did not (they died on the path); a block over bytes of the hole
+//! shows the peer held bytes the capture lacks (the capture missed them, and the hole is
+//! not the path's alone). Without a SACK, the peer's packets after the segment beyond, its
+//! acknowledgement still at the hole's start (duplicate ACKs, RFC 5681 §4.2), are the
+//! evidence; with no packet of the peer's after it, nothing shows the peer ever lacked the
+//! bytes (the capture may have ended first), and no hole is told.
+//!
 //! In: this direction's segments that jump forward, its packets after, the peer's packets
-//! and acknowledgements. Out: the first such hole still open ([`Missing`]). Constant
-//! memory: a few numbers, boxed with the direction's other rare state.
+//! and acknowledgements (with their SACK blocks, read only while a hole is open). Out: the
+//! first such hole still open ([`Missing`]). Constant memory: a few numbers, boxed with the
+//! direction's other rare state.
 
 use super::super::seq::before;
 use crate::vocab::Timestamp;
@@ -39,6 +49,11 @@ pub(super) struct Hole {
     /// The peer's last packet since, whose acknowledgement did not reach the hole's end
     /// (0: none).
     peer_last: u64,
+    /// The peer's first packet since whose acknowledgement was at the hole's start and
+    /// whose SACK blocks held bytes beyond its end (0: none).
+    sack_beyond: u64,
+    /// A SACK block of the peer's held bytes of the hole: the capture missed them.
+    sack_inside: bool,
 }
 
 /// A hole still open: bytes of this direction the peer never acknowledged, with what came
@@ -61,6 +76,10 @@ pub struct Missing {
     /// The peer's last packet after the hole: its acknowledgement still at the hole's
     /// start.
     pub peer_last: Option<u64>,
+    /// The peer's first packet after the hole whose acknowledgement was at its start and
+    /// whose SACK blocks held later bytes (RFC 2018 §4): they reached the peer, the
+    /// hole's bytes did not.
+    pub sacked: Option<u64>,
 }
 
 impl Hole {
@@ -87,6 +106,8 @@ impl Hole {
             after_len: bytes,
             ack_packet: 0,
             peer_last: 0,
+            sack_beyond: 0,
+            sack_inside: false,
         };
     }
 
@@ -127,9 +148,38 @@ impl Hole {
         }
     }
 
-    /// The hole, when still open and the peer's acknowledgement `acked` is at its start.
+    /// The peer's packet `packet` acknowledged up to `ack` with the SACK blocks `blocks`:
+    /// at the hole's start, a block beyond the hole's end shows the later bytes reached
+    /// the peer; one over the hole's bytes, that the peer held bytes the capture missed.
+    /// Blocks are compared by sequence number against the hole's start (wrapping).
+    pub(super) fn sack(&mut self, ack: u32, blocks: &super::sack::Blocks, packet: u64) {
+        if !self.open() || ack != self.start {
+            return;
+        }
+        for (left, right) in blocks.iter() {
+            let (l, r) = (
+                left.wrapping_sub(self.start),
+                right.wrapping_sub(self.start),
+            );
+            // A block that is not ahead of the acknowledgement (a D-SACK of bytes already
+            // acknowledged, RFC 2883, or nonsense) says nothing of the hole.
+            if l == 0 || r <= l || r > i32::MAX as u32 {
+                continue;
+            }
+            if l < self.len {
+                self.sack_inside = true;
+            } else if self.sack_beyond == 0 {
+                self.sack_beyond = packet;
+            }
+        }
+    }
+
+    /// The hole, when still open, the peer's acknowledgement `acked` at its start, the peer
+    /// answering after it (a SACK of later bytes, or without one a packet of its own), and
+    /// no SACK block of the peer's over its bytes.
     pub(super) fn missing(&self, acked: u32) -> Option<Missing> {
-        (self.open() && acked == self.start).then_some(Missing {
+        let answered = self.peer_last != 0 || self.sack_beyond != 0;
+        (self.open() && acked == self.start && answered && !self.sack_inside).then_some(Missing {
             bytes: self.len,
             packet: self.packet,
             ts: self.ts,
@@ -138,6 +188,7 @@ impl Hole {
             last_ts: Timestamp(self.ts.0 + i64::from(self.last_us) * 1000),
             ack_packet: (self.ack_packet != 0).then_some(self.ack_packet),
             peer_last: (self.peer_last != 0).then_some(self.peer_last),
+            sacked: (self.sack_beyond != 0).then_some(self.sack_beyond),
         })
     }
 }

@@ -30,7 +30,8 @@
 //!   bytes never captured (with data, or an acknowledgement whose sequence number is its
 //!   sender's next), the peer's acknowledgements coming to their start and staying
 //!   there to the end (a receiver's view of its sender's lost segments; a capture that
-//!   only missed them shows the peer's acknowledgement pass them).
+//!   only missed them shows the peer's acknowledgement pass them, or its SACK blocks
+//!   over them, [`sack`]).
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -47,6 +48,7 @@ pub use keepalive::Run as KeepaliveRun;
 pub mod hole;
 pub mod ifaces;
 pub mod keepalive;
+pub mod sack;
 
 /// Recent segments remembered per direction: the copies `tcpdump -i any` takes of a
 /// packet follow it at once (the kernel forwards it in the same pass), one other packet of
@@ -854,6 +856,12 @@ pub fn segment(
             // (A SYN's window is not scaled: it opens no spell and ends none.)
             if !seg.syn {
                 peer.window(seg.ack, seg.window, packet, ts);
+            }
+            // The SACK blocks, read only while the peer's direction has a hole open.
+            if let Some(r) = peer.rare.as_deref_mut() {
+                if r.hole.open() && !seg.options.is_empty() {
+                    r.hole.sack(seg.ack, &sack::blocks(seg.options), packet);
+                }
             }
         }
     }
