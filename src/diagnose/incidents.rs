@@ -114,6 +114,10 @@ impl Report {
             ));
         }
         self.incidents = out.incidents;
+        self.doubts = out.doubts;
+        for d in &mut self.doubts {
+            d.why = crate::report::words::doubt::why(d);
+        }
         self.links = out.links;
         self.apply_links = apply;
     }

@@ -429,6 +429,9 @@ impl Links {
 pub struct Outcome {
     /// The incidents found.
     pub incidents: Vec<Incident>,
+    /// Endings that cluster with no incident named, and why (`detect::doubts`); their
+    /// `why` is empty: the report's words say it.
+    pub doubts: Vec<crate::vocab::Doubt>,
     /// What the stage says of each connection.
     pub links: Links,
     /// Steps taken by the sweeps after sorting (to check that the work is linear).

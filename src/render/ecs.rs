@@ -478,6 +478,48 @@ pub fn incident(report: &Report, i: &crate::vocab::Incident, run_id: &str) -> Va
     doc
 }
 
+/// A doubtful cluster as an ECS document: an event of kind `event` and action `doubt`, its
+/// window as `event.start`/`event.end`, its server as `destination`, its line and why no
+/// kind is named as `message`, and the doubt's object under `wsclose.doubt`.
+pub fn doubt(report: &Report, d: &crate::vocab::Doubt, run_id: &str) -> Value {
+    let record = crate::report::record::DoubtRecord::of(report, d, run_id);
+    let e = &record.envelope;
+    let mut doc = json!({
+        "ecs": {"version": ECS_VERSION},
+        "@timestamp": e.ts,
+        "message": format!("wsclose: {}{}", crate::report::words::doubt::line(d), d.why),
+        "event": {
+            "kind": "event",
+            "category": ["network"],
+            "type": ["info"],
+            "action": "doubt",
+            "dataset": "wsclose.doubt",
+            "module": "wsclose",
+            "start": d.start,
+            "end": d.end,
+        },
+        "log": {"file": {"path": e.input_path}},
+        "wsclose": {
+            "type": RecordType::Doubt,
+            "record_version": e.record_version,
+            "run_id": run_id,
+            "doubt": d,
+        },
+    });
+    if let Some(ip) = &e.server_ip {
+        let mut m = Map::new();
+        if ip.parse::<std::net::IpAddr>().is_ok() {
+            m.insert("ip".into(), ip.clone().into());
+        }
+        m.insert("address".into(), ip.clone().into());
+        if let Some(p) = e.server_port {
+            m.insert("port".into(), p.into());
+        }
+        set(&mut doc, &["destination"], Value::Object(m));
+    }
+    doc
+}
+
 /// Writes the report as ECS documents: a line per incident (the finished report knows them
 /// before it writes a connection), a line per connection shown, then the summary's. (While
 /// following, each event's line is written as it comes, before this report.)
@@ -486,6 +528,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut buf = pretty::Buffer::with_capacity(2048);
     for i in &report.incidents {
         buf.write_line(&incident(report, i, &run_id))?;
+        buf.push(b'\n');
+    }
+    for d in &report.doubts {
+        buf.write_line(&doubt(report, d, &run_id))?;
         buf.push(b'\n');
     }
     out.write_all(&buf.into_bytes())?;

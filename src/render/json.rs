@@ -59,6 +59,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         key(out, false, "incidents")?;
         value(out, 1, &report.incidents)?;
     }
+    if !report.doubts.is_empty() {
+        key(out, false, "doubts")?;
+        value(out, 1, &report.doubts)?;
+    }
     if !report.key_logs.is_empty() {
         key(out, false, "key_logs")?;
         value(out, 1, &report.key_logs)?;

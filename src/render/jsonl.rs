@@ -37,6 +37,12 @@ pub fn write_records(report: &Report, run_id: &str, out: &mut dyn Write) -> io::
         buf.write_line(&IncidentRecord::of(report, incident, run_id))?;
         buf.push(b'\n');
     }
+    for doubt in &report.doubts {
+        buf.write_line(&crate::report::record::DoubtRecord::of(
+            report, doubt, run_id,
+        ))?;
+        buf.push(b'\n');
+    }
     out.write_all(&buf.into_bytes())?;
     report.render_chunks(
         |_, part: &[ConnectionReport]| -> io::Result<Vec<u8>> {

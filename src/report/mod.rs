@@ -104,6 +104,10 @@ pub struct Report {
     /// (`connections[].incident`). Absent when there are none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<crate::vocab::Incident>,
+    /// Endings of one server that cluster in time, far from its usual pace, that no
+    /// incident kind fits: what they show and why no kind is named. Absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub doubts: Vec<crate::vocab::Doubt>,
     /// What the incident stage says of each connection of a store, given as each is read
     /// back ([`Report::for_each_connection`]); connections in memory have it already.
     #[serde(skip)]
@@ -456,6 +460,7 @@ impl Report {
             summary: Summary::default(),
             seen,
             incidents: Vec::new(),
+            doubts: Vec::new(),
             links: crate::incident::Links::default(),
             apply_links: |_, _, _| {},
             key_logs: Vec::new(),

@@ -43,6 +43,8 @@ pub enum RecordType {
     Incident,
     /// The run's last record: its inputs and the counts over its connections.
     Summary,
+    /// Endings that cluster with no incident named (from the report's `doubts`).
+    Doubt,
 }
 
 /// What every record starts with.
@@ -585,6 +587,34 @@ impl<'a> IncidentRecord<'a> {
     }
 }
 
+/// A doubtful cluster's record: the envelope (`type` `doubt`, at its first ending, with its
+/// server's address split as a connection's is), then the report's doubt object
+/// (`doubts[]`).
+#[derive(Serialize, schemars::JsonSchema)]
+pub struct DoubtRecord<'a> {
+    /// What every record starts with.
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    /// The doubt's object of the JSON contract.
+    #[serde(flatten)]
+    pub doubt: &'a crate::vocab::Doubt,
+}
+
+impl<'a> DoubtRecord<'a> {
+    /// The record of `doubt`, one of `report`'s.
+    pub fn of(report: &Report, doubt: &'a crate::vocab::Doubt, run_id: &str) -> DoubtRecord<'a> {
+        let mut envelope = Envelope::incident(report, run_id, Some(doubt.start));
+        envelope.kind = RecordType::Doubt;
+        let (ip, port) = split(&Host::Named(
+            doubt.server.trim_start_matches('[').replace("]:", ":"),
+        ));
+        (envelope.server_ip, envelope.server_port) = (Some(ip), port);
+        envelope.start_epoch = Some(epoch(doubt.start));
+        envelope.end_epoch = Some(epoch(doubt.end));
+        DoubtRecord { envelope, doubt }
+    }
+}
+
 /// Any record, for the schema (schema/records.schema.json).
 #[derive(Serialize, schemars::JsonSchema)]
 #[allow(clippy::large_enum_variant)] // Made only for its schema.
@@ -596,6 +626,8 @@ pub enum Record<'a> {
     Event(EventRecord),
     /// An incident record.
     Incident(IncidentRecord<'a>),
+    /// A doubtful cluster's record.
+    Doubt(DoubtRecord<'a>),
     /// The summary record.
     Summary(SummaryRecord<'a>),
 }

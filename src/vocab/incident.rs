@@ -391,3 +391,65 @@ pub struct Twin {
     /// That reset's packet; null when none.
     pub reset_packet: Option<u64>,
 }
+
+/// Endings that cluster with no incident named (issue 91 item 7): at least three sessions
+/// of one server that ended within moments, far faster than its usual pace, whose evidence
+/// fits no kind or is too weak for one: what they show and why no kind is named (JSON
+/// `doubts[]`). Never an incident: its sessions name none.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[non_exhaustive]
+pub struct Doubt {
+    /// Its first member's end.
+    pub start: Timestamp,
+    /// Its last member's end.
+    pub end: Timestamp,
+    /// Seconds from the first end to the last.
+    pub window_s: f64,
+    /// The server (address:port) whose sessions ended.
+    pub server: String,
+    /// Sessions that ended in it.
+    pub members: u64,
+    /// Their ids (at most 100).
+    pub connections: Vec<u64>,
+    /// Of them, those the server ended.
+    pub by_server: u64,
+    /// Those their clients ended.
+    pub by_client: u64,
+    /// How they ended: "fin", "rst", "fin/rst", "close CODE", "close", "silence" when all
+    /// alike; else "mixed".
+    pub ended_by: String,
+    /// The different ways they ended (a close code, FIN, RST, silence each one).
+    pub ways: u64,
+    /// The client hosts they came from.
+    pub hosts: u64,
+    /// Sessions to the server open at its first end (its members among them).
+    pub open: u64,
+    /// When all came from one client host: that host's sessions to the server open then
+    /// (its members among them); else null.
+    pub host_open: Option<u64>,
+    /// Why no kind is named, by a stable name.
+    pub reason: DoubtReason,
+    /// The same in words, with its figures.
+    pub why: String,
+}
+
+/// Why a cluster of endings names no incident kind ([`Doubt::reason`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DoubtReason {
+    /// Both sides ended members: no one party ended them all, so neither a stop of the
+    /// server nor a client host's drop.
+    BothSides,
+    /// They ended in different ways, and no shared code or reset names a cause.
+    MixedWays,
+    /// The server ended them, but few of the sessions open to it (under three quarters): a
+    /// stop ends nearly all, and the others ran on.
+    FewOfOpen,
+    /// Their clients ended them, from several hosts, and nothing of the server's shows.
+    ClientsOfHosts,
+    /// Their client host ended them, but not all its sessions open then (a host's drop
+    /// ends them all): one of its clients did, not the host.
+    FewOfHost,
+    /// One party and one way, yet too weak for a kind.
+    Weak,
+}

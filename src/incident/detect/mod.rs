@@ -24,6 +24,7 @@ mod backend;
 mod codes;
 mod cohorts;
 mod crashloops;
+mod doubts;
 mod middlebox;
 mod partition;
 mod reconnects;
@@ -274,6 +275,7 @@ pub fn detect_with(
         left_out: 0,
     };
     reconnects(&mut w);
+    let mut doubts = Vec::new();
     if n >= MIN_MEMBERS {
         // A path cut and healed first: its sessions' sides gave up during the silence at
         // their own timeouts, and their endings (queued behind the data that waited) reach
@@ -295,6 +297,8 @@ pub fn detect_with(
         stops(&mut w, Side::Server);
         stops(&mut w, Side::Client);
         crash_loops(&mut w);
+        // What clusters and no kind took: said as such, never forced into one.
+        doubts = doubts::doubts(&mut w);
         // Numbered in the order of their first end.
         let mut order: Vec<usize> = (0..w.incidents.len()).collect();
         order.sort_by_key(|&k| w.incidents.get(k).map(|i| (i.start, i.first_packet)));
@@ -353,6 +357,7 @@ pub fn detect_with(
     }
     Outcome {
         incidents: w.incidents,
+        doubts,
         links,
         work: w.steps,
         left_out: w.left_out,

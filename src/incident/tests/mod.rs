@@ -750,6 +750,7 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 }
 
 mod busy;
+mod doubts;
 mod idents;
 mod partition;
 mod path;

@@ -103,6 +103,7 @@ fn sessions_ending_normally_one_after_another_are_no_incident() {
         }
         let out = detect_(numbered(v));
         assert!(out.incidents.is_empty(), "{by:?}: {:#?}", out.incidents);
+        assert!(out.doubts.is_empty(), "{by:?}: {:#?}", out.doubts);
     }
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = |n: u64| {
@@ -133,6 +134,7 @@ fn sessions_ending_normally_one_after_another_are_no_incident() {
     }
     let out = detect_(numbered(v));
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+    assert!(out.doubts.is_empty(), "{:#?}", out.doubts);
 }
 
 /// Two client processes of one host (issue 91 items 3 and 7): the first closes its session
@@ -154,6 +156,7 @@ fn a_new_session_after_a_normal_close_of_the_client_is_no_reconnect() {
         let out = detect_(numbered(v));
         let link = out.links.get(0).and_then(|l| l.reconnect);
         assert_eq!(link.is_some(), linked, "{how:?} by {by:?}: {link:?}");
+        assert!(out.incidents.is_empty() && out.doubts.is_empty());
     }
 }
 

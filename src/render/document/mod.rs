@@ -19,10 +19,12 @@
 //! text from the model or the wire ([`Span::Text`]: escaped by both), a value to copy
 //! ([`Span::Value`]), a command to type ([`Span::Code`]) and a warning ([`Span::Bad`]).
 
+mod doubts;
 mod header;
 mod incidents;
 mod walk;
 
+pub(crate) use doubts::doubts;
 pub(crate) use header::{header, Header, REDACTED};
 pub(crate) use incidents::incidents;
 pub(crate) use walk::{write, Layout, Walk};

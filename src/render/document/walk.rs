@@ -118,7 +118,7 @@ pub(crate) fn write<L: Layout>(
         statuses: layout.statuses(),
     };
     let head = layout.head(report, hashes);
-    let incidents = super::incidents(report, layout.sink());
+    let incidents = super::incidents(report, layout.sink()) + &super::doubts(report, layout.sink());
     let encrypted = if report.seen.encrypted.is_empty() {
         String::new()
     } else {

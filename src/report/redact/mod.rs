@@ -701,6 +701,10 @@ pub fn redact(report: &mut Report) {
             *c = names.name(c);
         }
     }
+    // A doubtful cluster's words hold figures only; its server is named as everywhere.
+    for d in &mut report.doubts {
+        d.server = names.endpoint(&d.server);
+    }
     report.names = Some(names.clone());
     for c in &mut report.connections {
         names.connection(c);

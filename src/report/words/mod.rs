@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 pub mod app;
 mod cause;
 mod delivery;
+pub mod doubt;
 mod facets;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;

@@ -2,6 +2,7 @@
 //! kept on disk beyond a budget, and the JSON Schema of the contract.
 
 mod causes;
+mod doubts;
 mod incident_fleet;
 mod incident_nat;
 mod incident_partition;
