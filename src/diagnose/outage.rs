@@ -6,11 +6,13 @@
 //! In: a finished connection's path watch (each direction's longest stall that ended and the
 //! stall still open at the end). Out: the outage's bounds (nanoseconds): from the later of
 //! the two stalls' starts (both sides were retransmitting by then) to the first
-//! acknowledgement that ended one of them (a packet crossed again). RFC 6298 §5 (a sender
+//! acknowledgement that ended one of them (a packet crossed again), or where none did, the
+//! first reset that crossed after both had stalled. RFC 6298 §5 (a sender
 //! backs off its retransmissions while nothing is acknowledged).
 
 use crate::flow::Side;
 use crate::stack::tcp::connection::Connection;
+use crate::vocab::EndKind;
 use crate::stack::tcp::path_watch::HEALED_RETRANSMISSIONS;
 
 /// The least length of an outage: retransmissions by timeout back off over at least this
@@ -37,7 +39,22 @@ pub fn outage(c: &Connection) -> Option<(i64, i64)> {
     let healed = match (a.1, b.1) {
         (Some(x), Some(y)) => x.min(y),
         (Some(x), None) | (None, Some(x)) => x,
-        (None, None) => return None,
+        (None, None) => {
+            // Neither side's data was acknowledged again, yet a reset crossed after both
+            // had stalled: the path carried a packet again, and the peer's retransmission
+            // met a socket gone during the silence (its side gave up, its FIN or close
+            // frame still queued behind the data).
+            let rst = |s: Side| {
+                c.ends[s].as_deref().and_then(|e| match e.kind {
+                    EndKind::Rst => Some(e.ts.0),
+                    _ => e.then_rst.map(|r| r.ts.0),
+                })
+            };
+            match [rst(Side::A), rst(Side::B)].into_iter().flatten().min() {
+                Some(t) if t > from => t,
+                _ => return None,
+            }
+        }
     };
     // Both sides were stalled at once: each began before the other's end.
     let overlap = a.1.is_none_or(|e| b.0 < e) && b.1.is_none_or(|e| a.0 < e);

@@ -103,6 +103,9 @@ mod tests {
         for n in [0, 1, RENDER_CHUNK + 1, report.connections.len()] {
             let mut r = report.clone();
             r.connections.truncate(n);
+            // The copies of one connection end at once: a doubtful cluster, whose record
+            // (tests/it/report/doubts.rs) is not what this test reads.
+            r.doubts.clear();
             let mut out = Vec::new();
             write_records(&r, "run-1", &mut out).unwrap();
             let text = String::from_utf8(out).unwrap();

@@ -4,9 +4,9 @@
 //!
 //! In: the working state's endings once every kind has taken its members. Out:
 //! [`Doubt`]s. A cluster is at least [`MIN_MEMBERS`] TCP connections of one server, not in
-//! an incident, that ended within [`BURST_S`] of the first (a client's own normal close,
-//! RFC 6455 §7.4.1's 1000, 1001 or no code, is its choice to leave, and a refused upgrade
-//! no session: neither counts), each within a tenth of the server's usual gap between
+//! an incident, that ended abruptly within [`BURST_S`] of the first (a FIN, a RST or
+//! silence: a close frame, RFC 6455 §7.1.5, is its sender's stated decision, read on its
+//! own connection, and a refused upgrade no session: neither counts), each within a tenth of the server's usual gap between
 //! endings of the one before (a run: the pace's own ends around it stay out), and that
 //! stand out twice: from the server's own ends just
 //! before (fewer than a quarter as many in as long before, at least [`GAP_S`], as a stop
@@ -42,16 +42,11 @@ fn stands_out(members: usize, span: i64, usual: f64) -> bool {
 /// The doubtful clusters among `w`'s endings (see the module's header).
 pub(super) fn doubts(w: &mut Work) -> Vec<Doubt> {
     let n = w.e.len() as u32;
-    let left = |e: &Ending| {
-        e.by == Some(Role::Client) && matches!(e.how, How::Close(None | Some(1000 | 1001)))
-    };
+    // Only abrupt endings (a FIN, a RST, silence): a close frame is its sender's stated
+    // decision, each read on its own connection, and a refused upgrade no session.
+    let abrupt = |e: &Ending| matches!(e.how, How::Fin | How::Rst | How::Silent);
     let mut cand: Vec<u32> = (0..n)
-        .filter(|&i| {
-            w.free(i)
-                && !w.is_echo(i)
-                && w.at(i)
-                    .is_some_and(|e| e.ended() && !matches!(e.how, How::Refused(_)) && !left(e))
-        })
+        .filter(|&i| w.free(i) && !w.is_echo(i) && w.at(i).is_some_and(|e| e.ended() && abrupt(e)))
         .collect();
     if cand.len() < MIN_MEMBERS {
         return Vec::new();
