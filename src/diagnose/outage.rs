@@ -12,8 +12,8 @@
 
 use crate::flow::Side;
 use crate::stack::tcp::connection::Connection;
-use crate::vocab::EndKind;
 use crate::stack::tcp::path_watch::HEALED_RETRANSMISSIONS;
+use crate::vocab::EndKind;
 
 /// The least length of an outage: retransmissions by timeout back off over at least this
 /// (200, 400, 800 ms: three by 1.4 s), so that both sides retransmitting for less is a lost
