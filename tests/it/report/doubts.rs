@@ -117,3 +117,51 @@ fn one_process_of_a_host_is_a_doubt_that_says_so() {
         "{d}"
     );
 }
+
+/// The recorded controls say nothing, not even a doubt: a pause and a blip shorter than
+/// every timeout (faye-pause, tornado-blip), slow clients a patient server waits for
+/// (go-slow-control), normal closes through a NAT (nat-close-trio). And a recording that
+/// is an incident leaves no doubt beside it: every earlier kind's members are taken whole
+/// (one recording per directory listing, keys given where the fixture has them).
+#[test]
+fn recorded_controls_and_incidents_leave_no_doubt() {
+    use crate::common::recorded::path;
+    let controls = [
+        "faye-pause",
+        "tornado-blip",
+        "go-slow-control",
+        "nat-close-trio",
+    ];
+    let dir = format!("{}/fixtures/incident", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            n.strip_suffix(".pcap.gz").map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    // clients-leave's killed process is the doubt the test above reads.
+    names.retain(|n| n != "clients-leave");
+    assert!(names.len() >= 30, "{names:?}");
+    for n in controls {
+        assert!(names.iter().any(|m| m == n), "{n} is gone from {dir}");
+    }
+    for n in &names {
+        let pcap = path(&format!("{n}.pcap.gz"));
+        let keys = path(&format!("{n}.keylog"));
+        let mut args = vec!["analyze", "--format", "json"];
+        if std::path::Path::new(&keys).exists() {
+            args.extend(["--keylog", &keys]);
+        }
+        args.push(&pcap);
+        let r: Value = serde_json::from_str(&out(&args)).unwrap();
+        assert!(r["doubts"].is_null(), "{n}: {}", r["doubts"]);
+        let incidents = r["incidents"].as_array().map_or(0, Vec::len);
+        if controls.contains(&n.as_str()) {
+            assert_eq!(incidents, 0, "{n}: {}", r["incidents"]);
+        } else {
+            assert_eq!(incidents, 1, "{n}: {}", r["incidents"]);
+        }
+    }
+}

@@ -13,6 +13,7 @@ mod incident_stall;
 mod incident_streams;
 mod incident_tls_restart;
 mod incidents;
+mod outage_reset;
 mod reconnect_names;
 mod redact;
 mod schema;
