@@ -104,12 +104,17 @@ pub fn explain_incidents(kinds: &[crate::vocab::IncidentKind], width: Option<u16
     let mut out = String::new();
     for &k in kinds {
         let _ = writeln!(out, "{} (an incident)", k.name());
-        field(&mut out, "Meaning", crate::incident::kind_cause(k), width);
+        field(
+            &mut out,
+            "Meaning",
+            crate::report::words::incident::kind_cause(k),
+            width,
+        );
         field(&mut out, "Called when", &incident_rule(k), width);
         field(
             &mut out,
             "How to fix it",
-            crate::incident::kind_fix(k),
+            crate::report::words::incident::kind_fix(k),
             width,
         );
         field(&mut out, "Reference", "docs/causes.md (Incidents)", width);
@@ -196,9 +201,9 @@ pub fn explain_incidents_json(kinds: &[crate::vocab::IncidentKind]) -> String {
         .map(|&k| {
             serde_json::json!({
                 "incident": k.name(),
-                "meaning": crate::incident::kind_cause(k),
+                "meaning": crate::report::words::incident::kind_cause(k),
                 "when": incident_rule(k),
-                "fix": crate::incident::kind_fix(k),
+                "fix": crate::report::words::incident::kind_fix(k),
             })
         })
         .collect();

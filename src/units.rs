@@ -1,7 +1,18 @@
 //! The small words every text of the diagnosis and every renderer uses: spans of time in seconds and
-//! milliseconds as the reports write them, and "a" or "an" before a frame's name.
+//! milliseconds as the reports write them, a time of day, and "a" or "an" before a frame's name.
 
+use crate::vocab::Timestamp;
 use std::fmt::{self, Display, Formatter};
+
+/// "14:02:31.120": a time of day (UTC), to the millisecond.
+pub fn clock(t: Timestamp) -> String {
+    let s = t.to_string();
+    // 2024-05-01T14:02:31.123456789Z
+    match s.split_once('T') {
+        Some((_, rest)) => rest.get(..12).unwrap_or(rest).to_string(),
+        None => s,
+    }
+}
 
 /// The first letters that take "an" before a frame name: END_STREAM, RST_STREAM (said
 /// "ar-es-tee"), …

@@ -84,7 +84,7 @@ impl Report {
                  counters filled their part of --max-memory, so each span was doubled): the \
                  `refused` of incident {} may count attempts up to that long before or after \
                  it; raise --max-memory to count them to the tenth of a second",
-                crate::incident::seconds(self.seen.refused.span_ns() as f64 / 1e9),
+                crate::report::words::incident::seconds(self.seen.refused.span_ns() as f64 / 1e9),
                 ids.join(", ")
             ));
         }
@@ -114,6 +114,10 @@ impl Report {
             ));
         }
         self.incidents = out.incidents;
+        // Each incident's cause and fix, from its fields as the stage left them.
+        for i in &mut self.incidents {
+            (i.cause, i.fix) = crate::report::words::incident::cause_and_fix(i);
+        }
         self.doubts = out.doubts;
         for d in &mut self.doubts {
             d.why = crate::report::words::doubt::why(d);

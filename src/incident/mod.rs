@@ -26,7 +26,6 @@ pub mod refused;
 mod signs;
 pub mod twins;
 pub mod watch;
-mod words;
 
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
@@ -34,7 +33,6 @@ pub use detect::{detect, detect_with};
 pub use refused::RefusedCounts;
 pub use signs::Signs;
 pub use watch::{Forming, Watch};
-pub use words::{clock, kind_cause, kind_fix, seconds};
 
 use crate::vocab::{Endpoint, Role};
 
@@ -363,12 +361,6 @@ impl Incident {
             let tolerance = (SPELLS_DIFFER_S * 1e3).max(0.02 * f64::from(lo));
             f64::from(hi - lo) > tolerance
         })
-    }
-
-    /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
-    /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
-    pub fn headline(&self) -> String {
-        words::headline(self)
     }
 }
 

@@ -250,9 +250,6 @@ pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
         if tls.shift > 0 {
             coarse.push(i.id);
         }
-        let (cause, fix) = super::words::cause_and_fix(i);
-        i.cause = cause;
-        i.fix = fix;
     }
     coarse
 }

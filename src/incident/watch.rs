@@ -60,11 +60,11 @@ impl Forming {
     pub fn line_naming(&self, server: &str) -> String {
         format!(
             "{} incident forming: server {} ended {} sessions by {} within {} (the report at the end names the incident)",
-            super::clock(self.last),
+            crate::units::clock(self.last),
             server,
             self.members,
             self.how,
-            super::seconds(self.last.since(self.first).max(0.0))
+            crate::units::Rough(self.last.since(self.first).max(0.0))
         )
     }
 }

@@ -685,13 +685,13 @@ pub fn incident_line(c: &ConnectionReport) -> Option<String> {
             // Several clients of one host: which one came back, the capture does not say.
             format!(
                 "a new session from the same host {} later (connection {}{refused}; the host runs several clients: not surely this one)",
-                crate::incident::seconds(r.after_s),
+                super::words::incident::seconds(r.after_s),
                 r.connection
             )
         } else {
             format!(
                 "reconnected after {} as connection {}{refused}",
-                crate::incident::seconds(r.after_s),
+                super::words::incident::seconds(r.after_s),
                 r.connection
             )
         });

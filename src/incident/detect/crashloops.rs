@@ -128,9 +128,6 @@ pub(super) fn crash_loops(w: &mut Work) {
         }
         if let Some(inc) = w.incidents.last_mut() {
             inc.stops = stops;
-            let (cause, fix) = words::cause_and_fix(inc);
-            inc.cause = cause;
-            inc.fix = fix;
         }
     }
     // The stops linked into loops go: the others are renumbered by their place.

@@ -11,7 +11,6 @@
 //! move forward; counts of sessions open at a moment are binary searches in sorted starts
 //! and ends. No step looks at more than a bounded number of endings per ending.
 
-use super::words;
 use super::{
     Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S,
     IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S,
@@ -437,7 +436,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
     let mut connections: Vec<u64> = ms.iter().map(|e| u64::from(e.pos) + 1).collect();
     connections.sort_unstable();
     connections.truncate(LISTED);
-    let mut inc = Incident {
+    let inc = Incident {
         id,
         kind,
         start: Timestamp(first.end),
@@ -477,9 +476,6 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
             *s = Some(id);
         }
     }
-    let (cause, fix) = words::cause_and_fix(&inc);
-    inc.cause = cause;
-    inc.fix = fix;
     w.incidents.push(inc);
 }
 
@@ -559,9 +555,6 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             same_host,
             refused_tls: 0,
         };
-        let (cause, fix) = words::cause_and_fix(inc);
-        inc.cause = cause;
-        inc.fix = fix;
     }
 }
 

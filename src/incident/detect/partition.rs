@@ -103,9 +103,6 @@ pub(super) fn partitions(w: &mut Work) {
                 survived,
                 survivors,
             });
-            let (cause, fix) = words::cause_and_fix(inc);
-            inc.cause = cause;
-            inc.fix = fix;
         }
     }
 }

@@ -132,9 +132,6 @@ pub(super) fn slow_consumers(w: &mut Work) {
                 zero_window_max_s: hi,
                 stayed: stayed as u64,
             });
-            let (cause, fix) = words::cause_and_fix(inc);
-            inc.cause = cause;
-            inc.fix = fix;
         }
     }
 }

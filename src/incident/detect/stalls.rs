@@ -216,9 +216,6 @@ pub(super) fn stalls(w: &mut Work) {
                 pings_unanswered: members.len() as u64,
                 upgrades_unanswered: upgrades.len() as u64,
             });
-            let (cause, fix) = words::cause_and_fix(inc);
-            inc.cause = cause;
-            inc.fix = fix;
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! In: a [`Doubt`] as the incident stage found it. Out: its `why`; its line.
 
-use crate::incident::{clock, seconds};
+use super::incident::seconds;
+use crate::units::clock;
 use crate::vocab::{Doubt, DoubtReason};
 
 /// Why no kind is named, with the cluster's figures.

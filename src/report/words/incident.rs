@@ -1,19 +1,15 @@
-//! Incidents in words: the one-line headline the table's summary leads with, and each
-//! kind's cause and fix (docs/causes.md, `wsclose explain KIND`). Addresses appear only in
-//! the headline, built from the incident's fields (which `--redact` names), never in the
-//! cause or fix.
+//! Incidents in words: the one-line headline every format leads an incident with, and each
+//! kind's cause and fix (docs/causes.md, `wsclose explain KIND`).
+//!
+//! In: an [`Incident`]'s typed fields as the incident stage filled them (its kind, counts,
+//! spans, times, the evidence of a stall, partition, slow consumers or crash loop). Out: its
+//! `cause` and `fix`, written when the report's incidents are taken in
+//! (`diagnose/incidents.rs`), and its headline ([`Incident::headline`]), made when shown,
+//! from its `server` and `client` as they are then (their pseudonyms under `--redact`).
+//! Addresses appear only in the headline, never in the cause or fix.
 
-use crate::vocab::{Incident, IncidentKind, Timestamp};
-
-/// "14:02:31.120": a time of day (UTC), to the millisecond.
-pub fn clock(t: Timestamp) -> String {
-    let s = t.to_string();
-    // 2024-05-01T14:02:31.123456789Z
-    match s.split_once('T') {
-        Some((_, rest)) => rest.get(..12).unwrap_or(rest).to_string(),
-        None => s,
-    }
-}
+use crate::units::clock;
+use crate::vocab::{Incident, IncidentKind};
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
@@ -34,8 +30,16 @@ fn how(ended_by: &str) -> String {
     }
 }
 
+impl Incident {
+    /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
+    /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
+    pub fn headline(&self) -> String {
+        headline(self)
+    }
+}
+
 /// The headline: what, where, when; how many ended how and within what; who came back.
-pub fn headline(i: &Incident) -> String {
+fn headline(i: &Incident) -> String {
     let at = clock(i.start);
     let server = i.server.as_deref().unwrap_or("several servers");
     let client = i.client.as_deref().unwrap_or("several clients");
