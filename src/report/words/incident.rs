@@ -31,6 +31,11 @@ fn how(ended_by: &str) -> String {
 }
 
 impl Incident {
+    /// Its cause and fix in words, as the finished report holds them ([`cause_and_fix`]).
+    pub fn words(&self) -> (String, String) {
+        cause_and_fix(self)
+    }
+
     /// One line: "server 10.0.0.5:8443 restarted at 14:02:31.120; 312 sessions ended by
     /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
     pub fn headline(&self) -> String {
