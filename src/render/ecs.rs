@@ -457,18 +457,6 @@ pub fn incident(report: &Report, i: &crate::vocab::Incident, run_id: &str) -> Va
             "incident": i,
         },
     });
-    // An address as ECS writes one: `ip` only where it is one (not a pseudonym).
-    let host = |ip: &String, port: Option<u16>| {
-        let mut m = Map::new();
-        if ip.parse::<std::net::IpAddr>().is_ok() {
-            m.insert("ip".into(), ip.clone().into());
-        }
-        m.insert("address".into(), ip.clone().into());
-        if let Some(p) = port {
-            m.insert("port".into(), p.into());
-        }
-        Value::Object(m)
-    };
     if let Some(ip) = &e.server_ip {
         set(&mut doc, &["destination"], host(ip, e.server_port));
     }
@@ -507,17 +495,22 @@ pub fn doubt(report: &Report, d: &crate::vocab::Doubt, run_id: &str) -> Value {
         },
     });
     if let Some(ip) = &e.server_ip {
-        let mut m = Map::new();
-        if ip.parse::<std::net::IpAddr>().is_ok() {
-            m.insert("ip".into(), ip.clone().into());
-        }
-        m.insert("address".into(), ip.clone().into());
-        if let Some(p) = e.server_port {
-            m.insert("port".into(), p.into());
-        }
-        set(&mut doc, &["destination"], Value::Object(m));
+        set(&mut doc, &["destination"], host(ip, e.server_port));
     }
     doc
+}
+
+/// An address as ECS writes one: `ip` only where it is one (not a pseudonym).
+fn host(ip: &str, port: Option<u16>) -> Value {
+    let mut m = Map::new();
+    if ip.parse::<std::net::IpAddr>().is_ok() {
+        m.insert("ip".into(), ip.into());
+    }
+    m.insert("address".into(), ip.into());
+    if let Some(p) = port {
+        m.insert("port".into(), p.into());
+    }
+    Value::Object(m)
 }
 
 /// Writes the report as ECS documents: a line per incident (the finished report knows them
