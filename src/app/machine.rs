@@ -47,7 +47,31 @@ impl Verdict {
 pub(crate) trait Said: std::fmt::Debug {
     /// The words of the report.
     fn words(&self) -> Words;
+    /// The verdict kept typed in the report (`vocab::said`), whose words are made where
+    /// the report is finished; none for a protocol whose words are still made here.
+    fn typed(&self) -> Option<crate::vocab::AppSaid> {
+        None
+    }
 }
+
+/// The protocols whose verdict is kept typed in the report (`vocab::said`): their words
+/// are made where the report is finished (`report::words::app::fill`), not here.
+macro_rules! typed {
+    ($($t:ty),* $(,)?) => {
+        $(
+            impl Said for $t {
+                fn words(&self) -> Words {
+                    Words::default()
+                }
+                fn typed(&self) -> Option<crate::vocab::AppSaid> {
+                    Some(self.clone().into())
+                }
+            }
+        )*
+    };
+}
+
+typed!(crate::vocab::said::phoenix::Why);
 
 /// A verdict's words, as the report's `application` states them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

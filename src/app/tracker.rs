@@ -187,9 +187,12 @@ impl Tracker {
         if !machine.confirmed() {
             return None;
         }
-        let (ended_by, evidence, mut words) = match machine.verdict(end, &self.beats) {
-            Some(v) => (v.ended_by, v.evidence, v.said.words()),
-            None => (None, Vec::new(), Words::default()),
+        let (ended_by, evidence, said, mut words) = match machine.verdict(end, &self.beats) {
+            Some(v) => match v.said.typed() {
+                Some(t) => (v.ended_by, v.evidence, Some(Box::new(t)), Words::default()),
+                None => (v.ended_by, v.evidence, None, v.said.words()),
+            },
+            None => (None, Vec::new(), None, Words::default()),
         };
         if let (Some(summary), Some(note)) = (
             words.summary.as_mut().filter(|_| words.cause.is_some()),
@@ -219,6 +222,7 @@ impl Tracker {
             related,
             messages: self.messages,
             undecodable: self.undecodable,
+            said,
         })
     }
 }

@@ -16,11 +16,14 @@ mod graphql;
 mod mqtt;
 mod ocpp;
 mod phoenix;
+mod said;
 mod signalr;
 mod socketio;
 mod sockjs;
 mod stomp;
 mod wamp;
+
+pub use said::{fill, generic_close, said, Words};
 
 use crate::report::cause::Cause;
 use crate::report::cause::Head;

@@ -1,0 +1,37 @@
+//! What an application protocol's messages said of how its session ended, as data
+//! ([`AppSaid`]: one variant per protocol, its `Why` in the protocol's file here): packets,
+//! codes, sides and the peer's own words, no sentences. A protocol's decoder (`app/`) gives
+//! it as its verdict; the report keeps it (`ApplicationReport::said`, in the stored form
+//! only), and `report::words::app` makes from it, where the report is finished, the cause
+//! label, summary and fix that the JSON `application` states.
+//!
+//! In: nothing of the project. Out: the typed verdicts.
+
+use serde::{Deserialize, Serialize};
+
+pub mod phoenix;
+
+/// Makes [`AppSaid`] from one line per protocol (its doc, its variant, its file here), with
+/// a `From` of each protocol's `Why`.
+macro_rules! said {
+    ($( $(#[doc = $doc:literal])* $variant:ident($module:ident); )*) => {
+        /// What one protocol's messages said of how its session ended.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum AppSaid {
+            $( $(#[doc = $doc])* $variant($module::Why), )*
+        }
+
+        $(
+            impl From<$module::Why> for AppSaid {
+                fn from(w: $module::Why) -> AppSaid {
+                    AppSaid::$variant(w)
+                }
+            }
+        )*
+    };
+}
+
+said! {
+    /// Phoenix channels.
+    Phoenix(phoenix);
+}
