@@ -71,7 +71,14 @@ macro_rules! typed {
     };
 }
 
-typed!(crate::vocab::said::phoenix::Why);
+typed!(
+    crate::vocab::said::signalr::Why,
+    crate::vocab::said::actioncable::Why,
+    crate::vocab::said::sockjs::Why,
+    crate::vocab::said::stomp::Why,
+    crate::vocab::said::ocpp::Why,
+    crate::vocab::said::phoenix::Why
+);
 
 /// A verdict's words, as the report's `application` states them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,7 +9,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod actioncable;
+pub mod ocpp;
 pub mod phoenix;
+pub mod signalr;
+pub mod sockjs;
+pub mod stomp;
 
 /// Makes [`AppSaid`] from one line per protocol (its doc, its variant, its file here), with
 /// a `From` of each protocol's `Why`.
@@ -34,4 +39,14 @@ macro_rules! said {
 said! {
     /// Phoenix channels.
     Phoenix(phoenix);
+    /// OCPP-J.
+    Ocpp(ocpp);
+    /// STOMP.
+    Stomp(stomp);
+    /// SockJS.
+    SockJs(sockjs);
+    /// Rails Action Cable.
+    ActionCable(actioncable);
+    /// ASP.NET Core SignalR.
+    SignalR(signalr);
 }

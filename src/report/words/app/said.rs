@@ -41,6 +41,11 @@ impl Words {
 /// The words of what one protocol's messages said.
 pub fn said(s: &AppSaid) -> Words {
     match s {
+        AppSaid::SignalR(w) => super::signalr::words(w),
+        AppSaid::ActionCable(w) => super::actioncable::words(w),
+        AppSaid::SockJs(w) => super::sockjs::words(w),
+        AppSaid::Stomp(w) => super::stomp::words(w),
+        AppSaid::Ocpp(w) => super::ocpp::words(w),
         AppSaid::Phoenix(w) => super::phoenix::words(w),
     }
 }
