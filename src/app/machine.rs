@@ -72,6 +72,7 @@ macro_rules! typed {
 }
 
 typed!(
+    crate::vocab::said::graphql::Why,
     crate::vocab::said::signalr::Why,
     crate::vocab::said::actioncable::Why,
     crate::vocab::said::sockjs::Why,

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod actioncable;
+pub mod graphql;
 pub mod ocpp;
 pub mod phoenix;
 pub mod signalr;
@@ -49,4 +50,6 @@ said! {
     ActionCable(actioncable);
     /// ASP.NET Core SignalR.
     SignalR(signalr);
+    /// GraphQL over WebSocket (graphql-transport-ws and the older graphql-ws).
+    Graphql(graphql);
 }
