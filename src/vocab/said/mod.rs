@@ -16,6 +16,7 @@ pub mod phoenix;
 pub mod signalr;
 pub mod sockjs;
 pub mod stomp;
+pub mod wamp;
 
 /// Makes [`AppSaid`] from one line per protocol (its doc, its variant, its file here), with
 /// a `From` of each protocol's `Why`.
@@ -52,4 +53,6 @@ said! {
     SignalR(signalr);
     /// GraphQL over WebSocket (graphql-transport-ws and the older graphql-ws).
     Graphql(graphql);
+    /// WAMP.
+    Wamp(wamp);
 }
