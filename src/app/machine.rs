@@ -72,6 +72,7 @@ macro_rules! typed {
 }
 
 typed!(
+    crate::vocab::said::mqtt::Why,
     crate::vocab::said::wamp::Why,
     crate::vocab::said::graphql::Why,
     crate::vocab::said::signalr::Why,

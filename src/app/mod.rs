@@ -55,7 +55,6 @@ pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
 pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;
-pub(crate) use tracker::{generic_close, MQTT_NO_REASON};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.

@@ -8,7 +8,7 @@
 
 use super::machine::{Seen, Words};
 use super::registry::{self, Proto};
-use super::{heartbeat, mqtt, pool, Ending, Keep, Message, Protocol, Tapped};
+use super::{heartbeat, pool, Ending, Keep, Message, Protocol, Tapped};
 use crate::vocab::ApplicationReport;
 use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -226,10 +226,6 @@ impl Tracker {
         })
     }
 }
-
-/// The cause an MQTT session gets when the broker closed it with no packet saying why: a
-/// takeover found across connections (`diagnose::app`) is named in its place.
-pub(crate) const MQTT_NO_REASON: &str = mqtt::NO_REASON;
 
 /// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
 /// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.

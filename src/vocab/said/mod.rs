@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod actioncable;
 pub mod graphql;
+pub mod mqtt;
 pub mod ocpp;
 pub mod phoenix;
 pub mod signalr;
@@ -55,4 +56,6 @@ said! {
     Graphql(graphql);
     /// WAMP.
     Wamp(wamp);
+    /// MQTT.
+    Mqtt(mqtt);
 }

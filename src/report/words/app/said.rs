@@ -41,6 +41,7 @@ impl Words {
 /// The words of what one protocol's messages said.
 pub fn said(s: &AppSaid) -> Words {
     match s {
+        AppSaid::Mqtt(w) => super::mqtt::words(w),
         AppSaid::Wamp(w) => super::wamp::words(w),
         AppSaid::Graphql(w) => super::graphql::words(w),
         AppSaid::SignalR(w) => super::signalr::words(w),
