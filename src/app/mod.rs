@@ -51,7 +51,7 @@ use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, Recent};
-pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
+pub(crate) use machine::{Machine, Seen, Verdict};
 pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;
@@ -294,17 +294,6 @@ mod query_tests {
         assert_eq!(query_value("/é?vsn=2.0.0?x", "vsn"), Some("2.0.0?x"));
         assert_eq!(query_value("/?EIO=", "EIO"), Some(""));
         assert_eq!(query_value("/?a=1&EIO", "EIO"), None);
-    }
-}
-
-/// `n` ms as the report writes a duration.
-pub(crate) fn ms(n: u64) -> String {
-    if n >= 1000 && n.is_multiple_of(1000) {
-        format!("{} s", n / 1000)
-    } else if n >= 1000 {
-        format!("{:.1} s", n as f64 / 1000.0)
-    } else {
-        format!("{n} ms")
     }
 }
 

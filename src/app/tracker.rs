@@ -6,7 +6,7 @@
 //! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol.
 //! Nothing here names a protocol: each is a row of the registry and a [`Machine`].
 
-use super::machine::{Seen, Words};
+use super::machine::Seen;
 use super::registry::{self, Proto};
 use super::{heartbeat, pool, Ending, Keep, Message, Protocol, Tapped};
 use crate::vocab::ApplicationReport;
@@ -187,22 +187,10 @@ impl Tracker {
         if !machine.confirmed() {
             return None;
         }
-        let (ended_by, evidence, said, mut words) = match machine.verdict(end, &self.beats) {
-            Some(v) => match v.said.typed() {
-                Some(t) => (v.ended_by, v.evidence, Some(Box::new(t)), Words::default()),
-                None => (v.ended_by, v.evidence, None, v.said.words()),
-            },
-            None => (None, Vec::new(), None, Words::default()),
+        let (ended_by, evidence, said) = match machine.verdict(end, &self.beats) {
+            Some(v) => (v.ended_by, v.evidence, Some(Box::new(v.said))),
+            None => (None, Vec::new(), None),
         };
-        if let (Some(summary), Some(note)) = (
-            words.summary.as_mut().filter(|_| words.cause.is_some()),
-            end.close
-                .as_ref()
-                .filter(|c| c.0 == Role::Server)
-                .and_then(|c| generic_close(&c.2)),
-        ) {
-            summary.push_str(&note);
-        }
         let (interval, timeout) = machine.negotiated();
         let related = machine.identities(end, &self.beats);
         let (p, recognized_by) = match machine.spoken() {
@@ -214,31 +202,16 @@ impl Tracker {
             version: machine.version(),
             recognized_by,
             ended_by,
-            cause: words.cause,
-            summary: words.summary,
-            fix: words.fix,
+            cause: None,
+            summary: None,
+            fix: None,
             evidence,
             heartbeat: self.beats.report(interval, timeout),
             related,
             messages: self.messages,
             undecodable: self.undecodable,
             said,
+            long_polling: None,
         })
     }
-}
-
-/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
-/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
-const GENERIC_CLOSE: [(&str, &str); 2] = [
-    ("STOMP died", "RabbitMQ's Web STOMP"),
-    ("MQTT died", "RabbitMQ's Web MQTT"),
-];
-
-/// For a server's close reason that some server sends whatever happened: the clause a
-/// verdict's summary ends with, saying so (the reason names no cause).
-pub(crate) fn generic_close(reason: &str) -> Option<String> {
-    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
-    Some(format!(
-        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
-    ))
 }

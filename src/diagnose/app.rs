@@ -144,9 +144,13 @@ pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls)
         return;
     }
     for r in reports {
+        let reason = server_reason(r);
         if let Some(a) = r.application.as_mut() {
             let cause = a.cause.clone();
-            polls.link(r.input, a);
+            if !polls.link(r.input, a) {
+                continue;
+            }
+            crate::report::words::app::fill(a, reason.as_deref());
             if a.cause != cause {
                 status_cause(r);
             }
@@ -167,11 +171,14 @@ pub fn link_polling_store(
     let at = store.identity_positions(polls.sids().map(|s| ("socket.io-sid", s)));
     for i in at {
         let mut r = store.get(i, &mut buf)?;
+        let reason = server_reason(&r);
         let Some(a) = r.application.as_mut().filter(|a| !a.related.is_empty()) else {
             continue;
         };
         let was = a.clone();
-        polls.link(r.input, a);
+        if polls.link(r.input, a) {
+            crate::report::words::app::fill(a, reason.as_deref());
+        }
         if *a != was {
             if a.cause != was.cause {
                 status_cause(&mut r);
@@ -180,6 +187,15 @@ pub fn link_polling_store(
         }
     }
     Ok(())
+}
+
+/// The reason of `r`'s first close frame when the server sent it, which an application's
+/// words are made with (`report::words::app::fill`).
+fn server_reason(r: &ConnectionReport) -> Option<String> {
+    r.close_frames
+        .first()
+        .filter(|c| c.from == Role::Server)
+        .map(|c| c.reason.clone())
 }
 
 /// Links the connections of `reports` that share an identity, and names takeovers.
@@ -318,11 +334,7 @@ fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usiz
         return;
     };
     let (other_id, other_packet) = (o.id, o.first_packet);
-    let server_reason = r
-        .close_frames
-        .first()
-        .filter(|c| c.from == Role::Server)
-        .map(|c| c.reason.clone());
+    let reason = server_reason(r);
     let Some(app) = r.application.as_mut() else {
         return;
     };
@@ -334,7 +346,7 @@ fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usiz
         end_packet: end.0,
     })));
     app.evidence = vec![other_packet, end.0];
-    crate::report::words::app::fill(app, server_reason.as_deref());
+    crate::report::words::app::fill(app, reason.as_deref());
     status_cause(r);
 }
 

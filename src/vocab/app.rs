@@ -99,13 +99,18 @@ pub struct ApplicationReport {
     #[serde(default)]
     #[schemars(skip)]
     pub said: Option<Box<super::AppSaid>>,
+    /// A socket.io session that began on HTTP long-polling: what its polling connections
+    /// show, whose sentence ends `summary` (stored form only).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub long_polling: Option<Box<super::said::socketio::LongPolling>>,
 }
 
 impl Serialize for ApplicationReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let human = s.is_human_readable();
-        let mut st = s.serialize_struct("ApplicationReport", 13)?;
+        let mut st = s.serialize_struct("ApplicationReport", 14)?;
         st.serialize_field("protocol", &self.protocol)?;
         st.serialize_field("version", &self.version)?;
         st.serialize_field("recognized_by", &self.recognized_by)?;
@@ -120,8 +125,10 @@ impl Serialize for ApplicationReport {
         st.serialize_field("undecodable", &self.undecodable)?;
         if human {
             st.skip_field("said")?;
+            st.skip_field("long_polling")?;
         } else {
             st.serialize_field("said", &self.said)?;
+            st.serialize_field("long_polling", &self.long_polling)?;
         }
         st.end()
     }

@@ -15,6 +15,7 @@ pub mod mqtt;
 pub mod ocpp;
 pub mod phoenix;
 pub mod signalr;
+pub mod socketio;
 pub mod sockjs;
 pub mod stomp;
 pub mod wamp;
@@ -58,4 +59,6 @@ said! {
     Wamp(wamp);
     /// MQTT.
     Mqtt(mqtt);
+    /// socket.io (Engine.IO over WebSocket).
+    SocketIo(socketio);
 }

@@ -41,6 +41,7 @@ impl Words {
 /// The words of what one protocol's messages said.
 pub fn said(s: &AppSaid) -> Words {
     match s {
+        AppSaid::SocketIo(w) => super::socketio::words(w),
         AppSaid::Mqtt(w) => super::mqtt::words(w),
         AppSaid::Wamp(w) => super::wamp::words(w),
         AppSaid::Graphql(w) => super::graphql::words(w),
@@ -53,20 +54,26 @@ pub fn said(s: &AppSaid) -> Words {
     }
 }
 
-/// Fills `a`'s cause, summary and fix from what its messages said (`a.said`);
-/// `server_reason` is the reason of the session's first close frame when the server sent
-/// it (a reason some servers send on every session is said to name no cause).
+/// Fills `a`'s cause, summary and fix from what its messages said (`a.said`), the summary
+/// ending with what a socket.io session's long-polling connections show
+/// (`a.long_polling`); `server_reason` is the reason of the session's first close frame
+/// when the server sent it (a reason some servers send on every session is said to name no
+/// cause).
 pub fn fill(a: &mut ApplicationReport, server_reason: Option<&str>) {
-    let Some(s) = a.said.as_deref() else {
-        return;
-    };
-    let mut w = said(s);
+    let mut w = a.said.as_deref().map(said).unwrap_or_default();
     if let (Some(summary), Some(note), true) = (
         w.summary.as_mut(),
         server_reason.and_then(generic_close),
         w.cause.is_some(),
     ) {
         summary.push_str(&note);
+    }
+    if let Some(p) = a.long_polling.as_deref() {
+        let began = super::socketio::long_polling(p);
+        w.summary = Some(match w.summary.take() {
+            Some(s) => format!("{s}; {began}"),
+            None => began,
+        });
     }
     a.cause = w.cause;
     a.summary = w.summary;
