@@ -12,8 +12,9 @@
 //!
 //! Each protocol is one file here and one row of `registry`: its name, subprotocols, target
 //! matcher and constructor; [`Tracker`] looks the rows up and has no branch of its own for
-//! any protocol. A decoder's verdict is typed (its `Why`); the words are in
-//! `report::words::app`.
+//! any protocol. A decoder's verdict is typed (its `Why`, plain data in `vocab::said`, one
+//! variant of `vocab::AppSaid`) and kept so in the report; its words are made where the
+//! report is finished (`report::words::app`).
 //!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
 //! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the

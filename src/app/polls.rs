@@ -5,8 +5,9 @@
 //! In: each finished TCP connection that was engine.io long-polling (its sid, requests, the
 //! OPEN packet its handshake response carried, its last response), kept in [`Polls`] up to
 //! [`Polls::CAP`] connections; then each report's socket.io application. Out: the polling
-//! connections in the sid's `related` entry, one sentence added to the summary (the sid,
-//! their first packets, whether the last poll was answered before or after the UPGRADE),
+//! connections in the sid's `related` entry, what they show for the sentence that ends the
+//! summary (`vocab::said::socketio::LongPolling`: the sid, their first packets, whether the
+//! last poll was answered before or after the UPGRADE; worded in `report::words::app`),
 //! and the heartbeat's pingInterval and pingTimeout from the OPEN when the WebSocket
 //! carried none; with those timers, a ping timeout is judged from what the session kept
 //! for it (`vocab::PingFacts`), before the causes it comes before.

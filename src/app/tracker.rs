@@ -3,7 +3,9 @@
 //! makes the session's [`ApplicationReport`].
 //!
 //! In: the handshake's selected and offered subprotocols and request target, the tap's
-//! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol.
+//! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol,
+//! with its decoder's verdict typed (`said`) and no words: its cause, summary and fix are
+//! made from that verdict where the report is finished (`report::words::app::fill`).
 //! Nothing here names a protocol: each is a row of the registry and a [`Machine`].
 
 use super::machine::Seen;
@@ -180,7 +182,8 @@ impl Tracker {
         self.beats.ws_control(from, pong, packet, ts);
     }
 
-    /// The report, for a recognized protocol only.
+    /// The report, for a recognized protocol only: its verdict typed (`said`), its cause,
+    /// summary and fix left to `report::words::app::fill`.
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
         let machine = self.machine.as_ref()?.machine();

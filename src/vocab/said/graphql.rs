@@ -1,4 +1,6 @@
-//! What the GraphQL-over-WebSocket messages said ended a session ([`Why`]): the close codes graphql-transport-ws defines ([`CloseCode`]) and what the messages show beside one ([`Context`]).
+//! What the GraphQL-over-WebSocket messages said ended a session ([`Why`]): the close codes
+//! graphql-transport-ws defines ([`CloseCode`]) and what the messages show beside one
+//! ([`Context`]).
 //!
 //! In: nothing of the project. Out: the typed verdict `app::graphql` gives (its words:
 //! `report::words::app::graphql`).

@@ -41,24 +41,24 @@ macro_rules! said {
 }
 
 said! {
-    /// Phoenix channels.
-    Phoenix(phoenix);
-    /// OCPP-J.
-    Ocpp(ocpp);
-    /// STOMP.
-    Stomp(stomp);
-    /// SockJS.
-    SockJs(sockjs);
-    /// Rails Action Cable.
-    ActionCable(actioncable);
-    /// ASP.NET Core SignalR.
-    SignalR(signalr);
-    /// GraphQL over WebSocket (graphql-transport-ws and the older graphql-ws).
-    Graphql(graphql);
-    /// WAMP.
-    Wamp(wamp);
-    /// MQTT.
-    Mqtt(mqtt);
     /// socket.io (Engine.IO over WebSocket).
     SocketIo(socketio);
+    /// GraphQL over WebSocket (graphql-transport-ws and the older graphql-ws).
+    Graphql(graphql);
+    /// MQTT.
+    Mqtt(mqtt);
+    /// STOMP.
+    Stomp(stomp);
+    /// ASP.NET Core SignalR.
+    SignalR(signalr);
+    /// Phoenix channels.
+    Phoenix(phoenix);
+    /// Rails Action Cable.
+    ActionCable(actioncable);
+    /// OCPP-J.
+    Ocpp(ocpp);
+    /// WAMP.
+    Wamp(wamp);
+    /// SockJS.
+    SockJs(sockjs);
 }

@@ -1,4 +1,7 @@
-//! What MQTT's packets said ended a session ([`Why`]): how the side that ended did so ([`How`]), what a close before any CONNACK says of the refusal ([`Refusal`]), what followed a silence the broker did not enforce ([`Then`]); and a session taken over by another connection with its client id, which the connections show together.
+//! What MQTT's packets said ended a session ([`Why`]): how the side that ended did so
+//! ([`How`]), what a close before any CONNACK says of the refusal ([`Refusal`]), what
+//! followed a silence the broker did not enforce ([`Then`]); and a session taken over by
+//! another connection with its client id, which the connections show together.
 //!
 //! In: nothing of the project. Out: the typed verdict `app::mqtt` gives (its words:
 //! `report::words::app::mqtt`).

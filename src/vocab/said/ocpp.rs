@@ -1,4 +1,5 @@
-//! What OCPP-J's messages said ended a session ([`Why`]), and the CALLERROR codes OCPP-J defines.
+//! What OCPP-J's messages said ended a session ([`Why`]), and the CALLERROR codes OCPP-J
+//! defines.
 //!
 //! In: nothing of the project. Out: the typed verdict `app::ocpp` gives (its words:
 //! `report::words::app::ocpp`).

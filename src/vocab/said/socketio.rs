@@ -1,4 +1,6 @@
-//! What socket.io's messages said ended a session ([`Why`]): what last restarted a ping timer ([`Last`]), how a side ended the transport ([`Transport`]); and what the HTTP long-polling connections of a session that began on them show ([`LongPolling`]).
+//! What socket.io's messages said ended a session ([`Why`]): what last restarted a ping
+//! timer ([`Last`]), how a side ended the transport ([`Transport`]); and what the HTTP
+//! long-polling connections of a session that began on them show ([`LongPolling`]).
 //!
 //! In: nothing of the project. Out: the typed verdict `app::socketio` gives (its words:
 //! `report::words::app::socketio`).

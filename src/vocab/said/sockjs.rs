@@ -1,4 +1,5 @@
-//! What SockJS's messages said ended a session ([`Why`]): what followed its close frame ([`After`]), what ended a session whose heartbeat stopped ([`Ended`]).
+//! What SockJS's messages said ended a session ([`Why`]): what followed its close frame
+//! ([`After`]), what ended a session whose heartbeat stopped ([`Ended`]).
 //!
 //! In: nothing of the project. Out: the typed verdict `app::sockjs` gives (its words:
 //! `report::words::app::sockjs`).

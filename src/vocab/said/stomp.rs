@@ -1,4 +1,5 @@
-//! What STOMP's frames said ended a session ([`Why`]), and what followed an ERROR frame ([`Then`]).
+//! What STOMP's frames said ended a session ([`Why`]), and what followed an ERROR frame
+//! ([`Then`]).
 //!
 //! In: nothing of the project. Out: the typed verdict `app::stomp` gives (its words:
 //! `report::words::app::stomp`).

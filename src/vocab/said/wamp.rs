@@ -1,4 +1,5 @@
-//! What WAMP's messages said ended a session ([`Why`]): an ABORT or GOODBYE ([`Closing`]), an ERROR ([`Error`]).
+//! What WAMP's messages said ended a session ([`Why`]): an ABORT or GOODBYE ([`Closing`]),
+//! an ERROR ([`Error`]).
 //!
 //! In: nothing of the project. Out: the typed verdict `app::wamp` gives (its words:
 //! `report::words::app::wamp`).

@@ -1,4 +1,4 @@
-//! The words of what an application protocol's messages said ([`AppSaid`]): the cause
+//! The words of what an application protocol's messages said ([`AppSaid`](crate::vocab::AppSaid)): the cause
 //! label, summary and fix that a session's `application` states, made where the report
 //! is finished ([`fill`]) from the typed verdict the report keeps. Each protocol's words are
 //! in its own file beside this one.
@@ -6,7 +6,7 @@
 //! In: an [`ApplicationReport`] with its typed verdict, and the server's close reason.
 //! Out: its `cause`, `summary` and `fix`.
 
-use crate::vocab::{AppCause, AppSaid, ApplicationReport};
+use crate::vocab::{AppCause, ApplicationReport};
 
 /// A verdict's words, as the report's `application` states them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,29 +38,13 @@ impl Words {
     }
 }
 
-/// The words of what one protocol's messages said.
-pub fn said(s: &AppSaid) -> Words {
-    match s {
-        AppSaid::SocketIo(w) => super::socketio::words(w),
-        AppSaid::Mqtt(w) => super::mqtt::words(w),
-        AppSaid::Wamp(w) => super::wamp::words(w),
-        AppSaid::Graphql(w) => super::graphql::words(w),
-        AppSaid::SignalR(w) => super::signalr::words(w),
-        AppSaid::ActionCable(w) => super::actioncable::words(w),
-        AppSaid::SockJs(w) => super::sockjs::words(w),
-        AppSaid::Stomp(w) => super::stomp::words(w),
-        AppSaid::Ocpp(w) => super::ocpp::words(w),
-        AppSaid::Phoenix(w) => super::phoenix::words(w),
-    }
-}
-
 /// Fills `a`'s cause, summary and fix from what its messages said (`a.said`), the summary
 /// ending with what a socket.io session's long-polling connections show
 /// (`a.long_polling`); `server_reason` is the reason of the session's first close frame
 /// when the server sent it (a reason some servers send on every session is said to name no
 /// cause).
 pub fn fill(a: &mut ApplicationReport, server_reason: Option<&str>) {
-    let mut w = a.said.as_deref().map(said).unwrap_or_default();
+    let mut w = a.said.as_deref().map(super::said).unwrap_or_default();
     if let (Some(summary), Some(note), true) = (
         w.summary.as_mut(),
         server_reason.and_then(generic_close),
@@ -89,7 +73,7 @@ const GENERIC_CLOSE: [(&str, &str); 2] = [
 
 /// For a server's close reason that some server sends whatever happened: the clause a
 /// verdict's summary ends with, saying so (the reason names no cause).
-pub fn generic_close(reason: &str) -> Option<String> {
+fn generic_close(reason: &str) -> Option<String> {
     let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
     Some(format!(
         "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
