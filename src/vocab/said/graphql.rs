@@ -12,15 +12,25 @@ use serde::{Deserialize, Serialize};
 /// gives them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CloseCode {
+    /// 4400 Bad Request.
     BadRequest,
+    /// 4401 Unauthorized.
     Unauthorized,
+    /// 4403 Forbidden.
     Forbidden,
+    /// 4406 Subprotocol not acceptable.
     SubprotocolNotAcceptable,
+    /// 4408 Connection initialisation timeout.
     InitTimeout,
+    /// 4409 Subscriber for an id already exists.
     SubscriberExists,
+    /// 4429 Too many initialisation requests.
     TooManyInits,
+    /// 4500 Internal Server Error.
     InternalError,
+    /// 4499 Terminated (the client's own `terminate()`).
     Terminated,
+    /// 4504 Connection acknowledgement timeout.
     AckTimeout,
 }
 
