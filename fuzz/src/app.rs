@@ -135,7 +135,7 @@ pub fn mqtt_reports(sp: &str, segs: &[Segment<'_>], split: bool) -> Vec<Option<A
     let (p, ms) = segs
         .last()
         .map_or((4, 0), |s| (s.packet, s.ts.0 / 1_000_000));
-    endings(p, ms).iter().map(|e| t.finish(e)).collect()
+    endings(p, ms).iter().map(|e| worded(&t, e)).collect()
 }
 
 /// What must not depend on how the bytes were cut into messages.
@@ -330,7 +330,7 @@ fn app_messages(data: &[u8], sessions: &[(Option<&str>, Option<&str>)]) {
     }
     let ends = endings(packet, ms);
     let end = &ends[usize::from(*pick / 16) % ends.len()];
-    let Some(r) = t.finish(end) else {
+    let Some(r) = worded(&t, end) else {
         return;
     };
     if let Some(cause) = &r.cause {
@@ -344,4 +344,17 @@ fn app_messages(data: &[u8], sessions: &[(Option<&str>, Option<&str>)]) {
     }
     assert!(r.undecodable <= r.messages);
     assert!(r.evidence.iter().all(|&p| p <= packet + 2), "{r:?}");
+}
+
+/// A tracker's report with its words, as the finished report has them
+/// (`report::words::app::fill`, with the server's close reason).
+fn worded(t: &Tracker, end: &Ending) -> Option<ApplicationReport> {
+    let mut a = t.finish(end)?;
+    let reason = end
+        .close
+        .as_ref()
+        .filter(|c| c.0 == Role::Server)
+        .map(|c| c.2.as_str());
+    wsclose::report::words::app::fill(&mut a, reason);
+    Some(a)
 }

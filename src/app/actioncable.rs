@@ -5,6 +5,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, json, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::actioncable::Why;
 use crate::vocab::Role;
 
 /// The consumer's stale threshold.
@@ -156,36 +157,4 @@ impl Machine for ActionCable {
         }
         None
     }
-}
-
-/// What Action Cable's messages say ended a session (its words:
-/// `report::words::app::actioncable`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// The server sent disconnect with `reason` (possibly empty) at `packet`, with
-    /// reconnect allowed or not when it said.
-    Disconnect {
-        reason: String,
-        reconnect: Option<bool>,
-        packet: u64,
-    },
-    /// Withheld: the server's messages are not all in the capture from packet `from`.
-    ServerLost { from: u64 },
-    /// The client heard nothing from the server for `quiet_ms` after packet `last` and
-    /// closed at `end_packet`.
-    Stale {
-        last: u64,
-        quiet_ms: u64,
-        end_packet: u64,
-    },
-    /// The server rejected the subscription `id` at `packet`; the client closed at
-    /// `end_packet`.
-    Rejected {
-        id: String,
-        packet: u64,
-        end_packet: u64,
-    },
-    /// The client closed with an empty close frame at packet `close`, as the consumer's
-    /// disconnect() does.
-    ConsumerDisconnected { close: u64 },
 }

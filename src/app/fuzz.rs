@@ -3,6 +3,7 @@
 //! from both sides and between pings and pongs, frozen and thawed part way, and then asked
 //! for its verdict under each kind of ending (a bounded proptest, no nightly fuzzer).
 
+use super::tests::Worded;
 use super::*;
 use crate::vocab::Role::{Client, Server};
 use proptest::prelude::*;
@@ -279,7 +280,7 @@ proptest! {
             }
         }
         for end in endings(packet, ms) {
-            let r = t.finish(&end);
+            let r = t.worded(&end);
             if let Some(r) = r {
                 prop_assert!(r.undecodable <= r.messages, "{r:?}");
                 prop_assert!(r.evidence.iter().all(|&p| p <= packet + 2), "{r:?}");
@@ -315,7 +316,7 @@ fn garbage_is_undecodable_and_claims_nothing() {
                 ts: Timestamp(i as i64),
             });
         }
-        let Some(r) = t.finish(&Ending::default()) else {
+        let Some(r) = t.worded(&Ending::default()) else {
             // SockJS: a server whose first message is not `o` is not SockJS.
             assert_eq!((p, t.protocol()), (Protocol::SockJs, None));
             continue;

@@ -8,15 +8,16 @@
 
 use super::heartbeat::Beats;
 use super::{Ending, Message, Protocol};
-use crate::vocab::Identity;
 use crate::vocab::Role;
+use crate::vocab::{AppSaid, Identity};
 
 /// The verdict a protocol decoder gives at the end: who ended the session, what the
-/// messages said of it (typed, [`Said`]), and the packets that show it.
+/// messages said of it (typed, [`AppSaid`]: its words are made where the report is
+/// finished, `report::words::app`), and the packets that show it.
 #[derive(Debug)]
 pub(crate) struct Verdict {
     pub ended_by: Option<Role>,
-    pub said: Box<dyn Said>,
+    pub said: AppSaid,
     pub evidence: Vec<u64>,
 }
 
@@ -24,62 +25,19 @@ impl Verdict {
     /// The verdict that `ended_by` ended the session, for the reason `said`.
     pub(crate) fn new(
         ended_by: Option<Role>,
-        said: impl Said + 'static,
+        said: impl Into<AppSaid>,
         evidence: Vec<u64>,
     ) -> Verdict {
         Verdict {
             ended_by,
-            said: Box::new(said),
+            said: said.into(),
             evidence,
         }
     }
 
     /// A verdict withheld (no side named, no cause): what the capture lacks, in `said`.
-    pub(crate) fn withheld(said: impl Said + 'static, evidence: Vec<u64>) -> Verdict {
+    pub(crate) fn withheld(said: impl Into<AppSaid>, evidence: Vec<u64>) -> Verdict {
         Verdict::new(None, said, evidence)
-    }
-}
-
-/// What a protocol's messages said of how its session ended, as data: one enum per
-/// protocol, beside its decoder. Its words are written in `report::words::app` (one file
-/// per protocol there), with the other causes' words; the report's `cause`, `summary` and
-/// `fix` are those words.
-pub(crate) trait Said: std::fmt::Debug {
-    /// The words of the report.
-    fn words(&self) -> Words;
-}
-
-/// A verdict's words, as the report's `application` states them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Words {
-    /// A stable label in the protocol's own words ("ping timeout"); none when withheld.
-    pub cause: Option<crate::vocab::AppCause>,
-    /// One sentence with the numbers and packets.
-    pub summary: Option<String>,
-    /// What to change, when something is to be changed.
-    pub fix: Option<String>,
-}
-
-impl Words {
-    /// A cause with its sentence and fix (none when `fix` is empty).
-    pub(crate) fn new(
-        cause: impl Into<crate::vocab::AppCause>,
-        summary: String,
-        fix: &str,
-    ) -> Words {
-        Words {
-            cause: Some(cause.into()),
-            summary: Some(summary),
-            fix: (!fix.is_empty()).then(|| fix.to_string()),
-        }
-    }
-
-    /// A sentence alone: a verdict withheld.
-    pub(crate) fn withheld(summary: String) -> Words {
-        Words {
-            summary: Some(summary),
-            ..Words::default()
-        }
     }
 }
 

@@ -12,8 +12,9 @@
 //!
 //! Each protocol is one file here and one row of `registry`: its name, subprotocols, target
 //! matcher and constructor; [`Tracker`] looks the rows up and has no branch of its own for
-//! any protocol. A decoder's verdict is typed (its `Why`); the words are in
-//! `report::words::app`.
+//! any protocol. A decoder's verdict is typed (its `Why`, plain data in `vocab::said`, one
+//! variant of `vocab::AppSaid`) and kept so in the report; its words are made where the
+//! report is finished (`report::words::app`).
 //!
 //! A protocol is recognized by the subprotocol the server agreed to, by the request target
 //! (socket.io's `EIO=`, Phoenix's `vsn=`; SockJS's `…/<server>/<session>/websocket` once the
@@ -51,11 +52,10 @@ use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, Recent};
-pub(crate) use machine::{Machine, Said, Seen, Verdict, Words};
+pub(crate) use machine::{Machine, Seen, Verdict};
 pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;
-pub(crate) use tracker::{generic_close, MQTT_NO_REASON};
 
 /// Bytes of each data message kept for the protocol decoders: every message that says why
 /// a session ended is far shorter; the rest of a longer message is counted, not kept.
@@ -295,17 +295,6 @@ mod query_tests {
         assert_eq!(query_value("/é?vsn=2.0.0?x", "vsn"), Some("2.0.0?x"));
         assert_eq!(query_value("/?EIO=", "EIO"), Some(""));
         assert_eq!(query_value("/?a=1&EIO", "EIO"), None);
-    }
-}
-
-/// `n` ms as the report writes a duration.
-pub(crate) fn ms(n: u64) -> String {
-    if n >= 1000 && n.is_multiple_of(1000) {
-        format!("{} s", n / 1000)
-    } else if n >= 1000 {
-        format!("{:.1} s", n as f64 / 1000.0)
-    } else {
-        format!("{n} ms")
     }
 }
 

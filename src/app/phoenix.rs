@@ -7,6 +7,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, json, query_value, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::phoenix::Why;
 use crate::vocab::Role;
 
 const SERVER_TIMEOUT_MS: u64 = 60_000;
@@ -167,27 +168,4 @@ impl Machine for Phoenix {
         }
         None
     }
-}
-
-/// What Phoenix's messages say ended a session (its words: `report::words::app::phoenix`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// phoenix.js closed with "heartbeat timeout" at packet `close`: its heartbeat (at
-    /// packet `heartbeat`, when seen) got no phx_reply before the next was due.
-    HeartbeatTimeout { heartbeat: Option<u64>, close: u64 },
-    /// The server refused the client's join of `topic` (phx_reply status "error" with
-    /// `reason`) at `packet`; the client sent nothing more and closed at `end_packet`.
-    JoinRefused {
-        topic: String,
-        reason: String,
-        packet: u64,
-        end_packet: u64,
-    },
-    /// The client sent nothing after packet `last` for `quiet_ms`; the server closed at
-    /// `end_packet`.
-    Timeout {
-        last: u64,
-        quiet_ms: u64,
-        end_packet: u64,
-    },
 }

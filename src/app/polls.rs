@@ -5,14 +5,15 @@
 //! In: each finished TCP connection that was engine.io long-polling (its sid, requests, the
 //! OPEN packet its handshake response carried, its last response), kept in [`Polls`] up to
 //! [`Polls::CAP`] connections; then each report's socket.io application. Out: the polling
-//! connections in the sid's `related` entry, one sentence added to the summary (the sid,
-//! their first packets, whether the last poll was answered before or after the UPGRADE),
+//! connections in the sid's `related` entry, what they show for the sentence that ends the
+//! summary (`vocab::said::socketio::LongPolling`: the sid, their first packets, whether the
+//! last poll was answered before or after the UPGRADE; worded in `report::words::app`),
 //! and the heartbeat's pingInterval and pingTimeout from the OPEN when the WebSocket
 //! carried none; with those timers, a ping timeout is judged from what the session kept
 //! for it (`vocab::PingFacts`), before the causes it comes before.
 
-use super::{ms, quote};
-use crate::vocab::{ApplicationReport, Identity};
+use crate::vocab::said::socketio::LongPolling;
+use crate::vocab::{AppSaid, ApplicationReport, Identity};
 use crate::vocab::{HeartbeatReport, PollingConnection, Timestamp};
 use std::collections::BTreeMap;
 
@@ -117,12 +118,13 @@ impl Polls {
         self.by_sid.keys().map(String::as_str)
     }
 
-    /// Links the socket.io session `a` of input `input` to its polling connections.
-    pub fn link(&self, input: usize, a: &mut ApplicationReport) {
+    /// Links the socket.io session `a` of input `input` to its polling connections; whether
+    /// it began on them (its words are then to be made again, `report::words::app::fill`).
+    pub fn link(&self, input: usize, a: &mut ApplicationReport) -> bool {
         if a.protocol != super::Protocol::SocketIo.name() {
-            return;
+            return false;
         }
-        let mut sentence = None;
+        let mut began = None;
         let mut open = None;
         let mut facts = None;
         for id in a.related.iter_mut().filter(|i| i.kind == "socket.io-sid") {
@@ -137,38 +139,33 @@ impl Polls {
             mine.sort_by_key(|p| p.conn.first_packet);
             open = mine.iter().find(|p| p.conn.open_packet.is_some()).copied();
             let all: Vec<PollingConnection> = mine.iter().map(|p| p.conn.clone()).collect();
-            sentence = Some(said(&id.value, &all, id.upgrade_packet, open));
+            began = Some(long_polling(&id.value, &all, id.upgrade_packet, open));
             // The last ones, nearest the upgrade, are listed; all are counted (thousands of
             // sessions sharing one sid each listed thousands of polls: 1.9 GB of JSON).
             id.polling_total = all.len() as u64;
             let skip = all.len().saturating_sub(Identity::MAX_LISTED);
             id.polling = all.into_iter().skip(skip).collect();
         }
-        let Some(sentence) = sentence else {
-            return;
+        let Some(began) = began else {
+            return false;
         };
         // The WebSocket carried no OPEN: a ping timeout is judged with the polling OPEN's
-        // timers, where it comes before the cause the session got without them.
-        let below = a
-            .cause
-            .as_deref()
-            .is_some_and(|c| super::socketio::BELOW_PING.contains(&c));
+        // timers, where it comes before the verdict the session got without them.
+        let below = match a.said.as_deref() {
+            Some(AppSaid::SocketIo(w)) => super::socketio::below_ping(w),
+            _ => false,
+        };
         if let (Some(f), Some(o), true) = (facts, open, below) {
             if let (Some(i), Some(t)) = o.open {
                 if let Some(v) = f.judge(i, t, o.open_at) {
-                    let words = v.said.words();
                     a.ended_by = v.ended_by;
-                    a.cause = words.cause;
-                    a.summary = words.summary;
-                    a.fix = words.fix;
+                    a.said = Some(Box::new(v.said));
                     a.evidence = v.evidence;
                 }
             }
         }
-        a.summary = Some(match a.summary.take() {
-            Some(s) => format!("{s}; {sentence}"),
-            None => sentence,
-        });
+        // Its sentence ends the summary (`report::words::app`).
+        a.long_polling = Some(Box::new(began));
         if let Some(&Polled {
             open: (interval, timeout),
             ..
@@ -180,60 +177,32 @@ impl Polls {
                 hb.timeout_ms = timeout;
             }
         }
+        true
     }
 }
 
-/// The sentence on a session that began on long-polling.
-fn said(
+/// What the polling connections of a session that began on long-polling show.
+fn long_polling(
     sid: &str,
     polling: &[PollingConnection],
     upgrade: Option<u64>,
     open: Option<&Polled>,
-) -> String {
-    let max = Identity::MAX_LISTED;
-    let mut firsts: Vec<String> = polling
-        .iter()
-        .take(max)
-        .map(|p| p.first_packet.to_string())
-        .collect();
-    let n = polling.len();
-    if n > max {
-        firsts.push("…".into());
+) -> LongPolling {
+    LongPolling {
+        sid: sid.to_string(),
+        firsts: polling
+            .iter()
+            .take(Identity::MAX_LISTED)
+            .map(|p| p.first_packet)
+            .collect(),
+        connections: polling.len() as u64,
+        last_response: polling.iter().filter_map(|p| p.last_response).max(),
+        upgrade,
+        open: match open.map(|o| (o.conn.open_packet, o.open)) {
+            Some((Some(p), (Some(i), Some(t)))) => Some((p, i, t)),
+            _ => None,
+        },
     }
-    let conns = if n == 1 {
-        format!("1 polling connection (from packet {})", firsts.join(""))
-    } else {
-        format!(
-            "{n} polling connections (from packets {})",
-            firsts.join(", ")
-        )
-    };
-    let last = polling.iter().filter_map(|p| p.last_response).max();
-    let when = match (last, upgrade) {
-        (Some(l), Some(u)) if l < u => {
-            format!("the last poll was answered at packet {l}, before the UPGRADE at packet {u}")
-        }
-        (Some(l), Some(u)) => {
-            format!("the last poll was answered at packet {l}, after the UPGRADE at packet {u}")
-        }
-        (Some(l), None) => {
-            format!("the last poll was answered at packet {l}; the UPGRADE is not in the capture")
-        }
-        (None, Some(u)) => format!("no poll's answer was read; the UPGRADE at packet {u}"),
-        (None, None) => "no poll's answer was read, and the UPGRADE is not in the capture".into(),
-    };
-    let numbers = match open.map(|o| (o.conn.open_packet, o.open)) {
-        Some((Some(p), (Some(i), Some(t)))) => format!(
-            "; pingInterval {} and pingTimeout {} from the OPEN at packet {p}",
-            ms(i),
-            ms(t)
-        ),
-        _ => String::new(),
-    };
-    format!(
-        "the session began on HTTP long-polling as engine.io session {}: {conns}; {when}{numbers}",
-        quote(sid)
-    )
 }
 
 #[cfg(test)]
@@ -281,6 +250,7 @@ mod tests {
             ..ApplicationReport::default()
         };
         polls.link(0, &mut a);
+        crate::report::words::app::fill(&mut a, None);
         let id = &a.related[0];
         assert_eq!(id.polling.len(), Identity::MAX_LISTED);
         assert_eq!(id.polling_total, n);

@@ -10,8 +10,8 @@
 //! subprotocols that name it (lowercase), which request target names it, which first
 //! message names it, whether a client's offer alone names it, and how much of each message
 //! its decoder reads ([`Keep`]). A new protocol is one file in `app/` with its [`Machine`]
-//! and one entry of `registry!` here (its row); its verdict's words are in
-//! `report::words::app`.
+//! and one entry of `registry!` here (its row); its typed verdict is a file of
+//! `vocab::said` (a variant of `vocab::AppSaid`), its words a file of `report::words::app`.
 
 use super::{
     actioncable, graphql, mqtt, ocpp, phoenix, signalr, socketio, sockjs, stomp, wamp, Keep,

@@ -9,6 +9,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::signalr::Why;
 use crate::vocab::Role;
 
 /// SignalR's default timeouts: the client's serverTimeoutInMilliseconds and the server's
@@ -204,32 +205,6 @@ impl Machine for SignalR {
             vec![p, end_packet],
         ))
     }
-}
-
-/// What SignalR's messages say ended a session (its words: `report::words::app::signalr`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// The server refused the handshake with `error` at `packet`.
-    HandshakeError { error: String, packet: u64 },
-    /// The client sent its own Close record at `packet` (HubConnection.stop()).
-    ClientClosed { packet: u64 },
-    /// The server sent Close (with `error`, if any) at `packet`, with reconnect allowed or
-    /// not when it said.
-    ServerClosed {
-        error: Option<String>,
-        reconnect: Option<bool>,
-        packet: u64,
-    },
-    /// `by` heard nothing from its peer for `quiet_ms` after packet `last` and closed at
-    /// `end_packet`: past the default timeout, or (`every_ms`, the client only) after the
-    /// server had sent at that steady cadence.
-    Timeout {
-        by: Role,
-        every_ms: Option<u64>,
-        last: u64,
-        quiet_ms: u64,
-        end_packet: u64,
-    },
 }
 
 /// A MessagePack nil or string at the start of `b` (fixstr, str 8, str 16), and what

@@ -7,6 +7,7 @@
 
 use super::heartbeat::Beats;
 use super::{between, query_value, EndHow, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::socketio::{Last, Transport, Why};
 use crate::vocab::Role;
 use crate::vocab::{Identity, PingFacts};
 
@@ -304,90 +305,6 @@ impl Machine for SocketIo {
     }
 }
 
-/// What socket.io's messages say ended a session (its words: `report::words::app::socketio`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// The server refused the connection with CONNECT_ERROR (engine.io `eio` 3: socket.io
-    /// 2's ERROR) and `text` at `packet`.
-    ConnectError { eio: u8, text: String, packet: u64 },
-    /// `who` sent a DISCONNECT for `namespace` at `packet`.
-    Disconnect {
-        who: Role,
-        namespace: String,
-        packet: u64,
-    },
-    /// `who`'s message at `packet` was `size` bytes, over the server's maxPayload `max`;
-    /// the server closed at `end_packet`.
-    TooBig {
-        who: Role,
-        size: u64,
-        max: u64,
-        packet: u64,
-        end_packet: u64,
-    },
-    /// `who` closed the engine.io session with a CLOSE packet at `packet`.
-    Close { who: Role, packet: u64 },
-    /// Withheld: `side`'s messages are not all in the capture from packet `from`.
-    Lost { side: Role, from: u64 },
-    /// The pinging side closed at `end_packet`: its ping at `packet` got no pong within
-    /// pingTimeout `timeout_ms` (`spell_ms` before the close).
-    PingUnanswered {
-        pinger: Role,
-        packet: u64,
-        timeout_ms: u64,
-        spell_ms: u64,
-        end_packet: u64,
-    },
-    /// The answering side `by` closed at `end_packet`, `spell_ms` after the last thing
-    /// that restarted its timer (`last`), past pingInterval + pingTimeout (`limit_ms`);
-    /// the pinger's ping it left unread, if any.
-    PingOverdue {
-        by: Role,
-        pinger: Role,
-        last: Last,
-        spell_ms: u64,
-        limit_ms: u64,
-        unread: Option<u64>,
-        end_packet: u64,
-    },
-    /// `who` sent a message at `packet` that is not an engine.io packet; `by` closed at
-    /// `end_packet`.
-    ParseError {
-        who: Role,
-        by: Role,
-        packet: u64,
-        end_packet: u64,
-    },
-    /// `by` ended the transport (`how`) at `end_packet` with no DISCONNECT or CLOSE before.
-    Transport {
-        by: Role,
-        how: Transport,
-        end_packet: u64,
-    },
-}
-
-/// What last restarted the answering side's ping timer.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Last {
-    /// The pinger's last message of any kind, at this packet (engine.io 3).
-    Heard(u64),
-    /// Its own last pong, at this packet.
-    Pong(u64),
-    /// The OPEN, at this packet.
-    Open(u64),
-}
-
-/// How a side ended a socket.io session's transport.
-#[derive(Debug)]
-pub(crate) enum Transport {
-    /// It reset its HTTP/2 stream with this frame.
-    StreamReset(String),
-    /// It reset the TCP connection.
-    TcpReset,
-    /// It closed the WebSocket.
-    Closed,
-}
-
 impl SocketIo {
     /// A ping timeout on either side, when the quiet spell reached the configured timer.
     fn ping_verdict(
@@ -436,8 +353,11 @@ impl SocketIo {
     }
 }
 
-/// The causes a ping timeout comes before (`SocketIo::verdict`'s order).
-pub(crate) const BELOW_PING: [&str; 3] = ["parse error", "transport close", "transport error"];
+/// Whether a ping timeout comes before the verdict `w` (`SocketIo::verdict`'s order): a
+/// parse error, or the transport's ending with nothing said before it.
+pub(crate) fn below_ping(w: &Why) -> bool {
+    matches!(w, Why::ParseError { .. } | Why::Transport { .. })
+}
 
 impl PingFacts {
     /// A ping timeout under pingInterval `interval` and pingTimeout `timeout` (ms), the

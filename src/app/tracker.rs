@@ -3,12 +3,14 @@
 //! makes the session's [`ApplicationReport`].
 //!
 //! In: the handshake's selected and offered subprotocols and request target, the tap's
-//! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol.
+//! [`Tapped`] items, the [`Ending`]. Out: the [`ApplicationReport`] of a recognized protocol,
+//! with its decoder's verdict typed (`said`) and no words: its cause, summary and fix are
+//! made from that verdict where the report is finished (`report::words::app::fill`).
 //! Nothing here names a protocol: each is a row of the registry and a [`Machine`].
 
-use super::machine::{Seen, Words};
+use super::machine::Seen;
 use super::registry::{self, Proto};
-use super::{heartbeat, mqtt, pool, Ending, Keep, Message, Protocol, Tapped};
+use super::{heartbeat, pool, Ending, Keep, Message, Protocol, Tapped};
 use crate::vocab::ApplicationReport;
 use crate::vocab::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -180,26 +182,18 @@ impl Tracker {
         self.beats.ws_control(from, pong, packet, ts);
     }
 
-    /// The report, for a recognized protocol only.
+    /// The report, for a recognized protocol only: its verdict typed (`said`), its cause,
+    /// summary and fix left to `report::words::app::fill`.
     pub fn finish(&self, end: &Ending) -> Option<ApplicationReport> {
         let p = self.protocol?;
         let machine = self.machine.as_ref()?.machine();
         if !machine.confirmed() {
             return None;
         }
-        let (ended_by, evidence, mut words) = match machine.verdict(end, &self.beats) {
-            Some(v) => (v.ended_by, v.evidence, v.said.words()),
-            None => (None, Vec::new(), Words::default()),
+        let (ended_by, evidence, said) = match machine.verdict(end, &self.beats) {
+            Some(v) => (v.ended_by, v.evidence, Some(Box::new(v.said))),
+            None => (None, Vec::new(), None),
         };
-        if let (Some(summary), Some(note)) = (
-            words.summary.as_mut().filter(|_| words.cause.is_some()),
-            end.close
-                .as_ref()
-                .filter(|c| c.0 == Role::Server)
-                .and_then(|c| generic_close(&c.2)),
-        ) {
-            summary.push_str(&note);
-        }
         let (interval, timeout) = machine.negotiated();
         let related = machine.identities(end, &self.beats);
         let (p, recognized_by) = match machine.spoken() {
@@ -211,34 +205,16 @@ impl Tracker {
             version: machine.version(),
             recognized_by,
             ended_by,
-            cause: words.cause,
-            summary: words.summary,
-            fix: words.fix,
+            cause: None,
+            summary: None,
+            fix: None,
             evidence,
             heartbeat: self.beats.report(interval, timeout),
             related,
             messages: self.messages,
             undecodable: self.undecodable,
+            said,
+            long_polling: None,
         })
     }
-}
-
-/// The cause an MQTT session gets when the broker closed it with no packet saying why: a
-/// takeover found across connections (`diagnose::app`) is named in its place.
-pub(crate) const MQTT_NO_REASON: &str = mqtt::NO_REASON;
-
-/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
-/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
-const GENERIC_CLOSE: [(&str, &str); 2] = [
-    ("STOMP died", "RabbitMQ's Web STOMP"),
-    ("MQTT died", "RabbitMQ's Web MQTT"),
-];
-
-/// For a server's close reason that some server sends whatever happened: the clause a
-/// verdict's summary ends with, saying so (the reason names no cause).
-pub(crate) fn generic_close(reason: &str) -> Option<String> {
-    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
-    Some(format!(
-        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
-    ))
 }

@@ -10,7 +10,8 @@
 
 use crate::report::ConnectionReport;
 use crate::report::{Cause, Status};
-use crate::vocab::Role;
+use crate::vocab::said::mqtt;
+use crate::vocab::{AppSaid, Role};
 
 /// How long after a second CONNECT (its connection's first packet) the broker's closing of
 /// the first counts as the takeover.
@@ -143,9 +144,13 @@ pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls)
         return;
     }
     for r in reports {
+        let reason = server_reason(r);
         if let Some(a) = r.application.as_mut() {
             let cause = a.cause.clone();
-            polls.link(r.input, a);
+            if !polls.link(r.input, a) {
+                continue;
+            }
+            crate::report::words::app::fill(a, reason.as_deref());
             if a.cause != cause {
                 status_cause(r);
             }
@@ -166,11 +171,14 @@ pub fn link_polling_store(
     let at = store.identity_positions(polls.sids().map(|s| ("socket.io-sid", s)));
     for i in at {
         let mut r = store.get(i, &mut buf)?;
+        let reason = server_reason(&r);
         let Some(a) = r.application.as_mut().filter(|a| !a.related.is_empty()) else {
             continue;
         };
         let was = a.clone();
-        polls.link(r.input, a);
+        if polls.link(r.input, a) {
+            crate::report::words::app::fill(a, reason.as_deref());
+        }
         if *a != was {
             if a.cause != was.cause {
                 status_cause(&mut r);
@@ -179,6 +187,15 @@ pub fn link_polling_store(
         }
     }
     Ok(())
+}
+
+/// The reason of `r`'s first close frame when the server sent it, which an application's
+/// words are made with (`report::words::app::fill`).
+fn server_reason(r: &ConnectionReport) -> Option<String> {
+    r.close_frames
+        .first()
+        .filter(|c| c.from == Role::Server)
+        .map(|c| c.reason.clone())
 }
 
 /// Links the connections of `reports` that share an identity, and names takeovers.
@@ -278,9 +295,9 @@ fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usiz
     // A broker's close with no MQTT reason is what a takeover looks like on its own
     // connection: the other connection names it.
     let Some(app) = r.application.as_ref().filter(|a| {
-        let unexplained = match a.cause.as_deref() {
-            None => a.summary.is_none(),
-            Some(c) => c == crate::app::MQTT_NO_REASON,
+        let unexplained = match a.said.as_deref() {
+            None => true,
+            Some(s) => matches!(s, AppSaid::Mqtt(mqtt::Why::NoReason { .. })),
         };
         unexplained && a.undecodable == 0
     }) else {
@@ -317,23 +334,19 @@ fn takeover(r: &mut ConnectionReport, group: &[Member], starts: &Starts, k: usiz
         return;
     };
     let (other_id, other_packet) = (o.id, o.first_packet);
-    let note = r
-        .close_frames
-        .first()
-        .filter(|c| c.from == Role::Server)
-        .and_then(|c| crate::app::generic_close(&c.reason))
-        .unwrap_or_default();
+    let reason = server_reason(r);
     let Some(app) = r.application.as_mut() else {
         return;
     };
     app.ended_by = Some(Role::Server);
-    app.cause = Some("session taken over".into());
-    app.summary = Some(format!(
-        "connection {other_id} connected with the same client id \"{value}\" (from packet {other_packet}); the broker then closed this one at packet {}{note}",
-        end.0
-    ));
-    app.fix = Some("Give each client its own client id: two tabs, devices or processes sharing one, or a reconnect racing the old connection, take the session from each other in turn.".into());
+    app.said = Some(Box::new(AppSaid::Mqtt(mqtt::Why::TakenOver {
+        other_id,
+        client_id: value,
+        other_packet,
+        end_packet: end.0,
+    })));
     app.evidence = vec![other_packet, end.0];
+    crate::report::words::app::fill(app, reason.as_deref());
     status_cause(r);
 }
 

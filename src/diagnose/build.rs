@@ -239,11 +239,17 @@ impl ConnectionReport {
                 let close = closes
                     .first()
                     .map(|f| (f.from, f.code, f.reason.clone(), f.packet, f.time));
-                t.finish(&crate::app::Ending {
+                let mut a = t.finish(&crate::app::Ending {
                     close,
                     transport: transport.clone(),
                     last_ts: Some(c.last_ts),
-                })
+                })?;
+                let server_reason = closes
+                    .first()
+                    .filter(|f| f.from == crate::vocab::Role::Server)
+                    .map(|f| f.reason.as_str());
+                crate::report::words::app::fill(&mut a, server_reason);
+                Some(a)
             }),
         };
         super::app::status_cause(&mut report);

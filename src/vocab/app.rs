@@ -63,7 +63,9 @@ pub struct PollingConnection {
 }
 
 /// What the report says of a session's application protocol (JSON `application`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+// Its JSON leaves out what the messages said, typed (`said`); its stored form (not
+// self-describing) has it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct ApplicationReport {
     /// The protocol as its specification names it.
@@ -91,6 +93,45 @@ pub struct ApplicationReport {
     pub messages: u64,
     /// Data messages that could not be decoded (damaged, cut, malformed).
     pub undecodable: u64,
+    /// What the messages said of how the session ended, typed: `cause`, `summary` and
+    /// `fix` are its words (`report::words::app`), made where the report is finished
+    /// (stored form only; boxed, as most sessions have none).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub said: Option<Box<super::AppSaid>>,
+    /// A socket.io session that began on HTTP long-polling: what its polling connections
+    /// show, whose sentence ends `summary` (stored form only).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub long_polling: Option<Box<super::said::socketio::LongPolling>>,
+}
+
+impl Serialize for ApplicationReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = s.is_human_readable();
+        let mut st = s.serialize_struct("ApplicationReport", 14)?;
+        st.serialize_field("protocol", &self.protocol)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("recognized_by", &self.recognized_by)?;
+        st.serialize_field("ended_by", &self.ended_by)?;
+        st.serialize_field("cause", &self.cause)?;
+        st.serialize_field("summary", &self.summary)?;
+        st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("evidence", &self.evidence)?;
+        st.serialize_field("heartbeat", &self.heartbeat)?;
+        st.serialize_field("related", &self.related)?;
+        st.serialize_field("messages", &self.messages)?;
+        st.serialize_field("undecodable", &self.undecodable)?;
+        if human {
+            st.skip_field("said")?;
+            st.skip_field("long_polling")?;
+        } else {
+            st.serialize_field("said", &self.said)?;
+            st.serialize_field("long_polling", &self.long_polling)?;
+        }
+        st.end()
+    }
 }
 
 /// An identity a session carries, by which sessions are linked.

@@ -17,7 +17,8 @@
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
-//! - `app`: [`ApplicationReport`] (its cause label: `appcause`, [`AppCause`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
+//! - `app`: [`ApplicationReport`] (its cause label: `appcause`, [`AppCause`]; what its
+//!   messages said, typed: `said`, [`AppSaid`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
 //!   [`PollingConnection`];
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
@@ -36,6 +37,10 @@ mod input;
 mod link_type;
 mod notframes;
 mod proxy;
+// Each verdict's variant names its fields in its doc's sentence (`packet`, `end_packet`,
+// `who`): a doc comment on every field would only repeat it.
+#[allow(missing_docs)]
+pub mod said;
 mod side;
 mod software;
 mod tcp;
@@ -61,6 +66,7 @@ pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
 pub use proxy::{Header, Product, ProxyProduct};
+pub use said::AppSaid;
 pub use side::{PerSide, Role};
 pub use software::{Library, Software};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};

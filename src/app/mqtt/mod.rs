@@ -16,6 +16,7 @@ mod stream;
 
 use super::heartbeat::Beats;
 use super::{between, quote, Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::mqtt::{How, Refusal, Then, Why};
 use crate::vocab::Identity;
 use crate::vocab::{Role, Timestamp};
 use stream::{Event, Stream};
@@ -446,7 +447,7 @@ impl Machine for Mqtt {
                 Some(Role::Server),
                 Why::Refused {
                     code,
-                    name: self.reason(code, true),
+                    name: self.reason(code, true).to_string(),
                     packet: p,
                     reason_text: self.reason_text.clone(),
                 },
@@ -468,7 +469,7 @@ impl Machine for Mqtt {
                 Why::Disconnect {
                     who,
                     code,
-                    name,
+                    name: name.to_string(),
                     packet: p,
                     reason_text: self.reason_text.clone(),
                 },
@@ -487,7 +488,7 @@ impl Machine for Mqtt {
             return Some(Verdict::new(
                 Some(Role::Server),
                 Why::TooLarge {
-                    packet_name: packet_name(kind),
+                    packet_name: packet_name(kind).to_string(),
                     size,
                     max,
                     at,
@@ -659,140 +660,6 @@ impl Mqtt {
     }
 }
 
-/// The cause of a session whose client fell silent past its keep alive, the broker not
-/// closing it.
-pub(crate) const NOT_ENFORCED_CAUSE: &str = "keep alive not enforced";
-
-/// The cause of a session the broker closed with no MQTT packet saying why (and no takeover
-/// seen: `diagnose::app` names one in its place).
-pub(crate) const NO_REASON: &str = "broker closed, no MQTT reason";
-
-/// What MQTT's packets say ended a session (its words: `report::words::app::mqtt`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// Withheld: `side`'s byte stream is unknown from packet `from`.
-    Unknown { side: Role, from: u64 },
-    /// The broker refused CONNECT with CONNACK `code` (`name`, the specification's) at
-    /// `packet`, with its Reason String if any.
-    Refused {
-        code: u8,
-        name: &'static str,
-        packet: u64,
-        reason_text: Option<String>,
-    },
-    /// `who` sent DISCONNECT with reason `code` (`name`) at `packet`, with its Reason
-    /// String if any.
-    Disconnect {
-        who: Role,
-        code: u8,
-        name: &'static str,
-        packet: u64,
-        reason_text: Option<String>,
-    },
-    /// The client's packet (`packet_name`) at `packet` was `size` bytes, over the Maximum
-    /// Packet Size `max` the broker gave in CONNACK at `at`; the broker closed at
-    /// `end_packet`.
-    TooLarge {
-        packet_name: &'static str,
-        size: u64,
-        max: u32,
-        at: u64,
-        packet: u64,
-        end_packet: u64,
-    },
-    /// The client's CONNECT at `at` (MQTT `level`, with credentials when `creds`) got no
-    /// CONNACK; the broker closed at `end_packet` (with its close frame's code and reason,
-    /// or else `how`); what that says of the refusal.
-    NoConnack {
-        level: Option<&'static str>,
-        creds: bool,
-        at: u64,
-        end_packet: u64,
-        server_close: Option<(Option<u16>, String)>,
-        how: How,
-        refusal: Refusal,
-    },
-    /// The client's last packet was at `last`; the broker closed `quiet_ms` later at
-    /// `end_packet` (`how`), past 1.5 × the keep alive `keep_ms` (the broker's Server Keep
-    /// Alive when `server_keep_alive`).
-    KeepAliveTimeout {
-        last: u64,
-        quiet_ms: u64,
-        end_packet: u64,
-        how: How,
-        keep_ms: u64,
-        server_keep_alive: bool,
-        client_id: String,
-    },
-    /// The client's PINGREQ at `packet` got no PINGRESP; it closed `quiet_ms` later at
-    /// `end_packet`.
-    PingUnanswered {
-        packet: u64,
-        quiet_ms: u64,
-        end_packet: u64,
-    },
-    /// The client sent nothing for `spell_ms` after packet `from`, past 1.5 × its keep
-    /// alive `keep_ms`, and the broker (which accepted the session at `accepted`) did not
-    /// close; what came `then`.
-    NotEnforced {
-        client_id: String,
-        from: u64,
-        spell_ms: u64,
-        keep_ms: u64,
-        server_keep_alive: bool,
-        accepted: u64,
-        then: Then,
-    },
-    /// The broker closed the session it had accepted at `accepted` at `end_packet` with no
-    /// MQTT packet saying why (`v5`: although MQTT 5 has reason codes for it).
-    NoReason {
-        accepted: u64,
-        end_packet: u64,
-        v5: bool,
-    },
-}
-
-/// How the side that ended at a packet ended.
-#[derive(Debug)]
-pub(crate) enum How {
-    /// With a close frame: its code (none: empty) and reason.
-    Frame { code: Option<u16>, reason: String },
-    /// With no close frame: the transport's ending, as a phrase ("a bare FIN").
-    Transport(String),
-    /// Not known at that packet.
-    Unknown,
-}
-
-/// What a broker's close before any CONNACK says of the refusal.
-#[derive(Debug)]
-pub(crate) enum Refusal {
-    /// Close code 1011: the broker failed on the CONNECT (`v5`: an MQTT 5 CONNECT).
-    Failed { v5: bool },
-    /// Close code 1013: the broker was too busy.
-    Busy,
-    /// A reason naming a refused login, the CONNECT with credentials.
-    Login,
-    /// Nothing said why.
-    Unsaid,
-}
-
-/// What followed a client's silence the broker did not enforce.
-#[derive(Debug)]
-pub(crate) enum Then {
-    /// The client's next packet at `next`; the client then ended at `end_packet` (`how`).
-    NextThenEnded {
-        next: u64,
-        end_packet: u64,
-        how: How,
-    },
-    /// The client's next packet at `next`; the connection open at the capture's end.
-    NextThenOpen { next: u64 },
-    /// The client ended at `end_packet` (`how`), with no DISCONNECT.
-    Ended { end_packet: u64, how: How },
-    /// Still open when the capture ended.
-    Open,
-}
-
 impl Mqtt {
     /// The broker closed before any CONNACK answered the client's CONNECT (at packet `at`,
     /// with credentials when `creds`). MQTT 3.1.1 §3.1.4 and 5 §3.1.4: a broker whose
@@ -822,7 +689,7 @@ impl Mqtt {
         Some(Verdict::new(
             Some(Role::Server),
             Why::NoConnack {
-                level: self.level_name(),
+                level: self.level_name().map(str::to_string),
                 creds,
                 at,
                 end_packet,

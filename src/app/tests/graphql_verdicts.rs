@@ -7,7 +7,7 @@ use super::*;
 fn graphql_transport_ws_codes_by_name_with_context() {
     let mut s = Script::new(Some("graphql-transport-ws"), Some("/graphql"));
     let r =
-        s.t.finish(&closed(
+        s.t.worded(&closed(
             Server,
             Some(4408),
             "Connection initialisation timeout",
@@ -36,7 +36,7 @@ fn graphql_transport_ws_codes_by_name_with_context() {
             3,
         );
     let r =
-        s.t.finish(&closed(
+        s.t.worded(&closed(
             Server,
             Some(4409),
             "Subscriber for 1 already exists",
@@ -49,7 +49,7 @@ fn graphql_transport_ws_codes_by_name_with_context() {
     // A code the protocol does not define: nothing claimed.
     assert!(s
         .t
-        .finish(&closed(Server, Some(4000), "", 9, 4))
+        .worded(&closed(Server, Some(4000), "", 9, 4))
         .unwrap()
         .cause
         .is_none());
@@ -64,7 +64,7 @@ fn graphql_protocol_mismatch_either_way() {
         6,
         1,
     );
-    let r = s.t.finish(&closed(Server, Some(4400), "", 7, 2)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(4400), "", 7, 2)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("protocol mismatch"));
     let mut s = Script::new(Some("graphql-ws"), None);
     s.text(
@@ -73,7 +73,7 @@ fn graphql_protocol_mismatch_either_way() {
         6,
         1,
     );
-    let r = s.t.finish(&closed(Server, Some(1002), "", 7, 2)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1002), "", 7, 2)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("protocol mismatch"));
     assert_eq!(r.protocol, "graphql-ws");
 }
@@ -87,7 +87,7 @@ fn graphql_legacy_errors_and_keepalives() {
         .text(Server, r#"{"type":"ka"}"#, 8, 1010)
         .text(Server, r#"{"type":"ka"}"#, 9, 2010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 12, 5000))
+        s.t.worded(&closed(Client, Some(1000), "", 12, 5000))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
     assert!(r
@@ -106,11 +106,11 @@ fn graphql_legacy_errors_and_keepalives() {
     lost.t.tapped(Server, Tapped::Lost { packet: 9 });
     let r = lost
         .t
-        .finish(&closed(Client, Some(1000), "", 12, 4000))
+        .worded(&closed(Client, Some(1000), "", 12, 4000))
         .unwrap();
     assert_eq!(r.cause, None);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 12, 1500))
+        s.t.worded(&closed(Client, Some(1000), "", 12, 1500))
             .unwrap();
     assert_eq!(r.cause, None);
     s.text(
@@ -120,7 +120,7 @@ fn graphql_legacy_errors_and_keepalives() {
         1100,
     );
     let r =
-        s.t.finish(&closed(Server, Some(1011), "", 12, 1200))
+        s.t.worded(&closed(Server, Some(1011), "", 12, 1200))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("connection error"));
 }
@@ -145,7 +145,7 @@ fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
             8,
             4,
         );
-    let r = s.t.finish(&closed(Server, Some(4409), "", 9, 5)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(4409), "", 9, 5)).unwrap();
     assert_eq!(r.protocol, "graphql-transport-ws");
     assert!(
         r.recognized_by.starts_with(
@@ -165,14 +165,14 @@ fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
         .text(Server, r#"{"type":"ka"}"#, 8, 1010)
         .text(Server, r#"{"type":"ka"}"#, 9, 2010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 12, 5000))
+        s.t.worded(&closed(Client, Some(1000), "", 12, 5000))
             .unwrap();
     assert_eq!(r.protocol, "graphql-ws");
     assert_eq!(r.cause.as_deref(), Some("keep-alive missed"));
     // One side only speaks the other protocol: a mismatch, as before.
     let mut s = Script::new(Some("graphql-transport-ws"), None);
     s.text(Client, r#"{"type":"start","id":"1","payload":{}}"#, 6, 2);
-    let r = s.t.finish(&closed(Server, Some(4400), "", 7, 3)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(4400), "", 7, 3)).unwrap();
     assert_eq!(
         (r.protocol.as_str(), r.cause.as_deref()),
         ("graphql-transport-ws", Some("protocol mismatch"))
@@ -187,7 +187,7 @@ fn graphql_protocols_are_told_apart_by_both_sides_messages_not_the_name() {
             2,
         )
         .text(Server, r#"{"type":"next","id":"1","payload":{}}"#, 7, 3);
-    let r = s.t.finish(&closed(Server, Some(1002), "", 8, 4)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1002), "", 8, 4)).unwrap();
     assert_eq!(
         (r.protocol.as_str(), r.cause.as_deref()),
         ("graphql-ws", Some("protocol mismatch"))
@@ -209,7 +209,7 @@ fn graphql_legacy_one_short_ka_gap_is_no_period() {
     s.text(Server, r#"{"type":"ka"}"#, 6, 1000)
         .text(Server, r#"{"type":"ka"}"#, 7, 1010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 9, 2510))
+        s.t.worded(&closed(Client, Some(1000), "", 9, 2510))
             .unwrap();
     assert_eq!(r.cause, None, "{:?}", r.summary);
     let mut s = opened();
@@ -218,7 +218,7 @@ fn graphql_legacy_one_short_ka_gap_is_no_period() {
         .text(Server, r#"{"type":"ka"}"#, 8, 3000)
         .text(Server, r#"{"type":"ka"}"#, 9, 3010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 11, 4510))
+        s.t.worded(&closed(Client, Some(1000), "", 11, 4510))
             .unwrap();
     assert_eq!(r.cause, None, "{:?}", r.summary);
 }

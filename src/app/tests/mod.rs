@@ -2,6 +2,7 @@
 //! documents write them.
 
 use super::*;
+use crate::vocab::ApplicationReport;
 use crate::vocab::Role::{Client, Server};
 
 mod graphql_verdicts;
@@ -12,6 +13,25 @@ mod socketio_verdicts;
 mod sockjs_verdicts;
 mod wamp_verdicts;
 mod withheld;
+
+/// A tracker's report with its words, as the finished report has them
+/// (`report::words::app::fill`).
+pub(super) trait Worded {
+    fn worded(&self, end: &Ending) -> Option<ApplicationReport>;
+}
+
+impl Worded for Tracker {
+    fn worded(&self, end: &Ending) -> Option<ApplicationReport> {
+        let mut a = self.finish(end)?;
+        let reason = end
+            .close
+            .as_ref()
+            .filter(|c| c.0 == Server)
+            .map(|c| c.2.as_str());
+        crate::report::words::app::fill(&mut a, reason);
+        Some(a)
+    }
+}
 
 /// A session script: (from, text, bytes, packet, time in ms).
 struct Script {
@@ -73,7 +93,7 @@ fn tcp_end(by: Role, rst: bool, packet: u64, at_ms: i64) -> Ending {
 fn nothing_is_claimed_for_an_unrecognized_session() {
     let mut s = Script::new(None, Some("/chat"));
     s.text(Client, "2", 5, 0).text(Server, "41", 6, 10);
-    assert!(s.t.finish(&closed(Server, Some(1000), "", 7, 20)).is_none());
+    assert!(s.t.worded(&closed(Server, Some(1000), "", 7, 20)).is_none());
     // A subprotocol of no known protocol.
     let s = Script::new(Some("chat.v2"), Some("/socket.io/"));
     assert!(s.t.protocol().is_none());
@@ -117,7 +137,7 @@ fn stomp_heartbeats() -> Script {
 fn stomp_error_disconnect_and_heartbeats() {
     let mut s = stomp_heartbeats();
     // Client to server every max(1000, 500) = 1 s; the server waited 2.5 s.
-    let r = s.t.finish(&tcp_end(Server, false, 9, 3500)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 3500)).unwrap();
     assert_eq!(r.protocol, "STOMP");
     assert_eq!(r.version.as_deref(), Some("1.2"));
     assert_eq!(r.cause.as_deref(), Some("missed heart-beats"));
@@ -127,7 +147,7 @@ fn stomp_error_disconnect_and_heartbeats() {
         8,
         1100,
     );
-    let r = s.t.finish(&tcp_end(Server, false, 9, 1200)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 1200)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("error frame"));
     assert!(r.summary.unwrap().contains("access refused: no such queue"));
 }
@@ -169,7 +189,7 @@ fn keepalives_that_ask_for_no_answer_are_never_unanswered() {
         ("Action Cable", c, 0, 1),
         ("STOMP", t, 2, 0),
     ] {
-        let r = s.t.finish(&closed(Client, None, "", 9, 1100)).unwrap();
+        let r = s.t.worded(&closed(Client, None, "", 9, 1100)).unwrap();
         let hb = r.heartbeat.unwrap();
         assert_eq!(
             (hb.client.pings, hb.server.pings),
@@ -197,7 +217,7 @@ fn phoenix_heartbeat_timeout_from_the_close_reason() {
         )
         .text(Client, r#"[null,"2","phoenix","heartbeat",{}]"#, 6, 30_000);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "heartbeat timeout", 8, 60_000))
+        s.t.worded(&closed(Client, Some(1000), "heartbeat timeout", 8, 60_000))
             .unwrap();
     assert_eq!(r.protocol, "Phoenix channels");
     assert_eq!(r.cause.as_deref(), Some("heartbeat timeout"));
@@ -231,7 +251,7 @@ fn phoenix_join_refused() {
     for v2 in [true, false] {
         let r = script(v2)
             .t
-            .finish(&closed(Client, None, "", 8, 10))
+            .worded(&closed(Client, None, "", 8, 10))
             .unwrap();
         assert_eq!(r.ended_by, Some(Server), "v2 {v2}");
         assert_eq!(r.cause.as_deref(), Some("join refused"), "v2 {v2}");
@@ -241,7 +261,7 @@ fn phoenix_join_refused() {
     // The client went on (a heartbeat) after the refusal: not claimed.
     let mut s = script(true);
     s.text(Client, r#"[null,"5","phoenix","heartbeat",{}]"#, 8, 30_000);
-    let r = s.t.finish(&closed(Client, None, "", 9, 30_010)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 9, 30_010)).unwrap();
     assert_eq!(r.cause, None);
     // A reply to something else than the join (a push on the channel) is not a refusal.
     let mut s = Script::new(None, Some("/socket/websocket?vsn=2.0.0"));
@@ -259,7 +279,7 @@ fn phoenix_join_refused() {
             7,
             3,
         );
-    let r = s.t.finish(&closed(Client, None, "", 8, 10)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 8, 10)).unwrap();
     assert_eq!(r.cause, None);
 }
 
@@ -273,7 +293,7 @@ fn actioncable_disconnect_and_stale() {
         3000,
     );
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 8, 9500))
+        s.t.worded(&closed(Client, Some(1000), "", 8, 9500))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("stale connection"));
     s.text(
@@ -283,7 +303,7 @@ fn actioncable_disconnect_and_stale() {
         3100,
     );
     let r =
-        s.t.finish(&closed(Server, Some(1000), "", 8, 3200))
+        s.t.worded(&closed(Server, Some(1000), "", 8, 3200))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("unauthorized"));
 }
@@ -311,7 +331,7 @@ fn ocpp_callerror_and_wamp_goodbye() {
         3,
     )
     .text(Server, r#"[4,"9","SecurityError","not allowed",{}]"#, 8, 4);
-    let r = s.t.finish(&closed(Server, Some(1008), "", 9, 5)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1008), "", 9, 5)).unwrap();
     assert_eq!(r.protocol, "OCPP-J");
     assert_eq!(r.version.as_deref(), Some("1.6"));
     assert_eq!(r.cause.as_deref(), Some("CALLERROR SecurityError"));
@@ -319,7 +339,7 @@ fn ocpp_callerror_and_wamp_goodbye() {
 
     let mut s = Script::new(Some("wamp.2.json"), None);
     s.text(Server, r#"[6,{},"wamp.close.system_shutdown"]"#, 4, 0);
-    let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1000), "", 5, 1)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("wamp.close.system_shutdown"));
 }
 
@@ -335,7 +355,7 @@ fn a_damaged_message_decides_nothing() {
         packet: 5,
         ts: ts(0),
     });
-    let r = s.t.finish(&closed(Server, Some(1000), "", 6, 1)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1000), "", 6, 1)).unwrap();
     assert_eq!(r.undecodable, 1);
     assert_ne!(r.cause.as_deref(), Some("connect error"));
 }
@@ -362,9 +382,9 @@ fn a_frozen_tracker_is_the_same_tracker() {
         });
     }
     let end = tcp_end(Server, false, 9, 25_000);
-    assert_eq!(s.t.finish(&end), back.finish(&end));
+    assert_eq!(s.t.worded(&end), back.worded(&end));
     assert_eq!(
-        back.finish(&end).unwrap().cause.as_deref(),
+        back.worded(&end).unwrap().cause.as_deref(),
         Some("keep alive timeout")
     );
 }
@@ -392,7 +412,7 @@ fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
         let mut s = Script::new(Some("actioncable-v1-json"), Some("/cable"));
         let msg = serde_json::json!({"type": "disconnect", "reason": reason}).to_string();
         s.text(Server, &msg, 4, 0);
-        let r = s.t.finish(&closed(Server, Some(1000), "", 5, 100)).unwrap();
+        let r = s.t.worded(&closed(Server, Some(1000), "", 5, 100)).unwrap();
         let label = r.cause.unwrap();
         match want {
             Some(w) => assert_eq!(&*label, w),
@@ -402,7 +422,7 @@ fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
     let mut s = Script::new(Some("ocpp1.6"), Some("/ocpp/CP1"));
     let msg = serde_json::json!([4, "9", long, "x", {}]).to_string();
     s.text(Server, &msg, 4, 0);
-    let r = s.t.finish(&closed(Server, Some(1000), "", 5, 100)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1000), "", 5, 100)).unwrap();
     cut(&r.cause.unwrap(), "CALLERROR");
     for (reason, want) in [
         ("wamp.close.goodbye_and_out", "wamp.close.goodbye_and_out"),
@@ -419,11 +439,11 @@ fn wire_reasons_are_quoted_and_cut_in_cause_labels() {
             4,
             0,
         );
-        let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
+        let r = s.t.worded(&closed(Server, Some(1000), "", 5, 1)).unwrap();
         assert_eq!(r.cause.as_deref(), Some(want));
     }
     let mut s = Script::new(Some("wamp.2.json"), None);
     s.text(Server, &serde_json::json!([3, {}, long]).to_string(), 4, 0);
-    let r = s.t.finish(&closed(Server, Some(1000), "", 5, 1)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(1000), "", 5, 1)).unwrap();
     cut(&r.cause.unwrap(), "ABORT");
 }

@@ -72,7 +72,7 @@ fn a_connect_written_a_field_per_message_is_one_connect() {
     s.bin(Server, &[0x20, 2, 0, 0], 20, 20)
         .bin(Client, &[0xe0], 21, 100)
         .bin(Client, &[0x00], 22, 100);
-    let r = s.t.finish(&tcp_end(Server, false, 23, 101)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 23, 101)).unwrap();
     assert_eq!(r.version.as_deref(), Some("3.1.1"));
     assert_eq!(r.related[0].value, "dashboard-7");
     assert_eq!(r.cause.as_deref(), Some("client disconnected"), "{r:?}");
@@ -96,12 +96,12 @@ fn a_publish_continued_is_not_read_as_the_packets_it_looks_like() {
         .bin(Server, a, 6, 10)
         .bin(Server, b, 7, 11)
         .bin(Server, c, 8, 12);
-    let r = s.t.finish(&tcp_end(Server, false, 9, 50)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 50)).unwrap();
     // Read as a PUBLISH, nothing in it refused or disconnected: the broker's close has
     // no MQTT reason.
     assert_eq!(
         (r.cause.as_deref(), r.ended_by),
-        (Some(mqtt::NO_REASON), Some(Server)),
+        (Some("broker closed, no MQTT reason"), Some(Server)),
         "{r:?}"
     );
     assert_eq!(r.undecodable, 0);
@@ -115,8 +115,12 @@ fn a_publish_continued_is_not_read_as_the_packets_it_looks_like() {
         .bin(Server, &[0x20, 2, 0, 0], 5, 1)
         .bin(Client, a, 6, 10)
         .bin(Client, b, 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 9, 50)).unwrap();
-    assert_eq!(r.cause.as_deref(), Some(mqtt::NO_REASON), "{r:?}");
+    let r = s.t.worded(&tcp_end(Server, false, 9, 50)).unwrap();
+    assert_eq!(
+        r.cause.as_deref(),
+        Some("broker closed, no MQTT reason"),
+        "{r:?}"
+    );
 
     // MQTT 5: what would be a DISCONNECT 0x8E (session taken over) inside a payload.
     let payload = [b"abc".as_slice(), &[0xe0, 2, 0x8e, 0]].concat();
@@ -127,8 +131,12 @@ fn a_publish_continued_is_not_read_as_the_packets_it_looks_like() {
         .bin(Server, &[0x20, 3, 0, 0, 0], 5, 1)
         .bin(Server, a, 6, 10)
         .bin(Server, b, 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 9, 50)).unwrap();
-    assert_eq!(r.cause.as_deref(), Some(mqtt::NO_REASON), "{r:?}");
+    let r = s.t.worded(&tcp_end(Server, false, 9, 50)).unwrap();
+    assert_eq!(
+        r.cause.as_deref(),
+        Some("broker closed, no MQTT reason"),
+        "{r:?}"
+    );
 }
 
 #[test]
@@ -146,7 +154,7 @@ fn several_packets_in_a_message_and_one_across_two() {
         .bin(Server, &[0x20, 2, 0, 0, 0xd0, 0], 5, 1)
         .bin(Client, &one, 6, 10)
         .bin(Client, &two, 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 8, 12)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 8, 12)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("client disconnected"), "{r:?}");
     assert_eq!(r.evidence, [7]);
     let hb = r.heartbeat.unwrap();
@@ -178,7 +186,7 @@ fn an_exchange_split_at_every_offset_reads_the_same() {
             let (ci, cj) = (i.min(2), j.min(connack.len()));
             split(&mut s, Server, &connack, &[ci.min(cj), cj], &mut p);
             split(&mut s, Client, &client, &[i, j], &mut p);
-            let r = s.t.finish(&tcp_end(Server, false, p + 1, 1000)).unwrap();
+            let r = s.t.worded(&tcp_end(Server, false, p + 1, 1000)).unwrap();
             assert_eq!(
                 (r.cause.as_deref(), r.ended_by, r.undecodable),
                 (Some("client disconnected"), Some(Client), 0),
@@ -195,7 +203,7 @@ fn an_exchange_split_at_every_offset_reads_the_same() {
         let mut p = 0;
         split(&mut s, Client, &connect(5, "c", 20), &[3], &mut p);
         split(&mut s, Server, &connack, &[i], &mut p);
-        let r = s.t.finish(&tcp_end(Server, false, p + 1, 1000)).unwrap();
+        let r = s.t.worded(&tcp_end(Server, false, p + 1, 1000)).unwrap();
         assert_eq!(
             r.cause.as_deref(),
             Some("connection refused: not authorized"),
@@ -218,7 +226,7 @@ fn a_v5_disconnect_with_its_reason_string_across_messages() {
         .bin(Server, &[0x20, 3, 0, 0, 0], 5, 1);
     let mut p = 5;
     split(&mut s, Server, &d, &[1, 2, 3, 9], &mut p);
-    let r = s.t.finish(&tcp_end(Server, false, p + 1, 100)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, p + 1, 100)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("session taken over"), "{r:?}");
     assert_eq!((r.ended_by, r.evidence.clone()), (Some(Server), vec![p]));
     let summary = r.summary.unwrap();
@@ -238,7 +246,7 @@ fn a_direction_not_held_whole_decides_nothing_after() {
         .bin(Server, &[0x20, 2, 0, 0], 5, 1);
     cut(&mut s, Client, &[0xc0], 2, true, 6, 10);
     s.bin(Client, &[0xe0, 0], 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 9, 25_000)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 25_000)).unwrap();
     assert_eq!(r.cause, None, "{r:?}");
     let summary = r.summary.unwrap();
     assert!(
@@ -256,7 +264,7 @@ fn a_direction_not_held_whole_decides_nothing_after() {
         .bin(Server, &[0x20, 2, 0, 0], 5, 1);
     cut(&mut s, Client, &big[..KEEP], big.len() as u64, false, 6, 10);
     s.bin(Client, &[0xe0, 0], 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 8, 12)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 8, 12)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("client disconnected"), "{r:?}");
 
     let mut s = Script::new(Some("mqtt"), None);
@@ -271,7 +279,7 @@ fn a_direction_not_held_whole_decides_nothing_after() {
         6,
         10,
     );
-    let r = s.t.finish(&tcp_end(Server, false, 8, 25_000)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 8, 25_000)).unwrap();
     assert_eq!(r.cause, None, "{r:?}");
     assert!(r.summary.unwrap().contains("unknown from packet 6"));
 
@@ -282,7 +290,7 @@ fn a_direction_not_held_whole_decides_nothing_after() {
         .bin(Server, &[0x20, 3, 0, 0, 0], 5, 1);
     cut(&mut s, Server, &[0xe0, 2], 4, true, 6, 10);
     s.bin(Client, &[0xe0, 0], 7, 11);
-    let r = s.t.finish(&tcp_end(Server, false, 8, 12)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 8, 12)).unwrap();
     assert_eq!(r.cause, None, "{r:?}");
     assert!(r
         .summary
@@ -300,7 +308,7 @@ fn bytes_that_are_not_mqtt_put_the_direction_out_of_sync() {
             .bin(Server, &[0x20, 2, 0, 0], 5, 1)
             .bin(Client, bad, 6, 10)
             .bin(Client, &[0xe0, 0], 7, 11);
-        let r = s.t.finish(&tcp_end(Server, false, 8, 12)).unwrap();
+        let r = s.t.worded(&tcp_end(Server, false, 8, 12)).unwrap();
         assert_eq!(r.cause, None, "{bad:?}: {r:?}");
         assert_eq!(r.undecodable, 2, "{bad:?}");
     }
@@ -315,7 +323,7 @@ fn a_direction_whose_websocket_decoding_stopped_decides_nothing_after() {
     s.bin(Client, &connect(4, "c", 10), 4, 0)
         .bin(Server, &[0x20, 2, 0, 0], 5, 1);
     s.t.tapped(Client, Tapped::Lost { packet: 6 });
-    let r = s.t.finish(&tcp_end(Server, false, 9, 25_000)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 25_000)).unwrap();
     assert_eq!(r.cause, None, "{r:?}");
     assert!(r
         .summary
@@ -333,7 +341,7 @@ fn a_stream_lost_after_the_end_does_not_hide_the_verdict() {
         s.bin(Client, &connect(4, "c", 10), 4, 0)
             .bin(Server, &[0x20, 2, 0, 0], 5, 1);
         s.t.tapped(Client, Tapped::Lost { packet: lost });
-        let r = s.t.finish(&tcp_end(Server, false, 9, 16_000)).unwrap();
+        let r = s.t.worded(&tcp_end(Server, false, 9, 16_000)).unwrap();
         assert_eq!(r.cause.as_deref(), cause, "lost at {lost}: {r:?}");
     }
 }

@@ -16,7 +16,7 @@ fn signalr_by_its_handshake_only() {
             16_000,
         );
     let r =
-        s.t.finish(&closed(Server, Some(1000), "", 9, 16_001))
+        s.t.worded(&closed(Server, Some(1000), "", 9, 16_001))
             .unwrap();
     assert_eq!(r.protocol, "SignalR");
     assert_eq!(r.recognized_by, "first message: the SignalR handshake");
@@ -25,7 +25,7 @@ fn signalr_by_its_handshake_only() {
     // A first message that only looks like JSON is not a handshake.
     let mut s = Script::new(None, Some("/chathub"));
     s.text(Client, "{\"protocol\":\"json\"}", 4, 0);
-    assert!(s.t.finish(&closed(Server, Some(1000), "", 9, 1)).is_none());
+    assert!(s.t.worded(&closed(Server, Some(1000), "", 9, 1)).is_none());
 }
 
 /// The JavaScript client's stop() sends its own Close record before closing: the client
@@ -36,7 +36,7 @@ fn signalr_a_close_record_from_the_client_is_the_clients() {
     s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
         .text(Server, "{}\x1e", 5, 1)
         .text(Client, "{\"type\":7}\x1e", 7, 200);
-    let r = s.t.finish(&closed(Client, None, "", 8, 201)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 8, 201)).unwrap();
     assert_eq!(r.ended_by, Some(Client));
     assert_eq!(r.cause.as_deref(), Some("client closed"));
     assert_eq!(r.evidence, [7]);
@@ -57,7 +57,7 @@ fn signalr_a_short_server_timeout_from_the_servers_cadence() {
         s
     };
     let s = script();
-    let r = s.t.finish(&closed(Client, None, "", 10, 3501)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 10, 3501)).unwrap();
     assert_eq!(r.ended_by, Some(Client));
     assert_eq!(r.cause.as_deref(), Some("server timeout"));
     assert_eq!(r.evidence, [8, 10]);
@@ -70,7 +70,7 @@ fn signalr_a_short_server_timeout_from_the_servers_cadence() {
     // Less than twice the cadence: nothing is claimed.
     let r = script()
         .t
-        .finish(&closed(Client, None, "", 10, 2300))
+        .worded(&closed(Client, None, "", 10, 2300))
         .unwrap();
     assert_eq!(r.cause, None);
     // One ping is no cadence.
@@ -78,13 +78,13 @@ fn signalr_a_short_server_timeout_from_the_servers_cadence() {
     s.text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e", 4, 0)
         .text(Server, "{}\x1e", 5, 1)
         .text(Server, "{\"type\":6}\x1e", 6, 501);
-    let r = s.t.finish(&closed(Client, None, "", 10, 5000)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 10, 5000)).unwrap();
     assert_eq!(r.cause, None);
     // The server closing after the client's silence is not read by cadence.
     let mut s = script();
     s.text(Client, "{\"type\":6}\x1e", 9, 1600);
     s.text(Client, "{\"type\":6}\x1e", 11, 2100);
-    let r = s.t.finish(&closed(Server, None, "", 12, 9000)).unwrap();
+    let r = s.t.worded(&closed(Server, None, "", 12, 9000)).unwrap();
     assert_eq!(r.cause, None);
 }
 
@@ -113,7 +113,7 @@ fn signalr_messagepack_close_reads_error_and_allow_reconnect() {
         }
         rec.extend_from_slice(payload);
         s.bin(Server, &rec, 6, 2);
-        s.t.finish(&closed(Client, None, "", 7, 3)).unwrap()
+        s.t.worded(&closed(Client, None, "", 7, 3)).unwrap()
     };
     let mut str8 = vec![0x93, 7, 0xd9, 5];
     str8.extend_from_slice(b"boom!");
@@ -152,6 +152,6 @@ fn signalr_one_gap_is_no_cadence() {
         .text(Server, "{}\x1e", 5, 1)
         .text(Server, "{\"type\":6}\x1e", 6, 501)
         .text(Server, "{\"type\":6}\x1e", 7, 511);
-    let r = s.t.finish(&closed(Client, None, "", 10, 1600)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 10, 1600)).unwrap();
     assert_eq!(r.cause, None, "{:?}", r.summary);
 }

@@ -17,7 +17,7 @@ fn socketio_v4_ping_timeout_on_the_server() {
     .text(Client, "3", 10, 301)
     .text(Server, "2", 12, 600);
     // No pong to the ping at packet 12; the server closes 200 ms later.
-    let r = s.t.finish(&closed(Server, None, "", 14, 801)).unwrap();
+    let r = s.t.worded(&closed(Server, None, "", 14, 801)).unwrap();
     assert_eq!(r.protocol, "socket.io");
     assert_eq!(r.recognized_by, "request target: EIO=4");
     assert_eq!(r.cause.as_deref(), Some("ping timeout"));
@@ -46,9 +46,9 @@ fn socketio_ping_timeout_is_not_claimed_before_the_timer_ran_out() {
     )
     .text(Server, "2", 9, 300);
     // The server closes 50 ms after its ping: not a ping timeout, a transport close.
-    let r = s.t.finish(&tcp_end(Server, false, 11, 350)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 11, 350)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("transport close"));
-    let r = s.t.finish(&tcp_end(Server, true, 11, 350)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, true, 11, 350)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("transport error"));
 }
 
@@ -65,21 +65,21 @@ fn socketio_client_ping_timeout_and_disconnects() {
     .text(Client, "3", 7, 1001);
     // The client heard no ping for 1.5 s after packet 6.
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 20, 2600))
+        s.t.worded(&closed(Client, Some(1000), "", 20, 2600))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("ping timeout"));
     assert_eq!(r.ended_by, Some(Client));
     // A server DISCONNECT names the server, whatever closed the transport.
     s.text(Server, "41/admin,", 18, 1500);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 20, 1600))
+        s.t.worded(&closed(Client, Some(1000), "", 20, 1600))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("io server disconnect"));
     assert!(r.summary.unwrap().contains("\"/admin\""));
     // CONNECT_ERROR wins, with its message.
     s.text(Server, r#"44{"message":"not authorized"}"#, 19, 1550);
     let r =
-        s.t.finish(&closed(Server, Some(1000), "", 20, 1600))
+        s.t.worded(&closed(Server, Some(1000), "", 20, 1600))
             .unwrap();
     assert_eq!(r.cause.as_deref(), Some("connect error"));
     assert!(r.summary.unwrap().contains("\"not authorized\""));
@@ -95,7 +95,7 @@ fn socketio_v3_pings_come_from_the_client() {
         0,
     )
     .text(Client, "2", 6, 1000);
-    let r = s.t.finish(&tcp_end(Client, false, 9, 1600)).unwrap();
+    let r = s.t.worded(&tcp_end(Client, false, 9, 1600)).unwrap();
     assert_eq!(r.version.as_deref(), Some("engine.io 3"));
     assert_eq!(r.cause.as_deref(), Some("ping timeout"));
     assert_eq!(r.evidence, [6, 9]);
@@ -118,7 +118,7 @@ fn socketio_v3_server_ping_timeout_counts_from_the_clients_last_message() {
     .text(Server, r#"42["hi","got world"]"#, 13, 12);
     let end = closed(Server, None, "", 15, 513);
     s.text(Client, "2", 17, 1570);
-    let r = s.t.finish(&end).unwrap();
+    let r = s.t.worded(&end).unwrap();
     assert_eq!(
         (r.ended_by, r.cause.as_deref()),
         (Some(Server), Some("ping timeout"))
@@ -139,7 +139,7 @@ fn socketio_v3_server_ping_timeout_counts_from_the_clients_last_message() {
     .text(Client, "2", 10, 300)
     .text(Server, "3", 11, 301)
     .text(Client, r#"42["hello","world"]"#, 12, 600);
-    let r = s.t.finish(&closed(Server, None, "", 15, 820)).unwrap();
+    let r = s.t.worded(&closed(Server, None, "", 15, 820)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("transport close"));
 }
 
@@ -159,7 +159,7 @@ fn a_pong_after_the_end_answered_nothing_in_time() {
     .text(Client, "2", 15, 600);
     let end = closed(Client, None, "", 17, 801);
     s.text(Server, "3", 21, 1500);
-    let r = s.t.finish(&end).unwrap();
+    let r = s.t.worded(&end).unwrap();
     assert_eq!(
         (r.ended_by, r.cause.as_deref()),
         (Some(Client), Some("ping timeout"))
@@ -177,7 +177,7 @@ fn socketio_v3_names_its_refusal_an_error_packet() {
         0,
     )
     .text(Server, r#"44"not authorized""#, 10, 5);
-    let r = s.t.finish(&closed(Client, None, "", 15, 20)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 15, 20)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("connect error"));
     assert_eq!(
         r.summary.as_deref(),

@@ -22,11 +22,11 @@ fn a_target_of_its_shape_is_sockjs_only_once_the_server_opens_with_o() {
     let mut s = Script::new(None, Some(TARGET));
     s.text(Client, "hello", 4, 0).text(Server, "welcome", 5, 1);
     assert!(!s.t.listening());
-    assert!(s.t.finish(&closed(Server, Some(1000), "", 7, 2)).is_none());
+    assert!(s.t.worded(&closed(Server, Some(1000), "", 7, 2)).is_none());
     // No `o` in the capture: nothing claimed either.
     let s = Script::new(None, Some(TARGET));
-    assert!(s.t.finish(&closed(Server, Some(1000), "", 7, 2)).is_none());
-    let r = opened(0).t.finish(&closed(Client, Some(1000), "", 7, 2));
+    assert!(s.t.worded(&closed(Server, Some(1000), "", 7, 2)).is_none());
+    let r = opened(0).t.worded(&closed(Client, Some(1000), "", 7, 2));
     let r = r.unwrap();
     assert_eq!((r.protocol.as_str(), r.cause), ("SockJS", None));
 }
@@ -55,7 +55,7 @@ fn a_close_frame_is_named_by_sockjs_or_quoted() {
         let mut s = opened(0);
         s.text(Server, frame, 9, 100);
         let r =
-            s.t.finish(&closed(Server, Some(1000), "", 11, 101))
+            s.t.worded(&closed(Server, Some(1000), "", 11, 101))
                 .unwrap();
         assert_eq!(r.cause.as_deref(), Some(label), "{frame}");
         assert_eq!(r.ended_by, Some(Server));
@@ -74,13 +74,13 @@ fn a_close_frame_is_named_by_sockjs_or_quoted() {
     // A close frame sent after the client closed answers it: no verdict from it.
     let mut s = opened(0);
     s.text(Server, r#"c[3000,"Go away!"]"#, 12, 100);
-    let r = s.t.finish(&closed(Client, Some(1000), "", 11, 99)).unwrap();
+    let r = s.t.worded(&closed(Client, Some(1000), "", 11, 99)).unwrap();
     assert_eq!(r.cause, None);
     // A malformed one is undecodable and decides nothing.
     let mut s = opened(0);
     s.text(Server, r#"c[3000,"Go away!""#, 9, 100);
     let r =
-        s.t.finish(&closed(Server, Some(1000), "", 11, 101))
+        s.t.worded(&closed(Server, Some(1000), "", 11, 101))
             .unwrap();
     assert_eq!((r.cause, r.undecodable), (None, 1));
 }
@@ -89,7 +89,7 @@ fn a_close_frame_is_named_by_sockjs_or_quoted() {
 fn the_servers_h_is_its_heartbeat_with_its_period() {
     let r = opened(4)
         .t
-        .finish(&closed(Client, Some(1000), "", 20, 4500))
+        .worded(&closed(Client, Some(1000), "", 20, 4500))
         .unwrap();
     let server = r.heartbeat.unwrap().server;
     assert_eq!(
@@ -109,7 +109,7 @@ fn the_servers_h_is_its_heartbeat_with_its_period() {
 fn a_heartbeat_stopped_for_two_periods_before_the_end_is_named() {
     let r = opened(4)
         .t
-        .finish(&closed(Client, Some(1000), "", 20, 7000))
+        .worded(&closed(Client, Some(1000), "", 20, 7000))
         .unwrap();
     assert_eq!(r.cause.as_deref(), Some("heartbeat stopped"));
     assert_eq!(r.ended_by, Some(Client));
@@ -117,7 +117,7 @@ fn a_heartbeat_stopped_for_two_periods_before_the_end_is_named() {
     // The server's FIN after its heartbeat stopped: the server ended it.
     let r = opened(4)
         .t
-        .finish(&tcp_end(Server, false, 20, 9000))
+        .worded(&tcp_end(Server, false, 20, 9000))
         .unwrap();
     assert_eq!(
         (r.cause.as_deref(), r.ended_by),
@@ -131,13 +131,13 @@ fn a_heartbeat_stopped_for_two_periods_before_the_end_is_named() {
     let mut s = opened(4);
     s.text(Server, r#"a["late"]"#, 15, 6000);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 20, 7000))
+        s.t.worded(&closed(Client, Some(1000), "", 20, 7000))
             .unwrap();
     assert_eq!(r.cause, None);
     // One beat gives no period: nothing is claimed.
     let r = opened(1)
         .t
-        .finish(&closed(Client, Some(1000), "", 20, 9000))
+        .worded(&closed(Client, Some(1000), "", 20, 9000))
         .unwrap();
     assert_eq!(r.cause, None);
 }
@@ -147,7 +147,7 @@ fn a_heartbeat_is_not_called_stopped_where_the_capture_lost_the_servers_messages
     let mut s = opened(4);
     s.t.tapped(Server, Tapped::Lost { packet: 15 });
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 20, 7000))
+        s.t.worded(&closed(Client, Some(1000), "", 20, 7000))
             .unwrap();
     assert_eq!(r.cause, None);
 }
@@ -163,21 +163,21 @@ fn one_short_gap_is_no_period_and_a_clean_close_after_it_no_stopped_heartbeat() 
         .text(Server, "h", 7, 25_000)
         .text(Server, "h", 8, 25_010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 10, 26_510))
+        s.t.worded(&closed(Client, Some(1000), "", 10, 26_510))
             .unwrap();
     assert_eq!((r.cause, r.ended_by), (None, None), "{:?}", r.summary);
     // A regular beat every second, then one 10 ms after the last: the last gaps disagree.
     let mut s = opened(4);
     s.text(Server, "h", 14, 4_010);
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 20, 5_500))
+        s.t.worded(&closed(Client, Some(1000), "", 20, 5_500))
             .unwrap();
     assert_eq!(r.cause, None, "{:?}", r.summary);
     // The regular beat missed twice before the client's close is still a stopped heartbeat,
     // its period the beat's cadence.
     let r = opened(4)
         .t
-        .finish(&closed(Client, Some(1000), "", 20, 7_000))
+        .worded(&closed(Client, Some(1000), "", 20, 7_000))
         .unwrap();
     assert_eq!(r.cause.as_deref(), Some("heartbeat stopped"));
     assert!(r.summary.unwrap().contains("(h, every 1 s)"));

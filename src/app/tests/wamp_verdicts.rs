@@ -69,7 +69,7 @@ fn refused(
     let mut s = Script::new(Some(subprotocol), None);
     s.msg(Client, text, hello, 4, 0)
         .msg(Server, text, abort, 5, 1);
-    s.t.finish(&closed(Server, Some(1000), "", 6, 2)).unwrap()
+    s.t.worded(&closed(Server, Some(1000), "", 6, 2)).unwrap()
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn a_goodbye_answered_is_a_clean_end_and_one_unanswered_says_so() {
     let event = [0x94, 36, 1, 2, 0x80];
     s.bin(Server, &batch(&[&event, &mp_bye]), 8, 0)
         .bin(Client, &batch(&[&mp_out]), 9, 1);
-    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 2)).unwrap();
+    let r = s.t.worded(&closed(Client, Some(1000), "", 10, 2)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("wamp.close.system_shutdown"));
     assert_eq!(r.ended_by, Some(Server));
     assert_eq!(r.evidence, vec![8, 9]);
@@ -155,7 +155,7 @@ fn a_goodbye_answered_is_a_clean_end_and_one_unanswered_says_so() {
     // Unanswered: the router's FIN came first.
     let mut s = Script::new(Some("wamp.2.json"), None);
     s.text(Client, r#"[6,{},"wamp.close.close_realm"]"#, 8, 0);
-    let r = s.t.finish(&tcp_end(Server, false, 9, 5)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 9, 5)).unwrap();
     assert_eq!(r.ended_by, Some(Client));
     let summary = r.summary.unwrap();
     assert!(
@@ -177,7 +177,7 @@ fn an_error_is_shown_with_its_uri_and_names_no_cause() {
             7,
             3,
         );
-    let r = s.t.finish(&closed(Client, Some(1000), "", 8, 4)).unwrap();
+    let r = s.t.worded(&closed(Client, Some(1000), "", 8, 4)).unwrap();
     assert_eq!(r.cause, None);
     assert_eq!(r.ended_by, None);
     assert_eq!(r.evidence, vec![5, 7]);
@@ -229,7 +229,7 @@ fn hostile_lengths_and_nesting_are_undecodable_and_cost_nothing() {
     for (sp, bytes) in cases {
         let mut s = Script::new(Some(sp), None);
         s.bin(Server, &bytes, 5, 0);
-        let r = s.t.finish(&closed(Server, Some(1000), "", 6, 1)).unwrap();
+        let r = s.t.worded(&closed(Server, Some(1000), "", 6, 1)).unwrap();
         assert_eq!(
             (r.undecodable, r.cause),
             (1, None),
@@ -283,7 +283,7 @@ fn a_message_not_held_whole_is_read_only_as_far_as_its_type() {
         packet: 6,
         ts: ts(1),
     });
-    let r = s.t.finish(&closed(Server, Some(1000), "", 7, 2));
+    let r = s.t.worded(&closed(Server, Some(1000), "", 7, 2));
     let r = r.unwrap();
     assert_eq!((r.messages, r.undecodable, r.cause), (2, 1, None));
 }
@@ -294,7 +294,7 @@ fn a_lost_direction_withholds_what_it_may_have_said() {
     let (_, cb_hello) = hello("realm1");
     s.bin(Client, &cb_hello, 4, 0);
     s.t.tapped(Server, Tapped::Lost { packet: 5 });
-    let r = s.t.finish(&tcp_end(Server, false, 7, 3)).unwrap();
+    let r = s.t.worded(&tcp_end(Server, false, 7, 3)).unwrap();
     assert_eq!(r.cause, None);
     let summary = r.summary.unwrap();
     assert!(

@@ -26,7 +26,7 @@ fn socketio_ping_timeout_is_withheld_after_the_capture_lost_a_direction() {
         if lose {
             s.t.tapped(Client, crate::app::Tapped::Lost { packet: 13 });
         }
-        let r = s.t.finish(&closed(Server, None, "", 14, 801)).unwrap();
+        let r = s.t.worded(&closed(Server, None, "", 14, 801)).unwrap();
         if lose {
             assert_eq!(r.cause, None, "{r:?}");
             let summary = r.summary.unwrap_or_default();
@@ -60,7 +60,7 @@ fn actioncable_stale_is_withheld_after_the_servers_messages_were_lost() {
             s.t.tapped(side, crate::app::Tapped::Lost { packet: 6 });
         }
         let r =
-            s.t.finish(&closed(Client, Some(1000), "", 8, 9500))
+            s.t.worded(&closed(Client, Some(1000), "", 8, 9500))
                 .unwrap();
         if stale {
             assert_eq!(r.cause.as_deref(), Some("stale connection"), "{lost:?}");
@@ -84,7 +84,7 @@ fn stomp_missed_heartbeats_are_withheld_after_the_silent_side_was_lost() {
             s.t.tapped(side, crate::app::Tapped::Lost { packet: 7 });
         }
         // The server closes after 2.5 s without the client's beats (every 1 s).
-        let r = s.t.finish(&tcp_end(Server, false, 9, 3500)).unwrap();
+        let r = s.t.worded(&tcp_end(Server, false, 9, 3500)).unwrap();
         if missed {
             assert_eq!(r.cause.as_deref(), Some("missed heart-beats"), "{lost:?}");
         } else {
@@ -114,7 +114,7 @@ fn graphql_long_subscription_ids_cost_a_hash_and_duplicates_are_still_found() {
         r#"{{"type":"subscribe","id":"{long}","payload":{{"query":"subscription{{a}}"}}}}"#
     );
     s.text(Client, &sub, 6, 2).text(Client, &sub, 8, 3);
-    let r = s.t.finish(&closed(Server, Some(4409), "", 9, 4)).unwrap();
+    let r = s.t.worded(&closed(Server, Some(4409), "", 9, 4)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("subscriber already exists"));
     assert_eq!(r.evidence, [8, 9]);
     let summary = r.summary.unwrap_or_default();
@@ -138,11 +138,11 @@ fn stomp_no_reason_is_withheld_after_a_loss() {
         }
         // The server closes 0.5 s after the client's beat (every 1 s): not late.
         let r =
-            s.t.finish(&closed(Server, Some(1000), "STOMP died", 9, 1500))
+            s.t.worded(&closed(Server, Some(1000), "STOMP died", 9, 1500))
                 .unwrap();
         let summary = r.summary.unwrap_or_default();
         if lost.is_none() {
-            assert_eq!(r.cause.as_deref(), Some(stomp::NO_REASON));
+            assert_eq!(r.cause.as_deref(), Some("server closed, no STOMP reason"));
             assert!(
                 summary.contains("within its heart-beat of 1 s")
                     && summary.ends_with("the close reason \"STOMP died\" is the text RabbitMQ's Web STOMP closes every session with, not a cause"),
@@ -159,7 +159,7 @@ fn stomp_no_reason_is_withheld_after_a_loss() {
     // The client's own close is no server's silence.
     let r = stomp_heartbeats()
         .t
-        .finish(&closed(Client, None, "", 9, 1500))
+        .worded(&closed(Client, None, "", 9, 1500))
         .unwrap();
     assert_eq!(r.cause, None);
 }
@@ -182,7 +182,7 @@ fn mqtt_a_close_without_connack_names_what_it_can() {
         let mut s = Script::new(Some("mqtt"), None);
         s.bin(Client, &c, 4, 0);
         let r =
-            s.t.finish(&closed(Server, Some(1002), reason, 6, 10))
+            s.t.worded(&closed(Server, Some(1002), reason, 6, 10))
                 .unwrap();
         assert_eq!(r.cause.as_deref(), want, "{flags:#x} {reason}");
         assert_eq!(r.evidence, [4, 6]);
@@ -191,7 +191,7 @@ fn mqtt_a_close_without_connack_names_what_it_can() {
     s.bin(Client, &connect(4, "c", 60), 4, 0);
     s.t.tapped(Client, crate::app::Tapped::Lost { packet: 5 });
     let r =
-        s.t.finish(&closed(Server, Some(1002), "unauthenticated", 6, 10))
+        s.t.worded(&closed(Server, Some(1002), "unauthenticated", 6, 10))
             .unwrap();
     assert_eq!(r.cause, None);
 }
@@ -253,7 +253,7 @@ fn mqtt_a_server_failure_code_decides_before_the_reason_words() {
         let mut s = Script::new(Some("mqtt"), None);
         s.bin(Client, &c, 4, 0);
         let r =
-            s.t.finish(&closed(Server, Some(code), reason, 6, 10))
+            s.t.worded(&closed(Server, Some(code), reason, 6, 10))
                 .unwrap();
         assert_eq!(r.cause.as_deref(), Some(want), "{code} {reason}");
         let summary = r.summary.unwrap_or_default();
@@ -280,17 +280,17 @@ fn graphql_completed_and_an_offer_not_selected() {
         s.text(Client, &sub, p, 2);
     }
     s.text(Server, r#"{"type":"complete","id":"1"}"#, 8, 3);
-    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    let r = s.t.worded(&closed(Client, Some(1000), "", 10, 5)).unwrap();
     assert_eq!(r.cause, None, "subscription 2 still open");
     s.text(Server, r#"{"type":"complete","id":"2"}"#, 9, 4);
-    let r = s.t.finish(&closed(Client, Some(1000), "", 10, 5)).unwrap();
+    let r = s.t.worded(&closed(Client, Some(1000), "", 10, 5)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("completed"));
     assert_eq!(r.evidence, [9, 10]);
 
     let t = Tracker::new(None, Some("/graphql")).offered(Some("graphql-ws"));
     assert_eq!(t.protocol(), Some(Protocol::GraphqlWs));
     let r = t
-        .finish(&closed(
+        .worded(&closed(
             Server,
             Some(4406),
             "Subprotocol not acceptable",
@@ -299,13 +299,13 @@ fn graphql_completed_and_an_offer_not_selected() {
         ))
         .unwrap();
     assert_eq!(r.cause.as_deref(), Some("subprotocol not acceptable"));
-    let r = t.finish(&closed(Client, Some(4406), "", 8, 5)).unwrap();
+    let r = t.worded(&closed(Client, Some(4406), "", 8, 5)).unwrap();
     assert_eq!(r.cause, None);
     // Only the offer's GraphQL names are repeated, never a token offered beside them; with
     // graphql-transport-ws among them, the server's 4406 is not said to be for its absence.
     let t =
         Tracker::new(None, None).offered(Some("Bearer.s3cret, graphql-ws, graphql-transport-ws"));
-    let r = t.finish(&closed(Server, Some(4406), "", 8, 5)).unwrap();
+    let r = t.worded(&closed(Server, Some(4406), "", 8, 5)).unwrap();
     let text = format!(
         "{} {}",
         r.recognized_by,
@@ -334,13 +334,13 @@ fn actioncable_consumer_disconnect_and_rejected_subscription() {
         5,
         3000,
     );
-    let r = s.t.finish(&closed(Client, None, "", 6, 4000)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 6, 4000)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("consumer disconnected"));
     let r =
-        s.t.finish(&closed(Client, Some(1000), "", 6, 4000))
+        s.t.worded(&closed(Client, Some(1000), "", 6, 4000))
             .unwrap();
     assert_eq!(r.cause, None);
-    let r = s.t.finish(&closed(Client, None, "", 6, 9500)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 6, 9500)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("stale connection"));
     s.text(
         Server,
@@ -348,7 +348,7 @@ fn actioncable_consumer_disconnect_and_rejected_subscription() {
         6,
         3100,
     );
-    let r = s.t.finish(&closed(Client, None, "", 7, 4000)).unwrap();
+    let r = s.t.worded(&closed(Client, None, "", 7, 4000)).unwrap();
     assert_eq!(r.cause.as_deref(), Some("subscription rejected"));
     assert_eq!(r.evidence, [6, 7]);
 }

@@ -26,6 +26,7 @@ pub(crate) mod codec;
 
 use super::heartbeat::Beats;
 use super::{Ending, Machine, Message, Seen, Verdict};
+use crate::vocab::said::wamp::{Closing, Error, Why};
 use crate::vocab::Role;
 use codec::{Msg, Part, Ser};
 
@@ -39,27 +40,6 @@ fn kept(s: &str) -> String {
         end -= 1;
     }
     s.get(..end).unwrap_or_default().to_string()
-}
-
-/// An ABORT or GOODBYE as kept.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Closing {
-    pub from: Role,
-    pub abort: bool,
-    pub reason: String,
-    pub message: Option<String>,
-    pub packet: u64,
-}
-
-/// An ERROR as kept.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct Error {
-    pub from: Role,
-    /// The request it answers: its type's code and its id.
-    pub request: Option<(u64, u64)>,
-    pub uri: String,
-    pub message: Option<String>,
-    pub packet: u64,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -228,40 +208,4 @@ impl Wamp {
             evidence,
         )
     }
-}
-
-/// What WAMP's messages say ended a session (its words: `report::words::app::wamp`).
-#[derive(Debug)]
-pub(crate) enum Why {
-    /// Neither side refused nor closed the session: whether it was established (WELCOME's
-    /// packet), the last ERROR, where each side's messages (client, server) stop being all
-    /// in the capture, and who ended the connection at which packet.
-    Open {
-        welcome: Option<u64>,
-        error: Option<Error>,
-        lost: [Option<u64>; 2],
-        ended: Option<(Role, u64)>,
-    },
-    /// The first ABORT or GOODBYE; for an ABORT the router sent before any WELCOME, the
-    /// client's HELLO it refused (realm, packet); for a GOODBYE the other's GOODBYE that
-    /// answered it (reason, packet); the WebSocket close (who, packet) and who ended the
-    /// connection (who, packet).
-    Closing {
-        closing: Closing,
-        refused_hello: Option<(Option<String>, u64)>,
-        answer: Option<(String, u64)>,
-        close: Option<(Role, u64)>,
-        ended: Option<(Role, u64)>,
-    },
-}
-
-/// Whether a WAMP reason is one of the protocol's own: a URI of the `wamp.close.` or
-/// `wamp.error.` namespaces, which the specification reserves for itself (§"URIs"), in
-/// lowercase letters, digits, `_` and `.`, at most 64 characters.
-pub(crate) fn own(reason: &str) -> bool {
-    (reason.starts_with("wamp.close.") || reason.starts_with("wamp.error."))
-        && reason.len() <= 64
-        && reason
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
 }

@@ -489,7 +489,7 @@ fn tracked(
             from = to;
         }
     }
-    let mut r = t.finish(end).unwrap();
+    let mut r = worded(&t, end).unwrap();
     // The count of WebSocket messages is the only thing that may follow the cuts.
     r.messages = 0;
     r
@@ -579,7 +579,7 @@ fn every_pingreq_counts_however_the_messages_cut_them() {
             )),
             last_ts: Some(Timestamp(7_000_000)),
         };
-        let h = t.finish(&end).unwrap().heartbeat.unwrap();
+        let h = worded(&t, &end).unwrap().heartbeat.unwrap();
         (h.client.pings, h.client.unanswered)
     };
     let two = [0xc0u8, 0, 0xc0, 0];
@@ -620,7 +620,7 @@ fn a_connects_level_rules_the_packets_after_it_in_the_same_message() {
             )),
             last_ts: Some(Timestamp(1_000_000)),
         };
-        t.finish(&end).unwrap()
+        worded(&t, &end).unwrap()
     };
     let bytes: &[u8] = b"\x10\x10\x00\x04MQTT\x04\x02\x00\x3c\x00\x04abcd\xe0\x01\x8e";
     let (connect, disconnect) = bytes.split_at(18);
@@ -957,4 +957,17 @@ fn an_mqtt_verdict_on_an_h2_stream_whose_reset_was_lost_is_withheld() {
         said.contains("the broker's MQTT byte stream is unknown from packet"),
         "{a:?}"
     );
+}
+
+/// A tracker's report with its words, as the finished report has them
+/// (`report::words::app::fill`, with the server's close reason).
+fn worded(t: &Tracker, end: &Ending) -> Option<ApplicationReport> {
+    let mut a = t.finish(end)?;
+    let reason = end
+        .close
+        .as_ref()
+        .filter(|c| c.0 == wsclose::vocab::Role::Server)
+        .map(|c| c.2.as_str());
+    wsclose::report::words::app::fill(&mut a, reason);
+    Some(a)
 }

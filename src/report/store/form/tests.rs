@@ -83,3 +83,55 @@ fn varints_round_trip() {
     tenth[9] = 2;
     assert_eq!(Reader(&tenth).u64(), None);
 }
+
+/// An application's typed verdict and what its long-polling connections show, which JSON
+/// leaves out, survive the stored form, and its words made again from what is read back
+/// are the words the report states (a reader of the store can word it, as `--redact`
+/// will field by field).
+#[test]
+fn an_applications_typed_verdict_is_stored_and_worded_again() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/app");
+    let paths = [
+        dir.join("mqtt-taken-over-v5.pcap"),
+        dir.join("socketio-polling-ping-timeout.pcap"),
+    ];
+    let mut apps = Vec::new();
+    for p in &paths {
+        let report = crate::analyze_files(std::slice::from_ref(p), Default::default()).unwrap();
+        apps.extend(report.connections);
+    }
+    let said = |c: &ConnectionReport| c.application.as_ref().and_then(|a| a.said.clone());
+    assert!(
+        apps.iter().any(|c| matches!(
+            said(c).as_deref(),
+            Some(crate::vocab::AppSaid::Mqtt(
+                crate::vocab::said::mqtt::Why::TakenOver { .. }
+            ))
+        )),
+        "a takeover"
+    );
+    assert!(apps.iter().any(|c| c
+        .application
+        .as_ref()
+        .is_some_and(|a| a.long_polling.is_some() && a.said.is_some())));
+    for c in &apps {
+        let Some(a) = c.application.as_ref() else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        append(c, &mut bytes).unwrap();
+        let back = read(&bytes).unwrap().application.unwrap();
+        assert_eq!(&back, a);
+        let json = serde_json::to_value(a).unwrap();
+        assert!(json.get("said").is_none() && json.get("long_polling").is_none());
+        let mut again = back.clone();
+        (again.cause, again.summary, again.fix) = (None, None, None);
+        let reason = c
+            .close_frames
+            .first()
+            .filter(|f| f.from == crate::vocab::Role::Server)
+            .map(|f| f.reason.as_str());
+        crate::report::words::app::fill(&mut again, reason);
+        assert_eq!(again, back);
+    }
+}

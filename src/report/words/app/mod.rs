@@ -6,28 +6,48 @@
 //! the reading they give a status ([`own_reading`]): the catalog's typical causes of the
 //! code are left out (the software said why) and the fix is the software's setting.
 //!
-//! Its folder holds each application protocol's verdict words, one file per protocol
-//! (`app::Said` for the protocol's `Why`): the cause label, summary and fix that the
-//! session's `application` states.
+//! Its folder holds each application protocol's verdict words, one file per protocol (a
+//! `words` function of the protocol's `Why`, `vocab::said`), and `said.rs`, which makes
+//! from the typed verdict the report keeps the cause label, summary and fix that the
+//! session's `application` states ([`fill`], called where the report is finished).
 
-// Each protocol's verdict (`app::Said`) in its own words, one file per protocol.
+// Each protocol's verdict (`vocab::said`) in its own words, one file per protocol.
 mod actioncable;
 mod graphql;
 mod mqtt;
 mod ocpp;
 mod phoenix;
+mod said;
 mod signalr;
 mod socketio;
 mod sockjs;
 mod stomp;
 mod wamp;
 
+pub use said::{fill, Words};
+
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::vocab::{AppCause, Library, Role, Software};
+use crate::vocab::{AppCause, AppSaid, Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
+
+/// The words of what one protocol's messages said (each protocol's file beside this one).
+pub fn said(s: &AppSaid) -> Words {
+    match s {
+        AppSaid::SocketIo(w) => socketio::words(w),
+        AppSaid::Graphql(w) => graphql::words(w),
+        AppSaid::Mqtt(w) => mqtt::words(w),
+        AppSaid::Stomp(w) => stomp::words(w),
+        AppSaid::SignalR(w) => signalr::words(w),
+        AppSaid::Phoenix(w) => phoenix::words(w),
+        AppSaid::ActionCable(w) => actioncable::words(w),
+        AppSaid::Ocpp(w) => ocpp::words(w),
+        AppSaid::Wamp(w) => wamp::words(w),
+        AppSaid::SockJs(w) => sockjs::words(w),
+    }
+}
 
 /// Where these causes are said: after the status's own cause.
 pub fn rank(_: &Cause) -> u8 {

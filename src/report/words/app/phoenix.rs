@@ -1,12 +1,12 @@
 //! The words of Phoenix channels' verdicts ([`Why`]): the client's heartbeat timeout, a
 //! refused join, the server's timeout.
 
-use crate::app::phoenix::Why;
-use crate::app::{ms, quote, Said, Words};
+use super::said::{ms, quote, Words};
+use crate::vocab::said::phoenix::Why;
 
-impl Said for Why {
-    fn words(&self) -> Words {
-        match self {
+/// The words of Phoenix's verdict.
+pub(super) fn words(w: &Why) -> Words {
+    match w {
             Why::HeartbeatTimeout { heartbeat, close } => {
                 let which = heartbeat.map_or_else(String::new, |hp| format!(" at packet {hp}"));
                 Words::new(
@@ -35,5 +35,4 @@ impl Said for Why {
                 "The client stopped its heartbeat (a paused tab, a blocked event loop, or the path dropped); raise the socket's :timeout only if that is expected.",
             ),
         }
-    }
 }

@@ -1,64 +1,63 @@
 //! The words of SockJS's verdicts ([`Why`]): the server's close frame `c[code,"reason"]`
 //! (what SockJS and its servers mean by it), its heartbeat `h` that stopped.
 
-use crate::app::sockjs::{After, Ended, Why};
-use crate::app::{ms, quote, Said, Words};
+use super::said::{ms, quote, Words};
+use crate::vocab::said::sockjs::{After, Ended, Why};
 use crate::vocab::AppCause;
 
-impl Said for Why {
-    fn words(&self) -> Words {
-        match self {
-            Why::Closed {
-                code,
-                reason,
-                packet,
-                after,
-            } => {
-                let shown = format!("c[{code},{}]", quote(reason));
-                let (label, fix) = match meaning(*code, reason) {
-                    Some((label, fix)) => (label.into(), fix),
-                    None => (
-                        AppCause::quoted(&format!("close {code}"), reason),
-                        "The server application closed the session with its own code and reason: see what they mean in the application.",
-                    ),
-                };
-                let after = match after {
-                    After::CloseFrame { by, code, packet } => format!(
-                        "; the {by}'s WebSocket close {} at packet {packet} only ended the transport after it",
-                        code.map_or_else(|| "with no status code".to_string(), |c| c.to_string())
-                    ),
-                    After::Transport { by, how, packet } => format!(
-                        "; the {by}'s {how} at packet {packet} only ended the transport after it"
-                    ),
-                    After::Nothing => String::new(),
-                };
-                Words::new(
-                    label,
-                    format!("the server closed the SockJS session with its close frame {shown} at packet {packet}{after}"),
-                    fix,
-                )
-            }
-            Why::HeartbeatStopped {
-                period_ms,
-                beat,
-                ending,
-                quiet_ms,
-                end_packet,
-            } => {
-                let ending = match ending {
-                    Ended::CloseFrame(who) => format!("the {who} closed the WebSocket"),
-                    Ended::Stream(by, frame) => {
-                        format!("the {by} ended its HTTP/2 stream ({frame})")
-                    }
-                    Ended::Tcp(by, how) => format!("the {by} ended the TCP connection ({how})"),
-                    Ended::Session(by) => format!("the {by} ended the session"),
-                };
-                Words::new(
-                    "heartbeat stopped",
-                    format!("the server's heartbeat (h, every {}) stopped after packet {beat}; {ending} {} later at packet {end_packet}", ms(*period_ms), ms(*quiet_ms)),
-                    "The server stopped sending h: its process was blocked, stopped or gone, or the path dropped; SockJS servers send h every heartbeat_delay (25 s by default), and a client that watches for it gives up after its own timeout.",
-                )
-            }
+/// The words of SockJS's verdict.
+pub(super) fn words(w: &Why) -> Words {
+    match w {
+        Why::Closed {
+            code,
+            reason,
+            packet,
+            after,
+        } => {
+            let shown = format!("c[{code},{}]", quote(reason));
+            let (label, fix) = match meaning(*code, reason) {
+                Some((label, fix)) => (label.into(), fix),
+                None => (
+                    AppCause::quoted(&format!("close {code}"), reason),
+                    "The server application closed the session with its own code and reason: see what they mean in the application.",
+                ),
+            };
+            let after = match after {
+                After::CloseFrame { by, code, packet } => format!(
+                    "; the {by}'s WebSocket close {} at packet {packet} only ended the transport after it",
+                    code.map_or_else(|| "with no status code".to_string(), |c| c.to_string())
+                ),
+                After::Transport { by, how, packet } => format!(
+                    "; the {by}'s {how} at packet {packet} only ended the transport after it"
+                ),
+                After::Nothing => String::new(),
+            };
+            Words::new(
+                label,
+                format!("the server closed the SockJS session with its close frame {shown} at packet {packet}{after}"),
+                fix,
+            )
+        }
+        Why::HeartbeatStopped {
+            period_ms,
+            beat,
+            ending,
+            quiet_ms,
+            end_packet,
+        } => {
+            let ending = match ending {
+                Ended::CloseFrame(who) => format!("the {who} closed the WebSocket"),
+                Ended::Stream(by, frame) => {
+                    format!("the {by} ended its HTTP/2 stream ({frame})")
+                }
+                Ended::Tcp(by, how) => format!("the {by} ended the TCP connection ({how})"),
+                Ended::Session(by) => format!("the {by} ended the session"),
+            };
+            Words::new(
+                "heartbeat stopped",
+                format!("the server's heartbeat (h, every {}) stopped after packet {beat}; {ending} {} later at packet {end_packet}", ms(*period_ms), ms(*quiet_ms)),
+                "The server stopped sending h: its process was blocked, stopped or gone, or the path dropped; SockJS servers send h every heartbeat_delay (25 s by default), and a client that watches for it gives up after its own timeout.",
+            )
         }
     }
 }

@@ -2,150 +2,149 @@
 //! a session that neither side closed with its last ERROR; the meanings and fixes of the
 //! URIs the specification defines.
 
-use crate::app::wamp::{own, Why};
-use crate::app::{quote, Said, Words};
+use super::said::{quote, Words};
+use crate::vocab::said::wamp::Why;
 use crate::vocab::{AppCause, Role};
 
-impl Said for Why {
-    fn words(&self) -> Words {
-        match self {
-            Why::Open {
-                welcome,
-                error,
-                lost,
-                ended,
-            } => {
-                let lost: Vec<String> = [Role::Client, Role::Server]
-                    .into_iter()
-                    .zip(lost)
-                    .filter_map(|(r, p)| {
-                        p.map(|p| format!("the {}'s messages are not all in the capture from packet {p}: what it said there (an ABORT or GOODBYE among it) is unknown", name(r)))
-                    })
-                    .collect();
-                let mut parts = Vec::new();
-                let none = if lost.is_empty() {
-                    "neither side sent GOODBYE or ABORT"
-                } else {
-                    "no GOODBYE or ABORT is in the capture"
-                };
-                let ended = ended
-                    .map(|(by, p)| format!("the {} ended the connection at packet {p}", name(by)))
-                    .unwrap_or_else(|| "the capture ends".into());
-                match welcome {
-                    Some(w) => parts.push(format!("the WAMP session was established (WELCOME at packet {w}) and {none} before {ended}")),
-                    None => parts.push(format!("{none} before {ended}")),
-                }
-                if let Some(e) = error {
-                    let request = match e.request {
-                        Some((t, id)) => format!("{} request {id}", request_name(t)),
-                        None => "a request".into(),
-                    };
-                    let mut s = format!(
-                        "the last ERROR: the {} answered {request} with ERROR {} at packet {}",
-                        name(e.from),
-                        quote(&e.uri),
-                        e.packet
-                    );
-                    if let Some(meaning) = meaning(&e.uri) {
-                        s.push_str(&format!(" ({meaning})"));
-                    }
-                    if let Some(msg) = &e.message {
-                        s.push_str(&format!(": {}", quote(msg)));
-                    }
-                    s.push_str(", which answers that request and ends no session");
-                    parts.push(s);
-                }
-                parts.extend(lost);
-                Words::withheld(parts.join("; "))
+/// The words of WAMP's verdict.
+pub(super) fn words(w: &Why) -> Words {
+    match w {
+        Why::Open {
+            welcome,
+            error,
+            lost,
+            ended,
+        } => {
+            let lost: Vec<String> = [Role::Client, Role::Server]
+                .into_iter()
+                .zip(lost)
+                .filter_map(|(r, p)| {
+                    p.map(|p| format!("the {}'s messages are not all in the capture from packet {p}: what it said there (an ABORT or GOODBYE among it) is unknown", name(r)))
+                })
+                .collect();
+            let mut parts = Vec::new();
+            let none = if lost.is_empty() {
+                "neither side sent GOODBYE or ABORT"
+            } else {
+                "no GOODBYE or ABORT is in the capture"
+            };
+            let ended = ended
+                .map(|(by, p)| format!("the {} ended the connection at packet {p}", name(by)))
+                .unwrap_or_else(|| "the capture ends".into());
+            match welcome {
+                Some(w) => parts.push(format!("the WAMP session was established (WELCOME at packet {w}) and {none} before {ended}")),
+                None => parts.push(format!("{none} before {ended}")),
             }
-            Why::Closing {
-                closing: c,
-                refused_hello,
-                answer,
-                close,
-                ended,
-            } => {
-                let which = if c.abort { "ABORT" } else { "GOODBYE" };
-                let label = if own(&c.reason) {
-                    c.reason.clone().into()
-                } else if c.reason.is_empty() {
-                    which.into()
-                } else {
-                    AppCause::quoted(which, &c.reason)
+            if let Some(e) = error {
+                let request = match e.request {
+                    Some((t, id)) => format!("{} request {id}", request_name(t)),
+                    None => "a request".into(),
                 };
-                let from = c.from;
-                let peer = from.peer();
-                let mut summary = String::new();
-                if c.abort {
-                    match refused_hello {
-                        Some((realm, p)) => {
-                            let realm = realm
-                                .as_deref()
-                                .map(|r| format!(" for realm {}", quote(r)))
-                                .unwrap_or_default();
-                            summary.push_str(&format!(
-                                "the router refused the session: it answered the client's HELLO{realm} (packet {p}) with ABORT {} at packet {}",
-                                quote(&c.reason),
-                                c.packet
-                            ));
-                        }
-                        None => summary.push_str(&format!(
-                            "the {} aborted the session with ABORT {} at packet {}",
-                            name(from),
+                let mut s = format!(
+                    "the last ERROR: the {} answered {request} with ERROR {} at packet {}",
+                    name(e.from),
+                    quote(&e.uri),
+                    e.packet
+                );
+                if let Some(meaning) = meaning(&e.uri) {
+                    s.push_str(&format!(" ({meaning})"));
+                }
+                if let Some(msg) = &e.message {
+                    s.push_str(&format!(": {}", quote(msg)));
+                }
+                s.push_str(", which answers that request and ends no session");
+                parts.push(s);
+            }
+            parts.extend(lost);
+            Words::withheld(parts.join("; "))
+        }
+        Why::Closing {
+            closing: c,
+            refused_hello,
+            answer,
+            close,
+            ended,
+        } => {
+            let which = if c.abort { "ABORT" } else { "GOODBYE" };
+            let label = if own(&c.reason) {
+                c.reason.clone().into()
+            } else if c.reason.is_empty() {
+                which.into()
+            } else {
+                AppCause::quoted(which, &c.reason)
+            };
+            let from = c.from;
+            let peer = from.peer();
+            let mut summary = String::new();
+            if c.abort {
+                match refused_hello {
+                    Some((realm, p)) => {
+                        let realm = realm
+                            .as_deref()
+                            .map(|r| format!(" for realm {}", quote(r)))
+                            .unwrap_or_default();
+                        summary.push_str(&format!(
+                            "the router refused the session: it answered the client's HELLO{realm} (packet {p}) with ABORT {} at packet {}",
                             quote(&c.reason),
                             c.packet
-                        )),
+                        ));
                     }
-                } else {
-                    summary.push_str(&format!(
-                        "the {} closed the WAMP session with GOODBYE {} at packet {}",
+                    None => summary.push_str(&format!(
+                        "the {} aborted the session with ABORT {} at packet {}",
                         name(from),
                         quote(&c.reason),
                         c.packet
-                    ));
+                    )),
                 }
-                if let Some(meaning) = meaning(&c.reason) {
-                    summary.push_str(&format!(" ({meaning})"));
-                }
-                if let Some(msg) = &c.message {
-                    summary.push_str(&format!(": {}", quote(msg)));
-                }
-                if !c.abort {
-                    match answer {
-                        Some((reason, p)) => {
+            } else {
+                summary.push_str(&format!(
+                    "the {} closed the WAMP session with GOODBYE {} at packet {}",
+                    name(from),
+                    quote(&c.reason),
+                    c.packet
+                ));
+            }
+            if let Some(meaning) = meaning(&c.reason) {
+                summary.push_str(&format!(" ({meaning})"));
+            }
+            if let Some(msg) = &c.message {
+                summary.push_str(&format!(": {}", quote(msg)));
+            }
+            if !c.abort {
+                match answer {
+                    Some((reason, p)) => {
+                        summary.push_str(&format!(
+                            "; the {} answered GOODBYE {} at packet {p}: a clean end of the WAMP session",
+                            name(peer),
+                            quote(reason)
+                        ));
+                        if let Some((who, cp)) = close {
                             summary.push_str(&format!(
-                                "; the {} answered GOODBYE {} at packet {p}: a clean end of the WAMP session",
-                                name(peer),
-                                quote(reason)
-                            ));
-                            if let Some((who, cp)) = close {
-                                summary.push_str(&format!(
-                                    ", and the WebSocket close after it (the {}'s, packet {cp}) only ends the transport",
-                                    name(*who)
-                                ));
-                            }
-                        }
-                        None => {
-                            let end_at = ended
-                                .map(|(by, p)| {
-                                    format!(
-                                        " before the {} ended the connection at packet {p}",
-                                        name(by)
-                                    )
-                                })
-                                .unwrap_or_else(|| " before the capture ends".into());
-                            summary.push_str(&format!(
-                                "; the {} sent no GOODBYE in answer{end_at}",
-                                name(peer)
+                                ", and the WebSocket close after it (the {}'s, packet {cp}) only ends the transport",
+                                name(*who)
                             ));
                         }
                     }
+                    None => {
+                        let end_at = ended
+                            .map(|(by, p)| {
+                                format!(
+                                    " before the {} ended the connection at packet {p}",
+                                    name(by)
+                                )
+                            })
+                            .unwrap_or_else(|| " before the capture ends".into());
+                        summary.push_str(&format!(
+                            "; the {} sent no GOODBYE in answer{end_at}",
+                            name(peer)
+                        ));
+                    }
                 }
-                Words {
-                    cause: Some(label),
-                    summary: Some(summary),
-                    fix: fix(&c.reason).map(str::to_string),
-                }
+            }
+            Words {
+                cause: Some(label),
+                summary: Some(summary),
+                fix: fix(&c.reason).map(str::to_string),
             }
         }
     }
@@ -215,4 +214,15 @@ fn request_name(t: u64) -> &'static str {
         68 => "INVOCATION",
         _ => "a",
     }
+}
+
+/// Whether a WAMP reason is one of the protocol's own: a URI of the `wamp.close.` or
+/// `wamp.error.` namespaces, which the specification reserves for itself (§"URIs"), in
+/// lowercase letters, digits, `_` and `.`, at most 64 characters.
+fn own(reason: &str) -> bool {
+    (reason.starts_with("wamp.close.") || reason.starts_with("wamp.error."))
+        && reason.len() <= 64
+        && reason
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
 }
