@@ -17,7 +17,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::vocab::{Finding, Kind, Role};
+use crate::vocab::{Detail, Finding, Kind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A bounded list: a hostile capture cannot grow it without limit.
@@ -35,13 +35,24 @@ impl Findings {
 
     /// Adds a finding, or counts it as dropped when the list is full.
     pub fn push(&mut self, kind: Kind, from: Option<Role>, packet: Option<u64>, detail: String) {
+        self.add(Finding::new(kind, from, packet, detail));
+    }
+
+    /// Adds a finding whose detail quotes the wire ([`Detail`]: the quotes `--redact`
+    /// treats), or counts it as dropped when the list is full.
+    pub fn push_quoting(
+        &mut self,
+        kind: Kind,
+        from: Option<Role>,
+        packet: Option<u64>,
+        detail: Detail,
+    ) {
+        self.add(Finding::quoting(kind, from, packet, detail));
+    }
+
+    fn add(&mut self, f: Finding) {
         if self.items.len() < Self::MAX {
-            self.items.push(Finding {
-                kind,
-                from,
-                packet,
-                detail,
-            });
+            self.items.push(f);
         } else {
             self.dropped += 1;
         }

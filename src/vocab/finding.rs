@@ -181,7 +181,7 @@ impl Kind {
 }
 
 /// One thing wrong or notable inside a capture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
 pub struct Finding {
     /// What it is.
@@ -192,4 +192,104 @@ pub struct Finding {
     pub packet: Option<u64>,
     /// A sentence saying what happened (wire text in it is escaped when written out).
     pub detail: String,
+    /// The parts of `detail` quoted from the wire that `--redact` must treat ([`Quote`]):
+    /// kept in the stored form, left out of the JSON (its `detail` holds them).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub quotes: Vec<Quote>,
+}
+
+// Its JSON leaves out `quotes`; its stored form (not human-readable) keeps them, so that a
+// report read back from the store is redacted as one in memory.
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let human = s.is_human_readable();
+        let mut st = s.serialize_struct("Finding", 5)?;
+        st.serialize_field("kind", &self.kind)?;
+        st.serialize_field("from", &self.from)?;
+        st.serialize_field("packet", &self.packet)?;
+        st.serialize_field("detail", &self.detail)?;
+        if human {
+            st.skip_field("quotes")?;
+        } else {
+            st.serialize_field("quotes", &self.quotes)?;
+        }
+        st.end()
+    }
+}
+
+/// What a part of a finding's detail quotes from the wire, and so what `--redact` does with
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quoted {
+    /// Bytes of a stream (the first bytes of what is no frame): the application's payload,
+    /// left out.
+    Payload,
+    /// A `Sec-WebSocket-Protocol` value or list: a subprotocol no registry or decoder knows
+    /// may be a credential, named item by item.
+    Subprotocols,
+}
+
+/// A part of a finding's `detail` quoted from the wire: its byte range there, and what it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    /// What it quotes.
+    pub what: Quoted,
+    /// Its first byte in `detail`.
+    pub start: u32,
+    /// The byte after its last.
+    pub end: u32,
+}
+
+/// A finding's detail made of wsclose's words and quotes from the wire, each quote's range
+/// kept ([`Quote`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// The sentence so far.
+    pub text: String,
+    /// The quotes in it.
+    pub quotes: Vec<Quote>,
+}
+
+impl Detail {
+    /// Appends words of wsclose's own.
+    pub fn say(mut self, words: &str) -> Detail {
+        self.text.push_str(words);
+        self
+    }
+
+    /// Appends `text` from the wire, of kind `what`.
+    pub fn quote(mut self, what: Quoted, text: &str) -> Detail {
+        let start = self.text.len();
+        self.text.push_str(text);
+        if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(self.text.len())) {
+            self.quotes.push(Quote { what, start, end });
+        }
+        self
+    }
+}
+
+impl Finding {
+    /// A finding whose detail holds no quote `--redact` must treat.
+    pub fn new(kind: Kind, from: Option<Role>, packet: Option<u64>, detail: String) -> Finding {
+        Finding {
+            kind,
+            from,
+            packet,
+            detail,
+            quotes: Vec::new(),
+        }
+    }
+
+    /// A finding whose detail quotes the wire ([`Detail`]).
+    pub fn quoting(kind: Kind, from: Option<Role>, packet: Option<u64>, detail: Detail) -> Finding {
+        Finding {
+            kind,
+            from,
+            packet,
+            detail: detail.text,
+            quotes: detail.quotes,
+        }
+    }
 }

@@ -55,7 +55,7 @@ pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
-pub use finding::{Finding, Kind};
+pub use finding::{Detail, Finding, Kind, Quote, Quoted};
 pub use frames::{
     FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats, StatsJson, StreamEndKind,
     Unanswered,

@@ -557,16 +557,7 @@ impl Names {
             e.summary = self.scrub(&e.summary, false, &secrets);
         }
         for f in &mut c.findings {
-            if f.kind == crate::vocab::Kind::NotFrames {
-                if let Some(at) = f.detail.find("; first bytes: ") {
-                    f.detail.truncate(at);
-                    f.detail.push_str("; first bytes [redacted]");
-                }
-            }
-            // The 101's and the offer's Sec-WebSocket-Protocol, quoted: named item by item.
-            if f.detail.contains("Sec-WebSocket-Protocol \"") {
-                f.detail = self.quoted_subprotocols(&f.detail, &secrets);
-            }
+            self.quotes(f, &secrets);
             f.detail = self.scrub(&f.detail, false, &secrets);
         }
         for w in &mut c.last_words {
@@ -590,18 +581,24 @@ impl Names {
         }
     }
 
-    /// A sentence that quotes `Sec-WebSocket-Protocol` values (the 101's and the client's
-    /// offer), each quoted list named item by item ([`Names::subprotocol`]); an item cut
-    /// short (the sentence quotes 80 bytes) that begins a subprotocol named before
-    /// (`secrets`) gets its name.
-    fn quoted_subprotocols(&mut self, text: &str, secrets: &[(String, String)]) -> String {
-        text.split('"')
-            .enumerate()
-            .map(|(i, part)| {
-                if i % 2 == 0 {
-                    return part.to_owned();
-                }
-                part.split(',')
+    /// A finding's quotes of the wire ([`crate::vocab::Quote`]), each by its kind: a
+    /// payload's bytes left out; a `Sec-WebSocket-Protocol` value or list (the 101's, the
+    /// client's offer) named item by item ([`Names::subprotocol`]), an item cut short (the
+    /// finding quotes 80 bytes) that begins a subprotocol named before (`secrets`) given
+    /// its name. The quotes are gone from the finding after: its detail is redacted.
+    fn quotes(&mut self, f: &mut crate::vocab::Finding, secrets: &[(String, String)]) {
+        let mut quotes = std::mem::take(&mut f.quotes);
+        // From the last, so that the ranges before stay where they are.
+        quotes.sort_by_key(|q| std::cmp::Reverse(q.start));
+        for q in quotes {
+            let range = q.start as usize..q.end as usize;
+            let Some(text) = f.detail.get(range.clone()) else {
+                continue;
+            };
+            let shown = match q.what {
+                crate::vocab::Quoted::Payload => "[redacted]".to_owned(),
+                crate::vocab::Quoted::Subprotocols => text
+                    .split(',')
                     .map(|item| {
                         let item = item.trim();
                         let cut = item.trim_end_matches('…');
@@ -614,10 +611,10 @@ impl Names {
                         }
                     })
                     .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .collect::<Vec<_>>()
-            .join("\"")
+                    .join(", "),
+            };
+            f.detail.replace_range(range, &shown);
+        }
     }
 }
 
@@ -644,7 +641,7 @@ fn file_name(path: &str) -> String {
 }
 
 /// `text` with every path of `paths` (path, file name) cut to its file name, the longest
-/// paths first, and the client random a key-log warning quotes left out.
+/// paths first. (A key-log warning quotes no client random: its line number names the line.)
 fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
     let mut t = text.to_owned();
     for (path, name) in paths {
@@ -652,23 +649,7 @@ fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
             t = t.replace(path.as_str(), name);
         }
     }
-    // `keylog::KeyLogWarning`: "… for client random 0a1b2c3d… differs …".
-    const QUOTED: &str = "client random ";
-    let mut out = String::with_capacity(t.len());
-    let mut rest = t.as_str();
-    while let Some(i) = rest.find(QUOTED) {
-        let (head, tail) = rest.split_at(i + QUOTED.len());
-        out.push_str(head);
-        let hex = tail.len()
-            - tail
-                .trim_start_matches(|c: char| c.is_ascii_hexdigit())
-                .len();
-        let (random, after) = tail.split_at(hex);
-        out.push_str(if hex >= 8 { "[redacted]" } else { random });
-        rest = after;
-    }
-    out.push_str(rest);
-    out
+    t
 }
 
 /// An endpoint (`10.0.0.5:8443`) as a report redacted with `key` names it
@@ -752,9 +733,10 @@ pub fn redact(report: &mut Report) {
     {
         *w = said(&mut names, w);
     }
+    // An incident's words are made again from its fields, its server and client named
+    // above (`report::words::incident`): no sentence of theirs is scrubbed.
     for i in &mut report.incidents {
-        i.cause = said(&mut names, &i.cause);
-        i.fix = said(&mut names, &i.fix);
+        (i.cause, i.fix) = super::words::incident::cause_and_fix(i);
     }
     // The selection as the command line gave it: `--host` names a host.
     if let (Some(filter), Some(selection)) = (&mut report.summary.filter, &report.selection) {

@@ -36,7 +36,7 @@ pub mod parse;
 use super::Ctx;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{Kind, Role, Timestamp};
+use crate::vocab::{Detail, Kind, Quoted, Role, Timestamp};
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
@@ -595,34 +595,48 @@ impl Http1 {
                         );
                         // What the client did not offer (the missing headers are among
                         // the response's problems).
+                        // The values are quoted for `--redact` to treat: a subprotocol
+                        // may be a credential; an extension is no secret.
                         let offered =
-                            |what: &str, value: Option<&String>, list: &Option<String>| {
+                            |what: &str,
+                             quoted: Option<Quoted>,
+                             value: Option<&String>,
+                             list: &Option<String>| {
+                                let quote = |d: Detail, text: &str| match quoted {
+                                    Some(q) => d.quote(q, crate::sanitize::cut(text, 80)),
+                                    None => d.say(crate::sanitize::cut(text, 80)),
+                                };
                                 value.map(|v| {
-                                format!(
-                                    "the 101 response's {what} \"{}\" was not offered by the client ({}); a conforming client fails the connection (RFC 6455 §4.1)",
-                                    crate::sanitize::cut(v, 80),
+                                    let d = quote(
+                                        Detail::default()
+                                            .say(&format!("the 101 response's {what} \"")),
+                                        v,
+                                    )
+                                    .say("\" was not offered by the client (");
                                     match list {
-                                        Some(l) => format!("it offered \"{}\"", crate::sanitize::cut(l, 80)),
-                                        None => "it offered none".into(),
-                                    }
-                                )
-                            })
+                                    Some(l) => quote(d.say("it offered \""), l).say("\""),
+                                    None => d.say("it offered none"),
+                                }
+                                .say("); a conforming client fails the connection (RFC 6455 §4.1)")
+                                })
                             };
                         let why = match hs.fault {
                             Some(crate::vocab::ResponseFault::ExtensionNotOffered) => offered(
                                 "Sec-WebSocket-Extensions",
+                                None,
                                 r.extensions.as_ref(),
                                 &hs.offered_extensions,
                             ),
                             Some(crate::vocab::ResponseFault::ProtocolNotOffered) => offered(
                                 "Sec-WebSocket-Protocol",
+                                Some(Quoted::Subprotocols),
                                 r.protocol.as_ref(),
                                 &hs.offered_protocols,
                             ),
                             _ => None,
                         };
                         if let Some(why) = why {
-                            ctx.findings.push(
+                            ctx.findings.push_quoting(
                                 Kind::HandshakeInvalid,
                                 Some(Role::Server),
                                 Some(packet),

@@ -27,6 +27,7 @@ use super::utf8::Utf8Stream;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::vocab::CloseFrame;
+use crate::vocab::{Detail, Quoted};
 use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
@@ -400,26 +401,23 @@ impl Decoder {
         s.data(b);
         let side = self.from;
         let r = s.report(side, self.deflate);
-        let said = match (&r.status_line, after_close) {
-            (Some(line), true) => format!("{}, \"{line}\"", r.what.phrase()),
-            (Some(line), false) => format!("{}, \"{line}\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP", r.what.phrase()),
-            (None, _) => format!(
-                "{}; first bytes: \"{}\"",
-                r.what.phrase(),
-                r.first_bytes.as_deref().unwrap_or_default()
-            ),
-        };
         let lead = if after_close {
             format!("the {side}'s bytes after its close frame are no frames (RFC 6455 §5.5.1: nothing follows a close frame): ")
         } else {
             format!("the {side}'s stream holds ")
         };
-        self.violation(
-            findings,
-            Kind::NotFrames,
-            at.packet,
-            format!("{lead}{said}; not decoded as frames"),
-        );
+        let detail = Detail::default().say(&lead);
+        let detail = match (&r.status_line, after_close) {
+            (Some(line), true) => detail.say(&format!("{}, \"{line}\"", r.what.phrase())),
+            (Some(line), false) => detail.say(&format!("{}, \"{line}\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP", r.what.phrase())),
+            // The payload's first bytes, which `--redact` leaves out.
+            (None, _) => detail
+                .say(&format!("{}; first bytes: \"", r.what.phrase()))
+                .quote(Quoted::Payload, r.first_bytes.as_deref().unwrap_or_default())
+                .say("\""),
+        }
+        .say("; not decoded as frames");
+        findings.push_quoting(Kind::NotFrames, Some(self.from), Some(at.packet), detail);
         if self.msg.is_some() {
             self.last_words.damaged();
         }

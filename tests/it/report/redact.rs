@@ -1,8 +1,9 @@
 //! `--redact` over every output: a capture built here whose sessions carry a bearer token as
 //! their subprotocol (echoed by the server, offered and not selected, a Kubernetes bearer
 //! offer), a Host naming an internal server, close reasons naming an address and a host
-//! name, and an Action Cable server's own words in its disconnect (quoted by the
-//! application's cause), run through every format, the exports, an annotated copy and the lines a followed
+//! name, an Action Cable server's own words in its disconnect (quoted by the
+//! application's cause), and bytes a server wrote after its close frame (quoted by a
+//! `not-frames` finding), run through every format, the exports, an annotated copy and the lines a followed
 //! run prints; none of those strings may come out. Pseudonyms are the same whatever the
 //! selection; a uid differs between two VLANs.
 
@@ -14,6 +15,9 @@ use wsclose::__internals::capture::write::PcapWriter;
 use wsclose::vocab::Role::{Client, Server};
 use wsclose::vocab::{LinkType, Timestamp};
 
+/// What a server writes into the stream after its close frame: no frame, its first bytes
+/// quoted by a `not-frames` finding (and left out under `--redact`).
+const AFTER_CLOSE: &str = "session=s3cr3t-after-close-9f; user=alice";
 /// A JWT, sent as the only subprotocol and echoed by the server.
 const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbGljZSJ9.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
 /// Another token: the client's offer, which the server's 101 does not select.
@@ -34,6 +38,7 @@ const SECRETS: &[&str] = &[
     "chat.internal",
     "eyJhbGci",
     "SflKxwRJ",
+    "s3cr3t-after-close",
     OFFERED,
     K8S,
 ];
@@ -69,14 +74,15 @@ fn response(protocol: Option<&str>) -> Vec<u8> {
 }
 
 /// One session from client 10.9.0.`client` port `port` to the server 10.9.0.1:8080 that
-/// the server closes with 1011 and `REASON` (after a text message `said`, if any), both
-/// sides then ending with a FIN.
+/// the server closes with 1011 and `REASON` (after a text message `said`, if any; with
+/// `after` written after its close frame, if any), both sides then ending with a FIN.
 fn session(
     client: u8,
     port: u16,
     offer: Option<&str>,
     selected: Option<&str>,
     said: Option<&str>,
+    after: Option<&str>,
 ) -> Vec<Pkt> {
     let mut s = Session::new(port, 8080);
     s.handshake();
@@ -86,6 +92,9 @@ fn session(
         s.send(Server, &text(Server, m));
     }
     s.send(Server, &close(Server, 1011, REASON));
+    if let Some(a) = after {
+        s.send(Server, a.as_bytes());
+    }
     s.send(Client, &close(Client, 1011, REASON));
     s.fins(Server);
     // The addresses: the client's own, the server's (the helper's are 10.0.0.1, 10.0.0.2).
@@ -117,17 +126,19 @@ fn write(dir: &std::path::Path, name: &str, link: LinkType, pkts: &[&Pkt]) -> St
 fn capture(dir: &std::path::Path) -> String {
     let k8s = format!("base64url.bearer.authorization.k8s.io.{K8S}, v4.channel.k8s.io");
     let sessions = [
-        session(11, 40001, Some(JWT), Some(JWT), None),
-        session(12, 40002, Some(OFFERED), Some(JWT), None),
-        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io"), None),
-        session(14, 40004, None, None, None),
+        session(11, 40001, Some(JWT), Some(JWT), None, None),
+        session(12, 40002, Some(OFFERED), Some(JWT), None, None),
+        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io"), None, None),
+        session(14, 40004, None, None, None, None),
         session(
             15,
             40005,
             Some(CABLE),
             Some(CABLE),
             Some(&cable_disconnect()),
+            None,
         ),
+        session(16, 40006, None, None, None, Some(AFTER_CLOSE)),
     ];
     let all: Vec<&Pkt> = sessions.iter().flatten().collect();
     write(dir, "secrets.pcap", LinkType::RAW, &all)
@@ -222,6 +233,18 @@ fn redaction_leaves_no_secret_in_any_output() {
     let detail = finding["detail"].as_str().unwrap();
     assert!(detail.contains(&format!("\"{sp}\"")), "{detail}");
     assert!(detail.contains("it offered \"proto-"), "{detail}");
+    // The bytes after the close frame: the finding's words stay, its quote goes.
+    let finding = c[5]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "not-frames")
+        .expect("the bytes after the close frame");
+    let detail = finding["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("first bytes: \"[redacted]\"; not decoded as frames"),
+        "{detail}"
+    );
     // The exports of one run.
     let exports = ["json", "jsonl", "ecs", "markdown", "html", "csv"];
     let mut args = vec![
@@ -322,7 +345,7 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
             .collect()
     };
     let full = records(&[]);
-    assert_eq!(full.len(), 5);
+    assert_eq!(full.len(), 6);
     let key = |r: &Value| {
         (
             r["uid"].clone(),
@@ -333,10 +356,10 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
             r["handshake"]["subprotocol"].clone(),
         )
     };
-    // Five clients, five names; one server.
+    // Six clients, six names; one server.
     let clients: std::collections::HashSet<String> =
         full.iter().map(|r| r["client_ip"].to_string()).collect();
-    assert_eq!(clients.len(), 5);
+    assert_eq!(clients.len(), 6);
     for (extra, id) in [
         (&["--connection", "3"][..], 3),
         (&["--connection", "2"][..], 2),
@@ -353,11 +376,18 @@ fn pseudonyms_and_uids_are_the_same_whatever_the_selection() {
     for ((a, b), c) in full.iter().zip(&stored).zip(&again) {
         assert_eq!(key(a), key(b));
         assert_eq!(key(a), key(c));
+        // A finding's quotes are treated from the stored form as in memory.
+        assert_eq!(a["findings"], b["findings"]);
     }
+    let quoted = stored[5]["findings"].to_string();
+    assert!(
+        quoted.contains("first bytes: \\\"[redacted]\\\"") && !quoted.contains("s3cr3t"),
+        "{quoted}"
+    );
     // Another capture (other first packets) gives other names to the same addresses.
     let sessions = [
-        session(12, 40009, None, None, None),
-        session(11, 40001, Some(JWT), Some(JWT), None),
+        session(12, 40009, None, None, None, None),
+        session(11, 40001, Some(JWT), Some(JWT), None, None),
     ];
     let other = write(
         dir.path(),

@@ -227,11 +227,9 @@ pub enum WarningKind {
     /// The secret's length does not fit the label.
     BadSecretLength { label: Label, len: usize },
     /// A different secret was logged before for the same connection and label; the first
-    /// one is kept.
-    Conflict {
-        label: Label,
-        client_random_prefix: String,
-    },
+    /// one is kept. (The line number names the line; its client random, which finds a
+    /// connection's lines in a key log, is not repeated in a warning a report carries.)
+    Conflict { label: Label },
     /// A line longer than any real key-log line (its start is skipped).
     TooLong,
     /// The source's lines that could not be used beyond the first [`WARNINGS_SHOWN`]:
@@ -279,13 +277,10 @@ impl fmt::Display for KeyLogWarning {
                 };
                 write!(f, "{label}: secret is {len} bytes, expected {want}")
             }
-            WarningKind::Conflict {
-                label,
-                client_random_prefix,
-            } => write!(
+            WarningKind::Conflict { label } => write!(
                 f,
-                "{label} for client random {client_random_prefix}… differs from the one \
-                 logged before; the first is kept"
+                "{label}: the secret differs from the one logged before for the same client \
+                 random; the first is kept"
             ),
             WarningKind::TooLong => f.write_str("line too long, skipped"),
             WarningKind::More { .. } => Ok(()),
@@ -618,10 +613,7 @@ impl KeyLog {
             .insert(label, secret)
         {
             Insert::New | Insert::Duplicate => None,
-            Insert::Conflict => Some(WarningKind::Conflict {
-                label,
-                client_random_prefix: hex_lower(random.get(..4).unwrap_or_default()),
-            }),
+            Insert::Conflict => Some(WarningKind::Conflict { label }),
         }
     }
 }
