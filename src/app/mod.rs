@@ -26,7 +26,7 @@
 //! header and at most 1 KiB of its body).
 //!
 //! The last of the stream stages: the stack and the WebSocket session hand it what they read
-//! (messages through `websocket::tap`, long-polling connections as [`PollingFacts`]) and it
+//! (messages through `websocket::tap`, long-polling connections as [`crate::vocab::PollingFacts`]) and it
 //! imports nothing of them, only the capture's and the flow's types.
 
 pub(crate) mod actioncable;
@@ -38,7 +38,7 @@ mod machine;
 pub(crate) mod mqtt;
 pub(crate) mod ocpp;
 pub(crate) mod phoenix;
-mod polls;
+pub mod polls;
 pub(crate) mod pool;
 mod registry;
 pub(crate) mod signalr;
@@ -53,7 +53,6 @@ use serde::{Deserialize, Serialize};
 
 pub use heartbeat::{ControlMarks, Recent};
 pub(crate) use machine::{Machine, Seen, Verdict};
-pub use polls::{Open, PollingFacts, Polls};
 pub use registry::Protocol;
 pub use tracker::Tracker;
 

@@ -14,171 +14,68 @@
 
 use crate::vocab::said::socketio::LongPolling;
 use crate::vocab::{AppSaid, ApplicationReport, Identity};
-use crate::vocab::{HeartbeatReport, PollingConnection, Timestamp};
-use std::collections::BTreeMap;
+use crate::vocab::{HeartbeatReport, Polled, PollingConnection, Polls};
 
-/// One polling connection, as the analyzer keeps it until the report is linked.
-#[derive(Debug, Clone)]
-struct Polled {
-    input: usize,
-    conn: PollingConnection,
-    /// The OPEN's pingInterval and pingTimeout (ms).
-    open: (Option<u64>, Option<u64>),
-    /// The OPEN's packet and time.
-    open_at: Option<(u64, Timestamp)>,
-}
-
-/// What an engine.io OPEN packet announced.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Open {
-    /// The packet that completed the response carrying it.
-    pub packet: u64,
-    /// That packet's time.
-    pub ts: Timestamp,
-    /// The `pingInterval` it announced (ms).
-    pub ping_interval: Option<u64>,
-    /// The `pingTimeout` it announced (ms).
-    pub ping_timeout: Option<u64>,
-}
-
-/// What a finished engine.io long-polling connection showed, as the polling reader
-/// (`stack::http1::engineio`) gives it: the stack hands it on, and this layer imports
-/// nothing of the stack.
-pub trait PollingFacts {
-    /// Its session id: a request's `sid`, or the OPEN packet's.
-    fn sid(&self) -> Option<&String>;
-    /// The packet that completed the last response read, and its time.
-    fn last_response(&self) -> Option<(u64, Timestamp)>;
-    /// Requests read.
-    fn requests(&self) -> u32;
-    /// The OPEN packet its handshake response carried.
-    fn open(&self) -> Option<Open>;
-}
-
-/// The polling connections of one analysis, by sid.
-#[derive(Debug, Default, Clone)]
-pub struct Polls {
-    by_sid: BTreeMap<String, Vec<Polled>>,
-    kept: usize,
-    /// Polling connections not kept, past [`Polls::CAP`].
-    pub not_kept: u64,
-}
-
-impl Polls {
-    /// Polling connections kept at most (about 100 bytes each).
-    pub const CAP: usize = 10_000;
-
-    /// Keeps a finished polling connection of input `input`.
-    pub fn add(&mut self, input: usize, p: &impl PollingFacts, first_packet: u64) {
-        let Some(sid) = p.sid() else {
-            return;
+/// Links the socket.io session `a` of input `input` to the polling connections of `polls`;
+/// whether it began on them (its words are then to be made again, `report::words::app::fill`).
+pub fn link(polls: &Polls, input: usize, a: &mut ApplicationReport) -> bool {
+    if a.protocol != super::Protocol::SocketIo.name() {
+        return false;
+    }
+    let mut began = None;
+    let mut open = None;
+    let mut facts = None;
+    for id in a.related.iter_mut().filter(|i| i.kind == "socket.io-sid") {
+        facts = id.ping.take().or(facts);
+        let Some(list) = polls.of(&id.value) else {
+            continue;
         };
-        if self.kept >= Self::CAP {
-            self.not_kept += 1;
-            return;
+        let mut mine: Vec<&Polled> = list.iter().filter(|p| p.input == input).collect();
+        if mine.is_empty() {
+            continue;
         }
-        self.kept += 1;
-        self.by_sid.entry(sid.clone()).or_default().push(Polled {
-            input,
-            conn: PollingConnection {
-                first_packet,
-                last_response: p.last_response().map(|l| l.0),
-                requests: p.requests(),
-                open_packet: p.open().map(|o| o.packet),
-            },
-            open: p
-                .open()
-                .map_or((None, None), |o| (o.ping_interval, o.ping_timeout)),
-            open_at: p.open().map(|o| (o.packet, o.ts)),
-        });
+        mine.sort_by_key(|p| p.conn.first_packet);
+        open = mine.iter().find(|p| p.conn.open_packet.is_some()).copied();
+        let all: Vec<PollingConnection> = mine.iter().map(|p| p.conn.clone()).collect();
+        began = Some(long_polling(&id.value, &all, id.upgrade_packet, open));
+        // The last ones, nearest the upgrade, are listed; all are counted (thousands of
+        // sessions sharing one sid each listed thousands of polls: 1.9 GB of JSON).
+        id.polling_total = all.len() as u64;
+        let skip = all.len().saturating_sub(Identity::MAX_LISTED);
+        id.polling = all.into_iter().skip(skip).collect();
     }
-
-    /// Takes in another analyzer's (the threads of one file).
-    pub fn append(&mut self, other: Polls) {
-        for (sid, list) in other.by_sid {
-            for p in list {
-                if self.kept >= Self::CAP {
-                    self.not_kept += 1;
-                    continue;
-                }
-                self.kept += 1;
-                self.by_sid.entry(sid.clone()).or_default().push(p);
+    let Some(began) = began else {
+        return false;
+    };
+    // The WebSocket carried no OPEN: a ping timeout is judged with the polling OPEN's
+    // timers, where it comes before the verdict the session got without them.
+    let below = match a.said.as_deref() {
+        Some(AppSaid::SocketIo(w)) => super::socketio::below_ping(w),
+        _ => false,
+    };
+    if let (Some(f), Some(o), true) = (facts, open, below) {
+        if let (Some(i), Some(t)) = o.open {
+            if let Some(v) = f.judge(i, t, o.open_at) {
+                a.ended_by = v.ended_by;
+                a.said = Some(Box::new(v.said));
+                a.evidence = v.evidence;
             }
         }
-        self.not_kept += other.not_kept;
     }
-
-    /// Whether no polling connection with a sid was kept.
-    pub fn is_empty(&self) -> bool {
-        self.by_sid.is_empty()
+    // Its sentence ends the summary (`report::words::app`).
+    a.long_polling = Some(Box::new(began));
+    if let Some(&Polled {
+        open: (interval, timeout),
+        ..
+    }) = open
+    {
+        let hb = a.heartbeat.get_or_insert_with(HeartbeatReport::default);
+        if hb.interval_ms.is_none() && hb.timeout_ms.is_none() {
+            hb.interval_ms = interval;
+            hb.timeout_ms = timeout;
+        }
     }
-
-    /// The sids of the polling connections kept.
-    pub fn sids(&self) -> impl Iterator<Item = &str> {
-        self.by_sid.keys().map(String::as_str)
-    }
-
-    /// Links the socket.io session `a` of input `input` to its polling connections; whether
-    /// it began on them (its words are then to be made again, `report::words::app::fill`).
-    pub fn link(&self, input: usize, a: &mut ApplicationReport) -> bool {
-        if a.protocol != super::Protocol::SocketIo.name() {
-            return false;
-        }
-        let mut began = None;
-        let mut open = None;
-        let mut facts = None;
-        for id in a.related.iter_mut().filter(|i| i.kind == "socket.io-sid") {
-            facts = id.ping.take().or(facts);
-            let Some(list) = self.by_sid.get(&id.value) else {
-                continue;
-            };
-            let mut mine: Vec<&Polled> = list.iter().filter(|p| p.input == input).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            mine.sort_by_key(|p| p.conn.first_packet);
-            open = mine.iter().find(|p| p.conn.open_packet.is_some()).copied();
-            let all: Vec<PollingConnection> = mine.iter().map(|p| p.conn.clone()).collect();
-            began = Some(long_polling(&id.value, &all, id.upgrade_packet, open));
-            // The last ones, nearest the upgrade, are listed; all are counted (thousands of
-            // sessions sharing one sid each listed thousands of polls: 1.9 GB of JSON).
-            id.polling_total = all.len() as u64;
-            let skip = all.len().saturating_sub(Identity::MAX_LISTED);
-            id.polling = all.into_iter().skip(skip).collect();
-        }
-        let Some(began) = began else {
-            return false;
-        };
-        // The WebSocket carried no OPEN: a ping timeout is judged with the polling OPEN's
-        // timers, where it comes before the verdict the session got without them.
-        let below = match a.said.as_deref() {
-            Some(AppSaid::SocketIo(w)) => super::socketio::below_ping(w),
-            _ => false,
-        };
-        if let (Some(f), Some(o), true) = (facts, open, below) {
-            if let (Some(i), Some(t)) = o.open {
-                if let Some(v) = f.judge(i, t, o.open_at) {
-                    a.ended_by = v.ended_by;
-                    a.said = Some(Box::new(v.said));
-                    a.evidence = v.evidence;
-                }
-            }
-        }
-        // Its sentence ends the summary (`report::words::app`).
-        a.long_polling = Some(Box::new(began));
-        if let Some(&Polled {
-            open: (interval, timeout),
-            ..
-        }) = open
-        {
-            let hb = a.heartbeat.get_or_insert_with(HeartbeatReport::default);
-            if hb.interval_ms.is_none() && hb.timeout_ms.is_none() {
-                hb.interval_ms = interval;
-                hb.timeout_ms = timeout;
-            }
-        }
-        true
-    }
+    true
 }
 
 /// What the polling connections of a session that began on long-polling show.
@@ -249,7 +146,7 @@ mod tests {
             }],
             ..ApplicationReport::default()
         };
-        polls.link(0, &mut a);
+        link(&polls, 0, &mut a);
         crate::report::words::app::fill(&mut a, None);
         let id = &a.related[0];
         assert_eq!(id.polling.len(), Identity::MAX_LISTED);

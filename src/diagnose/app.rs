@@ -138,8 +138,8 @@ fn link_one(
 }
 
 /// Links each socket.io session to the long-polling connections it began on
-/// ([`crate::app::Polls::link`]).
-pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls) {
+/// ([`crate::app::polls::link`]).
+pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::vocab::Polls) {
     if polls.is_empty() {
         return;
     }
@@ -147,7 +147,7 @@ pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls)
         let reason = server_reason(r);
         if let Some(a) = r.application.as_mut() {
             let cause = a.cause.clone();
-            if !polls.link(r.input, a) {
+            if !crate::app::polls::link(polls, r.input, a) {
                 continue;
             }
             crate::report::words::app::fill(a, reason.as_deref());
@@ -162,7 +162,7 @@ pub fn link_polling(reports: &mut [ConnectionReport], polls: &crate::app::Polls)
 /// back, and only those that change are written back.
 pub fn link_polling_store(
     store: &mut crate::report::Store,
-    polls: &crate::app::Polls,
+    polls: &crate::vocab::Polls,
 ) -> std::io::Result<()> {
     if polls.is_empty() || store.identities == 0 {
         return Ok(());
@@ -176,7 +176,7 @@ pub fn link_polling_store(
             continue;
         };
         let was = a.clone();
-        if polls.link(r.input, a) {
+        if crate::app::polls::link(polls, r.input, a) {
             crate::report::words::app::fill(a, reason.as_deref());
         }
         if *a != was {

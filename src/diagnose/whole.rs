@@ -46,6 +46,7 @@ impl Report {
         let refusals = incidents::refusals_of(&mut seen);
         let out = incidents::link_vec(&mut connections, refusals);
         let mut r = Report::build(inputs, connections, None, seen);
+        r.decodes_subprotocol = crate::app::decodes_subprotocol;
         r.set_incidents(out);
         r
     }
@@ -69,6 +70,7 @@ impl Report {
         let endings = store.take_endings();
         let out = incidents::find(endings, &legs, &outages, incidents::refusals_of(&mut seen));
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
+        r.decodes_subprotocol = crate::app::decodes_subprotocol;
         r.set_incidents(out);
         r
     }

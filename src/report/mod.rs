@@ -116,6 +116,10 @@ pub struct Report {
     /// given with the links; nothing before).
     #[serde(skip)]
     pub(crate) apply_links: ApplyLinks,
+    /// Whether wsclose decodes the protocol a subprotocol names (`app::decodes_subprotocol`,
+    /// given by `diagnose` as the report is made; none before): `--redact` keeps such a name.
+    #[serde(skip)]
+    pub(crate) decodes_subprotocol: fn(&str) -> bool,
     /// Where TLS secrets came from (key logs, `SSLKEYLOGFILE`, pcapng secrets), never the
     /// secrets themselves.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -281,10 +285,10 @@ pub struct Seen {
     #[schemars(skip)]
     pub(crate) encrypted_cap: usize,
     /// engine.io long-polling connections by sid, to link the socket.io sessions upgraded
-    /// from them (`app::Polls`).
+    /// from them (`app::polls::link`).
     #[serde(skip)]
     #[schemars(skip)]
-    pub polling: crate::app::Polls,
+    pub polling: crate::vocab::Polls,
     /// Connection attempts refused (a SYN answered by the server's RST), for what came
     /// after a session's abrupt ending (`incident::after`).
     #[serde(skip)]
@@ -463,6 +467,7 @@ impl Report {
             doubts: Vec::new(),
             links: crate::incident::Links::default(),
             apply_links: |_, _, _| {},
+            decodes_subprotocol: |_| false,
             key_logs: Vec::new(),
             key_log_warnings: Vec::new(),
             warnings,
@@ -585,7 +590,7 @@ impl Report {
         self.redacted.then(|| {
             self.names
                 .clone()
-                .unwrap_or_else(|| redact::Names::new(self.key))
+                .unwrap_or_else(|| redact::Names::new(self.key, self.decodes_subprotocol))
         })
     }
 

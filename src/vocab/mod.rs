@@ -15,11 +15,13 @@
 //! - `frames`: [`Opcode`], [`FrameRecord`], [`Stats`], [`Unanswered`], [`StreamEndKind`],
 //!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`CloseFrame`], [`Problem`] (RFC 6455 §5.5.1, §7.4);
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
-//! - `finding`: [`Finding`], [`Kind`]; `tunnel`: [`Tunnel`]; `software`: [`Software`],
+//! - `finding`: [`Finding`], [`Kind`] (its quotes of the wire: [`Quote`], [`Quoted`],
+//!   [`Detail`]); `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
 //! - `app`: [`ApplicationReport`] (its cause label: `appcause`, [`AppCause`]; what its
 //!   messages said, typed: `said`, [`AppSaid`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
-//!   [`PollingConnection`];
+//!   [`PollingConnection`]; `polls`: [`Polls`], [`Polled`], [`PollingFacts`], [`Open`] (the
+//!   long-polling connections an analysis keeps until they are linked; not in JSON);
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
@@ -36,6 +38,7 @@ mod incident;
 mod input;
 mod link_type;
 mod notframes;
+mod polls;
 mod proxy;
 // Each verdict's variant names its fields in its doc's sentence (`packet`, `end_packet`,
 // `who`): a doc comment on every field would only repeat it.
@@ -65,6 +68,7 @@ pub use incident::{Doubt, DoubtReason, LoopStop, Partition, Slow, Stall, Twin};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
+pub use polls::{Open, Polled, PollingFacts, Polls};
 pub use proxy::{Header, Product, ProxyProduct};
 pub use said::AppSaid;
 pub use side::{PerSide, Role};

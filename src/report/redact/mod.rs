@@ -67,21 +67,25 @@ const DIGITS: usize = 6;
 #[derive(Debug, Clone)]
 pub(crate) struct Names {
     key: Key,
+    /// Whether wsclose decodes the protocol a subprotocol names (`Report::decodes_subprotocol`).
+    decodes: fn(&str) -> bool,
     map: HashMap<String, String>,
     given: HashSet<String>,
 }
 
 impl Default for Names {
     fn default() -> Names {
-        Names::new(None)
+        Names::new(None, |_| false)
     }
 }
 
 impl Names {
-    /// Names made with the capture's `key` (a random one without).
-    pub(crate) fn new(key: Option<Key>) -> Names {
+    /// Names made with the capture's `key` (a random one without), keeping the subprotocols
+    /// `decodes` says wsclose decodes.
+    pub(crate) fn new(key: Option<Key>, decodes: fn(&str) -> bool) -> Names {
         Names {
             key: key.unwrap_or_else(random_key),
+            decodes,
             map: HashMap::new(),
             given: HashSet::new(),
         }
@@ -167,7 +171,7 @@ impl Names {
 }
 
 /// Subprotocol names kept under `--redact`, beside those wsclose decodes
-/// ([`crate::app::decodes_subprotocol`]): the names of IANA's WebSocket Subprotocol Name
+/// (`Names::decodes`, given by the report): the names of IANA's WebSocket Subprotocol Name
 /// Registry (RFC 6455 §11.5, RFC 7936) and widely used unregistered ones (Kubernetes'
 /// channels, GraphQL's, SignalR's, Socket.IO's, chat samples), compared without case. Any
 /// other value is the application's own and may be a credential: browsers cannot set
@@ -268,7 +272,7 @@ impl Names {
         let s = sp.trim();
         if s.is_empty()
             || KNOWN_SUBPROTOCOLS.iter().any(|k| k.eq_ignore_ascii_case(s))
-            || crate::app::decodes_subprotocol(s)
+            || (self.decodes)(s)
         {
             return sp.to_owned();
         }
@@ -655,13 +659,13 @@ fn cut_paths(text: &str, paths: &[(String, String)]) -> String {
 /// An endpoint (`10.0.0.5:8443`) as a report redacted with `key` names it
 /// (`host-3f2a9c:8443`): for the lines said while a capture is read.
 pub fn endpoint_pseudonym(key: Option<Key>, endpoint: &str) -> String {
-    Names::new(key).endpoint(endpoint)
+    Names::new(key, |_| false).endpoint(endpoint)
 }
 
 /// A close reason as a report redacted with `key` gives it: the addresses and host names in
 /// it named (`Names::scrub`).
 pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
-    Names::new(key).scrub(reason, true, &[])
+    Names::new(key, |_| false).scrub(reason, true, &[])
 }
 
 /// Redacts `report` in place: what goes and what stays is in this module's header.
@@ -670,7 +674,7 @@ pub fn redact(report: &mut Report) {
     // connections: a store's connections, redacted as they are read
     // (`Report::for_each_connection`), go on from the names given before them, so that a
     // value whose six digits another took first (`Names::pseudonym`) is named as in memory.
-    let mut names = Names::new(report.key);
+    let mut names = Names::new(report.key, report.decodes_subprotocol);
     for e in &mut report.seen.encrypted {
         names.encrypted(e);
     }

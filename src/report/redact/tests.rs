@@ -8,7 +8,7 @@ const KEY: Key = [7; 32];
 /// (an address in any of its spellings, a name in any case) the same name, ports kept.
 #[test]
 fn same_address_same_name_ports_kept() {
-    let mut n = Names::new(Some(KEY));
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let a = n.name("10.1.2.3");
     assert!(
         a.starts_with("host-") && a.len() == 11 && a[5..].bytes().all(|b| b.is_ascii_hexdigit()),
@@ -33,23 +33,29 @@ fn same_address_same_name_ports_kept() {
 #[test]
 fn a_pseudonym_does_not_depend_on_the_order_or_what_else_is_named() {
     let values = ["10.0.0.1", "10.0.0.2", "db.internal.example", "fd00::1"];
-    let mut forward = Names::new(Some(KEY));
+    let mut forward = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let firsts: Vec<String> = values.iter().map(|v| forward.name(v)).collect();
-    let mut backward = Names::new(Some(KEY));
+    let mut backward = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     for (v, first) in values.iter().zip(&firsts).rev() {
         assert_eq!(backward.name(v), *first, "{v}");
     }
     // Alone, as a selection of one connection names it.
-    assert_eq!(Names::new(Some(KEY)).name("10.0.0.2"), firsts[1]);
-    assert_ne!(Names::new(Some([8; 32])).name("10.0.0.2"), firsts[1]);
+    assert_eq!(
+        Names::new(Some(KEY), crate::app::decodes_subprotocol).name("10.0.0.2"),
+        firsts[1]
+    );
+    assert_ne!(
+        Names::new(Some([8; 32]), crate::app::decodes_subprotocol).name("10.0.0.2"),
+        firsts[1]
+    );
     // Without a capture's key: a random one, never the same twice.
     assert_ne!(
-        Names::new(None).name("10.0.0.2"),
-        Names::new(None).name("10.0.0.2")
+        Names::new(None, crate::app::decodes_subprotocol).name("10.0.0.2"),
+        Names::new(None, crate::app::decodes_subprotocol).name("10.0.0.2")
     );
     // Two values whose six digits met: the later one takes more digits.
-    let six = Names::new(Some(KEY)).name("10.0.0.2");
-    let mut n = Names::new(Some(KEY));
+    let six = Names::new(Some(KEY), crate::app::decodes_subprotocol).name("10.0.0.2");
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     n.given.insert(six.clone());
     let next = n.name("10.0.0.2");
     assert!(
@@ -109,7 +115,7 @@ fn the_run_s_own_words_name_no_address() {
 /// Kubernetes bearer offer, its prefix kept.
 #[test]
 fn a_subprotocol_no_registry_knows_is_named() {
-    let mut n = Names::new(Some(KEY));
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     for known in [
         "graphql-transport-ws",
         "MQTT",
@@ -139,7 +145,7 @@ fn a_subprotocol_no_registry_knows_is_named() {
 /// taken for names (section numbers, versions, `socket.io` outside quotes).
 #[test]
 fn addresses_and_names_inside_text_are_named() {
-    let mut n = Names::new(Some(KEY));
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let (ip, db) = (n.name("10.2.2.2"), n.name("db.internal.example"));
     assert_eq!(
         n.scrub("upstream 10.2.2.2 (db.internal.example) failed", true, &[]),
@@ -181,7 +187,7 @@ fn addresses_and_names_inside_text_are_named() {
 /// which a host cannot be told from a path is left out whole.
 #[test]
 fn an_absolute_form_target_has_its_host_named() {
-    let mut n = Names::new(Some(KEY));
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let h1 = n.name("leaky.internal.corp");
     let (h2, h3) = (n.name("fd00::9"), n.name("other.corp"));
     assert_eq!(n.host("leaky.internal.corp:8080"), format!("{h1}:8080"));
@@ -250,7 +256,7 @@ fn key_log_paths_are_cut_and_quoted_client_randoms_left_out() {
 
 #[test]
 fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
-    let mut n = Names::new(Some(KEY));
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let h = n.name("example.com");
     assert_eq!(n.host("example.com:443"), format!("{h}:443"));
     let mut t = TlsReport {
@@ -272,7 +278,7 @@ fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
 /// addresses and host names in its status line and title named.
 #[test]
 fn an_error_page_s_words_name_no_address() {
-    let mut names = Names::new(Some([3; 32]));
+    let mut names = Names::new(Some([3; 32]), crate::app::decodes_subprotocol);
     let mut c = Cause::HttpResponseInStream {
         from: crate::vocab::Role::Server,
         packet: 9,

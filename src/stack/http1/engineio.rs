@@ -12,10 +12,11 @@
 //! payload with `\x1e`; v3 prefixes each packet with its length and `:`.
 
 use super::parse::{self as http, Parsed};
-use crate::app::{query_value, Open, PollingFacts};
+use crate::app::query_value;
 use crate::flow::{Side, Sides};
 use crate::vocab::Identity;
 use crate::vocab::Timestamp;
+use crate::vocab::{Open, PollingFacts};
 
 /// Bytes of a handshake response's body kept to read the OPEN packet (the OPEN of
 /// socket.io's servers is about 120 bytes).
@@ -51,7 +52,7 @@ pub struct Polling {
     owed: Vec<bool>,
 }
 
-/// What the application layer links to socket.io sessions (`app::Polls`).
+/// What the application layer links to socket.io sessions (`vocab::Polls`).
 impl PollingFacts for Polling {
     fn sid(&self) -> Option<&String> {
         self.sid.as_ref()

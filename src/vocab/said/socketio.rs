@@ -93,7 +93,7 @@ pub enum Transport {
 }
 
 /// A socket.io session that began on engine.io's HTTP long-polling transport, as the
-/// polling connections of the capture with its session id show it (`app::Polls`): kept
+/// polling connections of the capture with its session id show it (`vocab::Polls`): kept
 /// in the report beside the verdict (`ApplicationReport::long_polling`, stored form only),
 /// its sentence ends the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

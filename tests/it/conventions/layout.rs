@@ -312,6 +312,43 @@ fn render_reads_only_the_model() {
     }
 }
 
+/// `report/` sits below the stages (issue 94 item 1): it imports the contract (`vocab`), the
+/// close-code catalog (`close`), the incident stage's types (`incident`) and leaf helpers
+/// that import nothing of the stages (units, Community ID, the stored form's bytes, scratch
+/// space, text cutting); never the application layer, the stack, the decoders, the
+/// analyzer or the renderers. What it needs of them arrives as values (an application's
+/// typed verdict, `vocab::AppSaid`; the long-polling connections, `vocab::Polls`) or as a
+/// function `diagnose` gives the report (which subprotocols are decoded, for `--redact`).
+#[test]
+fn report_reads_only_the_model_below_it() {
+    let g = graph(&src());
+    let allowed = [
+        "vocab",
+        "close",
+        "incident",
+        "units",
+        "community_id",
+        "serial",
+        "scratch",
+        "sanitize",
+    ];
+    let extra: Vec<&String> = g["report"]
+        .iter()
+        .filter(|m| !allowed.contains(&m.as_str()))
+        .collect();
+    assert!(extra.is_empty(), "report/ imports {extra:?}");
+    // The leaf helpers stay leaves: none of them imports a stage.
+    for leaf in ["units", "community_id", "serial", "scratch", "sanitize"] {
+        let stages: Vec<&String> = g
+            .get(leaf)
+            .into_iter()
+            .flatten()
+            .filter(|m| !["vocab", "units"].contains(&m.as_str()))
+            .collect();
+        assert!(stages.is_empty(), "{leaf} imports {stages:?}");
+    }
+}
+
 /// One module style across `src/` (issue 94 item 5): a module with submodules is a folder
 /// with its `mod.rs` (33 of 56 were when the style was chosen), never `foo.rs` beside a
 /// `foo/` folder; the binary's folders (`src/bin/`, `src/bin/wsclose/`: `main.rs`) aside.
