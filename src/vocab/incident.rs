@@ -177,9 +177,9 @@ pub struct Incident {
     pub client: Option<String>,
     /// How the members ended: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503",
     /// "silence" (no close frame, FIN or RST: data unacknowledged to the end), "mixed".
-    pub ended_by: String,
+    pub ended_by: EndedBy,
     /// Who ended them: "server", "client" or "both".
-    pub side: String,
+    pub side: Enders,
     /// The close code (or HTTP status of a refused upgrade) they share, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
@@ -417,7 +417,7 @@ pub struct Doubt {
     pub by_client: u64,
     /// How they ended: "fin", "rst", "fin/rst", "close CODE", "close", "silence" when all
     /// alike; else "mixed".
-    pub ended_by: String,
+    pub ended_by: EndedBy,
     /// The different ways they ended (a close code, FIN, RST, silence each one).
     pub ways: u64,
     /// The client hosts they came from.
@@ -452,4 +452,132 @@ pub enum DoubtReason {
     FewOfHost,
     /// One party and one way, yet too weak for a kind.
     Weak,
+}
+
+/// How the sessions of an incident or a doubt ended, all alike or not (JSON `ended_by`, a
+/// string: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503", "silence",
+/// "mixed").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndedBy {
+    /// Each by its TCP FIN, no close frame.
+    Fin,
+    /// Each by a TCP RST, no close frame.
+    Rst,
+    /// Each by a FIN or a RST, some of each.
+    FinRst,
+    /// Each by a close frame with this code (none: an empty close frame).
+    Close(Option<u16>),
+    /// Each upgrade refused with this HTTP status.
+    Refused(u16),
+    /// No close frame, FIN or RST: data unacknowledged to the end.
+    Silence,
+    /// Not all alike.
+    Mixed,
+}
+
+impl EndedBy {
+    /// Whether each ended by its TCP FIN or RST (no close frame).
+    pub fn by_tcp(self) -> bool {
+        matches!(self, EndedBy::Fin | EndedBy::Rst | EndedBy::FinRst)
+    }
+}
+
+impl std::fmt::Display for EndedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndedBy::Fin => f.write_str("fin"),
+            EndedBy::Rst => f.write_str("rst"),
+            EndedBy::FinRst => f.write_str("fin/rst"),
+            EndedBy::Close(Some(c)) => write!(f, "close {c}"),
+            EndedBy::Close(None) => f.write_str("close"),
+            EndedBy::Refused(s) => write!(f, "refused {s}"),
+            EndedBy::Silence => f.write_str("silence"),
+            EndedBy::Mixed => f.write_str("mixed"),
+        }
+    }
+}
+
+/// Compared with its JSON string (tests read it so).
+impl PartialEq<&str> for EndedBy {
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
+}
+
+impl Serialize for EndedBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The schema of an [`EndedBy`] is a string's.
+impl schemars::JsonSchema for EndedBy {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <String as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <String as schemars::JsonSchema>::json_schema(g)
+    }
+}
+
+/// Who ended the sessions of an incident (JSON `side`, a string: "server", "client",
+/// "both").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enders {
+    /// The server ended each.
+    Server,
+    /// Each client ended its own.
+    Client,
+    /// Some each way (or a side not known).
+    Both,
+}
+
+impl Enders {
+    /// Its JSON name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Enders::Server => "server",
+            Enders::Client => "client",
+            Enders::Both => "both",
+        }
+    }
+}
+
+impl std::fmt::Display for Enders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Compared with its JSON string (tests read it so).
+impl PartialEq<&str> for Enders {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl Serialize for Enders {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The schema of an [`Enders`] is a string's.
+impl schemars::JsonSchema for Enders {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        <String as schemars::JsonSchema>::schema_name()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <String as schemars::JsonSchema>::json_schema(g)
+    }
 }

@@ -64,7 +64,7 @@ pub use frames::{
     Unanswered,
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
-pub use incident::{Doubt, DoubtReason, LoopStop, Partition, Slow, Stall, Twin};
+pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};

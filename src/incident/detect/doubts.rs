@@ -190,19 +190,18 @@ fn describe(ms: &[&Ending], open: u64, host_open: u64) -> Option<Doubt> {
     let rsts = ms.iter().filter(|e| e.how == How::Rst).count();
     let ended_by = if fins + rsts == ms.len() {
         match (fins, rsts) {
-            (_, 0) => "fin".to_string(),
-            (0, _) => "rst".to_string(),
-            _ => "fin/rst".to_string(),
+            (_, 0) => EndedBy::Fin,
+            (0, _) => EndedBy::Rst,
+            _ => EndedBy::FinRst,
         }
     } else if ways.len() == 1 {
         match first.how {
-            How::Close(Some(c)) => format!("close {c}"),
-            How::Close(None) => "close".to_string(),
-            How::Silent => "silence".to_string(),
-            _ => "mixed".to_string(),
+            How::Close(c) => EndedBy::Close(c),
+            How::Silent => EndedBy::Silence,
+            _ => EndedBy::Mixed,
         }
     } else {
-        "mixed".to_string()
+        EndedBy::Mixed
     };
     let m = ms.len();
     let mut hosts: Vec<_> = ms.iter().map(|e| e.client_host().ip()).collect();

@@ -16,7 +16,9 @@ use super::{
     IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S,
     REJECTION_SHARE, RETRY_GAP_S, SHED_GAP_S,
 };
-use crate::vocab::{Bin, Endpoint, Incident, IncidentKind, Reconnect, Reconnects, Role, Timestamp};
+use crate::vocab::{
+    Bin, EndedBy, Enders, Endpoint, Incident, IncidentKind, Reconnect, Reconnects, Role, Timestamp,
+};
 use std::collections::VecDeque;
 
 mod backend;
@@ -404,11 +406,11 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
     let client =
         all(&|e| e.client_host() == first.client_host()).then(|| first.client.ip().to_string());
     let side = if all(&|e| e.by == Some(Role::Server)) {
-        "server"
+        Enders::Server
     } else if all(&|e| e.by == Some(Role::Client)) {
-        "client"
+        Enders::Client
     } else {
-        "both"
+        Enders::Both
     };
     let fins = ms.iter().filter(|e| e.how == How::Fin).count();
     let rsts = ms.iter().filter(|e| e.how == How::Rst).count();
@@ -417,20 +419,19 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         .flatten();
     let ended_by = if fins + rsts == ms.len() {
         match (fins, rsts) {
-            (_, 0) => "fin".to_string(),
-            (0, _) => "rst".to_string(),
-            _ => "fin/rst".to_string(),
+            (_, 0) => EndedBy::Fin,
+            (0, _) => EndedBy::Rst,
+            _ => EndedBy::FinRst,
         }
     } else if all(&|e| e.how == first.how) {
         match first.how {
-            How::Close(Some(c)) => format!("close {c}"),
-            How::Close(None) => "close".to_string(),
-            How::Refused(s) => format!("refused {s}"),
-            How::Silent => "silence".to_string(),
-            _ => "mixed".to_string(),
+            How::Close(c) => EndedBy::Close(c),
+            How::Refused(s) => EndedBy::Refused(s),
+            How::Silent => EndedBy::Silence,
+            _ => EndedBy::Mixed,
         }
     } else {
-        "mixed".to_string()
+        EndedBy::Mixed
     };
     let idle_s = (kind == IncidentKind::IdleTimeoutCohort).then(|| f64::from(first.idle_ms) / 1e3);
     let mut connections: Vec<u64> = ms.iter().map(|e| u64::from(e.pos) + 1).collect();
@@ -445,7 +446,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         server,
         client,
         ended_by,
-        side: side.to_string(),
+        side,
         code,
         idle_s,
         down_s,

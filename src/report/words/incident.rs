@@ -9,24 +9,22 @@
 //! Addresses appear only in the headline, never in the cause or fix.
 
 use crate::units::clock;
-use crate::vocab::{Incident, IncidentKind};
+use crate::vocab::{EndedBy, Incident, IncidentKind};
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
     crate::units::Rough(s).to_string()
 }
 
-fn how(ended_by: &str) -> String {
+fn how(ended_by: EndedBy) -> String {
     match ended_by {
-        "fin" => "FIN".into(),
-        "rst" => "RST".into(),
-        "fin/rst" => "FIN or RST".into(),
-        "mixed" => "mixed endings".into(),
-        "silence" => "silence (data unacknowledged to the end)".into(),
-        other => match other.strip_prefix("refused ") {
-            Some(s) => format!("a refused upgrade ({s})"),
-            None => other.to_string(),
-        },
+        EndedBy::Fin => "FIN".into(),
+        EndedBy::Rst => "RST".into(),
+        EndedBy::FinRst => "FIN or RST".into(),
+        EndedBy::Mixed => "mixed endings".into(),
+        EndedBy::Silence => "silence (data unacknowledged to the end)".into(),
+        EndedBy::Refused(s) => format!("a refused upgrade ({s})"),
+        close @ EndedBy::Close(_) => close.to_string(),
     }
 }
 
@@ -59,11 +57,11 @@ fn headline(i: &Incident) -> String {
             "sessions to {server} cut at the same idle age, {}",
             seconds(i.idle_s.unwrap_or(0.0))
         ),
-        IncidentKind::ClientDrop => match i.ended_by.as_str() {
-            "fin" | "rst" | "fin/rst" => format!(
+        IncidentKind::ClientDrop => match i.ended_by {
+            EndedBy::Fin | EndedBy::Rst | EndedBy::FinRst => format!(
                 "client host {client} dropped its sessions at {at}: its kernel ended them, no close frame (its client processes ended)"
             ),
-            "silence" => format!(
+            EndedBy::Silence => format!(
                 "client host {client} dropped its sessions at {at}: it fell silent (its network went)"
             ),
             _ => format!("client host {client} dropped its sessions at {at}"),
@@ -92,7 +90,7 @@ fn headline(i: &Incident) -> String {
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
         i.members,
-        how(&i.ended_by),
+        how(i.ended_by),
         seconds(i.window_s)
     );
     let r = &i.reconnects;
@@ -280,18 +278,16 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
     }
-    if i.kind == IncidentKind::ClientDrop && i.ended_by == "silence" {
+    if i.kind == IncidentKind::ClientDrop && i.ended_by == EndedBy::Silence {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
     }
-    if i.kind == IncidentKind::ClientDrop
-        && matches!(i.ended_by.as_str(), "fin" | "rst" | "fin/rst")
-    {
+    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
         // An interface that goes down sends nothing; a kernel closes a socket (FIN, or RST
         // with unread data) when the process that held it ends.
         cause.push_str(&format!(
             " Here the host's kernel ended each session itself, with a {} and no close frame, within {}: the processes that held them ended at once (a kill such as SIGKILL or an out-of-memory kill, a crash, or an exit without closing); the host and its network were up.",
-            how(&i.ended_by),
+            how(i.ended_by),
             seconds(i.window_s)
         ));
         if i.reconnects.came_back > 0 {
@@ -307,9 +303,7 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     {
         fix = "The server already drained with a close code; stagger the closes and let clients reconnect with jittered backoff.".into();
     }
-    if i.kind == IncidentKind::ClientDrop
-        && matches!(i.ended_by.as_str(), "fin" | "rst" | "fin/rst")
-    {
+    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
         fix = "Nothing on the server to change: find on the client host why its processes ended at once (the kernel's log for an out-of-memory kill, a deploy or supervisor that killed them, their crash logs); processes started again should reconnect with jittered backoff.".into();
     }
     if i.reconnects.herd == Some(true) {
