@@ -500,7 +500,8 @@ impl std::fmt::Display for EndedBy {
 /// Compared with its JSON string (tests read it so).
 impl PartialEq<&str> for EndedBy {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        let text: &str = &self.to_string();
+        text == *other
     }
 }
 
