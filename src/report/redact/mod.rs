@@ -497,10 +497,9 @@ impl Names {
                     }
                     .text();
                 }
-                None if leg.linked_by == "sec_websocket_key_and_connect_target" => {
-                    leg.link_evidence = "linked by the Sec-WebSocket-Key both upgrade requests carry and by the client's CONNECT to the back leg's server".into();
-                }
-                None => {}
+                // (Every CONNECT link keeps its CONNECT: `diagnose::proxied`.) The other
+                // links' words name packets only; any address in them is named all the same.
+                None => leg.link_evidence = self.scrub(&leg.link_evidence, false, &[]),
             }
         }
         // The protocol and its cause stay; what names a client or carries its words goes.
