@@ -1,7 +1,7 @@
 //! Generates a synthetic benchmark capture and its ground truth.
 //!
 //! ```sh
-//! cargo run --release --example gen_capture -- --connections 20000 --size 1G --seed 7 out.pcap
+//! cargo run --release --features tools --example gen_capture -- --connections 20000 --size 1G --seed 7 out.pcap
 //! ```
 //!
 //! Writes `out.pcap` (classic pcap, Ethernet) and `out.pcap.truth.json` (every WebSocket

@@ -5,7 +5,7 @@
 //! the threaded design can do on the machine: wsclose with `--threads N` cannot be faster.
 //!
 //! ```sh
-//! cargo run --release --example shared_read -- capture.pcap 2
+//! cargo run --release --features tools --example shared_read -- capture.pcap 2
 //! ```
 //!
 //! Prints the packets each thread owned, the packets every thread read (the others'), and

@@ -3,7 +3,7 @@
 //! hours, written through a FIFO into `wsclose analyze --follow --metrics`, scraped all along.
 //!
 //! ```sh
-//! cargo build --release --bin wsclose --example soak_day
+//! cargo build --release --features tools --bin wsclose --example soak_day
 //! target/release/examples/soak_day --wsclose target/release/wsclose      # 1 000 000 sessions
 //! ```
 //!

@@ -6,7 +6,7 @@
 //! machine of few cores, how the work grows with the threads a larger machine would run.
 //!
 //! ```sh
-//! cargo build --profile profiling --example threads_cost
+//! cargo build --profile profiling --features tools --example threads_cost
 //! valgrind --tool=callgrind target/profiling/examples/threads_cost capture.pcap 16
 //! ```
 //!

@@ -9,7 +9,7 @@
 //!
 //! ```sh
 //! CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-//!     cargo run --release --example tls_aead_speed
+//!     cargo run --release --features tools --example tls_aead_speed
 //! ```
 //!
 //! The records are sealed with ring, then opened by both; the best of three runs is printed.

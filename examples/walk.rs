@@ -3,8 +3,8 @@
 //! wsclose's decoder does), the walk issue 71 compares wsclose's wall time with.
 //!
 //! ```sh
-//! cargo run --release --example walk -- capture.pcap             # the record walk
-//! cargo run --release --example walk -- --headers capture.pcap   # the header walk
+//! cargo run --release --features tools --example walk -- capture.pcap             # the record walk
+//! cargo run --release --features tools --example walk -- --headers capture.pcap   # the header walk
 //! ```
 //!
 //! Uses pcap-parser's streaming reader with a 2 MiB buffer and prints the packet count and
