@@ -122,21 +122,6 @@ impl<'de> Deserialize<'de> for AppCause {
     }
 }
 
-/// The schema of an [`AppCause`] is a string's.
-impl schemars::JsonSchema for AppCause {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        <String as schemars::JsonSchema>::schema_name()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        <String as schemars::JsonSchema>::json_schema(g)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::AppCause;

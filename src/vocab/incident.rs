@@ -511,21 +511,6 @@ impl Serialize for EndedBy {
     }
 }
 
-/// The schema of an [`EndedBy`] is a string's.
-impl schemars::JsonSchema for EndedBy {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        <String as schemars::JsonSchema>::schema_name()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        <String as schemars::JsonSchema>::json_schema(g)
-    }
-}
-
 /// Who ended the sessions of an incident (JSON `side`, a string: "server", "client",
 /// "both").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -565,20 +550,5 @@ impl PartialEq<&str> for Enders {
 impl Serialize for Enders {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
-    }
-}
-
-/// The schema of an [`Enders`] is a string's.
-impl schemars::JsonSchema for Enders {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        <String as schemars::JsonSchema>::schema_name()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        <String as schemars::JsonSchema>::json_schema(g)
     }
 }

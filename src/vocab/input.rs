@@ -174,21 +174,6 @@ impl Serialize for KeyLogName {
     }
 }
 
-/// The schema of a [`KeyLogName`] is a string's.
-impl schemars::JsonSchema for KeyLogName {
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        <String as schemars::JsonSchema>::schema_name()
-    }
-
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        <String as schemars::JsonSchema>::json_schema(g)
-    }
-}
-
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

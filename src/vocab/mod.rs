@@ -77,3 +77,25 @@ pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
 pub use transport::Transport;
 pub use tunnel::Tunnel;
+
+/// The schema of each type whose JSON is a string made from its words (its `Serialize`
+/// writes its `Display` or name): a string's.
+macro_rules! string_schema {
+    ($($t:ty),+) => {$(
+        impl schemars::JsonSchema for $t {
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <String as schemars::JsonSchema>::schema_name()
+            }
+
+            fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <String as schemars::JsonSchema>::json_schema(g)
+            }
+        }
+    )+};
+}
+
+string_schema!(AppCause, KeyLogName, EndedBy, Enders);
