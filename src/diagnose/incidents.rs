@@ -168,7 +168,7 @@ pub(super) fn apply(links: &Links, incidents: &[Incident], c: &mut ConnectionRep
 
 /// Writes into `c` that it is the same session as connection `t.connection` seen at another
 /// point, and into its evidence what the two points show together: a reset made between
-/// them (the link itself is said with its incident and reconnect, `facts::incident_line`).
+/// them (the link itself is said with its incident and reconnect, `report::words::incident::connection_line`).
 fn seen_twice(t: crate::vocab::Twin, c: &mut ConnectionReport) {
     if c.seen_at_two_points == Some(t) {
         return;

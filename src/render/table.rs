@@ -148,7 +148,7 @@ fn brief_status(c: &ConnectionReport) -> String {
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(out, "; {mark}{}", terminal(&e.summary));
     }
-    if let Some(line) = facts::incident_line(c) {
+    if let Some(line) = crate::report::words::incident::connection_line(c) {
         let _ = write!(out, "\n{}", terminal(&line));
     }
     let (violations, notes): (Vec<_>, Vec<_>) =
@@ -748,7 +748,7 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
     }
-    if let Some(line) = facts::incident_line(c) {
+    if let Some(line) = crate::report::words::incident::connection_line(c) {
         let _ = write!(status, "\n{}", terminal(&line));
     }
     let (violations, notes): (Vec<_>, Vec<_>) =

@@ -515,7 +515,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = e.packets.clone();
         out.push(f);
     }
-    if let Some(line) = incident_line(c) {
+    if let Some(line) = super::words::incident::connection_line(c) {
         let mut f = Fact::new(FactKind::Incident, vec![text(line)]);
         f.packets = decisive(c).into_iter().collect();
         out.push(f);
@@ -668,54 +668,6 @@ pub fn decisive(c: &ConnectionReport) -> Option<u64> {
         .map(|f| f.packet)
         .or_else(|| c.stream_ends.first().map(|e| e.packet))
         .or_else(|| c.tcp_ends.first().map(|e| e.packet))
-}
-
-/// A connection's incident and reconnect in words: "one of the closes of incident 1 (see
-/// the incidents); reconnected after 1.2 s as connection 14; replaces connection 3".
-pub fn incident_line(c: &ConnectionReport) -> Option<String> {
-    let mut parts = Vec::new();
-    if let Some(n) = c.incident {
-        parts.push(format!(
-            "one of the closes of incident {n}, which belong together (see the incidents)"
-        ));
-    }
-    if let Some(r) = &c.reconnect {
-        let refused = if r.refused { ", refused" } else { "" };
-        parts.push(if r.same_host {
-            // Several clients of one host: which one came back, the capture does not say.
-            format!(
-                "a new session from the same host {} later (connection {}{refused}; the host runs several clients: not surely this one)",
-                super::words::incident::seconds(r.after_s),
-                r.connection
-            )
-        } else {
-            format!(
-                "reconnected after {} as connection {}{refused}",
-                super::words::incident::seconds(r.after_s),
-                r.connection
-            )
-        });
-    }
-    if let Some(p) = c.replaces {
-        parts.push(if c.replaces_same_host {
-            // The other half of the link above: one of several clients of the host.
-            format!("a new session from the host of connection {p} (not surely its client)")
-        } else {
-            format!("replaces connection {p}")
-        });
-    }
-    if let Some(t) = &c.seen_at_two_points {
-        parts.push(format!(
-            "the same session as connection {} at another point of the capture (the {}'s address translated){}",
-            t.connection,
-            t.translated,
-            match t.reset_made_between {
-                Some(by) => format!("; the {by}'s reset here was made between the points"),
-                None => String::new(),
-            }
-        ));
-    }
-    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// A side in the reports' words.

@@ -6,8 +6,10 @@
 //! `cause` and `fix`, written when the report's incidents are taken in
 //! (`diagnose/incidents.rs`), and its headline ([`Incident::headline`]), made when shown,
 //! from its `server` and `client` as they are then (their pseudonyms under `--redact`).
-//! Addresses appear only in the headline, never in the cause or fix.
+//! Addresses appear only in the headline, never in the cause or fix. And a connection's own
+//! line of its incident, reconnect, replacement and twin ([`connection_line`]).
 
+use crate::report::ConnectionReport;
 use crate::units::clock;
 use crate::vocab::{EndedBy, Incident, IncidentKind};
 
@@ -310,4 +312,52 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");
     }
     (cause, fix)
+}
+
+/// A connection's incident and reconnect in words: "one of the closes of incident 1 (see
+/// the incidents); reconnected after 1.2 s as connection 14; replaces connection 3".
+pub fn connection_line(c: &ConnectionReport) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(n) = c.incident {
+        parts.push(format!(
+            "one of the closes of incident {n}, which belong together (see the incidents)"
+        ));
+    }
+    if let Some(r) = &c.reconnect {
+        let refused = if r.refused { ", refused" } else { "" };
+        parts.push(if r.same_host {
+            // Several clients of one host: which one came back, the capture does not say.
+            format!(
+                "a new session from the same host {} later (connection {}{refused}; the host runs several clients: not surely this one)",
+                seconds(r.after_s),
+                r.connection
+            )
+        } else {
+            format!(
+                "reconnected after {} as connection {}{refused}",
+                seconds(r.after_s),
+                r.connection
+            )
+        });
+    }
+    if let Some(p) = c.replaces {
+        parts.push(if c.replaces_same_host {
+            // The other half of the link above: one of several clients of the host.
+            format!("a new session from the host of connection {p} (not surely its client)")
+        } else {
+            format!("replaces connection {p}")
+        });
+    }
+    if let Some(t) = &c.seen_at_two_points {
+        parts.push(format!(
+            "the same session as connection {} at another point of the capture (the {}'s address translated){}",
+            t.connection,
+            t.translated,
+            match t.reset_made_between {
+                Some(by) => format!("; the {by}'s reset here was made between the points"),
+                None => String::new(),
+            }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
