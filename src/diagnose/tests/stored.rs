@@ -374,6 +374,7 @@ fn one_of_each() -> Vec<Cause> {
             seconds: 3.224,
             last_packet: 29,
             small_ack: 26,
+            sacked: Some(27),
         },
         Cause::MtuBlackHoleReceiver {
             from: Role::Server,

@@ -95,6 +95,10 @@ macro_rules! cause_list {
             /// A smaller packet of that side during the stall that acknowledged new bytes of
             /// the peer's, which the peer did not send again (it got through).
             small_ack: u64,
+            /// The peer's first duplicate acknowledgement at the segment's start whose SACK
+            /// blocks (RFC 2018 §4) held bytes that side sent after the segment: they reached
+            /// the peer, the segment did not (null: the peer sent no such block).
+            sacked: Option<u64>,
         }
         facets { rank: 1, names: true, own: false, explains: false,
             words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
