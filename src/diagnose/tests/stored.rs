@@ -575,6 +575,18 @@ fn one_of_each() -> Vec<Cause> {
                 sent_since: 4,
             }),
         },
+        Cause::SeenBeforeBreak {
+            from: Role::Server,
+            packet: 21,
+            retransmissions: 5,
+            seconds: 3.346,
+            peer_silent: Some(crate::report::cause::PeerSilent {
+                last_frame: 19,
+                data: false,
+                before_end_s: 4.347,
+                sent_since: 6,
+            }),
+        },
     ]
 }
 
