@@ -553,6 +553,14 @@ pub fn diagnose(
         .is_none()
         .then(|| super::views::seen_before_break(c, unacked, client_side, sent))
         .flatten();
+    // (Its clause on the evidence line: the side of the break, for every format.)
+    if let (Some(ev), None, Some((clause, packets))) = (
+        &mut evidence,
+        one_direction,
+        before_break.as_ref().and_then(Cause::evidence),
+    ) {
+        ev.add(format_args!("; {clause}"), packets);
+    }
     causes.extend(seen_at.into_iter().chain(before_break));
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // and what rests on the unseen direction (its answers, its acknowledgements, its

@@ -133,3 +133,18 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         "), so the {peer}'s acknowledgement of them did not reach the {from} in time. Whether they were lost on the path, the {peer}'s acknowledgements were, or the {peer} was gone, rests on the {peer}'s direction, which is not in the capture: no verdict on the path is drawn."
     )
 }
+
+/// The clause [`Cause::SeenBeforeBreak`] adds to the evidence line (its `evidence` facet),
+/// and its packet.
+pub fn evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
+    let Cause::SeenBeforeBreak { from, packet, .. } = c else {
+        return None;
+    };
+    Some((
+        format!(
+            "captured on the {from}'s side of the break: nothing of the {}'s from packet {packet} on",
+            from.peer()
+        ),
+        vec![*packet],
+    ))
+}

@@ -289,6 +289,32 @@ fn a_half_open_session_without_a_router_names_the_side_of_the_break() {
     // Each session's two captures say the same: nothing in them tells the hosts apart.
     assert_eq!(said_by_view[0], said_by_view[1]);
     assert_eq!(said_by_view[2], said_by_view[3]);
+    // Every format says it, on the evidence line (HTML escapes the apostrophes; ECS has
+    // the words).
+    let p = format!(
+        "{}/fixtures/path/python-half-open-client.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let clause =
+        "captured on the server's side of the break: nothing of the client's from packet 21 on";
+    for format in ["table", "markdown", "csv", "html", "jsonl", "ecs"] {
+        let (out, err, code) = run::wsclose(&["analyze", "--format", format, "-v", &p]);
+        assert!(code.is_some(), "{format}: {err}");
+        let out = String::from_utf8(out).unwrap();
+        let out: String = out
+            .lines()
+            .map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace()))
+            .map(|l| l.rsplit('┆').next().unwrap_or(l).trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // (ECS documents carry the cause's words, not the evidence line.)
+        let want = match format {
+            "html" => clause.replace('\'', "&#39;"),
+            "ecs" => "Where this capture was taken: on the server's side of the break.".into(),
+            _ => clause.to_string(),
+        };
+        assert!(out.contains(&want), "{format}: {out}");
+    }
 }
 
 /// Controls: the peer's packets reached the capture after the data's first segment
