@@ -255,7 +255,7 @@ fn the_senders_capture_names_the_black_hole_in_both_directions_and_over_ipv6() {
         let sacked = b["sacked"]
             .as_u64()
             .unwrap_or_else(|| panic!("{name}: {b}")) as usize;
-        assert!(sacked > first_packet(&b) && sacked < b["last_packet"].as_u64().unwrap() as usize);
+        assert!(sacked > first_packet(b) && sacked < b["last_packet"].as_u64().unwrap() as usize);
         assert_ne!(segs[sacked - 1].net, net, "{name}");
         let d = &pkts_of(name)[sacked - 1];
         let t = tcp_at(d);
