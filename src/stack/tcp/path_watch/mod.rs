@@ -180,20 +180,7 @@ struct Rare {
     keep: keepalive::Keep,
     hole: hole::Hole,
     healed: Healed,
-    sack: StallSack,
-}
-
-/// The peer's SACK blocks on its duplicate acknowledgements of a stall (RFC 2018 §4), read
-/// when the stall's first segment is the largest this direction has in flight and starts at
-/// the peer's acknowledgement (the segment a black hole kills): `beyond`, the peer's first
-/// such acknowledgement whose block held bytes after that segment (they reached the peer, it
-/// did not); `over`, a block held bytes of the segment itself (it reached the peer). For the
-/// stall that began at `since_packet` (packet 0: none read).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct StallSack {
-    since_packet: u64,
-    beyond: u64,
-    over: bool,
+    sack: sack::StallSack,
 }
 
 /// A stall that ended: data of this direction sent again and again, unacknowledged, until
@@ -787,7 +774,7 @@ impl PathWatch {
     }
 
     /// The SACK blocks read during the stall still open, if any.
-    fn stall_sack(&self) -> Option<StallSack> {
+    fn stall_sack(&self) -> Option<sack::StallSack> {
         self.rare
             .as_deref()
             .map(|r| r.sack)
@@ -797,9 +784,8 @@ impl PathWatch {
     /// The peer's duplicate acknowledgement `packet` during a stall (at the acknowledged
     /// point, which it did not move), with the TCP options `options`: its SACK blocks
     /// against the stall's first segment, when that segment is the largest in flight (its
-    /// bytes and end are `cand`, `cand_end`) and starts at the acknowledged point (see
-    /// [`StallSack`]). A block not ahead of the acknowledgement (a D-SACK, RFC 2883, or
-    /// nonsense) says nothing. Rare: kept out of line.
+    /// bytes and end are `cand`, `cand_end`) and starts at the acknowledged point
+    /// ([`sack::StallSack`]). Rare: kept out of line.
     #[cold]
     #[inline(never)]
     fn stall_sack_read(&mut self, options: &[u8], packet: u64) {
@@ -808,32 +794,11 @@ impl PathWatch {
         if len == 0 || l.cand != l.stall_len || l.cand_end.wrapping_sub(len) != l.acked {
             return;
         }
-        let (mut over, mut beyond) = (false, false);
-        for (left, right) in sack::blocks(options).iter() {
-            let (lo, hi) = (left.wrapping_sub(l.acked), right.wrapping_sub(l.acked));
-            if lo == 0 || hi <= lo || hi > i32::MAX as u32 {
-                continue;
-            }
-            if lo < len {
-                over = true;
-            } else {
-                beyond = true;
-            }
-        }
-        if !over && !beyond {
-            return;
-        }
-        let since = self.cold.since_packet;
-        let r = self.rare.get_or_insert_with(Box::default);
-        if r.sack.since_packet != since {
-            r.sack = StallSack {
-                since_packet: since,
-                ..StallSack::default()
-            };
-        }
-        r.sack.over |= over;
-        if beyond && r.sack.beyond == 0 {
-            r.sack.beyond = packet;
+        let (over, beyond) = sack::against(options, l.acked, len);
+        if over || beyond {
+            let since = self.cold.since_packet;
+            let r = self.rare.get_or_insert_with(Box::default);
+            r.sack.note(since, over, beyond, packet);
         }
     }
 
