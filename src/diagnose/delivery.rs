@@ -138,6 +138,10 @@ pub const BLACK_HOLE_MIN_BYTES: u16 = 1000;
 /// retransmission, or to the peer's last packet during it: a sender that gives up sooner
 /// (an application's heartbeat ends the connection 0.7 s into the stall) leaves a peer
 /// that, alive, still had not acknowledged the segment a second after it was first sent.
+/// The peer's SACK blocks on its duplicate acknowledgements at the segment's start (RFC
+/// 2018 §4), when it sent them: one of bytes after the segment is named (the later, smaller
+/// segments reached the peer, the large one did not); one over the segment's own bytes
+/// shows it arrived, and no black hole is read.
 fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
     let w = &c.path[s];
     let st = w.unacknowledged(MIN_RETRANSMISSIONS).filter(|st| {
@@ -146,6 +150,10 @@ fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
             && (!st.window_shut || st.since_answer >= MIN_RETRANSMISSIONS)
             && until.since(st.first_ts) >= MIN_STALL_SECONDS
     })?;
+    // (A SACK block of the peer's over the segment: it arrived, whatever else died.)
+    if st.sack_over {
+        return None;
+    }
     let ack = st.acked_peer?;
     let peer_ok = c.path[s.other()]
         .stall()
@@ -164,6 +172,7 @@ fn black_hole(c: &Connection, s: Side) -> Option<Cause> {
             seconds: round_ms(st.last_ts.since(st.first_ts)),
             last_packet: st.last_packet,
             small_ack: ack,
+            sacked: st.sacked,
         })
 }
 

@@ -547,12 +547,21 @@ pub fn diagnose(
         let abrupt = super::ending::cause(&causes, idle.as_ref(), unacked);
         causes.extend(abrupt);
     }
-    causes.extend(super::views::seen_at(
-        c,
-        super::views::unacked(&causes),
-        client_side,
-        sent,
-    ));
+    let unacked = super::views::unacked(&causes);
+    let seen_at = super::views::seen_at(c, unacked, client_side, sent);
+    let before_break = seen_at
+        .is_none()
+        .then(|| super::views::seen_before_break(c, unacked, client_side, sent))
+        .flatten();
+    // (Its clause on the evidence line: the side of the break, for every format.)
+    if let (Some(ev), None, Some((clause, packets))) = (
+        &mut evidence,
+        one_direction,
+        before_break.as_ref().and_then(Cause::evidence),
+    ) {
+        ev.add(format_args!("; {clause}"), packets);
+    }
+    causes.extend(seen_at.into_iter().chain(before_break));
     // One direction captured: the first close frame on the wire may be the unseen side's,
     // and what rests on the unseen direction (its answers, its acknowledgements, its
     // silence) is withheld; what the captured side sent is kept. Where the captured side's

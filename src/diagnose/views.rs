@@ -16,7 +16,26 @@
 //! it, the capture was taken at the first side's host ([`Cause::SeenAt`]), and the data
 //! never acknowledged either left it (lost beyond it) or reached it. Not said when the TTLs
 //! do not tell (both equal: no router between, or a tap on the path).
+//!
+//! Where the TTLs name no host, the side that kept sending still tells which side of the
+//! break the capture was on ([`Cause::SeenBeforeBreak`]): its data never acknowledged, sent
+//! again at least [`MIN_RETRANSMISSIONS`] times over at least [`MIN_STALL_SECONDS`] (its
+//! kernel's retransmissions by timeout, RFC 6298 §5.5), every one of them seen, and no
+//! packet of the peer's after its first segment though the peer's packets had reached the
+//! capture before (it acknowledged that side's bytes): a break between the sender and the
+//! capture point would have kept the retransmissions from it, so whatever broke (the path
+//! one way or both, or the peer's host) lies beyond the capture point, between it and the
+//! peer's application. The host is not named: a retransmission is seen at its sender's
+//! host, on the path, and at the peer's own host in front of a firewall that drops what
+//! comes in (tcpdump takes a packet before the input hook, and a host's outgoing packets
+//! after the output hook), and `path/python-half-open-{server,client}.pcap`, taken at the
+//! two hosts, hold the same packets. Not said where the peer answered after the data's
+//! first segment (a duplicate ACK, a SACK, a zero window: the peer's packets still reached
+//! the capture, the break, if any, is one way and the black-hole causes read it), where the
+//! peer never acknowledged that side at all (a capture of one direction shows that too),
+//! or with fewer retransmissions (a lost packet, not a break).
 
+use super::delivery::{MIN_RETRANSMISSIONS, MIN_STALL_SECONDS};
 use crate::flow::Side;
 use crate::report::cause::{Cause, PeerSilent};
 use crate::stack::tcp::connection::Connection;
@@ -72,6 +91,38 @@ pub fn seen_at(
         unacknowledged: from,
         packet,
         peer_silent,
+    })
+}
+
+/// Where data of `c` went unacknowledged (`unacked`) and the TTLs named no host: the
+/// sender's side of the break, when the evidence shows it (see the header), with what
+/// stopped arriving from the peer.
+pub fn seen_before_break(
+    c: &Connection,
+    unacked: Option<(Role, u64)>,
+    client: Side,
+    sent: PerSide<&Stats>,
+) -> Option<Cause> {
+    let (from, packet) = unacked?;
+    let s = side_of(from, client);
+    let w = &c.path[s];
+    let st = w.stall().filter(|st| {
+        st.first_packet == packet
+            && st.peer_next.is_none()
+            && !st.window_shut
+            && st.retransmissions >= MIN_RETRANSMISSIONS
+            && st.last_ts.since(st.first_ts) >= MIN_STALL_SECONDS
+    })?;
+    if !w.acks_moved() {
+        return None;
+    }
+    let seconds = (st.last_ts.since(st.first_ts) * 1000.0).round() / 1000.0;
+    Some(Cause::SeenBeforeBreak {
+        from,
+        packet,
+        retransmissions: st.retransmissions,
+        seconds,
+        peer_silent: peer_silent(c, s, sent),
     })
 }
 

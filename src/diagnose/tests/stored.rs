@@ -374,6 +374,7 @@ fn one_of_each() -> Vec<Cause> {
             seconds: 3.224,
             last_packet: 29,
             small_ack: 26,
+            sacked: Some(27),
         },
         Cause::MtuBlackHoleReceiver {
             from: Role::Server,
@@ -572,6 +573,18 @@ fn one_of_each() -> Vec<Cause> {
                 data: true,
                 before_end_s: 6.49,
                 sent_since: 4,
+            }),
+        },
+        Cause::SeenBeforeBreak {
+            from: Role::Server,
+            packet: 21,
+            retransmissions: 5,
+            seconds: 3.346,
+            peer_silent: Some(crate::report::cause::PeerSilent {
+                last_frame: 19,
+                data: false,
+                before_end_s: 4.347,
+                sent_since: 6,
             }),
         },
     ]

@@ -95,6 +95,10 @@ macro_rules! cause_list {
             /// A smaller packet of that side during the stall that acknowledged new bytes of
             /// the peer's, which the peer did not send again (it got through).
             small_ack: u64,
+            /// The peer's first duplicate acknowledgement at the segment's start whose SACK
+            /// blocks (RFC 2018 §4) held bytes that side sent after the segment: they reached
+            /// the peer, the segment did not (null: the peer sent no such block).
+            sacked: Option<u64>,
         }
         facets { rank: 1, names: true, own: false, explains: false,
             words: w::path_words, hint: Some(w::path_hint(c)), head: Head::default(),
@@ -459,6 +463,8 @@ macro_rules! cause_list {
         #[doc = "Data never acknowledged, and the capture's host named from the TTLs: whether the data left it or reached it."] "seen-at" => SeenAt { #[doc = "The side at whose host the capture was taken (its packets carry an initial TTL, the peer's one lower per router)."] host: Role, #[doc = "Its packets' TTL."] own_ttl: u8,
             #[doc = "The peer's packets' TTL as they arrived."] peer_ttl: u8, #[doc = "The side whose data was never acknowledged."] unacknowledged: Role, #[doc = "Its first segment never acknowledged."] packet: u64,
             #[doc = "Where the data left the capture's host: the peer's last frame, how long before the end, and the host's segments since, when nothing of the peer's came after the data's first segment (its data stopped arriving); null otherwise."] peer_silent: Option<PeerSilent>, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
+        #[doc = "Data never acknowledged where the TTLs name no host: the sender's segment and its retransmissions reached the capture point and nothing of the peer's did after it, so the capture was taken on the sender's side of whatever broke; which host is not said."] "seen-before-break" => SeenBeforeBreak { #[doc = "The side whose data was never acknowledged."] from: Role, #[doc = "Its first segment never acknowledged."] packet: u64, #[doc = "Its retransmissions of that data, seen at the capture point."] retransmissions: u64,
+            #[doc = "Seconds from that segment to its last retransmission."] seconds: f64, #[doc = "The peer's last frame, how long before the end, and the sender's segments since, when the peer had sent a frame; null otherwise."] peer_silent: Option<PeerSilent>, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: w::views::evidence(c) }
     }
     };
 }

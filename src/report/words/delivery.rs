@@ -112,10 +112,15 @@ pub(crate) fn path_words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             seconds,
             last_packet,
             small_ack,
+            sacked,
         } => {
             let peer = from.peer();
             let s = if *retransmissions == 1 { "" } else { "s" };
-            write!(f, "Only the {from}'s large segments died, from {at}: its segment of {segment_bytes} bytes (packet {first_packet}) and {retransmissions} retransmission{s} of it over {} (the last at packet {last_packet}) were never acknowledged, while its smaller packets got through: the largest of its segments the {peer} had acknowledged carried {largest_acked} bytes, and its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, reached the {peer} (it did not send them again). This is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; everything the {from} sent after that segment (a ping, a close frame) waited behind it.", Secs(*seconds))
+            write!(f, "Only the {from}'s large segments died, from {at}: its segment of {segment_bytes} bytes (packet {first_packet}) and {retransmissions} retransmission{s} of it over {} (the last at packet {last_packet}) were never acknowledged, while its smaller packets got through: the largest of its segments the {peer} had acknowledged carried {largest_acked} bytes, and its packet {small_ack}, an acknowledgement of the {peer}'s later bytes, reached the {peer} (it did not send them again).", Secs(*seconds))?;
+            if let Some(p) = sacked {
+                write!(f, " The {peer}'s duplicate acknowledgement (packet {p}) stayed at that segment's start while its SACK blocks (RFC 2018) held bytes the {from} sent after it: they reached the {peer}, the segment did not.")?;
+            }
+            write!(f, " This is a path MTU black hole (RFC 2923 §2.1): a link between them carries packets smaller than the {from}'s full-size segments, and the ICMP \"fragmentation needed\" (ICMPv6 \"packet too big\") that would have told the {from} to send smaller ones did not reach it; everything the {from} sent after that segment (a ping, a close frame) waited behind it.")
         }
         Cause::MtuBlackHoleReceiver {
             from,
@@ -330,11 +335,17 @@ pub fn path_evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
             segment_bytes,
             largest_acked,
             last_packet,
+            sacked,
             ..
-        } => Some((
-            format!("the {from}'s {segment_bytes}-byte segment (packet {first_packet}) and its retransmissions (to packet {last_packet}) were never acknowledged; its segments up to {largest_acked} bytes were"),
-            vec![*first_packet, *last_packet],
-        )),
+        } => {
+            let mut said = format!("the {from}'s {segment_bytes}-byte segment (packet {first_packet}) and its retransmissions (to packet {last_packet}) were never acknowledged; its segments up to {largest_acked} bytes were");
+            let mut packets = vec![*first_packet, *last_packet];
+            if let Some(p) = sacked {
+                said.push_str(&format!("; the {}'s SACK blocks (packet {p}) held its later bytes", from.peer()));
+                packets.push(*p);
+            }
+            Some((said, packets))
+        }
         Cause::MtuBlackHoleReceiver {
             from,
             packet,

@@ -8,13 +8,55 @@
 //! And where data went unacknowledged, the view a capture was taken from, named from the
 //! TTLs (`seen-at`): whether the data left the capture's host or reached it.
 //!
-//! In: a [`Cause::OneDirectionResent`] or [`Cause::SeenAt`]. Out: its sentences.
+//! Where the TTLs name no host, the side of the break the capture was on
+//! (`seen-before-break`): the sender's data and its retransmissions reached the capture
+//! point, nothing of the peer's did after it; the host is not named.
+//!
+//! In: a [`Cause::OneDirectionResent`], [`Cause::SeenAt`] or [`Cause::SeenBeforeBreak`].
+//! Out: its sentences.
 
 use crate::report::cause::Cause;
 use crate::units::Secs;
 
-/// The sentences of [`Cause::OneDirectionResent`] (its `words` facet).
+/// The sentences of [`Cause::OneDirectionResent`], [`Cause::SeenAt`] and
+/// [`Cause::SeenBeforeBreak`] (their `words` facet).
 pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    if let Cause::SeenBeforeBreak {
+        from,
+        packet,
+        retransmissions,
+        seconds,
+        peer_silent,
+    } = c
+    {
+        let peer = from.peer();
+        let times = match retransmissions {
+            1 => "once".to_string(),
+            n => format!("{n} times"),
+        };
+        write!(
+            f,
+            "Where this capture was taken: on the {from}'s side of the break. The {from}'s data from packet {packet}, sent again {times} over {}, reached the capture point every time and was never acknowledged, and nothing of the {peer}'s reached it after that segment, though the {peer}'s packets had before: whatever broke (the path, one way or both, or the {peer}'s host) lies beyond the capture point, between it and the {peer}'s application.",
+            Secs(*seconds)
+        )?;
+        if let Some(q) = peer_silent {
+            write!(
+                f,
+                " The {peer}'s last frame here was packet {}, {} before the connection's last packet in the capture",
+                q.last_frame,
+                Secs(q.before_end_s)
+            )?;
+            if q.data {
+                write!(f, "; the {peer}'s data stopped arriving.")?;
+            } else {
+                f.write_str(".")?;
+            }
+        }
+        return write!(
+            f,
+            " Which host the capture was taken at is not said: the TTLs do not tell (no router between, or a tap on the path), and a capture at the {peer}'s own host, in front of a firewall that drops what comes in, holds the same packets."
+        );
+    }
     if let Cause::SeenAt {
         host,
         own_ttl,
@@ -90,4 +132,19 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f,
         "), so the {peer}'s acknowledgement of them did not reach the {from} in time. Whether they were lost on the path, the {peer}'s acknowledgements were, or the {peer} was gone, rests on the {peer}'s direction, which is not in the capture: no verdict on the path is drawn."
     )
+}
+
+/// The clause [`Cause::SeenBeforeBreak`] adds to the evidence line (its `evidence` facet),
+/// and its packet.
+pub fn evidence(c: &Cause) -> Option<(String, Vec<u64>)> {
+    let Cause::SeenBeforeBreak { from, packet, .. } = c else {
+        return None;
+    };
+    Some((
+        format!(
+            "captured on the {from}'s side of the break: nothing of the {}'s from packet {packet} on",
+            from.peer()
+        ),
+        vec![*packet],
+    ))
 }

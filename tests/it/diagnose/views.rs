@@ -201,7 +201,8 @@ fn each_view_of_a_half_open_session_says_what_stopped_arriving() {
 
 /// Controls: where the TTLs do not tell (no router between: both ends' packets 64, the
 /// half-open recordings of websockets and ws) or nothing went unacknowledged (a normal
-/// close, a router between: the control download), no view is named.
+/// close, a router between: the control download), no host is named (`seen-at`; the
+/// side of the break, `seen-before-break`, is the next test's).
 #[test]
 fn no_view_is_named_where_the_ttls_or_the_data_do_not_tell() {
     for path in [
@@ -212,5 +213,144 @@ fn no_view_is_named_where_the_ttls_or_the_data_do_not_tell() {
     ] {
         let c = connection(path);
         assert!(cause(&c, "seen-at").is_none(), "{path}: {:?}", kinds(&c));
+    }
+}
+
+/// The packets of a fixture, by number: their times.
+fn packet_times(path: &str) -> Vec<f64> {
+    let mut out = Vec::new();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(path);
+    wsclose::__internals::capture::file::read(&file, &mut |p| out.push(p.ts.0 as f64 / 1e9))
+        .unwrap();
+    out
+}
+
+/// The half-open sessions recorded with no router between (websockets and ws, the server
+/// pinging, the client's namespace dropping the session both ways), each captured at the
+/// server's host and at the client's: the TTLs name no host (64 both ways), and the two
+/// captures of a session hold the same packets (the client's tcpdump sees what comes in
+/// before nft's input hook drops it). What the side that kept sending shows still names
+/// the side of the break each capture was on: the server's ping #21 and its 5
+/// retransmissions (over 3.346 s) reached the capture point, nothing of the client's after
+/// it, the client's last frame its pong #19. The host is not named, in either capture: the
+/// one taken at the client's host says the same, as it must.
+#[test]
+fn a_half_open_session_without_a_router_names_the_side_of_the_break() {
+    let mut said_by_view = Vec::new();
+    for stem in ["python", "node"] {
+        for view in ["server", "client"] {
+            let path = format!("path/{stem}-half-open-{view}.pcap");
+            let c = connection(&path);
+            assert!(cause(&c, "seen-at").is_none(), "{path}: {:?}", kinds(&c));
+            let k =
+                cause(&c, "seen-before-break").unwrap_or_else(|| panic!("{path}: {:?}", kinds(&c)));
+            assert_eq!(
+                (
+                    &k["from"],
+                    &k["packet"],
+                    &k["retransmissions"],
+                    &k["seconds"]
+                ),
+                (&"server".into(), &21.into(), &5.into(), &3.346.into()),
+                "{path}: {k}"
+            );
+            let q = &k["peer_silent"];
+            assert_eq!(
+                (&q["last_frame"], &q["data"], &q["sent_since"]),
+                (&19.into(), &false.into(), &6.into()),
+                "{path}: {k}"
+            );
+            // The packets say so: #21 to the end are the server's (its ping and its
+            // retransmissions, 3.346 s apart first to last), and the client's pong #19
+            // came 4.347 s before the last.
+            let t = packet_times(&path);
+            assert_eq!(t.len(), 26, "{path}");
+            assert!((t[25] - t[20] - 3.346).abs() < 0.001, "{path}");
+            assert!(
+                (q["before_end_s"].as_f64().unwrap() - (t[25] - t[18])).abs() < 0.002,
+                "{path}: {q}"
+            );
+            let said = c["status"]["cause"].as_str().unwrap();
+            for words in [
+                "Where this capture was taken: on the server's side of the break.",
+                "The server's data from packet 21, sent again 5 times over 3.346 s, reached the capture point",
+                "The client's last frame here was packet 19",
+                "Which host the capture was taken at is not said",
+            ] {
+                assert!(said.contains(words), "{path}: {words}: {said}");
+            }
+            assert!(!said.contains("this host"), "{path}: {said}");
+            assert!(!said.contains("data stopped arriving"), "{path}: {said}");
+            said_by_view.push(k.clone());
+        }
+    }
+    // Each session's two captures say the same: nothing in them tells the hosts apart.
+    assert_eq!(said_by_view[0], said_by_view[1]);
+    assert_eq!(said_by_view[2], said_by_view[3]);
+    // Every format says it, on the evidence line (HTML escapes the apostrophes; ECS has
+    // the words).
+    let p = format!(
+        "{}/fixtures/path/python-half-open-client.pcap",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let clause =
+        "captured on the server's side of the break: nothing of the client's from packet 21 on";
+    for format in ["table", "markdown", "csv", "html", "jsonl", "ecs"] {
+        let (out, err, code) = run::wsclose(&["analyze", "--format", format, "-v", &p]);
+        assert!(code.is_some(), "{format}: {err}");
+        let out = String::from_utf8(out).unwrap();
+        let out: String = out
+            .lines()
+            .map(|l| l.trim_matches(|c: char| c == '│' || c.is_whitespace()))
+            .map(|l| l.rsplit('┆').next().unwrap_or(l).trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // (ECS documents carry the cause's words, not the evidence line.)
+        let want = match format {
+            "html" => clause.replace('\'', "&#39;"),
+            "ecs" => "Where this capture was taken: on the server's side of the break.".into(),
+            _ => clause.to_string(),
+        };
+        assert!(out.contains(&want), "{format}: {out}");
+    }
+}
+
+/// Controls: the peer's packets reached the capture after the data's first segment
+/// (`half-open.pcap`: the server's late 1001 after the client's ping; the MTU black hole's
+/// sender views: the receiver's duplicate ACKs), the TTLs named the host (`seen-at` said
+/// instead: the router recordings), one direction captured (no acknowledgement to be
+/// missing), or nothing went unacknowledged: no `seen-before-break`.
+#[test]
+fn no_side_of_a_break_is_named_where_the_peer_answered_or_the_ttls_or_nothing_tell() {
+    for path in [
+        "path/half-open.pcap",
+        "path/half-open-close.pcap",
+        "path/python-mtu-down-server.pcap",
+        "path/aiohttp-drop-down-server.pcap",
+        "path/njsws-halfopen-server.pcap",
+        "path/njsws-halfopen-client.pcap",
+        "path/python-mtu-quiet-server.pcap",
+        "path/python-half-open-server-oneway.pcap",
+        "python-close-1000-client.pcap",
+        "path/aiohttp-nodrop-server.pcap",
+    ] {
+        let c = connection(path);
+        assert!(
+            cause(&c, "seen-before-break").is_none(),
+            "{path}: {:?}",
+            kinds(&c)
+        );
+    }
+    // (The first two do leave data unacknowledged: what withholds it there is the peer's
+    // packet after it.)
+    for path in ["path/half-open.pcap", "path/half-open-close.pcap"] {
+        let c = connection(path);
+        assert!(
+            cause(&c, "unacknowledged-data").is_some(),
+            "{path}: {:?}",
+            kinds(&c)
+        );
     }
 }

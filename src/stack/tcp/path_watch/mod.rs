@@ -32,6 +32,10 @@
 //!   there to the end (a receiver's view of its sender's lost segments; a capture that
 //!   only missed them shows the peer's acknowledgement pass them, or its SACK blocks
 //!   over them, [`sack`]).
+//! - the peer's SACK blocks on its duplicate acknowledgements during a stall whose first
+//!   segment is the largest in flight and starts at the acknowledged point (the sender's
+//!   view of a black hole, RFC 2018 §4): a block of bytes after that segment shows they
+//!   reached the peer while it did not; a block over it, that it did.
 //!
 //! Memory is constant: a ring of [`RING`] recent segment fingerprints and a few numbers.
 //! A segment is compared with the ring's slots through one key each (its sequence and
@@ -176,6 +180,7 @@ struct Rare {
     keep: keepalive::Keep,
     hole: hole::Hole,
     healed: Healed,
+    sack: sack::StallSack,
 }
 
 /// A stall that ended: data of this direction sent again and again, unacknowledged, until
@@ -264,6 +269,13 @@ pub struct Stall {
     /// This direction's first packet during it, smaller than its first segment, that
     /// acknowledged new bytes of the peer's.
     pub acked_peer: Option<u64>,
+    /// The peer's first acknowledgement at the first segment's start whose SACK blocks held
+    /// bytes sent after that segment (RFC 2018 §4: they reached the peer, it did not); read
+    /// only when the first segment is the largest in flight and starts at the peer's
+    /// acknowledgement.
+    pub sacked: Option<u64>,
+    /// A SACK block of the peer's held bytes of the first segment: it reached the peer.
+    pub sack_over: bool,
 }
 
 /// One direction's watch over the path (see the module header): what every segment may
@@ -756,7 +768,38 @@ impl PathWatch {
             first_len: self.line.stall_len,
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
+            sacked: self.stall_sack().map(|k| k.beyond).filter(|p| *p != 0),
+            sack_over: self.stall_sack().is_some_and(|k| k.over),
         })
+    }
+
+    /// The SACK blocks read during the stall still open, if any.
+    fn stall_sack(&self) -> Option<sack::StallSack> {
+        self.rare
+            .as_deref()
+            .map(|r| r.sack)
+            .filter(|k| k.since_packet != 0 && k.since_packet == self.cold.since_packet)
+    }
+
+    /// The peer's duplicate acknowledgement `packet` during a stall (at the acknowledged
+    /// point, which it did not move), with the TCP options `options`: its SACK blocks
+    /// against the stall's first segment, when that segment is the largest in flight (its
+    /// bytes and end are `cand`, `cand_end`) and starts at the acknowledged point
+    /// ([`sack::StallSack`]). Rare: kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn stall_sack_read(&mut self, options: &[u8], packet: u64) {
+        let l = &self.line;
+        let len = u32::from(l.cand);
+        if len == 0 || l.cand != l.stall_len || l.cand_end.wrapping_sub(len) != l.acked {
+            return;
+        }
+        let (over, beyond) = sack::against(options, l.acked, len);
+        if over || beyond {
+            let since = self.cold.since_packet;
+            let r = self.rare.get_or_insert_with(Box::default);
+            r.sack.note(since, over, beyond, packet);
+        }
     }
 
     /// Whether the peer's acknowledgement of this direction moved forward after its first
@@ -856,6 +899,14 @@ pub fn segment(
             // (A SYN's window is not scaled: it opens no spell and ends none.)
             if !seg.syn {
                 peer.window(seg.ack, seg.window, packet, ts);
+            }
+            // A duplicate acknowledgement during the peer's stall: its SACK blocks.
+            if !took
+                && peer.line.bits & (STALLED | HAS_ACKED) == STALLED | HAS_ACKED
+                && peer.line.acked == seg.ack
+                && !seg.options.is_empty()
+            {
+                peer.stall_sack_read(seg.options, packet);
             }
             // The SACK blocks, read only while the peer's direction has a hole open.
             if let Some(r) = peer.rare.as_deref_mut() {

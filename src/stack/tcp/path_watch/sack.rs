@@ -6,8 +6,10 @@
 //!
 //! In: the options' bytes (`decode::Segment::options`, at most 40). Out: the blocks, at
 //! most four (40 bytes of options hold four; three beside a timestamp). Read only for an
-//! acknowledgement at the start of a hole still open (`hole::Hole::sack`), never per
-//! packet; a malformed option ends the reading (what came before it stands).
+//! acknowledgement at the start of a hole still open (`hole::Hole::sack`), or for a
+//! duplicate acknowledgement during a stall whose first segment is the largest in flight
+//! ([`StallSack`]: the sender's view of a black hole), never per packet; a malformed option
+//! ends the reading (what came before it stands).
 
 /// The SACK blocks in `options`, `(left, right)` each, in the order the receiver wrote
 /// them; `n` of the four slots filled.
@@ -61,6 +63,56 @@ pub fn blocks(options: &[u8]) -> Blocks {
         }
     }
     out
+}
+
+/// The peer's SACK blocks on its duplicate acknowledgements of a stall (§4), read when
+/// the stall's first segment is the largest its sender has in flight and starts at the
+/// peer's acknowledgement (the segment a path MTU black hole kills, seen from its sender):
+/// `beyond`, the peer's first such acknowledgement whose block held bytes after that
+/// segment (they reached the peer, it did not); `over`, a block held bytes of the segment
+/// itself (it reached the peer). For the stall that began at `since_packet` (0: none read).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StallSack {
+    pub since_packet: u64,
+    pub beyond: u64,
+    pub over: bool,
+}
+
+impl StallSack {
+    /// The peer's acknowledgement `packet` during the stall that began at `since`: a block
+    /// over the segment (`over`), one beyond it (`beyond`). A new stall starts afresh.
+    pub fn note(&mut self, since: u64, over: bool, beyond: bool, packet: u64) {
+        if self.since_packet != since {
+            *self = StallSack {
+                since_packet: since,
+                ..StallSack::default()
+            };
+        }
+        self.over |= over;
+        if beyond && self.beyond == 0 {
+            self.beyond = packet;
+        }
+    }
+}
+
+/// Whether the SACK blocks of `options`, on an acknowledgement of everything before
+/// `acked`, hold bytes of the `len` bytes from `acked` on (the segment there), and whether
+/// they hold bytes after them. A block not ahead of the acknowledgement (a D-SACK, RFC 2883,
+/// or nonsense) says nothing; blocks are compared by sequence number (wrapping).
+pub fn against(options: &[u8], acked: u32, len: u32) -> (bool, bool) {
+    let (mut over, mut beyond) = (false, false);
+    for (left, right) in blocks(options).iter() {
+        let (lo, hi) = (left.wrapping_sub(acked), right.wrapping_sub(acked));
+        if lo == 0 || hi <= lo || hi > i32::MAX as u32 {
+            continue;
+        }
+        if lo < len {
+            over = true;
+        } else {
+            beyond = true;
+        }
+    }
+    (over, beyond)
 }
 
 #[cfg(test)]

@@ -606,3 +606,89 @@ fn a_sack_over_a_holes_bytes_makes_it_the_captures() {
     segment(&mut path, Side::B, &data(1, 4204, b""), 4, at(140));
     assert_eq!(path[Side::A].missing(), None);
 }
+
+/// The sender's view of a black hole: its 200-byte message acknowledged, its 1 448-byte
+/// segment (packet 3) and a 108-byte tail after it, then the peer's duplicate ACKs at the
+/// big segment's start carrying the SACK blocks `blocks` (or none), and the big segment
+/// sent again: the stall as read.
+fn stall_with_sack(blocks: Option<&[(u32, u32)]>) -> Stall {
+    let mut path: Sides<PathWatch> = Sides::default();
+    static SMALL: [u8; 200] = [b's'; 200];
+    static BIG: [u8; 1448] = [b'b'; 1448];
+    static TAIL: [u8; 108] = [b't'; 108];
+    let opts = blocks.map(sack_options).unwrap_or_default();
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
+    segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(5));
+    segment(&mut path, Side::A, &data(1200, 1, &BIG), 3, at(10));
+    segment(&mut path, Side::A, &data(2648, 1, &TAIL), 4, at(10));
+    for (k, ms) in [(5, 12), (6, 400)] {
+        let ack = Segment {
+            options: &opts,
+            ..data(1, 1200, b"")
+        };
+        segment(&mut path, Side::B, &ack, k, at(ms));
+    }
+    segment(&mut path, Side::A, &data(1200, 1, &BIG), 7, at(220));
+    path[Side::A].stall().unwrap()
+}
+
+/// The receiver's duplicate ACKs at the big segment's start whose SACK blocks hold the
+/// tail after it (RFC 2018 §4): the tail reached it, the big segment did not; the first
+/// is kept. A D-SACK below the acknowledgement (RFC 2883) beside it changes nothing;
+/// without SACK nothing is named.
+#[test]
+fn a_sack_beyond_the_stalls_first_segment_is_named() {
+    let st = stall_with_sack(Some(&[(2648, 2756)]));
+    assert_eq!(
+        (st.first_packet, st.first_len, st.sacked, st.sack_over),
+        (3, 1448, Some(5), false)
+    );
+    let st = stall_with_sack(Some(&[(2648, 2756), (900, 1000)]));
+    assert_eq!((st.sacked, st.sack_over), (Some(5), false));
+    let st = stall_with_sack(None);
+    assert_eq!((st.first_packet, st.sacked, st.sack_over), (3, None, false));
+}
+
+/// The control: a SACK block over bytes of the big segment (it reached the receiver) is
+/// told apart, and a block beyond it beside that names nothing else away. A stall whose
+/// first segment is not the largest in flight reads no block: which segment died is not
+/// known.
+#[test]
+fn a_sack_over_the_stalls_first_segment_says_it_arrived() {
+    let st = stall_with_sack(Some(&[(1300, 2756)]));
+    assert!(st.sack_over);
+    assert_eq!(st.sacked, None);
+    let st = stall_with_sack(Some(&[(2648, 2756), (1200 + 1000, 2648)]));
+    assert!(st.sack_over);
+    // The first segment small (a 200-byte one after a larger one acknowledged): no block
+    // is read.
+    let mut path: Sides<PathWatch> = Sides::default();
+    static BIG: [u8; 1448] = [b'b'; 1448];
+    static SMALL: [u8; 200] = [b's'; 200];
+    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    };
+    let opts = sack_options(&[(2848, 2956)]);
+    segment(&mut path, Side::A, &data(1000, 1, &BIG), 1, at(0));
+    segment(&mut path, Side::B, &data(1, 2448, b""), 2, at(5));
+    segment(&mut path, Side::A, &data(2448, 1, &SMALL), 3, at(10));
+    segment(&mut path, Side::A, &data(2848, 1, &SMALL), 4, at(10));
+    let ack = Segment {
+        options: &opts,
+        ..data(1, 2448, b"")
+    };
+    segment(&mut path, Side::B, &ack, 5, at(12));
+    let st = path[Side::A].stall().unwrap();
+    assert_eq!((st.first_packet, st.sacked, st.sack_over), (3, None, false));
+}
