@@ -63,24 +63,7 @@ fn endings_ended_by_both_sides_at_once_are_a_doubt_not_an_incident() {
 /// of the forty-five sessions open.
 #[test]
 fn a_few_of_many_open_ended_at_once_are_a_doubt() {
-    let mut v = Vec::new();
-    for k in 0..5u16 {
-        let start = i64::from(k) * 20 * MS;
-        let mut e = ending(
-            20 + k as u8,
-            10_000 + k,
-            start,
-            start + 60 * S,
-            How::Fin,
-            Some(Role::Server),
-        );
-        e.idle_ms = 60_000;
-        v.push(e);
-    }
-    for k in 0..40u16 {
-        v.push(ending(60, 30_000 + k, 0, 0, How::Open, None));
-    }
-    let out = detect_(numbered(v));
+    let out = detect_(numbered(five_cut_among_forty_open()));
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
     assert_eq!(out.doubts.len(), 1, "{:#?}", out.doubts);
     let d = &out.doubts[0];

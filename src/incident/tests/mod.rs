@@ -39,6 +39,30 @@ fn detect_(v: Vec<Ending>) -> Outcome {
     detect(v, &[])
 }
 
+/// Five sessions opened 20 ms apart and cut by their server after the same 60 s of quiet
+/// (within 100 ms), while forty others of the server run on: what `stops.rs` shows is no
+/// idle cohort and no stop, and `doubts.rs` a doubt.
+fn five_cut_among_forty_open() -> Vec<Ending> {
+    let mut v = Vec::new();
+    for k in 0..5u16 {
+        let start = i64::from(k) * 20 * MS;
+        let mut e = ending(
+            20 + k as u8,
+            10_000 + k,
+            start,
+            start + 60 * S,
+            How::Fin,
+            Some(Role::Server),
+        );
+        e.idle_ms = 60_000;
+        v.push(e);
+    }
+    for k in 0..40u16 {
+        v.push(ending(60, 30_000 + k, 0, 0, How::Open, None));
+    }
+    v
+}
+
 fn numbered(mut v: Vec<Ending>) -> Vec<Ending> {
     v.sort_by_key(|e| e.start);
     for (i, e) in v.iter_mut().enumerate() {

@@ -66,24 +66,7 @@ fn a_stop_at_ten_thousand_a_second_is_one_stop() {
 /// (issue 91 item 1: an idle cohort needs its ends to spread; before: an idle cohort).
 #[test]
 fn endings_that_cluster_are_no_idle_cohort_whatever_their_idle_ages() {
-    let mut v = Vec::new();
-    for k in 0..5u16 {
-        let start = i64::from(k) * 20 * MS;
-        let mut e = ending(
-            20 + k as u8,
-            10_000 + k,
-            start,
-            start + 60 * S,
-            How::Fin,
-            Some(Role::Server),
-        );
-        e.idle_ms = 60_000;
-        v.push(e);
-    }
-    for k in 0..40u16 {
-        v.push(ending(60, 30_000 + k, 0, 0, How::Open, None));
-    }
-    let out = detect_(numbered(v));
+    let out = detect_(numbered(five_cut_among_forty_open()));
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
 }
 
