@@ -15,6 +15,17 @@ fn seg(seq: u32, payload: &[u8], ttl: u8, ip_id: Option<u16>, iface: Option<u32>
 
 const MS: i64 = 1_000_000;
 
+/// A segment of `payload` at `seq` acknowledging `ack`, window 64.
+fn data(seq: u32, ack: u32, payload: &'static [u8]) -> Segment<'static> {
+    Segment {
+        seq,
+        ack,
+        ack_flag: true,
+        window: 64,
+        ..Segment::test(payload)
+    }
+}
+
 fn at(ms: i64) -> Timestamp {
     Timestamp(1_700_000_000_000 * MS + ms * MS)
 }
@@ -282,13 +293,6 @@ fn a_zero_window_spell_counts_its_probes_and_ends_at_the_update() {
 #[test]
 fn a_stall_knows_its_segment_size_and_the_largest_acknowledged() {
     let mut path: Sides<PathWatch> = Sides::default();
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     static SMALL: [u8; 200] = [b's'; 200];
     static BIG: [u8; 1448] = [b'b'; 1448];
     segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
@@ -393,13 +397,6 @@ fn keepalive_probes_make_runs_that_an_answer_ends() {
 #[test]
 fn a_hole_opens_before_the_peer_acknowledged_what_came_before_it() {
     let mut path: Sides<PathWatch> = Sides::default();
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     static SMALL: [u8; 200] = [b's'; 200];
     static TAIL: [u8; 108] = [b't'; 108];
     // An earlier exchange, acknowledged.
@@ -429,13 +426,6 @@ fn a_hole_opens_before_the_peer_acknowledged_what_came_before_it() {
 /// only.
 #[test]
 fn a_hole_the_receiver_acknowledged_past_is_the_captures_own() {
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     static SMALL: [u8; 200] = [b's'; 200];
     static TAIL: [u8; 108] = [b't'; 108];
     for delayed in [false, true] {
@@ -543,13 +533,6 @@ fn hole_with_sack(blocks: Option<&[(u32, u32)]>) -> Option<Missing> {
     static SMALL: [u8; 200] = [b's'; 200];
     static TAIL: [u8; 108] = [b't'; 108];
     let opts = blocks.map(sack_options).unwrap_or_default();
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
     segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(5));
     segment(&mut path, Side::A, &data(4096, 1, &TAIL), 3, at(100));
@@ -593,13 +576,6 @@ fn a_sack_over_a_holes_bytes_makes_it_the_captures() {
     );
     let mut path: Sides<PathWatch> = Sides::default();
     static TAIL: [u8; 108] = [b't'; 108];
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     segment(&mut path, Side::A, &data(1000, 1, &TAIL), 1, at(0));
     segment(&mut path, Side::B, &data(1, 1108, b""), 2, at(5));
     segment(&mut path, Side::A, &data(4096, 1, &TAIL), 3, at(100));
@@ -617,13 +593,6 @@ fn stall_with_sack(blocks: Option<&[(u32, u32)]>) -> Stall {
     static BIG: [u8; 1448] = [b'b'; 1448];
     static TAIL: [u8; 108] = [b't'; 108];
     let opts = blocks.map(sack_options).unwrap_or_default();
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     segment(&mut path, Side::A, &data(1000, 1, &SMALL), 1, at(0));
     segment(&mut path, Side::B, &data(1, 1200, b""), 2, at(5));
     segment(&mut path, Side::A, &data(1200, 1, &BIG), 3, at(10));
@@ -672,13 +641,6 @@ fn a_sack_over_the_stalls_first_segment_says_it_arrived() {
     let mut path: Sides<PathWatch> = Sides::default();
     static BIG: [u8; 1448] = [b'b'; 1448];
     static SMALL: [u8; 200] = [b's'; 200];
-    let data = |seq: u32, ack: u32, payload: &'static [u8]| Segment {
-        seq,
-        ack,
-        ack_flag: true,
-        window: 64,
-        ..Segment::test(payload)
-    };
     let opts = sack_options(&[(2848, 2956)]);
     segment(&mut path, Side::A, &data(1000, 1, &BIG), 1, at(0));
     segment(&mut path, Side::B, &data(1, 2448, b""), 2, at(5));
