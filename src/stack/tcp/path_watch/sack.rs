@@ -115,6 +115,38 @@ pub fn against(options: &[u8], acked: u32, len: u32) -> (bool, bool) {
     (over, beyond)
 }
 
+/// The sender's view: what its peer's SACK blocks say of the stall still open.
+impl super::PathWatch {
+    /// The SACK blocks read during the stall still open, if any.
+    pub(super) fn stall_sack(&self) -> Option<StallSack> {
+        self.rare
+            .as_deref()
+            .map(|r| r.sack)
+            .filter(|k| k.since_packet != 0 && k.since_packet == self.cold.since_packet)
+    }
+
+    /// The peer's duplicate acknowledgement `packet` during a stall (at the acknowledged
+    /// point, which it did not move), with the TCP options `options`: its SACK blocks
+    /// against the stall's first segment, when that segment is the largest in flight (its
+    /// bytes and end are `cand`, `cand_end`) and starts at the acknowledged point
+    /// ([`StallSack`]). Rare: kept out of line.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn stall_sack_read(&mut self, options: &[u8], packet: u64) {
+        let l = &self.line;
+        let len = u32::from(l.cand);
+        if len == 0 || l.cand != l.stall_len || l.cand_end.wrapping_sub(len) != l.acked {
+            return;
+        }
+        let (over, beyond) = against(options, l.acked, len);
+        if over || beyond {
+            let since = self.cold.since_packet;
+            let r = self.rare.get_or_insert_with(Box::default);
+            r.sack.note(since, over, beyond, packet);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
