@@ -595,8 +595,11 @@ impl Names {
         quotes.sort_by_key(|q| std::cmp::Reverse(q.start));
         for q in quotes {
             let range = q.start as usize..q.end as usize;
+            // A range the detail no longer holds (it was changed after it was made): the
+            // whole detail goes rather than a quote left in it.
             let Some(text) = f.detail.get(range.clone()) else {
-                continue;
+                f.detail = "[redacted]".into();
+                return;
             };
             let shown = match q.what {
                 crate::vocab::Quoted::Payload => "[redacted]".to_owned(),

@@ -306,3 +306,35 @@ fn an_error_page_s_words_name_no_address() {
         "{title}"
     );
 }
+
+/// A finding's quotes are treated by their range and kind: a payload left out, a
+/// subprotocol named, wsclose's words kept; a range the detail no longer holds takes the
+/// whole detail with it.
+#[test]
+fn a_findings_quotes_are_redacted_by_their_range() {
+    use crate::vocab::{Detail, Finding, Kind, Quoted};
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
+    let detail = Detail::default()
+        .say("first bytes: \"")
+        .quote(Quoted::Payload, "token=abc")
+        .say("\", offered \"")
+        .quote(Quoted::Subprotocols, "mqtt, s3cr3t-tok3n")
+        .say("\"");
+    let mut f = Finding::quoting(Kind::NotFrames, None, Some(7), detail);
+    n.quotes(&mut f, &[]);
+    assert!(f.quotes.is_empty());
+    assert!(
+        f.detail
+            .starts_with("first bytes: \"[redacted]\", offered \"mqtt, proto-"),
+        "{}",
+        f.detail
+    );
+    assert!(!f.detail.contains("abc") && !f.detail.contains("s3cr3t"));
+    let detail = Detail::default()
+        .say("x \"")
+        .quote(Quoted::Payload, "secret-bytes");
+    let mut f = Finding::quoting(Kind::NotFrames, None, Some(7), detail);
+    f.detail.truncate(5);
+    n.quotes(&mut f, &[]);
+    assert_eq!(f.detail, "[redacted]");
+}
