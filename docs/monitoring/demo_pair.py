@@ -9,7 +9,8 @@ ending one of four ways, in turn:
     /kick   the server closes 4001 "kicked" after the first message (its own policy)
     /drop   the client's connection is aborted after its message: the server sees 1006
 
-Usage: demo_pair.py [--sessions N] [--every SECONDS]   (default: forever, one every 0.5 s)
+Usage: demo_pair.py [--sessions N] [--every SECONDS] [--port PORT]
+(default: forever, one every 0.5 s, on 8765; --port 0 takes a free port and prints it)
 Needs `pip install websockets` (version 13 or later). Prints one line per session ended.
 """
 
@@ -39,8 +40,8 @@ async def handler(ws):
         pass  # /drop: the client went away without a close frame
 
 
-async def session(path):
-    async with connect(f"ws://127.0.0.1:{PORT}{path}", compression=None) as ws:
+async def session(port, path):
+    async with connect(f"ws://127.0.0.1:{port}{path}", compression=None) as ws:
         await ws.send("hello")
         if path == "/drop":
             await asyncio.sleep(0.05)
@@ -58,15 +59,18 @@ async def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=0, help="stop after N (0: never)")
     parser.add_argument("--every", type=float, default=0.5, help="seconds between sessions")
+    parser.add_argument("--port", type=int, default=PORT, help="the server's port (0: any free one)")
     args = parser.parse_args()
     # The /fail handler raises on purpose; websockets would log its traceback each time.
     logging.getLogger("websockets.server").setLevel(logging.CRITICAL)
-    async with serve(handler, "127.0.0.1", PORT, compression=None):
+    async with serve(handler, "127.0.0.1", args.port, compression=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print("serving on 127.0.0.1:%d" % port, flush=True)
         n = 0
         while args.sessions == 0 or n < args.sessions:
             path = PATHS[n % len(PATHS)]
             try:
-                print(path, await session(path), flush=True)
+                print(path, await session(port, path), flush=True)
             except (OSError, ConnectionClosed) as e:
                 print(path, "failed:", e, flush=True)
             n += 1

@@ -103,7 +103,8 @@ fn analyze(
     // Every source is read: records of a connection with no key are not held for one.
     loaded.keys.set_complete();
     let mut files = Files::new(opts, Arc::new(loaded.keys), progress);
-    if let Some((f, stop, key)) = follow {
+    if let Some((mut f, stop, key)) = follow {
+        files.on_note = f.on_note.take();
         files.analyzer.tap(f);
         files.analyzer.share_key(key);
         files.follow = Some(stop);
@@ -123,19 +124,54 @@ fn analyze(
                 first,
                 superseded,
             } => {
+                let ring_file = superseded.clone();
                 files.superseded = superseded;
                 let i = inputs.len();
-                inputs.push(files.input(i, &path, first, &mut first_error));
+                let summary = files.input(i, &path, first, &mut first_error);
+                // A ring's file rewritten under its reader: its last packets are lost, so
+                // the next file does not continue it either (its warning says so).
+                if ring_file.is_some_and(|r| r.rewritten()) {
+                    if let Some(note) = files.on_note.as_mut() {
+                        for w in summary.warnings.iter().filter(|w| w.contains("rewrote it")) {
+                            note(&format!("{}: {w}", rotation::file_name(&summary.path)));
+                        }
+                    }
+                    if let Some(t) = files.analyzer.tally() {
+                        t.ring_files_removed
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    files.broken = Some(format!(
+                        "not joined to {}: the ring rewrote that file before it was read to its end",
+                        rotation::file_name(&summary.path)
+                    ));
+                }
+                inputs.push(summary);
             }
-            Next::Removed(name) => {
-                ring_warnings.push(format!(
-                    "{name}: removed from the capture ring before it was read: its packets (and \
-                     the closes in them) are missing; a larger ring (-W, -b files:) keeps more"
-                ));
+            Next::Lost(lost) => {
+                let why = lost_words(&lost);
+                if let Some(note) = files.on_note.as_mut() {
+                    note(&why);
+                }
+                ring_warnings.push(why);
                 if let Some(t) = files.analyzer.tally() {
                     t.ring_files_removed
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        .fetch_add(lost.files(), std::sync::atomic::Ordering::Relaxed);
                 }
+                // The next file does not continue the one before: what lay between is gone.
+                files.broken = Some(format!(
+                    "not joined to the file before it: {} of the capture ring between them \
+                     {} lost before {} read (said in the warnings)",
+                    match lost.files() {
+                        1 => "1 file".to_string(),
+                        n => format!("{n} files"),
+                    },
+                    if lost.files() == 1 { "was" } else { "were" },
+                    if lost.files() == 1 {
+                        "it was"
+                    } else {
+                        "they were"
+                    },
+                ));
             }
         }
     }
@@ -184,6 +220,11 @@ struct Files {
     follow: Option<file::Stop>,
     /// A ring's file followed: done once a newer one is there (`Next::File`).
     superseded: Option<file::Superseded>,
+    /// Why the next input cannot continue the capture before it, whatever it is: files of
+    /// a ring were lost between them.
+    broken: Option<String>,
+    /// Says a ring's loss as it happens (`Taps::on_note`).
+    on_note: Option<super::OnNote>,
 }
 
 /// The analyzer's counters before an input, for the warnings about what it added.
@@ -210,6 +251,8 @@ impl Files {
             shards: 1,
             follow: None,
             superseded: None,
+            broken: None,
+            on_note: None,
         }
     }
 
@@ -224,7 +267,10 @@ impl Files {
     ) -> InputSummary {
         // Standard input or a pipe: opened once, read once (nothing peeks at it first).
         let stream = file::is_stream(path);
-        let taken = self.taken(path, stream, first);
+        let taken = match self.broken.take() {
+            Some(why) if self.run.is_some() => Some(Err(why)),
+            _ => self.taken(path, stream, first),
+        };
         let joined = matches!(taken, Some(Ok(_)));
         let apart = !joined && self.named_apart(path);
         let base = self.run.as_ref().map_or(0, |r| r.packets);
@@ -601,4 +647,33 @@ impl Files {
 /// " (the first: packet N)" for a warning that counts packets, or nothing.
 fn first_packet(number: Option<u64>) -> String {
     number.map_or_else(String::new, |n| format!(" (the first: packet {n})"))
+}
+
+/// A ring's files lost before they were read, for the warnings.
+fn lost_words(lost: &crate::capture::file::sequence::Lost) -> String {
+    use crate::capture::file::sequence::Lost;
+    let tail = "its packets (and the closes in them) are missing, and the file after it is \
+                not read as continuing the one before; a larger ring (-W, -b files:) keeps more";
+    match lost {
+        Lost::Removed(name) => {
+            format!("{name}: removed from the capture ring before it was read: {tail}")
+        }
+        Lost::Rewritten(name) => format!(
+            "{name}: rewritten by the capture ring (its name opened again for a new file) \
+             before it was read: {tail}"
+        ),
+        Lost::Skipped {
+            after,
+            next,
+            missing,
+        } => format!(
+            "{after} to {next}: the ring's numbering skips {} between them, removed before \
+             they could be listed: their packets (and the closes in them) are missing, and \
+             {next} is not read as continuing {after}; a larger ring (-W, -b files:) keeps more",
+            match missing {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            }
+        ),
+    }
 }

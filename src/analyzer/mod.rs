@@ -128,6 +128,10 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 /// A callback for each WebSocket session's report, as soon as its connection finishes.
 pub type OnReport = Box<dyn FnMut(&ConnectionReport) + Send>;
 
+/// Called with a warning about the input as it happens while it is followed (a capture
+/// ring's files lost), besides the report's warnings at the end.
+pub type OnNote = Box<dyn FnMut(&str) + Send>;
+
 pub struct Analyzer {
     opts: Options,
     /// TLS secrets known so far (key logs, pcapng Decryption Secrets Blocks), shared by

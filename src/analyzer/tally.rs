@@ -7,7 +7,7 @@
 //! comes. Only `analyze --follow` and `live` set one ([`Taps`]); a file read offline has
 //! none, and its per-packet path is unchanged.
 
-use super::{OnEvent, OnReport};
+use super::{OnEvent, OnNote, OnReport};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -31,7 +31,8 @@ pub struct Tally {
     /// Connection attempts the server refused in TCP (a SYN answered by RST or by
     /// nothing: the report's `refused` counts).
     pub refused: AtomicU64,
-    /// Files of a capture ring followed that were removed before they were read.
+    /// Files of a capture ring followed that were lost before they were read (whole or in
+    /// part): removed, rewritten under their name, or skipped by the ring's numbering.
     pub ring_files_removed: AtomicU64,
     /// The analysis' estimate of the memory it holds (`--max-memory` is charged this).
     pub charged_bytes: AtomicU64,
@@ -87,6 +88,8 @@ pub struct Taps {
     pub on_report: Option<OnReport>,
     /// The counters, shared with whoever reads them.
     pub tally: Option<Arc<Tally>>,
+    /// A warning about the input as it happens (a capture ring's files lost).
+    pub on_note: Option<OnNote>,
 }
 
 impl Taps {
@@ -96,6 +99,7 @@ impl Taps {
             on_event,
             on_report: None,
             tally: None,
+            on_note: None,
         }
     }
 }

@@ -221,6 +221,10 @@ pub(crate) fn taps(
     metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
 ) -> wsclose::Taps {
     let mut taps = wsclose::Taps::new(on_event);
+    // A capture ring's files lost: said as it happens (the report's warnings say it again).
+    taps.on_note = Some(Box::new(|w| {
+        note!("wsclose: warning: {}", terminal(w));
+    }));
     if let Some(m) = metrics {
         let counted = std::sync::Arc::clone(m);
         taps.on_report = Some(Box::new(move |r| counted.report(r)));

@@ -8,8 +8,11 @@
 //! shrinks while it is followed (truncated, as logrotate's `copytruncate` does) stops the
 //! following there, with a warning on the input; a file renamed away (`tcpdump -C`/`-G`,
 //! logrotate's default) goes on being read under its new name, as `tail -f` (not `-F`)
-//! does. A compressed regular file cannot be followed (its decompressor would take the
-//! file's current end for the end of its data): refused. A stream is read on a thread of
+//! does. A file truncated and written again grown past the bytes read is told too: its
+//! first bytes are read again after each read ([`HEAD`]). A ring's file (`RingFile`) ends
+//! once a newer one is there, and says when it was rewritten before it was read to its end.
+//! A compressed regular file cannot be followed (its decompressor would take the file's
+//! current end for the end of its data): refused. A stream is read on a thread of
 //! its own into a small queue ([`QUEUE`] chunks of [`CHUNK`] bytes), so that a stop is
 //! seen within [`POLL`] even while its writer is silent, or while no writer has opened a
 //! FIFO yet (opened without waiting, it is waited on by that thread).
@@ -56,9 +59,50 @@ pub fn read_follow(
     read_follow_until(path, sink, stop, hash, None)
 }
 
-/// Whether the file followed is done: a newer file of its ring has appeared (its writer
-/// moved on), so its end, once read, is its end.
-pub type Superseded = Arc<dyn Fn() -> bool + Send + Sync>;
+/// Where the writer of a ring's file followed is now ([`RingState`]), asked each time the
+/// file has nothing more.
+pub type Superseded = Arc<RingFile>;
+
+/// A ring's file followed: where its writer is, asked of its directory; and whether it was
+/// found rewritten under its reader (then the packets it held past those read are lost).
+pub struct RingFile {
+    state: Box<dyn Fn() -> RingState + Send + Sync>,
+    rewritten: AtomicBool,
+}
+
+impl RingFile {
+    /// A ring's file whose writer's state `state` tells.
+    pub fn new(state: impl Fn() -> RingState + Send + Sync + 'static) -> Superseded {
+        Arc::new(RingFile {
+            state: Box::new(state),
+            rewritten: AtomicBool::new(false),
+        })
+    }
+
+    /// Where its writer is now.
+    pub fn state(&self) -> RingState {
+        (self.state)()
+    }
+
+    /// Whether its reader found it rewritten before it was read to its end.
+    pub fn rewritten(&self) -> bool {
+        self.rewritten.load(Ordering::Relaxed)
+    }
+}
+
+/// A ring's file followed, as its directory shows it when the file has nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RingState {
+    /// Still the newest: more may come.
+    Current,
+    /// A newer file of its ring has appeared (its writer moved on): its end, once read, is
+    /// its end.
+    Superseded,
+    /// Its name holds another capture now (`tcpdump -W` opens a ring's oldest name again,
+    /// truncating it, on the same inode): the bytes past those read are the new capture's,
+    /// and what the old one held past them is lost.
+    Rewritten,
+}
 
 /// [`read_follow`] of one file of a capture ring: a regular file ends too once it has
 /// nothing more and `superseded` says a newer file is there (read to its size then).
@@ -71,6 +115,7 @@ pub fn read_follow_until(
 ) -> Result<InputSummary, Error> {
     let map_err = |e| io_error(path, e);
     let shrank: Shrank = Arc::default();
+    let superseded_given = superseded.is_some();
     let (raw, regular): (Box<dyn Read + Send>, bool) = if path.as_os_str() == "-" {
         (Box::new(Pumped::start(io::stdin(), stop)), false)
     } else if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo()) {
@@ -95,15 +140,7 @@ pub fn read_follow_until(
             });
         }
         if meta.is_file() {
-            let tail = Tail {
-                file: f,
-                read: 0,
-                stop: Arc::clone(stop),
-                until: None,
-                shrank: Arc::clone(&shrank),
-                superseded,
-            };
-            (Box::new(tail), true)
+            (Box::new(Tail::new(f, stop, &shrank, superseded)), true)
         } else {
             (Box::new(Pumped::start(f, stop)), false)
         }
@@ -123,12 +160,30 @@ pub fn read_follow_until(
     let (mut summary, tally) = super::read_opened(path, opened, false, sink)?;
     if let Some((size, read)) = shrank.lock().ok().and_then(|s| *s) {
         summary.truncated = true;
-        summary.warnings.push(format!(
-            "the file shrank from {read} to {size} bytes while it was followed (truncated, \
-             as logrotate's copytruncate does): following stopped there, and the report \
-             covers the {} packets read before; follow the new capture with a new run",
-            summary.packets
-        ));
+        summary.warnings.push(if superseded_given {
+            format!(
+                "the capture ring's writer opened this file again and rewrote it (tcpdump -W \
+                 reuses its file names) before it was read to its end: {read} bytes were \
+                 read (now {size}); the packets it held after those are missing, so the \
+                 connections open then are not followed on into the ring's next file; a \
+                 larger ring (-W, -C) keeps more"
+            )
+        } else if size < read {
+            format!(
+                "the file shrank from {read} to {size} bytes while it was followed (truncated, \
+                 as logrotate's copytruncate does): following stopped there, and the report \
+                 covers the {} packets read before; follow the new capture with a new run",
+                summary.packets
+            )
+        } else {
+            format!(
+                "the file was rewritten from its start while it was followed (truncated and \
+                 written again, {size} bytes now; {read} were read): following stopped there, \
+                 and the report covers the {} packets read before; follow the new capture \
+                 with a new run",
+                summary.packets
+            )
+        });
     }
     Ok(tally.finish(summary))
 }
@@ -146,6 +201,68 @@ struct Tail {
     shrank: Shrank,
     /// A ring's file: ends once a newer one is there and this one has nothing more.
     superseded: Option<Superseded>,
+    /// The file's first bytes as read (at most [`HEAD`]): read again after each read, a
+    /// file truncated and written again under its reader (a `tcpdump -W` ring's name
+    /// opened again, `copytruncate` then new packets) is told from one that only grew, even
+    /// when it grew past the bytes read before it was looked at.
+    head: Vec<u8>,
+}
+
+/// How many of a followed file's first bytes are kept to tell it rewritten: a pcap's file
+/// header and first record header (its time), a pcapng's section and interface blocks as
+/// capture tools write them and, mostly, its first packet's time.
+const HEAD: usize = 512;
+
+impl Tail {
+    fn new(file: File, stop: &Stop, shrank: &Shrank, superseded: Option<Superseded>) -> Tail {
+        Tail {
+            file,
+            read: 0,
+            stop: Arc::clone(stop),
+            until: None,
+            shrank: Arc::clone(shrank),
+            superseded,
+            head: Vec::new(),
+        }
+    }
+
+    /// The end: the file holds another capture now (`size` bytes), said in `shrank`.
+    fn rewritten(&mut self, size: u64) -> io::Result<usize> {
+        if let Ok(mut s) = self.shrank.lock() {
+            *s = Some((size, self.read));
+        }
+        if let Some(r) = &self.superseded {
+            r.rewritten.store(true, Ordering::Relaxed);
+        }
+        Ok(0)
+    }
+
+    /// Whether the file's first bytes are still those read first (one `pread` of at most
+    /// [`HEAD`] bytes), after `fresh` more were read from `at`.
+    fn same_head(&mut self, fresh: &[u8], at: u64) -> io::Result<bool> {
+        use std::os::unix::fs::FileExt;
+        if let Some(more) = usize::try_from(at)
+            .ok()
+            .filter(|&a| a < HEAD)
+            .map(|a| fresh.get(..(HEAD - a).min(fresh.len())).unwrap_or_default())
+        {
+            self.head.extend_from_slice(more);
+        }
+        let mut now = vec![0; self.head.len()];
+        let mut got = 0;
+        while got < now.len() {
+            match self
+                .file
+                .read_at(now.get_mut(got..).unwrap_or_default(), got as u64)
+            {
+                Ok(0) => return Ok(false),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(now == self.head)
+    }
 }
 
 impl Read for Tail {
@@ -171,6 +288,13 @@ impl Read for Tail {
                 r => r?,
             };
             if n > 0 {
+                // Truncated and written again since the bytes before were read: these are
+                // another capture's, dropped.
+                let at = self.read;
+                if !self.same_head(buf.get(..n).unwrap_or_default(), at)? {
+                    let size = self.file.metadata()?.len();
+                    return self.rewritten(size);
+                }
                 self.read += n as u64;
                 return Ok(n);
             }
@@ -179,16 +303,20 @@ impl Read for Tail {
             }
             let size = self.file.metadata()?.len();
             if size < self.read {
-                if let Ok(mut s) = self.shrank.lock() {
-                    *s = Some((size, self.read));
-                }
-                return Ok(0);
+                return self.rewritten(size);
             }
-            // A newer file of the ring: the writer has moved on; what this one holds now
-            // (its last bytes may have come since the read above) is all it will hold.
-            if self.superseded.as_ref().is_some_and(|f| f()) {
-                self.until = Some(self.file.metadata()?.len());
-                continue;
+            match self.superseded.as_ref().map(|f| f.state()) {
+                // A newer file of the ring: the writer has moved on; what this one holds
+                // now (its last bytes may have come since the read above) is all it will
+                // hold.
+                Some(RingState::Superseded) => {
+                    self.until = Some(self.file.metadata()?.len());
+                    continue;
+                }
+                // Opened again and rewritten from its start: what follows is not this
+                // capture's (said as a file that shrank).
+                Some(RingState::Rewritten) => return self.rewritten(size),
+                Some(RingState::Current) | None => {}
             }
             std::thread::sleep(POLL);
         }
@@ -331,14 +459,7 @@ mod tests {
         let mut w = File::create(&path).unwrap();
         w.write_all(b"abc").unwrap();
         let stop: Stop = Arc::default();
-        let mut tail = Tail {
-            file: File::open(&path).unwrap(),
-            read: 0,
-            stop: Arc::clone(&stop),
-            until: None,
-            shrank: Arc::default(),
-            superseded: None,
-        };
+        let mut tail = Tail::new(File::open(&path).unwrap(), &stop, &Arc::default(), None);
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 3);
         let writer = std::thread::spawn(move || {
@@ -369,14 +490,19 @@ mod tests {
         w.write_all(b"abc").unwrap();
         let newer = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&newer);
-        let mut tail = Tail {
-            file: File::open(&path).unwrap(),
-            read: 0,
-            stop: Arc::default(),
-            until: None,
-            shrank: Arc::default(),
-            superseded: Some(Arc::new(move || seen.load(Ordering::Relaxed))),
-        };
+        let ring = RingFile::new(move || {
+            if seen.load(Ordering::Relaxed) {
+                RingState::Superseded
+            } else {
+                RingState::Current
+            }
+        });
+        let mut tail = Tail::new(
+            File::open(&path).unwrap(),
+            &Arc::default(),
+            &Arc::default(),
+            Some(ring),
+        );
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 3);
         let writer = std::thread::spawn(move || {
@@ -397,19 +523,55 @@ mod tests {
         let path = dir.path().join("shrinks");
         std::fs::write(&path, b"abcdef").unwrap();
         let shrank: Shrank = Arc::default();
-        let mut tail = Tail {
-            file: File::open(&path).unwrap(),
-            read: 0,
-            stop: Arc::default(),
-            until: None,
-            shrank: Arc::clone(&shrank),
-            superseded: None,
-        };
+        let mut tail = Tail::new(File::open(&path).unwrap(), &Arc::default(), &shrank, None);
         let mut buf = [0u8; 16];
         assert_eq!(tail.read(&mut buf).unwrap(), 6);
         std::fs::write(&path, b"ab").unwrap();
         assert_eq!(tail.read(&mut buf).unwrap(), 0);
         assert_eq!(*shrank.lock().unwrap(), Some((2, 6)));
+    }
+
+    /// A file truncated and written again under its reader, grown past the bytes read
+    /// before it is looked at (a `tcpdump -W` ring's name opened again while its reader was
+    /// held up): the other capture's bytes are not read as this one's; a ring's file says
+    /// it was rewritten.
+    #[test]
+    fn a_file_rewritten_past_the_bytes_read_ends_the_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap0");
+        std::fs::write(&path, b"pcap-header first-capture").unwrap();
+        let shrank: Shrank = Arc::default();
+        let ring = RingFile::new(|| RingState::Current);
+        let mut tail = Tail::new(
+            File::open(&path).unwrap(),
+            &Arc::default(),
+            &shrank,
+            Some(Arc::clone(&ring)),
+        );
+        let mut buf = [0u8; 64];
+        assert_eq!(tail.read(&mut buf).unwrap(), 25);
+        assert!(!ring.rewritten());
+        // Same inode, truncated, then more bytes than were read.
+        std::fs::write(&path, b"pcap-header second-capture, and a good deal more").unwrap();
+        assert_eq!(tail.read(&mut buf).unwrap(), 0);
+        assert!(ring.rewritten());
+        assert_eq!(*shrank.lock().unwrap(), Some((48, 25)));
+        // Only grown: read on.
+        let path = dir.path().join("grows");
+        std::fs::write(&path, b"pcap-header first").unwrap();
+        let mut tail = Tail::new(
+            File::open(&path).unwrap(),
+            &Arc::default(),
+            &Arc::default(),
+            None,
+        );
+        assert_eq!(tail.read(&mut buf).unwrap(), 17);
+        let mut w = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        w.write_all(b" more").unwrap();
+        assert_eq!(tail.read(&mut buf).unwrap(), 5);
     }
 
     /// A silent stream is left within a poll of the stop, what came before it read.

@@ -42,7 +42,7 @@ pub use super::shared::SharedFile;
 use crate::vocab::InputSummary;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
-pub use follow::{read_follow, read_follow_until, Stop, Superseded, POLL};
+pub use follow::{read_follow, read_follow_until, RingFile, RingState, Stop, Superseded, POLL};
 pub(super) use pcap::{link_and_fcs, record_time};
 pub(crate) use pcapng::takes_frame_number;
 pub(super) use pcapng::NgIndexer;

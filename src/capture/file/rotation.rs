@@ -277,6 +277,82 @@ pub fn names(prev: &str, next: &str) -> Names {
     }
 }
 
+/// The ring numbers of two file names of one rotation tool's set, `(prev, next)`: the
+/// number `tcpdump -C`/`-W` puts after the `-w` name (`cap`, `cap1`; padded in a `-W` ring:
+/// `cap00`), or the file number `dumpcap -b` and `editcap -c` put before the time
+/// (`cap_00007_20261125131415`). `None` for names that are not two files of one such set
+/// (however far apart their numbers), and for `tcpdump -G`'s times and names numbered by
+/// hand, whose digits say nothing of what lies between them. A trailing number is read as
+/// `tcpdump -C`'s only by a caller that has seen the ring number its files one apart
+/// ([`RingNumbers::trailing`]): `tcpdump -G cap-%H%M%S` ends its names in digits too.
+pub fn ring_numbers(prev: &str, next: &str) -> Option<RingNumbers> {
+    let (a, b) = (uncompressed(prev), uncompressed(next));
+    let (ra, rb) = (runs(a), runs(b));
+    // dumpcap: the windows `name_`, number, `_`, time (or time first), the last such place.
+    let dump = ra
+        .windows(4)
+        .zip(rb.windows(4))
+        .enumerate()
+        .rev()
+        .filter(|_| ra.len() == rb.len())
+        .find_map(|(at, (wa, wb))| {
+            let (&[pa, na, sa, ta], &[pb, nb, sb, tb]) = (wa, wb) else {
+                return None;
+            };
+            let ((na, _), (nb, _)) = (number_and_time(na, ta)?, number_and_time(nb, tb)?);
+            let same_rest = ra
+                .iter()
+                .zip(&rb)
+                .enumerate()
+                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y);
+            (pa == pb && pa.ends_with('_') && sa == "_" && sb == "_" && same_rest)
+                .then(|| Some((na.parse().ok()?, nb.parse().ok()?)))
+                .flatten()
+        });
+    if let Some((prev, next)) = dump {
+        return Some(RingNumbers {
+            prev,
+            next,
+            trailing: false,
+        });
+    }
+    let trailing = |prev, next| {
+        Some(RingNumbers {
+            prev,
+            next,
+            trailing: true,
+        })
+    };
+    // tcpdump -C: the `-w` name alone (number 0), then the same with a number after it.
+    if let Some(n) = b.strip_prefix(a).filter(|n| digits(n)) {
+        return trailing(0, n.parse().ok()?);
+    }
+    let ((pa, na), (pb, nb)) = (trailing_number(a), trailing_number(b));
+    // Padded alike (a `-W` ring's names), or not padded at all (`-C` alone).
+    let padded = na.len() == nb.len() || !(na.starts_with('0') || nb.starts_with('0'));
+    if !pa.is_empty() && pa == pb && digits(na) && digits(nb) && padded {
+        return trailing(na.parse().ok()?, nb.parse().ok()?);
+    }
+    None
+}
+
+/// Two ring files' numbers ([`ring_numbers`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RingNumbers {
+    pub prev: u64,
+    pub next: u64,
+    /// A trailing number (`tcpdump -C`'s place), not dumpcap's number beside a time.
+    pub trailing: bool,
+}
+
+impl RingNumbers {
+    /// The files whose numbers lie between the two (none when the next is one more, or
+    /// when the numbers start over, as a `-W` ring's do at 0).
+    pub fn between(&self) -> u64 {
+        self.next.saturating_sub(self.prev).saturating_sub(1)
+    }
+}
+
 /// What the analysis of the capture before knows of the TCP connections that could go on
 /// into the next file (asked only when the names need it, see [`continues`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -678,6 +754,47 @@ mod tests {
         ] {
             assert_eq!(names(a, b), Names::Unrelated, "{a} {b}");
         }
+    }
+
+    /// A ring's numbers are read only from a tool's names: the gap between two of them is
+    /// the files that lay between.
+    #[test]
+    fn ring_numbers_of_a_tools_names() {
+        let n = |a, b| ring_numbers(a, b).map(|r| (r.prev, r.next, r.trailing, r.between()));
+        assert_eq!(n("cap", "cap1"), Some((0, 1, true, 0)));
+        assert_eq!(n("cap1", "cap4"), Some((1, 4, true, 2)));
+        assert_eq!(n("cap07", "cap10"), Some((7, 10, true, 2)));
+        assert_eq!(n("cap1.gz", "cap3"), Some((1, 3, true, 1)));
+        // A -W ring starting over: nothing between.
+        assert_eq!(n("cap9", "cap0"), Some((9, 0, true, 0)));
+        assert_eq!(
+            n(
+                "cap_00001_20261125131415.pcapng",
+                "cap_00030_20261125131416.pcapng"
+            ),
+            Some((1, 30, false, 28))
+        );
+        assert_eq!(
+            n(
+                "run_20261125131415_00009.pcapng",
+                "run_20261125131520_00012.pcapng"
+            ),
+            Some((9, 12, false, 2))
+        );
+        // Not one set's, or digits that are not a ring's number.
+        assert_eq!(ring_numbers("cap1", "dog4"), None);
+        assert_eq!(
+            ring_numbers("python-close-1001.pcap", "python-close-1006.pcap"),
+            None
+        );
+        assert_eq!(ring_numbers("cap-131415.pcap", "cap-131515.pcap"), None);
+        assert_eq!(
+            ring_numbers(
+                "cap_00001_20261125131415.pcapng",
+                "dog_00003_20261125131415.pcapng"
+            ),
+            None
+        );
     }
 
     /// Names alike but for their digits need a TCP connection that goes on; a tool's do

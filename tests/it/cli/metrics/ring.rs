@@ -134,3 +134,109 @@ fn a_file_removed_before_it_was_read_is_said_and_counted() {
         .expect("the removed file said");
     assert!(said.contains("cap_00002.pcap"), "{said}");
 }
+
+/// Writes `bytes` into the ring's file `name` in place, as `tcpdump -C -W` opens a name
+/// again when its ring wraps: truncated, on the same inode.
+fn rewrite(dir: &Path, name: &str, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(dir.join(name))
+        .unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+/// The sixth audit's high item: a `tcpdump -C SIZE -W 2` ring wraps by opening `cap0` again
+/// (same name, same inode, truncated). Every round is read, not the first only; the closes
+/// served are the whole capture's, and nothing is said lost.
+#[test]
+fn a_tcpdump_ring_is_followed_round_after_round() {
+    let name = "incident/aiohttp-restart.pcap.gz";
+    let bytes = capture_bytes(name);
+    let n = pcap_packets(&bytes).len();
+    let files = parts(&bytes, &[n / 5, 2 * n / 5, 3 * n / 5, 4 * n / 5]);
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    rewrite(&dir, "cap0", &files[0]);
+    let mut f = Following::start_at(top, dir.clone(), &[]);
+    let read = |k: usize| {
+        (files[..k]
+            .iter()
+            .map(|p| pcap_packets(p).len())
+            .sum::<usize>()) as f64
+    };
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(read(1)));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(read(1)));
+    let inode =
+        || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(dir.join("cap0")).unwrap());
+    let first_inode = inode();
+    // Round one: cap1; then the ring wraps to cap0, cap1, cap0 again.
+    for (k, file) in ["cap1", "cap0", "cap1", "cap0"].iter().enumerate() {
+        rewrite(&dir, file, &files[k + 1]);
+        let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(read(k + 2)));
+        assert_eq!(
+            s.value("wsclose_packets_read_total"),
+            Some(read(k + 2)),
+            "round {k}: {file} rewritten in place was not read"
+        );
+    }
+    assert_eq!(inode(), first_inode, "rewritten on the same inode");
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(n as f64));
+    assert_eq!(s.value("wsclose_ring_files_removed_total"), Some(0.0));
+    assert_eq!(
+        s.sum_by(
+            "wsclose_closes_total",
+            &["server", "status", "side", "cause"]
+        ),
+        closes_in_records(name)
+    );
+    interrupt(f.pid());
+    f.wait_said(|l| l.contains("read as one capture"))
+        .expect("the files said joined");
+    assert!(!f
+        .said
+        .iter()
+        .any(|l| l.contains("lost") || l.contains("rewrote")));
+}
+
+/// The sixth audit's second ring item: files a `dumpcap -b files:N` ring removed before
+/// they were ever listed are told by its numbering, counted, said as it happens, and the
+/// files around the gap are never called one continuous capture.
+#[test]
+fn files_a_ring_removed_unseen_are_counted_from_its_numbering() {
+    let name = "incident/aiohttp-restart.pcap.gz";
+    let bytes = capture_bytes(name);
+    let n = pcap_packets(&bytes).len();
+    let files = parts(&bytes, &[n / 4, n / 2, 3 * n / 4]);
+    let file = |k: usize| format!("cap_{:05}_20261129060000.pcap", k + 1);
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    put(&dir, &file(0), &files[0]);
+    let mut f = Following::start_at(top, dir.clone(), &[]);
+    let first = pcap_packets(&files[0]).len() as f64;
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(first));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(first));
+    // Files 2 and 3 came and went between two listings: only file 4 is there.
+    put(&dir, &file(3), &files[3]);
+    let last = pcap_packets(&files[3]).len() as f64;
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(first + last));
+    assert_eq!(s.value("wsclose_packets_read_total"), Some(first + last));
+    assert_eq!(s.value("wsclose_ring_files_removed_total"), Some(2.0));
+    // Said as it happens, before the stop.
+    let said = f
+        .wait_said(|l| l.contains("numbering skips"))
+        .expect("the loss said as it happens");
+    assert!(said.contains("2 files"), "{said}");
+    assert!(said.contains(&file(0)) && said.contains(&file(3)), "{said}");
+    interrupt(f.pid());
+    f.wait_said(|l| l.contains("report covers") || l.contains("stopped following"));
+    assert!(
+        !f.said.iter().any(|l| l.contains("read as one capture")),
+        "{:?}",
+        f.said
+    );
+}
