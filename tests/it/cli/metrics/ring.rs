@@ -240,3 +240,157 @@ fn files_a_ring_removed_unseen_are_counted_from_its_numbering() {
         f.said
     );
 }
+
+/// The capture tools this machine can run for a real ring (root, tcpdump, dumpcap, python
+/// websockets: .ci/run installs them and runs as root); under CI a missing one fails.
+fn real_ring_tools() -> bool {
+    let works = |cmd: &str, args: &[&str]| {
+        std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let mut missing = Vec::new();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        missing.push("root (to capture on lo)");
+    }
+    if !works("tcpdump", &["--version"]) {
+        missing.push("tcpdump");
+    }
+    if !works("dumpcap", &["-v"]) {
+        missing.push("dumpcap (wireshark-common)");
+    }
+    if !works("python3", &["-c", "import websockets"]) {
+        missing.push("python3 with websockets");
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have what the real ring test needs: {missing:?}"
+    );
+    crate::common::skip::skipped(format_args!(
+        "a real capture ring needs {}",
+        missing.join(", ")
+    ));
+    false
+}
+
+/// A real capture tool writing a ring into `dir` (`tcpdump -C 1 -W 2` or `dumpcap -b
+/// filesize:300 -b files:3`), bursts of real python-websockets sessions on loopback (ten
+/// of ten sessions with a 64 kB message each, a second apart: some 0.7 MB a burst, so the
+/// ring turns over many times), followed by `wsclose analyze --follow DIR --metrics`: every
+/// session's close is served, and every packet the tool captured is read.
+fn a_real_ring(tool: &str) {
+    use std::process::{Command, Stdio};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let filter = format!("tcp port {port}");
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("ring");
+    std::fs::create_dir(&dir).unwrap();
+    let mut cmd = match tool {
+        "tcpdump" => {
+            let mut c = Command::new("tcpdump");
+            c.args(["-i", "lo", "-U", "-Z", "root", "-C", "1", "-W", "2", "-w"])
+                .arg(dir.join("cap"))
+                .arg(&filter);
+            c
+        }
+        _ => {
+            let mut c = Command::new("dumpcap");
+            c.args([
+                "-q",
+                "-i",
+                "lo",
+                "-b",
+                "filesize:300",
+                "-b",
+                "files:3",
+                "-f",
+            ])
+            .arg(&filter)
+            .arg("-w")
+            .arg(dir.join("cap.pcapng"));
+            c
+        }
+    };
+    let writer = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Reaped(std::process::Child);
+    impl Drop for Reaped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut writer = Reaped(writer);
+    // Its capture has begun once it wrote its first file (the header).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&dir).unwrap().next().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let mut f = Following::start_at(top, dir.clone(), &[]);
+    let burst = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live_burst/burst.py");
+    let (bursts, each) = (10, 10);
+    for _ in 0..bursts {
+        let out = Command::new("python3")
+            .arg(&burst)
+            .args([port.to_string(), each.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&format!("done {each}")),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    interrupt(writer.0.id());
+    let status = writer.0.wait().unwrap();
+    let mut said = String::new();
+    std::io::Read::read_to_string(writer.0.stderr.as_mut().unwrap(), &mut said).unwrap();
+    assert!(status.success(), "{tool}: {said}");
+    // tcpdump: "N packets captured"; dumpcap: "Packets captured: N".
+    let captured: f64 = said
+        .lines()
+        .filter(|l| l.to_ascii_lowercase().contains("packets captured"))
+        .find_map(|l| l.split_whitespace().find_map(|w| w.parse().ok()))
+        .unwrap_or_else(|| panic!("{tool} said no count: {said}"));
+    let files = std::fs::read_dir(&dir).unwrap().count();
+    let s = f.scrape_until(|s| s.value("wsclose_packets_read_total") == Some(captured));
+    let closes: f64 = s.sum_by("wsclose_closes_total", &["status"]).values().sum();
+    assert_eq!(
+        (
+            s.value("wsclose_packets_read_total"),
+            closes,
+            s.value("wsclose_ring_files_removed_total")
+        ),
+        (Some(captured), f64::from(bursts * each), Some(0.0)),
+        "{tool} ({files} files left in its ring): {:?}",
+        f.said
+    );
+}
+
+#[test]
+fn a_real_tcpdump_ring_is_followed_whole() {
+    if real_ring_tools() {
+        a_real_ring("tcpdump");
+    }
+}
+
+#[test]
+fn a_real_dumpcap_ring_is_followed_whole() {
+    if real_ring_tools() {
+        a_real_ring("dumpcap");
+    }
+}
