@@ -2,8 +2,9 @@
 //!
 //! In: a TCP connection being analyzed and how many of its events were already handed
 //! out. Out: its later close frames, TCP endings and HTTP/2 stream endings as
-//! [`CloseEvent`]s, each with what the live line says of it: whether it is the first
-//! (a TCP ending with no close frame before it means 1006, RFC 6455 §7.1.5), whether bytes
+//! [`CloseEvent`]s, each with what the live line says of it: whether it is the first, the
+//! one that sets the status (a close frame, or a TCP ending with no close frame or ending
+//! before it: 1006, RFC 6455 §7.1.5; the peer's FIN after it sets nothing), whether bytes
 //! are missing, a TLS close_notify that came before it, and the message it came right
 //! after, unanswered (as the report's 1006 says).
 
@@ -95,19 +96,23 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
         else {
             continue;
         };
-        let first = !*seen;
+        let no_close = !*seen;
         *seen |= matches!(what, EventWhat::Close { .. });
         let is_end = !matches!(what, EventWhat::Close { .. });
-        let order = e_order;
-        let close_notify = notifies
-            .iter()
-            .filter(|&&(_, _, o)| is_end && first && o < order)
-            .min_by_key(|&&(_, _, o)| o)
-            .map(|&(r, p, _)| (r, p));
         let was_ended = ended.get(k).copied().unwrap_or(false);
         if let Some(e) = ended.get_mut(k) {
             *e |= is_end;
         }
+        // The event that sets the session's status: its first close frame, or its first
+        // ending when no close frame came before it (the peer's FIN after it, or a close
+        // frame after it, sets nothing: the status is already 1006).
+        let first = no_close && !was_ended;
+        let order = e_order;
+        let close_notify = notifies
+            .iter()
+            .filter(|&&(_, _, o)| is_end && no_close && o < order)
+            .min_by_key(|&&(_, _, o)| o)
+            .map(|&(r, p, _)| (r, p));
         if i >= n {
             let sent = PerSide {
                 client: cs,
@@ -116,10 +121,9 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
             // As the report's 1006: the message the ending side had just received.
             // Only the first ending can be a reaction to a message, and not one that
             // followed the peer's close_notify (it answered that).
-            let unanswered =
-                (first && is_end && !was_ended && close_notify.is_none_or(|(by, _)| by == from))
-                    .then(|| unanswered(from, sent, packet, ts))
-                    .flatten();
+            let unanswered = (first && is_end && close_notify.is_none_or(|(by, _)| by == from))
+                .then(|| unanswered(from, sent, packet, ts))
+                .flatten();
             out.push(CloseEvent {
                 ts,
                 start: c.first_ts,
