@@ -87,6 +87,9 @@ pub struct Taps {
     pub on_report: Option<OnReport>,
     /// The counters, shared with whoever reads them.
     pub tally: Option<Arc<Tally>>,
+    /// Bytes of `--max-memory` the caller holds beside the analysis (the metrics' label
+    /// sets: [`crate::metrics_room`]): taken from the flows' part.
+    pub beside: usize,
 }
 
 impl Taps {
@@ -96,6 +99,7 @@ impl Taps {
             on_event,
             on_report: None,
             tally: None,
+            beside: 0,
         }
     }
 }
