@@ -256,7 +256,7 @@ impl Metrics {
             cause,
         };
         let mut past_room = false;
-        if !self.closes.get(&set).is_some() && !labels.admit(set.server.len() + set.status.len()) {
+        if self.closes.get(&set).is_none() && !labels.admit(set.server.len() + set.status.len()) {
             past_room = true;
             set = CloseLabels {
                 server: OTHER.into(),
@@ -264,7 +264,7 @@ impl Metrics {
                 side,
                 cause: OTHER,
             };
-            if !self.closes.get(&set).is_some() {
+            if self.closes.get(&set).is_none() {
                 labels.charge(2 * OTHER.len());
             }
         }
@@ -302,15 +302,14 @@ impl Metrics {
         let (how, how_folded) = labels.how(how);
         let mut set = IncidentLabels { server, how };
         let mut past_room = false;
-        if !self.forming_total.get(&set).is_some()
-            && !labels.admit(set.server.len() + set.how.len())
+        if self.forming_total.get(&set).is_none() && !labels.admit(set.server.len() + set.how.len())
         {
             past_room = true;
             set = IncidentLabels {
                 server: OTHER.into(),
                 how: OTHER.into(),
             };
-            if !self.forming_total.get(&set).is_some() {
+            if self.forming_total.get(&set).is_none() {
                 labels.charge(2 * OTHER.len());
             }
         }
