@@ -583,8 +583,8 @@ fn a_writer_waiting_before_the_fifo_is_followed_is_read_whole() {
 /// Issue 104, item 11: only the event that sets a connection's status carries `status`
 /// (docs/json.md: null for later events), so counting the events' statuses counts each
 /// connection once. A connection ended by a FIN from each side and no close frame gives two
-/// `fin` events and one 1006; over fixtures of closes, FINs and RSTs, the events' statuses
-/// are the connection records' one for one.
+/// `fin` events and one 1006; over fixtures of closes, FINs and RSTs and close frames their
+/// receivers refuse, the events' statuses are the connection records' one for one.
 #[test]
 fn only_the_event_that_sets_the_status_carries_it() {
     let records = |fixture: &str| -> Vec<serde_json::Value> {
@@ -620,11 +620,17 @@ fn only_the_event_that_sets_the_status_carries_it() {
     assert_eq!(conns.len(), 1);
     assert_eq!(conns[0]["status"]["code"], 1006);
     assert_eq!(conns[0]["tcp_ends"][0]["by"], fins[0]["from"]);
+    // A close frame its receiver refuses (code 999, one byte, a reason not UTF-8, 1005 on
+    // the wire) sets no status: the answer's code does, as in the report.
     for fixture in [
         "fixtures/node-many.pcap.gz",
         "fixtures/python-no-close-rst.pcap",
         "fixtures/python-close-1001.pcap",
         "fixtures/node-close-empty.pcap",
+        "fixtures/python-rule-close-999.pcap",
+        "fixtures/python-rule-close-1-byte.pcap",
+        "fixtures/python-rule-close-reason-utf8.pcap",
+        "fixtures/python-rule-close-1005.pcap",
     ] {
         let all = records(fixture);
         let mut from_events: Vec<u64> = of(&all, "event")
