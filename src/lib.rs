@@ -196,7 +196,7 @@ pub mod inputs {
     pub use crate::capture::file::rotation::{expand, file_name};
 }
 pub use analyzer::MAX_THREADS;
-pub use memory::MIN_MAX_MEMORY;
+pub use memory::{metrics_room, MIN_MAX_MEMORY};
 
 use error::Error;
 use report::Report;

@@ -113,6 +113,14 @@ pub fn incidents_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 32
 }
 
+/// The part of `max_memory` the metrics' label sets may take (`--metrics`: one per server,
+/// status, closing side and cause seen, a few hundred bytes each): a two-hundred-and-fifty-
+/// sixth, taken from the flows' part when the capture is tapped with it (`Taps::beside`):
+/// 128 KiB, some 500 label sets, at the least budget; 4 MiB at the default.
+pub fn metrics_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 256
+}
+
 /// The part of `max_memory` the refused connection attempts may take (`incident::Refusals`:
 /// one record of 72 bytes per SYN answered by a RST, twice that while it is cut back, kept
 /// to the end of the input): a two-hundred-and-fifty-sixth, taken from the flows' part (4

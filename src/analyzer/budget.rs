@@ -190,6 +190,14 @@ impl Budget {
         due
     }
 
+    /// The flows' part less `bytes` the caller holds beside the analysis (the metrics'
+    /// label sets: `Taps::beside`), each group's share less its part of them.
+    pub fn set_aside(&mut self, bytes: usize) {
+        let groups = self.used.len().max(1);
+        self.flows = self.flows.saturating_sub(bytes);
+        self.share = self.share.saturating_sub(bytes / groups).max(FLOW_BYTES);
+    }
+
     /// The flows' part less the secrets of `keys` connections ([`KEY_BYTES`] each), shared
     /// by every flow, divided among the groups again (what each group holds is kept).
     pub fn set_keys(&mut self, keys: usize) {
@@ -427,6 +435,19 @@ impl super::Analyzer {
 mod tests {
     use super::*;
     use crate::memory::{key_log_whole, DEFAULT_MAX_MEMORY};
+
+    /// What the metrics' label sets may take (`Taps::beside`) comes out of the flows' part:
+    /// each of four groups' shares is a quarter of it smaller.
+    #[test]
+    fn what_is_held_beside_comes_out_of_the_shares() {
+        let mut b = Budget::new(DEFAULT_MAX_MEMORY, 4);
+        let (flows, share) = (b.flows, b.share());
+        let room = crate::memory::metrics_room(DEFAULT_MAX_MEMORY);
+        b.set_aside(room);
+        assert_eq!(b.flows, flows - room);
+        assert_eq!(b.share(), share - room / 4);
+        assert!(room >= 4 << 20);
+    }
 
     /// Without a disk: the memory budget's reports or 16 times `--keep-reports`, whichever
     /// is fewer, shared among the groups, at least one each.

@@ -376,6 +376,7 @@ impl Analyzer {
         self.done.set_max_entries(
             (crate::memory::read_room(self.opts.max_memory) / Store::ENTRY_BYTES).max(1),
         );
+        self.budget.set_aside(taps.beside);
         self.on_event = Some(taps.on_event);
         self.on_report = taps.on_report;
         self.tally = taps.tally;

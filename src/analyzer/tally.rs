@@ -90,6 +90,9 @@ pub struct Taps {
     pub tally: Option<Arc<Tally>>,
     /// A warning about the input as it happens (a capture ring's files lost).
     pub on_note: Option<OnNote>,
+    /// Bytes of `--max-memory` the caller holds beside the analysis (the metrics' label
+    /// sets: [`crate::metrics_room`]): taken from the flows' part.
+    pub beside: usize,
 }
 
 impl Taps {
@@ -100,6 +103,7 @@ impl Taps {
             on_report: None,
             tally: None,
             on_note: None,
+            beside: 0,
         }
     }
 }

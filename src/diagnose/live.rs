@@ -2,8 +2,9 @@
 //!
 //! In: a TCP connection being analyzed and how many of its events were already handed
 //! out. Out: its later close frames, TCP endings and HTTP/2 stream endings as
-//! [`CloseEvent`]s, each with what the live line says of it: whether it is the first
-//! (a TCP ending with no close frame before it means 1006, RFC 6455 §7.1.5), whether bytes
+//! [`CloseEvent`]s, each with what the live line says of it: whether it is the first, the
+//! one that sets the status (a close frame, or a TCP ending with no close frame or ending
+//! before it: 1006, RFC 6455 §7.1.5; the peer's FIN after it sets nothing), whether bytes
 //! are missing, a TLS close_notify that came before it, and the message it came right
 //! after, unanswered (as the report's 1006 says).
 
@@ -18,7 +19,9 @@ use crate::websocket::session::Session;
 pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
     let client_side = c.client_side();
     let missing = c.has_gaps();
-    let mut all: Vec<(u64, usize, Timestamp, u64, Role, EventWhat)> = Vec::new();
+    // Each event: its delivery order, session, time, packet, sender, what it is, and for a
+    // close frame whether its receiver refuses it (`CloseFrame::rejected`: it sets no status).
+    let mut all: Vec<(u64, usize, Timestamp, u64, Role, EventWhat, bool)> = Vec::new();
     for (k, w) in c.sessions().enumerate() {
         for s in Side::BOTH {
             for c in w.decoder(s).into_iter().flat_map(|d| d.closes.iter()) {
@@ -33,6 +36,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                         reason: c.reason.clone(),
                         problems: c.problems.clone(),
                     },
+                    c.rejected(),
                 ));
             }
             if let Some(&e) = c.ends[s].as_deref() {
@@ -43,6 +47,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                     e.packet,
                     c.role(s),
                     EventWhat::Tcp(e.kind),
+                    false,
                 ));
                 if let Some(r) = e.then_rst {
                     all.push((
@@ -52,6 +57,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                         r.packet,
                         c.role(s),
                         EventWhat::Tcp(EndKind::Rst),
+                        false,
                     ));
                 }
             }
@@ -64,6 +70,7 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
                 e.packet,
                 c.role(e.by),
                 EventWhat::Stream(e.kind),
+                false,
             ));
         }
     }
@@ -75,6 +82,8 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
         .collect();
     let mut seen_close = vec![false; sessions.len()];
     let mut ended = vec![false; sessions.len()];
+    // Any close frame seen, refused ones included (for the close_notify before an ending).
+    let mut closed = vec![false; sessions.len()];
     // Over TLS: each side's close_notify (role, packet, delivery order).
     let notifies: Vec<(Role, u64, u64)> =
         c.up.tls()
@@ -89,25 +98,35 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
             })
             .unwrap_or_default();
     let mut out = Vec::new();
-    for (i, (e_order, k, ts, packet, from, what)) in all.into_iter().enumerate() {
+    for (i, (e_order, k, ts, packet, from, what, rejected)) in all.into_iter().enumerate() {
         let (Some(w), Some((cs, ss)), Some(seen)) =
             (sessions.get(k), stats.get(k), seen_close.get_mut(k))
         else {
             continue;
         };
-        let first = !*seen;
-        *seen |= matches!(what, EventWhat::Close { .. });
+        // No valid close frame before it: a refused one sets no status (the report's
+        // `invalid-close-frame`), the next valid one or the first ending does.
+        let no_close = !*seen;
+        *seen |= matches!(what, EventWhat::Close { .. }) && !rejected;
         let is_end = !matches!(what, EventWhat::Close { .. });
-        let order = e_order;
-        let close_notify = notifies
-            .iter()
-            .filter(|&&(_, _, o)| is_end && first && o < order)
-            .min_by_key(|&&(_, _, o)| o)
-            .map(|&(r, p, _)| (r, p));
+        let no_frame = !closed.get(k).copied().unwrap_or(false);
+        if let Some(c) = closed.get_mut(k) {
+            *c |= !is_end;
+        }
         let was_ended = ended.get(k).copied().unwrap_or(false);
         if let Some(e) = ended.get_mut(k) {
             *e |= is_end;
         }
+        // The event that sets the session's status: its first close frame, or its first
+        // ending when no close frame came before it (the peer's FIN after it, or a close
+        // frame after it, sets nothing: the status is already 1006).
+        let first = no_close && !was_ended && !rejected;
+        let order = e_order;
+        let close_notify = notifies
+            .iter()
+            .filter(|&&(_, _, o)| is_end && no_frame && o < order)
+            .min_by_key(|&&(_, _, o)| o)
+            .map(|&(r, p, _)| (r, p));
         if i >= n {
             let sent = PerSide {
                 client: cs,
@@ -116,10 +135,9 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
             // As the report's 1006: the message the ending side had just received.
             // Only the first ending can be a reaction to a message, and not one that
             // followed the peer's close_notify (it answered that).
-            let unanswered =
-                (first && is_end && !was_ended && close_notify.is_none_or(|(by, _)| by == from))
-                    .then(|| unanswered(from, sent, packet, ts))
-                    .flatten();
+            let unanswered = (first && is_end && close_notify.is_none_or(|(by, _)| by == from))
+                .then(|| unanswered(from, sent, packet, ts))
+                .flatten();
             out.push(CloseEvent {
                 ts,
                 start: c.first_ts,

@@ -55,7 +55,10 @@ pub struct CloseEvent {
     pub from: Role,
     /// What happened.
     pub what: EventWhat,
-    /// True when no close frame came before this event (so a TCP ending means 1006).
+    /// True for the event that sets the session's status (the record's `status`): its first
+    /// close frame that its receiver does not refuse (`CloseFrame::rejected`), or its first
+    /// ending when no such frame came before it (a 1006). False for every other: a refused
+    /// close frame, the peer's FIN after the first, a close frame after an ending.
     pub first: bool,
     /// Bytes of the connection are missing from the capture (a gap either way) by the time
     /// of this event: a close frame may have been among them.

@@ -229,6 +229,7 @@ pub(crate) fn taps(
         let counted = std::sync::Arc::clone(m);
         taps.on_report = Some(Box::new(move |r| counted.report(r)));
         taps.tally = Some(std::sync::Arc::clone(&m.tally));
+        taps.beside = m.room;
     }
     taps
 }

@@ -579,3 +579,71 @@ fn a_writer_waiting_before_the_fifo_is_followed_is_read_whole() {
     assert_eq!(code, Some(0), "{err}");
     writer.join().unwrap().unwrap();
 }
+
+/// Issue 104, item 11: only the event that sets a connection's status carries `status`
+/// (docs/json.md: null for later events), so counting the events' statuses counts each
+/// connection once. A connection ended by a FIN from each side and no close frame gives two
+/// `fin` events and one 1006; over fixtures of closes, FINs and RSTs and close frames their
+/// receivers refuse, the events' statuses are the connection records' one for one.
+#[test]
+fn only_the_event_that_sets_the_status_carries_it() {
+    let records = |fixture: &str| -> Vec<serde_json::Value> {
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "-q", "--follow", "--format", "jsonl", "-"])
+            .pipe_stdin(fixture)
+            .unwrap()
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{fixture}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let of = |all: &[serde_json::Value], kind: &str| -> Vec<serde_json::Value> {
+        all.iter().filter(|r| r["type"] == kind).cloned().collect()
+    };
+    let both_fins = records("fixtures/python-no-close-fin.pcap");
+    let events = of(&both_fins, "event");
+    let fins: Vec<_> = events.iter().filter(|e| e["event"] == "fin").collect();
+    assert_eq!(fins.len(), 2, "{events:?}");
+    assert_ne!(fins[0]["from"], fins[1]["from"], "{events:?}");
+    let with_status: Vec<_> = events.iter().filter(|e| !e["status"].is_null()).collect();
+    assert_eq!(with_status.len(), 1, "{events:?}");
+    assert_eq!(with_status[0]["status"]["code"], 1006);
+    assert_eq!(with_status[0]["packet"], fins[0]["packet"], "{events:?}");
+    // The same connection's record: 1006, ended by the first FIN's side.
+    let conns = of(&both_fins, "connection");
+    assert_eq!(conns.len(), 1);
+    assert_eq!(conns[0]["status"]["code"], 1006);
+    assert_eq!(conns[0]["tcp_ends"][0]["by"], fins[0]["from"]);
+    // A close frame its receiver refuses (code 999, one byte, a reason not UTF-8, 1005 on
+    // the wire) sets no status: the answer's code does, as in the report.
+    for fixture in [
+        "fixtures/node-many.pcap.gz",
+        "fixtures/python-no-close-rst.pcap",
+        "fixtures/python-close-1001.pcap",
+        "fixtures/node-close-empty.pcap",
+        "fixtures/python-rule-close-999.pcap",
+        "fixtures/python-rule-close-1-byte.pcap",
+        "fixtures/python-rule-close-reason-utf8.pcap",
+        "fixtures/python-rule-close-1005.pcap",
+    ] {
+        let all = records(fixture);
+        let mut from_events: Vec<u64> = of(&all, "event")
+            .iter()
+            .filter_map(|e| e["status"]["code"].as_u64())
+            .collect();
+        let mut from_conns: Vec<u64> = of(&all, "connection")
+            .iter()
+            .filter_map(|c| c["status"]["code"].as_u64())
+            .collect();
+        from_events.sort_unstable();
+        from_conns.sort_unstable();
+        assert!(!from_conns.is_empty(), "{fixture}");
+        assert_eq!(from_events, from_conns, "{fixture}");
+    }
+}

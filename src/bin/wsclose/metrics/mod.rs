@@ -9,60 +9,31 @@
 //! `Accept` asks (the Prometheus project's own client, `prometheus-client`, encodes both),
 //! served by [`http`] on a fixed, small number of threads.
 //!
-//! Labels are bounded: `server` names at most `--metrics-servers` servers (the first seen;
-//! every later one is `other`: a counter's series cannot move to `other` once it exists),
-//! pseudonymised with `--redact` as the report's hosts are (the same keyed `host-…:PORT`);
-//! no client address, path or query is ever a label.
+//! Labels are bounded ([`labels`]): `server` names at most `--metrics-servers` servers (the
+//! first seen; every later one is `other`: a counter's series cannot move to `other` once it
+//! exists), pseudonymised with `--redact` as the report's hosts are (the same keyed
+//! `host-…:PORT`); a close code that is not registered is itself for the first 16 seen, then
+//! its block (`4000-4999`); the label sets take at most a 256th of `--max-memory`
+//! (`wsclose::metrics_room`, taken from the flows' part), past which their server, status
+//! and cause are `other`; what was folded is counted. No client address, path or query is
+//! ever a label.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use wsclose::incident::Watch;
 use wsclose::report::redact::KeySlot;
 use wsclose::report::ConnectionReport;
-use wsclose::{Endpoint, Tally};
+use wsclose::Tally;
 
 pub(crate) mod http;
+mod labels;
 
-/// The server label of each server, at most `max` of them; the pseudonyms of their
-/// addresses with `--redact`.
-#[derive(Debug)]
-struct Servers {
-    max: usize,
-    /// With `--redact`: the key of the report's pseudonyms, once the capture's first
-    /// packets make it.
-    redact: Option<KeySlot>,
-    named: HashMap<Endpoint, String>,
-}
-
-impl Servers {
-    fn label(&mut self, server: Endpoint) -> String {
-        if let Some(l) = self.named.get(&server) {
-            return l.clone();
-        }
-        if self.named.len() >= self.max {
-            return OTHER.into();
-        }
-        let label = if let Some(key) = &self.redact {
-            // As `--redact` names hosts in the report and the lines: its keyed pseudonym,
-            // the port kept (the key is made at the capture's first packets, before any
-            // session ends).
-            wsclose::report::redact::endpoint_pseudonym(key.get().copied(), &server.to_string())
-        } else {
-            server.to_string()
-        };
-        self.named.insert(server, label.clone());
-        label
-    }
-}
-
-/// The label of the servers past `--metrics-servers`.
-const OTHER: &str = "other";
+use labels::{Labels, OTHER};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CloseLabels {
@@ -83,6 +54,11 @@ struct DropLabels {
     by: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FoldLabels {
+    label: &'static str,
+}
+
 type FloatGauge = Gauge<f64, AtomicU64>;
 
 /// The metrics of one run, shared by the reading thread and the server's.
@@ -101,7 +77,12 @@ pub(crate) struct Metrics {
     charged: Gauge,
     lag: FloatGauge,
     last_packet: FloatGauge,
-    servers: Mutex<Servers>,
+    folded: Family<FoldLabels, Counter>,
+    label_bytes: Gauge,
+    labels: Mutex<Labels>,
+    /// What the label sets may take of `--max-memory` (`wsclose::metrics_room`): the
+    /// analysis keeps its flows under the rest.
+    pub room: usize,
     /// The capture's counters, kept by the library as it reads.
     pub tally: Arc<Tally>,
     /// The incidents forming (the same watch that says them on the terminal).
@@ -136,11 +117,14 @@ impl Metrics {
             charged: Gauge::default(),
             lag: FloatGauge::default(),
             last_packet: FloatGauge::default(),
-            servers: Mutex::new(Servers {
-                max: servers,
+            folded: Family::default(),
+            label_bytes: Gauge::default(),
+            labels: Mutex::new(Labels::new(
+                servers,
                 redact,
-                named: HashMap::new(),
-            }),
+                wsclose::metrics_room(max_memory),
+            )),
+            room: wsclose::metrics_room(max_memory),
             tally: Arc::new(Tally::default()),
             watch: Arc::new(Mutex::new(Watch::default())),
             scrape: Mutex::new(()),
@@ -204,8 +188,24 @@ impl Metrics {
         );
         registry.register(
             "memory_charged_bytes",
-            "The memory the analysis holds by its own estimate, what --max-memory is kept against",
+            "The memory the analysis holds by its own estimate, what --max-memory is kept against \
+             (the metrics' label sets included)",
             m.charged.clone(),
+        );
+        registry.register(
+            "memory_metrics_bytes",
+            "The memory the metrics' label sets hold by their own estimate (within \
+             memory_charged_bytes): at most a 256th of --max-memory, past which a new label set's \
+             server, status and cause are `other`",
+            m.label_bytes.clone(),
+        );
+        registry.register(
+            "labels_folded",
+            "Closes and incidents counted under a folded label value, by label: server (past \
+             --metrics-servers: `other`), status (an unregistered close code past the first 16 \
+             seen: its block, as `4000-4999`; an incident's `how` likewise), series (past the \
+             label sets' room in --max-memory: server, status and cause `other`)",
+            m.folded.clone(),
         );
         let limit = Gauge::<i64>::default();
         limit.set(i64::try_from(max_memory).unwrap_or(i64::MAX));
@@ -235,11 +235,6 @@ impl Metrics {
         if status == StatusKey::Open {
             return;
         }
-        let server = match &r.server {
-            wsclose::report::Host::Addr(e) => self.server_label(*e),
-            // Never before the report is redacted, which happens after the capture.
-            wsclose::report::Host::Named(_) => OTHER.into(),
-        };
         let side = match wsclose::report::facts::closed_by(r) {
             wsclose::report::facts::ClosedBy::Frame(role)
             | wsclose::report::facts::ClosedBy::Stream { by: role, .. }
@@ -247,14 +242,49 @@ impl Metrics {
             wsclose::report::facts::ClosedBy::Unknown => "unknown",
         };
         let cause = r.status.causes.first().map_or("none", |c| c.kind());
-        self.closes
-            .get_or_create(&CloseLabels {
-                server,
-                status: status.to_string(),
+        let mut labels = self.labels();
+        let (server, server_folded) = match &r.server {
+            wsclose::report::Host::Addr(e) => labels.servers.label(*e),
+            // Never before the report is redacted, which happens after the capture.
+            wsclose::report::Host::Named(_) => (OTHER.into(), true),
+        };
+        let (status, status_folded) = labels.status(status);
+        let mut set = CloseLabels {
+            server,
+            status,
+            side,
+            cause,
+        };
+        let mut past_room = false;
+        if self.closes.get(&set).is_none() && !labels.admit(set.server.len() + set.status.len()) {
+            past_room = true;
+            set = CloseLabels {
+                server: OTHER.into(),
+                status: OTHER.into(),
                 side,
-                cause,
-            })
-            .inc();
+                cause: OTHER,
+            };
+            if self.closes.get(&set).is_none() {
+                labels.charge(2 * OTHER.len());
+            }
+        }
+        drop(labels);
+        self.closes.get_or_create(&set).inc();
+        self.fold(server_folded, status_folded, past_room);
+    }
+
+    /// Counts what one close or incident had folded.
+    fn fold(&self, server: bool, status: bool, series: bool) {
+        for (label, folded) in [("server", server), ("status", status), ("series", series)] {
+            if folded {
+                self.folded.get_or_create(&FoldLabels { label }).inc();
+            }
+        }
+    }
+
+    /// The label values, locked.
+    fn labels(&self) -> std::sync::MutexGuard<'_, Labels> {
+        self.labels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Counts an incident that began forming (said at its first mark).
@@ -263,16 +293,29 @@ impl Metrics {
             return;
         }
         let how = if f.how == "FIN" || f.how == "RST" {
-            "FIN or RST".to_string()
+            "FIN or RST"
         } else {
-            f.how.clone()
+            f.how.as_str()
         };
-        self.forming_total
-            .get_or_create(&IncidentLabels {
-                server: self.server_label(f.server),
-                how,
-            })
-            .inc();
+        let mut labels = self.labels();
+        let (server, server_folded) = labels.servers.label(f.server);
+        let (how, how_folded) = labels.how(how);
+        let mut set = IncidentLabels { server, how };
+        let mut past_room = false;
+        if self.forming_total.get(&set).is_none() && !labels.admit(set.server.len() + set.how.len())
+        {
+            past_room = true;
+            set = IncidentLabels {
+                server: OTHER.into(),
+                how: OTHER.into(),
+            };
+            if self.forming_total.get(&set).is_none() {
+                labels.charge(2 * OTHER.len());
+            }
+        }
+        drop(labels);
+        self.forming_total.get_or_create(&set).inc();
+        self.fold(server_folded, how_folded, past_room);
     }
 
     /// A live capture's losses so far.
@@ -288,13 +331,6 @@ impl Metrics {
                 .inner()
                 .store(n, Ordering::Relaxed);
         }
-    }
-
-    fn server_label(&self, e: Endpoint) -> String {
-        self.servers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .label(e)
     }
 
     /// The metrics now, in OpenMetrics (`open_metrics`) or the Prometheus text format.
@@ -330,8 +366,12 @@ impl Metrics {
             .store(load(&t.ring_files_removed), Ordering::Relaxed);
         self.open
             .set(i64::try_from(t.websockets_open()).unwrap_or(i64::MAX));
-        self.charged
-            .set(i64::try_from(load(&t.charged_bytes)).unwrap_or(i64::MAX));
+        let label_bytes = self.labels().held() as u64;
+        self.label_bytes
+            .set(i64::try_from(label_bytes).unwrap_or(i64::MAX));
+        self.charged.set(
+            i64::try_from(load(&t.charged_bytes).saturating_add(label_bytes)).unwrap_or(i64::MAX),
+        );
         self.lag.set(t.lag_ns.load(Ordering::Relaxed) as f64 / 1e9);
         let last = t.last_packet_ns.load(Ordering::Relaxed);
         self.last_packet.set(last as f64 / 1e9);
@@ -344,10 +384,15 @@ impl Metrics {
             .unwrap_or_else(|p| p.into_inner())
             .forming(wsclose::Timestamp(last));
         self.forming_now.clear();
+        // A gauge each (at most `incident::Watch`'s groups, made again at each scrape): its
+        // labels folded as the counters' are, not charged.
         for o in open {
-            let labels = IncidentLabels {
-                server: self.server_label(o.server),
-                how: o.how,
+            let labels = {
+                let mut l = self.labels();
+                IncidentLabels {
+                    server: l.servers.label(o.server).0,
+                    how: l.how(&o.how).0,
+                }
             };
             let g = self.forming_now.get_or_create(&labels);
             g.set(g.get() + i64::try_from(o.members).unwrap_or(i64::MAX));
@@ -392,45 +437,6 @@ pub(crate) fn serve(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn ep(s: &str) -> Endpoint {
-        let sa: std::net::SocketAddr = s.parse().unwrap();
-        Endpoint::new(sa.ip(), sa.port())
-    }
-
-    #[test]
-    fn servers_past_the_cap_are_other_and_redacted_ones_pseudonymous() {
-        let mut s = Servers {
-            max: 2,
-            redact: None,
-            named: HashMap::new(),
-        };
-        assert_eq!(s.label(ep("10.0.0.1:80")), "10.0.0.1:80");
-        assert_eq!(s.label(ep("10.0.0.2:80")), "10.0.0.2:80");
-        assert_eq!(s.label(ep("10.0.0.3:80")), "other");
-        assert_eq!(s.label(ep("10.0.0.1:80")), "10.0.0.1:80");
-        assert_eq!(s.named.len(), 2);
-        let key = KeySlot::default();
-        key.set([7; 32]).unwrap();
-        let mut r = Servers {
-            max: 3,
-            redact: Some(Arc::clone(&key)),
-            named: HashMap::new(),
-        };
-        // The report's own pseudonym of each address, the port kept.
-        let one = wsclose::report::redact::endpoint_pseudonym(Some([7; 32]), "10.0.0.1:80");
-        assert!(one.starts_with("host-") && one.ends_with(":80"), "{one}");
-        assert_eq!(r.label(ep("10.0.0.1:80")), one);
-        let other_port = r.label(ep("10.0.0.1:443"));
-        assert_eq!(
-            other_port.rsplit_once(':').unwrap().0,
-            one.rsplit_once(':').unwrap().0
-        );
-        let six = r.label(ep("[::1]:9000"));
-        assert!(six.ends_with(":9000") && !six.contains("::1"), "{six}");
-    }
-
     #[test]
     fn a_port_alone_binds_to_loopback() {
         assert_eq!(

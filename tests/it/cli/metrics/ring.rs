@@ -339,7 +339,7 @@ fn a_real_ring(tool: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
-    let mut f = Following::start_at(top, dir.clone(), &[]);
+    let f = Following::start_at(top, dir.clone(), &[]);
     let burst = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live_burst/burst.py");
     let (bursts, each) = (10, 10);
     for _ in 0..bursts {
