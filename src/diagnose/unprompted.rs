@@ -1,12 +1,12 @@
 //! A close nothing prompted (issue 92 item 4): the first close frame came before the peer
 //! had sent any frame at all, or after the peer had been quiet for [`QUIET_S`] or more with
 //! nothing of its since, so it answered nothing of the peer's: it was its sender's own
-//! decision (its application's, or its process going away), empty or not. When the sender
-//! then ended TCP itself with an RST, or with a FIN before the peer's close frame in reply,
-//! its process most likely went away with the close (a shutdown, an exit); the client's
-//! attempts refused after a server's such close (the port closed) are written in later by
-//! the report from the incident stage's `afterwards` (`report::incidents`), which this pass
-//! does not read.
+//! decision (its application's, or its process going away; with a private code, its
+//! application's), empty or not. When the sender then ended TCP itself with an RST, or with
+//! a FIN before the peer's close frame in reply, its socket was closed right after the
+//! close; its process going away needs evidence: the client's attempts refused after a
+//! server's such close (the port closed), written in later by the report from the incident
+//! stage's `afterwards` (`report::incidents`), which this pass does not read.
 //!
 //! Not where a cause states the connection's own already (a trigger, the reason's words, the
 //! application's or its last words, a heartbeat), nor for a close frame with a reason (the

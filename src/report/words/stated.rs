@@ -129,25 +129,44 @@ pub fn words(c: &Cause, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 Some(c) => format!("close frame {c}"),
                 None => "empty close frame".to_string(),
             };
+            // A private code is an application's choice, never a process's going; an empty
+            // close or 1000 may be either (a library shutting down sends them too).
+            let whose = match code {
+                Some(c @ 3000..=4999) => {
+                    format!("its application's decision, stated by code {c}")
+                }
+                _ => "its application's, or its process going away".to_string(),
+            };
+            // A process that ended is shown by what came after it (the attempts refused,
+            // its port closed), never read from its close alone.
+            let gone = afterwards.is_some_and(|a| a.refused > 0);
             match quiet_s {
                 Some(q) => write!(
                     f,
-                    "Nothing came from the {peer} for {} before the {by}'s {close} (packet {close_packet}): its last frame was that long before, nothing of its since, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away).",
+                    "Nothing came from the {peer} for {} before the {by}'s {close} (packet {close_packet}): its last frame was that long before, nothing of its since, so the close answered nothing of the {peer}'s; it was the {by}'s own decision ({whose}).",
                     crate::units::Secs(*q)
                 )?,
                 None => write!(
                     f,
-                    "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision (its application's, or its process going away)."
+                    "Nothing came from the {peer} before the {by}'s {close} (packet {close_packet}): the {peer} had sent no frame in this session, so the close answered nothing of the {peer}'s; it was the {by}'s own decision ({whose})."
                 )?,
             }
-            match (own_end.as_deref(), own_end_packet) {
-                (Some("rst"), Some(p)) => write!(
+            match (own_end.as_deref(), own_end_packet, gone) {
+                (Some("rst"), Some(p), true) => write!(
                     f,
-                    " The {by} then reset the connection itself (RST at packet {p}): its process most likely went away with the close (a shutdown, an exit)."
+                    " The {by} then reset the connection itself (RST at packet {p}), and its port refused what came after: its process most likely went away with the close (a shutdown, an exit)."
                 )?,
-                (Some(_), Some(p)) => write!(
+                (Some(_), Some(p), true) => write!(
                     f,
-                    " The {by} then ended TCP itself (FIN at packet {p}) before the {peer}'s close frame in reply: its process most likely went away with the close (a shutdown, an exit)."
+                    " The {by} then ended TCP itself (FIN at packet {p}) before the {peer}'s close frame in reply, and its port refused what came after: its process most likely went away with the close (a shutdown, an exit)."
+                )?,
+                (Some("rst"), Some(p), false) => write!(
+                    f,
+                    " The {by} then reset the connection itself (RST at packet {p}): its socket was closed right after the close frame, with the {peer}'s bytes unread or lingering off (the kernel resets such a close); nothing in the capture shows that its process ended (attempts refused after it, or its other sessions ending at once, would)."
+                )?,
+                (Some(_), Some(p), false) => write!(
+                    f,
+                    " The {by} then ended TCP itself (FIN at packet {p}) without waiting for the {peer}'s close frame in reply: its application closed the socket right after sending the close, as one that writes the close frame and closes at once does; nothing in the capture shows that its process ended (attempts refused after it, or its other sessions ending at once, would)."
                 )?,
                 _ => {}
             }
@@ -236,9 +255,10 @@ pub fn own_line(causes: &[Cause]) -> Option<String> {
             };
             Some(match (own_end, own_end_packet) {
                 (Some(how), Some(p)) => format!(
-                    "the {by} closed unprompted [pkt {close_packet}]{} and ended TCP itself ({} [pkt {p}]){refused}: its own decision, likely its shutdown",
+                    "the {by} closed unprompted [pkt {close_packet}]{} and ended TCP itself ({} [pkt {p}]){refused}: its own decision{}",
                     if quiet_s.is_some() { format!(", {before},") } else { String::new() },
-                    how.to_uppercase()
+                    how.to_uppercase(),
+                    if refused.is_empty() { "" } else { ", likely its shutdown" }
                 ),
                 _ if !refused.is_empty() => format!(
                     "the {by} closed unprompted [pkt {close_packet}], {before}{refused}: its own decision, likely its shutdown"

@@ -169,3 +169,57 @@ fn a_gap_after_the_peers_last_frame_says_nothing() {
         "{causes:?}"
     );
 }
+
+/// The sixth audit's item 7: a server that rejects a session right after the upgrade with a
+/// code of its own and no reason (4401, an expired token), then closes its socket at once
+/// (a close frame written, then the socket closed: a FIN before the client's reply, as
+/// gorilla's `WriteMessage(Close)` then `Close()` do) made an application's decision; its
+/// process going away is not said, since nothing shows it (no attempt refused after it).
+/// Its control, Daphne's exit above with its reconnects refused, still says it.
+#[test]
+fn a_rejection_then_the_socket_closed_is_the_applications_decision_not_an_exit() {
+    for (own, name) in [(false, "fin"), (true, "rst")] {
+        let mut s = Session::new(40100, 8080);
+        s.open();
+        s.send(Server, &close(Server, 4401, ""));
+        if own {
+            s.rst(Server);
+        } else {
+            s.fin(Server);
+            s.send(Client, &close(Client, 4401, ""));
+            s.fin(Client);
+            s.ack(Server);
+        }
+        let r = common::analyze_timed(s.link, &s.pkts, Default::default());
+        let c = common::only(&r);
+        let words = c.status.cause();
+        assert!(
+            c.status.causes.iter().any(|k| matches!(
+                k,
+                Cause::UnpromptedClose {
+                    code: Some(4401),
+                    own_end: Some(e),
+                    ..
+                } if e == name
+            )),
+            "{name}: {:?}",
+            c.status.causes
+        );
+        assert!(
+            words.contains("its application's decision, stated by code 4401"),
+            "{name}: {words}"
+        );
+        assert!(
+            words.contains("nothing in the capture shows that its process ended"),
+            "{name}: {words}"
+        );
+        assert!(!words.contains("went away"), "{name}: {words}");
+    }
+    // The control: Daphne's RST after its close, then its port refusing: its exit said.
+    let c = connection("daphne-unprompted-exit.pcap");
+    let said = c["status"]["cause"].as_str().unwrap();
+    assert!(
+        said.contains("its process most likely went away with the close"),
+        "{said}"
+    );
+}
