@@ -203,6 +203,11 @@ pub fn explain_incidents_json(kinds: &[crate::vocab::IncidentKind]) -> String {
                 "incident": k.name(),
                 "meaning": crate::report::words::incident::kind_cause(k),
                 "when": incident_rule(k),
+                "needs": {
+                    "all": k.needs().all,
+                    "any": k.needs().any,
+                    "none": k.needs().none,
+                },
                 "fix": crate::report::words::incident::kind_fix(k),
             })
         })
@@ -216,6 +221,9 @@ fn incident_rule(k: crate::vocab::IncidentKind) -> String {
     use crate::vocab::IncidentKind as K;
     let n = i::MIN_MEMBERS;
     match k {
+        K::StatedDecision => format!(
+            "{n} or more sessions one side closed with one close code within moments of each other (a shape found as a stop, a rejection or a cut) where no other kind's evidence holds: the side's stated decision, named by its code."
+        ),
         K::ServerRestart | K::ServerStop | K::ProxyReload => format!(
             "{n} or more sessions of one server (or proxy) that it ended the same way (FIN or RST, or one close code) within {} s of the first, which were open then and are at least three quarters of the sessions open to it at that moment (later ends join while each is within {} s of the one before). A restart when the server accepted a session afterwards (or said 1012), else a stop; a proxy when most of them went through one.",
             i::BURST_S, i::GAP_S

@@ -26,10 +26,19 @@ pub(super) fn find(
     legs: &[(u32, u32)],
     outages: &[crate::incident::Outage],
     refusals: Refusals,
+    seen: &Seen,
 ) -> Outcome {
     let after = crate::incident::after::link(&endings, refusals);
     let mut out = crate::incident::detect_with(endings, legs, outages);
     out.links.set_after(after);
+    // A stop's or restart's attempts refused in TCP while the server was down, then each
+    // incident named only where its kind's row holds: before any connection reads its kind.
+    out.coarse = crate::incident::refused::count(&mut out.incidents, &seen.refused);
+    out.coarse.extend(crate::incident::refused::count_tls(
+        &mut out.incidents,
+        &seen.tls_refused,
+    ));
+    crate::incident::gate(&mut out);
     out
 }
 
@@ -53,12 +62,8 @@ impl Report {
     /// Takes in what the incident stage found (its links, written into each stored
     /// connection as it is shown, by [`apply`]), and says when it kept only so many.
     pub(super) fn set_incidents(&mut self, mut out: Outcome) {
-        // A stop's or restart's attempts refused in TCP while the server was down.
-        let mut coarse = crate::incident::refused::count(&mut out.incidents, &self.seen.refused);
-        coarse.extend(crate::incident::refused::count_tls(
-            &mut out.incidents,
-            &self.seen.tls_refused,
-        ));
+        // Counted when they were found (`find`).
+        let coarse = std::mem::take(&mut out.coarse);
         // A stop that became a restart its clients reject: its members in memory, whose
         // causes were written with the stop's kind, name the new one.
         for c in &mut self.connections {
@@ -362,7 +367,11 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
 
 /// The incidents and links of connections all in memory (in the report's order, ids
 /// given), written into them (the links are left empty in the outcome).
-pub(super) fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals) -> Outcome {
+pub(super) fn link_vec(
+    connections: &mut [ConnectionReport],
+    refusals: Refusals,
+    seen: &Seen,
+) -> Outcome {
     if connections.len() < 2 && refusals.is_empty() {
         return Outcome::default();
     }
@@ -396,7 +405,7 @@ pub(super) fn link_vec(connections: &mut [ConnectionReport], refusals: Refusals)
             })
         })
         .collect();
-    let mut out = find(endings, &legs, &outages, refusals);
+    let mut out = find(endings, &legs, &outages, refusals, seen);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             apply(&out.links, &out.incidents, c);

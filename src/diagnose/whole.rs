@@ -44,7 +44,7 @@ impl Report {
             proxied::mark_behind_encrypted(c, &seen.encrypted);
         }
         let refusals = incidents::refusals_of(&mut seen);
-        let out = incidents::link_vec(&mut connections, refusals);
+        let out = incidents::link_vec(&mut connections, refusals, &seen);
         let mut r = Report::build(inputs, connections, None, seen);
         r.decodes_subprotocol = crate::app::decodes_subprotocol;
         r.set_incidents(out);
@@ -68,7 +68,8 @@ impl Report {
         // report is read back for them; each gets its links as it is shown.
         let outages = store.incidents_mut().take_outages();
         let endings = store.take_endings();
-        let out = incidents::find(endings, &legs, &outages, incidents::refusals_of(&mut seen));
+        let refusals = incidents::refusals_of(&mut seen);
+        let out = incidents::find(endings, &legs, &outages, refusals, &seen);
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.decodes_subprotocol = crate::app::decodes_subprotocol;
         r.set_incidents(out);

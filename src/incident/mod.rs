@@ -22,6 +22,7 @@
 
 pub mod after;
 mod detect;
+mod gate;
 pub mod refused;
 mod signs;
 pub mod twins;
@@ -30,6 +31,7 @@ pub mod watch;
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
 pub use detect::{detect, detect_with};
+pub use gate::gate;
 pub use refused::RefusedCounts;
 pub use signs::Signs;
 pub use watch::{Forming, Watch};
@@ -393,6 +395,13 @@ impl Links {
         self.map.entry(pos).or_default()
     }
 
+    /// Each connection's incident id mapped through `to` (none: in no incident now).
+    pub fn renumber_incidents(&mut self, to: impl Fn(u32) -> Option<u32>) {
+        for l in self.map.values_mut() {
+            l.incident = l.incident.and_then(&to);
+        }
+    }
+
     /// Adds what came after the abrupt endings ([`after::link`]), by position.
     pub fn set_after(&mut self, after: Vec<(u32, After)>) {
         for (pos, a) in after {
@@ -430,6 +439,9 @@ pub struct Outcome {
     pub work: u64,
     /// Incidents found past [`MAX_INCIDENTS`], not kept.
     pub left_out: u64,
+    /// The incidents whose attempts refused were counted in doubled spans
+    /// ([`refused::count`]).
+    pub coarse: Vec<u32>,
 }
 
 #[cfg(test)]

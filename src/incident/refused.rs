@@ -201,6 +201,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
     }
     for (i, a) in incidents.iter_mut().zip(add) {
         i.reconnects.refused += a;
+        i.facts.refused_after += a;
         if a > 0 && refusals.shift > 0 {
             coarse.push(i.id);
         }
@@ -243,6 +244,7 @@ pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
             continue;
         }
         i.reconnects.refused_tls = n;
+        i.facts.refused_tls_after = n;
         if i.kind == IncidentKind::ServerStop {
             i.kind = IncidentKind::TlsRejectedRestart;
             i.down_s = first.map(|b| ((b * span - i.end.0) as f64 / 1e9).max(0.0));

@@ -10,102 +10,360 @@ use super::endpoint::Endpoint;
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// What kind of incident.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum IncidentKind {
+/// The kinds of incident, one row each: its name (as JSON and `wsclose explain` spell it),
+/// the evidence its name needs ([`Needs`], over the facts computed once for every group of
+/// endings, [`IncidentFacts`]), and its words (what it is, what to change). The incident stage
+/// names a group a kind only where that row holds of its facts (`incident::detect`'s gate);
+/// a new kind is one row here, its headline (`report::words::incident`) and its detector.
+macro_rules! incident_kinds {
+    ($(
+        $(#[$doc:meta])*
+        $name:literal => $variant:ident {
+            needs: { $($needs:tt)* },
+            cause: $cause:literal,
+            fix: $fix:literal $(,)?
+        }
+    )*) => {
+        /// What kind of incident.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+        )]
+        #[serde(rename_all = "kebab-case")]
+        pub enum IncidentKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl IncidentKind {
+            /// Its name, as JSON and `wsclose explain` spell it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( IncidentKind::$variant => $name, )*
+                }
+            }
+
+            /// Every kind, in the table's order.
+            pub const ALL: &'static [IncidentKind] = &[$( IncidentKind::$variant, )*];
+
+            /// The evidence its name needs.
+            pub fn needs(self) -> Needs {
+                match self {
+                    $( IncidentKind::$variant => Needs { $($needs)* }, )*
+                }
+            }
+
+            /// What it is, in words (`wsclose explain KIND`, an incident's cause).
+            pub fn cause_words(self) -> &'static str {
+                match self {
+                    $( IncidentKind::$variant => $cause, )*
+                }
+            }
+
+            /// What to change, in words.
+            pub fn fix_words(self) -> &'static str {
+                match self {
+                    $( IncidentKind::$variant => $fix, )*
+                }
+            }
+        }
+    };
+}
+
+incident_kinds! {
     /// The server ended its sessions at once and accepted new ones later.
-    ServerRestart,
+    "server-restart" => ServerRestart {
+        needs: { all: &[Fact::ByServer, Fact::ServerGone, Fact::AcceptedAfter], any: &[], none: &[] },
+        cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted new sessions afterwards: its process was stopped and started again (a deploy, a restart, a crash under a supervisor). Each connection's close may look clean; together they are one stop.",
+        fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
+    }
     /// The server ended its sessions at once and accepted none after (in the capture).
-    ServerStop,
+    "server-stop" => ServerStop {
+        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[], none: &[Fact::AcceptedAfter] },
+        cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
+        fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
+    }
     /// A proxy in front ended its sessions at once (a reload or restart).
-    ProxyReload,
+    "proxy-reload" => ProxyReload {
+        needs: { all: &[], any: &[Fact::Proxied, Fact::BackLegs], none: &[] },
+        cause: "A proxy in front of the servers ended the sessions through it within moments of each other: a reload or restart of the proxy (nginx, HAProxy, Envoy end or hand over their upgraded connections when their workers are replaced).",
+        fix: "Let the proxy's old workers keep upgraded connections while they drain (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy drain time), or close them with 1001 and a reason; clients should reconnect with jittered backoff.",
+    }
     /// Many sessions ended at the same idle age: a timeout.
-    IdleTimeoutCohort,
+    "idle-timeout-cohort" => IdleTimeoutCohort {
+        needs: { all: &[Fact::SameIdleAge], any: &[], none: &[] },
+        cause: "Sessions to one server ended after the same quiet spell, whenever each went quiet: a timeout set on the server, on a proxy or load balancer in front, or in the client, cuts sessions idle that long.",
+        fix: "Raise the timeout on whichever hop cuts quiet sessions, or cover it: send a ping (or an application heartbeat) more often than the shortest idle timeout on the path.",
+    }
     /// All the sessions of one client host ended at once: its process exited or its
     /// network changed.
-    ClientDrop,
+    "client-drop" => ClientDrop {
+        needs: { all: &[Fact::OneClientHost, Fact::ByClient, Fact::ByTcp], any: &[], none: &[] },
+        cause: "All the sessions of one client host ended at once, from the client's side, without close frames. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed).",
+        fix: "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
+    }
     /// The server closed many sessions with 1013 or 1014 (or refused upgrades with 503 or
     /// 429): it is shedding load.
-    OverloadShedding,
+    "overload-shedding" => OverloadShedding {
+        needs: { all: &[Fact::ByServer, Fact::Shedding], any: &[], none: &[] },
+        cause: "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
+        fix: "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
+    }
     /// One client refused again and again with the same code as it retries.
-    RejectionLoop,
+    "rejection-loop" => RejectionLoop {
+        needs: { all: &[Fact::ByServer, Fact::OneClientHost, Fact::OneCode, Fact::Rejected], any: &[], none: &[] },
+        cause: "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
+        fix: "Fix what is refused (the credentials, the token, the request) before retrying: a client should not retry a policy or authentication refusal unchanged, or should back off and stop.",
+    }
     /// Many clients refused with the same code at once.
-    MassRejection,
+    "mass-rejection" => MassRejection {
+        needs: { all: &[Fact::ByServer, Fact::OneCode, Fact::Rejected], any: &[], none: &[] },
+        cause: "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
+        fix: "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
+    }
     /// The server's process stopped answering while its host's TCP went on: the clients'
     /// pings went unanswered (acknowledged in TCP) and they ended their sessions.
-    ServerStall,
+    "server-stall" => ServerStall {
+        needs: { all: &[Fact::Stalled], any: &[], none: &[] },
+        cause: "The server's process stopped answering while its host went on: its TCP acknowledged what the clients sent (their pings, their close frames, new connections in its listen queue), but from one moment no pong, no frame and no upgrade came from it on any of these sessions, and the clients' own heartbeats gave up and ended them. A process stopped (SIGSTOP, a debugger), blocked (a long synchronous call on its event loop, a lock, swap) or paused (a garbage collector's stop-the-world) does this. Not an idle timeout: the sessions were not quiet, the server was; not the network: the server's TCP answered.",
+        fix: "Find what held the server's process at that moment (its logs and event-loop lag, a thread dump, the garbage collector's pauses, CPU throttling, swap); keep blocking work off the event loop; have its health check send a WebSocket ping (not only open a TCP connection, which the kernel accepts for a stopped process) so that a process that stops answering is replaced.",
+    }
     /// One server stopped again and again within moments of coming back.
-    CrashLoop,
+    "crash-loop" => CrashLoop {
+        needs: { all: &[Fact::Repeated], any: &[], none: &[] },
+        cause: "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
+        fix: "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
+    }
     /// Many sessions ended by resets their named sender never sent (a TTL unlike that
     /// side's own packets): a box between the two (a firewall, NAT, load balancer or IDS)
     /// reset them.
-    MiddleboxReset,
+    "middlebox-reset" => MiddleboxReset {
+        needs: { all: &[Fact::Forged], any: &[], none: &[] },
+        cause: "Many sessions ended by TCP resets that the side they name never sent: each reset's TTL is unlike that side's own packets before it, so it was made on the path between the two (a firewall rule, a NAT or load balancer that lost its flow state, an IDS). Neither the server nor the clients went down.",
+        fix: "Find the box on the path that resets connections in the peers' names (a capture on the server's own host shows it never sent those resets): its rules, its flow table's idle timeout or size. Nothing to change on the server; clients should reconnect with jittered backoff.",
+    }
     /// A backend behind a proxy or load balancer ended its sessions at once (stopped or
     /// drained); the clients' sessions through the front ended with them.
-    BackendStop,
+    "backend-stop" => BackendStop {
+        needs: { all: &[], any: &[Fact::BackLegs, Fact::Proxied], none: &[] },
+        cause: "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
+        fix: "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
+    }
     /// The path between clients and a server was cut and healed: both sides' data went
     /// unacknowledged at once, then got through; the sessions whose side gave up during the
     /// silence (a timeout shorter than it) died, the others lived on.
-    Partition,
+    "partition" => Partition {
+        needs: { all: &[Fact::Outage], any: &[], none: &[] },
+        cause: "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, both sides sent their data again and again and nothing was acknowledged, then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
+        fix: "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
+    }
     /// The server stopped and answered again, but its clients refused every TLS handshake
     /// after its hello (their alert after its Certificate, or their close): they reject the
     /// certificate it came back with.
-    TlsRejectedRestart,
+    "tls-rejected-restart" => TlsRejectedRestart {
+        needs: { all: &[Fact::TlsRefused], any: &[], none: &[] },
+        cause: "The server stopped and came back, answering TLS handshakes again, but its clients refused every one after its hello: each read the server's certificate and answered with a fatal alert (bad_certificate, unknown_ca, certificate_expired: TLS 1.3 protects it, so without the key log only its size and the client's close show it) and closed. The certificate it came back with is one they do not trust: another issuer, an expired or self-signed certificate, a name that does not match. No session came back.",
+        fix: "Check the certificate the server was started with (its issuer, dates and names) against the clients' trust store, and put back one they accept; deploy certificates with a check that a client of the fleet completes a handshake before the old server stops.",
+    }
     /// The server ended several sessions whose clients had stopped reading (their receive
     /// window zero while its data piled up), while its other sessions went on: slow
     /// consumers cut.
-    SlowConsumers,
+    "slow-consumers" => SlowConsumers {
+        needs: { all: &[Fact::ByServer, Fact::ZeroWindows], any: &[], none: &[] },
+        cause: "The server ended sessions whose clients had stopped reading: each client's receive window was zero (its application took nothing; its kernel answered the server's zero-window probes with a zero window, so the client's host and the network were up) while the server's data piled up, and the server gave up on it (a write timeout, a limit on what a session may queue, a heartbeat the client never read) and closed it: a close frame or FIN that waits behind the unread bytes and reaches the client only if it reads again, or an RST that drops them. The server's other sessions went on: it was not stopped.",
+        fix: "Find why those clients stopped reading (a blocked event loop or UI thread, a handler slower than the feed, a paused or suspended device) and let them keep up: send them less (conflate or drop stale updates) or let them ask for what they can take. On the server, keep the limit on what a session may queue, and log which session it cut and why: its close frame cannot pass the bytes queued before it, so the client learns nothing until it reads them.",
+    }
+    /// The members ended by one side's close frames, all with one code, within moments, and
+    /// no other row holds: the incident is that side's stated decision, headlined by it.
+    "stated-decision" => StatedDecision {
+        needs: { all: &[Fact::OneSide, Fact::CloseFrames, Fact::OneCode], any: &[], none: &[] },
+        cause: "One side closed these sessions within moments of each other, each with the same close code: its application's stated decision, which the code (and the reason, where one was sent) says. Nothing in the capture shows a process stopped, a proxy reloaded or the network failed: the sessions ended because that side chose to end them.",
+        fix: "Read what the code means for that application (its documentation, the subprotocol named in the handshake) and the reason sent with it; if the clients should not have been closed, fix the decision there. Clients that come back should back off with jitter, not all at once.",
+    }
 }
 
 impl IncidentKind {
-    /// Its name, as JSON and `wsclose explain` spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            IncidentKind::ServerRestart => "server-restart",
-            IncidentKind::ServerStop => "server-stop",
-            IncidentKind::ProxyReload => "proxy-reload",
-            IncidentKind::IdleTimeoutCohort => "idle-timeout-cohort",
-            IncidentKind::ClientDrop => "client-drop",
-            IncidentKind::OverloadShedding => "overload-shedding",
-            IncidentKind::RejectionLoop => "rejection-loop",
-            IncidentKind::MassRejection => "mass-rejection",
-            IncidentKind::ServerStall => "server-stall",
-            IncidentKind::CrashLoop => "crash-loop",
-            IncidentKind::MiddleboxReset => "middlebox-reset",
-            IncidentKind::BackendStop => "backend-stop",
-            IncidentKind::Partition => "partition",
-            IncidentKind::TlsRejectedRestart => "tls-rejected-restart",
-            IncidentKind::SlowConsumers => "slow-consumers",
-        }
-    }
-
-    /// Every kind.
-    pub const ALL: [IncidentKind; 15] = [
-        IncidentKind::ServerRestart,
-        IncidentKind::ServerStop,
-        IncidentKind::ProxyReload,
-        IncidentKind::IdleTimeoutCohort,
-        IncidentKind::ClientDrop,
-        IncidentKind::OverloadShedding,
-        IncidentKind::RejectionLoop,
-        IncidentKind::MassRejection,
-        IncidentKind::ServerStall,
-        IncidentKind::CrashLoop,
-        IncidentKind::MiddleboxReset,
-        IncidentKind::BackendStop,
-        IncidentKind::Partition,
-        IncidentKind::TlsRejectedRestart,
-        IncidentKind::SlowConsumers,
-    ];
-
     /// The kind named `name` (`wsclose explain server-restart`).
     pub fn named(name: &str) -> Option<IncidentKind> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
+        Self::ALL.iter().copied().find(|k| k.name() == name)
     }
 }
+
+/// One fact of a group of endings that a kind's name may need ([`Needs`]), read from its
+/// [`IncidentFacts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fact {
+    /// The server ended every member.
+    ByServer,
+    /// The clients ended every member.
+    ByClient,
+    /// One side ended every member.
+    OneSide,
+    /// Every member came from one client host.
+    OneClientHost,
+    /// Every member ended by TCP (FIN or RST) or fell silent: no close frame.
+    ByTcp,
+    /// Every member ended by a close frame.
+    CloseFrames,
+    /// Every member ended with one close code (or one HTTP status refusing the upgrade).
+    OneCode,
+    /// The server shown gone: connection attempts to it refused in TCP (a SYN answered by
+    /// a RST or by nothing) or TLS handshakes refused after it, or a going-away it stated
+    /// (1001, 1012).
+    ServerGone,
+    /// The server accepted a session after the last member's end.
+    AcceptedAfter,
+    /// More than half the members went through a proxy.
+    Proxied,
+    /// More than half the members are a proxy's back legs.
+    BackLegs,
+    /// More than half the members ended by resets their named sender never sent.
+    Forged,
+    /// The members ended at one idle age (a timeout).
+    SameIdleAge,
+    /// Every member's code sheds load (1013, 1014; 503 or 429 refusing the upgrade).
+    Shedding,
+    /// Every member was refused: its upgrade refused, or closed within moments of its start.
+    Rejected,
+    /// The server's TCP answered while its application did not (unanswered pings).
+    Stalled,
+    /// The members' path went silent both ways and healed.
+    Outage,
+    /// The members' clients had stopped reading (zero windows).
+    ZeroWindows,
+    /// The server stopped again and again.
+    Repeated,
+    /// The clients refused the TLS handshakes after the server came back.
+    TlsRefused,
+}
+
+/// The evidence a kind's name needs, over a group's [`IncidentFacts`]: every fact of `all`,
+/// one of `any` (when any is listed), none of `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    pub all: &'static [Fact],
+    pub any: &'static [Fact],
+    pub none: &'static [Fact],
+}
+
+impl Needs {
+    /// `Ok` when `facts` hold it; else the first fact missing (or present, from `none`).
+    pub fn check(&self, facts: &IncidentFacts) -> Result<(), Fact> {
+        if let Some(f) = self.all.iter().find(|f| !facts.holds(**f)) {
+            return Err(*f);
+        }
+        if let Some(first) = self.any.first() {
+            if !self.any.iter().any(|f| facts.holds(*f)) {
+                return Err(*first);
+            }
+        }
+        match self.none.iter().find(|f| facts.holds(**f)) {
+            Some(f) => Err(*f),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What every group of endings is named from, computed once for it: who ended its members
+/// and how, what they said, and what the server, the path and the clients showed around it
+/// (JSON `facts` of an incident: a reader sees why it was named).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct IncidentFacts {
+    /// Members the server ended.
+    pub by_server: u64,
+    /// Members their clients ended.
+    pub by_client: u64,
+    /// Client hosts the members came from.
+    pub hosts: u64,
+    /// Sessions to the server open at the first member's end (the members among them).
+    pub open: u64,
+    /// Members ended by a close frame.
+    pub close_frames: u64,
+    /// Members ended by a FIN, a RST, or silence (no close frame).
+    pub by_tcp: u64,
+    /// Members whose upgrade was refused (an HTTP status).
+    pub refused_upgrades: u64,
+    /// Every member ended the same way with one code (a close code or an HTTP status).
+    pub one_code: bool,
+    /// That code is a load shedder's (1013, 1014, 503, 429).
+    pub shedding: bool,
+    /// The code a side stated as going away (1001 Going Away, 1012 Service Restart).
+    pub going_away: bool,
+    /// The longest a member lived, from its start to its end, seconds.
+    pub lived_max_s: f64,
+    /// Members through a proxy, and those that are a proxy's back legs.
+    pub proxied: u64,
+    pub back_legs: u64,
+    /// Members ended by resets their named sender never sent.
+    pub forged_resets: u64,
+    /// The members ended at one idle age.
+    pub same_idle_age: bool,
+    /// Connection attempts to the server refused in TCP (a SYN answered by a RST or by
+    /// nothing) from the first member's end to the next session it accepted (or the end).
+    pub refused_after: u64,
+    /// TLS handshakes to the server its clients refused after its hello, as long.
+    pub refused_tls_after: u64,
+    /// Seconds from the last member's end to the next session the server accepted (null:
+    /// none in the capture).
+    pub accepted_after_s: Option<f64>,
+    /// Unanswered pings while the server's TCP answered.
+    pub stalled: bool,
+    /// The path went silent both ways and healed.
+    pub outage: bool,
+    /// The clients had stopped reading.
+    pub zero_windows: bool,
+    /// The server's stops in it (more than one: again and again).
+    pub stops: u64,
+    /// The kind the group's shape first suggested, when its row did not hold (null: named
+    /// as first found), and the fact that was missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_shown: Option<NotShown>,
+}
+
+/// A kind a group's shape suggested whose row did not hold ([`IncidentFacts::not_shown`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct NotShown {
+    /// The kind.
+    pub kind: IncidentKind,
+    /// The fact its row needs that the group's facts do not show (or show, for one it
+    /// must not have).
+    pub missing: Fact,
+}
+
+impl IncidentFacts {
+    /// Whether `fact` holds of the group of `members` these facts describe.
+    pub fn holds(&self, fact: Fact) -> bool {
+        let members = self.by_server + self.by_client;
+        let most = |n: u64| n * 2 > members.max(1);
+        match fact {
+            Fact::ByServer => self.by_client == 0 && self.by_server > 0,
+            Fact::ByClient => self.by_server == 0 && self.by_client > 0,
+            Fact::OneSide => (self.by_server == 0) != (self.by_client == 0),
+            Fact::OneClientHost => self.hosts == 1,
+            Fact::ByTcp => self.close_frames == 0 && self.refused_upgrades == 0,
+            Fact::CloseFrames => self.close_frames > 0 && self.close_frames == members,
+            Fact::OneCode => self.one_code,
+            Fact::ServerGone => {
+                self.refused_after > 0 || self.refused_tls_after > 0 || self.going_away
+            }
+            Fact::AcceptedAfter => self.accepted_after_s.is_some(),
+            Fact::Proxied => most(self.proxied),
+            Fact::BackLegs => most(self.back_legs),
+            Fact::Forged => most(self.forged_resets),
+            Fact::SameIdleAge => self.same_idle_age,
+            Fact::Shedding => self.shedding,
+            Fact::Rejected => self.refused_upgrades == members || self.lived_max_s <= REJECTED_S,
+            Fact::Stalled => self.stalled,
+            Fact::Outage => self.outage,
+            Fact::ZeroWindows => self.zero_windows,
+            Fact::Repeated => self.stops > 1,
+            Fact::TlsRefused => self.refused_tls_after > 0,
+        }
+    }
+}
+
+/// Seconds from its start within which a session closed is a rejection (its upgrade
+/// answered, then closed before anything else could happen: a check of what it sent).
+pub const REJECTED_S: f64 = 2.0;
 
 /// Who came back after an incident.
 // Its field docs are the schema's descriptions (schema/, kept as they were): they name
@@ -229,6 +487,9 @@ pub struct Incident {
     /// server's sessions that went on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow: Option<Slow>,
+    /// What it was named from: the facts its kind's row needs, computed once for it.
+    #[serde(default)]
+    pub facts: IncidentFacts,
 }
 
 /// What showed the path cut and healed (a `partition`): on each connection it crossed, both
@@ -431,6 +692,10 @@ pub struct Doubt {
     pub reason: DoubtReason,
     /// The same in words, with its figures.
     pub why: String,
+    /// For a group first found as an incident whose kind was not shown: its facts (null
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<IncidentFacts>,
 }
 
 /// Why a cluster of endings names no incident kind ([`Doubt::reason`]).
@@ -452,6 +717,10 @@ pub enum DoubtReason {
     FewOfHost,
     /// One party and one way, yet too weak for a kind.
     Weak,
+    /// Its shape suggested a kind whose row the facts do not hold (the server shown gone
+    /// for a restart, one client host for a drop): named by none (`facts.not_shown` says
+    /// which kind and which fact).
+    NotShown,
 }
 
 /// How the sessions of an incident or a doubt ended, all alike or not (JSON `ended_by`, a

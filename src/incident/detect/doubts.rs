@@ -240,5 +240,6 @@ fn describe(ms: &[&Ending], open: u64, host_open: u64) -> Option<Doubt> {
         host_open: (hosts.len() == 1).then_some(host_open),
         reason,
         why: String::new(),
+        facts: None,
     })
 }

@@ -17,7 +17,8 @@ use super::{
     REJECTION_SHARE, RETRY_GAP_S, SHED_GAP_S,
 };
 use crate::vocab::{
-    Bin, EndedBy, Enders, Endpoint, Incident, IncidentKind, Reconnect, Reconnects, Role, Timestamp,
+    Bin, EndedBy, Enders, Endpoint, Incident, IncidentFacts, IncidentKind, Reconnect, Reconnects,
+    Role, Timestamp,
 };
 use std::collections::VecDeque;
 
@@ -300,6 +301,8 @@ pub fn detect_with(
         crash_loops(&mut w);
         // What clusters and no kind took: said as such, never forced into one.
         doubts = doubts::doubts(&mut w);
+        // Each incident's facts that what came around it shows.
+        settle(&mut w);
         // Numbered in the order of their first end.
         let mut order: Vec<usize> = (0..w.incidents.len()).collect();
         order.sort_by_key(|&k| w.incidents.get(k).map(|i| (i.start, i.first_packet)));
@@ -362,6 +365,7 @@ pub fn detect_with(
         links,
         work: w.steps,
         left_out: w.left_out,
+        coarse: Vec::new(),
     }
 }
 
@@ -470,6 +474,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         stops: Vec::new(),
         partition: None,
         slow: None,
+        facts: facts(w, members, &ms, down_s),
     };
     w.steps += ms.len() as u64;
     for &m in members {
@@ -478,6 +483,123 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         }
     }
     w.incidents.push(inc);
+}
+
+/// Completes each incident's facts with what its kind read around it (a stall, an outage,
+/// zero windows, stops), and, for the kinds that do not read it themselves (a stop's
+/// figures are its own, `stops.rs`), the next session its server accepted after its last
+/// end: one step per incident, and one per session of the servers of those incidents
+/// (their starts sorted once, a binary search per incident).
+fn settle(w: &mut Work) {
+    let read_by_stops = |k: IncidentKind| {
+        matches!(
+            k,
+            IncidentKind::ServerRestart
+                | IncidentKind::ServerStop
+                | IncidentKind::ProxyReload
+                | IncidentKind::BackendStop
+                | IncidentKind::ClientDrop
+        )
+    };
+    let sids: rustc_hash::FxHashMap<Endpoint, u64> = w
+        .incidents
+        .iter()
+        .filter(|i| !read_by_stops(i.kind))
+        .filter_map(|i| i.server_ep)
+        .map(|s| (s, 0))
+        .collect();
+    let mut starts: Vec<u128> = Vec::new();
+    if !sids.is_empty() {
+        for i in 0..w.e.len() as u32 {
+            let Some(e) = w.at(i) else { continue };
+            // Refused upgrades are attempts, not sessions the server accepted.
+            if sids.contains_key(&e.server) && !w.is_echo(i) && !matches!(e.how, How::Refused(_)) {
+                starts.push(at_time(u64::from(w.sid(i)), e.start));
+            }
+        }
+        w.steps += starts.len() as u64;
+        starts.sort_unstable();
+    }
+    let sid_of: rustc_hash::FxHashMap<Endpoint, u64> = if sids.is_empty() {
+        Default::default()
+    } else {
+        w.e.iter()
+            .enumerate()
+            .filter(|(_, e)| sids.contains_key(&e.server))
+            .map(|(i, e)| (e.server, u64::from(w.sid(i as u32))))
+            .collect()
+    };
+    for inc in &mut w.incidents {
+        let f = &mut inc.facts;
+        f.stalled = inc.stall.is_some();
+        f.outage = inc.partition.is_some();
+        f.zero_windows = inc.slow.is_some();
+        f.stops = (inc.stops.len() as u64).max(1);
+        if read_by_stops(inc.kind) {
+            continue;
+        }
+        let Some(p) = inc.server_ep.and_then(|s| sid_of.get(&s)).copied() else {
+            continue;
+        };
+        let k = starts.partition_point(|&x| x <= at_time(p, inc.end.0));
+        f.accepted_after_s = starts
+            .get(k)
+            .filter(|&&x| (x >> 64) as u64 == p)
+            .map(|&x| ((x as u64 ^ (1 << 63)) as i64 - inc.end.0) as f64 / NS);
+    }
+}
+
+/// The facts of the group of `ms` (the endings of `members`) that its members alone show:
+/// who ended them and how, what they said, how long they lived, whether through a proxy or
+/// by resets their sender never sent, their idle ages; `accepted_after` the seconds to the
+/// next session the server accepted. What came around them (attempts refused, a stall, an
+/// outage, zero windows, stops) is added by the kinds that read it and by the report
+/// (`IncidentFacts`).
+fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>) -> IncidentFacts {
+    let count = |f: &dyn Fn(&Ending) -> bool| ms.iter().filter(|e| f(e)).count() as u64;
+    let mut hosts: Vec<Endpoint> = ms.iter().map(|e| e.client_host()).collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let first = ms.first().map(|e| e.how);
+    let one_code = first.is_some_and(|h| {
+        matches!(h, How::Close(_) | How::Refused(_)) && ms.iter().all(|e| e.how == h)
+    });
+    let code = first.and_then(codes::code_of);
+    let idle = ms
+        .iter()
+        .map(|e| e.idle_ms)
+        .filter(|&i| i != u32::MAX)
+        .fold(None, |r: Option<(u32, u32)>, i| {
+            Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
+        });
+    let same_idle_age = idle.is_some_and(|(lo, hi)| {
+        let tolerance = (IDLE_TOLERANCE_S * 1e3).max(0.02 * f64::from(lo));
+        f64::from(lo) >= IDLE_MIN_S * 1e3 && f64::from(hi - lo) <= tolerance
+    }) && count(&|e| e.idle_ms == u32::MAX) == 0;
+    IncidentFacts {
+        by_server: count(&|e| e.by == Some(Role::Server)),
+        by_client: count(&|e| e.by != Some(Role::Server)),
+        hosts: hosts.len() as u64,
+        close_frames: count(&|e| matches!(e.how, How::Close(_))),
+        by_tcp: count(&|e| matches!(e.how, How::Fin | How::Rst | How::Silent)),
+        refused_upgrades: count(&|e| matches!(e.how, How::Refused(_))),
+        one_code,
+        shedding: one_code && matches!(code, Some(1013 | 1014 | 503 | 429)),
+        going_away: one_code && matches!(first, Some(How::Close(Some(1001 | 1012)))),
+        lived_max_s: ms
+            .iter()
+            .map(|e| (e.end - e.start).max(0) as f64 / NS)
+            .fold(0.0, f64::max),
+        proxied: members
+            .iter()
+            .filter(|&&m| w.at(m).is_some_and(|e| e.proxied) && !w.is_back(m))
+            .count() as u64,
+        back_legs: members.iter().filter(|&&m| w.is_back(m)).count() as u64,
+        forged_resets: count(&|e| e.forged),
+        same_idle_age,
+        accepted_after_s: accepted_after,
+        ..IncidentFacts::default()
+    }
 }
 
 /// Per incident: who came back (through refused attempts), how fast, whether in a herd.

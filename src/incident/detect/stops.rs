@@ -270,7 +270,11 @@ pub(super) fn stops(w: &mut Work, side: Side) {
                 }
                 _ => None,
             };
+            let made = w.incidents.len();
             make(w, kind, &members, down);
+            if let Some(inc) = w.incidents.get_mut(made) {
+                inc.facts.open = open as u64;
+            }
         }
         i = k.max(i + 1);
         j = j.max(i);

@@ -38,6 +38,14 @@ pub fn why(d: &Doubt) -> String {
             d.host_open.unwrap_or(m)
         ),
         DoubtReason::Weak => "the evidence fits no kind: too weak for one".to_owned(),
+        DoubtReason::NotShown => match d.facts.as_ref().and_then(|f| f.not_shown) {
+            Some(n) => format!(
+                "they have the shape of a {}, but {}: that kind is not named without it",
+                n.kind.name(),
+                super::incident::fact_missing(n.missing)
+            ),
+            None => "the evidence fits no kind: too weak for one".to_owned(),
+        },
     }
 }
 

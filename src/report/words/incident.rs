@@ -49,9 +49,14 @@ fn headline(i: &Incident) -> String {
     let server = i.server.as_deref().unwrap_or("several servers");
     let client = i.client.as_deref().unwrap_or("several clients");
     let what = match i.kind {
-        IncidentKind::ServerRestart => match i.down_s {
-            Some(d) => format!("server {server} restarted at {at} (down {})", seconds(d)),
-            None => format!("server {server} restarted at {at}"),
+        // "Down" only where shown: attempts refused while it was; else what is known.
+        IncidentKind::ServerRestart => match (i.down_s, i.reconnects.refused > 0) {
+            (Some(d), true) => format!("server {server} restarted at {at} (down {})", seconds(d)),
+            (Some(d), false) => format!(
+                "server {server} restarted at {at} (the next session was accepted {} later)",
+                seconds(d)
+            ),
+            (None, _) => format!("server {server} restarted at {at}"),
         },
         IncidentKind::ServerStop => format!("server {server} stopped at {at}"),
         IncidentKind::ProxyReload => format!("proxy {server} reloaded or restarted at {at}"),
@@ -88,6 +93,7 @@ fn headline(i: &Incident) -> String {
                 .map_or(String::new(), |d| format!(" (answering TLS again about {} later)", seconds(d)))
         ),
         IncidentKind::SlowConsumers => slow_what(i, server),
+        IncidentKind::StatedDecision => decision_what(i, server, client),
     };
     let mut out = format!(
         "{what}; {} sessions ended by {} within {}",
@@ -132,6 +138,32 @@ fn headline(i: &Incident) -> String {
     }
     if r.never > 0 {
         out.push_str(&format!("; {} never came back", r.never));
+    }
+    out
+}
+
+/// A stated decision's headline: the decision first (who closed, with what), then that the
+/// server went on, as far as the capture shows.
+fn decision_what(i: &Incident, server: &str, client: &str) -> String {
+    let who = match i.side {
+        crate::vocab::Enders::Server => format!("server {server}"),
+        crate::vocab::Enders::Client if i.client.is_some() => format!("client host {client}"),
+        crate::vocab::Enders::Client => format!("the clients of {server}"),
+        crate::vocab::Enders::Both => format!("both sides of {server}"),
+    };
+    let code = match i.code {
+        Some(c) => format!("{c} {}", crate::close::catalog::lookup(c).name),
+        None => "an empty close frame".to_string(),
+    };
+    let mut out = format!(
+        "{who} closed its sessions with {code} at {}",
+        clock(i.start)
+    );
+    if let (crate::vocab::Enders::Server, Some(d)) = (i.side, i.facts.accepted_after_s) {
+        out.push_str(&format!(
+            " and went on accepting (the next session {} later)",
+            seconds(d)
+        ));
     }
     out
 }
@@ -229,45 +261,42 @@ fn crash_loop_what(i: &Incident, server: &str) -> String {
     out
 }
 
-/// Each kind's cause, in general terms (for `wsclose explain`).
-pub fn kind_cause(kind: IncidentKind) -> &'static str {
-    match kind {
-        IncidentKind::ServerRestart => "The server ended the sessions open to it within moments of each other, each the same way, and accepted new sessions afterwards: its process was stopped and started again (a deploy, a restart, a crash under a supervisor). Each connection's close may look clean; together they are one stop.",
-        IncidentKind::ServerStop => "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
-        IncidentKind::ProxyReload => "A proxy in front of the servers ended the sessions through it within moments of each other: a reload or restart of the proxy (nginx, HAProxy, Envoy end or hand over their upgraded connections when their workers are replaced).",
-        IncidentKind::IdleTimeoutCohort => "Sessions to one server ended after the same quiet spell, whenever each went quiet: a timeout set on the server, on a proxy or load balancer in front, or in the client, cuts sessions idle that long.",
-        IncidentKind::ClientDrop => "All the sessions of one client host ended at once, from the client's side, without close frames. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed).",
-        IncidentKind::OverloadShedding => "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
-        IncidentKind::RejectionLoop => "The server refused one client with the same code again and again, and the client kept retrying: what it sends (its credentials, its subscription, its message) is refused every time.",
-        IncidentKind::MassRejection => "The server refused many clients with the same code at once: a policy or credentials check that fails for all of them (a rotated signing key, an expired certificate, a changed origin rule).",
-        IncidentKind::ServerStall => "The server's process stopped answering while its host went on: its TCP acknowledged what the clients sent (their pings, their close frames, new connections in its listen queue), but from one moment no pong, no frame and no upgrade came from it on any of these sessions, and the clients' own heartbeats gave up and ended them. A process stopped (SIGSTOP, a debugger), blocked (a long synchronous call on its event loop, a lock, swap) or paused (a garbage collector's stop-the-world) does this. Not an idle timeout: the sessions were not quiet, the server was; not the network: the server's TCP answered.",
-        IncidentKind::CrashLoop => "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
-        IncidentKind::MiddleboxReset => "Many sessions ended by TCP resets that the side they name never sent: each reset's TTL is unlike that side's own packets before it, so it was made on the path between the two (a firewall rule, a NAT or load balancer that lost its flow state, an IDS). Neither the server nor the clients went down.",
-        IncidentKind::BackendStop => "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
-        IncidentKind::TlsRejectedRestart => "The server stopped and came back, answering TLS handshakes again, but its clients refused every one after its hello: each read the server's certificate and answered with a fatal alert (bad_certificate, unknown_ca, certificate_expired: TLS 1.3 protects it, so without the key log only its size and the client's close show it) and closed. The certificate it came back with is one they do not trust: another issuer, an expired or self-signed certificate, a name that does not match. No session came back.",
-        IncidentKind::Partition => "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, both sides sent their data again and again and nothing was acknowledged, then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
-        IncidentKind::SlowConsumers => "The server ended sessions whose clients had stopped reading: each client's receive window was zero (its application took nothing; its kernel answered the server's zero-window probes with a zero window, so the client's host and the network were up) while the server's data piled up, and the server gave up on it (a write timeout, a limit on what a session may queue, a heartbeat the client never read) and closed it: a close frame or FIN that waits behind the unread bytes and reaches the client only if it reads again, or an RST that drops them. The server's other sessions went on: it was not stopped.",
+/// A fact a kind needs that a group does not show, in words ("nothing shows the server
+/// gone: no attempt refused, no going-away stated").
+pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
+    use crate::vocab::Fact as F;
+    match f {
+        F::ByServer => "not every session was ended by the server",
+        F::ByClient => "not every session was ended by its client",
+        F::OneSide => "both sides ended some of them",
+        F::OneClientHost => "they came from more than one client host",
+        F::ByTcp => "some ended with a close frame (a stated decision, not a host's going)",
+        F::CloseFrames => "not every session ended with a close frame",
+        F::OneCode => "they ended with different codes",
+        F::ServerGone => "nothing shows the server gone: no connection attempt to it was refused or went unanswered, and it stated no going-away (1001, 1012)",
+        F::AcceptedAfter => "the server accepted no session after them in the capture",
+        F::Proxied => "most of them did not go through a proxy",
+        F::BackLegs => "most of them are not a proxy's back legs",
+        F::Forged => "most of their resets came from the side they name",
+        F::SameIdleAge => "they did not end at one idle age",
+        F::Shedding => "their code is not one that sheds load (1013, 1014, 503, 429)",
+        F::Rejected => "they were not refused: they lived longer than a rejection takes",
+        F::Stalled => "no ping went unanswered while the server's TCP answered",
+        F::Outage => "their path did not go silent both ways and heal",
+        F::ZeroWindows => "their clients had not stopped reading",
+        F::Repeated => "the server did not stop again and again",
+        F::TlsRefused => "no TLS handshake was refused after the server came back",
     }
 }
 
-/// Each kind's fix.
+/// What `kind` is, in words (its row of the kinds' table).
+pub fn kind_cause(kind: IncidentKind) -> &'static str {
+    kind.cause_words()
+}
+
+/// What to change for `kind`, in words (its row of the kinds' table).
 pub fn kind_fix(kind: IncidentKind) -> &'static str {
-    match kind {
-        IncidentKind::ServerRestart | IncidentKind::ServerStop => "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
-        IncidentKind::ProxyReload => "Let the proxy's old workers keep upgraded connections while they drain (nginx worker_shutdown_timeout, HAProxy hard-stop-after, Envoy drain time), or close them with 1001 and a reason; clients should reconnect with jittered backoff.",
-        IncidentKind::IdleTimeoutCohort => "Raise the timeout on whichever hop cuts quiet sessions, or cover it: send a ping (or an application heartbeat) more often than the shortest idle timeout on the path.",
-        IncidentKind::ClientDrop => "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
-        IncidentKind::OverloadShedding => "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
-        IncidentKind::RejectionLoop => "Fix what is refused (the credentials, the token, the request) before retrying: a client should not retry a policy or authentication refusal unchanged, or should back off and stop.",
-        IncidentKind::MassRejection => "Find what changed for all of them at that moment (keys, certificates, configuration) and fix it there; clients should not retry a refusal unchanged.",
-        IncidentKind::ServerStall => "Find what held the server's process at that moment (its logs and event-loop lag, a thread dump, the garbage collector's pauses, CPU throttling, swap); keep blocking work off the event loop; have its health check send a WebSocket ping (not only open a TCP connection, which the kernel accepts for a stopped process) so that a process that stops answering is replaced.",
-        IncidentKind::CrashLoop => "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
-        IncidentKind::MiddleboxReset => "Find the box on the path that resets connections in the peers' names (a capture on the server's own host shows it never sent those resets): its rules, its flow table's idle timeout or size. Nothing to change on the server; clients should reconnect with jittered backoff.",
-        IncidentKind::BackendStop => "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
-        IncidentKind::TlsRejectedRestart => "Check the certificate the server was started with (its issuer, dates and names) against the clients' trust store, and put back one they accept; deploy certificates with a check that a client of the fleet completes a handshake before the old server stops.",
-        IncidentKind::Partition => "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
-        IncidentKind::SlowConsumers => "Find why those clients stopped reading (a blocked event loop or UI thread, a handler slower than the feed, a paused or suspended device) and let them keep up: send them less (conflate or drop stale updates) or let them ask for what they can take. On the server, keep the limit on what a session may queue, and log which session it cut and why: its close frame cannot pass the bytes queued before it, so the client learns nothing until it reads them.",
-    }
+    kind.fix_words()
 }
 
 /// The incident's cause and fix: its kind's, with what the capture shows of this one.
