@@ -100,13 +100,23 @@ impl Report {
                 i.kind,
                 IncidentKind::ServerStop | IncidentKind::ServerRestart | IncidentKind::CrashLoop
             )
-        });
+        }) || out
+            .incidents
+            .iter()
+            .map(|i| &i.facts)
+            .chain(out.doubts.iter().filter_map(|d| d.facts.as_ref()))
+            .any(|f| {
+                // A stop or restart not shown for want of the refusals that were not counted.
+                f.not_shown
+                    .is_some_and(|n| n.missing == crate::vocab::Fact::ServerGone)
+            });
         if self.seen.refused.not_kept > 0 && counted {
             self.warnings.push(format!(
                 "{} connection attempts refused in TCP (SYN answered by RST or not at all) \
                  were not counted: their counters reached the part of --max-memory kept for \
-                 them, so an incident's `refused` may be short; raise --max-memory to count \
-                 them all",
+                 them, so an incident's `refused` may be short (and a stop or restart they \
+                 would show the server gone in may be left a doubt); raise --max-memory to \
+                 count them all",
                 self.seen.refused.not_kept
             ));
         }
