@@ -229,6 +229,9 @@ pub enum Quoted {
     /// A `Sec-WebSocket-Protocol` value or list: a subprotocol no registry or decoder knows
     /// may be a credential, named item by item.
     Subprotocols,
+    /// An HTTP response's status line a side wrote into the WebSocket stream: its version
+    /// and code kept, its words (an error page's, the application's) left out.
+    StatusLine,
 }
 
 /// A part of a finding's `detail` quoted from the wire: its byte range there, and what it is.

@@ -14,7 +14,7 @@ use crate::report::facts::{self, Continuity, InputFacts};
 use crate::report::Report;
 
 /// What a redacted report leaves out and keeps, said under the inputs of every format.
-pub(crate) const REDACTED: &str = "addresses, host names (Host, SNI) and subprotocols no registry knows are replaced by pseudonyms, inside close reasons too; query strings, credentials, payloads and TLS client randoms are left out; close reasons are kept.";
+pub(crate) const REDACTED: &str = "addresses, host names (Host, SNI), subprotocols no registry knows and the user names of mail addresses are replaced by pseudonyms, inside close reasons too; query strings, credentials, payloads (an HTTP page's words in the stream too, its status code kept) and TLS client randoms are left out; close reasons are kept.";
 
 /// The header's facts, for a sink to write in its form.
 pub(crate) struct Header<'a> {

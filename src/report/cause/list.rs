@@ -397,15 +397,16 @@ macro_rules! cause_list {
             after_close: bool,
             /// Its status code.
             http_status: Option<u16>,
-            /// Its status line.
+            /// Its status line; redacted, its version and code only
+            /// (`HTTP/1.1 502 [redacted]`).
             status_line: String,
-            /// Its page's `<title>` when captured.
+            /// Its page's `<title>` when captured; `[redacted]` when redacted.
             title: Option<String>,
             /// The peer's message it answered (within 50 ms, nothing between), if any.
             message: Option<Message>,
         }
         facets { rank: 0, names: true, own: true, explains: true, words: w::trigger::words,
-            hint: w::trigger::hint(c), head: Head::default(), redact: redact::response_words(c, names),
+            hint: w::trigger::hint(c), head: Head::default(), redact: redact::response_words(c),
             evidence: None }
         /// The first close frame came right after the peer's data message (within 50 ms, no
         /// frame between): its sender reacted to that message (its handler failed or

@@ -17,7 +17,12 @@
 //! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
 //! alerts; but inside kept text (close reasons, the causes, status and frame log that quote
 //! them, finding details, evidence sentences) every address literal and every name given a
-//! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`).
+//! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`),
+//! a URL's userinfo and query left out and a mail address's local part named (`user-…`,
+//! `Names::people`). An HTTP response a side wrote into the WebSocket stream keeps only
+//! what is not the application's: its status code and version (`status_line`) and its
+//! length; its status line's words and its page's title are left out (`not_frames`, the
+//! `not-frames` finding's quote, the `http-response-in-stream` cause).
 //! An application's cause is kept when the protocol defines it; the peer's own words
 //! in it (an Action Cable disconnect reason, an OCPP CALLERROR code or a WAMP reason the
 //! protocol does not define: `disconnect "…"`, `vocab::AppCause::quoted`) are left out, in the
@@ -46,6 +51,7 @@ pub use seed::{KeySlot, Seed, SEED_PACKETS};
 enum Kind {
     Host,
     Protocol,
+    User,
 }
 
 impl Kind {
@@ -53,6 +59,7 @@ impl Kind {
         match self {
             Kind::Host => "host",
             Kind::Protocol => "proto",
+            Kind::User => "user",
         }
     }
 }
@@ -373,8 +380,17 @@ impl Names {
     }
 
     /// `text` with every address and host name in it replaced by its pseudonym
-    /// ([`Names::token`]); `wire`: all of it came from the wire (a close reason).
+    /// ([`Names::token`]); `wire`: all of it came from the wire (a close reason), and its
+    /// URLs and mail addresses lose what names a person or carries a credential first
+    /// ([`Names::people`]).
     fn scrub_part(&mut self, text: &str, wire: bool, out: &mut String) {
+        let people;
+        let text = if wire && text.contains(['?', '#', '@']) {
+            people = self.people(text);
+            people.as_str()
+        } else {
+            text
+        };
         let mut rest = text;
         while let Some(start) = rest.find(token_char) {
             let (before, from) = rest.split_at(start);
@@ -422,6 +438,130 @@ impl Names {
             self.scrub_part(part, i % 2 == 1, &mut out);
         }
         out
+    }
+}
+
+/// An HTTP response's status line as `--redact` gives it (RFC 9112 §4: `HTTP-version SP
+/// 3DIGIT SP [ reason-phrase ]`): its version and code, the protocol's, kept
+/// (`HTTP/1.1 502`); its words, which a framework or its application chose, as
+/// `[redacted]`; a line not shaped as one left out whole.
+pub(crate) fn status_line(line: &str) -> String {
+    let b = line.as_bytes();
+    let shaped = matches!(
+        b,
+        [b'H', b'T', b'T', b'P', b'/', v, b'.', w, b' ', c1, c2, c3, ..]
+            if [v, w, c1, c2, c3].iter().all(|d| d.is_ascii_digit())
+    ) && matches!(b.get(12), None | Some(b' '));
+    match (line.get(..12), line.get(12..)) {
+        _ if line.is_empty() => String::new(),
+        (Some(head), Some(words)) if shaped && words.trim().is_empty() => head.to_owned(),
+        (Some(head), _) if shaped => format!("{head} [redacted]"),
+        _ => "[redacted]".to_owned(),
+    }
+}
+
+/// What may follow a URL in a sentence and is no part of it.
+const AFTER_URL: &[char] = &[')', ']', '}', '>', '"', '\'', '.', ',', ';', '!'];
+
+/// `word` (wire text without whitespace) with a URL's userinfo and query left out, as a
+/// request target's are ([`Names::target`]): in a word with `://`, the userinfo before the
+/// host (`[redacted]@`) and from the first `?` or `#` after it to the URL's end
+/// (`?[redacted]`); in a path (a `/` before its `?`), its query. A `?` or `#` at the end
+/// is punctuation, and one in any other word a word's.
+fn url_cut(word: &str) -> std::borrow::Cow<'_, str> {
+    let body = word.trim_end_matches(AFTER_URL);
+    let tail = word.get(body.len()..).unwrap_or_default();
+    let (head, rest) = match body.find("://") {
+        Some(at) => body.split_at(at + 3),
+        None => ("", body),
+    };
+    let url = !head.is_empty();
+    let (authority, path) = match rest.find(['/', '?', '#']) {
+        Some(end) if url => rest.split_at(end),
+        None if url => (rest, ""),
+        _ => ("", rest),
+    };
+    let (userinfo, host) = match authority.rsplit_once('@') {
+        Some((_, host)) => ("[redacted]@", host),
+        None => ("", authority),
+    };
+    let cut = if url {
+        path.find(['?', '#'])
+    } else {
+        path.find('?')
+            .filter(|&q| path.get(..q).is_some_and(|p| p.contains('/')))
+    };
+    let cut = cut.filter(|&q| q + 1 < path.len());
+    if userinfo.is_empty() && cut.is_none() {
+        return std::borrow::Cow::Borrowed(word);
+    }
+    let path = match cut.and_then(|q| Some((path.get(..q)?, path.get(q..=q)?))) {
+        Some((before, mark)) => format!("{before}{mark}[redacted]"),
+        None => path.to_owned(),
+    };
+    std::borrow::Cow::Owned(format!("{head}{userinfo}{host}{path}{tail}"))
+}
+
+/// Whether `c` may be part of a mail address's local part: RFC 5322's `atext` (§3.2.3)
+/// and the dot, less `/`, `=` and `?`, which in a sentence join it to what is before it
+/// (`user=alice@…`, a URL's path).
+fn local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-^_`{|}~.".contains(c)
+}
+
+impl Names {
+    /// Wire text with what names a person or carries a credential left out of the URLs
+    /// and mail addresses in it: a URL's userinfo and query ([`url_cut`]), a mail
+    /// address's local part (before an `@` that a host follows: a DNS-shaped name, an
+    /// address literal, a name given a pseudonym before) named by a pseudonym of its own
+    /// (`user-3f2a9c`). The hosts are named after, with the rest of the text.
+    fn people(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while !rest.is_empty() {
+            let space = rest
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(rest.len());
+            let (gap, from) = rest.split_at(space);
+            out.push_str(gap);
+            let end = from.find(char::is_whitespace).unwrap_or(from.len());
+            let (word, after) = from.split_at(end);
+            self.mailboxes(&url_cut(word), &mut out);
+            rest = after;
+        }
+        out
+    }
+
+    /// `word` with each mail address's local part named ([`Names::people`]).
+    fn mailboxes(&mut self, word: &str, out: &mut String) {
+        let mut rest = word;
+        while let Some(at) = rest.find('@') {
+            let (before, after) = (
+                rest.get(..at).unwrap_or_default(),
+                rest.get(at + 1..).unwrap_or_default(),
+            );
+            let start = before
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| local_char(c))
+                .last()
+                .map_or(before.len(), |(i, _)| i);
+            let local = before.get(start..).unwrap_or_default();
+            let local = local.trim_start_matches(['.', '\'']);
+            let domain = after.get(..after.find(|c: char| !token_char(c)).unwrap_or(after.len()));
+            let domain = domain.unwrap_or_default().trim_end_matches(['.', ':', '-']);
+            let kept = before.get(..before.len() - local.len()).unwrap_or_default();
+            if !local.is_empty() && !domain.is_empty() && self.token(domain, true).is_some() {
+                out.push_str(kept);
+                let named = self.pseudonym(Kind::User, local);
+                out.push_str(&named);
+            } else {
+                out.push_str(before);
+            }
+            out.push('@');
+            rest = after;
+        }
+        out.push_str(rest);
     }
 }
 
@@ -547,12 +687,13 @@ impl Names {
             c.status = Status::of(std::mem::take(&mut c.status.causes));
         }
         // Bytes that are no frames: their first bytes are left out, and so are those a
-        // finding quotes; an HTTP response's status line and title are the framework's.
+        // finding quotes; an HTTP response's status line keeps its version and code (its
+        // length is `bytes`), its words and its page's title are the application's.
         for n in &mut c.not_frames {
             n.first_bytes = None;
-            // The framework's words, with any address or host name in them named.
-            for t in [&mut n.status_line, &mut n.title].into_iter().flatten() {
-                *t = self.scrub(t, true, &secrets);
+            n.status_line = n.status_line.as_deref().map(status_line);
+            if let Some(t) = &mut n.title {
+                *t = "[redacted]".into();
             }
         }
         c.status.detail = self.scrub(&c.status.detail, false, &secrets);
@@ -603,6 +744,7 @@ impl Names {
             };
             let shown = match q.what {
                 crate::vocab::Quoted::Payload => "[redacted]".to_owned(),
+                crate::vocab::Quoted::StatusLine => status_line(text),
                 crate::vocab::Quoted::Subprotocols => text
                     .split(',')
                     .map(|item| {
@@ -777,21 +919,24 @@ pub(crate) fn reason(c: &mut Cause, names: &mut Names) -> bool {
     changed
 }
 
-/// The `redact` facet of [`Cause::HttpResponseInStream`]: the response's status line and
-/// page title are the framework's words, kept with the addresses and host names in them
-/// named (as in `not_frames`).
-pub(crate) fn response_words(c: &mut Cause, names: &mut Names) -> bool {
+/// The `redact` facet of [`Cause::HttpResponseInStream`]: the response's status line keeps
+/// its version and code ([`status_line`]), its page's title is left out (as in
+/// `not_frames`): the words of an error page are the application's.
+pub(crate) fn response_words(c: &mut Cause) -> bool {
     let Cause::HttpResponseInStream {
-        status_line, title, ..
+        status_line: line,
+        title,
+        ..
     } = c
     else {
         return false;
     };
-    let mut changed = false;
-    for t in std::iter::once(status_line).chain(title.as_mut()) {
-        let scrubbed = names.scrub(t, true, &[]);
-        changed |= scrubbed != *t;
-        *t = scrubbed;
+    let redacted = status_line(line);
+    let mut changed = redacted != *line;
+    *line = redacted;
+    if let Some(t) = title.as_mut().filter(|t| *t != "[redacted]") {
+        *t = "[redacted]".into();
+        changed = true;
     }
     changed
 }

@@ -274,39 +274,6 @@ fn sni_is_named_like_a_host_header_and_the_client_random_dropped() {
     assert_eq!(t.alpn_offered, ["http/1.1"]);
 }
 
-/// A framework's error page quoted by `http-response-in-stream` keeps its words, with the
-/// addresses and host names in its status line and title named.
-#[test]
-fn an_error_page_s_words_name_no_address() {
-    let mut names = Names::new(Some([3; 32]), crate::app::decodes_subprotocol);
-    let mut c = Cause::HttpResponseInStream {
-        from: crate::vocab::Role::Server,
-        packet: 9,
-        after_close: false,
-        http_status: Some(502),
-        status_line: "HTTP/1.1 502 upstream 10.2.2.2 failed".into(),
-        title: Some("502 from db.internal.example".into()),
-        message: None,
-    };
-    assert!(response_words(&mut c, &mut names));
-    let Cause::HttpResponseInStream {
-        status_line, title, ..
-    } = &c
-    else {
-        unreachable!()
-    };
-    assert!(
-        status_line.starts_with("HTTP/1.1 502 upstream host-"),
-        "{status_line}"
-    );
-    assert!(!status_line.contains("10.2.2.2"), "{status_line}");
-    let title = title.as_deref().unwrap();
-    assert!(
-        title.starts_with("502 from ") && !title.contains("internal"),
-        "{title}"
-    );
-}
-
 /// A finding's quotes are treated by their range and kind: a payload left out, a
 /// subprotocol named, wsclose's words kept; a range the detail no longer holds takes the
 /// whole detail with it.
@@ -337,4 +304,97 @@ fn a_findings_quotes_are_redacted_by_their_range() {
     f.detail.truncate(5);
     n.quotes(&mut f, &[]);
     assert_eq!(f.detail, "[redacted]");
+}
+
+/// In a close reason (and any text quoted from the wire), a URL loses its userinfo and its
+/// query (as a request target does: `?[redacted]`), a path its query, and a mail address's
+/// local part becomes a pseudonym of its own (`user-…`, the same for the same name in any
+/// case), its domain named as a host; a `?` or `@` that is no such thing is a word.
+#[test]
+fn a_reason_s_url_query_and_mailbox_are_redacted() {
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
+    let db = n.name("db.internal.example");
+    let alice = n.pseudonym(Kind::User, "alice");
+    assert!(
+        alice.starts_with("user-")
+            && alice.len() == 11
+            && alice != Names::new(Some(KEY), |_| false).name("alice"),
+        "{alice}"
+    );
+    assert_eq!(
+        n.scrub(
+            "see wss://bob:pw@db.internal.example:8443/q?k=SECRET-URL-7 (Alice@db.internal.example).",
+            true,
+            &[]
+        ),
+        format!("see wss://[redacted]@{db}:8443/q?[redacted] ({alice}@{db}).")
+    );
+    assert_eq!(
+        n.scrub(
+            "<https://db.internal.example?token=t0k#x>, /chat?user=alice failed",
+            true,
+            &[]
+        ),
+        format!("<https://{db}?[redacted]>, /chat?[redacted] failed")
+    );
+    assert_eq!(
+        n.scrub("mailto:alice@10.2.2.2", true, &[]),
+        format!("mailto:{alice}@{}", n.name("10.2.2.2"))
+    );
+    for words in ["why? who@ @home, 3@4 a@b", "ok?", "x?y"] {
+        assert_eq!(n.scrub(words, true, &[]), words);
+    }
+    // Quoted in wsclose's sentences, and as a followed run's lines give it.
+    assert_eq!(
+        n.scrub(
+            "closed with 1008 \"ask alice@db.internal.example\" at 10:00",
+            false,
+            &[]
+        ),
+        format!("closed with 1008 \"ask {alice}@{db}\" at 10:00")
+    );
+    assert_eq!(
+        reason_scrubbed(
+            Some(KEY),
+            "ws://db.internal.example/a?b alice@db.internal.example"
+        ),
+        format!("ws://{db}/a?[redacted] {alice}@{db}")
+    );
+}
+
+/// An HTTP response a framework wrote into the stream: its status line keeps its version
+/// and code only, its page's title is left out, in `not_frames` and in the cause that
+/// quotes them alike; a status line that is not one is left out whole.
+#[test]
+fn an_error_page_s_words_are_left_out() {
+    assert_eq!(
+        status_line("HTTP/1.1 502 upstream 10.2.2.2 failed"),
+        "HTTP/1.1 502 [redacted]"
+    );
+    assert_eq!(status_line("HTTP/1.0 200"), "HTTP/1.0 200");
+    assert_eq!(status_line("HTTP/1.1 5x2 Bad"), "[redacted]");
+    assert_eq!(status_line("HTTP/1.1 502Bad"), "[redacted]");
+    assert_eq!(status_line(""), "");
+    let mut c = Cause::HttpResponseInStream {
+        from: crate::vocab::Role::Server,
+        packet: 9,
+        after_close: false,
+        http_status: Some(502),
+        status_line: "HTTP/1.1 502 upstream 10.2.2.2 failed".into(),
+        title: Some("502 from db.internal.example".into()),
+        message: None,
+    };
+    assert!(response_words(&mut c));
+    let Cause::HttpResponseInStream {
+        status_line,
+        title,
+        http_status,
+        ..
+    } = &c
+    else {
+        unreachable!()
+    };
+    assert_eq!(status_line, "HTTP/1.1 502 [redacted]");
+    assert_eq!(title.as_deref(), Some("[redacted]"));
+    assert_eq!(*http_status, Some(502));
 }

@@ -407,9 +407,16 @@ impl Decoder {
             format!("the {side}'s stream holds ")
         };
         let detail = Detail::default().say(&lead);
+        // A status line's words, which `--redact` leaves out (its code stays).
         let detail = match (&r.status_line, after_close) {
-            (Some(line), true) => detail.say(&format!("{}, \"{line}\"", r.what.phrase())),
-            (Some(line), false) => detail.say(&format!("{}, \"{line}\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP", r.what.phrase())),
+            (Some(line), true) => detail
+                .say(&format!("{}, \"", r.what.phrase()))
+                .quote(Quoted::StatusLine, line)
+                .say("\""),
+            (Some(line), false) => detail
+                .say(&format!("{}, \"", r.what.phrase()))
+                .quote(Quoted::StatusLine, line)
+                .say("\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP"),
             // The payload's first bytes, which `--redact` leaves out.
             (None, _) => detail
                 .say(&format!("{}; first bytes: \"", r.what.phrase()))

@@ -239,14 +239,26 @@ fn a_close_long_after_the_last_message_answers_nothing() {
     assert!(c["not_frames"].as_array().unwrap().is_empty());
 }
 
-/// Redacted, the bytes that are no frames keep what they are and the framework's status
-/// line, not their first bytes.
+/// Redacted, the bytes that are no frames keep what they are, their length and the HTTP
+/// response's version and status code; not their first bytes, nor the status line's words
+/// or the page's title (issue 104, item 5).
 #[test]
-fn redaction_leaves_out_the_first_bytes() {
+fn redaction_leaves_out_the_first_bytes_and_the_page_s_words() {
+    let plain = connection("flask-raise.pcap", &[]);
     let c = connection("flask-raise.pcap", &["--redact"]);
     let n = &c["not_frames"][0];
     assert!(n["first_bytes"].is_null(), "{n}");
-    assert_eq!(n["status_line"], "HTTP/1.1 500 INTERNAL SERVER ERROR");
+    assert_eq!(n["status_line"], "HTTP/1.1 500 [redacted]");
+    assert_eq!(n["title"], "[redacted]");
+    let p = &plain["not_frames"][0];
+    assert_eq!(p["status_line"], "HTTP/1.1 500 INTERNAL SERVER ERROR");
+    assert_eq!(p["title"], "500 Internal Server Error");
+    for field in ["what", "http_status", "bytes", "bytes_missing", "packet"] {
+        assert_eq!(n[field], p[field], "{field}");
+    }
+    let all = output("flask-raise.pcap", "json", &["--redact"]);
+    assert!(!all.contains("INTERNAL SERVER ERROR"), "{all}");
+    assert!(!all.contains("Internal Server Error"), "{all}");
 }
 
 /// Text a client sends after its close frame: counted, its first bytes escaped, no frame

@@ -5,7 +5,9 @@
 //! application's cause), and bytes a server wrote after its close frame (quoted by a
 //! `not-frames` finding), run through every format, the exports, an annotated copy and the lines a followed
 //! run prints; none of those strings may come out. Pseudonyms are the same whatever the
-//! selection; a uid differs between two VLANs.
+//! selection; a uid differs between two VLANs. A second capture: an error page a server wrote
+//! into the stream (its words and title left out, its status code and length kept) and a
+//! close reason naming a URL with userinfo and query and a mail address.
 
 use crate::common::pcapng::packet_comments;
 use crate::common::run::wsclose as run;
@@ -97,7 +99,12 @@ fn session(
     }
     s.send(Client, &close(Client, 1011, REASON));
     s.fins(Server);
-    // The addresses: the client's own, the server's (the helper's are 10.0.0.1, 10.0.0.2).
+    readdressed(s, client)
+}
+
+/// The packets of `s` between client 10.9.0.`client` and the server 10.9.0.1 (the
+/// helper's addresses are 10.0.0.1, 10.0.0.2).
+fn readdressed(mut s: Session, client: u8) -> Vec<Pkt> {
     for p in &mut s.pkts {
         let (c, srv) = ([10, 9, 0, client], [10, 9, 0, 1]);
         let (src, dst) = if p.from == Client { (c, srv) } else { (srv, c) };
@@ -323,6 +330,299 @@ fn redaction_leaves_no_secret_in_any_output() {
             reported.clone().any(|l| l.contains(server)),
             "{format}: {server} not in the report\n{both}"
         );
+    }
+}
+
+/// An error page a server's framework wrote into the WebSocket stream: its status line's
+/// words and its page's title are the application's, its status code is not.
+const PAGE: &str = "HTTP/1.1 502 Bad Gateway at secret-status-7\r\n\
+    Content-Type: text/html\r\n\
+    Content-Length: 79\r\n\
+    \r\n\
+    <html><head><title>secret-title-7 for carol</title></head><body>x</body></html>";
+
+/// A close reason naming a URL with credentials in its userinfo and its query, and a mail
+/// address (at most 123 bytes: RFC 6455 §5.5).
+const LEAKY_REASON: &str =
+    "see wss://bobby-7:pw-7@db.internal.example/q?k=SECRET-URL-7 or mail carol@db.internal.example";
+
+/// What must not come out of a redacted run of [`page_capture`], anywhere.
+const PAGE_SECRETS: &[&str] = &[
+    "secret-status-7",
+    "Bad Gateway at",
+    "secret-title-7",
+    "SECRET-URL-7",
+    "k=SECRET",
+    "carol",
+    "bobby-7",
+    "pw-7",
+    "db.internal",
+    "10.9.0.",
+];
+
+/// Three sessions to one server: closed with [`LEAKY_REASON`]; closed with it and then
+/// [`PAGE`] written after the server's close frame; [`PAGE`] written where the server's
+/// first frame was expected, then its FIN.
+fn page_capture(dir: &std::path::Path) -> String {
+    let sessions = [
+        session_closed(21, 41001, None),
+        session_closed(22, 41002, Some(PAGE)),
+        {
+            let mut s = Session::new(41003, 8080);
+            s.handshake();
+            s.send(Client, &request(None));
+            s.send(Server, &response(None));
+            s.send(Server, PAGE.as_bytes());
+            s.fins(Server);
+            readdressed(s, 23)
+        },
+    ];
+    let all: Vec<&Pkt> = sessions.iter().flatten().collect();
+    write(dir, "pages.pcap", LinkType::RAW, &all)
+}
+
+/// A session the server closes with 1011 and [`LEAKY_REASON`] (then writes `after`, if
+/// any), the client answering the same.
+fn session_closed(client: u8, port: u16, after: Option<&str>) -> Vec<Pkt> {
+    let mut s = Session::new(port, 8080);
+    s.handshake();
+    s.send(Client, &request(None));
+    s.send(Server, &response(None));
+    s.send(Server, &close(Server, 1011, LEAKY_REASON));
+    if let Some(a) = after {
+        s.send(Server, a.as_bytes());
+    }
+    s.send(Client, &close(Client, 1011, LEAKY_REASON));
+    s.fins(Server);
+    readdressed(s, client)
+}
+
+/// Every output of a run over `input`, redacted or not, named: each format (plain, with
+/// the timeline, verbose), each export of one run, an annotated copy's comments (written by
+/// `analyze --annotate` and by `annotate`), a followed run's standard output and error in
+/// each format it has.
+fn every_output(dir: &std::path::Path, input: &str, redact: bool) -> Vec<(String, String)> {
+    let flag: &[&str] = if redact { &["--redact"] } else { &[] };
+    let mut all = Vec::new();
+    for format in ["table", "json", "jsonl", "ecs", "csv", "markdown", "html"] {
+        let extras = [
+            &[][..],
+            &["--timeline"][..],
+            &["--verbose"][..],
+            &["--keep-reports", "1"][..],
+        ];
+        for extra in extras {
+            let mut args = vec!["analyze", "--format", format];
+            args.extend_from_slice(flag);
+            args.extend_from_slice(extra);
+            args.push(input);
+            all.push((format!("{format} {extra:?}"), stdout(&args)));
+        }
+    }
+    let exports = ["json", "jsonl", "ecs", "markdown", "html", "csv"];
+    let mut args = vec!["analyze".to_owned(), "-q".into(), input.to_owned()];
+    args.extend(flag.iter().map(|f| f.to_string()));
+    for e in exports {
+        args.push(format!("--export-{e}"));
+        args.push(dir.join(format!("out.{e}")).display().to_string());
+    }
+    stdout(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    for e in exports {
+        let text = std::fs::read_to_string(dir.join(format!("out.{e}"))).unwrap();
+        all.push((format!("--export-{e}"), text));
+    }
+    let annotated = dir.join("annotated.pcapng");
+    let annotated = annotated.to_str().unwrap();
+    for args in [
+        vec!["analyze", "-q", input, "--annotate", annotated],
+        vec!["annotate", input, "-w", annotated],
+    ] {
+        let label = format!("{args:?}");
+        let mut args = args.clone();
+        args.extend_from_slice(flag);
+        let (_, err, code) = run(&args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        let bytes = std::fs::read(annotated).unwrap();
+        let (header, packets) = packet_comments(&bytes);
+        let comments: Vec<String> = header
+            .into_iter()
+            .chain(packets.into_iter().flatten())
+            .collect();
+        all.push((format!("{label} comments"), comments.join("\n")));
+        if redact {
+            // Payloads are blanked in a redacted copy.
+            all.push((
+                format!("{label} bytes"),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+    for format in ["table", "json", "jsonl", "ecs"] {
+        let mut args = vec!["analyze", "--follow", "--format", format];
+        args.extend_from_slice(flag);
+        args.push("-");
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(&args)
+            .pipe_stdin(input)
+            .unwrap()
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        all.push((
+            format!("--follow {format} stdout"),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        ));
+        all.push((
+            format!("--follow {format} stderr"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ));
+    }
+    all
+}
+
+/// `text` as read: Markdown's backslash escapes and HTML's character references undone.
+fn unescaped(text: &str) -> String {
+    let mut t = text.replace('\\', "");
+    for (reference, c) in [
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&#91;", "["),
+        ("&#93;", "]"),
+        ("&#64;", "@"),
+        ("&amp;", "&"),
+    ] {
+        t = t.replace(reference, c);
+    }
+    t
+}
+
+/// An HTTP page a server wrote into the WebSocket stream, and a close reason naming a URL
+/// and a mail address (issue 104, items 5 and 6): under `--redact` no output holds the
+/// page's status words or title, the URL's userinfo or query, or the mail's local part;
+/// the status code and the page's length stay, the URL's host and the mail's domain are
+/// named as hosts, and the local part by a pseudonym of its own (`user-…`).
+#[test]
+fn redaction_leaves_no_page_words_url_query_or_mailbox_in_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = page_capture(dir.path());
+    let plain = every_output(dir.path(), &input, false);
+    let redacted = every_output(dir.path(), &input, true);
+    // Not redacted, the outputs do carry each of them (else the test would prove nothing).
+    for s in PAGE_SECRETS {
+        assert!(
+            plain.iter().any(|(_, text)| text.contains(s)),
+            "{s} in no plain output"
+        );
+    }
+    let leaks: Vec<String> = redacted
+        .iter()
+        .flat_map(|(what, text)| {
+            PAGE_SECRETS
+                .iter()
+                .filter(|s| text.contains(*s))
+                .map(move |s| format!("{what}: {s:?}"))
+        })
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "{} leaks:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
+    // Where the plain output said them, the redacted one says what is not the
+    // application's: the status code, the URL's host and path, the mail's domain.
+    let plain: std::collections::HashMap<_, _> = plain
+        .iter()
+        .filter(|(what, _)| !what.ends_with("bytes"))
+        .cloned()
+        .collect();
+    let mut said = Vec::new();
+    for (what, text) in &redacted {
+        let Some(before) = plain.get(what) else {
+            continue;
+        };
+        let text = &unescaped(text);
+        if before.contains("secret-status-7") {
+            said.push(what.as_str());
+            assert!(text.contains("HTTP/1.1 502 [redacted]"), "{what}:\n{text}");
+        }
+        if before.contains("secret-title-7") {
+            assert!(text.contains("[redacted]"), "{what}:\n{text}");
+        }
+        if before.contains("SECRET-URL-7") {
+            assert!(
+                text.contains("wss://[redacted]@host-") && text.contains("/q?[redacted]"),
+                "{what}:\n{text}"
+            );
+        }
+        if before.contains("carol@") {
+            assert!(text.contains("or mail user-"), "{what}:\n{text}");
+        }
+    }
+    // The outputs the audit found the page's words in: every kind of them says the page.
+    for kind in [
+        "table",
+        "json",
+        "markdown",
+        "html",
+        "comments",
+        "--follow table",
+    ] {
+        assert!(said.iter().any(|w| w.contains(kind)), "{kind}: {said:?}");
+    }
+    // JSON: the page's status code and length kept, its words left out; the reason's
+    // names the same pseudonyms as everywhere.
+    let v: Value = serde_json::from_str(&stdout(&[
+        "analyze", "--redact", "--format", "json", &input,
+    ]))
+    .unwrap();
+    let c = &v["connections"];
+    for i in [1, 2] {
+        let n = &c[i]["not_frames"][0];
+        assert_eq!(n["what"], "http-response", "{n}");
+        assert_eq!(n["http_status"], 502);
+        assert_eq!(n["bytes"], PAGE.len());
+        assert_eq!(n["status_line"], "HTTP/1.1 502 [redacted]");
+        assert_eq!(n["title"], "[redacted]");
+        assert_eq!(n["first_bytes"], Value::Null);
+        let cause = c[i]["status"]["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kind"] == "http-response-in-stream")
+            .unwrap_or_else(|| panic!("{}", c[i]));
+        assert_eq!(cause["http_status"], 502);
+        assert_eq!(cause["status_line"], "HTTP/1.1 502 [redacted]");
+        assert_eq!(cause["title"], "[redacted]");
+    }
+    let reason = c[0]["close_frames"][0]["reason"].as_str().unwrap();
+    let host = reason
+        .split('@')
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap();
+    assert!(host.starts_with("host-") && host.len() == 11, "{reason}");
+    let user = reason.rsplit(' ').next().unwrap();
+    let (local, domain) = user.split_once('@').unwrap();
+    assert!(local.starts_with("user-") && local.len() == 11, "{reason}");
+    assert_eq!(
+        reason,
+        format!("see wss://[redacted]@{host}/q?[redacted] or mail {local}@{domain}")
+    );
+    assert_eq!(domain, host, "one host, one name");
+    assert_eq!(
+        c[1]["close_frames"][0]["reason"], reason,
+        "the same address, the same name"
+    );
+    // The lines a followed run prints as it goes name the user as the report does.
+    for (what, text) in redacted.iter().filter(|(w, _)| w.starts_with("--follow")) {
+        if plain[what].contains("carol@") {
+            assert!(text.contains(&format!("{local}@{host}")), "{what}:\n{text}");
+        }
     }
 }
 
