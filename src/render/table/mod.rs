@@ -15,7 +15,7 @@
 //! status with its documented cause and fix (the shared document's blocks, through the
 //! terminal sink, `render::terminal`: its brief form unless `-v`); the counts by status.
 //! In the brief form, a capture of more than [`groups::MANY`] connections gets, after the
-//! incidents, a summary by status and cause and the connections grouped (`table/groups.rs`)
+//! incidents, a summary by status and cause and the connections grouped (`groups.rs`)
 //! in place of their rows, and the statuses' meanings within [`MEANINGS_MANY`] characters.
 //! Every string from the wire goes through `sanitize::terminal`.
 
