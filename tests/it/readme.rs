@@ -97,6 +97,9 @@ fn the_readme_is_at_most_150_lines_and_the_build_times_are_in_contributing() {
         "| `cargo test --no-run` after a one-line change",
         "--features live",
     ] {
-        assert!(contributing.contains(moved), "CONTRIBUTING.md lacks {moved:?}");
+        assert!(
+            contributing.contains(moved),
+            "CONTRIBUTING.md lacks {moved:?}"
+        );
     }
 }
