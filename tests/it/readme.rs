@@ -72,3 +72,34 @@ fn the_readme_install_lines_work_on_a_fresh_home() {
         assert!(len > 100, "{file}: {len} bytes");
     }
 }
+
+/// README.md is the front page: at most 150 lines (issue 105, item 7), the build-time tables
+/// and figures in CONTRIBUTING.md ("Build times", where README links), where a contributor
+/// looks; README keeps the fresh clone's two commands and the sample.
+#[test]
+fn the_readme_is_at_most_150_lines_and_the_build_times_are_in_contributing() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let lines = readme.lines().count();
+    assert!(lines <= 150, "README.md has {lines} lines");
+    for kept in [
+        "cargo run --release -- analyze fixtures/node-many.pcap.gz",
+        "\ncargo test ",
+        "```console\n$ wsclose analyze fixtures/node-many.pcap.gz",
+        "CONTRIBUTING.md#build-times",
+    ] {
+        assert!(readme.contains(kept), "README.md lacks {kept:?}");
+    }
+    let contributing = std::fs::read_to_string(format!("{root}/CONTRIBUTING.md")).unwrap();
+    for moved in [
+        "### Build times",
+        "/usr/bin/time -f \"%U user %S system %e wall\" cargo build --release",
+        "| `cargo test --no-run` after a one-line change",
+        "--features live",
+    ] {
+        assert!(
+            contributing.contains(moved),
+            "CONTRIBUTING.md lacks {moved:?}"
+        );
+    }
+}

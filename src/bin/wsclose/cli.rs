@@ -150,8 +150,9 @@ pub enum Format {
     Table,
     /// The stable JSON contract (docs/json.md; `wsclose schema` prints its JSON Schema).
     Json,
-    /// The JSON contract as JSON Lines, for log shippers: one line per connection, then a
-    /// line with the summary (docs/json.md).
+    /// The JSON contract as JSON Lines, for log shippers (docs/json.md): a record per
+    /// connection, then the summary's; --follow and live first stream one per close event
+    /// (each close frame, FIN, RST or HTTP/2 stream ending) as it is read.
     Jsonl,
     /// The records as Elastic Common Schema documents, one per line, for log stores
     /// (Elasticsearch, OpenSearch; Filebeat, Vector, Fluent Bit) with no transform
@@ -567,8 +568,9 @@ pub struct LiveArgs {
     #[arg(short, long, value_name = "FILTER", default_value = "tcp")]
     pub filter: String,
     /// One line per close as it happens, then the report (table); json, jsonl and ecs
-    /// stream one record per close, then the report's; markdown, html and csv print the
-    /// lines, then the report in that format.
+    /// stream one record per close event (each close frame, FIN, RST or HTTP/2 stream
+    /// ending), then the report's; markdown, html and csv print the lines, then the report in
+    /// that format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// The same as --format json.

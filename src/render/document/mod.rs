@@ -422,7 +422,11 @@ pub(crate) fn meanings(o: &mut String, statuses: &Statuses, limit: Option<usize>
         let mut block = String::new();
         s.status(&mut block, &b);
         if limit.is_some_and(|l| s.size(&o[start..]) + s.size(&block) > l) {
-            not_shown.extend(keys);
+            for k in keys {
+                if !not_shown.contains(&k) {
+                    not_shown.push(k);
+                }
+            }
             continue;
         }
         o.push_str(&block);

@@ -91,6 +91,11 @@ pub(crate) trait Layout: Sync {
     fn statuses(&self) -> Statuses {
         Statuses::default()
     }
+    /// The size the status meanings may take of a whole report (the terminal's table of a
+    /// capture of thousands); none: every status's.
+    fn meanings_limit(&self) -> Option<usize> {
+        None
+    }
     /// What comes right after the status meanings (the terminal's counts by status).
     fn after_meanings(&self, _o: &mut String, _report: &Report, _statuses: &Statuses) {}
 }
@@ -256,7 +261,12 @@ fn whole<L: Layout>(
     if L::ENCRYPTED_AFTER_ROWS {
         o.push_str(&encrypted);
     }
-    super::meanings(&mut o, &walk.statuses, None, layout.sink());
+    super::meanings(
+        &mut o,
+        &walk.statuses,
+        layout.meanings_limit(),
+        layout.sink(),
+    );
     layout.after_meanings(&mut o, report, &walk.statuses);
     o.push_str(L::DETAILS);
     out.write_all(o.as_bytes())?;

@@ -268,6 +268,28 @@ fn help_is_wrapped_and_grouped() {
     }
 }
 
+/// `live --help` says what its JSON Lines are (docs/json.md): a record per close event
+/// (each close frame, TCP or HTTP/2 ending) as it is read, then the report's records, not
+/// "one line per connection" (issue 104, item 12).
+#[test]
+fn live_help_says_jsonl_streams_a_line_per_close_event() {
+    let out = wsclose()
+        .env("COLUMNS", "200")
+        .args(["live", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    // The value's paragraph: from "- jsonl:" to the next value, its lines joined.
+    let at = help
+        .find("- jsonl:")
+        .unwrap_or_else(|| panic!("no jsonl value: {help}"));
+    let rest = &help[at + 2..];
+    let end = rest.find("- ").unwrap_or(rest.len());
+    let jsonl = rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!jsonl.contains("one line per connection"), "{jsonl}");
+    assert!(jsonl.contains("close event"), "{jsonl}");
+}
+
 /// `explain abc` says what a close code is, in words.
 #[test]
 fn explain_says_what_a_code_is() {

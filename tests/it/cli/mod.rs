@@ -901,3 +901,69 @@ fn an_invalid_run_id_is_refused() {
         assert_eq!(v["run_id"], good.as_str(), "{line}");
     }
 }
+
+/// The systemd unit's pipeline (`journalctl -u wsclose -o cat | jq …`, its own comment)
+/// reads the journal, where the notes wsclose writes on standard error sit between the JSON
+/// lines of standard output: run on a run's two streams merged as the journal holds them,
+/// with a note among them (`--max-flows 1` evicts), it succeeds and gives every record
+/// (issue 104, item 12).
+#[test]
+fn the_units_journal_pipeline_reads_the_records_among_the_notes() {
+    if std::process::Command::new("jq")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        skip::skipped(format_args!("no jq here"));
+        return;
+    }
+    let unit = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/monitoring/wsclose.service"
+    ))
+    .unwrap();
+    let start = "journalctl -u wsclose -o cat | ";
+    let at = unit
+        .find(start)
+        .expect("the unit says how to read its lines")
+        + start.len();
+    let filter: String = unit[at..]
+        .chars()
+        .take_while(|c| !matches!(c, '`' | ')' | '\n'))
+        .collect();
+    let merged = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "\"$0\" analyze --format jsonl --max-flows 1 \"$1\" 2>&1",
+            &assert_cmd::cargo::cargo_bin("wsclose")
+                .display()
+                .to_string(),
+            &fixture("node-many.pcap.gz"),
+        ])
+        .output()
+        .unwrap();
+    let merged = String::from_utf8(merged.stdout).unwrap();
+    assert!(
+        merged.lines().any(|l| l.starts_with("wsclose: ")),
+        "no note among the lines: {merged}"
+    );
+    let mut jq = std::process::Command::new("bash")
+        .args(["-c", &filter])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut jq.stdin.take().unwrap(), merged.as_bytes()).unwrap();
+    let out = jq.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{filter}: {err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let json_lines = merged.lines().filter(|l| l.starts_with('{')).count();
+    assert_eq!(records.len(), json_lines, "{text}");
+    assert!(records.iter().all(|r| r["type"].is_string()), "{text}");
+}

@@ -244,3 +244,80 @@ fn the_brief_form_gives_each_connections_own_fix() {
     assert!(joined.contains("Fix: Decode the last few frames"), "{text}");
     assert!(!joined.contains("Fix for "), "{text}");
 }
+
+/// A capture of thousands of sessions (issue 104, item 13): the default table opens with
+/// the head and a summary by status and cause, the rows follow grouped (connections of one
+/// server, status, closer and cause in one row, with their count and numbers), and every
+/// connection is counted in one group; a few hundred lines, not one row per connection.
+#[test]
+fn thousands_of_sessions_are_summed_up_then_grouped_in_a_few_hundred_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("gen.pcap");
+    let cfg = gen::Config::new(2500, 12 << 20, 7);
+    let mut w = gen::pcap_file(&pcap).unwrap();
+    gen::generate(&cfg, &mut w, &mut Vec::new()).unwrap();
+    std::io::Write::flush(&mut w.into_inner()).unwrap();
+    // And a real server's stop (120 sessions ended at once): an incident.
+    let stop = format!(
+        "{}/fixtures/incident/aiohttp-kill.pcap.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let report = wsclose::analyze_files_with_progress(
+        &[pcap.clone(), stop.into()],
+        Options::default(),
+        &wsclose::keys::KeySources::default(),
+        None,
+    )
+    .unwrap();
+    let n = report.summary.connections;
+    assert!(n > 2000, "{n} connections");
+    let mut out = Vec::new();
+    table::write_detail(&report, Some(120), false, table::Detail::Brief, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() <= 400, "{} lines:\n{text}", lines.len());
+    // The head (a line per input), the incident, then the summary by status and cause.
+    assert!(lines[0].contains("gen.pcap: "), "{text}");
+    assert!(lines[1].contains("aiohttp-kill.pcap.gz: "), "{text}");
+    assert!(lines[2].starts_with("Incident 1: server-stop"), "{text}");
+    let summary = lines
+        .iter()
+        .position(|l| l.starts_with("By status and cause"))
+        .unwrap_or_else(|| panic!("no summary:\n{text}"));
+    assert!(
+        lines[2..summary].iter().all(|l| !l.starts_with('│')),
+        "{text}"
+    );
+    let grouped = lines
+        .iter()
+        .position(|l| l.starts_with("The connections grouped"))
+        .unwrap_or_else(|| panic!("no groups:\n{text}"));
+    assert!(summary < grouped, "{text}");
+    // Every connection in one group: the groups' counts add up to the connections, and the
+    // summary's too.
+    let count_of = |l: &str, col: usize| -> Option<u64> {
+        let cell = l.strip_prefix('│')?.split(['┆', '│']).nth(col)?;
+        cell.split_whitespace().next()?.parse().ok()
+    };
+    let table_end = |from: usize| {
+        from + lines[from..]
+            .iter()
+            .position(|l| l.starts_with('└'))
+            .unwrap()
+    };
+    let in_summary: u64 = lines[summary..table_end(summary)]
+        .iter()
+        .filter_map(|l| count_of(l, 1))
+        .sum();
+    assert_eq!(in_summary, n, "{text}");
+    let in_groups: u64 = lines[grouped..table_end(grouped)]
+        .iter()
+        .filter_map(|l| count_of(l, 1))
+        .sum();
+    assert_eq!(in_groups, n, "{text}");
+    // Each row still: -v.
+    let mut out = Vec::new();
+    table::write_detail(&report, Some(120), false, table::Detail::Full, &mut out).unwrap();
+    let full = String::from_utf8(out).unwrap();
+    assert!(full.lines().count() > 4 * n as usize);
+}

@@ -14,6 +14,9 @@
 //! with `-v` or `--connection`; the encrypted connections that could not be read and each
 //! status with its documented cause and fix (the shared document's blocks, through the
 //! terminal sink, `render::terminal`: its brief form unless `-v`); the counts by status.
+//! In the brief form, a capture of more than [`groups::MANY`] connections gets, after the
+//! incidents, a summary by status and cause and the connections grouped (`groups.rs`)
+//! in place of their rows, and the statuses' meanings within [`MEANINGS_MANY`] characters.
 //! Every string from the wire goes through `sanitize::terminal`.
 
 use super::document::{self, Layout, Sink, Span, Walk};
@@ -29,6 +32,8 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use std::fmt::Write;
 use std::sync::{Mutex, PoisonError};
+
+mod groups;
 
 /// Findings of one kind of list (violations or notes) shown per connection before "+N more".
 const FINDINGS_SHOWN: usize = 3;
@@ -212,6 +217,10 @@ fn finding_list(out: &mut String, title: &str, items: &[&crate::vocab::Finding])
     }
 }
 
+/// Characters the statuses' meanings may take in the table of a capture of thousands
+/// (about 80 lines); the statuses past it are named with `wsclose explain`.
+const MEANINGS_MANY: usize = 9_000;
+
 /// Connections per table: a capture of thousands is written a table at a time, never
 /// held whole (small captures, the usual case, get one table).
 const ROWS: usize = 250;
@@ -258,12 +267,18 @@ pub fn write_detail(
         .selection
         .as_ref()
         .is_some_and(|s| !s.connections.is_empty());
+    let groups = if brief && !chosen {
+        groups::Groups::of(report)
+    } else {
+        None
+    };
     let mut board = Board {
         sink: Terminal::new(width, color, brief),
         width,
         color,
         detail,
         group: brief && !chosen,
+        groups,
         state: Mutex::new(State::default()),
     };
     document::write(report, &[], None, &mut board, out)
@@ -280,6 +295,8 @@ struct Board {
     detail: Detail,
     /// Runs of members are said in one row (the brief form, no `--connection`).
     group: bool,
+    /// A capture of thousands: its summary and groups, said in place of the rows.
+    groups: Option<groups::Groups>,
     /// The table being filled, shared with the walk's threads (which never touch it: the
     /// terminal has no sections).
     state: Mutex<State>,
@@ -502,10 +519,21 @@ impl Layout for Board {
     }
 
     fn table_head(&self, _names: &Names) -> String {
-        String::new()
+        let mut o = String::new();
+        if let Some(g) = &self.groups {
+            g.write(&mut o, self.width, self.color);
+        }
+        o
+    }
+
+    fn meanings_limit(&self) -> Option<usize> {
+        self.groups.as_ref().map(|_| MEANINGS_MANY)
     }
 
     fn row(&self, o: &mut String, c: &ConnectionReport, names: &Names, _link: bool) {
+        if self.groups.is_some() {
+            return;
+        }
         let mut st = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let st = &mut *st;
         let row = connection_row(c, names, self.color, self.detail);
