@@ -37,10 +37,17 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         // The frame that ended the stream (a GOAWAY that let it run on did not): its
         // END_STREAM stands where TCP's FIN does, an RST_STREAM (or a GOAWAY with an
         // error) where its RST does.
-        let how = if e.kind == super::StreamEndName::EndStream {
-            How::Fin
-        } else {
-            How::Rst
+        let code = e
+            .error_code
+            .as_deref()
+            .and_then(crate::vocab::h2_error_code);
+        let how = match (e.kind, code) {
+            (super::StreamEndName::EndStream, _) => How::Fin,
+            (kind, Some(code)) => How::Stream {
+                goaway: kind == super::StreamEndName::Goaway,
+                code,
+            },
+            (_, None) => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)
     } else if let Some(e) = c.tcp_ends.first() {

@@ -286,6 +286,39 @@ pub enum StreamEndKind {
     },
 }
 
+/// The name RFC 9113 §7 gives an HTTP/2 error code (RST_STREAM, GOAWAY), or `None` for a
+/// code it does not define.
+pub fn h2_error_name(code: u32) -> Option<&'static str> {
+    H2_ERRORS.get(code as usize).copied()
+}
+
+/// The code of an HTTP/2 error code's §7 name, or of its value in hex (`0x1f`), as a
+/// stream's ending keeps it.
+pub fn h2_error_code(name: &str) -> Option<u32> {
+    match name.strip_prefix("0x") {
+        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+        None => H2_ERRORS.iter().position(|n| *n == name).map(|k| k as u32),
+    }
+}
+
+/// RFC 9113 §7's error codes, by value.
+const H2_ERRORS: [&str; 14] = [
+    "NO_ERROR",
+    "PROTOCOL_ERROR",
+    "INTERNAL_ERROR",
+    "FLOW_CONTROL_ERROR",
+    "SETTINGS_TIMEOUT",
+    "STREAM_CLOSED",
+    "FRAME_SIZE_ERROR",
+    "REFUSED_STREAM",
+    "CANCEL",
+    "COMPRESSION_ERROR",
+    "CONNECT_ERROR",
+    "ENHANCE_YOUR_CALM",
+    "INADEQUATE_SECURITY",
+    "HTTP_1_1_REQUIRED",
+];
+
 /// What an HTTP/1.1 101 answer to a WebSocket upgrade gets wrong, on which RFC 6455 §4.1
 /// says a client _MUST_ _Fail the WebSocket Connection_ (the accept value is checked apart:
 /// `Handshake::accept_valid`). Its stable names are the JSON's (`status.causes[].fault`).

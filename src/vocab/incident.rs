@@ -171,10 +171,10 @@ incident_kinds! {
         cause: "The server ended sessions whose clients had stopped reading: each client's receive window was zero (its application took nothing; its kernel answered the server's zero-window probes with a zero window, so the client's host and the network were up) while the server's data piled up, and the server gave up on it (a write timeout, a limit on what a session may queue, a heartbeat the client never read) and closed it: a close frame or FIN that waits behind the unread bytes and reaches the client only if it reads again, or an RST that drops them. The server's other sessions went on: it was not stopped.",
         fix: "Find why those clients stopped reading (a blocked event loop or UI thread, a handler slower than the feed, a paused or suspended device) and let them keep up: send them less (conflate or drop stale updates) or let them ask for what they can take. On the server, keep the limit on what a session may queue, and log which session it cut and why: its close frame cannot pass the bytes queued before it, so the client learns nothing until it reads them.",
     }
-    /// The members ended by one side's close frames, all with one code, within moments, and
-    /// no other row holds: the incident is that side's stated decision, headlined by it.
+    /// The members ended by one side's close frames (or HTTP/2 RST_STREAMs or GOAWAYs), all
+    /// with one code, within moments, and no other row holds: the incident is that side's stated decision, headlined by it.
     "stated-decision" => StatedDecision {
-        needs: { all: &[Fact::OneSide, Fact::CloseFrames, Fact::OneCode], any: &[], none: &[] },
+        needs: { all: &[Fact::OneSide, Fact::Said, Fact::OneCode], any: &[], none: &[] },
         cause: "One side closed these sessions within moments of each other, each with the same close code: its application's stated decision, which the code (and the reason, where one was sent) says. Nothing in the capture shows a process stopped, a proxy reloaded or the network failed: the sessions ended because that side chose to end them.",
         fix: "Read what the code means for that application (its documentation, the subprotocol named in the handshake) and the reason sent with it; if the clients should not have been closed, fix the decision there. Clients that come back should back off with jitter, not all at once.",
     }
@@ -202,8 +202,9 @@ pub enum Fact {
     OneClientHost,
     /// Every member ended by TCP (FIN or RST) or fell silent: no close frame.
     ByTcp,
-    /// Every member ended by a close frame.
-    CloseFrames,
+    /// Every member ended by its side's stated end: a close frame, or an HTTP/2 RST_STREAM
+    /// or GOAWAY with its error code.
+    Said,
     /// Every member ended with one close code (or one HTTP status refusing the upgrade).
     OneCode,
     /// The server shown gone: connection attempts to it refused in TCP (a SYN answered by
@@ -278,6 +279,9 @@ pub struct IncidentFacts {
     pub open: u64,
     /// Members ended by a close frame.
     pub close_frames: u64,
+    /// Members whose HTTP/2 stream its side ended with an RST_STREAM or a GOAWAY.
+    #[serde(default)]
+    pub h2_ends: u64,
     /// Members ended by a FIN, a RST, or silence (no close frame).
     pub by_tcp: u64,
     /// Members whose upgrade was refused (an HTTP status).
@@ -286,7 +290,8 @@ pub struct IncidentFacts {
     pub one_code: bool,
     /// That code is a load shedder's (1013, 1014, 503, 429).
     pub shedding: bool,
-    /// The code a side stated as going away (1001 Going Away, 1012 Service Restart).
+    /// The code a side stated as going away (1001 Going Away, 1012 Service Restart, an
+    /// HTTP/2 GOAWAY).
     pub going_away: bool,
     /// The longest a member lived, from its start to its end, seconds.
     pub lived_max_s: f64,
@@ -340,7 +345,10 @@ impl IncidentFacts {
             Fact::OneSide => (self.by_server == 0) != (self.by_client == 0),
             Fact::OneClientHost => self.hosts == 1,
             Fact::ByTcp => self.close_frames == 0 && self.refused_upgrades == 0,
-            Fact::CloseFrames => self.close_frames > 0 && self.close_frames == members,
+            Fact::Said => {
+                let said = self.close_frames + self.h2_ends;
+                said > 0 && said == members
+            }
             Fact::OneCode => self.one_code,
             Fact::ServerGone => {
                 self.refused_after > 0 || self.refused_tls_after > 0 || self.going_away
@@ -738,6 +746,13 @@ pub enum EndedBy {
     Close(Option<u16>),
     /// Each upgrade refused with this HTTP status.
     Refused(u16),
+    /// Each HTTP/2 stream ended by an RST_STREAM (or a GOAWAY) with this error code.
+    Stream {
+        /// A GOAWAY, not an RST_STREAM.
+        goaway: bool,
+        /// Its error code (RFC 9113 §7).
+        code: u32,
+    },
     /// No close frame, FIN or RST: data unacknowledged to the end.
     Silence,
     /// Not all alike.
@@ -762,6 +777,13 @@ impl std::fmt::Display for EndedBy {
             EndedBy::Refused(s) => write!(f, "refused {s}"),
             EndedBy::Silence => f.write_str("silence"),
             EndedBy::Mixed => f.write_str("mixed"),
+            EndedBy::Stream { goaway, code } => {
+                let frame = if *goaway { "goaway" } else { "rst_stream" };
+                match super::h2_error_name(*code) {
+                    Some(name) => write!(f, "{frame} {name}"),
+                    None => write!(f, "{frame} 0x{code:x}"),
+                }
+            }
         }
     }
 }

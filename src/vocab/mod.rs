@@ -60,8 +60,8 @@ pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use finding::{Detail, Finding, Kind, Quote, Quoted};
 pub use frames::{
-    FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats, StatsJson, StreamEndKind,
-    Unanswered,
+    h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
+    StatsJson, StreamEndKind, Unanswered,
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};

@@ -124,6 +124,7 @@ fn how_code(h: How) -> u64 {
         How::Close(Some(c)) => 4 << 16 | u64::from(c),
         How::Refused(s) => 5 << 16 | u64::from(s),
         How::Silent => 6 << 16,
+        How::Stream { goaway, code } => 7 << 40 | u64::from(goaway) << 32 | u64::from(code),
     }
 }
 
@@ -432,6 +433,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
             How::Close(c) => EndedBy::Close(c),
             How::Refused(s) => EndedBy::Refused(s),
             How::Silent => EndedBy::Silence,
+            How::Stream { goaway, code } => EndedBy::Stream { goaway, code },
             _ => EndedBy::Mixed,
         }
     } else {
@@ -562,7 +564,8 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     hosts.dedup();
     let first = ms.first().map(|e| e.how);
     let one_code = first.is_some_and(|h| {
-        matches!(h, How::Close(_) | How::Refused(_)) && ms.iter().all(|e| e.how == h)
+        matches!(h, How::Close(_) | How::Refused(_) | How::Stream { .. })
+            && ms.iter().all(|e| e.how == h)
     });
     let code = first.and_then(codes::code_of);
     let idle = ms
@@ -581,11 +584,16 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         by_client: count(&|e| e.by != Some(Role::Server)),
         hosts: hosts.len() as u64,
         close_frames: count(&|e| matches!(e.how, How::Close(_))),
+        h2_ends: count(&|e| matches!(e.how, How::Stream { .. })),
         by_tcp: count(&|e| matches!(e.how, How::Fin | How::Rst | How::Silent)),
         refused_upgrades: count(&|e| matches!(e.how, How::Refused(_))),
         one_code,
         shedding: one_code && matches!(code, Some(1013 | 1014 | 503 | 429)),
-        going_away: one_code && matches!(first, Some(How::Close(Some(1001 | 1012)))),
+        going_away: one_code
+            && matches!(
+                first,
+                Some(How::Close(Some(1001 | 1012)) | How::Stream { goaway: true, .. })
+            ),
         lived_max_s: ms
             .iter()
             .map(|e| (e.end - e.start).max(0) as f64 / NS)

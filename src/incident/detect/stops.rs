@@ -50,7 +50,12 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     let stopping = |e: &Ending| {
         e.by == Some(by)
             && match side {
-                Side::Server => matches!(e.how, How::Fin | How::Rst | How::Close(_)),
+                Side::Server => {
+                    matches!(
+                        e.how,
+                        How::Fin | How::Rst | How::Close(_) | How::Stream { .. }
+                    )
+                }
                 // A client host's drop: abrupt ends of TCP connections only (a client
                 // closing its sessions with close frames said why; an HTTP/2 stream reset
                 // is the application's, not the host's).

@@ -26,6 +26,11 @@ fn how(ended_by: EndedBy) -> String {
         EndedBy::Mixed => "mixed endings".into(),
         EndedBy::Silence => "silence (data unacknowledged to the end)".into(),
         EndedBy::Refused(s) => format!("a refused upgrade ({s})"),
+        EndedBy::Stream { goaway, code } => format!(
+            "HTTP/2 {} {}",
+            if goaway { "GOAWAY" } else { "RST_STREAM" },
+            crate::vocab::h2_error_name(code).map_or_else(|| format!("0x{code:x}"), str::to_string)
+        ),
         close @ EndedBy::Close(_) => close.to_string(),
     }
 }
@@ -151,9 +156,10 @@ fn decision_what(i: &Incident, server: &str, client: &str) -> String {
         crate::vocab::Enders::Client => format!("the clients of {server}"),
         crate::vocab::Enders::Both => format!("both sides of {server}"),
     };
-    let code = match i.code {
-        Some(c) => format!("{c} {}", crate::close::catalog::lookup(c).name),
-        None => "an empty close frame".to_string(),
+    let code = match (i.ended_by, i.code) {
+        (EndedBy::Stream { .. }, _) => how(i.ended_by),
+        (_, Some(c)) => format!("{c} {}", crate::close::catalog::lookup(c).name),
+        (_, None) => "an empty close frame".to_string(),
     };
     let mut out = format!(
         "{who} closed its sessions with {code} at {}",
@@ -271,7 +277,7 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::OneSide => "both sides ended some of them",
         F::OneClientHost => "they came from more than one client host",
         F::ByTcp => "some ended with a close frame (a stated decision, not a host's going)",
-        F::CloseFrames => "not every session ended with a close frame",
+        F::Said => "not every session ended with a close frame (or an HTTP/2 RST_STREAM or GOAWAY)",
         F::OneCode => "they ended with different codes",
         F::ServerGone => "nothing shows the server gone: no connection attempt to it was refused or went unanswered, and it stated no going-away (1001, 1012)",
         F::AcceptedAfter => "the server accepted no session after them in the capture",

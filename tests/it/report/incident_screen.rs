@@ -48,6 +48,14 @@ fn restart() -> Vec<Pkt> {
             pkts.extend(opened(30_000 + k, 11 * S + i64::from(k) * 3 * MS).pkts);
         }
     }
+    // While it is down, attempts refused (SYN answered by RST): the server shown gone.
+    for k in 0..3u16 {
+        let mut s = Session::new(29_000 + k, 8443);
+        s.clock = at(10 * S + 300 * MS + i64::from(k) * 200 * MS);
+        s.syn();
+        s.rst(Server);
+        pkts.extend(s.pkts);
+    }
     pkts.sort_by_key(|p| p.ts);
     pkts
 }
