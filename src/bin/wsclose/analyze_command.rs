@@ -81,7 +81,7 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     say_notes(&report, &args, verbose);
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.summary.total_connections;
-    select(&args.select, &mut report)?;
+    args.select.apply(&mut report)?;
     // Redacted first: the annotated capture's comments are redacted as the report is.
     let paths = annotate_command::inputs(&report);
     if args.redact {
@@ -102,29 +102,6 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     }
     write(&args, exports, &mut report, hashing, &timing, verbose)?;
     exit_code(&args, &report, unreadable, found)
-}
-
-/// Applies the selection flags to `report`; a `--connection` id it does not have is a
-/// usage error.
-pub(crate) fn select(
-    select: &cli::SelectArgs,
-    report: &mut wsclose::report::Report,
-) -> Result<(), wsclose::error::Error> {
-    let found = report.summary.total_connections;
-    select
-        .selection()
-        .apply(report)
-        .map_err(wsclose::error::Error::Spill)?;
-    match select
-        .connections
-        .iter()
-        .find(|id| **id == 0 || **id > found)
-    {
-        Some(id) => Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {id}: the report has {found} (ids 1 to {found})"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// SHA-256 of a file, streamed (none for an unreadable file, and for standard input or a

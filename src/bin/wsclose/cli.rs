@@ -474,6 +474,21 @@ impl SelectArgs {
             port: self.port,
         }
     }
+
+    /// Applies the selection to `report` (`analyze`, `annotate`, `live`); a `--connection`
+    /// id it does not have is a usage error.
+    pub fn apply(&self, report: &mut wsclose::report::Report) -> Result<(), wsclose::error::Error> {
+        let found = report.summary.total_connections;
+        self.selection()
+            .apply(report)
+            .map_err(wsclose::error::Error::Spill)?;
+        match self.connections.iter().find(|id| **id == 0 || **id > found) {
+            Some(id) => Err(wsclose::error::Error::Usage(format!(
+                "there is no connection {id}: the report has {found} (ids 1 to {found})"
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

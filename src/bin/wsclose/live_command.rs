@@ -175,7 +175,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
     ]));
     let found = report.summary.total_connections;
     // As `analyze` does: the selection, then the redaction, then the exports and the report.
-    crate::analyze_command::select(&args.select, &mut report)?;
+    args.select.apply(&mut report)?;
     if args.redact {
         wsclose::report::redact::redact(&mut report);
     }

@@ -7,9 +7,10 @@
 //! code are left out (the software said why) and the fix is the software's setting.
 //!
 //! Its folder holds each application protocol's verdict words, one file per protocol (a
-//! `words` function of the protocol's `Why`, `vocab::said`), and `said.rs`, which makes
-//! from the typed verdict the report keeps the cause label, summary and fix that the
-//! session's `application` states ([`fill`], called where the report is finished).
+//! `words` function of the protocol's `Why`, `vocab::said`), and `said.rs`, what they share
+//! ([`Words`]). From the typed verdict the report keeps, [`fill`] (called where the report
+//! is finished) makes the cause label, summary and fix that the session's `application`
+//! states.
 
 // Each protocol's verdict (`vocab::said`) in its own words, one file per protocol.
 mod actioncable;
@@ -24,12 +25,12 @@ mod sockjs;
 mod stomp;
 mod wamp;
 
-pub use said::{fill, Words};
+pub use said::Words;
 
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::vocab::{AppCause, AppSaid, Library, Role, Software};
+use crate::vocab::{AppCause, AppSaid, ApplicationReport, Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 
@@ -47,6 +48,48 @@ pub fn said(s: &AppSaid) -> Words {
         AppSaid::Wamp(w) => wamp::words(w),
         AppSaid::SockJs(w) => sockjs::words(w),
     }
+}
+
+/// Fills `a`'s cause, summary and fix from what its messages said (`a.said`), the summary
+/// ending with what a socket.io session's long-polling connections show
+/// (`a.long_polling`); `server_reason` is the reason of the session's first close frame
+/// when the server sent it (a reason some servers send on every session is said to name no
+/// cause).
+pub fn fill(a: &mut ApplicationReport, server_reason: Option<&str>) {
+    let mut w = a.said.as_deref().map(said).unwrap_or_default();
+    if let (Some(summary), Some(note), true) = (
+        w.summary.as_mut(),
+        server_reason.and_then(generic_close),
+        w.cause.is_some(),
+    ) {
+        summary.push_str(&note);
+    }
+    if let Some(p) = a.long_polling.as_deref() {
+        let began = socketio::long_polling(p);
+        w.summary = Some(match w.summary.take() {
+            Some(s) => format!("{s}; {began}"),
+            None => began,
+        });
+    }
+    a.cause = w.cause;
+    a.summary = w.summary;
+    a.fix = w.fix;
+}
+
+/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
+/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
+const GENERIC_CLOSE: [(&str, &str); 2] = [
+    ("STOMP died", "RabbitMQ's Web STOMP"),
+    ("MQTT died", "RabbitMQ's Web MQTT"),
+];
+
+/// For a server's close reason that some server sends whatever happened: the clause a
+/// verdict's summary ends with, saying so (the reason names no cause).
+fn generic_close(reason: &str) -> Option<String> {
+    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
+    Some(format!(
+        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
+    ))
 }
 
 /// Where these causes are said: after the status's own cause.
