@@ -20,6 +20,9 @@ pub enum Library {
     /// lighttpd (`Server: lighttpd/1.4.69`): a gateway whose mod_wstunnel ends the
     /// WebSocket itself (its backend gets only the payloads).
     Lighttpd,
+    /// Ktor (JetBrains' Kotlin framework, server and client): its WebSockets plugin's
+    /// pinger, named by its close reason (no header of its names it by default).
+    Ktor,
 }
 
 impl Library {
@@ -30,6 +33,7 @@ impl Library {
             Library::Aiohttp => "aiohttp",
             Library::Uvicorn => "uvicorn",
             Library::Lighttpd => "lighttpd",
+            Library::Ktor => "Ktor",
         }
     }
 }

@@ -423,6 +423,7 @@ fn library_words(s: &Software, close_code: Option<u16>) -> String {
         (Library::Uvicorn, _) => format!("This is {s}'s WebSocket keepalive (ws_ping_interval, ws_ping_timeout): when a pong does not come within ws_ping_timeout it closes with 1011 \"keepalive ping timeout\" and ends TCP at once."),
         (Library::Aiohttp, None) => format!("This is {s}'s heartbeat: it pings every `heartbeat` seconds and, when no pong comes within heartbeat/2, closes the connection without a close frame (its side reports 1006 and \"No PONG received\")."),
         (Library::Aiohttp, Some(_)) => format!("The {s} endpoint's heartbeat pings every `heartbeat` seconds and gives up when no pong comes within heartbeat/2."),
+        (Library::Ktor, _) => format!("This is {s}'s WebSockets plugin: it pings every pingPeriod and, when the pong does not come within timeout, closes with 1011 \"Ping timeout\"."),
         (Library::Lighttpd, _) => format!("The server is {s}: mod_wstunnel pings the client itself every wstunnel.ping-interval seconds (off by default) and ends a session it has read nothing from for server.max-read-idle seconds (60 s by default) with an empty close frame."),
     }
 }
@@ -444,6 +445,7 @@ fn heartbeat_fix(c: &Cause) -> String {
         Some(Library::PythonWebsockets) => format!("raise the {by}'s ping_timeout (and ping_interval) in websockets' serve() or connect(); None turns the keepalive off"),
         Some(Library::Uvicorn) => format!("raise the {by}'s --ws-ping-timeout and --ws-ping-interval (ws_ping_timeout, ws_ping_interval of uvicorn.run())"),
         Some(Library::Aiohttp) => format!("raise the {by}'s heartbeat= of WebSocketResponse() or ws_connect() (the pong is awaited heartbeat/2)"),
+        Some(Library::Ktor) => format!("raise the {by}'s timeout (and pingPeriod) in Ktor's install(WebSockets) {{ }} block"),
         Some(Library::Lighttpd) => format!("raise lighttpd's server.max-read-idle (60 s by default), or have the {peer} answer its pings sooner"),
         None => format!("let the {by}'s heartbeat wait longer for a pong (for Node ws's isAlive check, a longer interval)"),
     };
