@@ -26,6 +26,19 @@ pub enum Library {
 }
 
 impl Library {
+    /// A client of this library speaks nothing but WebSocket, so a request whose
+    /// `User-Agent` names it asks for a WebSocket (a refused CONNECT's, whose tunnel
+    /// carried nothing to tell: `stack::connect`). Python websockets is a WebSocket
+    /// library only, and its client sends `User-Agent: Python/x.y websockets/z` unless told
+    /// otherwise; aiohttp's and Ktor's clients are HTTP clients too, uvicorn and lighttpd
+    /// are servers.
+    pub fn speaks_only_websocket(self) -> bool {
+        match self {
+            Library::PythonWebsockets => true,
+            Library::Aiohttp | Library::Uvicorn | Library::Lighttpd | Library::Ktor => false,
+        }
+    }
+
     /// Its name as its project writes it.
     pub fn name(self) -> &'static str {
         match self {
