@@ -214,8 +214,8 @@ const KNOWN_REEXPORTS: [&str; 0] = [];
 /// words them ("render: pub(crate) use …;").
 fn reexports(src: &Path) -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
-    for f in rust_files(&src) {
-        let Some(from) = top(&src, &f) else { continue };
+    for f in rust_files(src) {
+        let Some(from) = top(src, &f) else { continue };
         let text = std::fs::read_to_string(&f).unwrap();
         for line in code_lines(&text) {
             let t = line.trim();
