@@ -424,7 +424,7 @@ impl Files {
                 // Its chunks take their share of the memory budget.
                 let room = memory::read_room(self.opts.max_memory);
                 let chunk = crate::capture::shared::chunk_for(shards, room);
-                file::SharedFile::open_sized(path, dealt, progress.clone(), chunk)
+                crate::capture::shared::SharedFile::open_sized(path, dealt, progress.clone(), chunk)
             })
             .flatten();
         let (threads, hash_streams) = (self.threads, self.opts.hash_streams);

@@ -155,7 +155,7 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "nghttpx-backend-read",
         who: "nghttpx",
-        setting: "--backend-read-timeout (backend-read-timeout in nghttpx.conf); it ends a WebSocket it passes to an HTTP/1.1 backend when the backend sent nothing for that long: nghttpx 1.52 as recorded in fixtures/proxy",
+        setting: "--backend-read-timeout (backend-read-timeout in nghttpx.conf; nghttpx(1): \"Specify read timeout for backend connection\": a WebSocket passed to an HTTP/1.1 backend rides that connection, so it ends when the backend sent nothing for that long)",
         kind: Kind::Idle,
         default_s: Some(60),
         source: "nghttpx(1) of nghttp2 1.52.0, --backend-read-timeout, \"Default: 1m\" (https://nghttp2.org/documentation/nghttpx.1.html)",
@@ -171,7 +171,7 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "squid-read",
         who: "Squid",
-        setting: "read_timeout (it ends a CONNECT tunnel that carried nothing either way for that long: Squid 5.7 as recorded in fixtures/connect; its timer runs once a second, so the spell is up to a second longer)",
+        setting: "read_timeout (Squid's configuration reference: \"Applied on peer server connections. After each successful read(), the timeout will be extended by this amount. If no data is read again after this amount of time, the request is aborted\": a CONNECT tunnel's connection to its target is one; its timer runs once a second, so the spell is up to a second longer, as Squid 5.7 showed, which the reference does not say)",
         kind: Kind::Idle,
         default_s: Some(900),
         source: "Squid configuration reference, read_timeout, \"Default: read_timeout 15 minutes\" (squid.conf.documented of Squid 5.7; https://www.squid-cache.org/Doc/config/read_timeout/)",
@@ -179,7 +179,7 @@ pub static TIMEOUTS: &[Timeout] = &[
     Timeout {
         id: "tinyproxy",
         who: "tinyproxy",
-        setting: "Timeout (it ends a connection, a CONNECT tunnel included, that carried nothing either way for that long: tinyproxy 1.11.1 as recorded in fixtures/connect)",
+        setting: "Timeout (tinyproxy.conf(5): \"The maximum number of seconds of inactivity a connection is allowed to have before it is closed by Tinyproxy\": any connection, a CONNECT tunnel's too)",
         kind: Kind::Idle,
         default_s: Some(600),
         source: "tinyproxy.conf(5) of tinyproxy 1.11.1, Timeout (https://tinyproxy.github.io/), and the tinyproxy.conf it ships: \"Timeout 600\"",
@@ -375,6 +375,11 @@ mod tests {
             assert!(t.source.len() > 20, "{}", t.id);
             assert!(!t.setting.is_empty() && !t.who.is_empty());
             assert_eq!(by_id(t.id), Some(t));
+            // The vendor's documentation is the source (issue 105 item 6), never one of
+            // wsclose's own recordings.
+            for text in [t.setting, t.source] {
+                assert!(!text.contains("fixtures/"), "{}: {text}", t.id);
+            }
         }
         assert_eq!(
             by_id("nginx").unwrap().to_string(),

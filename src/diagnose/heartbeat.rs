@@ -19,11 +19,39 @@ use crate::vocab::CloseFrame;
 use crate::vocab::{Library, PerSide, Role, Software};
 use crate::websocket::session::Handshake;
 
-/// Close reasons a library writes when its keepalive ran out, and which library.
-const REASONS: [(&str, Library); 1] = [
+/// A close reason a library writes when its keepalive ran out.
+struct Said {
+    /// The reason, as the library writes it.
+    reason: &'static str,
+    /// The code it writes with it, when the words alone are too common to name it.
+    code: Option<u16>,
+    /// Any case ("Keepalive ping timeout" too), or exactly as written.
+    any_case: bool,
+    /// The library.
+    library: Library,
+}
+
+/// Close reasons libraries write when their keepalive ran out, each from the library's
+/// source.
+const REASONS: [Said; 2] = [
     // websockets ≥ 10 (asyncio and legacy) and uvicorn's websockets-sansio and wsproto
     // implementations: `fail(1011, "keepalive ping timeout")`.
-    ("keepalive ping timeout", Library::PythonWebsockets),
+    Said {
+        reason: "keepalive ping timeout",
+        code: None,
+        any_case: true,
+        library: Library::PythonWebsockets,
+    },
+    // Ktor's WebSockets plugin (io.ktor.websocket, PingPong.kt, `pinger`): no pong within
+    // `timeout` → `onTimeout(CloseReason(CloseReason.Codes.INTERNAL_ERROR, "Ping timeout"))`,
+    // a close frame 1011 "Ping timeout". The words are common ("ping timeout" is also
+    // engine.io's): only with 1011 and as written.
+    Said {
+        reason: "Ping timeout",
+        code: Some(1011),
+        any_case: false,
+        library: Library::Ktor,
+    },
 ];
 
 /// How long a side must have waited after its ping for its ending to count as giving up
@@ -54,8 +82,15 @@ pub fn cause(
         let reason = c.reason.trim();
         REASONS
             .iter()
-            .find(|(r, _)| reason.eq_ignore_ascii_case(r))
-            .map(|&(_, lib)| lib)
+            .find(|s| {
+                let words = if s.any_case {
+                    reason.eq_ignore_ascii_case(s.reason)
+                } else {
+                    reason == s.reason
+                };
+                words && s.code.is_none_or(|code| c.code == Some(code))
+            })
+            .map(|s| s.library)
     });
     // The library: a uvicorn server writes websockets' words; its Server header tells.
     let library = match (said, software) {
@@ -332,6 +367,35 @@ mod tests {
         assert_eq!(library.map(|s| s.library), Some(Library::PythonWebsockets));
         assert!(reason_says_so);
         assert_eq!(ping_packet, None);
+    }
+
+    /// A second library's words (issue 105 item 6): Ktor's pinger closes with 1011 "Ping
+    /// timeout", which names Ktor; the same words with another code, or in another case,
+    /// are no library's (engine.io and applications write "ping timeout" too).
+    #[test]
+    fn ktors_reason_names_ktor_only_with_its_code() {
+        let none = ControlMarks::default();
+        let named = |code: u16, reason: &str| {
+            let c = close(Role::Client, code, reason, 5);
+            match run(Some(&c), None, &none, &none) {
+                Some(Cause::HeartbeatTimeout {
+                    library,
+                    reason_says_so,
+                    ..
+                }) => reason_says_so
+                    .then_some(library.map(|s| s.library))
+                    .flatten(),
+                _ => None,
+            }
+        };
+        assert_eq!(named(1011, "Ping timeout"), Some(Library::Ktor));
+        assert_eq!(named(1000, "Ping timeout"), None);
+        assert_eq!(named(1011, "ping timeout"), None);
+        // websockets' words name websockets whatever the code and case, as before.
+        assert_eq!(
+            named(1000, "Keepalive ping timeout"),
+            Some(Library::PythonWebsockets)
+        );
     }
 
     #[test]

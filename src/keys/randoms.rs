@@ -15,8 +15,9 @@
 //! A random taken in excess costs its secrets' memory only; a random missed leaves its
 //! connection undecrypted, so every segment that starts like a ClientHello counts.
 
-use crate::capture::file::{read_shared, ShardSink, SharedFile};
+use crate::capture::file::{read_shared, ShardSink};
 use crate::capture::shared::Plain;
+use crate::capture::shared::SharedFile;
 use crate::capture::Packet;
 use crate::decode::{Segment, Shards, MAX_GROUPS};
 use crate::stack::tls::keylog::{ClientRandom, RANDOM_LEN};

@@ -90,6 +90,66 @@ impl Format {
         }
     }
 
+    /// The format `--format` names `name` ("jsonl"), if any.
+    pub fn named(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// What its report is called in a sentence ("the JSON Lines report").
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "JSON",
+            Format::Jsonl => "JSON Lines",
+            Format::Ecs => "ECS",
+            Format::Markdown => "Markdown",
+            Format::Csv => "CSV",
+            Format::Html => "HTML",
+        }
+    }
+
+    /// Records for a program (JSON, JSON Lines, ECS), not text for a person: a stream of
+    /// them holds records of their schema only, so a followed or live capture writes one
+    /// record per close ([`super::events::json_line`], [`super::events::ecs_line`]) and what
+    /// it says for a person goes elsewhere (the binary: standard error).
+    pub fn is_records(self) -> bool {
+        match self {
+            Format::Json | Format::Jsonl | Format::Ecs => true,
+            Format::Table | Format::Markdown | Format::Csv | Format::Html => false,
+        }
+    }
+
+    /// Written a chunk of connections at a time, each read back from the report's store
+    /// and let go (JSON, JSON Lines, ECS, CSV), where the table, Markdown and HTML walk
+    /// the report's document: a caller whose report is all in memory anyway may move the
+    /// connections out of the store first ([`Report::load`]) rather than copy chunks.
+    pub fn streams(self) -> bool {
+        match self {
+            Format::Json | Format::Jsonl | Format::Ecs | Format::Csv => true,
+            Format::Table | Format::Markdown | Format::Html => false,
+        }
+    }
+
+    /// Opens with the inputs' SHA-256s ([`Options::hashes`]): Markdown and HTML, the
+    /// reports for a ticket.
+    pub fn shows_hashes(self) -> bool {
+        match self {
+            Format::Markdown | Format::Html => true,
+            Format::Table | Format::Json | Format::Jsonl | Format::Ecs | Format::Csv => false,
+        }
+    }
+
+    /// The frames of each direction it shows of a connection, which the analysis keeps
+    /// for it (`Options::frame_log`): Markdown's [`markdown::FRAME_LOG`], HTML's
+    /// [`html::FRAME_LOG`]; none for the others (a timeline CSV asks for its own).
+    pub fn frame_log(self) -> usize {
+        match self {
+            Format::Markdown => markdown::FRAME_LOG,
+            Format::Html => html::FRAME_LOG,
+            Format::Table | Format::Json | Format::Jsonl | Format::Ecs | Format::Csv => 0,
+        }
+    }
+
     /// Writes `report` in this format to `out`, as `options` ask; returns the frames a
     /// timeline CSV could not list, by connection (empty for every other format). The
     /// connections are read back from the report's store, never held whole.
@@ -166,6 +226,48 @@ mod tests {
             names,
             ["table", "json", "jsonl", "ecs", "markdown", "csv", "html"]
         );
+    }
+
+    /// Each format's properties, as the binary decides by them: which are records, which
+    /// are written in chunks, which show the inputs' hashes and keep frames; each found
+    /// again by its name.
+    #[test]
+    fn each_format_says_what_it_is() {
+        let with = |p: fn(Format) -> bool| -> Vec<&str> {
+            Format::ALL
+                .into_iter()
+                .filter(|f| p(*f))
+                .map(Format::name)
+                .collect()
+        };
+        assert_eq!(with(Format::is_records), ["json", "jsonl", "ecs"]);
+        assert_eq!(with(Format::streams), ["json", "jsonl", "ecs", "csv"]);
+        assert_eq!(with(Format::shows_hashes), ["markdown", "html"]);
+        let kept: Vec<(&str, usize)> = Format::ALL
+            .into_iter()
+            .filter(|f| f.frame_log() > 0)
+            .map(|f| (f.name(), f.frame_log()))
+            .collect();
+        assert_eq!(kept, [("markdown", 12), ("html", 64)]);
+        for f in Format::ALL {
+            assert_eq!(Format::named(f.name()), Some(f));
+            assert_eq!(f.to_string(), f.name());
+        }
+        assert_eq!(Format::named("JSON"), None);
+        assert_eq!(Format::Jsonl.title(), "JSON Lines");
+        // Every format is in `ALL` once: the match below has no `_`, so a new one is named
+        // here or the build fails, and `ALL`'s length counts them.
+        let index = |f: Format| match f {
+            Format::Table => 0,
+            Format::Json => 1,
+            Format::Jsonl => 2,
+            Format::Ecs => 3,
+            Format::Markdown => 4,
+            Format::Csv => 5,
+            Format::Html => 6,
+        };
+        let order: Vec<usize> = Format::ALL.into_iter().map(index).collect();
+        assert_eq!(order, (0..Format::ALL.len()).collect::<Vec<_>>());
     }
 
     /// The options reach the formats that read them: `full` lifts the Markdown and HTML

@@ -435,7 +435,7 @@ impl Report {
     /// that holds only other connections').
     pub fn set_key_logs(&mut self, key_logs: Vec<crate::vocab::KeySource>) {
         for e in &mut self.seen.encrypted {
-            e.advise(&key_logs);
+            e.advice = words::tls::advice(e.reason, &key_logs);
         }
         self.key_logs = key_logs;
     }

@@ -245,11 +245,6 @@ impl EncryptedReport {
             _ => None,
         }
     }
-
-    /// Sets the advice for the key logs that were read (`Report::key_logs`).
-    pub fn advise(&mut self, key_logs: &[crate::vocab::KeySource]) {
-        self.advice = super::words::tls::advice(self.reason, key_logs);
-    }
 }
 
 #[cfg(test)]

@@ -20,9 +20,25 @@ pub enum Library {
     /// lighttpd (`Server: lighttpd/1.4.69`): a gateway whose mod_wstunnel ends the
     /// WebSocket itself (its backend gets only the payloads).
     Lighttpd,
+    /// Ktor (JetBrains' Kotlin framework, server and client): its WebSockets plugin's
+    /// pinger, named by its close reason (no header of its names it by default).
+    Ktor,
 }
 
 impl Library {
+    /// A client of this library speaks nothing but WebSocket, so a request whose
+    /// `User-Agent` names it asks for a WebSocket (a refused CONNECT's, whose tunnel
+    /// carried nothing to tell: `stack::connect`). Python websockets is a WebSocket
+    /// library only, and its client sends `User-Agent: Python/x.y websockets/z` unless told
+    /// otherwise; aiohttp's and Ktor's clients are HTTP clients too, uvicorn and lighttpd
+    /// are servers.
+    pub fn speaks_only_websocket(self) -> bool {
+        match self {
+            Library::PythonWebsockets => true,
+            Library::Aiohttp | Library::Uvicorn | Library::Lighttpd | Library::Ktor => false,
+        }
+    }
+
     /// Its name as its project writes it.
     pub fn name(self) -> &'static str {
         match self {
@@ -30,6 +46,7 @@ impl Library {
             Library::Aiohttp => "aiohttp",
             Library::Uvicorn => "uvicorn",
             Library::Lighttpd => "lighttpd",
+            Library::Ktor => "Ktor",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! and groff where installed; comma lists for `--status`; the license files Cargo.toml
 //! names.
 
+mod files;
 mod layout;
 
 use crate::common::run;

@@ -2,7 +2,7 @@
 //! annotated capture applied, the report written in its format, and the exit code.
 
 use crate::annotate_command;
-use crate::cli::{self, AnalyzeArgs, Format};
+use crate::cli::{self, AnalyzeArgs};
 use crate::export;
 use crate::notes::{evictions_note, joins_note, key_log_notes, nothing_found};
 use crate::progress::{Bar, Timing};
@@ -10,7 +10,7 @@ use crate::{command_line_less, plural, stream, QUIET};
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
-use wsclose::render::csv;
+use wsclose::render::{csv, Format};
 use wsclose::report::redact;
 use wsclose::sanitize::terminal;
 
@@ -81,7 +81,7 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     say_notes(&report, &args, verbose);
     let unreadable = report.inputs.iter().any(|i| i.error.is_some());
     let found = report.summary.total_connections;
-    select(&args.select, &mut report)?;
+    args.select.apply(&mut report)?;
     // Redacted first: the annotated capture's comments are redacted as the report is.
     let paths = annotate_command::inputs(&report);
     if args.redact {
@@ -102,29 +102,6 @@ pub(crate) fn analyze(mut args: AnalyzeArgs, verbose: bool) -> Result<u8, wsclos
     }
     write(&args, exports, &mut report, hashing, &timing, verbose)?;
     exit_code(&args, &report, unreadable, found)
-}
-
-/// Applies the selection flags to `report`; a `--connection` id it does not have is a
-/// usage error.
-pub(crate) fn select(
-    select: &cli::SelectArgs,
-    report: &mut wsclose::report::Report,
-) -> Result<(), wsclose::error::Error> {
-    let found = report.summary.total_connections;
-    select
-        .selection()
-        .apply(report)
-        .map_err(wsclose::error::Error::Spill)?;
-    match select
-        .connections
-        .iter()
-        .find(|id| **id == 0 || **id > found)
-    {
-        Some(id) => Err(wsclose::error::Error::Usage(format!(
-            "there is no connection {id}: the report has {found} (ids 1 to {found})"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// SHA-256 of a file, streamed (none for an unreadable file, and for standard input or a
@@ -178,7 +155,9 @@ pub(crate) fn event_text(
     let mut line = match format {
         Format::Json | Format::Jsonl => events::json_line(ev, stream),
         Format::Ecs => events::ecs_line(ev, stream),
-        _ => events::line_in(ev, verbose, stream),
+        Format::Table | Format::Markdown | Format::Csv | Format::Html => {
+            events::line_in(ev, verbose, stream)
+        }
     };
     line.push('\n');
     line
@@ -205,12 +184,11 @@ pub(crate) fn forming_incident(
         m.forming(&f);
     }
     let said = f.line_naming(&stream.endpoint(&f.server.to_string()));
-    match format {
-        Format::Json | Format::Jsonl | Format::Ecs => note!("wsclose: {said}"),
-        _ => {
-            line.push_str(&said);
-            line.push('\n');
-        }
+    if format.is_records() {
+        note!("wsclose: {said}");
+    } else {
+        line.push_str(&said);
+        line.push('\n');
     }
 }
 
@@ -417,18 +395,13 @@ fn write(
     let formats: Vec<Format> = args.formats().collect();
     // JSON, JSON Lines and CSV are streamed, a chunk of connections at a time: a large
     // report is never in memory.
-    if formats
-        .iter()
-        .any(|f| matches!(f, Format::Json | Format::Jsonl | Format::Ecs | Format::Csv))
+    if formats.iter().any(|f| f.streams())
         && report.stored.as_ref().is_some_and(|s| s.on_disk() == 0)
     {
         // All in memory anyway: move them out of the store rather than copy chunks.
         report.load().map_err(spill)?;
     }
-    let hashes: Vec<Option<String>> = if formats
-        .iter()
-        .any(|f| matches!(f, Format::Markdown | Format::Html))
-    {
+    let hashes: Vec<Option<String>> = if formats.iter().any(|f| f.shows_hashes()) {
         let hashes = match hashing.map(|h| h.join()) {
             Some(Ok(hashes)) => hashes,
             // No thread could be made (or it failed): hash here.
@@ -449,7 +422,7 @@ fn write(
     // The table a table at a time, read back from the store; JSON, JSON Lines and CSV
     // streamed a chunk at a time: a large report is never in memory.
     stream(|out| {
-        args.format.render().write(report, out, &how).map(|left| {
+        args.format.write(report, out, &how).map(|left| {
             if !left.is_empty() {
                 left_out = left;
             }

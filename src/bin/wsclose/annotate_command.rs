@@ -37,7 +37,7 @@ pub fn annotate(mut args: cli::AnnotateArgs, verbose: bool) -> Result<u8, wsclos
             eprintln!("wsclose: {} (the other inputs were copied)", terminal(e));
         }
     }
-    crate::analyze_command::select(&args.select, &mut report)?;
+    args.select.apply(&mut report)?;
     let paths = inputs(&report);
     if args.redact {
         wsclose::report::redact::redact(&mut report);

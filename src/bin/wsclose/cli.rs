@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// What the binary says of its inputs before and after reading them: a directory's capture
 /// files, and an input's file name for notes.
 pub use wsclose::inputs::{expand, file_name, is_stream};
+use wsclose::render::Format;
 use wsclose::report::filter::{Selection, StatusSpec};
 
 pub const EXIT_CODES: &str = "\
@@ -143,43 +144,38 @@ where
     Ok(cli)
 }
 
-/// Output of `analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// A table for the terminal.
-    Table,
-    /// The stable JSON contract (docs/json.md; `wsclose schema` prints its JSON Schema).
-    Json,
-    /// The JSON contract as JSON Lines, for log shippers (docs/json.md): a record per
-    /// connection, then the summary's; --follow and live first stream one per close event
-    /// (each close frame, FIN, RST or HTTP/2 stream ending) as it is read.
-    Jsonl,
-    /// The records as Elastic Common Schema documents, one per line, for log stores
-    /// (Elasticsearch, OpenSearch; Filebeat, Vector, Fluent Bit) with no transform
-    /// (docs/pipelines.md).
-    Ecs,
-    /// A report to paste into a bug ticket (GitHub/GitLab/Jira).
-    Markdown,
-    /// One row per connection.
-    Csv,
-    /// One self-contained HTML file with pictures, to attach to any ticket or mail.
-    Html,
-}
-
-impl Format {
-    /// The library's format of the same name, which writes the report.
-    pub fn render(self) -> wsclose::render::Format {
-        use wsclose::render::Format as F;
-        match self {
-            Format::Table => F::Table,
-            Format::Json => F::Json,
-            Format::Jsonl => F::Jsonl,
-            Format::Ecs => F::Ecs,
-            Format::Markdown => F::Markdown,
-            Format::Csv => F::Csv,
-            Format::Html => F::Html,
+/// What `--help` says of each format (clap's way: no full stop at the end).
+fn format_help(format: Format) -> &'static str {
+    match format {
+        Format::Table => "A table for the terminal",
+        Format::Json => {
+            "The stable JSON contract (docs/json.md; `wsclose schema` prints its JSON Schema)"
+        }
+        Format::Jsonl => {
+            "The JSON contract as JSON Lines, for log shippers (docs/json.md): a record per \
+             connection, then the summary's; --follow and live first stream one per close \
+             event (each close frame, FIN, RST or HTTP/2 stream ending) as it is read"
+        }
+        Format::Ecs => {
+            "The records as Elastic Common Schema documents, one per line, for log stores \
+             (Elasticsearch, OpenSearch; Filebeat, Vector, Fluent Bit) with no transform \
+             (docs/pipelines.md)"
+        }
+        Format::Markdown => "A report to paste into a bug ticket (GitHub/GitLab/Jira)",
+        Format::Csv => "One row per connection",
+        Format::Html => {
+            "One self-contained HTML file with pictures, to attach to any ticket or mail"
         }
     }
+}
+
+/// `--format`'s values: every format by its name, each with its help.
+fn format_value() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        Format::ALL.map(|f| PossibleValue::new(f.name()).help(format_help(f))),
+    )
+    .map(|name| Format::named(&name).expect("a name of Format::ALL"))
 }
 
 /// Output of `explain`, `codes` and `live`.
@@ -312,7 +308,7 @@ pub struct AnalyzeArgs {
     pub metrics: MetricsArgs,
     #[command(flatten)]
     pub select: SelectArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table, help_heading = "Output")]
+    #[arg(long, value_parser = format_value(), default_value_t = Format::Table, help_heading = "Output")]
     pub format: Format,
     /// The same as --format json.
     #[arg(long, conflicts_with = "format", help_heading = "Output")]
@@ -387,19 +383,22 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
-    /// The `--export-*` asked for: each format and its file, in a fixed order.
+    /// The `--export-*` asked for: each format and its file, in `--format`'s order.
     pub fn exports(&self) -> Vec<(Format, &Path)> {
-        [
-            (Format::Json, &self.export_json),
-            (Format::Jsonl, &self.export_jsonl),
-            (Format::Ecs, &self.export_ecs),
-            (Format::Markdown, &self.export_markdown),
-            (Format::Html, &self.export_html),
-            (Format::Csv, &self.export_csv),
-        ]
-        .into_iter()
-        .filter_map(|(f, p)| p.as_deref().map(|p| (f, p)))
-        .collect()
+        // Each format's option, none for the table (standard output's only).
+        let option = |f: Format| match f {
+            Format::Json => &self.export_json,
+            Format::Jsonl => &self.export_jsonl,
+            Format::Ecs => &self.export_ecs,
+            Format::Markdown => &self.export_markdown,
+            Format::Html => &self.export_html,
+            Format::Csv => &self.export_csv,
+            Format::Table => &None,
+        };
+        Format::ALL
+            .into_iter()
+            .filter_map(|f| option(f).as_deref().map(|p| (f, p)))
+            .collect()
     }
 }
 
@@ -474,6 +473,21 @@ impl SelectArgs {
             problems: self.problems,
             host: self.host.clone(),
             port: self.port,
+        }
+    }
+
+    /// Applies the selection to `report` (`analyze`, `annotate`, `live`); a `--connection`
+    /// id it does not have is a usage error.
+    pub fn apply(&self, report: &mut wsclose::report::Report) -> Result<(), wsclose::error::Error> {
+        let found = report.summary.total_connections;
+        self.selection()
+            .apply(report)
+            .map_err(wsclose::error::Error::Spill)?;
+        match self.connections.iter().find(|id| **id == 0 || **id > found) {
+            Some(id) => Err(wsclose::error::Error::Usage(format!(
+                "there is no connection {id}: the report has {found} (ids 1 to {found})"
+            ))),
+            None => Ok(()),
         }
     }
 }
@@ -571,7 +585,7 @@ pub struct LiveArgs {
     /// stream one record per close event (each close frame, FIN, RST or HTTP/2 stream
     /// ending), then the report's; markdown, html and csv print the lines, then the report in
     /// that format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_parser = format_value(), default_value_t = Format::Table)]
     pub format: Format,
     /// The same as --format json.
     #[arg(long, conflicts_with = "format")]
@@ -804,19 +818,9 @@ impl AnalyzeArgs {
             opts.frame_log = 100_000;
             opts.previews = true;
         } else {
-            opts.frame_log = formats
-                .iter()
-                .map(|f| match f {
-                    Format::Markdown => wsclose::render::markdown::FRAME_LOG,
-                    Format::Html => wsclose::render::html::FRAME_LOG,
-                    _ => 0,
-                })
-                .max()
-                .unwrap_or(0);
+            opts.frame_log = formats.iter().map(|f| f.frame_log()).max().unwrap_or(0);
         }
-        opts.hash_streams = formats
-            .iter()
-            .any(|f| matches!(f, Format::Markdown | Format::Html));
+        opts.hash_streams = formats.iter().any(|f| f.shows_hashes());
         opts
     }
 

@@ -8,12 +8,12 @@
 //! complete. Refused before anything is read: standard output (where the report goes), a
 //! file that is one of the inputs or key logs, and one file named twice.
 
-use crate::cli::{AnalyzeArgs, Format};
+use crate::cli::AnalyzeArgs;
 use crate::output::{self, OutputFile};
 use std::io::{self, Write};
 use std::path::Path;
 use wsclose::error::Error;
-use wsclose::render::Options;
+use wsclose::render::{Format, Options};
 use wsclose::report::Report;
 use wsclose::sanitize::terminal;
 
@@ -34,19 +34,6 @@ pub(crate) fn flag(format: Format) -> &'static str {
         Format::Html => "--export-html",
         Format::Csv => "--export-csv",
         Format::Table => "--format table",
-    }
-}
-
-/// What a format's report is called in a note ("the Markdown report").
-fn name(format: Format) -> &'static str {
-    match format {
-        Format::Json => "JSON",
-        Format::Jsonl => "JSON Lines",
-        Format::Ecs => "ECS",
-        Format::Markdown => "Markdown",
-        Format::Html => "HTML",
-        Format::Csv => "CSV",
-        Format::Table => "table",
     }
 }
 
@@ -80,8 +67,7 @@ pub(crate) fn open_exports<'a>(
                 "{flag} {} is standard output, where the report goes: write the export to a \
                  file, or the report itself with --format {}",
                 said(path),
-                clap::ValueEnum::to_possible_value(&format)
-                    .map_or(String::new(), |v| v.get_name().to_string())
+                format.name()
             ));
         }
         if let Some(input) = output::an_input(path, inputs, keys) {
@@ -118,13 +104,16 @@ pub(crate) fn write(
             source: e,
         };
         let mut out = file.writer().map_err(fail)?;
-        left_out = format.render().write(report, &mut out, how).map_err(fail)?;
+        let left = format.write(report, &mut out, how).map_err(fail)?;
+        if !left.is_empty() {
+            left_out = left;
+        }
         out.flush().map_err(fail)?;
         drop(out);
         file.finish(false).map_err(fail)?;
         note!(
             "wsclose: wrote the {} report to {}",
-            name(format),
+            format.title(),
             terminal(&path.display().to_string())
         );
     }

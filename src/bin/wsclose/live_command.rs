@@ -1,12 +1,11 @@
 //! `wsclose live` and `wsclose interfaces`: a live capture's close events as they happen
 //! and its report when it stops (feature `live`; without it, how to get it).
 
-#[cfg(feature = "live")]
-use crate::cli::Format;
 use crate::cli::LiveArgs;
 #[cfg(feature = "live")]
 use crate::{emit, output, plural};
 #[cfg(feature = "live")]
+use wsclose::render::Format;
 #[cfg(feature = "live")]
 use wsclose::sanitize::terminal;
 
@@ -176,7 +175,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
     ]));
     let found = report.summary.total_connections;
     // As `analyze` does: the selection, then the redaction, then the exports and the report.
-    crate::analyze_command::select(&args.select, &mut report)?;
+    args.select.apply(&mut report)?;
     if args.redact {
         wsclose::report::redact::redact(&mut report);
     }
@@ -262,18 +261,15 @@ fn report_text(
     format: Format,
     how: &wsclose::render::Options<'_>,
 ) -> String {
+    let written = || {
+        let mut out = Vec::new();
+        let _ = format.write(report, &mut out, how);
+        String::from_utf8_lossy(&out).into_owned()
+    };
     match format {
         Format::Json => wsclose::render::json::line(report) + "\n",
-        other => {
-            let mut out = Vec::new();
-            let _ = other.render().write(report, &mut out, how);
-            let text = String::from_utf8_lossy(&out);
-            // The table after the events, set apart from them by a blank line.
-            if other == Format::Table {
-                format!("\n{text}")
-            } else {
-                text.into_owned()
-            }
-        }
+        // The table after the events, set apart from them by a blank line.
+        Format::Table => format!("\n{}", written()),
+        Format::Jsonl | Format::Ecs | Format::Markdown | Format::Csv | Format::Html => written(),
     }
 }

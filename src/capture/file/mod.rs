@@ -38,7 +38,6 @@ mod stream;
 #[cfg(test)]
 mod testing;
 
-pub use super::shared::SharedFile;
 use crate::vocab::InputSummary;
 pub use chunks::{read_shared, ShardSink};
 pub(super) use damage::framed_block;
@@ -386,7 +385,7 @@ const BACKWARDS_NOTED_NS: i64 = 1_000_000_000;
 const OUT_OF_ORDER_NS: i64 = 10_000_000;
 
 /// The size of `path` if it is a regular, uncompressed classic pcap or pcapng file: the
-/// kind several threads can share, read once ([`SharedFile`]), each going on alone from a
+/// kind several threads can share, read once ([`super::shared::SharedFile`]), each going on alone from a
 /// damaged record (see `analyze_files_with_progress`). A stream ([`is_stream`]) is not
 /// opened.
 pub fn shardable(path: &Path) -> Option<u64> {

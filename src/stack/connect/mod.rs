@@ -480,12 +480,12 @@ impl Connect {
     }
 }
 
-/// A CONNECT whose `User-Agent` names a client library that speaks only WebSocket.
+/// A CONNECT whose `User-Agent` names a client library that speaks only WebSocket
+/// ([`crate::vocab::Library::speaks_only_websocket`]).
 fn websocket_client(r: &parse::Request) -> bool {
-    use crate::vocab::Library;
     r.software
         .as_ref()
-        .is_some_and(|s| s.library == Library::PythonWebsockets)
+        .is_some_and(|s| s.library.speaks_only_websocket())
 }
 
 /// Keeps a refusal's body bytes in `t` up to [`MAX_BODY`].

@@ -217,6 +217,12 @@ fn a_refusal_is_a_websocket_only_when_the_client_showed_it_asked_for_one() {
     );
     // The library's User-Agent, an upgrade sent ahead, or after the refusal: one is.
     assert_eq!(refused(b"", b"", WS_REQUEST), 1);
+    // A library whose client speaks HTTP too names no WebSocket by its User-Agent
+    // (aiohttp's ClientSession sends "Python/3.11 aiohttp/3.9.5" for any request).
+    let aiohttp =
+        b"CONNECT 10.0.0.9:8443 HTTP/1.1\r\nHost: 10.0.0.9:8443\r\nUser-Agent: Python/3.11 aiohttp/3.9.5\r\n\r\n";
+    assert_eq!(refused(b"", b"", aiohttp), 0);
+    assert_eq!(refused(UPGRADE, b"", aiohttp), 1);
     assert_eq!(refused(UPGRADE, b"", REQUEST), 1);
     assert_eq!(refused(b"", UPGRADE, REQUEST), 1);
     // Split anywhere, ahead or after (found by the connect_head fuzz target: a head

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every `.rs` file under `dir`, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = vec![dir.to_path_buf()];
     while let Some(d) = dirs.pop() {
@@ -40,7 +40,7 @@ fn top(src: &Path, file: &Path) -> Option<String> {
 }
 
 /// A file that holds only unit tests.
-fn is_test_file(src: &Path, file: &Path) -> bool {
+pub(super) fn is_test_file(src: &Path, file: &Path) -> bool {
     let rel = file.strip_prefix(src).unwrap();
     rel.components().any(|c| c.as_os_str() == "tests")
         || rel.file_name().is_some_and(|n| n == "tests.rs")
@@ -121,7 +121,7 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
 
 /// The circles of `g`: its strongly connected components of more than one module
 /// (Tarjan's algorithm), each sorted.
-fn circles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+pub(super) fn circles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     struct State<'a> {
         g: &'a BTreeMap<String, BTreeSet<String>>,
         index: BTreeMap<&'a str, usize>,
@@ -184,7 +184,7 @@ fn circles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     s.out
 }
 
-fn src() -> PathBuf {
+pub(super) fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
@@ -205,21 +205,17 @@ fn vocab_imports_nothing_of_the_project() {
     assert!(found.is_empty(), "vocab/ imports the project: {found:#?}");
 }
 
-/// The re-exports of another top-level module's items there are today, which issue 94
-/// item 3 (the table on the document walk) takes out; none may be added.
-const KNOWN_REEXPORTS: [&str; 2] = [
-    "render: pub(crate) use crate::report::facts::clean_close as clean;",
-    "render: pub(crate) use crate::report::statuses::key_label as status_key_label;",
-];
+/// The re-exports of another top-level module's items there are today (none: issue 94
+/// item 3 took the last two out); none may be added, and
+/// `the_known_re_exports_exist` fails on one that is no longer there.
+const KNOWN_REEXPORTS: [&str; 0] = [];
 
-/// No module re-exports another top-level module's items (`pub use crate::other::…`):
-/// each user names a type where it lives.
-#[test]
-fn no_stage_re_exports_another() {
-    let src = src();
+/// Each re-export across top-level modules `src/`'s files hold, as `KNOWN_REEXPORTS`
+/// words them ("render: pub(crate) use …;").
+fn reexports(src: &Path) -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
-    for f in rust_files(&src) {
-        let Some(from) = top(&src, &f) else { continue };
+    for f in rust_files(src) {
+        let Some(from) = top(src, &f) else { continue };
         let text = std::fs::read_to_string(&f).unwrap();
         for line in code_lines(&text) {
             let t = line.trim();
@@ -230,13 +226,39 @@ fn no_stage_re_exports_another() {
                 continue;
             };
             let others: Vec<String> = named(rest).into_iter().filter(|m| *m != from).collect();
-            let what = format!("{from}: {t}");
-            if !others.is_empty() && !KNOWN_REEXPORTS.contains(&what.as_str()) {
-                found.push(format!("{} ({})", what, f.display()));
+            if !others.is_empty() {
+                found.push((format!("{from}: {t}"), f.clone()));
             }
         }
     }
+    found
+}
+
+/// No module re-exports another top-level module's items (`pub use crate::other::…`):
+/// each user names a type where it lives.
+#[test]
+fn no_stage_re_exports_another() {
+    let found: Vec<String> = reexports(&src())
+        .into_iter()
+        .filter(|(what, _)| !KNOWN_REEXPORTS.contains(&what.as_str()))
+        .map(|(what, f)| format!("{what} ({})", f.display()))
+        .collect();
     assert!(found.is_empty(), "re-exports across modules: {found:#?}");
+}
+
+/// `KNOWN_REEXPORTS` holds only re-exports there are (issue 105 item 5): one taken out of
+/// the code leaves the list too, so that the list never admits it back.
+#[test]
+fn the_known_re_exports_exist() {
+    let there: Vec<String> = reexports(&src()).into_iter().map(|(w, _)| w).collect();
+    let gone: Vec<&&str> = KNOWN_REEXPORTS
+        .iter()
+        .filter(|k| !there.iter().any(|t| t == *k))
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "KNOWN_REEXPORTS names re-exports no file holds: {gone:#?}"
+    );
 }
 
 /// The top-level modules of `src/` import each other without a circle (0 today).
@@ -296,20 +318,41 @@ fn report_sits_below_the_stages() {
     }
 }
 
-/// `render/` reads only the finished model (issue 94 items 3 and 5): no close-code catalog,
-/// incident stage or capture reader behind a report. What a renderer needs of them is in
-/// the report (`vocab/`, `report/`); `wsclose explain`, which reads the catalog itself, is
-/// `src/explain.rs`, outside `render/`.
+/// The top-level modules `render/` may import (issue 105 item 5): the finished model
+/// (`report`, `vocab`) and leaf helpers that import nothing of the stages (units, text for
+/// each medium, Community ID, the stored form's bytes, scratch space).
+const RENDER_READS: [&str; 7] = [
+    "report",
+    "vocab",
+    "units",
+    "sanitize",
+    "community_id",
+    "serial",
+    "scratch",
+];
+
+/// What `render/` imports beyond [`RENDER_READS`], by the graph `g`.
+fn render_beyond_the_model(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    g["render"]
+        .iter()
+        .filter(|m| !RENDER_READS.contains(&m.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// `render/` reads only the finished model (issue 94 items 3 and 5, issue 105 item 5): what
+/// it imports is on an allow-list, so that a stage, the close-code catalog, the incident
+/// stage or the capture reader behind a report is refused, and any module added later too.
+/// What a renderer needs of them is in the report (`vocab/`, `report/`); `wsclose
+/// explain`, which reads the catalog itself, is `src/explain.rs`, outside `render/`.
 #[test]
 fn render_reads_only_the_model() {
-    let g = graph(&src());
-    for below in ["incident", "close", "capture"] {
-        assert!(
-            !g["render"].contains(below),
-            "render/ imports {below}: {:?}",
-            g["render"]
-        );
-    }
+    let mut g = graph(&src());
+    let extra = render_beyond_the_model(&g);
+    assert!(extra.is_empty(), "render/ imports {extra:?}");
+    // A stage is refused, which a list of forbidden modules let through.
+    g.get_mut("render").unwrap().insert("stack".into());
+    assert_eq!(render_beyond_the_model(&g), ["stack"]);
 }
 
 /// `report/` sits below the stages (issue 94 item 1): it imports the contract (`vocab`), the

@@ -176,6 +176,42 @@ fn varnish_pipe_timeout_ends_both_legs() {
     }
 }
 
+/// The lighttpd rules hold for lighttpd only, and say so (issue 105 item 6): its idle
+/// close and its own frames are mod_wstunnel's behaviour, which no other server is known
+/// to share. The same two captures with the 101's `Server: lighttpd` made another name
+/// (as long) name no gateway: the empty close frame and the text "1000" are then said as
+/// what they are, with no product's setting.
+#[test]
+fn the_gateway_rules_are_lighttpds_and_need_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["proxy/lighttpd-idle.pcap", "proxy/lighttpd-ping.pcap"] {
+        let mut bytes = std::fs::read(fixture(name)).unwrap();
+        let at = bytes
+            .windows(16)
+            .position(|w| w == b"Server: lighttpd")
+            .unwrap();
+        bytes[at + 8..at + 16].copy_from_slice(b"otherweb");
+        let path = dir.path().join("renamed.pcap");
+        std::fs::write(&path, bytes).unwrap();
+        let r = wsclose::analyze_files(&[path], Options::default()).unwrap();
+        let c = serde_json::to_value(&r.connections[0]).unwrap();
+        let k = kinds(&c);
+        assert!(
+            !k.contains(&"gateway-idle-close") && !k.contains(&"gateway-frames"),
+            "{name}: {k:?}"
+        );
+        let words = format!("{} {}", c["status"]["cause"], c["status"]["fix"]);
+        assert!(
+            !words.contains("lighttpd") && !words.contains("mod_wstunnel"),
+            "{name}: {words}"
+        );
+        // The named capture's words name lighttpd, the product they were read from.
+        let named = &connections(name)[0];
+        let words = format!("{} {}", named["status"]["cause"], named["status"]["fix"]);
+        assert!(words.contains("lighttpd"), "{name}: {words}");
+    }
+}
+
 /// The same capture with its `X-Varnish` made something Varnish never writes there (not a
 /// transaction id), or with the client's own request carrying one too (a Varnish before
 /// this proxy: the mark was passed on, not added): no product is named, only the spell and

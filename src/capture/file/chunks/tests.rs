@@ -7,6 +7,7 @@ use super::*;
 use crate::capture::file::testing::{
     kept, ng_block, ng_file, ng_section_head, read_kept, temp, Body, Seen,
 };
+use crate::capture::shared::SharedFile;
 use crate::vocab::LinkType;
 
 /// A sink for records none of which is plain TCP: every reader is handed every packet,

@@ -7,9 +7,10 @@
 //! code are left out (the software said why) and the fix is the software's setting.
 //!
 //! Its folder holds each application protocol's verdict words, one file per protocol (a
-//! `words` function of the protocol's `Why`, `vocab::said`), and `said.rs`, which makes
-//! from the typed verdict the report keeps the cause label, summary and fix that the
-//! session's `application` states ([`fill`], called where the report is finished).
+//! `words` function of the protocol's `Why`, `vocab::said`), and `said.rs`, what they share
+//! ([`Words`]). From the typed verdict the report keeps, [`fill`] (called where the report
+//! is finished) makes the cause label, summary and fix that the session's `application`
+//! states.
 
 // Each protocol's verdict (`vocab::said`) in its own words, one file per protocol.
 mod actioncable;
@@ -24,12 +25,12 @@ mod sockjs;
 mod stomp;
 mod wamp;
 
-pub use said::{fill, Words};
+pub use said::Words;
 
 use crate::report::cause::Cause;
 use crate::report::cause::Head;
 use crate::units::Secs;
-use crate::vocab::{AppCause, AppSaid, Library, Role, Software};
+use crate::vocab::{AppCause, AppSaid, ApplicationReport, Library, Role, Software};
 use std::borrow::Cow;
 use std::fmt::{self, Formatter};
 
@@ -47,6 +48,48 @@ pub fn said(s: &AppSaid) -> Words {
         AppSaid::Wamp(w) => wamp::words(w),
         AppSaid::SockJs(w) => sockjs::words(w),
     }
+}
+
+/// Fills `a`'s cause, summary and fix from what its messages said (`a.said`), the summary
+/// ending with what a socket.io session's long-polling connections show
+/// (`a.long_polling`); `server_reason` is the reason of the session's first close frame
+/// when the server sent it (a reason some servers send on every session is said to name no
+/// cause).
+pub fn fill(a: &mut ApplicationReport, server_reason: Option<&str>) {
+    let mut w = a.said.as_deref().map(said).unwrap_or_default();
+    if let (Some(summary), Some(note), true) = (
+        w.summary.as_mut(),
+        server_reason.and_then(generic_close),
+        w.cause.is_some(),
+    ) {
+        summary.push_str(&note);
+    }
+    if let Some(p) = a.long_polling.as_deref() {
+        let began = socketio::long_polling(p);
+        w.summary = Some(match w.summary.take() {
+            Some(s) => format!("{s}; {began}"),
+            None => began,
+        });
+    }
+    a.cause = w.cause;
+    a.summary = w.summary;
+    a.fix = w.fix;
+}
+
+/// Close reasons a server sends on every session whatever ended it (RabbitMQ 3.x's web
+/// plugins: `rabbit_web_stomp_handler`, `rabbit_web_mqtt_handler`), with who sends them.
+const GENERIC_CLOSE: [(&str, &str); 2] = [
+    ("STOMP died", "RabbitMQ's Web STOMP"),
+    ("MQTT died", "RabbitMQ's Web MQTT"),
+];
+
+/// For a server's close reason that some server sends whatever happened: the clause a
+/// verdict's summary ends with, saying so (the reason names no cause).
+fn generic_close(reason: &str) -> Option<String> {
+    let (text, who) = GENERIC_CLOSE.iter().find(|(t, _)| *t == reason)?;
+    Some(format!(
+        "; the close reason \"{text}\" is the text {who} closes every session with, not a cause"
+    ))
 }
 
 /// Where these causes are said: after the status's own cause.
@@ -380,6 +423,7 @@ fn library_words(s: &Software, close_code: Option<u16>) -> String {
         (Library::Uvicorn, _) => format!("This is {s}'s WebSocket keepalive (ws_ping_interval, ws_ping_timeout): when a pong does not come within ws_ping_timeout it closes with 1011 \"keepalive ping timeout\" and ends TCP at once."),
         (Library::Aiohttp, None) => format!("This is {s}'s heartbeat: it pings every `heartbeat` seconds and, when no pong comes within heartbeat/2, closes the connection without a close frame (its side reports 1006 and \"No PONG received\")."),
         (Library::Aiohttp, Some(_)) => format!("The {s} endpoint's heartbeat pings every `heartbeat` seconds and gives up when no pong comes within heartbeat/2."),
+        (Library::Ktor, _) => format!("This is {s}'s WebSockets plugin: it pings every pingPeriod and, when the pong does not come within timeout, closes with 1011 \"Ping timeout\"."),
         (Library::Lighttpd, _) => format!("The server is {s}: mod_wstunnel pings the client itself every wstunnel.ping-interval seconds (off by default) and ends a session it has read nothing from for server.max-read-idle seconds (60 s by default) with an empty close frame."),
     }
 }
@@ -401,6 +445,7 @@ fn heartbeat_fix(c: &Cause) -> String {
         Some(Library::PythonWebsockets) => format!("raise the {by}'s ping_timeout (and ping_interval) in websockets' serve() or connect(); None turns the keepalive off"),
         Some(Library::Uvicorn) => format!("raise the {by}'s --ws-ping-timeout and --ws-ping-interval (ws_ping_timeout, ws_ping_interval of uvicorn.run())"),
         Some(Library::Aiohttp) => format!("raise the {by}'s heartbeat= of WebSocketResponse() or ws_connect() (the pong is awaited heartbeat/2)"),
+        Some(Library::Ktor) => format!("raise the {by}'s timeout (and pingPeriod) in Ktor's install(WebSockets) {{ }} block"),
         Some(Library::Lighttpd) => format!("raise lighttpd's server.max-read-idle (60 s by default), or have the {peer} answer its pings sooner"),
         None => format!("let the {by}'s heartbeat wait longer for a pong (for Node ws's isAlive check, a longer interval)"),
     };
