@@ -26,6 +26,18 @@ pub fn gate(out: &mut Outcome) {
             kind: i.kind,
             missing,
         });
+        // A restart whose server accepted nothing after, shown gone, is a stop; a stop
+        // that accepted again, a restart.
+        let sibling = match i.kind {
+            IncidentKind::ServerRestart => Some(IncidentKind::ServerStop),
+            IncidentKind::ServerStop => Some(IncidentKind::ServerRestart),
+            _ => None,
+        };
+        if let Some(k) = sibling.filter(|k| k.needs().check(&i.facts).is_ok()) {
+            i.kind = k;
+            i.facts.not_shown = None;
+            continue;
+        }
         if IncidentKind::StatedDecision.needs().check(&i.facts).is_ok() {
             i.kind = IncidentKind::StatedDecision;
             // "Down" is a stop's; what is known of the server stays in the facts.

@@ -167,6 +167,8 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
         let up = match i.kind {
             IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
+                // A restart said (1012) with no session accepted after: to the end.
+                None if i.kind == IncidentKind::ServerRestart => i64::MAX,
                 None => continue,
             },
             IncidentKind::ServerStop => i64::MAX,

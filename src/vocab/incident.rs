@@ -410,6 +410,15 @@ pub struct Reconnects {
     /// they rejected its certificate. Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refused_tls: u64,
+    /// Of the members that did not come back to this server: those whose client host opened
+    /// a new session on the same path (or subprotocol) to another server within
+    /// [`RECONNECT_MAX_S`] of the end, not itself a reconnect of another session: the
+    /// service moved. Not in `came_back`, and out of `never`. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub elsewhere: u64,
+    /// Where most of them went (address and port; a pseudonym when redacted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elsewhere_server: Option<String>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -325,6 +325,7 @@ pub fn detect_with(
         if !w.incidents.is_empty() {
             let accepted = resolve_chains(&w);
             come_back(&mut w, &accepted);
+            came_back_elsewhere(&mut w);
         }
     }
     let mut links = Links::default();
@@ -610,6 +611,74 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     }
 }
 
+/// Per incident with members that never came back: the new sessions their client hosts
+/// opened on a member's route to another server, from the incident's first end to
+/// [`RECONNECT_MAX_S`] after its last, that replace no session of their own (a client that
+/// moved to another address of the service, issue 102 item 4); at most as many as did not
+/// come back, and where most went. One pass over the endings, a map lookup each.
+fn came_back_elsewhere(w: &mut Work) {
+    // (client host, route) of the members of each incident with some never back.
+    let mut wanted: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    for (i, inc) in w.incident.iter().enumerate() {
+        let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
+            continue;
+        };
+        if w.incidents
+            .get(k as usize)
+            .is_none_or(|x| x.reconnects.never == 0)
+        {
+            continue;
+        }
+        let Some(e) = w.at(i as u32) else { continue };
+        let ks = wanted.entry((w.hid(i as u32), e.route)).or_default();
+        if !ks.contains(&k) {
+            ks.push(k);
+        }
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    let mut moved: Vec<rustc_hash::FxHashMap<Endpoint, u64>> =
+        vec![Default::default(); w.incidents.len()];
+    for i in 0..w.e.len() as u32 {
+        w.steps += 1;
+        let Some(e) = w.at(i) else { continue };
+        if w.prev.get(i as usize).copied().flatten().is_some()
+            || matches!(e.how, How::Refused(_))
+            || w.is_echo(i)
+        {
+            continue;
+        }
+        let Some(ks) = wanted.get(&(w.hid(i), e.route)) else {
+            continue;
+        };
+        for &k in ks {
+            let Some(inc) = w.incidents.get(k as usize) else {
+                continue;
+            };
+            let within = e.start > inc.start.0 && e.start <= inc.end.0 + ns(RECONNECT_MAX_S);
+            if within && inc.server_ep.is_some_and(|s| s != e.server) {
+                if let Some(m) = moved.get_mut(k as usize) {
+                    *m.entry(e.server).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (inc, m) in w.incidents.iter_mut().zip(moved) {
+        let total: u64 = m.values().sum();
+        let n = total.min(inc.reconnects.never);
+        if n == 0 {
+            continue;
+        }
+        inc.reconnects.elsewhere = n;
+        inc.reconnects.never -= n;
+        inc.reconnects.elsewhere_server = m
+            .iter()
+            .max_by_key(|(s, c)| (**c, std::cmp::Reverse(**s)))
+            .map(|(s, _)| s.to_string());
+    }
+}
+
 /// Per incident: who came back (through refused attempts), how fast, whether in a herd.
 fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     // Per incident: each member's end and its accepted reconnect's start, nanoseconds.
@@ -685,6 +754,8 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             herd: spread.map(|s| s < HERD_SPREAD_S),
             same_host,
             refused_tls: 0,
+            elsewhere: 0,
+            elsewhere_server: None,
         };
     }
 }

@@ -829,6 +829,9 @@ pub fn redact(report: &mut Report) {
         if let Some(c) = &mut i.client {
             *c = names.name(c);
         }
+        if let Some(s) = &mut i.reconnects.elsewhere_server {
+            *s = names.endpoint(s);
+        }
     }
     // A doubtful cluster's words hold figures only; its server is named as everywhere.
     for d in &mut report.doubts {

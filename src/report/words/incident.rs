@@ -141,6 +141,13 @@ fn headline(i: &Incident) -> String {
             r.refused_tls
         ));
     }
+    if r.elsewhere > 0 {
+        out.push_str(&format!(
+            "; {} came back elsewhere, to {} (their hosts' new sessions on the same path)",
+            r.elsewhere,
+            r.elsewhere_server.as_deref().unwrap_or("another server")
+        ));
+    }
     if r.never > 0 {
         out.push_str(&format!("; {} never came back", r.never));
     }
