@@ -485,6 +485,40 @@ pub(crate) fn serve(
 
 #[cfg(test)]
 mod tests {
+    /// Issue 104, item 8: an incident first said at 4 members (one that stood out of a known
+    /// pace) is counted, once, by server and how and by server, kind and code; its later
+    /// marks add nothing (only those first said at exactly 3 were counted).
+    #[test]
+    fn an_incident_is_counted_once_whatever_its_first_count() {
+        let m = super::Metrics::new(1 << 30, 20, None);
+        let server = wsclose::Endpoint::new("10.0.0.5".parse().unwrap(), 8443);
+        let said = |members, new| wsclose::incident::Forming {
+            server,
+            how: "close 4001".into(),
+            members,
+            first: wsclose::Timestamp(0),
+            last: wsclose::Timestamp(1),
+            kind: wsclose::vocab::IncidentKind::RejectionLoop,
+            code: Some(Some(4001)),
+            new,
+        };
+        m.forming(&said(4, true));
+        m.forming(&said(10, false));
+        let body = m.encode(false);
+        assert!(
+            body.contains(
+                "wsclose_incidents_total{server=\"10.0.0.5:8443\",kind=\"rejection-loop\",code=\"4001\"} 1\n"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "wsclose_incidents_forming_total{server=\"10.0.0.5:8443\",how=\"close 4001\"} 1\n"
+            ),
+            "{body}"
+        );
+    }
+
     #[test]
     fn a_port_alone_binds_to_loopback() {
         assert_eq!(
