@@ -15,7 +15,8 @@
 //! see live (the sessions still open that never ended, refused attempts) it does not use.
 //! Work: constant per event (amortized), plus one detection over at most [`KEPT`] endings
 //! each time a group that stands out reaches a try (3, 4, 5, 6, 7, 8, 10, then a quarter
-//! more each time, and each mark): a logarithmic number per group. At most [`WATCHED`]
+//! more each time): a logarithmic number per group, and one per [`JUDGE_EVERY_NS`] of
+//! capture time at most (a group whose turn it is not is judged at its next ending). At most [`WATCHED`]
 //! groups are kept (those idle past every window dropped first, then all), and [`KEPT`]
 //! endings (a fixed 2 048 x 152 bytes).
 //!
@@ -34,6 +35,11 @@ use std::collections::VecDeque;
 
 /// First endings kept for the detection a group is judged by (every server's, the latest).
 pub const KEPT: usize = 2048;
+
+/// Least capture time (ns) between two detections: a hundred a second of capture at most,
+/// whatever the wire makes stand out (a client cycling through a thousand close codes makes
+/// a group of each); a group whose turn it is not is judged at its next ending.
+pub const JUDGE_EVERY_NS: i64 = 10_000_000;
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;
@@ -244,6 +250,8 @@ pub struct Watch {
     /// The latest first endings of every session (each side's), as the report's incident
     /// stage keeps them, oldest first.
     kept: VecDeque<Ending>,
+    /// The capture time of the latest detection ([`JUDGE_EVERY_NS`]).
+    judged_at: Option<i64>,
 }
 
 /// The next count after `members` at which a group not yet said is judged again: every
@@ -417,9 +425,14 @@ impl Watch {
         let new = !g.said;
         if new {
             // Said only where the report's detection names it, on what was read so far.
-            if g.members < g.next_try {
+            if g.members < g.next_try
+                || self
+                    .judged_at
+                    .is_some_and(|at| t.saturating_sub(at) < JUDGE_EVERY_NS)
+            {
                 return None;
             }
+            self.judged_at = Some(t);
             match judge(&self.kept, ev.server) {
                 Some(kind) => {
                     g.said = true;
