@@ -18,7 +18,7 @@
 //! more each time): a logarithmic number per group, and one per [`JUDGE_EVERY_NS`] of
 //! capture time at most (a group whose turn it is not is judged at its next ending). At most [`WATCHED`]
 //! groups are kept (those idle past every window dropped first, then all), and [`KEPT`]
-//! endings (a fixed 2 048 x 152 bytes).
+//! endings: [`HELD_BYTES`] in all, which the binary sets aside from `--max-memory`.
 //!
 //! On a busy server endings of one kind come all day; three within a gap are its usual,
 //! not an incident. Each server and way keeps its usual gap between endings (a running mean
@@ -35,6 +35,14 @@ use std::collections::VecDeque;
 
 /// First endings kept for the detection a group is judged by (every server's, the latest).
 pub const KEPT: usize = 2048;
+
+/// What a watch holds at most, set aside from `--max-memory` by the binary (`Taps::beside`):
+/// its kept endings, its groups (their table at twice its entries' size, for its slack), and
+/// one detection's copy of the endings with its working state (its vectors per ending,
+/// under 256 bytes).
+pub const HELD_BYTES: usize = KEPT * std::mem::size_of::<Ending>()
+    + 2 * WATCHED * (std::mem::size_of::<((Endpoint, How), Group)>() + 1)
+    + KEPT * (std::mem::size_of::<Ending>() + 256);
 
 /// Least capture time (ns) between two detections: a hundred a second of capture at most,
 /// whatever the wire makes stand out (a client cycling through a thousand close codes makes
