@@ -43,6 +43,8 @@ pub const KEPT: usize = 2048;
 pub const HELD_BYTES: usize = KEPT * std::mem::size_of::<Ending>()
     + 2 * WATCHED * (std::mem::size_of::<((Endpoint, How), Group)>() + 1)
     + KEPT * (std::mem::size_of::<Ending>() + 256);
+// 2 990 080 bytes on 64-bit targets: well under the smallest budget the analysis takes.
+const _: () = assert!(HELD_BYTES < 4 << 20);
 
 /// Least capture time (ns) between two detections: a hundred a second of capture at most,
 /// whatever the wire makes stand out (a client cycling through a thousand close codes makes

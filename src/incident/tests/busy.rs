@@ -3,7 +3,6 @@
 //! ends when the pace falls back (the helpers are the parent module's).
 
 use super::*;
-use crate::incident::watch::HELD_BYTES;
 use crate::vocab::{CloseEvent, EndKind, EventWhat};
 
 /// The server's ending of a session at `ns` past T0, by close `code` (FIN with none).
@@ -255,12 +254,4 @@ fn a_thousand_codes_cycled_cost_a_bounded_number_of_detections() {
     let took = started.elapsed();
     eprintln!("100 000 closes with 1 000 codes watched in {took:?}, {said} said");
     assert!(took < std::time::Duration::from_secs(30), "{took:?}");
-}
-
-/// What a watch holds at most, set aside from `--max-memory`: well under the smallest
-/// budget the analysis takes.
-#[test]
-fn a_watch_holds_a_bounded_amount() {
-    eprintln!("a watch holds at most {} bytes", HELD_BYTES);
-    assert!(HELD_BYTES < 4 << 20, "{HELD_BYTES}");
 }
