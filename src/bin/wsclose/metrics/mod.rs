@@ -362,8 +362,12 @@ impl Metrics {
         drop(labels);
         self.forming_total.get_or_create(&set).inc();
         self.incidents.get_or_create(&kind_set).inc();
-        self.fold(server_folded, how_folded, past_room);
-        self.fold(false, code_folded, kind_past_room);
+        // One incident counted once per label folded, in either family.
+        self.fold(
+            server_folded,
+            how_folded || code_folded,
+            past_room || kind_past_room,
+        );
     }
 
     /// A live capture's losses so far.
