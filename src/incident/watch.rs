@@ -4,11 +4,21 @@
 //! (and stands out from its server's usual pace, below), and again at 10, 100, 1 000, …
 //! members.
 //!
-//! In: [`CloseEvent`]s. Out: a [`Forming`] when a group passes a mark. Live, the sessions
-//! still open are not known as they are at the end, so this is a candidate ("forming"):
-//! the final report decides the incident with every rule of `detect`. Constant work per
-//! event (amortized); at most [`WATCHED`] groups are kept (those idle past every window
-//! dropped first, then all).
+//! In: [`CloseEvent`]s. Out: a [`Forming`] when a group passes a mark, with the kind the
+//! report's own detection ([`crate::incident::detect`]) names it. A group is said only
+//! where that detection, run on the latest [`KEPT`] first endings of its server (every
+//! side's, as the report keeps them), names an incident that holds the ending just read:
+//! the same necessary evidence as the report's (a code's share of the server's endings,
+//! the sessions open then, the clients' hosts), so that a server whose sessions end with
+//! several codes at a steady pace, or one whose pace is not known yet, is said to form
+//! nothing the report will not name (issue 102, item 6; issue 104, item 10). What it cannot
+//! see live (the sessions still open that never ended, refused attempts) it does not use.
+//! Work: constant per event (amortized), plus one detection over at most [`KEPT`] endings
+//! each time a group that stands out reaches a try (3, 4, 5, 6, 7, 8, 10, then a quarter
+//! more each time): a logarithmic number per group, and one per [`JUDGE_EVERY_NS`] of
+//! capture time at most (a group whose turn it is not is judged at its next ending). At most [`WATCHED`]
+//! groups are kept (those idle past every window dropped first, then all), and [`KEPT`]
+//! endings: [`HELD_BYTES`] in all, which the binary sets aside from `--max-memory`.
 //!
 //! On a busy server endings of one kind come all day; three within a gap are its usual,
 //! not an incident. Each server and way keeps its usual gap between endings (a running mean
@@ -17,8 +27,29 @@
 //! no longer does (a running wsclose then says no incident for a server's steady pace,
 //! and an incident that forms ends when its pace falls back).
 
-use super::{How, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
-use crate::vocab::{CloseEvent, EndKind, Endpoint, EventWhat, Role, Timestamp};
+use super::{Ending, How, Signs, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
+use crate::vocab::{
+    CloseEvent, EndKind, Endpoint, EventWhat, IncidentKind, Role, StreamEndKind, Timestamp,
+};
+use std::collections::VecDeque;
+
+/// First endings kept for the detection a group is judged by (every server's, the latest).
+pub const KEPT: usize = 2048;
+
+/// What a watch holds at most, set aside from `--max-memory` by the binary (`Taps::beside`):
+/// its kept endings, its groups (their table at twice its entries' size, for its slack), and
+/// one detection's copy of the endings with its working state (its vectors per ending,
+/// under 256 bytes).
+pub const HELD_BYTES: usize = KEPT * std::mem::size_of::<Ending>()
+    + 2 * WATCHED * (std::mem::size_of::<((Endpoint, How), Group)>() + 1)
+    + KEPT * (std::mem::size_of::<Ending>() + 256);
+// 2 990 080 bytes on 64-bit targets: well under the smallest budget the analysis takes.
+const _: () = assert!(HELD_BYTES < 4 << 20);
+
+/// Least capture time (ns) between two detections: a hundred a second of capture at most,
+/// whatever the wire makes stand out (a client cycling through a thousand close codes makes
+/// a group of each); a group whose turn it is not is judged at its next ending.
+pub const JUDGE_EVERY_NS: i64 = 10_000_000;
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;
@@ -47,6 +78,13 @@ pub struct Forming {
     pub first: Timestamp,
     /// The last ending's time.
     pub last: Timestamp,
+    /// The kind the report's detection names it, on what was read so far (a server stop
+    /// may be a restart once its clients come back: the report at the end says).
+    pub kind: IncidentKind,
+    /// Its close code (`None`: FIN or RST; `Some(None)`: an empty close frame).
+    pub code: Option<Option<u16>>,
+    /// Its first line (each incident is said first once, then at its marks).
+    pub new: bool,
 }
 
 impl Forming {
@@ -80,12 +118,19 @@ struct Group {
     members: u64,
     /// The next count at which to say it.
     next_mark: u64,
-    /// Whether it has stood out from the usual pace (then it is said, and counted open).
+    /// Whether it has stood out from the usual pace (then it is judged by the report's
+    /// detection at each try).
     stood: bool,
+    /// Whether the report's detection named it (then it is said, and counted open).
+    said: bool,
+    /// The count of members at which it is judged next, while not said.
+    next_try: u64,
     /// Whether it stood out against a known pace (else it formed before one was known,
     /// and the pace learned since is mostly its own: it is judged by it only once it has
     /// lasted [`JUDGE_AFTER_S`], so a restart's burst at the start of a capture stays whole).
     paced_out: bool,
+    /// The kind the report's detection named it (once said).
+    kind: IncidentKind,
     /// The running mean gap (ns) between this server and way's endings outside groups that
     /// stood out, and how many gaps it holds (up to [`USUAL_AFTER`]).
     usual: f64,
@@ -103,7 +148,10 @@ impl Group {
             members: 0,
             next_mark: MIN_MEMBERS as u64,
             stood: false,
+            said: false,
+            next_try: MIN_MEMBERS as u64,
             paced_out: false,
+            kind: IncidentKind::ServerStop,
             usual: 0.0,
             gaps: 0,
             recent: [0; RECENT],
@@ -209,6 +257,81 @@ pub struct Open {
 #[derive(Debug, Default)]
 pub struct Watch {
     groups: rustc_hash::FxHashMap<(Endpoint, How), Group>,
+    /// The latest first endings of every session (each side's), as the report's incident
+    /// stage keeps them, oldest first.
+    kept: VecDeque<Ending>,
+    /// The capture time of the latest detection ([`JUDGE_EVERY_NS`]).
+    judged_at: Option<i64>,
+}
+
+/// The next count after `members` at which a group not yet said is judged again: every
+/// count up to 8, then a quarter more (a logarithmic number of detections per group).
+fn next_try(members: u64) -> u64 {
+    (members + 1).max(members + members / 4)
+}
+
+/// The mark after `members`: 10, 100, 1 000, ...
+fn next_mark(members: u64) -> u64 {
+    let mut m = 10;
+    while m <= members {
+        m = m.saturating_mul(10);
+    }
+    m
+}
+
+/// The ending the report's incident stage would keep of the session `ev` ended (first):
+/// what a close event carries of it (no quiet spell, peer's signs, proxy or twin: unknown
+/// live, so no rule that needs them holds).
+fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
+    use std::hash::{Hash, Hasher};
+    let how = match &ev.what {
+        EventWhat::Close { code, .. } => How::Close(*code),
+        EventWhat::Tcp(EndKind::Fin) | EventWhat::Stream(StreamEndKind::EndStream) => How::Fin,
+        EventWhat::Tcp(EndKind::Rst) | EventWhat::Stream(_) => How::Rst,
+    };
+    let route = {
+        let mut h = rustc_hash::FxHasher::default();
+        let path = ev.path.as_deref().unwrap_or("");
+        path.split('?').next().unwrap_or("").hash(&mut h);
+        h.finish() as u32
+    };
+    Ending {
+        order,
+        stream: ev.h2_stream.unwrap_or(0),
+        pos: 0,
+        client: ev.client,
+        host: Endpoint::new(ev.client.ip(), 0),
+        server: ev.server,
+        route,
+        start: ev.start.0,
+        end: ev.ts.0,
+        packet: ev.packet,
+        how,
+        by: Some(ev.from),
+        idle_ms: u32::MAX,
+        proxied: false,
+        signs: Signs::at_times(ev.ts.0, None, None, None),
+        forged: false,
+        ident: 0,
+        twin: 0,
+    }
+}
+
+/// The kind the report's detection names the incident that holds the latest kept ending
+/// (of `server`), run on the kept endings of `server`; `None` when it names none.
+fn judge(kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
+    let mut endings: Vec<Ending> = kept
+        .iter()
+        .filter(|e| e.server == server)
+        .copied()
+        .collect();
+    for (pos, e) in endings.iter_mut().enumerate() {
+        e.pos = pos as u32;
+    }
+    let last = endings.len().checked_sub(1)? as u32;
+    let out = super::detect(endings, &[]);
+    let id = out.links.get(last)?.incident?;
+    out.incidents.iter().find(|i| i.id == id).map(|i| i.kind)
 }
 
 impl Watch {
@@ -229,7 +352,7 @@ impl Watch {
         self.groups
             .iter()
             .filter(|((_, how), g)| {
-                g.stood
+                g.said
                     && g.members >= MIN_MEMBERS as u64
                     && now.0.saturating_sub(g.last) <= limits(*how).1
             })
@@ -247,7 +370,17 @@ impl Watch {
 
     /// Takes in one event; a [`Forming`] when its group passes a mark.
     pub fn event(&mut self, ev: &CloseEvent) -> Option<Forming> {
-        if !ev.first || ev.from != Role::Server {
+        if !ev.first {
+            return None;
+        }
+        // Every session's first ending is kept for the detection a group is judged by
+        // (its order: its start and client, as one HTTP/2 connection's streams share).
+        let order = (ev.start.0 as u64) ^ (u64::from(ev.client.port) << 48);
+        if self.kept.len() >= KEPT {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(ending_of(ev, order));
+        if ev.from != Role::Server {
             return None;
         }
         let how = match &ev.what {
@@ -296,14 +429,34 @@ impl Watch {
                 g.stood = true;
             }
         }
-        if !g.stood || g.members < g.next_mark {
+        if !g.stood {
             return None;
         }
-        g.next_mark = if g.next_mark < 10 {
-            10
-        } else {
-            g.next_mark * 10
-        };
+        let new = !g.said;
+        if new {
+            // Said only where the report's detection names it, on what was read so far.
+            if g.members < g.next_try
+                || self
+                    .judged_at
+                    .is_some_and(|at| t.saturating_sub(at) < JUDGE_EVERY_NS)
+            {
+                return None;
+            }
+            self.judged_at = Some(t);
+            match judge(&self.kept, ev.server) {
+                Some(kind) => {
+                    g.said = true;
+                    g.kind = kind;
+                }
+                None => {
+                    g.next_try = next_try(g.members);
+                    return None;
+                }
+            }
+        } else if g.members < g.next_mark {
+            return None;
+        }
+        g.next_mark = next_mark(g.members);
         Some(Forming {
             server: ev.server,
             how: match how {
@@ -315,6 +468,12 @@ impl Watch {
             members: g.members,
             first: Timestamp(g.first),
             last: Timestamp(g.last),
+            kind: g.kind,
+            code: match how {
+                How::Close(c) => Some(c),
+                _ => None,
+            },
+            new,
         })
     }
 }

@@ -199,6 +199,8 @@ pub(crate) fn taps(
     metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
 ) -> wsclose::Taps {
     let mut taps = wsclose::Taps::new(on_event);
+    // The incident watch's kept endings and groups, beside the analysis.
+    taps.beside = wsclose::incident::watch::HELD_BYTES;
     // A capture ring's files lost: said as it happens (the report's warnings say it again).
     taps.on_note = Some(Box::new(|w| {
         note!("wsclose: warning: {}", terminal(w));
@@ -207,7 +209,7 @@ pub(crate) fn taps(
         let counted = std::sync::Arc::clone(m);
         taps.on_report = Some(Box::new(move |r| counted.report(r)));
         taps.tally = Some(std::sync::Arc::clone(&m.tally));
-        taps.beside = m.room;
+        taps.beside = m.room + wsclose::incident::watch::HELD_BYTES;
     }
     taps
 }

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+mod alert;
 mod labels;
 mod prometheus;
 mod ring;
@@ -421,6 +422,19 @@ fn refused_attempts_and_incidents_forming() {
         s.sum_by("wsclose_incidents_forming_total", &["server", "how"]),
         BTreeMap::from([(
             vec!["127.0.0.1:19801".to_string(), "FIN or RST".to_string()],
+            1.0
+        )])
+    );
+    // By kind, as the report's detection named it when said (a stop: its clients had not
+    // come back yet), and code: once.
+    assert_eq!(
+        s.sum_by("wsclose_incidents_total", &["server", "kind", "code"]),
+        BTreeMap::from([(
+            vec![
+                "127.0.0.1:19801".to_string(),
+                "server-stop".to_string(),
+                "none".to_string()
+            ],
             1.0
         )])
     );

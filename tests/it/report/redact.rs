@@ -151,6 +151,53 @@ fn capture(dir: &std::path::Path) -> String {
     write(dir, "secrets.pcap", LinkType::RAW, &all)
 }
 
+/// [`capture`]'s sessions, then three more to the same server, opened together and ended
+/// by its FINs at once (a stop, which the report names).
+fn capture_then_stop(dir: &std::path::Path) -> String {
+    let k8s = format!("base64url.bearer.authorization.k8s.io.{K8S}, v4.channel.k8s.io");
+    let sessions = [
+        session(11, 40001, Some(JWT), Some(JWT), None, None),
+        session(12, 40002, Some(OFFERED), Some(JWT), None, None),
+        session(13, 40003, Some(&k8s), Some("v4.channel.k8s.io"), None, None),
+        session(14, 40004, None, None, None, None),
+        session(
+            15,
+            40005,
+            Some(CABLE),
+            Some(CABLE),
+            Some(&cable_disconnect()),
+            None,
+        ),
+        session(16, 40006, None, None, None, Some(AFTER_CLOSE)),
+    ];
+    let (mut opening, mut closing) = (Vec::new(), Vec::new());
+    for k in 0..3u8 {
+        let mut s = Session::new(41_000 + u16::from(k), 8080);
+        s.handshake();
+        s.send(Client, &request(None));
+        s.send(Server, &response(None));
+        let opened = s.pkts.len();
+        s.fin(Server);
+        s.fin(Client);
+        s.ack(Server);
+        for p in &mut s.pkts {
+            let (c, srv) = ([10, 9, 0, 21 + k], [10, 9, 0, 1]);
+            let (src, dst) = if p.from == Client { (c, srv) } else { (srv, c) };
+            p.data[12..16].copy_from_slice(&src);
+            p.data[16..20].copy_from_slice(&dst);
+        }
+        closing.extend(s.pkts.split_off(opened));
+        opening.extend(s.pkts);
+    }
+    let all: Vec<&Pkt> = sessions
+        .iter()
+        .flatten()
+        .chain(&opening)
+        .chain(&closing)
+        .collect();
+    write(dir, "then-stop.pcap", LinkType::RAW, &all)
+}
+
 /// Action Cable's subprotocol.
 const CABLE: &str = "actioncable-v1-json";
 
@@ -296,12 +343,15 @@ fn redaction_leaves_no_secret_in_any_output() {
         );
     }
     // A followed run (standard input): its lines or records on standard output, the
-    // incident forming (three closes 1011 of one server) with them or on standard error.
+    // incident forming with them or on standard error: the capture, then the server
+    // stopping (its FINs to three sessions at once), an incident the report names (the six
+    // closes 1011 are none: no line says them forming, issue 102, item 6).
+    let followed = capture_then_stop(dir.path());
     for format in ["table", "json", "jsonl", "ecs"] {
         let out = assert_cmd::Command::cargo_bin("wsclose")
             .unwrap()
             .args(["analyze", "--follow", "--redact", "--format", format, "-"])
-            .pipe_stdin(&input)
+            .pipe_stdin(&followed)
             .unwrap()
             .output()
             .unwrap();

@@ -3,7 +3,8 @@
 //! for a Prometheus to scrape (docs/monitoring.md).
 //!
 //! In: each session's report as its connection finishes (closes by server, status, closing
-//! side and first cause), each incident forming (`incident::Watch`), the library's
+//! side and first cause), each incident forming (`incident::Watch`: counted once when first
+//! said, by server and how, and by server, kind and code, whatever its count then), the library's
 //! [`Tally`] of packets, bytes, open connections, refusals and memory, a live capture's
 //! losses. Out: the Prometheus text format (0.0.4) or OpenMetrics, as the scraper's
 //! `Accept` asks (the Prometheus project's own client, `prometheus-client`, encodes both),
@@ -50,6 +51,13 @@ struct IncidentLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    server: String,
+    kind: &'static str,
+    code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct DropLabels {
     by: &'static str,
 }
@@ -66,6 +74,7 @@ pub(crate) struct Metrics {
     registry: Registry,
     closes: Family<CloseLabels, Counter>,
     forming_total: Family<IncidentLabels, Counter>,
+    incidents: Family<KindLabels, Counter>,
     forming_now: Family<IncidentLabels, Gauge>,
     open: Gauge,
     packets: Counter,
@@ -106,6 +115,7 @@ impl Metrics {
             registry: Registry::default(),
             closes: Family::default(),
             forming_total: Family::default(),
+            incidents: Family::default(),
             forming_now: Family::default(),
             open: Gauge::default(),
             packets: Counter::default(),
@@ -134,11 +144,22 @@ impl Metrics {
             "incidents_forming",
             format!(
                 "Incidents forming: a server ended {} or more sessions the same way (FIN or RST, \
-                 or one close code) close together, by server and how; the report at the end \
-                 names the incident (`wsclose explain server-restart`, docs/causes.md)",
+                 or one close code) close together, as the report's detection names an \
+                 incident, each counted once when first said, by server and how; the report \
+                 at the end names the incident (`wsclose explain server-restart`, docs/causes.md)",
                 wsclose::incident::MIN_MEMBERS
             ),
             m.forming_total.clone(),
+        );
+        registry.register(
+            "incidents",
+            "Incidents said as they formed, each counted once when first said, by server, kind \
+             (as the report's detection names it on what was read then: a server-stop may be a \
+             server-restart once its clients come back, as the report at the end says; \
+             `wsclose explain KIND`) and code (the close code that ended them, folded as \
+             the closes' status is; 1005: an empty close frame; none: FIN or RST); alert on \
+             its increase()",
+            m.incidents.clone(),
         );
         registry.register(
             "incident_open_sessions",
@@ -287,9 +308,9 @@ impl Metrics {
         self.labels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Counts an incident that began forming (said at its first mark).
+    /// Counts an incident that began forming (said first, at whatever count).
     pub(crate) fn forming(&self, f: &wsclose::incident::Forming) {
-        if f.members != wsclose::incident::MIN_MEMBERS as u64 {
+        if !f.new {
             return;
         }
         let how = if f.how == "FIN" || f.how == "RST" {
@@ -313,9 +334,40 @@ impl Metrics {
                 labels.charge(2 * OTHER.len());
             }
         }
+        // By kind and code: the same server label, the code folded as a status is.
+        let (code, code_folded) = match f.code {
+            Some(Some(c)) => labels.code(c),
+            Some(None) => ("1005".into(), false),
+            None => ("none".into(), false),
+        };
+        let mut kind_set = KindLabels {
+            server: set.server.clone(),
+            kind: f.kind.name(),
+            code,
+        };
+        let mut kind_past_room = false;
+        if self.incidents.get(&kind_set).is_none()
+            && !labels.admit(kind_set.server.len() + kind_set.code.len())
+        {
+            kind_past_room = true;
+            kind_set = KindLabels {
+                server: OTHER.into(),
+                kind: kind_set.kind,
+                code: OTHER.into(),
+            };
+            if self.incidents.get(&kind_set).is_none() {
+                labels.charge(2 * OTHER.len());
+            }
+        }
         drop(labels);
         self.forming_total.get_or_create(&set).inc();
-        self.fold(server_folded, how_folded, past_room);
+        self.incidents.get_or_create(&kind_set).inc();
+        // One incident counted once per label folded, in either family.
+        self.fold(
+            server_folded,
+            how_folded || code_folded,
+            past_room || kind_past_room,
+        );
     }
 
     /// A live capture's losses so far.
@@ -437,6 +489,40 @@ pub(crate) fn serve(
 
 #[cfg(test)]
 mod tests {
+    /// Issue 104, item 8: an incident first said at 4 members (one that stood out of a known
+    /// pace) is counted, once, by server and how and by server, kind and code; its later
+    /// marks add nothing (only those first said at exactly 3 were counted).
+    #[test]
+    fn an_incident_is_counted_once_whatever_its_first_count() {
+        let m = super::Metrics::new(1 << 30, 20, None);
+        let server = wsclose::Endpoint::new("10.0.0.5".parse().unwrap(), 8443);
+        let said = |members, new| wsclose::incident::Forming {
+            server,
+            how: "close 4001".into(),
+            members,
+            first: wsclose::Timestamp(0),
+            last: wsclose::Timestamp(1),
+            kind: wsclose::vocab::IncidentKind::RejectionLoop,
+            code: Some(Some(4001)),
+            new,
+        };
+        m.forming(&said(4, true));
+        m.forming(&said(10, false));
+        let body = m.encode(false);
+        assert!(
+            body.contains(
+                "wsclose_incidents_total{server=\"10.0.0.5:8443\",kind=\"rejection-loop\",code=\"4001\"} 1\n"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains(
+                "wsclose_incidents_forming_total{server=\"10.0.0.5:8443\",how=\"close 4001\"} 1\n"
+            ),
+            "{body}"
+        );
+    }
+
     #[test]
     fn a_port_alone_binds_to_loopback() {
         assert_eq!(
