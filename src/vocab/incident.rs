@@ -189,7 +189,7 @@ impl IncidentKind {
 
 /// One fact of a group of endings that a kind's name may need ([`Needs`]), read from its
 /// [`IncidentFacts`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fact {
     /// The server ended every member.
@@ -267,7 +267,7 @@ impl Needs {
 /// What every group of endings is named from, computed once for it: who ended its members
 /// and how, what they said, and what the server, the path and the clients showed around it
 /// (JSON `facts` of an incident: a reader sees why it was named).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IncidentFacts {
     /// Members the server ended.
     pub by_server: u64,
@@ -325,7 +325,7 @@ pub struct IncidentFacts {
 }
 
 /// A kind a group's shape suggested whose row did not hold ([`IncidentFacts::not_shown`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotShown {
     /// The kind.
     pub kind: IncidentKind,

@@ -10,6 +10,7 @@ mod incident_path;
 mod incident_recordings;
 mod incident_screen;
 mod incident_stall;
+mod incident_table;
 mod incident_streams;
 mod incident_tls_restart;
 mod incidents;
