@@ -180,14 +180,14 @@ pub enum How {
     /// end and the other (`by`) fell silent: the path to it died (its end: the first
     /// segment never acknowledged).
     Silent,
-    /// An HTTP/2 stream ended by its side's RST_STREAM, or by a GOAWAY (RFC 9113 §6.4,
-    /// §6.8), with its error code: a stated end, as a close frame is.
-    Stream {
-        /// A GOAWAY (the connection going away), not an RST_STREAM.
-        goaway: bool,
-        /// Its error code (§7).
-        code: u32,
-    },
+    /// An HTTP/2 stream ended by its side's RST_STREAM (RFC 9113 §6.4) with its error
+    /// code: a stated end, as a close frame is.
+    /// (Its error code, §7: none is defined past 0xd, so one past 0xffff is kept as
+    /// 0xffff, and an ending keeps its size.)
+    StreamReset(u16),
+    /// An HTTP/2 stream ended by its side's GOAWAY (the connection going away), with its
+    /// error code (as [`How::StreamReset`]'s).
+    GoAway(u16),
 }
 
 /// The compact summary of one connection the incident stage works from (152 bytes).

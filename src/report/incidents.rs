@@ -43,10 +43,10 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
             .and_then(crate::vocab::h2_error_code);
         let how = match (e.kind, code) {
             (super::StreamEndName::EndStream, _) => How::Fin,
-            (kind, Some(code)) => How::Stream {
-                goaway: kind == super::StreamEndName::Goaway,
-                code,
-            },
+            (super::StreamEndName::Goaway, Some(code)) => {
+                How::GoAway(u16::try_from(code).unwrap_or(u16::MAX))
+            }
+            (_, Some(code)) => How::StreamReset(u16::try_from(code).unwrap_or(u16::MAX)),
             (_, None) => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)

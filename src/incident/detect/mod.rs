@@ -124,11 +124,9 @@ fn how_code(h: How) -> u64 {
         How::Close(Some(c)) => 4 << 16 | u64::from(c),
         How::Refused(s) => 5 << 16 | u64::from(s),
         How::Silent => 6 << 16,
-        // Below 2^32, as every way's (keys put a party above it): codes past 0x7fff (none
-        // is defined, RFC 9113 §7) count as one.
-        How::Stream { goaway, code } => {
-            7 << 16 | u64::from(goaway) << 15 | u64::from(code.min(0x7fff))
-        }
+        // Below 2^32, as every way's (keys put a party above it).
+        How::StreamReset(c) => 7 << 16 | u64::from(c),
+        How::GoAway(c) => 8 << 16 | u64::from(c),
     }
 }
 
@@ -438,7 +436,14 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
             How::Close(c) => EndedBy::Close(c),
             How::Refused(s) => EndedBy::Refused(s),
             How::Silent => EndedBy::Silence,
-            How::Stream { goaway, code } => EndedBy::Stream { goaway, code },
+            How::StreamReset(c) => EndedBy::Stream {
+                goaway: false,
+                code: u32::from(c),
+            },
+            How::GoAway(c) => EndedBy::Stream {
+                goaway: true,
+                code: u32::from(c),
+            },
             _ => EndedBy::Mixed,
         }
     } else {
@@ -569,8 +574,10 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     hosts.dedup();
     let first = ms.first().map(|e| e.how);
     let one_code = first.is_some_and(|h| {
-        matches!(h, How::Close(_) | How::Refused(_) | How::Stream { .. })
-            && ms.iter().all(|e| e.how == h)
+        matches!(
+            h,
+            How::Close(_) | How::Refused(_) | How::StreamReset(_) | How::GoAway(_)
+        ) && ms.iter().all(|e| e.how == h)
     });
     let code = first.and_then(codes::code_of);
     let idle = ms
@@ -589,16 +596,13 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         by_client: count(&|e| e.by != Some(Role::Server)),
         hosts: hosts.len() as u64,
         close_frames: count(&|e| matches!(e.how, How::Close(_))),
-        h2_ends: count(&|e| matches!(e.how, How::Stream { .. })),
+        h2_ends: count(&|e| matches!(e.how, How::StreamReset(_) | How::GoAway(_))),
         by_tcp: count(&|e| matches!(e.how, How::Fin | How::Rst | How::Silent)),
         refused_upgrades: count(&|e| matches!(e.how, How::Refused(_))),
         one_code,
         shedding: one_code && matches!(code, Some(1013 | 1014 | 503 | 429)),
         going_away: one_code
-            && matches!(
-                first,
-                Some(How::Close(Some(1001 | 1012)) | How::Stream { goaway: true, .. })
-            ),
+            && matches!(first, Some(How::Close(Some(1001 | 1012)) | How::GoAway(_))),
         lived_max_s: ms
             .iter()
             .map(|e| (e.end - e.start).max(0) as f64 / NS)

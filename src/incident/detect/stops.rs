@@ -53,7 +53,7 @@ pub(super) fn stops(w: &mut Work, side: Side) {
                 Side::Server => {
                     matches!(
                         e.how,
-                        How::Fin | How::Rst | How::Close(_) | How::Stream { .. }
+                        How::Fin | How::Rst | How::Close(_) | How::StreamReset(_) | How::GoAway(_)
                     )
                 }
                 // A client host's drop: abrupt ends of TCP connections only (a client

@@ -176,7 +176,14 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
         .find(|i| i.server.as_deref() == Some("10.0.0.5:8443"))
         .unwrap();
     assert_eq!(stop.kind, IncidentKind::ServerStop);
-    assert_eq!(stop.reconnects.never, 12);
+    // The proxy's host opened its new sessions on the same route to the other backend:
+    // they came back elsewhere (issue 102 item 4), not "never".
+    assert_eq!(stop.reconnects.never, 0);
+    assert_eq!(stop.reconnects.elsewhere, 12);
+    assert_eq!(
+        stop.reconnects.elsewhere_server.as_deref(),
+        Some("10.0.0.6:8443")
+    );
 }
 
 /// One host runs two clients of one server and path at once, each naming itself in its

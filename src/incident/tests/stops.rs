@@ -57,7 +57,9 @@ fn a_stop_at_ten_thousand_a_second_is_one_stop() {
     assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
     assert_eq!(out.incidents[0].kind, IncidentKind::ServerStop);
     assert_eq!(out.incidents[0].members, 80_000);
-    assert!(out.work <= 12 * n, "{} steps for {n} sessions", out.work);
+    // 12 steps a session, and one more for the stop's members' new sessions looked for
+    // elsewhere (none came back to the server: `came_back_elsewhere`).
+    assert!(out.work <= 13 * n, "{} steps for {n} sessions", out.work);
 }
 
 /// Five sessions opened together and cut after the same 60 s of quiet within 100 ms, while
