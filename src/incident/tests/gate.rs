@@ -6,8 +6,8 @@
 use super::*;
 
 /// 30 sessions the server closed with `how` within 30 ms, a new session accepted 600 ms
-/// later; `refused` attempts refused in TCP in between.
-fn burst(how: How, refused: usize) -> Outcome {
+/// later.
+fn endings(how: How) -> Vec<Ending> {
     let mut v = Vec::new();
     for k in 0..30u16 {
         let end = 10 * S + i64::from(k) * MS;
@@ -21,7 +21,13 @@ fn burst(how: How, refused: usize) -> Outcome {
         ));
     }
     v.push(ending(90, 20_000, 10_630 * MS, 0, How::Open, None));
-    let mut out = detect_(numbered(v));
+    numbered(v)
+}
+
+/// [`endings`] through the stage and the gate, `refused` attempts refused in TCP in
+/// between.
+fn burst(how: How, refused: usize) -> Outcome {
+    let mut out = detect_(endings(how));
     let mut r = RefusedCounts::default();
     for k in 0..refused {
         r.add(ep(5, 8443), T0 + 10_100 * MS + k as i64 * MS);
@@ -35,22 +41,7 @@ fn burst(how: How, refused: usize) -> Outcome {
 fn a_burst_with_the_server_not_shown_gone_is_its_stated_decision() {
     // Sessions that lived 10 s and were closed with one private code: the shape of a mass
     // rejection (the stage's first reading)...
-    let before = detect_(numbered({
-        let mut v = Vec::new();
-        for k in 0..30u16 {
-            let end = 10 * S + i64::from(k) * MS;
-            v.push(ending(
-                k as u8 + 1,
-                10_000 + k,
-                0,
-                end,
-                How::Close(Some(4002)),
-                Some(Role::Server),
-            ));
-        }
-        v.push(ending(90, 20_000, 10_630 * MS, 0, How::Open, None));
-        v
-    }));
+    let before = detect_(endings(How::Close(Some(4002))));
     assert_eq!(before.incidents[0].kind, IncidentKind::MassRejection);
     // ... named by what shows: no rejection (they lived 10 s), the server's close 4002, and
     // it went on accepting.
