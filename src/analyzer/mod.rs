@@ -402,7 +402,9 @@ impl Analyzer {
     /// store ([`Store::held_bytes`]) and the lists of `seen` ([`Seen::held_bytes`]), each in
     /// a room of its own taken from the flows' part.
     pub fn charged(&self) -> usize {
-        self.budget.total() + self.done.held_bytes() + self.seen.held_bytes()
+        self.budget.total()
+            + self.done.held_bytes(crate::memory::REPORT_BYTES)
+            + self.seen.held_bytes(crate::memory::ENCRYPTED_BYTES)
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.

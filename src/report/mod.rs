@@ -309,10 +309,10 @@ pub struct Seen {
 
 impl Seen {
     /// What its lists kept for the report at the end hold, by their own estimates: the
-    /// encrypted connections listed (`memory::ENCRYPTED_BYTES` each), the refusals, the
-    /// counters of refused attempts and handshakes, the polling connections.
-    pub fn held_bytes(&self) -> usize {
-        self.encrypted.len() * crate::memory::ENCRYPTED_BYTES
+    /// encrypted connections listed (`encrypted_bytes` each: `memory::ENCRYPTED_BYTES`), the
+    /// refusals, the counters of refused attempts and handshakes, the polling connections.
+    pub fn held_bytes(&self, encrypted_bytes: usize) -> usize {
+        self.encrypted.len() * encrypted_bytes
             + self.refusals.held_bytes()
             + self.refused.held_bytes()
             + self.tls_refused.held_bytes()

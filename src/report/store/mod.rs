@@ -218,12 +218,12 @@ impl Store {
 
     /// What it holds in memory by its own estimate, for the memory charged
     /// (`Analyzer::charged`): the entries at their capacity, the reports kept in memory at
-    /// `memory::REPORT_BYTES`, the identities' index, the legs' and the endings' indexes at
-    /// their capacity, and each temporary file's write buffer.
-    pub fn held_bytes(&self) -> usize {
+    /// `report_bytes` each (`memory::REPORT_BYTES`), the identities' index, the legs' and
+    /// the endings' indexes at their capacity, and each temporary file's write buffer.
+    pub fn held_bytes(&self, report_bytes: usize) -> usize {
         const IDENTITY_BYTES: usize = 64;
         self.entries.capacity() * Self::ENTRY_BYTES
-            + self.memory.len() * crate::memory::REPORT_BYTES
+            + self.memory.len() * report_bytes
             + self.identities as usize * IDENTITY_BYTES
             + self.legs.held_bytes()
             + self.incidents.held_bytes()
