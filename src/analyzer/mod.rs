@@ -81,6 +81,15 @@ const PENDING: usize = 16;
 /// what `memory::reserved` sets aside for the program.
 const PENDING_BYTES: usize = 1 << 20;
 
+/// A followed or live capture keeps the reports of at most this many sessions for its
+/// report at the end (fewer where a sixteenth of `--max-memory` cannot index them:
+/// [`Analyzer::tap`]): the first to finish. What it keeps per session (its entry, its
+/// ending for the incident stage, its legs and identities: some 500 bytes) then stops
+/// growing, whatever the number of sessions that finish after them (issue 104 item 9: at
+/// the default `--max-memory` it grew by 490 bytes a session until two million had
+/// finished, uncharged).
+pub const KEPT_SESSIONS: usize = 1 << 15;
+
 /// At most this many tombstones (16 bytes each in the table, with their keys) are kept.
 const MAX_TOMBSTONES: usize = 1 << 16;
 
@@ -370,12 +379,13 @@ impl Analyzer {
 
     /// The callbacks and counters of a followed or live capture ([`Taps`]).
     pub fn tap(&mut self, taps: Taps) {
-        // It may run for days: the reports kept for the report at the end have an index of
-        // at most a sixteenth of --max-memory (the part a file's read chunks take offline,
-        // which one thread following a capture does not use).
-        self.done.set_max_entries(
-            (crate::memory::read_room(self.opts.max_memory) / Store::ENTRY_BYTES).max(1),
-        );
+        // It may run for days: the reports kept for the report at the end are those of
+        // the first sessions to finish, at most KEPT_SESSIONS and what a sixteenth of
+        // --max-memory indexes (the part a file's read chunks take offline, which one
+        // thread following a capture does not use); past them what it holds per session
+        // stops growing.
+        let index = crate::memory::read_room(self.opts.max_memory) / Store::ENTRY_BYTES;
+        self.done.set_max_entries(KEPT_SESSIONS.min(index).max(1));
         self.budget.set_aside(taps.beside);
         self.on_event = Some(taps.on_event);
         self.on_report = taps.on_report;
@@ -388,8 +398,13 @@ impl Analyzer {
     }
 
     /// The memory the analysis holds by its own estimate (what `--max-memory` is charged).
+    /// The flows' estimated cost, and what is kept for the report at the end: the reports'
+    /// store ([`Store::held_bytes`]) and the lists of `seen` ([`Seen::held_bytes`]), each in
+    /// a room of its own taken from the flows' part.
     pub fn charged(&self) -> usize {
         self.budget.total()
+            + self.done.held_bytes(crate::memory::REPORT_BYTES)
+            + self.seen.held_bytes(crate::memory::ENCRYPTED_BYTES)
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.
@@ -581,8 +596,9 @@ impl Analyzer {
                 "{not_kept} WebSocket sessions that finished after the first {most} kept are \
                  left out of this report: they were told as they ended (their closes, and \
                  counted in --metrics), but a followed or live capture keeps at most {most} \
-                 reports for the report at the end (their index takes a sixteenth of \
-                 --max-memory); raise --max-memory to keep more"
+                 reports for the report at the end, so that its memory stays flat however \
+                 long it runs; its incidents and reconnects are judged among the sessions \
+                 kept, and may differ from those of the whole capture saved and analyzed"
             ));
         }
         let ends_left_out = done.incidents_mut().left_out();

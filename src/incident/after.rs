@@ -54,6 +54,11 @@ pub struct Refusals {
 }
 
 impl Refusals {
+    /// What the list holds, at its capacity.
+    pub fn held_bytes(&self) -> usize {
+        self.list.capacity() * std::mem::size_of::<Refusal>()
+    }
+
     /// Keeps at most `bytes` of refusals (0: no limit).
     pub fn set_room(&mut self, bytes: usize) {
         self.max = (bytes / REFUSAL_BYTES).max(usize::from(bytes > 0));

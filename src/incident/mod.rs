@@ -274,6 +274,12 @@ impl Index {
         self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
     }
 
+    /// What its vectors hold, at their capacity.
+    pub fn held_bytes(&self) -> usize {
+        self.endings.capacity() * std::mem::size_of::<Ending>()
+            + self.outages.capacity() * std::mem::size_of::<Outage>()
+    }
+
     /// Keeps a connection's outage (`o.order` its ending's) in the room of one ending, or
     /// counts it as left out when one ending is all the room left.
     pub fn push_outage(&mut self, o: Outage) {

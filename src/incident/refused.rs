@@ -45,6 +45,11 @@ pub struct RefusedCounts {
 }
 
 impl RefusedCounts {
+    /// What the counters hold, at [`BUCKET_BYTES`] each.
+    pub fn held_bytes(&self) -> usize {
+        self.counts.len() * BUCKET_BYTES
+    }
+
     /// Keeps at most `bytes` of counters (0: no limit).
     pub fn set_room(&mut self, bytes: usize) {
         self.max = (bytes / BUCKET_BYTES).max(usize::from(bytes > 0));

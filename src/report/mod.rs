@@ -308,6 +308,17 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// What its lists kept for the report at the end hold, by their own estimates: the
+    /// encrypted connections listed (`encrypted_bytes` each: `memory::ENCRYPTED_BYTES`), the
+    /// refusals, the counters of refused attempts and handshakes, the polling connections.
+    pub fn held_bytes(&self, encrypted_bytes: usize) -> usize {
+        self.encrypted.len() * encrypted_bytes
+            + self.refusals.held_bytes()
+            + self.refused.held_bytes()
+            + self.tls_refused.held_bytes()
+            + self.polling.held_bytes()
+    }
+
     /// Encrypted connections listed one by one at the most; past this, only counted. A
     /// smaller memory budget lists fewer ([`Seen::max_encrypted`]).
     pub const MAX_ENCRYPTED: usize = 10_000;

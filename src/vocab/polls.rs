@@ -63,6 +63,11 @@ impl Polls {
     /// Polling connections kept at most (about 100 bytes each).
     pub const CAP: usize = 10_000;
 
+    /// What the connections kept hold, about (100 bytes each).
+    pub fn held_bytes(&self) -> usize {
+        self.kept * 100
+    }
+
     /// Keeps a finished polling connection of input `input`.
     pub fn add(&mut self, input: usize, p: &impl PollingFacts, first_packet: u64) {
         let Some(sid) = p.sid() else {

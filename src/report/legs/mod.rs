@@ -262,6 +262,12 @@ impl Index {
         self.trim(1);
     }
 
+    /// What its vectors hold, at their capacity.
+    pub fn held_bytes(&self) -> usize {
+        self.legs.capacity() * std::mem::size_of::<Leg>()
+            + self.candidates.capacity() * std::mem::size_of::<Candidate>()
+    }
+
     /// Holds what `bytes` of memory hold from now on, at [`LEG_BYTES`] a leg or candidate
     /// (each thread's store holds its own).
     pub fn set_room(&mut self, bytes: usize) {

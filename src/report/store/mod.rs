@@ -216,6 +216,20 @@ impl Store {
         self.max_entries = n;
     }
 
+    /// What it holds in memory by its own estimate, for the memory charged
+    /// (`Analyzer::charged`): the entries at their capacity, the reports kept in memory at
+    /// `report_bytes` each (`memory::REPORT_BYTES`), the identities' index, the legs' and
+    /// the endings' indexes at their capacity, and each temporary file's write buffer.
+    pub fn held_bytes(&self, report_bytes: usize) -> usize {
+        const IDENTITY_BYTES: usize = 64;
+        self.entries.capacity() * Self::ENTRY_BYTES
+            + self.memory.len() * report_bytes
+            + self.identities as usize * IDENTITY_BYTES
+            + self.legs.held_bytes()
+            + self.incidents.held_bytes()
+            + self.files.len() * WRITE_BATCH
+    }
+
     /// Whether `n` more sessions may be kept.
     pub fn has_room(&self, n: usize) -> bool {
         self.max_entries == 0 || self.entries.len() + n <= self.max_entries
@@ -441,6 +455,7 @@ impl Store {
         self.legs.append(other.legs);
         self.incidents.append(other.incidents);
         self.identities += other.identities;
+        self.not_kept += other.not_kept;
         for (h, orders) in other.identity_orders {
             self.identity_orders.entry(h).or_default().extend(orders);
         }
