@@ -241,8 +241,11 @@ pub enum Fact {
 /// one of `any` (when any is listed), none of `none`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
+    /// Facts that must all hold.
     pub all: &'static [Fact],
+    /// Facts of which one must hold (none listed: no such need).
     pub any: &'static [Fact],
+    /// Facts none of which may hold.
     pub none: &'static [Fact],
 }
 
@@ -295,8 +298,9 @@ pub struct IncidentFacts {
     pub going_away: bool,
     /// The longest a member lived, from its start to its end, seconds.
     pub lived_max_s: f64,
-    /// Members through a proxy, and those that are a proxy's back legs.
+    /// Members through a proxy (front legs, or a response naming a proxy).
     pub proxied: u64,
+    /// Members that are a proxy's back legs (their client the proxy).
     pub back_legs: u64,
     /// Members ended by resets their named sender never sent.
     pub forged_resets: u64,

@@ -73,9 +73,9 @@ pub struct NotFrames {
     /// An HTTP response's status code.
     pub http_status: Option<u16>,
     /// An HTTP response's status line ("HTTP/1.1 500 INTERNAL SERVER ERROR"), at most 100
-    /// bytes; redacted, its version and code only ("HTTP/1.1 500 [redacted]").
+    /// bytes; redacted, its version and code only (`HTTP/1.1 500 [redacted]`).
     pub status_line: Option<String>,
     /// The `<title>` of the HTML page an HTTP response carries, when the capture holds it in
-    /// the response's first 512 bytes (at most 100 bytes); "[redacted]" when redacted.
+    /// the response's first 512 bytes (at most 100 bytes); `[redacted]` when redacted.
     pub title: Option<String>,
 }

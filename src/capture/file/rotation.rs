@@ -339,7 +339,9 @@ pub fn ring_numbers(prev: &str, next: &str) -> Option<RingNumbers> {
 /// Two ring files' numbers ([`ring_numbers`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RingNumbers {
+    /// The number of the file before.
     pub prev: u64,
+    /// The number of the next file.
     pub next: u64,
     /// A trailing number (`tcpdump -C`'s place), not dumpcap's number beside a time.
     pub trailing: bool,

@@ -14,9 +14,9 @@
 //! with `-v` or `--connection`; the encrypted connections that could not be read and each
 //! status with its documented cause and fix (the shared document's blocks, through the
 //! terminal sink, `render::terminal`: its brief form unless `-v`); the counts by status.
-//! In the brief form, a capture of more than [`groups::MANY`] connections gets, after the
+//! In the brief form, a capture of more than `groups::MANY` connections gets, after the
 //! incidents, a summary by status and cause and the connections grouped (`groups.rs`)
-//! in place of their rows, and the statuses' meanings within [`MEANINGS_MANY`] characters.
+//! in place of their rows, and the statuses' meanings within `MEANINGS_MANY` characters.
 //! Every string from the wire goes through `sanitize::terminal`.
 
 use super::document::{self, Layout, Sink, Span, Walk};
