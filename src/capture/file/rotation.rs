@@ -200,14 +200,25 @@ fn trailing_number(s: &str) -> (&str, &str) {
 /// `tcpdump -C` (and `-W`): the `-w` name, then the same with a number after it, one more
 /// each file (`cap`, `cap1`, `cap2`; padded and back to 0 in a `-W` ring: `cap00`, `cap01`).
 fn tcpdump(a: &str, b: &str) -> bool {
-    if b.strip_prefix(a).is_some_and(digits) {
-        return true;
+    tcpdump_numbers(a, b).is_some_and(|(x, y, padded_alike)| {
+        // The `-w` name alone is any number's predecessor (number 0).
+        padded_alike.is_none() || y == x + 1 || y == 0
+    })
+}
+
+/// The numbers of two names as `tcpdump -C` numbers its files: the `-w` name alone (0,
+/// then `None`), or the same name before two trailing numbers (then whether they are padded
+/// alike: the same width, or neither with a leading zero, as one ring's are).
+fn tcpdump_numbers(a: &str, b: &str) -> Option<(u64, u64, Option<bool>)> {
+    if let Some(n) = b.strip_prefix(a).filter(|n| digits(n)) {
+        return Some((0, n.parse().unwrap_or(u64::MAX), None));
     }
     let ((pa, na), (pb, nb)) = (trailing_number(a), trailing_number(b));
-    match (na.parse::<u64>(), nb.parse::<u64>()) {
-        (Ok(x), Ok(y)) => !pa.is_empty() && pa == pb && (y == x + 1 || y == 0),
-        _ => false,
+    if pa.is_empty() || pa != pb {
+        return None;
     }
+    let padded = na.len() == nb.len() || !(na.starts_with('0') || nb.starts_with('0'));
+    Some((na.parse().ok()?, nb.parse().ok()?, Some(padded)))
 }
 
 /// Two runs of digits as dumpcap's file number (five digits or more) and time (14), in
@@ -226,37 +237,34 @@ fn number_and_time<'a>(n: &'a str, t: &'a str) -> Option<(&'a str, &'a str)> {
 /// five digits, one more each file, and the time; `dumpcap -b nametimenum:2` puts the time
 /// first), the rest of the names the same.
 fn dumpcap(a: &[&str], b: &[&str]) -> bool {
+    dumpcap_numbers(a, b).is_some_and(|(x, y, forward)| y > x && forward)
+}
+
+/// The file numbers of two names (cut into runs) as dumpcap names its files, and whether
+/// the second's time is no earlier: the last place where the names have `name_`, a number,
+/// `_` and a time (or the time first) and are the same elsewhere.
+fn dumpcap_numbers(a: &[&str], b: &[&str]) -> Option<(u64, u64, bool)> {
     if a.len() != b.len() {
-        return false;
+        return None;
     }
-    // Each window: the name before the number, the number, "_", the time (or the time
-    // first); the last such place in the names.
     a.windows(4)
         .zip(b.windows(4))
         .enumerate()
         .rev()
-        .any(|(at, (wa, wb))| {
+        .find_map(|(at, (wa, wb))| {
             let (&[pa, na, sa, ta], &[_, nb, sb, tb]) = (wa, wb) else {
-                return false;
+                return None;
             };
-            let (Some((na, ta)), Some((nb, tb))) =
-                (number_and_time(na, ta), number_and_time(nb, tb))
-            else {
-                return false;
-            };
-            let later = match (na.parse::<u64>(), nb.parse::<u64>()) {
-                (Ok(x), Ok(y)) => y > x && tb >= ta,
-                _ => false,
-            };
+            let ((na, ta), (nb, tb)) = (number_and_time(na, ta)?, number_and_time(nb, tb)?);
             // The number and the time are the runs at `at + 1` and `at + 3`.
-            later
-                && pa.ends_with('_')
-                && sa == "_"
-                && sb == "_"
-                && a.iter()
-                    .zip(b)
-                    .enumerate()
-                    .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y)
+            let same_rest = a
+                .iter()
+                .zip(b)
+                .enumerate()
+                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y);
+            (pa.ends_with('_') && sa == "_" && sb == "_" && same_rest)
+                .then(|| Some((na.parse().ok()?, nb.parse().ok()?, tb >= ta)))
+                .flatten()
         })
 }
 
@@ -287,53 +295,21 @@ pub fn names(prev: &str, next: &str) -> Names {
 /// ([`RingNumbers::trailing`]): `tcpdump -G cap-%H%M%S` ends its names in digits too.
 pub fn ring_numbers(prev: &str, next: &str) -> Option<RingNumbers> {
     let (a, b) = (uncompressed(prev), uncompressed(next));
-    let (ra, rb) = (runs(a), runs(b));
-    // dumpcap: the windows `name_`, number, `_`, time (or time first), the last such place.
-    let dump = ra
-        .windows(4)
-        .zip(rb.windows(4))
-        .enumerate()
-        .rev()
-        .filter(|_| ra.len() == rb.len())
-        .find_map(|(at, (wa, wb))| {
-            let (&[pa, na, sa, ta], &[pb, nb, sb, tb]) = (wa, wb) else {
-                return None;
-            };
-            let ((na, _), (nb, _)) = (number_and_time(na, ta)?, number_and_time(nb, tb)?);
-            let same_rest = ra
-                .iter()
-                .zip(&rb)
-                .enumerate()
-                .all(|(i, (x, y))| i == at + 1 || i == at + 3 || x == y);
-            (pa == pb && pa.ends_with('_') && sa == "_" && sb == "_" && same_rest)
-                .then(|| Some((na.parse().ok()?, nb.parse().ok()?)))
-                .flatten()
-        });
-    if let Some((prev, next)) = dump {
+    if let Some((prev, next, _)) = dumpcap_numbers(&runs(a), &runs(b)) {
         return Some(RingNumbers {
             prev,
             next,
             trailing: false,
         });
     }
-    let trailing = |prev, next| {
-        Some(RingNumbers {
+    match tcpdump_numbers(a, b)? {
+        (prev, next, None | Some(true)) => Some(RingNumbers {
             prev,
             next,
             trailing: true,
-        })
-    };
-    // tcpdump -C: the `-w` name alone (number 0), then the same with a number after it.
-    if let Some(n) = b.strip_prefix(a).filter(|n| digits(n)) {
-        return trailing(0, n.parse().ok()?);
+        }),
+        (_, _, Some(false)) => None,
     }
-    let ((pa, na), (pb, nb)) = (trailing_number(a), trailing_number(b));
-    // Padded alike (a `-W` ring's names), or not padded at all (`-C` alone).
-    let padded = na.len() == nb.len() || !(na.starts_with('0') || nb.starts_with('0'));
-    if !pa.is_empty() && pa == pb && digits(na) && digits(nb) && padded {
-        return trailing(na.parse().ok()?, nb.parse().ok()?);
-    }
-    None
 }
 
 /// Two ring files' numbers ([`ring_numbers`]).
