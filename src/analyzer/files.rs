@@ -130,11 +130,9 @@ fn analyze(
                 let summary = files.input(i, &path, first, &mut first_error);
                 // A ring's file rewritten under its reader: its last packets are lost, so
                 // the next file does not continue it either (its warning says so).
-                if ring_file.is_some_and(|r| r.rewritten()) {
+                if let Some(words) = ring_file.and_then(|r| r.rewritten_words()) {
                     if let Some(note) = files.on_note.as_mut() {
-                        for w in summary.warnings.iter().filter(|w| w.contains("rewrote it")) {
-                            note(&format!("{}: {w}", rotation::file_name(&summary.path)));
-                        }
+                        note(&format!("{}: {words}", rotation::file_name(&summary.path)));
                     }
                     if let Some(t) = files.analyzer.tally() {
                         t.ring_files_removed

@@ -67,7 +67,8 @@ pub type Superseded = Arc<RingFile>;
 /// found rewritten under its reader (then the packets it held past those read are lost).
 pub struct RingFile {
     state: Box<dyn Fn() -> RingState + Send + Sync>,
-    rewritten: AtomicBool,
+    /// Found rewritten: its size then, and the bytes read before.
+    rewritten: Mutex<Option<(u64, u64)>>,
 }
 
 impl RingFile {
@@ -75,7 +76,7 @@ impl RingFile {
     pub fn new(state: impl Fn() -> RingState + Send + Sync + 'static) -> Superseded {
         Arc::new(RingFile {
             state: Box::new(state),
-            rewritten: AtomicBool::new(false),
+            rewritten: Mutex::new(None),
         })
     }
 
@@ -86,8 +87,28 @@ impl RingFile {
 
     /// Whether its reader found it rewritten before it was read to its end.
     pub fn rewritten(&self) -> bool {
-        self.rewritten.load(Ordering::Relaxed)
+        self.rewritten_at().is_some()
     }
+
+    /// Found rewritten before it was read to its end: the warning that says so.
+    pub fn rewritten_words(&self) -> Option<String> {
+        self.rewritten_at()
+            .map(|(size, read)| ring_rewritten_words(size, read))
+    }
+
+    fn rewritten_at(&self) -> Option<(u64, u64)> {
+        self.rewritten.lock().ok().and_then(|r| *r)
+    }
+}
+
+/// The warning of a ring's file rewritten under its reader (`size` bytes now, `read` read).
+fn ring_rewritten_words(size: u64, read: u64) -> String {
+    format!(
+        "the capture ring's writer opened this file again and rewrote it (tcpdump -W reuses \
+         its file names) before it was read to its end: {read} bytes were read (now {size}); \
+         the packets it held after those are missing, so the connections open then are not \
+         followed on into the ring's next file; a larger ring (-W, -C) keeps more"
+    )
 }
 
 /// A ring's file followed, as its directory shows it when the file has nothing more.
@@ -161,13 +182,7 @@ pub fn read_follow_until(
     if let Some((size, read)) = shrank.lock().ok().and_then(|s| *s) {
         summary.truncated = true;
         summary.warnings.push(if superseded_given {
-            format!(
-                "the capture ring's writer opened this file again and rewrote it (tcpdump -W \
-                 reuses its file names) before it was read to its end: {read} bytes were \
-                 read (now {size}); the packets it held after those are missing, so the \
-                 connections open then are not followed on into the ring's next file; a \
-                 larger ring (-W, -C) keeps more"
-            )
+            ring_rewritten_words(size, read)
         } else if size < read {
             format!(
                 "the file shrank from {read} to {size} bytes while it was followed (truncated, \
@@ -231,8 +246,12 @@ impl Tail {
         if let Ok(mut s) = self.shrank.lock() {
             *s = Some((size, self.read));
         }
-        if let Some(r) = &self.superseded {
-            r.rewritten.store(true, Ordering::Relaxed);
+        if let Some(mut r) = self
+            .superseded
+            .as_ref()
+            .and_then(|r| r.rewritten.lock().ok())
+        {
+            *r = Some((size, self.read));
         }
         Ok(0)
     }
