@@ -19,9 +19,10 @@
 use super::rotation::{self, FirstPacket};
 use super::{RingFile, RingState, Stop, Superseded, POLL};
 use crate::vocab::Timestamp;
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 /// What the sequence gives next.
 pub enum Next {
@@ -101,6 +102,8 @@ pub struct Ring {
     /// Nothing new at the last listing: wait a [`POLL`] before the next.
     idle: bool,
     done: bool,
+    /// What was read of the directory's files, shared with the file being followed.
+    peeks: Arc<Peeks>,
 }
 
 impl Sequence {
@@ -122,6 +125,7 @@ impl Sequence {
             after_file: false,
             idle: false,
             done: false,
+            peeks: Arc::default(),
         })
     }
 }
@@ -188,7 +192,7 @@ impl Ring {
     /// number says were skipped (or, with none, the ring ends if stopped, else waits). A
     /// file with no packet yet (just opened) is not given until it has one.
     fn list(&mut self) {
-        let now = ring_files(&self.dir);
+        let now = ring_files(&self.peeks, &self.dir);
         let present: HashSet<Capture> = now
             .iter()
             .filter_map(|(p, ts)| Some((p.clone(), (*ts)?)))
@@ -225,7 +229,12 @@ impl Ring {
                 }
                 self.last = Some(name);
                 self.read.insert((p.clone(), ts));
-                let superseded = superseded(&self.dir, self.read.clone(), (p.clone(), ts));
+                let superseded = superseded(
+                    &self.dir,
+                    self.read.clone(),
+                    (p.clone(), ts),
+                    Arc::clone(&self.peeks),
+                );
                 let first = rotation::first_packet(&p);
                 self.queue.push_back(Next::File {
                     path: p,
@@ -267,25 +276,21 @@ impl Ring {
 /// Where the writer of the ring's capture `reading` is ([`RingState`]), from the
 /// directory: rewritten when its name holds another capture now; superseded when a capture
 /// not in `known` (those read) has appeared.
-fn superseded(dir: &Path, known: HashSet<Capture>, reading: Capture) -> Superseded {
+fn superseded(
+    dir: &Path,
+    known: HashSet<Capture>,
+    reading: Capture,
+    peeks: Arc<Peeks>,
+) -> Superseded {
     let d = dir.to_path_buf();
     RingFile::new(move || {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            return RingState::Current;
-        };
         let mut state = RingState::Current;
-        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-            if !(p.is_file() && matches!(rotation::looks_like_capture(&p), Ok(true))) {
-                continue;
-            }
-            let Some(first) = rotation::first_packet(&p) else {
-                continue;
-            };
-            let c = (p, first.ts);
-            if c.0 == reading.0 && c.1 != reading.1 {
+        for (p, first) in peeks.captures(&d) {
+            let Some(ts) = first else { continue };
+            if p == reading.0 && ts != reading.1 {
                 return RingState::Rewritten;
             }
-            if !known.contains(&c) {
+            if !known.contains(&(p, ts)) {
                 state = RingState::Superseded;
             }
         }
@@ -297,27 +302,66 @@ fn superseded(dir: &Path, known: HashSet<Capture>, reading: Capture) -> Supersed
 /// pcapng's) with their first packet's time, oldest first: by first packet (as rotated
 /// files are ordered offline; tcpdump's `file10` sorts before `file2` by name, and `-W`
 /// reuses names), those with none yet (just opened) last, by name.
-fn ring_files(dir: &Path) -> Vec<(PathBuf, Option<Timestamp>)> {
-    let mut keyed: Vec<_> = ring_names(dir)
-        .into_iter()
-        .map(|p| (p.clone(), rotation::first_packet(&p).map(|f| f.ts)))
-        .collect();
+fn ring_files(peeks: &Peeks, dir: &Path) -> Vec<(PathBuf, Option<Timestamp>)> {
+    let mut keyed = peeks.captures(dir);
     keyed.sort_by(|a, b| (a.1.is_none(), a.1, &a.0).cmp(&(b.1.is_none(), b.1, &b.0)));
     keyed
 }
 
-/// The capture files of a ring's directory now, by name.
-fn ring_names(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && matches!(rotation::looks_like_capture(p), Ok(true)))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+/// A file as its directory entry shows it: inode, size, last change. Writing to a file,
+/// truncating it or putting another in its place changes it.
+type Stamp = (u64, u64, Option<std::time::SystemTime>);
+
+/// What was read of each file of a ring's directory (a capture or not, its first packet's
+/// time), kept while its [`Stamp`] is: the directory, listed every [`POLL`] while a file is
+/// followed or none is new, opens only the files that changed since (the one being written),
+/// not every file of a large ring. Only the names still there are kept.
+#[derive(Default)]
+struct Peeks(Mutex<HashMap<PathBuf, (Stamp, Peeked)>>);
+
+/// What was read of a file: not a capture (`None`), or a capture and its first packet's
+/// time (none yet).
+type Peeked = Option<Option<Timestamp>>;
+
+impl Peeks {
+    /// The capture files of `dir` now, each with its first packet's time (none yet: just
+    /// opened), by name.
+    fn captures(&self, dir: &Path) -> Vec<(PathBuf, Option<Timestamp>)> {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let Ok(mut seen) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut here = HashSet::new();
+        for p in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            let stamp = (meta.ino(), meta.len(), meta.modified().ok());
+            let read = match seen.get(&p) {
+                Some((s, read)) if *s == stamp => *read,
+                _ => {
+                    let read = matches!(rotation::looks_like_capture(&p), Ok(true))
+                        .then(|| rotation::first_packet(&p).map(|f| f.ts));
+                    seen.insert(p.clone(), (stamp, read));
+                    read
+                }
+            };
+            here.insert(p.clone());
+            if let Some(first) = read {
+                out.push((p, first));
+            }
+        }
+        seen.retain(|p, _| here.contains(p));
+        out.sort();
+        out
+    }
 }
 
 #[cfg(test)]
