@@ -788,3 +788,42 @@ fn live_lines_say_the_catalog_sentence_only_when_asked() {
     assert!(long.starts_with(head) && long.len() > short.len(), "{long}");
     assert!(long.contains(" — "), "{long}");
 }
+
+/// fixtures/points/ (issue 103's recordings of the same sessions at two points): every file
+/// EXPECT.json names is there, and each capture reads, alone, with the sessions it holds.
+/// Nothing here about reading them as points of one path.
+#[test]
+fn points_recordings_exist_and_parse() {
+    let dir = format!("{}/fixtures/points", env!("CARGO_MANIFEST_DIR"));
+    let expect: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/EXPECT.json")).unwrap())
+            .unwrap();
+    let mut files = std::collections::BTreeSet::new();
+    for group in ["scenarios", "variants", "controls"] {
+        for v in expect[group].as_object().unwrap().values() {
+            for f in v["files"].as_array().into_iter().flatten() {
+                files.insert(f.as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(files.len() >= 25, "{files:?}");
+    for f in &files {
+        let path = format!("{dir}/{f}");
+        assert!(std::path::Path::new(&path).is_file(), "{f}: missing");
+        if f.ends_with(".log") {
+            continue;
+        }
+        let report = run_json(&["analyze", "--format", "json", &path]);
+        let n = report["connections"].as_array().unwrap().len();
+        // rotation-2 is the second half of a rotation: no handshake in it.
+        let least = match f.as_str() {
+            "rotation-2.pcap" => 0,
+            f if f.starts_with("unrelated-") => 1,
+            _ => 2,
+        };
+        assert!(
+            n >= least,
+            "{f}: {n} connections, at least {least} expected"
+        );
+    }
+}
