@@ -18,7 +18,6 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         stream: 0,
         pos: 0,
         client: ep(client, port),
-        host: ep(client, 0),
         server: ep(5, 8443),
         route: 7,
         start: T0 + start,
@@ -32,6 +31,10 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         forged: false,
         ident: 0,
         twin: 0,
+        said: 0,
+        answered_us: u32::MAX,
+        answered_size: 0,
+        answered_op: 0,
     }
 }
 

@@ -122,14 +122,12 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
                 Some(Role::Server),
             );
             b.client = Endpoint::new(proxy.ip(), 30_000 + k);
-            b.host = proxy;
             b.proxied = paired;
             let mut f2 = ending(host, 11_000 + k, end + S, 0, How::Open, None);
             f2.server = front;
             f2.proxied = paired;
             let mut b2 = ending(9, 31_000 + k, end + S + MS / 2, 0, How::Open, None);
             b2.client = Endpoint::new(proxy.ip(), 31_000 + k);
-            b2.host = proxy;
             b2.server = ep(6, 8443);
             b2.proxied = paired;
             let at = v.len() as u32;
