@@ -100,12 +100,19 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     if cand.is_empty() {
         return;
     }
-    let key = |w: &Work, i: u32, e: &Ending| (party(w, i) << 32 | how_code(coarse(e.how)), e.end);
+    // The way includes what was said (a close reason, the words of a refusal): one server's
+    // closes with one code and two reasons are two decisions.
+    let key = |w: &Work, i: u32, e: &Ending| {
+        ((party(w, i) << 32 | how_code(coarse(e.how)), e.said), e.end)
+    };
     sorted_by(w, &mut cand, |i, e| key(w, i, e));
     // Each candidate's key, to count the same party's ends of the same way before a moment.
-    let keys: Vec<(u64, i64)> = cand
+    let keys: Vec<((u64, u32), i64)> = cand
         .iter()
-        .map(|&i| w.at(i).map_or((u64::MAX, i64::MAX), |e| key(w, i, e)))
+        .map(|&i| {
+            w.at(i)
+                .map_or(((u64::MAX, u32::MAX), i64::MAX), |e| key(w, i, e))
+        })
         .collect();
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
@@ -130,9 +137,12 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
             break;
         };
-        let (p, how, t0) = (party(w, fi), coarse(first.how), first.end);
-        let same =
-            |w: &Work, k: u32| party(w, k) == p && w.at(k).is_some_and(|e| coarse(e.how) == how);
+        let (p, how, said, t0) = (party(w, fi), coarse(first.how), first.said, first.end);
+        let same = |w: &Work, k: u32| {
+            party(w, k) == p
+                && w.at(k)
+                    .is_some_and(|e| coarse(e.how) == how && e.said == said)
+        };
         j = j.max(i + 1);
         while cand.get(j).is_some_and(|&k| {
             same(w, k) && w.at(k).is_some_and(|e| e.end <= t0.saturating_add(burst))
@@ -194,7 +204,7 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         // window's pace at most in as long before it (at least GAP_S). The tail of a steady
         // run of ends (a batch job's sessions closed one after another) is no stop, however
         // few sessions are left open when it is reached.
-        let k0 = keys.get(i).map_or(0, |k| k.0);
+        let k0 = keys.get(i).map_or((0, 0), |k| k.0);
         let before_from = t0.saturating_sub((last - t0).max(gap));
         let before = i - keys
             .get(..i)
