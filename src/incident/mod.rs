@@ -327,6 +327,11 @@ impl Index {
         self.saids.intern(s)
     }
 
+    /// What the endings said takes, in bytes (the room of `div_ceil(ENDING_BYTES)` endings).
+    pub fn said_bytes(&self) -> usize {
+        self.saids.bytes()
+    }
+
     /// Endings whose words were not kept for want of room.
     pub fn said_left_out(&self) -> u64 {
         self.said_left_out

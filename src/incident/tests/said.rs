@@ -177,3 +177,29 @@ fn what_was_said_is_charged_to_the_room_of_the_endings() {
     // One ending's room is all the saids left.
     assert!(index.left_out() >= 2, "{}", index.left_out());
 }
+
+/// The reason an incident's headline and cause quote is escaped in every format that shows
+/// them: no markup of it reaches HTML or Markdown, no control character a terminal.
+#[test]
+fn a_reason_in_an_incident_is_escaped_in_every_format() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut r = crate::analyze_files(
+        &[dir.join("incident2/starlette-plan-4002.pcap.gz")],
+        crate::analyzer::Options::default(),
+    )
+    .unwrap();
+    let i = &mut r.incidents[0];
+    i.facts.said.as_mut().expect("said").reason =
+        Some("<img src=x onerror=alert(1)> | *x* \x1b[2J".into());
+    (i.cause, i.fix) = crate::report::words::incident::cause_and_fix(i);
+    let html = crate::render::html::render(&r, &[]);
+    assert!(!html.contains("<img src=x"), "html");
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "html");
+    let md = crate::render::markdown::render(&r, &[]);
+    assert!(!md.contains("<img") && md.contains("\\| \\*x\\*"), "{md}");
+    let table = crate::render::table::render(&r, Some(200), false);
+    assert!(
+        !table.contains('\x1b') && table.contains("\\x1b[2J"),
+        "{table}"
+    );
+}

@@ -46,6 +46,18 @@ impl Incident {
     pub fn headline(&self) -> String {
         headline(self)
     }
+
+    /// The headline without the words its members' sides sent (a close reason, a refusal's
+    /// words), where the connections' decrypted text is withheld (an annotated capture's
+    /// comments on a TLS session).
+    pub fn headline_withheld(&self) -> String {
+        let mut i = self.clone();
+        if let Some(s) = i.facts.said.as_mut() {
+            s.reason = None;
+            s.words = None;
+        }
+        headline(&i)
+    }
 }
 
 /// The headline: what, where, when; how many ended how and within what; who came back.
@@ -180,7 +192,7 @@ fn quoted(t: &str) -> String {
 
 /// What the members said beyond their code, to follow it: " 'plan changed'", " (the page:
 /// 'Forbidden')", " and the TLS alert bad_certificate"; empty when nothing.
-fn said_words(s: Option<&Stated>) -> String {
+pub(crate) fn said_words(s: Option<&Stated>) -> String {
     let Some(s) = s else {
         return String::new();
     };
@@ -202,7 +214,7 @@ fn said_words(s: Option<&Stated>) -> String {
 
 /// The peer's message the members' closes answered: "each right after the server's 16-byte
 /// text message (0.04 to 11.7 ms after it; those messages sent within 2.3 ms)".
-fn answered_words(a: &Answered, members: u64) -> String {
+pub(crate) fn answered_words(a: &Answered, members: u64) -> String {
     let who = if a.closes >= members {
         "each".to_string()
     } else {
@@ -412,8 +424,56 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
     kind.fix_words()
 }
 
+/// A stated decision's cause and fix, from what its members said (issue 102 item 3): the
+/// row's cause, then the code's meaning (the close-code catalog, `close::catalog`) and what
+/// its reason names (`diagnose::reason`); the fix the reason's kind's where it names one,
+/// else the code's own (an HTTP/2 error code's: the row's), never another kind's.
+fn decision_cause_and_fix(i: &Incident) -> (String, String) {
+    let (from, peer) = match i.side {
+        crate::vocab::Enders::Client => ("client", "server"),
+        _ => ("server", "client"),
+    };
+    let said = i.facts.said.as_ref();
+    let reason = said.and_then(|s| s.reason.as_deref());
+    let mut cause = kind_cause(i.kind).to_string();
+    let mut fix = kind_fix(i.kind).to_string();
+    if let (EndedBy::Close(Some(c)), Some(_)) = (i.ended_by, i.code) {
+        let entry = crate::close::catalog::lookup(c);
+        cause.push_str(&format!(
+            " Here the {from} closed them with {c} ({}){}: {}",
+            entry.name,
+            reason.map_or(String::new(), |r| format!(" and the reason {}", quoted(r))),
+            entry.meaning
+        ));
+        fix = entry.fix.to_string();
+        let kind = reason
+            .filter(|_| crate::diagnose::reason::reason_decides(c))
+            .and_then(crate::diagnose::reason::kind);
+        if let Some(k) = kind {
+            cause.push_str(&format!(
+                " Its reason's words name {}.",
+                super::reason::meaning(k, from, peer)
+            ));
+            fix = super::reason::fix(k, from, peer);
+        }
+    }
+    if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
+        cause.push_str(&format!(
+            " The {from}s reacted to the {peer}'s message: {}.",
+            answered_words(a, i.members)
+        ));
+    }
+    if i.reconnects.herd == Some(true) {
+        fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");
+    }
+    (cause, fix)
+}
+
 /// The incident's cause and fix: its kind's, with what the capture shows of this one.
 pub fn cause_and_fix(i: &Incident) -> (String, String) {
+    if i.kind == IncidentKind::StatedDecision {
+        return decision_cause_and_fix(i);
+    }
     let mut cause = kind_cause(i.kind).to_string();
     if matches!(
         i.kind,
