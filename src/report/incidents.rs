@@ -4,7 +4,7 @@
 //! and what it found written back into the reports, by `diagnose::incidents`.
 //!
 //! In: a [`ConnectionReport`]. Out: its [`Ending`], and what its ending side said
-//! ([`said`]: its close reason, the words refusing its upgrade, its fatal TLS alert, the
+//! (`said`: its close reason, the words refusing its upgrade, its fatal TLS alert, the
 //! peer's message its close answered), kept once per value by `intern` (the stage's table,
 //! `incident::said`).
 
