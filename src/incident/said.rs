@@ -35,10 +35,11 @@ impl Said {
         *self == Said::default()
     }
 
-    /// What keeping it costs: itself, its text, and its place in the table's index.
+    /// What keeping it costs: itself (twice: the table's vector may grow to twice what it
+    /// holds), its text, and its place in the table's index.
     pub fn bytes(&self) -> usize {
         let text = |t: &Option<Box<str>>| t.as_ref().map_or(0, |t| t.len());
-        std::mem::size_of::<Said>()
+        2 * std::mem::size_of::<Said>()
             + text(&self.reason)
             + text(&self.words)
             + text(&self.alert)
@@ -46,8 +47,9 @@ impl Said {
     }
 }
 
-/// The table's index per value: its hash and id in the map, its next in the chain.
-const ENTRY_BYTES: usize = 2 * (8 + 4) + 4;
+/// The table's index per value, twice (its map and chain may grow to twice what they
+/// hold): its hash and id in the map, its next in the chain.
+const ENTRY_BYTES: usize = 2 * (8 + 4 + 4);
 
 /// The distinct values of what endings said, each kept once, named by id (from 1).
 #[derive(Debug, Clone, Default)]

@@ -326,15 +326,16 @@ pub struct IncidentFacts {
     /// as first found), and the fact that was missing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_shown: Option<NotShown>,
-    /// What the members' ending side said beyond the code, the same for every member (a
-    /// close reason, the words refusing the upgrade, a TLS alert, the peer's message each
-    /// close answered). Absent when they said nothing more, or not the same.
+    /// What the members' ending side said beyond the code: the words every member sent (a
+    /// close reason, the words refusing the upgrade, a TLS alert), and the peer's message
+    /// most of their closes answered. Absent when neither is shown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub said: Option<Stated>,
 }
 
-/// What every member of a group said as its side ended it, beyond its code
-/// ([`IncidentFacts::said`]): its side's stated decision, as the wire carried it.
+/// What the members of a group said as their side ended them, beyond the code
+/// ([`IncidentFacts::said`]): that side's stated decision, as the wire carried it. Each
+/// field absent when not shown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stated {
     /// The close reason every member's close frame carried (RFC 6455 §5.5.1), as sent; under

@@ -316,12 +316,16 @@ pub fn detect_said(
         // one at one idle age, are no stop of their server. Endings that cluster in time are
         // no idle cohort, whatever their idle ages: a stop, or nothing.
         idle_cohorts(&mut w);
-        stops(&mut w, Side::Server);
-        stops(&mut w, Side::Client);
-        crash_loops(&mut w);
+        // Grouped by what was said too: one code with two reasons is two groups.
+        stops(&mut w, Side::Server, true);
+        stops(&mut w, Side::Client, true);
         // Sessions one side ended together with one code and the same words, which no kind
         // took: that side's stated decision (issue 102 item 3).
         stated(&mut w);
+        // What is left of a server's ends by their way alone: a stop whose reasons differ
+        // for each session.
+        stops(&mut w, Side::Server, false);
+        crash_loops(&mut w);
         // What clusters and no kind took: said as such, never forced into one.
         doubts = doubts::doubts(&mut w);
         // Each incident's facts that what came around it shows.

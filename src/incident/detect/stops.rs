@@ -27,8 +27,11 @@ fn coarse(how: How) -> How {
 /// stop that outlasts the burst is read over the whole run of its ends (each within
 /// [`GAP_S`] of the one before) when the sessions open at its start had mostly lived twice
 /// as long as the run. A stop is a change: the party's ends of that way in as long before
-/// (at least [`GAP_S`]) are fewer than a quarter of the window's.
-pub(super) fn stops(w: &mut Work, side: Side) {
+/// (at least [`GAP_S`]) are fewer than a quarter of the window's. With `by_said`, the way
+/// includes what was said (`Ending::said`): one server's closes with one code and two
+/// reasons are two groups; without, what a first pass by what was said left (a server whose
+/// reasons name each session, "shutting down session 812", still stopped once).
+pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
     // The party's number (a server's or a client host's).
     let party = |w: &Work, i: u32| -> u64 {
         u64::from(match side {
@@ -100,10 +103,12 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     if cand.is_empty() {
         return;
     }
-    // The way includes what was said (a close reason, the words of a refusal): one server's
-    // closes with one code and two reasons are two decisions.
+    let said_of = |e: &Ending| if by_said { e.said } else { 0 };
     let key = |w: &Work, i: u32, e: &Ending| {
-        ((party(w, i) << 32 | how_code(coarse(e.how)), e.said), e.end)
+        (
+            (party(w, i) << 32 | how_code(coarse(e.how)), said_of(e)),
+            e.end,
+        )
     };
     sorted_by(w, &mut cand, |i, e| key(w, i, e));
     // Each candidate's key, to count the same party's ends of the same way before a moment.
@@ -137,11 +142,11 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
             break;
         };
-        let (p, how, said, t0) = (party(w, fi), coarse(first.how), first.said, first.end);
+        let (p, how, said, t0) = (party(w, fi), coarse(first.how), said_of(&first), first.end);
         let same = |w: &Work, k: u32| {
             party(w, k) == p
                 && w.at(k)
-                    .is_some_and(|e| coarse(e.how) == how && e.said == said)
+                    .is_some_and(|e| coarse(e.how) == how && said_of(e) == said)
         };
         j = j.max(i + 1);
         while cand.get(j).is_some_and(|&k| {

@@ -203,3 +203,31 @@ fn a_reason_in_an_incident_is_escaped_in_every_format() {
         "{table}"
     );
 }
+
+/// A server whose reason names each session ("going away: session 7") still stopped once:
+/// what a first pass by what was said left is read by its way alone.
+#[test]
+fn reasons_that_name_each_session_are_one_stop() {
+    let mut saids = Saids::default();
+    let mut v = Vec::new();
+    for k in 0..30u16 {
+        let mut e = ending(
+            k as u8 + 1,
+            10_000 + k,
+            0,
+            10 * S + i64::from(k) * MS,
+            How::Close(Some(1001)),
+            Some(Role::Server),
+        );
+        e.said = saids.intern(reason(&format!("going away: session {k}")));
+        v.push(e);
+    }
+    v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
+    let out = stage(v, saids);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::ServerRestart);
+    assert_eq!(i.members, 30);
+    // Their reasons differ: none is said for all.
+    assert_eq!(i.facts.said, None);
+}
