@@ -611,6 +611,16 @@ impl Analyzer {
                 ends_left_out
             ));
         }
+        let said_left_out = done.incidents_mut().said_left_out();
+        if said_left_out > 0 {
+            seen.temp_notes.push(format!(
+                "the incident stage kept what {said_left_out} endings said (their close \
+                 reasons, refusals' words, TLS alerts, the messages their closes answered) \
+                 only as their codes: its part of --max-memory was full, so incidents of \
+                 those sessions are grouped by their codes alone; raise --max-memory to keep \
+                 their words"
+            ));
+        }
         let left_out = done.legs_mut().left_out();
         if left_out > 0 {
             seen.temp_notes.push(format!(

@@ -397,7 +397,16 @@ pub(super) fn connection_notes_at(
         put_at(
             Level::Warning,
             p,
-            format!("incident {} ({}): {}", i.id, i.kind.name(), i.headline()),
+            format!(
+                "incident {} ({}): {}",
+                i.id,
+                i.kind.name(),
+                if hide {
+                    i.headline_withheld()
+                } else {
+                    i.headline()
+                }
+            ),
         );
     }
     for f in facts

@@ -17,19 +17,20 @@ use crate::report::legs::Side;
 use crate::report::{incidents::ending, ConnectionReport, Report, Seen, Status};
 use crate::vocab::{After, Incident, IncidentKind, Role};
 
-/// The incident stage on `endings` (in the report's order) and the proxied sessions'
+/// The incident stage on `endings` (in the report's order, what they said in `saids`) and the proxied sessions'
 /// `legs` (front, back, by position): what came after each abrupt ending (`refusals`: the
 /// refused attempts kept), the incidents and the links. Every report, in memory or
 /// stored, is linked here.
 pub(super) fn find(
     endings: Vec<Ending>,
+    saids: crate::incident::said::Saids,
     legs: &[(u32, u32)],
     outages: &[crate::incident::Outage],
     refusals: Refusals,
     seen: &Seen,
 ) -> Outcome {
     let after = crate::incident::after::link(&endings, refusals);
-    let mut out = crate::incident::detect_with(endings, legs, outages);
+    let mut out = crate::incident::detect_said(endings, saids, legs, outages);
     out.links.set_after(after);
     // A stop's or restart's attempts refused in TCP while the server was down, then each
     // incident named only where its kind's row holds: before any connection reads its kind.
@@ -385,10 +386,11 @@ pub(super) fn link_vec(
     if connections.len() < 2 && refusals.is_empty() {
         return Outcome::default();
     }
+    let mut saids = crate::incident::said::Saids::default();
     let endings: Vec<Ending> = connections
         .iter()
         .enumerate()
-        .filter_map(|(i, c)| Some(ending(c, u32::try_from(i).ok()?)))
+        .filter_map(|(i, c)| Some(ending(c, u32::try_from(i).ok()?, &mut |s| saids.intern(s))))
         .collect();
     // The proxied sessions' legs, front first, by position (id less one).
     let legs: Vec<(u32, u32)> = connections
@@ -415,7 +417,7 @@ pub(super) fn link_vec(
             })
         })
         .collect();
-    let mut out = find(endings, &legs, &outages, refusals, seen);
+    let mut out = find(endings, saids, &legs, &outages, refusals, seen);
     if !out.links.is_empty() {
         for c in connections.iter_mut() {
             apply(&out.links, &out.incidents, c);

@@ -120,7 +120,7 @@ fn cite(r: &mut ConnectionReport, message: Option<Message>) {
 /// of either side are missing from the capture between the two (a gap). With the
 /// seconds between the two. Read from each side's last frames (`Stats`), which every
 /// session keeps.
-fn answered(
+pub(crate) fn answered(
     r: &ConnectionReport,
     by: Role,
     packet: u64,

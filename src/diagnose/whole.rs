@@ -67,9 +67,10 @@ impl Report {
         // The incidents, from the endings the store kept as its reports were filled: no
         // report is read back for them; each gets its links as it is shown.
         let outages = store.incidents_mut().take_outages();
+        let saids = store.incidents_mut().take_saids();
         let endings = store.take_endings();
         let refusals = incidents::refusals_of(&mut seen);
-        let out = incidents::find(endings, &legs, &outages, refusals, &seen);
+        let out = incidents::find(endings, saids, &legs, &outages, refusals, &seen);
         let mut r = Report::build(inputs, Vec::new(), Some(store), seen);
         r.decodes_subprotocol = crate::app::decodes_subprotocol;
         r.set_incidents(out);

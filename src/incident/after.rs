@@ -135,7 +135,15 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
     let mut accepted: Vec<(Endpoint, Endpoint, i64, u32, u64)> = endings
         .iter()
         .filter(|e| !matches!(e.how, How::Refused(_)))
-        .map(|e| (e.server, e.host, e.start, e.pos, e.order & ((1 << 48) - 1)))
+        .map(|e| {
+            (
+                e.server,
+                e.host(),
+                e.start,
+                e.pos,
+                e.order & ((1 << 48) - 1),
+            )
+        })
         .collect();
     accepted.sort_unstable();
     let max_ns = (RECONNECT_MAX_S * 1e9) as i64;
@@ -148,17 +156,17 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
             continue;
         };
         let limit = e.end.saturating_add(max_ns);
-        let k = accepted.partition_point(|a| (a.0, a.1, a.2) <= (e.server, e.host, e.end));
+        let k = accepted.partition_point(|a| (a.0, a.1, a.2) <= (e.server, e.host(), e.end));
         let next = accepted
             .get(k)
-            .filter(|a| a.0 == e.server && a.1 == e.host && a.2 <= limit);
+            .filter(|a| a.0 == e.server && a.1 == e.host() && a.2 <= limit);
         let until = next.map_or(limit, |a| a.2);
         let (mut n, mut first, mut last) = (0u64, None, None);
         if by == Role::Server {
-            let lo =
-                refused.partition_point(|r| (r.server, r.host, r.at) <= (e.server, e.host, e.end));
-            let hi =
-                refused.partition_point(|r| (r.server, r.host, r.at) <= (e.server, e.host, until));
+            let lo = refused
+                .partition_point(|r| (r.server, r.host, r.at) <= (e.server, e.host(), e.end));
+            let hi = refused
+                .partition_point(|r| (r.server, r.host, r.at) <= (e.server, e.host(), until));
             if let Some(rs) = refused.get(lo..hi).filter(|rs| !rs.is_empty()) {
                 n = rs.len() as u64;
                 first = rs.first().copied();
@@ -213,7 +221,6 @@ mod tests {
             stream: 0,
             pos,
             client: ep(1, client),
-            host: ep(1, 0),
             server: ep(2, 80),
             route: 0,
             start,
@@ -227,6 +234,10 @@ mod tests {
             forged: false,
             ident: 0,
             twin: 0,
+            said: 0,
+            answered_us: u32::MAX,
+            answered_size: 0,
+            answered_op: 0,
         }
     }
 

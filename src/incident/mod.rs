@@ -24,13 +24,14 @@ pub mod after;
 mod detect;
 mod gate;
 pub mod refused;
+pub mod said;
 mod signs;
 pub mod twins;
 pub mod watch;
 
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
-pub use detect::{detect, detect_with};
+pub use detect::{detect, detect_said, detect_with};
 pub use gate::gate;
 pub use refused::RefusedCounts;
 pub use signs::Signs;
@@ -190,7 +191,7 @@ pub enum How {
     GoAway(u16),
 }
 
-/// The compact summary of one connection the incident stage works from (152 bytes).
+/// The compact summary of one connection the incident stage works from (144 bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
@@ -202,8 +203,6 @@ pub struct Ending {
     pub pos: u32,
     /// The client's endpoint.
     pub client: Endpoint,
-    /// The client's host: its address, port 0.
-    pub host: Endpoint,
     /// The server's endpoint.
     pub server: Endpoint,
     /// A hash of the path (without its query) and the subprotocol: what a reconnect repeats
@@ -238,6 +237,18 @@ pub struct Ending {
     /// proxied session): the same session seen at two points of a NAT carries the same one
     /// ([`twins`]).
     pub twin: u32,
+    /// What its ending side said beyond its code (a close reason, the words refusing the
+    /// upgrade, a TLS alert): an id in the stage's table of them ([`said::Saids`];
+    /// [`said::NONE`]: nothing).
+    pub said: u32,
+    /// Microseconds from the peer's data message its close answered (it came right after
+    /// it, nothing between: `diagnose::trigger`) to the close (`u32::MAX`: it answered
+    /// none).
+    pub answered_us: u32,
+    /// That message's payload bytes (at most `u32::MAX`).
+    pub answered_size: u32,
+    /// That message's opcode (RFC 6455 §5.2).
+    pub answered_op: u8,
 }
 
 impl Ending {
@@ -246,8 +257,13 @@ impl Ending {
     }
 
     /// The client's host (its address, port 0).
+    pub fn host(&self) -> Endpoint {
+        Endpoint::new(self.client.ip(), 0)
+    }
+
+    /// The client's host (its address, port 0).
     fn client_host(&self) -> Endpoint {
-        self.host
+        self.host()
     }
 }
 
@@ -266,6 +282,13 @@ pub struct Index {
     /// came; each takes the room of one ending (from `max`), and when one ending is all the
     /// room left, later ones are counted in `left_out`.
     outages: Vec<Outage>,
+    /// What the endings said, each distinct value once ([`said::Saids`]); its bytes take
+    /// the room of endings (`said_room` of them), as outages do.
+    saids: said::Saids,
+    /// Endings' room the saids took.
+    said_room: usize,
+    /// Endings whose words were not kept for want of room (their `said` is none).
+    said_left_out: u64,
 }
 
 impl Index {
@@ -274,10 +297,49 @@ impl Index {
         self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
     }
 
-    /// What its vectors hold, at their capacity.
+    /// What its vectors hold, at their capacity, and what the endings said.
     pub fn held_bytes(&self) -> usize {
         self.endings.capacity() * std::mem::size_of::<Ending>()
             + self.outages.capacity() * std::mem::size_of::<Outage>()
+            + self.saids.bytes()
+    }
+
+    /// The id of what an ending said ([`said::Saids::intern`]), its bytes taken from the
+    /// room of endings; [`said::NONE`] (and counted) when a new value would leave no room
+    /// for one ending.
+    pub fn intern(&mut self, s: said::Said) -> u32 {
+        if self.max == 0 || self.saids.has(&s) {
+            return self.saids.intern(s);
+        }
+        let need = (self.saids.bytes() + s.bytes()).div_ceil(ENDING_BYTES);
+        let more = need.saturating_sub(self.said_room);
+        if more > 0 {
+            if self.max <= more {
+                self.said_left_out += 1;
+                return said::NONE;
+            }
+            self.max -= more;
+            self.said_room += more;
+            if self.endings.len() >= 2 * self.max {
+                self.cut();
+            }
+        }
+        self.saids.intern(s)
+    }
+
+    /// What the endings said takes, in bytes (the room of `div_ceil(ENDING_BYTES)` endings).
+    pub fn said_bytes(&self) -> usize {
+        self.saids.bytes()
+    }
+
+    /// Endings whose words were not kept for want of room.
+    pub fn said_left_out(&self) -> u64 {
+        self.said_left_out
+    }
+
+    /// What the endings said, taken out (before [`Index::placed`]).
+    pub fn take_saids(&mut self) -> said::Saids {
+        std::mem::take(&mut self.saids)
     }
 
     /// Keeps a connection's outage (`o.order` its ending's) in the room of one ending, or
@@ -323,6 +385,27 @@ impl Index {
     /// Takes in another shard's endings.
     pub fn append(&mut self, mut other: Index) {
         self.left_out += other.left_out;
+        self.said_left_out += other.said_left_out;
+        // Its endings' ids of what they said, as this table numbers them.
+        if !other.saids.is_empty() {
+            let theirs = std::mem::take(&mut other.saids);
+            let mut lost = 0;
+            let to: Vec<u32> = theirs
+                .values()
+                .map(|s| {
+                    let id = self.intern(s.clone());
+                    lost += u64::from(id == said::NONE);
+                    id
+                })
+                .collect();
+            for e in &mut other.endings {
+                if let Some(k) = e.said.checked_sub(1) {
+                    e.said = to.get(k as usize).copied().unwrap_or(said::NONE);
+                }
+            }
+            // Counted once per value, not per ending: at least that many endings.
+            self.said_left_out += lost;
+        }
         for o in std::mem::take(&mut other.outages) {
             self.push_outage(o);
         }

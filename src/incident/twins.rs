@@ -114,7 +114,6 @@ mod tests {
             stream: 0,
             pos,
             client: ep(client, 40_000),
-            host: ep(client, 0),
             server: ep([10, 0, 1, 2], 80),
             route: 0,
             start,
@@ -128,6 +127,10 @@ mod tests {
             forged: false,
             ident: 0,
             twin: key,
+            said: 0,
+            answered_us: u32::MAX,
+            answered_size: 0,
+            answered_op: 0,
         }
     }
 

@@ -300,7 +300,6 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         stream: ev.h2_stream.unwrap_or(0),
         pos: 0,
         client: ev.client,
-        host: Endpoint::new(ev.client.ip(), 0),
         server: ev.server,
         route,
         start: ev.start.0,
@@ -314,6 +313,10 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         forged: false,
         ident: 0,
         twin: 0,
+        said: 0,
+        answered_us: u32::MAX,
+        answered_size: 0,
+        answered_op: 0,
     }
 }
 

@@ -3,15 +3,24 @@
 //! the stage imports nothing of `report/` (it works on endings alone); the stage is run,
 //! and what it found written back into the reports, by `diagnose::incidents`.
 //!
-//! In: a [`ConnectionReport`]. Out: its [`Ending`].
+//! In: a [`ConnectionReport`]. Out: its [`Ending`], and what its ending side said
+//! (`said`: its close reason, the words refusing its upgrade, its fatal TLS alert, the
+//! peer's message its close answered), kept once per value by `intern` (the stage's table,
+//! `incident::said`).
 
 use super::cause::Cause;
 use super::ConnectionReport;
+use crate::incident::said::{Said, WORDS_MAX};
 use crate::incident::{Ending, How, Index, Signs};
-use crate::vocab::{Endpoint, Opcode, Role};
+use crate::vocab::{Opcode, Role};
 
-/// The ending of `c`, at position `pos`.
-pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
+/// Bytes of a close reason kept: all a close frame can carry (RFC 6455 §5.5: a control
+/// frame's payload is at most 125 bytes, two of them the code).
+const REASON_MAX: usize = 123;
+
+/// The ending of `c`, at position `pos`; what its ending side said, given an id by
+/// `intern`.
+pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u32) -> Ending {
     let (client, server) = c.endpoints;
     let route = {
         use std::hash::{Hash, Hasher};
@@ -50,6 +59,11 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
             (_, None) => How::Rst,
         };
         (how, Some(e.by), e.time.0, e.packet)
+    } else if let Some((code, g, t)) = goaway_then_end(c) {
+        // A GOAWAY that let the stream run (RFC 9113 §6.8), then its sender's end of the
+        // connection: the stream ended as the GOAWAY said, its packet the deciding one,
+        // its end the connection's.
+        (How::GoAway(code), Some(g.by), t.time.0, g.packet)
     } else if let Some(e) = c.tcp_ends.first() {
         let how = match e.kind {
             crate::vocab::EndKind::Fin => How::Fin,
@@ -67,12 +81,13 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         .map_or(u32::MAX, |s| {
             (s * 1000.0).min(f64::from(u32::MAX - 1)) as u32
         });
+    let (said, answered) = said(c, how, by, packet);
+    let (answered_us, answered_size, answered_op) = answered.unwrap_or((u32::MAX, 0, 0));
     Ending {
         order: super::legs::order(c.input, c.first_packet),
         stream: c.h2_stream.unwrap_or(0),
         pos,
         client,
-        host: Endpoint::new(client.ip(), 0),
         server,
         route,
         start: c.start.0,
@@ -93,7 +108,85 @@ pub fn ending(c: &ConnectionReport, pos: u32) -> Ending {
         } else {
             twin_key(c.ws_key.as_deref())
         },
+        said: intern(said),
+        answered_us,
+        answered_size,
+        answered_op,
     }
+}
+
+/// The GOAWAY of an HTTP/2 stream's connection that let the stream run, and the TCP end
+/// after it by the GOAWAY's sender (its first): the stream's end as that GOAWAY said, with
+/// its error code (RFC 9113 §7; one past 0xffff kept as 0xffff).
+fn goaway_then_end(
+    c: &ConnectionReport,
+) -> Option<(u16, &super::StreamEndReport, &crate::vocab::TcpEnd)> {
+    let g = c
+        .stream_ends
+        .iter()
+        .find(|e| e.kind == super::StreamEndName::Goaway && !e.ends_stream)?;
+    let t = c
+        .tcp_ends
+        .first()
+        .filter(|t| t.by == g.by && t.packet > g.packet)?;
+    let code = g
+        .error_code
+        .as_deref()
+        .and_then(crate::vocab::h2_error_code)?;
+    Some((u16::try_from(code).unwrap_or(u16::MAX), g, t))
+}
+
+/// What `c`'s ending side (`by`) said as it ended the session `how` at `packet`:
+/// its close frame's reason, the words of the response refusing the upgrade, its fatal TLS
+/// alert; and the peer's message its close answered (`diagnose::trigger::answered`: right
+/// after it, nothing between): the microseconds from it to the close, its size, its opcode.
+fn said(
+    c: &ConnectionReport,
+    how: How,
+    by: Option<Role>,
+    packet: u64,
+) -> (Said, Option<(u32, u32, u8)>) {
+    let text = |t: &str, max: usize| {
+        let t = t.trim();
+        (!t.is_empty()).then(|| crate::sanitize::cut(t, max).into())
+    };
+    let mut s = Said::default();
+    let mut answered = None;
+    match how {
+        How::Close(_) => {
+            if let Some(f) = c.close_frames.first() {
+                s.reason = text(&f.reason, REASON_MAX);
+                // As `close-answers-message` reads it: a clean close with a reason says its
+                // own why, and one without is no answer to the reply to its own message.
+                let clean = matches!(f.code, None | Some(1000));
+                let seen = (!clean || s.reason.is_none())
+                    .then(|| crate::diagnose::trigger::answered(c, f.from, packet, f.time, clean))
+                    .flatten();
+                if let Some((m, seconds)) = seen {
+                    let us = (seconds * 1e6).round().clamp(0.0, f64::from(u32::MAX - 1)) as u32;
+                    let size = u32::try_from(m.size).unwrap_or(u32::MAX);
+                    answered = Some((us, size, m.opcode.0 .0));
+                }
+            }
+        }
+        How::Refused(_) => {
+            s.words = c.status.causes.iter().find_map(|k| match k {
+                Cause::UpgradeRefused { body: Some(b), .. } => {
+                    text(b.lines().next().unwrap_or_default(), WORDS_MAX)
+                }
+                _ => None,
+            });
+        }
+        _ => {}
+    }
+    if let (Some(by), Some(tls)) = (by, c.tls.as_ref()) {
+        s.alert = tls
+            .alerts
+            .iter()
+            .find(|a| a.from == by && a.level == "fatal")
+            .and_then(|a| text(&a.description, WORDS_MAX));
+    }
+    (s, answered)
 }
 
 /// A hash of the upgrade request's `Sec-WebSocket-Key` (16 random bytes per handshake, RFC
@@ -230,7 +323,7 @@ pub fn silent(c: &ConnectionReport) -> Option<(Role, i64, u64)> {
 
 /// Keeps the ending of `c`, whose store order is `order`, in `index`.
 pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
-    let mut e = ending(c, 0);
+    let mut e = ending(c, 0, &mut |s| index.intern(s));
     e.order = order;
     if let Some((from, healed)) = c.outage {
         index.push_outage(crate::incident::Outage {

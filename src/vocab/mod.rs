@@ -64,8 +64,8 @@ pub use frames::{
     StatsJson, StreamEndKind, Unanswered,
 };
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
+pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
-pub use incident::{Fact, IncidentFacts, Needs, NotShown, REJECTED_S};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};

@@ -1,6 +1,7 @@
 //! Incidents of a shared code: overload shedding (1013, 1014; 503 and 429 refusing the
 //! upgrade, RFC 6455 section 7.4.1), rejection loops (one client retrying and refused with the
-//! same code) and mass rejections (many clients), found as runs of one key within a gap.
+//! same code) and mass rejections (many clients), found as runs of one key within a gap;
+//! the key holds what was said with the code (its reason, a refusal's words).
 //!
 //! In: the working state's free endings. Out: incidents made in it.
 
@@ -15,6 +16,12 @@ fn rejecting(code: u16) -> bool {
 /// Overload codes: 1013 Try Again Later, 1014 Bad Gateway; 503 and 429 refusing the upgrade.
 fn shedding(how: How) -> bool {
     matches!(how, How::Close(Some(1013 | 1014)) | How::Refused(503 | 429))
+}
+
+/// What an ending said (`Ending::said`), above the parties and the way in a run's key:
+/// one code with two reasons is two runs.
+fn said_key(e: &Ending) -> u128 {
+    u128::from(e.said) << 96
 }
 
 pub(super) fn code_of(how: How) -> Option<u16> {
@@ -33,12 +40,12 @@ pub(super) fn codes(w: &mut Work) {
         .filter(|&i| w.free(i) && w.at(i).is_some_and(|e| from_server(e) && shedding(e.how)))
         .collect();
     sorted_by(w, &mut cand, |i, e| {
-        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.said, e.end)
     });
     clusters(
         w,
         &cand,
-        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
+        |w, i, e| said_key(e) | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(SHED_GAP_S),
         |_, _| IncidentKind::OverloadShedding,
     );
@@ -80,6 +87,7 @@ pub(super) fn codes(w: &mut Work) {
         (
             u64::from(w.hid(i)) << 32 | u64::from(w.sid(i)),
             how_code(e.how),
+            e.said,
             e.end,
         )
     });
@@ -88,7 +96,10 @@ pub(super) fn codes(w: &mut Work) {
         w,
         &cand,
         |w, i, e| {
-            u128::from(w.hid(i)) << 64 | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how))
+            said_key(e)
+                | u128::from(w.hid(i)) << 64
+                | u128::from(w.sid(i)) << 32
+                | u128::from(how_code(e.how))
         },
         ns(RETRY_GAP_S),
         |w, prev, i| w.next_of(prev) == Some(i),
@@ -107,13 +118,13 @@ pub(super) fn codes(w: &mut Work) {
         return;
     }
     sorted_by(w, &mut cand, |i, e| {
-        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.end)
+        (u64::from(w.sid(i)) << 32 | how_code(e.how), e.said, e.end)
     });
     let mut ends = Ends::default();
     clusters_by(
         w,
         &cand,
-        |w, i, e| u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
+        |w, i, e| said_key(e) | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(MASS_GAP_S),
         |_, _, _| true,
         |w, run| {

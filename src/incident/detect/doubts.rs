@@ -30,7 +30,7 @@ const MAX_DOUBTS: usize = 100;
 /// Whether `members` endings within `span` ns stand out from a pace of one ending every
 /// `usual` ns: the chance that such a pace puts `members - 1` more in the span is under
 /// [`UNUSUAL`] (Chernoff: `e^-λ (eλ/k)^k`).
-fn stands_out(members: usize, span: i64, usual: f64) -> bool {
+pub(super) fn stands_out(members: usize, span: i64, usual: f64) -> bool {
     if usual <= 0.0 {
         return false;
     }

@@ -32,6 +32,7 @@ mod partition;
 mod reconnects;
 mod slow;
 mod stalls;
+mod stated;
 mod stops;
 
 use codes::{code_of, codes};
@@ -42,6 +43,7 @@ use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
 use slow::slow_consumers;
 use stalls::stalls;
+use stated::stated;
 use stops::{stops, Side};
 
 const NS: f64 = 1e9;
@@ -80,6 +82,8 @@ struct Work {
     hosts: u32,
     /// Per ending: its path's outage (from, healed), nanoseconds, if it had one.
     outage: Vec<Option<(i64, i64)>>,
+    /// What the endings said (`Ending::said` names its values).
+    saids: super::said::Saids,
 }
 
 impl Work {
@@ -165,7 +169,19 @@ pub fn detect(endings: Vec<Ending>, legs: &[(u32, u32)]) -> Outcome {
 /// [`detect`], with the outages of the connections whose path was cut and healed (each
 /// found again by its ending's order and stream; one whose ending is not there is left).
 pub fn detect_with(
+    endings: Vec<Ending>,
+    legs: &[(u32, u32)],
+    outages: &[super::Outage],
+) -> Outcome {
+    detect_said(endings, Default::default(), legs, outages)
+}
+
+/// [`detect_with`], with what the endings said (`saids`, whose values their `said` names):
+/// endings group by what their side said too (a close reason, the peer's message their
+/// closes answered), and an incident's facts carry it (`IncidentFacts::said`).
+pub fn detect_said(
     mut endings: Vec<Ending>,
+    saids: super::said::Saids,
     legs: &[(u32, u32)],
     outages: &[super::Outage],
 ) -> Outcome {
@@ -270,6 +286,7 @@ pub fn detect_with(
         servers,
         hosts,
         outage,
+        saids,
         e: endings,
         incident: vec![None; n],
         multi: vec![false; n],
@@ -299,8 +316,15 @@ pub fn detect_with(
         // one at one idle age, are no stop of their server. Endings that cluster in time are
         // no idle cohort, whatever their idle ages: a stop, or nothing.
         idle_cohorts(&mut w);
-        stops(&mut w, Side::Server);
-        stops(&mut w, Side::Client);
+        // Grouped by what was said too: one code with two reasons is two groups.
+        stops(&mut w, Side::Server, true);
+        stops(&mut w, Side::Client, true);
+        // Sessions one side ended together with one code and the same words, which no kind
+        // took: that side's stated decision (issue 102 item 3).
+        stated(&mut w);
+        // What is left of a server's ends by their way alone: a stop whose reasons differ
+        // for each session.
+        stops(&mut w, Side::Server, false);
         crash_loops(&mut w);
         // What clusters and no kind took: said as such, never forced into one.
         doubts = doubts::doubts(&mut w);
@@ -615,6 +639,7 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         forged_resets: count(&|e| e.forged),
         same_idle_age,
         accepted_after_s: accepted_after,
+        said: stated::said(w, ms),
         ..IncidentFacts::default()
     }
 }

@@ -27,8 +27,11 @@ fn coarse(how: How) -> How {
 /// stop that outlasts the burst is read over the whole run of its ends (each within
 /// [`GAP_S`] of the one before) when the sessions open at its start had mostly lived twice
 /// as long as the run. A stop is a change: the party's ends of that way in as long before
-/// (at least [`GAP_S`]) are fewer than a quarter of the window's.
-pub(super) fn stops(w: &mut Work, side: Side) {
+/// (at least [`GAP_S`]) are fewer than a quarter of the window's. With `by_said`, the way
+/// includes what was said (`Ending::said`): one server's closes with one code and two
+/// reasons are two groups; without, what a first pass by what was said left (a server whose
+/// reasons name each session, "shutting down session 812", still stopped once).
+pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
     // The party's number (a server's or a client host's).
     let party = |w: &Work, i: u32| -> u64 {
         u64::from(match side {
@@ -100,12 +103,21 @@ pub(super) fn stops(w: &mut Work, side: Side) {
     if cand.is_empty() {
         return;
     }
-    let key = |w: &Work, i: u32, e: &Ending| (party(w, i) << 32 | how_code(coarse(e.how)), e.end);
+    let said_of = |e: &Ending| if by_said { e.said } else { 0 };
+    let key = |w: &Work, i: u32, e: &Ending| {
+        (
+            (party(w, i) << 32 | how_code(coarse(e.how)), said_of(e)),
+            e.end,
+        )
+    };
     sorted_by(w, &mut cand, |i, e| key(w, i, e));
     // Each candidate's key, to count the same party's ends of the same way before a moment.
-    let keys: Vec<(u64, i64)> = cand
+    let keys: Vec<((u64, u32), i64)> = cand
         .iter()
-        .map(|&i| w.at(i).map_or((u64::MAX, i64::MAX), |e| key(w, i, e)))
+        .map(|&i| {
+            w.at(i)
+                .map_or(((u64::MAX, u32::MAX), i64::MAX), |e| key(w, i, e))
+        })
         .collect();
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
@@ -130,9 +142,12 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         let Some((fi, first)) = cand.get(i).and_then(|&k| Some((k, *w.at(k)?))) else {
             break;
         };
-        let (p, how, t0) = (party(w, fi), coarse(first.how), first.end);
-        let same =
-            |w: &Work, k: u32| party(w, k) == p && w.at(k).is_some_and(|e| coarse(e.how) == how);
+        let (p, how, said, t0) = (party(w, fi), coarse(first.how), said_of(&first), first.end);
+        let same = |w: &Work, k: u32| {
+            party(w, k) == p
+                && w.at(k)
+                    .is_some_and(|e| coarse(e.how) == how && said_of(e) == said)
+        };
         j = j.max(i + 1);
         while cand.get(j).is_some_and(|&k| {
             same(w, k) && w.at(k).is_some_and(|e| e.end <= t0.saturating_add(burst))
@@ -194,7 +209,7 @@ pub(super) fn stops(w: &mut Work, side: Side) {
         // window's pace at most in as long before it (at least GAP_S). The tail of a steady
         // run of ends (a batch job's sessions closed one after another) is no stop, however
         // few sessions are left open when it is reached.
-        let k0 = keys.get(i).map_or(0, |k| k.0);
+        let k0 = keys.get(i).map_or((0, 0), |k| k.0);
         let before_from = t0.saturating_sub((last - t0).max(gap));
         let before = i - keys
             .get(..i)

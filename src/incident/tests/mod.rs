@@ -18,7 +18,6 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         stream: 0,
         pos: 0,
         client: ep(client, port),
-        host: ep(client, 0),
         server: ep(5, 8443),
         route: 7,
         start: T0 + start,
@@ -32,6 +31,10 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         forged: false,
         ident: 0,
         twin: 0,
+        said: 0,
+        answered_us: u32::MAX,
+        answered_size: 0,
+        answered_op: 0,
     }
 }
 
@@ -621,10 +624,13 @@ fn work_is_linear_in_the_sessions() {
 fn the_index_is_bounded_and_placed_by_order() {
     let report = crate::report::repeated_fixture_report(3);
     let mut index = Index::default();
-    index.set_room(2 * ENDING_BYTES);
+    // Room for three endings, one of which their close reasons take (each kept once).
+    index.set_room(3 * ENDING_BYTES);
     for (k, c) in report.connections.iter().take(3).enumerate() {
         crate::report::incidents::keep(&mut index, 100 - k as u64, c);
     }
+    assert!(!index.saids.is_empty());
+    assert!(index.saids.bytes() <= ENDING_BYTES, "{:?}", index.saids);
     assert_eq!(index.left_out(), 1);
     // The smallest orders are kept (98 and 99), whatever the order they came in.
     let placed = index.placed(|o| match o {
@@ -783,6 +789,7 @@ mod gate;
 mod idents;
 mod partition;
 mod path;
+mod said;
 mod slow;
 mod stalls;
 mod stops;

@@ -812,6 +812,19 @@ pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
     Names::new(key, |_| false).scrub(reason, true, &[])
 }
 
+/// What a group's members said ([`crate::vocab::Stated`]), redacted as a connection's own:
+/// the close reason kept with its addresses and host names named, a refusal's words left
+/// out.
+fn said(names: &mut Names, s: Option<&mut crate::vocab::Stated>) {
+    let Some(s) = s else { return };
+    if let Some(r) = &mut s.reason {
+        *r = names.scrub(r, true, &[]);
+    }
+    if let Some(w) = &mut s.words {
+        *w = "[redacted]".into();
+    }
+}
+
 /// Redacts `report` in place: what goes and what stays is in this module's header.
 pub fn redact(report: &mut Report) {
     // The encrypted connections first, then the hosts the incidents name, then the
@@ -832,10 +845,13 @@ pub fn redact(report: &mut Report) {
         if let Some(s) = &mut i.reconnects.elsewhere_server {
             *s = names.endpoint(s);
         }
+        said(&mut names, i.facts.said.as_mut());
     }
-    // A doubtful cluster's words hold figures only; its server is named as everywhere.
+    // A doubtful cluster's words hold figures and what its sessions said; its server is
+    // named as everywhere.
     for d in &mut report.doubts {
         d.server = names.endpoint(&d.server);
+        said(&mut names, d.facts.as_mut().and_then(|f| f.said.as_mut()));
     }
     report.names = Some(names.clone());
     for c in &mut report.connections {

@@ -398,3 +398,39 @@ fn an_error_page_s_words_are_left_out() {
     assert_eq!(title.as_deref(), Some("[redacted]"));
     assert_eq!(*http_status, Some(502));
 }
+
+/// What an incident's members said (issue 102 item 1) is redacted as their own reasons are:
+/// the reason kept with its addresses and host names named, in its JSON and in its words
+/// made again; a refusal's words left out.
+#[test]
+fn what_an_incident_s_members_said_is_redacted_as_their_reasons() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut r = crate::analyze_files(
+        &[dir.join("incident2/starlette-plan-4002.pcap.gz")],
+        crate::analyzer::Options::default(),
+    )
+    .unwrap();
+    let said = r.incidents[0].facts.said.as_mut().expect("said");
+    assert_eq!(said.reason.as_deref(), Some("plan changed"));
+    said.reason = Some("moved to 10.9.8.7 and db.internal.example".into());
+    said.words = Some("Forbidden for alice".into());
+    redact(&mut r);
+    let json = crate::render::json::render(&r);
+    for s in ["10.9.8.7", "db.internal.example", "alice"] {
+        assert!(!json.contains(s), "{s}");
+    }
+    let said = r.incidents[0].facts.said.as_ref().expect("said");
+    assert!(
+        said.reason
+            .as_deref()
+            .is_some_and(|x| x.starts_with("moved to host-")),
+        "{said:?}"
+    );
+    assert_eq!(said.words.as_deref(), Some("[redacted]"));
+    assert!(!r.incidents[0].headline().contains("10.9.8.7"));
+    assert!(
+        r.incidents[0].cause.contains("'moved to host-"),
+        "{}",
+        r.incidents[0].cause
+    );
+}

@@ -53,6 +53,15 @@ pub fn why(d: &Doubt) -> String {
 /// 80 ms from 22:14:30.000 (fin; 5 by the server, 0 by their clients; 45 open then): no
 /// kind is named: ".
 pub fn line(d: &Doubt) -> String {
+    // What they said beyond the code, and the message their closes answered, from its facts.
+    let said = d.facts.as_ref().and_then(|f| f.said.as_ref());
+    let mut ended = format!("{}{}", d.ended_by, super::incident::said_words(said));
+    if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
+        ended.push_str(&format!(
+            ", {}",
+            super::incident::answered_words(a, d.members)
+        ));
+    }
     format!(
         "{} sessions to {} ended within {} from {} ({}; {} by the server, {} by their \
          clients; {} open then): no kind is named: ",
@@ -60,7 +69,7 @@ pub fn line(d: &Doubt) -> String {
         d.server,
         seconds(d.window_s),
         clock(d.start),
-        d.ended_by,
+        ended,
         d.by_server,
         d.by_client,
         d.open

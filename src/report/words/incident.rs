@@ -11,7 +11,7 @@
 
 use crate::report::ConnectionReport;
 use crate::units::clock;
-use crate::vocab::{EndedBy, Incident, IncidentKind};
+use crate::vocab::{Answered, EndedBy, Incident, IncidentKind, Stated};
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
@@ -45,6 +45,18 @@ impl Incident {
     /// FIN within 40 ms; 290 reconnected, median 1.2 s; 22 never came back".
     pub fn headline(&self) -> String {
         headline(self)
+    }
+
+    /// The headline without the words its members' sides sent (a close reason, a refusal's
+    /// words), where the connections' decrypted text is withheld (an annotated capture's
+    /// comments on a TLS session).
+    pub fn headline_withheld(&self) -> String {
+        let mut i = self.clone();
+        if let Some(s) = i.facts.said.as_mut() {
+            s.reason = None;
+            s.words = None;
+        }
+        headline(&i)
     }
 }
 
@@ -100,12 +112,23 @@ fn headline(i: &Incident) -> String {
         IncidentKind::SlowConsumers => slow_what(i, server),
         IncidentKind::StatedDecision => decision_what(i, server, client),
     };
-    let mut out = format!(
-        "{what}; {} sessions ended by {} within {}",
-        i.members,
-        how(i.ended_by),
-        seconds(i.window_s)
-    );
+    // A stated decision's says its members, code and words itself.
+    let mut out = if i.kind == IncidentKind::StatedDecision {
+        what
+    } else {
+        let said = i.facts.said.as_ref();
+        let mut out = format!(
+            "{what}; {} sessions ended by {}{} within {}",
+            i.members,
+            how(i.ended_by),
+            said_words(said),
+            seconds(i.window_s)
+        );
+        if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
+            out.push_str(&format!(", {}", answered_words(a, i.members)));
+        }
+        out
+    };
     let r = &i.reconnects;
     if r.came_back > 0 {
         out.push_str(&format!("; {} reconnected", r.came_back));
@@ -154,28 +177,117 @@ fn headline(i: &Incident) -> String {
     out
 }
 
-/// A stated decision's headline: the decision first (who closed, with what), then that the
-/// server went on, as far as the capture shows.
+/// Bytes of wire words a headline quotes (a close reason is at most 123).
+const QUOTED: usize = 123;
+
+/// Words from the wire (a close reason, a refusal's words) quoted for reading: cut to
+/// [`QUOTED`] bytes, every character that could act on a terminal or hide from a reader
+/// made visible (`sanitize::terminal`); each format escapes its markup on top.
+fn quoted(t: &str) -> String {
+    format!(
+        "'{}'",
+        crate::sanitize::terminal(crate::sanitize::cut(t, QUOTED))
+    )
+}
+
+/// What the members said beyond their code, to follow it: " 'plan changed'", " (the page:
+/// 'Forbidden')", " and the TLS alert bad_certificate"; empty when nothing.
+pub(crate) fn said_words(s: Option<&Stated>) -> String {
+    let Some(s) = s else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if let Some(r) = &s.reason {
+        out.push_str(&format!(" {}", quoted(r)));
+    }
+    if let Some(w) = &s.words {
+        out.push_str(&format!(" (its words: {})", quoted(w)));
+    }
+    if let Some(a) = &s.tls_alert {
+        out.push_str(&format!(
+            " and the TLS alert {}",
+            crate::sanitize::terminal(a)
+        ));
+    }
+    out
+}
+
+/// The peer's message the members' closes answered: "each right after the server's 16-byte
+/// text message (0.04 to 11.7 ms after it; those messages sent within 2.3 ms)".
+pub(crate) fn answered_words(a: &Answered, members: u64) -> String {
+    let who = if a.closes >= members {
+        "each".to_string()
+    } else {
+        format!("{} of them", a.closes)
+    };
+    // Milliseconds to the figures that tell them apart: a close 0.04 ms after a message.
+    let ms = |x: f64| match x {
+        x if x < 1.0 => format!("{x:.2} ms"),
+        x if x < 10.0 => format!("{x:.1} ms"),
+        x if x < 1000.0 => format!("{x:.0} ms"),
+        x => seconds(x / 1e3),
+    };
+    let after = if ms(a.after_ms_min) == ms(a.after_ms_max) {
+        ms(a.after_ms_max)
+    } else {
+        format!("{} to {}", ms(a.after_ms_min), ms(a.after_ms_max))
+    };
+    format!(
+        "{who} right after the {}'s {}-byte {} message ({after} after it; those messages sent within {})",
+        a.from,
+        a.size,
+        a.opcode,
+        ms(a.sent_within_ms)
+    )
+}
+
+/// The code the members closed with, for a headline: "4002 (Private Use)", "1008 (Policy
+/// Violation)", "HTTP/2 GOAWAY NO_ERROR"; a private code's name left out when a reason says
+/// what it means.
+fn code_words(i: &Incident) -> String {
+    let reason = i.facts.said.as_ref().is_some_and(|s| s.reason.is_some());
+    match (i.ended_by, i.code) {
+        (EndedBy::Stream { .. }, _) => how(i.ended_by),
+        (_, Some(c)) if reason && (4000..=4999).contains(&c) => c.to_string(),
+        (_, Some(c)) => format!("{c} ({})", crate::close::catalog::lookup(c).name),
+        (_, None) => "an empty close frame".to_string(),
+    }
+}
+
+/// A stated decision's headline, from its facts: the decision first (who closed how many,
+/// with what code and words, within what, answering what), then that the server went on,
+/// as far as the capture shows.
 fn decision_what(i: &Incident, server: &str, client: &str) -> String {
     let who = match i.side {
         crate::vocab::Enders::Server => format!("server {server}"),
-        crate::vocab::Enders::Client if i.client.is_some() => format!("client host {client}"),
+        crate::vocab::Enders::Client if i.client.is_some() => {
+            format!("the clients of {server} (client host {client})")
+        }
         crate::vocab::Enders::Client => format!("the clients of {server}"),
         crate::vocab::Enders::Both => format!("both sides of {server}"),
     };
-    let code = match (i.ended_by, i.code) {
-        (EndedBy::Stream { .. }, _) => how(i.ended_by),
-        (_, Some(c)) => format!("{c} {}", crate::close::catalog::lookup(c).name),
-        (_, None) => "an empty close frame".to_string(),
-    };
+    let said = i.facts.said.as_ref();
     let mut out = format!(
-        "{who} closed its sessions with {code} at {}",
+        "{who} closed {} sessions with {}{} within {} at {}",
+        i.members,
+        code_words(i),
+        said_words(said),
+        seconds(i.window_s),
         clock(i.start)
     );
+    if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
+        out.push_str(&format!(", {}", answered_words(a, i.members)));
+    }
     if let (crate::vocab::Enders::Server, Some(d)) = (i.side, i.facts.accepted_after_s) {
         out.push_str(&format!(
             " and went on accepting (the next session {} later)",
             seconds(d)
+        ));
+    }
+    if i.facts.refused_after > 0 {
+        out.push_str(&format!(
+            "; {} connection attempts to it refused in TCP after",
+            i.facts.refused_after
         ));
     }
     out
@@ -312,8 +424,56 @@ pub fn kind_fix(kind: IncidentKind) -> &'static str {
     kind.fix_words()
 }
 
+/// A stated decision's cause and fix, from what its members said (issue 102 item 3): the
+/// row's cause, then the code's meaning (the close-code catalog, `close::catalog`) and what
+/// its reason names (`diagnose::reason`); the fix the reason's kind's where it names one,
+/// else the code's own (an HTTP/2 error code's: the row's), never another kind's.
+fn decision_cause_and_fix(i: &Incident) -> (String, String) {
+    let (from, peer) = match i.side {
+        crate::vocab::Enders::Client => ("client", "server"),
+        _ => ("server", "client"),
+    };
+    let said = i.facts.said.as_ref();
+    let reason = said.and_then(|s| s.reason.as_deref());
+    let mut cause = kind_cause(i.kind).to_string();
+    let mut fix = kind_fix(i.kind).to_string();
+    if let (EndedBy::Close(Some(c)), Some(_)) = (i.ended_by, i.code) {
+        let entry = crate::close::catalog::lookup(c);
+        cause.push_str(&format!(
+            " Here the {from} closed them with {c} ({}){}: {}",
+            entry.name,
+            reason.map_or(String::new(), |r| format!(" and the reason {}", quoted(r))),
+            entry.meaning
+        ));
+        fix = entry.fix.to_string();
+        let kind = reason
+            .filter(|_| crate::diagnose::reason::reason_decides(c))
+            .and_then(crate::diagnose::reason::kind);
+        if let Some(k) = kind {
+            cause.push_str(&format!(
+                " Its reason's words name {}.",
+                super::reason::meaning(k, from, peer)
+            ));
+            fix = super::reason::fix(k, from, peer);
+        }
+    }
+    if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
+        cause.push_str(&format!(
+            " The {from}s reacted to the {peer}'s message: {}.",
+            answered_words(a, i.members)
+        ));
+    }
+    if i.reconnects.herd == Some(true) {
+        fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");
+    }
+    (cause, fix)
+}
+
 /// The incident's cause and fix: its kind's, with what the capture shows of this one.
 pub fn cause_and_fix(i: &Incident) -> (String, String) {
+    if i.kind == IncidentKind::StatedDecision {
+        return decision_cause_and_fix(i);
+    }
     let mut cause = kind_cause(i.kind).to_string();
     if matches!(
         i.kind,

@@ -139,14 +139,85 @@ fn a_servers_own_closes_are_its_stated_decision_not_a_restart() {
     let table = String::from_utf8(out).unwrap();
     let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        flat.contains("server 127.0.0.1:19970 closed its sessions with 4002 Private Use at")
+        flat.contains("server 127.0.0.1:19970 closed 43 sessions with 4002 'plan changed' within")
             && flat.contains("and went on accepting (the next session"),
         "{table}"
     );
+    assert_eq!(i["facts"]["said"]["reason"], "plan changed", "{i}");
     assert!(
         !flat.contains("restarted") && !flat.contains("(down"),
         "{table}"
     );
+}
+
+/// 40 websocket-client clients closed with 4000 'asked to reconnect' within 12 ms, each on
+/// the server's broadcast 'please reconnect' (hypercorn and Starlette; the clients' log: 40 ×
+/// "got 'please reconnect': closing with 4000"), 36 came back, 4 never: one incident, the
+/// clients' stated decision answering the server's message (before: no incident at all).
+#[test]
+fn clients_closing_on_one_server_message_are_one_stated_decision() {
+    let r = recorded("hypercorn-broadcast-reconnect.pcap.gz");
+    let i = r["incidents"].as_array().unwrap();
+    assert_eq!(i.len(), 1, "{i:#?}");
+    let i = &i[0];
+    assert_eq!(i["kind"], "stated-decision", "{i}");
+    assert_eq!(i["side"], "client");
+    assert_eq!(i["members"], 40);
+    assert_eq!(i["ended_by"], "close 4000");
+    assert_eq!(i["reconnects"]["came_back"], 36);
+    assert_eq!(i["reconnects"]["never"], 4);
+    let said = &i["facts"]["said"];
+    assert_eq!(said["reason"], "asked to reconnect", "{i}");
+    // The server's 'please reconnect': 16 bytes of text, sent to all within milliseconds
+    // (one client's close followed a tick of its own, so not read as an answer).
+    assert_eq!(said["answered"]["from"], "server");
+    assert_eq!(said["answered"]["opcode"], "text");
+    assert_eq!(said["answered"]["size"], 16);
+    assert_eq!(said["answered"]["closes"], 39);
+    assert!(
+        said["answered"]["sent_within_ms"].as_f64().unwrap() < 20.0,
+        "{i}"
+    );
+    let path = fixtures().join("incident2/hypercorn-broadcast-reconnect.pcap.gz");
+    let (out, _, _) = run::wsclose(&["analyze", path.to_str().unwrap()]);
+    let table = String::from_utf8(out).unwrap();
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(
+            "the clients of 127.0.0.1:19971 (client host 127.0.0.1) closed 40 sessions with 4000 'asked to reconnect' within"
+        ) && flat.contains("39 of them right after the server's 16-byte text message"),
+        "{table}"
+    );
+    // Their fix is the code's and the reason's, not a kind's.
+    let fix = i["fix"].as_str().unwrap();
+    assert!(fix.contains("subprotocol"), "{fix}");
+}
+
+/// Hypercorn's graceful restart over HTTP/2: each of 6 connections got one GOAWAY
+/// (NO_ERROR) that let its 8 WebSocket streams run, then the server's FIN; 25 attempts
+/// refused; all 48 came back. A restart, said with its GOAWAY (before: "ended by FIN").
+#[test]
+fn streams_ended_by_one_goaway_each_are_said_so() {
+    let r = recorded("hypercorn-h2-goaway.pcap.gz");
+    let i = r["incidents"].as_array().unwrap();
+    let i = i
+        .iter()
+        .find(|i| i["side"] == "server")
+        .unwrap_or_else(|| panic!("{i:#?}"));
+    assert_eq!(i["kind"], "server-restart", "{i}");
+    assert_eq!(i["members"], 48);
+    assert_eq!(i["ended_by"], "goaway NO_ERROR");
+    assert_eq!(i["facts"]["going_away"], true);
+    assert_eq!(i["facts"]["h2_ends"], 48);
+    let path = fixtures().join("incident2/hypercorn-h2-goaway.pcap.gz");
+    let (out, _, _) = run::wsclose(&["analyze", path.to_str().unwrap()]);
+    let table = String::from_utf8(out).unwrap();
+    let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("48 sessions ended by HTTP/2 GOAWAY NO_ERROR within"),
+        "{table}"
+    );
+    assert!(!flat.contains("ended by FIN"), "{table}");
 }
 
 /// Server A (uvicorn) closed its 40 sessions with 1012 and never listened again (20

@@ -1,0 +1,173 @@
+//! Stated decisions (issue 102 items 1 and 3): sessions of one server that one side ended
+//! together, each with the same code and the same words (a close frame's code and reason,
+//! RFC 6455 §7.1.5; an HTTP/2 RST_STREAM's or GOAWAY's error code, RFC 9113 §7;
+//! `incident::said`), that no kind took: that side's decision, named by what it said
+//! (`stated-decision`), never forced into a kind. A clean close (1000, none) is one only
+//! where it answered the peer's message. And a group's [`said`]: what its members said,
+//! when all the same, and the peer's message most of their closes answered.
+//!
+//! In: the working state's free endings once every kind has taken its members. Out:
+//! incidents made in it. A group is a run of one key (server, side, way, words) whose ends
+//! are each within a tenth of the server's usual gap between endings of the one before
+//! (and [`BURST_S`] of the first), that stands out from that pace (its endings spread
+//! evenly would put so many in the span less often than `watch::UNUSUAL`) and from the
+//! key's own ends just before (fewer than a quarter as many in as long before, at least
+//! [`GAP_S`]), as a doubtful cluster must (`doubts`). A server that ends each session
+//! with its own code at its pace (a rolling plan change, codes after seconds of traffic)
+//! makes no run; clients closing with one code, each after its own message of the server's
+//! at its own time, neither.
+//!
+//! Work: a sort of the candidates (n log n), one pass over the runs, a binary search per
+//! run; memory: the candidates and their keys, freed on return.
+
+use super::doubts::stands_out;
+use super::*;
+use crate::incident::said::NONE;
+use crate::vocab::{Answered, Stated};
+
+/// The stated decisions among `w`'s free endings (see the module's header).
+pub(super) fn stated(w: &mut Work) {
+    let n = w.e.len() as u32;
+    // A clean close (1000, or no code) says the session's purpose was fulfilled: a decision
+    // only when it answered the peer's message (many clients leaving at the end of a run
+    // is none).
+    let said_way = |e: &Ending| match e.how {
+        How::Close(None | Some(1000)) => e.answered_us != u32::MAX,
+        How::Close(_) | How::StreamReset(_) | How::GoAway(_) => true,
+        _ => false,
+    };
+    let mut cand: Vec<u32> = (0..n)
+        .filter(|&i| {
+            w.free(i) && !w.is_echo(i) && w.at(i).is_some_and(|e| e.by.is_some() && said_way(e))
+        })
+        .collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
+    // Each server's pace: its endings (each session once) over its span.
+    let servers = w.servers as usize;
+    let (mut count, mut first, mut last) = (
+        vec![0u64; servers],
+        vec![i64::MAX; servers],
+        vec![i64::MIN; servers],
+    );
+    for i in 0..n {
+        let Some(e) = w.at(i).filter(|e| e.ended() && !w.is_echo(i)) else {
+            continue;
+        };
+        let s = w.sid(i) as usize;
+        if let (Some(c), Some(f), Some(l)) = (count.get_mut(s), first.get_mut(s), last.get_mut(s)) {
+            *c += 1;
+            *f = (*f).min(e.start);
+            *l = (*l).max(e.end);
+        }
+    }
+    w.steps += u64::from(n);
+    let key = |w: &Work, i: u32, e: &Ending| -> (u64, u64) {
+        let side = u64::from(e.by == Some(Role::Server));
+        (
+            u64::from(w.sid(i)) << 1 | side,
+            how_code(e.how) << 32 | u64::from(e.said),
+        )
+    };
+    sorted_by(w, &mut cand, |i, e| (key(w, i, e), e.end));
+    let keys: Vec<((u64, u64), i64)> = cand
+        .iter()
+        .map(|&i| {
+            w.at(i)
+                .map_or(((u64::MAX, u64::MAX), i64::MAX), |e| (key(w, i, e), e.end))
+        })
+        .collect();
+    let (burst, gap) = (ns(BURST_S), ns(GAP_S));
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        w.steps += 1;
+        let Some(&(k, t0)) = keys.get(i) else { break };
+        let s = (k.0 >> 1) as usize;
+        let usual = match (count.get(s), first.get(s), last.get(s)) {
+            (Some(&c), Some(&f), Some(&l)) if c > 0 && l > f => (l - f) as f64 / c as f64,
+            _ => 0.0,
+        };
+        let link = (usual / 10.0).min(burst as f64) as i64;
+        let mut j = i + 1;
+        while keys.get(j).is_some_and(|&(k2, t)| {
+            let prev = keys.get(j - 1).map_or(t0, |x| x.1);
+            k2 == k && t <= t0.saturating_add(burst) && t.saturating_sub(prev) <= link
+        }) {
+            w.steps += 1;
+            j += 1;
+        }
+        let t1 = keys.get(j - 1).map_or(t0, |x| x.1);
+        let span = t1 - t0;
+        let before_from = t0.saturating_sub(span.max(gap));
+        let before = i - keys
+            .get(..i)
+            .unwrap_or_default()
+            .partition_point(|&x| x < (k, before_from));
+        let members = j - i;
+        if members >= MIN_MEMBERS && before * 4 < members && stands_out(members, span, usual) {
+            runs.push(i..j);
+        }
+        i = j;
+    }
+    for r in runs {
+        let members: Vec<u32> = cand.get(r).unwrap_or_default().to_vec();
+        make(w, IncidentKind::StatedDecision, &members, None);
+    }
+}
+
+/// What every one of `ms` said beyond its code, when all said the same (one value of the
+/// table), and the peer's messages their closes answered, when most answered one of one
+/// kind and size.
+pub(super) fn said(w: &Work, ms: &[&Ending]) -> Option<Stated> {
+    let id = ms.first()?.said;
+    let s = (id != NONE && ms.iter().all(|e| e.said == id))
+        .then(|| w.saids.get(id))
+        .flatten();
+    let answered = answered(ms);
+    if s.is_none() && answered.is_none() {
+        return None;
+    }
+    let text = |f: fn(&crate::incident::said::Said) -> &Option<Box<str>>| {
+        s.and_then(|s| f(s).as_deref()).map(str::to_string)
+    };
+    Some(Stated {
+        reason: text(|s| &s.reason),
+        words: text(|s| &s.words),
+        tls_alert: text(|s| &s.alert),
+        answered,
+    })
+}
+
+/// The peer's messages `ms`'s closes answered: those of the kind and size of the first
+/// member's that answered one, when more than half the members' closes did.
+fn answered(ms: &[&Ending]) -> Option<Answered> {
+    let first = ms.iter().find(|e| e.answered_us != u32::MAX)?;
+    let like: Vec<&Ending> = ms
+        .iter()
+        .copied()
+        .filter(|e| {
+            e.answered_us != u32::MAX
+                && e.answered_size == first.answered_size
+                && e.answered_op == first.answered_op
+        })
+        .collect();
+    if like.len() * 2 <= ms.len() {
+        return None;
+    }
+    let after = |e: &&Ending| f64::from(e.answered_us) / 1e3;
+    let sent = |e: &&Ending| e.end - i64::from(e.answered_us) * 1000;
+    let lo = like.iter().map(after).fold(f64::INFINITY, f64::min);
+    let hi = like.iter().map(after).fold(0.0, f64::max);
+    let (s0, s1) = (like.iter().map(sent).min()?, like.iter().map(sent).max()?);
+    Some(Answered {
+        from: first.by?.peer(),
+        opcode: crate::vocab::Opcode(first.answered_op).name().to_string(),
+        size: u64::from(first.answered_size),
+        closes: like.len() as u64,
+        after_ms_min: (lo * 1e3).round() / 1e3,
+        after_ms_max: (hi * 1e3).round() / 1e3,
+        sent_within_ms: ((s1 - s0) as f64 / 1e3).round() / 1e3,
+    })
+}
