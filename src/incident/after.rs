@@ -227,6 +227,7 @@ mod tests {
             forged: false,
             ident: 0,
             twin: 0,
+            dark: 0,
         }
     }
 

@@ -128,6 +128,7 @@ mod tests {
             forged: false,
             ident: 0,
             twin: key,
+            dark: 0,
         }
     }
 
