@@ -219,7 +219,7 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
         // Seen from one side: the server's data retransmitted unanswered, nothing from the
         // host, then its new connections through while the old sessions still waited.
         return format!(
-            "the path between {client} and {server} was cut from {} and carried packets again by {} ({} of silence: the server's data to the host retransmitted unanswered, nothing from it; then its new connections got through); the {} sessions' sockets had died during the cut: each ended by TCP when the server's next retransmission reached the host",
+            "the path between {client} and {server} was cut (silent from {} at the latest) and carried packets again by {} ({} of silence: the server's data to the host retransmitted unanswered, nothing from it; then its new connections got through); the {} sessions' sockets had died during the cut: each ended by TCP when the server's next retransmission reached the host",
             clock(p.silent_from),
             clock(p.healed),
             seconds(p.silence_s),
@@ -248,7 +248,7 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
 fn dark_what(i: &Incident, server: &str, client: &str) -> String {
     let f = &i.facts;
     let mut out = format!(
-        "client host {client} went dark: for {} nothing came from it while {server}'s data to its {} sessions went unacknowledged (its network, or the path to it, was down); when it was back, each session ended by TCP at {}",
+        "client host {client} went dark: for {} nothing came from it while {server}'s data to its {} sessions went unacknowledged (its network, or the path to it, was down); when it was back, each session ended by TCP, from {}",
         seconds(f.dark_s.unwrap_or(0.0)),
         i.members,
         clock(i.start)
