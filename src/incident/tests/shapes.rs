@@ -346,3 +346,43 @@ fn the_watch_asks_the_gate() {
     gate(&mut o);
     assert!(o.incidents.is_empty(), "{:#?}", o.incidents);
 }
+
+/// THREATS kind 3: 100 000 dark sessions of 1 000 client hosts (100 each, all gone dark at
+/// once and ended at their return), and 100 000 of them all of one host: the dark hosts'
+/// sweep stays linear (its steps a few per ending), one incident per host.
+#[test]
+fn dark_hosts_cost_steps_linear_in_the_sessions() {
+    for hosts in [1000u32, 1] {
+        let v: Vec<Ending> = (0..100_000u32)
+            .map(|k| {
+                let h = (k % hosts) as u8;
+                let mut e = dark(
+                    h,
+                    (k / hosts) as u16,
+                    f64::from(k % 100) / 100.0,
+                    3.0 + f64::from(k % 7) / 10.0,
+                    30.0 + f64::from(k % 50) / 1000.0,
+                    Role::Client,
+                );
+                // Hosts past 255 share an address byte: another /24 for each 256.
+                e.host = Endpoint::new(
+                    std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+                        10,
+                        (k % hosts / 256) as u8,
+                        0,
+                        h,
+                    )),
+                    0,
+                );
+                e.client = Endpoint::new(e.host.ip(), e.client.port);
+                e
+            })
+            .collect();
+        let n = v.len() as u64;
+        let out = detect_(numbered(v));
+        let named = out.incidents.len() + out.left_out as usize;
+        assert_eq!(named as u32, hosts.min(1000), "{hosts} hosts");
+        eprintln!("{hosts} hosts: {} steps for {n} dark sessions", out.work);
+        assert!(out.work <= 14 * n, "{} steps for {n} sessions", out.work);
+    }
+}
