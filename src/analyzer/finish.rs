@@ -290,8 +290,11 @@ fn refusal(c: &Connection) -> Option<crate::incident::Refusal> {
 /// unknown_ca, ...), read in the clear or decrypted; or, in TLS 1.3 where no key opens it,
 /// one protected record of an alert's size (2 bytes, its content type and a 16-byte tag:
 /// at most 24) as the client's only protected record and its last, where a client that
-/// completes sends its Finished (49 bytes or more) first. No application data either way,
-/// and TCP ended. The server's endpoint and the attempt's start.
+/// completes sends its Finished (49 bytes or more) first; or, with no alert, a TLS 1.3
+/// handshake the client completed (its Finished its one protected record) and then ended
+/// TCP first, before any request (a client that pins a certificate closes so). No
+/// application data either way, and TCP ended. The server's endpoint and the attempt's
+/// start.
 fn tls_refused(c: &Connection) -> Option<(Endpoint, i64)> {
     let client = c.up.ctx.client?;
     let server = client.other();
@@ -306,11 +309,22 @@ fn tls_refused(c: &Connection) -> Option<(Endpoint, i64)> {
         return None;
     }
     let alert = f.alerts.iter().any(|a| a.from_client && a.fatal);
-    let sized = sum.version == Some(crate::stack::tls::handshake::TLS13)
+    let tls13_one = sum.version == Some(crate::stack::tls::handshake::TLS13)
         && cs.protected == 1
-        && cs.last_type == 23
-        && cs.last_len <= 24;
-    (alert || sized).then_some((c.ep[server], c.first_ts.0))
+        && cs.last_type == 23;
+    let sized = tls13_one && cs.last_len <= 24;
+    // Or no alert at all: the client completed the handshake (its Finished, its one
+    // protected record, 49 bytes or more) and ended TCP first, before any request: it
+    // checked what the handshake gave it (a pinned certificate, a name) and walked away
+    // (`incident::refused::count_tls` counts these only where none came before the stop).
+    let client_first = match (c.ends[client].as_deref(), c.ends[server].as_deref()) {
+        (Some(a), Some(b)) => a.ts.0 <= b.ts.0,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let walked_away =
+        tls13_one && cs.last_len >= 49 && client_first && !f.alerts.iter().any(|a| a.from_client);
+    (alert || sized || walked_away).then_some((c.ep[server], c.first_ts.0))
 }
 
 fn refused_attempt(c: &Connection) -> Option<(Endpoint, i64)> {

@@ -238,6 +238,7 @@ mod tests {
             answered_us: u32::MAX,
             answered_size: 0,
             answered_op: 0,
+            dark: 0,
         }
     }
 

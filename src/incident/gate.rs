@@ -10,9 +10,11 @@
 //! the same, each incident's kind shown by its facts (the missing fact kept in
 //! `facts.not_shown`), the incidents renumbered in order and the links to those that became
 //! doubts dropped. Work: one check per incident, one pass over the links when any changed.
+//! The live watch asks the same of each incident it would say forming ([`holds_live`]),
+//! with the facts it cannot see left open.
 
 use super::Outcome;
-use crate::vocab::{Doubt, DoubtReason, EndedBy, Enders, Incident, IncidentKind, NotShown};
+use crate::vocab::{Doubt, DoubtReason, EndedBy, Enders, Fact, Incident, IncidentKind, NotShown};
 
 /// Names each of `out`'s incidents only where its kind's row holds (see the module's
 /// header).
@@ -74,6 +76,36 @@ pub fn gate(out: &mut Outcome) {
         *id = new_id.get(*id as usize).copied().flatten().unwrap_or(*id);
     }
     out.doubts.sort_by_key(|d| d.start);
+}
+
+/// Facts a live watch cannot see (`watch`): attempts refused in TCP or at TLS (not close
+/// events), and sessions accepted after (it reads endings only).
+const UNSEEN_LIVE: &[Fact] = &[Fact::ServerGone, Fact::AcceptedAfter, Fact::TlsRefused];
+
+/// Whether the gate would keep `i` an incident (its kind's row holds, or a sibling's, or
+/// its members' stated decision's) on what a live watch sees: the facts it cannot see
+/// ([`UNSEEN_LIVE`]) are left open, every other fact must hold. False: the gate would make
+/// it a doubt, so the finished report names no incident of it.
+pub fn holds_live(i: &Incident) -> bool {
+    let open = |n: crate::vocab::Needs| match n.check(&i.facts) {
+        Ok(()) => true,
+        Err(missing) => {
+            // Checked again with every unseen fact of `all` and `any` taken as held and
+            // those of `none` as not: only a seen fact can fail it.
+            UNSEEN_LIVE.contains(&missing)
+                && n.all
+                    .iter()
+                    .all(|f| UNSEEN_LIVE.contains(f) || i.facts.holds(*f))
+                && (n.any.is_empty()
+                    || n.any
+                        .iter()
+                        .any(|f| UNSEEN_LIVE.contains(f) || i.facts.holds(*f)))
+                && n.none
+                    .iter()
+                    .all(|f| UNSEEN_LIVE.contains(f) || !i.facts.holds(*f))
+        }
+    };
+    open(i.kind.needs()) || open(IncidentKind::StatedDecision.needs())
 }
 
 /// The doubt an incident whose kind was not shown becomes: its figures, and why no kind is

@@ -13,7 +13,7 @@
 //! The evidence is the connections' own: how each ended (RFC 6455 §7.1.5's close code, or
 //! TCP's FIN/RST, RFC 9293 §3.6), who ended it, when, and its quiet spell before the end.
 //! The thresholds ([`MIN_MEMBERS`], [`BURST_S`], [`GAP_S`], [`SHED_GAP_S`],
-//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`], [`SPELLS_DIFFER_S`]) are in
+//! [`RETRY_GAP_S`], [`MASS_GAP_S`], [`REJECTION_SHARE`], [`IDLE_MIN_S`], [`RECONNECT_MAX_S`], [`HERD_SPREAD_S`], [`SPELLS_DIFFER_S`], [`DARK_MIN_S`]) are in
 //! docs/causes.md; a single connection is never an incident.
 //!
 //! Work: sorting the endings (n log n), then sweeps that visit each ending a bounded
@@ -32,7 +32,7 @@ pub mod watch;
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
 pub use detect::{detect, detect_said, detect_with};
-pub use gate::gate;
+pub use gate::{gate, holds_live};
 pub use refused::RefusedCounts;
 pub use signs::Signs;
 pub use watch::{Forming, Watch};
@@ -144,6 +144,12 @@ pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
 /// retransmission timeout).
 pub const HEAL_SLACK_S: f64 = 2.0;
 
+/// A client host gone dark: least seconds from a session's first server segment never
+/// acknowledged (nothing from the host since) to its end for it to count
+/// ([`Ending::dark`]): longer than a retransmission timeout's first backoffs (RFC 6298 §5:
+/// at least 1 s), so a slow acknowledgement is not a dark host.
+pub const DARK_MIN_S: f64 = 1.0;
+
 /// A connection's path outage (`ConnectionReport::outage`, `diagnose::outage`): both sides
 /// retransmitting unacknowledged from `from`, a packet through again at `healed`
 /// (nanoseconds); kept beside the endings, found again by its ending's order and stream.
@@ -229,6 +235,13 @@ pub struct Ending {
     /// the two made it; or the same session seen at another point of the capture shows
     /// no reset of that side's ([`twins`]).
     pub forged: bool,
+    /// How long its client host had been dark at its end, coded by [`signs::zero_code`]
+    /// (0: not dark): the server's data unacknowledged (`unacknowledged-data`) and nothing
+    /// from the client on this connection from its first such segment until the packet that
+    /// ended it (or one within [`HEAL_SLACK_S`] before): the host, or the path to it, was
+    /// gone for that long, and its first packet back (or the server's answer to it) ended
+    /// the session. One byte, in the padding the ending had.
+    pub dark: u8,
     /// A hash of what names its client beyond the host (the query of its path: a token,
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
     /// when it matches.

@@ -221,7 +221,8 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
 /// first member's end to the next session the server accepted, or to the capture's end),
 /// as `refused_tls`. A stop whose server answered those handshakes came back: it is a
 /// `tls-rejected-restart`, down until the first of them (to the tenth of a second, or the
-/// counters' span). Returns the ids of the incidents whose figure came from doubled spans.
+/// counters' span). None are counted for a server whose handshakes were refused so before
+/// the incident too (its usual, not the stop's). Returns the ids of the incidents whose figure came from doubled spans.
 pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
     let mut coarse = Vec::new();
     if tls.counts.is_empty() {
@@ -233,7 +234,8 @@ pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
         let up = match i.kind {
             IncidentKind::ServerRestart => match i.down_s {
                 Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
-                None => continue,
+                // Named a restart for its 1012 alone, nothing accepted after: a stop so far.
+                None => i64::MAX,
             },
             IncidentKind::ServerStop => i64::MAX,
             _ => continue,
@@ -241,18 +243,22 @@ pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
         let (from, to) = (i.start.0.div_euclid(span), up.div_euclid(span));
         let mut n = 0u64;
         let mut first: Option<i64> = None;
+        // Handshakes refused so before the stop too: the server's usual (a TLS health check
+        // completes and walks away; a client that never trusted it), not the stop's.
+        let mut before = false;
         for (&(s, bucket), &c) in &tls.counts {
             if s == server && (from..=to).contains(&bucket) {
                 n += u64::from(c);
                 first = Some(first.map_or(bucket, |f| f.min(bucket)));
             }
+            before |= s == server && bucket < from && c > 0;
         }
-        if n == 0 {
+        if n == 0 || before {
             continue;
         }
         i.reconnects.refused_tls = n;
         i.facts.refused_tls_after = n;
-        if i.kind == IncidentKind::ServerStop {
+        if i.kind == IncidentKind::ServerStop || up == i64::MAX {
             i.kind = IncidentKind::TlsRejectedRestart;
             i.down_s = first.map(|b| ((b * span - i.end.0) as f64 / 1e9).max(0.0));
         }

@@ -3,7 +3,7 @@
 //! ended had pinged and got no pong, when, the peer's last frame before that, whether its
 //! data was left unacknowledged, whether the client gave up before its upgrade was answered,
 //! and how long the client had read nothing (its receive window zero) when the server ended
-//! it.
+//! it; and how long its client host had been dark at its end ([`Ending::dark`]).
 //!
 //! In: a finished connection's report (`report::incidents::ending` fills it). Out:
 //! [`Signs`], 16 bytes kept in each [`Ending`] (charged with it to `--max-memory`): its
@@ -114,6 +114,24 @@ impl Signs {
 }
 
 impl Ending {
+    /// Records that its client host had been dark for `seconds` at its end ([`Ending::dark`]).
+    pub fn set_dark(&mut self, seconds: f64) {
+        self.dark = zero_code(seconds);
+    }
+
+    /// How long its client host had been dark at its end (to [`zero_code`]'s precision),
+    /// if it had.
+    pub fn dark_s(&self) -> Option<f64> {
+        zero_seconds(self.dark)
+    }
+
+    /// When its client host went dark (its first server segment never acknowledged), if it
+    /// did: its end less [`Ending::dark_s`].
+    pub fn dark_from(&self) -> Option<i64> {
+        self.dark_s()
+            .map(|s| self.end.saturating_sub((s * 1e9) as i64))
+    }
+
     /// How long the client's receive window had been zero when the server ended the session
     /// (to `zero_code`'s precision), if it had.
     pub fn zero_window_s(&self) -> Option<f64> {

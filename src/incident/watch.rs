@@ -5,8 +5,8 @@
 //! members.
 //!
 //! In: [`CloseEvent`]s. Out: a [`Forming`] when a group passes a mark, with the kind the
-//! report's own detection ([`crate::incident::detect`]) names it. A group is said only
-//! where that detection, run on the latest [`KEPT`] first endings of its server (every
+//! report's own detection ([`crate::incident::detect`]) names it and its gate would keep
+//! it ([`crate::incident::holds_live`]). A group is said only where that detection, run on the latest [`KEPT`] first endings of its server (every
 //! side's, as the report keeps them), names an incident that holds the ending just read:
 //! the same necessary evidence as the report's (a code's share of the server's endings,
 //! the sessions open then, the clients' hosts), so that a server whose sessions end with
@@ -317,11 +317,14 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
+        dark: 0,
     }
 }
 
 /// The kind the report's detection names the incident that holds the latest kept ending
-/// (of `server`), run on the kept endings of `server`; `None` when it names none.
+/// (of `server`), run on the kept endings of `server`, where the report's gate would keep it
+/// an incident ([`super::holds_live`]: its row, the facts a watch cannot see left open);
+/// `None` when it names none.
 fn judge(kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
     let mut endings: Vec<Ending> = kept
         .iter()
@@ -334,7 +337,12 @@ fn judge(kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
     let last = endings.len().checked_sub(1)? as u32;
     let out = super::detect(endings, &[]);
     let id = out.links.get(last)?.incident?;
-    out.incidents.iter().find(|i| i.id == id).map(|i| i.kind)
+    // And the gate's: named only where the report would name it (its row, on what is seen).
+    out.incidents
+        .iter()
+        .find(|i| i.id == id)
+        .filter(|i| super::holds_live(i))
+        .map(|i| i.kind)
 }
 
 impl Watch {

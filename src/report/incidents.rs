@@ -83,7 +83,7 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         });
     let (said, answered) = said(c, how, by, packet);
     let (answered_us, answered_size, answered_op) = answered.unwrap_or((u32::MAX, 0, 0));
-    Ending {
+    let mut e = Ending {
         order: super::legs::order(c.input, c.first_packet),
         stream: c.h2_stream.unwrap_or(0),
         pos,
@@ -112,7 +112,42 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         answered_us,
         answered_size,
         answered_op,
+        dark: 0,
+    };
+    if let Some(s) = dark(c, how, end) {
+        e.set_dark(s);
     }
+    e
+}
+
+/// How long `c`'s client host had been dark when the session ended (at `end`, `how`): the
+/// server's data unacknowledged from its first such segment (`unacknowledged-data`) and the
+/// client's next packet, the first after that silence, at the end or within
+/// [`HEAL_SLACK_S`](crate::incident::HEAL_SLACK_S) before it (the host's first packet back,
+/// or the server's retransmission it answered, ended the session). Ended by TCP only.
+fn dark(c: &ConnectionReport, how: How, end: i64) -> Option<f64> {
+    if !matches!(how, How::Fin | How::Rst) {
+        return None;
+    }
+    c.status.causes.iter().find_map(|k| match k {
+        Cause::Unacknowledged {
+            from: Role::Server,
+            at,
+            peer_next: Some(_),
+            peer_silent_s,
+            ..
+        } => {
+            let from = super::record::parse_rfc3339(at)?.0;
+            let back = from.saturating_add((peer_silent_s * 1e9) as i64);
+            let slack = (crate::incident::HEAL_SLACK_S * 1e9) as i64;
+            // (`peer_silent_s` is kept to the millisecond.)
+            (back <= end.saturating_add(1_000_000)
+                && back >= end.saturating_sub(slack)
+                && from < end)
+                .then(|| (end - from) as f64 / 1e9)
+        }
+        _ => None,
+    })
 }
 
 /// The GOAWAY of an HTTP/2 stream's connection that let the stream run, and the TCP end

@@ -94,10 +94,10 @@ incident_kinds! {
         fix: "Raise the timeout on whichever hop cuts quiet sessions, or cover it: send a ping (or an application heartbeat) more often than the shortest idle timeout on the path.",
     }
     /// All the sessions of one client host ended at once: its process exited or its
-    /// network changed.
+    /// network changed (or went dark and came back: `host-dark`).
     "client-drop" => ClientDrop {
-        needs: { all: &[Fact::OneClientHost, Fact::ByClient, Fact::ByTcp], any: &[], none: &[] },
-        cause: "All the sessions of one client host ended at once, from the client's side, without close frames. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed).",
+        needs: { all: &[Fact::OneClientHost, Fact::ByTcp], any: &[Fact::ByClient, Fact::HostDark], none: &[] },
+        cause: "All the sessions of one client host ended at once without close frames, for a reason on the client's side. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed); gone dark and back (the server's data unacknowledged and nothing from the host, then each session ended by TCP when it returned, by whichever side's RST: a socket closed in the dark meets the other side's first packet): its network went and came back.",
         fix: "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
     }
     /// The server closed many sessions with 1013 or 1014 (or refused upgrades with 503 or
@@ -151,8 +151,8 @@ incident_kinds! {
     /// unacknowledged at once, then got through; the sessions whose side gave up during the
     /// silence (a timeout shorter than it) died, the others lived on.
     "partition" => Partition {
-        needs: { all: &[Fact::Outage], any: &[], none: &[] },
-        cause: "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, both sides sent their data again and again and nothing was acknowledged, then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
+        needs: { all: &[], any: &[Fact::Outage, Fact::HealedFirst], none: &[] },
+        cause: "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, data was sent again and again and nothing was acknowledged (both sides' where the capture sees both; seen from one side, that side's, with nothing from the other), then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
         fix: "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
     }
     /// The server stopped and answered again, but its clients refused every TLS handshake
@@ -235,6 +235,15 @@ pub enum Fact {
     Repeated,
     /// The clients refused the TLS handshakes after the server came back.
     TlsRefused,
+    /// Every member's client host was dark over one moment they all share, to its end: the
+    /// server's data to it unacknowledged and nothing from it (its network, or the path to
+    /// it, gone), and its first packet back, or the server's answer to it, ended the
+    /// session.
+    HostDark,
+    /// The members' client host was dark and its new connections reached the server while
+    /// the members were still dark: the path carried packets again before they ended (their
+    /// sockets had died during the cut).
+    HealedFirst,
 }
 
 /// The evidence a kind's name needs, over a group's [`IncidentFacts`]: every fact of `all`,
@@ -322,6 +331,23 @@ pub struct IncidentFacts {
     pub zero_windows: bool,
     /// The server's stops in it (more than one: again and again).
     pub stops: u64,
+    /// Members whose client host was dark over one moment they all share, to their ends:
+    /// the server's data to it unacknowledged and nothing from it on their connections.
+    #[serde(default)]
+    pub dark: u64,
+    /// Seconds of that shared moment: from the latest member's first segment never
+    /// acknowledged to the host's return (its first new connection through, or the first
+    /// member's end, whichever came first; null: not dark).
+    #[serde(default)]
+    pub dark_s: Option<f64>,
+    /// The dark host's new connections reached the server during that moment, before the
+    /// members ended: the path had healed (their sockets had died during the cut).
+    #[serde(default)]
+    pub healed_first: bool,
+    /// Sessions of other client hosts to the server open across that whole moment and never
+    /// dark (a lower bound): the server and its side of the network went on.
+    #[serde(default)]
+    pub others_went_on: u64,
     /// The kind the group's shape first suggested, when its row did not hold (null: named
     /// as first found), and the fact that was missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -418,6 +444,8 @@ impl IncidentFacts {
             Fact::ZeroWindows => self.zero_windows,
             Fact::Repeated => self.stops > 1,
             Fact::TlsRefused => self.refused_tls_after > 0,
+            Fact::HostDark => self.dark > 0 && self.dark == members,
+            Fact::HealedFirst => self.dark > 0 && self.dark == members && self.healed_first,
         }
     }
 }
@@ -472,6 +500,14 @@ pub struct Reconnects {
     /// Where most of them went (address and port; a pseudonym when redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elsewhere_server: Option<String>,
+    /// Of `came_back`: members whose client host opened a new session to the same server
+    /// on another path (or subprotocol) within [`RECONNECT_MAX_S`] of the end, not itself a
+    /// reconnect of another session, where none came back on their own path: clients that
+    /// rejoin somewhere new (a game's new room, a path naming the server's new process).
+    /// Their delays pair the members' ends and those sessions' starts in order. Absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub other_path: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -544,6 +580,11 @@ pub struct Incident {
     /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
     #[serde(skip)]
     pub server_ep: Option<Endpoint>,
+    /// For a client host gone dark (`facts.dark`): when it was back, nanoseconds (its first
+    /// new connection through, or the first member's end, whichever came first): its
+    /// clients' reconnect delays are counted from then (not in JSON: `facts.dark_s`).
+    #[serde(skip)]
+    pub back_at: Option<i64>,
     /// For a `server-stall`: what showed the server's process silent while its TCP went on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stall: Option<Stall>,

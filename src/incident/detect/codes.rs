@@ -49,13 +49,20 @@ pub(super) fn codes(w: &mut Work) {
         ns(SHED_GAP_S),
         |_, _| IncidentKind::OverloadShedding,
     );
-    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each the
-    // session that replaced the one before (a retry), and at least half of that client
-    // host's endings with that server in the loop's window.
+    // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each a retry
+    // of a refusal with that code or retried so (the candidates below: the host may run
+    // several clients, each retrying, whose attempts interleave), and at least half of that
+    // client host's endings with that server in the loop's window.
+    // Refused: the upgrade refused, or closed by the server within moments of its start
+    // (`REJECTED_S`), before anything else could happen. A server whose way is to end each
+    // session with its own code after seconds of traffic refuses no one, however many share
+    // that code (the table's `rejected` fact, read here before any run is made of them).
     let rejected = |e: &Ending| {
         from_server(e)
             && match e.how {
-                How::Close(Some(c)) => rejecting(c),
+                How::Close(Some(c)) => {
+                    rejecting(c) && e.end.saturating_sub(e.start) <= ns(crate::vocab::REJECTED_S)
+                }
                 How::Refused(s) => (400..500).contains(&s) && s != 429,
                 _ => false,
             }
@@ -102,7 +109,7 @@ pub(super) fn codes(w: &mut Work) {
                 | u128::from(how_code(e.how))
         },
         ns(RETRY_GAP_S),
-        |w, prev, i| w.next_of(prev) == Some(i),
+        |_, _, _| true,
         |w, run| {
             let share = ends.share(w, run, |w, i| {
                 u64::from(w.sid(i)) << 32 | u64::from(w.hid(i))

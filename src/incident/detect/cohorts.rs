@@ -11,7 +11,10 @@ use super::*;
 /// out of the idle ages around theirs, whose ends spread ([`spread_out`]): the idle ages agreeing is not enough, endings that cluster
 /// in time are a stop's shape, whatever their idle ages.
 pub(super) fn idle_cohorts(w: &mut Work) {
-    let min = (IDLE_MIN_S * 1000.0) as u32;
+    // A timeout of IDLE_MIN_S cuts at that age as the wire times it: its timer started at
+    // the last packet it read, not at the one captured, and fires late or early by the 2 %
+    // the ages' tolerance allows.
+    let min = (IDLE_MIN_S * 1000.0 * 0.98) as u32;
     let mut cand: Vec<u32> = (0..w.e.len() as u32)
         .filter(|&i| {
             w.free(i)
@@ -64,10 +67,18 @@ pub(super) fn idle_cohorts(w: &mut Work) {
 }
 
 /// Whether the ends of `members` spread as a timeout's do, each session cut at its own time:
-/// over more than [`BURST_S`], and not as one continuous run (each end within [`GAP_S`] of
-/// the one before) of sessions most of which had lived at least twice as long as the run
-/// lasts, which is a stop that took its time (a server closing its sessions one by one:
-/// `stops` reads it whole). Work: the members' ends sorted, once per candidate cohort.
+/// a timeout cuts each session at its last activity plus one idle age, so its ends spread as
+/// those last activities did (sessions that began over two seconds and said nothing after are
+/// cut over the same two seconds), while their idle ages agree within the timer's lateness. A
+/// stop ends sessions at one moment whatever their last activity: its ends spread no more
+/// than their idle ages differ (those agree only where the last activities agreed too, and
+/// then the ends cluster). So the ends must spread over more than [`SPELLS_DIFFER_S`] and
+/// more than four times as much as the idle ages differ; and, unless they spread ten times
+/// as much (each end tracks its own session's last activity), not as one continuous run
+/// (each end within [`GAP_S`] of the one before) of sessions most of which had lived at
+/// least twice as long as the run lasts, which is a stop that took its time (a server
+/// closing its sessions one by one: `stops` reads it whole). Work: the members' ends sorted, once per
+/// candidate cohort.
 fn spread_out(w: &mut Work, members: &[u32]) -> bool {
     let mut ends: Vec<(i64, i64)> = members
         .iter()
@@ -79,13 +90,24 @@ fn spread_out(w: &mut Work, members: &[u32]) -> bool {
         return false;
     };
     let span = last - first;
-    if span <= ns(BURST_S) {
+    let (lo, hi) = members
+        .iter()
+        .filter_map(|&k| w.at(k).map(|e| e.idle_ms))
+        .fold((u32::MAX, 0), |(lo, hi), i| (lo.min(i), hi.max(i)));
+    let ages_differ = i64::from(hi.saturating_sub(lo)) * 1_000_000;
+    if span <= ns(crate::incident::SPELLS_DIFFER_S) || span <= ages_differ.saturating_mul(4) {
         return false;
     }
     let continuous = ends.windows(2).all(|p| match p {
         [a, b] => b.0 - a.0 <= ns(GAP_S),
         _ => true,
     });
+    // Ends spread ten times as much as the ages differ: each end tracks its own session's
+    // last activity, which a stop does not (a stop taking its time meets idle ages that
+    // agree only by chance, and not that closely).
+    if span > ages_differ.saturating_mul(10) {
+        return true;
+    }
     let old = ends
         .iter()
         .filter(|&&(_, start)| start <= first.saturating_sub(span.saturating_mul(2)))

@@ -26,6 +26,7 @@ mod backend;
 mod codes;
 mod cohorts;
 mod crashloops;
+mod dark;
 mod doubts;
 mod middlebox;
 mod partition;
@@ -38,6 +39,7 @@ mod stops;
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
 use crashloops::crash_loops;
+use dark::dark_hosts;
 use middlebox::middlebox;
 use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
@@ -303,6 +305,11 @@ pub fn detect_said(
         // their own timeouts, and their endings (queued behind the data that waited) reach
         // the wire together at the heal, which is neither a cohort, a stall nor a stop.
         partitions(&mut w);
+        // Then one client host's sessions dark together (the server's data unacknowledged,
+        // nothing from the host) and ended by TCP at its return: its drop, or a cut that
+        // healed; their ends come together (a stop's shape) after one long quiet (a
+        // cohort's).
+        dark_hosts(&mut w);
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
         // Sessions cut while their clients read nothing: their zero windows say why, before
@@ -506,6 +513,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
                 Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
             }),
         server_ep,
+        back_at: None,
         stall: None,
         stops: Vec::new(),
         partition: None,
@@ -568,7 +576,8 @@ fn settle(w: &mut Work) {
     for inc in &mut w.incidents {
         let f = &mut inc.facts;
         f.stalled = inc.stall.is_some();
-        f.outage = inc.partition.is_some();
+        // Both sides' retransmissions (not a dark host's, which shows the server's only).
+        f.outage = inc.partition.is_some() && f.dark == 0;
         f.zero_windows = inc.slow.is_some();
         f.stops = (inc.stops.len() as u64).max(1);
         if read_by_stops(inc.kind) {
@@ -613,7 +622,7 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         });
     let same_idle_age = idle.is_some_and(|(lo, hi)| {
         let tolerance = (IDLE_TOLERANCE_S * 1e3).max(0.02 * f64::from(lo));
-        f64::from(lo) >= IDLE_MIN_S * 1e3 && f64::from(hi - lo) <= tolerance
+        f64::from(lo) >= IDLE_MIN_S * 1e3 * 0.98 && f64::from(hi - lo) <= tolerance
     }) && count(&|e| e.idle_ms == u32::MAX) == 0;
     IncidentFacts {
         by_server: count(&|e| e.by == Some(Role::Server)),
@@ -674,6 +683,31 @@ fn came_back_elsewhere(w: &mut Work) {
     if wanted.is_empty() {
         return;
     }
+    // (client host, server) of the same members: a new session there on another path.
+    let mut rejoin: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    let mut member_ends: Vec<Vec<i64>> = vec![Vec::new(); w.incidents.len()];
+    for (i, inc) in w.incident.iter().enumerate() {
+        let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
+            continue;
+        };
+        if w.incidents
+            .get(k as usize)
+            .is_none_or(|x| x.reconnects.never == 0 || x.reconnects.came_back > 0)
+        {
+            continue;
+        }
+        let Some(e) = w.at(i as u32) else { continue };
+        if let Some(m) = member_ends.get_mut(k as usize) {
+            m.push(partition::gave_up(w, i as u32).unwrap_or(e.end));
+        }
+        let ks = rejoin
+            .entry((w.hid(i as u32), w.sid(i as u32)))
+            .or_default();
+        if !ks.contains(&k) {
+            ks.push(k);
+        }
+    }
+    let mut rejoined: Vec<Vec<i64>> = vec![Vec::new(); w.incidents.len()];
     let mut moved: Vec<rustc_hash::FxHashMap<Endpoint, u64>> =
         vec![Default::default(); w.incidents.len()];
     for i in 0..w.e.len() as u32 {
@@ -684,6 +718,22 @@ fn came_back_elsewhere(w: &mut Work) {
             || w.is_echo(i)
         {
             continue;
+        }
+        let member = w.incident.get(i as usize).copied().flatten().is_some();
+        for &k in rejoin.get(&(w.hid(i), w.sid(i))).into_iter().flatten() {
+            if member {
+                break;
+            }
+            let Some(inc) = w.incidents.get(k as usize) else {
+                continue;
+            };
+            let within = e.start > inc.start.0 && e.start <= inc.end.0 + ns(RECONNECT_MAX_S);
+            if let Some(r) = rejoined
+                .get_mut(k as usize)
+                .filter(|r| within && (r.len() as u64) < inc.reconnects.never)
+            {
+                r.push(e.start);
+            }
         }
         let Some(ks) = wanted.get(&(w.hid(i), e.route)) else {
             continue;
@@ -699,6 +749,34 @@ fn came_back_elsewhere(w: &mut Work) {
                 }
             }
         }
+    }
+    // Came back to the same server on another path: the members' ends and those sessions'
+    // starts paired in order, for their delays.
+    for ((inc, mut starts), mut ends) in w.incidents.iter_mut().zip(rejoined).zip(member_ends) {
+        if starts.is_empty() {
+            continue;
+        }
+        starts.sort_unstable();
+        ends.sort_unstable();
+        w.steps += (starts.len() + ends.len()) as u64;
+        let mut d: Vec<f64> = starts
+            .iter()
+            .zip(&ends)
+            .map(|(s, e)| (s - e).max(0) as f64 / NS)
+            .collect();
+        d.sort_unstable_by(f64::total_cmp);
+        let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();
+        let r = &mut inc.reconnects;
+        let n = starts.len() as u64;
+        r.came_back += n;
+        r.other_path = n;
+        r.never = r.never.saturating_sub(n);
+        r.median_s = pct(50);
+        r.slowest_s = d.last().copied();
+        r.spread_s = (d.len() >= 3)
+            .then(|| pct(90).zip(pct(10)).map(|(a, b)| a - b))
+            .flatten();
+        r.herd = r.spread_s.map(|s| s < HERD_SPREAD_S);
     }
     for (inc, m) in w.incidents.iter_mut().zip(moved) {
         let total: u64 = m.values().sum();
@@ -758,7 +836,12 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             .flatten()
             .and_then(|j| w.e.get(j as usize));
         if let Some(a) = back {
-            let end = partition::gave_up(w, i as u32).unwrap_or(e.end);
+            // A dark host's clients: from its return (they may have come back before their
+            // old sessions' ends reached the wire).
+            let back_at = w.incidents.get(k as usize).and_then(|x| x.back_at);
+            let end = back_at
+                .or_else(|| partition::gave_up(w, i as u32))
+                .unwrap_or(e.end);
             if let Some(d) = delays.get_mut(k as usize) {
                 d.push((a.start - end) as f64 / NS);
             }
@@ -792,6 +875,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             refused_tls: 0,
             elsewhere: 0,
             elsewhere_server: None,
+            other_path: 0,
         };
     }
 }

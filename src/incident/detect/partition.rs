@@ -23,8 +23,12 @@ use crate::vocab::Partition;
 /// for it (its close frame or FIN crossed only at the heal, after its client may have
 /// opened a new session). Its reconnect is looked for from then, and is no choice to leave
 /// (a heartbeat that gave up may close with 1000).
+/// A session whose client host went dark without an outage of both sides
+/// ([`super::dark::gave_up`]): from when it went dark.
 pub(super) fn gave_up(w: &Work, i: u32) -> Option<i64> {
-    let (from, healed) = w.outage.get(i as usize).copied().flatten()?;
+    let Some((from, healed)) = w.outage.get(i as usize).copied().flatten() else {
+        return super::dark::gave_up(w, i);
+    };
     let e = w.at(i)?;
     (e.ended()
         && !matches!(e.how, How::Refused(_))

@@ -81,6 +81,7 @@ fn headline(i: &Incident) -> String {
             "sessions to {server} cut at the same idle age, {}",
             seconds(i.idle_s.unwrap_or(0.0))
         ),
+        IncidentKind::ClientDrop if i.facts.dark > 0 => dark_what(i, server, client),
         IncidentKind::ClientDrop => match i.ended_by {
             EndedBy::Fin | EndedBy::Rst | EndedBy::FinRst => format!(
                 "client host {client} dropped its sessions at {at}: its kernel ended them, no close frame (its client processes ended)"
@@ -147,6 +148,12 @@ fn headline(i: &Incident) -> String {
             out.push_str(&format!(
                 "; {} of them new sessions of a host with several clients (not surely the same clients)",
                 r.same_host
+            ));
+        }
+        if r.other_path > 0 {
+            out.push_str(&format!(
+                "; {} of them to the same server on another path (their hosts' new sessions: not surely the same clients)",
+                r.other_path
             ));
         }
     }
@@ -320,6 +327,17 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     let Some(p) = &i.partition else {
         return format!("the path between {client} and {server} was cut and healed");
     };
+    if i.facts.dark > 0 {
+        // Seen from one side: the server's data retransmitted unanswered, nothing from the
+        // host, then its new connections through while the old sessions still waited.
+        return format!(
+            "the path between {client} and {server} was cut (silent from {} at the latest) and carried packets again by {} ({} of silence: the server's data to the host retransmitted unanswered, nothing from it; then its new connections got through); the {} sessions' sockets had died during the cut: each ended by TCP when the server's next retransmission reached the host",
+            clock(p.silent_from),
+            clock(p.healed),
+            seconds(p.silence_s),
+            i.members
+        );
+    }
     let mut out = format!(
         "the path between {client} and {server} was cut from {} to {} ({} of silence: both sides' data retransmitted unanswered, then through)",
         clock(p.silent_from),
@@ -333,6 +351,26 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
         seconds(p.silence_s),
         p.survived
     ));
+    out
+}
+
+/// A client host gone dark (`client-drop` with `facts.dark`): how long nothing came from
+/// it while the server's data to it went unacknowledged, and the server's other sessions
+/// that went on.
+fn dark_what(i: &Incident, server: &str, client: &str) -> String {
+    let f = &i.facts;
+    let mut out = format!(
+        "client host {client} went dark: for {} nothing came from it while {server}'s data to its {} sessions went unacknowledged (its network, or the path to it, was down); when it was back, each session ended by TCP, from {}",
+        seconds(f.dark_s.unwrap_or(0.0)),
+        i.members,
+        clock(i.start)
+    );
+    if f.others_went_on > 0 {
+        out.push_str(&format!(
+            " (the server's {} sessions with other hosts went on: not the server)",
+            f.others_went_on
+        ));
+    }
     out
 }
 
@@ -411,6 +449,8 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::ZeroWindows => "their clients had not stopped reading",
         F::Repeated => "the server did not stop again and again",
         F::TlsRefused => "no TLS handshake was refused after the server came back",
+        F::HostDark => "their client host was not shown dark (the server's data to it unacknowledged, nothing from it) over one moment to their ends",
+        F::HealedFirst => "the path was not shown healed before they ended (no new connection of their host got through while they were dark)",
     }
 }
 
@@ -486,7 +526,16 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
     }
-    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
+    if i.kind == IncidentKind::ClientDrop && i.facts.dark > 0 {
+        cause.push_str(&format!(
+            " Here the host sent nothing for {} while the server's data to it was retransmitted unacknowledged: its network went (an interface down, a link or the path to it cut), not its processes. When it was back, each session ended by TCP: a socket gone on one side answered the other's first packet with a reset.",
+            seconds(i.facts.dark_s.unwrap_or(0.0))
+        ));
+    }
+    if i.kind == IncidentKind::Partition && i.facts.dark > 0 {
+        cause.push_str(" Here the capture shows one side of the cut: the server's data retransmitted unanswered and nothing from the client host, until the host's new connections got through; the old sessions' sockets had died during the cut, and each ended when the server's next, backed-off retransmission met the host's reset.");
+    }
+    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() && i.facts.dark == 0 {
         // An interface that goes down sends nothing; a kernel closes a socket (FIN, or RST
         // with unread data) when the process that held it ends.
         cause.push_str(&format!(
@@ -507,7 +556,9 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     {
         fix = "The server already drained with a close code; stagger the closes and let clients reconnect with jittered backoff.".into();
     }
-    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
+    if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() && i.facts.dark > 0 {
+        fix = "Nothing on the server to change: the client host's network went. Find what took it down (its interface, its link, the path to it); keep pings frequent enough to notice a dead session, and let clients reconnect with jittered backoff when their network returns.".into();
+    } else if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
         fix = "Nothing on the server to change: find on the client host why its processes ended at once (the kernel's log for an out-of-memory kill, a deploy or supervisor that killed them, their crash logs); processes started again should reconnect with jittered backoff.".into();
     }
     if i.reconnects.herd == Some(true) {
