@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod proxies;
+pub mod reason;
 pub mod timeouts;
 
 use crate::vocab::{CloseFrame, Problem, Role, Timestamp};

@@ -75,7 +75,7 @@ impl ConnectionReport {
                 (None, None) => true,
                 (Some((at, code)), tcp) if tcp.is_none_or(|t| at <= t) => {
                     crate::report::facts::clean_code(code)
-                        || code.is_some_and(|c| !super::reason::reason_decides(c))
+                        || code.is_some_and(|c| !crate::close::reason::reason_decides(c))
                 }
                 _ => false,
             };

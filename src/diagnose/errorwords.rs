@@ -87,7 +87,7 @@ fn edge(b: &[u8], i: usize) -> bool {
 pub fn error_like(text: &str) -> bool {
     let b = text.as_bytes();
     let b = b.get(..CAUSE_SHOWN).unwrap_or(b);
-    b.split(|c| super::reason::CLAUSE_ENDS.contains(&char::from(*c)))
+    b.split(|c| crate::close::reason::CLAUSE_ENDS.contains(&char::from(*c)))
         .any(|clause| {
             error_like_bytes(clause) && {
                 // The last clause may be cut inside a character by the first bytes read.
@@ -98,7 +98,7 @@ pub fn error_like(text: &str) -> bool {
                         .and_then(|c| std::str::from_utf8(c).ok())
                         .unwrap_or_default(),
                 };
-                !super::reason::clause_denies(s)
+                !crate::close::reason::clause_denies(s)
             }
         })
 }

@@ -86,8 +86,9 @@ pub fn causes(idle: &Idle) -> Vec<Cause> {
     causes
 }
 
-/// How soon after a message a TCP end counts as the receiver's reaction to it.
-pub const REACTION_S: f64 = 1.0;
+/// How soon after a message a TCP end counts as the receiver's reaction to it: the same
+/// second that makes a message the reply to one's own (`report::answer::PROMPT_S`).
+use crate::report::answer::PROMPT_S as REACTION_S;
 
 /// The message `by` (the side that ended TCP at packet `end`, time `at`) left unanswered,
 /// from what each side `sent`: the peer's last frame ended a complete data message, `by`

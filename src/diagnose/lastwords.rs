@@ -366,7 +366,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
         // (A code that says the why itself, 1009 or 1011, is the account.)
         let clean = end_how == "close-frame"
             && (crate::report::facts::clean_code(close_code)
-                || close_code.is_some_and(|c| !super::reason::reason_decides(c)));
+                || close_code.is_some_and(|c| !crate::close::reason::reason_decides(c)));
         let named = named(&r.findings, &r.status.causes);
         let account = r
             .last_words
@@ -398,8 +398,8 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
         packet: w.packet,
         before_s: end_time.since(w.time),
         encoding: w.encoding.clone(),
-        names: super::reason::kind(&w.gist)
-            .or_else(|| super::reason::kind(&words))
+        names: crate::close::reason::kind(&w.gist)
+            .or_else(|| crate::close::reason::kind(&words))
             .map(str::to_string),
         announces: w.announces.clone(),
         words,

@@ -13,7 +13,7 @@
 //! reason says why) or a code that names its own condition (1001-1003, 1007-1014: going away,
 //! restarting, overloaded, a protocol error, too big): those are said by their words. A
 //! close within [`QUIET_S`] of the peer's last frame is no one's here: within
-//! `trigger::REACTION_S` of its message it is the reaction to it (`close-answers-message`),
+//! `report::answer::REACTION_S` of its message it is the reaction to it (`close-answers-message`),
 //! between the two the capture does not tell; nor where bytes are missing from the capture
 //! after the peer's last frame (they may hold a frame the close answered).
 //!
@@ -25,7 +25,7 @@ use crate::vocab::{EndKind, Kind, TcpEndName};
 
 /// Seconds of the peer's quiet before a close for the close to be its sender's own decision:
 /// a handler that fails on a message, or a library that rejects it, closes within
-/// milliseconds (`trigger::REACTION_S`); an application that answers a message with a close
+/// milliseconds (`report::answer::REACTION_S`); an application that answers a message with a close
 /// after work of its own (a database look-up, a call to another service) within a second or
 /// two. Five seconds with nothing from the peer is no answer to it.
 pub const QUIET_S: f64 = 5.0;

@@ -173,7 +173,7 @@ fn goaway_then_end(
 
 /// What `c`'s ending side (`by`) said as it ended the session `how` at `packet`:
 /// its close frame's reason, the words of the response refusing the upgrade, its fatal TLS
-/// alert; and the peer's message its close answered (`diagnose::trigger::answered`: right
+/// alert; and the peer's message its close answered (`report::answer::answered`: right
 /// after it, nothing between): the microseconds from it to the close, its size, its opcode.
 fn said(
     c: &ConnectionReport,
@@ -195,7 +195,7 @@ fn said(
                 // own why, and one without is no answer to the reply to its own message.
                 let clean = matches!(f.code, None | Some(1000));
                 let seen = (!clean || s.reason.is_none())
-                    .then(|| crate::diagnose::trigger::answered(c, f.from, packet, f.time, clean))
+                    .then(|| super::answer::answered(c, f.from, packet, f.time, clean))
                     .flatten();
                 if let Some((m, seconds)) = seen {
                     let us = (seconds * 1e6).round().clamp(0.0, f64::from(u32::MAX - 1)) as u32;

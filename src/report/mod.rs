@@ -32,6 +32,7 @@
 //! reading them back only places their last packet among the inputs and applies
 //! `--redact`.
 
+pub mod answer;
 pub mod cause;
 pub mod encapsulation;
 pub mod evidence;

@@ -390,7 +390,8 @@ fn names_end(s: &str) -> bool {
             .collect();
         END_EVENTS.iter().any(|e| joined == *e)
     };
-    ((may_name_end(s) && has_word(s, &END_EVENTS)) || joined()) && !super::reason::clause_denies(s)
+    ((may_name_end(s) && has_word(s, &END_EVENTS)) || joined())
+        && !crate::close::reason::clause_denies(s)
 }
 
 /// Whether a line signs off ([`SIGN_OFFS`], [`SIGN_OFF_PAIRS`]), and does not deny it.
@@ -409,7 +410,7 @@ fn signs_off(line: &str) -> bool {
             .any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y)),
         _ => false,
     });
-    (one || two) && !super::reason::clause_denies(line)
+    (one || two) && !crate::close::reason::clause_denies(line)
 }
 
 /// The gist of UTF-8 text: its last non-empty line, a sign-off or error in it.
@@ -489,7 +490,7 @@ fn truthy(v: &serde_json::Value) -> bool {
         Value::Null => false,
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.trim().is_empty() && !super::reason::clause_denies(s),
+        Value::String(s) => !s.trim().is_empty() && !crate::close::reason::clause_denies(s),
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
     }

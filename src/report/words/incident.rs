@@ -487,8 +487,8 @@ fn decision_cause_and_fix(i: &Incident) -> (String, String) {
         ));
         fix = entry.fix.to_string();
         let kind = reason
-            .filter(|_| crate::diagnose::reason::reason_decides(c))
-            .and_then(crate::diagnose::reason::kind);
+            .filter(|_| crate::close::reason::reason_decides(c))
+            .and_then(crate::close::reason::kind);
         if let Some(k) = kind {
             cause.push_str(&format!(
                 " Its reason's words name {}.",

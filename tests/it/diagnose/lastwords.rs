@@ -578,18 +578,14 @@ fn negated_reasons_name_no_fault_and_no_problem() {
             "{reason}: {:?}",
             c.status
         );
-        assert_eq!(wsclose::diagnose::reason::kind(reason), None, "{reason}");
+        assert_eq!(wsclose::close::reason::kind(reason), None, "{reason}");
     }
     for (reason, kind) in [
         ("ping timeout, no pong", "keepalive-timeout"),
         ("session expired, not retrying", "credentials"),
         ("busy; no slot free", "overload"),
     ] {
-        assert_eq!(
-            wsclose::diagnose::reason::kind(reason),
-            Some(kind),
-            "{reason}"
-        );
+        assert_eq!(wsclose::close::reason::kind(reason), Some(kind), "{reason}");
     }
 }
 
