@@ -6,7 +6,8 @@
 //! pipe, written as it is made: a line per input and the notes under them (the document's
 //! header block through the terminal sink); the incidents (each with its figures, cause
 //! and fix); one row per connection (endpoints, path and input; every close frame each
-//! way; how TCP ended; the status with its evidence, violations and capture notes), in
+//! way, the reply as the model finds it, `ConnectionReport::close_reply`; how TCP ended;
+//! the status with its evidence, violations and capture notes), in
 //! tables of up to 250 rows read back from the store one at a time, each followed, with
 //! `--timeline`, by every frame of its connections (time, side, opcode, flags, length,
 //! preview) and their Wireshark filter; in the brief form, a run of an incident's members
@@ -102,12 +103,12 @@ fn brief_status(c: &ConnectionReport) -> String {
     out.push_str(&statuses::label(c));
     let mut parts = Vec::new();
     let first = c.close_frames.first();
-    // The reply: the first close frame from the initiator's peer.
-    let reply = first.and_then(|a| c.close_frames.iter().position(|f| f.from != a.from));
+    // The reply: the model's (`ConnectionReport::close_reply`).
+    let reply = c.close_reply();
     let echoed = c.close_handshake.as_ref().is_some_and(|h| h.echoed);
-    for (i, f) in c.close_frames.iter().enumerate() {
+    for f in &c.close_frames {
         let mut p = format!("{} ", f.from);
-        if echoed && reply == Some(i) {
+        if echoed && reply.is_some_and(|r| std::ptr::eq(r, f)) {
             p.push_str("echoed");
             let same = first.is_some_and(|a| a.reason == f.reason);
             reason_and_packet(&mut p, f, !same);
@@ -135,9 +136,7 @@ fn brief_status(c: &ConnectionReport) -> String {
             parts.push(side_none(Role::Client));
             parts.push(side_none(Role::Server));
         }
-        Some(f) if !c.close_frames.iter().any(|g| g.from != f.from) => {
-            parts.push(side_none(f.from.peer()))
-        }
+        Some(f) if reply.is_none() => parts.push(side_none(f.from.peer())),
         Some(_) => {}
     }
     match c.h2_stream {
@@ -645,7 +644,7 @@ impl Layout for Board {
         for (key, n) in &report.summary.by_status {
             let label = match key.parse::<u16>() {
                 Ok(code) => {
-                    let inferred = if matches!(code, 1005 | 1006) {
+                    let inferred = if crate::report::status::inferred(code) {
                         " (inferred)"
                     } else {
                         ""
