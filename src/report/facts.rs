@@ -313,6 +313,18 @@ pub enum NoClose {
     BytesMissing,
 }
 
+impl NoClose {
+    /// In words, after the side's name ("server: no close frame"): the one wording of every
+    /// row that says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            NoClose::NotCaptured => "packets not captured",
+            NoClose::NotSent => "no close frame",
+            NoClose::BytesMissing => "none seen (bytes missing)",
+        }
+    }
+}
+
 /// Why `side` sent no close frame the report shows (asked of a side that has none).
 pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
     if c.not_captured(side) {
@@ -324,17 +336,106 @@ pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
     }
 }
 
-/// How many encrypted connections' servers this plaintext connection's Host names (0: none):
-/// the back leg of a TLS-terminating proxy, perhaps.
-pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {
+/// The part of a connection's row (the default table's brief cell: the status, the close
+/// frames, how TCP ended, the evidence) that says a cause, when another part than the
+/// cause's own words does, or that the brief form leaves it to `-v` and the connection's
+/// section. A cause kind none is given for is said in its own words (the words Markdown's
+/// and HTML's "What the capture shows" give it: [`row_causes`]); so a kind added to the
+/// cause list reaches the brief table, as the CSV's `cause` column, with no edit of theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowPart {
+    /// The status's label (its code and name).
+    Status,
+    /// The close frames each way, the reply and a side that sent none.
+    Frames,
+    /// How TCP (or an HTTP/2 stream) ended, or why it is still open.
+    Ending,
+    /// The line the cell leads with ([`lead_line`]).
+    Lead,
+    /// The evidence line (the clause of the cause's `evidence` facet).
+    Evidence,
+    /// The incident's line.
+    Incident,
+    /// Left to `-v` and the connection's section: the brief cell keeps to the above.
+    Verbose,
+}
+
+/// Where a connection's row says `cause` ([`RowPart`]); none: in its own words.
+pub fn row_part(cause: &crate::report::Cause) -> Option<RowPart> {
+    use crate::report::Cause as C;
+    Some(match cause {
+        C::UpgradeRefused { .. } | C::TunnelRefused { .. } => RowPart::Status,
+        C::Closed { .. }
+        | C::EmptyClose { .. }
+        | C::CodeNotCaptured { .. }
+        | C::CloseReply { .. }
+        | C::NoCloseReply { .. }
+        | C::CloseReplyNotCaptured { .. }
+        | C::LateCloseFrame { .. }
+        | C::InvalidCloseFrame { .. } => RowPart::Frames,
+        C::NoCloseFrame { .. }
+        | C::StillOpen { .. }
+        | C::CaptureCut { .. }
+        | C::Evicted { .. }
+        | C::PacketsDropped { .. }
+        | C::OneDirection { .. }
+        | C::RstAfterFin { .. }
+        | C::StreamEndings { .. } => RowPart::Ending,
+        C::HttpResponseInStream { .. }
+        | C::CloseAnswersMessage { .. }
+        | C::Application { .. }
+        | C::LastWords { .. }
+        | C::HeartbeatTimeout { .. }
+        | C::ProxyReloadOrStop { .. } => RowPart::Lead,
+        C::IncidentMember { .. } => RowPart::Incident,
+        C::Unacknowledged { .. }
+        | C::MtuBlackHole { .. }
+        | C::MtuBlackHoleReceiver { .. }
+        | C::WindowClosed { .. }
+        | C::StoppedReading { .. }
+        | C::Keepalive { .. }
+        | C::ForeignReset { .. }
+        | C::SeenBeforeBreak { .. } => RowPart::Evidence,
+        C::CloseNotRead { .. }
+        | C::CloseNotDelivered { .. }
+        | C::GatewayIdleClose { .. }
+        | C::GatewayFrames { .. }
+        | C::AcceptMismatch { .. }
+        | C::HandshakeFault { .. }
+        | C::AbruptEnding { .. }
+        | C::ClosingCutShort { .. }
+        | C::HeartbeatAnswersStopped { .. }
+        | C::UnpromptedClose { .. }
+        | C::OneDirectionResent { .. }
+        | C::SeenAt { .. }
+        | C::ReasonWords { .. }
+        | C::ProxyIdleTimeout { .. }
+        | C::TunnelIdleTimeout { .. }
+        | C::ProxyEndedBothLegs { .. }
+        | C::RelayedEnd { .. }
+        | C::QuietSpell { .. }
+        | C::UnansweredMessage { .. }
+        | C::IdleTimeout { .. }
+        | C::TlsFatalAlert { .. }
+        | C::TlsCloseNotifyFirst { .. }
+        | C::TlsClosedCleanly { .. }
+        | C::TlsNotClosed { .. }
+        | C::RelayedClose { .. }
+        | C::PingsStopped { .. }
+        | C::LastMessage { .. } => RowPart::Verbose,
+        _ => return None,
+    })
+}
+
+/// The causes of `c` that its row says in their own words (no [`row_part`]), each with
+/// those words: the same as its share of "What the capture shows" (`status.detail`).
+pub fn row_causes(c: &ConnectionReport) -> Vec<(&'static str, String)> {
     c.status
         .causes
         .iter()
-        .find_map(|k| match k {
-            crate::report::Cause::BehindTlsProxy { candidates } => Some(*candidates),
-            _ => None,
-        })
-        .unwrap_or(0)
+        .filter(|k| row_part(k).is_none())
+        .map(|k| (k.kind(), k.to_string()))
+        .collect()
 }
 
 /// A close code's name ("Going Away"; "Private Use" and the like for unassigned ranges).
@@ -502,7 +603,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = vec![w.packet];
         out.push(f);
     }
-    let mut shows = Fact::new(FactKind::Shows, vec![text(c.status.detail.clone())]);
+    let mut shows = Fact::new(FactKind::Shows, self::shows(c));
     shows.packets = decisive(c).into_iter().collect();
     out.push(shows);
     if let Some(e) = &c.evidence {
@@ -658,6 +759,12 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         out.push(f);
     }
     out
+}
+
+/// What the capture shows: the text of the fact of kind [`FactKind::Shows`], every cause
+/// of the status in its words (the CSV's `detail` too).
+pub fn shows(c: &ConnectionReport) -> Vec<Piece> {
+    vec![text(c.status.detail.clone())]
 }
 
 /// The packet the status rests on: the first close frame, else the first ending of the
