@@ -8,7 +8,7 @@
 //! and fix); one row per connection (endpoints, path and input; every close frame each
 //! way, the reply as the model finds it, `ConnectionReport::close_reply`; how TCP ended;
 //! the status with its evidence, the causes no other part of the row says, in the words of
-//! Markdown's and HTML's sections, `report::facts::row_causes`; violations and capture
+//! Markdown's and HTML's sections, `report::row::row_causes`; violations and capture
 //! notes), in
 //! tables of up to 250 rows read back from the store one at a time, each followed, with
 //! `--timeline`, by every frame of its connections (time, side, opcode, flags, length,
@@ -92,7 +92,7 @@ fn lead_line(c: &ConnectionReport) -> Option<String> {
 /// reason and packet; the reply the closing handshake says echoed the first frame's code,
 /// `CloseHandshake::echoed`, "echoed", with its reason when that differs), how TCP (and an
 /// HTTP/2 stream) ended, and the evidence; the causes no other part says
-/// (`facts::row_causes`), violations and capture notes a line each. The
+/// (`report::row::row_causes`), violations and capture notes a line each. The
 /// catalog names of the codes are left to the status and to `-v`.
 fn brief_status(c: &ConnectionReport) -> String {
     let mut out = match lead_line(c) {
@@ -147,8 +147,8 @@ fn brief_status(c: &ConnectionReport) -> String {
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(out, "; {mark}{}", terminal(&e.summary));
     }
-    // The causes no other part of the cell says, in their words (`facts::row_part`).
-    for (_, words) in facts::row_causes(c) {
+    // The causes no other part of the cell says, in their words (`report::row::row_part`).
+    for (_, words) in crate::report::row::row_causes(c) {
         let _ = write!(out, "\n{}", terminal(&words));
     }
     if let Some(line) = crate::report::words::incident::connection_line(c) {
@@ -899,7 +899,7 @@ mod tests {
     /// it, with no edit of theirs. One cause of every kind of the list, each a connection's
     /// only cause: Markdown's "What the capture shows" holds its words, and so do the `-v`
     /// cell and the CSV's `detail`; the CSV's `causes` names its kind; the brief cell says
-    /// its words where no other part of the row says the cause (`facts::row_part`: a kind
+    /// its words where no other part of the row says the cause (`report::row::row_part`: a kind
     /// added to the list is said so), and two kinds never give the same cell.
     #[test]
     fn every_cause_kind_reaches_the_table_and_the_csv() {
@@ -925,7 +925,7 @@ mod tests {
             let full = full.last().unwrap().content();
             assert!(full.contains(&*terminal(&words)), "{kind}: -v\n{full}");
             let brief = brief_status(c);
-            if facts::row_part(&cause).is_none() {
+            if crate::report::row::row_part(&cause).is_none() {
                 assert!(brief.contains(&*terminal(&words)), "{kind}: brief\n{brief}");
                 own_words.push(kind);
             }
