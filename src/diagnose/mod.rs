@@ -50,7 +50,7 @@ pub mod views;
 mod whole;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use diagnosis::{diagnose, Diagnosis};
 pub use status::{cut, dropped, evicted};

@@ -8,11 +8,12 @@
 //! §7.4.1), or none while the connection was still open; the status each side saw
 //! ([`seen_by`]) and the closing handshake (§7.1.1-§7.1.4, [`close_handshake`]). Nothing is
 //! guessed: a close frame whose code bytes are missing from the capture gives "unknown",
-//! not 1005.
+//! not 1005. Which frame is the reply is the model's rule (`report::status::reply_to`),
+//! which the reports read again from the connection (`ConnectionReport::close_reply`).
 
 use crate::report::cause::Cause;
 use crate::report::cause::{End, Eviction};
-use crate::report::status::{CloseHandshake, Status};
+use crate::report::status::{reply_to, CloseHandshake, Status};
 use crate::vocab::CloseFrame;
 use crate::vocab::{PerSide, Role};
 
@@ -103,10 +104,7 @@ pub fn causes(
 /// see). When the peer's direction lost bytes, its reply, if any, may not be in the capture.
 fn close_causes(c: &CloseFrame, closes: &[&CloseFrame], missing: Missing) -> Vec<Cause> {
     let peer = c.from.peer();
-    let reply = closes
-        .iter()
-        .filter(|r| r.from != c.from)
-        .min_by_key(|r| r.order)
+    let reply = reply_to(c, closes.iter().copied())
         .map(|r| Cause::CloseReply {
             from: r.from,
             code: r.code,
@@ -149,10 +147,7 @@ pub fn close_handshake(
     missing: Missing,
 ) -> Option<CloseHandshake> {
     let first = closes.iter().min_by_key(|c| c.order)?;
-    let reply = closes
-        .iter()
-        .filter(|c| c.from != first.from)
-        .min_by_key(|c| c.order);
+    let reply = reply_to(first, closes.iter().copied());
     let first_end = ends.iter().min_by_key(|e| e.order);
     Some(CloseHandshake {
         initiator: first.from,

@@ -8,7 +8,10 @@
 //! packet of an RST the side that ended TCP first sent after its FIN, the TCP connection's
 //! Community ID (empty when redacted), its start and end (RFC 3339) and duration in seconds,
 //! and the endpoints split as the records split them (`client_ip`, `client_port`,
-//! `server_ip`, `server_port`; IPv6 as RFC 5952 writes it, a pseudonym when redacted). With `--timeline` ([`write_timeline`]), one
+//! `server_ip`, `server_port`; IPv6 as RFC 5952 writes it, a pseudonym when redacted), what
+//! the capture shows (`detail`: the status's causes in the words Markdown's and HTML's
+//! sections give them, `report::facts`), the causes' kinds (`causes`) and the capture notes'
+//! (`notes`), so that a new cause or finding reaches the CSV with no edit here. With `--timeline` ([`write_timeline`]), one
 //! row per frame instead; the frames that fell out of the frame log are said apart from the
 //! CSV ([`left_out_note`], on standard error).
 
@@ -16,7 +19,7 @@ use crate::report::{ConnectionReport, Report};
 use crate::vocab::Role;
 use std::io::{self, Write};
 
-const HEADER: [&str; 34] = [
+const HEADER: [&str; 37] = [
     "id",
     "input",
     "client",
@@ -51,6 +54,9 @@ const HEADER: [&str; 34] = [
     "client_port",
     "server_ip",
     "server_port",
+    "detail",
+    "causes",
+    "notes",
 ];
 
 /// Rows written per round (each round is sanitized and written out as one piece).
@@ -177,12 +183,15 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         })
     };
     let reason = |r: Role| close(r).map_or(String::new(), |f| f.reason.clone());
-    let violations: Vec<&str> = c
-        .findings
-        .iter()
-        .filter(|f| f.kind.is_violation())
-        .map(|f| f.kind.as_str())
-        .collect();
+    let kinds = |violation: bool| -> Vec<&str> {
+        c.findings
+            .iter()
+            .filter(|f| f.kind.is_violation() == violation)
+            .map(|f| f.kind.as_str())
+            .collect()
+    };
+    let (violations, notes) = (kinds(true), kinds(false));
+    let shows = crate::report::facts::plain(&crate::report::facts::shows(c));
     [
         c.id.to_string(),
         report
@@ -232,6 +241,17 @@ fn row(report: &Report, c: &ConnectionReport) -> [String; HEADER.len()] {
         client_port.map_or(String::new(), |p| p.to_string()),
         server_ip,
         server_port.map_or(String::new(), |p| p.to_string()),
+        // What the capture shows: every cause in the words Markdown's and HTML's sections
+        // give it (`report::facts`, the fact of kind `Shows`), and the causes' kinds.
+        shows,
+        c.status
+            .causes
+            .iter()
+            .map(|k| k.kind())
+            .collect::<Vec<_>>()
+            .join(" "),
+        // The capture notes (the findings that are no violation), by kind.
+        notes.join(" "),
     ]
 }
 

@@ -3,7 +3,8 @@
 //! In: a [`CloseEvent`]. Out: a terminal line (time, client → server, who did what, the code
 //! and its name, the reason, a short cause), or its record (docs/json.md, "Records") as one
 //! JSON object per line for piping; redacted ([`Stream::redacted`]), neither names an
-//! address nor a path's query.
+//! address nor a path's query. The status an event gives (its code, 1005, 1006) is the
+//! model's (`CloseEvent::status`), not decided here.
 
 use crate::report::facts::{code_gist, code_name, problem_names};
 use crate::report::record::{
@@ -79,12 +80,23 @@ fn line_with(ev: &CloseEvent, verbose: bool, stream: Option<&Stream>) -> String 
             reason,
             problems,
         } => {
-            match code {
-                Some(c) => {
+            match (code, ev.what.received_status()) {
+                (Some(c), _) => {
                     let _ = write!(s, "  {} sent close {c} {}", ev.from, code_name(*c));
                 }
-                None => {
-                    let _ = write!(s, "  {} sent an empty close (the peer sees 1005)", ev.from);
+                (None, Some(seen)) => {
+                    let _ = write!(
+                        s,
+                        "  {} sent an empty close (the peer sees {seen})",
+                        ev.from
+                    );
+                }
+                (None, None) => {
+                    let _ = write!(
+                        s,
+                        "  {} sent a close frame whose code is cut from the capture",
+                        ev.from
+                    );
                 }
             }
             if !reason.is_empty() {
@@ -97,13 +109,13 @@ fn line_with(ev: &CloseEvent, verbose: bool, stream: Option<&Stream>) -> String 
             if !problems.is_empty() {
                 let _ = write!(s, " [{}]", problem_names(problems));
             }
-            if ev.first && verbose {
-                let _ = write!(s, " — {}", code_gist(code.unwrap_or(1005)));
+            if let Some(status) = ev.status().filter(|_| verbose) {
+                let _ = write!(s, " — {}", code_gist(status));
             }
         }
         EventWhat::Tcp(_) | EventWhat::Stream(_) => {
             let _ = write!(s, "  {} sent {}", ev.from, ending_name(&ev.what));
-            if ev.first {
+            if let Some(status) = ev.status() {
                 // As the report's 1006: with bytes missing, a close frame may have been lost.
                 let seen = if ev.missing {
                     " with no close frame seen (bytes are missing: one may have been lost)"
@@ -122,9 +134,9 @@ fn line_with(ev: &CloseEvent, verbose: bool, stream: Option<&Stream>) -> String 
                 if let Some(u) = &ev.unanswered {
                     let _ = write!(s, ", right after {}, unanswered", u.phrase());
                 }
-                let _ = write!(s, ": 1006 {}", code_name(1006));
+                let _ = write!(s, ": {status} {}", code_name(status));
                 if verbose {
-                    let _ = write!(s, " — {}", code_gist(1006));
+                    let _ = write!(s, " — {}", code_gist(status));
                 }
             }
         }
@@ -198,26 +210,22 @@ impl Stream {
 /// One event as a record (docs/json.md, "Records"): what `--format json`, `jsonl` and
 /// `ecs` write of it.
 pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
-    let (event, code, reason, problems) = match &ev.what {
+    let (event, reason, problems) = match &ev.what {
         EventWhat::Close {
-            code,
-            reason,
-            problems,
+            reason, problems, ..
         } => (
             "close",
-            code.or(Some(1005).filter(|_| ev.first)),
             Some(stream.reason(reason)),
             problems.iter().map(|p| p.as_str()).collect(),
         ),
-        EventWhat::Tcp(EndKind::Fin) => ("fin", Some(1006).filter(|_| ev.first), None, vec![]),
-        EventWhat::Tcp(EndKind::Rst) => ("rst", Some(1006).filter(|_| ev.first), None, vec![]),
+        EventWhat::Tcp(EndKind::Fin) => ("fin", None, vec![]),
+        EventWhat::Tcp(EndKind::Rst) => ("rst", None, vec![]),
         EventWhat::Stream(kind) => (
             match kind {
                 crate::vocab::StreamEndKind::EndStream => "end_stream",
                 crate::vocab::StreamEndKind::Reset(_) => "rst_stream",
                 crate::vocab::StreamEndKind::GoAway { .. } => "goaway",
             },
-            Some(1006).filter(|_| ev.first),
             None,
             vec![],
         ),
@@ -239,8 +247,8 @@ pub fn record(ev: &CloseEvent, stream: &Stream) -> EventRecord {
     envelope.ts = Some(ev.ts);
     envelope.ts_epoch = Some(epoch(ev.ts));
     let path = shown_path(ev.path.as_ref(), stream.redacted);
-    // The status this event gives the connection, when it is the first one.
-    let status = code.filter(|_| ev.first);
+    // The status this event gives the connection, when it is the first one (the model's).
+    let status = ev.status();
     EventRecord {
         envelope,
         time: ev.ts,
@@ -423,6 +431,33 @@ mod tests {
         }
         // Not redacted: the reason as sent.
         assert!(line(&told).contains("upstream 10.2.2.2 (db.internal.example) failed"));
+        // An empty close gives 1005, in the line and the record; one whose code bytes are
+        // cut from the capture gives none (the report's "unknown"), not a 1005 guessed.
+        let empty = CloseEvent {
+            what: EventWhat::Close {
+                code: None,
+                reason: String::new(),
+                problems: Vec::new(),
+            },
+            ..ev(false)
+        };
+        assert!(line_verbose(&empty).contains("server sent an empty close (the peer sees 1005) — "));
+        assert_eq!(json(&empty)["status"]["code"], 1005);
+        let cut = CloseEvent {
+            what: EventWhat::Close {
+                code: None,
+                reason: String::new(),
+                problems: vec![crate::vocab::Problem::Truncated],
+            },
+            ..ev(false)
+        };
+        let said = line_verbose(&cut);
+        assert!(
+            said.contains("server sent a close frame whose code is cut from the capture")
+                && !said.contains("1005"),
+            "{said}"
+        );
+        assert!(json(&cut)["status"].is_null(), "{}", json(&cut));
         let lost = line(&ev(true));
         assert!(
             lost.contains(

@@ -445,6 +445,14 @@ impl<'de> Deserialize<'de> for ConnectionReport {
 }
 
 impl ConnectionReport {
+    /// The peer's reply to the first close frame, by the model's one rule
+    /// ([`super::status::reply_to`]): the frame the closing handshake's `reply` fields
+    /// describe. None without a close frame, or without a frame from the peer.
+    pub fn close_reply(&self) -> Option<&CloseFrame> {
+        let first = self.close_frames.first()?;
+        super::status::reply_to(first, &self.close_frames)
+    }
+
     /// How TCP ended first (JSON `tcp_end`): "fin", "rst", or "open" for neither.
     pub fn tcp_end(&self) -> TcpEndName {
         self.tcp_ends.name()

@@ -313,6 +313,18 @@ pub enum NoClose {
     BytesMissing,
 }
 
+impl NoClose {
+    /// In words, after the side's name ("server: no close frame"): the one wording of every
+    /// row that says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            NoClose::NotCaptured => "packets not captured",
+            NoClose::NotSent => "no close frame",
+            NoClose::BytesMissing => "none seen (bytes missing)",
+        }
+    }
+}
+
 /// Why `side` sent no close frame the report shows (asked of a side that has none).
 pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
     if c.not_captured(side) {
@@ -322,19 +334,6 @@ pub fn no_close(c: &ConnectionReport, side: Role) -> NoClose {
     } else {
         NoClose::BytesMissing
     }
-}
-
-/// How many encrypted connections' servers this plaintext connection's Host names (0: none):
-/// the back leg of a TLS-terminating proxy, perhaps.
-pub fn behind_tls_proxy(c: &ConnectionReport) -> u64 {
-    c.status
-        .causes
-        .iter()
-        .find_map(|k| match k {
-            crate::report::Cause::BehindTlsProxy { candidates } => Some(*candidates),
-            _ => None,
-        })
-        .unwrap_or(0)
 }
 
 /// A close code's name ("Going Away"; "Private Use" and the like for unassigned ranges).
@@ -502,7 +501,7 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         f.packets = vec![w.packet];
         out.push(f);
     }
-    let mut shows = Fact::new(FactKind::Shows, vec![text(c.status.detail.clone())]);
+    let mut shows = Fact::new(FactKind::Shows, self::shows(c));
     shows.packets = decisive(c).into_iter().collect();
     out.push(shows);
     if let Some(e) = &c.evidence {
@@ -658,6 +657,12 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
         out.push(f);
     }
     out
+}
+
+/// What the capture shows: the text of the fact of kind [`FactKind::Shows`], every cause
+/// of the status in its words (the CSV's `detail` too).
+pub fn shows(c: &ConnectionReport) -> Vec<Piece> {
+    vec![text(c.status.detail.clone())]
 }
 
 /// The packet the status rests on: the first close frame, else the first ending of the

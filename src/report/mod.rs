@@ -43,6 +43,7 @@ pub mod lastwords;
 pub mod legs;
 pub mod record;
 pub mod redact;
+pub mod row;
 pub mod schema;
 pub mod status;
 pub mod statuses;

@@ -412,7 +412,7 @@ pub fn event_status(code: u16) -> Status {
     Status {
         code: Some(code),
         name: e.name.into(),
-        inferred: matches!(code, 1005 | 1006),
+        inferred: super::status::inferred(code),
         detail: String::new(),
         general: e.causes,
         fix: e.fix.into(),

@@ -1,14 +1,37 @@
 //! The status each application saw, as the report holds it: a code, its name, the detail
 //! and fix in words, and the typed [`Cause`]s it follows from ([`Status::of`]); and the
-//! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them.
+//! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them. The rules they
+//! and every report share, stated once: which close frame is the reply ([`reply_to`]) and
+//! which codes are inferred ([`inferred`]).
 
 use super::cause::Cause;
 pub use super::cause::{End, EndHow, Eviction};
 use super::words;
 use crate::close::catalog;
-use crate::vocab::Role;
+use crate::vocab::{CloseFrame, Role};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+
+/// The reply to close frame `first`: the first of `closes`, in delivery order, that `first`'s
+/// peer sent (RFC 6455 §5.5.1, §7.1.2). The one rule the closing handshake, the causes of a
+/// status (`diagnose::status`) and every report's rows (`ConnectionReport::close_reply`)
+/// follow.
+pub fn reply_to<'a>(
+    first: &CloseFrame,
+    closes: impl IntoIterator<Item = &'a CloseFrame>,
+) -> Option<&'a CloseFrame> {
+    closes
+        .into_iter()
+        .filter(|r| r.from != first.from)
+        .min_by_key(|r| r.order)
+}
+
+/// Whether a status with `code` is inferred, never on the wire: 1005, the status of a close
+/// frame without a code (RFC 6455 §7.1.5), and 1006, that of an ending without a close frame
+/// (§7.1.5, §7.4.1). Every `inferred` and "(inferred)" follows it.
+pub fn inferred(code: u16) -> bool {
+    matches!(code, 1005 | 1006)
+}
 
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
 /// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical

@@ -159,10 +159,21 @@ impl CloseFrame {
     /// The status the receiving application sees: the code, or 1005 for a frame without one
     /// (§7.1.5). `None` when the code bytes are not in the capture.
     pub fn received_status(&self) -> Option<u16> {
-        match self.code {
-            Some(c) => Some(c),
-            None if self.problems.contains(&Problem::Truncated) && self.payload_len >= 2 => None,
-            None => Some(1005),
-        }
+        received_status(
+            self.code,
+            self.problems.contains(&Problem::Truncated) && self.payload_len >= 2,
+        )
+    }
+}
+
+/// The status a close frame with `code` gives its receiver: the code, or 1005 for a frame
+/// without one (RFC 6455 §7.1.5); none when its code bytes are cut from the capture
+/// (`code_cut`). The one rule of the report's statuses ([`CloseFrame::received_status`]) and
+/// the live events' (`CloseEvent::status`).
+pub fn received_status(code: Option<u16>, code_cut: bool) -> Option<u16> {
+    match code {
+        Some(c) => Some(c),
+        None if code_cut => None,
+        None => Some(1005),
     }
 }

@@ -74,6 +74,31 @@ pub struct CloseEvent {
     pub scope: u32,
 }
 
+impl CloseEvent {
+    /// The status this event gives its session (the live line's code, its record's
+    /// `status`): what it gives its receiver ([`EventWhat::received_status`]) when it is the
+    /// [`first`](CloseEvent::first); none for every other event.
+    pub fn status(&self) -> Option<u16> {
+        self.what.received_status().filter(|_| self.first)
+    }
+}
+
+impl EventWhat {
+    /// The status this event gives the application that receives it: a close frame's code,
+    /// 1005 for one without a code, none when its code bytes are cut from the capture (the
+    /// report's rule, `close::received_status`, which also reads the frame's length: they
+    /// differ only for a 1-byte payload, refused, which sets no status); 1006 for an ending
+    /// (RFC 6455 §7.1.5, §7.4.1: the connection closed without a close frame before it).
+    pub fn received_status(&self) -> Option<u16> {
+        match self {
+            EventWhat::Close { code, problems, .. } => {
+                super::close::received_status(*code, problems.contains(&Problem::Truncated))
+            }
+            EventWhat::Tcp(_) | EventWhat::Stream(_) => Some(1006),
+        }
+    }
+}
+
 /// What a [`CloseEvent`] is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,6 +4,7 @@
 //! and groff where installed; comma lists for `--status`; the license files Cargo.toml
 //! names.
 
+mod decisions;
 mod files;
 mod layout;
 

@@ -4,5 +4,5 @@
 
 mod proxied;
 mod status;
-mod stored;
+pub(crate) mod stored;
 mod tls;

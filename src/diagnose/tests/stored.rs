@@ -10,7 +10,7 @@ use crate::report::Status;
 use crate::vocab::{EndKind, Opcode, Problem, Role, StreamEndKind};
 
 /// One cause of every kind, with every nested type in it.
-fn one_of_each() -> Vec<Cause> {
+pub(crate) fn one_of_each() -> Vec<Cause> {
     let fin = Ending {
         by: Role::Server,
         how: EndHow::Tcp(EndKind::Fin),

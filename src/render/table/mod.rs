@@ -6,7 +6,10 @@
 //! pipe, written as it is made: a line per input and the notes under them (the document's
 //! header block through the terminal sink); the incidents (each with its figures, cause
 //! and fix); one row per connection (endpoints, path and input; every close frame each
-//! way; how TCP ended; the status with its evidence, violations and capture notes), in
+//! way, the reply as the model finds it, `ConnectionReport::close_reply`; how TCP ended;
+//! the status with its evidence, the causes no other part of the row says, in the words of
+//! Markdown's and HTML's sections, `report::row::row_causes`; violations and capture
+//! notes), in
 //! tables of up to 250 rows read back from the store one at a time, each followed, with
 //! `--timeline`, by every frame of its connections (time, side, opcode, flags, length,
 //! preview) and their Wireshark filter; in the brief form, a run of an incident's members
@@ -41,11 +44,7 @@ const FINDINGS_SHOWN: usize = 3;
 fn close_lines(c: &ConnectionReport, from: Role) -> String {
     let frames: Vec<_> = c.close_frames.iter().filter(|f| f.from == from).collect();
     if frames.is_empty() {
-        return match facts::no_close(c, from) {
-            NoClose::NotCaptured => format!("{from}: not captured"),
-            NoClose::NotSent => format!("{from}: no close frame"),
-            NoClose::BytesMissing => format!("{from}: none seen (bytes missing)"),
-        };
+        return format!("{from}: {}", facts::no_close(c, from).words());
     }
     let mut out = String::new();
     for (i, f) in frames.iter().enumerate() {
@@ -92,7 +91,8 @@ fn lead_line(c: &ConnectionReport) -> Option<String> {
 /// The brief form's cell: the status, then in one paragraph every close frame (its code,
 /// reason and packet; the reply the closing handshake says echoed the first frame's code,
 /// `CloseHandshake::echoed`, "echoed", with its reason when that differs), how TCP (and an
-/// HTTP/2 stream) ended, and the evidence; violations and capture notes a line each. The
+/// HTTP/2 stream) ended, and the evidence; the causes no other part says
+/// (`report::row::row_causes`), violations and capture notes a line each. The
 /// catalog names of the codes are left to the status and to `-v`.
 fn brief_status(c: &ConnectionReport) -> String {
     let mut out = match lead_line(c) {
@@ -102,12 +102,12 @@ fn brief_status(c: &ConnectionReport) -> String {
     out.push_str(&statuses::label(c));
     let mut parts = Vec::new();
     let first = c.close_frames.first();
-    // The reply: the first close frame from the initiator's peer.
-    let reply = first.and_then(|a| c.close_frames.iter().position(|f| f.from != a.from));
+    // The reply: the model's (`ConnectionReport::close_reply`).
+    let reply = c.close_reply();
     let echoed = c.close_handshake.as_ref().is_some_and(|h| h.echoed);
-    for (i, f) in c.close_frames.iter().enumerate() {
+    for f in &c.close_frames {
         let mut p = format!("{} ", f.from);
-        if echoed && reply == Some(i) {
+        if echoed && reply.is_some_and(|r| std::ptr::eq(r, f)) {
             p.push_str("echoed");
             let same = first.is_some_and(|a| a.reason == f.reason);
             reason_and_packet(&mut p, f, !same);
@@ -122,22 +122,16 @@ fn brief_status(c: &ConnectionReport) -> String {
         }
         parts.push(p);
     }
-    let side_none = |side: Role| match facts::no_close(c, side) {
-        NoClose::NotCaptured => format!("the {side}'s packets not captured"),
-        NoClose::NotSent => format!("no close frame from the {side}"),
-        NoClose::BytesMissing => format!("none seen from the {side} (bytes missing)"),
-    };
+    let side_none = |side: Role| format!("{side}: {}", facts::no_close(c, side).words());
     match first {
         None if c.decoded_to_end.client && c.decoded_to_end.server => {
-            parts.push("no close frame".into())
+            parts.push(NoClose::NotSent.words().into())
         }
         None => {
             parts.push(side_none(Role::Client));
             parts.push(side_none(Role::Server));
         }
-        Some(f) if !c.close_frames.iter().any(|g| g.from != f.from) => {
-            parts.push(side_none(f.from.peer()))
-        }
+        Some(f) if reply.is_none() => parts.push(side_none(f.from.peer())),
         Some(_) => {}
     }
     match c.h2_stream {
@@ -152,6 +146,10 @@ fn brief_status(c: &ConnectionReport) -> String {
     if let Some(e) = &c.evidence {
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(out, "; {mark}{}", terminal(&e.summary));
+    }
+    // The causes no other part of the cell says, in their words (`report::row::row_part`).
+    for (_, words) in crate::report::row::row_causes(c) {
+        let _ = write!(out, "\n{}", terminal(&words));
     }
     if let Some(line) = crate::report::words::incident::connection_line(c) {
         let _ = write!(out, "\n{}", terminal(&line));
@@ -645,7 +643,7 @@ impl Layout for Board {
         for (key, n) in &report.summary.by_status {
             let label = match key.parse::<u16>() {
                 Ok(code) => {
-                    let inferred = if matches!(code, 1005 | 1006) {
+                    let inferred = if crate::report::status::inferred(code) {
                         " (inferred)"
                     } else {
                         ""
@@ -712,18 +710,6 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
             "\n{}",
             terminal(&crate::report::words::proxy::leg_phrase(leg))
         );
-    }
-    match facts::behind_tls_proxy(c) {
-        0 => {}
-        1 => {
-            conn.push_str("\nits Host is an encrypted connection's server: a TLS proxy's back leg?")
-        }
-        n => {
-            let _ = write!(
-                conn,
-                "\nits Host is the server of {n} encrypted connections: a TLS proxy's back leg?"
-            );
-        }
     }
     if let Some(all) = &names.0 {
         if let Some(name) = all.get(c.input) {
@@ -908,6 +894,56 @@ fn counts(out: &mut String, report: &Report, sink: &Terminal) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 105 item 3: a cause reaches the table and the CSV in the words Markdown gives
+    /// it, with no edit of theirs. One cause of every kind of the list, each a connection's
+    /// only cause: Markdown's "What the capture shows" holds its words, and so do the `-v`
+    /// cell and the CSV's `detail`; the CSV's `causes` names its kind; the brief cell says
+    /// its words where no other part of the row says the cause (`report::row::row_part`: a kind
+    /// added to the list is said so), and two kinds never give the same cell.
+    #[test]
+    fn every_cause_kind_reaches_the_table_and_the_csv() {
+        let mut report = crate::report::repeated_fixture_report(0);
+        report.connections.truncate(1);
+        let names = Names::of(&report);
+        let mut cells = std::collections::HashSet::new();
+        let mut kinds = std::collections::BTreeSet::new();
+        let mut own_words = Vec::new();
+        for cause in crate::diagnose::tests::stored::one_of_each() {
+            let (kind, words) = (cause.kind(), cause.to_string());
+            assert!(!words.is_empty(), "{kind}");
+            report.connections[0].status = crate::report::Status::of(vec![cause.clone()]);
+            let c = &report.connections[0];
+            let markdown = crate::render::markdown::render(&report, &[]);
+            let shows = format!(
+                "**{}:** {}",
+                facts::SHOWS,
+                crate::sanitize::markdown(&words)
+            );
+            assert!(markdown.contains(&shows), "{kind}: Markdown\n{markdown}");
+            let full = connection_row(c, &names, false, Detail::Full);
+            let full = full.last().unwrap().content();
+            assert!(full.contains(&*terminal(&words)), "{kind}: -v\n{full}");
+            let brief = brief_status(c);
+            if crate::report::row::row_part(&cause).is_none() {
+                assert!(brief.contains(&*terminal(&words)), "{kind}: brief\n{brief}");
+                own_words.push(kind);
+            }
+            let csv = crate::render::csv::render(&report);
+            let mut r = ::csv::Reader::from_reader(csv.as_bytes());
+            let headers = r.headers().unwrap().clone();
+            let row = r.records().next().unwrap().unwrap();
+            let col = |name: &str| &row[headers.iter().position(|h| h == name).unwrap()];
+            assert_eq!(col("detail"), words, "{kind}: CSV");
+            assert_eq!(col("causes"), kind, "{kind}: CSV");
+            assert!(cells.insert(words), "{kind}: the words of another cause");
+            kinds.insert(kind);
+        }
+        // The kind of this list no other part of the row says (the proxy's back leg, once
+        // worded by the table itself) is said in the brief cell in its own words.
+        assert_eq!(own_words, ["behind-tls-proxy"]);
+        assert_eq!(kinds.len(), crate::report::Cause::KINDS.len());
+    }
 
     /// "echoed" is the closing handshake's (`CloseHandshake::echoed`: the reply carried the
     /// first frame's code), said of the reply alone; and `-v` says what the capture shows

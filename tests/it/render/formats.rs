@@ -854,7 +854,11 @@ fn port_and_host_select_among_encrypted_connections() {
     }
     let mut args = vec!["analyze", "--port", "18483", file];
     let table = stdout(&args);
-    assert!(!table.contains("Encrypted connection"), "{table}");
+    // No block of encrypted connections (the back leg's cause still names where it would be).
+    assert!(
+        !table.lines().any(|l| l.starts_with("Encrypted connection")),
+        "{table}"
+    );
     assert!(
         table.contains("0 of 1 encrypted connection listed (filter: --port 18483)"),
         "{table}"
@@ -899,7 +903,7 @@ fn csv_has_times_and_split_addresses() {
             "the old columns first"
         );
         assert_eq!(
-            names[27..],
+            names[27..34],
             [
                 "start",
                 "end",
@@ -910,12 +914,27 @@ fn csv_has_times_and_split_addresses() {
                 "server_port"
             ]
         );
+        assert_eq!(names[34..], ["detail", "causes", "notes"]);
         let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
         let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
         let conns = json["connections"].as_array().unwrap();
         assert_eq!(rows.len(), conns.len());
         for (row, c) in rows.iter().zip(conns) {
             assert_eq!(&row[col("start")], c["start"].as_str().unwrap());
+            // What the capture shows: the status's cause as the JSON says it, before the
+            // code's typical causes; the causes by kind.
+            let cause = c["status"]["cause"].as_str().unwrap();
+            assert!(
+                !row[col("detail")].is_empty() && cause.starts_with(&row[col("detail")]),
+                "{cause}"
+            );
+            let kinds: Vec<&str> = c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kind"].as_str().unwrap())
+                .collect();
+            assert_eq!(row[col("causes")], kinds.join(" "));
             assert_eq!(&row[col("end")], c["end"].as_str().unwrap());
             let d: f64 = row[col("duration_s")].parse().unwrap();
             assert!((d - c["duration_s"].as_f64().unwrap()).abs() < 1e-6);
