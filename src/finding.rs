@@ -17,7 +17,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::vocab::{Detail, Finding, Kind, Role};
+use crate::vocab::{Detail, Finding, Found, Kind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A bounded list: a hostile capture cannot grow it without limit.
@@ -48,6 +48,17 @@ impl Findings {
         detail: Detail,
     ) {
         self.add(Finding::quoting(kind, from, packet, detail));
+    }
+
+    /// Adds a finding recorded as a value ([`Found`]: its kind and fields; its words are
+    /// made in `report::words::finding`), or counts it as dropped when the list is full.
+    pub fn found(&mut self, from: Option<Role>, packet: Option<u64>, found: Found) {
+        if self.items.len() < Self::MAX {
+            let words = crate::report::words::finding::detail(from, &found);
+            self.items.push(Finding::found(from, packet, found, words));
+        } else {
+            self.dropped += 1;
+        }
     }
 
     fn add(&mut self, f: Finding) {

@@ -13,7 +13,7 @@ use crate::report::evidence::Evidence;
 use crate::report::words::phrases::end_phrase;
 use crate::units::Secs;
 use crate::vocab::CloseFrame;
-use crate::vocab::{Finding, Kind, PerSide, Problem, Stats};
+use crate::vocab::{Finding, Found, Kind, PerSide, Problem, Stats};
 use std::fmt::Write as _;
 
 /// Facts about a connection that evidence is drawn from.
@@ -53,7 +53,7 @@ pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
                 "the {}'s close frame (packet {}) could not be accepted ({}); then ",
                 bad.from,
                 bad.packet,
-                bad.problem_names()
+                crate::report::words::finding::problem_names(&bad.problems)
             );
             packets.push(bad.packet);
         }
@@ -143,7 +143,8 @@ pub fn evidence(code: Option<u16>, f: &Facts<'_>) -> Option<Evidence> {
                 .filter(before)
                 .filter(|x| {
                     matches!(x.kind, Kind::InvalidUtf8Text | Kind::InflateFailed)
-                        || (x.kind == Kind::MalformedClose && x.detail.contains(Problem::ReasonNotUtf8.as_str()))
+                        || matches!(&x.found, Some(Found::MalformedClose { problems })
+                            if problems.contains(&Problem::ReasonNotUtf8))
                 })
                 .collect();
             Some(match v.first() {

@@ -21,6 +21,7 @@ mod cause;
 mod delivery;
 pub mod doubt;
 mod facets;
+pub mod finding;
 pub mod incident;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;

@@ -27,7 +27,7 @@ use super::utf8::Utf8Stream;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::vocab::CloseFrame;
-use crate::vocab::{Detail, Quoted};
+use crate::vocab::{Detail, Found, Quoted};
 use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
@@ -880,21 +880,17 @@ impl Decoder {
         );
         close.mask_key = f.h.mask;
         // A capture that lost part of the frame is a note (already made), not the sender's fault.
-        if close.problems.iter().any(|p| *p != Problem::Truncated) {
-            findings.push(
-                Kind::MalformedClose,
+        if close.rejected() {
+            let problems = close
+                .problems
+                .iter()
+                .copied()
+                .filter(|p| *p != Problem::Truncated)
+                .collect();
+            findings.found(
                 Some(self.from),
                 Some(packet),
-                format!(
-                    "close frame problems: {}",
-                    close
-                        .problems
-                        .iter()
-                        .filter(|p| **p != Problem::Truncated)
-                        .map(|p| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Found::MalformedClose { problems },
             );
         }
         self.closes.push(close);
