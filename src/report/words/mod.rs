@@ -20,6 +20,7 @@ pub mod app;
 mod cause;
 mod delivery;
 pub mod doubt;
+pub mod evidence;
 mod facets;
 pub mod finding;
 pub mod incident;
