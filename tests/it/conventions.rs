@@ -6,6 +6,7 @@
 
 mod files;
 mod layout;
+mod words;
 
 use crate::common::run;
 use crate::common::skip;
