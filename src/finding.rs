@@ -54,8 +54,8 @@ impl Findings {
     /// made in `report::words::finding`), or counts it as dropped when the list is full.
     pub fn found(&mut self, from: Option<Role>, packet: Option<u64>, found: Found) {
         if self.items.len() < Self::MAX {
-            let words = crate::report::words::finding::detail(from, &found);
-            self.items.push(Finding::found(from, packet, found, words));
+            let f = crate::report::words::finding::finding(from, packet, found);
+            self.items.push(f);
         } else {
             self.dropped += 1;
         }

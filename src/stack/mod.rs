@@ -44,7 +44,7 @@ pub mod tls;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{Found, Gap, GapWhy, Kind, Role};
+use crate::vocab::{EndKind, Found, Gap, GapWhy, Kind, Role};
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;
@@ -397,7 +397,7 @@ impl Stack {
     }
 
     /// Side `s` ended TCP (`how`: "closed TCP (FIN)", "reset TCP (RST)") at `packet`.
-    pub fn on_end(&mut self, s: Side, how: &str, packet: u64) {
+    pub fn on_end(&mut self, s: Side, how: EndKind, packet: u64) {
         match &mut self.top {
             Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
             Top::Tls(t) => t.on_end(&mut self.ctx, s, how, packet),

@@ -61,7 +61,7 @@ pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use finding::{Detail, Finding, Kind, Quote, Quoted};
-pub use found::{Found, Gap, GapWhy};
+pub use found::{CapHit, Found, Gap, GapWhy, H2Lost, HandshakeProblem, Invalid, Truncated};
 pub use frames::{
     h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
     StatsJson, StreamEndKind, Unanswered,
