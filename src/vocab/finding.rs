@@ -191,7 +191,9 @@ pub struct Finding {
     pub from: Option<Role>,
     /// The packet it is in, when one is.
     pub packet: Option<u64>,
-    /// A sentence saying what happened (wire text in it is escaped when written out).
+    /// A sentence saying what happened: the words of `found` (`report/words/finding.rs`),
+    /// or for a kind not yet recorded as a value, the stage's (wire text in it is escaped
+    /// when written out).
     pub detail: String,
     /// The parts of `detail` quoted from the wire that `--redact` must treat ([`Quote`]):
     /// kept in the stored form, left out of the JSON (its `detail` holds them).
