@@ -8,10 +8,11 @@
 //! cause into the connection's status, where it composes with the WebSocket and TCP ones
 //! (a guess that the side ending TCP failed on the other's last message gives way to it).
 
-use crate::report::evidence::{NotSeen, Part};
+use crate::report::evidence::Part;
 use crate::report::ConnectionReport;
 use crate::report::{Cause, Status};
 use crate::vocab::said::mqtt;
+use crate::vocab::NotSeen;
 use crate::vocab::{AppSaid, Role};
 
 /// How long after a second CONNECT (its connection's first packet) the broker's closing of

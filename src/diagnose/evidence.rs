@@ -11,10 +11,11 @@
 
 use super::idle::{idle_timeout_match, Idle};
 use crate::report::cause::End;
-use crate::report::evidence::{Evidence, NotSeen, Part, Unseen};
+use crate::report::evidence::{Evidence, Part};
 use crate::report::words::evidence::{self as words, Quiet};
 use crate::vocab::CloseFrame;
 use crate::vocab::{Finding, Found, Kind, PerSide, Problem, Stats};
+use crate::vocab::{NotSeen, Unseen};
 
 /// Facts about a connection that evidence is drawn from.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 //! on kept as a value ([`Part::Unseen`]), so that the line is said again from its parts
 //! ([`Evidence::reword`]), never searched or patched.
 
-use crate::vocab::Role;
+use crate::vocab::{NotSeen, Role, Unseen};
 use serde::{Deserialize, Serialize};
 
 /// What the capture shows that explains (or contradicts) the status, with packet numbers.
@@ -60,36 +60,6 @@ pub enum Part {
         packet: u64,
         /// Why it is not there.
         why: NotSeen,
-    },
-}
-
-/// What a close code names that the capture does not show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Unseen {
-    /// A protocol violation (1002).
-    Violation,
-    /// Invalid UTF-8 text or a compressed message that does not inflate (1007).
-    BadText,
-    /// A message (1009 with no message or frame counted).
-    Message,
-}
-
-/// Why what a close code names is not visible before it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum NotSeen {
-    /// Part of the capture is missing: it may be there.
-    Missing,
-    /// Nothing is missing: the code and the capture disagree.
-    Disagree,
-    /// The application protocol of the side that sent the close explains it (a broker
-    /// refusing a login with 1002): its code is about that protocol.
-    Application {
-        /// The side whose application ended the session (the close frame's sender).
-        from: Role,
-        /// The protocol ("MQTT").
-        protocol: String,
-        /// The cause the protocol's messages named.
-        cause: String,
     },
 }
 
@@ -167,5 +137,51 @@ impl Evidence {
         self.packets.extend(packets);
         self.packets.sort_unstable();
         self.packets.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unseen() -> Evidence {
+        let part = Part::Unseen {
+            what: Unseen::Violation,
+            peer: Role::Server,
+            packet: 9,
+            why: NotSeen::Disagree,
+        };
+        let mut e = Evidence::of(part, vec![9]);
+        e.push("; then the server reset TCP (RST, packet 11)".into(), [11]);
+        e
+    }
+
+    /// The stored form keeps the parts, so that a report read back from the store is said
+    /// again from them (`diagnose::app`); the JSON leaves them out.
+    #[test]
+    fn parts_are_stored_not_in_json() {
+        let e = unseen();
+        assert!(!e.consistent);
+        let back: Evidence = crate::serial::read(&crate::serial::to_vec(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+        let json = serde_json::to_value(&e).unwrap();
+        let mut keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["consistent", "packets", "summary"]);
+    }
+
+    /// A part changed is said again, the clauses after it kept.
+    #[test]
+    fn a_part_changed_is_said_again() {
+        let mut e = unseen();
+        if let Some(Part::Unseen { why, .. }) = e.parts.first_mut() {
+            *why = NotSeen::Missing;
+        }
+        e.reword();
+        assert_eq!(
+            e.summary,
+            "no protocol violation from the server is visible before the close (packet 9): part of the capture is missing, so it may be there; then the server reset TCP (RST, packet 11)"
+        );
+        assert_eq!(e.packets, [9, 11]);
     }
 }

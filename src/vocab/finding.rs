@@ -181,6 +181,52 @@ impl Kind {
     }
 }
 
+// `Found`'s kind is said here, beside the kinds, so that `found.rs` needs none of them.
+impl Found {
+    /// The finding's kind (`findings[].kind`).
+    pub fn kind(&self) -> Kind {
+        match self {
+            Found::Gap(_) => Kind::Gap,
+            Found::MalformedClose { .. } => Kind::MalformedClose,
+            Found::UnmaskedClientFrame { .. } => Kind::UnmaskedClientFrame,
+            Found::MaskedServerFrame { .. } => Kind::MaskedServerFrame,
+            Found::RsvBitsSet { .. } => Kind::RsvBitsSet,
+            Found::ReservedOpcode { .. } => Kind::ReservedOpcode,
+            Found::NonMinimalLength { .. } => Kind::NonMinimalLength,
+            Found::LengthTopBitSet { .. } => Kind::LengthTopBitSet,
+            Found::ControlFrameTooLong { .. } => Kind::ControlFrameTooLong,
+            Found::FragmentedControlFrame { .. } => Kind::FragmentedControlFrame,
+            Found::ContinuationWithoutStart => Kind::ContinuationWithoutStart,
+            Found::DataFrameInsideFragmentedMessage { .. } => {
+                Kind::DataFrameInsideFragmentedMessage
+            }
+            Found::FrameAfterClose { .. } => Kind::FrameAfterClose,
+            Found::InvalidUtf8Text { .. } => Kind::InvalidUtf8Text,
+            Found::InflateFailed { .. } => Kind::InflateFailed,
+            Found::InflateCapHit { .. } => Kind::InflateCapHit,
+            Found::InflateStopped => Kind::InflateStopped,
+            Found::TruncatedMessage(_) => Kind::TruncatedMessage,
+            Found::OutOfSync { .. } => Kind::OutOfSync,
+            Found::NotFrames { .. } => Kind::NotFrames,
+            Found::Ignored {
+                after_fin: true, ..
+            } => Kind::DataAfterFin,
+            Found::Ignored { .. } => Kind::ImplausibleSegment,
+            Found::InconsistentRetransmission { .. } => Kind::InconsistentRetransmission,
+            Found::BufferCapHit(_) => Kind::BufferCapHit,
+            Found::CapturedCopies { .. } => Kind::CapturedCopies,
+            Found::LiveDrop => Kind::LiveDrop,
+            Found::HandshakeInvalid(_) => Kind::HandshakeInvalid,
+            Found::AcceptMismatch => Kind::AcceptMismatch,
+            Found::UpgradeRefused { .. } => Kind::UpgradeRefused,
+            Found::HandshakeNotCaptured => Kind::HandshakeNotCaptured,
+            Found::HandshakeCut { .. } => Kind::HandshakeCut,
+            Found::H2Lost(_) => Kind::H2Lost,
+            Found::TlsAlert { .. } => Kind::TlsAlert,
+        }
+    }
+}
+
 /// One thing wrong or notable inside a capture.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
@@ -191,9 +237,7 @@ pub struct Finding {
     pub from: Option<Role>,
     /// The packet it is in, when one is.
     pub packet: Option<u64>,
-    /// A sentence saying what happened: the words of `found` (`report/words/finding.rs`),
-    /// or for a kind not yet recorded as a value, the stage's (wire text in it is escaped
-    /// when written out).
+    /// A sentence saying what happened (wire text in it is escaped when written out).
     pub detail: String,
     /// The parts of `detail` quoted from the wire that `--redact` must treat ([`Quote`]):
     /// kept in the stored form, left out of the JSON (its `detail` holds them).

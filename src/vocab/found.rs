@@ -6,7 +6,6 @@
 //! on; their words are made in `report/words/finding.rs`, the one place a finding is said.
 
 use super::close::Problem;
-use super::finding::Kind;
 use super::frames::Opcode;
 use super::notframes::NotFramesWhat;
 use super::side::Role;
@@ -18,9 +17,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Found {
-    /// Bytes missing from one direction's stream ([`Kind::Gap`]).
+    /// Bytes missing from one direction's stream (`Kind::Gap`).
     Gap(Gap),
-    /// A close frame whose payload breaks a rule ([`Kind::MalformedClose`]).
+    /// A close frame whose payload breaks a rule (`Kind::MalformedClose`).
     MalformedClose {
         /// What is wrong with it, the capture's own loss (`Problem::Truncated`) aside.
         problems: Vec<Problem>,
@@ -116,7 +115,7 @@ pub enum Found {
         /// Where they start in the direction's stream.
         offset: u64,
     },
-    /// A direction's bytes that are no frames ([`Kind::NotFrames`]): what they are, and
+    /// A direction's bytes that are no frames (`Kind::NotFrames`): what they are, and
     /// the quotes of the wire that say it (`--redact` treats them).
     NotFrames {
         /// They follow the side's close frame (otherwise they stand where a frame was
@@ -129,11 +128,11 @@ pub enum Found {
         /// Otherwise their first bytes, as text.
         first_bytes: Option<String>,
     },
-    /// Segments of a side ignored: data after its FIN ([`Kind::DataAfterFin`]) or past
-    /// what is plausible ([`Kind::ImplausibleSegment`]).
+    /// Segments of a side ignored: data after its FIN (`Kind::DataAfterFin`) or past
+    /// what is plausible (`Kind::ImplausibleSegment`).
     Ignored {
-        /// Which of the two.
-        kind: Kind,
+        /// Data after the side's FIN (otherwise implausibly far ahead).
+        after_fin: bool,
         /// How many segments.
         segments: u64,
     },
@@ -142,7 +141,7 @@ pub enum Found {
         /// How many.
         segments: u64,
     },
-    /// A reassembly buffer reached its cap ([`Kind::BufferCapHit`]).
+    /// A reassembly buffer reached its cap (`Kind::BufferCapHit`).
     BufferCapHit(CapHit),
     /// Packets of the connection captured more than once.
     CapturedCopies {
@@ -159,7 +158,7 @@ pub enum Found {
     },
     /// Packets lost from a live capture while the connection was open.
     LiveDrop,
-    /// An upgrade that breaks a rule of RFC 6455 §4 or RFC 8441 ([`Kind::HandshakeInvalid`]).
+    /// An upgrade that breaks a rule of RFC 6455 §4 or RFC 8441 (`Kind::HandshakeInvalid`).
     HandshakeInvalid(Invalid),
     /// `Sec-WebSocket-Accept` does not match the request's key (§4.2.2).
     AcceptMismatch,
@@ -174,7 +173,7 @@ pub enum Found {
     },
     /// The capture starts after the WebSocket handshake.
     HandshakeNotCaptured,
-    /// Part of an upgrade is missing ([`Kind::HandshakeCut`]).
+    /// Part of an upgrade is missing (`Kind::HandshakeCut`).
     HandshakeCut {
         /// The answer to an `Upgrade: h2c` request (otherwise a WebSocket handshake).
         h2c: bool,
@@ -192,48 +191,6 @@ pub enum Found {
         /// The code's name in the TLS registry ("handshake_failure").
         name: String,
     },
-}
-
-impl Found {
-    /// The finding's kind (`findings[].kind`).
-    pub fn kind(&self) -> Kind {
-        match self {
-            Found::Gap(_) => Kind::Gap,
-            Found::MalformedClose { .. } => Kind::MalformedClose,
-            Found::UnmaskedClientFrame { .. } => Kind::UnmaskedClientFrame,
-            Found::MaskedServerFrame { .. } => Kind::MaskedServerFrame,
-            Found::RsvBitsSet { .. } => Kind::RsvBitsSet,
-            Found::ReservedOpcode { .. } => Kind::ReservedOpcode,
-            Found::NonMinimalLength { .. } => Kind::NonMinimalLength,
-            Found::LengthTopBitSet { .. } => Kind::LengthTopBitSet,
-            Found::ControlFrameTooLong { .. } => Kind::ControlFrameTooLong,
-            Found::FragmentedControlFrame { .. } => Kind::FragmentedControlFrame,
-            Found::ContinuationWithoutStart => Kind::ContinuationWithoutStart,
-            Found::DataFrameInsideFragmentedMessage { .. } => {
-                Kind::DataFrameInsideFragmentedMessage
-            }
-            Found::FrameAfterClose { .. } => Kind::FrameAfterClose,
-            Found::InvalidUtf8Text { .. } => Kind::InvalidUtf8Text,
-            Found::InflateFailed { .. } => Kind::InflateFailed,
-            Found::InflateCapHit { .. } => Kind::InflateCapHit,
-            Found::InflateStopped => Kind::InflateStopped,
-            Found::TruncatedMessage(_) => Kind::TruncatedMessage,
-            Found::OutOfSync { .. } => Kind::OutOfSync,
-            Found::NotFrames { .. } => Kind::NotFrames,
-            Found::Ignored { kind, .. } => *kind,
-            Found::InconsistentRetransmission { .. } => Kind::InconsistentRetransmission,
-            Found::BufferCapHit(_) => Kind::BufferCapHit,
-            Found::CapturedCopies { .. } => Kind::CapturedCopies,
-            Found::LiveDrop => Kind::LiveDrop,
-            Found::HandshakeInvalid(_) => Kind::HandshakeInvalid,
-            Found::AcceptMismatch => Kind::AcceptMismatch,
-            Found::UpgradeRefused { .. } => Kind::UpgradeRefused,
-            Found::HandshakeNotCaptured => Kind::HandshakeNotCaptured,
-            Found::HandshakeCut { .. } => Kind::HandshakeCut,
-            Found::H2Lost(_) => Kind::H2Lost,
-            Found::TlsAlert { .. } => Kind::TlsAlert,
-        }
-    }
 }
 
 /// How a message never arrived whole.

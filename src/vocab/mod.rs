@@ -33,6 +33,7 @@ mod appcause;
 mod close;
 mod ending;
 mod endpoint;
+mod evidence;
 mod finding;
 mod found;
 mod frames;
@@ -60,6 +61,7 @@ pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
+pub use evidence::{NotSeen, Unseen};
 pub use finding::{Detail, Finding, Kind, Quote, Quoted};
 pub use found::{CapHit, Found, Gap, GapWhy, H2Lost, HandshakeProblem, Invalid, Truncated};
 pub use frames::{

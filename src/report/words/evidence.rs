@@ -8,9 +8,9 @@
 
 use super::phrases::{end_phrase, StreamFrames};
 use crate::report::cause::{End, Ending};
-use crate::report::evidence::{NotSeen, Unseen};
 use crate::units::Secs;
-use crate::vocab::{CloseFrame, Finding, Kind, Opcode, ResponseFault, Role, Unanswered};
+use crate::vocab::{CloseFrame, Finding, Kind, NotSeen, Opcode, ResponseFault, Role};
+use crate::vocab::{Unanswered, Unseen};
 use std::fmt::Write as _;
 
 /// The quiet spell before a 1006's ending, as its evidence says it.

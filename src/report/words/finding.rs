@@ -7,7 +7,7 @@
 
 use crate::vocab::{CapHit, H2Lost, HandshakeProblem, Invalid, Truncated};
 use crate::vocab::{
-    Detail, EndKind, Finding, Found, Gap, GapWhy, Kind, NotFramesWhat, Problem, Quoted, Role,
+    Detail, EndKind, Finding, Found, Gap, GapWhy, NotFramesWhat, Problem, Quoted, Role,
 };
 use std::fmt::Write as _;
 
@@ -97,8 +97,11 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
             status_line,
             first_bytes,
         } => return not_frames(who, *after_close, *what, status_line.as_deref(), first_bytes.as_deref()),
-        Found::Ignored { kind, segments } => {
-            let what = if *kind == Kind::DataAfterFin {
+        Found::Ignored {
+            after_fin,
+            segments,
+        } => {
+            let what = if *after_fin {
                 "carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded"
             } else {
                 "started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held"

@@ -375,16 +375,15 @@ impl Connection {
             let from = up.ctx.role(s);
             // Segments of this side that were counted and ignored: how many, the first.
             let ignored = [
-                (Kind::DataAfterFin, c.after_fin, tcp[s].first_after_fin()),
-                (
-                    Kind::ImplausibleSegment,
-                    c.implausible,
-                    tcp[s].first_implausible(),
-                ),
+                (true, c.after_fin, tcp[s].first_after_fin()),
+                (false, c.implausible, tcp[s].first_implausible()),
             ];
-            for (kind, segments, first) in ignored {
+            for (after_fin, segments, first) in ignored {
                 if segments > 0 {
-                    let found = Found::Ignored { kind, segments };
+                    let found = Found::Ignored {
+                        after_fin,
+                        segments,
+                    };
                     up.ctx.findings.found(Some(from), first, found);
                 }
             }
