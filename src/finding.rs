@@ -1,8 +1,11 @@
 //! Typed findings: everything wrong or notable inside a capture, each with the side that
-//! caused it, the packet it is in, and a detail sentence. Never a panic, never a log line.
+//! caused it, the packet it is in, and what was found as a value (`vocab::Found`, worded in
+//! `report/words/finding.rs`). Never a panic, never a log line.
 //!
-//! In: pushed by the tcp, http and websocket stages as they see things. Out: the report's
-//! `findings` array. The `kind` names are part of the JSON contract (kebab-case, stable).
+//! In: recorded by the tcp, http and websocket stages as they see things
+//! ([`Findings::found`]; a few kinds still as a sentence of the stage's, [`Findings::push`]).
+//! Out: the report's `findings` array. The `kind` names are part of the JSON contract
+//! (kebab-case, stable).
 //!
 //! ```
 //! use wsclose::vocab::Kind;
@@ -17,7 +20,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::vocab::{Detail, Finding, Kind, Role};
+use crate::vocab::{Detail, Finding, Found, Kind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A bounded list: a hostile capture cannot grow it without limit.
@@ -33,7 +36,8 @@ impl Findings {
     /// How many are kept; the others are counted in `dropped`.
     pub const MAX: usize = 200;
 
-    /// Adds a finding, or counts it as dropped when the list is full.
+    /// Adds a finding said by the stage (a kind not yet recorded as a value, `vocab::Found`),
+    /// or counts it as dropped when the list is full.
     pub fn push(&mut self, kind: Kind, from: Option<Role>, packet: Option<u64>, detail: String) {
         self.add(Finding::new(kind, from, packet, detail));
     }
@@ -48,6 +52,17 @@ impl Findings {
         detail: Detail,
     ) {
         self.add(Finding::quoting(kind, from, packet, detail));
+    }
+
+    /// Adds a finding recorded as a value ([`Found`]: its kind and fields; its words are
+    /// made in `report::words::finding`), or counts it as dropped when the list is full.
+    pub fn found(&mut self, from: Option<Role>, packet: Option<u64>, found: Found) {
+        if self.items.len() < Self::MAX {
+            let f = crate::report::words::finding::finding(from, packet, found);
+            self.items.push(f);
+        } else {
+            self.dropped += 1;
+        }
     }
 
     fn add(&mut self, f: Finding) {

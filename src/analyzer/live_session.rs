@@ -310,14 +310,9 @@ fn mark_lost(connections: &mut [report::ConnectionReport], drops: &DropLog) {
         if !ended(c) {
             diagnose::dropped(&mut c.status, lost);
         }
-        c.findings.push(crate::vocab::Finding::new(
-            crate::vocab::Kind::LiveDrop,
-            None,
-            None,
-            "packets were lost from the live capture while this connection was open \
-             (seen.live_drops): its report may be missing a close frame or its TCP ending"
-                .into(),
-        ));
+        let found = crate::vocab::Found::LiveDrop;
+        c.findings
+            .push(crate::report::words::finding::finding(None, None, found));
     }
 }
 

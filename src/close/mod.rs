@@ -76,15 +76,6 @@ pub fn parse(
     }
 }
 
-/// The names of `problems`, comma-separated, as reports and live lines show them.
-pub fn problem_names(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// `#[serde(deserialize_with)]` for close frames read back from their stored form, which
 /// keeps no name: each is named again from the catalog, as [`parse`] named it.
 pub fn named<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<CloseFrame>, D::Error> {

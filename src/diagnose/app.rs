@@ -8,9 +8,11 @@
 //! cause into the connection's status, where it composes with the WebSocket and TCP ones
 //! (a guess that the side ending TCP failed on the other's last message gives way to it).
 
+use crate::report::evidence::Part;
 use crate::report::ConnectionReport;
 use crate::report::{Cause, Status};
 use crate::vocab::said::mqtt;
+use crate::vocab::NotSeen;
 use crate::vocab::{AppSaid, Role};
 
 /// How long after a second CONNECT (its connection's first packet) the broker's closing of
@@ -246,15 +248,24 @@ pub fn status_cause(r: &mut ConnectionReport) {
     // with 1002 "unauthenticated"), which its cause names; the code and the capture agree.
     let closer = r.close_frames.first().map(|c| (c.from, c.code));
     if let (Some(ev), Some((from, Some(1002)))) = (r.evidence.as_mut(), closer) {
-        if !ev.consistent && a.ended_by == Some(from) {
-            if let Some(at) = ev.summary.find(super::evidence::DISAGREE) {
-                ev.summary.replace_range(
-                    at..at + super::evidence::DISAGREE.len(),
-                    &format!(
-                        "the {from}'s 1002 is about {}, not WebSocket framing ({}: {label})",
-                        a.protocol, a.protocol
-                    ),
-                );
+        if a.ended_by == Some(from) {
+            let mut changed = false;
+            for part in &mut ev.parts {
+                if let Part::Unseen {
+                    why: why @ NotSeen::Disagree,
+                    ..
+                } = part
+                {
+                    *why = NotSeen::Application {
+                        from,
+                        protocol: a.protocol.clone(),
+                        cause: label.to_string(),
+                    };
+                    changed = true;
+                }
+            }
+            if changed {
+                ev.reword();
                 ev.consistent = true;
             }
         }

@@ -15,7 +15,8 @@ use crate::report::{ConnectionReport, HandshakeReport, Host, SeenBy, StreamEndRe
 use crate::stack::tcp::connection::Connection;
 use crate::vocab::CloseFrame;
 use crate::vocab::{
-    EndKind, Finding, FrameRecord, Kind, LaterRst, PerSide, TcpEnd, TcpEnds, Transport,
+    EndKind, Finding, Found, FrameRecord, Gap, GapWhy, LaterRst, PerSide, TcpEnd, TcpEnds,
+    Transport,
 };
 use crate::websocket::session::Session;
 use std::borrow::Cow;
@@ -340,15 +341,15 @@ fn transport_end(
         .map(|(_, e)| e)
 }
 
-/// The findings with the gap notes of a side whose bytes never reached the receiver
-/// reworded: a hole in the capture that the receiver's own acknowledgements stayed at the
-/// start of to the end, while later bytes of the side arrived
-/// (`stack::tcp::path_watch::hole`: RFC 9293 §3.10.7.4, RFC 5681 §4.2), was lost on the
-/// path, not by the capture, as a gap's note says of bytes it cannot explain; with a path
-/// MTU black hole named (`mtu-black-hole-receiver`) the note points to it; the receiver's
-/// SACK blocks of later bytes (RFC 2018 §4), when it sent them, are named. A hole the
-/// receiver acknowledged past, or whose bytes its SACK blocks held, keeps its note: the
-/// capture missed it.
+/// The findings with the gaps of a side whose bytes never reached the receiver said so: a
+/// hole in the capture that the receiver's own acknowledgements stayed at the start of to
+/// the end, while later bytes of the side arrived (`stack::tcp::path_watch::hole`: RFC 9293
+/// §3.10.7.4, RFC 5681 §4.2), was lost on the path, not by the capture, as a gap the
+/// capture cannot explain is said ([`GapWhy::NotCaptured`]); with a path MTU black hole
+/// named (`mtu-black-hole-receiver`) the gap points to it; the receiver's SACK blocks of
+/// later bytes (RFC 2018 §4), when it sent them, are named. A hole the receiver
+/// acknowledged past, or whose bytes its SACK blocks held, keeps its note: the capture
+/// missed it. Decided on the gaps' fields; their words are made again from them.
 fn path_gaps<'a>(
     c: &Connection,
     findings: Cow<'a, [Finding]>,
@@ -360,43 +361,31 @@ fn path_gaps<'a>(
             continue;
         };
         let from = c.role(s);
-        let named = causes.iter().any(|c| {
+        let black_hole = causes.iter().any(|c| {
             matches!(c, Cause::MtuBlackHoleReceiver { from: f, missing_bytes, .. }
                 if *f == from && *missing_bytes == u64::from(m.bytes))
         });
-        let lead = format!("{} bytes of the {from}'s stream at offset ", m.bytes);
-        let said = format!(
-            "are not in the capture ({})",
-            crate::stack::GAP_NOT_CAPTURED
-        );
         let hole = |f: &Finding| {
-            f.kind == Kind::Gap
-                && f.from == Some(from)
-                && f.detail.starts_with(&lead)
-                && f.detail.contains(&said)
+            f.from == Some(from)
+                && matches!(f.found, Some(Found::Gap(Gap { len, why: GapWhy::NotCaptured, .. }))
+                    if len == u64::from(m.bytes))
         };
         let list = all.as_deref().unwrap_or(&findings);
         if !list.iter().any(hole) {
             continue;
         }
-        let peer = from.peer();
-        // Its SACK blocks held the later bytes (RFC 2018 §4): the sure sign.
-        let sacked = m
-            .sacked
-            .map(|p| format!(", its SACK blocks holding later bytes (packet {p})"))
-            .unwrap_or_default();
-        let words = if named {
-            format!("never reached the {peer}: its acknowledgements stayed at their start (the path MTU black hole of the cause){sacked}, so no capture on its side holds them")
-        } else {
-            format!(
-                "never reached the {peer}: its acknowledgements stayed at their start while the {from}'s later segment (packet {}) arrived{sacked}, so they were lost on the path, not by the capture, and no capture on the {peer}'s side holds them",
-                m.packet
-            )
-        };
         let list = all.get_or_insert_with(|| findings.to_vec());
-        // The first such note only: the hole is the side's first one still open.
+        // The first such gap only: the hole is the side's first one still open.
         if let Some(f) = list.iter_mut().find(|f| hole(f)) {
-            f.detail = f.detail.replace(&said, &words);
+            if let Some(Found::Gap(g)) = &mut f.found {
+                g.why = GapWhy::NeverReached {
+                    peer: from.peer(),
+                    later: m.packet,
+                    sacked: m.sacked,
+                    black_hole,
+                };
+            }
+            crate::report::words::finding::reword(f);
         }
     }
     match all {

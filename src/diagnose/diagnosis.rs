@@ -16,7 +16,7 @@ use crate::flow::Side;
 use crate::report::cause::{Cause, Ending, OpcodeName, PeerSent, PeerSentWhat, StreamFrame};
 use crate::report::cause::{End, EndHow};
 use crate::report::tls::TlsReport;
-use crate::report::words::phrases::{end_phrase, StreamFrames};
+use crate::report::words::evidence as words;
 use crate::report::Evidence;
 use crate::report::{CloseHandshake, Status};
 use crate::stack::tcp::connection::Connection;
@@ -48,10 +48,7 @@ fn tunnel_refused(c: &Connection) -> Option<Diagnosis> {
     let t = c.up.tunnel().filter(|t| t.refused())?;
     let (status, packet) = (t.status?, t.response_packet?);
     let evidence = Evidence::new(
-        format!(
-            "the CONNECT (packet {}) and the proxy's HTTP {status} answer (packet {packet})",
-            t.request_packet
-        ),
+        words::tunnel_refused(t.request_packet, status, packet),
         vec![t.request_packet, packet],
     );
     Some(Diagnosis {
@@ -415,21 +412,12 @@ pub fn diagnose(
     );
     // The handshake that made the client fail the connection leads what the capture shows.
     if let (Some(Cause::AcceptMismatch { packet }), Some(ev)) = (causes.first(), &mut evidence) {
-        ev.summary = format!(
-            "the server's 101 (packet {packet}) has a Sec-WebSocket-Accept that does not match the client's key, on which a conforming client fails the connection; {}",
-            ev.summary
-        );
-        ev.packets.insert(0, *packet);
+        ev.lead(words::accept_mismatch(*packet), *packet);
     }
     if let (Some(Cause::HandshakeFault { fault, packet }), Some(ev)) =
         (causes.first(), &mut evidence)
     {
-        ev.summary = format!(
-            "the server's 101 (packet {packet}) {}, on which a conforming client fails the connection; {}",
-            crate::report::words::fault_words(*fault),
-            ev.summary
-        );
-        ev.packets.insert(0, *packet);
+        ev.lead(words::handshake_fault(*fault, *packet), *packet);
     }
     if let (Some(ev), None) = (&mut evidence, one_direction) {
         for (clause, packets) in path_causes.iter().filter_map(Cause::evidence) {
@@ -473,8 +461,8 @@ pub fn diagnose(
                 })
                 .collect();
             if let Some(ev) = &mut evidence {
-                ev.add(
-                    format_args!("; on {}", StreamFrames(stream, &endings)),
+                ev.push(
+                    words::stream_frames(stream, &endings),
                     endings.iter().map(|e| e.packet),
                 );
             }
@@ -496,13 +484,7 @@ pub fn diagnose(
         };
         let after = peer_between(c, w, closes, tls_facts, sent, fin, rst);
         if let Some(ev) = &mut evidence {
-            ev.add(
-                format_args!(
-                    "; then the {} reset TCP (RST, packet {})",
-                    fin.by, rst.packet
-                ),
-                [rst.packet],
-            );
+            ev.push(words::rst_after_fin(fin.by, rst.packet), [rst.packet]);
         }
         causes.push(Cause::RstAfterFin {
             by: fin.by,
@@ -520,7 +502,7 @@ pub fn diagnose(
     ));
     // The TCP ending that answered a close_notify is named after it.
     if let (Some(_), Some(tcp), Some(ev)) = (close_notify_end, tcp_ends.first(), &mut evidence) {
-        ev.add(format_args!("; then {}", end_phrase(tcp)), [tcp.packet]);
+        ev.push(words::then_end(tcp), [tcp.packet]);
     }
     // The first close frame's reason, when its code leaves the why to it, read for the kind
     // of cause its words name (a heartbeat timeout already said stands for itself).

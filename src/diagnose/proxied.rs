@@ -145,6 +145,8 @@ impl Legs {
 struct LegEnd {
     end: LegEnding,
     time: Timestamp,
+    /// A TCP FIN that ended the leg's connection, carrying no HTTP/2 stream.
+    fin: bool,
 }
 
 /// How a leg ended, in order: an HTTP/2 stream's endings (those that ended it) before
@@ -166,6 +168,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
                     packet: e.packet,
                 },
                 time: e.time,
+                fin: false,
             }),
         }
     }
@@ -186,6 +189,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
             packet: e.packet,
         },
         time: e.time,
+        fin: e.kind == EndKind::Fin && r.h2_stream.is_none(),
     }));
     ends.sort_by_key(|e| (e.time, e.end.packet));
     ends
@@ -249,7 +253,7 @@ fn ending(front: &ConnectionReport, back: &ConnectionReport) -> Option<Verdict> 
         // more of quiet: its idle timeout (Squid's fires up to a second past its setting,
         // so its spells are seldom whole seconds).
         let tunnel = front.tunnel.as_ref().is_some_and(|t| t.opened());
-        let fins = f0.end.name == "FIN" && b0.end.name == "FIN";
+        let fins = f0.fin && b0.fin;
         let (cause, summary) = if tunnel && fins && legs.quiet_ms >= 1000.0 {
             let proxy_product = front.tunnel.as_ref().and_then(|t| t.proxy_product.clone());
             let summary = proxy::tunnel_idle_summary(&legs, proxy_product.as_ref());

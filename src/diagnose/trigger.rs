@@ -97,11 +97,8 @@ fn cite(r: &mut ConnectionReport, message: Option<Message>) {
         return;
     };
     if !ev.packets.contains(&m.packet) {
-        ev.add(
-            format_args!(
-                "; right after the {}'s message (packet {})",
-                m.from, m.packet
-            ),
+        ev.push(
+            crate::report::words::evidence::right_after(m.from, m.packet),
             [m.packet],
         );
     }

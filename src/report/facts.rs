@@ -680,9 +680,10 @@ pub fn side(r: Role) -> &'static str {
     r.as_str()
 }
 
-/// A close frame's problems in words ("bad code, reason not UTF-8").
+/// A close frame's problems in words ("too-long, reason-not-utf8"): the one list
+/// (`report::words::finding::problem_names`).
 pub fn problem_names(problems: &[crate::vocab::Problem]) -> String {
-    crate::close::problem_names(problems)
+    super::words::finding::problem_names(problems)
 }
 
 /// Who closed a connection: the one rule behind every report's "Closed by" (table rows,

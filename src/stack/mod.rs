@@ -44,7 +44,7 @@ pub mod tls;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{Kind, Role};
+use crate::vocab::{EndKind, Found, Gap, GapWhy, Kind, Role};
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;
@@ -252,20 +252,14 @@ impl Stack {
                 packet,
                 cut,
             } => {
-                let from = self.ctx.role(s);
                 let why = if cut {
-                    "cut off by the capture's snap length"
+                    GapWhy::SnapLength
                 } else {
-                    GAP_NOT_CAPTURED
+                    GapWhy::NotCaptured
                 };
-                self.ctx.findings.push(
-                    Kind::Gap,
-                    Some(from),
-                    packet,
-                    format!(
-                        "{len} bytes of the {from}'s stream at offset {offset} are not in the capture ({why}); nothing is guessed across them"
-                    ),
-                );
+                let gap = Gap { len, offset, why };
+                let from = self.ctx.role(s);
+                self.ctx.findings.found(Some(from), packet, Found::Gap(gap));
             }
             Event::Data { .. } => {}
         }
@@ -403,7 +397,7 @@ impl Stack {
     }
 
     /// Side `s` ended TCP (`how`: "closed TCP (FIN)", "reset TCP (RST)") at `packet`.
-    pub fn on_end(&mut self, s: Side, how: &str, packet: u64) {
+    pub fn on_end(&mut self, s: Side, how: EndKind, packet: u64) {
         match &mut self.top {
             Top::Http1(h) => h.on_end(&mut self.ctx, s, how, packet),
             Top::Tls(t) => t.on_end(&mut self.ctx, s, how, packet),
@@ -465,7 +459,3 @@ impl Stack {
 
 #[cfg(test)]
 mod tests;
-
-/// Why a gap not cut by the snap length is missing, as its note says it; the report
-/// rewords the note of a gap that a path MTU black hole explains (`diagnose::build`).
-pub(crate) const GAP_NOT_CAPTURED: &str = "dropped or cut by the snaplen";

@@ -150,12 +150,6 @@ impl CloseFrame {
         self.problems.iter().any(|p| *p != Problem::Truncated)
     }
 
-    /// Its problems' names, comma-separated ("too-long, reason-not-utf8").
-    pub fn problem_names(&self) -> String {
-        let names: Vec<&str> = self.problems.iter().map(|p| p.as_str()).collect();
-        names.join(", ")
-    }
-
     /// The status the receiving application sees: the code, or 1005 for a frame without one
     /// (§7.1.5). `None` when the code bytes are not in the capture.
     pub fn received_status(&self) -> Option<u16> {

@@ -4,6 +4,7 @@
 //! In: nothing of the project. Out: the values the tcp, http and websocket stages push
 //! (`finding::Findings` bounds the list).
 
+use super::found::Found;
 use super::side::Role;
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +181,52 @@ impl Kind {
     }
 }
 
+// `Found`'s kind is said here, beside the kinds, so that `found.rs` needs none of them.
+impl Found {
+    /// The finding's kind (`findings[].kind`).
+    pub fn kind(&self) -> Kind {
+        match self {
+            Found::Gap(_) => Kind::Gap,
+            Found::MalformedClose { .. } => Kind::MalformedClose,
+            Found::UnmaskedClientFrame { .. } => Kind::UnmaskedClientFrame,
+            Found::MaskedServerFrame { .. } => Kind::MaskedServerFrame,
+            Found::RsvBitsSet { .. } => Kind::RsvBitsSet,
+            Found::ReservedOpcode { .. } => Kind::ReservedOpcode,
+            Found::NonMinimalLength { .. } => Kind::NonMinimalLength,
+            Found::LengthTopBitSet { .. } => Kind::LengthTopBitSet,
+            Found::ControlFrameTooLong { .. } => Kind::ControlFrameTooLong,
+            Found::FragmentedControlFrame { .. } => Kind::FragmentedControlFrame,
+            Found::ContinuationWithoutStart => Kind::ContinuationWithoutStart,
+            Found::DataFrameInsideFragmentedMessage { .. } => {
+                Kind::DataFrameInsideFragmentedMessage
+            }
+            Found::FrameAfterClose { .. } => Kind::FrameAfterClose,
+            Found::InvalidUtf8Text { .. } => Kind::InvalidUtf8Text,
+            Found::InflateFailed { .. } => Kind::InflateFailed,
+            Found::InflateCapHit { .. } => Kind::InflateCapHit,
+            Found::InflateStopped => Kind::InflateStopped,
+            Found::TruncatedMessage(_) => Kind::TruncatedMessage,
+            Found::OutOfSync { .. } => Kind::OutOfSync,
+            Found::NotFrames { .. } => Kind::NotFrames,
+            Found::Ignored {
+                after_fin: true, ..
+            } => Kind::DataAfterFin,
+            Found::Ignored { .. } => Kind::ImplausibleSegment,
+            Found::InconsistentRetransmission { .. } => Kind::InconsistentRetransmission,
+            Found::BufferCapHit(_) => Kind::BufferCapHit,
+            Found::CapturedCopies { .. } => Kind::CapturedCopies,
+            Found::LiveDrop => Kind::LiveDrop,
+            Found::HandshakeInvalid(_) => Kind::HandshakeInvalid,
+            Found::AcceptMismatch => Kind::AcceptMismatch,
+            Found::UpgradeRefused { .. } => Kind::UpgradeRefused,
+            Found::HandshakeNotCaptured => Kind::HandshakeNotCaptured,
+            Found::HandshakeCut { .. } => Kind::HandshakeCut,
+            Found::H2Lost(_) => Kind::H2Lost,
+            Found::TlsAlert { .. } => Kind::TlsAlert,
+        }
+    }
+}
+
 /// One thing wrong or notable inside a capture.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[non_exhaustive]
@@ -197,6 +244,12 @@ pub struct Finding {
     #[serde(default)]
     #[schemars(skip)]
     pub quotes: Vec<Quote>,
+    /// What was found, as values, for the kinds made values ([`Found`]): `detail` is its
+    /// words (`report::words::finding`), made again when `diagnose` adds to it. Kept in the
+    /// stored form, left out of the JSON (its `detail` says it).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub found: Option<Found>,
 }
 
 // Its JSON leaves out `quotes`; its stored form (not human-readable) keeps them, so that a
@@ -205,15 +258,17 @@ impl Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let human = s.is_human_readable();
-        let mut st = s.serialize_struct("Finding", 5)?;
+        let mut st = s.serialize_struct("Finding", 6)?;
         st.serialize_field("kind", &self.kind)?;
         st.serialize_field("from", &self.from)?;
         st.serialize_field("packet", &self.packet)?;
         st.serialize_field("detail", &self.detail)?;
         if human {
             st.skip_field("quotes")?;
+            st.skip_field("found")?;
         } else {
             st.serialize_field("quotes", &self.quotes)?;
+            st.serialize_field("found", &self.found)?;
         }
         st.end()
     }
@@ -282,6 +337,7 @@ impl Finding {
             packet,
             detail,
             quotes: Vec::new(),
+            found: None,
         }
     }
 
@@ -293,6 +349,20 @@ impl Finding {
             packet,
             detail: detail.text,
             quotes: detail.quotes,
+            found: None,
+        }
+    }
+
+    /// A finding recorded as a value ([`Found`]), with `detail`, its words
+    /// (`report::words::finding::detail`).
+    pub fn found(from: Option<Role>, packet: Option<u64>, found: Found, detail: Detail) -> Finding {
+        Finding {
+            kind: found.kind(),
+            from,
+            packet,
+            detail: detail.text,
+            quotes: detail.quotes,
+            found: Some(found),
         }
     }
 }

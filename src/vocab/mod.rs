@@ -16,7 +16,8 @@
 //!   [`ResponseFault`] (RFC 6455 §4.1, §5.2; RFC 9113); `close`: [`CloseFrame`], [`Problem`] (RFC 6455 §5.5.1, §7.4);
 //!   `notframes`: [`NotFrames`], [`NotFramesWhat`] (bytes that are no frames, §5.5.1);
 //! - `finding`: [`Finding`], [`Kind`] (its quotes of the wire: [`Quote`], [`Quoted`],
-//!   [`Detail`]); `tunnel`: [`Tunnel`]; `software`: [`Software`],
+//!   [`Detail`]; what it found, one variant per kind made a value: `found`, [`Found`]);
+//!   `tunnel`: [`Tunnel`]; `software`: [`Software`],
 //!   [`Library`]; `proxy`: [`ProxyProduct`], [`Product`], [`Header`];
 //! - `app`: [`ApplicationReport`] (its cause label: `appcause`, [`AppCause`]; what its
 //!   messages said, typed: `said`, [`AppSaid`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
@@ -32,7 +33,9 @@ mod appcause;
 mod close;
 mod ending;
 mod endpoint;
+mod evidence;
 mod finding;
+mod found;
 mod frames;
 mod incident;
 mod input;
@@ -58,7 +61,9 @@ pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
+pub use evidence::{NotSeen, Unseen};
 pub use finding::{Detail, Finding, Kind, Quote, Quoted};
+pub use found::{CapHit, Found, Gap, GapWhy, H2Lost, HandshakeProblem, Invalid, Truncated};
 pub use frames::{
     h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
     StatsJson, StreamEndKind, Unanswered,

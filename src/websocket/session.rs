@@ -9,7 +9,9 @@
 
 use crate::finding::Findings;
 use crate::flow::{Side, Sides, Transport};
-use crate::vocab::{Kind, ResponseFault, Role, Stats, StreamEndKind, Timestamp};
+use crate::vocab::{
+    EndKind, Found, ResponseFault, Role, Stats, StreamEndKind, Timestamp, Truncated,
+};
 use crate::websocket::decoder::Decoder;
 use crate::websocket::deflate::{self, Inflater};
 use base64::Engine;
@@ -547,16 +549,11 @@ impl Session {
 
     /// Side `s` ended its stream (`how`) in the middle of a frame or fragmented message:
     /// say so.
-    pub fn cut_mid_message(&self, s: Side, how: &str, packet: u64, findings: &mut Findings) {
+    pub fn cut_mid_message(&self, s: Side, how: EndKind, packet: u64, findings: &mut Findings) {
         if let Some(d) = self.decoder(s) {
             if d.mid_message() {
-                let from = d.from();
-                findings.push(
-                    Kind::TruncatedMessage,
-                    Some(from),
-                    Some(packet),
-                    format!("the {from} {how} in the middle of a frame or fragmented message: that message never arrived whole"),
-                );
+                let t = Found::TruncatedMessage(Truncated::Ended(how));
+                findings.found(Some(d.from()), Some(packet), t);
             }
         }
     }

@@ -7,6 +7,7 @@
 mod decisions;
 mod files;
 mod layout;
+mod words;
 
 use crate::common::run;
 use crate::common::skip;

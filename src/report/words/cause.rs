@@ -3,11 +3,12 @@
 //! kind, calling the phrases (`phrases.rs`) and the words of a proxy (`proxy.rs`); the
 //! `Display` of [`Cause`] is generated from each kind's declaration (`report/cause/list.rs`).
 
+use super::finding::problem_names;
 use super::phrases::{words, Did, EndPhrase, Ended, PingPong, Quoted, Sent, StreamFrames};
 use super::proxy::{self, leg_names, whole_seconds, LegEnd, ProxyEnded};
 use super::{reason, refusal};
+use crate::close::catalog;
 use crate::close::timeouts::{self, Kind};
-use crate::close::{catalog, problem_names};
 use crate::report::cause::{Cause, Eviction};
 use crate::units::{Ms, Secs};
 use crate::vocab::{Role, Unanswered};

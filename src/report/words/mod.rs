@@ -9,7 +9,9 @@
 //! share with the evidence and the live lines in `phrases.rs`; a proxy's legs, reload or
 //! stop and the known timeouts a spell matches are worded in `proxy.rs`, heartbeats and
 //! applications in `app.rs`, the path under a session in `delivery.rs`, a close reason's kind
-//! in `reason.rs`, TLS's notes, why a TLS connection was not read and what to do in `tls.rs`.
+//! in `reason.rs`, TLS's notes, why a TLS connection was not read and what to do in `tls.rs`,
+//! a finding from what it found (`vocab::Found`) in `finding.rs`, and the parts of an
+//! evidence line in `evidence.rs`.
 
 use crate::close::catalog;
 use crate::report::cause::{Cause, Eviction, Head};
@@ -20,7 +22,9 @@ pub mod app;
 mod cause;
 mod delivery;
 pub mod doubt;
+pub mod evidence;
 mod facets;
+pub mod finding;
 pub mod incident;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;

@@ -30,7 +30,7 @@ use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::Ctx;
-use crate::vocab::{Kind, Role, StreamEndKind};
+use crate::vocab::{EndKind, Found, H2Lost, Invalid, Kind, Role, StreamEndKind};
 use crate::websocket::decoder::Origin;
 use crate::websocket::session::{Session, StreamEnd};
 use std::collections::HashMap;
@@ -272,7 +272,7 @@ impl H2Layer {
 
     /// Side `s` ended TCP (`how`) at `packet`: a message in flight on any of its streams
     /// never arrived whole.
-    pub fn on_end(&mut self, _ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+    pub fn on_end(&mut self, _ctx: &mut Ctx, s: Side, how: EndKind, packet: u64) {
         self.drain_all = true;
         for st in &mut self.streams {
             let w = &mut st.session;
@@ -393,12 +393,11 @@ impl State<'_> {
                 if self.streams.len() >= MAX_STREAMS {
                     *self.streams_dropped += 1;
                     if *self.streams_dropped == 1 {
-                        self.ctx.findings.push(
-                            Kind::H2Lost,
-                            Some(Role::Client),
-                            Some(packet),
-                            format!("more than {MAX_STREAMS} WebSockets on one HTTP/2 connection: stream {stream} and those after it are not reported"),
-                        );
+                        let max = MAX_STREAMS as u64;
+                        let found = Found::H2Lost(H2Lost::TooManyStreams { max, stream });
+                        self.ctx
+                            .findings
+                            .found(Some(Role::Client), Some(packet), found);
                     }
                     return;
                 }
@@ -422,15 +421,15 @@ impl State<'_> {
                 hs.client_software = software.cloned();
                 match *self.connect_protocol {
                     Some(Some(true)) => {}
-                    Some(said) => w.findings.push(
-                        Kind::HandshakeInvalid,
-                        Some(Role::Client),
-                        Some(packet),
-                        format!(
-                            "the client opened a WebSocket on stream {stream} with an extended CONNECT, but the server's SETTINGS {} SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3): a conforming server refuses it",
-                            if said == Some(false) { "turned off" } else { "did not carry" }
-                        ),
-                    ),
+                    Some(said) => {
+                        let turned_off = said == Some(false);
+                        let i = Invalid::ConnectNotEnabled { stream, turned_off };
+                        w.findings.found(
+                            Some(Role::Client),
+                            Some(packet),
+                            Found::HandshakeInvalid(i),
+                        );
+                    }
                     // The server's SETTINGS are not in the capture: nothing to say.
                     None => {}
                 }
@@ -486,20 +485,22 @@ impl State<'_> {
                         w.decoders[client.other()] = Some(dec);
                     }
                     Some(code) => {
-                        w.findings.push(
-                            Kind::UpgradeRefused,
-                            Some(Role::Server),
-                            Some(packet),
-                            format!("the server answered the extended CONNECT of stream {stream} with :status {code}"),
-                        );
+                        let found = Found::UpgradeRefused {
+                            status: code,
+                            reason: None,
+                            stream: Some(stream),
+                        };
+                        w.findings.found(Some(Role::Server), Some(packet), found);
                         w.decoders = Sides::default();
                     }
-                    None => w.findings.push(
-                        Kind::HandshakeInvalid,
-                        Some(Role::Server),
-                        Some(packet),
-                        format!("the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"),
-                    ),
+                    None => {
+                        let i = Invalid::NoStatus { stream };
+                        w.findings.found(
+                            Some(Role::Server),
+                            Some(packet),
+                            Found::HandshakeInvalid(i),
+                        );
+                    }
                 }
                 self.recharge(stream, before);
                 if end_stream {
@@ -531,19 +532,12 @@ impl State<'_> {
                     *self.opened = (*self.opened).max(stream);
                 }
                 let frame_log = self.ctx.frame_log;
-                let at = lost_at
-                    .map(|p| format!(" at packet {p}"))
-                    .unwrap_or_default();
                 match self.stream(stream) {
                     Some(st) => {
                         let w = &mut st.session;
                         let before = w.last_words_bytes();
-                        w.findings.push(
-                            Kind::H2Lost,
-                            Some(Role::Server),
-                            Some(packet),
-                            format!("the server's answer on stream {stream} cannot be read: its HPACK state was lost{at}; the frames that follow are decoded with the extensions unknown"),
-                        );
+                        let found = Found::H2Lost(H2Lost::AnswerUnread { stream, lost_at });
+                        w.findings.found(Some(Role::Server), Some(packet), found);
                         // As for a connection picked up mid-stream: RSV1 is allowed.
                         if w.decoders[by].is_none() && !from_client {
                             w.decoders[by] = Some(crate::websocket::session::new_decoder(
@@ -557,12 +551,10 @@ impl State<'_> {
                     None if from_client => {
                         *self.unnamed += 1;
                         if *self.unnamed == 1 {
-                            self.ctx.findings.push(
-                                Kind::H2Lost,
-                                Some(Role::Client),
-                                Some(packet),
-                                format!("the request opening stream {stream} cannot be read: the client's HPACK state was lost{at}; if it or a later stream was a WebSocket, it is not in this report"),
-                            );
+                            let found = Found::H2Lost(H2Lost::RequestUnread { stream, lost_at });
+                            self.ctx
+                                .findings
+                                .found(Some(Role::Client), Some(packet), found);
                         }
                     }
                     None => {}
@@ -623,12 +615,9 @@ impl State<'_> {
                 if n > MAX_GOAWAYS {
                     if n == MAX_GOAWAYS + 1 {
                         let from = self.ctx.role(by);
-                        self.ctx.findings.push(
-                            Kind::H2Lost,
-                            Some(from),
-                            Some(packet),
-                            format!("more than {MAX_GOAWAYS} GOAWAY frames from the {from}: this one and those after it are counted, not applied to the streams"),
-                        );
+                        let max = MAX_GOAWAYS as u64;
+                        let found = Found::H2Lost(H2Lost::Goaways { max });
+                        self.ctx.findings.found(Some(from), Some(packet), found);
                     }
                     return;
                 }

@@ -36,7 +36,7 @@ pub mod parse;
 use super::Ctx;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{Detail, Kind, Quoted, Role, Timestamp};
+use crate::vocab::{CapHit, Detail, EndKind, Found, Invalid, Kind, Quoted, Role, Timestamp};
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
@@ -285,12 +285,9 @@ impl Http1 {
                 }
                 if !over.is_empty() {
                     let from = ctx.role(s);
-                    ctx.findings.push(
-                        Kind::BufferCapHit,
-                        Some(from),
-                        Some(packet),
-                        format!("the {from} sent more than {MAX_H2C_HELD} bytes after its Upgrade: h2c request before the answer came (RFC 7540 §3.2 allows only its body): nothing past them is read"),
-                    );
+                    let max = MAX_H2C_HELD as u64;
+                    let found = Found::BufferCapHit(CapHit::H2cHeld { max });
+                    ctx.findings.found(Some(from), Some(packet), found);
                     offer.held.push(Held::NotKept { packet });
                 }
             }
@@ -316,7 +313,7 @@ impl Http1 {
     }
 
     /// Side `s` ended its stream (`how`) at `packet`.
-    pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+    pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: EndKind, packet: u64) {
         if matches!(self.sides[s], App::Ws) {
             self.session
                 .cut_mid_message(s, how, packet, &mut ctx.findings);
@@ -447,17 +444,11 @@ impl Http1 {
             }
             (Some(_), _) => self.off(),
             (None, _) => {
-                let why = if cut {
-                    "cut by the capture's snap length"
-                } else {
-                    "partly missing from the capture"
+                let found = Found::HandshakeCut {
+                    h2c: true,
+                    snap: cut,
                 };
-                ctx.findings.push(
-                    Kind::HandshakeCut,
-                    Some(Role::Server),
-                    packet,
-                    format!("the answer to the client's Upgrade: h2c request is {why} before its status: whether the connection went on in HTTP/2 is unknown, and nothing after it is read"),
-                );
+                ctx.findings.found(Some(Role::Server), packet, found);
                 self.off();
             }
         }
@@ -485,24 +476,15 @@ impl Http1 {
                 }
                 if let Some(cut) = self.session.handshake.cut {
                     if !ctx.findings.has(Kind::HandshakeCut) {
-                        let how = match cut {
-                            HandshakeCut::SnapLength => "cut by the capture's snap length",
-                            HandshakeCut::Missing => "partly missing from the capture",
+                        let found = Found::HandshakeCut {
+                            h2c: false,
+                            snap: cut == HandshakeCut::SnapLength,
                         };
-                        ctx.findings.push(
-                            Kind::HandshakeCut,
-                            None,
-                            Some(packet),
-                            format!("the WebSocket handshake was {how}: the connection was found by its frames after it; path, headers and extensions are unknown as far as they were cut (RSV1 is accepted on data frames)"),
-                        );
+                        ctx.findings.found(None, Some(packet), found);
                     }
                 } else if !ctx.findings.has(Kind::HandshakeNotCaptured) {
-                    ctx.findings.push(
-                        Kind::HandshakeNotCaptured,
-                        None,
-                        Some(packet),
-                        "the capture starts after the WebSocket handshake: the connection was found by its frames, extensions are unknown (RSV1 is accepted on data frames)".into(),
-                    );
+                    ctx.findings
+                        .found(None, Some(packet), Found::HandshakeNotCaptured);
                 }
                 // Without the handshake, permessage-deflate may be in use: allow RSV1.
                 let dec = new_decoder(ctx.frame_log, r, true);
@@ -656,23 +638,17 @@ impl Http1 {
                     hs.set_accept(r.accept);
                     if r.status == 101 {
                         for problem in problems {
-                            ctx.findings.push(
-                                Kind::HandshakeInvalid,
-                                Some(Role::Server),
-                                Some(packet),
-                                format!("{problem} (RFC 6455 §4.2.2)"),
-                            );
+                            let response = true;
+                            let found =
+                                Found::HandshakeInvalid(Invalid::Rule { response, problem });
+                            ctx.findings.found(Some(Role::Server), Some(packet), found);
                         }
                         let accept_valid = hs.accept_valid();
                         let dec = self.session.agreed(s.other(), role, ctx.frame_log, ctx.app);
                         self.start(ctx, s, dec, buf.get(n..).unwrap_or_default(), at);
                         if accept_valid == Some(false) {
-                            ctx.findings.push(
-                                Kind::AcceptMismatch,
-                                Some(Role::Server),
-                                Some(packet),
-                                "Sec-WebSocket-Accept does not match the client's Sec-WebSocket-Key (RFC 6455 §4.2.2); a conforming client fails the connection".into(),
-                            );
+                            let found = Found::AcceptMismatch;
+                            ctx.findings.found(Some(Role::Server), Some(packet), found);
                         }
                     } else {
                         hs.refusal_body = refused_body(
@@ -682,16 +658,12 @@ impl Http1 {
                             buf.get(n..).unwrap_or_default(),
                         );
                         if hs.request_seen || r.upgrade {
-                            ctx.findings.push(
-                                Kind::UpgradeRefused,
-                                Some(Role::Server),
-                                Some(packet),
-                                format!(
-                                    "the server answered the upgrade with HTTP {} {}",
-                                    r.status,
-                                    hs.reason.as_deref().unwrap_or("")
-                                ),
-                            );
+                            let found = Found::UpgradeRefused {
+                                status: r.status,
+                                reason: hs.reason.as_deref().map(str::to_owned),
+                                stream: None,
+                            };
+                            ctx.findings.found(Some(Role::Server), Some(packet), found);
                         }
                         self.off();
                     }
@@ -711,12 +683,9 @@ impl Http1 {
                         );
                     }
                     for problem in r.problems() {
-                        ctx.findings.push(
-                            Kind::HandshakeInvalid,
-                            Some(Role::Client),
-                            Some(packet),
-                            format!("{problem} (RFC 6455 §4.1)"),
-                        );
+                        let response = false;
+                        let found = Found::HandshakeInvalid(Invalid::Rule { response, problem });
+                        ctx.findings.found(Some(Role::Client), Some(packet), found);
                     }
                     let role = ctx.role(s);
                     let hs = &mut self.session.handshake;

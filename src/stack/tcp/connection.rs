@@ -20,7 +20,7 @@ use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path_watch::{self, PathWatch};
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
-use crate::vocab::{EndKind, Endpoint, Kind, Role, Timestamp};
+use crate::vocab::{CapHit, EndKind, Endpoint, Found, Kind, Role, Timestamp};
 use crate::websocket::session::Session;
 
 /// Data captured before its direction's SYN (or a hole its peer acknowledged) waits for it
@@ -284,7 +284,7 @@ impl Connection {
                         order: up.next_order(),
                         then_rst: None,
                     }));
-                    up.on_end(s, "reset TCP (RST)", packet);
+                    up.on_end(s, EndKind::Rst, packet);
                 }
                 // The same side's RST after its FIN: kept beside the FIN, which stays how
                 // this side ended first (its data had ended there).
@@ -330,12 +330,8 @@ impl Connection {
         }
         Self::note_fin(s, &tcp[s], &mut ends[s], up, packet, ts);
         if tcp[s].cap_hit && !up.ctx.findings.has(Kind::BufferCapHit) {
-            up.ctx.findings.push(
-                Kind::BufferCapHit,
-                None,
-                Some(packet),
-                "the out-of-order buffer of one direction reached its cap; the oldest hole was declared a gap".into(),
-            );
+            let found = Found::BufferCapHit(CapHit::OutOfOrder);
+            up.ctx.findings.found(None, Some(packet), found);
         }
     }
 
@@ -355,7 +351,7 @@ impl Connection {
                 order: up.next_order(),
                 then_rst: None,
             }));
-            up.on_end(s, "closed TCP (FIN)", packet);
+            up.on_end(s, EndKind::Fin, packet);
         }
     }
 
@@ -379,43 +375,30 @@ impl Connection {
             let from = up.ctx.role(s);
             // Segments of this side that were counted and ignored: how many, the first.
             let ignored = [
-                (
-                    Kind::DataAfterFin,
-                    c.after_fin,
-                    tcp[s].first_after_fin(),
-                    "carried data after its FIN (RFC 9293 §3.10.7.4); it was not decoded",
-                ),
-                (
-                    Kind::ImplausibleSegment,
-                    c.implausible,
-                    tcp[s].first_implausible(),
-                    "started more than 1 GiB past the bytes delivered so far (a corrupt or forged sequence number); they were ignored, not held",
-                ),
+                (true, c.after_fin, tcp[s].first_after_fin()),
+                (false, c.implausible, tcp[s].first_implausible()),
             ];
-            for (kind, n, first, what) in ignored {
-                if n > 0 {
-                    up.ctx.findings.push(
-                        kind,
-                        Some(from),
-                        first,
-                        format!("{n} segments from the {from} {what}"),
-                    );
+            for (after_fin, segments, first) in ignored {
+                if segments > 0 {
+                    let found = Found::Ignored {
+                        after_fin,
+                        segments,
+                    };
+                    up.ctx.findings.found(Some(from), first, found);
                 }
             }
             if c.inconsistencies > 0 {
-                up.ctx.findings.push(
-                    Kind::InconsistentRetransmission,
-                    None,
-                    None,
-                    format!("{} retransmitted segments carried bytes different from the first copy (the first copy was kept)", c.inconsistencies),
-                );
+                let found = Found::InconsistentRetransmission {
+                    segments: c.inconsistencies,
+                };
+                up.ctx.findings.found(None, None, found);
             }
         }
-        if let Some(note) =
-            path_watch::copies_note(&path[Side::A], &path[Side::B], *packets, ifaces)
+        if let Some(found) =
+            path_watch::copies_found(&path[Side::A], &path[Side::B], *packets, ifaces)
         {
             if !up.ctx.findings.has(Kind::CapturedCopies) {
-                up.ctx.findings.push(Kind::CapturedCopies, None, None, note);
+                up.ctx.findings.found(None, None, found);
             }
         }
     }
@@ -468,12 +451,8 @@ impl Connection {
             shed |= tcp[s].shed(packet, &mut |ev| up.on_event(s, ev, env.keys));
         }
         if shed && !up.ctx.findings.has(Kind::BufferCapHit) {
-            up.ctx.findings.push(
-                Kind::BufferCapHit,
-                None,
-                Some(packet),
-                "the analysis reached its memory budget (--max-memory): the out-of-order bytes this connection held were handed on past the holes before them, which were declared gaps".into(),
-            );
+            let found = Found::BufferCapHit(CapHit::Budget);
+            up.ctx.findings.found(None, Some(packet), found);
         }
         for s in Side::BOTH {
             let (p, t) = self.tcp[s].fin_seen().unwrap_or((packet, self.last_ts));

@@ -17,7 +17,7 @@ use crate::flow::{Side, Sides};
 use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::Ctx;
-use crate::vocab::{Kind, Timestamp};
+use crate::vocab::{EndKind, Found, Kind, Timestamp};
 use crate::websocket::session::Session;
 
 /// How many of a direction's last packets a record completed earlier can name for its
@@ -125,7 +125,7 @@ impl Inner {
         }
     }
 
-    fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+    fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: EndKind, packet: u64) {
         match self {
             Inner::Http1(h) => h.on_end(ctx, s, how, packet),
             Inner::H2(h) => h.on_end(ctx, s, how, packet),
@@ -395,21 +395,12 @@ impl TlsLayer {
                         ts,
                     };
                     let from = ctx.role(side);
-                    ctx.findings.push(
-                        Kind::TlsAlert,
-                        Some(from),
-                        Some(packet),
-                        format!(
-                            "the {from} sent a {} TLS alert: {} ({description}){}",
-                            if alert.fatal { "fatal" } else { "warning" },
-                            alert.name,
-                            if alert.fatal {
-                                "; the TLS connection ends there, and a browser's WebSocket sees 1006"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
+                    let found = Found::TlsAlert {
+                        fatal: alert.fatal,
+                        description,
+                        name: alert.name.to_string(),
+                    };
+                    ctx.findings.found(Some(from), Some(packet), found);
                     self.alerts.push(alert);
                 }
             }
@@ -448,7 +439,7 @@ impl TlsLayer {
     }
 
     /// Side `s` ended TCP (`how`) at `packet`.
-    pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: &str, packet: u64) {
+    pub fn on_end(&mut self, ctx: &mut Ctx, s: Side, how: EndKind, packet: u64) {
         self.inner.on_end(ctx, s, how, packet);
     }
 

@@ -9,7 +9,7 @@ use super::super::deflate::InflateError;
 use super::super::utf8::Utf8Stream;
 use super::Decoder;
 use crate::finding::Findings;
-use crate::vocab::{Kind, Opcode, Role};
+use crate::vocab::{Found, Opcode, Role};
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(super) struct Message {
@@ -42,17 +42,12 @@ pub(super) fn check_utf8(
         m.utf8 = None;
         if !m.invalid_reported {
             m.invalid_reported = true;
-            let what = if m.compressed {
-                "inflated text message"
-            } else {
-                "text message"
+            let found = Found::InvalidUtf8Text {
+                inflated: m.compressed,
+                at: off,
+                ends_inside: false,
             };
-            findings.push(
-                Kind::InvalidUtf8Text,
-                Some(from),
-                Some(packet),
-                format!("{what} is not valid UTF-8 at message byte {off} (RFC 6455 §8.1: the receiver must close with 1007)"),
-            );
+            findings.found(Some(from), Some(packet), found);
         }
     }
 }
@@ -70,16 +65,10 @@ impl Decoder {
         }
         self.last_words.damaged();
         self.inflater = None;
-        let (kind, detail) = match e {
-            InflateError::Corrupt(why) => (
-                Kind::InflateFailed,
-                format!("a compressed message does not inflate ({why}); RFC 7692 §8: the receiver must fail the connection (libraries close with 1007 or 1002). Later messages of this direction are not inflated"),
-            ),
-            InflateError::TooLarge { cap } => (
-                Kind::InflateCapHit,
-                format!("a compressed message inflates past {} MiB; inflating stopped there (a decompression bomb, or a very large message). Later messages of this direction are not inflated", cap >> 20),
-            ),
+        let found = match e {
+            InflateError::Corrupt(why) => Found::InflateFailed { why },
+            InflateError::TooLarge { cap } => Found::InflateCapHit { cap },
         };
-        findings.push(kind, Some(self.from), Some(packet), detail);
+        findings.found(Some(self.from), Some(packet), found);
     }
 }

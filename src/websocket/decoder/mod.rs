@@ -27,8 +27,8 @@ use super::utf8::Utf8Stream;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::vocab::CloseFrame;
-use crate::vocab::{Detail, Quoted};
-use crate::vocab::{FrameRecord, Kind, Opcode, Problem, Role, Stats, Timestamp};
+use crate::vocab::{Found, Truncated};
+use crate::vocab::{FrameRecord, Opcode, Problem, Role, Stats, Timestamp};
 use log::{preview_text, PREVIEW_BYTES};
 use message::{check_utf8, Message};
 
@@ -308,25 +308,14 @@ impl Decoder {
                                 .filter(|i| i.resets_each_message())
                                 .map(|i| Box::new(i.fresh()));
                             if self.inflater.is_none() {
-                                findings.push(
-                                    Kind::InflateStopped,
-                                    Some(self.from),
-                                    packet,
-                                    "part of a compressed message is missing, and the sender keeps its compression window between messages: later messages of this direction cannot be inflated".into(),
-                                );
+                                findings.found(Some(self.from), packet, Found::InflateStopped);
                             }
                         }
                     }
                 }
-                findings.push(
-                    Kind::TruncatedMessage,
-                    Some(self.from),
-                    packet,
-                    format!(
-                        "{len} bytes of a {} frame's payload are not in the capture; the frame is marked truncated and decoding stays in sync",
-                        f.h.opcode
-                    ),
-                );
+                let opcode = f.h.opcode;
+                let t = Truncated::Payload { len, opcode };
+                findings.found(Some(self.from), packet, Found::TruncatedMessage(t));
                 if f.pos == f.h.payload_len {
                     self.end_frame_after_gap(findings);
                 }
@@ -335,15 +324,7 @@ impl Decoder {
         }
         self.out_of_sync = Some(offset);
         self.tap_lost(packet);
-        findings.push(
-            Kind::OutOfSync,
-            Some(self.from),
-            packet,
-            format!(
-                "{len} bytes at stream offset {offset} are missing from the capture where a frame header was expected; \
-                 nothing after it in this direction is decoded (no frame or close code is guessed)"
-            ),
-        );
+        findings.found(Some(self.from), packet, Found::OutOfSync { len, offset });
     }
 
     /// The layer below can deliver nothing more of this direction from stream `offset` on
@@ -355,12 +336,8 @@ impl Decoder {
         self.out_of_sync = Some(offset);
         self.tap_lost(packet);
         if self.mid_message() {
-            findings.push(
-                Kind::TruncatedMessage,
-                Some(self.from),
-                packet,
-                format!("the {}'s stream stops in the middle of a frame or fragmented message: that message never arrived whole", self.from),
-            );
+            let t = Found::TruncatedMessage(Truncated::StreamStops);
+            findings.found(Some(self.from), packet, t);
         }
     }
 
@@ -399,40 +376,28 @@ impl Decoder {
         let mut s = stray::Stray::new(after_close, at.packet, at.ts);
         s.data(head);
         s.data(b);
-        let side = self.from;
-        let r = s.report(side, self.deflate);
-        let lead = if after_close {
-            format!("the {side}'s bytes after its close frame are no frames (RFC 6455 §5.5.1: nothing follows a close frame): ")
-        } else {
-            format!("the {side}'s stream holds ")
+        let r = s.report(self.from, self.deflate);
+        // A status line's words and the payload's first bytes are quotes of the wire,
+        // which `--redact` leaves out (a status line's code stays).
+        let (status_line, first_bytes) = match r.status_line {
+            Some(line) => (Some(line), None),
+            None => (None, Some(r.first_bytes.unwrap_or_default())),
         };
-        let detail = Detail::default().say(&lead);
-        // A status line's words, which `--redact` leaves out (its code stays).
-        let detail = match (&r.status_line, after_close) {
-            (Some(line), true) => detail
-                .say(&format!("{}, \"", r.what.phrase()))
-                .quote(Quoted::StatusLine, line)
-                .say("\""),
-            (Some(line), false) => detail
-                .say(&format!("{}, \"", r.what.phrase()))
-                .quote(Quoted::StatusLine, line)
-                .say("\", where a WebSocket frame was expected: its framework answered the upgraded connection over HTTP"),
-            // The payload's first bytes, which `--redact` leaves out.
-            (None, _) => detail
-                .say(&format!("{}; first bytes: \"", r.what.phrase()))
-                .quote(Quoted::Payload, r.first_bytes.as_deref().unwrap_or_default())
-                .say("\""),
-        }
-        .say("; not decoded as frames");
-        findings.push_quoting(Kind::NotFrames, Some(self.from), Some(at.packet), detail);
+        let found = Found::NotFrames {
+            after_close,
+            what: r.what,
+            status_line,
+            first_bytes,
+        };
+        findings.found(Some(self.from), Some(at.packet), found);
         if self.msg.is_some() {
             self.last_words.damaged();
         }
         self.stray = Some(Box::new(s));
     }
 
-    fn violation(&self, findings: &mut Findings, kind: Kind, packet: u64, detail: String) {
-        findings.push(kind, Some(self.from), Some(packet), detail);
+    fn violation(&self, findings: &mut Findings, packet: u64, found: Found) {
+        findings.found(Some(self.from), Some(packet), found);
     }
 
     fn start_frame(&mut self, h: FrameHeader, at: Origin, findings: &mut Findings) {
@@ -440,26 +405,15 @@ impl Decoder {
         let op = h.opcode;
         if !self.closes.is_empty() && !self.after_close_reported {
             self.after_close_reported = true;
-            self.violation(
-                findings,
-                Kind::FrameAfterClose,
-                p,
-                format!("a {op} frame was sent after this side's close frame (RFC 6455 §5.5.1)"),
-            );
+            self.violation(findings, p, Found::FrameAfterClose { opcode: op });
         }
         match (self.from, h.masked()) {
-            (Role::Client, false) => self.violation(
-                findings,
-                Kind::UnmaskedClientFrame,
-                p,
-                format!("the client sent a {op} frame without a mask (RFC 6455 §5.1: a server must close with 1002)"),
-            ),
-            (Role::Server, true) => self.violation(
-                findings,
-                Kind::MaskedServerFrame,
-                p,
-                format!("the server sent a masked {op} frame (RFC 6455 §5.1: a client must close with 1002)"),
-            ),
+            (Role::Client, false) => {
+                self.violation(findings, p, Found::UnmaskedClientFrame { opcode: op })
+            }
+            (Role::Server, true) => {
+                self.violation(findings, p, Found::MaskedServerFrame { opcode: op })
+            }
             _ => {}
         }
         let rsv_ok = h.rsv == 0
@@ -467,83 +421,62 @@ impl Decoder {
         if !rsv_ok {
             self.violation(
                 findings,
-                Kind::RsvBitsSet,
                 p,
-                format!(
-                    "RSV bits {:03b} set on a {op} frame{} (RFC 6455 §5.2{})",
-                    h.rsv,
-                    if self.deflate {
-                        ""
-                    } else {
-                        " with no extension negotiated"
-                    },
-                    if self.deflate { ", RFC 7692 §6" } else { "" }
-                ),
+                Found::RsvBitsSet {
+                    rsv: h.rsv,
+                    opcode: op,
+                    deflate: self.deflate,
+                },
             );
         }
         if op.is_reserved() {
-            self.violation(
-                findings,
-                Kind::ReservedOpcode,
-                p,
-                format!("reserved opcode 0x{:X} (RFC 6455 §5.2)", op.0),
-            );
+            self.violation(findings, p, Found::ReservedOpcode { opcode: op });
         }
         if h.non_minimal_length() {
             self.violation(
                 findings,
-                Kind::NonMinimalLength,
                 p,
-                format!(
-                    "payload length {} written in a longer form than needed (RFC 6455 §5.2)",
-                    h.payload_len
-                ),
+                Found::NonMinimalLength {
+                    length: h.payload_len,
+                },
             );
         }
         if h.length_top_bit_set() {
             self.violation(
                 findings,
-                Kind::LengthTopBitSet,
                 p,
-                format!("64-bit payload length {} has its top bit set (RFC 6455 §5.2); the payload is skipped, not buffered", h.payload_len),
+                Found::LengthTopBitSet {
+                    length: h.payload_len,
+                },
             );
         }
         if op.is_control() {
             if h.payload_len > 125 {
                 self.violation(
                     findings,
-                    Kind::ControlFrameTooLong,
                     p,
-                    format!("{op} frame with a {}-byte payload; control frames carry at most 125 (RFC 6455 §5.5)", h.payload_len),
+                    Found::ControlFrameTooLong {
+                        opcode: op,
+                        length: h.payload_len,
+                    },
                 );
             }
             if !h.fin {
-                self.violation(
-                    findings,
-                    Kind::FragmentedControlFrame,
-                    p,
-                    format!("{op} frame without FIN: control frames must not be fragmented (RFC 6455 §5.5)"),
-                );
+                self.violation(findings, p, Found::FragmentedControlFrame { opcode: op });
             }
         } else if op == Opcode::CONTINUATION {
             if self.msg.is_none() {
-                self.violation(
-                    findings,
-                    Kind::ContinuationWithoutStart,
-                    p,
-                    "continuation frame with no message in progress (RFC 6455 §5.4)".into(),
-                );
+                self.violation(findings, p, Found::ContinuationWithoutStart);
             }
         } else if !op.is_reserved() {
             if let Some(m) = &self.msg {
                 self.violation(
                     findings,
-                    Kind::DataFrameInsideFragmentedMessage,
                     p,
-                    format!(
-                        "a new {op} frame started while a fragmented {} message was still open (RFC 6455 §5.4)",
-                        m.opcode
-                    ),
+                    Found::DataFrameInsideFragmentedMessage {
+                        opcode: op,
+                        open: m.opcode,
+                    },
                 );
             }
             let compressed = self.deflate && h.rsv1();
@@ -814,12 +747,12 @@ impl Decoder {
                         if let Some(v) = m.utf8.as_mut() {
                             if let Err(off) = v.finish() {
                                 if !m.invalid_reported {
-                                    findings.push(
-                                        Kind::InvalidUtf8Text,
-                                        Some(self.from),
-                                        Some(at.packet),
-                                        format!("text message ends inside a UTF-8 sequence at message byte {off} (RFC 6455 §8.1)"),
-                                    );
+                                    let found = Found::InvalidUtf8Text {
+                                        inflated: false,
+                                        at: off,
+                                        ends_inside: true,
+                                    };
+                                    findings.found(Some(self.from), Some(at.packet), found);
                                 }
                             }
                         }
@@ -880,21 +813,17 @@ impl Decoder {
         );
         close.mask_key = f.h.mask;
         // A capture that lost part of the frame is a note (already made), not the sender's fault.
-        if close.problems.iter().any(|p| *p != Problem::Truncated) {
-            findings.push(
-                Kind::MalformedClose,
+        if close.rejected() {
+            let problems = close
+                .problems
+                .iter()
+                .copied()
+                .filter(|p| *p != Problem::Truncated)
+                .collect();
+            findings.found(
                 Some(self.from),
                 Some(packet),
-                format!(
-                    "close frame problems: {}",
-                    close
-                        .problems
-                        .iter()
-                        .filter(|p| **p != Problem::Truncated)
-                        .map(|p| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                Found::MalformedClose { problems },
             );
         }
         self.closes.push(close);

@@ -2,6 +2,7 @@
 //! corrupt data and a decompression bomb; a close frame's masking key across segments.
 
 use super::*;
+use crate::vocab::Kind;
 use flate2::{Compress, Compression, FlushCompress};
 
 fn at(packet: u64) -> Origin {

@@ -335,7 +335,7 @@ fn a_message_cut_by_tcp_is_said_on_its_stream() {
     c.answer(1, "200", false);
     // Half a frame: header says 5 bytes, 2 sent.
     c.data(SERVER, 1, &[0x81, 0x05, b'a', b'b'], false);
-    c.st.on_end(SERVER, "closed TCP (FIN)", 30);
+    c.st.on_end(SERVER, crate::vocab::EndKind::Fin, 30);
     let w = c.sessions();
     assert!(w[0].findings.has(Kind::TruncatedMessage));
     assert!(!c.st.ctx.findings.has(Kind::TruncatedMessage));

@@ -18,7 +18,7 @@ mod sniff;
 pub use lenient::lenient;
 pub use sniff::{looks_like_request, looks_like_response, status_of_cut_response};
 
-use crate::vocab::{Header, ProxyProduct, Software};
+use crate::vocab::{HandshakeProblem, Header, ProxyProduct, Software};
 use base64::Engine;
 
 /// Headers longer than this are not a handshake we will wait for.
@@ -378,27 +378,23 @@ fn request_in(buf: &[u8], sent: &[u8]) -> Result<Parsed<Request>, httparse::Erro
 
 impl Request {
     /// What is wrong with this upgrade request by RFC 6455 §4.1 (empty when nothing is).
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<HandshakeProblem> {
         let mut p = Vec::new();
         if self.minor_version < 1 {
-            p.push("the request is HTTP/1.0; the upgrade needs HTTP/1.1 or later".to_string());
+            p.push(HandshakeProblem::Http10);
         }
         if !self.connection_upgrade {
-            p.push("the Connection header does not list \"Upgrade\"".to_string());
+            p.push(HandshakeProblem::RequestConnection);
         }
         match self.key.as_deref().map(trim) {
-            None => p.push("Sec-WebSocket-Key is missing".to_string()),
-            Some(k) if !key_is_16_bytes(k) => p.push(format!(
-                "Sec-WebSocket-Key \"{k}\" is not 16 bytes in base64"
-            )),
+            None => p.push(HandshakeProblem::KeyMissing),
+            Some(k) if !key_is_16_bytes(k) => p.push(HandshakeProblem::KeyNot16(k.to_string())),
             _ => {}
         }
         match self.version.as_deref().map(trim) {
-            None => p.push("Sec-WebSocket-Version is missing".to_string()),
+            None => p.push(HandshakeProblem::VersionMissing),
             Some("13") => {}
-            Some(v) => p.push(format!(
-                "Sec-WebSocket-Version is {v}; RFC 6455 requires 13"
-            )),
+            Some(v) => p.push(HandshakeProblem::Version(v.to_string())),
         }
         p
     }
@@ -413,16 +409,16 @@ impl Response {
 
     /// What is wrong with a 101 response by RFC 6455 §4.2.2 / §4.1 (the accept value is
     /// checked separately, against the key).
-    pub fn problems(&self) -> Vec<String> {
+    pub fn problems(&self) -> Vec<HandshakeProblem> {
         let mut p = Vec::new();
         if !self.upgrade {
-            p.push("the 101 response lacks \"Upgrade: websocket\"".to_string());
+            p.push(HandshakeProblem::ResponseUpgrade);
         }
         if !self.connection_upgrade {
-            p.push("the 101 response's Connection header does not list \"Upgrade\"".to_string());
+            p.push(HandshakeProblem::ResponseConnection);
         }
         if self.accept.is_none() {
-            p.push("the 101 response has no Sec-WebSocket-Accept".to_string());
+            p.push(HandshakeProblem::NoAccept);
         }
         p
     }

@@ -87,13 +87,15 @@ fn handshake_problems() {
     let Parsed::Done(r, _) = parse_request(raw) else {
         panic!()
     };
-    let p = r.problems().join("; ");
-    assert!(
-        p.contains("HTTP/1.0")
-            && p.contains("Connection")
-            && p.contains("not 16 bytes")
-            && p.contains("is 8"),
-        "{p}"
+    use crate::vocab::HandshakeProblem as P;
+    assert_eq!(
+        r.problems(),
+        [
+            P::Http10,
+            P::RequestConnection,
+            P::KeyNot16("abc".into()),
+            P::Version("8".into())
+        ]
     );
     let Parsed::Done(r, _) = parse_response(b"HTTP/1.1 101 OK\r\n\r\n") else {
         panic!()

@@ -44,7 +44,7 @@
 use super::seq::before;
 use crate::decode::Segment;
 use crate::flow::{Side, Sides};
-use crate::vocab::Timestamp;
+use crate::vocab::{Found, Timestamp};
 pub use hole::Missing;
 pub use ifaces::{Interfaces, Label};
 pub use keepalive::Run as KeepaliveRun;
@@ -896,28 +896,21 @@ pub fn segment(
 }
 
 /// What the report says once of the copies in both directions of a connection that had
-/// `packets` packets besides them, if any: "each packet was captured 2 times, on
-/// interfaces veth0, br0" (pcapng interfaces by name, in the order the connection's
-/// packets were first seen on them), "…, on interfaces 4, 6 (by index)" (Linux cooked v2
-/// interface indexes, in order, and unnamed pcapng interfaces by ID), or how many were.
-pub fn copies_note(
+/// `packets` packets besides them, if any ([`Found::CapturedCopies`]: worded "each packet
+/// was captured 2 times, on interfaces veth0, br0"): the pcapng interfaces by name, in the
+/// order the connection's packets were first seen on them, or Linux cooked v2 interface
+/// indexes, in order, and unnamed pcapng interfaces by ID (`by_index`).
+pub fn copies_found(
     a: &PathWatch,
     b: &PathWatch,
     packets: u64,
     names: &Interfaces,
-) -> Option<String> {
+) -> Option<Found> {
     let copies = a.copies + b.copies;
     if copies == 0 {
         return None;
     }
     let copied = a.copied + b.copied;
-    let mut note = if copied == packets && copies.is_multiple_of(packets) {
-        format!("each packet was captured {} times", 1 + copies / packets)
-    } else if copies == copied {
-        format!("{copied} of {packets} packets were captured twice")
-    } else {
-        format!("{copied} of {packets} packets were captured more than once ({copies} copies)")
-    };
     // Cooked indexes first, in order; then pcapng interfaces as first seen.
     let mut ifaces: Vec<u32> = a.ifaces().to_vec();
     for i in b.ifaces() {
@@ -928,7 +921,7 @@ pub fn copies_note(
     let (mut cooked, pcapng): (Vec<u32>, Vec<u32>) =
         ifaces.into_iter().partition(|k| k & ifaces::PCAPNG == 0);
     cooked.sort_unstable();
-    let mut list: Vec<String> = Vec::new();
+    let mut interfaces: Vec<String> = Vec::new();
     let mut by_index = false;
     for k in cooked.into_iter().chain(pcapng) {
         let text = match names.label(k) {
@@ -938,20 +931,17 @@ pub fn copies_note(
                 i.to_string()
             }
         };
-        if !list.contains(&text) {
-            list.push(text);
+        if !interfaces.contains(&text) {
+            interfaces.push(text);
         }
     }
-    if !list.is_empty() {
-        note.push_str(&format!(
-            ", on interface{} {}{}",
-            if list.len() == 1 { "" } else { "s" },
-            list.join(", "),
-            if by_index { " (by index)" } else { "" }
-        ));
-    }
-    note.push_str("; each is counted once, not as a retransmission");
-    Some(note)
+    Some(Found::CapturedCopies {
+        packets,
+        copied,
+        copies,
+        interfaces,
+        by_index,
+    })
 }
 
 #[cfg(test)]

@@ -1,5 +1,11 @@
 use super::*;
 
+/// The words of the copies found, as the report says them.
+fn copies_note(a: &PathWatch, b: &PathWatch, packets: u64, names: &Interfaces) -> Option<String> {
+    let found = copies_found(a, b, packets, names)?;
+    Some(crate::report::words::finding::detail(None, &found).text)
+}
+
 fn seg(seq: u32, payload: &[u8], ttl: u8, ip_id: Option<u16>, iface: Option<u32>) -> Segment<'_> {
     Segment {
         seq,
