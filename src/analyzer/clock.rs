@@ -77,15 +77,14 @@ impl Analyzer {
     /// before that next packet, exactly as it would have at the step; if the next packet is
     /// back near the clock, the step was one packet out of line (merged captures with
     /// skewed clocks) and is dropped. The end of input confirms a step still waiting.
+    ///
+    /// Inlined: every packet moves it, and the call (saving and restoring registers) cost
+    /// more than the tests; the rare step ahead is judged out of line.
+    #[inline(always)]
     pub(super) fn advance_clock(&mut self, ts: Timestamp) {
         let idle = self.idle_ns();
-        if let Some(step) = self.ahead.take() {
-            if ts.0 > self.now.0.saturating_add(idle) {
-                self.now = step;
-            }
-            if std::mem::take(&mut self.sweep_owed) {
-                self.maybe_sweep();
-            }
+        if self.ahead.is_some() {
+            self.judge_step(ts, idle);
         }
         if self.now.0 == i64::MIN {
             self.now = ts;
@@ -93,6 +92,21 @@ impl Analyzer {
             self.ahead = Some(ts);
         } else if ts > self.now {
             self.now = ts;
+        }
+    }
+
+    /// A step ahead waiting (see [`Analyzer::advance_clock`]), judged by the next packet at
+    /// `ts`: taken if `ts` is far ahead too, dropped if not; then the sweep it made due.
+    #[cold]
+    #[inline(never)]
+    fn judge_step(&mut self, ts: Timestamp, idle: i64) {
+        if let Some(step) = self.ahead.take() {
+            if ts.0 > self.now.0.saturating_add(idle) {
+                self.now = step;
+            }
+            if std::mem::take(&mut self.sweep_owed) {
+                self.maybe_sweep();
+            }
         }
     }
 

@@ -353,14 +353,23 @@ impl Analyzer {
     }
 
     /// Takes in a packet of the capture, in the order read, towards the pseudonyms' key.
+    /// Inlined: every packet asks, and once the key is made the answer is one test.
     #[inline(always)]
     pub(crate) fn seed(&mut self, pkt: &Packet<'_>) {
         if !self.seed.made() {
-            let segment = || crate::decode::decode(pkt).is_ok_and(|seg| !seg.payload.is_empty());
-            self.seed.packet(pkt.ts, pkt.data, segment);
-            if self.seed.made() {
-                self.publish_key();
-            }
+            self.seed_more(pkt);
+        }
+    }
+
+    /// [`Analyzer::seed`] while the key is still being made (the capture's first packets):
+    /// out of line, so that its decoding and hashing do not weigh on the per-packet path.
+    #[cold]
+    #[inline(never)]
+    fn seed_more(&mut self, pkt: &Packet<'_>) {
+        let segment = || crate::decode::decode(pkt).is_ok_and(|seg| !seg.payload.is_empty());
+        self.seed.packet(pkt.ts, pkt.data, segment);
+        if self.seed.made() {
+            self.publish_key();
         }
     }
 

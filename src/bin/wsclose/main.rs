@@ -14,6 +14,31 @@ use wsclose::explain;
 /// are still said).
 static QUIET: AtomicBool = AtomicBool::new(false);
 
+/// `wsclose schema`'s texts: the committed files, which tests/it/report/schema.rs keeps
+/// byte for byte what the report model generates (`wsclose::report::schema`), embedded as
+/// build.rs packed them (deflated, the report's text then the records'). Printed as
+/// embedded, not generated here, the binary links none of the schema generator (schemars
+/// and every type's `json_schema`).
+const SCHEMAS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/schemas.deflate"));
+
+/// The report's schema, or with `records` the records' (see [`SCHEMAS`]).
+fn schema_text(records: bool) -> Vec<u8> {
+    use std::io::Read;
+    let mut all = Vec::new();
+    flate2::read::DeflateDecoder::new(SCHEMAS)
+        .read_to_end(&mut all)
+        .expect("build.rs's deflated schemas read back");
+    let cut = env!("WSCLOSE_REPORT_SCHEMA_LEN")
+        .parse::<usize>()
+        .map_or(0, |n| n.min(all.len()));
+    if records {
+        all.split_off(cut)
+    } else {
+        all.truncate(cut);
+        all
+    }
+}
+
 /// A note or warning on standard error, left out with `-q`.
 macro_rules! note {
     ($($arg:tt)*) => {
@@ -220,11 +245,8 @@ fn run(cli: Cli) -> Result<u8, wsclose::error::Error> {
         Command::Live(args) => live_command::live(args, verbose),
         Command::Interfaces => live_command::interfaces(),
         Command::Schema { records } => {
-            emit(&if records {
-                wsclose::report::schema::records_text()
-            } else {
-                wsclose::report::schema::report_text()
-            });
+            let text = schema_text(records);
+            stream(|out| out.write_all(&text));
             Ok(0)
         }
         Command::Completions { shell } => {

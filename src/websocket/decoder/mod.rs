@@ -205,14 +205,11 @@ impl Decoder {
             // they start with a frame header a sender may have meant (a second close frame,
             // a frame sent after it: a finding); anything else there, and an HTTP response
             // where a frame was expected, is no frame.
-            if self.frame.is_none()
-                && self.hdr_len == 0
-                && stray::http_response_starts(self.from, b)
-            {
-                self.start_stray(&[], b, at, findings);
-                return;
-            }
             if self.frame.is_none() {
+                if self.hdr_len == 0 && stray::http_response_starts(self.from, b) {
+                    self.start_stray(&[], b, at, findings);
+                    return;
+                }
                 let saved = self.hdr_len;
                 let parsed = if self.hdr_len == 0 {
                     match parse_header(b) {
@@ -370,7 +367,9 @@ impl Decoder {
 
     /// The direction's bytes from `head` (a header's start saved from earlier segments) and
     /// `b` on are no frames: after its close frame, or an HTTP response (`stray`); said as
-    /// what they are.
+    /// what they are. Out of line: few streams ever have such bytes.
+    #[cold]
+    #[inline(never)]
     fn start_stray(&mut self, head: &[u8], b: &[u8], at: Origin, findings: &mut Findings) {
         let after_close = !self.closes.is_empty();
         let mut s = stray::Stray::new(after_close, at.packet, at.ts);

@@ -749,10 +749,15 @@ impl PathWatch {
         }
     }
 
-    /// The stall still open, if any.
+    /// The stall still open, if any (made only when there is one: every connection's end
+    /// asks, few have one).
     pub fn stall(&self) -> Option<Stall> {
+        if self.line.bits & STALLED == 0 {
+            return None;
+        }
         let c = &self.cold;
-        (self.line.bits & STALLED != 0).then_some(Stall {
+        let sack = self.stall_sack();
+        Some(Stall {
             first_packet: c.since_packet,
             first_ts: c.since_ts,
             retransmissions: c.retransmissions,
@@ -768,8 +773,8 @@ impl PathWatch {
             first_len: self.line.stall_len,
             acked_peer: (c.acked_peer != 0).then_some(c.acked_peer),
             largest_acked: self.line.big,
-            sacked: self.stall_sack().map(|k| k.beyond).filter(|p| *p != 0),
-            sack_over: self.stall_sack().is_some_and(|k| k.over),
+            sacked: sack.map(|k| k.beyond).filter(|p| *p != 0),
+            sack_over: sack.is_some_and(|k| k.over),
         })
     }
 
