@@ -900,8 +900,20 @@ fn a_refused_connect_is_a_websockets_when_the_clients_other_tunnel_to_its_target
     pkts.extend(denied_from([10, 0, 0, 7], 43003, "ws.example:443"));
     // The pcap's packets are numbered in order: each session's from where it starts.
     let (_dir, pcap) = pcap_of(&pkts);
-    let (out, err, _) = run::wsclose(&["analyze", "--format", "json", pcap.to_str().unwrap()]);
-    let r: Value = serde_json::from_slice(&out).unwrap();
+    // With one thread, and with the connections on several (the tunnels settled together).
+    for threads in ["1", "4"] {
+        let args = ["analyze", "--format", "json", "--threads", threads];
+        let (out, err, _) = run::wsclose(&[&args[..], &[pcap.to_str().unwrap()]].concat());
+        let r: Value = serde_json::from_slice(&out).unwrap();
+        refused_websocket_and_controls(&r, &err, ws_connect);
+    }
+}
+
+/// The report of a WebSocket's tunnel, its client host's refused CONNECT to the same
+/// target (reported, with the other tunnel's CONNECT at `ws_connect` as evidence) and two
+/// controls (counted).
+fn refused_websocket_and_controls(r: &Value, err: &str, ws_connect: u64) {
+    const HOST: [u8; 4] = [10, 0, 0, 1];
     let conns = r["connections"].as_array().unwrap();
     let tunnels: Vec<(u64, u64)> = conns
         .iter()
