@@ -98,6 +98,15 @@ pub fn refused_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 256
 }
 
+/// The part of `max_memory` the CONNECT tunnels kept to the end of the input may take
+/// (`analyzer::tunnels`: the keys of tunnels that carried a WebSocket, a few hundred bytes
+/// each, and refused CONNECTs that showed none, with their reports at [`REPORT_BYTES`]):
+/// a thousand-and-twenty-fourth, taken from the flows' part (some 400 refused CONNECTs
+/// at the default budget).
+pub fn tunnels_room(max_memory: usize) -> usize {
+    max_memory.max(MIN_MAX_MEMORY) / 1024
+}
+
 /// The part of `max_memory` the counters of TLS handshakes their clients refused may take
 /// (`incident::RefusedCounts` as [`refused_room`]'s, for the incidents' `refused_tls`): a
 /// thousand-and-twenty-fourth, taken from the flows' part.

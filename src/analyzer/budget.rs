@@ -136,7 +136,8 @@ impl Budget {
             .saturating_sub(crate::memory::incidents_room(max_memory))
             .saturating_sub(crate::memory::refusals_room(max_memory))
             .saturating_sub(crate::memory::refused_room(max_memory))
-            .saturating_sub(crate::memory::tls_refused_room(max_memory));
+            .saturating_sub(crate::memory::tls_refused_room(max_memory))
+            .saturating_sub(crate::memory::tunnels_room(max_memory));
         Budget {
             flows,
             share: (flows / groups).max(FLOW_BYTES),
@@ -533,7 +534,8 @@ mod tests {
         // the thirty-second of the index of legs, the thirty-second of the incident
         // stage's endings, the two-hundred-and-fifty-sixth of the refused attempts, the
         // two-hundred-fifty-sixth of the counters of attempts refused in TCP and the
-        // thousand-and-twenty-fourth of those of TLS handshakes their clients refused.
+        // thousand-and-twenty-fourth of those of TLS handshakes their clients refused, and
+        // the thousand-and-twenty-fourth of the CONNECT tunnels kept to the end.
         let share = ((64usize << 20)
             - (16 << 20)
             - (8 << 20)
@@ -542,6 +544,7 @@ mod tests {
             - (2 << 20)
             - (256 << 10)
             - (256 << 10)
+            - (64 << 10)
             - (64 << 10))
             / 64;
         assert_eq!(b.share(), share);

@@ -165,6 +165,13 @@ impl Analyzer {
             // for a hole, say): never counted open, so counted begun here.
             t.websockets_begun.fetch_add(1, Ordering::Relaxed);
         }
+        let opened = c.up.tunnel().is_some_and(|t| !t.refused());
+        if let Some(key) = tunnel_key(&c).filter(|_| sessions > 0 && opened) {
+            // A tunnel that opened and carried a WebSocket: evidence for the client's
+            // refused CONNECTs to the same target (`tunnels`).
+            let packet = c.up.tunnel().map_or(0, |t| t.request_packet);
+            self.tunnels.websocket(key, packet);
+        }
         if sessions > 0 {
             // One entry per WebSocket session, reserved in a row: the first is `at`. A
             // followed or live capture's store full: told as they finish, not kept.
@@ -199,8 +206,18 @@ impl Analyzer {
             if let Some(r) = refusal(&c) {
                 self.seen.refusals.push(r);
             }
-            // A refused CONNECT with no session: nothing showed it was for a WebSocket.
+            // A refused CONNECT with no session: nothing on it showed it was for a
+            // WebSocket. Counted, and kept for the end, when the client's other tunnels
+            // may show it (`tunnels`).
             self.seen.refused_tunnels += u64::from(c.up.tunnel().is_some_and(|t| t.refused()));
+            if let (Some(w), Some(key)) = (c.up.refused_unshown(), tunnel_key(&c)) {
+                let mut r = ConnectionReport::from_session(&c, w, 0);
+                if self.opts.previews {
+                    r.timeline = Some(r.recent_frames.clone());
+                }
+                let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
+                self.tunnels.refused(key, r, group);
+            }
             if let Some(p) = c.up.polling() {
                 self.seen.polling.add(c.input, p, c.first_packet);
             }
@@ -257,6 +274,18 @@ impl Analyzer {
         }
         true
     }
+}
+
+/// The key of `c`'s CONNECT tunnel, when it was refused or opened: its client's host, the
+/// proxy (its server), the target as sent.
+fn tunnel_key(c: &Connection) -> Option<super::tunnels::Key> {
+    let client = c.up.ctx.client?;
+    let t = c.up.tunnel().filter(|t| t.status.is_some())?;
+    Some(super::tunnels::Key {
+        client: c.ep[client].ip(),
+        proxy: c.ep[client.other()],
+        target: t.target.clone(),
+    })
 }
 
 /// The place of the reports of a finished connection its store had no room for.

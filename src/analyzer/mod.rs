@@ -49,6 +49,7 @@ mod tomb;
 use tomb::tomb;
 mod options;
 mod tally;
+mod tunnels;
 mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
@@ -180,6 +181,9 @@ pub struct Analyzer {
     ghosts: FxHashMap<u64, unread::Ghost>,
     unread_input: crate::report::UnreadAfterEviction,
     pub seen: Seen,
+    /// CONNECT tunnels kept to the end: those that carried a WebSocket, and refused ones
+    /// that showed none (`tunnels`).
+    tunnels: tunnels::Tunnels,
     /// Per undecodable link type: packets so far, and the first of them in this input.
     unsupported: Vec<(LinkType, u64, Option<u64>)>,
     /// IPv4 and IPv6 fragments of TCP packets waiting for the rest of their datagram (bounded:
@@ -291,6 +295,7 @@ impl Analyzer {
                 },
                 ..Seen::default()
             },
+            tunnels: tunnels::Tunnels::with_room(crate::memory::tunnels_room(opts.max_memory)),
             unsupported: Vec::new(),
             defrag: decode::defrag::Defrag::new(opts.max_memory),
             first_malformed: None,
@@ -414,6 +419,7 @@ impl Analyzer {
         self.budget.total()
             + self.done.held_bytes(crate::memory::REPORT_BYTES)
             + self.seen.held_bytes(crate::memory::ENCRYPTED_BYTES)
+            + self.tunnels.held_bytes()
     }
 
     /// Starts the next input: packet numbers restart, flows do not carry over.
@@ -583,7 +589,15 @@ impl Analyzer {
     }
 
     /// [`Analyzer::finish_input`], leaving the reports in their store.
-    pub fn finish_store(mut self) -> (Store, Seen) {
+    pub fn finish_store(self) -> (Store, Seen) {
+        let (mut done, mut seen, tunnels) = self.finish_parts();
+        Self::settle(&mut done, &mut seen, tunnels);
+        (done, seen)
+    }
+
+    /// Ends all input of this analyzer: its reports, its counts, and the CONNECT tunnels
+    /// it kept, not yet settled (those of every shard are settled together).
+    fn finish_parts(mut self) -> (Store, Seen, tunnels::Tunnels) {
         self.end_input();
         for (l, n, _) in &self.unsupported {
             self.seen.unsupported_link_types.insert(l.to_string(), *n);
@@ -591,8 +605,15 @@ impl Analyzer {
         if let Some(note) = self.freezer.note.take() {
             self.done.note(note);
         }
-        Self::temp_files(&mut self.done, &mut self.seen);
-        (self.done, self.seen)
+        (self.done, self.seen, self.tunnels)
+    }
+
+    /// The refused CONNECTs the client's other tunnels show to be WebSockets' into `done`
+    /// (`tunnels`), then what `done` says of its temporary files into `seen`.
+    fn settle(done: &mut Store, seen: &mut Seen, tunnels: tunnels::Tunnels) {
+        let notes = tunnels.settle(done, seen);
+        Self::temp_files(done, seen);
+        seen.temp_notes.extend(notes);
     }
 
     /// What `done` says of its temporary files, into `seen` (for the report's warnings).
@@ -646,9 +667,10 @@ impl Analyzer {
     /// Ends all input of this analyzer and of the shard analyzers that helped it: their
     /// reports together in one store, and the counts added up.
     pub fn finish_with(self, helpers: Vec<Analyzer>) -> (Store, Seen) {
-        let (mut done, mut seen) = self.finish_store();
+        let (mut done, mut seen, mut tunnels) = self.finish_parts();
         for h in helpers {
-            let (d, s) = h.finish_store();
+            let (d, s, t) = h.finish_parts();
+            tunnels.append(t);
             done.append(d);
             seen.tcp_packets += s.tcp_packets;
             seen.tcp_connections += s.tcp_connections;
@@ -683,7 +705,7 @@ impl Analyzer {
             seen.encrypted.truncate(cap);
         }
         // The store took in the others' drops and notes.
-        Self::temp_files(&mut done, &mut seen);
+        Self::settle(&mut done, &mut seen, tunnels);
         (done, seen)
     }
 }

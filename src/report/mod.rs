@@ -235,8 +235,9 @@ pub struct Seen {
     pub other_tcp_connections: u64,
     /// Of those, CONNECT tunnels a forward proxy refused where nothing the client sent
     /// shows it asked for a WebSocket (no WebSocket client library named in the CONNECT,
-    /// no upgrade request sent): not WebSocket connections, so not reported as refused
-    /// ones.
+    /// no upgrade request sent, no other tunnel of the same client host to the same target
+    /// through the same proxy that carried one): not WebSocket connections, so not
+    /// reported as refused ones.
     #[serde(skip_serializing_if = "is_zero")]
     pub refused_tunnels: u64,
     /// Flows evicted before the end of the input (idle timeout, flow cap or memory budget).

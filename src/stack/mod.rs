@@ -375,6 +375,16 @@ impl Stack {
         }
     }
 
+    /// A CONNECT the proxy refused where nothing the client sent on this connection shows
+    /// it asked for a WebSocket: the session it would be reported as
+    /// ([`connect::Connect::refused_unshown`]).
+    pub fn refused_unshown(&self) -> Option<&Session> {
+        match &self.top {
+            Top::Connect(c) => c.refused_unshown(),
+            _ => None,
+        }
+    }
+
     /// What an engine.io long-polling connection showed, when this was one (in plaintext or
     /// decrypted TLS).
     pub fn polling(&self) -> Option<&http1::engineio::Polling> {

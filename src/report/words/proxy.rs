@@ -161,6 +161,12 @@ pub fn gateway_frames(
     Ok(())
 }
 
+/// The evidence's clause of a refused CONNECT that the client's other tunnel shows was a
+/// WebSocket's (`analyzer::tunnels`): that tunnel's CONNECT at `packet`.
+pub fn other_tunnel_clause(packet: u64) -> String {
+    format!("the same client host's CONNECT to the same target through this proxy (packet {packet}) carried a WebSocket")
+}
+
 /// The likely cause and fix of a status with which a forward proxy refused a CONNECT: the
 /// rules of the product its answer names (`product`), else the usual products' as
 /// candidates; no product's rule is said as this proxy's without its answer naming it.

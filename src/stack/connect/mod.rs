@@ -166,11 +166,24 @@ impl Connect {
     /// library, or a WebSocket upgrade (RFC 6455 §4.1) sent ahead of the proxy's answer or
     /// after it on the same connection. A refused CONNECT tells nothing else about what the
     /// tunnel was for (a browser's to port 443 is mostly HTTPS): without such evidence it is
-    /// no WebSocket connection (counted as `seen.refused_tunnels`).
+    /// no WebSocket connection by itself (counted as `seen.refused_tunnels`, unless the
+    /// same client host's tunnel to the same target through the same proxy carried one:
+    /// `analyzer::tunnels`).
     pub fn refused(&self) -> Option<&Session> {
         self.tunnel
             .as_ref()
             .filter(|t| t.refused() && self.asked)
+            .map(|_| &self.session)
+    }
+
+    /// The session of a refused tunnel that [`Connect::refused`] does not report: nothing
+    /// the client sent on this connection shows it asked for a WebSocket. The analyzer
+    /// keeps it for the end, when the client's other tunnels may show it
+    /// (`analyzer::tunnels`).
+    pub fn refused_unshown(&self) -> Option<&Session> {
+        self.tunnel
+            .as_ref()
+            .filter(|t| t.refused() && !self.asked)
             .map(|_| &self.session)
     }
 

@@ -185,6 +185,8 @@ pub struct Pkt {
 
 pub struct Session {
     pub link: LinkType,
+    /// Client, server (10.0.0.1 and 10.0.0.2 unless set).
+    pub ips: [[u8; 4]; 2],
     /// Client, server.
     pub ports: [u16; 2],
     pub isn: [u32; 2],
@@ -211,6 +213,7 @@ impl Session {
     pub fn new(client_port: u16, server_port: u16) -> Session {
         Session {
             link: LinkType::RAW,
+            ips: [[10, 0, 0, 1], [10, 0, 0, 2]],
             ports: [client_port, server_port],
             isn: [1_000, 5_000_000],
             next: [1_001, 5_000_001],
@@ -223,6 +226,12 @@ impl Session {
     pub fn isns(mut self, client: u32, server: u32) -> Session {
         self.isn = [client, server];
         self.next = [client.wrapping_add(1), server.wrapping_add(1)];
+        self
+    }
+
+    /// The client's IPv4 address is `ip`.
+    pub fn client_ip(mut self, ip: [u8; 4]) -> Session {
+        self.ips[0] = ip;
         self
     }
 
@@ -243,7 +252,7 @@ impl Session {
         captured: Option<usize>,
     ) -> u64 {
         let (s, d) = (side(from), 1 - side(from));
-        let ips = [[10, 0, 0, 1], [10, 0, 0, 2]];
+        let ips = self.ips;
         let macs = [[2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]];
         let ip = if self.link == LinkType::ETHERNET {
             PacketBuilder::ethernet2(macs[s], macs[d]).ipv4(ips[s], ips[d], 64)

@@ -843,3 +843,109 @@ fn a_refusal_names_only_the_rules_of_the_product_its_answer_names() {
         "{fix}"
     );
 }
+
+/// A WebSocket through a CONNECT tunnel to `target` from client `ip`, port `port`, its
+/// CONNECT naming no library (`BROWSER`): 200, the upgrade, 101, a close each way.
+fn tunnelled(ip: [u8; 4], port: u16, target: &str) -> Vec<common::Pkt> {
+    use common::Session;
+    use wsclose::vocab::Role::{Client, Server};
+    let mut s = Session::new(port, 3128).client_ip(ip);
+    s.handshake();
+    s.send(
+        Client,
+        format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: {BROWSER}\r\n\r\n")
+            .as_bytes(),
+    );
+    s.send(Server, b"HTTP/1.1 200 Connection established\r\n\r\n");
+    s.send(Client, b"GET /chat HTTP/1.1\r\nHost: ws.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    s.send(Server, b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+    s.send(Client, b"\x88\x82\0\0\0\0\x03\xe8");
+    s.send(Server, b"\x88\x02\x03\xe8");
+    s.fins(Server);
+    s.pkts
+}
+
+/// `denied`, from client `ip`.
+fn denied_from(ip: [u8; 4], port: u16, target: &str) -> Vec<common::Pkt> {
+    let mut pkts = denied(port, target, BROWSER, b"");
+    for p in &mut pkts {
+        // The raw IPv4 header's source (client's packets) or destination (the proxy's),
+        // and its checksum (RFC 791: the one's complement sum of its 16-bit words).
+        let at = if p.from == wsclose::vocab::Role::Client {
+            12
+        } else {
+            16
+        };
+        p.data[at..at + 4].copy_from_slice(&ip);
+        p.data[10..12].fill(0);
+        let sum = p.data[..20]
+            .chunks(2)
+            .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
+            .sum::<u32>();
+        let sum = (sum & 0xffff) + (sum >> 16);
+        let sum = (sum & 0xffff) + (sum >> 16);
+        p.data[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+    }
+    pkts
+}
+
+#[test]
+fn a_refused_connect_is_a_websockets_when_the_clients_other_tunnel_to_its_target_carried_one() {
+    const HOST: [u8; 4] = [10, 0, 0, 1];
+    let mut pkts = tunnelled(HOST, 43000, "ws.example:443");
+    let ws_connect = 4;
+    pkts.extend(denied_from(HOST, 43001, "ws.example:443"));
+    // Controls: another target from the same host, the same target from another host.
+    pkts.extend(denied_from(HOST, 43002, "ws.example:8443"));
+    pkts.extend(denied_from([10, 0, 0, 7], 43003, "ws.example:443"));
+    // The pcap's packets are numbered in order: each session's from where it starts.
+    let (_dir, pcap) = pcap_of(&pkts);
+    // With one thread, and with the connections on several (the tunnels settled together).
+    for threads in ["1", "4"] {
+        let args = ["analyze", "--format", "json", "--threads", threads];
+        let (out, err, _) = run::wsclose(&[&args[..], &[pcap.to_str().unwrap()]].concat());
+        let r: Value = serde_json::from_slice(&out).unwrap();
+        refused_websocket_and_controls(&r, &err, ws_connect);
+    }
+}
+
+/// The report of a WebSocket's tunnel, its client host's refused CONNECT to the same
+/// target (reported, with the other tunnel's CONNECT at `ws_connect` as evidence) and two
+/// controls (counted).
+fn refused_websocket_and_controls(r: &Value, err: &str, ws_connect: u64) {
+    const HOST: [u8; 4] = [10, 0, 0, 1];
+    let conns = r["connections"].as_array().unwrap();
+    let tunnels: Vec<(u64, u64)> = conns
+        .iter()
+        .map(|c| {
+            (
+                c["tunnel"]["status"].as_u64().unwrap(),
+                c["first_packet"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let refused_first = tunnelled(HOST, 43000, "ws.example:443").len() as u64 + 1;
+    assert_eq!(tunnels, [(200, 1), (403, refused_first)], "{err}\n{r:#}");
+    let refused = &conns[1];
+    assert_eq!(refused["tunnel"]["target"], "ws.example:443");
+    assert_eq!(refused["status"]["causes"][0]["kind"], "tunnel-refused");
+    // Its evidence says why it is a WebSocket's: the other tunnel, by its packet.
+    let evidence = &refused["evidence"];
+    let summary = evidence["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(&format!(
+            "the same client host's CONNECT to the same target through this proxy (packet {ws_connect}) carried a WebSocket"
+        )),
+        "{summary}"
+    );
+    assert!(
+        evidence["packets"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(ws_connect)),
+        "{evidence}"
+    );
+    // The controls stay counted apart.
+    assert_eq!(r["seen"]["refused_tunnels"], 2, "{r:#}");
+    assert_eq!(r["summary"]["by_status"]["refused"], 1, "{r:#}");
+}
