@@ -106,9 +106,9 @@ pub fn tls_refused_room(max_memory: usize) -> usize {
 }
 
 /// The part of `max_memory` the incident stage's endings may take (`incident::Index`: one
-/// summary of 152 bytes per WebSocket connection, twice that with the sweeps' work
+/// summary of 168 bytes per WebSocket connection, twice that with the sweeps' work
 /// vectors, kept to the end of the input): a thirty-second, taken from the flows' part
-/// (32 MiB at the default budget: some 110 000 connections; 1 MiB, 3 400, at the least).
+/// (32 MiB at the default budget: some 100 000 connections; 1 MiB, 3 100, at the least).
 pub fn incidents_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 32
 }

@@ -226,7 +226,7 @@ mod tests {
             signs: Default::default(),
             forged: false,
             ident: 0,
-            twin: 0,
+            key: super::super::NO_KEY,
         }
     }
 

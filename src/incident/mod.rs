@@ -134,6 +134,12 @@ pub const TWIN_S: f64 = 1.0;
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
 
+/// An upgrade request's `Sec-WebSocket-Key`, the 16 bytes it encodes ([`Ending::key`]).
+pub type Key = [u8; 16];
+
+/// No key ([`Ending::key`]).
+pub const NO_KEY: Key = [0; 16];
+
 /// What the index keeps of one ending, charged to the memory budget.
 pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
 
@@ -190,7 +196,7 @@ pub enum How {
     GoAway(u16),
 }
 
-/// The compact summary of one connection the incident stage works from (152 bytes).
+/// The compact summary of one connection the incident stage works from (168 bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
@@ -234,10 +240,11 @@ pub struct Ending {
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
     /// when it matches.
     pub ident: u32,
-    /// A hash of its upgrade request's `Sec-WebSocket-Key` (0 for none, and for a leg of a
-    /// proxied session): the same session seen at two points of a NAT carries the same one
-    /// ([`twins`]).
-    pub twin: u32,
+    /// Its upgrade request's `Sec-WebSocket-Key`, whole: the 16 bytes it encodes (RFC 6455
+    /// §4.1; [`NO_KEY`] for none, a key that is not 16 bytes, and a leg of a proxied
+    /// session): the same session seen at two points of a NAT carries the same one
+    /// ([`twins`]), compared whole, never by a hash.
+    pub key: Key,
 }
 
 impl Ending {

@@ -313,7 +313,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         signs: Signs::at_times(ev.ts.0, None, None, None),
         forged: false,
         ident: 0,
-        twin: 0,
+        key: super::NO_KEY,
     }
 }
 

@@ -31,7 +31,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         signs: Default::default(),
         forged: false,
         ident: 0,
-        twin: 0,
+        key: super::NO_KEY,
     }
 }
 

@@ -230,13 +230,13 @@ fn a_matching_query_makes_a_reconnect_among_a_host_s_clients_sure() {
 
 /// The reset mark and the query's hash fit in the padding an ending had (three 24-byte
 /// endpoints, five 8-byte numbers and the rest: 136 bytes, 152 with a stall's 16 bytes of
-/// signs), and the key's hash of a session seen at two points in the half of the route's
-/// hash it took (32 bits each): the budget's count of endings per byte is what the docs
-/// say.
+/// signs), and the whole key of a session seen at two points (16 bytes, compared whole:
+/// never a hash alone, issue 103 item 6) takes 16 more: the budget's count of endings per
+/// byte is what the docs say.
 #[test]
 fn an_ending_keeps_its_size() {
     assert!(
-        std::mem::size_of::<Ending>() <= 152,
+        std::mem::size_of::<Ending>() <= 168,
         "{}",
         std::mem::size_of::<Ending>()
     );
