@@ -104,7 +104,9 @@ pub fn cost(c: &Connection) -> usize {
     let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
     // Each direction's rare reassembly state, boxed apart likewise.
     let rare = c.tcp.a.heap_bytes() + c.tcp.b.heap_bytes();
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path + rare
+    // What each capture point saw of its packets, for two points laid side by side.
+    let trail = c.trail_bytes();
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path + rare + trail
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.

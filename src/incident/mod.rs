@@ -337,6 +337,30 @@ impl Index {
         self.cut();
     }
 
+    /// The whole keys of the endings that carry one (no HTTP/2 stream, no proxy), with
+    /// their orders (`diagnose::points`).
+    pub fn keyed(&self) -> Vec<(Key, u64)> {
+        self.endings
+            .iter()
+            .filter(|e| e.key != NO_KEY && e.stream == 0 && !e.proxied)
+            .map(|e| (e.key, e.order))
+            .collect()
+    }
+
+    /// Marks the endings of `orders` as reset by a box between the points of their path,
+    /// not by the side their reset names ([`Ending::forged`]).
+    pub fn forge(&mut self, orders: &[u64]) {
+        if orders.is_empty() {
+            return;
+        }
+        let set: rustc_hash::FxHashSet<u64> = orders.iter().copied().collect();
+        for e in &mut self.endings {
+            if e.how == How::Rst && set.contains(&e.order) {
+                e.forged = true;
+            }
+        }
+    }
+
     /// Endings not kept for want of room (so far; all once cut at the end).
     pub fn left_out(&mut self) -> u64 {
         self.cut();

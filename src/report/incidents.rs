@@ -107,9 +107,10 @@ pub fn whole_key(key: Option<&str>) -> crate::incident::Key {
         return out;
     };
     let mut buf = [0u8; 18];
-    match base64::engine::general_purpose::STANDARD.decode_slice(k.trim().as_bytes(), &mut buf) {
-        Ok(16) => out.copy_from_slice(buf.get(..16).unwrap_or_default()),
-        _ => {}
+    if let Ok(16) =
+        base64::engine::general_purpose::STANDARD.decode_slice(k.trim().as_bytes(), &mut buf)
+    {
+        out.copy_from_slice(buf.get(..16).unwrap_or_default());
     }
     out
 }

@@ -1,0 +1,74 @@
+//! The marks one capture point leaves of a connection's packets (`stack::tcp::trail` makes
+//! them, `diagnose::points` lays two points' side by side; issue 103): values only.
+//!
+//! In: nothing. Out: [`Trail`], [`Mark`]; stored with a session's report, never in JSON.
+
+use serde::{Deserialize, Serialize};
+
+/// Marks kept per connection at most (some 32 KiB).
+pub const MAX_MARKS: usize = 1024;
+
+/// One mark's size.
+pub const MARK_BYTES: usize = std::mem::size_of::<Mark>();
+
+/// Interfaces told apart per connection: a mark names one of these by its index.
+pub const MAX_POINTS: usize = 4;
+
+/// Mark flags.
+pub const FROM_B: u8 = 1;
+/// The segment was a SYN.
+pub const SYN: u8 = 2;
+/// ... a FIN.
+pub const FIN: u8 = 4;
+/// ... a RST.
+pub const RST: u8 = 8;
+
+/// One packet as one point saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mark {
+    /// Capture time, ns.
+    pub ts: i64,
+    /// Its packet number in its input's run.
+    pub packet: u64,
+    /// Its raw sequence number.
+    pub seq: u32,
+    /// A hash of its payload (0 for none): with `len` and the place, which bytes.
+    pub hash: u32,
+    /// Its payload's length (at most `u16::MAX`: a longer one is marked so).
+    pub len: u16,
+    /// Its IPv4 identification (0 for IPv6).
+    pub ip_id: u16,
+    /// Its TTL or hop limit.
+    pub ttl: u8,
+    /// [`FROM_B`], [`SYN`], [`FIN`], [`RST`].
+    pub flags: u8,
+    /// The interface it was captured on: an index into [`Trail::ifaces`].
+    pub point: u8,
+}
+
+/// The marks of one connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    /// The marks kept, in capture order.
+    pub marks: Vec<Mark>,
+    /// The interfaces the marks name (the capture's key for each; `u32::MAX` for none).
+    pub ifaces: Vec<u32>,
+    /// What the capture calls each of them (made safe to show when read), once the
+    /// connection finished; `None` for one it names not.
+    pub names: Vec<Option<String>>,
+    /// Side A (the sender of the connection's first packet) is the client.
+    pub client_is_a: bool,
+    /// The time of the first mark not kept past [`MAX_MARKS`].
+    pub cut_at: Option<i64>,
+    /// Marks not kept past [`MAX_MARKS`].
+    pub not_kept: u64,
+}
+
+impl Trail {
+    /// The heap it holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.marks.capacity() * MARK_BYTES
+            + self.ifaces.capacity() * 4
+            + self.names.capacity() * std::mem::size_of::<Option<String>>()
+    }
+}
