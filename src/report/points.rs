@@ -47,8 +47,8 @@ pub struct PointsReport {
     /// to when the packets were placed.
     pub placed_whole: bool,
     /// With `placed_whole` false: the packets were placed up to this time (first point's
-    /// clock).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// clock); null otherwise. (Never skipped: the stored form, postcard, has no field
+    /// names.)
     pub placed_until: Option<Timestamp>,
 }
 

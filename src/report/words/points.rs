@@ -20,11 +20,12 @@ pub fn evidence(p: &PointsReport) -> (String, Vec<u64>) {
                 let _ = write!(n, " on {i}");
             }
             if let Some(r) = pt.nearer {
-                let _ = write!(
-                    n,
-                    ", nearer the {r} by {}",
-                    pt.nearer_by.as_deref().unwrap_or("?")
-                );
+                let by = match pt.nearer_by.as_deref() {
+                    Some("ttl") => "by the TTLs",
+                    Some("timing") => "by the timing",
+                    _ => "",
+                };
+                let _ = write!(n, ", nearer the {r} {by}");
             }
             n
         })

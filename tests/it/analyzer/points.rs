@@ -45,12 +45,7 @@ fn rewrite(data: &[u8], from: Role, ttl: u8, b: &AtB) -> Vec<u8> {
 /// Point A's packets (TTL 64 from the client, 63 from the server) and point B's (63 and
 /// 64, shifted by the delay and the offset), each sorted by time; `only_a`/`only_b` keep a
 /// packet (by its id) at one point only.
-fn two_points(
-    s: &Session,
-    b: &AtB,
-    only_a: &[u64],
-    only_b: &[u64],
-) -> (Capture, Capture) {
+fn two_points(s: &Session, b: &AtB, only_a: &[u64], only_b: &[u64]) -> (Capture, Capture) {
     let mut at_a = Vec::new();
     let mut at_b = Vec::new();
     for p in &s.pkts {
@@ -102,6 +97,8 @@ fn read_two(
     let pb = dir.join("server.pcap");
     write_pcap(&pa, a);
     write_pcap(&pb, b);
+    // The same in memory, through the store's temporary file and on several threads.
+    kept::same_in_memory_on_disk_and_sharded(&[pa.clone(), pb.clone()]);
     json_of(&[pa, pb])
 }
 
@@ -282,6 +279,7 @@ fn one_file_holding_a_session_twice_is_one_session_at_two_points() {
         w.packet(*t, d, d.len() as u32).unwrap();
     }
     std::fs::write(&path, w.into_inner()).unwrap();
+    kept::same_in_memory_on_disk_and_sharded(std::slice::from_ref(&path));
     let r = json_of(&[path]);
     let c = only_connection(&r);
     let p = &c["points"];
@@ -346,4 +344,41 @@ fn a_file_given_twice_unrelated_captures_and_a_rotation_are_no_points() {
     let cs = r["connections"].as_array().unwrap();
     assert!(cs.iter().all(|c| c.get("points").is_none()), "{cs:#?}");
     assert_eq!(cs[0]["status"]["code"], 1000, "{cs:#?}");
+}
+
+/// THREATS kinds 1 and 8: `--redact` names each point's endpoints by their pseudonyms (the
+/// NAT's address too); the table shows one row, `-v` names both points.
+#[test]
+fn the_points_are_redacted_and_named_in_the_table() {
+    let s = session();
+    let nat = AtB {
+        nat: Some([192, 0, 2, 7]),
+        isn_shift: 0,
+    };
+    let (a, b) = two_points(&s, &nat, &[], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb) = (
+        dir.path().join("client.pcap"),
+        dir.path().join("server.pcap"),
+    );
+    write_pcap(&pa, &a);
+    write_pcap(&pb, &b);
+    let (pa, pb) = (pa.to_str().unwrap(), pb.to_str().unwrap());
+    let out = crate::common::recorded::run_ok(&["analyze", "--redact", "--format", "json", pa, pb]);
+    assert!(
+        !out.contains("192.0.2.7") && !out.contains("10.0.0.1"),
+        "{out}"
+    );
+    let r: Value = serde_json::from_str(&out).unwrap();
+    let c = only_connection(&r);
+    assert_eq!(
+        c["points"]["points"][1]["client"].as_str().unwrap().len() > 0,
+        true
+    );
+    let table = crate::common::recorded::run_ok(&["analyze", "-v", pa, pb]);
+    assert!(
+        table.contains("client.pcap") && table.contains("server.pcap"),
+        "{table}"
+    );
+    assert_eq!(table.matches("10.0.0.1:40000").count(), 1, "{table}");
 }
