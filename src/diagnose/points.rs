@@ -17,7 +17,9 @@
 //! same (a stateful firewall, a router) or exactly one differs (a NAT); the same packets at
 //! the same times in two inputs are one file given twice, read as today. A single report
 //! whose packets came on two interfaces (its trail names two) is one session at two
-//! points likewise.
+//! points likewise, and so is one of a merge with one interface for both whose copies show
+//! two TTLs each way (`vocab::trail::Trail::two_ttls`): only the packets whose copies show
+//! both are placed there, one seen with one TTL only being either point's.
 //!
 //! Every packet placed: each direction's marks at the two points are lined up by their
 //! sequence offset from a packet both saw (the upgrade request, else the SYN: RFC 9293
@@ -59,6 +61,9 @@ struct View<'a> {
     marks: Vec<(Role, &'a Mark)>,
     /// Its trail kept only its first marks: the last one kept's time.
     cut: Option<i64>,
+    /// Marks left out of either view of a merged capture: seen with one TTL only, they
+    /// may be either point's (a box's packet or a lost one look alike there).
+    left_out: u64,
 }
 
 /// The views of `r`: one per interface its trail names (several when one capture holds
@@ -68,6 +73,11 @@ fn views(r: &ConnectionReport) -> Vec<View<'_>> {
         return Vec::new();
     };
     let cut = t.cut_at.and(t.marks.last().map(|m| m.ts));
+    if t.ifaces.len() < 2 {
+        if let Some(two) = t.two_ttls() {
+            return by_ttl(r, t, two, cut);
+        }
+    }
     (0..t.ifaces.len().max(1))
         .map(|k| View {
             input: r.input,
@@ -82,8 +92,72 @@ fn views(r: &ConnectionReport) -> Vec<View<'_>> {
                 .map(|m| (role(t, m), m))
                 .collect(),
             cut,
+            left_out: 0,
         })
         .filter(|v| !v.marks.is_empty())
+        .collect()
+}
+
+/// The two views of a merged capture whose copies tell the points apart by their TTLs
+/// ([`Trail::two_ttls`]): the point nearer the client saw the client's packets with the
+/// higher TTL and the server's with the lower. Only the packets whose copies show both
+/// TTLs (seen at both points, or sent again with one copy crossing) are placed; one seen
+/// with one TTL only may be either point's, and is left out (counted).
+fn by_ttl<'a>(
+    r: &'a ConnectionReport,
+    t: &'a Trail,
+    two: crate::vocab::trail::TwoTtls,
+    cut: Option<i64>,
+) -> Vec<View<'a>> {
+    let (client, server) = if t.client_is_a {
+        (two.a, two.b)
+    } else {
+        (two.b, two.a)
+    };
+    // Per packet (its copies' key): seen with the higher TTL, with the lower.
+    let mut both: FxHashMap<(Role, MarkKey), (bool, bool)> = FxHashMap::default();
+    let k = |m: &Mark| (role(t, m), key(m, 0));
+    for m in &t.marks {
+        let e = both.entry(k(m)).or_default();
+        let hi = if role(t, m) == Role::Client {
+            client.0
+        } else {
+            server.0
+        };
+        if m.ttl == hi {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    // The point nearer the client: the client's higher TTL, the server's lower.
+    let at_client = |m: &Mark| match role(t, m) {
+        Role::Client => m.ttl == client.0,
+        Role::Server => m.ttl == server.1,
+    };
+    let ttls_known = |m: &Mark| match role(t, m) {
+        Role::Client => m.ttl == client.0 || m.ttl == client.1,
+        Role::Server => m.ttl == server.0 || m.ttl == server.1,
+    };
+    let placed = |m: &Mark| ttls_known(m) && both.get(&k(m)).is_some_and(|&(x, y)| x && y);
+    let left_out = t.marks.iter().filter(|m| !placed(m)).count() as u64;
+    [true, false]
+        .into_iter()
+        .map(|near_client| View {
+            input: r.input,
+            interface: t.names.first().cloned().flatten(),
+            client: r.client.clone(),
+            server: r.server.clone(),
+            ends: r.endpoints,
+            marks: t
+                .marks
+                .iter()
+                .filter(|m| placed(m) && at_client(m) == near_client)
+                .map(|m| (role(t, m), m))
+                .collect(),
+            cut,
+            left_out: if near_client { left_out } else { 0 },
+        })
         .collect()
 }
 
@@ -291,7 +365,7 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
     let mut lost_between = Vec::new();
     let mut made_between = Vec::new();
     let mut made_more = 0u64;
-    let mut unplaced = 0u64;
+    let mut unplaced = a.left_out + b.left_out;
     for (d, from) in dirs.iter().zip([Role::Client, Role::Server]) {
         // The point nearer this direction's sender.
         let sender = a_near.map(|n| usize::from(n != from));
@@ -495,9 +569,13 @@ fn bare(
     }
 }
 
-/// Whether `r` holds its session at two interfaces of one capture.
+/// Whether `r` holds its session at two points of one capture: two interfaces, or one
+/// whose copies two TTLs tell apart (a merge).
 fn two_interfaces(r: &ConnectionReport) -> bool {
-    r.h2_stream.is_none() && r.trail.as_deref().is_some_and(|t| t.ifaces.len() == 2)
+    r.h2_stream.is_none()
+        && r.trail
+            .as_deref()
+            .is_some_and(|t| t.ifaces.len() == 2 || (t.ifaces.len() < 2 && t.two_ttls().is_some()))
 }
 
 /// The pairs of positions (in `keys`' order: `(whole key, position)`) whose key exactly

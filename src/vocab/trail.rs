@@ -72,3 +72,54 @@ impl Trail {
             + self.names.capacity() * std::mem::size_of::<Option<String>>()
     }
 }
+
+/// What tells copies of one packet: its side ([`FROM_B`]), sequence number, length, bytes'
+/// hash and flags.
+type CopyKey = (u8, u32, u16, u32, u8);
+
+/// The TTLs that tell a merged capture's two points apart (one interface for both, as
+/// `mergecap` leaves two hosts' files that describe their interfaces alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TwoTtls {
+    /// Side A's packets: the higher TTL (at the point nearer A) and the lower.
+    pub a: (u8, u8),
+    /// Side B's packets likewise.
+    pub b: (u8, u8),
+}
+
+impl Trail {
+    /// Where every packet of each side that was captured twice was captured with two TTLs,
+    /// the same two for all (a copy nearer its sender, with the higher TTL, and one a hop or
+    /// more further on), at least one such copy each way: those TTLs. `None` otherwise
+    /// (one point, or copies that do not tell two points apart).
+    pub fn two_ttls(&self) -> Option<TwoTtls> {
+        let mut groups: std::collections::HashMap<CopyKey, (u8, u8)> =
+            std::collections::HashMap::with_capacity(self.marks.len());
+        for m in &self.marks {
+            let k = (
+                m.flags & FROM_B,
+                m.seq,
+                m.len,
+                m.hash,
+                m.flags & (SYN | FIN | RST),
+            );
+            let e = groups.entry(k).or_insert((m.ttl, m.ttl));
+            e.0 = e.0.max(m.ttl);
+            e.1 = e.1.min(m.ttl);
+        }
+        let mut a: Option<(u8, u8)> = None;
+        let mut b: Option<(u8, u8)> = None;
+        for ((side, ..), (hi, lo)) in groups {
+            if hi == lo {
+                continue;
+            }
+            let slot = if side == 0 { &mut a } else { &mut b };
+            match slot {
+                None => *slot = Some((hi, lo)),
+                Some(x) if *x == (hi, lo) => {}
+                Some(_) => return None,
+            }
+        }
+        Some(TwoTtls { a: a?, b: b? })
+    }
+}

@@ -347,7 +347,9 @@ impl Store {
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
             crate::report::incidents::keep(&mut self.incidents, e.order, &r);
-            if r.trail.as_deref().is_some_and(|t| t.ifaces.len() == 2) {
+            if r.trail.as_deref().is_some_and(|t| {
+                t.ifaces.len() == 2 || (t.ifaces.len() < 2 && t.two_ttls().is_some())
+            }) {
                 self.two_points.push(e.order);
             }
         }

@@ -381,3 +381,48 @@ fn the_points_are_redacted_and_named_in_the_table() {
     );
     assert_eq!(table.matches("10.0.0.1:40000").count(), 1, "{table}");
 }
+
+/// A merge of the two hosts' files with one interface for both (as `mergecap` leaves
+/// files that describe their interfaces alike): the copies' TTLs tell the points apart.
+/// A segment lost once and sent again is placed (its copies show both TTLs); a reset seen
+/// once, with one TTL, may be either point's and is counted as not placed, never guessed.
+#[test]
+fn a_merge_with_one_interface_tells_the_points_by_their_ttls() {
+    let mut s = Session::new(40_000, 8080);
+    s.open();
+    let msg = text(Role::Server, &"y".repeat(200));
+    let seq = s.next[1];
+    let lost = s.emit(Role::Server, 0, seq, &msg, None);
+    s.emit(Role::Server, 0, seq, &msg, None);
+    s.next[1] = seq.wrapping_add(msg.len() as u32);
+    s.send(Role::Client, &text(Role::Client, "ok"));
+    let rst = s.rst(Role::Server);
+    let none = AtB {
+        nat: None,
+        isn_shift: 0,
+    };
+    let (a, b) = two_points(&s, &none, &[rst], &[lost]);
+    let mut all: Capture = a
+        .into_iter()
+        .chain(b.into_iter().map(|(t, d)| (Timestamp(t.0 - OFFSET), d)))
+        .collect();
+    all.sort_by_key(|p| p.0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("merged.pcap");
+    write_pcap(&path, &all);
+    let r = json_of(&[path]);
+    let c = only_connection(&r);
+    let p = &c["points"];
+    let pts = p["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 2, "{p:#}");
+    assert_eq!(pts[0]["nearer"], "client", "{p:#}");
+    assert_eq!(pts[0]["nearer_by"], "ttl");
+    let l = p["lost_between"].as_array().unwrap();
+    assert_eq!(l.len(), 1, "{p:#}");
+    assert_eq!(
+        (l[0]["from"].as_str(), l[0]["packets"].as_u64()),
+        (Some("server"), Some(1))
+    );
+    assert!(p["made_between"].as_array().unwrap().is_empty(), "{p:#}");
+    assert_eq!(p["not_placed"], 1, "{p:#}");
+}
