@@ -59,8 +59,8 @@ struct View<'a> {
     server: Host,
     ends: (Endpoint, Endpoint),
     marks: Vec<(Role, &'a Mark)>,
-    /// Its trail kept only its first marks: the last one kept's time.
-    cut: Option<i64>,
+    /// The span of the marks its trail did not keep (between its first and its last).
+    gap: Option<(i64, i64)>,
     /// Marks left out of either view of a merged capture: seen with one TTL only, they
     /// may be either point's (a box's packet or a lost one look alike there).
     left_out: u64,
@@ -72,10 +72,10 @@ fn views(r: &ConnectionReport) -> Vec<View<'_>> {
     let Some(t) = r.trail.as_deref() else {
         return Vec::new();
     };
-    let cut = t.cut_at.and(t.marks.last().map(|m| m.ts));
+    let gap = t.gap;
     if t.ifaces.len() < 2 {
         if let Some(two) = t.two_ttls() {
-            return by_ttl(r, t, two, cut);
+            return by_ttl(r, t, two, gap);
         }
     }
     (0..t.ifaces.len().max(1))
@@ -91,7 +91,7 @@ fn views(r: &ConnectionReport) -> Vec<View<'_>> {
                 .filter(|m| usize::from(m.point) == k)
                 .map(|m| (role(t, m), m))
                 .collect(),
-            cut,
+            gap,
             left_out: 0,
         })
         .filter(|v| !v.marks.is_empty())
@@ -107,7 +107,7 @@ fn by_ttl<'a>(
     r: &'a ConnectionReport,
     t: &'a Trail,
     two: crate::vocab::trail::TwoTtls,
-    cut: Option<i64>,
+    gap: Option<(i64, i64)>,
 ) -> Vec<View<'a>> {
     let (client, server) = if t.client_is_a {
         (two.a, two.b)
@@ -155,7 +155,7 @@ fn by_ttl<'a>(
                 .filter(|m| placed(m) && at_client(m) == near_client)
                 .map(|m| (role(t, m), m))
                 .collect(),
-            cut,
+            gap,
             left_out: if near_client { left_out } else { 0 },
         })
         .collect()
@@ -352,15 +352,22 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
             _ => (None, ""),
         }
     };
-    // Marks past a point's last kept one are not placed (its copy may lie past the other's).
-    let cut = match (a.cut, b.cut) {
-        (None, None) => None,
-        (x, y) => Some(
-            x.unwrap_or(i64::MAX)
-                .min(y.map_or(i64::MAX, |t| t.saturating_sub(offset.unwrap_or(0)))),
-        ),
+    // Marks within a span a point did not keep are not placed (their copies may be among
+    // those), with a margin either side of four times the one-way delay between the points
+    // and 10 ms (a second when the delay is not known): in the first point's clock.
+    let o = offset.unwrap_or(0);
+    let margin = match (mc, offset) {
+        (Some(c), Some(o)) => (c - o).abs().saturating_mul(4).saturating_add(10_000_000),
+        _ => 1_000_000_000,
     };
-    let in_a_clock = |v: usize, t: i64| if v == 0 { t } else { t - offset.unwrap_or(0) };
+    let gap = [a.gap, b.gap.map(|(x, y)| (x - o, y - o))]
+        .into_iter()
+        .flatten()
+        .fold(None, |acc: Option<(i64, i64)>, (x, y)| {
+            Some(acc.map_or((x, y), |(p, q)| (p.min(x), q.max(y))))
+        })
+        .map(|(x, y)| (x.saturating_sub(margin), y.saturating_add(margin)));
+    let in_a_clock = |v: usize, t: i64| if v == 0 { t } else { t - o };
     let views = [a, b];
     let mut lost_between = Vec::new();
     let mut made_between = Vec::new();
@@ -376,7 +383,7 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
                 let Some(&(_, m)) = v.marks.get(i) else {
                     continue;
                 };
-                let past = cut.is_some_and(|c| in_a_clock(p, m.ts) > c);
+                let past = gap.is_some_and(|(x, y)| (x..=y).contains(&in_a_clock(p, m.ts)));
                 let Some(s) = sender.filter(|_| !d.unaligned && !past) else {
                     unplaced += 1;
                     continue;
@@ -481,8 +488,9 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
         made_between,
         made_between_more: made_more,
         not_placed: unplaced,
-        placed_whole: cut.is_none(),
-        placed_until: cut.map(Timestamp),
+        placed_whole: gap.is_none(),
+        unplaced_from: gap.map(|g| Timestamp(g.0)),
+        unplaced_to: gap.map(|g| Timestamp(g.1)),
     }
 }
 
@@ -565,7 +573,8 @@ fn bare(
         made_between_more: 0,
         not_placed: 0,
         placed_whole: false,
-        placed_until: None,
+        unplaced_from: None,
+        unplaced_to: None,
     }
 }
 

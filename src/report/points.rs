@@ -42,14 +42,19 @@ pub struct PointsReport {
     /// timing told which point is nearer their sender, their direction had no packet both
     /// points saw to line the two up by, or they came after a point's last kept mark.
     pub not_placed: u64,
-    /// Whether every packet was placed; false when a point kept only its first marks
-    /// (1 024 packets of the session with data or SYN, FIN, RST), and `placed_until` says
-    /// to when the packets were placed.
+    /// Whether every packet was placed; false when a point kept only the first and the last
+    /// of its marks (512 packets of the session with data, SYN, FIN or RST: the first 128
+    /// and the last 384), and `unplaced_from` and `unplaced_to` say when the packets not
+    /// placed came, or when a view had no marks to place.
     pub placed_whole: bool,
-    /// With `placed_whole` false: the packets were placed up to this time (first point's
-    /// clock); null otherwise. (Never skipped: the stored form, postcard, has no field
-    /// names.)
-    pub placed_until: Option<Timestamp>,
+    /// With `placed_whole` false: the span (first point's clock) whose packets seen at one
+    /// point were not placed: the marks not kept, and a margin of four times the one-way
+    /// delay between the points and 10 ms either side (a second when the delay is not
+    /// known); null otherwise.
+    /// (Never skipped: the stored form, postcard, has no field names.)
+    pub unplaced_from: Option<Timestamp>,
+    /// Its end.
+    pub unplaced_to: Option<Timestamp>,
 }
 
 /// Made-between packets listed at most per session.

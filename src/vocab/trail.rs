@@ -5,8 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Marks kept per connection at most (some 32 KiB).
-pub const MAX_MARKS: usize = 1024;
+/// Marks kept per connection at most (16 KiB): its first [`HEAD_MARKS`] (the handshake,
+/// what lines the points up) and its last ones (the ending).
+pub const MAX_MARKS: usize = 512;
+
+/// Of [`MAX_MARKS`], the first marks always kept; the others are a ring of the last.
+pub const HEAD_MARKS: usize = 128;
 
 /// One mark's size.
 pub const MARK_BYTES: usize = std::mem::size_of::<Mark>();
@@ -58,13 +62,28 @@ pub struct Trail {
     pub names: Vec<Option<String>>,
     /// Side A (the sender of the connection's first packet) is the client.
     pub client_is_a: bool,
-    /// The time of the first mark not kept past [`MAX_MARKS`].
-    pub cut_at: Option<i64>,
-    /// Marks not kept past [`MAX_MARKS`].
+    /// The times of the first and the last mark not kept (between the head and the ring of
+    /// the last marks, [`MAX_MARKS`]).
+    pub gap: Option<(i64, i64)>,
+    /// Marks not kept.
     pub not_kept: u64,
+    /// Marks written into the ring of the last marks (its next slot, modulo its size).
+    pub ring: u64,
 }
 
 impl Trail {
+    /// Puts the ring of the last marks back in capture order (once, at the end).
+    pub fn settle(&mut self) {
+        let tail = MAX_MARKS - HEAD_MARKS;
+        if self.marks.len() == MAX_MARKS && self.ring > tail as u64 {
+            let at = (self.ring % tail as u64) as usize;
+            if let Some(t) = self.marks.get_mut(HEAD_MARKS..) {
+                t.rotate_left(at);
+            }
+        }
+        self.ring = 0;
+    }
+
     /// The heap it holds.
     pub fn heap_bytes(&self) -> usize {
         self.marks.capacity() * MARK_BYTES

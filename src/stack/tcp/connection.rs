@@ -93,8 +93,9 @@ pub struct Connection {
     /// What the memory budget charged this connection's group for it last
     /// (`analyzer::budget::cost`).
     pub charged: usize,
-    /// What each capture point saw of its packets (`trail`): none once its bytes will never
-    /// be decoded (no WebSocket, nothing to lay beside another point's).
+    /// What each capture point saw of its packets (`trail`), made at its first packet with
+    /// data, SYN, FIN or RST: none once its bytes will never be decoded (no WebSocket,
+    /// nothing to lay beside another point's).
     pub trail: Option<Box<trail::Trail>>,
 }
 
@@ -124,7 +125,7 @@ impl Connection {
             thaws: 0,
             scope: 0,
             charged: 0,
-            trail: Some(Box::default()),
+            trail: None,
         }
     }
 
@@ -205,8 +206,10 @@ impl Connection {
     pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, env: &Env<'_>) {
         let (limits, keys) = (env.limits, env.keys);
         let s = self.side_of(seg.src);
-        // Marked as its point saw it, a copy too (it is the other point's packet).
-        if let Some(t) = self.trail.as_deref_mut() {
+        // Marked as its point saw it, a copy too (it is the other point's packet); none
+        // once its bytes are never decoded.
+        if !self.ignored() {
+            let t = self.trail.get_or_insert_with(Box::default);
             if trail::mark(t, s, seg, packet, ts) {
                 self.tcp[s].held_changed = true;
             }
@@ -378,6 +381,7 @@ impl Connection {
     pub fn finish(&mut self, keys: &KeyLog, ifaces: &path_watch::Interfaces) {
         let client_is_a = self.client_side() == Side::A;
         if let Some(t) = self.trail.as_deref_mut() {
+            t.settle();
             t.client_is_a = client_is_a;
             t.names = t
                 .ifaces

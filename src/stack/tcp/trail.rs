@@ -12,13 +12,16 @@
 //! identification and the flags. Pure acknowledgements are not marked: they carry no
 //! bytes to place.
 //!
-//! Memory: at most [`MAX_MARKS`] marks of [`MARK_BYTES`] each per connection, charged to
-//! `--max-memory` with the connection (`analyzer::budget::cost`); the marks past the cap
-//! are counted, not kept, and the comparison says how far it placed the packets.
+//! Memory: at most [`MAX_MARKS`] marks of 32 bytes each per connection, charged to
+//! `--max-memory` with the connection (`analyzer::budget::cost`): its first
+//! [`HEAD_MARKS`] and a ring of the last; those between are counted, not kept, and the
+//! comparison says that it did not place the packets of that span.
 
 use crate::decode::Segment;
 use crate::flow::Side;
-pub use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, MAX_MARKS, MAX_POINTS, RST, SYN};
+pub use crate::vocab::trail::{
+    Mark, Trail, FIN, FROM_B, HEAD_MARKS, MAX_MARKS, MAX_POINTS, RST, SYN,
+};
 use crate::vocab::Timestamp;
 
 /// Marks `seg` (from side `s`) in `t`, unless it carries nothing to place. Returns whether
@@ -28,11 +31,9 @@ pub fn mark(t: &mut Trail, s: Side, seg: &Segment<'_>, packet: u64, ts: Timestam
     if seg.payload.is_empty() && !seg.syn && !seg.fin && !seg.rst {
         return false;
     }
-    if t.marks.len() >= MAX_MARKS {
-        t.cut_at.get_or_insert(ts.0);
-        t.not_kept += 1;
-        return false;
-    }
+    let tail = (MAX_MARKS - HEAD_MARKS) as u64;
+    // Full: the oldest of the ring of the last marks gives way.
+    let slot = (t.marks.len() >= MAX_MARKS).then(|| HEAD_MARKS + (t.ring % tail) as usize);
     let iface = seg.iface.unwrap_or(u32::MAX);
     let point = match t.ifaces.iter().position(|&i| i == iface) {
         Some(k) => k,
@@ -47,7 +48,7 @@ pub fn mark(t: &mut Trail, s: Side, seg: &Segment<'_>, packet: u64, ts: Timestam
         | (u8::from(seg.fin) * FIN)
         | (u8::from(seg.rst) * RST);
     let cap = t.marks.capacity();
-    t.marks.push(Mark {
+    let m = Mark {
         ts: ts.0,
         packet,
         seq: seg.seq,
@@ -57,7 +58,18 @@ pub fn mark(t: &mut Trail, s: Side, seg: &Segment<'_>, packet: u64, ts: Timestam
         ttl: seg.ttl,
         flags,
         point: point as u8,
-    });
+    };
+    match slot.and_then(|k| t.marks.get_mut(k)) {
+        Some(old) => {
+            let gone = std::mem::replace(old, m);
+            t.gap = Some(t.gap.map_or((gone.ts, gone.ts), |(a, _)| (a, gone.ts)));
+            t.not_kept += 1;
+        }
+        None => t.marks.push(m),
+    }
+    if t.marks.len() > HEAD_MARKS {
+        t.ring += 1;
+    }
     t.marks.capacity() != cap
 }
 

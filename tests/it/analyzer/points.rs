@@ -426,3 +426,43 @@ fn a_merge_with_one_interface_tells_the_points_by_their_ttls() {
     assert!(p["made_between"].as_array().unwrap().is_empty(), "{p:#}");
     assert_eq!(p["not_placed"], 1, "{p:#}");
 }
+
+/// A long session: the marks between its first 128 and its last 384 are not kept, so a
+/// segment lost between the points there is not placed (and the span is said), while the
+/// reset made between the points at its end still is.
+#[test]
+fn a_long_session_places_its_start_and_its_end() {
+    let mut s = Session::new(40_000, 8080);
+    s.open();
+    let mut lost = 0;
+    for k in 0..700 {
+        if k == 300 {
+            let msg = text(Role::Server, "lost once");
+            let seq = s.next[1];
+            lost = s.emit(Role::Server, 0, seq, &msg, None);
+            s.emit(Role::Server, 0, seq, &msg, None);
+            s.next[1] = seq.wrapping_add(msg.len() as u32);
+        }
+        s.send(Role::Client, &text(Role::Client, &format!("m{k}")));
+    }
+    let rst = s.rst(Role::Server);
+    let none = AtB {
+        nat: None,
+        isn_shift: 0,
+    };
+    let (a, b) = two_points(&s, &none, &[rst], &[lost]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = read_two(dir.path(), &a, &b);
+    let c = only_connection(&r);
+    let p = &c["points"];
+    points_named(p);
+    assert_eq!(p["placed_whole"], false, "{p:#}");
+    assert!(p["unplaced_from"].is_string() && p["unplaced_to"].is_string());
+    assert!(p["lost_between"].as_array().unwrap().is_empty(), "{p:#}");
+    let m = p["made_between"].as_array().unwrap();
+    assert_eq!(m.len(), 1, "{p:#}");
+    assert_eq!(
+        (m[0]["kind"].as_str(), m[0]["seen_at"].as_u64()),
+        (Some("rst"), Some(0))
+    );
+}
