@@ -115,10 +115,10 @@ pub fn tls_refused_room(max_memory: usize) -> usize {
 }
 
 /// The part of `max_memory` the incident stage's endings may take (`incident::Index`: one
-/// summary of 144 bytes per WebSocket connection, twice that with the sweeps' work
+/// summary of 160 bytes per WebSocket connection, twice that with the sweeps' work
 /// vectors, kept to the end of the input, and what their sides said, each distinct value
 /// once): a thirty-second, taken from the flows' part (32 MiB at the default budget: some
-/// 116 000 connections; 1 MiB, 3 600, at the least).
+/// 105 000 connections; 1 MiB, 3 300, at the least).
 pub fn incidents_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 32
 }

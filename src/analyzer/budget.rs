@@ -104,7 +104,9 @@ pub fn cost(c: &Connection) -> usize {
     let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
     // Each direction's rare reassembly state, boxed apart likewise.
     let rare = c.tcp.a.heap_bytes() + c.tcp.b.heap_bytes();
-    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path + rare
+    // What each capture point saw of its packets, for two points laid side by side.
+    let trail = c.trail_bytes();
+    FLOW_BYTES + bytes + ranges * RANGE_BYTES + layer + streams + heads + path + rare + trail
 }
 
 /// The estimated bytes of each group's flows, against its share of the budget.
@@ -670,12 +672,17 @@ mod tests {
         // The jump past byte 1111 is a hole the path watch tracks (boxed apart: charged).
         let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
         assert!(path > 0);
-        assert_eq!(cost(&c), FLOW_BYTES + 1500 + 2 * RANGE_BYTES + path);
+        // Its trail of the three packets (`stack::tcp::trail`) is charged too.
+        assert!(c.trail_bytes() > 0);
+        assert_eq!(
+            cost(&c),
+            FLOW_BYTES + 1500 + 2 * RANGE_BYTES + path + c.trail_bytes()
+        );
         assert_eq!(super::super::Analyzer::recost(&mut c), Some((0, cost(&c))));
         assert_eq!(super::super::Analyzer::recost(&mut c), None);
         c.shed(4, &env);
         let path = c.path.a.heap_bytes() + c.path.b.heap_bytes();
-        assert_eq!(cost(&c), FLOW_BYTES + path);
+        assert_eq!(cost(&c), FLOW_BYTES + path + c.trail_bytes());
         assert!(c.up.ctx.findings.has(crate::vocab::Kind::BufferCapHit));
     }
 

@@ -177,6 +177,10 @@ impl ConnectionReport {
             seen_at_two_points: None,
             scope: c.scope,
             outage: super::outage::outage(c),
+            // Kept for the points of one path (`points`): only a session with a key can
+            // be found again at another point.
+            trail: hs.key().and(c.trail.clone()),
+            points: None,
             encapsulation: c.encapsulation.as_deref().map(|&e| e.into()),
             tunnel: c
                 .up

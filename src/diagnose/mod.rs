@@ -38,6 +38,7 @@ pub mod lastwords;
 pub mod legs;
 pub mod live;
 pub mod outage;
+pub mod points;
 pub mod proxied;
 pub mod reason;
 pub mod reload;

@@ -2,13 +2,13 @@
 //! judged together, connections sharing an application identity linked (and a session taken
 //! over named), the status of a connection still open in an input that stops early or
 //! that dropped packets, and the note on a plaintext back leg whose client's leg stayed
-//! encrypted.
+//! encrypted; a session seen at two points of its path read as one (`points`).
 //!
 //! In: every connection's report (in memory, or in a [`Store`]) and the input summaries.
 //! Out: the finished [`Report`] ([`Report::new`], [`Report::from_store`]); nothing reads a
 //! stored report back to decide anything after this.
 
-use super::{app, incidents, legs, proxied};
+use super::{app, incidents, legs, points, proxied};
 use crate::report::{locate, tls, ConnectionReport, Report, Seen, StatusKey, Store};
 use crate::vocab::InputSummary;
 
@@ -37,6 +37,8 @@ impl Report {
         for (i, c) in connections.iter_mut().enumerate() {
             c.id = i as u64 + 1;
         }
+        // A session seen at two points is one session (numbered again without the other).
+        points::join_vec(&mut connections, &inputs);
         legs::link_vec(&mut connections, proxied::link);
         app::link(&mut connections);
         app::link_polling(&mut connections, &seen.polling);
@@ -54,6 +56,9 @@ impl Report {
     /// A report whose connections stay in `store` (sorted and numbered here).
     pub fn from_store(inputs: Vec<InputSummary>, mut store: Store, mut seen: Seen) -> Report {
         store.sort();
+        // A session seen at two points is one session: its other view removed, the store
+        // sorted again (failing to read back or write a report leaves both, nothing worse).
+        let _ = points::join_store(&mut store, &inputs);
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let legs: Vec<(u32, u32)> = legs::link_store(&mut store, proxied::link)
             .unwrap_or_default()

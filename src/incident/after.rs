@@ -233,12 +233,12 @@ mod tests {
             signs: Default::default(),
             forged: false,
             ident: 0,
-            twin: 0,
             said: 0,
             answered_us: u32::MAX,
             answered_size: 0,
             answered_op: 0,
             dark: 0,
+            key: super::super::NO_KEY,
         }
     }
 

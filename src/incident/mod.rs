@@ -135,6 +135,12 @@ pub const TWIN_S: f64 = 1.0;
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
 
+/// An upgrade request's `Sec-WebSocket-Key`, the 16 bytes it encodes ([`Ending::key`]).
+pub type Key = [u8; 16];
+
+/// No key ([`Ending::key`]).
+pub const NO_KEY: Key = [0; 16];
+
 /// What the index keeps of one ending, charged to the memory budget.
 pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
 
@@ -197,7 +203,7 @@ pub enum How {
     GoAway(u16),
 }
 
-/// The compact summary of one connection the incident stage works from (144 bytes).
+/// The compact summary of one connection the incident stage works from (160 bytes).
 #[derive(Debug, Clone, Copy)]
 pub struct Ending {
     /// The report's sort key in its store (input above bit 48, first packet below) and its
@@ -246,10 +252,6 @@ pub struct Ending {
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
     /// when it matches.
     pub ident: u32,
-    /// A hash of its upgrade request's `Sec-WebSocket-Key` (0 for none, and for a leg of a
-    /// proxied session): the same session seen at two points of a NAT carries the same one
-    /// ([`twins`]).
-    pub twin: u32,
     /// What its ending side said beyond its code (a close reason, the words refusing the
     /// upgrade, a TLS alert): an id in the stage's table of them ([`said::Saids`];
     /// [`said::NONE`]: nothing).
@@ -262,6 +264,11 @@ pub struct Ending {
     pub answered_size: u32,
     /// That message's opcode (RFC 6455 §5.2).
     pub answered_op: u8,
+    /// Its upgrade request's `Sec-WebSocket-Key`, whole: the 16 bytes it encodes (RFC 6455
+    /// §4.1; [`NO_KEY`] for none, a key that is not 16 bytes, and a leg of a proxied
+    /// session): the same session seen at two points of a NAT carries the same one
+    /// ([`twins`]), compared whole, never by a hash.
+    pub key: Key,
 }
 
 impl Ending {
@@ -424,6 +431,30 @@ impl Index {
         }
         self.endings.append(&mut other.endings);
         self.cut();
+    }
+
+    /// The whole keys of the endings that carry one (no HTTP/2 stream, no proxy), with
+    /// their orders (`diagnose::points`).
+    pub fn keyed(&self) -> Vec<(Key, u64)> {
+        self.endings
+            .iter()
+            .filter(|e| e.key != NO_KEY && e.stream == 0 && !e.proxied)
+            .map(|e| (e.key, e.order))
+            .collect()
+    }
+
+    /// Marks the endings of `orders` as reset by a box between the points of their path,
+    /// not by the side their reset names ([`Ending::forged`]).
+    pub fn forge(&mut self, orders: &[u64]) {
+        if orders.is_empty() {
+            return;
+        }
+        let set: rustc_hash::FxHashSet<u64> = orders.iter().copied().collect();
+        for e in &mut self.endings {
+            if e.how == How::Rst && set.contains(&e.order) {
+                e.forged = true;
+            }
+        }
     }
 
     /// Endings not kept for want of room (so far; all once cut at the end).

@@ -4,12 +4,16 @@
 //! compared, so that a reset one side received and the other side never sent is said to
 //! have been made between the points (by the NAT, or a box beside it).
 //!
-//! In: the endings ([`Ending::twin`]: a hash of the upgrade request's `Sec-WebSocket-Key`,
-//! 16 random bytes per handshake, RFC 6455 §4.1, which a NAT leaves as it is). Out: the
-//! pairs, and per connection its [`Twin`].
+//! In: the endings ([`Ending::key`]: the upgrade request's `Sec-WebSocket-Key` whole, the
+//! 16 random bytes of each handshake, RFC 6455 §4.1, which a NAT leaves as it is; and the
+//! [`Ending::route`] of its request, path and subprotocol). Out: the pairs, and per
+//! connection its [`Twin`]. (Captures of the same traffic read together are joined into one
+//! session before this stage, `diagnose::points`; this pairs what is left.)
 //!
 //! Two connections are one session at two points when they are the only two that carry
-//! their key (a client that sends a constant key makes many: none is paired), both over
+//! their key, compared whole, never by a hash of it (a birthday search finds two keys
+//! whose 32-bit hashes are one in a second), and ask for the same route (a client that
+//! sends a constant key makes many: none is paired), both over
 //! HTTP/1.1 and no leg of a proxied session (a proxy's two legs, linked by `report::legs`,
 //! are two TCP connections, not one seen twice), they began within [`TWIN_S`] of each
 //! other, and exactly one endpoint differs: the client's address (a source NAT,
@@ -22,20 +26,20 @@
 //! compared, [`Ending::how`]); otherwise that side never sent it past the other point: it
 //! was made between them.
 //!
-//! Work and memory: one vector of 16 bytes per ending with a key, sorted once; each group
+//! Work and memory: one vector of 32 bytes per ending with a key, sorted once; each group
 //! of one key looked at once.
 
-use super::{Ending, How, TWIN_S};
+use super::{Ending, How, NO_KEY, TWIN_S};
 use crate::vocab::{Role, Twin};
 
 /// The pairs of indexes of `e` that are one session seen at two points (see the module's
 /// header), the earlier start first; `steps` counts the endings looked at.
 pub fn pairs(e: &[Ending], steps: &mut u64) -> Vec<(u32, u32)> {
-    let mut keyed: Vec<(u32, i64, u32)> = e
+    let mut keyed: Vec<(super::Key, i64, u32)> = e
         .iter()
         .enumerate()
-        .filter(|(_, x)| x.twin != 0 && x.stream == 0 && !x.proxied)
-        .map(|(i, x)| (x.twin, x.start, i as u32))
+        .filter(|(_, x)| x.key != NO_KEY && x.stream == 0 && !x.proxied)
+        .map(|(i, x)| (x.key, x.start, i as u32))
         .collect();
     if keyed.len() < 2 {
         return Vec::new();
@@ -51,7 +55,7 @@ pub fn pairs(e: &[Ending], steps: &mut u64) -> Vec<(u32, u32)> {
         let (Some(x), Some(y)) = (e.get(*a as usize), e.get(*b as usize)) else {
             continue;
         };
-        if sb.saturating_sub(*sa) <= within && translated(x, y).is_some() {
+        if sb.saturating_sub(*sa) <= within && x.route == y.route && translated(x, y).is_some() {
             out.push((*a, *b));
         }
     }
@@ -108,7 +112,7 @@ mod tests {
     }
 
     /// A session of the client 10.0.0.2 (or, behind the NAT, 10.0.1.1) to 10.0.1.2:80.
-    fn view(pos: u32, client: [u8; 4], key: u32, start: i64, how: How, by: Role) -> Ending {
+    fn view(pos: u32, client: [u8; 4], key: u8, start: i64, how: How, by: Role) -> Ending {
         Ending {
             order: u64::from(pos),
             stream: 0,
@@ -126,12 +130,12 @@ mod tests {
             signs: Default::default(),
             forged: false,
             ident: 0,
-            twin: key,
             said: 0,
             answered_us: u32::MAX,
             answered_size: 0,
             answered_op: 0,
             dark: 0,
+            key: if key == 0 { NO_KEY } else { [key; 16] },
         }
     }
 

@@ -312,12 +312,12 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         signs: Signs::at_times(ev.ts.0, None, None, None),
         forged: false,
         ident: 0,
-        twin: 0,
         said: 0,
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
         dark: 0,
+        key: super::NO_KEY,
     }
 }
 

@@ -316,6 +316,11 @@ pub struct ConnectionReport {
     /// unacknowledged to the first packet that crossed again (`diagnose::outage`; not in
     /// JSON: an incident of kind `partition` says it).
     pub outage: Option<(i64, i64)>,
+    /// What each capture point saw of its packets (`vocab::trail`), kept until the points
+    /// of one path are laid side by side (`diagnose::points`); not in JSON.
+    pub trail: Option<Box<crate::vocab::trail::Trail>>,
+    /// The points of its path it was captured at, and where each packet was (issue 103).
+    pub points: Option<super::points::PointsReport>,
 }
 
 /// The JSON view of a [`ConnectionReport`], in this order: the timeline, and the count of
@@ -426,6 +431,12 @@ pub struct ConnectionReportJson {
     /// saw that the other never saw sent (made between the points). Absent when none.
     #[serde(skip_serializing_if = "Option::is_none")]
     seen_at_two_points: Option<crate::vocab::Twin>,
+    /// The points of its path this session was captured at (two files of the same traffic,
+    /// or two interfaces of one file), read as one session: each point, the clocks'
+    /// offset, and where every packet was (seen at both, lost between, made between).
+    /// Absent when it was captured at one point.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    points: Option<super::points::PointsReport>,
 }
 
 impl Serialize for ConnectionReport {

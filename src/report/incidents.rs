@@ -103,10 +103,10 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
                 matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
             }),
         ident: ident(c.handshake.path.as_deref(), c.handshake.client_mark),
-        twin: if c.leg.is_some() {
-            0
+        key: if c.leg.is_some() {
+            crate::incident::NO_KEY
         } else {
-            twin_key(c.ws_key.as_deref())
+            whole_key(c.ws_key.as_deref())
         },
         said: intern(said),
         answered_us,
@@ -224,16 +224,23 @@ fn said(
     (s, answered)
 }
 
-/// A hash of the upgrade request's `Sec-WebSocket-Key` (16 random bytes per handshake, RFC
-/// 6455 §4.1), 0 when it had none: the same session seen at two points carries the same.
-fn twin_key(key: Option<&str>) -> u32 {
-    use std::hash::{Hash, Hasher};
-    let Some(k) = key.filter(|k| !k.is_empty()) else {
-        return 0;
+/// The 16 bytes the upgrade request's `Sec-WebSocket-Key` encodes (RFC 6455 §4.1: 16
+/// random bytes per handshake, base64), whole; [`crate::incident::NO_KEY`] when it had none
+/// or one that is not 16 bytes in base64: the same session seen at two points carries the
+/// same.
+pub fn whole_key(key: Option<&str>) -> crate::incident::Key {
+    use base64::Engine as _;
+    let mut out = crate::incident::NO_KEY;
+    let Some(k) = key else {
+        return out;
     };
-    let mut h = rustc_hash::FxHasher::default();
-    k.hash(&mut h);
-    (h.finish() as u32).max(1)
+    let mut buf = [0u8; 18];
+    if let Ok(16) =
+        base64::engine::general_purpose::STANDARD.decode_slice(k.trim().as_bytes(), &mut buf)
+    {
+        out.copy_from_slice(buf.get(..16).unwrap_or_default());
+    }
+    out
 }
 
 /// What `c`'s ending shows of its peer ([`Signs`]): the ending side's heartbeat that gave up
@@ -369,4 +376,73 @@ pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
         });
     }
     index.push(e);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incident::twins;
+    use base64::Engine as _;
+
+    /// The 32-bit hash the pairing keyed on before (the sixth audit's collision).
+    fn hash32(k: &str) -> u32 {
+        use std::hash::{Hash, Hasher};
+        let mut h = rustc_hash::FxHasher::default();
+        k.hash(&mut h);
+        (h.finish() as u32).max(1)
+    }
+
+    /// Two keys (base64 of 16 bytes, RFC 6455 §4.1) that differ and whose 32-bit hashes
+    /// (the pairing's old key) are the same, found by a birthday search.
+    fn colliding_keys() -> (String, String) {
+        let mut seen = rustc_hash::FxHashMap::default();
+        for i in 0u64.. {
+            let mut raw = [0u8; 16];
+            raw[..8].copy_from_slice(&i.to_le_bytes());
+            raw[8..].copy_from_slice(&i.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
+            let k = base64::engine::general_purpose::STANDARD.encode(raw);
+            if let Some(other) = seen.insert(hash32(&k), k.clone()) {
+                return (other, k);
+            }
+        }
+        unreachable!()
+    }
+
+    /// A view of a session of 10.0.0.2 (or, behind a NAT, 10.0.1.1) to 10.0.1.2:80 whose
+    /// upgrade request carried `key`.
+    fn view(pos: u32, client: [u8; 4], key: &str) -> Ending {
+        let ep = |a: [u8; 4], p| Endpoint::new(std::net::IpAddr::from(a), p);
+        Ending {
+            order: u64::from(pos),
+            stream: 0,
+            pos,
+            client: ep(client, 40_000),
+            host: ep(client, 0),
+            server: ep([10, 0, 1, 2], 80),
+            route: 0,
+            start: i64::from(pos) * 1_000,
+            end: 5_000_000_000,
+            packet: 7,
+            how: How::Rst,
+            by: Some(Role::Server),
+            idle_ms: u32::MAX,
+            proxied: false,
+            signs: Default::default(),
+            forged: false,
+            ident: 0,
+            key: whole_key(Some(key)),
+        }
+    }
+
+    /// The sixth audit's collision: two different keys whose 32-bit hashes are equal, on
+    /// the two sides of a NAT, pair nothing; the same key does.
+    #[test]
+    fn two_keys_whose_hashes_collide_pair_nothing() {
+        let (a, b) = colliding_keys();
+        assert_ne!(a, b);
+        let e = [view(0, [10, 0, 0, 2], &a), view(1, [10, 0, 1, 1], &b)];
+        assert_eq!(twins::pairs(&e, &mut 0), vec![]);
+        let same = [view(0, [10, 0, 0, 2], &a), view(1, [10, 0, 1, 1], &a)];
+        assert_eq!(twins::pairs(&same, &mut 0), vec![(0, 1)]);
+    }
 }

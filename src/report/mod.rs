@@ -41,6 +41,7 @@ pub mod filter;
 pub mod incidents;
 pub mod lastwords;
 pub mod legs;
+pub mod points;
 pub mod record;
 pub mod redact;
 pub mod row;

@@ -26,7 +26,9 @@
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`];
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
-//!   RSTs, one record); `transport`: [`Transport`].
+//!   RSTs, one record); `transport`: [`Transport`];
+//! - `trail`: [`trail::Trail`], [`trail::Mark`] (what one capture point saw of a
+//!   connection's packets, for two points laid side by side; not in JSON).
 
 mod app;
 mod appcause;
@@ -51,6 +53,7 @@ mod side;
 mod software;
 mod tcp;
 mod time;
+pub mod trail;
 mod transport;
 mod tunnel;
 

@@ -30,12 +30,12 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         signs: Default::default(),
         forged: false,
         ident: 0,
-        twin: 0,
         said: 0,
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
         dark: 0,
+        key: super::NO_KEY,
     }
 }
 

@@ -12,7 +12,8 @@ fn nat(n: u16, inside_how: How, outside_how: How, outside_after: i64) -> Vec<End
     let mut v = Vec::new();
     for k in 0..n {
         let end = 60 * S + i64::from(k) * 13 * MS;
-        let key = 1_000 + u32::from(k);
+        let mut key = [7; 16];
+        key[..2].copy_from_slice(&k.to_le_bytes());
         let mut a = ending(
             20,
             10_000 + k,
@@ -21,7 +22,7 @@ fn nat(n: u16, inside_how: How, outside_how: How, outside_after: i64) -> Vec<End
             inside_how,
             Some(Role::Server),
         );
-        a.twin = key;
+        a.key = key;
         let by = (outside_how != How::Open).then_some(Role::Server);
         let mut b = ending(
             99,
@@ -31,7 +32,7 @@ fn nat(n: u16, inside_how: How, outside_how: How, outside_after: i64) -> Vec<End
             outside_how,
             by,
         );
-        b.twin = key;
+        b.key = key;
         v.push(a);
         v.push(b);
     }

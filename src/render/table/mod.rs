@@ -721,6 +721,20 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
             let _ = write!(conn, "\n[{}]", terminal(&format!("{name}{last}")));
         }
     }
+    // Seen at two points (issue 103): the other point named, with its view of the ends
+    // where a NAT translated one.
+    if let Some(p) = &c.points {
+        for pt in p.points.iter().skip(1) {
+            let mut at = pt.file.clone();
+            if let Some(i) = &pt.interface {
+                let _ = write!(at, " on {i}");
+            }
+            if p.translated.is_some() {
+                let _ = write!(at, ": {} → {}", pt.client, pt.server);
+            }
+            let _ = write!(conn, "\nand at [{}]", terminal(&at));
+        }
+    }
     if brief {
         let mut status_cell = Cell::new(brief_status(c));
         if color {

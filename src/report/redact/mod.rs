@@ -620,6 +620,11 @@ impl Names {
         if let Some(leg) = &mut c.leg {
             leg.proxy = Host::Named(self.endpoint(&leg.proxy.to_string()));
         }
+        // Each point's endpoints, as it saw them (a NAT's address among them).
+        for p in c.points.iter_mut().flat_map(|p| p.points.iter_mut()) {
+            p.client = Host::Named(self.endpoint(&p.client.to_string()));
+            p.server = Host::Named(self.endpoint(&p.server.to_string()));
+        }
         // The target names a host as a Host header does; an error page names hosts too.
         if let Some(t) = &mut c.tunnel {
             t.proxy = Host::Named(self.endpoint(&t.proxy.to_string()));

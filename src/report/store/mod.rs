@@ -83,6 +83,11 @@ pub struct Store {
     legs: legs::Index,
     /// Each report's ending, for the incident stage (`incident`).
     incidents: crate::incident::Index,
+    /// The orders of the reports whose packets came on two interfaces
+    /// (`diagnose::points`).
+    two_points: Vec<u64>,
+    /// What the trails of the reports kept in memory hold (`vocab::trail`).
+    trail_bytes: usize,
 }
 
 /// What stays in memory of a report (32 bytes: one per connection of the capture): its
@@ -195,6 +200,8 @@ impl Store {
             notes: Vec::new(),
             legs: legs::Index::default(),
             incidents: crate::incident::Index::default(),
+            two_points: Vec::new(),
+            trail_bytes: 0,
             identities: 0,
             identity_orders: std::collections::BTreeMap::new(),
         }
@@ -228,6 +235,8 @@ impl Store {
             + self.legs.held_bytes()
             + self.incidents.held_bytes()
             + self.files.len() * WRITE_BATCH
+            + self.two_points.capacity() * 8
+            + self.trail_bytes
     }
 
     /// Whether `n` more sessions may be kept.
@@ -338,6 +347,11 @@ impl Store {
         if let Some(e) = self.entries.get(index) {
             self.legs.add(e.order, &r);
             crate::report::incidents::keep(&mut self.incidents, e.order, &r);
+            if r.trail.as_deref().is_some_and(|t| {
+                t.ifaces.len() == 2 || (t.ifaces.len() < 2 && t.two_ttls().is_some())
+            }) {
+                self.two_points.push(e.order);
+            }
         }
         if let Some(a) = r.application.as_ref().filter(|a| !a.related.is_empty()) {
             self.identities += 1;
@@ -389,6 +403,7 @@ impl Store {
                 *k = k.saturating_add(1);
             }
         }
+        self.trail_bytes += r.trail.as_deref().map_or(0, |t| t.heap_bytes());
         self.memory.push(Some(r));
         Place::Memory(u32::try_from(self.memory.len() - 1).unwrap_or(u32::MAX))
     }
@@ -453,6 +468,7 @@ impl Store {
     pub fn append(&mut self, other: Store) {
         let base = self.files.len();
         self.legs.append(other.legs);
+        self.two_points.extend(other.two_points);
         self.incidents.append(other.incidents);
         self.identities += other.identities;
         self.not_kept += other.not_kept;
@@ -538,6 +554,11 @@ impl Store {
                 at.dedup();
                 (h, at)
             })
+    }
+
+    /// The orders of the reports whose packets came on two interfaces.
+    pub fn two_point_orders(&self) -> &[u64] {
+        &self.two_points
     }
 
     /// The index of the proxied sessions' legs (its room, what it left out).

@@ -29,6 +29,7 @@ pub mod incident;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;
 pub mod phrases;
+pub mod points;
 pub mod proxy;
 pub mod reason;
 pub mod stated;

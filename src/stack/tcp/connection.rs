@@ -18,6 +18,7 @@ use crate::decode::Segment;
 use crate::flow::{Side, Sides};
 use crate::stack::tcp::assembler::HalfStream;
 use crate::stack::tcp::path_watch::{self, PathWatch};
+use crate::stack::tcp::trail;
 use crate::stack::tls::keylog::KeyLog;
 use crate::stack::{Env, Stack};
 use crate::vocab::{CapHit, EndKind, Endpoint, Found, Kind, Role, Timestamp};
@@ -92,6 +93,10 @@ pub struct Connection {
     /// What the memory budget charged this connection's group for it last
     /// (`analyzer::budget::cost`).
     pub charged: usize,
+    /// What each capture point saw of its packets (`trail`), made at its first packet with
+    /// data, SYN, FIN or RST: none once its bytes will never be decoded (no WebSocket,
+    /// nothing to lay beside another point's).
+    pub trail: Option<Box<trail::Trail>>,
 }
 
 impl Connection {
@@ -120,6 +125,7 @@ impl Connection {
             thaws: 0,
             scope: 0,
             charged: 0,
+            trail: None,
         }
     }
 
@@ -200,6 +206,14 @@ impl Connection {
     pub fn segment(&mut self, seg: &Segment<'_>, packet: u64, ts: Timestamp, env: &Env<'_>) {
         let (limits, keys) = (env.limits, env.keys);
         let s = self.side_of(seg.src);
+        // Marked as its point saw it, a copy too (it is the other point's packet); none
+        // once its bytes are never decoded.
+        if !self.ignored() {
+            let t = self.trail.get_or_insert_with(Box::default);
+            if trail::mark(t, s, seg, packet, ts) {
+                self.tcp[s].held_changed = true;
+            }
+        }
         // The same packet captured again (another interface, the next hop): one packet.
         if self.path[s].copy(seg, ts) {
             return;
@@ -219,6 +233,9 @@ impl Connection {
             }
         }
         if self.ignored() {
+            if self.trail.take().is_some() {
+                self.tcp[s].held_changed = true;
+            }
             return;
         }
         let Connection {
@@ -358,6 +375,21 @@ impl Connection {
     /// End of input (or eviction): deliver what is held, with gaps over the holes; the
     /// note on copies names the interfaces as the run's table `ifaces` calls them.
     pub fn finish(&mut self, keys: &KeyLog, ifaces: &path_watch::Interfaces) {
+        let client_is_a = self.client_side() == Side::A;
+        if let Some(t) = self.trail.as_deref_mut() {
+            t.settle();
+            t.client_is_a = client_is_a;
+            t.names = t
+                .ifaces
+                .iter()
+                .map(|&k| {
+                    (k != u32::MAX).then(|| match ifaces.label(k) {
+                        path_watch::Label::Name(n) => n.to_string(),
+                        path_watch::Label::Index(i) => format!("#{i}"),
+                    })
+                })
+                .collect();
+        }
         let Connection {
             tcp,
             up,
@@ -419,6 +451,13 @@ impl Connection {
                 closes + ends + stream_ends
             })
             .sum()
+    }
+
+    /// What its trail holds (`trail`), its box included.
+    pub fn trail_bytes(&self) -> usize {
+        self.trail
+            .as_deref()
+            .map_or(0, |t| std::mem::size_of::<trail::Trail>() + t.heap_bytes())
     }
 
     /// Bytes both directions hold while waiting, and in how many ranges

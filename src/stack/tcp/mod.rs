@@ -13,3 +13,4 @@ pub mod assembler;
 pub mod connection;
 pub mod path_watch;
 mod seq;
+pub mod trail;

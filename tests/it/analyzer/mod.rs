@@ -2,4 +2,5 @@
 //! and the same report on one thread or several.
 
 mod adversarial;
+mod points;
 mod threads;

@@ -1,40 +1,46 @@
 //! Issue 91 item 4's recordings (fixtures/incident/nat-*, made by
 //! fixtures/record/incident/record_nat.sh): one capture of both sides of a NAT router, so
 //! that each session shows twice, the client's address translated on the server side. Each
-//! pair is linked (`seen_at_two_points`); where the router reset the sessions in the
-//! server's name (faye-websocket with Node's clients; trio-websocket at both ends), the
-//! client-side views say the reset was made between the points and form one middlebox
-//! incident of five sessions, not ten; the control (normal closes through the same NAT)
-//! links the pairs and says nothing of a box, no incident, no reconnect.
+//! session is one row with its two points (issue 103: `points`, the second point's client
+//! the NAT's address, same port); where the router reset the sessions in the server's name
+//! (faye-websocket with Node's clients; trio-websocket at both ends), the reset the
+//! client's point saw is made between the points (the server's point never saw it sent)
+//! and the five sessions form one middlebox incident; the control (normal closes through
+//! the same NAT) has its points and says nothing of a box, no incident, no reconnect.
 
 use crate::common::recorded::{json, members, one_incident_in_every_format, the_incident, within};
 use serde_json::Value;
 
-/// The connections' `seen_at_two_points`, checked to pair them both ways: per connection
-/// (by id), its twin.
-fn twins(r: &Value) -> Vec<(u64, Value)> {
+/// Each connection's `points`, checked: two, the client's address translated by the NAT
+/// (the same port), the first point nearer the client.
+fn points(r: &Value) -> Vec<Value> {
     let cs = r["connections"].as_array().unwrap();
     let mut out = Vec::new();
     for c in cs {
-        let t = &c["seen_at_two_points"];
-        assert!(t.is_object(), "every connection is seen twice: {c}");
-        assert_eq!(t["translated"], "client");
-        let other = &cs[t["connection"].as_u64().unwrap() as usize - 1];
-        assert_eq!(other["seen_at_two_points"]["connection"], c["id"]);
+        let p = &c["points"];
+        assert!(p.is_object(), "every session is seen at two points: {c}");
+        assert_eq!(p["translated"], "client");
+        let pts = p["points"].as_array().unwrap();
+        assert_eq!(pts.len(), 2);
+        assert_eq!(pts[0]["client"], c["client"]);
+        assert_eq!(pts[0]["nearer"], "client");
+        assert_eq!(pts[1]["nearer"], "server");
         // One view from the clients' address, the other from the NAT's, same port.
-        let mine = c["client"].as_str().unwrap();
-        let theirs = other["client"].as_str().unwrap();
+        let mine = pts[0]["client"].as_str().unwrap();
+        let theirs = pts[1]["client"].as_str().unwrap();
         assert_ne!(mine, theirs);
+        assert!(theirs.starts_with("10.92.1.1:"), "{theirs}");
         assert_eq!(mine.rsplit(':').next(), theirs.rsplit(':').next());
-        out.push((c["id"].as_u64().unwrap(), t.clone()));
+        assert!(c["seen_at_two_points"].is_null(), "{c}");
+        out.push(p.clone());
     }
     out
 }
 
 fn nat_reset(name: &str, server: &str, window: std::ops::Range<f64>, refused: u64) {
     let r = json(name);
-    assert_eq!(r["connections"].as_array().unwrap().len(), 20);
-    let t = twins(&r);
+    assert_eq!(r["connections"].as_array().unwrap().len(), 10);
+    let p = points(&r);
     let i = the_incident(&r);
     assert_eq!(i["kind"], "middlebox-reset", "{i}");
     assert_eq!(i["server"], server);
@@ -51,20 +57,20 @@ fn nat_reset(name: &str, server: &str, window: std::ops::Range<f64>, refused: u6
             c["client"].as_str().unwrap().starts_with("10.92.0.2:"),
             "{c}"
         );
-        let tw = &c["seen_at_two_points"];
-        assert_eq!(tw["reset_made_between"], "server", "{c}");
-        assert_eq!(tw["reset_packet"], c["tcp_end_packet"]);
-        // Its other view: the server-side one, in no incident, no reset of the server's.
-        let other = &r["connections"][tw["connection"].as_u64().unwrap() as usize - 1];
-        assert!(other["client"].as_str().unwrap().starts_with("10.92.1.1:"));
-        assert!(other["incident"].is_null(), "{other}");
-        assert!(other["seen_at_two_points"]["reset_made_between"].is_null());
-        assert_ne!(other["tcp_end"], "rst");
+        // The reset the client's point saw in the server's name, made between the points.
+        let made = c["points"]["made_between"].as_array().unwrap();
+        assert!(
+            made.iter().any(|x| x["kind"] == "rst"
+                && x["from"] == "server"
+                && x["seen_at"] == 0
+                && x["packet"] == c["tcp_end_packet"]),
+            "{c}"
+        );
     }
-    // Only the five reset sessions' client-side views say a reset was made between.
-    let made = t
+    // Only the five reset sessions say a reset was made between.
+    let made = p
         .iter()
-        .filter(|(_, x)| !x["reset_made_between"].is_null())
+        .filter(|x| !x["made_between"].as_array().unwrap().is_empty())
         .count();
     assert_eq!(made, 5);
 }
@@ -82,14 +88,16 @@ fn nat_reset_trio_is_one_middlebox_reset_seen_at_two_points() {
     nat_reset("nat-reset-trio.pcap.gz", "10.92.1.2:19922", 0.06..0.09, 6);
 }
 
-/// The control: five sessions closed 1000 by their clients through the NAT: linked in
-/// pairs, no reset made between, no incident, no reconnect.
+/// The control: five sessions closed 1000 by their clients through the NAT: each one row
+/// with its two points, every packet seen at both, no incident, no reconnect.
 #[test]
 fn nat_close_trio_links_the_pairs_and_says_nothing_of_a_box() {
     let r = json("nat-close-trio.pcap.gz");
-    assert_eq!(r["connections"].as_array().unwrap().len(), 10);
-    for (_, t) in twins(&r) {
-        assert!(t["reset_made_between"].is_null(), "{t}");
+    assert_eq!(r["connections"].as_array().unwrap().len(), 5);
+    for p in points(&r) {
+        assert!(p["made_between"].as_array().unwrap().is_empty(), "{p}");
+        assert!(p["lost_between"].as_array().unwrap().is_empty(), "{p}");
+        assert_eq!(p["not_placed"], 0, "{p}");
     }
     assert_eq!(r["incidents"].as_array().map_or(0, Vec::len), 0);
     for c in r["connections"].as_array().unwrap() {
@@ -119,8 +127,6 @@ fn nat_reset_faye_in_every_format() {
         "markdown",
         &crate::common::recorded::path("nat-reset-faye.pcap.gz"),
     ]);
-    let said = md
-        .matches("shows no reset of the server's there: the reset (packet ")
-        .count();
+    let said = md.matches("a reset in the server's name (packet ").count();
     assert!(said >= 5, "{said}: {md}");
 }

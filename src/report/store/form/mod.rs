@@ -119,6 +119,8 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
         seen_at_two_points: _,
         scope,
         outage,
+        trail,
+        points,
     } = r;
     w.u64(*id);
     w.u64(*input as u64);
@@ -181,6 +183,8 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(tunnel)?;
     w.u64(u64::from(*scope));
     w.opt_serde(outage)?;
+    w.opt_serde(trail)?;
+    w.opt_serde(points)?;
     Some(())
 }
 
@@ -248,6 +252,8 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         seen_at_two_points: None,
         scope: r.u64()? as u32,
         outage: r.opt_serde()?,
+        trail: r.opt_serde()?,
+        points: r.opt_serde()?,
     });
     Some(())
 }

@@ -1,0 +1,696 @@
+//! Points, not files (issue 103 items 1, 2, 6): captures of the same traffic at different
+//! points of its path (the client's host and the server's, two files given together; two
+//! interfaces of one file, a merge) read as one session with its points.
+//!
+//! In: the finished reports, each with its trail (`vocab::trail`: what its capture point
+//! saw of its packets), and the inputs' summaries. Out: for each session seen at two
+//! points, one report (the first point's, in the report's order) with its
+//! [`PointsReport`], the other point's report removed; its evidence says what the two
+//! points show together.
+//!
+//! Two reports are one session at two points when they are the only two that carry their
+//! `Sec-WebSocket-Key` (compared whole: the 16 random bytes of each handshake, RFC 6455
+//! §4.1; a key several sessions carry pairs none), their handshakes are the same (request
+//! line, Host, the response's status and its `Sec-WebSocket-Accept`, which is the key's:
+//! an invalid one at either point pairs nothing), they are both HTTP/1.1 and no leg of a
+//! proxied session, began within [`POINTS_S`] of each other, and both endpoints are the
+//! same (a stateful firewall, a router) or exactly one differs (a NAT); the same packets at
+//! the same times in two inputs are one file given twice, read as today. A single report
+//! whose packets came on two interfaces (its trail names two) is one session at two
+//! points likewise, and so is one of a merge with one interface for both whose copies show
+//! two TTLs each way (`vocab::trail::Trail::two_ttls`): only the packets whose copies show
+//! both are placed there, one seen with one TTL only being either point's.
+//!
+//! Every packet placed: each direction's marks at the two points are lined up by their
+//! sequence offset from a packet both saw (the upgrade request, else the SYN: RFC 9293
+//! §3.4, so a box that rewrites ISNs changes nothing), their length and a hash of their
+//! bytes and flags; each copy is matched once (a segment sent again: its last copies
+//! matched, its first ones the lost). A packet seen at both points; only at its sender's
+//! (lost between them); only at its receiver's (made between them). Which point is nearer
+//! which end is told by the TTLs (RFC 791 §3.2: a point nearer the sender sees the higher
+//! TTL), else by the timing once the clock offset is taken out. The offset is the middle
+//! of the two directions' median differences (each is the offset plus or less the path's
+//! delay between the points).
+//!
+//! Work and memory: the candidates come from the incident stage's endings (their whole
+//! keys, sorted once); only the reports of a candidate pair are read back; each pair's
+//! matching is linear in its marks (at most `vocab::trail::MAX_MARKS` per report) with one
+//! hash map of them.
+
+use crate::report::points::{LostBetween, MadeBetween, MadeKind, Point, PointsReport, MAX_MADE};
+use crate::report::Host;
+use crate::report::{ConnectionReport, Store};
+use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, RST, SYN};
+use crate::vocab::{Endpoint, InputSummary, PerSide, Role, Timestamp};
+use rustc_hash::FxHashMap;
+
+/// Most seconds between the starts of two views of one session (two hosts' clocks may
+/// differ by minutes; the key, 16 random bytes, is what pairs them).
+pub const POINTS_S: f64 = 600.0;
+
+/// Timing tells which point is nearer a sender only past this difference, ns.
+const TIMING_NS: i64 = 2_000;
+
+/// One point's view of a session: its marks, each with the side that sent it.
+struct View<'a> {
+    input: usize,
+    interface: Option<String>,
+    client: Host,
+    server: Host,
+    ends: (Endpoint, Endpoint),
+    marks: Vec<(Role, &'a Mark)>,
+    /// The span of the marks its trail did not keep (between its first and its last).
+    gap: Option<(i64, i64)>,
+    /// Marks left out of either view of a merged capture: seen with one TTL only, they
+    /// may be either point's (a box's packet or a lost one look alike there).
+    left_out: u64,
+}
+
+/// The views of `r`: one per interface its trail names (several when one capture holds
+/// the session at two points).
+fn views(r: &ConnectionReport) -> Vec<View<'_>> {
+    let Some(t) = r.trail.as_deref() else {
+        return Vec::new();
+    };
+    let gap = t.gap;
+    if t.ifaces.len() < 2 {
+        if let Some(two) = t.two_ttls() {
+            return by_ttl(r, t, two, gap);
+        }
+    }
+    (0..t.ifaces.len().max(1))
+        .map(|k| View {
+            input: r.input,
+            interface: t.names.get(k).cloned().flatten(),
+            client: r.client.clone(),
+            server: r.server.clone(),
+            ends: r.endpoints,
+            marks: t
+                .marks
+                .iter()
+                .filter(|m| usize::from(m.point) == k)
+                .map(|m| (role(t, m), m))
+                .collect(),
+            gap,
+            left_out: 0,
+        })
+        .filter(|v| !v.marks.is_empty())
+        .collect()
+}
+
+/// The two views of a merged capture whose copies tell the points apart by their TTLs
+/// ([`Trail::two_ttls`]): the point nearer the client saw the client's packets with the
+/// higher TTL and the server's with the lower. Only the packets whose copies show both
+/// TTLs (seen at both points, or sent again with one copy crossing) are placed; one seen
+/// with one TTL only may be either point's, and is left out (counted).
+fn by_ttl<'a>(
+    r: &'a ConnectionReport,
+    t: &'a Trail,
+    two: crate::vocab::trail::TwoTtls,
+    gap: Option<(i64, i64)>,
+) -> Vec<View<'a>> {
+    let (client, server) = if t.client_is_a {
+        (two.a, two.b)
+    } else {
+        (two.b, two.a)
+    };
+    // Per packet (its copies' key): seen with the higher TTL, with the lower.
+    let mut both: FxHashMap<(Role, MarkKey), (bool, bool)> = FxHashMap::default();
+    let k = |m: &Mark| (role(t, m), key(m, 0));
+    for m in &t.marks {
+        let e = both.entry(k(m)).or_default();
+        let hi = if role(t, m) == Role::Client {
+            client.0
+        } else {
+            server.0
+        };
+        if m.ttl == hi {
+            e.0 = true;
+        } else {
+            e.1 = true;
+        }
+    }
+    // The point nearer the client: the client's higher TTL, the server's lower.
+    let at_client = |m: &Mark| match role(t, m) {
+        Role::Client => m.ttl == client.0,
+        Role::Server => m.ttl == server.1,
+    };
+    let ttls_known = |m: &Mark| match role(t, m) {
+        Role::Client => m.ttl == client.0 || m.ttl == client.1,
+        Role::Server => m.ttl == server.0 || m.ttl == server.1,
+    };
+    let placed = |m: &Mark| ttls_known(m) && both.get(&k(m)).is_some_and(|&(x, y)| x && y);
+    let left_out = t.marks.iter().filter(|m| !placed(m)).count() as u64;
+    [true, false]
+        .into_iter()
+        .map(|near_client| View {
+            input: r.input,
+            interface: t.names.first().cloned().flatten(),
+            client: r.client.clone(),
+            server: r.server.clone(),
+            ends: r.endpoints,
+            marks: t
+                .marks
+                .iter()
+                .filter(|m| placed(m) && at_client(m) == near_client)
+                .map(|m| (role(t, m), m))
+                .collect(),
+            gap,
+            left_out: if near_client { left_out } else { 0 },
+        })
+        .collect()
+}
+
+/// The side that sent `m`.
+fn role(t: &Trail, m: &Mark) -> Role {
+    if (m.flags & FROM_B == 0) == t.client_is_a {
+        Role::Client
+    } else {
+        Role::Server
+    }
+}
+
+/// Whether `x` and `y` hold one session at two points (see the module's header).
+pub fn same_session(x: &ConnectionReport, y: &ConnectionReport) -> bool {
+    let (hx, hy) = (&x.handshake, &y.handshake);
+    let whole = x.ws_key.is_some() && x.ws_key == y.ws_key;
+    let shake = hx.path == hy.path
+        && hx.host == hy.host
+        && hx.status == hy.status
+        && hx.accept_valid != Some(false)
+        && hy.accept_valid != Some(false)
+        && hx.subprotocol == hy.subprotocol;
+    let plain = x.h2_stream.is_none()
+        && y.h2_stream.is_none()
+        && x.leg.is_none()
+        && y.leg.is_none()
+        && x.handshake.proxy_product.is_none()
+        && y.handshake.proxy_product.is_none();
+    let near = (x.start.0 - y.start.0).abs() as f64 <= POINTS_S * 1e9;
+    let twice = x.input != y.input
+        && x.start == y.start
+        && x.end == y.end
+        && x.endpoints == y.endpoints
+        && x.first_packet == y.first_packet
+        && x.last_packet == y.last_packet;
+    whole && shake && plain && near && !twice && translated(x.endpoints, y.endpoints).is_some()
+}
+
+/// Which endpoint two views show translated: `Some(None)` for neither (the same 4-tuple),
+/// `Some(Some(role))` for one; `None` when both differ (a proxy's two legs).
+fn translated(x: (Endpoint, Endpoint), y: (Endpoint, Endpoint)) -> Option<Option<Role>> {
+    match (x.0 == y.0, x.1 == y.1) {
+        (true, true) => Some(None),
+        (false, true) => Some(Some(Role::Client)),
+        (true, false) => Some(Some(Role::Server)),
+        (false, false) => None,
+    }
+}
+
+/// What the matching found of one direction.
+#[derive(Default)]
+struct Dir {
+    /// Pairs of indexes into the two views' marks.
+    matched: Vec<(usize, usize)>,
+    /// Marks seen at one point only, by index into its view's marks.
+    only: [Vec<usize>; 2],
+    /// The direction could not be lined up: its marks are not placed.
+    unaligned: bool,
+}
+
+/// The key a mark is matched by: its sequence offset (in the first point's numbering),
+/// length, bytes and flags.
+type MarkKey = (u32, u16, u32, u8);
+
+fn key(m: &Mark, delta: u32) -> MarkKey {
+    (
+        m.seq.wrapping_add(delta),
+        m.len,
+        m.hash,
+        m.flags & (SYN | FIN | RST),
+    )
+}
+
+/// Lines up direction `from`'s marks at `a` and `b` (see the module's header).
+fn match_dir(a: &View<'_>, b: &View<'_>, from: Role) -> Dir {
+    let am: Vec<usize> = (0..a.marks.len())
+        .filter(|&i| a.marks.get(i).is_some_and(|m| m.0 == from))
+        .collect();
+    let bm: Vec<usize> = (0..b.marks.len())
+        .filter(|&i| b.marks.get(i).is_some_and(|m| m.0 == from))
+        .collect();
+    let mut d = Dir::default();
+    let mark = |v: &View<'_>, i: usize| v.marks.get(i).map(|m| *m.1);
+    // The offset from `b`'s sequence numbers to `a`'s: a packet both saw (the first of
+    // `a`'s with data, found among `b`'s first), else the SYN.
+    let first_data = am.iter().filter_map(|&i| mark(a, i)).find(|m| m.len > 0);
+    let by_data = first_data.and_then(|fa| {
+        bm.iter()
+            .take(64)
+            .filter_map(|&i| mark(b, i))
+            .find(|m| m.len == fa.len && m.hash == fa.hash)
+            .map(|fb| fa.seq.wrapping_sub(fb.seq))
+    });
+    let syn = |v: &View<'_>, ix: &[usize]| {
+        ix.iter()
+            .filter_map(|&i| mark(v, i))
+            .find(|m| m.flags & SYN != 0)
+            .map(|m| m.seq)
+    };
+    let by_syn = syn(a, &am).zip(syn(b, &bm)).map(|(x, y)| x.wrapping_sub(y));
+    let Some(delta) = by_data.or(by_syn) else {
+        d.unaligned = !am.is_empty() || !bm.is_empty();
+        d.only = [am, bm];
+        return d;
+    };
+    let mut at_b: FxHashMap<MarkKey, Vec<usize>> = FxHashMap::default();
+    for &i in &bm {
+        if let Some(m) = mark(b, i) {
+            at_b.entry(key(&m, delta)).or_default().push(i);
+        }
+    }
+    let mut at_a: FxHashMap<MarkKey, Vec<usize>> = FxHashMap::default();
+    let mut order: Vec<MarkKey> = Vec::new();
+    for &i in &am {
+        if let Some(m) = mark(a, i) {
+            let k = key(&m, 0);
+            let v = at_a.entry(k).or_default();
+            if v.is_empty() {
+                order.push(k);
+            }
+            v.push(i);
+        }
+    }
+    for k in order {
+        let av = at_a.remove(&k).unwrap_or_default();
+        let bv = at_b.remove(&k).unwrap_or_default();
+        let n = av.len().min(bv.len());
+        // A segment sent again: its last copies are the ones that crossed.
+        let (a_lost, a_kept) = av.split_at(av.len() - n);
+        let (b_more, b_kept) = bv.split_at(bv.len() - n);
+        d.matched
+            .extend(a_kept.iter().copied().zip(b_kept.iter().copied()));
+        d.only[0].extend_from_slice(a_lost);
+        d.only[1].extend_from_slice(b_more);
+    }
+    for (_, bv) in at_b {
+        d.only[1].extend(bv);
+    }
+    d.matched.sort_unstable();
+    d.only[0].sort_unstable();
+    d.only[1].sort_unstable();
+    d
+}
+
+/// The median of `v` (sorted here).
+fn median(v: &mut [i64]) -> Option<i64> {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+/// Lays `a` and `b` side by side: the points, the offset, where each packet was.
+fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
+    let dirs = [match_dir(a, b, Role::Client), match_dir(a, b, Role::Server)];
+    let ts = |v: &View<'_>, i: usize| v.marks.get(i).map_or(0, |m| m.1.ts);
+    let ttl = |v: &View<'_>, i: usize| v.marks.get(i).map_or(0, |m| m.1.ttl);
+    // Each direction's median of (b's time less a's) over the packets seen at both.
+    let med: Vec<Option<i64>> = dirs
+        .iter()
+        .map(|d| {
+            let mut v: Vec<i64> = d
+                .matched
+                .iter()
+                .map(|&(i, j)| ts(b, j).saturating_sub(ts(a, i)))
+                .collect();
+            median(&mut v)
+        })
+        .collect();
+    let (mc, ms) = (
+        med.first().copied().flatten(),
+        med.get(1).copied().flatten(),
+    );
+    let offset = mc.zip(ms).map(|(c, s)| c / 2 + s / 2);
+    // Which end `a` is nearer: the TTLs (a's higher for the client's packets, lower for the
+    // server's: a is nearer the client), else the timing.
+    let mut vote = 0i64;
+    for (d, sign) in dirs.iter().zip([1i64, -1]) {
+        for &(i, j) in &d.matched {
+            vote += sign * i64::from(ttl(a, i).cmp(&ttl(b, j)) as i8);
+        }
+    }
+    let (a_near, by) = if vote != 0 {
+        (
+            Some(if vote > 0 { Role::Client } else { Role::Server }),
+            "ttl",
+        )
+    } else {
+        match (mc, offset) {
+            (Some(c), Some(o)) if (c - o).abs() > TIMING_NS => (
+                Some(if c > o { Role::Client } else { Role::Server }),
+                "timing",
+            ),
+            _ => (None, ""),
+        }
+    };
+    // Marks within a span a point did not keep are not placed (their copies may be among
+    // those), with a margin either side of four times the one-way delay between the points
+    // and 10 ms (a second when the delay is not known): in the first point's clock.
+    let o = offset.unwrap_or(0);
+    let margin = match (mc, offset) {
+        (Some(c), Some(o)) => (c - o).abs().saturating_mul(4).saturating_add(10_000_000),
+        _ => 1_000_000_000,
+    };
+    let gap = [a.gap, b.gap.map(|(x, y)| (x - o, y - o))]
+        .into_iter()
+        .flatten()
+        .fold(None, |acc: Option<(i64, i64)>, (x, y)| {
+            Some(acc.map_or((x, y), |(p, q)| (p.min(x), q.max(y))))
+        })
+        .map(|(x, y)| (x.saturating_sub(margin), y.saturating_add(margin)));
+    let in_a_clock = |v: usize, t: i64| if v == 0 { t } else { t - o };
+    let views = [a, b];
+    let mut lost_between = Vec::new();
+    let mut made_between = Vec::new();
+    let mut made_more = 0u64;
+    let mut unplaced = a.left_out + b.left_out;
+    for (d, from) in dirs.iter().zip([Role::Client, Role::Server]) {
+        // The point nearer this direction's sender.
+        let sender = a_near.map(|n| usize::from(n != from));
+        let mut lost: Option<LostBetween> = None;
+        for (p, only) in d.only.iter().enumerate() {
+            let Some(v) = views.get(p) else { continue };
+            for &i in only {
+                let Some(&(_, m)) = v.marks.get(i) else {
+                    continue;
+                };
+                let past = gap.is_some_and(|(x, y)| (x..=y).contains(&in_a_clock(p, m.ts)));
+                let Some(s) = sender.filter(|_| !d.unaligned && !past) else {
+                    unplaced += 1;
+                    continue;
+                };
+                if p == s {
+                    let l = lost.get_or_insert(LostBetween {
+                        from,
+                        seen_at: p,
+                        packets: 0,
+                        bytes: 0,
+                        smallest: u32::MAX,
+                        largest: 0,
+                        first: Timestamp(m.ts),
+                        last: Timestamp(m.ts),
+                        first_packet: m.packet,
+                        last_packet: m.packet,
+                    });
+                    l.packets += 1;
+                    l.bytes += u64::from(m.len);
+                    l.smallest = l.smallest.min(u32::from(m.len));
+                    l.largest = l.largest.max(u32::from(m.len));
+                    if m.ts < l.first.0 {
+                        (l.first, l.first_packet) = (Timestamp(m.ts), m.packet);
+                    }
+                    if m.ts >= l.last.0 {
+                        (l.last, l.last_packet) = (Timestamp(m.ts), m.packet);
+                    }
+                } else if made_between.len() < MAX_MADE {
+                    // That side's packets' TTL at this point: the last matched before it.
+                    let side_ttl = d
+                        .matched
+                        .iter()
+                        .map(|&(x, y)| if p == 0 { x } else { y })
+                        .filter_map(|k| v.marks.get(k))
+                        .filter(|o| o.1.ts <= m.ts)
+                        .max_by_key(|o| o.1.ts)
+                        .or_else(|| {
+                            d.matched
+                                .first()
+                                .and_then(|&(x, y)| v.marks.get(if p == 0 { x } else { y }))
+                        })
+                        .map(|o| o.1.ttl);
+                    made_between.push(MadeBetween {
+                        from,
+                        seen_at: p,
+                        kind: if m.flags & RST != 0 {
+                            MadeKind::Rst
+                        } else if m.flags & FIN != 0 {
+                            MadeKind::Fin
+                        } else if m.flags & SYN != 0 {
+                            MadeKind::Syn
+                        } else {
+                            MadeKind::Data
+                        },
+                        bytes: u32::from(m.len),
+                        packet: m.packet,
+                        time: Timestamp(m.ts),
+                        ttl: m.ttl,
+                        side_ttl,
+                        ip_id: m.ip_id,
+                    });
+                } else {
+                    made_more += 1;
+                }
+            }
+        }
+        lost_between.extend(lost);
+    }
+    made_between.sort_by_key(|m| (m.seen_at, m.time.0, m.packet));
+    let near_of = |p: usize| a_near.map(|n| if p == 0 { n } else { n.peer() });
+    let point = |p: usize, v: &View<'_>| {
+        let first_ttl = |r: Role| v.marks.iter().find(|m| m.0 == r).map(|m| m.1.ttl);
+        Point {
+            input: v.input,
+            file: inputs
+                .get(v.input)
+                .map(|i| crate::capture::file::rotation::file_name(&i.path))
+                .unwrap_or_default(),
+            interface: v.interface.clone(),
+            client: v.client.clone(),
+            server: v.server.clone(),
+            first_packet: v.marks.iter().map(|m| m.1.packet).min().unwrap_or(0),
+            last_packet: v.marks.iter().map(|m| m.1.packet).max().unwrap_or(0),
+            ttl: PerSide {
+                client: first_ttl(Role::Client),
+                server: first_ttl(Role::Server),
+            },
+            nearer: near_of(p),
+            nearer_by: near_of(p).map(|_| by.to_string()),
+        }
+    };
+    let seen = |k: usize| dirs.get(k).map_or(0, |d| d.matched.len() as u64);
+    PointsReport {
+        points: vec![point(0, a), point(1, b)],
+        translated: translated(a.ends, b.ends).flatten(),
+        clock_offset_s: offset.map(|o| o as f64 / 1e9),
+        seen_at_both: PerSide {
+            client: seen(0),
+            server: seen(1),
+        },
+        lost_between,
+        made_between,
+        made_between_more: made_more,
+        not_placed: unplaced,
+        placed_whole: gap.is_none(),
+        unplaced_from: gap.map(|g| Timestamp(g.0)),
+        unplaced_to: gap.map(|g| Timestamp(g.1)),
+    }
+}
+
+/// Writes into `x` that it is one session with `y` (another report of it, or none: `x`'s
+/// own two interfaces), seen at two points: its [`PointsReport`], and its evidence.
+/// Returns whether a reset in the name of the side that ended `x` was made between the
+/// points (the ending's reset is then no endpoint's).
+fn join(x: &mut ConnectionReport, y: Option<&ConnectionReport>, inputs: &[InputSummary]) -> bool {
+    let p = {
+        let vx = views(x);
+        let pair = match y {
+            Some(y) => {
+                let vy = views(y);
+                match (vx.into_iter().next(), vy.into_iter().next()) {
+                    (Some(a), Some(b)) => Some(place(&a, &b, inputs)),
+                    _ => None,
+                }
+            }
+            None => {
+                let mut it = vx.into_iter();
+                match (it.next(), it.next()) {
+                    (Some(a), Some(b)) => Some(place(&a, &b, inputs)),
+                    _ => None,
+                }
+            }
+        };
+        match pair {
+            Some(p) => p,
+            // No trail at one of them: the points named, nothing placed.
+            None => bare(x, y, inputs),
+        }
+    };
+    x.trail = None;
+    let end = x
+        .tcp_ends
+        .first()
+        .filter(|e| e.kind == crate::vocab::EndKind::Rst)
+        .map(|e| (e.by, e.packet));
+    let forged = end.is_some_and(|(by, packet)| {
+        p.made_between.iter().any(|m| {
+            m.kind == MadeKind::Rst && m.from == by && m.seen_at == 0 && m.packet == packet
+        })
+    });
+    if let Some(e) = x.evidence.as_mut() {
+        let (words, packets) = crate::report::words::points::evidence(&p);
+        e.add(format_args!("{words}"), packets);
+    }
+    x.points = Some(p);
+    forged
+}
+
+/// The points of `x` and `y` where no trail lets their packets be placed.
+fn bare(
+    x: &ConnectionReport,
+    y: Option<&ConnectionReport>,
+    inputs: &[InputSummary],
+) -> PointsReport {
+    let point = |r: &ConnectionReport| Point {
+        input: r.input,
+        file: inputs
+            .get(r.input)
+            .map(|i| crate::capture::file::rotation::file_name(&i.path))
+            .unwrap_or_default(),
+        interface: None,
+        client: r.client.clone(),
+        server: r.server.clone(),
+        first_packet: r.first_packet,
+        last_packet: r.last_packet,
+        ttl: PerSide::default(),
+        nearer: None,
+        nearer_by: None,
+    };
+    PointsReport {
+        points: std::iter::once(point(x)).chain(y.map(point)).collect(),
+        translated: y.and_then(|y| translated(x.endpoints, y.endpoints).flatten()),
+        clock_offset_s: None,
+        seen_at_both: PerSide::default(),
+        lost_between: Vec::new(),
+        made_between: Vec::new(),
+        made_between_more: 0,
+        not_placed: 0,
+        placed_whole: false,
+        unplaced_from: None,
+        unplaced_to: None,
+    }
+}
+
+/// Whether `r` holds its session at two points of one capture: two interfaces, or one
+/// whose copies two TTLs tell apart (a merge).
+fn two_interfaces(r: &ConnectionReport) -> bool {
+    r.h2_stream.is_none()
+        && r.trail
+            .as_deref()
+            .is_some_and(|t| t.ifaces.len() == 2 || (t.ifaces.len() < 2 && t.two_ttls().is_some()))
+}
+
+/// The pairs of positions (in `keys`' order: `(whole key, position)`) whose key exactly
+/// two carry.
+fn candidates(mut keys: Vec<(crate::incident::Key, usize)>) -> Vec<(usize, usize)> {
+    keys.sort_unstable();
+    keys.chunk_by(|a, b| a.0 == b.0)
+        .filter_map(|g| match g {
+            [(_, a), (_, b)] if a != b => Some(((*a).min(*b), (*a).max(*b))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Joins the sessions seen at two points among `cs` (in the report's order, numbered):
+/// the later view of each pair removed, the rest numbered again.
+pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
+    let keys = cs
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.h2_stream.is_none() && c.leg.is_none())
+        .map(|(i, c)| (crate::report::incidents::whole_key(c.ws_key.as_deref()), i))
+        .filter(|(k, _)| *k != crate::incident::NO_KEY)
+        .collect();
+    let mut keep = vec![true; cs.len()];
+    for (i, j) in candidates(keys) {
+        let (Some(x), Some(y)) = (cs.get(i), cs.get(j)) else {
+            continue;
+        };
+        if !same_session(x, y) {
+            continue;
+        }
+        let y = y.clone();
+        if let Some(x) = cs.get_mut(i) {
+            join(x, Some(&y), inputs);
+        }
+        if let Some(k) = keep.get_mut(j) {
+            *k = false;
+        }
+    }
+    for (i, c) in cs.iter_mut().enumerate() {
+        if keep.get(i).copied().unwrap_or(false) && c.points.is_none() && two_interfaces(c) {
+            join(c, None, inputs);
+        }
+        c.trail = None;
+    }
+    let mut flags = keep.iter();
+    cs.retain(|_| flags.next().copied().unwrap_or(true));
+    for (i, c) in cs.iter_mut().enumerate() {
+        c.id = i as u64 + 1;
+    }
+}
+
+/// [`join_vec`] on a sorted store: only the reports of candidate pairs (from the incident
+/// stage's endings, by their whole keys) and those whose trail names two interfaces are
+/// read back. The store is sorted again when a report was removed; the endings of the
+/// views kept whose reset was made between the points are marked so.
+pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result<()> {
+    let keyed = store.incidents_mut().keyed();
+    let mut keys = Vec::with_capacity(keyed.len());
+    for (k, order) in keyed {
+        let at = store.positions(order);
+        // One report per order (an HTTP/2 connection's streams share one: never paired).
+        if at.len() == 1 {
+            keys.push((k, at.start));
+        }
+    }
+    let mut buf = Vec::new();
+    let mut drop = Vec::new();
+    let mut forged = Vec::new();
+    for (i, j) in candidates(keys) {
+        let mut x = store.get(i, &mut buf)?;
+        let y = store.get(j, &mut buf)?;
+        if !same_session(&x, &y) {
+            continue;
+        }
+        if join(&mut x, Some(&y), inputs) {
+            forged.push(crate::report::legs::order(x.input, x.first_packet));
+        }
+        store.replace(i, x)?;
+        drop.push(j);
+    }
+    for order in store.two_point_orders().to_vec() {
+        let at = store.positions(order);
+        if at.len() != 1 || drop.contains(&at.start) {
+            continue;
+        }
+        let mut x = store.get(at.start, &mut buf)?;
+        if x.points.is_some() || !two_interfaces(&x) {
+            continue;
+        }
+        if join(&mut x, None, inputs) {
+            forged.push(order);
+        }
+        store.replace(at.start, x)?;
+    }
+    store.incidents_mut().forge(&forged);
+    if !drop.is_empty() {
+        let mut keep = vec![true; store.len()];
+        for j in drop {
+            if let Some(k) = keep.get_mut(j) {
+                *k = false;
+            }
+        }
+        store.retain(&keep);
+        store.sort();
+    }
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! What one capture point saw of a connection's packets, one mark a packet, so that two
+//! captures of one path (two files, two interfaces of one file) can be laid side by side
+//! after the analysis (`diagnose::points`, issue 103).
+//!
+//! In: every TCP segment of the connection that carries data, SYN, FIN or RST, before the
+//! copy check (a copy seen at another interface is a mark of that interface), and the
+//! interface the capture names. Out: the marks, in capture order: time, packet number,
+//! the raw sequence number (RFC 9293 §3.4; made relative to each point's own start when
+//! compared, so a box that rewrites ISNs changes nothing), the payload's length and a
+//! hash of its bytes (its first and last 32: the bytes are compared, not only their place), the TTL or hop limit
+//! (RFC 791 §3.2: the point nearer the sender sees the higher one), the IPv4
+//! identification and the flags. Pure acknowledgements are not marked: they carry no
+//! bytes to place.
+//!
+//! Memory: at most [`MAX_MARKS`] marks of 32 bytes each per connection, charged to
+//! `--max-memory` with the connection (`analyzer::budget::cost`): its first
+//! [`HEAD_MARKS`] and a ring of the last; those between are counted, not kept, and the
+//! comparison says that it did not place the packets of that span.
+
+use crate::decode::Segment;
+use crate::flow::Side;
+pub use crate::vocab::trail::{
+    Mark, Trail, FIN, FROM_B, HEAD_MARKS, MAX_MARKS, MAX_POINTS, RST, SYN,
+};
+use crate::vocab::Timestamp;
+
+/// Marks `seg` (from side `s`) in `t`, unless it carries nothing to place. Returns whether
+/// the heap the trail holds grew (for the budget).
+#[inline]
+pub fn mark(t: &mut Trail, s: Side, seg: &Segment<'_>, packet: u64, ts: Timestamp) -> bool {
+    if seg.payload.is_empty() && !seg.syn && !seg.fin && !seg.rst {
+        return false;
+    }
+    let tail = (MAX_MARKS - HEAD_MARKS) as u64;
+    // Full: the oldest of the ring of the last marks gives way.
+    let slot = (t.marks.len() >= MAX_MARKS).then(|| HEAD_MARKS + (t.ring % tail) as usize);
+    let iface = seg.iface.unwrap_or(u32::MAX);
+    let point = match t.ifaces.iter().position(|&i| i == iface) {
+        Some(k) => k,
+        None if t.ifaces.len() < MAX_POINTS => {
+            t.ifaces.push(iface);
+            t.ifaces.len() - 1
+        }
+        None => MAX_POINTS - 1,
+    };
+    let flags = (u8::from(s == Side::B) * FROM_B)
+        | (u8::from(seg.syn) * SYN)
+        | (u8::from(seg.fin) * FIN)
+        | (u8::from(seg.rst) * RST);
+    let cap = t.marks.capacity();
+    let m = Mark {
+        ts: ts.0,
+        packet,
+        seq: seg.seq,
+        hash: hash(seg.payload),
+        len: u16::try_from(seg.payload.len()).unwrap_or(u16::MAX),
+        ip_id: seg.ip_id.unwrap_or(0),
+        ttl: seg.ttl,
+        flags,
+        point: point as u8,
+    };
+    match slot.and_then(|k| t.marks.get_mut(k)) {
+        Some(old) => {
+            let gone = std::mem::replace(old, m);
+            t.gap = Some(t.gap.map_or((gone.ts, gone.ts), |(a, _)| (a, gone.ts)));
+            t.not_kept += 1;
+        }
+        None => t.marks.push(m),
+    }
+    if t.marks.len() > HEAD_MARKS {
+        t.ring += 1;
+    }
+    t.marks.capacity() != cap
+}
+
+/// A hash of a payload's bytes (0 for none): its first and last 32 bytes (so a packet
+/// costs the same whatever its size), a confirmation of bytes whose place and length
+/// already match, never a key on its own.
+pub fn hash(bytes: &[u8]) -> u32 {
+    use std::hash::Hasher;
+    if bytes.is_empty() {
+        return 0;
+    }
+    let mut h = rustc_hash::FxHasher::default();
+    let n = bytes.len();
+    h.write(bytes.get(..n.min(32)).unwrap_or_default());
+    h.write(bytes.get(n.saturating_sub(32)..).unwrap_or_default());
+    (h.finish() as u32).max(1)
+}
