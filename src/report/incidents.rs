@@ -411,13 +411,12 @@ mod tests {
     /// A view of a session of 10.0.0.2 (or, behind a NAT, 10.0.1.1) to 10.0.1.2:80 whose
     /// upgrade request carried `key`.
     fn view(pos: u32, client: [u8; 4], key: &str) -> Ending {
-        let ep = |a: [u8; 4], p| Endpoint::new(std::net::IpAddr::from(a), p);
+        let ep = |a: [u8; 4], p| crate::vocab::Endpoint::new(std::net::IpAddr::from(a), p);
         Ending {
             order: u64::from(pos),
             stream: 0,
             pos,
             client: ep(client, 40_000),
-            host: ep(client, 0),
             server: ep([10, 0, 1, 2], 80),
             route: 0,
             start: i64::from(pos) * 1_000,
@@ -431,6 +430,11 @@ mod tests {
             forged: false,
             ident: 0,
             key: whole_key(Some(key)),
+            said: 0,
+            answered_us: u32::MAX,
+            answered_size: 0,
+            answered_op: 0,
+            dark: 0,
         }
     }
 
