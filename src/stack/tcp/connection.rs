@@ -96,7 +96,7 @@ pub struct Connection {
     /// What each capture point saw of its packets (`trail`), made at its first packet with
     /// data, SYN, FIN or RST: none once its bytes will never be decoded (no WebSocket,
     /// nothing to lay beside another point's).
-    pub trail: Option<Box<trail::Trail>>,
+    pub trail: Option<Box<crate::vocab::trail::Trail>>,
 }
 
 impl Connection {
@@ -455,9 +455,9 @@ impl Connection {
 
     /// What its trail holds (`trail`), its box included.
     pub fn trail_bytes(&self) -> usize {
-        self.trail
-            .as_deref()
-            .map_or(0, |t| std::mem::size_of::<trail::Trail>() + t.heap_bytes())
+        self.trail.as_deref().map_or(0, |t| {
+            std::mem::size_of::<crate::vocab::trail::Trail>() + t.heap_bytes()
+        })
     }
 
     /// Bytes both directions hold while waiting, and in how many ranges

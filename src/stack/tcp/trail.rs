@@ -19,9 +19,7 @@
 
 use crate::decode::Segment;
 use crate::flow::Side;
-pub use crate::vocab::trail::{
-    Mark, Trail, FIN, FROM_B, HEAD_MARKS, MAX_MARKS, MAX_POINTS, RST, SYN,
-};
+use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, HEAD_MARKS, MAX_MARKS, MAX_POINTS, RST, SYN};
 use crate::vocab::Timestamp;
 
 /// Marks `seg` (from side `s`) in `t`, unless it carries nothing to place. Returns whether

@@ -520,7 +520,8 @@ fn wire_text_cannot_forge_another_connections_filter() {
     one.send(Client, &close(Client, 4000, "WSCLOSE #2 [x"));
     one.fins(Server);
     let mut two = Session::new(40_011, 8080);
-    two.open();
+    // (The key and accept of RFC 6455's other well-known example: a session of its own.)
+    two.open_keyed("x3JJHMbDL1EzLkh9GBhXDw==", "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
     two.send(Server, &close(Server, 1000, "bye"));
     two.send(Client, &close(Client, 1000, "bye"));
     two.fins(Server);

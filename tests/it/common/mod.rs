@@ -328,6 +328,21 @@ impl Session {
         self.send(Server, &response(deflate));
     }
 
+    /// [`Session::open`] with another `Sec-WebSocket-Key` and its `accept` (RFC 6455 §4.2.2):
+    /// a second session at the same time as another, each with its own random key as real
+    /// clients send, not one session seen at two points (`diagnose::points` pairs on the key).
+    pub fn open_keyed(&mut self, key: &str, accept: &str) {
+        self.handshake();
+        let req = String::from_utf8(request())
+            .unwrap()
+            .replace("dGhlIHNhbXBsZSBub25jZQ==", key);
+        let res = String::from_utf8(response(false))
+            .unwrap()
+            .replace("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", accept);
+        self.send(Client, req.as_bytes());
+        self.send(Server, res.as_bytes());
+    }
+
     /// A new connection on the same 4-tuple: new ISNs, then `handshake` again.
     pub fn reconnect(&mut self, client_isn: u32, server_isn: u32) {
         self.isn = [client_isn, server_isn];
