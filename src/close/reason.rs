@@ -45,10 +45,10 @@ const CONTRACTED: [&str; 13] = [
     "shouldn", "wouldn",
 ];
 
-/// Where a reason's clauses end: a clause that [`denies`] is read apart from the others.
+/// Where a reason's clauses end: a clause that `denies` is read apart from the others.
 pub const CLAUSE_ENDS: [char; 8] = [',', ';', '.', '!', '?', '|', '\n', '\r'];
 
-/// Whether a clause of text denies or reassures ([`denies`] of its words).
+/// Whether a clause of text denies or reassures (`denies` of its words).
 pub fn clause_denies(clause: &str) -> bool {
     let (all, k) = words(clause);
     denies(all.get(..k).unwrap_or_default())

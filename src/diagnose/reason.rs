@@ -3,7 +3,7 @@
 //! In: the first valid close frame (RFC 6455 §5.5.1: a code, then a UTF-8 reason the
 //! application chose). Out: a [`Cause::ReasonWords`] when its code leaves the why to the
 //! application (1000, 1001, 1008, and the 3000-4999 codes registered or private, §7.4.2)
-//! and its reason names one of [`KINDS`] by whole words ("ping timed out", "JWT expired",
+//! and its reason names one of [`KINDS`](crate::close::reason::KINDS) by whole words ("ping timed out", "JWT expired",
 //! "server overloaded, retry later", "shutting down"; "kicked: rate limit exceeded" is a
 //! policy about one client, not the server's capacity). A code that says the why itself
 //! (1011 internal error, 1012 restart, 1013 try again later, ...) decides: its reason is

@@ -84,7 +84,7 @@ const UNSEEN_LIVE: &[Fact] = &[Fact::ServerGone, Fact::AcceptedAfter, Fact::TlsR
 
 /// Whether the gate would keep `i` an incident (its kind's row holds, or a sibling's, or
 /// its members' stated decision's) on what a live watch sees: the facts it cannot see
-/// ([`UNSEEN_LIVE`]) are left open, every other fact must hold. False: the gate would make
+/// (`UNSEEN_LIVE`) are left open, every other fact must hold. False: the gate would make
 /// it a doubt, so the finished report names no incident of it.
 pub fn holds_live(i: &Incident) -> bool {
     let open = |n: crate::vocab::Needs| match n.check(&i.facts) {

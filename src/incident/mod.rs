@@ -241,7 +241,7 @@ pub struct Ending {
     /// the two made it; or the same session seen at another point of the capture shows
     /// no reset of that side's ([`twins`]).
     pub forged: bool,
-    /// How long its client host had been dark at its end, coded by [`signs::zero_code`]
+    /// How long its client host had been dark at its end, coded by `signs::zero_code`
     /// (0: not dark): the server's data unacknowledged (`unacknowledged-data`) and nothing
     /// from the client on this connection from its first such segment until the packet that
     /// ended it (or one within [`HEAL_SLACK_S`] before): the host, or the path to it, was

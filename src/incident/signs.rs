@@ -119,7 +119,7 @@ impl Ending {
         self.dark = zero_code(seconds);
     }
 
-    /// How long its client host had been dark at its end (to [`zero_code`]'s precision),
+    /// How long its client host had been dark at its end (to `zero_code`'s precision),
     /// if it had.
     pub fn dark_s(&self) -> Option<f64> {
         zero_seconds(self.dark)

@@ -180,7 +180,7 @@ pub enum Found {
         /// Cut by the snap length (otherwise missing from the capture).
         snap: bool,
     },
-    /// HTTP/2 that could not be followed ([`Kind::H2Lost`]), for a reason of its own.
+    /// HTTP/2 that could not be followed ([`Kind::H2Lost`](crate::vocab::Kind::H2Lost)), for a reason of its own.
     H2Lost(H2Lost),
     /// A TLS alert (RFC 8446 §6).
     TlsAlert {
