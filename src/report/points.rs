@@ -74,8 +74,9 @@ pub struct Point {
     pub client: Host,
     /// The server's endpoint as this point saw it.
     pub server: Host,
-    /// The session's first and last packet at this point (numbers in its input).
+    /// The session's first packet at this point (its number in this point's input).
     pub first_packet: u64,
+    /// The session's last packet at this point (its number in this point's input).
     pub last_packet: u64,
     /// The TTL (or hop limit) of each side's first packet here.
     pub ttl: crate::vocab::PerSide<Option<u8>>,
@@ -95,17 +96,21 @@ pub struct LostBetween {
     pub from: Role,
     /// The point that saw them (nearer their sender), by position in `points`.
     pub seen_at: usize,
-    /// How many packets, and their payload bytes.
+    /// How many packets.
     pub packets: u64,
+    /// Their payload bytes.
     pub bytes: u64,
-    /// The smallest and the largest payload.
+    /// The smallest payload.
     pub smallest: u32,
+    /// The largest payload.
     pub largest: u32,
-    /// The first and the last of them (times at the sender's point, packet numbers in its
-    /// input).
+    /// The first one's time at the sender's point.
     pub first: Timestamp,
+    /// The last one's time at the sender's point.
     pub last: Timestamp,
+    /// The first one's packet number in the sender's point's input.
     pub first_packet: u64,
+    /// The last one's packet number in the sender's point's input.
     pub last_packet: u64,
 }
 
@@ -135,11 +140,13 @@ pub struct MadeBetween {
     pub kind: MadeKind,
     /// Its payload bytes.
     pub bytes: u32,
-    /// Its packet (number in that point's input) and time.
+    /// Its packet (number in that point's input).
     pub packet: u64,
+    /// Its time.
     pub time: Timestamp,
-    /// Its TTL (or hop limit), and that side's packets' TTL at the same point before it.
+    /// Its TTL (or hop limit).
     pub ttl: u8,
+    /// That side's packets' TTL at the same point before it.
     pub side_ttl: Option<u8>,
     /// Its IPv4 identification.
     pub ip_id: u16,
