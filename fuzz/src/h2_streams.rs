@@ -179,7 +179,7 @@ pub fn h2_streams(data: &[u8]) {
     }
     // TCP's end visits every stream once, as it should: once per side.
     let before = c.st.h2_visits();
-    c.st.on_end(SERVER, "closed TCP (FIN)", c.packet + 1);
+    c.st.on_end(SERVER, wsclose::vocab::EndKind::Fin, c.packet + 1);
     c.send(SERVER, &[]);
     assert!(c.st.h2_visits() - before <= c.st.streams() as u64 + 1);
 }
