@@ -54,24 +54,7 @@ pub(super) fn doubts(w: &mut Work) -> Vec<Doubt> {
     if cand.len() < MIN_MEMBERS {
         return Vec::new();
     }
-    let servers = w.servers as usize;
-    // Each server's pace: its endings (each session once) over the span from its first
-    // start to its last end.
-    let mut count = vec![0u64; servers];
-    let mut first = vec![i64::MAX; servers];
-    let mut last = vec![i64::MIN; servers];
-    for i in 0..n {
-        let Some(e) = w.at(i).filter(|e| e.ended() && !w.is_echo(i)) else {
-            continue;
-        };
-        let s = w.sid(i) as usize;
-        if let (Some(c), Some(f), Some(l)) = (count.get_mut(s), first.get_mut(s), last.get_mut(s)) {
-            *c += 1;
-            *f = (*f).min(e.start);
-            *l = (*l).max(e.end);
-        }
-    }
-    w.steps += u64::from(n);
+    let (count, first, last) = pace(w, n);
     sorted_by(w, &mut cand, |i, e| (w.sid(i), e.end));
     let keys: Vec<(u32, i64)> = cand
         .iter()
@@ -242,4 +225,26 @@ fn describe(ms: &[&Ending], open: u64, host_open: u64) -> Option<Doubt> {
         why: String::new(),
         facts: None,
     })
+}
+
+/// Each server's pace: its endings (each session once, no echo) and the span from its
+/// first start to its last end, by server id; one step per ending.
+pub(super) fn pace(w: &mut Work, n: u32) -> (Vec<u64>, Vec<i64>, Vec<i64>) {
+    let servers = w.servers as usize;
+    let mut count = vec![0u64; servers];
+    let mut first = vec![i64::MAX; servers];
+    let mut last = vec![i64::MIN; servers];
+    for i in 0..n {
+        let Some(e) = w.at(i).filter(|e| e.ended() && !w.is_echo(i)) else {
+            continue;
+        };
+        let s = w.sid(i) as usize;
+        if let (Some(c), Some(f), Some(l)) = (count.get_mut(s), first.get_mut(s), last.get_mut(s)) {
+            *c += 1;
+            *f = (*f).min(e.start);
+            *l = (*l).max(e.end);
+        }
+    }
+    w.steps += u64::from(n);
+    (count, first, last)
 }

@@ -45,24 +45,7 @@ pub(super) fn stated(w: &mut Work) {
         return;
     }
     // Each server's pace: its endings (each session once) over its span.
-    let servers = w.servers as usize;
-    let (mut count, mut first, mut last) = (
-        vec![0u64; servers],
-        vec![i64::MAX; servers],
-        vec![i64::MIN; servers],
-    );
-    for i in 0..n {
-        let Some(e) = w.at(i).filter(|e| e.ended() && !w.is_echo(i)) else {
-            continue;
-        };
-        let s = w.sid(i) as usize;
-        if let (Some(c), Some(f), Some(l)) = (count.get_mut(s), first.get_mut(s), last.get_mut(s)) {
-            *c += 1;
-            *f = (*f).min(e.start);
-            *l = (*l).max(e.end);
-        }
-    }
-    w.steps += u64::from(n);
+    let (count, first, last) = super::doubts::pace(w, n);
     let key = |w: &Work, i: u32, e: &Ending| -> (u64, u64) {
         let side = u64::from(e.by == Some(Role::Server));
         (
