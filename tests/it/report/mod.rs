@@ -5,6 +5,7 @@ mod causes;
 mod doubts;
 mod incident_corpus;
 mod incident_fleet;
+mod incident_heldout;
 mod incident_nat;
 mod incident_partition;
 mod incident_path;

@@ -1,0 +1,237 @@
+//! Issue 102, "Prove it": a fresh held-out set. The incident rules were written looking at
+//! every recording of fixtures/incident2/ and of the shared corpus; fixtures/incident3/ was
+//! recorded after them (fixtures/record/incident3/record.sh: eventlet, gevent-websocket,
+//! Robyn, a maintenance responder answering 503 and httpx-ws clients, none used by a
+//! fixture before), each expected incident written in fixtures/incident3/EXPECT.json from
+//! the endpoints' logs before wsclose read the capture, and wsclose run once on each
+//! (fixtures/incident3/HELDOUT_RUN.json). The tests here assert the expectation where
+//! wsclose tells it today; where it tells something else, the right answer is asserted in
+//! an ignored test whose reason says what wsclose gives instead.
+
+use crate::common::run;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn capture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/incident3")
+        .join(name)
+}
+
+/// What fixtures/incident3/EXPECT.json says of `name`.
+fn expect(name: &str) -> Value {
+    let all: Value =
+        serde_json::from_slice(&std::fs::read(capture("EXPECT.json")).unwrap()).unwrap();
+    all[name].clone()
+}
+
+fn out(args: &[&str]) -> String {
+    let (o, e, code) = run::wsclose(args);
+    assert!(matches!(code, Some(0 | 1)), "{args:?}: {}", e);
+    String::from_utf8(o).unwrap()
+}
+
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `name`'s JSON report, with its capture's path.
+fn report(name: &str) -> (Value, String) {
+    let p = capture(name).to_str().unwrap().to_string();
+    let r = serde_json::from_str(&out(&["analyze", "--format", "json", &p])).unwrap();
+    (r, p)
+}
+
+fn incidents(r: &Value) -> Vec<Value> {
+    r["incidents"].as_array().cloned().unwrap_or_default()
+}
+
+/// `got` is within the expectation's tolerance of `want` seconds: 0.1 s, or 10 % above 1 s.
+fn near(got: &Value, want: &Value) -> bool {
+    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+    (g - w).abs() <= if w > 1.0 { w * 0.1 } else { 0.1 }
+}
+
+/// The counts an incident must give as EXPECT.json says them: members, came back, never,
+/// refused.
+fn counts_as_expected(name: &str, i: &Value, e: &Value) {
+    assert_eq!(i["members"], e["ended"], "{name}: {i:#}");
+    let rc = &i["reconnects"];
+    assert_eq!(rc["came_back"], e["reconnected"], "{name}: {rc}");
+    assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
+    assert_eq!(
+        rc["refused"], e["refused_connection_attempts"],
+        "{name}: {rc}"
+    );
+}
+
+/// The application's token rotation: 80 sessions closed by the server with 1008 'token
+/// expired' within 3 ms while it went on accepting, 80 upgrades refused (401), 72 back, 8
+/// never; no restart. In JSON, the table, `-v`, Markdown and HTML.
+#[test]
+fn token_expiry_is_the_servers_stated_decision_with_its_refusals() {
+    let name = "gevent-token-expiry-401.pcap.gz";
+    let e = expect(name);
+    let (r, p) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = &all[0];
+    assert_eq!(i["kind"], "stated-decision", "{name}: {i:#}");
+    assert_eq!(i["server"], e["server_address"], "{name}");
+    assert_eq!(i["side"], "server", "{name}");
+    assert_eq!(i["code"], 1008, "{name}");
+    assert_eq!(i["facts"]["said"]["reason"], "token expired", "{name}");
+    counts_as_expected(name, i, &e);
+    let window =
+        e["ended_window_s"][1].as_f64().unwrap() - e["ended_window_s"][0].as_f64().unwrap();
+    assert!(
+        (i["window_s"].as_f64().unwrap() - window).abs() < 0.1,
+        "{name}: {i:#}"
+    );
+    let rc = &i["reconnects"];
+    assert!(
+        near(&rc["median_s"], &e["reconnect_delay_s"]["median"]),
+        "{name}: {rc}"
+    );
+    assert!(
+        near(&rc["slowest_s"], &e["reconnect_delay_s"]["max"]),
+        "{name}: {rc}"
+    );
+    for args in [vec!["analyze"], vec!["analyze", "-v"]] {
+        let text = flat(&out(&[&args[..], &[p.as_str()]].concat()));
+        assert!(
+            text.contains("Incident 1: stated-decision "),
+            "{args:?}: {text}"
+        );
+        assert!(!text.contains("Incident 2: "), "{args:?}");
+        assert!(
+            text.contains("closed 80 sessions with 1008 (Policy Violation) 'token expired'"),
+            "{args:?}: {text}"
+        );
+        assert!(text.contains("went on accepting"), "{args:?}: {text}");
+        assert!(
+            text.contains("80 members; came back 72, never 8, refused 80."),
+            "{args:?}: {text}"
+        );
+    }
+    for format in ["markdown", "html"] {
+        let doc = flat(&out(&["analyze", "--format", format, &p]));
+        assert!(doc.contains("Incident 1: stated-decision"), "{format}");
+        assert!(!doc.contains("Incident 2: "), "{format}");
+        assert!(
+            doc.contains("closed 80 sessions with 1008 (Policy Violation)"),
+            "{format}"
+        );
+        assert!(doc.contains("72 reconnected"), "{format}");
+    }
+}
+
+/// The 80 reconnects were refused with HTTP 401 Unauthorized (the server's log, the wire);
+/// the user is to be told so, in the incident's words.
+#[test]
+#[ignore = "wsclose counts the 80 refused upgrades (reconnects.refused 80) but names no status: \
+            the incident's headline says '80 reconnect attempts refused', never 401"]
+fn token_expiry_refusals_are_said_as_401() {
+    let name = "gevent-token-expiry-401.pcap.gz";
+    let p = capture(name).to_str().unwrap().to_string();
+    let text = flat(&out(&["analyze", &p]));
+    let at = text.find("Incident 1: ").expect("an incident");
+    let told = &text[at..text[at..].find("Window: ").map_or(text.len(), |w| at + w)];
+    assert!(told.contains("401"), "{name}: {told}");
+}
+
+/// The control: a busy, healthy Robyn whose clients end their own sessions at a steady
+/// pace gives no incident in any format.
+#[test]
+fn steady_control_gives_no_incident() {
+    let name = "robyn-steady-control.pcap.gz";
+    let e = expect(name);
+    let (r, p) = report(name);
+    assert_eq!(incidents(&r).len(), 0, "{name}: {:#?}", r["incidents"]);
+    assert_eq!(e["expected_incidents"], 0);
+    assert_eq!(
+        r["summary"]["connections"], e["websocket_sessions_in_capture"],
+        "{name}"
+    );
+    for args in [vec!["analyze"], vec!["analyze", "--format", "markdown"]] {
+        let text = out(&[&args[..], &[p.as_str()]].concat());
+        assert!(!text.contains("Incident 1"), "{args:?}: {text}");
+    }
+}
+
+/// The clients' own decision in answer to the server's one 100 000-byte message: closed
+/// by the clients with 1009 'message too big', no restart, nothing refused. (Its members
+/// are asserted in the ignored test below.)
+#[test]
+fn snapshot_1009_is_the_clients_stated_decision() {
+    let name = "eventlet-snapshot-1009.pcap.gz";
+    let e = expect(name);
+    let (r, _) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = &all[0];
+    assert_eq!(i["kind"], "stated-decision", "{name}: {i:#}");
+    assert_eq!(i["server"], e["server_address"], "{name}");
+    assert_eq!(i["side"], "client", "{name}");
+    assert_eq!(i["code"], 1009, "{name}");
+    assert_eq!(i["facts"]["said"]["reason"], "message too big", "{name}");
+    assert_eq!(i["reconnects"]["refused"], 0, "{name}");
+}
+
+/// All 115 clients that closed 1009 within 63 ms (4.130-4.193 s) are one incident: 103
+/// came back, 12 never.
+#[test]
+#[ignore = "the group is cut at its first gap (5.9 ms, after 9 ms): 23 members, came back 23, \
+            never 0; the other 92 closes, dense until 63 ms, are in no incident"]
+fn snapshot_1009_takes_all_115_closes() {
+    let name = "eventlet-snapshot-1009.pcap.gz";
+    let e = expect(name);
+    let (r, _) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    counts_as_expected(name, &all[0], &e);
+}
+
+/// The server process killed: its 60 sessions ended by its host's FIN (59) and RST (1)
+/// with no close frame, its port refusing (101 in TCP) and held by a maintenance responder
+/// answering 503 (267) until it listened again 5.6 s later; 54 came back, 6 never. One
+/// restart, not the clients' decision (their 1011 'Stream error' came after the FIN), not
+/// load shedding (the 503s are the responder's 'down for maintenance').
+#[test]
+#[ignore = "two incidents, both wrong: stated-decision 'the client closed 15 sessions with 1011 \
+            Stream error' (httpx-ws's frame after the server host's FIN; came back 13, never 2, \
+            refused 13) and overload-shedding of 267 'members' that are the responder's 503 \
+            refusals (came back 267, refused 213); no restart; 45 of the 60 in no incident"]
+fn sigkill_with_maintenance_503_is_one_restart() {
+    let name = "eventlet-sigkill-maintenance-503.pcap.gz";
+    let e = expect(name);
+    let (r, _) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = &all[0];
+    assert_eq!(i["kind"], "server-restart", "{name}: {i:#}");
+    assert_eq!(i["server"], e["server_address"], "{name}");
+    assert_eq!(i["side"], "server", "{name}");
+    counts_as_expected(name, i, &e);
+}
+
+/// The server process killed behind a router that rate-limits SYNs: its 90 sessions ended
+/// by its host's FIN within 1.4 ms, down 2.0 s; 806 attempts refused (387 while it was
+/// down, 419 after, by the router's RSTs in its name); 81 came back, 9 never.
+#[test]
+#[ignore = "one incident of the wrong kind: stated-decision 'the clients closed 87 sessions \
+            with 1011 Stream error' (httpx-ws's frame after the server host's FIN), came back \
+            79, never 8, refused 0: no restart, none of the 806 refusals, 3 of the 90 not members"]
+fn restart_behind_a_rate_limiter_is_a_restart_with_its_refusals() {
+    let name = "robyn-restart-ratelimited.pcap.gz";
+    let e = expect(name);
+    let (r, _) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = &all[0];
+    assert_eq!(i["kind"], "server-restart", "{name}: {i:#}");
+    assert_eq!(i["server"], e["server_address"], "{name}");
+    assert_eq!(i["side"], "server", "{name}");
+    counts_as_expected(name, i, &e);
+}
