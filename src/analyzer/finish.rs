@@ -165,6 +165,10 @@ impl Analyzer {
     ) -> Option<usize> {
         self.seen.tcp_connections += 1;
         let was_websocket = c.is_websocket();
+        if let Some(s) = self.on_session.as_mut().filter(|_| was_websocket) {
+            // Told begun (`feed`), now finished: no longer open.
+            s(&super::tally::mark(&c, false));
+        }
         c.finish(&self.keys, &self.ifaces);
         let sessions = c.sessions().count();
         if let Some(t) = self

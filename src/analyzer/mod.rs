@@ -53,7 +53,7 @@ mod tunnels;
 mod unread;
 use budget::Budget;
 pub use options::{Freeze, Options};
-pub use tally::{Tally, Taps};
+pub use tally::{SessionMark, Tally, Taps};
 
 /// The most threads one capture file is read by: one per group of flows at most.
 pub const MAX_THREADS: usize = MAX_GROUPS as usize;
@@ -137,6 +137,10 @@ pub type OnEvent = Box<dyn FnMut(&CloseEvent) + Send>;
 
 /// A callback for each WebSocket session's report, as soon as its connection finishes.
 pub type OnReport = Box<dyn FnMut(&ConnectionReport) + Send>;
+
+/// Called with each WebSocket connection as it begins and as it finishes, while a capture is
+/// followed or read live ([`SessionMark`]).
+pub type OnSession = Box<dyn FnMut(&SessionMark) + Send>;
 
 /// Called with a warning about the input as it happens while it is followed (a capture
 /// ring's files lost), besides the report's warnings at the end.
@@ -233,6 +237,8 @@ pub struct Analyzer {
     on_report: Option<OnReport>,
     /// What a followed or live capture counts for its metrics.
     tally: Option<Arc<Tally>>,
+    /// Told of each WebSocket connection as it begins and finishes (followed or live).
+    on_session: Option<OnSession>,
 }
 
 impl Analyzer {
@@ -317,6 +323,7 @@ impl Analyzer {
             key_slot: None,
             on_report: None,
             tally: None,
+            on_session: None,
         }
     }
 
@@ -404,6 +411,7 @@ impl Analyzer {
         self.on_event = Some(taps.on_event);
         self.on_report = taps.on_report;
         self.tally = taps.tally;
+        self.on_session = taps.on_session;
     }
 
     /// The counters of a followed or live capture, if it has them.

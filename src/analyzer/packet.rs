@@ -218,6 +218,7 @@ impl Analyzer {
                     pkt,
                     &env,
                     (&mut self.on_event, self.tally.as_deref()),
+                    &mut self.on_session,
                     at,
                 );
                 // Looked at only when what it holds or its layer changed.
@@ -287,6 +288,7 @@ impl Analyzer {
             pkt,
             &env,
             (&mut self.on_event, self.tally.as_deref()),
+            &mut self.on_session,
             at,
         );
         conn.budget_changed();
@@ -295,27 +297,38 @@ impl Analyzer {
     }
 
     /// Hands a segment to its connection (active at clock time `at`) and calls the event
-    /// callback with what it produced; true when both sides are now done.
+    /// callback with what it produced (and `on_session` when it became a WebSocket); true
+    /// when both sides are now done.
     pub(super) fn feed(
         conn: &mut Connection,
         seg: &decode::Segment<'_>,
         pkt: &Packet<'_>,
         env: &Env<'_>,
         (on_event, tally): (&mut Option<OnEvent>, Option<&super::Tally>),
+        on_session: &mut Option<super::OnSession>,
         at: Timestamp,
     ) -> bool {
         // Followed or live only (offline, no callback is set): the events so far, and
-        // whether it was a WebSocket yet (for the metrics' count of those open).
-        let before = on_event
-            .as_ref()
-            .map(|_| (conn.event_count(), tally.is_some() && conn.is_websocket()));
+        // whether it was a WebSocket yet (for the metrics' count of those open, and the
+        // incident watch's).
+        let before = on_event.as_ref().map(|_| {
+            (
+                conn.event_count(),
+                (tally.is_some() || on_session.is_some()) && conn.is_websocket(),
+            )
+        });
         conn.segment(seg, pkt.number, pkt.ts, env);
         // A packet from a clock behind the others (merged captures) still shows activity.
         conn.active_at = conn.active_at.max(at);
         if let (Some((n, was)), Some(f)) = (before, on_event.as_mut()) {
-            if let Some(t) = tally.filter(|_| !was && conn.is_websocket()) {
-                t.websockets_begun
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if !was && conn.is_websocket() {
+                if let Some(t) = tally {
+                    t.websockets_begun
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                if let Some(s) = on_session.as_mut() {
+                    s(&super::tally::mark(conn, true));
+                }
             }
             if conn.is_websocket() && conn.event_count() > n {
                 for ev in crate::diagnose::live::events(conn, n) {

@@ -7,7 +7,7 @@
 //! comes. Only `analyze --follow` and `live` set one ([`Taps`]); a file read offline has
 //! none, and its per-packet path is unchanged.
 
-use super::{OnEvent, OnNote, OnReport};
+use super::{OnEvent, OnNote, OnReport, OnSession};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -90,6 +90,9 @@ pub struct Taps {
     pub tally: Option<Arc<Tally>>,
     /// A warning about the input as it happens (a capture ring's files lost).
     pub on_note: Option<OnNote>,
+    /// Each WebSocket connection as it is seen to begin and as it finishes (the sessions
+    /// open to each server, for the incident watch: `incident::Watch::session`).
+    pub on_session: Option<OnSession>,
     /// Bytes of `--max-memory` the caller holds beside the analysis (the metrics' label
     /// sets: [`crate::metrics_room`]): taken from the flows' part.
     pub beside: usize,
@@ -103,7 +106,37 @@ impl Taps {
             on_report: None,
             tally: None,
             on_note: None,
+            on_session: None,
             beside: 0,
         }
+    }
+}
+
+/// A WebSocket connection seen to begin (its handshake or first frame read) or to finish
+/// (reported), as a followed or live analysis reads it ([`Taps::on_session`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionMark {
+    /// When the connection's first packet was captured (the report's `start`, a close
+    /// event's `start`).
+    pub start: crate::vocab::Timestamp,
+    /// The client's endpoint.
+    pub client: crate::vocab::Endpoint,
+    /// The server's endpoint.
+    pub server: crate::vocab::Endpoint,
+    /// Where its 4-tuple lives (its VLANs and tunnels; 0 for none), as a close event's.
+    pub scope: u32,
+    /// True when it begins, false when it finishes.
+    pub begun: bool,
+}
+
+/// The [`SessionMark`] of `c` (begun or finished).
+pub(super) fn mark(c: &crate::stack::tcp::connection::Connection, begun: bool) -> SessionMark {
+    let client = c.client_side();
+    SessionMark {
+        start: c.first_ts,
+        client: c.ep[client],
+        server: c.ep[client.other()],
+        scope: c.scope,
+        begun,
     }
 }

@@ -12,13 +12,22 @@
 //! the sessions open then, the clients' hosts), so that a server whose sessions end with
 //! several codes at a steady pace, or one whose pace is not known yet, is said to form
 //! nothing the report will not name (issue 102, item 6; issue 104, item 10). What it cannot
-//! see live (the sessions still open that never ended, refused attempts) it does not use.
+//! see live (refused attempts, the sessions accepted after) it does not use. A stop's row
+//! needs three quarters of the sessions open at its first end: the watch is told each
+//! WebSocket connection as it begins and finishes (`Watch::session`, the analyzer's
+//! `Taps::on_session`), and a stop it finds is said only where, at the pace of its members
+//! so far, it can end that many within the report's window for a stop (a server closing
+//! each session at its own age while 40 are open, three in 1.4 s, cannot; a restart, three
+//! within a millisecond, can).
 //! Work: constant per event (amortized), plus one detection over at most [`KEPT`] endings
 //! each time a group that stands out reaches a try (3, 4, 5, 6, 7, 8, 10, then a quarter
 //! more each time): a logarithmic number per group, and one per [`JUDGE_EVERY_NS`] of
 //! capture time at most (a group whose turn it is not is judged at its next ending). At most [`WATCHED`]
-//! groups are kept (those idle past every window dropped first, then all), and [`KEPT`]
-//! endings: [`HELD_BYTES`] in all, which the binary sets aside from `--max-memory`.
+//! groups are kept (those idle past every window dropped first, then all), [`KEPT`]
+//! endings and [`OPEN_KEPT`] open sessions (then a count per server, for at most
+//! [`WATCHED`] servers; one whose count is not kept is judged on the sessions kept):
+//! [`HELD_BYTES`] in all, which the binary sets aside from `--max-memory`. A stop's check
+//! reads the server's kept endings and open sessions once: linear in what is kept.
 //!
 //! On a busy server endings of one kind come all day; three within a gap are its usual,
 //! not an incident. Each server and way keeps its usual gap between endings (a running mean
@@ -27,24 +36,47 @@
 //! no longer does (a running wsclose then says no incident for a server's steady pace,
 //! and an incident that forms ends when its pace falls back).
 
-use super::{Ending, How, Signs, BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S};
+use super::{
+    Ending, How, Signs, BURST_S, CLIENT_BURST_S, GAP_S, MIN_MEMBERS, RETRY_GAP_S, SHED_GAP_S,
+};
 use crate::vocab::{
-    CloseEvent, EndKind, Endpoint, EventWhat, IncidentKind, Role, StreamEndKind, Timestamp,
+    CloseEvent, EndKind, Endpoint, EventWhat, Incident, IncidentKind, Role, StreamEndKind,
+    Timestamp,
 };
 use std::collections::VecDeque;
 
 /// First endings kept for the detection a group is judged by (every server's, the latest).
 pub const KEPT: usize = 2048;
 
+/// Sessions kept open at most, each with its start ([`Watch::session`]); past them a
+/// server's open sessions are only counted (in at most [`WATCHED`] servers' counts).
+pub const OPEN_KEPT: usize = 4096;
+
 /// What a watch holds at most, set aside from `--max-memory` by the binary (`Taps::beside`):
-/// its kept endings, its groups (their table at twice its entries' size, for its slack), and
-/// one detection's copy of the endings with its working state (its vectors per ending,
-/// under 256 bytes).
+/// its kept endings, its groups and its open sessions and counts (each table at twice its
+/// entries' size, for its slack), and one detection's copy of the endings with its working
+/// state (its vectors per ending, under 256 bytes) and the starts a stop is projected on.
 pub const HELD_BYTES: usize = KEPT * std::mem::size_of::<Ending>()
     + 2 * WATCHED * (std::mem::size_of::<((Endpoint, How), Group)>() + 1)
-    + KEPT * (std::mem::size_of::<Ending>() + 256);
-// 2 990 080 bytes on 64-bit targets: well under the smallest budget the analysis takes.
+    + 2 * OPEN_KEPT * (std::mem::size_of::<(OpenKey, OpenSession)>() + 1)
+    + 2 * WATCHED * (std::mem::size_of::<(Endpoint, u32)>() + 1)
+    + KEPT * (std::mem::size_of::<Ending>() + 256)
+    + (KEPT + OPEN_KEPT) * std::mem::size_of::<i64>();
+// 3 940 352 bytes on 64-bit targets (2 990 080 before the open sessions): well under the
+// smallest budget the analysis takes (32 MiB).
 const _: () = assert!(HELD_BYTES < 4 << 20);
+
+/// A session open: its server, client and scope (its VLANs and tunnels).
+type OpenKey = (Endpoint, Endpoint, u32);
+
+/// A session seen to begin and not yet finished.
+#[derive(Debug, Clone, Copy)]
+struct OpenSession {
+    /// Its start (ns).
+    start: i64,
+    /// Its first ending was read (it is among the kept endings, not the open ones).
+    ended: bool,
+}
 
 /// Least capture time (ns) between two detections: a hundred a second of capture at most,
 /// whatever the wire makes stand out (a client cycling through a thousand close codes makes
@@ -253,6 +285,110 @@ pub struct Open {
     pub members: u64,
 }
 
+/// The sessions open as a watch knows them ([`Watch::session`]).
+#[derive(Debug, Default)]
+struct Opens {
+    /// The sessions seen to begin and not finished, at most [`OPEN_KEPT`].
+    open: rustc_hash::FxHashMap<OpenKey, OpenSession>,
+    /// Per server, its sessions open past [`OPEN_KEPT`] (their starts not kept).
+    beyond: rustc_hash::FxHashMap<Endpoint, u32>,
+}
+
+impl Opens {
+    /// The kind the report's detection names the incident that holds the latest kept ending
+    /// (of `server`), run on the kept endings of `server`, where the report's gate would
+    /// keep it an incident ([`super::holds_live`]: its row, the facts a watch cannot see
+    /// left open) and, for a stop, where it can still end three quarters of the sessions
+    /// open at its first end as the report's stop must ([`Opens::reaches_open`]); `None`
+    /// when it names none.
+    fn judge(&self, kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
+        let mut endings: Vec<Ending> = kept
+            .iter()
+            .filter(|e| e.server == server)
+            .copied()
+            .collect();
+        for (pos, e) in endings.iter_mut().enumerate() {
+            e.pos = pos as u32;
+        }
+        let last = endings.len().checked_sub(1)? as u32;
+        let out = super::detect(endings, &[]);
+        let id = out.links.get(last)?.incident?;
+        // And the gate's: named only where the report would name it (its row, on what is
+        // seen), and a stop only where the sessions open let it be one.
+        out.incidents
+            .iter()
+            .find(|i| i.id == id)
+            .filter(|i| super::holds_live(i))
+            .filter(|i| !is_stop(i.kind) || self.reaches_open(i, server, kept))
+            .map(|i| i.kind)
+    }
+
+    /// Whether the stop `i` of `server` (found on the server's endings among `kept`, at
+    /// their positions) can be one the report names: the report's stop ends at least three
+    /// quarters of the party's sessions open at its first end, within [`BURST_S`] of it
+    /// ([`CLIENT_BURST_S`] for a client host's drop), or in a run whose ends are each within
+    /// [`GAP_S`] of the one before when three quarters of those sessions had lived twice as
+    /// long as the run. Open at the first end: the kept endings that began by then and ended
+    /// after, the sessions still open that began by then ([`Watch::session`]; those past
+    /// [`OPEN_KEPT`] counted as begun then). The members still to come are projected at the
+    /// pace of those so far: a server closing its sessions one by one at its usual pace
+    /// (40 open, three closed within 1.4 s) cannot end thirty of them in time; a restart
+    /// (three within a millisecond) can.
+    fn reaches_open(&self, i: &Incident, server: Endpoint, kept: &VecDeque<Ending>) -> bool {
+        let (t0, t1, m) = (i.start.0, i.end.0, i.members);
+        // A client host's drop: that host's sessions; else the server's.
+        let host = (i.kind == IncidentKind::ClientDrop)
+            .then(|| {
+                let first = i.connections.first()?;
+                kept.iter()
+                    .filter(|e| e.server == server)
+                    .nth(usize::try_from(first.checked_sub(1)?).ok()?)
+            })
+            .flatten()
+            .map(|e| e.client.ip());
+        let mine = |client: &Endpoint| host.is_none_or(|h| client.ip() == h);
+        let mut starts: Vec<i64> = kept
+            .iter()
+            .filter(|e| e.server == server && mine(&e.client) && e.start <= t0 && e.end >= t0)
+            .map(|e| e.start)
+            .collect();
+        starts.extend(
+            self.open
+                .iter()
+                .filter(|((s, c, _), o)| *s == server && mine(c) && !o.ended && o.start <= t0)
+                .map(|(_, o)| o.start),
+        );
+        let unknown = if host.is_none() {
+            self.beyond.get(&server).copied().unwrap_or(0) as usize
+        } else {
+            0
+        };
+        let open = starts.len() + unknown;
+        // As the stop's rule counts: members * 4 >= open * 3.
+        let needed = ((open * 3).div_ceil(4)).max(MIN_MEMBERS) as u64;
+        if m >= needed {
+            return true;
+        }
+        let gap = (t1.saturating_sub(t0)).max(0) as f64 / m.saturating_sub(1).max(1) as f64;
+        let takes = gap * (needed - 1) as f64;
+        let burst = if host.is_some() {
+            CLIENT_BURST_S
+        } else {
+            BURST_S
+        };
+        if takes <= burst * 1e9 {
+            return true;
+        }
+        if host.is_some() || gap > GAP_S * 1e9 {
+            return false;
+        }
+        // A long run: read whole when three quarters of those open had lived twice as long.
+        let old_by = t0.saturating_sub((2.0 * takes).min(i64::MAX as f64) as i64);
+        let old = starts.iter().filter(|&&s| s <= old_by).count();
+        old * 4 >= open * 3
+    }
+}
+
 /// The groups being watched.
 #[derive(Debug, Default)]
 pub struct Watch {
@@ -262,6 +398,8 @@ pub struct Watch {
     kept: VecDeque<Ending>,
     /// The capture time of the latest detection ([`JUDGE_EVERY_NS`]).
     judged_at: Option<i64>,
+    /// The sessions open ([`Watch::session`]).
+    opens: Opens,
 }
 
 /// The next count after `members` at which a group not yet said is judged again: every
@@ -321,31 +459,58 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
     }
 }
 
-/// The kind the report's detection names the incident that holds the latest kept ending
-/// (of `server`), run on the kept endings of `server`, where the report's gate would keep it
-/// an incident ([`super::holds_live`]: its row, the facts a watch cannot see left open);
-/// `None` when it names none.
-fn judge(kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
-    let mut endings: Vec<Ending> = kept
-        .iter()
-        .filter(|e| e.server == server)
-        .copied()
-        .collect();
-    for (pos, e) in endings.iter_mut().enumerate() {
-        e.pos = pos as u32;
-    }
-    let last = endings.len().checked_sub(1)? as u32;
-    let out = super::detect(endings, &[]);
-    let id = out.links.get(last)?.incident?;
-    // And the gate's: named only where the report would name it (its row, on what is seen).
-    out.incidents
-        .iter()
-        .find(|i| i.id == id)
-        .filter(|i| super::holds_live(i))
-        .map(|i| i.kind)
+/// The kinds a stop names (`detect/stops.rs`): their row's evidence includes three
+/// quarters of the party's sessions open at the first end.
+fn is_stop(kind: IncidentKind) -> bool {
+    matches!(
+        kind,
+        IncidentKind::ServerStop
+            | IncidentKind::ServerRestart
+            | IncidentKind::BackendStop
+            | IncidentKind::ProxyReload
+            | IncidentKind::ClientDrop
+    )
 }
 
 impl Watch {
+    /// Takes in a WebSocket connection seen to begin (`begun`) or to finish: the sessions
+    /// open to each server, a stop's evidence (the report's stop ends three quarters of
+    /// those open at its first end). Its start is its
+    /// first packet's (a close event's `start`); `scope`, where its 4-tuple lives. Constant
+    /// work; at most [`OPEN_KEPT`] kept, then counted per server (at most [`WATCHED`]
+    /// servers counted: a server past them is judged on those kept).
+    pub fn session(
+        &mut self,
+        start: Timestamp,
+        client: Endpoint,
+        server: Endpoint,
+        scope: u32,
+        begun: bool,
+    ) {
+        let o = &mut self.opens;
+        let key = (server, client, scope);
+        if begun {
+            if o.open.len() < OPEN_KEPT {
+                o.open.insert(
+                    key,
+                    OpenSession {
+                        start: start.0,
+                        ended: false,
+                    },
+                );
+            } else if o.beyond.len() < WATCHED || o.beyond.contains_key(&server) {
+                *o.beyond.entry(server).or_default() += 1;
+            }
+        } else if o.open.remove(&key).is_none() {
+            if let Some(n) = o.beyond.get_mut(&server) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    o.beyond.remove(&server);
+                }
+            }
+        }
+    }
+
     /// Groups watched now.
     pub fn len(&self) -> usize {
         self.groups.len()
@@ -391,6 +556,10 @@ impl Watch {
             self.kept.pop_front();
         }
         self.kept.push_back(ending_of(ev, order));
+        if let Some(o) = self.opens.open.get_mut(&(ev.server, ev.client, ev.scope)) {
+            // Among the kept endings now.
+            o.ended = true;
+        }
         if ev.from != Role::Server {
             return None;
         }
@@ -454,7 +623,7 @@ impl Watch {
                 return None;
             }
             self.judged_at = Some(t);
-            match judge(&self.kept, ev.server) {
+            match self.opens.judge(&self.kept, ev.server) {
                 Some(kind) => {
                     g.said = true;
                     g.kind = kind;

@@ -508,6 +508,14 @@ pub struct Reconnects {
     /// none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub other_path: u64,
+    /// Where `same_host` counts: the sessions those client hosts opened to the same server
+    /// and path (or subprotocol) after the last member's end, within [`RECONNECT_MAX_S`]
+    /// of it, that replaced no session: other clients of those hosts arriving (the
+    /// capture cannot tell those hosts' clients apart, so some of the new sessions counted
+    /// in `same_host` may be such clients' first, and `came_back` is at most as many as it
+    /// says, `never` at least). Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub others_after: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -192,13 +192,21 @@ pub(crate) fn forming_incident(
     }
 }
 
-/// What a followed or live capture tells as it goes: `on_event`, and with `--metrics`
-/// each report counted and the library's tally shared with the metrics.
+/// What a followed or live capture tells as it goes: `on_event`, each WebSocket connection
+/// begun and finished told to the incident `watch` (the sessions open to each server, a
+/// stop's evidence), and with `--metrics` each report counted and the library's tally
+/// shared with the metrics.
 pub(crate) fn taps(
     on_event: wsclose::OnEvent,
+    watch: std::sync::Arc<std::sync::Mutex<wsclose::incident::Watch>>,
     metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
 ) -> wsclose::Taps {
     let mut taps = wsclose::Taps::new(on_event);
+    taps.on_session = Some(Box::new(move |m| {
+        if let Ok(mut w) = watch.lock() {
+            w.session(m.start, m.client, m.server, m.scope, m.begun);
+        }
+    }));
     // The incident watch's kept endings and groups, beside the analysis.
     taps.beside = wsclose::incident::watch::HELD_BYTES;
     // A capture ring's files lost: said as it happens (the report's warnings say it again).
@@ -254,6 +262,7 @@ fn follow(
         .as_ref()
         .map_or_else(Default::default, |m| std::sync::Arc::clone(&m.watch));
     let counted = metrics.clone();
+    let sessions = std::sync::Arc::clone(&watch);
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = event_text(format, verbose, &stream, ev);
         forming_incident(format, &watch, counted.as_deref(), ev, &stream, &mut line);
@@ -272,7 +281,7 @@ fn follow(
         path,
         opts,
         &args.keys.sources(),
-        taps(on_event, metrics.as_ref()),
+        taps(on_event, sessions, metrics.as_ref()),
         &stop,
         &key,
     ) {

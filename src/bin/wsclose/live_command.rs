@@ -134,6 +134,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         .as_ref()
         .map_or_else(Default::default, |m| Arc::clone(&m.watch));
     let counted = metrics.clone();
+    let sessions = Arc::clone(&watch);
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = crate::analyze_command::event_text(format, verbose, &stream, ev);
         crate::analyze_command::forming_incident(
@@ -160,7 +161,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         &args.keys.sources(),
         &stop,
         &mut opened,
-        crate::analyze_command::taps(on_event, metrics.as_ref()),
+        crate::analyze_command::taps(on_event, sessions, metrics.as_ref()),
         &mut on_drops,
         &key,
     )?;

@@ -358,6 +358,7 @@ pub fn detect_said(
         if !w.incidents.is_empty() {
             let accepted = resolve_chains(&w);
             come_back(&mut w, &accepted);
+            reconnects::others_after(&mut w, &accepted);
             came_back_elsewhere(&mut w);
         }
     }
@@ -876,6 +877,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             elsewhere: 0,
             elsewhere_server: None,
             other_path: 0,
+            others_after: 0,
         };
     }
 }

@@ -198,3 +198,101 @@ pub(super) fn resolve_chains(w: &Work) -> Vec<Option<u32>> {
     }
     accepted
 }
+
+/// Incidents a (server, client host, route) key names at most in [`others_after`] (a crash
+/// loop's many incidents of one key: the first few).
+const OTHERS_KEYS: usize = 8;
+
+/// For each incident some of whose members came back only as new sessions of a host with
+/// several clients (`Reconnects::same_host`): the sessions of the members' (server, client
+/// host, route) that began after its last end, within [`RECONNECT_MAX_S`] of it, and
+/// replaced no session (first visits, `Reconnects::others_after`): other clients of those
+/// hosts arriving while the members came back, so that the capture shows the links by host
+/// alone may be theirs. (First visits while the members were still ending, as a burst of
+/// clients shed one by one, are that burst's own.) One pass over
+/// the members, one over the endings (a map lookup each, at most [`OTHERS_KEYS`] incidents
+/// per key).
+pub(super) fn others_after(w: &mut Work, accepted: &[Option<u32>]) {
+    let n = w.e.len();
+    let unsure: Vec<bool> = w
+        .incidents
+        .iter()
+        .map(|i| i.reconnects.same_host > 0)
+        .collect();
+    if !unsure.contains(&true) {
+        return;
+    }
+    // Per ending: the incident (index) one of whose members it took the place of.
+    let mut took: Vec<Option<u32>> = vec![None; n];
+    let mut keys: rustc_hash::FxHashMap<(u32, u32, u32), Vec<u32>> = Default::default();
+    for i in 0..n {
+        w.steps += 1;
+        let Some(k) = w
+            .incident
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|k| k.checked_sub(1))
+        else {
+            continue;
+        };
+        if !unsure.get(k as usize).copied().unwrap_or(false) {
+            continue;
+        }
+        if let Some(t) = accepted
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|j| took.get_mut(j as usize))
+        {
+            *t = Some(k);
+        }
+        let Some(e) = w.at(i as u32) else { continue };
+        let ks = keys
+            .entry((w.sid(i as u32), w.hid(i as u32), e.route))
+            .or_default();
+        if ks.len() < OTHERS_KEYS && !ks.contains(&k) {
+            ks.push(k);
+        }
+    }
+    let windows: Vec<(i64, i64)> = w
+        .incidents
+        .iter()
+        .map(|i| (i.end.0, i.end.0.saturating_add(ns(RECONNECT_MAX_S))))
+        .collect();
+    let mut others = vec![0u64; w.incidents.len()];
+    for j in 0..n {
+        w.steps += 1;
+        let Some(&e) = w.at(j as u32) else { continue };
+        // A first visit: no session's reconnect (a member's new session ended and replaced
+        // again is that client's, not another's).
+        let first_visit = w.prev.get(j).is_some_and(Option::is_none);
+        if !first_visit || w.is_echo(j as u32) || matches!(e.how, How::Refused(_)) {
+            continue;
+        }
+        let Some(ks) = keys.get(&(w.sid(j as u32), w.hid(j as u32), e.route)) else {
+            continue;
+        };
+        let member_of = w
+            .incident
+            .get(j)
+            .copied()
+            .flatten()
+            .and_then(|k| k.checked_sub(1));
+        let taken = took.get(j).copied().flatten();
+        w.steps += ks.len() as u64;
+        for &k in ks {
+            let Some(&(from, to)) = windows.get(k as usize) else {
+                continue;
+            };
+            if member_of != Some(k) && taken != Some(k) && e.start > from && e.start <= to {
+                if let Some(o) = others.get_mut(k as usize) {
+                    *o += 1;
+                }
+            }
+        }
+    }
+    for (inc, o) in w.incidents.iter_mut().zip(others) {
+        inc.reconnects.others_after = o;
+    }
+}

@@ -103,8 +103,14 @@ fn figures(o: &mut String, i: &crate::vocab::Incident, s: &impl Sink) {
     } else {
         String::new()
     };
+    // Links by host alone while other clients of that host arrived: bounds, not counts.
+    let (most, least) = if r.same_host > 0 && r.others_after > 0 {
+        ("at most ", "at least ")
+    } else {
+        ("", "")
+    };
     line.push(own(format!(
-        "{} member{}; came back {}, never {}, refused {}{tls}.",
+        "{} member{}; came back {most}{}, never {least}{}, refused {}{tls}.",
         i.members,
         if i.members == 1 { "" } else { "s" },
         r.came_back,

@@ -131,8 +131,15 @@ fn headline(i: &Incident) -> String {
         out
     };
     let r = &i.reconnects;
+    // Linked by host alone while other clients of that host arrived: which new sessions
+    // were the members' own, the capture does not say.
+    let unsure = r.same_host > 0 && r.others_after > 0;
     if r.came_back > 0 {
-        out.push_str(&format!("; {} reconnected", r.came_back));
+        out.push_str(&format!(
+            "; {} reconnected{}",
+            r.came_back,
+            if unsure { " at most" } else { "" }
+        ));
         if let Some(m) = r.median_s {
             out.push_str(&format!(", median {}", seconds(m)));
         }
@@ -144,7 +151,12 @@ fn headline(i: &Incident) -> String {
             Some(false) => out.push_str(" (spread)"),
             None => {}
         }
-        if r.same_host > 0 {
+        if unsure {
+            out.push_str(&format!(
+                "; {} of them new sessions of a host with several clients the capture cannot tell apart, which began {} more that replaced no session: some of the {} may be other clients' first",
+                r.same_host, r.others_after, r.same_host
+            ));
+        } else if r.same_host > 0 {
             out.push_str(&format!(
                 "; {} of them new sessions of a host with several clients (not surely the same clients)",
                 r.same_host

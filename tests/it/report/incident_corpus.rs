@@ -67,8 +67,15 @@ fn told(name: &str, t: &Told) -> Option<Value> {
     assert_eq!(rc["came_back"], t.came_back, "{name}: {rc}");
     assert_eq!(rc["never"], t.never, "{name}: {rc}");
     assert_eq!(rc["refused"], t.refused, "{name}: {rc}");
+    // Linked by host alone while other clients of that host arrived after (issue 102 item
+    // 6(b)): the counts are bounds, and said so.
+    let (most, least) = if rc["others_after"].as_u64().is_some_and(|n| n > 0) {
+        ("at most ", "at least ")
+    } else {
+        ("", "")
+    };
     let window = format!(
-        "{} members; came back {}, never {}, refused {}.",
+        "{} members; came back {most}{}, never {least}{}, refused {}.",
         t.members, t.came_back, t.never, t.refused
     );
     for args in [vec!["analyze"], vec!["analyze", "-v"]] {

@@ -642,7 +642,12 @@ fn follow_says_forming_only_what_the_report_names() {
 /// Issue 102, item 6, over every recorded incident (fixtures/incident/): each server a line
 /// `incident forming` names, followed, is a server the report's incidents name (the watch
 /// named two that none named: haproxy-crashloop's 19837, lb-drain's 19903), and the
-/// restarts, stops, sheddings, reloads, middlebox resets and slow consumers are still said.
+/// restarts, stops, sheddings, reloads, middlebox resets and slow consumers are still said
+/// (in 18 captures). haproxy-idle is no longer said: its lines were a stop of the first 3 of
+/// the 12 sessions open (cut 0.4 s apart, as they had begun), which the report does not name
+/// (it names their idle cohort from their quiet spells, which a close event does not carry);
+/// the watch now knows the 9 still open, and a stop that cannot end three quarters of them
+/// in time is not said.
 #[test]
 fn every_recorded_incident_said_forming_is_one_the_report_names() {
     let dir = tempfile::tempdir().unwrap();
@@ -682,5 +687,86 @@ fn every_recorded_incident_said_forming_is_one_the_report_names() {
         }
         said_in += usize::from(!said.is_empty());
     }
-    assert!(said_in >= 19, "said forming in {said_in} captures only");
+    assert!(said_in >= 18, "said forming in {said_in} captures only");
+}
+
+/// Issue 102, item 6 over the second recordings (fixtures/incident2/, other servers and
+/// clients): each server a line `incident forming` names, followed, is one the report's
+/// incidents name. The control `hypercorn-rolling-4002-control` (a server closing each
+/// session with 4002 at its own age, 40 open, at most 3 in 100 ms) was said forming twice
+/// ("ended 3 sessions by close 4002 within 1.4 s", then 10): its first three closes were a
+/// stop of all the sessions the watch had seen end, the 37 still open unknown to it. The
+/// real ones are still said: the plan change, the stops and restarts, the link down, the
+/// idle cohort.
+#[test]
+fn the_second_recordings_said_forming_are_the_ones_the_report_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = format!("{}/fixtures/incident2", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_str().unwrap().to_string())
+        .filter(|p| p.ends_with(".pcap.gz"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "{names:?}");
+    let mut said_in = Vec::new();
+    for name in &names {
+        let gz = format!("{root}/{name}");
+        let keylog = gz.replace(".pcap.gz", ".keylog");
+        let keys: Vec<&str> = if std::path::Path::new(&keylog).exists() {
+            vec!["--keylog", &keylog]
+        } else {
+            Vec::new()
+        };
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&gz).unwrap()),
+            &mut bytes,
+        )
+        .unwrap();
+        let path = dir.path().join("capture.pcap");
+        std::fs::write(&path, bytes).unwrap();
+        let out = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .args(["analyze", "--follow", "--color", "never"])
+            .args(&keys)
+            .arg("-")
+            .pipe_stdin(&path)
+            .unwrap()
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let mut said = forming_servers(&String::from_utf8(out.stdout).unwrap());
+        said.sort();
+        said.dedup();
+        let mut args = vec!["analyze", "--format", "json"];
+        args.extend(&keys);
+        args.push(&gz);
+        let report: Value = serde_json::from_str(&run_ok(&args)).unwrap();
+        let named: Vec<&str> = report["incidents"]
+            .as_array()
+            .map(|v| v.iter().filter_map(|i| i["server"].as_str()).collect())
+            .unwrap_or_default();
+        for s in &said {
+            assert!(
+                named.contains(&s.as_str()),
+                "{name}: said {s} forming, the report names {named:?}"
+            );
+        }
+        if !said.is_empty() {
+            said_in.push(name.as_str());
+        }
+    }
+    for real in [
+        "starlette-plan-4002.pcap.gz",
+        "uvicorn-moved-elsewhere.pcap.gz",
+        "uvicorn-tls-pin-rejected.pcap.gz",
+        "uvicorn-linkdown-rst.pcap.gz",
+        "nginx-idle-read-timeout.pcap.gz",
+    ] {
+        assert!(
+            said_in.contains(&real),
+            "{real} not said forming: {said_in:?}"
+        );
+    }
 }
