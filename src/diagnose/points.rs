@@ -43,7 +43,9 @@
 //! matching is linear in its marks (at most `vocab::trail::MAX_MARKS` per report) with one
 //! hash map of them.
 
-use crate::report::points::{LostBetween, MadeBetween, MadeKind, Point, PointsReport, MAX_MADE};
+use crate::report::points::{
+    LostBetween, MadeBetween, MadeKind, Point, PointsReport, MAX_LOST_LISTED, MAX_MADE,
+};
 use crate::report::Host;
 use crate::report::{ConnectionReport, Store};
 use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, RST, SYN};
@@ -457,7 +459,11 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> Option<PointsRe
                         last: Timestamp(m.ts),
                         first_packet: m.packet,
                         last_packet: m.packet,
+                        listed: Vec::new(),
                     });
+                    if l.listed.len() < MAX_LOST_LISTED {
+                        l.listed.push(m.packet);
+                    }
                     l.packets += 1;
                     l.bytes += u64::from(m.len);
                     l.smallest = l.smallest.min(u32::from(m.len));
