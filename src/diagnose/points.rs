@@ -712,8 +712,15 @@ pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
 /// [`join_vec`] on a sorted store: only the reports of candidate pairs (from the incident
 /// stage's endings, by their whole keys) and those whose trail names two interfaces are
 /// read back. The store is sorted again when a report was removed; the endings of the
-/// views kept whose reset was made between the points are marked so.
-pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result<()> {
+/// views kept whose reset was made between the points are marked so. Returns a note when
+/// the incident stage left endings out (its room full) and two captures were given: the
+/// sessions among those are not paired, each view listed.
+pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result<Option<String>> {
+    // Said where two captures were given together (a rotation's files are one capture).
+    let captures = inputs.iter().filter(|i| !i.continues_previous).count();
+    let left_out = store.incidents_mut().left_out();
+    let note =
+        (left_out > 0 && captures > 1).then(|| crate::report::words::points::unpaired(left_out));
     let keyed = store.incidents_mut().keyed();
     let mut keys = Vec::with_capacity(keyed.len());
     for (k, order) in keyed {
@@ -768,5 +775,5 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         store.retain(&keep);
         store.sort();
     }
-    Ok(())
+    Ok(note)
 }

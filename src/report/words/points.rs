@@ -108,6 +108,17 @@ fn ordinal(k: usize) -> &'static str {
     }
 }
 
+/// The note when the incident stage's index of endings, which sessions seen at two points
+/// are paired from, left `left_out` out (its room, a thirty-second of `--max-memory`, full).
+pub fn unpaired(left_out: u64) -> String {
+    format!(
+        "sessions seen at two points of their path are read as one only among the \
+         connections whose endings the incident stage kept ({left_out} left out): such a \
+         session among those left out is listed once per point, unpaired; raise \
+         --max-memory to pair them"
+    )
+}
+
 /// A point by its file and interface ("drop-client.pcap on eth0").
 fn named(pt: &Point) -> String {
     match &pt.interface {

@@ -166,3 +166,61 @@ fn keys_whose_hashes_collide_pair_nothing_at_the_points() {
     assert_eq!(cs.len(), 1, "{cs:#?}");
     assert!(cs[0]["points"].is_object(), "{cs:#?}");
 }
+
+/// THREATS kind 5: under a small `--max-memory` the incident stage's index of endings (a
+/// thirty-second of it), from which sessions are paired, keeps the first file's only; the
+/// second file's views are then listed unpaired, and the report says so (a warning), not
+/// silently. 3 000 sessions, each with its own key, at the two points.
+#[test]
+fn sessions_left_unpaired_at_the_budget_are_said() {
+    use base64::Engine as _;
+    let (mut a, mut b) = (Capture::new(), Capture::new());
+    for i in 0..3_000u32 {
+        let mut raw = [0u8; 16];
+        raw[..4].copy_from_slice(&i.to_le_bytes());
+        raw[15] = 1; // (16 zero bytes read as no key)
+        let key = base64::engine::general_purpose::STANDARD.encode(raw);
+        let mut s = Session::new(20_000 + (i % 40_000) as u16, 8080).client_ip([
+            10,
+            1,
+            (i >> 8) as u8,
+            i as u8,
+        ]);
+        s.clock = Timestamp(T0.0 + i64::from(i) * 1_000_000);
+        s.open_keyed(&key, &accept(&key));
+        s.send(Role::Client, &text(Role::Client, "hi"));
+        s.send(Role::Server, &text(Role::Server, "yo"));
+        s.fins(Role::Client);
+        let (x, y) = two_points(&s, &NONE, &[], &[]);
+        a.extend(x);
+        b.extend(y);
+    }
+    a.sort_by_key(|p| p.0);
+    b.sort_by_key(|p| p.0);
+    let dir = tempfile::tempdir().unwrap();
+    let (pa, pb) = (
+        dir.path().join("client.pcap"),
+        dir.path().join("server.pcap"),
+    );
+    write_pcap(&pa, &a);
+    write_pcap(&pb, &b);
+    let opts = wsclose::Options {
+        max_memory: 32 << 20,
+        ..wsclose::Options::default()
+    };
+    let r = wsclose::analyze_files(&[pa.clone(), pb.clone()], opts).unwrap();
+    let r = serde_json::to_value(&r).unwrap();
+    let cs = r["connections"].as_array().unwrap();
+    let unpaired = cs.iter().filter(|c| c.get("points").is_none()).count();
+    assert!(unpaired > 0, "{} rows", cs.len());
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("listed once per point, unpaired"),
+        "{warnings}"
+    );
+    // With room, every one is paired, and nothing is said.
+    let r = serde_json::to_value(wsclose::analyze_files(&[pa, pb], Default::default()).unwrap())
+        .unwrap();
+    assert_eq!(r["connections"].as_array().unwrap().len(), 3_000);
+    assert!(!r["warnings"].to_string().contains("unpaired"));
+}
