@@ -203,6 +203,13 @@ fn the_annotated_capture_comments_each_files_packets_with_the_other_points_view(
         assert_eq!(named.len(), 2, "{named:?}");
         assert!(named[0] <= 113 && named[1] > 113, "{named:?}");
     }
+    // Only the sessions' packets copied: the server's file's are among them, commented.
+    let mut only = files.clone();
+    only.push("--only-selected".into());
+    let packets = annotated(&only, "only.pcapng");
+    assert!(packets.len() < 213, "{}", packets.len());
+    let here = "seen at two points, read as one session: here, drop-server.pcap";
+    assert_eq!(frames_saying(&packets, 2, here).len(), 1);
     // The merge: the packets lost are commented there too.
     let (merged, _) = &inputs()[1];
     let packets = annotated(merged, "merged.pcapng");
