@@ -437,6 +437,46 @@ pub(super) fn connection_notes_at(
     }
 }
 
+/// The comments of a session seen at two points (issue 103) on each point's packets, what
+/// the other point saw (`words::points::comments`: the points named on each one's first
+/// packet, "not seen at the server's point" on a packet lost between them, "made between
+/// the points" on one a box made). `add` gets the point's input, the packet's number in it
+/// and the comment. They cite no packet (nothing to renumber) and hold no decrypted text;
+/// a file or interface name is escaped as wire text.
+pub(super) fn points_notes(c: &ConnectionReport, add: &mut dyn FnMut(usize, u64, String)) {
+    use crate::report::words::points::{comments, Weight};
+    let Some(p) = &c.points else {
+        return;
+    };
+    let status = match c.status.code {
+        Some(code) => format!("{code} {}", c.status.name),
+        None => c.status.name.to_string(),
+    };
+    let status = terminal(&status);
+    for (k, packet, weight, body) in comments(p) {
+        let Some(pt) = p.points.get(k) else {
+            continue;
+        };
+        let level = match weight {
+            Weight::Chat => Level::Chat,
+            Weight::Note => Level::Note,
+            Weight::Warning => Level::Warning,
+        };
+        let head = format!("wsclose #{} [{status}] {}: ", c.id, level.as_str());
+        let body = ellipsis(&unforgeable(&terminal(&body)), MAX_FACT);
+        let room = MAX_COMMENT.saturating_sub(head.len());
+        if body.len() <= room {
+            add(pt.input, packet, format!("{head}{body}"));
+            continue;
+        }
+        let parts = split(&body, room.saturating_sub(" (10/10)".len()));
+        let n = parts.len();
+        for (i, part) in parts.into_iter().enumerate() {
+            add(pt.input, packet, format!("{head}{part} ({}/{n})", i + 1));
+        }
+    }
+}
+
 /// The section header's comments: the tool, the command, the summary by status.
 pub fn header(report: &Report, command: Option<&str>) -> Vec<String> {
     let mut lines = vec![format!(

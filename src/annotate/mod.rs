@@ -8,7 +8,8 @@
 //! its comments included, kept before wsclose's: `capture::write::copy_options`; the
 //! input's blocks that carry no packet kept where they stood: `blocks`), a comment
 //! (`opt_comment`, §4.3 option 1) on each packet that matters (what each says:
-//! `comments`), and on the Section Header Block (§4.1) the tool, the command and the
+//! `comments`; a session seen at two points, issue 103: each point's packets, its own file's
+//! or the other's, commented with what the other point saw), and on the Section Header Block (§4.1) the tool, the command and the
 //! summary by status. Wireshark shows the comments in the packet list (`frame.comment`), the
 //! details and Expert Info; tshark prints them.
 //!
@@ -39,7 +40,7 @@ mod blocks;
 mod comments;
 mod sorted;
 
-use comments::{connection_notes, connection_notes_at};
+use comments::{connection_notes, connection_notes_at, points_notes};
 pub use comments::{header, unforgeable, Level, FILTER, MAX_COMMENT, WITHHELD};
 
 /// wsclose's Wireshark plugin (Lua, `wsclose wireshark-plugin` prints it): a post-dissector
@@ -153,6 +154,9 @@ pub fn notes(report: &Report, reveal: bool) -> std::io::Result<Notes> {
         connection_notes(c, &report.incidents, reveal, &mut |p, text| {
             notes.add(run, p, text)
         });
+        points_notes(c, &mut |input, p, text| {
+            notes.add(runs.get(input).copied().unwrap_or(input), p, text)
+        });
         Ok(())
     })?;
     Ok(notes)
@@ -165,6 +169,25 @@ fn flow_of(c: &ConnectionReport, run: usize, flows: &mut Flows) {
         .entry((run, key))
         .or_default()
         .push((c.first_packet, c.last_packet));
+}
+
+/// Adds the TCP connections and packet ranges of the points `c` was seen at beyond its own
+/// (issue 103) to `flows`, where their endpoints are addresses (a redacted report's are
+/// pseudonyms: those points' packets are not copied with `only_selected`).
+fn other_points(c: &ConnectionReport, runs: &[usize], flows: &mut Flows) {
+    use crate::report::Host;
+    let Some(p) = &c.points else {
+        return;
+    };
+    for pt in p.points.iter().skip(1) {
+        if let (Host::Addr(a), Host::Addr(b)) = (&pt.client, &pt.server) {
+            let run = runs.get(pt.input).copied().unwrap_or(pt.input);
+            flows
+                .entry((run, FlowKey::of(*a, *b).0))
+                .or_default()
+                .push((pt.first_packet, pt.last_packet));
+        }
+    }
 }
 
 /// [`notes`] within `limit` bytes of memory, to be taken packet by packet; the flows only
@@ -203,8 +226,16 @@ fn sorted_notes(
                 failed = comments.push(run, p, text).err();
             }
         });
+        // Seen at two points: the other point's packets commented too (and copied).
+        points_notes(c, &mut |input, p, text| {
+            if failed.is_none() {
+                let run = runs.get(input).copied().unwrap_or(input);
+                failed = comments.push(run, p, text).err();
+            }
+        });
         if only_selected {
             flow_of(c, run, &mut flows);
+            other_points(c, &runs, &mut flows);
         }
         connections += 1;
         failed.map_or(Ok(()), Err)

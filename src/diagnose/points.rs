@@ -21,6 +21,12 @@
 //! two TTLs each way (`vocab::trail::Trail::two_ttls`): only the packets whose copies show
 //! both are placed there, one seen with one TTL only being either point's.
 //!
+//! Their packets must agree too: a copied handshake (the same key, request and response
+//! in an unrelated session, at another time or address: THREATS kind 3) is the only thing
+//! two sessions share, so two views of which nothing after the handshake was seen at both
+//! points, while in one direction each holds packets the other never saw (or one holds data
+//! in a side's name the other never saw that side send), are two sessions, read as today.
+//!
 //! Every packet placed: each direction's marks at the two points are lined up by their
 //! sequence offset from a packet both saw (the upgrade request, else the SYN: RFC 9293
 //! §3.4, so a box that rewrites ISNs changes nothing), their length and a hash of their
@@ -37,7 +43,9 @@
 //! matching is linear in its marks (at most `vocab::trail::MAX_MARKS` per report) with one
 //! hash map of them.
 
-use crate::report::points::{LostBetween, MadeBetween, MadeKind, Point, PointsReport, MAX_MADE};
+use crate::report::points::{
+    LostBetween, MadeBetween, MadeKind, Point, PointsReport, MAX_LOST_LISTED, MAX_MADE,
+};
 use crate::report::Host;
 use crate::report::{ConnectionReport, Store};
 use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, RST, SYN};
@@ -324,9 +332,43 @@ fn median(v: &mut [i64]) -> Option<i64> {
     v.get(v.len() / 2).copied()
 }
 
-/// Lays `a` and `b` side by side: the points, the offset, where each packet was.
-fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
+/// The marks of `d` both points saw after the handshake: neither a SYN nor the first
+/// with data of its direction at `a` (the upgrade's request or response, which a copied
+/// handshake carries too).
+fn after_handshake(d: &Dir, a: &View<'_>) -> usize {
+    let mut data = 0;
+    d.matched
+        .iter()
+        .filter_map(|&(i, _)| a.marks.get(i))
+        .filter(|m| m.1.flags & SYN == 0)
+        .filter(|m| {
+            data += usize::from(m.1.len > 0);
+            !(m.1.len > 0 && data == 1)
+        })
+        .count()
+}
+
+/// Whether both views of one direction hold packets the other never saw (SYNs aside).
+fn both_alone(d: &Dir, a: &View<'_>, b: &View<'_>) -> bool {
+    let alone = |v: &View<'_>, only: &[usize]| {
+        only.iter()
+            .filter_map(|&i| v.marks.get(i))
+            .any(|m| m.1.flags & SYN == 0)
+    };
+    alone(a, &d.only[0]) && alone(b, &d.only[1])
+}
+
+/// Lays `a` and `b` side by side: the points, the offset, where each packet was. None when
+/// they are two sessions that share a handshake (a copied one: THREATS kind 3): nothing
+/// after the handshake was seen at both, and the views disagree (in one direction each
+/// holds packets the other never saw, or one holds data in a side's name that the other
+/// never saw that side send), so that a copy can neither join nor hide a session.
+fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> Option<PointsReport> {
     let dirs = [match_dir(a, b, Role::Client), match_dir(a, b, Role::Server)];
+    let shared: usize = dirs.iter().map(|d| after_handshake(d, a)).sum();
+    if shared == 0 && dirs.iter().any(|d| both_alone(d, a, b)) {
+        return None;
+    }
     let ts = |v: &View<'_>, i: usize| v.marks.get(i).map_or(0, |m| m.1.ts);
     let ttl = |v: &View<'_>, i: usize| v.marks.get(i).map_or(0, |m| m.1.ttl);
     // Each direction's median of (b's time less a's) over the packets seen at both.
@@ -388,6 +430,7 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
     let mut lost_between = Vec::new();
     let mut made_between = Vec::new();
     let mut made_more = 0u64;
+    let mut made_data = 0u64;
     let mut unplaced = a.left_out + b.left_out;
     for (d, from) in dirs.iter().zip([Role::Client, Role::Server]) {
         // The point nearer this direction's sender.
@@ -416,7 +459,11 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
                         last: Timestamp(m.ts),
                         first_packet: m.packet,
                         last_packet: m.packet,
+                        listed: Vec::new(),
                     });
+                    if l.listed.len() < MAX_LOST_LISTED {
+                        l.listed.push(m.packet);
+                    }
                     l.packets += 1;
                     l.bytes += u64::from(m.len);
                     l.smallest = l.smallest.min(u32::from(m.len));
@@ -427,6 +474,8 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
                     if m.ts >= l.last.0 {
                         (l.last, l.last_packet) = (Timestamp(m.ts), m.packet);
                     }
+                } else if m.len > 0 && m.flags & (SYN | FIN | RST) == 0 && shared == 0 {
+                    made_data += 1;
                 } else if made_between.len() < MAX_MADE {
                     // That side's packets' TTL at this point: the last matched before it.
                     let side_ttl = d
@@ -468,6 +517,9 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
         }
         lost_between.extend(lost);
     }
+    if made_data > 0 {
+        return None;
+    }
     made_between.sort_by_key(|m| (m.seen_at, m.time.0, m.packet));
     let near_of = |p: usize| a_near.map(|n| if p == 0 { n } else { n.peer() });
     let point = |p: usize, v: &View<'_>| {
@@ -492,7 +544,7 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
         }
     };
     let seen = |k: usize| dirs.get(k).map_or(0, |d| d.matched.len() as u64);
-    PointsReport {
+    Some(PointsReport {
         points: vec![point(0, a), point(1, b)],
         translated: translated(a.ends, b.ends).flatten(),
         clock_offset_s: offset.map(|o| o as f64 / 1e9),
@@ -507,14 +559,19 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> PointsReport {
         placed_whole: gap.is_none(),
         unplaced_from: gap.map(|g| Timestamp(g.0)),
         unplaced_to: gap.map(|g| Timestamp(g.1)),
-    }
+    })
 }
 
 /// Writes into `x` that it is one session with `y` (another report of it, or none: `x`'s
 /// own two interfaces), seen at two points: its [`PointsReport`], and its evidence.
 /// Returns whether a reset in the name of the side that ended `x` was made between the
-/// points (the ending's reset is then no endpoint's).
-fn join(x: &mut ConnectionReport, y: Option<&ConnectionReport>, inputs: &[InputSummary]) -> bool {
+/// points (the ending's reset is then no endpoint's); None, and `x` unchanged, when their
+/// packets show two sessions that share a handshake ([`place`]).
+fn join(
+    x: &mut ConnectionReport,
+    y: Option<&ConnectionReport>,
+    inputs: &[InputSummary],
+) -> Option<bool> {
     let p = {
         let vx = views(x);
         let pair = match y {
@@ -534,7 +591,7 @@ fn join(x: &mut ConnectionReport, y: Option<&ConnectionReport>, inputs: &[InputS
             }
         };
         match pair {
-            Some(p) => p,
+            Some(p) => p?,
             // No trail at one of them: the points named, nothing placed.
             None => bare(x, y, inputs),
         }
@@ -555,7 +612,7 @@ fn join(x: &mut ConnectionReport, y: Option<&ConnectionReport>, inputs: &[InputS
         e.add(format_args!("{words}"), packets);
     }
     x.points = Some(p);
-    forged
+    Some(forged)
 }
 
 /// The points of `x` and `y` where no trail lets their packets be placed.
@@ -634,10 +691,8 @@ pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
             continue;
         }
         let y = y.clone();
-        if let Some(x) = cs.get_mut(i) {
-            join(x, Some(&y), inputs);
-        }
-        if let Some(k) = keep.get_mut(j) {
+        let joined = cs.get_mut(i).and_then(|x| join(x, Some(&y), inputs));
+        if let (Some(_), Some(k)) = (joined, keep.get_mut(j)) {
             *k = false;
         }
     }
@@ -657,8 +712,15 @@ pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
 /// [`join_vec`] on a sorted store: only the reports of candidate pairs (from the incident
 /// stage's endings, by their whole keys) and those whose trail names two interfaces are
 /// read back. The store is sorted again when a report was removed; the endings of the
-/// views kept whose reset was made between the points are marked so.
-pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result<()> {
+/// views kept whose reset was made between the points are marked so. Returns a note when
+/// the incident stage left endings out (its room full) and two captures were given: the
+/// sessions among those are not paired, each view listed.
+pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result<Option<String>> {
+    // Said where two captures were given together (a rotation's files are one capture).
+    let captures = inputs.iter().filter(|i| !i.continues_previous).count();
+    let left_out = store.incidents_mut().left_out();
+    let note =
+        (left_out > 0 && captures > 1).then(|| crate::report::words::points::unpaired(left_out));
     let keyed = store.incidents_mut().keyed();
     let mut keys = Vec::with_capacity(keyed.len());
     for (k, order) in keyed {
@@ -669,7 +731,7 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         }
     }
     let mut buf = Vec::new();
-    let mut drop = Vec::new();
+    let mut drop = rustc_hash::FxHashSet::default();
     let mut forged = Vec::new();
     for (i, j) in candidates(keys) {
         let mut x = store.get(i, &mut buf)?;
@@ -677,11 +739,14 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         if !same_session(&x, &y) {
             continue;
         }
-        if join(&mut x, Some(&y), inputs) {
+        let Some(reset_made) = join(&mut x, Some(&y), inputs) else {
+            continue;
+        };
+        if reset_made {
             forged.push(crate::report::legs::order(x.input, x.first_packet));
         }
         store.replace(i, x)?;
-        drop.push(j);
+        drop.insert(j);
     }
     for order in store.two_point_orders().to_vec() {
         let at = store.positions(order);
@@ -692,8 +757,10 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         if x.points.is_some() || !two_interfaces(&x) {
             continue;
         }
-        if join(&mut x, None, inputs) {
-            forged.push(order);
+        match join(&mut x, None, inputs) {
+            Some(true) => forged.push(order),
+            Some(false) => {}
+            None => continue,
         }
         store.replace(at.start, x)?;
     }
@@ -708,5 +775,5 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         store.retain(&keep);
         store.sort();
     }
-    Ok(())
+    Ok(note)
 }

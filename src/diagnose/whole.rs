@@ -58,7 +58,9 @@ impl Report {
         store.sort();
         // A session seen at two points is one session: its other view removed, the store
         // sorted again (failing to read back or write a report leaves both, nothing worse).
-        let _ = points::join_store(&mut store, &inputs);
+        if let Ok(Some(note)) = points::join_store(&mut store, &inputs) {
+            seen.temp_notes.push(note);
+        }
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let legs: Vec<(u32, u32)> = legs::link_store(&mut store, proxied::link)
             .unwrap_or_default()

@@ -8,7 +8,8 @@
 //! (`@timestamp`, `ecs.version`, `message`, `event.*`, `source.*`, `destination.*`,
 //! `network.*`, `url.*`, `log.file.path`), each of the type ECS defines for it
 //! ([`FIELDS`]), and wsclose's own under `wsclose.*` (the record envelope's `type`,
-//! `run_id`, `uid`, `id`, and the status object). Written as `jsonl` writes: the
+//! `run_id`, `uid`, `id`, the status object, and a session seen at two points' `points`
+//! with `points_summary`, its line). Written as `jsonl` writes: the
 //! connections a chunk at a time by the report's rendering threads, strings terminal-safe
 //! (`pretty`). Redacted, `source.ip`/`destination.ip` are left out (a pseudonym is no IP)
 //! and `source.address` holds the pseudonym.
@@ -279,6 +280,15 @@ pub fn connection(report: &Report, c: &ConnectionReport, run_id: &str) -> Value 
     });
     if let Some(u) = url(c.handshake.host.as_deref(), c.handshake.path.as_deref()) {
         set(&mut doc, &["url"], u);
+    }
+    // Seen at two points (issue 103): the contract's `points`, and them in one line.
+    if let Some(p) = &c.points {
+        set(&mut doc, &["wsclose", "points"], json!(p));
+        set(
+            &mut doc,
+            &["wsclose", "points_summary"],
+            crate::report::words::points::brief(p).into(),
+        );
     }
     doc
 }

@@ -4,15 +4,15 @@
 //! fix its status group shares (so that a connection's section says only its own). Out:
 //! labelled [`Fact`]s, each of a [`FactKind`], in the order the reports show them (the
 //! application's verdict, what the capture shows, the evidence, the connection's own fix;
-//! then proxy leg, tunnel, TLS, what each application saw, time, handshake, TCP and HTTP/2
-//! stream endings, the quiet spell, the Wireshark filter), each made of [`Piece`]s that say
-//! which text is the tool's, which came from the wire, which is a filter or a warning, and
-//! the packets it cites; a status cell's lead line ([`lead_line`]); a close code's name and
-//! gist ([`code_name`], [`code_gist`]) for the lines of a live capture; who closed it and
-//! the codes sent ([`closed_by`], [`codes`]), the one rule for every report. Markdown's and
-//! HTML's connection sections, the table's status cells, live lines and the annotated
-//! capture's comments render these: no renderer looks up the close-code catalog or the
-//! diagnosis itself.
+//! then proxy leg, the points of its path, tunnel, TLS, what each application saw, time,
+//! handshake, TCP and HTTP/2 stream endings, the quiet spell, the Wireshark filter), each
+//! made of [`Piece`]s that say which text is the tool's, which came from the wire, which is
+//! a filter or a warning, and the packets it cites; a status cell's lead line
+//! ([`lead_line`]); a close code's name and gist ([`code_name`], [`code_gist`]) for the
+//! lines of a live capture; who closed it and the codes sent ([`closed_by`], [`codes`]),
+//! the one rule for every report. Markdown's and HTML's connection sections, the table's
+//! status cells, live lines and the annotated capture's comments render these: no renderer
+//! looks up the close-code catalog or the diagnosis itself.
 
 use super::ConnectionReport;
 use crate::close::catalog;
@@ -66,6 +66,8 @@ pub enum FactKind {
     ForwardProxy,
     /// A leg of a proxied session.
     Proxied,
+    /// The points of its path it was captured at (issue 103), and where its packets were.
+    Points,
     /// The tunnel (encapsulation) it was carried in.
     Tunnel,
     /// Its TLS layer (wss://).
@@ -99,6 +101,7 @@ impl FactKind {
             FactKind::Fix => "Fix for this connection",
             FactKind::ForwardProxy => "Forward proxy",
             FactKind::Proxied => "Proxied",
+            FactKind::Points => "Seen at two points",
             FactKind::Tunnel => "Tunnel",
             FactKind::Tls => "TLS (wss://)",
             FactKind::SeenBy => "Seen by the applications",
@@ -373,6 +376,30 @@ pub fn tcp_ended(c: &ConnectionReport, open: &str) -> (String, Vec<u64>) {
     }
 }
 
+/// The points a session was captured at: a line each (`words::points::lines`), on the
+/// first point's packets it cites (those lost or made between the points there).
+fn points(p: &super::points::PointsReport) -> Fact {
+    let mut lines = super::words::points::lines(p)
+        .into_iter()
+        .map(|l| vec![text(l)]);
+    let mut f = Fact::new(FactKind::Points, lines.next().unwrap_or_default());
+    f.more = lines.collect();
+    f.packets = p
+        .lost_between
+        .iter()
+        .filter(|l| l.seen_at == 0)
+        .flat_map(|l| [l.first_packet, l.last_packet])
+        .chain(
+            p.made_between
+                .iter()
+                .filter(|m| m.seen_at == 0)
+                .map(|m| m.packet),
+        )
+        .collect();
+    f.packets.dedup();
+    f
+}
+
 /// The handshake's request and response, as the reports say them.
 fn handshake(c: &ConnectionReport) -> Fact {
     let hs = &c.handshake;
@@ -550,6 +577,9 @@ pub fn facts(c: &ConnectionReport, inputs: &[InputSummary], shared_fix: Option<&
                 Piece::Leg(leg.other_leg),
             ],
         ));
+    }
+    if let Some(p) = &c.points {
+        out.push(points(p));
     }
     if let Some(e) = &c.encapsulation {
         out.push(Fact::new(FactKind::Tunnel, vec![text(e.to_string())]));

@@ -6,7 +6,9 @@
 //! (its input, file, interface, the endpoints it saw, which end it is nearer), the clock
 //! offset between them, and where every packet of the session was: seen at both points,
 //! only at the sender's side (lost between them), or only at the receiver's (made between
-//! them).
+//! them). Every format states them from here, in the words of `words::points` (the fact
+//! `report::facts` makes of them, the table's lines, the annotated capture's comments on
+//! each point's packets).
 
 use super::Host;
 use crate::vocab::{Role, Timestamp};
@@ -112,7 +114,13 @@ pub struct LostBetween {
     pub first_packet: u64,
     /// The last one's packet number in the sender's point's input.
     pub last_packet: u64,
+    /// Their packet numbers in the sender's point's input, in order: the first
+    /// [`MAX_LOST_LISTED`] (the annotated capture comments each).
+    pub listed: Vec<u64>,
 }
+
+/// Packets lost between the points listed at most per direction.
+pub const MAX_LOST_LISTED: usize = 64;
 
 /// What a packet made between the points was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

@@ -37,6 +37,7 @@ use std::fmt::Write;
 use std::sync::{Mutex, PoisonError};
 
 mod groups;
+mod points;
 
 /// Findings of one kind of list (violations or notes) shown per connection before "+N more".
 const FINDINGS_SHOWN: usize = 3;
@@ -736,7 +737,9 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
         }
     }
     if brief {
-        let mut status_cell = Cell::new(brief_status(c));
+        let mut status = brief_status(c);
+        points::brief(&mut status, c);
+        let mut status_cell = Cell::new(status);
         if color {
             status_cell = status_cell.fg(status_color(c));
         }
@@ -776,6 +779,7 @@ fn connection_row(c: &ConnectionReport, names: &Names, color: bool, detail: Deta
         let mark = if e.consistent { "" } else { "⚠ " };
         let _ = write!(status, "\n{mark}{}", terminal(&e.summary));
     }
+    points::lines(&mut status, c);
     if let Some(line) = crate::report::words::incident::connection_line(c) {
         let _ = write!(status, "\n{}", terminal(&line));
     }

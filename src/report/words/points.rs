@@ -1,10 +1,15 @@
 //! The words of a session seen at two points of its path (issue 103): the evidence clause
-//! that names the points and says where its packets were.
+//! that names the points and says where its packets were; the lines every format lists
+//! ([`lines`]: Markdown's and HTML's fact, the table's `-v`; [`brief`]: the table's one
+//! line); the annotated capture's comments on each point's packets ([`comments`]).
 //!
 //! In: a [`PointsReport`]. Out: the clause and the packets it cites (those of the first
-//! point only: the report's packet numbers are its input's).
+//! point only: the report's packet numbers are its input's); lines; comments by point and
+//! packet. A file or interface name comes from the user or the capture: a renderer escapes
+//! these lines as all its text.
 
-use crate::report::points::{MadeKind, PointsReport};
+use crate::report::points::{LostBetween, MadeBetween, MadeKind, Point, PointsReport};
+use crate::vocab::Role;
 use std::fmt::Write as _;
 
 /// The clause ("; seen at two points: …") and its packets.
@@ -101,4 +106,335 @@ fn ordinal(k: usize) -> &'static str {
     } else {
         "second"
     }
+}
+
+/// The note when the incident stage's index of endings, which sessions seen at two points
+/// are paired from, left `left_out` out (its room, a thirty-second of `--max-memory`, full).
+pub fn unpaired(left_out: u64) -> String {
+    format!(
+        "sessions seen at two points of their path are read as one only among the \
+         connections whose endings the incident stage kept ({left_out} left out): such a \
+         session among those left out is listed once per point, unpaired; raise \
+         --max-memory to pair them"
+    )
+}
+
+/// A point by its file and interface ("drop-client.pcap on eth0").
+fn named(pt: &Point) -> String {
+    match &pt.interface {
+        Some(i) => format!("{} on {i}", pt.file),
+        None => pt.file.clone(),
+    }
+}
+
+/// Point `k` by its file and interface, or, where both points have one name (a merge that
+/// describes its interfaces alike), that and the end it is nearer ("drop-merged.pcapng,
+/// client side"), else its place ("first point").
+fn label(p: &PointsReport, k: usize) -> String {
+    let Some(pt) = p.points.get(k) else {
+        return String::new();
+    };
+    let name = named(pt);
+    if p.points.iter().filter(|o| named(o) == name).count() < 2 {
+        return name;
+    }
+    match pt.nearer {
+        Some(r) => format!("{name}, {r} side"),
+        None if k == 0 => format!("{name}, first point"),
+        None => format!("{name}, second point"),
+    }
+}
+
+/// How a point's nearer end was told.
+fn told(pt: &Point) -> &'static str {
+    match pt.nearer_by.as_deref() {
+        Some("ttl") => "by the TTLs",
+        Some("timing") => "by the timing",
+        _ => "",
+    }
+}
+
+/// Point `k` with the end it is nearer ("drop-client.pcap (nearer the client, by the
+/// TTLs)").
+fn placed(p: &PointsReport, k: usize) -> String {
+    let Some(pt) = p.points.get(k) else {
+        return String::new();
+    };
+    match pt.nearer {
+        Some(r) => format!("{} (nearer the {r}, {})", label(p, k), told(pt)),
+        None => format!("{} (which end it is nearer is not told)", label(p, k)),
+    }
+}
+
+/// The point at `k` as the side it is nearer names it: "the server's point
+/// (drop-server.pcap)", else "the other point (drop-server.pcap)".
+fn whose(p: &PointsReport, k: usize) -> String {
+    let Some(pt) = p.points.get(k) else {
+        return "the other point".into();
+    };
+    match pt.nearer {
+        Some(r) => format!("the {r}'s point ({})", label(p, k)),
+        None => format!("the other point ({})", label(p, k)),
+    }
+}
+
+/// The side's packets, possessive: "the client's".
+fn of(r: Role) -> String {
+    format!("the {r}'s")
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// What a made packet was.
+fn made_what(m: &MadeBetween) -> &'static str {
+    match m.kind {
+        MadeKind::Rst => "a reset",
+        MadeKind::Fin => "a FIN",
+        MadeKind::Syn => "a SYN",
+        MadeKind::Data => "data",
+    }
+}
+
+/// The lost packets of one direction in a line.
+fn lost_line(p: &PointsReport, l: &LostBetween) -> String {
+    let at = label(p, l.seen_at);
+    let sizes = if l.packets == 1 {
+        format!("{} bytes", l.bytes)
+    } else if l.smallest == l.largest {
+        format!("{} bytes, {} each", l.bytes, l.smallest)
+    } else {
+        format!("{} bytes, {} to {} each", l.bytes, l.smallest, l.largest)
+    };
+    let when = if l.first_packet == l.last_packet {
+        format!("packet {} there, at {}", l.first_packet, l.first)
+    } else {
+        format!(
+            "packets {} to {} there, from {} to {}",
+            l.first_packet, l.last_packet, l.first, l.last
+        )
+    };
+    format!(
+        "lost between the points: {} packet{} of {} ({sizes}) left {at} and never reached {}: \
+         {when}",
+        l.packets,
+        plural(l.packets),
+        of(l.from),
+        whose(p, 1 - l.seen_at.min(1)),
+    )
+}
+
+/// A made packet in a line.
+fn made_line(p: &PointsReport, m: &MadeBetween) -> String {
+    let at = label(p, m.seen_at);
+    let side_ttl = m
+        .side_ttl
+        .map(|t| format!(" where the {}'s packets came with {t}", m.from))
+        .unwrap_or_default();
+    format!(
+        "made between the points: {} in the {}'s name seen at {at} (packet {}, {}, TTL {}{side_ttl}, \
+         IP ID {}) that {} never saw the {} send",
+        made_what(m),
+        m.from,
+        m.packet,
+        m.time,
+        m.ttl,
+        m.ip_id,
+        whose(p, 1 - m.seen_at.min(1)),
+        m.from,
+    )
+}
+
+/// The points as every format lists them, a line each: the points named (file and
+/// interface, the end each is nearer and how that was told, a NAT's translation), the
+/// clocks' offset, the packets seen at both, each direction's packets lost between the
+/// points, each packet made between them, and what could not be placed.
+pub fn lines(p: &PointsReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let names: Vec<String> = (0..p.points.len()).map(|k| placed(p, k)).collect();
+    let mut first = format!("one session seen at two points: {}", names.join(" and "));
+    if let (Some(r), Some(b)) = (p.translated, p.points.get(1)) {
+        let y = match r {
+            Role::Client => &b.client,
+            Role::Server => &b.server,
+        };
+        let _ = write!(
+            first,
+            "; a NAT between them translated the {r}: {y} at {}",
+            label(p, 1)
+        );
+    }
+    out.push(first);
+    match (p.clock_offset_s, p.points.len()) {
+        (Some(o), 2) => out.push(format!(
+            "clocks: {}'s is {o:+.6} s from {}'s (estimated from the packets seen at both)",
+            label(p, 1),
+            label(p, 0)
+        )),
+        _ => out.push(
+            "clocks: their offset is not estimated (no packet of each direction was seen at both)"
+                .into(),
+        ),
+    }
+    out.push(format!(
+        "seen at both points: {} packet{} of the client's, {} of the server's",
+        p.seen_at_both.client,
+        plural(p.seen_at_both.client),
+        p.seen_at_both.server
+    ));
+    if p.lost_between.is_empty() && p.made_between.is_empty() && p.not_placed == 0 {
+        out.push("nothing lost or made between the points".into());
+    }
+    out.extend(p.lost_between.iter().map(|l| lost_line(p, l)));
+    out.extend(p.made_between.iter().map(|m| made_line(p, m)));
+    if p.made_between_more > 0 {
+        out.push(format!(
+            "and {} more packet{} made between the points",
+            p.made_between_more,
+            plural(p.made_between_more)
+        ));
+    }
+    if p.not_placed > 0 {
+        out.push(format!(
+            "{} packet{} seen at one point only could not be placed (which point is nearer \
+             their sender, or where they stand in their direction, is not told)",
+            p.not_placed,
+            plural(p.not_placed)
+        ));
+    }
+    if !p.placed_whole {
+        out.push(match (p.unplaced_from, p.unplaced_to) {
+            (Some(a), Some(b)) => format!(
+                "packets from {a} to {b} not placed: a point kept only the first and the last \
+                 of the session's packets"
+            ),
+            _ => "its packets not placed: a point kept none to place".into(),
+        });
+    }
+    out
+}
+
+/// The points in one line, for the table: the two files and the ends they are nearer, the
+/// clocks' offset, and what was lost and made between them.
+pub fn brief(p: &PointsReport) -> String {
+    let names: Vec<String> = p
+        .points
+        .iter()
+        .enumerate()
+        .map(|(k, pt)| match pt.nearer {
+            Some(r) if label(p, k) == named(pt) => format!("{} ({r}'s)", named(pt)),
+            Some(r) => format!("{} ({r} side)", named(pt)),
+            None => label(p, k),
+        })
+        .collect();
+    let mut s = format!("two points: {}", names.join(" and "));
+    if let Some(o) = p.clock_offset_s {
+        let _ = write!(s, ", clock {o:+.6} s");
+    }
+    let both = p.seen_at_both.client + p.seen_at_both.server;
+    let _ = write!(s, "; {both} packet{} seen at both", plural(both));
+    for l in &p.lost_between {
+        let _ = write!(s, ", {} of {} lost between", l.packets, of(l.from));
+    }
+    let made = p.made_between.len() as u64 + p.made_between_more;
+    if made > 0 {
+        let rst = p
+            .made_between
+            .iter()
+            .filter(|m| m.kind == MadeKind::Rst)
+            .count();
+        let _ = write!(s, ", {made} made between");
+        if rst > 0 {
+            let _ = write!(s, " ({rst} reset{})", plural(rst as u64));
+        }
+    }
+    if p.not_placed > 0 {
+        let _ = write!(s, ", {} not placed", p.not_placed);
+    }
+    s
+}
+
+/// What an annotated comment says of a packet the other point saw or did not: how much it
+/// matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weight {
+    /// For the record (the points named on each point's first packet).
+    Chat,
+    /// A packet lost between the points.
+    Note,
+    /// A packet made between the points.
+    Warning,
+}
+
+/// A comment on one point's packet: the point (by position in `points`), the packet (its
+/// number in that point's input), how much it matters, and the words. They cite no packet
+/// of the other point (the copy numbers each input's frames on from its own start).
+pub type Comment = (usize, u64, Weight, String);
+
+/// The annotated capture's comments of each point's packets: on its first packet, the
+/// points named; on each packet lost between the points (those listed), that the
+/// receiver's point never saw it; on each packet made between them, that the sender's
+/// point never saw it sent.
+pub fn comments(p: &PointsReport) -> Vec<Comment> {
+    let mut out = Vec::new();
+    for (k, pt) in p.points.iter().enumerate() {
+        let other = 1 - k.min(1);
+        let mut s = format!(
+            "seen at two points, read as one session: here, {}, and at {}",
+            placed(p, k),
+            placed(p, other)
+        );
+        if let Some(o) = p.clock_offset_s {
+            let o = if k == 0 { o } else { -o };
+            let _ = write!(s, "; {}'s clock {o:+.6} s from this one's", label(p, other));
+        }
+        out.push((k, pt.first_packet, Weight::Chat, s));
+    }
+    for l in &p.lost_between {
+        let other = 1 - l.seen_at.min(1);
+        for &n in &l.listed {
+            out.push((
+                l.seen_at,
+                n,
+                Weight::Note,
+                format!(
+                    "not seen at {}: lost between the points ({} packet{} of {} lost, from {} to {})",
+                    whose(p, other),
+                    l.packets,
+                    plural(l.packets),
+                    of(l.from),
+                    l.first,
+                    l.last
+                ),
+            ));
+        }
+    }
+    for m in &p.made_between {
+        let other = 1 - m.seen_at.min(1);
+        let side_ttl = m
+            .side_ttl
+            .map(|t| format!(", where the {}'s packets came with {t}", m.from))
+            .unwrap_or_default();
+        out.push((
+            m.seen_at,
+            m.packet,
+            Weight::Warning,
+            format!(
+                "made between the points: {} in the {}'s name that {} never saw the {} send \
+                 (TTL {} here{side_ttl}, IP ID {})",
+                made_what(m),
+                m.from,
+                whose(p, other),
+                m.from,
+                m.ttl,
+                m.ip_id
+            ),
+        ));
+    }
+    out
 }

@@ -17,14 +17,14 @@ const OFFSET: i64 = 3_000_000; // 3 ms
 const DELAY: i64 = 150_000;
 
 /// One point's packets: their times and bytes.
-type Capture = Vec<(Timestamp, Vec<u8>)>;
+pub(super) type Capture = Vec<(Timestamp, Vec<u8>)>;
 
 /// What point B makes of a packet point A saw (or drops, `None`).
-struct AtB {
+pub(super) struct AtB {
     /// The client's address as B sees it (a source NAT), else 10.0.0.1.
-    nat: Option<[u8; 4]>,
+    pub(super) nat: Option<[u8; 4]>,
     /// Added to the client's sequence numbers at B (a box that rewrites ISNs).
-    isn_shift: u32,
+    pub(super) isn_shift: u32,
 }
 
 /// Raw IPv4 packets: TTL at byte 8, addresses at 12 and 16, TCP after 20 bytes.
@@ -45,7 +45,12 @@ fn rewrite(data: &[u8], from: Role, ttl: u8, b: &AtB) -> Vec<u8> {
 /// Point A's packets (TTL 64 from the client, 63 from the server) and point B's (63 and
 /// 64, shifted by the delay and the offset), each sorted by time; `only_a`/`only_b` keep a
 /// packet (by its id) at one point only.
-fn two_points(s: &Session, b: &AtB, only_a: &[u64], only_b: &[u64]) -> (Capture, Capture) {
+pub(super) fn two_points(
+    s: &Session,
+    b: &AtB,
+    only_a: &[u64],
+    only_b: &[u64],
+) -> (Capture, Capture) {
     let mut at_a = Vec::new();
     let mut at_b = Vec::new();
     for p in &s.pkts {
@@ -73,7 +78,7 @@ fn two_points(s: &Session, b: &AtB, only_a: &[u64], only_b: &[u64]) -> (Capture,
     (at_a, at_b)
 }
 
-fn write_pcap(path: &std::path::Path, pkts: &[(Timestamp, Vec<u8>)]) {
+pub(super) fn write_pcap(path: &std::path::Path, pkts: &[(Timestamp, Vec<u8>)]) {
     let mut w = PcapWriter::new(Vec::new(), LinkType::RAW, 262_144).unwrap();
     for (t, d) in pkts {
         w.packet(*t, d, d.len() as u32).unwrap();
@@ -82,7 +87,7 @@ fn write_pcap(path: &std::path::Path, pkts: &[(Timestamp, Vec<u8>)]) {
 }
 
 /// The JSON report of `files` read together.
-fn json_of(paths: &[std::path::PathBuf]) -> Value {
+pub(super) fn json_of(paths: &[std::path::PathBuf]) -> Value {
     let r = wsclose::analyze_files(paths, Options::default()).unwrap();
     serde_json::to_value(&r).unwrap()
 }
@@ -103,7 +108,7 @@ fn read_two(
 }
 
 /// A session: open, two messages each way, the client closes 1000, FINs.
-fn session() -> Session {
+pub(super) fn session() -> Session {
     let mut s = Session::new(40_000, 8080);
     s.open();
     s.send(Role::Client, &text(Role::Client, "hello"));

@@ -6,5 +6,6 @@ mod ecs;
 mod formats;
 mod html;
 mod jsonl;
+pub(crate) mod points;
 mod spreadsheet;
 mod table;
