@@ -25,6 +25,7 @@ pub mod doubt;
 pub mod evidence;
 mod facets;
 pub mod finding;
+pub mod h2;
 pub mod incident;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;

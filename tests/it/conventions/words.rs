@@ -271,10 +271,8 @@ const SENTENCES_ALLOWED: &[(&str, &str)] = &[
     ("diagnose/incidents.rs", "incidents' evidence clauses (issue 104)"),
     ("diagnose/proxied.rs", "a proxy's leg endings named (LegEnding::name)"),
     ("diagnose/reload.rs", "a proxy's leg endings named (LegEnding::name)"),
-    ("stack/h2/", "HTTP/2 errors' Display (LostReason, FrameError, HPACK) that H2Lost findings quote"),
-    ("stack/h2_start.rs", "an h2c upgrade's broken rule"),
-    ("stack/http1/", "a malformed head's words (parse::lenient) and an extension not offered"),
-    ("stack/tls/", "TLS: why a stream stopped (NotDecrypted), key log warnings, record errors"),
+    ("stack/h2/", "what the HPACK reader met (HpackError), kept in an h2-lost finding's value"),
+    ("stack/tls/", "TLS: what broke its rules (NotDecrypted::ProtocolViolation), key log warnings, record errors"),
 ];
 
 /// No sentence for a user outside `report/words/` (issue 105 item 5): a string literal of

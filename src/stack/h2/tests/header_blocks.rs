@@ -63,7 +63,8 @@ fn continuation_out_of_place() {
         lost,
         Some(LostReason::Frame(FrameError::ExpectedContinuation { .. }))
     ));
-    let text = LostReason::Frame(FrameError::UnexpectedContinuation { stream: 1 }).to_string();
+    let stop = LostReason::Frame(FrameError::UnexpectedContinuation { stream: 1 }).stop();
+    let text = crate::report::words::h2::stopped(crate::vocab::Role::Client, &stop);
     assert!(
         text.contains("§6.10") && text.contains("PROTOCOL_ERROR"),
         "{text}"
