@@ -196,7 +196,7 @@ fn reason_of(why: Option<&NotDecrypted>, decrypted: bool) -> Reason {
         Some(NotDecrypted::Gap { .. }) => Reason::Gap,
         Some(NotDecrypted::HandshakeNotCaptured) => Reason::HandshakeNotCaptured,
         Some(
-            NotDecrypted::UnsupportedSuite { .. }
+            NotDecrypted::UnsupportedSuite(_)
             | NotDecrypted::UnsupportedVersion(_)
             | NotDecrypted::Renegotiation,
         ) => Reason::Unsupported,

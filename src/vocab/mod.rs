@@ -88,7 +88,7 @@ pub use side::{PerSide, Role};
 pub use software::{Library, Software};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
-pub use tls::{tls_version_name, NotDecrypted};
+pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};
 pub use transport::Transport;
 pub use tunnel::Tunnel;
 

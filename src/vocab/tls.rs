@@ -2,8 +2,8 @@
 //! layer records it, the report's `tls.not_decrypted` and a `tls-stopped` finding are said
 //! from it in `report/words/tls.rs`.
 //!
-//! In: nothing of the project. Out: the value, with the names of a suite and a version
-//! (RFC 8446 §B.4, the IANA registry) that its words give.
+//! In: nothing of the project. Out: the value, with the names of the suites it does not
+//! decrypt and of the versions (RFC 8446 §B.4, the IANA registry) that its words give.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,13 +18,8 @@ pub enum NotDecrypted {
     PartialKey,
     /// A record failed authentication under the logged key.
     KeyMismatch,
-    /// A cipher suite this decoder does not decrypt.
-    UnsupportedSuite {
-        /// Its code.
-        id: u16,
-        /// Its name in the registry ("TLS_AES_128_CCM_8_SHA256"), or the code in hex.
-        name: String,
-    },
+    /// A cipher suite this decoder does not decrypt (named by [`tls_other_suite_name`]).
+    UnsupportedSuite(u16),
     /// A TLS version this decoder does not decrypt.
     UnsupportedVersion(u16),
     /// A TCP gap; the packet that showed it, if known.
@@ -45,10 +40,30 @@ impl NotDecrypted {
     pub fn heap_bytes(&self) -> usize {
         match self {
             NotDecrypted::ProtocolViolation(s) => s.capacity(),
-            NotDecrypted::UnsupportedSuite { name, .. } => name.capacity(),
             _ => 0,
         }
     }
+}
+
+/// Names of a few suites seen in the wild that the TLS layer does not decrypt (those it
+/// decrypts are named by its own table).
+const OTHER_SUITES: &[(u16, &str)] = &[
+    (0x1304, "TLS_AES_128_CCM_SHA256"),
+    (0x1305, "TLS_AES_128_CCM_8_SHA256"),
+    (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
+    (0x0005, "TLS_RSA_WITH_RC4_128_SHA"),
+    (0xc0ac, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"),
+    (0xc0ad, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"),
+    (0xc012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+];
+
+/// The IANA name of a suite the TLS layer does not decrypt, when it is one of the few
+/// seen in the wild; `None` otherwise.
+pub fn tls_other_suite_name(id: u16) -> Option<&'static str> {
+    OTHER_SUITES
+        .iter()
+        .find(|(n, _)| *n == id)
+        .map(|(_, name)| *name)
 }
 
 /// A protocol version's name ("TLS 1.3"), or the value in hex.

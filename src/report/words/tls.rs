@@ -9,7 +9,7 @@
 //! the key logs given. Out: sentences, wire text as it is (each renderer escapes it).
 
 use crate::report::tls::{EncryptedReport, Reason, TlsReport};
-use crate::vocab::{tls_version_name, NotDecrypted, Role, TcpEnd};
+use crate::vocab::{tls_other_suite_name, tls_version_name, NotDecrypted, Role, TcpEnd};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
 /// was given ([`advice`]).
@@ -228,7 +228,10 @@ pub fn not_decrypted(why: &NotDecrypted) -> String {
         NotDecrypted::NoKey => "no key for this connection".to_string(),
         NotDecrypted::PartialKey => "the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)".to_string(),
         NotDecrypted::KeyMismatch => "this key log does not match this connection".to_string(),
-        NotDecrypted::UnsupportedSuite { name, .. } => format!("unsupported cipher suite {name}"),
+        NotDecrypted::UnsupportedSuite(id) => match tls_other_suite_name(*id) {
+            Some(name) => format!("unsupported cipher suite {name}"),
+            None => format!("unsupported cipher suite 0x{id:04x}"),
+        },
         NotDecrypted::UnsupportedVersion(v) => {
             format!("unsupported TLS version {}", tls_version_name(*v))
         }

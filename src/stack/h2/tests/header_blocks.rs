@@ -180,7 +180,9 @@ fn hpack_failure_loses_the_table_not_the_framing() {
     assert_eq!(conn.hpack_lost_at(false), None);
     assert!(!conn.is_lost(true));
     let text = match evs.get(2) {
-        Some(Ev::Lost { reason, .. }) => reason.to_string(),
+        Some(Ev::Lost { reason, .. }) => {
+            crate::report::words::h2::stopped(crate::vocab::Role::Client, &reason.stop())
+        }
         _ => String::new(),
     };
     assert!(

@@ -100,10 +100,7 @@ impl TlsSession {
             return;
         }
         let Some(suite) = keys::suite(suite_id) else {
-            self.fail(NotDecrypted::UnsupportedSuite {
-                id: suite_id,
-                name: keys::suite_name(suite_id),
-            });
+            self.fail(NotDecrypted::UnsupportedSuite(suite_id));
             return;
         };
         if suite.tls13 != (version == TLS13) {
