@@ -186,8 +186,7 @@ impl schemars::JsonSchema for StreamFrame {
 }
 
 /// How one leg of a proxied session ended first: who, the frame or segment ("FIN",
-/// "RST_STREAM CANCEL on h2 stream 5", "FIN of the whole HTTP/2 connection"), its packet,
-/// and the HTTP/2 stream it ended (what the words decide on, not the name's text).
+/// "RST_STREAM CANCEL on h2 stream 5", "FIN of the whole HTTP/2 connection"), its packet.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct LegEnding {
     /// The side that ended the leg (as that leg's roles go).
@@ -197,7 +196,8 @@ pub struct LegEnding {
     /// The packet that carried it.
     pub packet: u64,
     /// The HTTP/2 stream (an extended CONNECT's, RFC 8441) whose ending this was, when
-    /// the leg is one. Kept in the stored form, not in JSON (`name` says it).
+    /// the leg is one: what the words decide on, not the name's text. Kept in the stored
+    /// form, not in JSON (`name` says it).
     #[serde(default)]
     #[schemars(skip)]
     pub h2_stream: Option<u32>,
