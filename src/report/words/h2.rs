@@ -1,5 +1,5 @@
 //! HTTP/2 that stopped being read, in words: why a direction or its HPACK state was lost
-//! ([`stop`]) and the RFC 9113 rule a frame broke ([`broke`]).
+//! ([`stopped`]) and the RFC 9113 rule a frame broke ([`broke`]).
 //!
 //! In: the values (`vocab::H2Stop`, `vocab::H2Broke`). Out: the clauses an `h2-lost` or
 //! `handshake-invalid` finding says (`words/finding.rs`).
