@@ -3,7 +3,7 @@
 //! `report/words/finding.rs`). Never a panic, never a log line.
 //!
 //! In: recorded by the tcp, http and websocket stages as they see things
-//! ([`Findings::found`]; a few kinds still as a sentence of the stage's, [`Findings::push`]).
+//! ([`Findings::found`]: what they found as a value, never a sentence of theirs).
 //! Out: the report's `findings` array. The `kind` names are part of the JSON contract
 //! (kebab-case, stable).
 //!
@@ -20,7 +20,7 @@
 //! # Ok::<(), wsclose::error::Error>(())
 //! ```
 
-use crate::vocab::{Detail, Finding, Found, Kind, Role};
+use crate::vocab::{Finding, Found, Kind, Role};
 use serde::{Deserialize, Serialize};
 
 /// A bounded list: a hostile capture cannot grow it without limit.
@@ -36,37 +36,11 @@ impl Findings {
     /// How many are kept; the others are counted in `dropped`.
     pub const MAX: usize = 200;
 
-    /// Adds a finding said by the stage (a kind not yet recorded as a value, `vocab::Found`),
-    /// or counts it as dropped when the list is full.
-    pub fn push(&mut self, kind: Kind, from: Option<Role>, packet: Option<u64>, detail: String) {
-        self.add(Finding::new(kind, from, packet, detail));
-    }
-
-    /// Adds a finding whose detail quotes the wire ([`Detail`]: the quotes `--redact`
-    /// treats), or counts it as dropped when the list is full.
-    pub fn push_quoting(
-        &mut self,
-        kind: Kind,
-        from: Option<Role>,
-        packet: Option<u64>,
-        detail: Detail,
-    ) {
-        self.add(Finding::quoting(kind, from, packet, detail));
-    }
-
     /// Adds a finding recorded as a value ([`Found`]: its kind and fields; its words are
     /// made in `report::words::finding`), or counts it as dropped when the list is full.
     pub fn found(&mut self, from: Option<Role>, packet: Option<u64>, found: Found) {
         if self.items.len() < Self::MAX {
             let f = crate::report::words::finding::finding(from, packet, found);
-            self.items.push(f);
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    fn add(&mut self, f: Finding) {
-        if self.items.len() < Self::MAX {
             self.items.push(f);
         } else {
             self.dropped += 1;

@@ -17,7 +17,7 @@ use crate::stack::h2::frame::ErrorCode;
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tls::keylog::hex_lower;
 use crate::stack::tls::layer::TlsFacts;
-use crate::stack::tls::NotDecrypted;
+use crate::vocab::NotDecrypted;
 use crate::vocab::{LaterRst, PerSide, Role, StreamEndKind, TcpEnd};
 use crate::websocket::session::StreamEnd;
 
@@ -126,7 +126,10 @@ impl TlsReport {
             alpn_offered,
             alpn,
             decrypted: s.decrypted,
-            not_decrypted: s.why_not.as_ref().map(ToString::to_string),
+            not_decrypted: s
+                .why_not
+                .as_ref()
+                .map(crate::report::words::tls::not_decrypted),
             close_notify: PerSide {
                 client: cn_client,
                 server: cn_server,
@@ -195,7 +198,7 @@ fn reason_of(why: Option<&NotDecrypted>, decrypted: bool) -> Reason {
         Some(
             NotDecrypted::UnsupportedSuite(_)
             | NotDecrypted::UnsupportedVersion(_)
-            | NotDecrypted::Unsupported(_),
+            | NotDecrypted::Renegotiation,
         ) => Reason::Unsupported,
         Some(NotDecrypted::ProtocolViolation(_)) => Reason::ProtocolViolation,
         None if decrypted => Reason::NotWebsocket,

@@ -166,6 +166,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
                     by: e.by,
                     name: e.name(),
                     packet: e.packet,
+                    h2_stream: None,
                 },
                 time: e.time,
                 fin: false,
@@ -175,6 +176,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
     if let Some(s) = r.h2_stream {
         for e in &mut ends {
             let _ = write!(e.end.name, "{}{s}", proxy::ON_H2_STREAM);
+            e.end.h2_stream = Some(s);
         }
     }
     let whole = if r.h2_stream.is_some() {
@@ -187,6 +189,7 @@ fn leg_ends(r: &ConnectionReport) -> Vec<LegEnd> {
             by: e.by,
             name: format!("{}{whole}", e.kind.name()),
             packet: e.packet,
+            h2_stream: None,
         },
         time: e.time,
         fin: e.kind == EndKind::Fin && r.h2_stream.is_none(),

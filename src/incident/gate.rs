@@ -122,6 +122,7 @@ fn doubt_of(i: &Incident) -> Doubt {
         end: i.end,
         window_s: i.window_s,
         server: i.server.clone().unwrap_or_default(),
+        server_ep: i.server_ep,
         members: i.members,
         connections: i.connections.clone(),
         by_server: f.by_server,

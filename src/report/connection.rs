@@ -525,18 +525,20 @@ impl ConnectionReport {
         self.status_kind().to_string()
     }
 
-    /// [`ConnectionReport::status_key`], without the allocation.
+    /// [`ConnectionReport::status_key`], without the allocation: decided from the cause
+    /// that names the status ([`super::words::naming`]), never from its name's words.
     pub fn status_kind(&self) -> StatusKey {
+        use super::cause::Cause;
         match self.status.code {
             Some(c) => StatusKey::Code(c),
-            None if self.status.name.starts_with("Open") => StatusKey::Open,
-            None if self.status.name.starts_with("Evicted") => StatusKey::Evicted,
-            None if self.status.name == "Upgrade refused"
-                || self.status.name == "Tunnel refused" =>
-            {
-                StatusKey::Refused
-            }
-            None => StatusKey::Unknown,
+            None => match super::words::naming(&self.status.causes) {
+                Some(Cause::StillOpen { .. } | Cause::CaptureCut { .. }) => StatusKey::Open,
+                Some(Cause::Evicted { .. }) => StatusKey::Evicted,
+                Some(Cause::UpgradeRefused { .. } | Cause::TunnelRefused { .. }) => {
+                    StatusKey::Refused
+                }
+                _ => StatusKey::Unknown,
+            },
         }
     }
 }

@@ -78,10 +78,10 @@ impl StatusSpec {
         match (self, c.status.code) {
             (StatusSpec::Codes(a, b), Some(code)) => (*a..=*b).contains(&code),
             (StatusSpec::Codes(..), None) => false,
-            (StatusSpec::Open, _) => c.status_key() == "open",
-            (StatusSpec::Evicted, _) => c.status_key() == "evicted",
-            (StatusSpec::Refused, _) => c.status_key() == "refused",
-            (StatusSpec::Unknown, _) => c.status_key() == "unknown",
+            (StatusSpec::Open, _) => c.status_kind() == super::StatusKey::Open,
+            (StatusSpec::Evicted, _) => c.status_kind() == super::StatusKey::Evicted,
+            (StatusSpec::Refused, _) => c.status_kind() == super::StatusKey::Refused,
+            (StatusSpec::Unknown, _) => c.status_kind() == super::StatusKey::Unknown,
         }
     }
 }

@@ -571,14 +571,20 @@ impl<'a> IncidentRecord<'a> {
         run_id: &str,
     ) -> IncidentRecord<'a> {
         let mut envelope = Envelope::incident(report, run_id, Some(incident.start));
-        let named = |h: &Option<String>| {
-            h.as_deref()
-                .map(|h| split(&Host::Named(h.trim_start_matches('[').replace("]:", ":"))))
+        // The typed endpoints, or when redacted the pseudonyms that stand for them.
+        let (server, client) = if report.redacted {
+            let named = |h: &Option<String>| h.clone().map(|h| split(&Host::Named(h)));
+            (named(&incident.server), named(&incident.client))
+        } else {
+            (
+                incident.server_ep.map(|ep| split(&Host::Addr(ep))),
+                incident.client_ip.map(|ip| (ip.to_string(), None)),
+            )
         };
-        if let Some((ip, port)) = named(&incident.server) {
+        if let Some((ip, port)) = server {
             (envelope.server_ip, envelope.server_port) = (Some(ip), port);
         }
-        if let Some((ip, port)) = named(&incident.client) {
+        if let Some((ip, port)) = client {
             (envelope.client_ip, envelope.client_port) = (Some(ip), port);
         }
         envelope.start_epoch = Some(epoch(incident.start));
@@ -605,9 +611,10 @@ impl<'a> DoubtRecord<'a> {
     pub fn of(report: &Report, doubt: &'a crate::vocab::Doubt, run_id: &str) -> DoubtRecord<'a> {
         let mut envelope = Envelope::incident(report, run_id, Some(doubt.start));
         envelope.kind = RecordType::Doubt;
-        let (ip, port) = split(&Host::Named(
-            doubt.server.trim_start_matches('[').replace("]:", ":"),
-        ));
+        let (ip, port) = match doubt.server_ep {
+            Some(ep) if !report.redacted => split(&Host::Addr(ep)),
+            _ => split(&Host::Named(doubt.server.clone())),
+        };
         (envelope.server_ip, envelope.server_port) = (Some(ip), port);
         envelope.start_epoch = Some(epoch(doubt.start));
         envelope.end_epoch = Some(epoch(doubt.end));
@@ -636,6 +643,41 @@ pub enum Record<'a> {
 mod tests {
     use super::*;
     use std::net::IpAddr;
+
+    /// An incident's record splits its endpoints from their values, an IPv6 client host
+    /// too (its address is no `host:port`), and from the pseudonyms when redacted.
+    #[test]
+    fn an_incident_record_splits_its_endpoints_from_their_values() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/incident/aiohttp-restart.pcap.gz"
+        );
+        let options = crate::analyzer::Options::default();
+        let mut report = crate::analyze_files(&[path.into()], options).unwrap();
+        let Some(mut incident) = report.incidents.first().cloned() else {
+            panic!("{path} holds no incident");
+        };
+        let server = crate::vocab::Endpoint::new("2001:db8::1".parse().unwrap(), 8443);
+        incident.server_ep = Some(server);
+        incident.server = Some(server.to_string());
+        incident.client_ip = Some("2001:db8::5".parse().unwrap());
+        incident.client = Some("2001:db8::5".into());
+        let r = IncidentRecord::of(&report, &incident, "run");
+        let e = &r.envelope;
+        assert_eq!(e.server_ip.as_deref(), Some("2001:db8::1"));
+        assert_eq!(e.server_port, Some(8443));
+        assert_eq!(e.client_ip.as_deref(), Some("2001:db8::5"));
+        assert_eq!(e.client_port, None);
+        report.redacted = true;
+        incident.server = Some("host-3f2a9c:8443".into());
+        incident.client = Some("host-77aa01".into());
+        let r = IncidentRecord::of(&report, &incident, "run");
+        let e = &r.envelope;
+        assert_eq!(e.server_ip.as_deref(), Some("host-3f2a9c"));
+        assert_eq!(e.server_port, Some(8443));
+        assert_eq!(e.client_ip.as_deref(), Some("host-77aa01"));
+        assert_eq!(e.client_port, None);
+    }
 
     #[test]
     fn uid_is_zeek_like_and_depends_on_what_it_hashes() {

@@ -119,3 +119,30 @@ fn render_chunks_waits_for_its_thread_to_exit() {
         "the rendering thread had not exited"
     );
 }
+
+/// What a status is counted under is decided from the cause that names it, and agrees
+/// with its name for every kind of cause: "Open…", "Evicted…", "Upgrade refused" or
+/// "Tunnel refused" without a code, and a code where there is one.
+#[test]
+fn a_status_is_counted_by_its_naming_cause() {
+    let mut report = repeated_fixture_report(0);
+    report.connections.truncate(1);
+    let mut seen = std::collections::BTreeSet::new();
+    for cause in crate::diagnose::tests::stored::one_of_each() {
+        let c = &mut report.connections[0];
+        c.status = Status::of(vec![cause.clone()]);
+        let name = &*c.status.name;
+        let by_name = match c.status.code {
+            Some(code) => StatusKey::Code(code),
+            None if name.starts_with("Open") => StatusKey::Open,
+            None if name.starts_with("Evicted") => StatusKey::Evicted,
+            None if name == "Upgrade refused" || name == "Tunnel refused" => StatusKey::Refused,
+            None => StatusKey::Unknown,
+        };
+        assert_eq!(c.status_kind(), by_name, "{}: {name}", cause.kind());
+        seen.insert(c.status_key());
+    }
+    for key in ["open", "evicted", "refused", "unknown"] {
+        assert!(seen.contains(key), "no cause counted under {key}: {seen:?}");
+    }
+}

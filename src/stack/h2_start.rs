@@ -12,7 +12,7 @@ impl Stack {
     /// answer to the request, stream 1), then what the client sent after its request (its
     /// preface, then frames), each with the packet that carried it.
     pub(super) fn h2c_upgrade(&mut self, up: http1::H2cSwitch) {
-        use crate::vocab::Role;
+        use crate::vocab::{Found, H2cSettings, Invalid, Role};
         let problem = match (up.request_packet, up.settings.as_deref()) {
             // The request was not captured whole: what its settings allowed is unknown, so
             // nothing the server sends is held against them (the largest frame, table).
@@ -27,28 +27,28 @@ impl Stack {
                 self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                 None
             }
-            (Some(_), None) => Some("the request has no HTTP2-Settings field".to_string()),
+            (Some(_), None) => Some(H2cSettings::Missing),
             (Some(_), Some(v)) => match http1::parse::http2_settings_payload(v) {
-                None => Some(format!("its HTTP2-Settings field is not base64url: {v:?}")),
+                None => Some(H2cSettings::NotBase64(v.to_string())),
                 Some(payload) => match h2::H2Conn::upgraded(&payload) {
                     Ok(conn) => {
                         self.layer_changed = true;
                         self.top = Top::H2(Box::new(H2Layer::upgraded(conn, up.client)));
                         None
                     }
-                    Err(e) => Some(format!(
-                        "its HTTP2-Settings field is not a SETTINGS payload: {e}"
-                    )),
+                    Err(e) => Some(H2cSettings::NotSettings(e.broke())),
                 },
             },
         };
         if let Some(problem) = problem {
-            self.ctx.findings.push(
-                Kind::HandshakeInvalid,
-                Some(Role::Client),
-                up.request_packet,
-                format!("the server switched to HTTP/2 at packet {}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)", up.response_packet),
-            );
+            let switched_at = up.response_packet;
+            let found = Found::HandshakeInvalid(Invalid::H2cSettings {
+                switched_at,
+                problem,
+            });
+            self.ctx
+                .findings
+                .found(Some(Role::Client), up.request_packet, found);
             self.layer_changed = true;
             self.top = Top::H2(Box::new(H2Layer::upgraded(h2::H2Conn::new(), up.client)));
         }

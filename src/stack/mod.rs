@@ -44,7 +44,7 @@ pub mod tls;
 use crate::finding::Findings;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{EndKind, Found, Gap, GapWhy, Kind, Role};
+use crate::vocab::{EndKind, Found, Gap, GapWhy, Role};
 use crate::websocket::session::Session;
 use connect::{Connect, Step, Tunnel};
 use h2::layer::H2Layer;

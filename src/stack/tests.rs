@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::flow::Transport;
-use crate::vocab::Timestamp;
+use crate::vocab::{Kind, Timestamp};
 
 /// The details of the stack's "HTTP/2 stream lost" findings.
 fn h2_lost(st: &Stack) -> Vec<&str> {

@@ -223,6 +223,7 @@ impl Found {
             Found::HandshakeCut { .. } => Kind::HandshakeCut,
             Found::H2Lost(_) => Kind::H2Lost,
             Found::TlsAlert { .. } => Kind::TlsAlert,
+            Found::TlsStopped { .. } => Kind::TlsStopped,
         }
     }
 }

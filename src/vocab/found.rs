@@ -7,9 +7,11 @@
 
 use super::close::Problem;
 use super::frames::Opcode;
+use super::h2::{H2Broke, H2Stop};
 use super::notframes::NotFramesWhat;
 use super::side::Role;
 use super::tcp::EndKind;
+use super::tls::NotDecrypted;
 use serde::{Deserialize, Serialize};
 
 /// What a finding found: its kind's own fields. The side it is about is the finding's
@@ -191,6 +193,12 @@ pub enum Found {
         /// The code's name in the TLS registry ("handshake_failure").
         name: String,
     },
+    /// A direction's TLS stream stopped decrypting: nothing after it in that direction is
+    /// decoded.
+    TlsStopped {
+        /// Why.
+        why: NotDecrypted,
+    },
 }
 
 /// How a message never arrived whole.
@@ -248,6 +256,63 @@ pub enum Invalid {
         /// The stream.
         stream: u32,
     },
+    /// Header lines that hold a control byte RFC 9110 (§5.1, §5.5) does not allow there,
+    /// read leniently.
+    ControlBytes {
+        /// The response's (otherwise the request's).
+        response: bool,
+        /// Which headers, and what they hold.
+        bytes: ControlBytes,
+    },
+    /// A 101 response's extension or subprotocol the client did not offer (RFC 6455 §4.1).
+    NotOffered {
+        /// The subprotocol (`Sec-WebSocket-Protocol`; otherwise the extensions,
+        /// `Sec-WebSocket-Extensions`).
+        protocol: bool,
+        /// The response's value, as sent (cut at 80 bytes).
+        value: String,
+        /// What the client offered, as sent (cut at 80 bytes), if anything.
+        offered: Option<String>,
+    },
+    /// The server switched to HTTP/2 at the 101 to an `Upgrade: h2c` request that has no
+    /// valid `HTTP2-Settings` (RFC 7540 §3.2.1: a server must not upgrade then).
+    H2cSettings {
+        /// The 101's packet.
+        switched_at: u64,
+        /// What is wrong with the field.
+        problem: H2cSettings,
+    },
+}
+
+/// What is wrong with an `Upgrade: h2c` request's `HTTP2-Settings` (RFC 7540 §3.2.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum H2cSettings {
+    /// The request has none.
+    Missing,
+    /// It is not base64url: the value, as sent.
+    NotBase64(String),
+    /// It decodes, but not to a SETTINGS payload (RFC 9113 §6.5).
+    NotSettings(H2Broke),
+}
+
+/// Header lines that hold control bytes: the first few named, the others counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlBytes {
+    /// The first headers that hold one.
+    pub headers: Vec<ControlByteHeader>,
+    /// The others that hold one, counted.
+    pub more: u64,
+}
+
+/// One header line that holds control bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlByteHeader {
+    /// Its name, as sent (cut at 64 characters).
+    pub name: String,
+    /// The control bytes it holds, each once.
+    pub bytes: Vec<u8>,
+    /// One is in its name (otherwise all are in its value).
+    pub in_name: bool,
 }
 
 /// A rule of RFC 6455 §4 an upgrade request or 101 response breaks.
@@ -274,8 +339,11 @@ pub enum HandshakeProblem {
 }
 
 /// Why HTTP/2 could not be followed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum H2Lost {
+    /// A direction's framing, or its HPACK state ([`H2Stop::framing_lost`]), can no
+    /// longer be read.
+    Stopped(H2Stop),
     /// More WebSockets on one connection than are kept: this stream and those after it
     /// are not reported.
     TooManyStreams {

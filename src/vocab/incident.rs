@@ -588,6 +588,10 @@ pub struct Incident {
     /// The server's endpoint, when one (not in JSON: `server` says it, or its pseudonym).
     #[serde(skip)]
     pub server_ep: Option<Endpoint>,
+    /// The client host's address, when one (not in JSON: `client` says it, or its
+    /// pseudonym).
+    #[serde(skip)]
+    pub client_ip: Option<std::net::IpAddr>,
     /// For a client host gone dark (`facts.dark`): when it was back, nanoseconds (its first
     /// new connection through, or the first member's end, whichever came first): its
     /// clients' reconnect delays are counted from then (not in JSON: `facts.dark_s`).
@@ -787,6 +791,9 @@ pub struct Doubt {
     pub window_s: f64,
     /// The server (address:port) whose sessions ended.
     pub server: String,
+    /// The server's endpoint (not in JSON: `server` says it, or its pseudonym).
+    #[serde(skip)]
+    pub server_ep: Option<Endpoint>,
     /// Sessions that ended in it.
     pub members: u64,
     /// Their ids (at most 100).

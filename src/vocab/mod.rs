@@ -39,6 +39,7 @@ mod evidence;
 mod finding;
 mod found;
 mod frames;
+mod h2;
 mod incident;
 mod input;
 mod link_type;
@@ -53,6 +54,7 @@ mod side;
 mod software;
 mod tcp;
 mod time;
+mod tls;
 pub mod trail;
 mod transport;
 mod tunnel;
@@ -67,10 +69,12 @@ pub use endpoint::Endpoint;
 pub use evidence::{NotSeen, Unseen};
 pub use finding::{Detail, Finding, Kind, Quote, Quoted};
 pub use found::{CapHit, Found, Gap, GapWhy, H2Lost, HandshakeProblem, Invalid, Truncated};
+pub use found::{ControlByteHeader, ControlBytes, H2cSettings};
 pub use frames::{
     h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
     StatsJson, StreamEndKind, Unanswered,
 };
+pub use h2::{h2_frame_name, H2Broke, H2Stop};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
@@ -84,6 +88,7 @@ pub use side::{PerSide, Role};
 pub use software::{Library, Software};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
+pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};
 pub use transport::Transport;
 pub use tunnel::Tunnel;
 

@@ -28,6 +28,7 @@ pub(crate) fn one_of_each() -> Vec<Cause> {
         by,
         name: name.into(),
         packet,
+        h2_stream: None,
     };
     let legs = BothLegs {
         front: 1,

@@ -212,6 +212,7 @@ fn describe(ms: &[&Ending], open: u64, host_open: u64) -> Option<Doubt> {
         end: Timestamp(last.end),
         window_s: (last.end - first.end) as f64 / NS,
         server: first.server.to_string(),
+        server_ep: Some(first.server),
         members: m as u64,
         connections,
         by_server: by_server as u64,

@@ -443,8 +443,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
     let all = |f: &dyn Fn(&Ending) -> bool| ms.iter().all(|e| f(e));
     let server_ep = all(&|e| e.server == first.server).then_some(first.server);
     let server = server_ep.map(|s| s.to_string());
-    let client =
-        all(&|e| e.client_host() == first.client_host()).then(|| first.client.ip().to_string());
+    let client_ip = all(&|e| e.client_host() == first.client_host()).then(|| first.client.ip());
+    let client = client_ip.map(|ip| ip.to_string());
     let side = if all(&|e| e.by == Some(Role::Server)) {
         Enders::Server
     } else if all(&|e| e.by == Some(Role::Client)) {
@@ -514,6 +514,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
                 Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
             }),
         server_ep,
+        client_ip,
         back_at: None,
         stall: None,
         stops: Vec::new(),

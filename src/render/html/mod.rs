@@ -321,8 +321,8 @@ fn breakable(text: &str, host: usize) -> String {
 
 /// A row of the overview table (linked to the connection's section when `link`).
 fn row(o: &mut String, c: &ConnectionReport, names: &Names, link: bool) {
-    let r = document::row(c, names.of_connection(c));
-    let tone = sink::tone(r.tone);
+    let r = crate::report::row::overview(c, names.of_connection(c));
+    let tone = sink::tone(document::tone(c));
     let _ = write!(o, "<tr class=\"{tone}\"><td class=\"n\">");
     if link {
         let _ = write!(o, "<a href=\"#c{id}\">{id}</a>", id = r.id);

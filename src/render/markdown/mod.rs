@@ -169,7 +169,7 @@ fn table_head(names: &Names) -> String {
 
 /// A row of the overview table.
 fn row(o: &mut String, c: &ConnectionReport, names: &Names) {
-    let r = document::row(c, names.of_connection(c));
+    let r = crate::report::row::overview(c, names.of_connection(c));
     match r.h2_stream {
         Some(n) => {
             let _ = write!(o, "| {} (h2 stream {n}) |", r.id);

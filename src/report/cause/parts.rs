@@ -187,7 +187,7 @@ impl schemars::JsonSchema for StreamFrame {
 
 /// How one leg of a proxied session ended first: who, the frame or segment ("FIN",
 /// "RST_STREAM CANCEL on h2 stream 5", "FIN of the whole HTTP/2 connection"), its packet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct LegEnding {
     /// The side that ended the leg (as that leg's roles go).
     pub by: Role,
@@ -195,6 +195,31 @@ pub struct LegEnding {
     pub name: String,
     /// The packet that carried it.
     pub packet: u64,
+    /// The HTTP/2 stream (an extended CONNECT's, RFC 8441) whose ending this was, when
+    /// the leg is one: what the words decide on, not the name's text. Kept in the stored
+    /// form, not in JSON (`name` says it).
+    #[serde(default)]
+    #[schemars(skip)]
+    pub h2_stream: Option<u32>,
+}
+
+/// JSON (a human-readable form) writes `by`, `name` and `packet`, as it always has; the
+/// stored form (postcard) all four fields, in order, as the derived reading expects.
+impl Serialize for LegEnding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let stored = !s.is_human_readable();
+        let mut st = s.serialize_struct("LegEnding", 3 + usize::from(stored))?;
+        st.serialize_field("by", &self.by)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("packet", &self.packet)?;
+        if stored {
+            st.serialize_field("h2_stream", &self.h2_stream)?;
+        } else {
+            st.skip_field("h2_stream")?;
+        }
+        st.end()
+    }
 }
 
 /// The proxy's ending of both legs of a session.

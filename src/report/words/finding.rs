@@ -5,7 +5,9 @@
 //! records it and again when `diagnose` adds to it ([`reword`]); a close frame's problems
 //! as a list ([`problem_names`]), the one comma-join of them.
 
-use crate::vocab::{CapHit, H2Lost, HandshakeProblem, Invalid, Truncated};
+use crate::vocab::{
+    CapHit, ControlBytes, H2Lost, H2cSettings, HandshakeProblem, Invalid, Truncated,
+};
 use crate::vocab::{
     Detail, EndKind, Finding, Found, Gap, GapWhy, NotFramesWhat, Problem, Quoted, Role,
 };
@@ -121,6 +123,11 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
             interfaces,
             by_index,
         } => captured_copies(*packets, *copied, *copies, interfaces, *by_index),
+        Found::HandshakeInvalid(Invalid::NotOffered {
+            protocol,
+            value,
+            offered,
+        }) => return not_offered(*protocol, value, offered.as_deref()),
         Found::HandshakeInvalid(i) => invalid(i),
         Found::AcceptMismatch => "Sec-WebSocket-Accept does not match the client's Sec-WebSocket-Key (RFC 6455 §4.2.2); a conforming client fails the connection".to_string(),
         Found::UpgradeRefused {
@@ -147,7 +154,7 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
                 format!("the WebSocket handshake was {how}: the connection was found by its frames after it; path, headers and extensions are unknown as far as they were cut (RSV1 is accepted on data frames)")
             }
         }
-        Found::H2Lost(l) => h2_lost(who, *l),
+        Found::H2Lost(l) => h2_lost(from, who, l),
         Found::TlsAlert {
             fatal,
             description,
@@ -161,6 +168,7 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
                 ""
             }
         ),
+        Found::TlsStopped { why } => super::tls::stopped(from.unwrap_or(Role::Client), why),
         Found::LiveDrop => "packets were lost from the live capture while this connection was open \
              (seen.live_drops): its report may be missing a close frame or its TCP ending"
             .to_string(),
@@ -186,7 +194,85 @@ fn invalid(i: &Invalid) -> String {
         Invalid::NoStatus { stream } => format!(
             "the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"
         ),
+        Invalid::ControlBytes { response, bytes } => format!(
+            "the {}'s {}",
+            if *response { "response" } else { "request" },
+            control_bytes(bytes)
+        ),
+        Invalid::NotOffered { protocol, value, offered } => {
+            not_offered(*protocol, value, offered.as_deref()).text
+        }
+        Invalid::H2cSettings {
+            switched_at,
+            problem,
+        } => {
+            let problem = match problem {
+                H2cSettings::Missing => "the request has no HTTP2-Settings field".to_string(),
+                H2cSettings::NotBase64(v) => {
+                    format!("its HTTP2-Settings field is not base64url: {v:?}")
+                }
+                H2cSettings::NotSettings(b) => format!(
+                    "its HTTP2-Settings field is not a SETTINGS payload: {}",
+                    super::h2::broke(b)
+                ),
+            };
+            format!("the server switched to HTTP/2 at packet {switched_at}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)")
+        }
     }
+}
+
+/// Header lines that hold control bytes, after "the request's " or "the response's ".
+pub fn control_bytes(c: &ControlBytes) -> String {
+    let named: Vec<String> = c
+        .headers
+        .iter()
+        .map(|h| {
+            let bytes: Vec<String> = h.bytes.iter().map(|b| format!("0x{b:02x}")).collect();
+            let part = if h.in_name { "name" } else { "value" };
+            format!("{} ({} in its {part})", h.name, bytes.join(", "))
+        })
+        .collect();
+    let more = match c.more {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let (which, holds) = if c.headers.len() as u64 + c.more == 1 {
+        ("header", "holds")
+    } else {
+        ("headers", "hold")
+    };
+    format!(
+        "{which} {}{more} {holds} a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent",
+        named.join(", ")
+    )
+}
+
+/// A 101's extension (`protocol` false) or subprotocol the client did not offer: the
+/// values quoted for `--redact` to treat (a subprotocol may be a credential; an extension
+/// is no secret, and is said as it is).
+fn not_offered(protocol: bool, value: &str, offered: Option<&str>) -> Detail {
+    let quote = |d: Detail, text: &str| {
+        if protocol {
+            d.quote(Quoted::Subprotocols, text)
+        } else {
+            d.say(text)
+        }
+    };
+    let what = if protocol {
+        "Sec-WebSocket-Protocol"
+    } else {
+        "Sec-WebSocket-Extensions"
+    };
+    let d = quote(
+        Detail::default().say(&format!("the 101 response's {what} \"")),
+        value,
+    )
+    .say("\" was not offered by the client (");
+    match offered {
+        Some(l) => quote(d.say("it offered \""), l).say("\""),
+        None => d.say("it offered none"),
+    }
+    .say("); a conforming client fails the connection (RFC 6455 §4.1)")
 }
 
 /// A rule of RFC 6455 §4 an upgrade breaks, in words.
@@ -217,13 +303,14 @@ pub fn handshake_problem(p: &HandshakeProblem) -> String {
 }
 
 /// HTTP/2 that could not be followed, on side `who`'s part.
-fn h2_lost(who: &str, l: H2Lost) -> String {
+fn h2_lost(from: Option<Role>, who: &str, l: &H2Lost) -> String {
     let at = |lost_at: Option<u64>| {
         lost_at
             .map(|p| format!(" at packet {p}"))
             .unwrap_or_default()
     };
-    match l {
+    match *l {
+        H2Lost::Stopped(ref s) => super::h2::stopped(from.unwrap_or(Role::Client), s),
         H2Lost::TooManyStreams { max, stream } => format!("more than {max} WebSockets on one HTTP/2 connection: stream {stream} and those after it are not reported"),
         H2Lost::AnswerUnread { stream, lost_at } => format!("the server's answer on stream {stream} cannot be read: its HPACK state was lost{}; the frames that follow are decoded with the extensions unknown", at(lost_at)),
         H2Lost::RequestUnread { stream, lost_at } => format!("the request opening stream {stream} cannot be read: the client's HPACK state was lost{}; if it or a later stream was a WebSocket, it is not in this report", at(lost_at)),

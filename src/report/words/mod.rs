@@ -25,6 +25,7 @@ pub mod doubt;
 pub mod evidence;
 mod facets;
 pub mod finding;
+pub mod h2;
 pub mod incident;
 pub(crate) use cause::{incident_member, plain};
 pub mod ending;
@@ -122,13 +123,20 @@ pub fn fix(base: Cow<'static, str>, causes: &[Cause]) -> Cow<'static, str> {
 /// one direction was captured and that side's close frame is on the wire, the close
 /// frame's (its code is the status the other side saw).
 pub fn head_of(causes: &[Cause]) -> Head {
+    naming(causes).map_or_else(Head::default, head)
+}
+
+/// The cause of `causes` (in the order they are said) that gives the status its code, name
+/// and fix: the first, or the close frame a one-way close names. What the status is
+/// counted under (`ConnectionReport::status_kind`) is decided from it, not from its name.
+pub fn naming(causes: &[Cause]) -> Option<&Cause> {
     match causes {
         [Cause::OneDirection {
             close_packet: Some(_),
             ..
-        }, close @ (Cause::Closed { .. } | Cause::EmptyClose { .. }), ..] => head(close),
-        [first, ..] => head(first),
-        [] => Head::default(),
+        }, close @ (Cause::Closed { .. } | Cause::EmptyClose { .. }), ..] => Some(close),
+        [first, ..] => Some(first),
+        [] => None,
     }
 }
 

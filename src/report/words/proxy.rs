@@ -425,7 +425,8 @@ fn proxy_ends(l: &BothLegs) -> String {
 }
 
 /// What follows a leg's ending's name when it ended an HTTP/2 stream ("RST_STREAM CANCEL
-/// on h2 stream 5"): written by `diagnose::proxied`, and how the words tell an HTTP/2 leg.
+/// on h2 stream 5"): written by `diagnose::proxied` (the words tell an HTTP/2 leg by its
+/// `h2_stream`).
 pub const ON_H2_STREAM: &str = " on h2 stream ";
 
 /// The words of a proxy's idle timeout whose product the client's 101 names (a header the
@@ -450,7 +451,7 @@ pub fn proxy_idle_named(f: &mut Formatter<'_>, l: &BothLegs, p: &ProxyProduct) -
     } else {
         // Over HTTP/2 the client's leg was opened by an extended CONNECT (RFC 8441 §4),
         // answered with a 200, not a 101 (the leg's ending names its stream).
-        let answer = if l.front_end.name.contains(ON_H2_STREAM) {
+        let answer = if l.front_end.h2_stream.is_some() {
             "its HTTP/2 answer to the client's extended CONNECT"
         } else {
             "the client's 101"

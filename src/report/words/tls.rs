@@ -3,11 +3,13 @@
 //! ([`advice`], [`advice_lines`]: how to get a key log, or which key log to pass instead,
 //! or to capture again).
 //!
+//! why a direction was not decrypted ([`not_decrypted`], [`stopped`]).
+//!
 //! In: the report's TLS values ([`TlsReport`], [`EncryptedReport`], its [`Reason`]) and
 //! the key logs given. Out: sentences, wire text as it is (each renderer escapes it).
 
 use crate::report::tls::{EncryptedReport, Reason, TlsReport};
-use crate::vocab::TcpEnd;
+use crate::vocab::{tls_other_suite_name, tls_version_name, NotDecrypted, Role, TcpEnd};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
 /// was given ([`advice`]).
@@ -217,6 +219,36 @@ pub fn parts(tls: &TlsReport) -> Vec<String> {
     }
     parts.extend(notes(tls));
     parts
+}
+
+/// Why (part of) a connection was not decrypted, in words (the report's
+/// `tls.not_decrypted`, and what [`stopped`] says).
+pub fn not_decrypted(why: &NotDecrypted) -> String {
+    match why {
+        NotDecrypted::NoKey => "no key for this connection".to_string(),
+        NotDecrypted::PartialKey => "the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)".to_string(),
+        NotDecrypted::KeyMismatch => "this key log does not match this connection".to_string(),
+        NotDecrypted::UnsupportedSuite(id) => match tls_other_suite_name(*id) {
+            Some(name) => format!("unsupported cipher suite {name}"),
+            None => format!("unsupported cipher suite 0x{id:04x}"),
+        },
+        NotDecrypted::UnsupportedVersion(v) => {
+            format!("unsupported TLS version {}", tls_version_name(*v))
+        }
+        NotDecrypted::Gap { packet: Some(p) } => format!("TCP gap at packet {p}: cannot continue"),
+        NotDecrypted::Gap { packet: None } => "TCP gap: cannot continue".to_string(),
+        NotDecrypted::HandshakeNotCaptured => "handshake not captured".to_string(),
+        NotDecrypted::Renegotiation => "TLS renegotiation is not supported".to_string(),
+        NotDecrypted::ProtocolViolation(what) => format!("TLS protocol violation: {what}"),
+    }
+}
+
+/// A `tls-stopped` finding's words: side `from`'s TLS stream stopped decrypting, `why`.
+pub fn stopped(from: Role, why: &NotDecrypted) -> String {
+    format!(
+        "the {from}'s TLS stream could not be decrypted any further: {}; nothing after it in this direction is decoded",
+        not_decrypted(why)
+    )
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! What an HTTP/2 connection said, as [`H2Event`]s handed to the caller one at a time, and
-//! why a direction (or its HPACK state) stopped being read ([`LostReason`]).
+//! why a direction (or its HPACK state) stopped being read ([`LostReason`], kept by a
+//! finding as `vocab::H2Stop`).
 
 use super::frame::{ErrorCode, FrameError, FrameType};
 use super::hpack::HpackError;
 use super::{MAX_BUFFERED_FRAME, MAX_HEADER_BLOCK};
+use crate::vocab::H2Stop;
 use crate::vocab::Timestamp;
-use std::fmt;
 
 /// Why a direction (or its HPACK state) can no longer be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,31 +35,32 @@ impl LostReason {
     pub fn framing_lost(&self) -> bool {
         !matches!(self, LostReason::Hpack { .. })
     }
-}
 
-impl fmt::Display for LostReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The reason as the finding keeps it (`vocab::H2Stop`, said in `report/words/h2.rs`).
+    pub fn stop(&self) -> H2Stop {
         match self {
-            LostReason::Gap => f.write_str("bytes missing from the capture: HTTP/2 framing lost"),
-            LostReason::NoPreface => {
-                f.write_str("no HTTP/2 client connection preface (RFC 9113 §3.4)")
+            LostReason::Gap => H2Stop::Gap,
+            LostReason::NoPreface => H2Stop::NoPreface,
+            LostReason::Frame(e) => H2Stop::Frame {
+                broke: e.broke(),
+                code: e.code().0,
+            },
+            LostReason::FrameTooLargeToKeep { kind, len } => H2Stop::FrameTooLargeToKeep {
+                kind: kind.0,
+                len: *len,
+                kept: MAX_BUFFERED_FRAME,
+            },
+            LostReason::HeaderBlockTooLarge { stream } => H2Stop::HeaderBlockTooLarge {
+                stream: *stream,
+                kept: MAX_HEADER_BLOCK as u64,
+            },
+            LostReason::Hpack { stream, error } => H2Stop::Hpack {
+                stream: *stream,
+                why: error.0.clone(),
+            },
+            LostReason::NotKeptBeforeUpgrade { cap } => {
+                H2Stop::NotKeptBeforeUpgrade { cap: *cap as u64 }
             }
-            LostReason::Frame(e) => write!(f, "{} ({})", e, e.code()),
-            LostReason::FrameTooLargeToKeep { kind, len } => write!(
-                f,
-                "{kind} frame of {len} bytes: longer than the {MAX_BUFFERED_FRAME} bytes kept"
-            ),
-            LostReason::HeaderBlockTooLarge { stream } => write!(
-                f,
-                "header block of stream {stream} longer than the {MAX_HEADER_BLOCK} bytes kept"
-            ),
-            LostReason::Hpack { stream, error } => {
-                write!(f, "header block of stream {stream}: {error}")
-            }
-            LostReason::NotKeptBeforeUpgrade { cap } => write!(
-                f,
-                "more than {cap} bytes came before the server answered the Upgrade: h2c request, and those past them were not kept"
-            ),
         }
     }
 }

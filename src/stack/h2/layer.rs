@@ -30,7 +30,7 @@ use crate::flow::{Side, Sides, Transport};
 use crate::memory::STREAM_BYTES;
 use crate::stack::http1::parse as http;
 use crate::stack::Ctx;
-use crate::vocab::{EndKind, Found, H2Lost, Invalid, Kind, Role, StreamEndKind};
+use crate::vocab::{EndKind, Found, H2Lost, Invalid, Role, StreamEndKind};
 use crate::websocket::decoder::Origin;
 use crate::websocket::session::{Session, StreamEnd};
 use std::collections::HashMap;
@@ -655,16 +655,8 @@ impl State<'_> {
                 let side = self.side(from_client);
                 let from = self.ctx.role(side);
                 let framing = reason.framing_lost();
-                self.ctx.findings.push(
-                    Kind::H2Lost,
-                    Some(from),
-                    packet,
-                    if framing {
-                        format!("the {from}'s HTTP/2 stream can no longer be read: {reason}; nothing after it in this direction is decoded, on any stream")
-                    } else {
-                        format!("the {from}'s HTTP/2 header compression state is lost: {reason}; streams it opens or answers after this cannot be named")
-                    },
-                );
+                let found = Found::H2Lost(H2Lost::Stopped(reason.stop()));
+                self.ctx.findings.found(Some(from), packet, found);
                 if framing {
                     *self.drain_all = true;
                     for st in self.streams.iter_mut() {

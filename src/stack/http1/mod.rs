@@ -36,7 +36,7 @@ pub mod parse;
 use super::Ctx;
 use crate::flow::Event;
 use crate::flow::{Side, Sides};
-use crate::vocab::{CapHit, Detail, EndKind, Found, Invalid, Kind, Quoted, Role, Timestamp};
+use crate::vocab::{CapHit, EndKind, Found, Invalid, Kind, Role, Timestamp};
 use crate::websocket::decoder::{Decoder, Origin};
 use crate::websocket::session::{new_decoder, HandshakeCut, Session};
 use parse::{self as http, Parsed};
@@ -555,14 +555,13 @@ impl Http1 {
                 Parsed::Done(r, n) => {
                     let role = ctx.role(s);
                     let problems = r.problems();
-                    if let Some(why) = &r.malformed {
+                    if let Some(bytes) = &r.malformed {
                         if r.status == 101 || self.session.handshake.request_seen || r.upgrade {
-                            ctx.findings.push(
-                                Kind::HandshakeInvalid,
-                                Some(Role::Server),
-                                Some(packet),
-                                format!("the response's {why}"),
-                            );
+                            let response = true;
+                            let bytes = bytes.clone();
+                            let found =
+                                Found::HandshakeInvalid(Invalid::ControlBytes { response, bytes });
+                            ctx.findings.found(Some(Role::Server), Some(packet), found);
                         }
                     }
                     let hs = &mut self.session.handshake;
@@ -577,53 +576,25 @@ impl Http1 {
                         );
                         // What the client did not offer (the missing headers are among
                         // the response's problems).
-                        // The values are quoted for `--redact` to treat: a subprotocol
-                        // may be a credential; an extension is no secret.
-                        let offered =
-                            |what: &str,
-                             quoted: Option<Quoted>,
-                             value: Option<&String>,
-                             list: &Option<String>| {
-                                let quote = |d: Detail, text: &str| match quoted {
-                                    Some(q) => d.quote(q, crate::sanitize::cut(text, 80)),
-                                    None => d.say(crate::sanitize::cut(text, 80)),
-                                };
-                                value.map(|v| {
-                                    let d = quote(
-                                        Detail::default()
-                                            .say(&format!("the 101 response's {what} \"")),
-                                        v,
-                                    )
-                                    .say("\" was not offered by the client (");
-                                    match list {
-                                    Some(l) => quote(d.say("it offered \""), l).say("\""),
-                                    None => d.say("it offered none"),
-                                }
-                                .say("); a conforming client fails the connection (RFC 6455 §4.1)")
-                                })
-                            };
-                        let why = match hs.fault {
-                            Some(crate::vocab::ResponseFault::ExtensionNotOffered) => offered(
-                                "Sec-WebSocket-Extensions",
-                                None,
-                                r.extensions.as_ref(),
-                                &hs.offered_extensions,
-                            ),
-                            Some(crate::vocab::ResponseFault::ProtocolNotOffered) => offered(
-                                "Sec-WebSocket-Protocol",
-                                Some(Quoted::Subprotocols),
-                                r.protocol.as_ref(),
-                                &hs.offered_protocols,
-                            ),
-                            _ => None,
+                        // The values as sent, cut (their words quote a subprotocol for
+                        // `--redact` to treat: it may be a credential).
+                        let cut = |v: &str| crate::sanitize::cut(v, 80).to_string();
+                        let (protocol, value, offered) = match hs.fault {
+                            Some(crate::vocab::ResponseFault::ExtensionNotOffered) => {
+                                (false, r.extensions.as_deref(), &hs.offered_extensions)
+                            }
+                            Some(crate::vocab::ResponseFault::ProtocolNotOffered) => {
+                                (true, r.protocol.as_deref(), &hs.offered_protocols)
+                            }
+                            _ => (false, None, &None),
                         };
-                        if let Some(why) = why {
-                            ctx.findings.push_quoting(
-                                Kind::HandshakeInvalid,
-                                Some(Role::Server),
-                                Some(packet),
-                                why,
-                            );
+                        if let Some(value) = value {
+                            let found = Found::HandshakeInvalid(Invalid::NotOffered {
+                                protocol,
+                                value: cut(value),
+                                offered: offered.as_deref().map(cut),
+                            });
+                            ctx.findings.found(Some(Role::Server), Some(packet), found);
                         }
                     }
                     let hs = &mut self.session.handshake;
@@ -674,13 +645,12 @@ impl Http1 {
                 Parsed::Partial => self.sides[s] = App::Http(buf.into_owned()),
                 Parsed::Invalid => self.sides[s] = App::Off,
                 Parsed::Done(r, n) if r.is_websocket_upgrade() => {
-                    if let Some(why) = &r.malformed {
-                        ctx.findings.push(
-                            Kind::HandshakeInvalid,
-                            Some(Role::Client),
-                            Some(packet),
-                            format!("the request's {why}"),
-                        );
+                    if let Some(bytes) = &r.malformed {
+                        let response = false;
+                        let bytes = bytes.clone();
+                        let found =
+                            Found::HandshakeInvalid(Invalid::ControlBytes { response, bytes });
+                        ctx.findings.found(Some(Role::Client), Some(packet), found);
                     }
                     for problem in r.problems() {
                         let response = false;

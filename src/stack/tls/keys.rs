@@ -203,17 +203,6 @@ pub const SUITES: &[Suite] = &[
     cbc12(0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", 32, H384),
 ];
 
-/// Names of a few suites seen in the wild that are not decrypted here.
-const OTHER_NAMES: &[(u16, &str)] = &[
-    (0x1304, "TLS_AES_128_CCM_SHA256"),
-    (0x1305, "TLS_AES_128_CCM_8_SHA256"),
-    (0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"),
-    (0x0005, "TLS_RSA_WITH_RC4_128_SHA"),
-    (0xc0ac, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"),
-    (0xc0ad, "TLS_ECDHE_ECDSA_WITH_AES_256_CCM"),
-    (0xc012, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
-];
-
 /// The suite numbered `id`, if decrypted here.
 pub fn suite(id: u16) -> Option<&'static Suite> {
     SUITES.iter().find(|s| s.id == id)
@@ -223,12 +212,7 @@ pub fn suite(id: u16) -> Option<&'static Suite> {
 pub fn suite_name(id: u16) -> String {
     suite(id)
         .map(|s| s.name)
-        .or_else(|| {
-            OTHER_NAMES
-                .iter()
-                .find(|(n, _)| *n == id)
-                .map(|(_, name)| *name)
-        })
+        .or_else(|| crate::vocab::tls_other_suite_name(id))
         .map_or_else(|| format!("0x{id:04x}"), str::to_owned)
 }
 

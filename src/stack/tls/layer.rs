@@ -17,7 +17,7 @@ use crate::flow::{Side, Sides};
 use crate::stack::h2::layer::H2Layer;
 use crate::stack::http1::Http1;
 use crate::stack::Ctx;
-use crate::vocab::{EndKind, Found, Kind, Timestamp};
+use crate::vocab::{EndKind, Found, Timestamp};
 use crate::websocket::session::Session;
 
 /// How many of a direction's last packets a record completed earlier can name for its
@@ -421,15 +421,11 @@ impl TlsLayer {
                 self.lost[side] = true;
                 let from = ctx.role(side);
                 let at = match why {
-                    super::NotDecrypted::Gap { packet } => packet,
+                    crate::vocab::NotDecrypted::Gap { packet } => packet,
                     _ => None,
                 };
-                ctx.findings.push(
-                    Kind::TlsStopped,
-                    Some(from),
-                    at,
-                    format!("the {from}'s TLS stream could not be decrypted any further: {why}; nothing after it in this direction is decoded"),
-                );
+                let found = crate::vocab::Found::TlsStopped { why };
+                ctx.findings.found(Some(from), at, found);
                 let before = self.stream_bytes();
                 self.inner.lost(ctx, side, self.offset[side], at);
                 changed |= self.stream_bytes() != before;

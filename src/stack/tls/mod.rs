@@ -58,7 +58,7 @@ pub use machine::TlsSession;
 pub use names::alert_name;
 pub use names::{alert_level_name, version_name};
 pub use summary::DirectionSummary;
-pub use summary::{NotDecrypted, Summary};
+pub use summary::Summary;
 
 /// Whether `bytes` (the first bytes of a client's stream, on any port) start a TLS
 /// ClientHello record: handshake content type 22, version 3.0-3.4, then handshake type 1.

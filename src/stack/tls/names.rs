@@ -4,8 +4,6 @@
 //! In: a version (u16) or an alert level or description (u8). Out: its name, or a hex or
 //! "unknown" form for a value the registries do not define.
 
-use super::handshake::{TLS12, TLS13};
-
 /// An alert level's name.
 pub fn alert_level_name(level: u8) -> &'static str {
     match level {
@@ -58,12 +56,5 @@ pub fn alert_name(description: u8) -> &'static str {
 
 /// A protocol version's name.
 pub fn version_name(v: u16) -> String {
-    match v {
-        0x0300 => "SSL 3.0".to_owned(),
-        0x0301 => "TLS 1.0".to_owned(),
-        0x0302 => "TLS 1.1".to_owned(),
-        TLS12 => "TLS 1.2".to_owned(),
-        TLS13 => "TLS 1.3".to_owned(),
-        _ => format!("0x{v:04x}"),
-    }
+    crate::vocab::tls_version_name(v)
 }

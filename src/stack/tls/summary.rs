@@ -6,65 +6,7 @@
 
 use super::keys;
 use super::names::version_name;
-use std::fmt;
-
-/// Why (part of) a connection was not decrypted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotDecrypted {
-    /// The key logs hold nothing usable for this connection's client random.
-    NoKey,
-    /// The key logs hold some of this connection's TLS 1.3 secrets but not all that
-    /// decryption needs (the handshake secrets without the traffic secrets, which a client
-    /// logs only once its handshake completes).
-    PartialKey,
-    /// A record failed authentication under the logged key.
-    KeyMismatch,
-    UnsupportedSuite(u16),
-    UnsupportedVersion(u16),
-    /// A TCP gap; the packet that showed it, if known.
-    Gap {
-        packet: Option<u64>,
-    },
-    /// The capture does not start with the handshake.
-    HandshakeNotCaptured,
-    /// Something this decoder does not follow (renegotiation).
-    Unsupported(&'static str),
-    /// The bytes broke the TLS rules.
-    ProtocolViolation(String),
-}
-
-impl NotDecrypted {
-    /// Bytes its words take on the heap.
-    pub fn heap_bytes(&self) -> usize {
-        match self {
-            NotDecrypted::ProtocolViolation(s) => s.capacity(),
-            _ => 0,
-        }
-    }
-}
-
-impl fmt::Display for NotDecrypted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NotDecrypted::NoKey => f.write_str("no key for this connection"),
-            NotDecrypted::PartialKey => f.write_str("the key log holds only part of this connection's secrets (no application traffic secrets: a client logs them once its handshake completes, so this one most likely never completed)"),
-            NotDecrypted::KeyMismatch => f.write_str("this key log does not match this connection"),
-            NotDecrypted::UnsupportedSuite(id) => {
-                write!(f, "unsupported cipher suite {}", keys::suite_name(*id))
-            }
-            NotDecrypted::UnsupportedVersion(v) => {
-                write!(f, "unsupported TLS version {}", version_name(*v))
-            }
-            NotDecrypted::Gap { packet: Some(p) } => {
-                write!(f, "TCP gap at packet {p}: cannot continue")
-            }
-            NotDecrypted::Gap { packet: None } => f.write_str("TCP gap: cannot continue"),
-            NotDecrypted::HandshakeNotCaptured => f.write_str("handshake not captured"),
-            NotDecrypted::Unsupported(what) => write!(f, "{what} is not supported"),
-            NotDecrypted::ProtocolViolation(what) => write!(f, "TLS protocol violation: {what}"),
-        }
-    }
-}
+use crate::vocab::NotDecrypted;
 
 /// One direction's counters and state for the report. Laid out in the order written
 /// (`repr(C)`): what every record reads or updates first, in the session's hot lines.

@@ -1,7 +1,8 @@
 //! Each decision once (issue 105 item 2): the status a live event gives (1005, 1006), the
-//! reply to the first close frame and whether a code is inferred are decided in the model
-//! (`vocab::CloseEvent::status`, `ConnectionReport::close_reply`, `report::status::inferred`);
-//! no renderer decides them again.
+//! reply to the first close frame, whether a code is inferred and the status itself are
+//! decided in the model (`vocab::CloseEvent::status`, `ConnectionReport::close_reply`,
+//! `report::status::inferred`, `report::Status::of` where the report is made); no renderer
+//! decides them again.
 
 use super::layout::{is_test_file, rust_files, src};
 
@@ -41,7 +42,9 @@ fn decisions_in_render(files: &[(String, String)]) -> Vec<String> {
             // "(inferred)" of its own), or the reply found again by comparing senders.
             let status = (line.contains("1005") || line.contains("1006")) && !tone(file, line);
             let reply = line.contains(".from != ");
-            if status || reply {
+            // The status said again from its causes, or its head picked again.
+            let said = line.contains("Status::of(") || line.contains("head_of(");
+            if status || reply || said {
                 found.push(format!("{file}:{n}: {}", line.trim()));
             }
         }
@@ -62,7 +65,8 @@ fn renderers_decide_no_status_and_no_reply() {
         .collect();
     let found = decisions_in_render(&files);
     assert!(found.is_empty(), "decided again in render/: {found:#?}");
-    // The check can fail: a live line that infers its 1006, and a row that finds the reply.
+    // The check can fail: a live line that infers its 1006, a row that finds the reply, and
+    // a format that says the status again from its causes.
     let planted = vec![
         (
             "events.rs".to_string(),
@@ -72,6 +76,10 @@ fn renderers_decide_no_status_and_no_reply() {
             "table/mod.rs".to_string(),
             "let reply = c.close_frames.iter().position(|f| f.from != a.from);".to_string(),
         ),
+        (
+            "csv.rs".to_string(),
+            "let st = crate::report::Status::of(c.status.causes.clone());".to_string(),
+        ),
     ];
-    assert_eq!(decisions_in_render(&planted).len(), 2);
+    assert_eq!(decisions_in_render(&planted).len(), 3);
 }

@@ -146,6 +146,26 @@ fn diagnose_never_reads_its_own_words_as_text() {
     );
 }
 
+/// The model decides on fields too (issue 105 item 1): what a status is counted under
+/// (`ConnectionReport::status_kind`) and whether a proxy's leg was an HTTP/2 stream
+/// (`LegEnding::h2_stream`) are read from values, not from the words `report/words/` made
+/// (a status's name, a leg ending's name). `report/redact/` is left out: it replaces the
+/// quotes of the wire in a finding's detail by their typed ranges (`vocab::Quote`), the
+/// wire's text and not wsclose's words.
+#[test]
+fn the_model_never_reads_its_own_words_as_text() {
+    let src = src();
+    let found: Vec<String> = own_text_reads(&src, &src.join("report"))
+        .into_iter()
+        .filter(|l| !l.starts_with("report/redact/"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "report/ reads text wsclose wrote (decide on the fields it is said from):\n{}",
+        found.join("\n")
+    );
+}
+
 /// The rule finds what it names: the three places issue 105 found at bc94c6b1, a literal
 /// compared, and no call on a field whose name only starts the same.
 #[test]
@@ -158,6 +178,7 @@ fn own_text_reads_are_found() {
         "|| (x.kind == Kind::MalformedClose && x.detail.contains(Problem::ReasonNotUtf8.as_str()))",
         "        let fins = f0.end.name == \"FIN\" && b0.end.name == \"FIN\";",
         "            None if self.status.name.as_str().starts_with(\"Open\") => StatusKey::Open,",
+        "        let answer = if l.front_end.name.contains(ON_H2_STREAM) {",
     ] {
         assert!(own_text_read(line).is_some(), "{line}");
     }
@@ -271,10 +292,8 @@ const SENTENCES_ALLOWED: &[(&str, &str)] = &[
     ("diagnose/incidents.rs", "incidents' evidence clauses (issue 104)"),
     ("diagnose/proxied.rs", "a proxy's leg endings named (LegEnding::name)"),
     ("diagnose/reload.rs", "a proxy's leg endings named (LegEnding::name)"),
-    ("stack/h2/", "HTTP/2 errors' Display (LostReason, FrameError, HPACK) that H2Lost findings quote"),
-    ("stack/h2_start.rs", "an h2c upgrade's broken rule"),
-    ("stack/http1/", "a malformed head's words (parse::lenient) and an extension not offered"),
-    ("stack/tls/", "TLS: why a stream stopped (NotDecrypted), key log warnings, record errors"),
+    ("stack/h2/", "what the HPACK reader met (HpackError), kept in an h2-lost finding's value"),
+    ("stack/tls/", "TLS: what broke its rules (NotDecrypted::ProtocolViolation), key log warnings, record errors"),
 ];
 
 /// No sentence for a user outside `report/words/` (issue 105 item 5): a string literal of

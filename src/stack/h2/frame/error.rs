@@ -1,13 +1,13 @@
 //! What is wrong with a frame (RFC 9113 §4.2, §5.4.1, §6): one [`FrameError`] per rule,
 //! with the §7 error code a receiver answers it with.
 //!
-//! In: what the parsers here and the connection reader found. Out: a typed error that
-//! prints the rule and its RFC section.
+//! In: what the parsers here and the connection reader found. Out: a typed error, and the
+//! value a finding keeps of it ([`FrameError::broke`], said in `report/words/h2.rs`).
 
 use super::head::FrameType;
 use super::ids::setting;
 use super::reason::ErrorCode;
-use std::fmt;
+use crate::vocab::H2Broke;
 
 /// What is wrong with a frame. Every variant but [`FrameError::Incomplete`] is a
 /// connection error (§5.4.1): a receiver would close the connection, and a reader of the
@@ -72,59 +72,44 @@ impl FrameError {
     }
 }
 
-impl fmt::Display for FrameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FrameError {
+    /// The rule as a finding keeps it (`vocab::H2Broke`, said in `report/words/h2.rs`).
+    pub fn broke(&self) -> H2Broke {
         match *self {
-            FrameError::Incomplete { needed } => write!(f, "{needed} more bytes needed"),
-            FrameError::TooLarge { kind, len, limit } => write!(
-                f,
-                "{kind} frame of {len} bytes over the {limit}-byte limit (RFC 9113 §4.2)"
-            ),
-            FrameError::PadLengthMissing { kind } => write!(
-                f,
-                "{kind} frame with PADDED set has no pad length byte (RFC 9113 §6.1)"
-            ),
-            FrameError::Padding { kind, pad_len, len } => write!(
-                f,
-                "{kind} frame of {len} bytes with {pad_len} bytes of padding: padding must be \
-                 shorter than the payload (RFC 9113 §6.1)"
-            ),
-            FrameError::BadLength { kind, len } => write!(
-                f,
-                "{kind} frame of {len} bytes has the wrong length (RFC 9113 §6)"
-            ),
-            FrameError::StreamZero { kind } => {
-                write!(f, "{kind} frame on stream 0 (RFC 9113 §6)")
+            FrameError::Incomplete { needed } => H2Broke::Incomplete {
+                needed: needed as u64,
+            },
+            FrameError::TooLarge { kind, len, limit } => H2Broke::TooLarge {
+                kind: kind.0,
+                len,
+                limit,
+            },
+            FrameError::PadLengthMissing { kind } => H2Broke::PadLengthMissing { kind: kind.0 },
+            FrameError::Padding { kind, pad_len, len } => H2Broke::Padding {
+                kind: kind.0,
+                pad_len,
+                len,
+            },
+            FrameError::BadLength { kind, len } => H2Broke::BadLength { kind: kind.0, len },
+            FrameError::StreamZero { kind } => H2Broke::StreamZero { kind: kind.0 },
+            FrameError::NotStreamZero { kind, stream } => H2Broke::NotStreamZero {
+                kind: kind.0,
+                stream,
+            },
+            FrameError::BadSetting { id, value } => H2Broke::BadSetting { id, value },
+            FrameError::SettingsAckWithPayload { len } => H2Broke::SettingsAckWithPayload { len },
+            FrameError::FirstNotSettings { kind } => H2Broke::FirstNotSettings { kind: kind.0 },
+            FrameError::UnexpectedContinuation { stream } => {
+                H2Broke::UnexpectedContinuation { stream }
             }
-            FrameError::NotStreamZero { kind, stream } => write!(
-                f,
-                "{kind} frame on stream {stream}: it belongs to stream 0 (RFC 9113 §6)"
-            ),
-            FrameError::BadSetting { id, value } => write!(
-                f,
-                "SETTINGS parameter 0x{id:x} = {value} is out of range (RFC 9113 §6.5.2, \
-                 RFC 8441 §3)"
-            ),
-            FrameError::SettingsAckWithPayload { len } => {
-                write!(f, "SETTINGS ACK with a {len}-byte payload (RFC 9113 §6.5)")
+            FrameError::ExpectedContinuation { open, kind, stream } => {
+                H2Broke::ExpectedContinuation {
+                    open,
+                    kind: kind.0,
+                    stream,
+                }
             }
-            FrameError::FirstNotSettings { kind } => {
-                write!(f, "first frame is {kind}, not SETTINGS (RFC 9113 §3.4)")
-            }
-            FrameError::UnexpectedContinuation { stream } => write!(
-                f,
-                "CONTINUATION on stream {stream} with no header block open (RFC 9113 §6.10)"
-            ),
-            FrameError::ExpectedContinuation { open, kind, stream } => write!(
-                f,
-                "{kind} frame on stream {stream} inside the header block of stream {open}: \
-                 only CONTINUATION may follow (RFC 9113 §6.10)"
-            ),
-            FrameError::PushFromClient => {
-                f.write_str("PUSH_PROMISE from the client (RFC 9113 §8.4)")
-            }
+            FrameError::PushFromClient => H2Broke::PushFromClient,
         }
     }
 }
-
-impl std::error::Error for FrameError {}

@@ -30,19 +30,7 @@ impl FrameType {
 
     /// The RFC 9113 name, or `None` for a type this parser does not know.
     pub fn name(self) -> Option<&'static str> {
-        Some(match self.0 {
-            0x0 => "DATA",
-            0x1 => "HEADERS",
-            0x2 => "PRIORITY",
-            0x3 => "RST_STREAM",
-            0x4 => "SETTINGS",
-            0x5 => "PUSH_PROMISE",
-            0x6 => "PING",
-            0x7 => "GOAWAY",
-            0x8 => "WINDOW_UPDATE",
-            0x9 => "CONTINUATION",
-            _ => return None,
-        })
+        crate::vocab::h2_frame_name(self.0)
     }
 
     pub fn is_known(self) -> bool {

@@ -63,7 +63,8 @@ fn continuation_out_of_place() {
         lost,
         Some(LostReason::Frame(FrameError::ExpectedContinuation { .. }))
     ));
-    let text = LostReason::Frame(FrameError::UnexpectedContinuation { stream: 1 }).to_string();
+    let stop = LostReason::Frame(FrameError::UnexpectedContinuation { stream: 1 }).stop();
+    let text = crate::report::words::h2::stopped(crate::vocab::Role::Client, &stop);
     assert!(
         text.contains("§6.10") && text.contains("PROTOCOL_ERROR"),
         "{text}"
@@ -179,7 +180,9 @@ fn hpack_failure_loses_the_table_not_the_framing() {
     assert_eq!(conn.hpack_lost_at(false), None);
     assert!(!conn.is_lost(true));
     let text = match evs.get(2) {
-        Some(Ev::Lost { reason, .. }) => reason.to_string(),
+        Some(Ev::Lost { reason, .. }) => {
+            crate::report::words::h2::stopped(crate::vocab::Role::Client, &reason.stop())
+        }
         _ => String::new(),
     };
     assert!(

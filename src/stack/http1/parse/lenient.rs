@@ -1,6 +1,8 @@
 //! A head httparse refuses for a control byte in a header line, read leniently: the byte
-//! replaced by one it accepts, and what was replaced, in words, for the finding
-//! (`handshake-invalid`).
+//! replaced by one it accepts, and what was replaced, as a value for the finding
+//! (`handshake-invalid`, `vocab::ControlBytes`; its words in `report/words/finding.rs`).
+
+use crate::vocab::{ControlByteHeader, ControlBytes};
 
 /// Header lines whose names or values hold a control byte this many are named at most.
 const MAX_NAMED: usize = 3;
@@ -8,11 +10,11 @@ const MAX_NAMED: usize = 3;
 /// For headers httparse refuses: a copy of `buf` in which every control byte of a header
 /// line (after the start line, up to the blank line) that httparse does not accept there
 /// is replaced by one it does (0x80, opaque text, in a value; `!` in a name), with what
-/// was replaced, in words, naming the headers; `None` when there is no such byte (the
+/// was replaced, naming the headers; `None` when there is no such byte (the
 /// message is wrong in some other way). HTAB stays; a CR stays where it ends its line.
-pub fn lenient(buf: &[u8]) -> Option<(Vec<u8>, String)> {
+pub fn lenient(buf: &[u8]) -> Option<(Vec<u8>, ControlBytes)> {
     let mut copy = buf.to_vec();
-    let mut named: Vec<String> = Vec::new();
+    let mut named: Vec<ControlByteHeader> = Vec::new();
     let mut headers = 0usize;
     // The start line, then one header line at a time (`at`: where the line starts).
     let mut at = 0;
@@ -50,32 +52,23 @@ pub fn lenient(buf: &[u8]) -> Option<(Vec<u8>, String)> {
                     .chars()
                     .take(64)
                     .collect();
-                let bytes: Vec<String> = bad.iter().map(|b| format!("0x{b:02x}")).collect();
-                named.push(format!(
-                    "{name} ({} in its {})",
-                    bytes.join(", "),
-                    if in_name { "name" } else { "value" }
-                ));
+                named.push(ControlByteHeader {
+                    name,
+                    bytes: bad,
+                    in_name,
+                });
             }
         }
     }
     if headers == 0 {
         return None;
     }
-    let more = match headers - named.len() {
-        0 => String::new(),
-        n => format!(" and {n} more"),
-    };
-    let (which, holds) = if headers == 1 {
-        ("header", "holds")
-    } else {
-        ("headers", "hold")
-    };
+    let more = (headers - named.len()) as u64;
     Some((
         copy,
-        format!(
-            "{which} {}{more} {holds} a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent",
-            named.join(", ")
-        ),
+        ControlBytes {
+            headers: named,
+            more,
+        },
     ))
 }

@@ -61,7 +61,7 @@ pub struct Request {
     pub proxy: Option<ProxyProduct>,
     /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
-    pub malformed: Option<String>,
+    pub malformed: Option<crate::vocab::ControlBytes>,
     /// A hash of its `Cookie` values (RFC 6265 §5.4), in order; 0 for none. What may name its
     /// client (a session cookie) beyond its host; the value itself is never kept.
     pub cookie: u32,
@@ -128,7 +128,7 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The header lines read leniently, and why (see `parse::lenient`); `None` when there were
     /// none.
-    pub malformed: Option<String>,
+    pub malformed: Option<crate::vocab::ControlBytes>,
 }
 
 /// Result of trying to parse buffered bytes.

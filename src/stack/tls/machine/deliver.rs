@@ -48,8 +48,7 @@ impl TlsSession {
                     Some(c) => d.current12 = Some(c),
                     None => {
                         if self.key_state == KeyState::Ready {
-                            self.dir(from_client)
-                                .stop(NotDecrypted::Unsupported("TLS renegotiation"));
+                            self.dir(from_client).stop(NotDecrypted::Renegotiation);
                         }
                     }
                 }

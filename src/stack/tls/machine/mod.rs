@@ -46,8 +46,9 @@ use super::names::version_name;
 use super::record::{
     self, content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead,
 };
-use super::summary::{DirectionSummary, NotDecrypted, Summary};
+use super::summary::{DirectionSummary, Summary};
 use super::TlsEvent;
+use crate::vocab::NotDecrypted;
 use std::collections::VecDeque;
 use std::fmt;
 

@@ -10,8 +10,8 @@ use super::super::handshake;
 use super::super::keylog::{self, ConnectionSecrets, Label, Secret};
 use super::super::keys::{self, Suite};
 use super::super::record::{spare, OpenError, RecordCipher, RecordHead};
-use super::super::summary::NotDecrypted;
 use super::{Phase, Setup, TlsSession};
+use crate::vocab::NotDecrypted;
 
 /// Undecryptable early-data records skipped before the key is taken as wrong.
 const MAX_SKIPPED_EARLY: u32 = 1024;

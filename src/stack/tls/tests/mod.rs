@@ -9,6 +9,7 @@ use super::keylog::hex_lower;
 use super::keys::{suite, tls12_keys, tls13_traffic_keys};
 use super::record::RecordCipher;
 use super::*;
+use crate::vocab::NotDecrypted;
 
 mod real;
 mod tls12;
@@ -282,7 +283,7 @@ fn handshake_not_captured_and_unsupported() {
     let mut session = TlsSession::new();
     session.feed_owned(true, &script.flights[4].bytes[3..], 1, &log);
     assert_eq!(
-        session.summary().why_not.unwrap().to_string(),
+        crate::report::words::tls::not_decrypted(&session.summary().why_not.unwrap()),
         "handshake not captured"
     );
     // An unsupported suite (AES-CCM).
@@ -294,7 +295,7 @@ fn handshake_not_captured_and_unsupported() {
     let sum = session.summary();
     assert_eq!(sum.why_not, Some(NotDecrypted::UnsupportedSuite(0xc0ac)));
     assert_eq!(
-        sum.why_not.unwrap().to_string(),
+        crate::report::words::tls::not_decrypted(&sum.why_not.unwrap()),
         "unsupported cipher suite TLS_ECDHE_ECDSA_WITH_AES_128_CCM"
     );
     // TLS 1.1.
@@ -304,7 +305,7 @@ fn handshake_not_captured_and_unsupported() {
     sh[1] = 2;
     session.feed_owned(false, &plain_record(22, &message(2, &sh)), 2, &log);
     assert_eq!(
-        session.summary().why_not.unwrap().to_string(),
+        crate::report::words::tls::not_decrypted(&session.summary().why_not.unwrap()),
         "unsupported TLS version TLS 1.1"
     );
     // A plaintext fatal alert instead of a ServerHello.

@@ -129,7 +129,7 @@ fn tls12_wrong_key_no_key_and_late_key() {
     let sum = session.summary();
     assert_eq!(sum.why_not, Some(NotDecrypted::KeyMismatch));
     assert_eq!(
-        sum.why_not.unwrap().to_string(),
+        crate::report::words::tls::not_decrypted(&sum.why_not.unwrap()),
         "this key log does not match this connection"
     );
     assert!(!sum.decrypted);
@@ -139,7 +139,7 @@ fn tls12_wrong_key_no_key_and_late_key() {
     assert!(c.is_empty());
     assert_eq!(session.summary().why_not, Some(NotDecrypted::NoKey));
     assert_eq!(
-        NotDecrypted::NoKey.to_string(),
+        crate::report::words::tls::not_decrypted(&NotDecrypted::NoKey),
         "no key for this connection"
     );
     // The key arrives after the records (a live capture's key log written late): the
@@ -202,7 +202,7 @@ fn tls12_gap_stops_one_direction_at_its_packet() {
     );
     assert_eq!(sum.server.stopped, None);
     assert_eq!(
-        sum.why_not.unwrap().to_string(),
+        crate::report::words::tls::not_decrypted(&sum.why_not.unwrap()),
         "TCP gap at packet 42: cannot continue"
     );
     // A gap in the server's stream before its ServerHello stops both directions.
