@@ -539,6 +539,7 @@ fn join(x: &mut ConnectionReport, y: Option<&ConnectionReport>, inputs: &[InputS
             None => bare(x, y, inputs),
         }
     };
+    super::culprit::decide(x, y, &p);
     x.trail = None;
     let end = x
         .tcp_ends

@@ -472,3 +472,29 @@ pub struct StillUnacked {
     /// How many times it was sent again.
     pub retransmissions: u64,
 }
+
+/// What a session's two points of its path show of its ending (`between-points`'s
+/// `verdict`, issue 103 item 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PointsVerdict {
+    /// The packet that ended the session (a reset or FIN in one side's name) reached the
+    /// peer's point, and that side's point never saw it sent: a box between the points
+    /// made it.
+    MadeBetween,
+    /// One side's packets left its point and never reached the other's before the end;
+    /// the packet that ended the session was its sender's host's own (seen at both
+    /// points): the path's loss, then that side's ending.
+    LostBetween,
+    /// One side's segments of a size never reached the other's point while its smaller
+    /// packets did: a path MTU black hole between the points.
+    MtuBetween,
+    /// Both points saw the packet that ended the session leave its sender's host and
+    /// reach the peer's, and nothing was lost or made between them before it: that
+    /// endpoint's own ending.
+    Endpoint,
+    /// The points cannot tell: the packet that ended the session was seen at one point
+    /// only, in a capture whose copies do not say which (one interface for both points,
+    /// one TTL).
+    Undecided,
+}
