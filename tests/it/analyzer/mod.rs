@@ -3,4 +3,5 @@
 
 mod adversarial;
 mod points;
+mod points_culprit;
 mod threads;
