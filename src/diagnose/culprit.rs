@@ -215,21 +215,26 @@ fn mtu_crossed(x: &ConnectionReport, y: Option<&ConnectionReport>, l: &LostBetwe
         .filter(|&crossed| u64::from(l.smallest) > crossed)
 }
 
-/// The ping frames completed in the lost packets, as far as `x`'s frames kept tell (the
+/// The ping frames completed in the lost packets, as far as `x`'s frames kept and its
+/// side's last ping tell (the
 /// lost packets' numbers are `x`'s input's only when seen at its point, or in one input).
 fn pings_in(x: &ConnectionReport, l: &LostBetween, one_input: bool) -> u64 {
     if l.seen_at != 0 && !one_input {
         return 0;
     }
+    let within = |p: u64| (l.first_packet..=l.last_packet).contains(&p);
     let frames = x.timeline.as_deref().unwrap_or(&x.recent_frames);
-    frames
+    let kept = frames
         .iter()
-        .filter(|f| {
-            f.from == l.from
-                && f.opcode == Opcode::PING
-                && (l.first_packet..=l.last_packet).contains(&f.packet)
-        })
-        .count() as u64
+        .filter(|f| f.from == l.from && f.opcode == Opcode::PING && within(f.packet))
+        .count() as u64;
+    // The side's last ping, when the frames kept have left it out.
+    let last = x
+        .frames
+        .of(l.from)
+        .last_ping
+        .is_some_and(|(p, _)| within(p));
+    kept.max(u64::from(last))
 }
 
 #[cfg(test)]

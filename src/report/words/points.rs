@@ -367,6 +367,11 @@ pub fn hint(c: &Cause) -> Option<String> {
                 None => String::new(),
             }
         )),
-        PointsVerdict::MtuBetween | PointsVerdict::Endpoint => None,
+        PointsVerdict::MtuBetween => Some(format!(
+            "The narrow link lies between {first_file} and {second_file}: look there for the \
+             link whose MTU is smaller than the {}'s packets and the box that drops ICMP.",
+            lost_from.map_or(*end_by, |r| r)
+        )),
+        PointsVerdict::Endpoint => None,
     }
 }
