@@ -260,8 +260,10 @@ mod tests {
     /// nothing of where.
     #[test]
     fn copies_with_two_ttls_are_both_points() {
-        let mut t = Trail::default();
-        t.marks = vec![mark(5, 64, RST), mark(6, 63, RST)];
+        let mut t = Trail {
+            marks: vec![mark(5, 64, RST), mark(6, 63, RST)],
+            ..Trail::default()
+        };
         assert_eq!(copies(&t, 5), Some(true));
         t.marks.truncate(1);
         assert_eq!(copies(&t, 5), Some(false));

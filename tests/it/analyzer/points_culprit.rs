@@ -26,11 +26,7 @@ fn expect() -> Value {
 /// The client's address at the client's point ("10.103.1.2:PORT"), from a session's line.
 fn client_of(session: &str) -> String {
     let at = session.find("10.103.1.2:").unwrap();
-    session[at..]
-        .split(|c: char| c == ' ' || c == ',')
-        .next()
-        .unwrap()
-        .to_string()
+    session[at..].split([' ', ',']).next().unwrap().to_string()
 }
 
 fn between(c: &Value) -> Option<&Value> {
