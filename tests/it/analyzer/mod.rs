@@ -3,5 +3,6 @@
 
 mod adversarial;
 mod points;
+mod points_cohort;
 mod points_culprit;
 mod threads;
