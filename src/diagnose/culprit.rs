@@ -14,8 +14,8 @@
 //!   where that side's own view found an MTU black hole and every lost segment was larger
 //!   than any of its that crossed → a path MTU black hole between the points (RFC 2923 §2.1);
 //! - seen at both with nothing lost, made or left unplaced before it → that endpoint's own;
-//! - seen at one point only in a capture whose copies cannot say which (one interface and
-//!   one TTL for both points) → undecided, and why.
+//! - one copy only placed in a capture with one interface for both points (the connection
+//!   ends at its first reset, so a later copy is not placed) → undecided, and why.
 //!
 //! Where it decides a box or the path, the causes that name an endpoint's software
 //! (`abrupt-ending`, `unanswered-message`) and the single view's TTL reading of the same

@@ -493,8 +493,8 @@ pub enum PointsVerdict {
     /// reach the peer's, and nothing was lost or made between them before it: that
     /// endpoint's own ending.
     Endpoint,
-    /// The points cannot tell: the packet that ended the session was seen at one point
-    /// only, in a capture whose copies do not say which (one interface for both points,
-    /// one TTL).
+    /// The points cannot tell: in a capture with one interface for both points, no second
+    /// copy of the packet that ended the session was placed (the connection ends at its
+    /// first reset; a copy after it is not placed), and its one TTL is its sender's own.
     Undecided,
 }
