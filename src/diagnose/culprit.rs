@@ -18,8 +18,9 @@
 //!   ends at its first reset, so a later copy is not placed) → undecided, and why.
 //!
 //! Where it decides a box or the path, the causes that name an endpoint's software
-//! (`abrupt-ending`, `unanswered-message`) and the single view's TTL reading of the same
-//! reset (`reset-not-from-peer`) give way: one row, one cause.
+//! (`abrupt-ending`, `unanswered-message`) give way: one row, one cause. A single view's TTL
+//! reading of the same reset (`reset-not-from-peer`) stays beside it: the same verdict, which
+//! the incident stage reads.
 
 use crate::report::cause::{Cause, PointsVerdict};
 use crate::report::points::{LostBetween, MadeKind, PointsReport};
@@ -168,9 +169,7 @@ pub fn decide(x: &mut ConnectionReport, y: Option<&ConnectionReport>, p: &Points
         causes.retain(|c| {
             !matches!(
                 c,
-                Cause::AbruptEnding { .. }
-                    | Cause::UnansweredMessage { .. }
-                    | Cause::ForeignReset { .. }
+                Cause::AbruptEnding { .. } | Cause::UnansweredMessage { .. }
             )
         });
     }

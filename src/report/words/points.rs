@@ -331,17 +331,18 @@ pub fn hint(c: &Cause) -> Option<String> {
     else {
         return None;
     };
+    let points = between(first_file, second_file);
     match verdict {
         PointsVerdict::MadeBetween => Some(match translated {
             Some(r) => format!(
-                "Look at the NAT between {first_file} and {second_file} (it translates the {r}'s \
+                "Look at the NAT between {points} (it translates the {r}'s \
                  address): it lost the session's mapping (a flush, a restart, or an idle timeout \
                  shorter than the session's quiet spells) and gave the {r}'s packets a new port; \
                  keep its mappings longer than the session's quiet spells, or send pings more \
                  often than its timeout. Neither application needs a fix."
             ),
             None => format!(
-                "Find the box between {first_file} and {second_file} that resets connections in \
+                "Find the box between {points} that resets connections in \
                  the {end_by}'s name: a stateful firewall or NAT whose flow table forgot the \
                  session (an idle timeout there shorter than the session's quiet spells), an \
                  IDS; raise its timeout or send pings more often than it. Neither application \
@@ -349,7 +350,7 @@ pub fn hint(c: &Cause) -> Option<String> {
             ),
         }),
         PointsVerdict::LostBetween => Some(format!(
-            "Look at the path between {first_file} and {second_file} (a router, a link, a \
+            "Look at the path between {points} (a router, a link, a \
              firewall) for what dropped the {}'s packets from {} to {} after the session's first \
              packet; ping often enough to notice a dead path, and reconnect with backoff.",
             lost_from.map_or(*end_by, |r| r),
@@ -370,10 +371,19 @@ pub fn hint(c: &Cause) -> Option<String> {
             }
         )),
         PointsVerdict::MtuBetween => Some(format!(
-            "The narrow link lies between {first_file} and {second_file}: look there for the \
+            "The narrow link lies between {points}: look there for the \
              link whose MTU is smaller than the {}'s packets and the box that drops ICMP.",
             lost_from.map_or(*end_by, |r| r)
         )),
         PointsVerdict::Endpoint => None,
+    }
+}
+
+/// "A and B", or "the two points of A" where one file holds both.
+fn between(first: &str, second: &str) -> String {
+    if first == second {
+        format!("the two points of {first}")
+    } else {
+        format!("{first} and {second}")
     }
 }
