@@ -25,6 +25,7 @@ pub mod app;
 pub mod beats;
 mod build;
 pub mod closing;
+pub mod culprit;
 pub mod delivery;
 pub mod diagnosis;
 pub mod ending;

@@ -596,6 +596,7 @@ fn join(
             None => bare(x, y, inputs),
         }
     };
+    super::culprit::decide(x, y, &p);
     x.trail = None;
     let end = x
         .tcp_ends

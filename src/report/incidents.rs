@@ -98,9 +98,20 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         idle_ms,
         proxied: c.leg.is_some() || c.handshake.proxy_product.is_some(),
         signs: signs(c, by, end),
+        // The side it names never sent it: its TTL says so, or the session's two points do
+        // (a reset made between them, `between-points`).
         forged: how == How::Rst
-            && c.status.causes.iter().any(|k| {
-                matches!(k, Cause::ForeignReset { packet: p, by: b, .. } if *p == packet && Some(*b) == by)
+            && c.status.causes.iter().any(|k| match k {
+                Cause::ForeignReset {
+                    packet: p, by: b, ..
+                } => *p == packet && Some(*b) == by,
+                Cause::BetweenPoints {
+                    verdict: super::cause::PointsVerdict::MadeBetween,
+                    end_packet,
+                    end_by,
+                    ..
+                } => *end_packet == packet && Some(*end_by) == by,
+                _ => false,
             }),
         ident: ident(c.handshake.path.as_deref(), c.handshake.client_mark),
         key: if c.leg.is_some() {

@@ -466,6 +466,78 @@ macro_rules! cause_list {
             #[doc = "Where the data left the capture's host: the peer's last frame, how long before the end, and the host's segments since, when nothing of the peer's came after the data's first segment (its data stopped arriving); null otherwise."] peer_silent: Option<PeerSilent>, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: None }
         #[doc = "Data never acknowledged where the TTLs name no host: the sender's segment and its retransmissions reached the capture point and nothing of the peer's did after it, so the capture was taken on the sender's side of whatever broke; which host is not said."] "seen-before-break" => SeenBeforeBreak { #[doc = "The side whose data was never acknowledged."] from: Role, #[doc = "Its first segment never acknowledged."] packet: u64, #[doc = "Its retransmissions of that data, seen at the capture point."] retransmissions: u64,
             #[doc = "Seconds from that segment to its last retransmission."] seconds: f64, #[doc = "The peer's last frame, how long before the end, and the sender's segments since, when the peer had sent a frame; null otherwise."] peer_silent: Option<PeerSilent>, } facets { rank: 3, names: false, own: false, explains: false, words: w::views::words, hint: None, head: Head::default(), redact: false, evidence: w::views::evidence(c) }
+        /// A session seen at two points of its path (issue 103): what the two points show
+        /// of its ending together (`points`): a reset or FIN made between the points (its
+        /// sender's point never saw it sent), one side's packets lost between them before
+        /// the end, segments of a size that never crossed (a path MTU black hole between
+        /// them), both points showing an endpoint's own ending, or why they cannot tell.
+        "between-points" => BetweenPoints {
+            /// What the two points show.
+            verdict: PointsVerdict,
+            /// The side in whose name the session's first TCP ending came.
+            end_by: Role,
+            /// That ending: `rst` or `fin`.
+            end_kind: crate::report::points::MadeKind,
+            /// Its packet (its number in the first point's input).
+            end_packet: u64,
+            /// Its TTL (or hop limit) where it was seen.
+            ttl: u8,
+            /// The TTL of that side's packets at the same point before it; null when none.
+            side_ttl: Option<u8>,
+            /// Its IPv4 identification.
+            ip_id: u16,
+            /// Resets and FINs made between the points in the other side's name (which that
+            /// side's point never saw sent).
+            peer_made: u64,
+            /// The first of them: its packet (its number in the input of the point that saw
+            /// it), null when none.
+            peer_made_packet: Option<u64>,
+            /// The point that saw it (0: the first, 1: the second), null when none.
+            peer_made_at: Option<usize>,
+            /// Its TTL, null when none.
+            peer_made_ttl: Option<u8>,
+            /// The TTL of the other side's packets at that point before it, null when none
+            /// or none seen.
+            peer_made_side_ttl: Option<u8>,
+            /// The side whose packets were lost between the points before the end (the
+            /// direction the verdict rests on, or the loss beside a packet made between);
+            /// null when none.
+            lost_from: Option<Role>,
+            /// How many of its packets were lost between the points.
+            lost_packets: u64,
+            /// Their payload bytes.
+            lost_bytes: u64,
+            /// The smallest of their payloads.
+            lost_smallest: u32,
+            /// The largest of their payloads.
+            lost_largest: u32,
+            /// The point that saw them (0: the first, 1: the second).
+            lost_seen_at: usize,
+            /// The first of them (its number in that point's input).
+            lost_first_packet: u64,
+            /// The last of them (its number in that point's input).
+            lost_last_packet: u64,
+            /// Seconds from the session's first packet to the first of them (the first
+            /// point's clock).
+            lost_from_s: f64,
+            /// Seconds from the session's first packet to the last of them.
+            lost_to_s: f64,
+            /// Pings among them (ping frames completed in them, as far as the frames kept
+            /// at the first point tell; 0 when they were at the second point).
+            lost_pings: u64,
+            /// The largest payload of that side's that reached the other point (from the
+            /// MTU black hole a point's own view found), null when not known.
+            crossed_largest: Option<u64>,
+            /// The endpoint a box between the points translated (a NAT), null when none.
+            translated: Option<Role>,
+            /// The first point's file.
+            first_file: String,
+            /// The second point's file.
+            second_file: String,
+        }
+        facets { rank: 1, names: true, own: true, explains: false,
+            words: w::points::words, hint: w::points::hint(c), head: Head::default(),
+            redact: false, evidence: None }
     }
     };
 }

@@ -497,3 +497,29 @@ pub struct StillUnacked {
     /// How many times it was sent again.
     pub retransmissions: u64,
 }
+
+/// What a session's two points of its path show of its ending (`between-points`'s
+/// `verdict`, issue 103 item 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PointsVerdict {
+    /// The packet that ended the session (a reset or FIN in one side's name) reached the
+    /// peer's point, and that side's point never saw it sent: a box between the points
+    /// made it.
+    MadeBetween,
+    /// One side's packets left its point and never reached the other's before the end;
+    /// the packet that ended the session was its sender's host's own (seen at both
+    /// points): the path's loss, then that side's ending.
+    LostBetween,
+    /// One side's segments of a size never reached the other's point while its smaller
+    /// packets did: a path MTU black hole between the points.
+    MtuBetween,
+    /// Both points saw the packet that ended the session leave its sender's host and
+    /// reach the peer's, and nothing was lost or made between them before it: that
+    /// endpoint's own ending.
+    Endpoint,
+    /// The points cannot tell: in a capture with one interface for both points, no second
+    /// copy of the packet that ended the session was placed (the connection ends at its
+    /// first reset; a copy after it is not placed), and its one TTL is its sender's own.
+    Undecided,
+}

@@ -1,16 +1,20 @@
 //! The words of a session seen at two points of its path (issue 103): the evidence clause
 //! that names the points and says where its packets were; the lines every format lists
 //! ([`lines`]: Markdown's and HTML's fact, the table's `-v`; [`brief`]: the table's one
-//! line); the annotated capture's comments on each point's packets ([`comments`]).
+//! line); the annotated capture's comments on each point's packets ([`comments`]); and the
+//! sentences and the fix of the cause the two points decide together (`between-points`).
 //!
-//! In: a [`PointsReport`]. Out: the clause and the packets it cites (those of the first
-//! point only: the report's packet numbers are its input's); lines; comments by point and
-//! packet. A file or interface name comes from the user or the capture: a renderer escapes
-//! these lines as all its text.
+//! In: a [`PointsReport`]; a [`Cause::BetweenPoints`]. Out: the clause and the packets it
+//! cites (those of the first point only: the report's packet numbers are its input's); lines;
+//! comments by point and packet; the cause's sentences (its `Display`) and its hint. A file or
+//! interface name comes from the user or the capture: a renderer escapes these lines as all
+//! its text.
 
+use crate::report::cause::{Cause, PointsVerdict};
 use crate::report::points::{LostBetween, MadeBetween, MadeKind, Point, PointsReport};
+use crate::units::Secs;
 use crate::vocab::Role;
-use std::fmt::Write as _;
+use std::fmt::{self, Formatter, Write as _};
 
 /// The clause ("; seen at two points: …") and its packets.
 pub fn evidence(p: &PointsReport) -> (String, Vec<u64>) {
@@ -197,6 +201,16 @@ fn made_what(m: &MadeBetween) -> &'static str {
         MadeKind::Rst => "a reset",
         MadeKind::Fin => "a FIN",
         MadeKind::Syn => "a SYN",
+        MadeKind::Data => "data",
+    }
+}
+
+/// "reset" or "FIN".
+fn made_name(k: MadeKind) -> &'static str {
+    match k {
+        MadeKind::Rst => "reset",
+        MadeKind::Fin => "FIN",
+        MadeKind::Syn => "SYN",
         MadeKind::Data => "data",
     }
 }
@@ -437,4 +451,274 @@ pub fn comments(p: &PointsReport) -> Vec<Comment> {
         ));
     }
     out
+}
+
+/// The sentences of a [`Cause::BetweenPoints`] (nothing for any other cause).
+pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::BetweenPoints {
+        verdict,
+        end_by,
+        end_kind,
+        end_packet,
+        ttl,
+        side_ttl,
+        ip_id,
+        peer_made,
+        peer_made_packet,
+        peer_made_at,
+        peer_made_ttl,
+        peer_made_side_ttl,
+        lost_from,
+        translated,
+        first_file,
+        second_file,
+        ..
+    } = c
+    else {
+        return Ok(());
+    };
+    let what = made_name(*end_kind);
+    let peer = end_by.peer();
+    let file = |at: usize| if at == 0 { first_file } else { second_file };
+    match verdict {
+        PointsVerdict::MadeBetween => {
+            write!(
+                f,
+                "The {what} the {peer} received (packet {end_packet}) was never sent by the {end_by}: \
+                 the {end_by}'s point holds none; "
+            )?;
+            match side_ttl {
+                Some(s) if s == ttl => {
+                    write!(
+                        f,
+                        "it came with TTL {ttl} and IP ID {ip_id}, as the {end_by}'s packets do there"
+                    )?;
+                    if *translated == Some(peer) {
+                        write!(
+                            f,
+                            ", so the {end_by}'s host may have sent it, but for no connection of this \
+                             session's: the box between the points translates the {peer}'s address \
+                             (a NAT), and a packet of the {peer}'s it gave another port reaches the \
+                             {end_by}'s host as a connection it does not know, which it resets"
+                        )?;
+                    } else {
+                        write!(f, ": something between the points made it")?;
+                    }
+                }
+                Some(s) => write!(
+                    f,
+                    "a box between the points made it (TTL {ttl}, IP ID {ip_id}, where the \
+                     {end_by}'s packets arrive with {s})"
+                )?,
+                None => write!(
+                    f,
+                    "a box between the points made it (TTL {ttl}, IP ID {ip_id})"
+                )?,
+            }
+            f.write_str(".")?;
+            if let (Some(p), Some(at)) = (peer_made_packet, peer_made_at) {
+                let more = peer_made.saturating_sub(1);
+                write!(
+                    f,
+                    " Likewise the {end_by} received a reset or FIN in the {peer}'s name \
+                     (packet {p} of {}{}) that the {peer}'s point never saw sent",
+                    file(*at),
+                    if more > 0 {
+                        format!(", and {more} more")
+                    } else {
+                        String::new()
+                    },
+                )?;
+                match (peer_made_ttl, peer_made_side_ttl) {
+                    (Some(t), Some(s)) if t != s => {
+                        write!(f, " (TTL {t} where the {peer}'s packets arrive with {s})")?
+                    }
+                    (Some(t), _) => write!(f, " (TTL {t})")?,
+                    _ => {}
+                }
+                f.write_str(".")?;
+            }
+            if lost_from.is_some() {
+                f.write_str(" ")?;
+                lost(c, f)?;
+                f.write_str(".")?;
+            }
+            f.write_str(" Neither application ended the session.")
+        }
+        PointsVerdict::LostBetween => {
+            lost(c, f)?;
+            write!(
+                f,
+                ". The {end_by}'s {what} (packet {end_packet}) was seen at both points: its \
+                 host's own, after the loss; the path between the points, not the {}, lost the \
+                 session.",
+                lost_from.map_or(peer, Role::peer)
+            )
+        }
+        PointsVerdict::MtuBetween => {
+            lost(c, f)?;
+            write!(
+                f,
+                ": segments of that size never crossed while smaller packets did{}, a path \
+                 MTU black hole between the points. The {end_by}'s {what} (packet {end_packet}) \
+                 was seen at both points: its host's own, after the loss.",
+                match c {
+                    Cause::BetweenPoints {
+                        crossed_largest: Some(n),
+                        ..
+                    } => format!(" (up to {n} bytes)"),
+                    _ => String::new(),
+                }
+            )
+        }
+        PointsVerdict::Endpoint => write!(
+            f,
+            "Both points saw the {end_by}'s {what} (packet {end_packet}) leave the {end_by}'s \
+             host and reach the {peer}'s, and nothing was lost or made between them before it: \
+             the {end_by}'s host ended the session."
+        ),
+        PointsVerdict::Undecided => {
+            if lost_from.is_some() {
+                lost(c, f)?;
+                f.write_str(". ")?;
+            }
+            write!(
+                f,
+                "The points cannot tell who sent the {what} in the {end_by}'s name (packet \
+                 {end_packet}): in {first_file}, whose one interface holds both points, no \
+                 second copy of it was placed (the connection ends at its first {what}, and a \
+                 copy after it is not placed), and its TTL, {ttl}, is that of the {end_by}'s \
+                 packets nearer the {end_by}: the {end_by}'s own {what} and one a box made \
+                 between the points look alike there, so neither the {end_by}'s software nor a \
+                 box is named."
+            )
+        }
+    }
+}
+
+/// "N packets of the client's (packets A to B of FILE, K bytes, with P pings) never
+/// reached the server's host: lost between the points from X to Y after the session's
+/// first packet".
+fn lost(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
+    let Cause::BetweenPoints {
+        lost_from: Some(from),
+        lost_packets,
+        lost_bytes,
+        lost_smallest,
+        lost_largest,
+        lost_seen_at,
+        lost_first_packet,
+        lost_last_packet,
+        lost_from_s,
+        lost_to_s,
+        lost_pings,
+        first_file,
+        second_file,
+        ..
+    } = c
+    else {
+        return Ok(());
+    };
+    let file = if *lost_seen_at == 0 {
+        first_file
+    } else {
+        second_file
+    };
+    let n = if *lost_packets == 1 {
+        "1 packet".to_string()
+    } else {
+        format!("{lost_packets} packets")
+    };
+    let sizes = if lost_smallest == lost_largest {
+        format!("{lost_smallest} bytes each")
+    } else {
+        format!("{lost_smallest} to {lost_largest} bytes")
+    };
+    let pings = match lost_pings {
+        0 => String::new(),
+        1 => ", with a ping".to_string(),
+        k => format!(", with {k} pings"),
+    };
+    write!(
+        f,
+        "{n} of the {from}'s (packets {lost_first_packet} to {lost_last_packet} of {file}, \
+         {lost_bytes} bytes, {sizes}{pings}) never reached the {}'s host: lost between the \
+         points from {} to {} after the session's first packet",
+        from.peer(),
+        Secs(*lost_from_s),
+        Secs(*lost_to_s),
+    )
+}
+
+/// The advice a [`Cause::BetweenPoints`] adds before the fix.
+pub fn hint(c: &Cause) -> Option<String> {
+    let Cause::BetweenPoints {
+        verdict,
+        end_by,
+        translated,
+        lost_from,
+        lost_from_s,
+        lost_to_s,
+        first_file,
+        second_file,
+        ..
+    } = c
+    else {
+        return None;
+    };
+    let points = between(first_file, second_file);
+    match verdict {
+        PointsVerdict::MadeBetween => Some(match translated {
+            Some(r) => format!(
+                "Look at the NAT between {points} (it translates the {r}'s \
+                 address): it lost the session's mapping (a flush, a restart, or an idle timeout \
+                 shorter than the session's quiet spells) and gave the {r}'s packets a new port; \
+                 keep its mappings longer than the session's quiet spells, or send pings more \
+                 often than its timeout. Neither application needs a fix."
+            ),
+            None => format!(
+                "Find the box between {points} that resets connections in \
+                 the {end_by}'s name: a stateful firewall or NAT whose flow table forgot the \
+                 session (an idle timeout there shorter than the session's quiet spells), an \
+                 IDS; raise its timeout or send pings more often than it. Neither application \
+                 needs a fix."
+            ),
+        }),
+        PointsVerdict::LostBetween => Some(format!(
+            "Look at the path between {points} (a router, a link, a \
+             firewall) for what dropped the {}'s packets from {} to {} after the session's first \
+             packet; ping often enough to notice a dead path, and reconnect with backoff.",
+            lost_from.map_or(*end_by, |r| r),
+            Secs(*lost_from_s),
+            Secs(*lost_to_s),
+        )),
+        PointsVerdict::Undecided => Some(format!(
+            "{}Give the two points' captures as two files (or one capture that names each \
+             packet's interface): they tell an endpoint's own ending from a box's.",
+            match lost_from {
+                Some(r) => format!(
+                    "Look at the path between the points for what dropped the {r}'s packets \
+                     from {} to {} after the session's first packet. ",
+                    Secs(*lost_from_s),
+                    Secs(*lost_to_s)
+                ),
+                None => String::new(),
+            }
+        )),
+        PointsVerdict::MtuBetween => Some(format!(
+            "The narrow link lies between {points}: look there for the \
+             link whose MTU is smaller than the {}'s packets and the box that drops ICMP.",
+            lost_from.map_or(*end_by, |r| r)
+        )),
+        PointsVerdict::Endpoint => None,
+    }
+}
+
+/// "A and B", or "the two points of A" where one file holds both.
+fn between(first: &str, second: &str) -> String {
+    if first == second {
+        format!("the two points of {first}")
+    } else {
+        format!("{first} and {second}")
+    }
 }

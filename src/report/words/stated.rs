@@ -20,6 +20,7 @@ pub fn stated(c: &Cause) -> bool {
             | Cause::ReasonWords { .. }
             | Cause::HeartbeatAnswersStopped { .. }
             | Cause::UnpromptedClose { .. }
+            | Cause::BetweenPoints { .. }
     )
 }
 

@@ -3,5 +3,7 @@
 
 mod adversarial;
 mod points;
+mod points_cohort;
 mod points_crafted;
+mod points_culprit;
 mod threads;
