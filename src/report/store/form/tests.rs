@@ -157,7 +157,7 @@ fn a_trail_round_trips_in_fixed_width_marks() {
         flags: if k == 0 {
             SYN
         } else {
-            FROM_B * (k % 2) as u8 | FIN * u8::from(k == 9)
+            (FROM_B * (k % 2) as u8) | (FIN * u8::from(k == 9))
         },
         point: (k % 2) as u8,
     };
