@@ -151,7 +151,7 @@ fn a_trail_round_trips_in_fixed_width_marks() {
         packet: k * 1_000_003,
         seq: u32::MAX - k as u32,
         hash: (k as u32).wrapping_mul(0x9e37_79b9).max(1),
-        len: if k % 3 == 0 { 0 } else { 1448 },
+        len: if k.is_multiple_of(3) { 0 } else { 1448 },
         ip_id: k as u16,
         ttl: 64 - (k % 2) as u8,
         flags: if k == 0 {
