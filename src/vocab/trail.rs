@@ -112,8 +112,19 @@ impl Trail {
     /// more further on), at least one such copy each way: those TTLs. `None` otherwise
     /// (one point, or copies that do not tell two points apart).
     pub fn two_ttls(&self) -> Option<TwoTtls> {
-        let mut groups: std::collections::HashMap<CopyKey, (u8, u8)> =
-            std::collections::HashMap::with_capacity(self.marks.len());
+        // A side whose marks all came with one TTL has no copies with two: none (most
+        // trails, looked at for every report; no map made for them).
+        let mut span = [(u8::MAX, u8::MIN); 2];
+        for m in &self.marks {
+            if let Some(s) = span.get_mut(usize::from(m.flags & FROM_B)) {
+                *s = (s.0.min(m.ttl), s.1.max(m.ttl));
+            }
+        }
+        if span.iter().any(|&(lo, hi)| lo >= hi) {
+            return None;
+        }
+        let mut groups: rustc_hash::FxHashMap<CopyKey, (u8, u8)> = rustc_hash::FxHashMap::default();
+        groups.reserve(self.marks.len());
         for m in &self.marks {
             let k = (
                 m.flags & FROM_B,

@@ -352,6 +352,9 @@ impl Connection {
         }
     }
 
+    /// Side `s`'s FIN, once its stream reached it: its end. The check is made at every
+    /// segment, inline; the end, once a direction, out of line.
+    #[inline(always)]
     fn note_fin(
         s: Side,
         tcp: &HalfStream,
@@ -361,15 +364,21 @@ impl Connection {
         ts: Timestamp,
     ) {
         if end.is_none() && tcp.fin_reached() {
-            *end = Some(Box::new(End {
-                kind: EndKind::Fin,
-                packet,
-                ts,
-                order: up.next_order(),
-                then_rst: None,
-            }));
-            up.on_end(s, EndKind::Fin, packet);
+            Self::fin_end(s, end, up, packet, ts);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fin_end(s: Side, end: &mut Option<Box<End>>, up: &mut Stack, packet: u64, ts: Timestamp) {
+        *end = Some(Box::new(End {
+            kind: EndKind::Fin,
+            packet,
+            ts,
+            order: up.next_order(),
+            then_rst: None,
+        }));
+        up.on_end(s, EndKind::Fin, packet);
     }
 
     /// End of input (or eviction): deliver what is held, with gaps over the holes; the

@@ -185,6 +185,13 @@ impl<'a> Reader<'a> {
         self.fixed().map(f64::from_bits)
     }
 
+    /// The next `n` bytes as they are.
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (bytes, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(bytes)
+    }
+
     pub(super) fn str(&mut self) -> Option<&'a str> {
         let n = self.usize()?;
         let bytes = self.0.get(..n)?;

@@ -2,7 +2,8 @@
 //! written and read field by field: what every report has (endpoints, handshake, close
 //! frames, TCP endings, frame and TCP counts, times) by hand, the rest (the status, TLS,
 //! findings, the application, ...: a few per report, or none) as `serial`'s postcard form
-//! behind a one-byte tag. Never shown to anyone, and no RFC applies.
+//! behind a one-byte tag, except the trail of marks (`trail`: up to 512 a connection, each
+//! in a fixed 31 bytes). Never shown to anyone, and no RFC applies.
 //!
 //! In: a [`ConnectionReport`]. Out: its bytes appended to a buffer ([`append`]), and back
 //! ([`read`]). Integers are LEB128 varints, times and seconds eight little-endian bytes,
@@ -24,6 +25,7 @@ use crate::vocab::{
 use std::net::IpAddr;
 
 mod bytes;
+mod trail;
 use bytes::{Reader, Writer};
 
 /// Appends `r`'s bytes to `out`. On failure (a text that no table holds where one should)
@@ -183,7 +185,7 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
     w.opt_serde(tunnel)?;
     w.u64(u64::from(*scope));
     w.opt_serde(outage)?;
-    w.opt_serde(trail)?;
+    w.opt(trail, |w, t| trail::write(w, t));
     w.opt_serde(points)?;
     Some(())
 }
@@ -252,7 +254,7 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         seen_at_two_points: None,
         scope: r.u64()? as u32,
         outage: r.opt_serde()?,
-        trail: r.opt_serde()?,
+        trail: r.opt(trail::read)?,
         points: r.opt_serde()?,
     });
     Some(())

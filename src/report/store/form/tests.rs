@@ -135,3 +135,60 @@ fn an_applications_typed_verdict_is_stored_and_worded_again() {
         assert_eq!(again, back);
     }
 }
+
+/// A connection's trail (`vocab::trail`), which JSON leaves out, survives the stored form
+/// whole (its ring of the last marks, the span not kept, the interfaces and their names),
+/// each mark in a fixed 31 bytes whatever its values (its fields written as they are, not
+/// through serde's visitors: the trail is most of a report's stored bytes), and damaged
+/// bytes read back as `None`, never as a panic.
+#[test]
+fn a_trail_round_trips_in_fixed_width_marks() {
+    use crate::vocab::trail::{Mark, Trail, FIN, FROM_B, SYN};
+    let report = crate::analyze_files(&crate::fixture_paths()[..1], Default::default()).unwrap();
+    let mut c = report.connections[0].clone();
+    let mark = |k: u64| Mark {
+        ts: 1_700_000_000_000_000_000 + k as i64 * 1_000,
+        packet: k * 1_000_003,
+        seq: u32::MAX - k as u32,
+        hash: (k as u32).wrapping_mul(0x9e37_79b9).max(1),
+        len: if k.is_multiple_of(3) { 0 } else { 1448 },
+        ip_id: k as u16,
+        ttl: 64 - (k % 2) as u8,
+        flags: if k == 0 {
+            SYN
+        } else {
+            (FROM_B * (k % 2) as u8) | (FIN * u8::from(k == 9))
+        },
+        point: (k % 2) as u8,
+    };
+    let trail = |n: u64| Trail {
+        marks: (0..n).map(mark).collect(),
+        ifaces: vec![3, u32::MAX],
+        names: vec![Some("eth0".into()), None],
+        client_is_a: true,
+        gap: Some((-5, i64::MAX)),
+        not_kept: 1 << 40,
+        ring: 7,
+    };
+    let mut size = |t: Trail| {
+        c.trail = Some(Box::new(t));
+        let mut bytes = Vec::new();
+        append(&c, &mut bytes).unwrap();
+        let back = read(&bytes).unwrap();
+        assert_eq!(back.trail, c.trail);
+        bytes.len()
+    };
+    let counts = [0usize, 1, 2, 10, 11, 127, 512];
+    let sizes: Vec<usize> = counts.iter().map(|&n| size(trail(n as u64))).collect();
+    for (&n, s) in counts.iter().zip(&sizes) {
+        // The count of marks is a varint: two bytes from 128 on.
+        let count = usize::from(n >= 128);
+        assert_eq!(*s, sizes[0] + count + 31 * n, "{n} marks");
+    }
+    c.trail = Some(Box::new(trail(12)));
+    let mut bytes = Vec::new();
+    append(&c, &mut bytes).unwrap();
+    for n in (0..bytes.len()).rev().take(31 * 12 + 40) {
+        assert!(read(&bytes[..n]).is_none(), "cut at {n}");
+    }
+}
