@@ -34,6 +34,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
+        closed_after_peer: 0,
         dark: 0,
         key: super::NO_KEY,
     }

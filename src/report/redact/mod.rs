@@ -851,6 +851,9 @@ pub fn redact(report: &mut Report) {
             *s = names.endpoint(s);
         }
         said(&mut names, i.facts.said.as_mut());
+        if let Some(w) = &mut i.reconnects.refused_words {
+            *w = "[redacted]".into();
+        }
     }
     // A doubtful cluster's words hold figures and what its sessions said; its server is
     // named as everywhere.
