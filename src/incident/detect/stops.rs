@@ -122,14 +122,17 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
     // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
-    // 401) is an attempt, not the server back.
+    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
+    // an attempt, not the server back.
     let mut accepted: Vec<u128> = Vec::new();
     for i in 0..n {
         if mine(w, i) && !w.is_echo(i) {
             if let Some(e) = w.at(i) {
                 starts.push(at_time(party(w, i), e.start));
                 ends.push(at_time(party(w, i), e.end));
-                if !matches!(e.how, How::Refused(_)) {
+                if !matches!(e.how, How::Refused(_))
+                    && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
+                {
                     accepted.push(at_time(party(w, i), e.start));
                 }
             }

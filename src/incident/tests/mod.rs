@@ -27,7 +27,12 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         by,
         idle_ms: u32::MAX,
         proxied: false,
-        signs: Default::default(),
+        // Every session but a refused one had its upgrade answered.
+        signs: {
+            let mut s = crate::incident::Signs::default();
+            s.upgraded = !matches!(how, How::Refused(_));
+            s
+        },
         forged: false,
         ident: 0,
         said: 0,
