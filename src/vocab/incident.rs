@@ -543,10 +543,10 @@ pub struct Reconnects {
     /// The HTTP status every one of those upgrades was refused with, when all share one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_status: Option<u16>,
-    /// The words of the page that refused every one of them (its body's first line), when
-    /// all share them; `[redacted]` under `--redact`.
+    /// What the page that refused every one of them said, when all share it: its `words`
+    /// (its body's first line; `[redacted]` under `--redact`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refused_words: Option<String>,
+    pub refused_said: Option<Stated>,
     /// Of `refused`: connection attempts refused in TCP after the server had accepted a
     /// session again, until the members came back: refused in its name, by it or by a box
     /// on the path (a rate limiter), which the counts do not tell apart. Absent when none.

@@ -692,8 +692,7 @@ fn served_others(w: &Work, members: &[u32]) -> u64 {
         f.sort_unstable();
         (s, f)
     });
-    // Open at some moment of [t0, t1]: started by t1, not ended before t0 (each of those
-    // started before t0 too).
+    // Open in [t0, t1]: started by t1, not ended before t0 (those started before t0 too).
     let started = starts.partition_point(|&x| x <= at_time(p, t1))
         - starts.partition_point(|&x| x < at_time(p, i64::MIN));
     let gone = finished.partition_point(|&x| x < at_time(p, t0))
@@ -931,11 +930,15 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             t.push((e.end, back.map(|a| a.start)));
         }
     }
-    let words: Vec<Option<String>> = page
+    let words: Vec<Option<crate::vocab::Stated>> = page
         .iter()
         .map(|p| {
             let id = p.flatten().filter(|&id| id != super::said::NONE)?;
-            w.saids.get(id)?.words.as_deref().map(str::to_string)
+            let words = w.saids.get(id)?.words.as_deref().map(str::to_string);
+            words.is_some().then(|| crate::vocab::Stated {
+                words,
+                ..Default::default()
+            })
         })
         .collect();
     let all = w.incidents.iter_mut().zip(delays).zip(refused).zip(times);
@@ -962,7 +965,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             other_path: 0,
             refused_http: http,
             refused_status: status.flatten().filter(|_| http > 0),
-            refused_words: words.filter(|_| http > 0),
+            refused_said: words.filter(|_| http > 0),
             refused_after_back: 0,
         };
     }

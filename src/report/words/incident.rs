@@ -56,7 +56,7 @@ impl Incident {
             s.reason = None;
             s.words = None;
         }
-        i.reconnects.refused_words = None;
+        i.reconnects.refused_said = None;
         headline(&i)
     }
 }
@@ -191,8 +191,9 @@ fn headline(i: &Incident) -> String {
 fn refused_words(r: &crate::vocab::Reconnects) -> String {
     let mut out = format!("; {} reconnect attempts refused", r.refused);
     let page = r
-        .refused_words
-        .as_deref()
+        .refused_said
+        .as_ref()
+        .and_then(|s| s.words.as_deref())
         .map_or(String::new(), |w| format!(" (the page: {})", quoted(w)));
     let with = match r.refused_status {
         Some(s) => format!("with {s}{page}"),
