@@ -135,6 +135,10 @@ pub const TWIN_S: f64 = 1.0;
 /// Bars of an incident's picture at most ([`Incident::bins`]).
 pub const MAX_BINS: usize = 60;
 
+/// [`Ending::answered_us`] of a close that answered a peer's message whose time the report
+/// does not keep: a 1009's too-big message, known by its size and kind (RFC 6455 §7.4.1).
+pub const UNTIMED: u32 = u32::MAX - 1;
+
 /// An upgrade request's `Sec-WebSocket-Key`, the 16 bytes it encodes ([`Ending::key`]).
 pub type Key = [u8; 16];
 
@@ -257,13 +261,19 @@ pub struct Ending {
     /// [`said::NONE`]: nothing).
     pub said: u32,
     /// Microseconds from the peer's data message its close answered (it came right after
-    /// it, nothing between: `diagnose::trigger`) to the close (`u32::MAX`: it answered
-    /// none).
+    /// it, nothing between: `diagnose::trigger`; or, for a 1009, the peer's largest message,
+    /// which that code names) to the close (`u32::MAX`: it answered none; [`UNTIMED`]: that
+    /// message's time is not kept).
     pub answered_us: u32,
     /// That message's payload bytes (at most `u32::MAX`).
     pub answered_size: u32,
     /// That message's opcode (RFC 6455 §5.2).
     pub answered_op: u8,
+    /// The close frame the other side sent only after this ending's FIN or RST (its code;
+    /// 1005 for none; 0: no such frame): RFC 6455 §7.1.5 reads such a connection as closed
+    /// without a close frame (1006), so the ending is the TCP end's, and that frame a
+    /// library's reaction to it, kept as a fact (`IncidentFacts::closes_after_peer_end`).
+    pub closed_after_peer: u16,
     /// Its upgrade request's `Sec-WebSocket-Key`, whole: the 16 bytes it encodes (RFC 6455
     /// §4.1; [`NO_KEY`] for none, a key that is not 16 bytes, and a leg of a proxied
     /// session): the same session seen at two points of a NAT carries the same one

@@ -8,8 +8,9 @@
 //! that began (RFC 9293 §3.5: a SYN to a port with no listener is answered by a RST; §3.8.1:
 //! one unanswered is sent again, the same attempt). Out: per incident of kind
 //! `server-stop` or `server-restart`, the attempts to its server from its first end to the
-//! next session the server accepted (a stop: to the capture's end), added to
-//! `reconnects.refused`.
+//! next session the server accepted (a stop: to the capture's end), and for a restart on to
+//! its members' return (`reconnects.refused_after_back`: refused in its name after it was
+//! back), added to `reconnects.refused`.
 //!
 //! Bounded: counters, one per server and span of time with a refusal, at most as many as the
 //! room `memory::refused_room` takes from the flows' part of `--max-memory` holds
@@ -119,8 +120,9 @@ impl RefusedCounts {
 }
 
 /// An incident's span of counters: from, to (both in spans of the present width), the
-/// incident's place, and a crash loop's stop's place in it.
-type Span = (i64, i64, usize, Option<usize>);
+/// incident's place, a crash loop's stop's place in it, and whether the span follows the
+/// server's return (attempts refused in its name after it accepted again).
+type Span = (i64, i64, usize, Option<usize>, bool);
 
 /// Adds to each server stop, restart or crash loop (each of its stops) of `incidents` the attempts to its server `refusals`
 /// counted while it was down: from its first member's end to the next session the server
@@ -150,6 +152,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
                     up.div_euclid(span),
                     k,
                     Some(s),
+                    false,
                 ));
             }
             continue;
@@ -166,6 +169,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
                 p.healed.0.div_euclid(span),
                 k,
                 None,
+                false,
             ));
             continue;
         }
@@ -188,16 +192,37 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             up.div_euclid(span),
             k,
             None,
+            false,
         ));
+        // A restart's members came back after it: the attempts refused in the server's name
+        // from its return until the last of them was accepted (at most the slowest delay
+        // after the last end) were theirs too, refused by it or by a box on the path (a
+        // rate limiter answering in its name), which these counts do not tell apart.
+        if let (IncidentKind::ServerRestart, Some(slowest)) = (i.kind, i.reconnects.slowest_s) {
+            let back = i.end.0.saturating_add((slowest * 1e9) as i64);
+            if up != i64::MAX && back.div_euclid(span) > up.div_euclid(span) {
+                spans.entry(server).or_default().push((
+                    up.div_euclid(span) + 1,
+                    back.div_euclid(span),
+                    k,
+                    None,
+                    true,
+                ));
+            }
+        }
     }
     if spans.is_empty() {
         return coarse;
     }
     let mut add = vec![0u64; incidents.len()];
+    let mut after_back = vec![0u64; incidents.len()];
     for (&(server, bucket), &n) in &refusals.counts {
-        for &(from, to, k, stop) in spans.get(&server).map_or(&[][..], Vec::as_slice) {
+        for &(from, to, k, stop, back) in spans.get(&server).map_or(&[][..], Vec::as_slice) {
             if (from..=to).contains(&bucket) {
                 if let Some(a) = add.get_mut(k) {
+                    *a += u64::from(n);
+                }
+                if let Some(a) = after_back.get_mut(k).filter(|_| back) {
                     *a += u64::from(n);
                 }
                 if let Some(st) = stop.and_then(|s| incidents.get_mut(k)?.stops.get_mut(s)) {
@@ -206,8 +231,9 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             }
         }
     }
-    for (i, a) in incidents.iter_mut().zip(add) {
+    for ((i, a), b) in incidents.iter_mut().zip(add).zip(after_back) {
         i.reconnects.refused += a;
+        i.reconnects.refused_after_back += b;
         i.facts.refused_after += a;
         if a > 0 && refusals.shift > 0 {
             coarse.push(i.id);

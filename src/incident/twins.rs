@@ -134,6 +134,7 @@ mod tests {
             answered_us: u32::MAX,
             answered_size: 0,
             answered_op: 0,
+            closed_after_peer: 0,
             dark: 0,
             key: if key == 0 { NO_KEY } else { [key; 16] },
         }

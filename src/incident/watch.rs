@@ -454,6 +454,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
+        closed_after_peer: 0,
         dark: 0,
         key: super::NO_KEY,
     }

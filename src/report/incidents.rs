@@ -40,6 +40,15 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         (How::Refused(s), Some(Role::Server), c.end.0, packet)
     } else if c.evicted.is_some() {
         (How::Open, None, i64::MAX, 0)
+    } else if let Some((t, _)) = close_after_peer_end(c) {
+        // The closer's frame came after its peer's FIN or RST: the connection was already
+        // closed without a close frame (RFC 6455 §7.1.5: 1006), by that peer; the frame
+        // is kept as a fact (`closed_after_peer`), not read as a decision.
+        let how = match t.kind {
+            crate::vocab::EndKind::Fin => How::Fin,
+            crate::vocab::EndKind::Rst => How::Rst,
+        };
+        (how, Some(t.by), t.time.0, t.packet)
     } else if let Some(f) = c.close_frames.first() {
         (How::Close(f.code), Some(f.from), f.time.0, f.packet)
     } else if let Some(e) = c.stream_ends.iter().find(|e| e.ends_stream) {
@@ -123,12 +132,28 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         answered_us,
         answered_size,
         answered_op,
+        closed_after_peer: close_after_peer_end(c)
+            .filter(|_| matches!(how, How::Fin | How::Rst))
+            .map_or(0, |(_, code)| code.unwrap_or(1005)),
         dark: 0,
     };
     if let Some(s) = dark(c, how, end) {
         e.set_dark(s);
     }
     e
+}
+
+/// The peer's TCP end (FIN or RST) that came before the first close frame of `c`, and
+/// that frame's code: the connection closed by TCP first, the frame sent after it (RFC 6455
+/// §7.1.5). None when a close frame came first, or none was sent, or over HTTP/2 (a
+/// stream's own end).
+fn close_after_peer_end(c: &ConnectionReport) -> Option<(&crate::vocab::TcpEnd, Option<u16>)> {
+    if c.h2_stream.is_some() {
+        return None;
+    }
+    let f = c.close_frames.first()?;
+    let t = c.tcp_ends.first()?;
+    (t.by == f.from.peer() && t.packet < f.packet).then_some((t, f.code))
 }
 
 /// How long `c`'s client host had been dark when the session ended (at `end`, `how`): the
@@ -205,13 +230,20 @@ fn said(
                 // As `close-answers-message` reads it: a clean close with a reason says its
                 // own why, and one without is no answer to the reply to its own message.
                 let clean = matches!(f.code, None | Some(1000));
-                let seen = (!clean || s.reason.is_none())
-                    .then(|| super::answer::answered(c, f.from, packet, f.time, clean))
-                    .flatten();
-                if let Some((m, seconds)) = seen {
-                    let us = (seconds * 1e6).round().clamp(0.0, f64::from(u32::MAX - 1)) as u32;
-                    let size = u32::try_from(m.size).unwrap_or(u32::MAX);
-                    answered = Some((us, size, m.opcode.0 .0));
+                let seen = if f.code == Some(1009) {
+                    too_big(c, f.from, f.time)
+                } else {
+                    (!clean || s.reason.is_none())
+                        .then(|| super::answer::answered(c, f.from, packet, f.time, clean))
+                        .flatten()
+                        .map(|(m, seconds)| (m.size, m.opcode.0 .0, Some(seconds)))
+                };
+                if let Some((size, op, seconds)) = seen {
+                    let us = seconds.map_or(crate::incident::UNTIMED, |s| {
+                        (s * 1e6).round().clamp(0.0, f64::from(u32::MAX - 2)) as u32
+                    });
+                    let size = u32::try_from(size).unwrap_or(u32::MAX);
+                    answered = Some((us, size, op));
                 }
             }
         }
@@ -233,6 +265,37 @@ fn said(
             .and_then(|a| text(&a.description, WORDS_MAX));
     }
     (s, answered)
+}
+
+/// The message a 1009 close of `by`'s at `at` names (RFC 6455 §7.4.1: "a message that is
+/// too big for it to process"): the peer's largest data message, however long before and
+/// whatever came after (a library reads it from its queue at its own time), with its size,
+/// opcode (its largest frame's) and the seconds from it to the close where the report keeps
+/// its time (it was the peer's last frame before the close, or in the frames logged).
+fn too_big(
+    c: &ConnectionReport,
+    by: Role,
+    at: crate::vocab::Timestamp,
+) -> Option<(u64, u8, Option<f64>)> {
+    let peer = c.frames.of(by.peer());
+    let (size, mp) = peer.largest_message?;
+    let op = peer
+        .largest_frame
+        .map(|(_, _, o)| o.0)
+        .filter(|&o| o == 1 || o == 2)
+        .unwrap_or(1);
+    let logged = c
+        .recent_frames
+        .iter()
+        .filter(|f| f.from == by.peer() && f.packet <= mp && matches!(f.opcode.0, 0..=2))
+        .max_by_key(|f| f.packet)
+        .map(|f| f.ts);
+    let when = peer
+        .last_non_close
+        .filter(|&(p, _)| p == mp)
+        .map(|(_, t)| t)
+        .or(logged);
+    Some((size, op, when.map(|t| at.since(t).max(0.0))))
 }
 
 /// The 16 bytes the upgrade request's `Sec-WebSocket-Key` encodes (RFC 6455 §4.1: 16
@@ -445,6 +508,7 @@ mod tests {
             answered_us: u32::MAX,
             answered_size: 0,
             answered_op: 0,
+            closed_after_peer: 0,
             dark: 0,
         }
     }

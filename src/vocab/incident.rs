@@ -101,10 +101,16 @@ incident_kinds! {
         fix: "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
     }
     /// The server closed many sessions with 1013 or 1014 (or refused upgrades with 503 or
-    /// 429): it is shedding load.
+    /// 429) while it served others: it is shedding load. Overload is the server taking some
+    /// while it turns others away: 1013 (Try Again Later, RFC 6455 §7.4.1's registry) and
+    /// 429 (Too Many Requests, RFC 6585 §4) say so themselves; 503 (RFC 9110 §15.6.4: a
+    /// temporary overload *or scheduled maintenance*) and 1014 do not, so they need the
+    /// server shown serving other sessions meanwhile (accepted during the refusals, or kept
+    /// open through them). A 503 to every upgrade while nothing is served is the server
+    /// unavailable: it belongs to whatever made it so.
     "overload-shedding" => OverloadShedding {
-        needs: { all: &[Fact::ByServer, Fact::Shedding], any: &[], none: &[] },
-        cause: "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429: it is shedding load.",
+        needs: { all: &[Fact::ByServer, Fact::Shedding], any: &[Fact::OverloadCode, Fact::ServedOthers], none: &[] },
+        cause: "The server closed many sessions with 1013 (Try Again Later) or 1014, or refused upgrades with 503 or 429, while it went on serving other sessions: it is shedding load.",
         fix: "Add capacity or lower the load; clients told 1013 must back off with jitter before retrying, or the shedding feeds itself.",
     }
     /// One client refused again and again with the same code as it retries.
@@ -223,6 +229,13 @@ pub enum Fact {
     SameIdleAge,
     /// Every member's code sheds load (1013, 1014; 503 or 429 refusing the upgrade).
     Shedding,
+    /// Every member's code says overload by itself: 1013 Try Again Later (a close), 429 Too
+    /// Many Requests (a refused upgrade).
+    OverloadCode,
+    /// The server served other sessions while it ended or refused the members: sessions it
+    /// had accepted (not members) open at some moment between the first member's end and
+    /// the last.
+    ServedOthers,
     /// Every member was refused: its upgrade refused, or closed within moments of its start.
     Rejected,
     /// The server's TCP answered while its application did not (unanswered pings).
@@ -302,6 +315,19 @@ pub struct IncidentFacts {
     pub one_code: bool,
     /// That code is a load shedder's (1013, 1014, 503, 429).
     pub shedding: bool,
+    /// That code says overload by itself (1013, 429). Absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overload_code: bool,
+    /// Sessions of the server it had accepted, not members, open at some moment between
+    /// the first member's end and the last: it went on serving them. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub served_others: u64,
+    /// Members whose own side sent a close frame only after the peer's FIN or RST (RFC 6455
+    /// §7.1.5: the connection was already closed, 1006): counted as the peer's TCP end, the
+    /// frame kept here as a fact (a library's reaction to the closed connection, not a
+    /// decision). Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub closes_after_peer_end: u64,
     /// The code a side stated as going away (1001 Going Away, 1012 Service Restart, an
     /// HTTP/2 GOAWAY).
     pub going_away: bool,
@@ -438,6 +464,8 @@ impl IncidentFacts {
             Fact::Forged => most(self.forged_resets),
             Fact::SameIdleAge => self.same_idle_age,
             Fact::Shedding => self.shedding,
+            Fact::OverloadCode => self.overload_code,
+            Fact::ServedOthers => self.served_others > 0,
             Fact::Rejected => self.refused_upgrades == members || self.lived_max_s <= REJECTED_S,
             Fact::Stalled => self.stalled,
             Fact::Outage => self.outage,
@@ -516,6 +544,22 @@ pub struct Reconnects {
     /// says, `never` at least). Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub others_after: u64,
+    /// Of `refused`: the upgrades refused with an HTTP status (the rest were refused in
+    /// TCP). Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_http: u64,
+    /// The HTTP status every one of those upgrades was refused with, when all share one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_status: Option<u16>,
+    /// What the page that refused every one of them said, when all share it: its `words`
+    /// (its body's first line; `[redacted]` under `--redact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_said: Option<Stated>,
+    /// Of `refused`: connection attempts refused in TCP after the server had accepted a
+    /// session again, until the members came back: refused in its name, by it or by a box
+    /// on the path (a rate limiter), which the counts do not tell apart. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_after_back: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -1,5 +1,6 @@
 //! Incidents of a shared code: overload shedding (1013, 1014; 503 and 429 refusing the
-//! upgrade, RFC 6455 section 7.4.1), rejection loops (one client retrying and refused with the
+//! upgrade, RFC 6455 section 7.4.1) where overload is shown (1013 or 429, or the server
+//! serving other sessions meanwhile: `vocab::IncidentKind`'s row), rejection loops (one client retrying and refused with the
 //! same code) and mass rejections (many clients), found as runs of one key within a gap;
 //! the key holds what was said with the code (its reason, a refusal's words).
 //!
@@ -42,12 +43,23 @@ pub(super) fn codes(w: &mut Work) {
     sorted_by(w, &mut cand, |i, e| {
         (u64::from(w.sid(i)) << 32 | how_code(e.how), e.said, e.end)
     });
-    clusters(
+    // Overload is the server taking some while it turns others away: a code that says so
+    // itself (1013, 429), or the server shown serving other sessions meanwhile. A 503 to
+    // every upgrade while nothing is served is the server unavailable, left to whatever
+    // made it so (its refusals counted there, down the members' chains of reconnects).
+    clusters_by(
         w,
         &cand,
         |w, i, e| said_key(e) | u128::from(w.sid(i)) << 32 | u128::from(how_code(e.how)),
         ns(SHED_GAP_S),
-        |_, _| IncidentKind::OverloadShedding,
+        |_, _, _| true,
+        |w, run| {
+            let says = run
+                .first()
+                .and_then(|&i| w.at(i))
+                .is_some_and(|e| matches!(e.how, How::Close(Some(1013)) | How::Refused(429)));
+            (says || served_others(w, run) > 0).then_some(IncidentKind::OverloadShedding)
+        },
     );
     // Rejection loops: by (client host, server, code), gaps up to RETRY_GAP_S, each a retry
     // of a refusal with that code or retried so (the candidates below: the host may run
@@ -187,26 +199,8 @@ impl Ends {
 type Key = u128;
 
 /// Runs of `cand` (sorted by key, then end) with the same key whose ends are at most `gap`
-/// apart: each run of [`MIN_MEMBERS`] or more still free is an incident.
-fn clusters(
-    w: &mut Work,
-    cand: &[u32],
-    key: impl Fn(&Work, u32, &Ending) -> Key,
-    gap: i64,
-    kind: impl Fn(&Work, &[u32]) -> IncidentKind,
-) {
-    clusters_by(
-        w,
-        cand,
-        key,
-        gap,
-        |_, _, _| true,
-        |w, run| Some(kind(w, run)),
-    );
-}
-
-/// [`clusters`], where a member joins the one before only when `follows(w, before, it)`,
-/// and a run is an incident only when `kind` names one.
+/// apart, where a member joins the one before only when `follows(w, before, it)`: each run
+/// of [`MIN_MEMBERS`] or more is an incident when `kind` names one.
 fn clusters_by(
     w: &mut Work,
     cand: &[u32],

@@ -86,6 +86,10 @@ struct Work {
     outage: Vec<Option<(i64, i64)>>,
     /// What the endings said (`Ending::said` names its values).
     saids: super::said::Saids,
+    /// The starts and the ends of the sessions servers accepted (their upgrade answered),
+    /// each by server and time, sorted: made the first time a group's facts ask
+    /// ([`served_others`]).
+    accepted: std::cell::OnceCell<(Vec<u128>, Vec<u128>)>,
 }
 
 impl Work {
@@ -289,6 +293,7 @@ pub fn detect_said(
         hosts,
         outage,
         saids,
+        accepted: Default::default(),
         e: endings,
         incident: vec![None; n],
         multi: vec![false; n],
@@ -636,6 +641,10 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         refused_upgrades: count(&|e| matches!(e.how, How::Refused(_))),
         one_code,
         shedding: one_code && matches!(code, Some(1013 | 1014 | 503 | 429)),
+        overload_code: one_code
+            && matches!(first, Some(How::Close(Some(1013)) | How::Refused(429))),
+        served_others: served_others(w, members),
+        closes_after_peer_end: count(&|e| e.closed_after_peer != 0),
         going_away: one_code
             && matches!(first, Some(How::Close(Some(1001 | 1012)) | How::GoAway(_))),
         lived_max_s: ms
@@ -653,6 +662,45 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         said: stated::said(w, ms),
         ..IncidentFacts::default()
     }
+}
+
+/// Sessions of the server of `members` (one server) that it had accepted, not among them,
+/// open at some moment from the first member's end to the last: it went on serving them
+/// (overload's evidence, `Fact::ServedOthers`). Two binary searches in the accepted
+/// sessions' starts and ends, sorted once.
+fn served_others(w: &Work, members: &[u32]) -> u64 {
+    let accepted = |w: &Work, i: u32| {
+        w.at(i)
+            .is_some_and(|e| e.signs.upgraded && !matches!(e.how, How::Refused(_)) && !w.is_echo(i))
+    };
+    let Some(&m0) = members.first() else { return 0 };
+    let p = u64::from(w.sid(m0));
+    if members.iter().any(|&m| u64::from(w.sid(m)) != p) {
+        return 0;
+    }
+    let ends = members.iter().filter_map(|&m| w.at(m).map(|e| e.end));
+    let (Some(t0), Some(t1)) = (ends.clone().min(), ends.max()) else {
+        return 0;
+    };
+    let (starts, finished) = w.accepted.get_or_init(|| {
+        let (mut s, mut f) = (Vec::new(), Vec::new());
+        for i in 0..w.e.len() as u32 {
+            if let Some(e) = w.at(i).filter(|_| accepted(w, i)) {
+                s.push(at_time(u64::from(w.sid(i)), e.start));
+                f.push(at_time(u64::from(w.sid(i)), e.end));
+            }
+        }
+        s.sort_unstable();
+        f.sort_unstable();
+        (s, f)
+    });
+    // Open in [t0, t1]: started by t1, not ended before t0 (those started before t0 too).
+    let started = starts.partition_point(|&x| x <= at_time(p, t1))
+        - starts.partition_point(|&x| x < at_time(p, i64::MIN));
+    let gone = finished.partition_point(|&x| x < at_time(p, t0))
+        - finished.partition_point(|&x| x < at_time(p, i64::MIN));
+    let mine = members.iter().filter(|&&m| accepted(w, m)).count();
+    (started.saturating_sub(gone) as u64).saturating_sub(mine as u64)
 }
 
 /// Per incident none of whose members came back to its server: the new sessions their client hosts
@@ -801,6 +849,11 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     let mut times: Vec<Vec<(i64, Option<i64>)>> = vec![Vec::new(); w.incidents.len()];
     let mut delays: Vec<Vec<f64>> = vec![Vec::new(); w.incidents.len()];
     let mut refused = vec![0u64; w.incidents.len()];
+    // Per incident: of those, the upgrades refused with an HTTP status, the one status
+    // and the one page's words they share (`Some(None)`: not one).
+    let mut http = vec![0u64; w.incidents.len()];
+    let mut status: Vec<Option<Option<u16>>> = vec![None; w.incidents.len()];
+    let mut page: Vec<Option<Option<u32>>> = vec![None; w.incidents.len()];
     let mut same_host = vec![0u64; w.incidents.len()];
     for (i, inc) in w.incident.iter().enumerate() {
         w.steps += 1;
@@ -824,8 +877,30 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         if let Some(j) = w.next.get(i).copied().flatten() {
             let unanswered = stalled && stalls::gave_up(w, j);
             if refused_again(w, i as u32, j) && !unanswered {
-                if let Some(r) = refused.get_mut(k as usize) {
-                    *r += 1;
+                // Then each refused attempt down the member's chain that no incident holds
+                // (each has one attempt before it: counted once), to the one accepted.
+                let mut at = Some(j);
+                while let Some(x) = at {
+                    w.steps += 1;
+                    let Some(e) = w.e.get(x as usize) else { break };
+                    if let Some(r) = refused.get_mut(k as usize) {
+                        *r += 1;
+                    }
+                    if let How::Refused(code) = e.how {
+                        if let Some(h) = http.get_mut(k as usize) {
+                            *h += 1;
+                        }
+                        if let Some(s) = status.get_mut(k as usize) {
+                            *s = Some(s.map_or(Some(code), |was| was.filter(|&c| c == code)));
+                        }
+                        if let Some(p) = page.get_mut(k as usize) {
+                            *p = Some(p.map_or(Some(e.said), |was| was.filter(|&c| c == e.said)));
+                        }
+                    }
+                    at = w
+                        .next_of(x)
+                        .filter(|_| w.incident.get(x as usize).is_some_and(Option::is_none))
+                        .filter(|&y| w.at(y).is_some_and(|n| matches!(n.how, How::Refused(_))));
                 }
             }
         }
@@ -857,8 +932,20 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             t.push((e.end, back.map(|a| a.start)));
         }
     }
+    let words: Vec<Option<crate::vocab::Stated>> = page
+        .iter()
+        .map(|p| {
+            let id = p.flatten().filter(|&id| id != super::said::NONE)?;
+            let words = w.saids.get(id)?.words.as_deref().map(str::to_string);
+            words.is_some().then(|| crate::vocab::Stated {
+                words,
+                ..Default::default()
+            })
+        })
+        .collect();
     let all = w.incidents.iter_mut().zip(delays).zip(refused).zip(times);
-    for ((((inc, mut d), refused), t), same_host) in all.zip(same_host) {
+    let all = all.zip(same_host).zip(http).zip(status).zip(words);
+    for (((((((inc, mut d), refused), t), same_host), http), status), words) in all {
         (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
         d.sort_unstable_by(f64::total_cmp);
         let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();
@@ -874,11 +961,10 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             spread_s: spread,
             herd: spread.map(|s| s < HERD_SPREAD_S),
             same_host,
-            refused_tls: 0,
-            elsewhere: 0,
-            elsewhere_server: None,
-            other_path: 0,
-            others_after: 0,
+            refused_http: http,
+            refused_status: status.flatten().filter(|_| http > 0),
+            refused_said: words.filter(|_| http > 0),
+            ..Reconnects::default()
         };
     }
 }

@@ -12,7 +12,10 @@
 //! (and [`BURST_S`] of the first), that stands out from that pace (its endings spread
 //! evenly would put so many in the span less often than `watch::UNUSUAL`) and from the
 //! key's own ends just before (fewer than a quarter as many in as long before, at least
-//! [`GAP_S`]), as a doubtful cluster must (`doubts`). A server that ends each session
+//! [`GAP_S`]), as a doubtful cluster must (`doubts`); closes that answered the peer's
+//! message of one size and kind (`Ending::answered_size`, a 1009's too-big message) join
+//! the run's first that answered one, whatever the gaps between them within [`BURST_S`]:
+//! one message reaches, and is read by, each peer at its own time. A server that ends each session
 //! with its own code at its pace (a rolling plan change, codes after seconds of traffic)
 //! makes no run; clients closing with one code, each after its own message of the server's
 //! at its own time, neither.
@@ -23,6 +26,7 @@
 use super::doubts::stands_out;
 use super::*;
 use crate::incident::said::NONE;
+use crate::incident::UNTIMED;
 use crate::vocab::{Answered, Stated};
 
 /// The stated decisions among `w`'s free endings (see the module's header).
@@ -61,6 +65,15 @@ pub(super) fn stated(w: &mut Work) {
                 .map_or(((u64::MAX, u64::MAX), i64::MAX), |e| (key(w, i, e), e.end))
         })
         .collect();
+    // Per candidate: the peer's message its close answered (size, opcode), if any.
+    let msgs: Vec<Option<(u32, u8)>> = cand
+        .iter()
+        .map(|&i| {
+            w.at(i)
+                .filter(|e| e.answered_us != u32::MAX)
+                .map(|e| (e.answered_size, e.answered_op))
+        })
+        .collect();
     let (burst, gap) = (ns(BURST_S), ns(GAP_S));
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut i = 0;
@@ -73,10 +86,17 @@ pub(super) fn stated(w: &mut Work) {
             _ => 0.0,
         };
         let link = (usual / 10.0).min(burst as f64) as i64;
+        // The peer's message the run's first close answered (its size and opcode): closes
+        // with the same code and words answering such a message join whatever the gaps
+        // between them (one message reaches, and is read by, each peer at its own time).
+        let msg = |j: usize| msgs.get(j).copied().flatten();
+        let first_msg = msg(i);
         let mut j = i + 1;
         while keys.get(j).is_some_and(|&(k2, t)| {
             let prev = keys.get(j - 1).map_or(t0, |x| x.1);
-            k2 == k && t <= t0.saturating_add(burst) && t.saturating_sub(prev) <= link
+            k2 == k
+                && t <= t0.saturating_add(burst)
+                && (t.saturating_sub(prev) <= link || (first_msg.is_some() && msg(j) == first_msg))
         }) {
             w.steps += 1;
             j += 1;
@@ -126,12 +146,14 @@ pub(super) fn said(w: &Work, ms: &[&Ending]) -> Option<Stated> {
 /// The peer's messages `ms`'s closes answered: those of the kind and size of the first
 /// member's that answered one, when more than half the members' closes did.
 fn answered(ms: &[&Ending]) -> Option<Answered> {
-    let first = ms.iter().find(|e| e.answered_us != u32::MAX)?;
+    // Only the closes whose message's time is known say when (a 1009's too-big message,
+    // known by its size alone, groups its closes but is not told here).
+    let first = ms.iter().find(|e| e.answered_us < UNTIMED)?;
     let like: Vec<&Ending> = ms
         .iter()
         .copied()
         .filter(|e| {
-            e.answered_us != u32::MAX
+            e.answered_us < UNTIMED
                 && e.answered_size == first.answered_size
                 && e.answered_op == first.answered_op
         })

@@ -121,16 +121,26 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
         .collect();
     let mut starts: Vec<u128> = Vec::new();
     let mut ends: Vec<u128> = Vec::new();
+    // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
+    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
+    // an attempt, not the server back.
+    let mut accepted: Vec<u128> = Vec::new();
     for i in 0..n {
         if mine(w, i) && !w.is_echo(i) {
             if let Some(e) = w.at(i) {
                 starts.push(at_time(party(w, i), e.start));
                 ends.push(at_time(party(w, i), e.end));
+                if !matches!(e.how, How::Refused(_))
+                    && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
+                {
+                    accepted.push(at_time(party(w, i), e.start));
+                }
             }
         }
     }
     starts.sort_unstable();
     ends.sort_unstable();
+    accepted.sort_unstable();
     let mut i = 0;
     let mut j = 0;
     // The end of the continuous run of ends the candidate `i` is in (Side::Server).
@@ -267,8 +277,8 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                         IncidentKind::BackendStop
                     } else {
                         // Accepted a session after the stop: a restart.
-                        let later = starts
-                            .get(count_le(&starts, p, last_end))
+                        let later = accepted
+                            .get(count_le(&accepted, p, last_end))
                             .is_some_and(|&x| (x >> 64) as u64 == p);
                         if later || how == How::Close(Some(1012)) {
                             IncidentKind::ServerRestart
@@ -282,8 +292,8 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 IncidentKind::ServerRestart
                 | IncidentKind::ProxyReload
                 | IncidentKind::BackendStop => {
-                    let at = count_le(&starts, p, last_end);
-                    starts
+                    let at = count_le(&accepted, p, last_end);
+                    accepted
                         .get(at)
                         .filter(|&&x| (x >> 64) as u64 == p)
                         .map(|&x| ((x as u64 ^ (1 << 63)) as i64 - last_end) as f64 / NS)

@@ -27,13 +27,19 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         by,
         idle_ms: u32::MAX,
         proxied: false,
-        signs: Default::default(),
+        // Every session but a refused one had its upgrade answered.
+        signs: {
+            let mut s = crate::incident::Signs::default();
+            s.upgraded = !matches!(how, How::Refused(_));
+            s
+        },
         forged: false,
         ident: 0,
         said: 0,
         answered_us: u32::MAX,
         answered_size: 0,
         answered_op: 0,
+        closed_after_peer: 0,
         dark: 0,
         key: super::NO_KEY,
     }
@@ -263,6 +269,50 @@ fn try_again_later_to_many_clients_is_shedding() {
     assert_eq!(i.reconnects.herd, Some(true));
     let (_, fix) = i.words();
     assert!(fix.contains("herd"), "{fix}");
+}
+
+/// Upgrades refused 503 from many clients while the server served nothing (its sessions
+/// gone, every attempt refused): the server unavailable, no load shedding; the same 503s
+/// while it kept other sessions open are (RFC 9110 §15.6.4: overload or maintenance; the
+/// server serving some while refusing others is what tells overload).
+#[test]
+fn refusals_503_are_shedding_only_while_others_are_served() {
+    let refusals = |v: &mut Vec<Ending>| {
+        for k in 0..20u16 {
+            let at = 10 * S + i64::from(k) * 100 * MS;
+            let how = How::Refused(503);
+            v.push(ending(
+                20 + k as u8,
+                10_000 + k,
+                at,
+                at + MS,
+                how,
+                Some(Role::Server),
+            ));
+        }
+    };
+    let mut v = Vec::new();
+    refusals(&mut v);
+    let out = detect_(numbered(v.clone()));
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::OverloadShedding),
+        "{:#?}",
+        out.incidents
+    );
+    // Five sessions it accepted before and kept through the refusals.
+    for k in 0..5u16 {
+        v.push(ending(90 + k as u8, 30_000 + k, S, 0, How::Open, None));
+    }
+    let out = detect_(numbered(v));
+    let i = out
+        .incidents
+        .iter()
+        .find(|i| i.kind == IncidentKind::OverloadShedding)
+        .unwrap_or_else(|| panic!("{:#?}", out.incidents));
+    assert_eq!(i.members, 20);
+    assert_eq!(i.facts.served_others, 5);
 }
 
 /// One client refused with 4001 again and again as it retries: a rejection loop, each

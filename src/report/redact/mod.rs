@@ -851,6 +851,7 @@ pub fn redact(report: &mut Report) {
             *s = names.endpoint(s);
         }
         said(&mut names, i.facts.said.as_mut());
+        said(&mut names, i.reconnects.refused_said.as_mut());
     }
     // A doubtful cluster's words hold figures and what its sessions said; its server is
     // named as everywhere.

@@ -56,6 +56,7 @@ impl Incident {
             s.reason = None;
             s.words = None;
         }
+        i.reconnects.refused_said = None;
         headline(&i)
     }
 }
@@ -175,7 +176,7 @@ fn headline(i: &Incident) -> String {
             r.refused
         ));
     } else if r.refused > 0 {
-        out.push_str(&format!("; {} reconnect attempts refused", r.refused));
+        out.push_str(&refused_words(r));
     }
     if r.refused_tls > 0 {
         out.push_str(&format!(
@@ -192,6 +193,35 @@ fn headline(i: &Incident) -> String {
     }
     if r.never > 0 {
         out.push_str(&format!("; {} never came back", r.never));
+    }
+    out
+}
+
+/// The attempts refused, by what refused them: "; 80 reconnect attempts refused with 401
+/// (the page: 'token expired')", "; 368 reconnect attempts refused: 101 in TCP, 267 with
+/// 503", and those refused in the server's name after it was back, said as not surely its.
+fn refused_words(r: &crate::vocab::Reconnects) -> String {
+    let mut out = format!("; {} reconnect attempts refused", r.refused);
+    let page = r
+        .refused_said
+        .as_ref()
+        .and_then(|s| s.words.as_deref())
+        .map_or(String::new(), |w| format!(" (the page: {})", quoted(w)));
+    let with = match r.refused_status {
+        Some(s) => format!("with {s}{page}"),
+        None => "with an HTTP status".to_string(),
+    };
+    let tcp = r.refused.saturating_sub(r.refused_http);
+    if r.refused_http > 0 && tcp == 0 {
+        out.push_str(&format!(" {with}"));
+    } else if r.refused_http > 0 {
+        out.push_str(&format!(": {tcp} in TCP, {} {with}", r.refused_http));
+    }
+    if r.refused_after_back > 0 {
+        out.push_str(&format!(
+            " ({} of them in TCP after the server accepted sessions again, until its clients were back: refused in its name, by it or by a box on the path such as a rate limiter; the capture's counts do not say which)",
+            r.refused_after_back
+        ));
     }
     out
 }
@@ -251,8 +281,15 @@ pub(crate) fn answered_words(a: &Answered, members: u64) -> String {
     } else {
         format!("{} to {}", ms(a.after_ms_min), ms(a.after_ms_max))
     };
+    // A close long after the message (a 1009 read from a library's queue) answered it
+    // still, but not "right after".
+    let right = if a.after_ms_max <= crate::report::answer::REACTION_S * 1e3 {
+        "right after"
+    } else {
+        "answering"
+    };
     format!(
-        "{who} right after the {}'s {}-byte {} message ({after} after it; those messages sent within {})",
+        "{who} {right} the {}'s {}-byte {} message ({after} after it; those messages sent within {})",
         a.from,
         a.size,
         a.opcode,
@@ -455,6 +492,8 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::Forged => "most of their resets came from the side they name",
         F::SameIdleAge => "they did not end at one idle age",
         F::Shedding => "their code is not one that sheds load (1013, 1014, 503, 429)",
+        F::OverloadCode => "their code does not say overload by itself (1013, 429)",
+        F::ServedOthers => "the server served no other session meanwhile: it was unavailable, not shedding load",
         F::Rejected => "they were not refused: they lived longer than a rejection takes",
         F::Stalled => "no ping went unanswered while the server's TCP answered",
         F::Outage => "their path did not go silent both ways and heal",

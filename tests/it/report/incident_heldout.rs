@@ -4,9 +4,11 @@
 //! Robyn, a maintenance responder answering 503 and httpx-ws clients, none used by a
 //! fixture before), each expected incident written in fixtures/incident3/EXPECT.json from
 //! the endpoints' logs before wsclose read the capture, and wsclose run once on each
-//! (fixtures/incident3/HELDOUT_RUN.json). The tests here assert the expectation where
-//! wsclose tells it today; where it tells something else, the right answer is asserted in
-//! an ignored test whose reason says what wsclose gives instead.
+//! (fixtures/incident3/HELDOUT_RUN.json, kept as that run gave it). The tests here assert
+//! the expectation; the five that run missed (the 401s unnamed, the 1009 group cut to 23
+//! of 115, both killed servers told as the clients' 1011 decision, the 503s told as load
+//! shedding) were ignored with what it gave until the rules were fixed from what TCP,
+//! WebSocket and HTTP allow (issue 102's held-out items 1-4), and pass now.
 
 use crate::common::run;
 
@@ -130,8 +132,6 @@ fn token_expiry_is_the_servers_stated_decision_with_its_refusals() {
 /// The 80 reconnects were refused with HTTP 401 Unauthorized (the server's log, the wire);
 /// the user is to be told so, in the incident's words.
 #[test]
-#[ignore = "wsclose counts the 80 refused upgrades (reconnects.refused 80) but names no status: \
-            the incident's headline says '80 reconnect attempts refused', never 401"]
 fn token_expiry_refusals_are_said_as_401() {
     let name = "gevent-token-expiry-401.pcap.gz";
     let p = capture(name).to_str().unwrap().to_string();
@@ -182,8 +182,6 @@ fn snapshot_1009_is_the_clients_stated_decision() {
 /// All 115 clients that closed 1009 within 63 ms (4.130-4.193 s) are one incident: 103
 /// came back, 12 never.
 #[test]
-#[ignore = "the group is cut at its first gap (5.9 ms, after 9 ms): 23 members, came back 23, \
-            never 0; the other 92 closes, dense until 63 ms, are in no incident"]
 fn snapshot_1009_takes_all_115_closes() {
     let name = "eventlet-snapshot-1009.pcap.gz";
     let e = expect(name);
@@ -199,10 +197,6 @@ fn snapshot_1009_takes_all_115_closes() {
 /// restart, not the clients' decision (their 1011 'Stream error' came after the FIN), not
 /// load shedding (the 503s are the responder's 'down for maintenance').
 #[test]
-#[ignore = "two incidents, both wrong: stated-decision 'the client closed 15 sessions with 1011 \
-            Stream error' (httpx-ws's frame after the server host's FIN; came back 13, never 2, \
-            refused 13) and overload-shedding of 267 'members' that are the responder's 503 \
-            refusals (came back 267, refused 213); no restart; 45 of the 60 in no incident"]
 fn sigkill_with_maintenance_503_is_one_restart() {
     let name = "eventlet-sigkill-maintenance-503.pcap.gz";
     let e = expect(name);
@@ -220,9 +214,6 @@ fn sigkill_with_maintenance_503_is_one_restart() {
 /// by its host's FIN within 1.4 ms, down 2.0 s; 806 attempts refused (387 while it was
 /// down, 419 after, by the router's RSTs in its name); 81 came back, 9 never.
 #[test]
-#[ignore = "one incident of the wrong kind: stated-decision 'the clients closed 87 sessions \
-            with 1011 Stream error' (httpx-ws's frame after the server host's FIN), came back \
-            79, never 8, refused 0: no restart, none of the 806 refusals, 3 of the 90 not members"]
 fn restart_behind_a_rate_limiter_is_a_restart_with_its_refusals() {
     let name = "robyn-restart-ratelimited.pcap.gz";
     let e = expect(name);
@@ -278,9 +269,6 @@ fn upstream_loss_is_the_servers_stated_decision() {
 /// The 173 upgrades refused 503 while the upstream was gone are that decision's refusals:
 /// one incident, refused 173, no load shedding.
 #[test]
-#[ignore = "the 173 refusals 503 'upstream unavailable' are a second incident, \
-            overload-shedding with 173 members (came back 173, refused 119), and the \
-            stated decision's refused is 54"]
 fn upstream_loss_refusals_belong_to_its_decision() {
     let name = "eventlet-upstream-1011-503.pcap.gz";
     let e = expect(name);
