@@ -497,12 +497,10 @@ pub struct Reconnects {
     pub median_s: Option<f64>,
     /// The slowest of those.
     pub slowest_s: Option<f64>,
-    /// New sessions that replaced a member and were refused: their upgrade was (an HTTP
-    /// status other than 101), or they were ended again as members of the same incident (a
-    /// rejection loop's next refusal); and for a server stop or restart, the connection
-    /// attempts to its server refused in TCP while it was down (a SYN answered by a RST or
-    /// not answered, from the first member's end to the next session the server accepted,
-    /// or to the capture's end: [`refused::count`]).
+    /// New sessions that replaced a member and were refused: their upgrade was (not 101),
+    /// or they were ended again as members of the same incident; and for a server stop or
+    /// restart, the attempts refused in TCP while it was down (a SYN answered by a RST or
+    /// not at all, from the first end to the next session accepted: [`refused::count`]).
     pub refused: u64,
     /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
     pub spread_s: Option<f64>,
@@ -512,11 +510,10 @@ pub struct Reconnects {
     /// sessions to the server open at once: that host came back, not surely that client.
     #[serde(default)]
     pub same_host: u64,
-    /// For a stop or restart: the TLS handshakes to its server its clients refused after
-    /// the server's hello (a fatal alert of the client's, or, in TLS 1.3 with no key to
-    /// open it, a protected record of an alert's size and its close), from the first
-    /// member's end to the next session the server accepted (or to the capture's end):
-    /// they rejected its certificate. Absent when none.
+    /// For a stop or restart: the TLS handshakes to its server its clients refused after the
+    /// server's hello (their fatal alert, or in TLS 1.3 an alert-sized record and close), from
+    /// the first end to the next session accepted: they rejected its certificate. Absent
+    /// when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refused_tls: u64,
     /// Of the members that did not come back to this server: those whose client host opened
@@ -528,20 +525,15 @@ pub struct Reconnects {
     /// Where most of them went (address and port; a pseudonym when redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elsewhere_server: Option<String>,
-    /// Of `came_back`: members whose client host opened a new session to the same server
-    /// on another path (or subprotocol) within [`RECONNECT_MAX_S`] of the end, not itself a
-    /// reconnect of another session, where none came back on their own path: clients that
-    /// rejoin somewhere new (a game's new room, a path naming the server's new process).
-    /// Their delays pair the members' ends and those sessions' starts in order. Absent when
-    /// none.
+    /// Of `came_back`: members whose client host opened a new session to the same server on
+    /// another path (or subprotocol) within [`RECONNECT_MAX_S`], no reconnect of another,
+    /// where none came back on their own path (a game's new room, a new process's path);
+    /// delays pair ends and starts in order. Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub other_path: u64,
-    /// Where `same_host` counts: the sessions those client hosts opened to the same server
-    /// and path (or subprotocol) after the last member's end, within [`RECONNECT_MAX_S`]
-    /// of it, that replaced no session: other clients of those hosts arriving (the
-    /// capture cannot tell those hosts' clients apart, so some of the new sessions counted
-    /// in `same_host` may be such clients' first, and `came_back` is at most as many as it
-    /// says, `never` at least). Absent when none.
+    /// Where `same_host` counts: sessions those hosts opened to the same server and path
+    /// after the last end, within [`RECONNECT_MAX_S`], replacing none: other clients arriving
+    /// (so `came_back` is at most, `never` at least, what they say). Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub others_after: u64,
     /// Of `refused`: the upgrades refused with an HTTP status (the rest were refused in

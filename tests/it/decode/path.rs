@@ -120,9 +120,13 @@ fn a_close_frame_never_acknowledged_was_not_seen() {
             "close-frame-not-delivered",
             "close-frame-not-read",
             "unacknowledged-data",
-            "quiet-spell"
+            "quiet-spell",
+            // The capture holds the session on two interfaces (#40, #41): its two points
+            // cannot tell the client's reset from one made between them (one copy placed).
+            "between-points"
         ]
     );
+    assert_eq!(all[4]["verdict"], "undecided");
     assert_eq!(
         (
             &all[0]["from"],
