@@ -452,35 +452,17 @@ pub fn keep(index: &mut Index, order: u64, c: &ConnectionReport) {
     index.push(e);
 }
 
+// The birthday search for two keys whose 32-bit hashes collide, shared with the
+// two-point tests.
+#[cfg(test)]
+#[path = "../../tests/it/common/collide.rs"]
+mod collide;
+
 #[cfg(test)]
 mod tests {
+    use super::collide::colliding_keys;
     use super::*;
     use crate::incident::twins;
-    use base64::Engine as _;
-
-    /// The 32-bit hash the pairing keyed on before (the sixth audit's collision).
-    fn hash32(k: &str) -> u32 {
-        use std::hash::{Hash, Hasher};
-        let mut h = rustc_hash::FxHasher::default();
-        k.hash(&mut h);
-        (h.finish() as u32).max(1)
-    }
-
-    /// Two keys (base64 of 16 bytes, RFC 6455 §4.1) that differ and whose 32-bit hashes
-    /// (the pairing's old key) are the same, found by a birthday search.
-    fn colliding_keys() -> (String, String) {
-        let mut seen = rustc_hash::FxHashMap::default();
-        for i in 0u64.. {
-            let mut raw = [0u8; 16];
-            raw[..8].copy_from_slice(&i.to_le_bytes());
-            raw[8..].copy_from_slice(&i.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
-            let k = base64::engine::general_purpose::STANDARD.encode(raw);
-            if let Some(other) = seen.insert(hash32(&k), k.clone()) {
-                return (other, k);
-            }
-        }
-        unreachable!()
-    }
 
     /// A view of a session of 10.0.0.2 (or, behind a NAT, 10.0.1.1) to 10.0.1.2:80 whose
     /// upgrade request carried `key`.

@@ -8,6 +8,7 @@
 //! nothing either: the pairing compares keys whole.
 
 use super::points::{json_of, session, two_points, write_pcap, AtB, Capture};
+use crate::common::collide::{colliding_keys, hash32};
 use crate::common::*;
 use serde_json::Value;
 use wsclose::vocab::{Role, Timestamp};
@@ -100,31 +101,6 @@ fn a_third_copy_hides_no_session() {
     b.extend(two_points(&u, &NONE, &[], &[]).1);
     b.sort_by_key(|p| p.0);
     apart(&read(&a, &b), 3);
-}
-
-/// The 32-bit hash of a key, as the pairing keyed on before the sixth audit.
-fn hash32(k: &str) -> u32 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    k.hash(&mut h);
-    (h.finish() as u32).max(1)
-}
-
-/// Two keys (base64 of 16 bytes) that differ and whose 32-bit hashes are equal: a
-/// birthday search.
-fn colliding_keys() -> (String, String) {
-    use base64::Engine as _;
-    let mut seen = rustc_hash::FxHashMap::default();
-    for i in 0u64.. {
-        let mut raw = [0u8; 16];
-        raw[..8].copy_from_slice(&i.to_le_bytes());
-        raw[8..].copy_from_slice(&i.wrapping_mul(0x9e37_79b9_7f4a_7c15).to_le_bytes());
-        let k = base64::engine::general_purpose::STANDARD.encode(raw);
-        if let Some(other) = seen.insert(hash32(&k), k.clone()) {
-            return (other, k);
-        }
-    }
-    unreachable!()
 }
 
 /// RFC 6455 §4.2.2: the `Sec-WebSocket-Accept` of `key`.

@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod collide;
 pub mod h2;
 pub mod kept;
 pub mod markup;
