@@ -36,7 +36,11 @@
 //! which end is told by the TTLs (RFC 791 §3.2: a point nearer the sender sees the higher
 //! TTL), else by the timing once the clock offset is taken out. The offset is the middle
 //! of the two directions' median differences (each is the offset plus or less the path's
-//! delay between the points).
+//! delay between the points). A packet at one point only is placed only while the other
+//! point's capture ran: from its first packet; to its last where reading stopped early (a
+//! cut or damaged file), and for the session to the last packet it saw of it where the
+//! other point shows data passing it after that (a capture stopped early); the rest is
+//! "not placed".
 //!
 //! Work and memory: the candidates come from the incident stage's endings (their whole
 //! keys, sorted once); only the reports of a candidate pair are read back; each pair's
@@ -240,6 +244,8 @@ struct Dir {
     only: [Vec<usize>; 2],
     /// The direction could not be lined up: its marks are not placed.
     unaligned: bool,
+    /// The offset from the second point's sequence numbers to the first's.
+    delta: u32,
 }
 
 /// The key a mark is matched by: its sequence offset (in the first point's numbering),
@@ -287,6 +293,7 @@ fn match_dir(a: &View<'_>, b: &View<'_>, from: Role) -> Dir {
         d.only = [am, bm];
         return d;
     };
+    d.delta = delta;
     let mut at_b: FxHashMap<MarkKey, Vec<usize>> = FxHashMap::default();
     for &i in &bm {
         if let Some(m) = mark(b, i) {
@@ -427,12 +434,78 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> Option<PointsRe
         .map(|(x, y)| (x.saturating_sub(margin), y.saturating_add(margin)));
     let in_a_clock = |v: usize, t: i64| if v == 0 { t } else { t - o };
     let views = [a, b];
+    // Each point saw the path only while its capture ran (THREATS kind 6: a second capture
+    // stopped, cut or damaged early): a packet is placed as lost or made between the points
+    // only while the other point was capturing, and neither is a segment one of whose
+    // copies fell outside that (which copy crossed is unknown). A file's capture ran from
+    // its first packet (through the files before it, a rotation); to its last, the margin
+    // in, where the reader stopped before the data did (cut or damaged); and, for this
+    // session, to the last packet a point saw of it where the other point shows data from
+    // the side this one is nearer after that (that side's data always passes it first).
+    let mut cover: [(i64, i64); 2] = [(i64::MIN, i64::MAX); 2];
+    if a.input != b.input {
+        for (p, v) in views.iter().enumerate() {
+            let shift = if p == 0 { 0 } else { o };
+            if let Some((x, y, cut)) = coverage(inputs, v.input) {
+                let end = if cut {
+                    y.saturating_sub(margin)
+                } else {
+                    i64::MAX
+                };
+                if let Some(c) = cover.get_mut(p) {
+                    *c = (x.saturating_sub(shift), end.saturating_sub(shift));
+                }
+            }
+        }
+    }
+    if shared > 0 {
+        for (d, from) in dirs.iter().zip([Role::Client, Role::Server]) {
+            let Some(s) = a_near.map(|n| usize::from(n != from)) else {
+                continue;
+            };
+            let (Some(sv), Some(rv), Some(ro)) =
+                (views.get(s), views.get(1 - s), d.only.get(1 - s))
+            else {
+                continue;
+            };
+            let last = sv.marks.iter().map(|m| in_a_clock(s, m.1.ts)).max();
+            let Some(last) = last else { continue };
+            let data_after = ro.iter().filter_map(|&i| rv.marks.get(i)).any(|m| {
+                m.1.len > 0
+                    && m.1.flags & (SYN | FIN | RST) == 0
+                    && in_a_clock(1 - s, m.1.ts) > last
+            });
+            if let (true, Some(c)) = (data_after, cover.get_mut(s)) {
+                c.1 = c.1.min(last.saturating_sub(margin));
+            }
+        }
+    }
+    let mark_key = |d: &Dir, p: usize, m: &Mark| key(m, if p == 0 { 0 } else { d.delta });
+    let blind: Vec<rustc_hash::FxHashSet<MarkKey>> = dirs
+        .iter()
+        .map(|d| {
+            let mut set = rustc_hash::FxHashSet::default();
+            for (p, only) in d.only.iter().enumerate() {
+                let (Some(v), Some(&(x, y))) = (views.get(p), cover.get(1 - p)) else {
+                    continue;
+                };
+                for &i in only {
+                    if let Some(&(_, m)) = v.marks.get(i) {
+                        if !(x..=y).contains(&in_a_clock(p, m.ts)) {
+                            set.insert(mark_key(d, p, m));
+                        }
+                    }
+                }
+            }
+            set
+        })
+        .collect();
     let mut lost_between = Vec::new();
     let mut made_between = Vec::new();
     let mut made_more = 0u64;
     let mut made_data = 0u64;
     let mut unplaced = a.left_out + b.left_out;
-    for (d, from) in dirs.iter().zip([Role::Client, Role::Server]) {
+    for ((d, from), blind) in dirs.iter().zip([Role::Client, Role::Server]).zip(&blind) {
         // The point nearer this direction's sender.
         let sender = a_near.map(|n| usize::from(n != from));
         let mut lost: Option<LostBetween> = None;
@@ -442,7 +515,8 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> Option<PointsRe
                 let Some(&(_, m)) = v.marks.get(i) else {
                     continue;
                 };
-                let past = gap.is_some_and(|(x, y)| (x..=y).contains(&in_a_clock(p, m.ts)));
+                let past = gap.is_some_and(|(x, y)| (x..=y).contains(&in_a_clock(p, m.ts)))
+                    || blind.contains(&mark_key(d, p, m));
                 let Some(s) = sender.filter(|_| !d.unaligned && !past) else {
                     unplaced += 1;
                     continue;
@@ -560,6 +634,27 @@ fn place(a: &View<'_>, b: &View<'_>, inputs: &[InputSummary]) -> Option<PointsRe
         unplaced_from: gap.map(|g| Timestamp(g.0)),
         unplaced_to: gap.map(|g| Timestamp(g.1)),
     })
+}
+
+/// The span input `i`'s capture ran, from its first packet to its last (through the files
+/// that continue it, a rotation), in its own clock, ns; and whether reading stopped before
+/// its data did (a file cut or damaged there).
+fn coverage(inputs: &[InputSummary], i: usize) -> Option<(i64, i64, bool)> {
+    let mut first = i;
+    while first > 0 && inputs.get(first).is_some_and(|x| x.continues_previous) {
+        first -= 1;
+    }
+    let mut last = i;
+    while inputs.get(last + 1).is_some_and(|x| x.continues_previous) {
+        last += 1;
+    }
+    let at = |k: usize, end: bool| {
+        let x = inputs.get(k)?;
+        let t = if end { &x.last_time } else { &x.first_time };
+        crate::report::record::parse_rfc3339(t.as_deref()?).map(|t| t.0)
+    };
+    let cut = inputs.get(last).is_some_and(|x| x.truncated);
+    Some((at(first, false)?, at(last, true)?, cut))
 }
 
 /// Writes into `x` that it is one session with `y` (another report of it, or none: `x`'s
