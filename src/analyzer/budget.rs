@@ -305,7 +305,13 @@ impl super::Analyzer {
         if let Some((from, to)) = cost {
             let g = self.group(&key);
             self.budget.change(g, from, to);
-            if to > from && self.budget.over(g) > 0 && !closed {
+            // A closed connection is finished next, unless kept for its second point.
+            let kept = closed
+                && self
+                    .flows
+                    .get(&key)
+                    .is_some_and(|c| super::finish::at_two_points(c));
+            if to > from && self.budget.over(g) > 0 && (!closed || kept) {
                 // An HTTP/2 connection's streams may borrow from the other groups.
                 let streams = self.flows.get(&key).map_or(0, |c| c.up.stream_bytes());
                 if !self.budget.borrow(g, streams) {

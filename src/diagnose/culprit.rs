@@ -14,8 +14,9 @@
 //!   where that side's own view found an MTU black hole and every lost segment was larger
 //!   than any of its that crossed → a path MTU black hole between the points (RFC 2923 §2.1);
 //! - seen at both with nothing lost, made or left unplaced before it → that endpoint's own;
-//! - one copy only placed in a capture with one interface for both points (the connection
-//!   ends at its first reset, so a later copy is not placed) → undecided, and why.
+//! - one copy only, with its sender's own TTL, in a capture with one interface for both
+//!   points, and no data of its sender's after it (which would show it made between:
+//!   `diagnose::points`) → undecided, and why.
 //!
 //! Where it decides a box or the path, the causes that name an endpoint's software
 //! (`abrupt-ending`, `unanswered-message`) give way: one row, one cause. A single view's TTL
