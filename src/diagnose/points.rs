@@ -741,7 +741,6 @@ pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
         if keep.get(i).copied().unwrap_or(false) && c.points.is_none() && two_interfaces(c) {
             join(c, None, inputs);
         }
-        c.trail = None;
     }
     let mut flags = keep.iter();
     cs.retain(|_| flags.next().copied().unwrap_or(true));

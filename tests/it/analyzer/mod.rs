@@ -6,4 +6,5 @@ mod points;
 mod points_cohort;
 mod points_crafted;
 mod points_culprit;
+mod points_proxy;
 mod threads;
