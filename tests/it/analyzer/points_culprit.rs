@@ -137,6 +137,18 @@ fn a_forged_reset_is_the_box_between_the_points_with_its_ttl() {
         fix.starts_with("Find the box between firewall-client.pcap and firewall-server.pcap"),
         "{fix}"
     );
+    // Said once: the single view's TTL reading of the same reset gives way to the points'.
+    let kinds: Vec<&Value> = c["status"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| &k["kind"])
+        .collect();
+    assert!(
+        !kinds.contains(&&Value::from("reset-not-from-peer")),
+        "{kinds:?}"
+    );
+    assert_eq!(fix.matches("Find the box").count(), 1, "{fix}");
 }
 
 /// The loss from both views, from the two files: the client's packets 49 to 57 (a ping and

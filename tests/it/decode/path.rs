@@ -148,20 +148,27 @@ fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
     let c = &connections(&fixture("path/forged-rst.pcap"))[0];
     assert_eq!(c["status"]["code"], 1006);
     let all = causes(c);
-    let r = cause(&all, "reset-not-from-peer");
+    // Its two interfaces are two points of the path: their verdict says the reset's TTL
+    // and IP ID against the server's packets', in place of the single view's reading
+    // (`reset-not-from-peer`), once.
+    assert!(
+        all.iter().all(|k| k["kind"] != "reset-not-from-peer"),
+        "{all:?}"
+    );
+    let r = cause(&all, "between-points");
     assert_eq!(
         (
-            &r["by"],
-            &r["packet"],
+            &r["verdict"],
+            &r["end_by"],
+            &r["end_packet"],
             &r["ttl"],
-            &r["ttl_low"],
-            &r["ttl_high"]
+            &r["side_ttl"]
         ),
         (
+            &"made-between".into(),
             &"server".into(),
             &129.into(),
             &57.into(),
-            &64.into(),
             &64.into()
         )
     );
