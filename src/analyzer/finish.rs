@@ -25,7 +25,11 @@ impl Analyzer {
         // Seen at two points of its path in one capture: the other point's copies of its
         // last packets are still to come; the sweep finishes it after its grace, as any
         // closed connection kept.
-        if self.flows.get(&key).is_some_and(|c| at_two_points(c)) {
+        if self
+            .flows
+            .get(&key)
+            .is_some_and(|c| budget::at_two_points(c))
+        {
             return;
         }
         if let Some(c) = self.flows.remove(&key) {
@@ -377,16 +381,4 @@ fn refused_attempt(c: &Connection) -> Option<(Endpoint, i64)> {
         .is_some_and(|e| e.kind == EndKind::Rst);
     let unanswered = c.ends[server].is_none() && !c.up.ctx.partial[server];
     (reset || unanswered).then_some((c.ep[server], c.first_ts.0))
-}
-
-/// Whether `c` is seen at two points of its path in one capture: on two interfaces, or, in a
-/// merge that names one interface for both (`mergecap` of two hosts' files), as copies with
-/// two TTLs each way (`Trail::two_ttls`). Its copies at the second point come after the
-/// first point's reset or FIN, so such a connection is kept after it closes, charged as
-/// any connection in memory (its trail is at most `vocab::trail::MAX_MARKS` marks), until
-/// the sweep finishes it after its grace.
-pub(super) fn at_two_points(c: &Connection) -> bool {
-    c.trail
-        .as_deref()
-        .is_some_and(|t| t.ifaces.len() >= 2 || t.two_ttls().is_some())
 }
