@@ -339,6 +339,10 @@ pub struct IncidentFacts {
     pub back_legs: u64,
     /// Members ended by resets their named sender never sent.
     pub forged_resets: u64,
+    /// Of those, the members seen at two points of their path whose reset the point nearer
+    /// its named sender never saw sent: made between the points (whatever its TTL).
+    #[serde(default)]
+    pub made_between_points: u64,
     /// The members ended at one idle age.
     pub same_idle_age: bool,
     /// Connection attempts to the server refused in TCP (a SYN answered by a RST or by
