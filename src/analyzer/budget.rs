@@ -305,7 +305,9 @@ impl super::Analyzer {
         if let Some((from, to)) = cost {
             let g = self.group(&key);
             self.budget.change(g, from, to);
-            if to > from && self.budget.over(g) > 0 && !closed {
+            // A closed connection is finished next, unless kept for its second point.
+            let kept = closed && self.flows.get(&key).is_some_and(|c| at_two_points(c));
+            if to > from && self.budget.over(g) > 0 && (!closed || kept) {
                 // An HTTP/2 connection's streams may borrow from the other groups.
                 let streams = self.flows.get(&key).map_or(0, |c| c.up.stream_bytes());
                 if !self.budget.borrow(g, streams) {
@@ -432,6 +434,18 @@ impl super::Analyzer {
             }
         }
     }
+}
+
+/// Whether `c` is seen at two points of its path in one capture: on two interfaces, or, in a
+/// merge that names one interface for both (`mergecap` of two hosts' files), as copies with
+/// two TTLs each way (`Trail::two_ttls`). Its copies at the second point come after the
+/// first point's reset or FIN, so such a connection is kept after it closes, charged as
+/// any connection in memory (its trail is at most `vocab::trail::MAX_MARKS` marks), until
+/// the sweep finishes it after its grace.
+pub(super) fn at_two_points(c: &Connection) -> bool {
+    c.trail
+        .as_deref()
+        .is_some_and(|t| t.ifaces.len() >= 2 || t.two_ttls().is_some())
 }
 
 #[cfg(test)]

@@ -22,14 +22,13 @@ impl Analyzer {
         if self.opts.keep_closed {
             return;
         }
-        // Seen at two interfaces (two points of its path in one capture): the other point's
-        // copies of its last packets are still to come; the sweep finishes it after its
-        // grace, as any closed connection kept.
+        // Seen at two points of its path in one capture: the other point's copies of its
+        // last packets are still to come; the sweep finishes it after its grace, as any
+        // closed connection kept.
         if self
             .flows
             .get(&key)
-            .and_then(|c| c.trail.as_deref())
-            .is_some_and(|t| t.ifaces.len() >= 2)
+            .is_some_and(|c| budget::at_two_points(c))
         {
             return;
         }

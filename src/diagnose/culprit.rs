@@ -14,13 +14,15 @@
 //!   where that side's own view found an MTU black hole and every lost segment was larger
 //!   than any of its that crossed → a path MTU black hole between the points (RFC 2923 §2.1);
 //! - seen at both with nothing lost, made or left unplaced before it → that endpoint's own;
-//! - one copy only placed in a capture with one interface for both points (the connection
-//!   ends at its first reset, so a later copy is not placed) → undecided, and why.
+//! - one copy only, with its sender's own TTL, in a capture with one interface for both
+//!   points, and no data of its sender's after it (which would show it made between:
+//!   `diagnose::points`) → undecided, and why.
 //!
 //! Where it decides a box or the path, the causes that name an endpoint's software
-//! (`abrupt-ending`, `unanswered-message`) give way: one row, one cause. A single view's TTL
-//! reading of the same reset (`reset-not-from-peer`) stays beside it: the same verdict, which
-//! the incident stage reads.
+//! (`abrupt-ending`, `unanswered-message`) give way: one row, one cause. Where it decides
+//! the ending reset was made between the points, a single view's TTL reading of the same
+//! reset (`reset-not-from-peer`) gives way too: said once (the incident stage reads either
+//! as a forged reset, `report::incidents`).
 
 use crate::report::cause::{Cause, PointsVerdict};
 use crate::report::points::{LostBetween, MadeKind, PointsReport};
@@ -164,13 +166,16 @@ pub fn decide(x: &mut ConnectionReport, y: Option<&ConnectionReport>, p: &Points
         second_file: file(1),
     };
     let endpoint = verdict == PointsVerdict::Endpoint;
+    let made_between = verdict == PointsVerdict::MadeBetween;
     let mut causes = std::mem::take(&mut x.status.causes);
     if !endpoint {
-        causes.retain(|c| {
-            !matches!(
-                c,
-                Cause::AbruptEnding { .. } | Cause::UnansweredMessage { .. }
-            )
+        // A single view's TTL reading of the same packet says what the points say: once.
+        causes.retain(|c| match c {
+            Cause::AbruptEnding { .. } | Cause::UnansweredMessage { .. } => false,
+            Cause::ForeignReset { packet, by, .. } => {
+                !(made_between && *packet == end.packet && *by == end.by)
+            }
+            _ => true,
         });
     }
     causes.push(cause);

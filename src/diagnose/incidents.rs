@@ -30,7 +30,9 @@ pub(super) fn find(
     seen: &Seen,
 ) -> Outcome {
     let after = crate::incident::after::link(&endings, refusals);
+    let between = crate::incident::points::between(&endings);
     let mut out = crate::incident::detect_said(endings, saids, legs, outages);
+    crate::incident::points::count(&mut out, &between);
     out.links.set_after(after);
     // A stop's or restart's attempts refused in TCP while the server was down, then each
     // incident named only where its kind's row holds: before any connection reads its kind.

@@ -18,8 +18,13 @@
 //! the same times in two inputs are one file given twice, read as today. A single report
 //! whose packets came on two interfaces (its trail names two) is one session at two
 //! points likewise, and so is one of a merge with one interface for both whose copies show
-//! two TTLs each way (`vocab::trail::Trail::two_ttls`): only the packets whose copies show
-//! both are placed there, one seen with one TTL only being either point's.
+//! two TTLs each way (`vocab::trail::Trail::two_ttls`): the packets whose copies show both
+//! are placed there, and of those seen with one TTL only, data with its sender's own TTL
+//! (at its sender's point) and a reset its sender sent data after at its own point (made
+//! between the points: a host that reset a connection deleted it, RFC 9293 §3.10.5, and
+//! sends nothing on it again, not even a retransmission); any other may be either
+//! point's. The analyzer keeps such a connection after
+//! its first point's reset for the second point's copies (`analyzer::finish`).
 //!
 //! Their packets must agree too: a copied handshake (the same key, request and response
 //! in an unrelated session, at another time or address: THREATS kind 3) is the only thing
@@ -112,9 +117,11 @@ fn views(r: &ConnectionReport) -> Vec<View<'_>> {
 
 /// The two views of a merged capture whose copies tell the points apart by their TTLs
 /// ([`Trail::two_ttls`]): the point nearer the client saw the client's packets with the
-/// higher TTL and the server's with the lower. Only the packets whose copies show both
-/// TTLs (seen at both points, or sent again with one copy crossing) are placed; one seen
-/// with one TTL only may be either point's, and is left out (counted).
+/// higher TTL and the server's with the lower. The packets whose copies show both TTLs
+/// (seen at both points, or sent again with one copy crossing) are placed; of those seen
+/// with one TTL only, data with its sender's own TTL (at its sender's point) and a reset
+/// its sender sent data after at its own point (made between, at its receiver's); any
+/// other may be either point's, and is left out (counted).
 fn by_ttl<'a>(
     r: &'a ConnectionReport,
     t: &'a Trail,
@@ -151,7 +158,40 @@ fn by_ttl<'a>(
         Role::Client => m.ttl == client.0 || m.ttl == client.1,
         Role::Server => m.ttl == server.0 || m.ttl == server.1,
     };
-    let placed = |m: &Mark| ttls_known(m) && both.get(&k(m)).is_some_and(|&(x, y)| x && y);
+    // A side's packets with its own point's TTL (the higher): a copy at its point.
+    let own_ttl = |m: &Mark| match role(t, m) {
+        Role::Client => m.ttl == client.0,
+        Role::Server => m.ttl == server.0,
+    };
+    let once = |m: &Mark| both.get(&k(m)).is_some_and(|&(x, y)| x != y);
+    // The last time each side was seen sending data at its own point: data with its own
+    // point's TTL (no box between the points makes a side's data: `place`).
+    let mut spoke = [i64::MIN; 2];
+    for m in t.marks.iter().filter(|m| m.len > 0 && own_ttl(m)) {
+        let s = usize::from(role(t, m) == Role::Server);
+        if let Some(x) = spoke.get_mut(s) {
+            *x = (*x).max(m.ts);
+        }
+    }
+    let later_spoke = |m: &Mark| {
+        let s = usize::from(role(t, m) == Role::Server);
+        spoke.get(s).is_some_and(|&x| x > m.ts)
+    };
+    // Seen once with its sender's own TTL: its data at its sender's point (lost between
+    // them, if the other never saw it); a reset after which its sender still sent data at
+    // its own point is no reset of that sender's (a host that reset a connection deleted
+    // it, RFC 9293 §3.10.5: not even a retransmission follows), so made between the
+    // points, at its receiver's. A FIN is not decided so (its sender may still send its
+    // earlier data again). Any other packet seen once may be either point's (a box's
+    // packet and a lost one look alike there) and is left out.
+    let data_once =
+        |m: &Mark| once(m) && own_ttl(m) && m.len > 0 && m.flags & (SYN | FIN | RST) == 0;
+    let made_once = |m: &Mark| once(m) && own_ttl(m) && m.flags & RST != 0 && later_spoke(m);
+    let placed = |m: &Mark| {
+        ttls_known(m)
+            && (both.get(&k(m)).is_some_and(|&(x, y)| x && y) || data_once(m) || made_once(m))
+    };
+    let at_client = |m: &Mark| at_client(m) != made_once(m);
     let left_out = t.marks.iter().filter(|m| !placed(m)).count() as u64;
     [true, false]
         .into_iter()
@@ -796,7 +836,6 @@ pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
         if keep.get(i).copied().unwrap_or(false) && c.points.is_none() && two_interfaces(c) {
             join(c, None, inputs);
         }
-        c.trail = None;
     }
     let mut flags = keep.iter();
     cs.retain(|_| flags.next().copied().unwrap_or(true));

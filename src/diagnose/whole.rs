@@ -39,7 +39,11 @@ impl Report {
         }
         // A session seen at two points is one session (numbered again without the other).
         points::join_vec(&mut connections, &inputs);
-        legs::link_vec(&mut connections, proxied::link);
+        legs::link_vec(&mut connections, &inputs, proxied::link);
+        // The trails (kept for the points and the legs at two points) go.
+        for c in &mut connections {
+            c.trail = None;
+        }
         app::link(&mut connections);
         app::link_polling(&mut connections, &seen.polling);
         for c in &mut connections {
@@ -62,7 +66,7 @@ impl Report {
             seen.temp_notes.push(note);
         }
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
-        let legs: Vec<(u32, u32)> = legs::link_store(&mut store, proxied::link)
+        let legs: Vec<(u32, u32)> = legs::link_store(&mut store, &inputs, proxied::link)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))

@@ -232,6 +232,7 @@ mod tests {
             proxied: false,
             signs: Default::default(),
             forged: false,
+            between: false,
             ident: 0,
             said: 0,
             answered_us: u32::MAX,

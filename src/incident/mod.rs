@@ -23,6 +23,7 @@
 pub mod after;
 mod detect;
 mod gate;
+pub mod points;
 pub mod refused;
 pub mod said;
 mod signs;
@@ -245,6 +246,10 @@ pub struct Ending {
     /// the two made it; or the same session seen at another point of the capture shows
     /// no reset of that side's ([`twins`]).
     pub forged: bool,
+    /// Its `forged` reset was made between two points of its path where the session was
+    /// seen (the points' verdict, `between-points` `made-between`, or its twin's): the
+    /// point nearer the side it names never saw that side send it.
+    pub between: bool,
     /// How long its client host had been dark at its end, coded by `signs::zero_code`
     /// (0: not dark): the server's data unacknowledged (`unacknowledged-data`) and nothing
     /// from the client on this connection from its first such segment until the packet that
@@ -463,6 +468,7 @@ impl Index {
         for e in &mut self.endings {
             if e.how == How::Rst && set.contains(&e.order) {
                 e.forged = true;
+                e.between = true;
             }
         }
     }

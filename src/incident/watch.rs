@@ -449,6 +449,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         proxied: false,
         signs: Signs::at_times(ev.ts.0, None, None, None),
         forged: false,
+        between: false,
         ident: 0,
         said: 0,
         answered_us: u32::MAX,

@@ -122,6 +122,15 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
                 } => *end_packet == packet && Some(*end_by) == by,
                 _ => false,
             }),
+        between: how == How::Rst
+            && c.status.causes.iter().any(|k| {
+                matches!(k, Cause::BetweenPoints {
+                    verdict: super::cause::PointsVerdict::MadeBetween,
+                    end_packet,
+                    end_by,
+                    ..
+                } if *end_packet == packet && Some(*end_by) == by)
+            }),
         ident: ident(c.handshake.path.as_deref(), c.handshake.client_mark),
         key: if c.leg.is_some() {
             crate::incident::NO_KEY
@@ -484,6 +493,7 @@ mod tests {
             proxied: false,
             signs: Default::default(),
             forged: false,
+            between: false,
             ident: 0,
             key: whole_key(Some(key)),
             said: 0,

@@ -339,6 +339,10 @@ pub struct IncidentFacts {
     pub back_legs: u64,
     /// Members ended by resets their named sender never sent.
     pub forged_resets: u64,
+    /// Of those, the members seen at two points of their path whose reset the point nearer
+    /// its named sender never saw sent: made between the points (whatever its TTL).
+    #[serde(default)]
+    pub made_between_points: u64,
     /// The members ended at one idle age.
     pub same_idle_age: bool,
     /// Connection attempts to the server refused in TCP (a SYN answered by a RST or by
@@ -788,28 +792,6 @@ pub struct Accepted {
     /// It is this connection's own reconnect (its `reconnect`: the same client and path),
     /// not only a session of the same client host.
     pub reconnect: bool,
-}
-
-/// The same session seen at a second point of the capture: a NAT's two sides (issue 91
-/// item 4), linked by the upgrade request's `Sec-WebSocket-Key` (RFC 6455 §4.1: 16 random
-/// bytes per handshake) carried by exactly two connections that began together, one
-/// endpoint the same at both points and the other translated (JSON `seen_at_two_points`).
-// Its field docs are the schema's descriptions: they name the incident stage's thresholds,
-// which the vocabulary does not import, so no link.
-#[allow(rustdoc::broken_intra_doc_links)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Twin {
-    /// The id of the connection that is this session at the other point.
-    pub connection: u64,
-    /// The endpoint the two points show with different addresses: `client` (a source NAT,
-    /// masquerade) or `server` (a destination NAT, a port forward).
-    pub translated: super::Role,
-    /// A reset this point saw in that side's name that the other point never saw that side
-    /// send (no RST of it there within [`TWIN_S`]): made between the two points, by a box
-    /// between them; null when none.
-    pub reset_made_between: Option<super::Role>,
-    /// That reset's packet; null when none.
-    pub reset_packet: Option<u64>,
 }
 
 /// Endings that cluster with no incident named (issue 91 item 7): at least three sessions

@@ -24,7 +24,7 @@
 //!   [`PollingConnection`]; `polls`: [`Polls`], [`Polled`], [`PollingFacts`], [`Open`] (the
 //!   long-polling connections an analysis keeps until they are linked; not in JSON);
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
-//!   [`After`], [`Accepted`];
+//!   [`After`], [`Accepted`]; `twin`: [`Twin`] (the same session at a second point);
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
 //!   RSTs, one record); `transport`: [`Transport`];
 //! - `trail`: [`trail::Trail`], [`trail::Mark`] (what one capture point saw of a
@@ -58,6 +58,7 @@ mod tls;
 pub mod trail;
 mod transport;
 mod tunnel;
+mod twin;
 
 pub use app::{
     ApplicationReport, HeartbeatReport, Identity, PingFacts, PollingConnection, SideBeat,
@@ -77,7 +78,7 @@ pub use frames::{
 pub use h2::{h2_frame_name, H2Broke, H2Stop};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
-pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
+pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
@@ -91,6 +92,7 @@ pub use time::Timestamp;
 pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};
 pub use transport::Transport;
 pub use tunnel::Tunnel;
+pub use twin::Twin;
 
 /// The schema of each type whose JSON is a string made from its words (its `Serialize`
 /// writes its `Display` or name): a string's.

@@ -1,8 +1,9 @@
 //! The pairing of a proxied session's two legs (the rules are `report::legs`'s): by key
 //! (`pair_group`), by key and nested handshakes (`nested_handshakes`), by path and
-//! timing for an HTTP/2 front leg (`pair_by_path`); and the pairs linked, in memory
-//! ([`link_vec`]) or in a store (`link_store`), by the `link` each is given
-//! (`diagnose::proxied::link`).
+//! timing for an HTTP/2 front leg (`pair_by_path`), each within one input; by key and
+//! nested handshakes across two inputs, each leg captured at a point of its own
+//! ([`two_points`]); and the pairs linked, in memory ([`link_vec`]) or in a store
+//! (`link_store`), by the `link` each is given (`diagnose::proxied::link`).
 //!
 //! In: the [`Index`] of legs and candidates the reports were noted in as they came
 //! (`report::legs`: what the index keeps, and the facts it keeps of a report). Out: the
@@ -10,7 +11,10 @@
 
 use crate::report::legs::{order, Candidate, Index, Leg, LinkedBy, Pair, CLOSE_GAP_S};
 use crate::report::{ConnectionReport, Store};
+use crate::vocab::InputSummary;
 use std::collections::HashMap;
+
+pub mod two_points;
 
 /// Most HTTP/2 WebSockets of one path whose CONNECT is waiting for its 200 at one moment
 /// that a back leg's upgrade is compared with: with more, the back legs of that moment are
@@ -388,9 +392,11 @@ fn find(
     range.into_iter().find(|&i| stream_at(i) == Some(stream))
 }
 
-/// Pairs the legs among `reports` (in memory, ids given), and `link`s each pair.
+/// Pairs the legs among `reports` (in memory, ids given; read from `inputs`), and `link`s
+/// each pair.
 pub fn link_vec(
     reports: &mut [ConnectionReport],
+    inputs: &[InputSummary],
     mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
 ) {
     let key = |r: &ConnectionReport| order(r.input, r.first_packet);
@@ -407,6 +413,10 @@ pub fn link_vec(
             stream,
         )
     };
+    let across: Vec<(usize, usize)> = two_points::across(&index)
+        .into_iter()
+        .filter_map(|p| Some((pos(p.front)?, pos(p.back)?)))
+        .collect();
     let pairs: Vec<(usize, usize, LinkedBy)> = pairs(index)
         .into_iter()
         .filter_map(|p| Some((pos(p.front)?, pos(p.back)?, p.by)))
@@ -425,19 +435,37 @@ pub fn link_vec(
             }
         }
     }
+    // Legs at two points: confirmed on their reports, which also say which is the front.
+    for (i, j) in across {
+        if i == j {
+            continue;
+        }
+        let (lo, hi) = reports.split_at_mut(i.max(j));
+        if let (Some(x), Some(y)) = (lo.get_mut(i.min(j)), hi.first_mut()) {
+            match two_points::confirm(x, y, inputs) {
+                Some((true, by)) => link(x, y, &by),
+                Some((false, by)) => link(y, x, &by),
+                None => {}
+            }
+        }
+    }
 }
 
-/// Pairs the legs of a sorted store: each pair read back, given to `link`, and written back.
-/// Returns the (front, back) indexes of the pairs linked (for the incident stage).
+/// Pairs the legs of a sorted store (read from `inputs`): each pair read back, given to
+/// `link`, and written back. Returns the (front, back) indexes of the pairs linked (for the
+/// incident stage).
 pub(crate) fn link_store(
     store: &mut Store,
+    inputs: &[InputSummary],
     mut link: impl FnMut(&mut ConnectionReport, &mut ConnectionReport, &LinkedBy),
 ) -> std::io::Result<Vec<(usize, usize)>> {
     let mut linked = Vec::new();
     let mut buf = Vec::new();
     // The streams of the HTTP/2 connections read back so far: (stream, index) by order.
     let mut streams: HashMap<u64, Vec<(u32, usize)>> = HashMap::new();
-    for p in pairs(store.take_legs()) {
+    let index = store.take_legs();
+    let across = two_points::across(&index);
+    for p in pairs(index) {
         let mut at = |(order, stream): (u64, u32)| -> std::io::Result<Option<usize>> {
             let range = store.positions(order);
             if range.len() == 1 && stream == 0 {
@@ -468,6 +496,29 @@ pub(crate) fn link_store(
         store.replace(i, front)?;
         store.replace(j, back)?;
         linked.push((i, j));
+    }
+    // Legs at two points: confirmed on their reports, which also say which is the front.
+    for p in across {
+        let (x, y) = (store.positions(p.front.0), store.positions(p.back.0));
+        if x.len() != 1 || y.len() != 1 || x.start == y.start {
+            continue;
+        }
+        let mut a = store.get(x.start, &mut buf)?;
+        let mut b = store.get(y.start, &mut buf)?;
+        let (front, back) = match two_points::confirm(&a, &b, inputs) {
+            Some((true, by)) => {
+                link(&mut a, &mut b, &by);
+                (x.start, y.start)
+            }
+            Some((false, by)) => {
+                link(&mut b, &mut a, &by);
+                (y.start, x.start)
+            }
+            None => continue,
+        };
+        store.replace(x.start, a)?;
+        store.replace(y.start, b)?;
+        linked.push((front, back));
     }
     Ok(linked)
 }

@@ -277,7 +277,7 @@ pub fn detect_said(
     }
     for i in made_between {
         if let Some(e) = endings.get_mut(i as usize) {
-            e.forged = true;
+            (e.forged, e.between) = (true, true);
         }
     }
     let (sid, servers) = numbered(&endings, |e| e.server);

@@ -34,6 +34,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
             s
         },
         forged: false,
+        between: false,
         ident: 0,
         said: 0,
         answered_us: u32::MAX,

@@ -518,8 +518,8 @@ pub enum PointsVerdict {
     /// reach the peer's, and nothing was lost or made between them before it: that
     /// endpoint's own ending.
     Endpoint,
-    /// The points cannot tell: in a capture with one interface for both points, no second
-    /// copy of the packet that ended the session was placed (the connection ends at its
-    /// first reset; a copy after it is not placed), and its one TTL is its sender's own.
+    /// The points cannot tell: in a capture with one interface for both points, the packet
+    /// that ended the session has one copy, with its sender's own TTL, and its sender sent
+    /// no data after it: its own that never crossed and a box's look alike.
     Undecided,
 }

@@ -165,6 +165,24 @@ pub enum LinkedBy {
         /// The front leg's 101.
         answer: u64,
     },
+    /// The key, shared by these two connections alone in all the inputs, each captured at
+    /// a point of its own (two inputs: the client's leg at the client's host, the proxy's
+    /// leg to the server at the server's), and their handshakes nested by the two
+    /// captures' clocks (`diagnose::legs`).
+    KeyAtTwoPoints {
+        /// The front leg's upgrade request (a packet of `front_file`).
+        request: u64,
+        /// The back leg's upgrade request (a packet of `back_file`).
+        upgrade: u64,
+        /// The back leg's 101.
+        upgrade_answer: u64,
+        /// The front leg's 101.
+        answer: u64,
+        /// The file name of the front leg's input.
+        front_file: String,
+        /// The file name of the back leg's input.
+        back_file: String,
+    },
     /// An HTTP/2 front leg: the same path, the back leg's upgrade between the stream's
     /// CONNECT and its 200, the closes within [`CLOSE_GAP_S`], and no other candidate
     /// either way.
@@ -185,12 +203,14 @@ pub enum LinkedBy {
 
 impl LinkedBy {
     /// "sec_websocket_key", "sec_websocket_key_and_connect_target",
-    /// "sec_websocket_key_and_handshakes" or "path_and_timing".
+    /// "sec_websocket_key_and_handshakes", "sec_websocket_key_at_two_points" or
+    /// "path_and_timing".
     pub fn name(&self) -> &'static str {
         match self {
             LinkedBy::Key => "sec_websocket_key",
             LinkedBy::KeyAndConnect { .. } => "sec_websocket_key_and_connect_target",
             LinkedBy::KeyAndHandshakes { .. } => "sec_websocket_key_and_handshakes",
+            LinkedBy::KeyAtTwoPoints { .. } => "sec_websocket_key_at_two_points",
             LinkedBy::PathAndTiming { .. } => "path_and_timing",
         }
     }
@@ -355,9 +375,10 @@ pub struct LegReport {
     pub ended_by: Option<String>,
     /// What linked the legs: "sec_websocket_key", "sec_websocket_key_and_connect_target"
     /// (a front leg in a CONNECT tunnel), "sec_websocket_key_and_handshakes" (a back leg
-    /// from another address than the proxy's; made only when unambiguous), or
-    /// "path_and_timing" (an HTTP/2 front leg; weaker evidence, made only when
-    /// unambiguous).
+    /// from another address than the proxy's; made only when unambiguous),
+    /// "sec_websocket_key_at_two_points" (each leg in its own input, a capture of its own
+    /// point; made only when unambiguous), or "path_and_timing" (an HTTP/2 front leg;
+    /// weaker evidence, made only when unambiguous).
     pub linked_by: String,
     /// That evidence in words, with its packets.
     pub link_evidence: String,

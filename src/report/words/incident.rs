@@ -573,6 +573,13 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
     }
+    if i.kind == IncidentKind::MiddleboxReset && i.facts.made_between_points > 0 {
+        // The points saw it, whatever the TTLs say.
+        cause.push_str(&format!(
+            " Here {} of the {} sessions were seen at two points of their path, and the point nearer the side each reset names never saw that side send it: made between the points, whatever its TTL (each session's cause says where it was seen).",
+            i.facts.made_between_points, i.members
+        ));
+    }
     if i.kind == IncidentKind::ClientDrop && i.ended_by == EndedBy::Silence {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");

@@ -585,12 +585,11 @@ pub fn words(c: &Cause, f: &mut Formatter<'_>) -> fmt::Result {
             write!(
                 f,
                 "The points cannot tell who sent the {what} in the {end_by}'s name (packet \
-                 {end_packet}): in {first_file}, whose one interface holds both points, no \
-                 second copy of it was placed (the connection ends at its first {what}, and a \
-                 copy after it is not placed), and its TTL, {ttl}, is that of the {end_by}'s \
-                 packets nearer the {end_by}: the {end_by}'s own {what} and one a box made \
-                 between the points look alike there, so neither the {end_by}'s software nor a \
-                 box is named."
+                 {end_packet}): {first_file}, whose one interface holds both points, holds \
+                 one copy of it, with the TTL of the {end_by}'s packets nearer the {end_by} \
+                 ({ttl}), and no data of the {end_by}'s after it: the {end_by}'s own {what} \
+                 that never crossed and one a box made between the points look alike there, \
+                 so neither the {end_by}'s software nor a box is named."
             )
         }
     }

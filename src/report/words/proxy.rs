@@ -655,6 +655,16 @@ impl LinkedBy {
             } => format!(
                 "linked by the Sec-WebSocket-Key both upgrade requests carry, which no other connection of the capture does, and by their handshakes: the back leg's upgrade request (packet {upgrade}) and its 101 (packet {upgrade_answer}) came between the client's request (packet {request}) and its 101 (packet {answer}); the back leg leaves from another address than the one the client reached the proxy at"
             ),
+            LinkedBy::KeyAtTwoPoints {
+                request,
+                upgrade,
+                upgrade_answer,
+                answer,
+                front_file,
+                back_file,
+            } => format!(
+                "linked by the Sec-WebSocket-Key both upgrade requests carry, which no other connection of the captures does, each leg captured at its own point (the client's leg in {front_file}, the proxy's leg to the backend in {back_file}), and by their handshakes: the back leg's upgrade request (packet {upgrade} of {back_file}) and its 101 (packet {upgrade_answer}) came between the client's request (packet {request} of {front_file}) and its 101 (packet {answer}) by the two captures' clocks"
+            ),
             LinkedBy::PathAndTiming {
                 host,
                 connect,

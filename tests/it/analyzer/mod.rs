@@ -7,4 +7,5 @@ mod points_cohort;
 mod points_crafted;
 mod points_culprit;
 mod points_cut;
+mod points_proxy;
 mod threads;

@@ -93,5 +93,13 @@ fn a_cohort_reset_between_the_points_is_one_middlebox_incident_of_its_sessions()
     assert_eq!(inc.len(), 1, "{inc:#?}");
     assert_eq!(inc[0]["kind"], "middlebox-reset", "{:#}", inc[0]);
     assert_eq!(inc[0]["members"], 4, "each session once: {:#}", inc[0]);
+    // Its words cite the points, not the TTLs (the resets carry the server's own).
+    assert_eq!(inc[0]["facts"]["made_between_points"], 4, "{:#}", inc[0]);
+    let cause = inc[0]["cause"].as_str().unwrap();
+    assert!(
+        cause.contains("4 of the 4 sessions were seen at two points of their path")
+            && cause.contains("made between the points, whatever its TTL"),
+        "{cause}"
+    );
     assert!(cs.iter().all(|c| c["incident"] == inc[0]["id"]), "{cs:#?}");
 }

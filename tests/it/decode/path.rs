@@ -148,20 +148,27 @@ fn a_reset_with_a_foreign_ttl_is_not_the_peers() {
     let c = &connections(&fixture("path/forged-rst.pcap"))[0];
     assert_eq!(c["status"]["code"], 1006);
     let all = causes(c);
-    let r = cause(&all, "reset-not-from-peer");
+    // Its two interfaces are two points of the path: their verdict says the reset's TTL
+    // and IP ID against the server's packets', in place of the single view's reading
+    // (`reset-not-from-peer`), once.
+    assert!(
+        all.iter().all(|k| k["kind"] != "reset-not-from-peer"),
+        "{all:?}"
+    );
+    let r = cause(&all, "between-points");
     assert_eq!(
         (
-            &r["by"],
-            &r["packet"],
+            &r["verdict"],
+            &r["end_by"],
+            &r["end_packet"],
             &r["ttl"],
-            &r["ttl_low"],
-            &r["ttl_high"]
+            &r["side_ttl"]
         ),
         (
+            &"made-between".into(),
             &"server".into(),
             &129.into(),
             &57.into(),
-            &64.into(),
             &64.into()
         )
     );
@@ -285,10 +292,12 @@ fn every_packet_twice_or_one_hop_further_reads_as_once() {
         let got = connections(&path);
         assert_eq!(got.len(), 1);
         assert_eq!(said(&got[0]), said(&once[0]), "hop {hop}");
-        // The copy of the last ACK comes after the connection was reported; at the same
-        // hop, the SYN/ACK's copy (IPv4 ID 0) cannot be told from a retransmission of it.
+        // One hop further (two TTLs: two points of one path), the connection is kept
+        // after it closed for the second point's copies, the last ACK's too; at the same
+        // hop, the last ACK's copy comes after the connection was reported, and the
+        // SYN/ACK's copy (IPv4 ID 0) cannot be told from a retransmission of it.
         let want = if hop {
-            "12 of 13 packets were captured twice"
+            "each packet was captured 2 times"
         } else {
             "11 of 14 packets were captured twice"
         };

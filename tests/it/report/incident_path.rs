@@ -107,11 +107,17 @@ fn one_forged_reset_is_no_incident() {
         r["incidents"].as_array().is_none_or(|v| v.is_empty()),
         "{r}"
     );
-    assert!(r["connections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|c| has_cause(c, "reset-not-from-peer")));
+    // The forged reset named once: the capture holds the session at two interfaces, so
+    // the points' verdict (made between them) says it, in place of the TTL's reading.
+    assert!(r["connections"].as_array().unwrap().iter().any(|c| {
+        has_cause(c, "between-points")
+            && c["status"]["causes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["verdict"] == "made-between")
+            && !has_cause(c, "reset-not-from-peer")
+    }));
 }
 
 /// Every format says each recording's incident: the table, Markdown, HTML, JSON Lines and
