@@ -193,13 +193,17 @@ fn outputs(report: &wsclose::report::Report) -> Vec<(String, String)> {
         let mut variants = vec![(format.to_string(), Options::default())];
         match format {
             Format::Table => {
-                let mut o = Options::default();
-                o.detail = table::Detail::Brief;
+                let o = Options {
+                    detail: table::Detail::Brief,
+                    ..Options::default()
+                };
                 variants.push(("table brief".to_owned(), o));
             }
             Format::Csv => {
-                let mut o = Options::default();
-                o.timeline = true;
+                let o = Options {
+                    timeline: true,
+                    ..Options::default()
+                };
                 variants.push(("csv timeline".to_owned(), o));
             }
             _ => {}
