@@ -37,7 +37,7 @@
 //! depends on the value and the key alone, so they are the same as in memory.
 
 use super::tls::{EncryptedReport, TlsReport};
-use super::{Cause, Status};
+use super::Cause;
 use super::{ConnectionReport, Host, Report};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -685,7 +685,8 @@ impl Names {
             relabelled |= cause.redact(self);
         }
         if relabelled {
-            c.status = Status::of(std::mem::take(&mut c.status.causes));
+            let causes = std::mem::take(&mut c.status.causes);
+            c.status.set_causes(causes);
         }
         // Bytes that are no frames: their first bytes are left out, and so are those a
         // finding quotes; an HTTP response's status line keeps its version and code (its
