@@ -9,8 +9,8 @@
 //! (a guess that the side ending TCP failed on the other's last message gives way to it).
 
 use crate::report::evidence::Part;
+use crate::report::Cause;
 use crate::report::ConnectionReport;
-use crate::report::{Cause, Status};
 use crate::vocab::said::mqtt;
 use crate::vocab::NotSeen;
 use crate::vocab::{AppSaid, Role};
@@ -294,7 +294,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         }
     }
     causes.push(cause);
-    r.status = Status::of(causes);
+    r.status.set_causes(causes);
 }
 
 /// Names the takeover of `r`, the `k`th of `group` (the connections with its client id, in

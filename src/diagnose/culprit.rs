@@ -179,7 +179,7 @@ pub fn decide(x: &mut ConnectionReport, y: Option<&ConnectionReport>, p: &Points
         });
     }
     causes.push(cause);
-    x.status = Status::of(causes);
+    Status::set_causes(&mut x.status, causes);
 }
 
 /// Whether the packet `packet` of a capture holding both points (`t`) shows copies with

@@ -14,7 +14,7 @@ use crate::incident::after::DOWN_SOON_S;
 use crate::incident::{Ending, Links, Outcome, Refusals};
 use crate::report::cause::{Cause, EndingVerdict};
 use crate::report::legs::Side;
-use crate::report::{incidents::ending, ConnectionReport, Report, Seen, Status};
+use crate::report::{incidents::ending, ConnectionReport, Report, Seen};
 use crate::vocab::{After, Incident, IncidentKind, Role};
 
 /// The incident stage on `endings` (in the report's order, what they said in `saids`) and the proxied sessions'
@@ -83,7 +83,7 @@ impl Report {
                     *incident_kind = i.kind;
                 }
             }
-            c.status = Status::of(causes);
+            c.status.set_causes(causes);
         }
         if !coarse.is_empty() {
             let ids: Vec<String> = coarse.iter().map(u32::to_string).collect();
@@ -239,7 +239,7 @@ fn cite_after(a: After, c: &mut ConnectionReport) {
         *verdict = EndingVerdict::ServerProcess;
     }
     let by = end.by;
-    c.status = Status::of(causes);
+    c.status.set_causes(causes);
     if let Some(e) = c.evidence.as_mut() {
         if let (Some(f), Some(l)) = (a.first_refused, a.last_refused) {
             let n = a.refused;
@@ -298,7 +298,7 @@ fn cite_after_unprompted(a: After, c: &mut ConnectionReport) {
         return;
     }
     *afterwards = Some(a);
-    c.status = Status::of(causes);
+    c.status.set_causes(causes);
     if let (Some(e), Some(f), Some(l)) = (c.evidence.as_mut(), a.first_refused, a.last_refused) {
         let n = a.refused;
         let s = if n == 1 { "" } else { "s" };
@@ -372,7 +372,7 @@ fn as_evidence(inc: &Incident, c: &mut ConnectionReport) {
         idle_min_s: f64::from(lo) / 1e3,
         idle_max_s: f64::from(hi) / 1e3,
     });
-    c.status = Status::of(causes);
+    c.status.set_causes(causes);
     if let (Some(legs), Some(e)) = (legs_ended, c.evidence.as_mut()) {
         e.summary = crate::report::words::proxy::proxy_reload_member_summary(&legs);
     }

@@ -21,7 +21,7 @@
 
 use super::shapes::{self, Announces, Gist};
 use crate::report::lastwords::LastWordsReport;
-use crate::report::{Cause, ConnectionReport, Status};
+use crate::report::{Cause, ConnectionReport};
 use crate::vocab::{Role, Timestamp};
 use crate::websocket::lastwords::LastWords;
 
@@ -386,9 +386,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
                 close_code,
                 end_packet,
             };
-            let mut causes = std::mem::take(&mut r.status.causes);
-            causes.push(cause);
-            r.status = Status::of(causes);
+            r.status.add(cause);
         }
         return mentions;
     };
@@ -409,9 +407,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
         close_code,
         end_packet,
     };
-    let mut causes = std::mem::take(&mut r.status.causes);
-    causes.push(cause);
-    r.status = Status::of(causes);
+    r.status.add(cause);
     mentions
 }
 

@@ -22,8 +22,8 @@ use crate::report::legs::{LegReport, LinkedBy, Side};
 use crate::report::tls::EncryptedReport;
 use crate::report::words::proxy;
 use crate::report::words::proxy::whole_seconds;
+use crate::report::Evidence;
 use crate::report::{ConnectionReport, StreamEndName};
-use crate::report::{Evidence, Status};
 use crate::units::article;
 use crate::vocab::{EndKind, Kind, Role, Timestamp};
 use std::fmt::Write as _;
@@ -134,7 +134,7 @@ impl Legs {
             r.status.add(c.clone());
         }
         if let (Some(v), Some(1006)) = (&self.verdict, r.status.code) {
-            r.status = Status::of(vec![v.cause.clone()]);
+            r.status.set_causes(vec![v.cause.clone()]);
             r.evidence = Some(Evidence::new(v.summary.clone(), v.packets.clone()));
         }
     }

@@ -192,7 +192,7 @@ pub fn seen_by(role: Role, closes: &[&CloseFrame], ends: &[End], missing: Missin
 /// raise. A status that has a code or that is not "still open" is left as it is.
 pub fn evicted(status: &mut Status, why: Eviction, last_packet: u64, limit: u64) {
     if let Some(Cause::StillOpen { .. }) = status.causes.first() {
-        *status = Status::of(vec![Cause::Evicted {
+        status.set_causes(vec![Cause::Evicted {
             why,
             last_packet,
             limit,
@@ -205,7 +205,7 @@ pub fn evicted(status: &mut Status, why: Eviction, last_packet: u64, limit: u64)
 /// be in them.
 pub fn dropped(status: &mut Status, dropped: u64) {
     if let Some(&Cause::StillOpen { upgraded }) = status.causes.first() {
-        *status = Status::of(vec![Cause::PacketsDropped { upgraded, dropped }]);
+        status.set_causes(vec![Cause::PacketsDropped { upgraded, dropped }]);
     }
 }
 
@@ -213,6 +213,6 @@ pub fn dropped(status: &mut Status, dropped: u64) {
 /// (truncated or damaged): whatever ended it may be after the cut.
 pub fn cut(status: &mut Status) {
     if let Some(&Cause::StillOpen { upgraded }) = status.causes.first() {
-        *status = Status::of(vec![Cause::CaptureCut { upgraded }]);
+        status.set_causes(vec![Cause::CaptureCut { upgraded }]);
     }
 }

@@ -1,5 +1,7 @@
 //! The status each application saw, as the report holds it: a code, its name, the detail
-//! and fix in words, and the typed [`Cause`]s it follows from ([`Status::of`]); and the
+//! and fix in words, and the typed [`Cause`]s it follows from (`Status::of`, the one place
+//! a status is said from its causes: when it is made, [`Status::new`], and when a later
+//! stage changes its causes, [`Status::add`], [`Status::set_causes`]); and the
 //! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them. The rules they
 //! and every report share, stated once: which close frame is the reply ([`reply_to`]) and
 //! which codes are inferred ([`inferred`]).
@@ -36,7 +38,7 @@ pub fn inferred(code: u16) -> bool {
 /// The status of a connection. In JSON: `code`, `name`, `inferred`, `cause`, `fix` and
 /// `causes`, where `cause` is this capture's `detail` followed by the catalog's typical
 /// causes (`general`): kept apart in memory so thousands of reports do not each copy the
-/// catalog text. Every field follows from `causes` ([`Status::of`]). Stored (`serial`),
+/// catalog text. Every field follows from `causes` (`Status::of`). Stored (`serial`),
 /// its texts are written as where they come from (`Source`).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -59,8 +61,21 @@ pub struct Status {
 }
 
 impl Status {
-    /// The status `causes` make (put in the order they are said).
-    pub fn of(mut causes: Vec<Cause>) -> Status {
+    /// The status `causes` make, when it is first decided (`diagnose`): said from them
+    /// here, the one place a status is said (`Status::of`).
+    pub fn new(causes: Vec<Cause>) -> Status {
+        Status::of(causes)
+    }
+
+    /// Puts `causes` in place of the status's and says the status again from them: how a
+    /// later stage (or the redaction) that changed the causes has the status follow.
+    pub fn set_causes(&mut self, causes: Vec<Cause>) {
+        *self = Status::of(causes);
+    }
+
+    /// The status `causes` make (put in the order they are said): the one place a status
+    /// is decided from its causes; every other place reads the status it stored.
+    fn of(mut causes: Vec<Cause>) -> Status {
         // One cause stated once: where the application, its heartbeat or a side's last
         // message says why the session ended, the reading of the abrupt ending gives way.
         if causes.iter().any(|c| {

@@ -130,7 +130,7 @@ fn a_status_is_counted_by_its_naming_cause() {
     let mut seen = std::collections::BTreeSet::new();
     for cause in crate::diagnose::tests::stored::one_of_each() {
         let c = &mut report.connections[0];
-        c.status = Status::of(vec![cause.clone()]);
+        c.status.set_causes(vec![cause.clone()]);
         let name = &*c.status.name;
         let by_name = match c.status.code {
             Some(code) => StatusKey::Code(code),

@@ -288,6 +288,10 @@ pub enum Quoted {
     /// An HTTP response's status line a side wrote into the WebSocket stream: its version
     /// and code kept, its words (an error page's, the application's) left out.
     StatusLine,
+    /// Other text of the wire kept under `--redact` (a header's value as sent, a reason
+    /// phrase, what the inflater said of a message): the addresses, host names, URLs and
+    /// mail addresses in it named as in a close reason.
+    Text,
 }
 
 /// A part of a finding's `detail` quoted from the wire: its byte range there, and what it is.

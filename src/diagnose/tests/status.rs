@@ -16,7 +16,7 @@ fn status(
     upgraded: bool,
     missing: Missing,
 ) -> Status {
-    Status::of(causes(closes, ends, http_status, upgraded, missing))
+    Status::new(causes(closes, ends, http_status, upgraded, missing))
 }
 
 /// `status` with what a quiet spell adds to a 1006.

@@ -654,7 +654,7 @@ fn causes_survive_the_stored_form() {
     let back: Vec<Cause> = crate::serial::read(&bytes).unwrap();
     assert_eq!(back, causes);
     for c in causes {
-        let status = Status::of(vec![c]);
+        let status = Status::new(vec![c]);
         let bytes = crate::serial::to_vec(&status).unwrap();
         let back: Status = crate::serial::read(&bytes).unwrap();
         assert_eq!(back, status);

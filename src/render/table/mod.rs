@@ -930,7 +930,7 @@ mod tests {
         for cause in crate::diagnose::tests::stored::one_of_each() {
             let (kind, words) = (cause.kind(), cause.to_string());
             assert!(!words.is_empty(), "{kind}");
-            report.connections[0].status = crate::report::Status::of(vec![cause.clone()]);
+            report.connections[0].status.set_causes(vec![cause.clone()]);
             let c = &report.connections[0];
             let markdown = crate::render::markdown::render(&report, &[]);
             let shows = format!(

@@ -15,11 +15,15 @@
 //! command line dropped. This covers the WebSocket connections, their TLS, and the TLS
 //! connections listed as encrypted (`seen.encrypted`). Close reasons, codes and packet
 //! numbers are kept: they are the point; so are TLS versions, cipher suites, ALPN and
-//! alerts; but inside kept text (close reasons, the causes, status and frame log that quote
-//! them, finding details, evidence sentences) every address literal and every name given a
-//! pseudonym is named, and in text from the wire any DNS-shaped name too (`Names::scrub`),
-//! a URL's userinfo and query left out and a mail address's local part named (`user-…`,
-//! `Names::people`). An HTTP response a side wrote into the WebSocket stream keeps only
+//! alerts; but inside wire text that is kept (close reasons, in the causes that quote them
+//! and in the frame log; a finding's quotes of the wire, each by its kind:
+//! `vocab::Quoted`) every address literal, every name given a pseudonym and any DNS-shaped
+//! name is named (`Names::scrub`), a URL's userinfo and query left out and a mail
+//! address's local part named (`user-…`, `Names::people`). wsclose's own sentences (the
+//! status's detail, said again from the redacted causes; the evidence; a finding's words)
+//! are made from values and are not scrubbed; only the run's notes (inputs' warnings and
+//! errors, written as sentences by the capture and analysis stages) have their paths cut
+//! and the address literals and names given pseudonyms in them named. An HTTP response a side wrote into the WebSocket stream keeps only
 //! what is not the application's: its status code and version (`status_line`) and its
 //! length; its status line's words and its page's title are left out (`not_frames`, the
 //! `not-frames` finding's quote, the `http-response-in-stream` cause).
@@ -33,7 +37,7 @@
 //! depends on the value and the key alone, so they are the same as in memory.
 
 use super::tls::{EncryptedReport, TlsReport};
-use super::{Cause, Status};
+use super::Cause;
 use super::{ConnectionReport, Host, Report};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -403,7 +407,9 @@ impl Names {
             let core_end = core.trim_end_matches(['.', ':', '-']);
             let trail = &core[core_end.len()..];
             out.push_str(lead);
-            match self.token(core_end, wire) {
+            // A section number (`RFC 9293 §3.10.7.1`) is no address.
+            let section = before.ends_with('§') && lead.is_empty();
+            match (!section).then(|| self.token(core_end, wire)).flatten() {
                 Some(named) => out.push_str(&named),
                 None => out.push_str(core_end),
             }
@@ -413,12 +419,13 @@ impl Names {
         out.push_str(rest);
     }
 
-    /// Text kept under `--redact` (a close reason: `wire`; or one of wsclose's sentences,
-    /// whose quoted parts are wire text) with the addresses and host names in it replaced
-    /// by their pseudonyms: every IPv4 and IPv6 literal, every name given a pseudonym
-    /// before, and in wire text any DNS-shaped name; and the subprotocols the connection
-    /// was given pseudonyms for (`secrets`, as sent), wherever they appear.
-    pub(crate) fn scrub(&mut self, text: &str, wire: bool, secrets: &[(String, String)]) -> String {
+    /// Wire text kept under `--redact` (a close reason, a finding's quote) with the
+    /// addresses and host names in it replaced by their pseudonyms: every IPv4 and IPv6
+    /// literal, every name given a pseudonym before, any DNS-shaped name; and the
+    /// subprotocols the connection was given pseudonyms for (`secrets`, as sent), wherever
+    /// they appear. wsclose's own sentences are not scrubbed: they are made from values
+    /// whose wire parts are redacted field by field.
+    pub(crate) fn scrub(&mut self, text: &str, secrets: &[(String, String)]) -> String {
         let mut t = std::borrow::Cow::Borrowed(text);
         for (secret, name) in secrets {
             if !secret.is_empty() && t.contains(secret.as_str()) {
@@ -426,17 +433,7 @@ impl Names {
             }
         }
         let mut out = String::with_capacity(t.len());
-        if wire {
-            self.scrub_part(&t, true, &mut out);
-            return out;
-        }
-        // Quoted parts are wire text.
-        for (i, part) in t.split('"').enumerate() {
-            if i > 0 {
-                out.push('"');
-            }
-            self.scrub_part(part, i % 2 == 1, &mut out);
-        }
+        self.scrub_part(&t, true, &mut out);
         out
     }
 }
@@ -632,20 +629,19 @@ impl Names {
             t.body = None;
         }
         // The link's evidence names the CONNECT's target: said again with its pseudonym.
-        if let Some(leg) = &mut c.leg {
-            match &mut leg.connect {
-                Some((connect, target)) => {
-                    *target = self.host(target);
-                    leg.link_evidence = super::legs::LinkedBy::KeyAndConnect {
-                        connect: *connect,
-                        target: target.clone(),
-                    }
-                    .text();
-                }
-                // (Every CONNECT link keeps its CONNECT: `diagnose::proxied`.) The other
-                // links' words name packets only; any address in them is named all the same.
-                None => leg.link_evidence = self.scrub(&leg.link_evidence, false, &[]),
+        // (Every CONNECT link keeps its CONNECT: `diagnose::proxied`; the other links'
+        // words name packets only.)
+        if let Some((leg, Some((connect, target)))) = c
+            .leg
+            .as_mut()
+            .map(|l| (&mut l.link_evidence, &mut l.connect))
+        {
+            *target = self.host(target);
+            *leg = super::legs::LinkedBy::KeyAndConnect {
+                connect: *connect,
+                target: target.clone(),
             }
+            .text();
         }
         // The protocol and its cause stay; what names a client or carries its words goes.
         if let Some(a) = &mut c.application {
@@ -680,7 +676,7 @@ impl Names {
         // Close reasons are the point and stay, with the addresses and host names in them
         // named (before the sentences that quote them, which then find those names given).
         for f in &mut c.close_frames {
-            f.reason = self.scrub(&f.reason, true, &secrets);
+            f.reason = self.scrub(&f.reason, &secrets);
         }
         // The status says the application's cause and the reasons too: its words are made
         // again from the redacted causes (each kind's `redact` facet: the functions below).
@@ -689,7 +685,8 @@ impl Names {
             relabelled |= cause.redact(self);
         }
         if relabelled {
-            c.status = Status::of(std::mem::take(&mut c.status.causes));
+            let causes = std::mem::take(&mut c.status.causes);
+            c.status.set_causes(causes);
         }
         // Bytes that are no frames: their first bytes are left out, and so are those a
         // finding quotes; an HTTP response's status line keeps its version and code (its
@@ -701,13 +698,11 @@ impl Names {
                 *t = "[redacted]".into();
             }
         }
-        c.status.detail = self.scrub(&c.status.detail, false, &secrets);
-        if let Some(e) = &mut c.evidence {
-            e.summary = self.scrub(&e.summary, false, &secrets);
-        }
+        // The status's detail, the evidence and the findings are wsclose's words, made from
+        // values: what they quote of the wire is in the causes (redacted above, the status
+        // said again from them) and in the findings' quotes, each redacted by its kind.
         for f in &mut c.findings {
             self.quotes(f, &secrets);
-            f.detail = self.scrub(&f.detail, false, &secrets);
         }
         for w in &mut c.last_words {
             w.text = "[redacted]".into();
@@ -724,7 +719,11 @@ impl Names {
                 if f.opcode != crate::vocab::Opcode::CLOSE {
                     f.detail = None;
                 } else if let Some(d) = &mut f.detail {
-                    *d = self.scrub(d, false, &secrets);
+                    // A close frame's: its code, then its reason as sent, quoted
+                    // (`websocket::decoder`): the reason is wire text.
+                    if let Some((code, reason)) = d.split_once('"') {
+                        *d = format!("{code}\"{}", self.scrub(reason, &secrets));
+                    }
                 }
             }
         }
@@ -750,6 +749,7 @@ impl Names {
             let shown = match q.what {
                 crate::vocab::Quoted::Payload => "[redacted]".to_owned(),
                 crate::vocab::Quoted::StatusLine => status_line(text),
+                crate::vocab::Quoted::Text => self.scrub(text, secrets),
                 crate::vocab::Quoted::Subprotocols => text
                     .split(',')
                     .map(|item| {
@@ -814,7 +814,7 @@ pub fn endpoint_pseudonym(key: Option<Key>, endpoint: &str) -> String {
 /// A close reason as a report redacted with `key` gives it: the addresses and host names in
 /// it named (`Names::scrub`).
 pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
-    Names::new(key, |_| false).scrub(reason, true, &[])
+    Names::new(key, |_| false).scrub(reason, &[])
 }
 
 /// What a group's members said ([`crate::vocab::Stated`]), redacted as a connection's own:
@@ -823,7 +823,7 @@ pub fn reason_scrubbed(key: Option<Key>, reason: &str) -> String {
 fn said(names: &mut Names, s: Option<&mut crate::vocab::Stated>) {
     let Some(s) = s else { return };
     if let Some(r) = &mut s.reason {
-        *r = names.scrub(r, true, &[]);
+        *r = names.scrub(r, &[]);
     }
     if let Some(w) = &mut s.words {
         *w = "[redacted]".into();
@@ -938,7 +938,7 @@ pub(crate) fn reason(c: &mut Cause, names: &mut Names) -> bool {
     else {
         return false;
     };
-    let scrubbed = names.scrub(reason, true, &[]);
+    let scrubbed = names.scrub(reason, &[]);
     let changed = scrubbed != *reason;
     *reason = scrubbed;
     changed

@@ -148,39 +148,86 @@ fn addresses_and_names_inside_text_are_named() {
     let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
     let (ip, db) = (n.name("10.2.2.2"), n.name("db.internal.example"));
     assert_eq!(
-        n.scrub("upstream 10.2.2.2 (db.internal.example) failed", true, &[]),
+        n.scrub("upstream 10.2.2.2 (db.internal.example) failed", &[]),
         format!("upstream {ip} ({db}) failed")
     );
     assert_eq!(
-        n.scrub("to 10.2.2.2:5432, DB.Internal.Example:80.", true, &[]),
+        n.scrub("to 10.2.2.2:5432, DB.Internal.Example:80.", &[]),
         format!("to {ip}:5432, {db}:80.")
     );
     let v6 = n.name("2001:db8::1");
     assert_eq!(
         n.scrub(
             "via [2001:db8::1]:443 and 2001:db8::1 and fe80::1%eth0",
-            true,
             &[]
         ),
         format!("via {v6}:443 and {v6} and {}", n.name("fe80::1"))
     );
-    let own = "The server closed with 1011 \"no route to api.example.org\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at 10.2.2.2 said so at 13:29:54.289";
-    let api = n.name("api.example.org");
+    // A run's note (`scrub_part`, not wire): an address literal and a name given before
+    // are named; a name never given, a version, a time and a section number are words.
+    let note = "socket.io at 10.2.2.2 and db.internal.example, not other.example.net (RFC 9293 §3.10.7.1, TLS 1.2) at 13:29:54.289";
+    let mut out = String::new();
+    n.scrub_part(note, false, &mut out);
     assert_eq!(
-        n.scrub(own, false, &[]),
-        format!("The server closed with 1011 \"no route to {api}\" (RFC 6455 §7.4.1, TLS 1.2); socket.io at {ip} said so at 13:29:54.289")
-    );
-    // Outside quotes, a name given before is named; one never given is a word.
-    assert_eq!(
-        n.scrub("db.internal.example and other.example.net", false, &[]),
-        format!("{db} and other.example.net")
+        out,
+        format!("socket.io at {ip} and {db}, not other.example.net (RFC 9293 §3.10.7.1, TLS 1.2) at 13:29:54.289")
     );
     // A secret subprotocol wherever it appears.
     let secrets = vec![("eyJsecret.token".to_owned(), "proto-abcdef".to_owned())];
     assert_eq!(
-        n.scrub("offered \"eyJsecret.token\"", false, &secrets),
+        n.scrub("offered \"eyJsecret.token\"", &secrets),
         "offered \"proto-abcdef\""
     );
+}
+
+/// A finding's words are wsclose's, not scrubbed; the wire text they quote (a bad key or
+/// version as sent, a reason phrase, a header's name, what the inflater said, an
+/// HTTP2-Settings value) is redacted by its quote, as a close reason is.
+#[test]
+fn a_findings_quotes_of_the_wire_are_redacted_field_by_field() {
+    use crate::vocab::{ControlByteHeader, ControlBytes, Found, HandshakeProblem, Invalid};
+    let mut n = Names::new(Some(KEY), crate::app::decodes_subprotocol);
+    let (ip, db) = (n.name("10.9.9.9"), n.name("db.internal.example"));
+    let leaky = "10.9.9.9 db.internal.example";
+    let named = format!("{ip} {db}");
+    let rule = |problem| {
+        Found::HandshakeInvalid(Invalid::Rule {
+            response: false,
+            problem,
+        })
+    };
+    let found = [
+        rule(HandshakeProblem::KeyNot16(leaky.into())),
+        rule(HandshakeProblem::Version(leaky.into())),
+        Found::UpgradeRefused {
+            status: 403,
+            reason: Some(leaky.into()),
+            stream: None,
+        },
+        Found::InflateFailed { why: leaky.into() },
+        Found::HandshakeInvalid(Invalid::ControlBytes {
+            response: false,
+            bytes: ControlBytes {
+                headers: vec![ControlByteHeader {
+                    name: leaky.into(),
+                    bytes: vec![1],
+                    in_name: true,
+                }],
+                more: 0,
+            },
+        }),
+        Found::HandshakeInvalid(Invalid::H2cSettings {
+            switched_at: 4,
+            problem: crate::vocab::H2cSettings::NotBase64(leaky.into()),
+        }),
+    ];
+    for found in found {
+        let mut f = crate::report::words::finding::finding(None, Some(3), found);
+        assert!(f.detail.contains(leaky), "{}", f.detail);
+        let plain = f.detail.clone();
+        n.quotes(&mut f, &[]);
+        assert_eq!(f.detail, plain.replace(leaky, &named), "{plain}");
+    }
 }
 
 /// An absolute-form target's host gets the pseudonym its Host header gets; anything in
@@ -324,7 +371,6 @@ fn a_reason_s_url_query_and_mailbox_are_redacted() {
     assert_eq!(
         n.scrub(
             "see wss://bob:pw@db.internal.example:8443/q?k=SECRET-URL-7 (Alice@db.internal.example).",
-            true,
             &[]
         ),
         format!("see wss://[redacted]@{db}:8443/q?[redacted] ({alice}@{db}).")
@@ -332,23 +378,21 @@ fn a_reason_s_url_query_and_mailbox_are_redacted() {
     assert_eq!(
         n.scrub(
             "<https://db.internal.example?token=t0k#x>, /chat?user=alice failed",
-            true,
             &[]
         ),
         format!("<https://{db}?[redacted]>, /chat?[redacted] failed")
     );
     assert_eq!(
-        n.scrub("mailto:alice@10.2.2.2", true, &[]),
+        n.scrub("mailto:alice@10.2.2.2", &[]),
         format!("mailto:{alice}@{}", n.name("10.2.2.2"))
     );
     for words in ["why? who@ @home, 3@4 a@b", "ok?", "x?y"] {
-        assert_eq!(n.scrub(words, true, &[]), words);
+        assert_eq!(n.scrub(words, &[]), words);
     }
-    // Quoted in wsclose's sentences, and as a followed run's lines give it.
+    // A reason as a followed run's lines give it.
     assert_eq!(
         n.scrub(
             "closed with 1008 \"ask alice@db.internal.example\" at 10:00",
-            false,
             &[]
         ),
         format!("closed with 1008 \"ask {alice}@{db}\" at 10:00")

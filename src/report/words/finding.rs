@@ -80,9 +80,10 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
                 format!("{what} is not valid UTF-8 at message byte {at} (RFC 6455 §8.1: the receiver must close with 1007)")
             }
         }
-        Found::InflateFailed { why } => format!(
-            "a compressed message does not inflate ({why}); RFC 7692 §8: the receiver must fail the connection (libraries close with 1007 or 1002). Later messages of this direction are not inflated"
-        ),
+        Found::InflateFailed { why } => return Detail::default()
+            .say("a compressed message does not inflate (")
+            .quote(Quoted::Text, why)
+            .say("); RFC 7692 §8: the receiver must fail the connection (libraries close with 1007 or 1002). Later messages of this direction are not inflated"),
         Found::InflateCapHit { cap } => format!(
             "a compressed message inflates past {} MiB; inflating stopped there (a decompression bomb, or a very large message). Later messages of this direction are not inflated",
             cap >> 20
@@ -128,7 +129,7 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
             value,
             offered,
         }) => return not_offered(*protocol, value, offered.as_deref()),
-        Found::HandshakeInvalid(i) => invalid(i),
+        Found::HandshakeInvalid(i) => return invalid(i),
         Found::AcceptMismatch => "Sec-WebSocket-Accept does not match the client's Sec-WebSocket-Key (RFC 6455 §4.2.2); a conforming client fails the connection".to_string(),
         Found::UpgradeRefused {
             status,
@@ -136,10 +137,11 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
             stream,
         } => match stream {
             Some(stream) => format!("the server answered the extended CONNECT of stream {stream} with :status {status}"),
-            None => format!(
-                "the server answered the upgrade with HTTP {status} {}",
-                reason.as_deref().unwrap_or("")
-            ),
+            None => {
+                return Detail::default()
+                    .say(&format!("the server answered the upgrade with HTTP {status} "))
+                    .quote(Quoted::Text, reason.as_deref().unwrap_or(""))
+            }
         },
         Found::HandshakeNotCaptured => "the capture starts after the WebSocket handshake: the connection was found by its frames, extensions are unknown (RSV1 is accepted on data frames)".to_string(),
         Found::HandshakeCut { h2c, snap } => {
@@ -176,16 +178,16 @@ pub fn detail(from: Option<Role>, found: &Found) -> Detail {
     Detail::default().say(&said)
 }
 
-/// An upgrade that breaks a rule.
-fn invalid(i: &Invalid) -> String {
-    match i {
+/// An upgrade that breaks a rule, the values it quotes from the wire quoted for `--redact`.
+fn invalid(i: &Invalid) -> Detail {
+    let said = match i {
         Invalid::Rule { response, problem } => {
             let rfc = if *response {
                 "RFC 6455 §4.2.2"
             } else {
                 "RFC 6455 §4.1"
             };
-            format!("{} ({rfc})", handshake_problem(problem))
+            return handshake_problem(problem).say(&format!(" ({rfc})"));
         }
         Invalid::ConnectNotEnabled { stream, turned_off } => format!(
             "the client opened a WebSocket on stream {stream} with an extended CONNECT, but the server's SETTINGS {} SETTINGS_ENABLE_CONNECT_PROTOCOL (RFC 8441 §3): a conforming server refuses it",
@@ -194,57 +196,61 @@ fn invalid(i: &Invalid) -> String {
         Invalid::NoStatus { stream } => format!(
             "the server's answer on stream {stream} has no valid :status (RFC 9113 §8.3.2)"
         ),
-        Invalid::ControlBytes { response, bytes } => format!(
-            "the {}'s {}",
-            if *response { "response" } else { "request" },
-            control_bytes(bytes)
-        ),
+        Invalid::ControlBytes { response, bytes } => {
+            let whose = if *response { "response" } else { "request" };
+            return control_bytes(Detail::default().say(&format!("the {whose}'s ")), bytes);
+        }
         Invalid::NotOffered { protocol, value, offered } => {
-            not_offered(*protocol, value, offered.as_deref()).text
+            return not_offered(*protocol, value, offered.as_deref())
         }
         Invalid::H2cSettings {
             switched_at,
             problem,
         } => {
-            let problem = match problem {
-                H2cSettings::Missing => "the request has no HTTP2-Settings field".to_string(),
-                H2cSettings::NotBase64(v) => {
-                    format!("its HTTP2-Settings field is not base64url: {v:?}")
-                }
-                H2cSettings::NotSettings(b) => format!(
+            let d = Detail::default().say(&format!(
+                "the server switched to HTTP/2 at packet {switched_at}, but "
+            ));
+            let d = match problem {
+                H2cSettings::Missing => d.say("the request has no HTTP2-Settings field"),
+                H2cSettings::NotBase64(v) => d
+                    .say("its HTTP2-Settings field is not base64url: ")
+                    .quote(Quoted::Text, &format!("{v:?}")),
+                H2cSettings::NotSettings(b) => d.say(&format!(
                     "its HTTP2-Settings field is not a SETTINGS payload: {}",
                     super::h2::broke(b)
-                ),
+                )),
             };
-            format!("the server switched to HTTP/2 at packet {switched_at}, but {problem} (RFC 7540 §3.2.1: a server must not upgrade then)")
+            return d.say(" (RFC 7540 §3.2.1: a server must not upgrade then)");
         }
-    }
+    };
+    Detail::default().say(&said)
 }
 
-/// Header lines that hold control bytes, after "the request's " or "the response's ".
-pub fn control_bytes(c: &ControlBytes) -> String {
-    let named: Vec<String> = c
-        .headers
-        .iter()
-        .map(|h| {
-            let bytes: Vec<String> = h.bytes.iter().map(|b| format!("0x{b:02x}")).collect();
-            let part = if h.in_name { "name" } else { "value" };
-            format!("{} ({} in its {part})", h.name, bytes.join(", "))
-        })
-        .collect();
-    let more = match c.more {
-        0 => String::new(),
-        n => format!(" and {n} more"),
-    };
+/// Header lines that hold control bytes, after "the request's " or "the response's "
+/// (`d`): their names as sent quoted for `--redact`.
+pub fn control_bytes(d: Detail, c: &ControlBytes) -> Detail {
     let (which, holds) = if c.headers.len() as u64 + c.more == 1 {
         ("header", "holds")
     } else {
         ("headers", "hold")
     };
-    format!(
-        "{which} {}{more} {holds} a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent",
-        named.join(", ")
-    )
+    let mut d = d.say(which).say(" ");
+    for (i, h) in c.headers.iter().enumerate() {
+        let bytes: Vec<String> = h.bytes.iter().map(|b| format!("0x{b:02x}")).collect();
+        let part = if h.in_name { "name" } else { "value" };
+        if i > 0 {
+            d = d.say(", ");
+        }
+        d = d
+            .quote(Quoted::Text, &h.name)
+            .say(&format!(" ({} in its {part})", bytes.join(", ")));
+    }
+    if c.more > 0 {
+        d = d.say(&format!(" and {} more", c.more));
+    }
+    d.say(&format!(
+        " {holds} a control byte, which RFC 9110 (§5.1, §5.5) allows in a header line only as HTAB in a value: read leniently, the bytes kept as sent"
+    ))
 }
 
 /// A 101's extension (`protocol` false) or subprotocol the client did not offer: the
@@ -275,9 +281,10 @@ fn not_offered(protocol: bool, value: &str, offered: Option<&str>) -> Detail {
     .say("); a conforming client fails the connection (RFC 6455 §4.1)")
 }
 
-/// A rule of RFC 6455 §4 an upgrade breaks, in words.
-pub fn handshake_problem(p: &HandshakeProblem) -> String {
-    match p {
+/// A rule of RFC 6455 §4 an upgrade breaks, in words, a value it quotes quoted for
+/// `--redact`.
+pub fn handshake_problem(p: &HandshakeProblem) -> Detail {
+    let said = match p {
         HandshakeProblem::Http10 => {
             "the request is HTTP/1.0; the upgrade needs HTTP/1.1 or later".to_string()
         }
@@ -286,11 +293,17 @@ pub fn handshake_problem(p: &HandshakeProblem) -> String {
         }
         HandshakeProblem::KeyMissing => "Sec-WebSocket-Key is missing".to_string(),
         HandshakeProblem::KeyNot16(k) => {
-            format!("Sec-WebSocket-Key \"{k}\" is not 16 bytes in base64")
+            return Detail::default()
+                .say("Sec-WebSocket-Key \"")
+                .quote(Quoted::Text, k)
+                .say("\" is not 16 bytes in base64")
         }
         HandshakeProblem::VersionMissing => "Sec-WebSocket-Version is missing".to_string(),
         HandshakeProblem::Version(v) => {
-            format!("Sec-WebSocket-Version is {v}; RFC 6455 requires 13")
+            return Detail::default()
+                .say("Sec-WebSocket-Version is ")
+                .quote(Quoted::Text, v)
+                .say("; RFC 6455 requires 13")
         }
         HandshakeProblem::ResponseUpgrade => {
             "the 101 response lacks \"Upgrade: websocket\"".to_string()
@@ -299,7 +312,8 @@ pub fn handshake_problem(p: &HandshakeProblem) -> String {
             "the 101 response's Connection header does not list \"Upgrade\"".to_string()
         }
         HandshakeProblem::NoAccept => "the 101 response has no Sec-WebSocket-Accept".to_string(),
-    }
+    };
+    Detail::default().say(&said)
 }
 
 /// HTTP/2 that could not be followed, on side `who`'s part.

@@ -83,3 +83,58 @@ fn renderers_decide_no_status_and_no_reply() {
     ];
     assert_eq!(decisions_in_render(&planted).len(), 3);
 }
+
+/// The lines of `files` (path under `src/`, text) that say a status again from its causes
+/// (`Status::of(`) outside `report/status.rs`, comments aside: `file:line: text`.
+fn statuses_said_outside_the_model(files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, text) in files {
+        if file == "report/status.rs" {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            if !t.starts_with("//") && t.contains("Status::of(") {
+                found.push(format!("{file}:{}: {}", n + 1, t));
+            }
+        }
+    }
+    found
+}
+
+/// The status is decided in one place (issue 105 item 2): `report::status` says it from
+/// the causes (`Status::of`, private to it) when it is made (`Status::new`) and whenever
+/// a later stage changes its causes (`Status::add`, `Status::edit`); every other stage,
+/// and the redaction, reads the stored one and never says it again itself, tests included.
+#[test]
+fn the_status_is_said_from_its_causes_in_one_place() {
+    let root = src();
+    let files: Vec<(String, String)> = rust_files(&root)
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    let found = statuses_said_outside_the_model(&files);
+    assert!(
+        found.is_empty(),
+        "the status said again outside report/status.rs: {found:#?}"
+    );
+    // The check can fail: a stage that pushes a cause and says the status again.
+    let planted = vec![
+        (
+            "diagnose/app.rs".to_string(),
+            "    r.status = Status::of(causes);".to_string(),
+        ),
+        (
+            "report/status.rs".to_string(),
+            "        *self = Status::of(causes);".to_string(),
+        ),
+    ];
+    assert_eq!(statuses_said_outside_the_model(&planted).len(), 1);
+}

@@ -20,5 +20,6 @@ mod incidents;
 mod outage_reset;
 mod reconnect_names;
 mod redact;
+mod redact_fixtures;
 mod schema;
 mod spill;

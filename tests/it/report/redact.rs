@@ -610,7 +610,8 @@ fn redaction_leaves_no_page_words_url_query_or_mailbox_in_any_output() {
             );
         }
         if before.contains("carol@") {
-            assert!(text.contains("or mail user-"), "{what}:\n{text}");
+            // (A table may wrap the reason after "or".)
+            assert!(text.contains("mail user-"), "{what}:\n{text}");
         }
     }
     // The outputs the audit found the page's words in: every kind of them says the page.
