@@ -78,6 +78,11 @@ pub struct Reconnects {
     /// on the path (a rate limiter), which the counts do not tell apart. Absent when none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refused_after_back: u64,
+    /// Seconds from the last member's end to the start of the last attempt refused with an
+    /// HTTP status (of `refused_http`): with `facts.accepted_after_s`, whether the server
+    /// accepted sessions while it refused them, or only after. Absent when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_http_to_s: Option<f64>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -161,6 +161,8 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     let mut http = vec![0u64; w.incidents.len()];
     let mut status: Vec<Option<Option<u16>>> = vec![None; w.incidents.len()];
     let mut page: Vec<Option<Option<u32>>> = vec![None; w.incidents.len()];
+    // And the start of the last of them.
+    let mut http_last: Vec<Option<i64>> = vec![None; w.incidents.len()];
     let mut same_host = vec![0u64; w.incidents.len()];
     for (i, inc) in w.incident.iter().enumerate() {
         w.steps += 1;
@@ -202,6 +204,9 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
                         }
                         if let Some(p) = page.get_mut(k as usize) {
                             *p = Some(p.map_or(Some(e.said), |was| was.filter(|&c| c == e.said)));
+                        }
+                        if let Some(l) = http_last.get_mut(k as usize) {
+                            *l = Some(l.map_or(e.start, |t| t.max(e.start)));
                         }
                     }
                     at = w
@@ -253,8 +258,13 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         })
         .collect();
     let all = w.incidents.iter_mut().zip(delays).zip(refused).zip(times);
-    let all = all.zip(same_host).zip(http).zip(status).zip(words);
-    for (((((((inc, mut d), refused), t), same_host), http), status), words) in all {
+    let all = all
+        .zip(same_host)
+        .zip(http)
+        .zip(status)
+        .zip(words)
+        .zip(http_last);
+    for ((((((((inc, mut d), refused), t), same_host), http), status), words), last) in all {
         (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
         d.sort_unstable_by(f64::total_cmp);
         let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();
@@ -273,6 +283,7 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             refused_http: http,
             refused_status: status.flatten().filter(|_| http > 0),
             refused_said: words.filter(|_| http > 0),
+            refused_http_to_s: last.map(|l| (l - inc.end.0) as f64 / NS),
             ..Reconnects::default()
         };
     }
