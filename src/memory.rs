@@ -91,9 +91,10 @@ pub fn reports_without_disk(max_memory: usize) -> usize {
 }
 
 /// The part of `max_memory` the counters of connection attempts refused in TCP may take
-/// (`incident::RefusedCounts`: one per server and tenth of a second with a refusal, kept to the
-/// end of the input): a two-hundred-fifty-sixth, taken from the flows' part (128 KiB, some
-/// 2 000 counters, at the least budget).
+/// (`incident::RefusedCounts`: one per server, tenth of a second and refusing RST's TTL with a
+/// refusal, and one per server for the TTLs of its own packets, kept to the end of the input):
+/// a two-hundred-fifty-sixth, taken from the flows' part (128 KiB, some 1 300 counters at 98
+/// bytes each, at the least budget).
 pub fn refused_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 256
 }

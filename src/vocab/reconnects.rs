@@ -83,6 +83,22 @@ pub struct Reconnects {
     /// accepted sessions while it refused them, or only after. Absent when none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_http_to_s: Option<f64>,
+    /// Of `refused`: connection attempts refused in TCP by a RST whose TTL lies outside the
+    /// TTLs the server's own packets arrived with (`server_ttls`): refused by something
+    /// between the client and the server (a router's rate limiter, a firewall), not by the
+    /// server's host. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_between: u64,
+    /// The TTL most of those RSTs carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_between_ttl: Option<u8>,
+    /// Their IPv4 identification, when all of them carried one and the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_between_ip_id: Option<u16>,
+    /// The lowest and highest TTL the server's own packets (its accepted sessions') arrived
+    /// with, where `refused_between` counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_ttls: Option<(u8, u8)>,
 }
 
 fn is_zero(n: &u64) -> bool {

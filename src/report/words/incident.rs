@@ -217,7 +217,30 @@ fn refused_words(r: &crate::vocab::Reconnects) -> String {
     } else if r.refused_http > 0 {
         out.push_str(&format!(": {tcp} in TCP, {} {with}", r.refused_http));
     }
-    if r.refused_after_back > 0 {
+    if r.refused_between > 0 {
+        // The refusing RSTs' TTL unlike the server's own packets': made between (issue 102).
+        let ttls = match r.server_ttls {
+            Some((lo, hi)) if lo == hi => lo.to_string(),
+            Some((lo, hi)) => format!("{lo} to {hi}"),
+            None => "others".to_string(),
+        };
+        let ttl = r
+            .refused_between_ttl
+            .map_or(String::new(), |t| format!("TTL {t}"));
+        let id = r
+            .refused_between_ip_id
+            .map_or(String::new(), |i| format!(", IP ID {i}"));
+        out.push_str(&format!(
+            "; {} of them refused by something between the clients and the server, not by its host (their RSTs' {ttl}{id} where the server's packets arrive with {ttls})",
+            r.refused_between
+        ));
+        if r.refused_after_back > 0 {
+            out.push_str(&format!(
+                "; {} of the refused after the server accepted sessions again, until its clients were back",
+                r.refused_after_back
+            ));
+        }
+    } else if r.refused_after_back > 0 {
         out.push_str(&format!(
             " ({} of them in TCP after the server accepted sessions again, until its clients were back: refused in its name, by it or by a box on the path such as a rate limiter; the capture's counts do not say which)",
             r.refused_after_back

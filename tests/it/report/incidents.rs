@@ -491,8 +491,9 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
 }
 
 /// A port scan: 2 100 SYNs to as many closed ports of 10.0.0.2, 10 µs apart from `from` (ns
-/// past T0), each answered by a RST: 2 100 counters of refused attempts, more than the 2 048
-/// the least --max-memory keeps.
+/// past T0), each answered by a RST: 2 100 counters of refused attempts, more than the 1 337
+/// the least --max-memory keeps (128 KiB at `incident::refused::BUCKET_BYTES`, 98 bytes each
+/// with the map's slack, the servers' own TTLs taking room too).
 fn scan(from: i64) -> Vec<Pkt> {
     let mut pkts = Vec::new();
     for k in 0..2_100u16 {
@@ -525,7 +526,7 @@ fn uncounted_refusals_are_said_where_an_incident_counts_them() {
     assert_eq!(said.len(), 1, "{err}");
     assert!(
         said[0].contains(
-            "56 connection attempts refused in TCP (SYN answered by RST or not at all) were \
+            "767 connection attempts refused in TCP (SYN answered by RST or not at all) were \
              not counted: their counters reached the part of --max-memory kept for them, so \
              an incident's `refused` may be short"
         ),
