@@ -187,7 +187,7 @@ fn a_server_restart_and_load_shedding_are_found_with_their_reconnects() {
     assert_eq!(causes(&again), said);
 }
 
-/// Under the least --max-memory the stage keeps the endings of some 3 600 connections: a
+/// Under the least --max-memory the stage keeps the endings of 479 connections: a
 /// capture of more says how many it left out (checked on the index directly: a capture of
 /// 5 000 sessions is slow to build here).
 #[test]
@@ -197,7 +197,9 @@ fn the_endings_are_charged_to_the_budget() {
     let r = analyze_timed(LinkType::RAW, &capture(), Options::default());
     let mut all = r.clone();
     all.load().unwrap();
-    let room = (1 << 20) / wsclose::incident::ENDING_BYTES;
+    // Endings at ENDING_BYTES, the sweeps' list beside each and the incidents they can make
+    // (`incident::endings_in`).
+    let room = wsclose::incident::endings_in(1 << 20);
     for k in 0..room + 10 {
         wsclose::report::incidents::keep(
             &mut index,
