@@ -91,9 +91,10 @@ pub fn reports_without_disk(max_memory: usize) -> usize {
 }
 
 /// The part of `max_memory` the counters of connection attempts refused in TCP may take
-/// (`incident::RefusedCounts`: one per server and tenth of a second with a refusal, kept to the
-/// end of the input): a two-hundred-fifty-sixth, taken from the flows' part (128 KiB, some
-/// 2 000 counters, at the least budget).
+/// (`incident::RefusedCounts`: one per server, tenth of a second and refusing RST's TTL with a
+/// refusal, and one per server for the TTLs of its own packets, kept to the end of the input):
+/// a two-hundred-fifty-sixth, taken from the flows' part (128 KiB, some 1 300 counters at 98
+/// bytes each, at the least budget).
 pub fn refused_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 256
 }
@@ -116,9 +117,11 @@ pub fn tls_refused_room(max_memory: usize) -> usize {
 
 /// The part of `max_memory` the incident stage's endings may take (`incident::Index`: one
 /// summary of 160 bytes per WebSocket connection, twice that with the sweeps' work
-/// vectors, kept to the end of the input, and what their sides said, each distinct value
-/// once): a thirty-second, taken from the flows' part (32 MiB at the default budget: some
-/// 105 000 connections; 1 MiB, 3 300, at the least).
+/// vectors, 32 bytes more for their list of accepted sessions, kept to the end of the input,
+/// what their sides said, each distinct value once, and the incidents they can make, one per
+/// three endings, at most 1 000, at `incident::INCIDENT_BYTES`, 5 504 bytes, each:
+/// `incident::endings_in`): a thirty-second, taken from the flows' part (32 MiB at the
+/// default budget: 79 688 connections; 1 MiB, 479, at the least).
 pub fn incidents_room(max_memory: usize) -> usize {
     max_memory.max(MIN_MAX_MEMORY) / 32
 }

@@ -983,3 +983,5 @@ fn two_threads_peak_near_one() {
 /// HTTP/2 connections of many WebSocket streams under the budget (issue 84).
 #[path = "memory/h2.rs"]
 mod h2;
+#[path = "memory/incidents.rs"]
+mod incidents;

@@ -187,6 +187,10 @@ impl Analyzer {
             self.tunnels.websocket(key, packet);
         }
         if sessions > 0 {
+            // The TTLs the server's own packets arrived with, for its refusals' RSTs.
+            if let Some(s) = c.up.ctx.client.map(|s| s.other()) {
+                self.seen.refused.own(c.ep[s], c.path[s].ttls());
+            }
             // One entry per WebSocket session, reserved in a row: the first is `at`. A
             // followed or live capture's store full: told as they finish, not kept.
             let at = if self.done.has_room(sessions) {
@@ -239,7 +243,10 @@ impl Analyzer {
                 if let Some(t) = &self.tally {
                     t.refused.fetch_add(1, Ordering::Relaxed);
                 }
-                self.seen.refused.add(server, at);
+                // The refusing RST's TTL and IP ID, to tell the server's from a box's.
+                let rst = c.up.ctx.client.and_then(|s| c.path[s.other()].reset);
+                let rst = rst.map(|m| (m.ttl, m.ip_id));
+                self.seen.refused.add_reset(server, at, rst);
             }
             if let Some((server, at)) = tls_refused(&c) {
                 self.seen.tls_refused.add(server, at);

@@ -149,6 +149,48 @@ pub const NO_KEY: Key = [0; 16];
 /// What the index keeps of one ending, charged to the memory budget.
 pub const ENDING_BYTES: usize = std::mem::size_of::<Ending>() * 2;
 
+/// What the incident stage's sweeps keep for one ending beside it, charged with it
+/// ([`Index::set_room`]): the starts and ends of the sessions servers accepted, two 16-byte
+/// keys each (`served_others`' list, made once for every ending at most).
+pub const ACCEPTED_BYTES: usize = 2 * std::mem::size_of::<u128>();
+
+/// The words an incident holds at most, by estimate: its cause and fix (the longest kind's
+/// with what this one adds, some 2 KB) and what its members said (a close reason of at most
+/// 123 bytes, a page's words of at most 80, a TLS alert's name), and its server's and client's
+/// names (`tests/memory.rs` checks the recorded incidents against it).
+pub const INCIDENT_WORDS_BYTES: usize = 3 << 10;
+
+/// What one incident holds, charged to the room of the endings ([`Index::set_room`]): its
+/// fixed fields (with its facts, `refused_*` counts, `others_after`), its listed connections,
+/// its picture's bars, and its words at most.
+pub const INCIDENT_BYTES: usize = std::mem::size_of::<Incident>()
+    + LISTED * std::mem::size_of::<u64>()
+    + MAX_BINS * std::mem::size_of::<crate::vocab::Bin>()
+    + INCIDENT_WORDS_BYTES;
+
+/// Endings an index keeps in a room of `bytes` (0: no limit): each at [`ENDING_BYTES`] and
+/// [`ACCEPTED_BYTES`], and the incidents they can make (one per [`MIN_MEMBERS`] of them, at
+/// most [`MAX_INCIDENTS`]) at [`INCIDENT_BYTES`] each; at least one.
+pub fn endings_in(bytes: usize) -> usize {
+    if bytes == 0 {
+        return 0;
+    }
+    let each = ENDING_BYTES + ACCEPTED_BYTES;
+    let n = bytes / (each + INCIDENT_BYTES.div_ceil(MIN_MEMBERS));
+    let n = if n / MIN_MEMBERS <= MAX_INCIDENTS {
+        n
+    } else {
+        bytes.saturating_sub(MAX_INCIDENTS * INCIDENT_BYTES) / each
+    };
+    n.max(1)
+}
+
+/// The room in bytes that keeps `n` endings ([`endings_in`]), for up to `MIN_MEMBERS *
+/// MAX_INCIDENTS` of them.
+pub fn room_for(n: usize) -> usize {
+    n * (ENDING_BYTES + ACCEPTED_BYTES + INCIDENT_BYTES.div_ceil(MIN_MEMBERS))
+}
+
 /// A partition: its members ended at most this many seconds after the first packet that
 /// crossed their path again (a close frame or FIN queued behind the data that waited goes
 /// out with it; the peer's next retransmission, answered by a reset, within a backed-off
@@ -327,9 +369,10 @@ pub struct Index {
 }
 
 impl Index {
-    /// Keeps at most `bytes` of endings and outages (0: no limit).
+    /// Keeps at most `bytes` of endings and outages (0: no limit), with what the stage's
+    /// sweeps and the incidents they make hold beside them ([`endings_in`]).
     pub fn set_room(&mut self, bytes: usize) {
-        self.max = (bytes / ENDING_BYTES).max(usize::from(bytes > 0));
+        self.max = endings_in(bytes);
     }
 
     /// What its vectors hold, at their capacity, and what the endings said.

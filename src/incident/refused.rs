@@ -12,12 +12,22 @@
 //! its members' return (`reconnects.refused_after_back`: refused in its name after it was
 //! back), added to `reconnects.refused`.
 //!
-//! Bounded: counters, one per server and span of time with a refusal, at most as many as the
-//! room `memory::refused_room` takes from the flows' part of `--max-memory` holds
-//! ([`BUCKET_BYTES`] each). When they fill it, every span is doubled and the counters of
+//! Each counter is one refused attempt group: a server, a span of time, and the refusing
+//! RST's TTL (none for a SYN left unanswered), with the first such RST's IPv4 identification;
+//! beside them, per server, the TTLs its accepted sessions' packets arrived with
+//! ([`RefusedCounts::own`]). An attempt refused by a RST whose TTL lies outside those was
+//! refused by something between the client and the server (a router's rate limiter, a
+//! firewall answering in the server's name: RFC 791 §3.2, each router lowers the TTL by one,
+//! so a box nearer the capture point sends a higher one), counted apart
+//! (`reconnects.refused_between`).
+//!
+//! Bounded: counters, one per server, span of time and TTL with a refusal, and the servers'
+//! TTLs, one per server, at most as many as the room `memory::refused_room` takes from the
+//! flows' part of `--max-memory` holds ([`BUCKET_BYTES`] each). When they fill it, every span is doubled and the counters of
 //! the halves merged (first come is not first kept: probes of a dead port early in a capture
 //! do not leave a later restart without its figure), up to [`MAX_SHIFT`] doublings; only past
-//! those are new ones counted as not kept ([`RefusedCounts::not_kept`]). [`count`] names the
+//! those are new ones counted as not kept ([`RefusedCounts::not_kept`]); a server's TTLs past
+//! the room are not kept (its refusals then are not told apart). [`count`] names the
 //! incidents whose figure was counted in doubled spans (it may hold attempts up to a span
 //! before or after the incident's). Work: one map update per such connection, a rebuild of
 //! the map per doubling (at most [`MAX_SHIFT`]), one pass over the counters per report.
@@ -27,8 +37,42 @@ use crate::vocab::{Endpoint, Incident, IncidentKind};
 /// The width of a counter's span of time, nanoseconds (0.1 s).
 pub const BUCKET_NS: i64 = 100_000_000;
 
-/// What one counter takes, with its map's slack.
-pub const BUCKET_BYTES: usize = 64;
+/// What one counter (or one server's TTLs) takes, with its map's slack: a map holds up to
+/// twice the entries' room (its capacity a power of two, at most 7/8 full) and a control byte
+/// each.
+pub const BUCKET_BYTES: usize = 2 * (std::mem::size_of::<(Key, Count)>() + 1);
+
+/// A counter's key: the server, the span, and the refusing RST's TTL ([`RST`] set) or none
+/// (0: the SYN went unanswered).
+type Key = (Endpoint, i64, u16);
+
+/// A key's TTL part for a RST of TTL `ttl`.
+const RST: u16 = 0x100;
+
+/// One counter: the attempts, and the IPv4 identification of the first RST counted in it
+/// (`ids`: 0 none, 1 one value, 2 several).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Count {
+    n: u32,
+    ip_id: u16,
+    ids: u8,
+}
+
+impl Count {
+    fn merge(&mut self, o: Count) {
+        self.n = self.n.saturating_add(o.n);
+        self.take_id(o.ids, o.ip_id);
+    }
+
+    fn take_id(&mut self, ids: u8, id: u16) {
+        match (self.ids, ids) {
+            (_, 0) => {}
+            (0, _) => (self.ids, self.ip_id) = (ids, id),
+            _ if ids > 1 || id != self.ip_id => self.ids = 2,
+            _ => {}
+        }
+    }
+}
 
 /// Doublings of a counter's span at most (a tenth of a second doubled 16 times: 109 min).
 pub const MAX_SHIFT: u32 = 16;
@@ -36,7 +80,10 @@ pub const MAX_SHIFT: u32 = 16;
 /// Refused connection attempts per server, by tenth of a second.
 #[derive(Debug, Clone, Default)]
 pub struct RefusedCounts {
-    counts: rustc_hash::FxHashMap<(Endpoint, i64), u32>,
+    counts: rustc_hash::FxHashMap<Key, Count>,
+    /// Per server: the lowest and highest TTL of its accepted sessions' packets as they
+    /// arrived ([`RefusedCounts::own`]).
+    own: rustc_hash::FxHashMap<Endpoint, (u8, u8)>,
     /// Counters kept at most (0: no limit).
     max: usize,
     /// Attempts not counted for want of room.
@@ -48,7 +95,23 @@ pub struct RefusedCounts {
 impl RefusedCounts {
     /// What the counters hold, at [`BUCKET_BYTES`] each.
     pub fn held_bytes(&self) -> usize {
-        self.counts.len() * BUCKET_BYTES
+        (self.counts.len() + self.own.len()) * BUCKET_BYTES
+    }
+
+    /// Keeps the TTLs (lowest, highest) an accepted session's packets of `server` arrived
+    /// with, widening what it kept; a new server only while the room holds one more.
+    pub fn own(&mut self, server: Endpoint, ttls: Option<(u8, u8)>) {
+        let Some((lo, hi)) = ttls else { return };
+        if let Some(t) = self.own.get_mut(&server) {
+            *t = (t.0.min(lo), t.1.max(hi));
+        } else if self.max == 0 || self.counts.len() + self.own.len() < self.max {
+            self.own.insert(server, (lo, hi));
+        }
+    }
+
+    /// The TTLs kept of `server`'s own packets (lowest, highest).
+    pub fn own_ttls(&self, server: Endpoint) -> Option<(u8, u8)> {
+        self.own.get(&server).copied()
     }
 
     /// Keeps at most `bytes` of counters (0: no limit).
@@ -61,29 +124,46 @@ impl RefusedCounts {
         BUCKET_NS << self.shift
     }
 
-    /// Counts an attempt to `server` whose SYN was sent at `at` (nanoseconds).
+    /// Counts an attempt to `server` whose SYN was sent at `at` (nanoseconds), left
+    /// unanswered (or refused where the RST is not told).
     pub fn add(&mut self, server: Endpoint, at: i64) {
-        self.put(server, at.div_euclid(BUCKET_NS) >> self.shift, 1);
+        self.add_reset(server, at, None);
     }
 
-    /// Adds `n` to the counter of `server` and span `bucket` (in the present spans),
-    /// doubling the spans when the room is full and there is none for it.
-    fn put(&mut self, server: Endpoint, mut bucket: i64, n: u32) {
+    /// Counts an attempt to `server` whose SYN was sent at `at` (nanoseconds), refused by a
+    /// RST of this TTL and IPv4 identification (`None`: unanswered).
+    pub fn add_reset(&mut self, server: Endpoint, at: i64, rst: Option<(u8, Option<u16>)>) {
+        let ttl = rst.map_or(0, |(t, _)| RST | u16::from(t));
+        let (ids, id) = match rst {
+            Some((_, Some(id))) => (1, id),
+            _ => (0, 0),
+        };
+        let c = Count {
+            n: 1,
+            ip_id: id,
+            ids,
+        };
+        self.put((server, at.div_euclid(BUCKET_NS) >> self.shift, ttl), c);
+    }
+
+    /// Adds `c` to the counter of `key` (its span in the present spans), doubling the spans
+    /// when the room is full and there is none for it.
+    fn put(&mut self, mut key: Key, c: Count) {
         loop {
-            if let Some(m) = self.counts.get_mut(&(server, bucket)) {
-                *m = m.saturating_add(n);
+            if let Some(m) = self.counts.get_mut(&key) {
+                m.merge(c);
                 return;
             }
-            if self.max == 0 || self.counts.len() < self.max {
-                self.counts.insert((server, bucket), n);
+            if self.max == 0 || self.counts.len() + self.own.len() < self.max {
+                self.counts.insert(key, c);
                 return;
             }
             if self.shift >= MAX_SHIFT {
-                self.not_kept += u64::from(n);
+                self.not_kept += u64::from(c.n);
                 return;
             }
             self.coarsen();
-            bucket >>= 1;
+            key.1 >>= 1;
         }
     }
 
@@ -91,9 +171,11 @@ impl RefusedCounts {
     fn coarsen(&mut self) {
         self.shift += 1;
         let old = std::mem::take(&mut self.counts);
-        for ((server, bucket), n) in old {
-            let m = self.counts.entry((server, bucket >> 1)).or_default();
-            *m = m.saturating_add(n);
+        for ((server, bucket, ttl), c) in old {
+            self.counts
+                .entry((server, bucket >> 1, ttl))
+                .or_default()
+                .merge(c);
         }
     }
 
@@ -106,16 +188,19 @@ impl RefusedCounts {
         while self.shift < other.shift {
             self.coarsen();
         }
-        for ((server, bucket), n) in other.counts {
+        for (server, (lo, hi)) in std::mem::take(&mut other.own) {
+            self.own(server, Some((lo, hi)));
+        }
+        for ((server, bucket, ttl), c) in other.counts {
             // Spans doubled meanwhile: the bucket in the present ones.
             let b = bucket >> (self.shift - other.shift);
-            self.put(server, b, n);
+            self.put((server, b, ttl), c);
         }
     }
 
     /// Attempts counted.
     pub fn total(&self) -> u64 {
-        self.counts.values().map(|&n| u64::from(n)).sum()
+        self.counts.values().map(|c| u64::from(c.n)).sum()
     }
 }
 
@@ -216,25 +301,59 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
     }
     let mut add = vec![0u64; incidents.len()];
     let mut after_back = vec![0u64; incidents.len()];
-    for (&(server, bucket), &n) in &refusals.counts {
+    // Per incident: the attempts refused by RSTs whose TTL lies outside the server's own
+    // packets', per TTL, and their IPv4 identifications (as a counter keeps them).
+    let mut between: Vec<Vec<(u8, u64)>> = vec![Vec::new(); incidents.len()];
+    let mut between_id: Vec<Count> = vec![Count::default(); incidents.len()];
+    for (&(server, bucket, ttl), &c) in &refusals.counts {
+        let n = u64::from(c.n);
+        let own = refusals.own.get(&server);
+        // A RST's TTL the server's own packets never arrived with: made between.
+        let made = own
+            .filter(|_| ttl & RST != 0)
+            .map(|&(lo, hi)| ((ttl & 0xff) as u8, lo, hi))
+            .filter(|&(t, lo, hi)| !(lo..=hi).contains(&t))
+            .map(|(t, _, _)| t);
         for &(from, to, k, stop, back) in spans.get(&server).map_or(&[][..], Vec::as_slice) {
             if (from..=to).contains(&bucket) {
                 if let Some(a) = add.get_mut(k) {
-                    *a += u64::from(n);
+                    *a += n;
                 }
                 if let Some(a) = after_back.get_mut(k).filter(|_| back) {
-                    *a += u64::from(n);
+                    *a += n;
+                }
+                if let (Some(t), Some(b)) = (made, between.get_mut(k)) {
+                    match b.iter_mut().find(|x| x.0 == t) {
+                        Some(x) => x.1 += n,
+                        None => b.push((t, n)),
+                    }
+                    if let Some(id) = between_id.get_mut(k) {
+                        id.take_id(c.ids, c.ip_id);
+                    }
                 }
                 if let Some(st) = stop.and_then(|s| incidents.get_mut(k)?.stops.get_mut(s)) {
-                    st.refused += u64::from(n);
+                    st.refused += n;
                 }
             }
         }
     }
-    for ((i, a), b) in incidents.iter_mut().zip(add).zip(after_back) {
+    let all = incidents.iter_mut().zip(add).zip(after_back);
+    for (((i, a), b), (made, id)) in all.zip(between.into_iter().zip(between_id)) {
         i.reconnects.refused += a;
         i.reconnects.refused_after_back += b;
         i.facts.refused_after += a;
+        let n: u64 = made.iter().map(|x| x.1).sum();
+        if n > 0 {
+            let r = &mut i.reconnects;
+            r.refused_between += n;
+            // The TTL most of them carried (the lowest of equals).
+            r.refused_between_ttl = made
+                .iter()
+                .max_by_key(|x| (x.1, std::cmp::Reverse(x.0)))
+                .map(|x| x.0);
+            r.refused_between_ip_id = (id.ids == 1).then_some(id.ip_id);
+            r.server_ttls = i.server_ep.and_then(|s| refusals.own_ttls(s));
+        }
         if a > 0 && refusals.shift > 0 {
             coarse.push(i.id);
         }
@@ -272,12 +391,12 @@ pub fn count_tls(incidents: &mut [Incident], tls: &RefusedCounts) -> Vec<u32> {
         // Handshakes refused so before the stop too: the server's usual (a TLS health check
         // completes and walks away; a client that never trusted it), not the stop's.
         let mut before = false;
-        for (&(s, bucket), &c) in &tls.counts {
+        for (&(s, bucket, _), c) in &tls.counts {
             if s == server && (from..=to).contains(&bucket) {
-                n += u64::from(c);
+                n += u64::from(c.n);
                 first = Some(first.map_or(bucket, |f| f.min(bucket)));
             }
-            before |= s == server && bucket < from && c > 0;
+            before |= s == server && bucket < from && c.n > 0;
         }
         if n == 0 || before {
             continue;

@@ -1,5 +1,5 @@
 //! Closes of several connections that belong together: an [`Incident`] of an
-//! [`IncidentKind`] (JSON `incidents[]`), who came back after it ([`Reconnects`], [`Bin`]),
+//! [`IncidentKind`] (JSON `incidents[]`), who came back after it (`reconnects.rs`, [`Bin`]),
 //! and per connection its [`Reconnect`] and what came [`After`] its abrupt ending
 //! ([`Accepted`]).
 //!
@@ -7,6 +7,8 @@
 //! `incident::RECONNECT_MAX_S` and the like, and its words stay there).
 
 use super::endpoint::Endpoint;
+use super::reconnects::Reconnects;
+use super::stated::Stated;
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -389,50 +391,6 @@ pub struct IncidentFacts {
     pub said: Option<Stated>,
 }
 
-/// What the members of a group said as their side ended them, beyond the code
-/// ([`IncidentFacts::said`]): that side's stated decision, as the wire carried it. Each
-/// field absent when not shown.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Stated {
-    /// The close reason every member's close frame carried (RFC 6455 §5.5.1), as sent; under
-    /// `--redact` its addresses and host names are named as in the connections' reasons.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The words of the response that refused every member's upgrade (its body's first
-    /// line, at most 80 bytes); `[redacted]` under `--redact`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub words: Option<String>,
-    /// The fatal TLS alert (RFC 8446 §6) every member's ending side sent, by name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tls_alert: Option<String>,
-    /// The peer's data messages the members' closes answered (each close came right after
-    /// one, nothing between: `close-answers-message`'s reading), when more than half did,
-    /// all of one kind and size.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answered: Option<Answered>,
-}
-
-/// The peer's messages a group's closes answered, one per member, all of one kind and size
-/// ([`Stated::answered`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Answered {
-    /// The side that sent the messages (the closer's peer).
-    pub from: super::Role,
-    /// Their opcode: "text" or "binary".
-    pub opcode: String,
-    /// Their payload bytes.
-    pub size: u64,
-    /// Members whose close answered such a message (more than half of them).
-    pub closes: u64,
-    /// The least milliseconds from a member's message to its close.
-    pub after_ms_min: f64,
-    /// The most.
-    pub after_ms_max: f64,
-    /// Milliseconds from the first of those messages to the last (one message sent to
-    /// every session at once: a few).
-    pub sent_within_ms: f64,
-}
-
 /// A kind a group's shape suggested whose row did not hold ([`IncidentFacts::not_shown`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotShown {
@@ -485,78 +443,6 @@ impl IncidentFacts {
 /// Seconds from its start within which a session closed is a rejection (its upgrade
 /// answered, then closed before anything else could happen: a check of what it sent).
 pub const REJECTED_S: f64 = 2.0;
-
-/// Who came back after an incident.
-// Its field docs are the schema's descriptions (schema/, kept as they were): they name
-// the incident stage's thresholds, which the vocabulary does not import, so no link.
-#[allow(rustdoc::broken_intra_doc_links)]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Reconnects {
-    /// Members whose client opened a new session to the same server and path (or
-    /// subprotocol) within [`RECONNECT_MAX_S`] of the end, and was accepted.
-    pub came_back: u64,
-    /// Members with no accepted new session in the capture.
-    pub never: u64,
-    /// Median seconds from a member's end to its accepted new session.
-    pub median_s: Option<f64>,
-    /// The slowest of those.
-    pub slowest_s: Option<f64>,
-    /// New sessions that replaced a member and were refused: their upgrade was (not 101),
-    /// or they were ended again as members of the same incident; and for a server stop or
-    /// restart, the attempts refused in TCP while it was down (a SYN answered by a RST or
-    /// not at all, from the first end to the next session accepted: [`refused::count`]).
-    pub refused: u64,
-    /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
-    pub spread_s: Option<f64>,
-    /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
-    pub herd: Option<bool>,
-    /// Of `came_back`, members whose new session came from a client host that had several
-    /// sessions to the server open at once: that host came back, not surely that client.
-    #[serde(default)]
-    pub same_host: u64,
-    /// For a stop or restart: the TLS handshakes to its server its clients refused after the
-    /// server's hello (their fatal alert, or in TLS 1.3 an alert-sized record and close), from
-    /// the first end to the next session accepted: they rejected its certificate. Absent
-    /// when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub refused_tls: u64,
-    /// Of the members that did not come back to this server: those whose client host opened
-    /// a new session on the same path (or subprotocol) to another server within
-    /// [`RECONNECT_MAX_S`] of the end, not itself a reconnect of another session: the
-    /// service moved. Not in `came_back`, and out of `never`. Absent when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub elsewhere: u64,
-    /// Where most of them went (address and port; a pseudonym when redacted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elsewhere_server: Option<String>,
-    /// Of `came_back`: members whose client host opened a new session to the same server on
-    /// another path (or subprotocol) within [`RECONNECT_MAX_S`], no reconnect of another,
-    /// where none came back on their own path (a game's new room, a new process's path);
-    /// delays pair ends and starts in order. Absent when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub other_path: u64,
-    /// Where `same_host` counts: sessions those hosts opened to the same server and path
-    /// after the last end, within [`RECONNECT_MAX_S`], replacing none: other clients arriving
-    /// (so `came_back` is at most, `never` at least, what they say). Absent when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub others_after: u64,
-    /// Of `refused`: the upgrades refused with an HTTP status (the rest were refused in
-    /// TCP). Absent when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub refused_http: u64,
-    /// The HTTP status every one of those upgrades was refused with, when all share one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refused_status: Option<u16>,
-    /// What the page that refused every one of them said, when all share it: its `words`
-    /// (its body's first line; `[redacted]` under `--redact`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refused_said: Option<Stated>,
-    /// Of `refused`: connection attempts refused in TCP after the server had accepted a
-    /// session again, until the members came back: refused in its name, by it or by a box
-    /// on the path (a rate limiter), which the counts do not tell apart. Absent when none.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub refused_after_back: u64,
-}
 
 fn is_zero(n: &u64) -> bool {
     *n == 0

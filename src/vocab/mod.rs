@@ -23,8 +23,10 @@
 //!   messages said, typed: `said`, [`AppSaid`]), [`Identity`], [`PingFacts`], [`HeartbeatReport`], [`SideBeat`],
 //!   [`PollingConnection`]; `polls`: [`Polls`], [`Polled`], [`PollingFacts`], [`Open`] (the
 //!   long-polling connections an analysis keeps until they are linked; not in JSON);
-//! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
-//!   [`After`], [`Accepted`]; `twin`: [`Twin`] (the same session at a second point);
+//! - `incident`: [`Incident`], [`IncidentKind`], [`Bin`], [`Reconnect`],
+//!   [`After`], [`Accepted`]; `reconnects`: [`Reconnects`] (who came back after an incident);
+//!   `stated`: [`Stated`], [`Answered`] (what a group's members said as they ended);
+//!   `twin`: [`Twin`] (the same session at a second point);
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
 //!   RSTs, one record); `transport`: [`Transport`];
 //! - `trail`: [`trail::Trail`], [`trail::Mark`] (what one capture point saw of a
@@ -46,12 +48,14 @@ mod link_type;
 mod notframes;
 mod polls;
 mod proxy;
+mod reconnects;
 // Each verdict's variant names its fields in its doc's sentence (`packet`, `end_packet`,
 // `who`): a doc comment on every field would only repeat it.
 #[allow(missing_docs)]
 pub mod said;
 mod side;
 mod software;
+mod stated;
 mod tcp;
 mod time;
 mod tls;
@@ -76,17 +80,19 @@ pub use frames::{
     StatsJson, StreamEndKind, Unanswered,
 };
 pub use h2::{h2_frame_name, H2Broke, H2Stop};
-pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
-pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
+pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall};
+pub use incident::{Fact, IncidentFacts, Needs, NotShown, REJECTED_S};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
 pub use polls::{Open, Polled, PollingFacts, Polls};
 pub use proxy::{Header, Product, ProxyProduct};
+pub use reconnects::Reconnects;
 pub use said::AppSaid;
 pub use side::{PerSide, Role};
 pub use software::{Library, Software};
+pub use stated::{Answered, Stated};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
 pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};

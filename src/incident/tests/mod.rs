@@ -679,7 +679,7 @@ fn the_index_is_bounded_and_placed_by_order() {
     let report = crate::report::repeated_fixture_report(3);
     let mut index = Index::default();
     // Room for three endings, one of which their close reasons take (each kept once).
-    index.set_room(3 * ENDING_BYTES);
+    index.set_room(room_for(3));
     for (k, c) in report.connections.iter().take(3).enumerate() {
         crate::report::incidents::keep(&mut index, 100 - k as u64, c);
     }

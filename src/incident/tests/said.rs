@@ -154,7 +154,7 @@ fn a_reason_that_would_act_on_a_terminal_is_quoted_visible() {
 #[test]
 fn what_was_said_is_charged_to_the_room_of_the_endings() {
     let mut index = Index::default();
-    index.set_room(3 * ENDING_BYTES);
+    index.set_room(room_for(3));
     let a = index.intern(reason("plan changed"));
     assert_ne!(a, crate::incident::said::NONE);
     assert_eq!(index.intern(reason("plan changed")), a);

@@ -302,3 +302,57 @@ fn refused_counters_that_fill_their_room_coarsen_rather_than_drop_the_latest() {
     assert!(refused::count(&mut out.incidents, &fine).is_empty());
     assert_eq!(out.incidents[0].reconnects.refused, 1);
 }
+
+/// Refused attempts keep their RST's TTL and IP ID per group (issue 102, the rate limiter):
+/// those whose TTL the server's own packets never arrived with are counted as refused by
+/// something between, through a doubling of the spans and a shard's append; those with the
+/// server's own TTL, and unanswered SYNs, are not.
+#[test]
+fn refusals_by_a_box_between_are_told_by_their_ttl() {
+    let mut out = detect_(numbered(vec![
+        ending(20, 1, 0, 2_000 * S, How::Fin, Some(Role::Server)),
+        ending(21, 2, 0, 2_000 * S + MS, How::Fin, Some(Role::Server)),
+        ending(22, 3, 0, 2_000 * S + 2 * MS, How::Fin, Some(Role::Server)),
+    ]));
+    let mut r = RefusedCounts::default();
+    r.set_room(8 * refused::BUCKET_BYTES);
+    // The server's own packets arrive with 63 (one router between).
+    r.own(ep(5, 8443), Some((63, 63)));
+    // Down from 2 000 s: 2 refused by its host (63), 3 by a box (64, IP ID 0), 1 unanswered.
+    for (t, rst) in [
+        (2_000_100, Some((63, Some(0)))),
+        (2_000_300, Some((63, Some(0)))),
+        (2_000_500, Some((64, Some(0)))),
+        (2_000_700, Some((64, Some(0)))),
+        (2_000_900, None),
+    ] {
+        r.add_reset(ep(5, 8443), T0 + t * MS, rst);
+    }
+    // Another shard's: one more of the box's, and enough other servers' to double the spans.
+    let mut other = RefusedCounts::default();
+    other.add_reset(ep(5, 8443), T0 + 2_001_100 * MS, Some((64, Some(0))));
+    r.append(other);
+    for k in 0..12i64 {
+        r.add_reset(ep(9, 9999), T0 + k * 100 * S, Some((64, Some(7))));
+    }
+    assert!(r.span_ns() > refused::BUCKET_NS);
+    refused::count(&mut out.incidents, &r);
+    let rc = &out.incidents[0].reconnects;
+    assert_eq!(rc.refused, 6, "{rc:?}");
+    assert_eq!(rc.refused_between, 3, "{rc:?}");
+    assert_eq!(rc.refused_between_ttl, Some(64));
+    assert_eq!(rc.refused_between_ip_id, Some(0));
+    assert_eq!(rc.server_ttls, Some((63, 63)));
+
+    // No TTL kept of the server's own packets: nothing said made between.
+    let mut out2 = detect_(numbered(vec![
+        ending(20, 1, 0, 2_000 * S, How::Fin, Some(Role::Server)),
+        ending(21, 2, 0, 2_000 * S + MS, How::Fin, Some(Role::Server)),
+        ending(22, 3, 0, 2_000 * S + 2 * MS, How::Fin, Some(Role::Server)),
+    ]));
+    let mut r = RefusedCounts::default();
+    r.add_reset(ep(5, 8443), T0 + 2_000_500 * MS, Some((64, Some(0))));
+    refused::count(&mut out2.incidents, &r);
+    assert_eq!(out2.incidents[0].reconnects.refused, 1);
+    assert_eq!(out2.incidents[0].reconnects.refused_between, 0);
+}

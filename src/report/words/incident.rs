@@ -217,7 +217,30 @@ fn refused_words(r: &crate::vocab::Reconnects) -> String {
     } else if r.refused_http > 0 {
         out.push_str(&format!(": {tcp} in TCP, {} {with}", r.refused_http));
     }
-    if r.refused_after_back > 0 {
+    if r.refused_between > 0 {
+        // The refusing RSTs' TTL unlike the server's own packets': made between (issue 102).
+        let ttls = match r.server_ttls {
+            Some((lo, hi)) if lo == hi => lo.to_string(),
+            Some((lo, hi)) => format!("{lo} to {hi}"),
+            None => "others".to_string(),
+        };
+        let ttl = r
+            .refused_between_ttl
+            .map_or(String::new(), |t| format!("TTL {t}"));
+        let id = r
+            .refused_between_ip_id
+            .map_or(String::new(), |i| format!(", IP ID {i}"));
+        out.push_str(&format!(
+            "; {} of them refused by something between the clients and the server, not by its host (their RSTs' {ttl}{id} where the server's packets arrive with {ttls})",
+            r.refused_between
+        ));
+        if r.refused_after_back > 0 {
+            out.push_str(&format!(
+                "; {} of the refused after the server accepted sessions again, until its clients were back",
+                r.refused_after_back
+            ));
+        }
+    } else if r.refused_after_back > 0 {
         out.push_str(&format!(
             " ({} of them in TCP after the server accepted sessions again, until its clients were back: refused in its name, by it or by a box on the path such as a rate limiter; the capture's counts do not say which)",
             r.refused_after_back
@@ -334,7 +357,17 @@ fn decision_what(i: &Incident, server: &str, client: &str) -> String {
     if let Some(a) = said.and_then(|s| s.answered.as_ref()) {
         out.push_str(&format!(", {}", answered_words(a, i.members)));
     }
-    if let (crate::vocab::Enders::Server, Some(d)) = (i.side, i.facts.accepted_after_s) {
+    let after = i.facts.accepted_after_s;
+    if let Some(s) = refused_until_back(i) {
+        // Every upgrade it answered from then refused until it accepted again: what it did.
+        out.push_str(&format!(", then refused upgrades with {s}"));
+        if let Some(d) = after {
+            out.push_str(&format!(
+                " and accepted sessions again {} later",
+                seconds(d)
+            ));
+        }
+    } else if let (crate::vocab::Enders::Server, Some(d)) = (i.side, after) {
         out.push_str(&format!(
             " and went on accepting (the next session {} later)",
             seconds(d)
@@ -347,6 +380,55 @@ fn decision_what(i: &Incident, server: &str, client: &str) -> String {
         ));
     }
     out
+}
+
+/// The one HTTP status a server's stated decision refused its members' reconnects with,
+/// where it is a server error (5xx, RFC 9110 §15.6: the server says it cannot serve; a 4xx
+/// refuses what the client sent, RFC 9110 §15.5, while the server goes on) and it accepted
+/// no session from its last close until after the last of them (none accepted at all, or
+/// the next one later): the refusals are what it did next.
+fn refused_until_back(i: &Incident) -> Option<u16> {
+    let r = &i.reconnects;
+    let to = r.refused_http_to_s?;
+    let server = i.side == crate::vocab::Enders::Server;
+    (server && r.refused_http > 0 && i.facts.accepted_after_s.is_none_or(|a| a > to))
+        .then_some(r.refused_status)
+        .flatten()
+        .filter(|s| (500..=599).contains(s))
+}
+
+/// A server's stated decision's fix where its close reason names no kind the reason
+/// reader knows (`close::reason::kind`) and its code is one of RFC 6455's (1000-2999), whose
+/// catalog fix is about one connection: said from what it said (issue 102 item 3), the
+/// code, the reason and the refusals that followed, and what the shape shows: every
+/// session closed at once, none answering a message of its client's, so one condition of
+/// the server's, not one message's failure. None otherwise.
+fn said_fix(i: &Incident, reason: &str) -> Option<String> {
+    let EndedBy::Close(Some(c)) = i.ended_by else {
+        return None;
+    };
+    let answered = i.facts.said.as_ref().is_some_and(|s| s.answered.is_some());
+    if i.side != crate::vocab::Enders::Server || !(1000..=2999).contains(&c) || answered {
+        return None;
+    }
+    let r = &i.reconnects;
+    let refusals = match (r.refused_http, r.refused_status) {
+        (0, _) | (_, None) => String::new(),
+        (n, Some(s)) => {
+            let page = r
+                .refused_said
+                .as_ref()
+                .and_then(|s| s.words.as_deref())
+                .map_or(String::new(), |w| format!(" (the page: {})", quoted(w)));
+            format!(", then refused {n} upgrades with {s}{page}")
+        }
+    };
+    Some(format!(
+        "Restore what the server's reason names, {} (look for it in the server's logs at the first close): the server said it to every session at once with {c} ({}){refusals}. One condition on the server's side ended all {} sessions, not one message's failure (no close answered a message of its clients). Clients should reconnect with jittered backoff, not at once.",
+        quoted(reason),
+        crate::close::catalog::lookup(c).name,
+        i.members
+    ))
 }
 
 /// A stalled server's headline, from its evidence: when its process fell silent, what its
@@ -546,6 +628,8 @@ fn decision_cause_and_fix(i: &Incident) -> (String, String) {
                 super::reason::meaning(k, from, peer)
             ));
             fix = super::reason::fix(k, from, peer);
+        } else if let Some(f) = reason.and_then(|r| said_fix(i, r)) {
+            fix = f;
         }
     }
     if let Some(a) = said.and_then(|s| s.answered.as_ref()) {

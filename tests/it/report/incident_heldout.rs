@@ -277,3 +277,74 @@ fn upstream_loss_refusals_belong_to_its_decision() {
     assert_eq!(all.len(), 1, "{name}: {all:#?}");
     counts_as_expected(name, &all[0], &e);
 }
+
+/// The upstream loss told as what was said (issue 102 item 3: the rest said from its facts,
+/// the stated decision first): its headline gives the 503s that followed the 1011s, not
+/// "went on accepting"; its fix follows the code, the reason and the 503s, not 1011's
+/// catalog fix for one message's exception (no close answered a message), in every format.
+#[test]
+fn upstream_loss_fix_follows_what_was_said() {
+    let name = "eventlet-upstream-1011-503.pcap.gz";
+    let (r, p) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = &all[0];
+    let fix = i["fix"].as_str().unwrap();
+    for said in ["1011 (Internal Error)", "'upstream unavailable'", "503"] {
+        assert!(fix.contains(said), "{name}: {said} not in {fix}");
+    }
+    for generic in [
+        "stack trace",
+        "Catch errors per message",
+        "last client message",
+    ] {
+        assert!(!fix.contains(generic), "{name}: {generic} in {fix}");
+    }
+    let text = flat(&out(&["analyze", &p]));
+    let at = text.find("Incident 1: ").expect("an incident");
+    let told = &text[at..];
+    assert!(
+        told.contains(
+            "within 32 ms at 12:42:50.865, then refused upgrades with 503 and accepted sessions again 3.0 s later"
+        ),
+        "{name}: {told}"
+    );
+    assert!(!told.contains("went on accepting"), "{name}: {told}");
+    for format in ["markdown", "html"] {
+        let doc = flat(&out(&["analyze", "--format", format, &p]));
+        assert!(doc.contains("then refused upgrades with 503"), "{format}");
+        // (HTML escapes the quotes.)
+        assert!(doc.contains("Restore what the server"), "{format}");
+        assert!(doc.contains("reason names, "), "{format}");
+    }
+}
+
+/// The rate limiter's refusals said as made between (issue 102, the TTL ask (b)): of the 806
+/// attempts refused, the 754 the router's nft rule rejected (its counter: 754; tshark: 754
+/// RSTs of TTL 64 and IP ID 0, where the server's SYN-ACKs arrive with TTL 63) are said to
+/// come from something between, the server host's own 52 (TTL 63) not; in JSON and in the
+/// headline of every format.
+#[test]
+fn rate_limiter_refusals_are_said_made_between() {
+    let name = "robyn-restart-ratelimited.pcap.gz";
+    let (r, p) = report(name);
+    let all = incidents(&r);
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let rc = &all[0]["reconnects"];
+    assert_eq!(rc["refused"], 806, "{rc}");
+    assert_eq!(rc["refused_between"], 754, "{rc}");
+    assert_eq!(rc["refused_between_ttl"], 64, "{rc}");
+    assert_eq!(rc["refused_between_ip_id"], 0, "{rc}");
+    assert_eq!(rc["server_ttls"], serde_json::json!([63, 63]), "{rc}");
+    let said = "754 of them refused by something between the clients and the server, not by its host (their RSTs' TTL 64, IP ID 0 where the server's packets arrive with 63)";
+    for args in [vec!["analyze"], vec!["analyze", "--format", "markdown"]] {
+        let text = flat(&out(&[&args[..], &[p.as_str()]].concat()));
+        assert!(text.contains(said), "{args:?}: {text}");
+        assert!(!text.contains("do not say which"), "{args:?}");
+    }
+    // The SIGKILL's refusals were all its own host's (TTL of its own packets on lo): none
+    // said made between.
+    let (r, _) = report("eventlet-sigkill-maintenance-503.pcap.gz");
+    let rc = &incidents(&r)[0]["reconnects"];
+    assert!(rc["refused_between"].is_null(), "{rc}");
+}

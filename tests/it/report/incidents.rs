@@ -187,7 +187,7 @@ fn a_server_restart_and_load_shedding_are_found_with_their_reconnects() {
     assert_eq!(causes(&again), said);
 }
 
-/// Under the least --max-memory the stage keeps the endings of some 3 600 connections: a
+/// Under the least --max-memory the stage keeps the endings of 479 connections: a
 /// capture of more says how many it left out (checked on the index directly: a capture of
 /// 5 000 sessions is slow to build here).
 #[test]
@@ -197,7 +197,9 @@ fn the_endings_are_charged_to_the_budget() {
     let r = analyze_timed(LinkType::RAW, &capture(), Options::default());
     let mut all = r.clone();
     all.load().unwrap();
-    let room = (1 << 20) / wsclose::incident::ENDING_BYTES;
+    // Endings at ENDING_BYTES, the sweeps' list beside each and the incidents they can make
+    // (`incident::endings_in`).
+    let room = wsclose::incident::endings_in(1 << 20);
     for k in 0..room + 10 {
         wsclose::report::incidents::keep(
             &mut index,
@@ -491,8 +493,9 @@ fn recorded_incidents_give_the_verdicts_of_their_logs() {
 }
 
 /// A port scan: 2 100 SYNs to as many closed ports of 10.0.0.2, 10 µs apart from `from` (ns
-/// past T0), each answered by a RST: 2 100 counters of refused attempts, more than the 2 048
-/// the least --max-memory keeps.
+/// past T0), each answered by a RST: 2 100 counters of refused attempts, more than the 1 337
+/// the least --max-memory keeps (128 KiB at `incident::refused::BUCKET_BYTES`, 98 bytes each
+/// with the map's slack, the servers' own TTLs taking room too).
 fn scan(from: i64) -> Vec<Pkt> {
     let mut pkts = Vec::new();
     for k in 0..2_100u16 {
@@ -525,7 +528,7 @@ fn uncounted_refusals_are_said_where_an_incident_counts_them() {
     assert_eq!(said.len(), 1, "{err}");
     assert!(
         said[0].contains(
-            "56 connection attempts refused in TCP (SYN answered by RST or not at all) were \
+            "767 connection attempts refused in TCP (SYN answered by RST or not at all) were \
              not counted: their counters reached the part of --max-memory kept for them, so \
              an incident's `refused` may be short"
         ),

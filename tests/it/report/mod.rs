@@ -3,6 +3,7 @@
 
 mod causes;
 mod doubts;
+mod incident_1009;
 mod incident_corpus;
 mod incident_fleet;
 mod incident_heldout;
