@@ -399,6 +399,8 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
         (Role::Server, back, front, own_back, own_front),
     ] {
         let is_own = |p: u64| own_to.is_some_and(|o| o.packet == p);
+        // Legs at two points: their packet numbers are two captures'.
+        let across = from_leg.input != to_leg.input;
         let got: Vec<_> = to_leg
             .close_frames
             .iter()
@@ -424,12 +426,12 @@ fn relays(front: &ConnectionReport, back: &ConnectionReport) -> (Vec<Relay>, boo
                 .iter()
                 .enumerate()
                 .skip(next)
-                .find(|(_, g)| reload::same_bytes(g, f) && g.packet > f.packet)
+                .find(|(_, g)| reload::same_bytes(g, f) && reload::later(g, f, across))
                 .or_else(|| {
                     got.iter()
                         .enumerate()
                         .skip(next)
-                        .find(|(_, g)| g.packet > f.packet && g.time >= f.time)
+                        .find(|(_, g)| reload::later(g, f, across) && g.time >= f.time)
                 });
             // Not found where the other leg's frames of its role were not all decoded, or
             // go on past the capture's end: it may have been relayed in the bytes missing

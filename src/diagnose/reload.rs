@@ -46,12 +46,27 @@ pub fn same_bytes(copy: &CloseFrame, of: &CloseFrame) -> bool {
         && copy.reason == of.reason
 }
 
+/// Whether `g`, on one leg, came after `f`, on the other: by packet within one capture, by
+/// time when the legs are in two (`across`: captured at two points, whose packet numbers
+/// do not compare).
+pub fn later(g: &CloseFrame, f: &CloseFrame, across: bool) -> bool {
+    if across {
+        g.time > f.time
+    } else {
+        g.packet > f.packet
+    }
+}
+
 /// The close frame of `from` on `leg` after it that is a byte-for-byte copy of `f`
 /// ([`same_bytes`]): `f` passed on by the proxy.
-fn copied_to<'a>(f: &CloseFrame, leg: &'a ConnectionReport) -> Option<&'a CloseFrame> {
+fn copied_to<'a>(
+    f: &CloseFrame,
+    leg: &'a ConnectionReport,
+    across: bool,
+) -> Option<&'a CloseFrame> {
     leg.close_frames
         .iter()
-        .find(|g| g.from == f.from && g.packet > f.packet && same_bytes(g, f))
+        .find(|g| g.from == f.from && later(g, f, across) && same_bytes(g, f))
 }
 
 /// The close frames the proxy sent on its own: on the front leg, the first close frame when
@@ -70,6 +85,7 @@ pub fn own_closes<'a>(
     front: &'a ConnectionReport,
     back: &'a ConnectionReport,
 ) -> (Option<&'a CloseFrame>, Option<&'a CloseFrame>) {
+    let across = front.input != back.input;
     // `answered`: the proxy's own close on `other`, which the frames after it there answer.
     let own = |leg: &'a ConnectionReport,
                proxy: Role,
@@ -80,7 +96,7 @@ pub fn own_closes<'a>(
                 && other
                     .close_frames
                     .iter()
-                    .any(|h| h.from == proxy && h.packet < f.packet && same_bytes(f, h))
+                    .any(|h| h.from == proxy && later(f, h, across) && same_bytes(f, h))
         };
         // Past the relays and what answered them.
         let mut after_relay = false;
@@ -100,9 +116,9 @@ pub fn own_closes<'a>(
         }
         let relaying = other.close_frames.iter().any(|g| {
             g.from == proxy
-                && g.packet < first.packet
+                && later(first, g, across)
                 && answered.is_none_or(|a| a.packet >= g.packet)
-                && copied_to(g, leg).is_none()
+                && copied_to(g, leg, across).is_none()
         });
         (!relaying).then_some(first)
     };

@@ -79,6 +79,14 @@ fn a_proxy_between_the_points_is_named_with_both_legs_ends() {
             for leg in [front, back] {
                 assert!(kinds(leg).iter().any(|x| x == want), "{want}: {said}");
                 assert!(!kinds(leg).iter().any(|x| x == "abrupt-ending"), "{said}");
+                // Each close frame relayed unchanged both ways (nginx's log; the merge's
+                // reading): ordered by time across the two captures, not by their packet
+                // numbers.
+                for c in leg["status"]["causes"].as_array().unwrap() {
+                    for r in c["relays"].as_array().into_iter().flatten() {
+                        assert_eq!(r["how"], "unchanged", "{said}");
+                    }
+                }
             }
         }
     }
