@@ -264,7 +264,7 @@ impl Analyzer {
 
     /// Builds the report of the oldest finished connection still waiting for one, if any.
     pub(super) fn report_one(&mut self) -> bool {
-        let Some((at, c, evicted)) = self.pending.pop_front() else {
+        let Some((at, mut c, evicted)) = self.pending.pop_front() else {
             return false;
         };
         self.pending_bytes = self.pending_bytes.saturating_sub(budget::cost(&c));
@@ -273,8 +273,19 @@ impl Analyzer {
             return true;
         }
         let group = self.group(&FlowKey::of(c.ep.a, c.ep.b).0);
+        // The trail moved into the last session's report that keeps one (`from_session`
+        // keeps it where the session has a key), copied only into those before it.
+        let mut trail = c.trail.take();
+        let sessions = c.sessions().count();
         for (k, w) in c.sessions().enumerate() {
             let mut r = ConnectionReport::from_session(&c, w, 0);
+            if r.ws_key.is_some() {
+                r.trail = if k + 1 == sessions {
+                    trail.take()
+                } else {
+                    trail.clone()
+                };
+            }
             if let Some(e) = evicted {
                 let limit = match e {
                     Eviction::MaxFlows => self.opts.max_flows as u64,

@@ -48,7 +48,8 @@
 //! "not placed".
 //!
 //! Work and memory: the candidates come from the incident stage's endings (their whole
-//! keys, sorted once); only the reports of a candidate pair are read back; each pair's
+//! keys; those carried once dropped by one hash map, the rest sorted once); only the
+//! reports of a candidate pair are read back; each pair's
 //! matching is linear in its marks (at most `vocab::trail::MAX_MARKS` per report) with one
 //! hash map of them.
 
@@ -808,6 +809,22 @@ fn candidates(mut keys: Vec<(crate::incident::Key, usize)>) -> Vec<(usize, usize
         .collect()
 }
 
+/// Of `keyed`, those whose key another carries too: the only ones [`candidates`] can pair
+/// (most keys are carried once; those are not looked for in the store, nor sorted).
+fn shared(keyed: Vec<(crate::incident::Key, u64)>) -> Vec<(crate::incident::Key, u64)> {
+    let mut seen: FxHashMap<crate::incident::Key, bool> = FxHashMap::default();
+    seen.reserve(keyed.len());
+    for (k, _) in &keyed {
+        seen.entry(*k)
+            .and_modify(|twice| *twice = true)
+            .or_insert(false);
+    }
+    keyed
+        .into_iter()
+        .filter(|(k, _)| seen.get(k).copied().unwrap_or(false))
+        .collect()
+}
+
 /// Joins the sessions seen at two points among `cs` (in the report's order, numbered):
 /// the later view of each pair removed, the rest numbered again.
 pub fn join_vec(cs: &mut Vec<ConnectionReport>, inputs: &[InputSummary]) {
@@ -856,7 +873,7 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
     let left_out = store.incidents_mut().left_out();
     let note =
         (left_out > 0 && captures > 1).then(|| crate::report::words::points::unpaired(left_out));
-    let keyed = store.incidents_mut().keyed();
+    let keyed = shared(store.incidents_mut().keyed());
     let mut keys = Vec::with_capacity(keyed.len());
     for (k, order) in keyed {
         let at = store.positions(order);

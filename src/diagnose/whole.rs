@@ -65,6 +65,8 @@ impl Report {
         if let Ok(Some(note)) = points::join_store(&mut store, &inputs) {
             seen.temp_notes.push(note);
         }
+        // Nothing reads a trail after (and each report read back would copy its own).
+        store.drop_trails();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
         let legs: Vec<(u32, u32)> = legs::link_store(&mut store, &inputs, proxied::link)
             .unwrap_or_default()

@@ -26,8 +26,8 @@
 //! compared, [`Ending::how`]); otherwise that side never sent it past the other point: it
 //! was made between them.
 //!
-//! Work and memory: one vector of 32 bytes per ending with a key, sorted once; each group
-//! of one key looked at once.
+//! Work and memory: one vector of 32 bytes per ending with a key and a map of the keys;
+//! those that two endings or more carry sorted once, each group of one key looked at once.
 
 use super::{Ending, How, NO_KEY, TWIN_S};
 use crate::vocab::{Role, Twin};
@@ -44,6 +44,15 @@ pub fn pairs(e: &[Ending], steps: &mut u64) -> Vec<(u32, u32)> {
     if keyed.len() < 2 {
         return Vec::new();
     }
+    // A key one ending carries (most) pairs nothing: looked at once here, not sorted.
+    let mut twice: rustc_hash::FxHashMap<super::Key, bool> = rustc_hash::FxHashMap::default();
+    twice.reserve(keyed.len());
+    for (k, ..) in &keyed {
+        twice.entry(*k).and_modify(|t| *t = true).or_insert(false);
+    }
+    let all = keyed.len();
+    keyed.retain(|(k, ..)| twice.get(k).copied().unwrap_or(false));
+    *steps += (all - keyed.len()) as u64;
     keyed.sort_unstable();
     let within = (TWIN_S * 1e9) as i64;
     let mut out = Vec::new();

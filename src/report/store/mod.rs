@@ -88,6 +88,9 @@ pub struct Store {
     two_points: Vec<u64>,
     /// What the trails of the reports kept in memory hold (`vocab::trail`).
     trail_bytes: usize,
+    /// The trails are let go ([`Store::drop_trails`]): those of the reports in the file
+    /// are passed over when one is read back.
+    no_trails: bool,
 }
 
 /// What stays in memory of a report (32 bytes: one per connection of the capture): its
@@ -202,6 +205,7 @@ impl Store {
             incidents: crate::incident::Index::default(),
             two_points: Vec::new(),
             trail_bytes: 0,
+            no_trails: false,
             identities: 0,
             identity_orders: std::collections::BTreeMap::new(),
         }
@@ -604,6 +608,19 @@ impl Store {
         lo..hi
     }
 
+    /// Lets go of the trails of the reports, once the points are joined
+    /// (`diagnose::points`): nothing reads a trail after, and every report read back
+    /// (legs, identities, each format's rendering) would copy or decode its trail, up to
+    /// `vocab::trail::MAX_MARKS` marks, again. Those kept in memory are dropped, those in
+    /// the file passed over when read.
+    pub fn drop_trails(&mut self) {
+        for r in self.memory.iter_mut().flatten() {
+            r.trail = None;
+        }
+        self.trail_bytes = 0;
+        self.no_trails = true;
+    }
+
     /// Puts `r` in the place of the report at `index` (read back and changed): in memory
     /// where that one was, else written to the file anew.
     pub fn replace(&mut self, index: usize, r: ConnectionReport) -> io::Result<()> {
@@ -666,7 +683,8 @@ impl Store {
                 .ok_or_else(|| damaged("a report kept in memory is missing"))?,
             Place::File { file, at, len } => {
                 self.read_file(file, at, len, buf)?;
-                form::read(buf).ok_or_else(|| damaged("a report cannot be decoded"))?
+                form::read(buf, !self.no_trails)
+                    .ok_or_else(|| damaged("a report cannot be decoded"))?
             }
             Place::Dropped => return Err(io::Error::other("a dropped report")),
         };
@@ -695,7 +713,8 @@ impl Store {
                 .ok_or_else(|| io::Error::other("no such report"));
         };
         self.read_file(file, at, len, buf)?;
-        form::read_onto(buf, out).ok_or_else(|| damaged("a report cannot be decoded"))?;
+        form::read_onto(buf, out, !self.no_trails)
+            .ok_or_else(|| damaged("a report cannot be decoded"))?;
         let r = out
             .last_mut()
             .ok_or_else(|| io::Error::other("no such report"))?;

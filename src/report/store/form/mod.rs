@@ -39,19 +39,20 @@ pub fn append(r: &ConnectionReport, out: &mut Vec<u8>) -> Option<()> {
     done
 }
 
-/// Reads one report written by [`append`]; `None` unless `bytes` hold exactly one.
-pub fn read(bytes: &[u8]) -> Option<ConnectionReport> {
+/// Reads one report written by [`append`]; `None` unless `bytes` hold exactly one. Its
+/// trail is read back when `trail` is true, else passed over (checked, not kept).
+pub fn read(bytes: &[u8], trail: bool) -> Option<ConnectionReport> {
     let mut out = Vec::with_capacity(1);
-    read_onto(bytes, &mut out)?;
+    read_onto(bytes, &mut out, trail)?;
     out.pop()
 }
 
 /// [`read`], the report put at the end of `out` (decoded into its room rather than moved
 /// there through the calls: a report is over a kilobyte); `out` is left as it was when
 /// `bytes` are not exactly one report.
-pub fn read_onto(bytes: &[u8], out: &mut Vec<ConnectionReport>) -> Option<()> {
+pub fn read_onto(bytes: &[u8], out: &mut Vec<ConnectionReport>, trail: bool) -> Option<()> {
     let mut r = Reader(bytes);
-    read_report(&mut r, out)?;
+    read_report(&mut r, out, trail)?;
     if !r.0.is_empty() {
         out.pop();
         return None;
@@ -192,7 +193,11 @@ fn report(w: &mut Writer<'_>, r: &ConnectionReport) -> Option<()> {
 
 /// Reads a report onto the end of `out` (pushed as it is made, not moved out of an
 /// `Option` first).
-fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()> {
+fn read_report(
+    r: &mut Reader<'_>,
+    out: &mut Vec<ConnectionReport>,
+    keep_trail: bool,
+) -> Option<()> {
     out.push(ConnectionReport {
         id: r.u64()?,
         input: r.usize()?,
@@ -254,7 +259,12 @@ fn read_report(r: &mut Reader<'_>, out: &mut Vec<ConnectionReport>) -> Option<()
         seen_at_two_points: None,
         scope: r.u64()? as u32,
         outage: r.opt_serde()?,
-        trail: r.opt(trail::read)?,
+        trail: if keep_trail {
+            r.opt(trail::read)?
+        } else {
+            r.opt(trail::skip)?;
+            None
+        },
         points: r.opt_serde()?,
     });
     Some(())

@@ -27,7 +27,7 @@ fn reports_round_trip_and_damage_never_panics() {
         let mut bytes = vec![9];
         append(c, &mut bytes).unwrap();
         assert_eq!(bytes[0], 9, "appended after what was there");
-        let back = read(&bytes[1..]).unwrap();
+        let back = read(&bytes[1..], true).unwrap();
         assert_eq!(format!("{c:?}"), format!("{back:?}"));
         assert_eq!(c.tcp_ends, back.tcp_ends);
         assert_eq!(c.transport, back.transport);
@@ -39,19 +39,19 @@ fn reports_round_trip_and_damage_never_panics() {
         }
         // Trailing bytes: not exactly one report.
         bytes.push(0);
-        assert!(read(&bytes[1..]).is_none());
+        assert!(read(&bytes[1..], true).is_none());
         if k % 7 != 0 {
             continue;
         }
         let bytes = &bytes[1..bytes.len() - 1];
         for n in 0..bytes.len() {
-            assert!(read(&bytes[..n]).is_none());
+            assert!(read(&bytes[..n], true).is_none());
         }
         for (i, x) in [0x00u8, 0x7f, 0x80, 0xff].into_iter().enumerate() {
             for at in (i..bytes.len()).step_by(3) {
                 let mut b = bytes.to_vec();
                 b[at] = x;
-                let _ = read(&b);
+                let _ = read(&b, true);
             }
         }
     }
@@ -120,7 +120,7 @@ fn an_applications_typed_verdict_is_stored_and_worded_again() {
         };
         let mut bytes = Vec::new();
         append(c, &mut bytes).unwrap();
-        let back = read(&bytes).unwrap().application.unwrap();
+        let back = read(&bytes, true).unwrap().application.unwrap();
         assert_eq!(&back, a);
         let json = serde_json::to_value(a).unwrap();
         assert!(json.get("said").is_none() && json.get("long_polling").is_none());
@@ -174,7 +174,7 @@ fn a_trail_round_trips_in_fixed_width_marks() {
         c.trail = Some(Box::new(t));
         let mut bytes = Vec::new();
         append(&c, &mut bytes).unwrap();
-        let back = read(&bytes).unwrap();
+        let back = read(&bytes, true).unwrap();
         assert_eq!(back.trail, c.trail);
         bytes.len()
     };
@@ -189,6 +189,17 @@ fn a_trail_round_trips_in_fixed_width_marks() {
     let mut bytes = Vec::new();
     append(&c, &mut bytes).unwrap();
     for n in (0..bytes.len()).rev().take(31 * 12 + 40) {
-        assert!(read(&bytes[..n]).is_none(), "cut at {n}");
+        assert!(read(&bytes[..n], true).is_none(), "cut at {n}");
+        assert!(
+            read(&bytes[..n], false).is_none(),
+            "passed over, cut at {n}"
+        );
     }
+    // Passed over (the points joined, `Store::drop_trails`): the rest of the report read
+    // back as it was, no trail.
+    let mut whole = read(&bytes, true).unwrap();
+    assert!(whole.trail.take().is_some());
+    let back = read(&bytes, false).unwrap();
+    assert!(back.trail.is_none());
+    assert_eq!(format!("{back:?}"), format!("{whole:?}"));
 }

@@ -3,8 +3,9 @@
 //! little-endian as they are (no varints, no serde visitor), since the marks, up to
 //! `vocab::trail::MAX_MARKS` a connection, are most of a stored report's bytes.
 //!
-//! In: a [`Trail`]. Out: its bytes, and back; a count of marks more than a trail keeps or
-//! than the bytes left hold is refused (`None`), never allocated.
+//! In: a [`Trail`]. Out: its bytes, and back, or passed over (checked alike, nothing
+//! kept: once the points are joined, `Store::drop_trails`); a count of marks more than a
+//! trail keeps or than the bytes left hold is refused (`None`), never allocated.
 
 use super::bytes::{Reader, Writer};
 use crate::vocab::trail::{Mark, Trail, MAX_MARKS};
@@ -89,4 +90,32 @@ pub(super) fn read(r: &mut Reader<'_>) -> Option<Box<Trail>> {
         not_kept: r.u64()?,
         ring: r.u64()?,
     }))
+}
+
+/// Passes over a trail written by [`write`], checked as [`read`] checks it, nothing kept.
+pub(super) fn skip(r: &mut Reader<'_>) -> Option<()> {
+    let n = r.usize()?;
+    if n > MAX_MARKS {
+        return None;
+    }
+    r.take(n.checked_mul(MARK_FORM)?)?;
+    let ifaces = r.usize()?;
+    if ifaces > r.0.len() {
+        return None;
+    }
+    for _ in 0..ifaces {
+        r.u32()?;
+    }
+    let names = r.usize()?;
+    if names > r.0.len() {
+        return None;
+    }
+    for _ in 0..names {
+        r.opt(Reader::str)?;
+    }
+    r.bool()?;
+    r.opt(|r| Some((r.fixed()?, r.fixed()?)))?;
+    r.u64()?;
+    r.u64()?;
+    Some(())
 }
