@@ -74,7 +74,7 @@ pub use frames::{
     h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
     StatsJson, StreamEndKind, Unanswered,
 };
-pub use h2::{h2_frame_name, H2Broke, H2Stop};
+pub use h2::{h2_frame_name, H2Broke, H2Stop, HpackProblem};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
@@ -88,7 +88,7 @@ pub use side::{PerSide, Role};
 pub use software::{Library, Software};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
-pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};
+pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted, Violation};
 pub use transport::Transport;
 pub use tunnel::Tunnel;
 
