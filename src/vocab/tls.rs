@@ -60,19 +60,20 @@ pub enum Violation {
     MalformedKeyUpdate,
     /// A cipher suite of one TLS version chosen with the other.
     SuiteForOtherVersion {
-        /// The suite's name (the IANA registry's, as the TLS layer's table names it).
-        suite: String,
+        /// The suite's name (the IANA registry's, as the TLS layer's table names it),
+        /// boxed so that a session's stop reason stays small (its layout test).
+        suite: Box<str>,
         /// The version chosen.
         version: u16,
     },
     /// A record longer than TLS allows.
     RecordTooLong {
         /// Its length.
-        len: u64,
+        len: u32,
         /// The packet it starts in.
         packet: u64,
         /// The longest allowed.
-        max: u64,
+        max: u32,
     },
     /// Bytes that are not a TLS record header where one was expected.
     NotRecordHeader {
@@ -86,7 +87,7 @@ impl NotDecrypted {
     pub fn heap_bytes(&self) -> usize {
         match self {
             NotDecrypted::ProtocolViolation(Violation::SuiteForOtherVersion { suite, .. }) => {
-                suite.capacity()
+                suite.len()
             }
             _ => 0,
         }

@@ -106,7 +106,7 @@ impl TlsSession {
         if suite.tls13 != (version == TLS13) {
             self.fail(NotDecrypted::ProtocolViolation(
                 Violation::SuiteForOtherVersion {
-                    suite: suite.name.to_owned(),
+                    suite: suite.name.into(),
                     version,
                 },
             ));

@@ -546,9 +546,9 @@ impl TlsSession {
             self.dir(from_client)
                 .stop(NotDecrypted::ProtocolViolation(match e {
                     FrameError::TooLong { len, packet } => Violation::RecordTooLong {
-                        len: len as u64,
+                        len: u32::try_from(len).unwrap_or(u32::MAX),
                         packet,
-                        max: record::MAX_RECORD as u64,
+                        max: record::MAX_RECORD as u32,
                     },
                     FrameError::NotTls { packet } => Violation::NotRecordHeader { packet },
                 }));
