@@ -59,14 +59,46 @@ pub enum H2Stop {
     Hpack {
         /// Its stream.
         stream: u32,
-        /// What the decoder met (RFC 7541), as the HPACK reader says it.
-        why: String,
+        /// What the decoder met (RFC 7541).
+        why: HpackProblem,
     },
     /// The client sent more than `cap` bytes after an `Upgrade: h2c` request before the
     /// server answered it (RFC 7540 §3.2); those past the cap were not kept.
     NotKeptBeforeUpgrade {
         /// The bytes kept.
         cap: u64,
+    },
+}
+
+/// What the HPACK reader met in a header block it could not decode (RFC 7541): its words
+/// are made in `report/words/h2.rs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HpackProblem {
+    /// An integer (§5.1) over 32 bits.
+    IntegerTooLarge,
+    /// The block ends inside an integer (§5.1).
+    EndsInsideInteger,
+    /// The block ends inside a string literal (§5.2).
+    EndsInsideString,
+    /// A Huffman-coded string holds the EOS symbol (§5.2).
+    HuffmanEos,
+    /// A Huffman-coded string ends with padding longer than 7 bits or not all ones (§5.2).
+    HuffmanPadding,
+    /// A dynamic table size update after a header field (§4.2).
+    SizeUpdateAfterField,
+    /// A dynamic table size update over the size the receiver allowed (§4.2, §6.3).
+    SizeUpdateOverLimit {
+        /// The size asked for, in bytes.
+        size: u64,
+        /// The size allowed.
+        allowed: u64,
+    },
+    /// An index that is not in the table (§2.3.3).
+    NoEntry {
+        /// The index.
+        index: u64,
+        /// The dynamic table's entries then (the static table has 61).
+        dynamic: u64,
     },
 }
 

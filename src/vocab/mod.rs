@@ -79,7 +79,7 @@ pub use frames::{
     h2_error_code, h2_error_name, FrameRecord, FrameRecordJson, Opcode, ResponseFault, Stats,
     StatsJson, StreamEndKind, Unanswered,
 };
-pub use h2::{h2_frame_name, H2Broke, H2Stop};
+pub use h2::{h2_frame_name, H2Broke, H2Stop, HpackProblem};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect};
 pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall};
 pub use incident::{Fact, IncidentFacts, Needs, NotShown, REJECTED_S};
@@ -95,7 +95,7 @@ pub use software::{Library, Software};
 pub use stated::{Answered, Stated};
 pub use tcp::{CloseEvent, Counters, EndKind, EventWhat};
 pub use time::Timestamp;
-pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted};
+pub use tls::{tls_other_suite_name, tls_version_name, NotDecrypted, Violation};
 pub use transport::Transport;
 pub use tunnel::Tunnel;
 pub use twin::Twin;

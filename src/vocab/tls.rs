@@ -31,15 +31,64 @@ pub enum NotDecrypted {
     HandshakeNotCaptured,
     /// A renegotiation (RFC 5246 §7.4.1.1), which this decoder does not follow.
     Renegotiation,
-    /// The bytes broke the TLS rules: what the layer found, as it says it.
-    ProtocolViolation(String),
+    /// The bytes broke the TLS rules: which, as the layer found it.
+    ProtocolViolation(Violation),
+}
+
+/// A TLS rule the bytes broke, as the TLS layer found it: its words are made in
+/// `report/words/tls.rs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Violation {
+    /// A protected record that does not open as one (too short for its protection),
+    /// completed by a packet.
+    MalformedRecord {
+        /// The packet that completed it.
+        packet: u64,
+    },
+    /// A handshake message longer than the reader keeps.
+    HandshakeMessageTooLong {
+        /// Its type (RFC 8446 §4).
+        kind: u8,
+        /// Its length.
+        len: u64,
+    },
+    /// A ClientHello that does not parse (RFC 8446 §4.1.2).
+    MalformedClientHello,
+    /// A ServerHello that does not parse (RFC 8446 §4.1.3).
+    MalformedServerHello,
+    /// A KeyUpdate that does not parse (RFC 8446 §4.6.3).
+    MalformedKeyUpdate,
+    /// A cipher suite of one TLS version chosen with the other.
+    SuiteForOtherVersion {
+        /// The suite's name (the IANA registry's, as the TLS layer's table names it),
+        /// boxed so that a session's stop reason stays small (its layout test).
+        suite: Box<str>,
+        /// The version chosen.
+        version: u16,
+    },
+    /// A record longer than TLS allows.
+    RecordTooLong {
+        /// Its length.
+        len: u32,
+        /// The packet it starts in.
+        packet: u64,
+        /// The longest allowed.
+        max: u32,
+    },
+    /// Bytes that are not a TLS record header where one was expected.
+    NotRecordHeader {
+        /// The packet they are in.
+        packet: u64,
+    },
 }
 
 impl NotDecrypted {
     /// Bytes its fields take on the heap.
     pub fn heap_bytes(&self) -> usize {
         match self {
-            NotDecrypted::ProtocolViolation(s) => s.capacity(),
+            NotDecrypted::ProtocolViolation(Violation::SuiteForOtherVersion { suite, .. }) => {
+                suite.len()
+            }
             _ => 0,
         }
     }

@@ -4,7 +4,7 @@
 //! In: the values (`vocab::H2Stop`, `vocab::H2Broke`). Out: the clauses an `h2-lost` or
 //! `handshake-invalid` finding says (`words/finding.rs`).
 
-use crate::vocab::{h2_error_name, h2_frame_name, H2Broke, H2Stop, Role};
+use crate::vocab::{h2_error_name, h2_frame_name, H2Broke, H2Stop, HpackProblem, Role};
 
 /// A frame type by its RFC 9113 name, or "unknown type 0x.." for one it does not define.
 pub fn frame_type(kind: u8) -> String {
@@ -68,6 +68,31 @@ pub fn broke(b: &H2Broke) -> String {
     }
 }
 
+/// What the HPACK reader met in a block it could not decode, in words ("HPACK decoding
+/// failed: … (RFC 7541)").
+pub fn hpack_problem(p: HpackProblem) -> String {
+    let what = match p {
+        HpackProblem::IntegerTooLarge => "an integer over 32 bits".to_string(),
+        HpackProblem::EndsInsideInteger => "the block ends inside an integer".to_string(),
+        HpackProblem::EndsInsideString => "the block ends inside a string".to_string(),
+        HpackProblem::HuffmanEos => "a Huffman-coded string holds the EOS symbol".to_string(),
+        HpackProblem::HuffmanPadding => {
+            "a Huffman-coded string ends with padding longer than 7 bits or not all ones"
+                .to_string()
+        }
+        HpackProblem::SizeUpdateAfterField => {
+            "a dynamic table size update after a header field".to_string()
+        }
+        HpackProblem::SizeUpdateOverLimit { size, allowed } => format!(
+            "a dynamic table size update to {size} bytes, over the {allowed} the receiver allowed"
+        ),
+        HpackProblem::NoEntry { index, dynamic } => {
+            format!("index {index} is not in the table (61 static and {dynamic} dynamic entries)")
+        }
+    };
+    format!("HPACK decoding failed: {what} (RFC 7541)")
+}
+
 /// Why side `from`'s HTTP/2 stopped being read, and what that means for the streams.
 pub fn stopped(from: Role, s: &H2Stop) -> String {
     let why = match s {
@@ -82,7 +107,10 @@ pub fn stopped(from: Role, s: &H2Stop) -> String {
             format!("header block of stream {stream} longer than the {kept} bytes kept")
         }
         H2Stop::Hpack { stream, why } => {
-            format!("header block of stream {stream}: HPACK decoding failed: {why} (RFC 7541)")
+            format!(
+                "header block of stream {stream}: {}",
+                hpack_problem(*why)
+            )
         }
         H2Stop::NotKeptBeforeUpgrade { cap } => format!(
             "more than {cap} bytes came before the server answered the Upgrade: h2c request, and those past them were not kept"
@@ -113,7 +141,7 @@ mod tests {
         assert_eq!(frame_type(0xee), "unknown type 0xee");
         let hpack = H2Stop::Hpack {
             stream: 3,
-            why: "an integer over 32 bits".into(),
+            why: HpackProblem::IntegerTooLarge,
         };
         assert!(stopped(Role::Server, &hpack).contains("header compression state is lost"));
     }

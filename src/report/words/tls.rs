@@ -9,7 +9,7 @@
 //! the key logs given. Out: sentences, wire text as it is (each renderer escapes it).
 
 use crate::report::tls::{EncryptedReport, Reason, TlsReport};
-use crate::vocab::{tls_other_suite_name, tls_version_name, NotDecrypted, Role, TcpEnd};
+use crate::vocab::{tls_other_suite_name, tls_version_name, NotDecrypted, Role, TcpEnd, Violation};
 
 /// How to get a key log, by client: the advice for a connection with no key when no key log
 /// was given ([`advice`]).
@@ -239,7 +239,33 @@ pub fn not_decrypted(why: &NotDecrypted) -> String {
         NotDecrypted::Gap { packet: None } => "TCP gap: cannot continue".to_string(),
         NotDecrypted::HandshakeNotCaptured => "handshake not captured".to_string(),
         NotDecrypted::Renegotiation => "TLS renegotiation is not supported".to_string(),
-        NotDecrypted::ProtocolViolation(what) => format!("TLS protocol violation: {what}"),
+        NotDecrypted::ProtocolViolation(what) => {
+            format!("TLS protocol violation: {}", violation(what))
+        }
+    }
+}
+
+/// A TLS rule the bytes broke, in words.
+fn violation(v: &Violation) -> String {
+    match v {
+        Violation::MalformedRecord { packet } => {
+            format!("malformed protected record completed by packet {packet}")
+        }
+        Violation::HandshakeMessageTooLong { kind, len } => {
+            format!("handshake message type {kind} of {len} bytes")
+        }
+        Violation::MalformedClientHello => "malformed ClientHello".to_string(),
+        Violation::MalformedServerHello => "malformed ServerHello".to_string(),
+        Violation::MalformedKeyUpdate => "malformed KeyUpdate".to_string(),
+        Violation::SuiteForOtherVersion { suite, version } => {
+            format!("cipher suite {suite} with {}", tls_version_name(*version))
+        }
+        Violation::RecordTooLong { len, packet, max } => {
+            format!("TLS record of {len} bytes at packet {packet} (more than {max})")
+        }
+        Violation::NotRecordHeader { packet } => {
+            format!("bytes that are not a TLS record header at packet {packet}")
+        }
     }
 }
 

@@ -56,7 +56,7 @@ impl LostReason {
             },
             LostReason::Hpack { stream, error } => H2Stop::Hpack {
                 stream: *stream,
-                why: error.0.clone(),
+                why: error.0,
             },
             LostReason::NotKeptBeforeUpgrade { cap } => {
                 H2Stop::NotKeptBeforeUpgrade { cap: *cap as u64 }

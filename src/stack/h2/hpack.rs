@@ -21,7 +21,7 @@
 //! per Huffman bit (`huffman`), one allocation per dynamic table entry.
 
 use super::huffman;
-use crate::vocab::{Header, ProxyProduct};
+use crate::vocab::{Header, HpackProblem, ProxyProduct};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
@@ -83,13 +83,13 @@ impl Head {
     }
 }
 
-/// Why a header block could not be decoded.
+/// Why a header block could not be decoded: a value, worded in `report/words/h2.rs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HpackError(pub String);
+pub struct HpackError(pub HpackProblem);
 
 impl fmt::Display for HpackError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "HPACK decoding failed: {} (RFC 7541)", self.0)
+        f.write_str(&crate::report::words::h2::hpack_problem(self.0))
     }
 }
 
@@ -191,7 +191,10 @@ impl Default for BlockDecoder {
 /// can be that large).
 fn integer(b: &[u8], n: u32) -> Result<(usize, usize), HpackError> {
     let max = (1u64 << n) - 1;
-    let first = u64::from(*b.first().ok_or_else(|| ends_inside("an integer"))?) & max;
+    let first = u64::from(
+        *b.first()
+            .ok_or(HpackError(HpackProblem::EndsInsideInteger))?,
+    ) & max;
     if first < max {
         return Ok((first as usize, 1));
     }
@@ -200,18 +203,14 @@ fn integer(b: &[u8], n: u32) -> Result<(usize, usize), HpackError> {
     for (i, &byte) in b.iter().enumerate().skip(1) {
         value += u64::from(byte & 0x7f) << shift;
         if value > u64::from(u32::MAX) || shift > 28 {
-            return Err(HpackError("an integer over 32 bits".into()));
+            return Err(HpackError(HpackProblem::IntegerTooLarge));
         }
         if byte & 0x80 == 0 {
             return Ok((value as usize, i + 1));
         }
         shift += 7;
     }
-    Err(ends_inside("an integer"))
-}
-
-fn ends_inside(what: &str) -> HpackError {
-    HpackError(format!("the block ends inside {what}"))
+    Err(HpackError(HpackProblem::EndsInsideInteger))
 }
 
 /// A string literal (§5.2) at the start of `b`: its octets (Huffman-decoded if its H bit
@@ -222,12 +221,17 @@ fn string(b: &[u8]) -> Result<(Cow<'_, [u8]>, usize), HpackError> {
     let raw = used
         .checked_add(len)
         .and_then(|end| b.get(used..end))
-        .ok_or_else(|| ends_inside("a string"))?;
+        .ok_or(HpackError(HpackProblem::EndsInsideString))?;
     if !huffman {
         return Ok((Cow::Borrowed(raw), used + len));
     }
     let mut out = Vec::new();
-    huffman::decode(raw, &mut out).map_err(|e| HpackError(e.to_string()))?;
+    huffman::decode(raw, &mut out).map_err(|e| {
+        HpackError(match e {
+            huffman::HuffmanError::Eos => HpackProblem::HuffmanEos,
+            huffman::HuffmanError::Padding => HpackProblem::HuffmanPadding,
+        })
+    })?;
     Ok((Cow::Owned(out), used + len))
 }
 
@@ -289,16 +293,14 @@ impl BlockDecoder {
                 // §6.3 Dynamic Table Size Update: only before the first field (§4.2).
                 0x20..=0x3f => {
                     if fields_seen {
-                        return Err(HpackError(
-                            "a dynamic table size update after a header field".into(),
-                        ));
+                        return Err(HpackError(HpackProblem::SizeUpdateAfterField));
                     }
                     let (size, used) = integer(b, 5)?;
                     if size > self.allowed {
-                        return Err(HpackError(format!(
-                            "a dynamic table size update to {size} bytes, over the {} the receiver allowed",
-                            self.allowed
-                        )));
+                        return Err(HpackError(HpackProblem::SizeUpdateOverLimit {
+                            size: size as u64,
+                            allowed: self.allowed as u64,
+                        }));
                     }
                     self.table.set_max(size);
                     b = b.get(used..).unwrap_or_default();
@@ -339,10 +341,10 @@ impl BlockDecoder {
     }
 
     fn no_entry(&self, index: usize) -> HpackError {
-        HpackError(format!(
-            "index {index} is not in the table (61 static and {} dynamic entries)",
-            self.table.entries.len()
-        ))
+        HpackError(HpackProblem::NoEntry {
+            index: index as u64,
+            dynamic: self.table.entries.len() as u64,
+        })
     }
 }
 
@@ -630,7 +632,13 @@ mod tests {
             &mut loona_hpack::Decoder::new(),
             &[0x80 | 62],
         );
-        assert!(ours.unwrap_err().0.contains("index 62"));
+        assert_eq!(
+            ours.unwrap_err().0,
+            HpackProblem::NoEntry {
+                index: 62,
+                dynamic: 0
+            }
+        );
     }
 
     /// Blocks `loona-hpack` encodes (with incremental indexing, so the dynamic table

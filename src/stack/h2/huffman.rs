@@ -15,8 +15,6 @@
 //! every string: tens of microseconds each, seconds for a hostile header block). The
 //! tests check every symbol against `loona-hpack`'s own table.
 
-use std::fmt;
-
 /// The longest code (EOS, and some of the rarest octets): 30 bits.
 const MAX_LEN: usize = 30;
 /// The symbol that ends the code space, never sent inside a string (RFC 7541 §5.2).
@@ -111,17 +109,6 @@ pub enum HuffmanError {
     Eos,
     /// The last bits are longer than 7, or not all ones.
     Padding,
-}
-
-impl fmt::Display for HuffmanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            HuffmanError::Eos => "a Huffman-coded string holds the EOS symbol",
-            HuffmanError::Padding => {
-                "a Huffman-coded string ends with padding longer than 7 bits or not all ones"
-            }
-        })
-    }
 }
 
 /// The code tree's internal nodes (a complete code of 257 symbols has 256), root first:

@@ -292,8 +292,7 @@ const SENTENCES_ALLOWED: &[(&str, &str)] = &[
     ("diagnose/incidents.rs", "incidents' evidence clauses (issue 104)"),
     ("diagnose/proxied.rs", "a proxy's leg endings named (LegEnding::name)"),
     ("diagnose/reload.rs", "a proxy's leg endings named (LegEnding::name)"),
-    ("stack/h2/", "what the HPACK reader met (HpackError), kept in an h2-lost finding's value"),
-    ("stack/tls/", "TLS: what broke its rules (NotDecrypted::ProtocolViolation), key log warnings, record errors"),
+    ("stack/tls/", "TLS: key log warnings, record errors"),
 ];
 
 /// No sentence for a user outside `report/words/` (issue 105 item 5): a string literal of

@@ -10,9 +10,9 @@ impl TlsSession {
         self.heap_changed = true;
         let why = match e {
             OpenError::Auth => NotDecrypted::KeyMismatch,
-            OpenError::Malformed => NotDecrypted::ProtocolViolation(format!(
-                "malformed protected record completed by packet {packet}"
-            )),
+            OpenError::Malformed => {
+                NotDecrypted::ProtocolViolation(Violation::MalformedRecord { packet })
+            }
         };
         self.dir(from_client).stop(why);
     }
@@ -141,10 +141,12 @@ impl TlsSession {
                 }
                 self.dir(from_client).hs = hs;
                 if let Err(handshake::ReassemblyError::TooLong { kind, len }) = joined {
-                    self.dir(from_client)
-                        .stop(NotDecrypted::ProtocolViolation(format!(
-                            "handshake message type {kind} of {len} bytes"
-                        )));
+                    self.dir(from_client).stop(NotDecrypted::ProtocolViolation(
+                        Violation::HandshakeMessageTooLong {
+                            kind,
+                            len: len as u64,
+                        },
+                    ));
                 }
             }
             _ => {}

@@ -34,7 +34,7 @@ impl TlsSession {
                     self.client_hello_seen = true;
                 }
                 None => self.fail(NotDecrypted::ProtocolViolation(
-                    "malformed ClientHello".into(),
+                    Violation::MalformedClientHello,
                 )),
             }
             return;
@@ -58,7 +58,7 @@ impl TlsSession {
             }
             let Some(sh) = handshake::parse_server_hello(m.body) else {
                 self.fail(NotDecrypted::ProtocolViolation(
-                    "malformed ServerHello".into(),
+                    Violation::MalformedServerHello,
                 ));
                 return;
             };
@@ -104,11 +104,12 @@ impl TlsSession {
             return;
         };
         if suite.tls13 != (version == TLS13) {
-            self.fail(NotDecrypted::ProtocolViolation(format!(
-                "cipher suite {} with {}",
-                suite.name,
-                version_name(version)
-            )));
+            self.fail(NotDecrypted::ProtocolViolation(
+                Violation::SuiteForOtherVersion {
+                    suite: suite.name.into(),
+                    version,
+                },
+            ));
             return;
         }
         self.suite = Some(suite);

@@ -42,13 +42,12 @@ use super::handshake::{
 use super::keylog::ClientRandom;
 use super::keylog::{self, Secret};
 use super::keys::{self, Bulk, Suite};
-use super::names::version_name;
 use super::record::{
     self, content, FrameError, Framer, OpenError, Record, RecordCipher, RecordHead,
 };
 use super::summary::{DirectionSummary, Summary};
 use super::TlsEvent;
-use crate::vocab::NotDecrypted;
+use crate::vocab::{NotDecrypted, Violation};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -545,7 +544,14 @@ impl TlsSession {
             self.fail(NotDecrypted::HandshakeNotCaptured);
         } else {
             self.dir(from_client)
-                .stop(NotDecrypted::ProtocolViolation(e.to_string()));
+                .stop(NotDecrypted::ProtocolViolation(match e {
+                    FrameError::TooLong { len, packet } => Violation::RecordTooLong {
+                        len: u32::try_from(len).unwrap_or(u32::MAX),
+                        packet,
+                        max: record::MAX_RECORD as u32,
+                    },
+                    FrameError::NotTls { packet } => Violation::NotRecordHeader { packet },
+                }));
         }
     }
 

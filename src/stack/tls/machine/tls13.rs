@@ -11,7 +11,7 @@ use super::super::keylog::{self, ConnectionSecrets, Label, Secret};
 use super::super::keys::{self, Suite};
 use super::super::record::{spare, OpenError, RecordCipher, RecordHead};
 use super::{Phase, Setup, TlsSession};
-use crate::vocab::NotDecrypted;
+use crate::vocab::{NotDecrypted, Violation};
 
 /// Undecryptable early-data records skipped before the key is taken as wrong.
 const MAX_SKIPPED_EARLY: u32 = 1024;
@@ -198,7 +198,7 @@ impl TlsSession {
         }
         if handshake::parse_key_update(body).is_none() {
             self.dir(from_client).stop(NotDecrypted::ProtocolViolation(
-                "malformed KeyUpdate".into(),
+                Violation::MalformedKeyUpdate,
             ));
             return;
         }
