@@ -24,7 +24,8 @@
 //!   [`PollingConnection`]; `polls`: [`Polls`], [`Polled`], [`PollingFacts`], [`Open`] (the
 //!   long-polling connections an analysis keeps until they are linked; not in JSON);
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Reconnects`], [`Bin`], [`Reconnect`],
-//!   [`After`], [`Accepted`];
+//!   [`After`], [`Accepted`]; `ended_by`: [`EndedBy`], [`Enders`] (how and by whom its
+//!   sessions ended);
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
 //!   RSTs, one record); `transport`: [`Transport`];
 //! - `trail`: [`trail::Trail`], [`trail::Mark`] (what one capture point saw of a
@@ -33,6 +34,7 @@
 mod app;
 mod appcause;
 mod close;
+mod ended_by;
 mod ending;
 mod endpoint;
 mod evidence;
@@ -64,6 +66,7 @@ pub use app::{
 };
 pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
+pub use ended_by::{EndedBy, Enders};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use evidence::{NotSeen, Unseen};
@@ -77,7 +80,7 @@ pub use frames::{
 pub use h2::{h2_frame_name, H2Broke, H2Stop};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect, Reconnects};
 pub use incident::{Answered, Fact, IncidentFacts, Needs, NotShown, Stated, REJECTED_S};
-pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall, Twin};
+pub use incident::{Doubt, DoubtReason, LoopStop, Partition, Slow, Stall, Twin};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;
 pub use notframes::{NotFrames, NotFramesWhat};
