@@ -209,9 +209,10 @@ fn host_reboot_names_no_wrong_kind() {
 }
 
 /// The version cut-off: the server's 4406 'client version 1 no longer supported: update'
-/// over its v1 sessions while it kept the v2 ones, 10 never back, nothing refused. Expected
-/// 20 members and 10 back; the held-out run grouped 18 (8 back): the first two closes came
-/// 21 ms before the third, more than a tenth of the server's usual gap between endings.
+/// over its 20 v1 sessions while it kept the v2 ones, 10 back, 10 never, nothing refused.
+/// (The held-out run grouped 18, 8 back: the first two closes came 21 ms before the third,
+/// more than a tenth of the server's usual gap between endings; one decision is no longer
+/// split by a gap its server's pace would put no ending in.)
 #[test]
 fn version_4406_is_the_servers_stated_decision() {
     let name = "njsws-version-4406.pcap.gz";
@@ -230,16 +231,8 @@ fn version_4406_is_the_servers_stated_decision() {
         i["facts"]["served_others"].as_u64().unwrap() > 0,
         "{name}: {i:#}"
     );
-    let rc = &i["reconnects"];
-    assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
-    assert_eq!(
-        rc["refused"], e["refused_connection_attempts"],
-        "{name}: {rc}"
-    );
-    assert!(
-        i["members"].as_u64().unwrap() <= e["ended"].as_u64().unwrap(),
-        "{name}: {i:#}"
-    );
+    counts_as_expected(name, &i, &e);
+    assert!(list(&r, "doubts").is_empty(), "{name}");
 }
 
 /// The control: a 1.6 s loss of every packet on the router that TCP rode out gives no
