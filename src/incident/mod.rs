@@ -266,6 +266,11 @@ pub struct Ending {
     /// message's time is not kept).
     pub answered_us: u32,
     /// That message's payload bytes (at most `u32::MAX`).
+    /// How long its server host had been dark at its end, coded likewise (0: not dark): the
+    /// client's data unacknowledged and nothing from the server on this connection from its
+    /// first such segment until the server's packet that ended it (a host back without its
+    /// sessions answers a stale segment with RST: RFC 9293 §3.5.2, §3.10.7.1).
+    pub server_dark: u8,
     pub answered_size: u32,
     /// That message's opcode (RFC 6455 §5.2).
     pub answered_op: u8,

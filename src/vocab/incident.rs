@@ -375,6 +375,17 @@ pub struct IncidentFacts {
     /// dark (a lower bound): the server and its side of the network went on.
     #[serde(default)]
     pub others_went_on: u64,
+    /// Members whose server host was dark over one moment they all share: their clients'
+    /// data to it unacknowledged and nothing from it on their connections, each then ended
+    /// by the server host's packet at its return (a host back without its sessions resets
+    /// each as its client's next segment arrives).
+    #[serde(default)]
+    pub server_dark: u64,
+    /// Seconds from the server host's going dark (the earliest member's first client
+    /// segment never acknowledged: when it was last heard) to the first member's end (null:
+    /// not dark).
+    #[serde(default)]
+    pub server_dark_s: Option<f64>,
     /// The kind the group's shape first suggested, when its row did not hold (null: named
     /// as first found), and the fact that was missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -595,8 +606,8 @@ pub struct Incident {
     /// For an idle cohort: the idle age they share (the first member's), seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_s: Option<f64>,
-    /// For a restart: seconds from the last member's end to the next session the server
-    /// accepted.
+    /// For a restart: seconds from the last member's end (a server host gone dark: from its
+    /// going dark) to the next session the server accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub down_s: Option<f64>,
     /// How many connections it holds.

@@ -39,7 +39,7 @@ mod stops;
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
 use crashloops::crash_loops;
-use dark::dark_hosts;
+use dark::{dark_hosts, dark_servers};
 use middlebox::middlebox;
 use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
@@ -312,9 +312,10 @@ pub fn detect_said(
         partitions(&mut w);
         // Then one client host's sessions dark together (the server's data unacknowledged,
         // nothing from the host) and ended by TCP at its return: its drop, or a cut that
-        // healed; their ends come together (a stop's shape) after one long quiet (a
-        // cohort's).
+        // healed (a server host's likewise, reset as its clients next sent: its restart);
+        // their ends come together (a stop's shape) after one long quiet (a cohort's).
         dark_hosts(&mut w);
+        dark_servers(&mut w);
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
         // Sessions cut while their clients read nothing: their zero windows say why, before

@@ -11,7 +11,7 @@
 
 use crate::report::ConnectionReport;
 use crate::units::clock;
-use crate::vocab::{Answered, EndedBy, Incident, IncidentKind, Stated};
+use crate::vocab::{Answered, EndedBy, Incident, IncidentKind, Stated, Timestamp};
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
@@ -67,6 +67,9 @@ fn headline(i: &Incident) -> String {
     let server = i.server.as_deref().unwrap_or("several servers");
     let client = i.client.as_deref().unwrap_or("several clients");
     let what = match i.kind {
+        IncidentKind::ServerRestart | IncidentKind::ServerStop if i.facts.server_dark > 0 => {
+            server_dark_what(i, server)
+        }
         // "Down" only where shown: attempts refused while it was; else what is known.
         IncidentKind::ServerRestart => match (i.down_s, i.reconnects.refused > 0) {
             (Some(d), true) => format!("server {server} restarted at {at} (down {})", seconds(d)),
@@ -400,6 +403,33 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
         seconds(p.silence_s),
         p.survived
     ));
+    out
+}
+
+/// A server host gone dark (`facts.server_dark`): when it went silent, how it came back
+/// without its sessions, and, for a restart, when it accepted again ("down" only where
+/// attempts were refused meanwhile).
+fn server_dark_what(i: &Incident, server: &str) -> String {
+    let f = &i.facts;
+    let dark = f.server_dark_s.unwrap_or(0.0);
+    let gone = Timestamp(i.start.0.saturating_sub((dark * 1e9) as i64));
+    let mut out = format!(
+        "server {server}'s host went silent at {}: for {} nothing came from it while its clients' data on its {} sessions went unacknowledged; back without them, it reset each as its client next sent, from {}",
+        clock(gone),
+        seconds(dark),
+        i.members,
+        clock(i.start)
+    );
+    match (i.kind, i.down_s) {
+        (IncidentKind::ServerRestart, Some(d)) if i.reconnects.refused > 0 => {
+            out.push_str(&format!("; restarted (down {})", seconds(d)));
+        }
+        (IncidentKind::ServerRestart, Some(d)) => out.push_str(&format!(
+            "; restarted (the next session was accepted {} after it went silent)",
+            seconds(d)
+        )),
+        _ => out.push_str("; the server accepted no session after it in the capture"),
+    }
     out
 }
 
