@@ -12,7 +12,7 @@
 //! and ends. No step looks at more than a bounded number of endings per ending.
 
 use super::{
-    Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S,
+    Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, IDLE_MIN_S,
     IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S,
     REJECTION_SHARE, RETRY_GAP_S, SHED_GAP_S,
 };
@@ -827,7 +827,7 @@ fn came_back_elsewhere(w: &mut Work) {
         r.spread_s = (d.len() >= 3)
             .then(|| pct(90).zip(pct(10)).map(|(a, b)| a - b))
             .flatten();
-        r.herd = r.spread_s.map(|s| s < HERD_SPREAD_S);
+        r.herd = r.spread_s.zip(r.median_s).map(|(s, m)| super::herd(s, m));
     }
     for (inc, m) in w.incidents.iter_mut().zip(moved) {
         let total: u64 = m.values().sum();
@@ -960,7 +960,7 @@ fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             slowest_s: d.last().copied(),
             refused,
             spread_s: spread,
-            herd: spread.map(|s| s < HERD_SPREAD_S),
+            herd: spread.zip(pct(50)).map(|(s, m)| super::herd(s, m)),
             same_host,
             refused_http: http,
             refused_status: status.flatten().filter(|_| http > 0),
