@@ -96,6 +96,13 @@ fn a_server_host_back_without_its_sessions_restarted() {
         h.contains("host went silent at") && h.contains("(down 7.5 s)"),
         "{h}"
     );
+    // Not a burst "within moments": the host went and came back.
+    let (cause, _) = i.words();
+    assert!(
+        cause.starts_with("The server's host went silent: for 6.0 s")
+            && !cause.contains("within moments"),
+        "{cause}"
+    );
 }
 
 /// Without an attempt refused nothing shows the server gone: the gate names no restart.

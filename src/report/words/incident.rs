@@ -596,11 +596,18 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         return decision_cause_and_fix(i);
     }
     let mut cause = kind_cause(i.kind).to_string();
-    if matches!(
+    let stop = matches!(
         i.kind,
         IncidentKind::ServerRestart | IncidentKind::ServerStop
-    ) && matches!(i.code, Some(1001 | 1012))
-    {
+    );
+    if stop && i.facts.server_dark > 0 {
+        // Its sessions' ends are spread by the clients' back-off: not "within moments".
+        cause = format!(
+            "The server's host went silent: for {} nothing came from it, not even a FIN or RST, while its clients' data went unacknowledged; it came back knowing none of its sessions (a host that lost its TCP state answers a stale segment with a reset, RFC 9293 §3.10.7.1), so each ended only when its client next sent, spread over their backed-off retransmissions. The host itself went and came back (a reboot, a VM or container replaced), not its process alone.",
+            seconds(i.facts.server_dark_s.unwrap_or(0.0))
+        );
+    }
+    if stop && matches!(i.code, Some(1001 | 1012)) {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
     }
     if i.kind == IncidentKind::ClientDrop && i.ended_by == EndedBy::Silence {
