@@ -240,6 +240,7 @@ mod tests {
             answered_op: 0,
             closed_after_peer: 0,
             dark: 0,
+            server_dark: 0,
             key: super::super::NO_KEY,
         }
     }

@@ -7,7 +7,8 @@
 //! In: each finished TCP connection that was no WebSocket, its client's SYN the one side
 //! that began (RFC 9293 §3.5: a SYN to a port with no listener is answered by a RST; §3.8.1:
 //! one unanswered is sent again, the same attempt). Out: per incident of kind
-//! `server-stop` or `server-restart`, the attempts to its server from its first end to the
+//! `server-stop` or `server-restart`, the attempts to its server from its first end (a
+//! server host gone dark: from its going dark, `facts.server_dark_s`) to the
 //! next session the server accepted (a stop: to the capture's end), and for a restart on to
 //! its members' return (`reconnects.refused_after_back`: refused in its name after it was
 //! back), added to `reconnects.refused`.
@@ -258,9 +259,15 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             ));
             continue;
         }
+        // A server host gone dark: from when it was last heard (its sessions were reset only
+        // as their clients next sent, long after), its `down_s` counted from then too.
+        let gone = (i.facts.server_dark > 0)
+            .then_some(i.facts.server_dark_s)
+            .flatten()
+            .map(|s| i.start.0.saturating_sub((s * 1e9) as i64));
         let up = match i.kind {
             IncidentKind::ServerRestart | IncidentKind::MiddleboxReset => match i.down_s {
-                Some(d) => i.end.0.saturating_add((d * 1e9) as i64),
+                Some(d) => gone.unwrap_or(i.end.0).saturating_add((d * 1e9) as i64),
                 // A restart said (1012) with no session accepted after: to the end.
                 None if i.kind == IncidentKind::ServerRestart => i64::MAX,
                 None => continue,
@@ -273,7 +280,7 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
             _ => continue,
         };
         spans.entry(server).or_default().push((
-            i.start.0.div_euclid(span),
+            gone.unwrap_or(i.start.0).div_euclid(span),
             up.div_euclid(span),
             k,
             None,

@@ -132,6 +132,18 @@ impl Ending {
             .map(|s| self.end.saturating_sub((s * 1e9) as i64))
     }
 
+    /// Records that its server host had been dark for `seconds` at its end
+    /// ([`Ending::server_dark`]).
+    pub fn set_server_dark(&mut self, seconds: f64) {
+        self.server_dark = zero_code(seconds);
+    }
+
+    /// When its server host went dark (its client's first segment never acknowledged), if it
+    /// did, to `zero_code`'s precision.
+    pub fn server_dark_from(&self) -> Option<i64> {
+        zero_seconds(self.server_dark).map(|s| self.end.saturating_sub((s * 1e9) as i64))
+    }
+
     /// How long the client's receive window had been zero when the server ended the session
     /// (to `zero_code`'s precision), if it had.
     pub fn zero_window_s(&self) -> Option<f64> {

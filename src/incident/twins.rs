@@ -146,6 +146,7 @@ mod tests {
             answered_op: 0,
             closed_after_peer: 0,
             dark: 0,
+            server_dark: 0,
             key: if key == 0 { NO_KEY } else { [key; 16] },
         }
     }

@@ -457,6 +457,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         answered_op: 0,
         closed_after_peer: 0,
         dark: 0,
+        server_dark: 0,
         key: super::NO_KEY,
     }
 }

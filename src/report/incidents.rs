@@ -145,9 +145,13 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
             .filter(|_| matches!(how, How::Fin | How::Rst))
             .map_or(0, |(_, code)| code.unwrap_or(1005)),
         dark: 0,
+        server_dark: 0,
     };
-    if let Some(s) = dark(c, how, end) {
+    if let Some(s) = dark(c, how, end, Role::Server) {
         e.set_dark(s);
+    }
+    if let Some(s) = dark(c, how, end, Role::Client) {
+        e.set_server_dark(s);
     }
     e
 }
@@ -165,23 +169,24 @@ fn close_after_peer_end(c: &ConnectionReport) -> Option<(&crate::vocab::TcpEnd, 
     (t.by == f.from.peer() && t.packet < f.packet).then_some((t, f.code))
 }
 
-/// How long `c`'s client host had been dark when the session ended (at `end`, `how`): the
-/// server's data unacknowledged from its first such segment (`unacknowledged-data`) and the
-/// client's next packet, the first after that silence, at the end or within
-/// [`HEAL_SLACK_S`](crate::incident::HEAL_SLACK_S) before it (the host's first packet back,
-/// or the server's retransmission it answered, ended the session). Ended by TCP only.
-fn dark(c: &ConnectionReport, how: How, end: i64) -> Option<f64> {
+/// How long `c`'s client host (`sender` the server) or server host (`sender` the client)
+/// had been dark when the session ended (at `end`, `how`): `sender`'s data unacknowledged
+/// from its first such segment (`unacknowledged-data`) and the peer's next packet, the first
+/// after that silence, at the end or within [`HEAL_SLACK_S`](crate::incident::HEAL_SLACK_S)
+/// before it (the host's first packet back, or the retransmission it answered, ended the
+/// session). Ended by TCP only.
+fn dark(c: &ConnectionReport, how: How, end: i64, sender: Role) -> Option<f64> {
     if !matches!(how, How::Fin | How::Rst) {
         return None;
     }
     c.status.causes.iter().find_map(|k| match k {
         Cause::Unacknowledged {
-            from: Role::Server,
+            from,
             at,
             peer_next: Some(_),
             peer_silent_s,
             ..
-        } => {
+        } if *from == sender => {
             let from = super::record::parse_rfc3339(at)?.0;
             let back = from.saturating_add((peer_silent_s * 1e9) as i64);
             let slack = (crate::incident::HEAL_SLACK_S * 1e9) as i64;
@@ -502,6 +507,7 @@ mod tests {
             answered_op: 0,
             closed_after_peer: 0,
             dark: 0,
+            server_dark: 0,
         }
     }
 

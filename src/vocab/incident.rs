@@ -6,6 +6,7 @@
 //! In: nothing of the project. Out: the values the `incident` stage fills (its thresholds,
 //! `incident::RECONNECT_MAX_S` and the like, and its words stay there).
 
+use super::ended_by::{EndedBy, Enders};
 use super::endpoint::Endpoint;
 use super::reconnects::Reconnects;
 use super::stated::Stated;
@@ -380,6 +381,17 @@ pub struct IncidentFacts {
     /// dark (a lower bound): the server and its side of the network went on.
     #[serde(default)]
     pub others_went_on: u64,
+    /// Members whose server host was dark over one moment they all share: their clients'
+    /// data to it unacknowledged and nothing from it on their connections, each then ended
+    /// by the server host's packet at its return (a host back without its sessions resets
+    /// each as its client's next segment arrives).
+    #[serde(default)]
+    pub server_dark: u64,
+    /// Seconds from the server host's going dark (the earliest member's first client
+    /// segment never acknowledged: when it was last heard) to the first member's end (null:
+    /// not dark).
+    #[serde(default)]
+    pub server_dark_s: Option<f64>,
     /// The kind the group's shape first suggested, when its row did not hold (null: named
     /// as first found), and the fact that was missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -484,8 +496,8 @@ pub struct Incident {
     /// For an idle cohort: the idle age they share (the first member's), seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_s: Option<f64>,
-    /// For a restart: seconds from the last member's end to the next session the server
-    /// accepted.
+    /// For a restart: seconds from the last member's end (a server host gone dark: from its
+    /// going dark) to the next session the server accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub down_s: Option<f64>,
     /// How many connections it holds.
@@ -751,117 +763,4 @@ pub enum DoubtReason {
     /// for a restart, one client host for a drop): named by none (`facts.not_shown` says
     /// which kind and which fact).
     NotShown,
-}
-
-/// How the sessions of an incident or a doubt ended, all alike or not (JSON `ended_by`, a
-/// string: "fin", "rst", "fin/rst", "close 1000", "close", "refused 503", "silence",
-/// "mixed").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndedBy {
-    /// Each by its TCP FIN, no close frame.
-    Fin,
-    /// Each by a TCP RST, no close frame.
-    Rst,
-    /// Each by a FIN or a RST, some of each.
-    FinRst,
-    /// Each by a close frame with this code (none: an empty close frame).
-    Close(Option<u16>),
-    /// Each upgrade refused with this HTTP status.
-    Refused(u16),
-    /// Each HTTP/2 stream ended by an RST_STREAM (or a GOAWAY) with this error code.
-    Stream {
-        /// A GOAWAY, not an RST_STREAM.
-        goaway: bool,
-        /// Its error code (RFC 9113 §7).
-        code: u32,
-    },
-    /// No close frame, FIN or RST: data unacknowledged to the end.
-    Silence,
-    /// Not all alike.
-    Mixed,
-}
-
-impl EndedBy {
-    /// Whether each ended by its TCP FIN or RST (no close frame).
-    pub fn by_tcp(self) -> bool {
-        matches!(self, EndedBy::Fin | EndedBy::Rst | EndedBy::FinRst)
-    }
-}
-
-impl std::fmt::Display for EndedBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EndedBy::Fin => f.write_str("fin"),
-            EndedBy::Rst => f.write_str("rst"),
-            EndedBy::FinRst => f.write_str("fin/rst"),
-            EndedBy::Close(Some(c)) => write!(f, "close {c}"),
-            EndedBy::Close(None) => f.write_str("close"),
-            EndedBy::Refused(s) => write!(f, "refused {s}"),
-            EndedBy::Silence => f.write_str("silence"),
-            EndedBy::Mixed => f.write_str("mixed"),
-            EndedBy::Stream { goaway, code } => {
-                let frame = if *goaway { "goaway" } else { "rst_stream" };
-                match super::h2_error_name(*code) {
-                    Some(name) => write!(f, "{frame} {name}"),
-                    None => write!(f, "{frame} 0x{code:x}"),
-                }
-            }
-        }
-    }
-}
-
-/// Compared with its JSON string (tests read it so).
-impl PartialEq<&str> for EndedBy {
-    fn eq(&self, other: &&str) -> bool {
-        let text: &str = &self.to_string();
-        text == *other
-    }
-}
-
-impl Serialize for EndedBy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// Who ended the sessions of an incident (JSON `side`, a string: "server", "client",
-/// "both").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Enders {
-    /// The server ended each.
-    Server,
-    /// Each client ended its own.
-    Client,
-    /// Some each way (or a side not known).
-    Both,
-}
-
-impl Enders {
-    /// Its JSON name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Enders::Server => "server",
-            Enders::Client => "client",
-            Enders::Both => "both",
-        }
-    }
-}
-
-impl std::fmt::Display for Enders {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Compared with its JSON string (tests read it so).
-impl PartialEq<&str> for Enders {
-    fn eq(&self, other: &&str) -> bool {
-        self.name() == *other
-    }
-}
-
-impl Serialize for Enders {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
 }

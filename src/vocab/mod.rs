@@ -26,7 +26,8 @@
 //! - `incident`: [`Incident`], [`IncidentKind`], [`Bin`], [`Reconnect`],
 //!   [`After`], [`Accepted`]; `reconnects`: [`Reconnects`] (who came back after an incident);
 //!   `stated`: [`Stated`], [`Answered`] (what a group's members said as they ended);
-//!   `twin`: [`Twin`] (the same session at a second point);
+//!   `twin`: [`Twin`] (the same session at a second point); `ended_by`: [`EndedBy`],
+//!   [`Enders`] (how and by whom its sessions ended);
 //! - `ending`: [`TcpEnd`], [`TcpEnds`], [`TcpEndName`], [`LaterRst`] (a connection's FINs and
 //!   RSTs, one record); `transport`: [`Transport`];
 //! - `trail`: [`trail::Trail`], [`trail::Mark`] (what one capture point saw of a
@@ -35,6 +36,7 @@
 mod app;
 mod appcause;
 mod close;
+mod ended_by;
 mod ending;
 mod endpoint;
 mod evidence;
@@ -69,6 +71,7 @@ pub use app::{
 };
 pub use appcause::AppCause;
 pub use close::{CloseFrame, CloseFrameJson, Problem};
+pub use ended_by::{EndedBy, Enders};
 pub use ending::{LaterRst, TcpEnd, TcpEndName, TcpEnds};
 pub use endpoint::Endpoint;
 pub use evidence::{NotSeen, Unseen};
@@ -81,7 +84,7 @@ pub use frames::{
 };
 pub use h2::{h2_frame_name, H2Broke, H2Stop, HpackProblem};
 pub use incident::{Accepted, After, Bin, Incident, IncidentKind, Reconnect};
-pub use incident::{Doubt, DoubtReason, EndedBy, Enders, LoopStop, Partition, Slow, Stall};
+pub use incident::{Doubt, DoubtReason, LoopStop, Partition, Slow, Stall};
 pub use incident::{Fact, IncidentFacts, Needs, NotShown, REJECTED_S};
 pub use input::{InputSummary, KeyLogName, KeySource, LiveDrops};
 pub use link_type::LinkType;

@@ -30,7 +30,8 @@ pub struct Reconnects {
     pub refused: u64,
     /// Seconds between the 10th and 90th percentile of the delays (with 3 or more).
     pub spread_s: Option<f64>,
-    /// The delays spread over less than [`HERD_SPREAD_S`]: the clients came back in a herd.
+    /// The delays spread over less than a tenth of their median (or 0.02 s): the clients
+    /// came back in a herd, with no jitter (`incident::herd`).
     pub herd: Option<bool>,
     /// Of `came_back`, members whose new session came from a client host that had several
     /// sessions to the server open at once: that host came back, not surely that client.

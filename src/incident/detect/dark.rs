@@ -168,3 +168,130 @@ pub(super) fn gave_up(w: &Work, i: u32) -> Option<i64> {
     let from = e.dark_from()?;
     (e.ended() && e.end.saturating_sub(from) >= ns(DARK_MIN_S)).then_some(from)
 }
+
+/// Server hosts gone dark (issue 102, `pyws-host-reboot`): what TCP allows of a server host
+/// that went away and came back without its state (a reboot, its link cut and made anew).
+/// Nothing comes from it while it is gone, so each session's client data goes
+/// unacknowledged, retransmitted, backing off, from one moment they all share (RFC 6298 §5);
+/// back, the host's kernel knows none of the sessions and answers each stale segment with
+/// RST (RFC 9293 §3.5.2, §3.10.7.1), so the sessions end only as their clients next send,
+/// spread over their back-off, long after the host went. Grouped by that shared moment,
+/// never by their resets' times: per server, runs of its sessions ended by the server host's
+/// FIN or RST after such a spell (`Ending::server_dark`, at least [`DARK_MIN_S`]), each
+/// gone dark before every earlier one ended, at least [`MIN_MEMBERS`] connections and three
+/// quarters of the server's sessions open at that moment, none of the server's other
+/// sessions open across it never dark, and no session accepted during it (either shows the
+/// server host up). Named a restart when the server accepted a session after its going dark
+/// (down from then: `down_s`), else a stop; its refusals are counted from its going dark
+/// (`refused::count`, `facts.server_dark_s`), so the row's `server-gone` reads them.
+pub(super) fn dark_servers(w: &mut Work) {
+    let dark = |w: &Work, i: u32| -> Option<(i64, i64)> {
+        let e = w.at(i)?;
+        let from = e.server_dark_from()?;
+        (e.stream == 0
+            && e.by == Some(Role::Server)
+            && matches!(e.how, How::Fin | How::Rst)
+            && e.end.saturating_sub(from) >= ns(DARK_MIN_S))
+        .then_some((from, e.end))
+    };
+    let mut cand: Vec<u32> = (0..w.e.len() as u32)
+        .filter(|&i| w.free(i) && !w.is_echo(i) && dark(w, i).is_some())
+        .collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
+    sorted_by(w, &mut cand, |i, _| {
+        (w.sid(i), dark(w, i).map_or(i64::MAX, |d| d.0))
+    });
+    // The servers with a candidate: their sessions' starts and ends (all, and those never
+    // dark), and the starts of those they accepted, sorted, to count at a moment.
+    let servers: rustc_hash::FxHashSet<u32> = cand.iter().map(|&i| w.sid(i)).collect();
+    let (mut starts, mut ends, mut up_starts, mut up_ends, mut accepted) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..w.e.len() as u32 {
+        let Some(e) = w.at(i).copied() else { continue };
+        if w.is_echo(i) || !servers.contains(&w.sid(i)) || matches!(e.how, How::Refused(_)) {
+            continue;
+        }
+        let s = u64::from(w.sid(i));
+        starts.push(at_time(s, e.start));
+        ends.push(at_time(s, e.end));
+        if e.server_dark == 0 {
+            up_starts.push(at_time(s, e.start));
+            up_ends.push(at_time(s, e.end));
+        }
+        if e.signs.upgraded {
+            accepted.push(at_time(s, e.start));
+        }
+    }
+    w.steps += w.e.len() as u64;
+    for v in [
+        &mut starts,
+        &mut ends,
+        &mut up_starts,
+        &mut up_ends,
+        &mut accepted,
+    ] {
+        v.sort_unstable();
+    }
+    let le = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x <= at_time(p, t));
+    let lt = |v: &[u128], p: u64, t: i64| v.partition_point(|&x| x < at_time(p, t));
+    let mut i = 0;
+    while i < cand.len() {
+        w.steps += 1;
+        let Some(first) = cand.get(i).copied() else {
+            break;
+        };
+        let sid = w.sid(first);
+        let Some((from0, end0)) = dark(w, first) else {
+            break;
+        };
+        // The moment they share: the latest going dark, the earliest end.
+        let (mut lo, mut hi) = (from0, end0);
+        let mut j = i + 1;
+        while let Some((f, e)) = cand
+            .get(j)
+            .filter(|&&k| w.sid(k) == sid)
+            .and_then(|&k| dark(w, k))
+        {
+            if f >= hi {
+                break;
+            }
+            lo = lo.max(f);
+            hi = hi.min(e);
+            w.steps += 1;
+            j += 1;
+        }
+        let run: Vec<u32> = cand.get(i..j).unwrap_or_default().to_vec();
+        i = j;
+        if run.len() < MIN_MEMBERS {
+            continue;
+        }
+        let p = u64::from(sid);
+        let open = le(&starts, p, lo).saturating_sub(lt(&ends, p, lo));
+        // Sessions never dark open across the whole moment, or one accepted during it: the
+        // server host was up.
+        let up = le(&up_starts, p, lo).saturating_sub(lt(&up_ends, p, hi));
+        let next = accepted
+            .get(le(&accepted, p, from0))
+            .filter(|&&x| (x >> 64) as u64 == p)
+            .map(|&x| (x as u64 ^ (1 << 63)) as i64);
+        if run.len() * 4 < open * 3 || up > 0 || next.is_some_and(|t| t < hi) {
+            continue;
+        }
+        let kind = if next.is_some() {
+            IncidentKind::ServerRestart
+        } else {
+            IncidentKind::ServerStop
+        };
+        let made = w.incidents.len();
+        make(w, kind, &run, next.map(|t| (t - from0) as f64 / NS));
+        let Some(inc) = w.incidents.get_mut(made) else {
+            continue;
+        };
+        let f = &mut inc.facts;
+        f.open = open as u64;
+        f.server_dark = run.len() as u64;
+        f.server_dark_s = Some((inc.start.0 - from0) as f64 / NS);
+    }
+}

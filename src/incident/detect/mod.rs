@@ -12,7 +12,7 @@
 //! and ends. No step looks at more than a bounded number of endings per ending.
 
 use super::{
-    Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, HERD_SPREAD_S, IDLE_MIN_S,
+    Ending, How, Link, Links, Outcome, BURST_S, CLIENT_BURST_S, GAP_S, IDLE_MIN_S,
     IDLE_TOLERANCE_S, LISTED, MASS_GAP_S, MAX_BINS, MAX_INCIDENTS, MIN_MEMBERS, RECONNECT_MAX_S,
     REJECTION_SHARE, RETRY_GAP_S, SHED_GAP_S,
 };
@@ -41,7 +41,7 @@ use back::{came_back_elsewhere, come_back};
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
 use crashloops::crash_loops;
-use dark::dark_hosts;
+use dark::{dark_hosts, dark_servers};
 use middlebox::middlebox;
 use partition::partitions;
 use reconnects::{reconnects, refused_again, resolve_chains};
@@ -314,9 +314,10 @@ pub fn detect_said(
         partitions(&mut w);
         // Then one client host's sessions dark together (the server's data unacknowledged,
         // nothing from the host) and ended by TCP at its return: its drop, or a cut that
-        // healed; their ends come together (a stop's shape) after one long quiet (a
-        // cohort's).
+        // healed (a server host's likewise, reset as its clients next sent: its restart);
+        // their ends come together (a stop's shape) after one long quiet (a cohort's).
         dark_hosts(&mut w);
+        dark_servers(&mut w);
         // Resets the side they name never sent first: their burst is a stop's shape.
         middlebox(&mut w);
         // Sessions cut while their clients read nothing: their zero windows say why, before

@@ -9,7 +9,10 @@
 //! In: the working state's free endings once every kind has taken its members. Out:
 //! incidents made in it. A group is a run of one key (server, side, way, words) whose ends
 //! are each within a tenth of the server's usual gap between endings of the one before
-//! (and [`BURST_S`] of the first), that stands out from that pace (its endings spread
+//! (and [`BURST_S`] of the first), or two such runs apart by less than that usual gap that
+//! stand out as one (one decision's closes are not split by a gap its server's pace would
+//! put no ending in, as its 2nd and 3rd 21 ms apart beside a pace of 200 ms: issue 102,
+//! `njsws-version-4406`), that stands out from that pace (its endings spread
 //! evenly would put so many in the span less often than `watch::UNUSUAL`) and from the
 //! key's own ends just before (fewer than a quarter as many in as long before, at least
 //! [`GAP_S`]), as a doubtful cluster must (`doubts`); closes that answered the peer's
@@ -91,15 +94,36 @@ pub(super) fn stated(w: &mut Work) {
         // between them (one message reaches, and is read by, each peer at its own time).
         let msg = |j: usize| msgs.get(j).copied().flatten();
         let first_msg = msg(i);
-        let mut j = i + 1;
-        while keys.get(j).is_some_and(|&(k2, t)| {
+        // The end of the run of one key from `j`, each end within `link` of the one before
+        // (or answering the first's message).
+        let linked = |mut j: usize, steps: &mut u64| {
+            while keys.get(j).is_some_and(|&(k2, t)| {
+                let prev = keys.get(j - 1).map_or(t0, |x| x.1);
+                k2 == k
+                    && t <= t0.saturating_add(burst)
+                    && (t.saturating_sub(prev) <= link
+                        || (first_msg.is_some() && msg(j) == first_msg))
+            }) {
+                *steps += 1;
+                j += 1;
+            }
+            j
+        };
+        let mut j = linked(i + 1, &mut w.steps);
+        // One decision is not split by a gap its server's pace would put no ending in (less
+        // than the usual gap) where the runs on both sides of it, as one, stand out from
+        // that pace. Each run is walked at most twice (once more as the next one's start).
+        while let Some(&(k2, t)) = keys.get(j) {
             let prev = keys.get(j - 1).map_or(t0, |x| x.1);
-            k2 == k
-                && t <= t0.saturating_add(burst)
-                && (t.saturating_sub(prev) <= link || (first_msg.is_some() && msg(j) == first_msg))
-        }) {
-            w.steps += 1;
-            j += 1;
+            if k2 != k || t > t0.saturating_add(burst) || (t - prev) as f64 >= usual {
+                break;
+            }
+            let j2 = linked(j + 1, &mut w.steps);
+            let t2 = keys.get(j2 - 1).map_or(t, |x| x.1);
+            if !stands_out(j2 - i, t2 - t0, usual) {
+                break;
+            }
+            j = j2;
         }
         let t1 = keys.get(j - 1).map_or(t0, |x| x.1);
         let span = t1 - t0;

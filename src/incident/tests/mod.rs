@@ -42,6 +42,7 @@ fn ending(client: u8, port: u16, start: i64, end: i64, how: How, by: Option<Role
         answered_op: 0,
         closed_after_peer: 0,
         dark: 0,
+        server_dark: 0,
         key: super::NO_KEY,
     }
 }
@@ -840,6 +841,8 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 mod busy;
 mod doubts;
 mod gate;
+mod herd;
+mod host_gone;
 mod idents;
 mod partition;
 mod path;

@@ -231,3 +231,71 @@ fn reasons_that_name_each_session_are_one_stop() {
     // Their reasons differ: none is said for all.
     assert_eq!(i.facts.said, None);
 }
+
+/// The server's sessions ending at its pace: 30 of other hosts, one every 200 ms from 4 s,
+/// each closed by its client with 1000 'done' (a gap of about 200 ms between endings); and
+/// 20 it keeps open throughout (the version-2 clients).
+fn at_pace() -> Vec<Ending> {
+    let mut v: Vec<Ending> = (0..30u16)
+        .map(|k| {
+            ending(
+                200 + k as u8 % 50,
+                30_000 + k,
+                0,
+                4 * S + i64::from(k) * 200 * MS,
+                How::Close(Some(1000)),
+                Some(Role::Client),
+            )
+        })
+        .collect();
+    for k in 0..20u16 {
+        v.push(ending(100 + k as u8, 40_000 + k, 0, 0, How::Open, None));
+    }
+    v
+}
+
+/// Issue 102 (`njsws-version-4406`'s second shape): one decision's closes are not split by
+/// a gap its server's pace would put no ending in. The server closes 20 sessions with 4406
+/// within 46 ms, its 2nd and 3rd 25 ms apart, while its endings come every ~200 ms (a tenth
+/// of that: 20 ms): one decision of 20, not a pair and 18.
+#[test]
+fn a_gap_within_one_decision_smaller_than_the_pace_does_not_split_it() {
+    let mut saids = Saids::default();
+    let id = saids.intern(reason("client version 1 no longer supported: update"));
+    let step = |k: i64| {
+        if k < 2 {
+            k * MS
+        } else {
+            26 * MS + (k - 2) * MS
+        }
+    };
+    let mut v = closes(20, Role::Server, 4406, id, step, None);
+    v.extend(at_pace());
+    v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
+    let out = stage(v, saids);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::StatedDecision);
+    assert_eq!(i.members, 20);
+}
+
+/// Its control: two pairs of those closes 150 ms apart, a gap under the server's usual one
+/// but the four in it no more than its pace would put there: no decision (two closes are
+/// fewer than one needs).
+#[test]
+fn closes_of_one_code_that_stand_out_from_nothing_are_no_decision() {
+    let mut saids = Saids::default();
+    let id = saids.intern(reason("client version 1 no longer supported: update"));
+    let step = |k: i64| {
+        if k < 2 {
+            k * MS
+        } else {
+            150 * MS + (k - 2) * MS
+        }
+    };
+    let mut v = closes(4, Role::Server, 4406, id, step, None);
+    v.extend(at_pace());
+    v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
+    let out = stage(v, saids);
+    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+}

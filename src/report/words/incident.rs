@@ -11,7 +11,7 @@
 
 use crate::report::ConnectionReport;
 use crate::units::clock;
-use crate::vocab::{Answered, EndedBy, Incident, IncidentKind, Stated};
+use crate::vocab::{Answered, EndedBy, Incident, IncidentKind, Stated, Timestamp};
 
 /// Seconds for reading: "40 ms", "1.2 s", "95 s".
 pub fn seconds(s: f64) -> String {
@@ -67,6 +67,9 @@ fn headline(i: &Incident) -> String {
     let server = i.server.as_deref().unwrap_or("several servers");
     let client = i.client.as_deref().unwrap_or("several clients");
     let what = match i.kind {
+        IncidentKind::ServerRestart | IncidentKind::ServerStop if i.facts.server_dark > 0 => {
+            server_dark_what(i, server)
+        }
         // "Down" only where shown: attempts refused while it was; else what is known.
         IncidentKind::ServerRestart => match (i.down_s, i.reconnects.refused > 0) {
             (Some(d), true) => format!("server {server} restarted at {at} (down {})", seconds(d)),
@@ -485,6 +488,33 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     out
 }
 
+/// A server host gone dark (`facts.server_dark`): when it went silent, how it came back
+/// without its sessions, and, for a restart, when it accepted again ("down" only where
+/// attempts were refused meanwhile).
+fn server_dark_what(i: &Incident, server: &str) -> String {
+    let f = &i.facts;
+    let dark = f.server_dark_s.unwrap_or(0.0);
+    let gone = Timestamp(i.start.0.saturating_sub((dark * 1e9) as i64));
+    let mut out = format!(
+        "server {server}'s host went silent at {}: for {} nothing came from it while its clients' data on its {} sessions went unacknowledged; back without them, it reset each as its client next sent, from {}",
+        clock(gone),
+        seconds(dark),
+        i.members,
+        clock(i.start)
+    );
+    match (i.kind, i.down_s) {
+        (IncidentKind::ServerRestart, Some(d)) if i.reconnects.refused > 0 => {
+            out.push_str(&format!("; restarted (down {})", seconds(d)));
+        }
+        (IncidentKind::ServerRestart, Some(d)) => out.push_str(&format!(
+            "; restarted (the next session was accepted {} after it went silent)",
+            seconds(d)
+        )),
+        _ => out.push_str("; the server accepted no session after it in the capture"),
+    }
+    out
+}
+
 /// A client host gone dark (`client-drop` with `facts.dark`): how long nothing came from
 /// it while the server's data to it went unacknowledged, and the server's other sessions
 /// that went on.
@@ -650,11 +680,18 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         return decision_cause_and_fix(i);
     }
     let mut cause = kind_cause(i.kind).to_string();
-    if matches!(
+    let stop = matches!(
         i.kind,
         IncidentKind::ServerRestart | IncidentKind::ServerStop
-    ) && matches!(i.code, Some(1001 | 1012))
-    {
+    );
+    if stop && i.facts.server_dark > 0 {
+        // Its sessions' ends are spread by the clients' back-off: not "within moments".
+        cause = format!(
+            "The server's host went silent: for {} nothing came from it, not even a FIN or RST, while its clients' data went unacknowledged; it came back knowing none of its sessions (a host that lost its TCP state answers a stale segment with a reset, RFC 9293 §3.10.7.1), so each ended only when its client next sent, spread over their backed-off retransmissions. The host itself went and came back (a reboot, a VM or container replaced), not its process alone.",
+            seconds(i.facts.server_dark_s.unwrap_or(0.0))
+        );
+    }
+    if stop && matches!(i.code, Some(1001 | 1012)) {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
     }
     if i.kind == IncidentKind::MiddleboxReset && i.facts.made_between_points > 0 {
