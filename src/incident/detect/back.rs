@@ -133,7 +133,10 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
         r.spread_s = (d.len() >= 3)
             .then(|| pct(90).zip(pct(10)).map(|(a, b)| a - b))
             .flatten();
-        r.herd = r.spread_s.zip(r.median_s).map(|(s, m)| crate::incident::herd(s, m));
+        r.herd = r
+            .spread_s
+            .zip(r.median_s)
+            .map(|(s, m)| crate::incident::herd(s, m));
     }
     for (inc, m) in w.incidents.iter_mut().zip(moved) {
         let total: u64 = m.values().sum();
@@ -278,7 +281,9 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             slowest_s: d.last().copied(),
             refused,
             spread_s: spread,
-            herd: spread.zip(pct(50)).map(|(s, m)| crate::incident::herd(s, m)),
+            herd: spread
+                .zip(pct(50))
+                .map(|(s, m)| crate::incident::herd(s, m)),
             same_host,
             refused_http: http,
             refused_status: status.flatten().filter(|_| http > 0),
