@@ -65,14 +65,15 @@ impl Report {
         if let Ok(Some(note)) = points::join_store(&mut store, &inputs) {
             seen.temp_notes.push(note);
         }
-        // Nothing reads a trail after (and each report read back would copy its own).
-        store.drop_trails();
         // Failing to read back or write a report leaves the legs unlinked, nothing worse.
+        // The legs at two points read their handshakes' times from the pairs' trails.
         let legs: Vec<(u32, u32)> = legs::link_store(&mut store, &inputs, proxied::link)
             .unwrap_or_default()
             .into_iter()
             .filter_map(|(f, b)| Some((u32::try_from(f).ok()?, u32::try_from(b).ok()?)))
             .collect();
+        // Nothing reads a trail after (and each report read back would copy its own).
+        store.drop_trails();
         let _ = app::link_store(&mut store);
         let _ = app::link_polling_store(&mut store, &seen.polling);
         // Failing to read back or write a report leaves it as it was made, nothing worse.

@@ -380,8 +380,20 @@ fn quiet_connections_are_frozen_only_when_memory_is_scarce() {
         frozen_scarce > 100 && frozen_always >= frozen_scarce,
         "frozen under 32M: {frozen_scarce}, whatever the flows hold: {frozen_always}"
     );
+    // The connections the same bytes: the incidents are left out, as the incident stage's
+    // room (charged to --max-memory) keeps fewer endings under 32M, and says so.
     let one = std::slice::from_ref(&pcap);
-    assert_eq!(report(one, roomy), report(one, scarce));
+    let sessions = |opts: Options| {
+        let mut v: serde_json::Value = serde_json::from_str(&report(one, opts)).unwrap();
+        for k in ["incidents", "doubts", "warnings"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        for c in v["connections"].as_array_mut().unwrap() {
+            c.as_object_mut().unwrap().remove("incident");
+        }
+        v
+    };
+    assert_eq!(sessions(roomy), sessions(scarce));
 }
 
 /// Two thousand connections open at once hold more than 64 KiB in each group of flows

@@ -609,8 +609,9 @@ impl Store {
     }
 
     /// Lets go of the trails of the reports, once the points are joined
-    /// (`diagnose::points`): nothing reads a trail after, and every report read back
-    /// (legs, identities, each format's rendering) would copy or decode its trail, up to
+    /// (`diagnose::points`) and the legs at two points linked (`diagnose::legs`, which reads
+    /// the pairs' handshake times from them): nothing reads a trail after, and every report
+    /// read back (identities, each format's rendering) would copy or decode its trail, up to
     /// `vocab::trail::MAX_MARKS` marks, again. Those kept in memory are dropped, those in
     /// the file passed over when read.
     pub fn drop_trails(&mut self) {

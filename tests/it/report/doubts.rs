@@ -131,6 +131,7 @@ fn recorded_controls_and_incidents_leave_no_doubt() {
         "tornado-blip",
         "go-slow-control",
         "nat-close-trio",
+        "daphne-spread-1009-control",
     ];
     let dir = format!("{}/fixtures/incident", env!("CARGO_MANIFEST_DIR"));
     let mut names: Vec<String> = std::fs::read_dir(&dir)
