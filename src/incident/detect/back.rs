@@ -16,8 +16,12 @@ use super::*;
 /// moved to another address of the service, issue 102 item 4); at most as many as did not
 /// come back, and where most went. One pass over the endings, a map lookup each.
 pub(super) fn came_back_elsewhere(w: &mut Work) {
-    // (client host, route) of the members of each incident with some never back.
+    // Of the members of each incident with some never back: their (client host, route),
+    // their (client host, server), where a new session on another path rejoins, and when
+    // each ended.
     let mut wanted: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    let mut rejoin: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
+    let mut member_ends: Vec<Vec<i64>> = vec![Vec::new(); w.incidents.len()];
     for (i, inc) in w.incident.iter().enumerate() {
         let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
             continue;
@@ -32,37 +36,21 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
             continue;
         }
         let Some(e) = w.at(i as u32) else { continue };
-        let ks = wanted.entry((w.hid(i as u32), e.route)).or_default();
-        if !ks.contains(&k) {
-            ks.push(k);
+        let i = i as u32;
+        for ks in [
+            wanted.entry((w.hid(i), e.route)).or_default(),
+            rejoin.entry((w.hid(i), w.sid(i))).or_default(),
+        ] {
+            if !ks.contains(&k) {
+                ks.push(k);
+            }
+        }
+        if let Some(m) = member_ends.get_mut(k as usize) {
+            m.push(partition::gave_up(w, i).unwrap_or(e.end));
         }
     }
     if wanted.is_empty() {
         return;
-    }
-    // (client host, server) of the same members: a new session there on another path.
-    let mut rejoin: rustc_hash::FxHashMap<(u32, u32), Vec<u32>> = Default::default();
-    let mut member_ends: Vec<Vec<i64>> = vec![Vec::new(); w.incidents.len()];
-    for (i, inc) in w.incident.iter().enumerate() {
-        let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
-            continue;
-        };
-        if w.incidents
-            .get(k as usize)
-            .is_none_or(|x| x.reconnects.never == 0 || x.reconnects.came_back > 0)
-        {
-            continue;
-        }
-        let Some(e) = w.at(i as u32) else { continue };
-        if let Some(m) = member_ends.get_mut(k as usize) {
-            m.push(partition::gave_up(w, i as u32).unwrap_or(e.end));
-        }
-        let ks = rejoin
-            .entry((w.hid(i as u32), w.sid(i as u32)))
-            .or_default();
-        if !ks.contains(&k) {
-            ks.push(k);
-        }
     }
     let mut rejoined: Vec<Vec<i64>> = vec![Vec::new(); w.incidents.len()];
     let mut moved: Vec<rustc_hash::FxHashMap<Endpoint, u64>> =

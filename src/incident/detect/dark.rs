@@ -89,25 +89,9 @@ pub(super) fn dark_hosts(w: &mut Work) {
             break;
         };
         let p = pair(w, first);
-        let Some((from0, end0)) = dark(w, first) else {
+        let Some((j, _, lo, hi)) = shared_run(w, &cand, i, pair, dark) else {
             break;
         };
-        // The moment they share: the latest going dark, the earliest end.
-        let (mut lo, mut hi) = (from0, end0);
-        let mut j = i + 1;
-        while let Some((f, e)) = cand
-            .get(j)
-            .filter(|&&k| pair(w, k) == p)
-            .and_then(|&k| dark(w, k))
-        {
-            if f >= hi {
-                break;
-            }
-            lo = lo.max(f);
-            hi = hi.min(e);
-            w.steps += 1;
-            j += 1;
-        }
         let run: Vec<u32> = cand.get(i..j).unwrap_or_default().to_vec();
         i = j;
         if run.len() < MIN_MEMBERS {
@@ -243,25 +227,11 @@ pub(super) fn dark_servers(w: &mut Work) {
             break;
         };
         let sid = w.sid(first);
-        let Some((from0, end0)) = dark(w, first) else {
+        let Some((j, from0, lo, hi)) =
+            shared_run(w, &cand, i, |w: &Work, k| u64::from(w.sid(k)), dark)
+        else {
             break;
         };
-        // The moment they share: the latest going dark, the earliest end.
-        let (mut lo, mut hi) = (from0, end0);
-        let mut j = i + 1;
-        while let Some((f, e)) = cand
-            .get(j)
-            .filter(|&&k| w.sid(k) == sid)
-            .and_then(|&k| dark(w, k))
-        {
-            if f >= hi {
-                break;
-            }
-            lo = lo.max(f);
-            hi = hi.min(e);
-            w.steps += 1;
-            j += 1;
-        }
         let run: Vec<u32> = cand.get(i..j).unwrap_or_default().to_vec();
         i = j;
         if run.len() < MIN_MEMBERS {
@@ -294,4 +264,36 @@ pub(super) fn dark_servers(w: &mut Work) {
         f.server_dark = run.len() as u64;
         f.server_dark_s = Some((inc.start.0 - from0) as f64 / NS);
     }
+}
+
+/// The run of `cand` (sorted by key, then by when each went dark) from `i` that shares its
+/// key and a moment, each going dark before every earlier one ended: the run's end
+/// (exclusive), when its first went dark, and the moment they share (the latest going dark,
+/// the earliest end); none when `cand[i]` is not dark.
+fn shared_run(
+    w: &mut Work,
+    cand: &[u32],
+    i: usize,
+    key: impl Fn(&Work, u32) -> u64,
+    dark: impl Fn(&Work, u32) -> Option<(i64, i64)>,
+) -> Option<(usize, i64, i64, i64)> {
+    let first = cand.get(i).copied()?;
+    let k0 = key(w, first);
+    let (from0, end0) = dark(w, first)?;
+    let (mut lo, mut hi) = (from0, end0);
+    let mut j = i + 1;
+    while let Some((f, e)) = cand
+        .get(j)
+        .filter(|&&k| key(w, k) == k0)
+        .and_then(|&k| dark(w, k))
+    {
+        if f >= hi {
+            break;
+        }
+        lo = lo.max(f);
+        hi = hi.min(e);
+        w.steps += 1;
+        j += 1;
+    }
+    Some((j, from0, lo, hi))
 }

@@ -71,14 +71,7 @@ fn staged(v: Vec<Ending>, refused: usize) -> Outcome {
 #[test]
 fn a_server_host_back_without_its_sessions_restarted() {
     let out = staged(rebooted(), 4);
-    assert_eq!(
-        out.incidents.len(),
-        1,
-        "{:#?} {:#?}",
-        out.incidents,
-        out.doubts
-    );
-    let i = &out.incidents[0];
+    let i = the_one(&out);
     assert_eq!(i.kind, IncidentKind::ServerRestart);
     assert_eq!(i.server.as_deref(), Some("10.0.0.5:8443"));
     assert_eq!(i.members, 40);

@@ -75,6 +75,18 @@ fn five_cut_among_forty_open() -> Vec<Ending> {
     v
 }
 
+/// The one incident of `out`, failing with the incidents and doubts there are otherwise.
+fn the_one(out: &Outcome) -> &Incident {
+    assert_eq!(
+        out.incidents.len(),
+        1,
+        "{:#?} {:#?}",
+        out.incidents,
+        out.doubts
+    );
+    &out.incidents[0]
+}
+
 fn numbered(mut v: Vec<Ending>) -> Vec<Ending> {
     v.sort_by_key(|e| e.start);
     for (i, e) in v.iter_mut().enumerate() {

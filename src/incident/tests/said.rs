@@ -260,19 +260,7 @@ fn at_pace() -> Vec<Ending> {
 /// of that: 20 ms): one decision of 20, not a pair and 18.
 #[test]
 fn a_gap_within_one_decision_smaller_than_the_pace_does_not_split_it() {
-    let mut saids = Saids::default();
-    let id = saids.intern(reason("client version 1 no longer supported: update"));
-    let step = |k: i64| {
-        if k < 2 {
-            k * MS
-        } else {
-            26 * MS + (k - 2) * MS
-        }
-    };
-    let mut v = closes(20, Role::Server, 4406, id, step, None);
-    v.extend(at_pace());
-    v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
-    let out = stage(v, saids);
+    let out = split_4406(20, 26 * MS);
     assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
     let i = &out.incidents[0];
     assert_eq!(i.kind, IncidentKind::StatedDecision);
@@ -284,18 +272,18 @@ fn a_gap_within_one_decision_smaller_than_the_pace_does_not_split_it() {
 /// fewer than one needs).
 #[test]
 fn closes_of_one_code_that_stand_out_from_nothing_are_no_decision() {
+    let out = split_4406(4, 150 * MS);
+    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+}
+
+/// `n` server closes with 4406, the first two 1 ms apart and the rest from `gap` on, 1 ms
+/// apart, among endings at the server's pace ([`at_pace`]), through the stage.
+fn split_4406(n: u16, gap: i64) -> Outcome {
     let mut saids = Saids::default();
     let id = saids.intern(reason("client version 1 no longer supported: update"));
-    let step = |k: i64| {
-        if k < 2 {
-            k * MS
-        } else {
-            150 * MS + (k - 2) * MS
-        }
-    };
-    let mut v = closes(4, Role::Server, 4406, id, step, None);
+    let step = |k: i64| if k < 2 { k * MS } else { gap + (k - 2) * MS };
+    let mut v = closes(n, Role::Server, 4406, id, step, None);
     v.extend(at_pace());
     v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
-    let out = stage(v, saids);
-    assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
+    stage(v, saids)
 }

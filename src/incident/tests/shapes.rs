@@ -63,14 +63,7 @@ fn a_dark_host_whose_sessions_the_server_reset_at_its_return_dropped() {
     let mut v = link_down(Role::Server);
     v.extend(back_at(24.0, 27));
     let out = gated(v);
-    assert_eq!(
-        out.incidents.len(),
-        1,
-        "{:#?} {:#?}",
-        out.incidents,
-        out.doubts
-    );
-    let i = &out.incidents[0];
+    let i = the_one(&out);
     assert_eq!(i.kind, IncidentKind::ClientDrop);
     assert_eq!(i.client.as_deref(), Some("10.0.0.60"));
     assert_eq!(i.members, 30);
@@ -98,14 +91,7 @@ fn a_dark_host_back_before_its_sessions_ended_is_a_partition() {
     let mut v = link_down(Role::Client);
     v.extend(back_at(12.5, 27));
     let out = gated(v);
-    assert_eq!(
-        out.incidents.len(),
-        1,
-        "{:#?} {:#?}",
-        out.incidents,
-        out.doubts
-    );
-    let i = &out.incidents[0];
+    let i = the_one(&out);
     assert_eq!(i.kind, IncidentKind::Partition);
     assert!(i.facts.healed_first);
     assert!(!i.facts.outage);
