@@ -101,6 +101,19 @@ pub fn evidence(p: &PointsReport) -> (String, Vec<u64>) {
             p.not_placed
         );
     }
+    if !p.placed_whole {
+        // The counts above are of the packets a point kept: say what they leave out.
+        match (p.unplaced_from, p.unplaced_to) {
+            (Some(a), Some(b)) => {
+                let _ = write!(
+                    s,
+                    "; those from {a} to {b} not placed (a point kept only the first and the \
+                     last of the session's packets), so the counts are of the rest"
+                );
+            }
+            _ => s.push_str("; its packets not placed (a point kept none to place)"),
+        }
+    }
     (s, packets)
 }
 

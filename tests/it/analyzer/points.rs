@@ -463,6 +463,16 @@ fn a_long_session_places_its_start_and_its_end() {
     points_named(p);
     assert_eq!(p["placed_whole"], false, "{p:#}");
     assert!(p["unplaced_from"].is_string() && p["unplaced_to"].is_string());
+    // The session's own words say which span the counts leave out, not only -v's list.
+    let cause = c["evidence"]["summary"].as_str().unwrap();
+    assert!(
+        cause.contains(&format!(
+            "those from {} to {} not placed",
+            p["unplaced_from"].as_str().unwrap(),
+            p["unplaced_to"].as_str().unwrap()
+        )),
+        "{cause}"
+    );
     assert!(p["lost_between"].as_array().unwrap().is_empty(), "{p:#}");
     let m = p["made_between"].as_array().unwrap();
     assert_eq!(m.len(), 1, "{p:#}");
