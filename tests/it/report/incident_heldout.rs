@@ -10,62 +10,30 @@
 //! shedding) were ignored with what it gave until the rules were fixed from what TCP,
 //! WebSocket and HTTP allow (issue 102's held-out items 1-4), and pass now.
 
-use crate::common::run;
+use super::heldout_set::{counts_as_expected, delays_as_expected, out, window_as_expected, Set};
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn capture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/incident3")
-        .join(name)
+const SET: Set = Set("incident3");
+
+fn capture(name: &str) -> std::path::PathBuf {
+    SET.capture(name)
 }
 
-/// What fixtures/incident3/EXPECT.json says of `name`.
 fn expect(name: &str) -> Value {
-    let all: Value =
-        serde_json::from_slice(&std::fs::read(capture("EXPECT.json")).unwrap()).unwrap();
-    all[name].clone()
-}
-
-fn out(args: &[&str]) -> String {
-    let (o, e, code) = run::wsclose(args);
-    assert!(matches!(code, Some(0 | 1)), "{args:?}: {}", e);
-    String::from_utf8(o).unwrap()
+    SET.expect(name)
 }
 
 fn flat(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `name`'s JSON report, with its capture's path.
 fn report(name: &str) -> (Value, String) {
-    let p = capture(name).to_str().unwrap().to_string();
-    let r = serde_json::from_str(&out(&["analyze", "--format", "json", &p])).unwrap();
-    (r, p)
+    SET.report(name)
 }
 
 fn incidents(r: &Value) -> Vec<Value> {
-    r["incidents"].as_array().cloned().unwrap_or_default()
-}
-
-/// `got` is within the expectation's tolerance of `want` seconds: 0.1 s, or 10 % above 1 s.
-fn near(got: &Value, want: &Value) -> bool {
-    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-    (g - w).abs() <= if w > 1.0 { w * 0.1 } else { 0.1 }
-}
-
-/// The counts an incident must give as EXPECT.json says them: members, came back, never,
-/// refused.
-fn counts_as_expected(name: &str, i: &Value, e: &Value) {
-    assert_eq!(i["members"], e["ended"], "{name}: {i:#}");
-    let rc = &i["reconnects"];
-    assert_eq!(rc["came_back"], e["reconnected"], "{name}: {rc}");
-    assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
-    assert_eq!(
-        rc["refused"], e["refused_connection_attempts"],
-        "{name}: {rc}"
-    );
+    super::heldout_set::list(r, "incidents")
 }
 
 /// The application's token rotation: 80 sessions closed by the server with 1008 'token
@@ -85,21 +53,9 @@ fn token_expiry_is_the_servers_stated_decision_with_its_refusals() {
     assert_eq!(i["code"], 1008, "{name}");
     assert_eq!(i["facts"]["said"]["reason"], "token expired", "{name}");
     counts_as_expected(name, i, &e);
-    let window =
-        e["ended_window_s"][1].as_f64().unwrap() - e["ended_window_s"][0].as_f64().unwrap();
-    assert!(
-        (i["window_s"].as_f64().unwrap() - window).abs() < 0.1,
-        "{name}: {i:#}"
-    );
+    window_as_expected(name, i, &e);
     let rc = &i["reconnects"];
-    assert!(
-        near(&rc["median_s"], &e["reconnect_delay_s"]["median"]),
-        "{name}: {rc}"
-    );
-    assert!(
-        near(&rc["slowest_s"], &e["reconnect_delay_s"]["max"]),
-        "{name}: {rc}"
-    );
+    delays_as_expected(name, rc, &e);
     for args in [vec!["analyze"], vec!["analyze", "-v"]] {
         let text = flat(&out(&[&args[..], &[p.as_str()]].concat()));
         assert!(
@@ -251,14 +207,7 @@ fn upstream_loss_is_the_servers_stated_decision() {
     let rc = &i["reconnects"];
     assert_eq!(rc["came_back"], e["reconnected"], "{name}: {rc}");
     assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
-    assert!(
-        near(&rc["median_s"], &e["reconnect_delay_s"]["median"]),
-        "{name}: {rc}"
-    );
-    assert!(
-        near(&rc["slowest_s"], &e["reconnect_delay_s"]["max"]),
-        "{name}: {rc}"
-    );
+    delays_as_expected(name, rc, &e);
     assert!(
         all.iter()
             .all(|i| !["server-restart", "server-stop"].contains(&i["kind"].as_str().unwrap())),

@@ -3,6 +3,7 @@
 
 mod causes;
 mod doubts;
+mod heldout_set;
 mod incident_1009;
 mod incident_corpus;
 mod incident_fleet;
