@@ -532,7 +532,7 @@ fn every_output(dir: &std::path::Path, input: &str, redact: bool) -> Vec<(String
 }
 
 /// `text` as read: Markdown's backslash escapes and HTML's character references undone.
-fn unescaped(text: &str) -> String {
+pub(super) fn unescaped(text: &str) -> String {
     let mut t = text.replace('\\', "");
     for (reference, c) in [
         ("&quot;", "\""),
@@ -543,6 +543,8 @@ fn unescaped(text: &str) -> String {
         ("&#91;", "["),
         ("&#93;", "]"),
         ("&#64;", "@"),
+        ("&#58;", ":"),
+        ("&#46;", "."),
         ("&amp;", "&"),
     ] {
         t = t.replace(reference, c);

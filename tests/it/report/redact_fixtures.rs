@@ -8,6 +8,7 @@
 //! for addresses (the redaction works field by field), so this is what proves that none of
 //! them carries one.
 
+use super::redact::unescaped;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -139,27 +140,6 @@ fn secrets(plain: &Value, redacted: &Value) -> BTreeSet<(String, String)> {
         }
     }
     out
-}
-
-/// `text` as read: Markdown's backslash escapes and HTML's character references undone.
-fn unescaped(text: &str) -> String {
-    let mut t = text.replace('\\', "");
-    for (reference, c) in [
-        ("&quot;", "\""),
-        ("&#39;", "'"),
-        ("&#x27;", "'"),
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&#91;", "["),
-        ("&#93;", "]"),
-        ("&#64;", "@"),
-        ("&#58;", ":"),
-        ("&#46;", "."),
-        ("&amp;", "&"),
-    ] {
-        t = t.replace(reference, c);
-    }
-    t
 }
 
 /// Whether `text` holds `value` as a whole token: no letter, digit, dot or colon (or, for
