@@ -80,6 +80,8 @@ pub(super) fn stated(w: &mut Work) {
     let (burst, gap) = (ns(BURST_S), ns(GAP_S));
     let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
     let mut i = 0;
+    // How far the last chain of runs reached (see below).
+    let mut chain_end = 0;
     while i < keys.len() {
         w.steps += 1;
         let Some(&(k, t0)) = keys.get(i) else { break };
@@ -111,8 +113,28 @@ pub(super) fn stated(w: &mut Work) {
         };
         let mut j = linked(i + 1, &mut w.steps);
         // One decision is not split by a gap its server's pace would put no ending in (less
-        // than the usual gap) where the runs on both sides of it, as one, stand out from
-        // that pace. Each run is walked at most twice (once more as the next one's start).
+        // than the usual gap): the runs so chained, within BURST_S of the first, are one
+        // where they stand out as one, whether or not their first few do (a server closing
+        // its sessions one after another, each after its own work for it, makes no run of
+        // two and no first few that stand out: issue 102, `ws-plan-4001-serial`). The chain
+        // from a later start of it reaches at least as far (its gaps the same, its burst
+        // later), so it is walked on from where the last one ended: each ending once.
+        let mut end = j.max(chain_end);
+        while let Some(&(k2, t)) = keys.get(end) {
+            let prev = keys.get(end - 1).map_or(t0, |x| x.1);
+            if k2 != k || t > t0.saturating_add(burst) || (t - prev) as f64 >= usual {
+                break;
+            }
+            w.steps += 1;
+            end += 1;
+        }
+        chain_end = end;
+        let t_end = keys.get(end - 1).map_or(t0, |x| x.1);
+        if end > j && stands_out(end - i, t_end - t0, usual) {
+            j = end;
+        }
+        // Else as before: the runs on both sides of such a gap join where, as one, they
+        // stand out. Each run is walked at most twice (once more as the next one's start).
         while let Some(&(k2, t)) = keys.get(j) {
             let prev = keys.get(j - 1).map_or(t0, |x| x.1);
             if k2 != k || t > t0.saturating_add(burst) || (t - prev) as f64 >= usual {

@@ -276,6 +276,27 @@ fn closes_of_one_code_that_stand_out_from_nothing_are_no_decision() {
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
 }
 
+/// Issue 102 (`incident/ws-plan-4001-serial`, the join's second recording): a server that
+/// closes its sessions one after another, each after its own work for it (an awaited lookup),
+/// puts every close a little more than a tenth of its usual gap after the one before: no
+/// two of them make a run, and no first few of them stand out from its pace, yet all 20
+/// within 0.5 s, each gap under the usual one (~200 ms), are one decision. A close is a
+/// write on its own session (RFC 6455 §5.5.1): nothing in the protocol makes one decision's
+/// closes leave at once.
+#[test]
+fn closes_sent_one_after_another_within_the_pace_are_one_decision() {
+    let mut saids = Saids::default();
+    let id = saids.intern(reason("plan expired: renew"));
+    let mut v = closes(20, Role::Server, 4001, id, |k| k * 25 * MS, None);
+    v.extend(at_pace());
+    v.push(ending(90, 20_000, 11 * S, 0, How::Open, None));
+    let out = stage(v, saids);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::StatedDecision);
+    assert_eq!(i.members, 20);
+}
+
 /// `n` server closes with 4406, the first two 1 ms apart and the rest from `gap` on, 1 ms
 /// apart, among endings at the server's pace ([`at_pace`]), through the stage.
 fn split_4406(n: u16, gap: i64) -> Outcome {

@@ -15,6 +15,7 @@ mod incident_partition;
 mod incident_path;
 mod incident_recordings;
 mod incident_screen;
+mod incident_second;
 mod incident_stall;
 mod incident_streams;
 mod incident_table;

@@ -1,0 +1,174 @@
+//! The second real recording, and a control, of four incident rules each written from one
+//! recording (issue 102; fixtures/incident/ws-*, fixtures/record/incident/record_second.sh):
+//! a Node `ws` 8.23 server and Python `websockets` 17.4 clients, a pair none of the four
+//! was written from, in namespaces of their own (client host | router | server host),
+//! captured on the client host's link. What each must be told is
+//! fixtures/incident/SECOND_EXPECT.json, written from the peers' logs before wsclose read
+//! any of them; each test reads it from there.
+//!
+//! * `server_dark` (`detect/dark.rs`): `ws-host-reboot` is a rebooted server host that came
+//!   back listening at once, so no attempt was refused: the rule groups its 30 endings by
+//!   the host's silence but the kind's row needs the server shown gone, and nothing on the
+//!   wire shows it (a path cut during which the server aborted its sessions ends them the
+//!   same way): **it fails**, a doubt naming the missing evidence; its control
+//!   (`ws-link-blip-control`, the host silent 2.2 s and back with its state) holds.
+//! * the stated-decision join (`detect/stated.rs`): `ws-plan-4001-serial`, closes sent one
+//!   after another, and `ws-plan-4001-twice-control`, two decisions 10 s apart.
+//! * the herd (`incident::herd`): `ws-kill-fixed-retry`, clients retrying after a fixed
+//!   0.5 s.
+//! * `refused_between` (`incident/refused.rs`): `ws-kill-acl-refused`, a router's ACL
+//!   resetting SYNs after the server's own host refused the first; its control is
+//!   `ws-kill-fixed-retry`, every refusal by the server's host.
+
+use super::heldout_set::{list, near, out};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/incident")
+}
+
+/// SECOND_EXPECT.json's entry for `name`.
+fn expect(name: &str) -> Value {
+    let all: Value =
+        serde_json::from_slice(&std::fs::read(dir().join("SECOND_EXPECT.json")).unwrap()).unwrap();
+    all[name].clone()
+}
+
+/// `name`'s JSON report.
+fn report(name: &str) -> Value {
+    let p = dir().join(format!("{name}.pcap.gz"));
+    serde_json::from_str(&out(&["analyze", "--format", "json", p.to_str().unwrap()])).unwrap()
+}
+
+/// The one incident of `name`, checked against its expectation: kind, server, members,
+/// came back, never, refused; and no doubt beside it.
+fn one(name: &str) -> (Value, Value) {
+    let (r, e) = (report(name), expect(name));
+    let all = list(&r, "incidents");
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    assert!(r["doubts"].is_null(), "{name}: {}", r["doubts"]);
+    let i = all[0].clone();
+    assert_eq!(i["kind"], e["kind"], "{name}: {i:#}");
+    assert_eq!(i["server"], e["server"], "{name}: {i:#}");
+    assert_eq!(i["members"], e["members"], "{name}: {i:#}");
+    let rc = &i["reconnects"];
+    for (got, want) in [
+        ("came_back", "came_back"),
+        ("never", "never"),
+        ("refused", "refused"),
+    ] {
+        assert_eq!(rc[got], e[want], "{name}: {got}: {rc}");
+    }
+    (i, e)
+}
+
+/// A server host rebooted (silent 3.42 s on the wire, then its new kernel's RST to each
+/// session's next tick: nstat 30 resets each way) and listening again at once: expected a
+/// `server-restart` with `server_dark` 30. What wsclose gives: no incident, one doubt of the
+/// 30 whose facts say the host went dark (`server_dark` 30 over ~3.3 s) and that a
+/// server-restart is not shown for want of the server shown gone (no attempt was refused,
+/// none unanswered, no going-away). The rule fails on this second shape (the first,
+/// incident4/pyws-host-reboot, had 3 SYNs refused before its server listened again); it is
+/// asserted as it stands, with no wrong kind, so that a change to it is seen.
+#[test]
+fn ws_host_reboot_is_a_doubt_not_the_expected_restart() {
+    let name = "ws-host-reboot";
+    let (r, e) = (report(name), expect(name));
+    assert_eq!(e["kind"], "server-restart");
+    assert!(
+        list(&r, "incidents").is_empty(),
+        "{name}: {}",
+        r["incidents"]
+    );
+    let d = list(&r, "doubts");
+    assert_eq!(d.len(), 1, "{name}: {d:#?}");
+    let d = &d[0];
+    assert_eq!(d["server"], e["server"], "{d:#}");
+    assert_eq!(d["members"], e["members"], "{d:#}");
+    let f = &d["facts"];
+    assert_eq!(f["server_dark"], e["server_dark"], "{f}");
+    assert!(near(&f["server_dark_s"], &e["server_dark_s"]), "{f}");
+    assert_eq!(f["not_shown"]["kind"], "server-restart", "{f}");
+    assert_eq!(f["not_shown"]["missing"], "server-gone", "{f}");
+    assert_eq!(f["refused_after"], 0, "{f}");
+}
+
+/// The server host silent 2.2 s (a router dropping everything both ways) and back with its
+/// state: no session ended before the clients' 1000 'done' at 12 s. Nothing.
+#[test]
+fn ws_link_blip_control_gives_nothing() {
+    let name = "ws-link-blip-control";
+    let r = report(name);
+    assert_eq!(expect(name)["incidents"], 0);
+    assert!(r["incidents"].is_null(), "{name}: {}", r["incidents"]);
+    assert!(r["doubts"].is_null(), "{name}: {}", r["doubts"]);
+}
+
+/// The server closed 20 sessions with 4001 'plan expired: renew' one after another, each
+/// after an awaited lookup of 0-40 ms (server log 5.182-5.562 s): one decision of 20, by the
+/// server, all 20 back (`?g=renewed`), none refused.
+#[test]
+fn ws_plan_4001_serial_is_one_decision_of_20() {
+    let (i, e) = one("ws-plan-4001-serial");
+    assert_eq!(i["side"], e["by"], "{i:#}");
+    assert_eq!(i["code"], e["code"], "{i:#}");
+    assert_eq!(i["facts"]["said"]["reason"], e["reason"], "{i:#}");
+    assert!(i["window_s"].as_f64().unwrap() < 0.5, "{i:#}");
+}
+
+/// The same code and words from two decisions 10 s apart (server log 4.129-4.511 s and
+/// 14.092-14.509 s): two decisions of 20, the first all back, the second none; never one of
+/// 40.
+#[test]
+fn ws_plan_4001_twice_control_is_two_decisions() {
+    let name = "ws-plan-4001-twice-control";
+    let (r, e) = (report(name), expect(name));
+    let all = list(&r, "incidents");
+    assert_eq!(all.len(), 2, "{name}: {all:#?}");
+    assert!(r["doubts"].is_null(), "{name}: {}", r["doubts"]);
+    for (i, w) in all.iter().zip(e["each"].as_array().unwrap()) {
+        assert_eq!(i["kind"], w["kind"], "{i:#}");
+        assert_eq!(i["code"], w["code"], "{i:#}");
+        assert_eq!(i["members"], w["members"], "{i:#}");
+        assert_eq!(i["reconnects"]["came_back"], w["came_back"], "{i:#}");
+        assert_eq!(i["reconnects"]["never"], w["never"], "{i:#}");
+        assert!(i["window_s"].as_f64().unwrap() < 0.5, "{i:#}");
+    }
+    // Seconds of the day of an RFC 3339 UTC time (both on one day).
+    let at = |i: &Value| {
+        let t = i["start"].as_str().unwrap();
+        let hms: Vec<f64> = t[11..t.len() - 1]
+            .split(':')
+            .map(|x| x.parse().unwrap())
+            .collect();
+        hms[0] * 3600.0 + hms[1] * 60.0 + hms[2]
+    };
+    let apart = at(&all[1]) - at(&all[0]);
+    assert!((apart - 9.97).abs() < 0.1, "{apart}");
+}
+
+/// Clients retrying after a fixed 0.5 s, the server killed and started again 2 s later:
+/// the 27 came back 2.702-2.717 s after their ends (10th-90th percentile, their log): a
+/// herd. The 108 refusals were all the server host's own (TTL 63, as its packets): none
+/// refused between.
+#[test]
+fn ws_kill_fixed_retry_is_a_herd_refused_by_the_server_itself() {
+    let (i, e) = one("ws-kill-fixed-retry");
+    let rc = &i["reconnects"];
+    assert_eq!(rc["herd"], e["herd"], "{rc}");
+    assert!(rc["refused_between"].is_null(), "{rc}");
+    assert!(rc["server_ttls"].is_null(), "{rc}");
+}
+
+/// The server killed; its host refused the first second's SYNs (50, TTL 63), then a router
+/// ACL reset them in its name (nft counter 184, TTL 64, the router's own) until after the
+/// server was back: 184 refused between, TTL 64, the server's packets [63, 63].
+#[test]
+fn ws_kill_acl_refused_names_the_box_between() {
+    let (i, e) = one("ws-kill-acl-refused");
+    let rc = &i["reconnects"];
+    assert_eq!(rc["refused_between"], e["refused_between"], "{rc}");
+    assert_eq!(rc["refused_between_ttl"], e["refused_between_ttl"], "{rc}");
+    assert_eq!(rc["server_ttls"], e["server_ttls"], "{rc}");
+}
