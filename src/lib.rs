@@ -179,7 +179,7 @@ pub mod __internals {
 // What the public API is made of, from the hidden stages: the analysis options, and the
 // types the report model's fields and the live events hold.
 pub use analyzer::{
-    Freeze, OnEvent, OnNote, OnReport, OnSession, Options, SessionMark, Tally, Taps,
+    Freeze, OnEvent, OnNote, OnRefused, OnReport, OnSession, Options, SessionMark, Tally, Taps,
 };
 pub use capture::file::{Compression, Progress};
 #[cfg(feature = "live")]

@@ -247,9 +247,15 @@ impl Analyzer {
                 let rst = c.up.ctx.client.and_then(|s| c.path[s.other()].reset);
                 let rst = rst.map(|m| (m.ttl, m.ip_id));
                 self.seen.refused.add_reset(server, at, rst);
+                if let Some(f) = self.on_refused.as_mut() {
+                    f(server, crate::vocab::Timestamp(at));
+                }
             }
             if let Some((server, at)) = tls_refused(&c) {
                 self.seen.tls_refused.add(server, at);
+                if let Some(f) = self.on_refused.as_mut() {
+                    f(server, crate::vocab::Timestamp(at));
+                }
             }
             // A TLS connection that could not be read is listed; one decrypted whole that
             // carried another protocol is simply another TCP connection.

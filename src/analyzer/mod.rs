@@ -146,6 +146,12 @@ pub type OnSession = Box<dyn FnMut(&SessionMark) + Send>;
 /// ring's files lost), besides the report's warnings at the end.
 pub type OnNote = Box<dyn FnMut(&str) + Send>;
 
+/// Called with each connection attempt refused in TCP or TLS (a SYN answered by a RST or by
+/// nothing, a TLS handshake refused), as its connection finishes while a capture is followed
+/// or read live: the server it was for, and when its first packet was captured (what the
+/// incident watch needs to see a server gone, `incident::Watch::refused`).
+pub type OnRefused = Box<dyn FnMut(Endpoint, crate::vocab::Timestamp) + Send>;
+
 pub struct Analyzer {
     opts: Options,
     /// TLS secrets known so far (key logs, pcapng Decryption Secrets Blocks), shared by
@@ -239,6 +245,8 @@ pub struct Analyzer {
     tally: Option<Arc<Tally>>,
     /// Told of each WebSocket connection as it begins and finishes (followed or live).
     on_session: Option<OnSession>,
+    /// Told of each connection attempt refused (followed or live).
+    on_refused: Option<OnRefused>,
 }
 
 impl Analyzer {
@@ -324,6 +332,7 @@ impl Analyzer {
             on_report: None,
             tally: None,
             on_session: None,
+            on_refused: None,
         }
     }
 
@@ -412,6 +421,7 @@ impl Analyzer {
         self.on_report = taps.on_report;
         self.tally = taps.tally;
         self.on_session = taps.on_session;
+        self.on_refused = taps.on_refused;
     }
 
     /// The counters of a followed or live capture, if it has them.

@@ -7,7 +7,7 @@
 //! comes. Only `analyze --follow` and `live` set one ([`Taps`]); a file read offline has
 //! none, and its per-packet path is unchanged.
 
-use super::{OnEvent, OnNote, OnReport, OnSession};
+use super::{OnEvent, OnNote, OnRefused, OnReport, OnSession};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -93,6 +93,9 @@ pub struct Taps {
     /// Each WebSocket connection as it is seen to begin and as it finishes (the sessions
     /// open to each server, for the incident watch: `incident::Watch::session`).
     pub on_session: Option<OnSession>,
+    /// Each connection attempt refused in TCP or TLS, as its connection finishes (for the
+    /// incident watch: a server shown gone, `incident::Watch::refused`).
+    pub on_refused: Option<OnRefused>,
     /// Bytes of `--max-memory` the caller holds beside the analysis (the metrics' label
     /// sets: [`crate::metrics_room`]): taken from the flows' part.
     pub beside: usize,
@@ -107,6 +110,7 @@ impl Taps {
             tally: None,
             on_note: None,
             on_session: None,
+            on_refused: None,
             beside: 0,
         }
     }

@@ -108,6 +108,19 @@ pub fn holds_live(i: &Incident) -> bool {
     open(i.kind.needs()) || open(IncidentKind::StatedDecision.needs())
 }
 
+/// Whether `i`, kept open by [`holds_live`], is a stop or a restart whose server is not
+/// shown gone by what a watch saw (its row needs `server-gone`, which does not hold), and
+/// whose members' stated decision would not keep it either: the report names it only if an
+/// attempt is refused after it (or it becomes a doubt), so a watch says it only then.
+pub fn wants_gone(i: &Incident) -> bool {
+    i.kind.needs().all.contains(&Fact::ServerGone)
+        && !i.facts.holds(Fact::ServerGone)
+        && IncidentKind::StatedDecision
+            .needs()
+            .check(&i.facts)
+            .is_err()
+}
+
 /// The doubt an incident whose kind was not shown becomes: its figures, and why no kind is
 /// named (the kind its shape suggested, and the fact missing).
 fn doubt_of(i: &Incident) -> Doubt {

@@ -33,7 +33,7 @@ pub mod watch;
 use crate::vocab::{After, Incident, Reconnect};
 pub use after::{Refusal, Refusals};
 pub use detect::{detect, detect_said, detect_with};
-pub use gate::{gate, holds_live};
+pub use gate::{gate, holds_live, wants_gone};
 pub use refused::RefusedCounts;
 pub use signs::Signs;
 pub use watch::{Forming, Watch};

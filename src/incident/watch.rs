@@ -61,9 +61,11 @@ pub const HELD_BYTES: usize = KEPT * std::mem::size_of::<Ending>()
     + 2 * OPEN_KEPT * (std::mem::size_of::<(OpenKey, OpenSession)>() + 1)
     + 2 * WATCHED * (std::mem::size_of::<(Endpoint, u32)>() + 1)
     + KEPT * (std::mem::size_of::<Ending>() + 256)
-    + (KEPT + OPEN_KEPT) * std::mem::size_of::<i64>();
-// 3 940 352 bytes on 64-bit targets (2 990 080 before the open sessions): well under the
-// smallest budget the analysis takes (32 MiB).
+    + (KEPT + OPEN_KEPT) * std::mem::size_of::<i64>()
+    + 2 * GONE_KEPT * (std::mem::size_of::<(Endpoint, i64)>() + 1)
+    + WANTS * std::mem::size_of::<(Endpoint, How)>();
+// 4 010 240 bytes on 64-bit targets (3 940 352 before the servers shown gone): well under
+// the smallest budget the analysis takes (32 MiB).
 const _: () = assert!(HELD_BYTES < 4 << 20);
 
 /// A session open: its server, client and scope (its VLANs and tunnels).
@@ -85,6 +87,12 @@ pub const JUDGE_EVERY_NS: i64 = 10_000_000;
 
 /// Groups watched at once at most.
 pub const WATCHED: usize = 4096;
+
+/// Servers whose latest refused attempt a watch keeps at most ([`Watch::refused`]).
+pub const GONE_KEPT: usize = 1024;
+
+/// Groups kept waiting for their server to be shown gone at most ([`Watch::refused`]).
+pub const WANTS: usize = 64;
 
 /// Endings of a server and way seen before their usual gap is trusted.
 pub const USUAL_AFTER: u32 = 16;
@@ -301,7 +309,14 @@ impl Opens {
     /// left open) and, for a stop, where it can still end three quarters of the sessions
     /// open at its first end as the report's stop must ([`Opens::reaches_open`]); `None`
     /// when it names none.
-    fn judge(&self, kept: &VecDeque<Ending>, server: Endpoint) -> Option<IncidentKind> {
+    /// With it, whether it waits for the server to be shown gone ([`super::wants_gone`]: an
+    /// attempt refused at or after `gone_at`, the latest refused, would show it).
+    fn judge(
+        &self,
+        kept: &VecDeque<Ending>,
+        server: Endpoint,
+        gone_at: Option<i64>,
+    ) -> Option<(IncidentKind, bool)> {
         let mut endings: Vec<Ending> = kept
             .iter()
             .filter(|e| e.server == server)
@@ -320,7 +335,15 @@ impl Opens {
             .find(|i| i.id == id)
             .filter(|i| super::holds_live(i))
             .filter(|i| !is_stop(i.kind) || self.reaches_open(i, server, kept))
-            .map(|i| i.kind)
+            .map(|i| {
+                let mut seen = i.clone();
+                // An attempt refused since its first end: the server shown gone, as the
+                // report's `refused_after` counts it.
+                if gone_at.is_some_and(|t| t >= i.start.0) {
+                    seen.facts.refused_after = 1;
+                }
+                (i.kind, super::wants_gone(&seen))
+            })
     }
 
     /// Whether the stop `i` of `server` (found on the server's endings among `kept`, at
@@ -400,6 +423,13 @@ pub struct Watch {
     judged_at: Option<i64>,
     /// The sessions open ([`Watch::session`]).
     opens: Opens,
+    /// Per server, when its latest refused attempt was sent ([`Watch::refused`]), at most
+    /// [`GONE_KEPT`] servers.
+    gone: rustc_hash::FxHashMap<Endpoint, i64>,
+    /// The groups the report's detection names a stop or a restart whose server is not shown
+    /// gone yet ([`super::wants_gone`]): said once an attempt to it is refused after they
+    /// began, at most [`WANTS`] (the oldest dropped).
+    wants: Vec<(Endpoint, How)>,
 }
 
 /// The next count after `members` at which a group not yet said is judged again: every
@@ -626,10 +656,26 @@ impl Watch {
                 return None;
             }
             self.judged_at = Some(t);
-            match self.opens.judge(&self.kept, ev.server) {
-                Some(kind) => {
+            match self
+                .opens
+                .judge(&self.kept, ev.server, self.gone.get(&ev.server).copied())
+            {
+                Some((kind, false)) => {
                     g.said = true;
                     g.kind = kind;
+                }
+                Some((kind, true)) => {
+                    // Said once the server is shown gone (`refused`), not before: the
+                    // report names no stop or restart of a server it does not show gone.
+                    g.kind = kind;
+                    g.next_try = next_try(g.members);
+                    if !self.wants.contains(&key) {
+                        if self.wants.len() >= WANTS {
+                            self.wants.remove(0);
+                        }
+                        self.wants.push(key);
+                    }
+                    return None;
                 }
                 None => {
                     g.next_try = next_try(g.members);
@@ -640,23 +686,59 @@ impl Watch {
             return None;
         }
         g.next_mark = next_mark(g.members);
-        Some(Forming {
-            server: ev.server,
-            how: match how {
-                How::Close(Some(c)) => format!("close {c}"),
-                How::Close(None) => "an empty close".into(),
-                How::Rst => "RST".into(),
-                _ => "FIN".into(),
-            },
-            members: g.members,
-            first: Timestamp(g.first),
-            last: Timestamp(g.last),
-            kind: g.kind,
-            code: match how {
-                How::Close(c) => Some(c),
-                _ => None,
-            },
-            new,
-        })
+        Some(forming(ev.server, how, g, new))
+    }
+
+    /// Takes in an attempt to `server` refused in TCP or TLS, sent at `at`
+    /// (`Taps::on_refused`): the server shown gone. A group of it that the report's
+    /// detection named a stop or a restart, waiting for that ([`WANTS`]), begun by `at` and
+    /// ended no more than [`RETRY_GAP_S`] before it, is said now: its [`Forming`]. Constant
+    /// work (at most [`WANTS`] compared).
+    pub fn refused(&mut self, server: Endpoint, at: Timestamp) -> Option<Forming> {
+        if self.gone.len() >= GONE_KEPT && !self.gone.contains_key(&server) {
+            self.gone.clear();
+        }
+        let t = self.gone.entry(server).or_insert(at.0);
+        *t = (*t).max(at.0);
+        let pos = self.wants.iter().position(|k| k.0 == server)?;
+        let key = self.wants.get(pos).copied()?;
+        let Some(g) = self.groups.get_mut(&key) else {
+            self.wants.swap_remove(pos);
+            return None;
+        };
+        if g.said || at.0.saturating_sub(g.last) > (RETRY_GAP_S * 1e9) as i64 {
+            self.wants.swap_remove(pos);
+            return None;
+        }
+        if at.0 < g.first {
+            return None;
+        }
+        self.wants.swap_remove(pos);
+        g.said = true;
+        g.next_mark = next_mark(g.members);
+        Some(forming(server, key.1, g, true))
+    }
+}
+
+/// What a watch says of `g`, the group of `server` and way `how` (its way as the group
+/// counts it: FIN and RST one).
+fn forming(server: Endpoint, how: How, g: &Group, new: bool) -> Forming {
+    Forming {
+        server,
+        how: match how {
+            How::Close(Some(c)) => format!("close {c}"),
+            How::Close(None) => "an empty close".into(),
+            How::Rst => "RST".into(),
+            _ => "FIN".into(),
+        },
+        members: g.members,
+        first: Timestamp(g.first),
+        last: Timestamp(g.last),
+        kind: g.kind,
+        code: match how {
+            How::Close(c) => Some(c),
+            _ => None,
+        },
+        new,
     }
 }

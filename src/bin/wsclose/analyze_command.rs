@@ -180,8 +180,20 @@ pub(crate) fn forming_incident(
     let Ok(Some(f)) = formed else {
         return;
     };
+    forming_line(format, metrics, &f, stream, line);
+}
+
+/// An incident forming, `f`: counted in the metrics when there are some, and its line after
+/// `line` in a text format, on standard error beside records.
+pub(crate) fn forming_line(
+    format: Format,
+    metrics: Option<&crate::metrics::Metrics>,
+    f: &wsclose::incident::Forming,
+    stream: &wsclose::render::events::Stream,
+    line: &mut String,
+) {
     if let Some(m) = metrics {
-        m.forming(&f);
+        m.forming(f);
     }
     let said = f.line_naming(&stream.endpoint(&f.server.to_string()));
     if format.is_records() {
@@ -194,17 +206,26 @@ pub(crate) fn forming_incident(
 
 /// What a followed or live capture tells as it goes: `on_event`, each WebSocket connection
 /// begun and finished told to the incident `watch` (the sessions open to each server, a
-/// stop's evidence), and with `--metrics` each report counted and the library's tally
-/// shared with the metrics.
+/// stop's evidence), each attempt refused told to it too (a server shown gone: a stop it
+/// held back is said then, through `on_forming`), and with `--metrics` each report counted
+/// and the library's tally shared with the metrics.
 pub(crate) fn taps(
     on_event: wsclose::OnEvent,
     watch: std::sync::Arc<std::sync::Mutex<wsclose::incident::Watch>>,
     metrics: Option<&std::sync::Arc<crate::metrics::Metrics>>,
+    mut on_forming: Box<dyn FnMut(&wsclose::incident::Forming) + Send>,
 ) -> wsclose::Taps {
     let mut taps = wsclose::Taps::new(on_event);
+    let refusals = std::sync::Arc::clone(&watch);
     taps.on_session = Some(Box::new(move |m| {
         if let Ok(mut w) = watch.lock() {
             w.session(m.start, m.client, m.server, m.scope, m.begun);
+        }
+    }));
+    taps.on_refused = Some(Box::new(move |server, at| {
+        let formed = refusals.lock().ok().and_then(|mut w| w.refused(server, at));
+        if let Some(f) = formed {
+            on_forming(&f);
         }
     }));
     // The incident watch's kept endings and groups, beside the analysis.
@@ -263,6 +284,14 @@ fn follow(
         .map_or_else(Default::default, |m| std::sync::Arc::clone(&m.watch));
     let counted = metrics.clone();
     let sessions = std::sync::Arc::clone(&watch);
+    // A stop said when an attempt refused shows its server gone (no close event then).
+    let (f_stream, f_counted) = (stream.clone(), metrics.clone());
+    let on_forming = Box::new(move |f: &wsclose::incident::Forming| {
+        let mut line = String::new();
+        forming_line(format, f_counted.as_deref(), f, &f_stream, &mut line);
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+    });
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = event_text(format, verbose, &stream, ev);
         forming_incident(format, &watch, counted.as_deref(), ev, &stream, &mut line);
@@ -281,7 +310,7 @@ fn follow(
         path,
         opts,
         &args.keys.sources(),
-        taps(on_event, sessions, metrics.as_ref()),
+        taps(on_event, sessions, metrics.as_ref(), on_forming),
         &stop,
         &key,
     ) {

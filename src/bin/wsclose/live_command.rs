@@ -135,6 +135,13 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         .map_or_else(Default::default, |m| Arc::clone(&m.watch));
     let counted = metrics.clone();
     let sessions = Arc::clone(&watch);
+    // A stop said when an attempt refused shows its server gone (no close event then).
+    let (f_stream, f_counted) = (stream.clone(), metrics.clone());
+    let on_forming = Box::new(move |f: &wsclose::incident::Forming| {
+        let mut line = String::new();
+        crate::analyze_command::forming_line(format, f_counted.as_deref(), f, &f_stream, &mut line);
+        say(&line);
+    });
     let on_event = Box::new(move |ev: &wsclose::CloseEvent| {
         let mut line = crate::analyze_command::event_text(format, verbose, &stream, ev);
         crate::analyze_command::forming_incident(
@@ -161,7 +168,7 @@ pub(crate) fn live(args: LiveArgs, verbose: bool) -> Result<u8, wsclose::error::
         &args.keys.sources(),
         &stop,
         &mut opened,
-        crate::analyze_command::taps(on_event, sessions, metrics.as_ref()),
+        crate::analyze_command::taps(on_event, sessions, metrics.as_ref(), on_forming),
         &mut on_drops,
         &key,
     )?;

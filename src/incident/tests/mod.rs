@@ -739,6 +739,10 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
     assert!(w.event(&ev(1, 1, fin(), Role::Client, true)).is_none());
     assert!(w.event(&ev(1, 2, rst(), Role::Server, false)).is_none());
     assert!(w.event(&ev(1, 3, rst(), Role::Server, true)).is_none());
+    // An attempt refused after the first end: the server shown gone, as a stop's row needs.
+    assert!(w
+        .refused(ep(5, 1), crate::vocab::Timestamp(T0 + 3 * MS))
+        .is_none());
     let f = w.event(&ev(1, 4, fin(), Role::Server, true)).unwrap();
     assert_eq!(f.members, 3);
     assert!(
