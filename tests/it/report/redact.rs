@@ -189,11 +189,24 @@ fn capture_then_stop(dir: &std::path::Path) -> String {
         closing.extend(s.pkts.split_off(opened));
         opening.extend(s.pkts);
     }
+    // An attempt refused after the stop (a SYN answered by a RST): the server shown gone, so
+    // a stop the report names and the watch says forming (issue 102 items 2 and 6).
+    let mut refused = Session::new(41_010, 8080);
+    refused.clock = closing.last().unwrap().ts;
+    refused.syn();
+    refused.rst(Server);
+    for p in &mut refused.pkts {
+        let (c, srv) = ([10, 9, 0, 30], [10, 9, 0, 1]);
+        let (src, dst) = if p.from == Client { (c, srv) } else { (srv, c) };
+        p.data[12..16].copy_from_slice(&src);
+        p.data[16..20].copy_from_slice(&dst);
+    }
     let all: Vec<&Pkt> = sessions
         .iter()
         .flatten()
         .chain(&opening)
         .chain(&closing)
+        .chain(&refused.pkts)
         .collect();
     write(dir, "then-stop.pcap", LinkType::RAW, &all)
 }
