@@ -133,6 +133,14 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
             continue;
         }
         inc.reconnects.elsewhere = n;
+        // At another port of the server's own host (a restart there, where it said so).
+        let host = inc.server_ep.map(|s| s.ip());
+        let here: u64 = m
+            .iter()
+            .filter(|(s, _)| Some(s.ip()) == host)
+            .map(|(_, c)| *c)
+            .sum();
+        inc.facts.came_back_on_its_host = here.min(n);
         inc.reconnects.never -= n;
         inc.reconnects.elsewhere_server = m
             .iter()
