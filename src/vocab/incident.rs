@@ -154,7 +154,7 @@ incident_kinds! {
     /// drained); the clients' sessions through the front ended with them.
     "backend-stop" => BackendStop {
         needs: { all: &[], any: &[Fact::BackLegs, Fact::Proxied], none: &[] },
-        cause: "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
+        cause: "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to a backend it chose (another one, or the same once it was back).",
         fix: "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
     }
     /// The path between clients and a server was cut and healed: both sides' data went
@@ -356,6 +356,13 @@ pub struct IncidentFacts {
     pub back_legs: u64,
     /// Members ended by resets their named sender never sent.
     pub forged_resets: u64,
+    /// Of the back legs whose client came back through the front: those whose new back leg
+    /// went to the stopped backend again. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub back_same_backend: u64,
+    /// And those whose new back leg went to another backend. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub back_other_backend: u64,
     /// Of those, the members seen at two points of their path whose reset the point nearer
     /// its named sender never saw sent: made between the points (whatever its TTL).
     #[serde(default)]

@@ -719,6 +719,23 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
     if stop && matches!(i.code, Some(1001 | 1012)) {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
     }
+    if i.kind == IncidentKind::BackendStop {
+        // Where the clients' new back legs went, as captured: never "another backend"
+        // unless one was.
+        let f = &i.facts;
+        match (f.back_other_backend, f.back_same_backend) {
+            (0, 0) => {}
+            (0, n) => cause.push_str(&format!(
+                " Here the {n} that came back through the front went to the same backend once it was back."
+            )),
+            (o, 0) => cause.push_str(&format!(
+                " Here the {o} that came back through the front were sent to another backend."
+            )),
+            (o, n) => cause.push_str(&format!(
+                " Here of those that came back through the front, {o} were sent to another backend and {n} to the same one once it was back."
+            )),
+        }
+    }
     if i.kind == IncidentKind::MiddleboxReset && i.facts.made_between_points > 0 {
         // The points saw it, whatever the TTLs say.
         cause.push_str(&format!(
