@@ -346,7 +346,12 @@ pub fn count(incidents: &mut [Incident], refusals: &RefusedCounts) -> Vec<u32> {
     }
     let all = incidents.iter_mut().zip(add).zip(after_back);
     for (((i, a), b), (made, id)) in all.zip(between.into_iter().zip(between_id)) {
-        i.reconnects.refused += a;
+        // A backend's attempts refused in TCP are the proxy's, made for the clients whose
+        // upgrades the front refused (502): where it refused some, those are counted
+        // (`reconnects.refused_http`), not both views of one attempt.
+        if !(i.kind == IncidentKind::BackendStop && i.reconnects.refused_http > 0) {
+            i.reconnects.refused += a;
+        }
         i.reconnects.refused_after_back += b;
         i.facts.refused_after += a;
         let n: u64 = made.iter().map(|x| x.1).sum();

@@ -72,15 +72,16 @@ macro_rules! incident_kinds {
 }
 
 incident_kinds! {
-    /// The server ended its sessions at once and accepted new ones later.
+    /// The server ended its sessions at once and accepted new ones later, or said it was
+    /// restarting (1012) and its clients came back at another port of its host.
     "server-restart" => ServerRestart {
-        needs: { all: &[Fact::ByServer, Fact::ServerGone, Fact::AcceptedAfter], any: &[], none: &[] },
+        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort], none: &[] },
         cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted new sessions afterwards: its process was stopped and started again (a deploy, a restart, a crash under a supervisor). Each connection's close may look clean; together they are one stop.",
         fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
     }
     /// The server ended its sessions at once and accepted none after (in the capture).
     "server-stop" => ServerStop {
-        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[], none: &[Fact::AcceptedAfter] },
+        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[], none: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort] },
         cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
         fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
     }
@@ -153,7 +154,7 @@ incident_kinds! {
     /// drained); the clients' sessions through the front ended with them.
     "backend-stop" => BackendStop {
         needs: { all: &[], any: &[Fact::BackLegs, Fact::Proxied], none: &[] },
-        cause: "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to another backend.",
+        cause: "A backend behind a proxy or load balancer ended its sessions (the proxy's back legs) within moments of each other: it was stopped or drained. The proxy ended the clients' sessions through it; those that came back through the front were sent to a backend it chose (another one, or the same once it was back).",
         fix: "Take the backend out of the load balancer before stopping it (drain: mark it down, let sessions end, or close them with 1001 and a reason), and let clients reconnect with jittered backoff; the front sends them to the backends still up.",
     }
     /// The path between clients and a server was cut and healed: both sides' data went
@@ -222,6 +223,11 @@ pub enum Fact {
     ServerGone,
     /// The server accepted a session after the last member's end.
     AcceptedAfter,
+    /// Every member was closed with 1012 (Service Restart: the service is restarting, its
+    /// clients may reconnect; the IANA WebSocket close code registry) and some of their
+    /// clients came back at another port of the server's host: it restarted there. (Back
+    /// at another host only, the server stopped and its clients moved: `server-stop`.)
+    RestartedOnAnotherPort,
     /// More than half the members went through a proxy.
     Proxied,
     /// More than half the members are a proxy's back legs.
@@ -334,6 +340,14 @@ pub struct IncidentFacts {
     /// The code a side stated as going away (1001 Going Away, 1012 Service Restart, an
     /// HTTP/2 GOAWAY).
     pub going_away: bool,
+    /// Every member was closed with 1012 (Service Restart): the server stated a restart.
+    /// Absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restart_stated: bool,
+    /// Of the members counted come back elsewhere (`reconnects.elsewhere`), those back at
+    /// another port of the server's own host. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub came_back_on_its_host: u64,
     /// The longest a member lived, from its start to its end, seconds.
     pub lived_max_s: f64,
     /// Members through a proxy (front legs, or a response naming a proxy).
@@ -342,6 +356,13 @@ pub struct IncidentFacts {
     pub back_legs: u64,
     /// Members ended by resets their named sender never sent.
     pub forged_resets: u64,
+    /// Of the back legs whose client came back through the front: those whose new back leg
+    /// went to the stopped backend again. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub back_same_backend: u64,
+    /// And those whose new back leg went to another backend. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub back_other_backend: u64,
     /// Of those, the members seen at two points of their path whose reset the point nearer
     /// its named sender never saw sent: made between the points (whatever its TTL).
     #[serde(default)]
@@ -433,6 +454,7 @@ impl IncidentFacts {
                 self.refused_after > 0 || self.refused_tls_after > 0 || self.going_away
             }
             Fact::AcceptedAfter => self.accepted_after_s.is_some(),
+            Fact::RestartedOnAnotherPort => self.restart_stated && self.came_back_on_its_host > 0,
             Fact::Proxied => most(self.proxied),
             Fact::BackLegs => most(self.back_legs),
             Fact::Forged => most(self.forged_resets),

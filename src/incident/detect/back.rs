@@ -133,6 +133,14 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
             continue;
         }
         inc.reconnects.elsewhere = n;
+        // At another port of the server's own host (a restart there, where it said so).
+        let host = inc.server_ep.map(|s| s.ip());
+        let here: u64 = m
+            .iter()
+            .filter(|(s, _)| Some(s.ip()) == host)
+            .map(|(_, c)| *c)
+            .sum();
+        inc.facts.came_back_on_its_host = here.min(n);
         inc.reconnects.never -= n;
         inc.reconnects.elsewhere_server = m
             .iter()
@@ -155,6 +163,19 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     // And the start of the last of them.
     let mut http_last: Vec<Option<i64>> = vec![None; w.incidents.len()];
     let mut same_host = vec![0u64; w.incidents.len()];
+    // Per incident: members whose client came back through the front to the same backend,
+    // and to another one (their new front leg's back leg's server).
+    let mut backends = vec![(0u64, 0u64); w.incidents.len()];
+    // Per front leg: its back leg (the inverse of `front_of`), made only where legs are.
+    let mut back_of: Vec<Option<u32>> = Vec::new();
+    if w.back.iter().any(|&b| b) {
+        back_of = vec![None; w.e.len()];
+        for (b, f) in w.front_of.iter().enumerate() {
+            if let Some(x) = f.and_then(|f| back_of.get_mut(f as usize)) {
+                *x = Some(b as u32);
+            }
+        }
+    }
     for (i, inc) in w.incident.iter().enumerate() {
         w.steps += 1;
         let Some(k) = inc.and_then(|k| k.checked_sub(1)) else {
@@ -174,15 +195,35 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         if stalled && stalls::gave_up(w, i as u32) {
             continue;
         }
-        if let Some(j) = w.next.get(i).copied().flatten() {
+        // A back leg's client is the proxy: its client's attempts are its front leg's chain
+        // (each refused by the front while the backend was down, with 502 Bad Gateway, 503
+        // or 504: RFC 9110 §15.6.3-5, a gateway that got no good answer from upstream), not
+        // the proxy's next back leg. Only those before the backend accepted again are its.
+        let back_leg = w.is_back(i as u32);
+        let from = if back_leg {
+            backend::client_side(w, i as u32)
+        } else {
+            i as u32
+        };
+        let up = w
+            .incidents
+            .get(k as usize)
+            .and_then(|x| x.down_s.map(|d| x.end.0.saturating_add((d * NS) as i64)))
+            .unwrap_or(i64::MAX);
+        let its =
+            |x: &Ending| !back_leg || (matches!(x.how, How::Refused(502..=504)) && x.start <= up);
+        if let Some(j) = w.next_of(from) {
             let unanswered = stalled && stalls::gave_up(w, j);
-            if refused_again(w, i as u32, j) && !unanswered {
+            if refused_again(w, from, j) && !unanswered {
                 // Then each refused attempt down the member's chain that no incident holds
                 // (each has one attempt before it: counted once), to the one accepted.
                 let mut at = Some(j);
                 while let Some(x) = at {
                     w.steps += 1;
                     let Some(e) = w.e.get(x as usize) else { break };
+                    if !its(e) {
+                        break;
+                    }
                     if let Some(r) = refused.get_mut(k as usize) {
                         *r += 1;
                     }
@@ -215,6 +256,22 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             .copied()
             .flatten()
             .and_then(|j| w.e.get(j as usize));
+        if let (Some(a), true) = (accepted.get(own).copied().flatten(), back_leg) {
+            // Where its new back leg went: the stopped backend again, or another.
+            let to = back_of
+                .get(a as usize)
+                .copied()
+                .flatten()
+                .and_then(|b| w.at(b));
+            let stopped = w.incidents.get(k as usize).and_then(|x| x.server_ep);
+            if let (Some(b), Some(n)) = (to, backends.get_mut(k as usize)) {
+                if Some(b.server) == stopped {
+                    n.0 += 1;
+                } else {
+                    n.1 += 1;
+                }
+            }
+        }
         if let Some(a) = back {
             // A dark host's clients: from its return (they may have come back before their
             // old sessions' ends reached the wire).
@@ -254,8 +311,12 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         .zip(http)
         .zip(status)
         .zip(words)
-        .zip(http_last);
-    for ((((((((inc, mut d), refused), t), same_host), http), status), words), last) in all {
+        .zip(http_last)
+        .zip(backends);
+    for (((((((((inc, mut d), refused), t), same_host), http), status), words), last), backends) in
+        all
+    {
+        (inc.facts.back_same_backend, inc.facts.back_other_backend) = backends;
         (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
         d.sort_unstable_by(f64::total_cmp);
         let pct = |p: usize| d.get((d.len().saturating_sub(1)) * p / 100).copied();

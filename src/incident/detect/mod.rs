@@ -650,6 +650,7 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         closes_after_peer_end: count(&|e| e.closed_after_peer != 0),
         going_away: one_code
             && matches!(first, Some(How::Close(Some(1001 | 1012)) | How::GoAway(_))),
+        restart_stated: one_code && first == Some(How::Close(Some(1012))),
         lived_max_s: ms
             .iter()
             .map(|e| (e.end - e.start).max(0) as f64 / NS)

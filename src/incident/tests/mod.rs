@@ -857,6 +857,7 @@ fn attempts_refused_in_tcp_count_while_the_server_was_down() {
 mod busy;
 mod doubts;
 mod gate;
+mod heldout5;
 mod herd;
 mod host_gone;
 mod idents;

@@ -77,6 +77,15 @@ fn headline(i: &Incident) -> String {
                 "server {server} restarted at {at} (the next session was accepted {} later)",
                 seconds(d)
             ),
+            // Said restarting (1012), its clients back at another port of its host: it
+            // moved there.
+            (None, _) if i.facts.came_back_on_its_host > 0 => format!(
+                "server {server} restarted at {at} and moved to {}",
+                i.reconnects
+                    .elsewhere_server
+                    .as_deref()
+                    .unwrap_or("another address")
+            ),
             (None, _) => format!("server {server} restarted at {at}"),
         },
         IncidentKind::ServerStop => format!("server {server} stopped at {at}"),
@@ -599,6 +608,7 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::OneCode => "they ended with different codes",
         F::ServerGone => "nothing shows the server gone: no connection attempt to it was refused or went unanswered, and it stated no going-away (1001, 1012)",
         F::AcceptedAfter => "the server accepted no session after them in the capture",
+        F::RestartedOnAnotherPort => "they were not closed with 1012 (Service Restart) with clients that came back at another port of the server's host",
         F::Proxied => "most of them did not go through a proxy",
         F::BackLegs => "most of them are not a proxy's back legs",
         F::Forged => "most of their resets came from the side they name",
@@ -691,8 +701,40 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
             seconds(i.facts.server_dark_s.unwrap_or(0.0))
         );
     }
+    if i.kind == IncidentKind::ServerRestart
+        && i.facts.accepted_after_s.is_none()
+        && i.facts.came_back_on_its_host > 0
+    {
+        // Nothing accepted at this address after: the restart is shown by what the server
+        // said and where its clients went, not by a process started again here.
+        cause = format!(
+            "The server ended the sessions open to it within moments of each other, each with 1012 (Service Restart: the service is restarting, its clients may reconnect), and accepted no session at this address after; {} of its clients came back at {}: the service restarted there, on another port of its host.",
+            i.facts.came_back_on_its_host,
+            i.reconnects
+                .elsewhere_server
+                .as_deref()
+                .unwrap_or("another address of the service")
+        );
+    }
     if stop && matches!(i.code, Some(1001 | 1012)) {
         cause.push_str(" The server said so in its close frames: the sessions were drained.");
+    }
+    if i.kind == IncidentKind::BackendStop {
+        // Where the clients' new back legs went, as captured: never "another backend"
+        // unless one was.
+        let f = &i.facts;
+        match (f.back_other_backend, f.back_same_backend) {
+            (0, 0) => {}
+            (0, n) => cause.push_str(&format!(
+                " Here the {n} that came back through the front went to the same backend once it was back."
+            )),
+            (o, 0) => cause.push_str(&format!(
+                " Here the {o} that came back through the front were sent to another backend."
+            )),
+            (o, n) => cause.push_str(&format!(
+                " Here of those that came back through the front, {o} were sent to another backend and {n} to the same one once it was back."
+            )),
+        }
     }
     if i.kind == IncidentKind::MiddleboxReset && i.facts.made_between_points > 0 {
         // The points saw it, whatever the TTLs say.

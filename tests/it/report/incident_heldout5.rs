@@ -8,13 +8,14 @@
 //! (src/ at 0ee3815b) run once on each (fixtures/incident5/HELDOUT_RUN.json, kept as that
 //! run gave it, e75b5779).
 //!
-//! The tests assert what that run got right: the kinds and counts EXPECT.json says, where
-//! the run gave them. What it missed is left out, not asserted and not ignored (the lead
-//! decides the fixes; fixtures/README.md, "Held-out run (incident5)"): the restart onto
-//! another port was told a `server-stop` (its 36 clients counted as come back elsewhere);
-//! nghttpx's 150 upgrades refused with 502 while its backend was down were counted as 1
-//! refusal; the frozen client host's 20 sessions ended by the server's idle timeout gave a
-//! doubt (`few-of-open`), no incident.
+//! The tests asserted what that run got right: the kinds and counts EXPECT.json says, where
+//! the run gave them (fixtures/README.md, "Held-out run (incident5)"). Its misses: the
+//! restart onto another port was told a `server-stop` (its 36 clients counted as come back
+//! elsewhere); nghttpx's 150 upgrades refused with 502 while its backend was down were
+//! counted as 1 refusal; the frozen client host's 20 sessions ended by the server's idle
+//! timeout gave a doubt (`few-of-open`), no incident. The first two were fixed after (issue
+//! 102; src/incident/tests/heldout5.rs) and are asserted as EXPECT.json says: a regression
+//! set now. The third is still left out, not asserted and not ignored.
 
 use crate::common::run;
 
@@ -100,10 +101,8 @@ fn the_incident(name: &str, r: &Value, e: &Value) -> Value {
 }
 
 /// "Done when: the held-out half gives its kind or its stated decision without a wrong
-/// kind": on every capture of the set but the one the held-out run told of a wrong kind
-/// (`bun-1012-moved-port`, a `server-stop` where the service restarted onto another
-/// port: left out, a miss), no incident of a kind its expectation does not call right, each
-/// of an expected server; the control none.
+/// kind": on every capture of the set, no incident of a kind its expectation does not call
+/// right, each of an expected server; the control none.
 #[test]
 fn no_capture_names_a_wrong_kind() {
     let all = expectations();
@@ -114,10 +113,7 @@ fn no_capture_names_a_wrong_kind() {
         .filter(|k| !k.starts_with('_'))
         .collect();
     assert_eq!(names.len(), 7);
-    for name in names
-        .into_iter()
-        .filter(|n| *n != "bun-1012-moved-port.pcap.gz")
-    {
+    for name in names {
         let e = &all[name];
         let r = report(name);
         for i in list(&r, "incidents") {
@@ -156,8 +152,9 @@ fn shed_1013_half_is_overload_shedding() {
 }
 
 /// The backend behind nghttpx killed and started again 2 s later: a `backend-stop`, its 40
-/// back legs ended by its host's FIN, 36 back, 4 never, down about 2.2 s. (Its refusals
-/// are left out: the run counted 1 where nghttpx answered 150 upgrades 502, a miss.)
+/// back legs ended by its host's FIN, 36 back, 4 never, down about 2.2 s; the 150 upgrades
+/// nghttpx answered 502 while it was down its refusals (a miss of the held-out run, which
+/// counted 1, fixed after); the clients back to the same backend, never "another".
 #[test]
 fn backend_killed_behind_nghttpx_is_a_backend_stop() {
     let name = "nghttpx-backend-killed.pcap.gz";
@@ -165,31 +162,42 @@ fn backend_killed_behind_nghttpx_is_a_backend_stop() {
     let r = report(name);
     let i = the_incident(name, &r, &e);
     assert_eq!(i["kind"], "backend-stop", "{name}: {i:#}");
-    assert_eq!(i["members"], e["ended"], "{name}: {i:#}");
+    counts_as_expected(name, &i, &e);
     let rc = &i["reconnects"];
-    assert_eq!(rc["came_back"], e["reconnected"], "{name}: {rc}");
-    assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
+    assert_eq!(
+        rc["refused_http"], e["refused_detail"]["http_502"],
+        "{name}: {rc}"
+    );
+    assert_eq!(rc["refused_status"], 502, "{name}: {rc}");
+    let cause = i["cause"].as_str().unwrap_or_default();
+    assert!(!cause.contains("another backend"), "{name}: {cause}");
+    assert!(
+        cause.contains("the same backend once it was back"),
+        "{name}: {cause}"
+    );
     assert!(near(&i["down_s"], &e["down_s"]), "{name}: {i:#}");
     assert!(list(&r, "doubts").is_empty(), "{name}");
 }
 
-/// The restart onto another port: what the run got right (its kind is a miss, left out):
-/// the 40 sessions closed with 1012 'service restart: moving to port 20035', 36 counted
-/// as come back at 127.0.0.1:20035, 4 never, nothing refused.
+/// The restart onto another port (a miss of the held-out run, a `server-stop`, fixed
+/// after: issue 102, 1012 is Service Restart): the 40 sessions closed with 1012 'service
+/// restart: moving to port 20035', a `server-restart` whose row holds by the restart stated
+/// and its clients back at another address; 36 counted as come back at 127.0.0.1:20035, 4
+/// never, nothing refused; its headline says where it moved, and no "down".
 #[test]
-fn moved_port_1012_counts_its_clients_back_elsewhere() {
+fn moved_port_1012_is_a_restart_that_moved() {
     let name = "bun-1012-moved-port.pcap.gz";
     let e = expect(name);
     let r = report(name);
-    let all = list(&r, "incidents");
-    assert_eq!(all.len(), 1, "{name}: {all:#?}");
-    let i = &all[0];
+    let i = the_incident(name, &r, &e);
+    assert_eq!(i["kind"], "server-restart", "{name}: {i:#}");
     assert_eq!(i["server"], e["server_address"], "{name}: {i:#}");
     assert_eq!(i["code"], e["stated_decision"]["close_code"], "{name}");
     assert_eq!(
         i["facts"]["said"]["reason"], e["stated_decision"]["reason"],
         "{name}: {i:#}"
     );
+    assert_eq!(i["facts"]["restart_stated"], true, "{name}: {i:#}");
     assert_eq!(i["members"], e["ended"], "{name}: {i:#}");
     let rc = &i["reconnects"];
     assert_eq!(rc["elsewhere"], e["reconnected"], "{name}: {rc}");
@@ -199,6 +207,25 @@ fn moved_port_1012_counts_its_clients_back_elsewhere() {
         rc["refused"], e["refused_connection_attempts"],
         "{name}: {rc}"
     );
+    let cause = i["cause"].as_str().unwrap_or_default();
+    assert!(
+        !cause.contains("accepted no new session"),
+        "{name}: {cause}"
+    );
+    // The table's headline: where it moved, no "down".
+    let (o, _, _) = run::wsclose(&["analyze", capture(name).to_str().unwrap()]);
+    let text = String::from_utf8(o).unwrap();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let at = text.find("Incident 1: ").expect("an incident");
+    let told = &text[at..];
+    // Its headline: to the end of who never came back.
+    let told = &told[..told.find("never came back").expect("its headline")];
+    let moved = format!(
+        "server 127.0.0.1:20034 restarted at 18:48:32.299 and moved to {}",
+        e["new_address"].as_str().unwrap()
+    );
+    assert!(told.contains(&moved), "{name}: {told}");
+    assert!(!told.contains("down"), "{name}: {told}");
 }
 
 /// A client host's application shutting down: its 20 sessions closed with 1001 'client
