@@ -459,6 +459,14 @@ fn stall_what(i: &Incident, server: &str) -> String {
 /// A partition's headline: the silence, and who lived through it.
 fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     let Some(p) = &i.partition else {
+        if let (Some(from), Some(to)) = (i.facts.lost_between_from, i.facts.lost_between_to) {
+            let (left, never) = lost_ends(i);
+            return format!(
+                "the path between {client} and {server} lost the sessions' packets between two points of it: from about {} to about {} they left {left} and never reached {never}",
+                about(from),
+                about(to)
+            );
+        }
         return format!("the path between {client} and {server} was cut and healed");
     };
     if i.facts.dark > 0 {
@@ -485,6 +493,44 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
         seconds(p.silence_s),
         p.survived
     ));
+    out
+}
+
+/// Where the packets lost between the points left and where they never arrived: the host
+/// of the side that sent them and its peer's ("one point", "the other" where both sides').
+fn lost_ends(i: &Incident) -> (&'static str, &'static str) {
+    match i.facts.lost_between_sent_by {
+        Some(crate::vocab::Role::Client) => ("the client's host", "the server's host"),
+        Some(crate::vocab::Role::Server) => ("the server's host", "the client's host"),
+        None => ("one point", "the other"),
+    }
+}
+
+/// "14:02:31": a time of day to the second, for the times an ending keeps to within
+/// 4.4 % of its distance from the end (`facts.lost_between_from`, `lost_between_to`).
+fn about(t: Timestamp) -> String {
+    let c = clock(t);
+    c.get(..8).unwrap_or(&c).to_string()
+}
+
+/// What the points show of an incident's members whose packets were lost between them
+/// (`facts.lost_between_points`): how many, which way, when; for a `partition`, whose fault.
+fn lost_between_words(i: &Incident) -> String {
+    let f = &i.facts;
+    let (left, never) = lost_ends(i);
+    let when = match (f.lost_between_from, f.lost_between_to) {
+        (Some(a), Some(b)) => format!(" between about {} and about {}", about(a), about(b)),
+        _ => String::new(),
+    };
+    let mut out = format!(
+        " Here {} of the {} sessions were seen at two points of their path: their packets left {left} and never reached {never}{when} (lost between the points)",
+        f.lost_between_points, i.members
+    );
+    if i.kind == IncidentKind::Partition {
+        out.push_str("; then each was ended by its own host's FIN or RST, seen at both points, its packets unanswered: the path between the points, not either endpoint, lost them.");
+    } else {
+        out.push('.');
+    }
     out
 }
 
@@ -614,6 +660,7 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::TlsRefused => "no TLS handshake was refused after the server came back",
         F::HostDark => "their client host was not shown dark (the server's data to it unacknowledged, nothing from it) over one moment to their ends",
         F::HealedFirst => "the path was not shown healed before they ended (no new connection of their host got through while they were dark)",
+        F::LostBetween => "two points of their path show most of their packets lost between them (they left one point and never reached the other): the path's doing, not an endpoint's",
     }
 }
 
@@ -701,6 +748,9 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
             i.facts.made_between_points, i.members
         ));
     }
+    if i.facts.lost_between_points > 0 {
+        cause.push_str(&lost_between_words(i));
+    }
     if i.kind == IncidentKind::ClientDrop && i.ended_by == EndedBy::Silence {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
@@ -739,6 +789,9 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         fix = "Nothing on the server to change: the client host's network went. Find what took it down (its interface, its link, the path to it); keep pings frequent enough to notice a dead session, and let clients reconnect with jittered backoff when their network returns.".into();
     } else if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
         fix = "Nothing on the server to change: find on the client host why its processes ended at once (the kernel's log for an out-of-memory kill, a deploy or supervisor that killed them, their crash logs); processes started again should reconnect with jittered backoff.".into();
+    }
+    if i.kind == IncidentKind::Partition && i.facts.lost_between_points > 0 {
+        fix.push_str(" Here the cut lies between the two capture points: look at the routers, firewalls and links between them.");
     }
     if i.reconnects.herd == Some(true) {
         fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");

@@ -102,21 +102,38 @@ fn no_endpoint_kind_is_named_where_the_points_show_the_packets_lost_between() {
     }
 }
 
-/// The incident's words reach the table, Markdown, HTML and JSON Lines.
+/// The incident's words reach the table (its headline; its whole cause with `-v`), Markdown,
+/// HTML and JSON Lines (the table's lines wrapped: read with their spaces collapsed).
 #[test]
 fn the_paths_incident_reads_in_every_format() {
     let files = [fixture("cohort-client.pcap"), fixture("cohort-server.pcap")];
-    for format in ["table", "markdown", "html", "jsonl"] {
+    let out = |args: &[&str]| {
         let o = assert_cmd::Command::cargo_bin("wsclose")
             .unwrap()
             .env_remove("SSLKEYLOGFILE")
             .env("COLUMNS", "400")
-            .args(["analyze", "--format", format])
+            .args(["analyze"])
+            .args(args)
             .args(&files)
             .output()
             .unwrap();
         let o = String::from_utf8(o.stdout).unwrap();
-        assert!(o.contains(PATH_WORDS), "{format}: {o}");
-        assert!(o.contains("lost between the points"), "{format}");
+        o.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let brief = out(&[]);
+    assert!(
+        brief.contains("Incident 1: partition")
+            && brief.contains("they left the client's host and never reached the server's host"),
+        "{brief}"
+    );
+    for args in [
+        &["-v"][..],
+        &["--format", "markdown"],
+        &["--format", "html"],
+        &["--format", "jsonl"],
+    ] {
+        let o = out(args);
+        assert!(o.contains(PATH_WORDS), "{args:?}: {o}");
+        assert!(o.contains("8 of the 8 sessions were seen at two points"), "{args:?}");
     }
 }
