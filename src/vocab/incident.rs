@@ -358,13 +358,14 @@ pub struct IncidentFacts {
     /// the path between the points lost them, then the sender's host ended the session.
     #[serde(default)]
     pub lost_between_points: u64,
-    /// When the first of those members' packets lost between the points left (null: none
-    /// lost).
+    /// Seconds from when the first of those members' packets lost between the points left
+    /// to the incident's `start` (its first member's end); absent when none lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lost_between_from: Option<Timestamp>,
-    /// When the last of them left (null: none lost).
+    pub lost_between_from_s: Option<f64>,
+    /// Seconds from when the last of them left to the incident's `start` (negative: after
+    /// it); absent when none lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lost_between_to: Option<Timestamp>,
+    pub lost_between_to_s: Option<f64>,
     /// The side whose packets those were, when the same for every such member (null: none
     /// lost, or both sides').
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -616,6 +616,8 @@ fn settle(w: &mut Work) {
 /// (`IncidentFacts`).
 fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>) -> IncidentFacts {
     let count = |f: &dyn Fn(&Ending) -> bool| ms.iter().filter(|e| f(e)).count() as u64;
+    // The incident's start.
+    let first_end = ms.iter().map(|e| e.end).min();
     let mut hosts: Vec<Endpoint> = ms.iter().map(|e| e.client_host()).collect();
     hosts.sort_unstable();
     hosts.dedup();
@@ -665,18 +667,20 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         back_legs: members.iter().filter(|&&m| w.is_back(m)).count() as u64,
         forged_resets: count(&|e| e.forged),
         lost_between_points: count(&|e| e.lost_from != 0),
-        lost_between_from: ms
+        lost_between_from_s: ms
             .iter()
             .filter_map(|e| e.lost())
             .map(|l| l.0)
             .min()
-            .map(Timestamp),
-        lost_between_to: ms
+            .zip(first_end)
+            .map(|(t, end)| (end - t) as f64 / NS),
+        lost_between_to_s: ms
             .iter()
             .filter_map(|e| e.lost())
             .map(|l| l.1)
             .max()
-            .map(Timestamp),
+            .zip(first_end)
+            .map(|(t, end)| (end - t) as f64 / NS),
         lost_between_sent_by: {
             let mut by = ms.iter().filter_map(|e| e.lost_by);
             let first = by.next();

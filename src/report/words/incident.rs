@@ -459,7 +459,7 @@ fn stall_what(i: &Incident, server: &str) -> String {
 /// A partition's headline: the silence, and who lived through it.
 fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     let Some(p) = &i.partition else {
-        if let (Some(from), Some(to)) = (i.facts.lost_between_from, i.facts.lost_between_to) {
+        if let Some((from, to)) = lost_window(i) {
             let (left, never) = lost_ends(i);
             return format!(
                 "the path between {client} and {server} lost the sessions' packets between two points of it: from about {} to about {} they left {left} and never reached {never}",
@@ -500,14 +500,28 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
 /// of the side that sent them and its peer's ("one point", "the other" where both sides').
 fn lost_ends(i: &Incident) -> (&'static str, &'static str) {
     match i.facts.lost_between_sent_by {
-        Some(crate::vocab::Role::Client) => ("the client's host", "the server's host"),
-        Some(crate::vocab::Role::Server) => ("the server's host", "the client's host"),
+        Some(crate::vocab::Role::Client) => {
+            ("the point nearer the client", "the one nearer the server")
+        }
+        Some(crate::vocab::Role::Server) => {
+            ("the point nearer the server", "the one nearer the client")
+        }
         None => ("one point", "the other"),
     }
 }
 
+/// When the first and the last of an incident's packets lost between the points left
+/// (`facts.lost_between_from_s`, `lost_between_to_s`, before its start).
+fn lost_window(i: &Incident) -> Option<(Timestamp, Timestamp)> {
+    let at = |s: f64| Timestamp(i.start.0.saturating_sub((s * 1e9) as i64));
+    Some((
+        at(i.facts.lost_between_from_s?),
+        at(i.facts.lost_between_to_s?),
+    ))
+}
+
 /// "14:02:31": a time of day to the second, for the times an ending keeps to within
-/// 4.4 % of its distance from the end (`facts.lost_between_from`, `lost_between_to`).
+/// 4.4 % of its distance from the end (`facts.lost_between_from_s`, `lost_between_to_s`).
 fn about(t: Timestamp) -> String {
     let c = clock(t);
     c.get(..8).unwrap_or(&c).to_string()
@@ -518,13 +532,14 @@ fn about(t: Timestamp) -> String {
 fn lost_between_words(i: &Incident) -> String {
     let f = &i.facts;
     let (left, never) = lost_ends(i);
-    let when = match (f.lost_between_from, f.lost_between_to) {
-        (Some(a), Some(b)) => format!(" between about {} and about {}", about(a), about(b)),
-        _ => String::new(),
-    };
+    let when = lost_window(i).map_or(String::new(), |(a, b)| {
+        format!(" between about {} and about {}", about(a), about(b))
+    });
+    let n = f.lost_between_points;
     let mut out = format!(
-        " Here {} of the {} sessions were seen at two points of their path: their packets left {left} and never reached {never}{when} (lost between the points)",
-        f.lost_between_points, i.members
+        " Here {n} of the {} sessions {} seen at two points of their path with packets that left {left} and never reached {never}{when} (lost between the points)",
+        i.members,
+        if n == 1 { "was" } else { "were" }
     );
     if i.kind == IncidentKind::Partition {
         out.push_str("; then each was ended by its own host's FIN or RST, seen at both points, its packets unanswered: the path between the points, not either endpoint, lost them.");

@@ -53,7 +53,9 @@ fn a_cohort_lost_between_the_points_is_the_paths_incident() {
         let cause = i["cause"].as_str().unwrap();
         assert!(
             cause.contains("8 of the 8 sessions were seen at two points of their path")
-                && cause.contains("never reached the server's host")
+                && cause.contains(
+                    "left the point nearer the client and never reached the one nearer the server"
+                )
                 && cause.contains(PATH_WORDS),
             "{how}: {cause}"
         );
@@ -123,7 +125,9 @@ fn the_paths_incident_reads_in_every_format() {
     let brief = out(&[]);
     assert!(
         brief.contains("Incident 1: partition")
-            && brief.contains("they left the client's host and never reached the server's host"),
+            && brief.contains(
+                "they left the point nearer the client and never reached the one nearer the server"
+            ),
         "{brief}"
     );
     for args in [
@@ -134,6 +138,9 @@ fn the_paths_incident_reads_in_every_format() {
     ] {
         let o = out(args);
         assert!(o.contains(PATH_WORDS), "{args:?}: {o}");
-        assert!(o.contains("8 of the 8 sessions were seen at two points"), "{args:?}");
+        assert!(
+            o.contains("8 of the 8 sessions were seen at two points"),
+            "{args:?}"
+        );
     }
 }
