@@ -68,6 +68,28 @@ fn a_cohort_lost_between_the_points_is_the_paths_incident() {
     }
 }
 
+/// The same incident whether the reports were kept in memory or on disk (the store marks
+/// the endings lost between the points after it joined the two views, `Index::lose`).
+#[test]
+fn the_paths_incident_is_the_same_with_the_reports_on_disk() {
+    let json = |extra: &[&str]| -> Value {
+        let o = assert_cmd::Command::cargo_bin("wsclose")
+            .unwrap()
+            .env_remove("SSLKEYLOGFILE")
+            .args(["analyze", "--format", "json"])
+            .args(extra)
+            .arg(fixture("cohort-client.pcap"))
+            .arg(fixture("cohort-server.pcap"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let memory = json(&[]);
+    let disk = json(&["--keep-reports", "0"]);
+    assert_eq!(memory["incidents"][0]["kind"], "partition");
+    assert_eq!(memory["incidents"], disk["incidents"]);
+}
+
 #[test]
 fn the_kill_control_is_not_the_paths() {
     for (how, files) in [
