@@ -885,6 +885,8 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
     let mut buf = Vec::new();
     let mut drop = rustc_hash::FxHashSet::default();
     let mut forged = Vec::new();
+    // The endings of the views kept whose packets were lost between the points.
+    let mut lost = Vec::new();
     for (i, j) in candidates(keys) {
         let mut x = store.get(i, &mut buf)?;
         let y = store.get(j, &mut buf)?;
@@ -896,6 +898,14 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
         };
         if reset_made {
             forged.push(crate::report::legs::order(x.input, x.first_packet));
+        }
+        if let Some((from, to, by)) = crate::report::incidents::lost_between(&x) {
+            lost.push((
+                crate::report::legs::order(x.input, x.first_packet),
+                from,
+                to,
+                by,
+            ));
         }
         store.replace(i, x)?;
         drop.insert(j);
@@ -914,9 +924,13 @@ pub fn join_store(store: &mut Store, inputs: &[InputSummary]) -> std::io::Result
             Some(false) => {}
             None => continue,
         }
+        if let Some((from, to, by)) = crate::report::incidents::lost_between(&x) {
+            lost.push((order, from, to, by));
+        }
         store.replace(at.start, x)?;
     }
     store.incidents_mut().forge(&forged);
+    store.incidents_mut().lose(&lost);
     if !drop.is_empty() {
         let mut keep = vec![true; store.len()];
         for j in drop {

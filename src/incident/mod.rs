@@ -306,6 +306,16 @@ pub struct Ending {
     /// seen (the points' verdict, `between-points` `made-between`, or its twin's): the
     /// point nearer the side it names never saw that side send it.
     pub between: bool,
+    /// Its packets of one side left one point of its path and never reached the other
+    /// before its end (the points' verdict, `between-points` `lost-between`): how long
+    /// before its end the first of them left, coded by `signs::zero_code` (0: none lost
+    /// between the points). One byte, in the padding the ending had.
+    pub lost_from: u8,
+    /// How long before its end the last of them left, coded likewise (0 where `lost_from`
+    /// is).
+    pub lost_to: u8,
+    /// The side whose packets those were (none where `lost_from` is 0).
+    pub lost_by: Option<Role>,
     /// How long its client host had been dark at its end, coded by `signs::zero_code`
     /// (0: not dark): the server's data unacknowledged (`unacknowledged-data`) and nothing
     /// from the client on this connection from its first such segment until the packet that
@@ -350,6 +360,23 @@ pub struct Ending {
 impl Ending {
     fn ended(&self) -> bool {
         self.how != How::Open
+    }
+
+    /// Marks its packets lost between two points of its path from `from` to `to`
+    /// (nanoseconds, at or before its end): [`Ending::lost_from`], [`Ending::lost_to`]
+    /// (`by`: whose packets.)
+    pub fn set_lost(&mut self, from: i64, to: i64, by: Role) {
+        let before = |t: i64| ((self.end.saturating_sub(t)) as f64 / 1e9).max(0.01);
+        self.lost_from = signs::zero_code(before(from));
+        self.lost_to = signs::zero_code(before(to.max(from)));
+        self.lost_by = Some(by);
+    }
+
+    /// When its packets lost between the points began and stopped leaving (nanoseconds, as
+    /// coded: within 4.4 %), if any were.
+    pub fn lost(&self) -> Option<(i64, i64)> {
+        let at = |c: u8| signs::zero_seconds(c).map(|s| self.end.saturating_sub((s * 1e9) as i64));
+        Some((at(self.lost_from)?, at(self.lost_to)?))
     }
 
     /// The client's host (its address, port 0).
@@ -531,6 +558,25 @@ impl Index {
             if e.how == How::Rst && set.contains(&e.order) {
                 e.forged = true;
                 e.between = true;
+            }
+        }
+    }
+
+    /// Marks the endings of `lost` (each an order, and when its packets lost between two
+    /// points of its path began and stopped leaving, and whose they were) so
+    /// ([`Ending::set_lost`]), those ended by TCP.
+    pub fn lose(&mut self, lost: &[(u64, i64, i64, Role)]) {
+        if lost.is_empty() {
+            return;
+        }
+        let at: rustc_hash::FxHashMap<u64, (i64, i64, Role)> =
+            lost.iter().map(|&(o, a, b, r)| (o, (a, b, r))).collect();
+        for e in &mut self.endings {
+            if let Some(&(from, to, by)) = at
+                .get(&e.order)
+                .filter(|_| matches!(e.how, How::Fin | How::Rst))
+            {
+                e.set_lost(from, to, by);
             }
         }
     }

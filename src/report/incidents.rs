@@ -131,6 +131,9 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
                     ..
                 } if *end_packet == packet && Some(*end_by) == by)
             }),
+        lost_from: 0,
+        lost_to: 0,
+        lost_by: None,
         ident: ident(c.handshake.path.as_deref(), c.handshake.client_mark),
         key: if c.leg.is_some() {
             crate::incident::NO_KEY
@@ -153,7 +156,32 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
     if let Some(s) = dark(c, how, end, Role::Client) {
         e.set_server_dark(s);
     }
+    if let Some((from, to, side)) = lost_between(c).filter(|_| matches!(how, How::Fin | How::Rst)) {
+        e.set_lost(from, to, side);
+    }
     e
+}
+
+/// When `c`'s packets of one side lost between two points of its path (the points'
+/// verdict `lost-between`: they left one point and never reached the other, then its
+/// sender's host's own TCP end came, seen at both) began and stopped leaving, nanoseconds,
+/// and whose they were (an ending marks them only where it is TCP's:
+/// `incident::Ending::set_lost`).
+pub fn lost_between(c: &ConnectionReport) -> Option<(i64, i64, Role)> {
+    c.status.causes.iter().find_map(|k| match k {
+        Cause::BetweenPoints {
+            verdict: super::cause::PointsVerdict::LostBetween,
+            lost_packets,
+            lost_from: Some(side),
+            lost_from_s,
+            lost_to_s,
+            ..
+        } if *lost_packets > 0 => {
+            let at = |s: f64| c.start.0.saturating_add((s * 1e9) as i64);
+            Some((at(*lost_from_s), at(*lost_to_s), *side))
+        }
+        _ => None,
+    })
 }
 
 /// The peer's TCP end (FIN or RST) that came before the first close frame of `c`, and
@@ -499,6 +527,9 @@ mod tests {
             signs: Default::default(),
             forged: false,
             between: false,
+            lost_from: 0,
+            lost_to: 0,
+            lost_by: None,
             ident: 0,
             key: whole_key(Some(key)),
             said: 0,

@@ -75,13 +75,13 @@ incident_kinds! {
     /// The server ended its sessions at once and accepted new ones later, or said it was
     /// restarting (1012) and its clients came back at another port of its host.
     "server-restart" => ServerRestart {
-        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort], none: &[] },
+        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort], none: &[Fact::LostBetween] },
         cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted new sessions afterwards: its process was stopped and started again (a deploy, a restart, a crash under a supervisor). Each connection's close may look clean; together they are one stop.",
         fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
     }
     /// The server ended its sessions at once and accepted none after (in the capture).
     "server-stop" => ServerStop {
-        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[], none: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort] },
+        needs: { all: &[Fact::ByServer, Fact::ServerGone], any: &[], none: &[Fact::AcceptedAfter, Fact::RestartedOnAnotherPort, Fact::LostBetween] },
         cause: "The server ended the sessions open to it within moments of each other, each the same way, and accepted no new session in the rest of the capture: its process stopped (or its port closed).",
         fix: "Before stopping the server, drain it: send each session a close frame with 1001 (Going Away) or 1012 (Service Restart) and a reason, and stagger those closes; let clients reconnect with jittered exponential backoff so they do not come back in a herd.",
     }
@@ -100,7 +100,7 @@ incident_kinds! {
     /// All the sessions of one client host ended at once: its process exited or its
     /// network changed (or went dark and came back: `host-dark`).
     "client-drop" => ClientDrop {
-        needs: { all: &[Fact::OneClientHost, Fact::ByTcp], any: &[Fact::ByClient, Fact::HostDark], none: &[] },
+        needs: { all: &[Fact::OneClientHost, Fact::ByTcp], any: &[Fact::ByClient, Fact::HostDark], none: &[Fact::LostBetween] },
         cause: "All the sessions of one client host ended at once without close frames, for a reason on the client's side. Ended by its kernel's FIN or RST: the client processes that held them ended at once (killed, crashed, or exited without closing) while the host and its network stayed up; fallen silent (no FIN or RST, the server's data unacknowledged): the host went away (it slept, or its network changed: an interface went down, a VPN or Wi-Fi changed); gone dark and back (the server's data unacknowledged and nothing from the host, then each session ended by TCP when it returned, by whichever side's RST: a socket closed in the dark meets the other side's first packet): its network went and came back.",
         fix: "Nothing on the server to change: the client host went away. Clients should reconnect with jittered backoff when their network returns; the server should notice dead sessions with pings.",
     }
@@ -132,13 +132,13 @@ incident_kinds! {
     /// The server's process stopped answering while its host's TCP went on: the clients'
     /// pings went unanswered (acknowledged in TCP) and they ended their sessions.
     "server-stall" => ServerStall {
-        needs: { all: &[Fact::Stalled], any: &[], none: &[] },
+        needs: { all: &[Fact::Stalled], any: &[], none: &[Fact::LostBetween] },
         cause: "The server's process stopped answering while its host went on: its TCP acknowledged what the clients sent (their pings, their close frames, new connections in its listen queue), but from one moment no pong, no frame and no upgrade came from it on any of these sessions, and the clients' own heartbeats gave up and ended them. A process stopped (SIGSTOP, a debugger), blocked (a long synchronous call on its event loop, a lock, swap) or paused (a garbage collector's stop-the-world) does this. Not an idle timeout: the sessions were not quiet, the server was; not the network: the server's TCP answered.",
         fix: "Find what held the server's process at that moment (its logs and event-loop lag, a thread dump, the garbage collector's pauses, CPU throttling, swap); keep blocking work off the event loop; have its health check send a WebSocket ping (not only open a TCP connection, which the kernel accepts for a stopped process) so that a process that stops answering is replaced.",
     }
     /// One server stopped again and again within moments of coming back.
     "crash-loop" => CrashLoop {
-        needs: { all: &[Fact::Repeated], any: &[], none: &[] },
+        needs: { all: &[Fact::Repeated], any: &[], none: &[Fact::LostBetween] },
         cause: "The server stopped again and again, each time soon after it came back: its process exits (crashes, or is killed for memory or by a failing health check) shortly after it starts, and its supervisor starts it again; each stop ended the sessions that had come back.",
         fix: "Read the server's logs at the first stop for why it exits (a crash, an out-of-memory kill, a failing health check) and fix that; until then, clients must back off with jitter and growing delays, so that each restart is not met by all of them at once.",
     }
@@ -159,9 +159,12 @@ incident_kinds! {
     }
     /// The path between clients and a server was cut and healed: both sides' data went
     /// unacknowledged at once, then got through; the sessions whose side gave up during the
-    /// silence (a timeout shorter than it) died, the others lived on.
+    /// silence (a timeout shorter than it) died, the others lived on. Seen at two points of
+    /// the path, more directly: one side's packets left one point and never reached the
+    /// other (`LostBetween`), while each session's end was its sender's host's own, seen at
+    /// both (so both hosts were up: what TCP's unacknowledged data alone only suggests).
     "partition" => Partition {
-        needs: { all: &[], any: &[Fact::Outage, Fact::HealedFirst], none: &[] },
+        needs: { all: &[], any: &[Fact::Outage, Fact::HealedFirst, Fact::LostBetween], none: &[] },
         cause: "The network path between the clients and the server was cut and then carried packets again: on every session it crossed, data was sent again and again and nothing was acknowledged (both sides' where the capture sees both; seen from one side, that side's, with nothing from the other), then a packet got through. A session died where a side's heartbeat or timeout was shorter than the silence: it gave up during it (its close frame or FIN waited in its kernel behind the unacknowledged data and crossed at the heal, or its socket was gone and the peer's next packet met a reset). Sessions whose timeouts were longer lived on. Neither the server nor the clients stopped: not an idle timeout, not a stalled server (its TCP went silent too), not a client drop.",
         fix: "Find what cut the path at that moment (a router, firewall, link or failover between the two; both ends stayed up). To ride out such cuts, make heartbeat timeouts longer than the outages the network has (the survivors' were); to notice them sooner, keep them short and reconnect with jittered backoff once the path is back.",
     }
@@ -266,6 +269,10 @@ pub enum Fact {
     /// the members were still dark: the path carried packets again before they ended (their
     /// sockets had died during the cut).
     HealedFirst,
+    /// More than half the members were seen at two points of their path, and their packets
+    /// of one side left one point and never reached the other before their end (the points'
+    /// verdict `lost-between`): the path between the points lost them.
+    LostBetween,
 }
 
 /// The evidence a kind's name needs, over a group's [`IncidentFacts`]: every fact of `all`,
@@ -367,6 +374,23 @@ pub struct IncidentFacts {
     /// its named sender never saw sent: made between the points (whatever its TTL).
     #[serde(default)]
     pub made_between_points: u64,
+    /// Members seen at two points of their path whose packets of one side left one point
+    /// and never reached the other before their end (the points' verdict `lost-between`):
+    /// the path between the points lost them, then the sender's host ended the session.
+    #[serde(default)]
+    pub lost_between_points: u64,
+    /// Seconds from when the first of those members' packets lost between the points left
+    /// to the incident's `start` (its first member's end); absent when none lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_between_from_s: Option<f64>,
+    /// Seconds from when the last of them left to the incident's `start` (negative: after
+    /// it); absent when none lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_between_to_s: Option<f64>,
+    /// The side whose packets those were, when the same for every such member (null: none
+    /// lost, or both sides').
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_between_sent_by: Option<super::Role>,
     /// The members ended at one idle age.
     pub same_idle_age: bool,
     /// Connection attempts to the server refused in TCP (a SYN answered by a RST or by
@@ -470,6 +494,7 @@ impl IncidentFacts {
             Fact::TlsRefused => self.refused_tls_after > 0,
             Fact::HostDark => self.dark > 0 && self.dark == members,
             Fact::HealedFirst => self.dark > 0 && self.dark == members && self.healed_first,
+            Fact::LostBetween => most(self.lost_between_points),
         }
     }
 }

@@ -312,6 +312,10 @@ pub fn detect_said(
         // their own timeouts, and their endings (queued behind the data that waited) reach
         // the wire together at the heal, which is neither a cohort, a stall nor a stop.
         partitions(&mut w);
+        // Then sessions seen at two points whose packets left one and never reached the
+        // other at one moment: the path between the points, whatever their ends look like
+        // (their hosts' resets at the heal are a drop's or a stop's shape).
+        partition::lost_between(&mut w);
         // Then one client host's sessions dark together (the server's data unacknowledged,
         // nothing from the host) and ended by TCP at its return: its drop, or a cut that
         // healed (a server host's likewise, reset as its clients next sent: its restart);
@@ -612,6 +616,8 @@ fn settle(w: &mut Work) {
 /// (`IncidentFacts`).
 fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>) -> IncidentFacts {
     let count = |f: &dyn Fn(&Ending) -> bool| ms.iter().filter(|e| f(e)).count() as u64;
+    // The incident's start.
+    let first_end = ms.iter().map(|e| e.end).min();
     let mut hosts: Vec<Endpoint> = ms.iter().map(|e| e.client_host()).collect();
     hosts.sort_unstable();
     hosts.dedup();
@@ -661,6 +667,26 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
             .count() as u64,
         back_legs: members.iter().filter(|&&m| w.is_back(m)).count() as u64,
         forged_resets: count(&|e| e.forged),
+        lost_between_points: count(&|e| e.lost_from != 0),
+        lost_between_from_s: ms
+            .iter()
+            .filter_map(|e| e.lost())
+            .map(|l| l.0)
+            .min()
+            .zip(first_end)
+            .map(|(t, end)| (end - t) as f64 / NS),
+        lost_between_to_s: ms
+            .iter()
+            .filter_map(|e| e.lost())
+            .map(|l| l.1)
+            .max()
+            .zip(first_end)
+            .map(|(t, end)| (end - t) as f64 / NS),
+        lost_between_sent_by: {
+            let mut by = ms.iter().filter_map(|e| e.lost_by);
+            let first = by.next();
+            first.filter(|&f| by.all(|b| b == f))
+        },
         same_idle_age,
         accepted_after_s: accepted_after,
         said: stated::said(w, ms),

@@ -8,11 +8,20 @@
 //! (it left the sender's kernel only at the heal): each dead session's timeout was shorter
 //! than the silence, each survivor's longer (or it had none).
 //!
+//! Seen at two points of their path (issue 103 item 4), a cut shows more directly: the
+//! packets of one side left one point and never reached the other (the points' verdict
+//! `lost-between`, [`Ending::lost`]), while both hosts stayed up (the sender's host ended the
+//! session with its own FIN or RST, seen at both points). Sessions of one client host and
+//! one server host whose losses share a moment are the path's ([`lost_between`]), even where
+//! the side that had nothing to send shows no retransmission.
+//!
 //! In: the working state's endings and their outages ([`Work::outage`]). Out: `partition`
-//! incidents of the dead, with the silence and the survivors ([`Partition`]). Read before
-//! every other kind: the dead end together at the heal (a stop's shape), their clients'
-//! pings unanswered (a stall's), after the same long quiet (a cohort's). Work: one sort of
-//! the connections with an outage, then one pass.
+//! incidents of the dead, with the silence and the survivors ([`Partition`]); `partition`
+//! incidents of the sessions lost between the points (their window in the facts,
+//! `lost_between_*`). Read before every other kind: the dead end together at the heal (a
+//! stop's shape), their clients' pings unanswered (a stall's), after the same long quiet (a
+//! cohort's). Work: one sort of the connections with an outage, then one pass; likewise of
+//! those lost between the points.
 
 use super::*;
 use crate::incident::HEAL_SLACK_S;
@@ -108,5 +117,62 @@ pub(super) fn partitions(w: &mut Work) {
                 survivors,
             });
         }
+    }
+}
+
+/// The sessions seen at two points whose packets were lost between them at one moment (see
+/// the module's header): per client host and server host, runs of losses (sorted by when
+/// each began) that share a moment, each loss begun before every earlier member ended; a
+/// run of at least [`MIN_MEMBERS`] connections is a `partition`.
+pub(super) fn lost_between(w: &mut Work) {
+    let mut cand: Vec<(u32, i64, i64)> = (0..w.e.len() as u32)
+        .filter(|&i| w.free(i) && !w.is_echo(i))
+        .filter_map(|i| {
+            let e = w.at(i)?;
+            let (from, _) = e.lost()?;
+            Some((i, from, e.end))
+        })
+        .collect();
+    if cand.len() < MIN_MEMBERS {
+        return;
+    }
+    // The path: the client's host and the server's host (its ports are the path's too).
+    let mut hosts: rustc_hash::FxHashMap<std::net::IpAddr, u64> = Default::default();
+    let mut path = |w: &Work, i: u32| {
+        let next = hosts.len() as u64;
+        let s = w.at(i).map(|e| *hosts.entry(e.server.ip()).or_insert(next));
+        (u64::from(w.hid(i)), s.unwrap_or(u64::MAX))
+    };
+    let mut keyed: Vec<((u64, u64), i64, u32, i64)> = cand
+        .iter()
+        .map(|&(i, from, end)| (path(w, i), from, i, end))
+        .collect();
+    keyed.sort_unstable();
+    cand.clear();
+    w.steps += keyed.len() as u64;
+    let mut k = 0;
+    while k < keyed.len() {
+        let Some(&(p, _, _, end0)) = keyed.get(k) else {
+            break;
+        };
+        // The moment they share: every loss begun before the earliest end.
+        let mut hi = end0;
+        let mut j = k + 1;
+        while let Some(&(q, from, _, end)) = keyed.get(j) {
+            if q != p || from >= hi {
+                break;
+            }
+            hi = hi.min(end);
+            w.steps += 1;
+            j += 1;
+        }
+        let run: Vec<u32> = keyed
+            .get(k..j)
+            .unwrap_or_default()
+            .iter()
+            .map(|x| x.2)
+            .collect();
+        k = j;
+        make(w, IncidentKind::Partition, &run, None);
     }
 }

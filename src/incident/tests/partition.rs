@@ -77,3 +77,88 @@ fn a_silence_nobody_died_of_is_no_incident() {
     let out = detect_with(v, &[], &outages);
     assert!(out.incidents.is_empty(), "{:#?}", out.incidents);
 }
+
+/// 4 sessions of one client host its kernel reset within 3 ms (a client drop's shape),
+/// their client's packets lost between two points of their path from 10 s to 16 s when
+/// `lost` (issue 103 item 4).
+fn reset_together(lost: bool) -> Vec<Ending> {
+    let mut v = Vec::new();
+    for k in 0..4u16 {
+        let mut e = ending(
+            20,
+            1000 + k,
+            i64::from(k) * MS,
+            24 * S + i64::from(k) * MS,
+            How::Rst,
+            Some(Role::Client),
+        );
+        if lost {
+            e.set_lost(
+                T0 + 10 * S + i64::from(k) * 100 * MS,
+                T0 + 16 * S,
+                Role::Client,
+            );
+        }
+        v.push(e);
+    }
+    numbered(v)
+}
+
+#[test]
+fn sessions_lost_between_the_points_are_the_paths_not_a_client_drop() {
+    let mut out = detect_(reset_together(false));
+    crate::incident::gate(&mut out);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    assert_eq!(out.incidents[0].kind, IncidentKind::ClientDrop);
+    assert_eq!(out.incidents[0].facts.lost_between_points, 0);
+
+    let mut out = detect_(reset_together(true));
+    crate::incident::gate(&mut out);
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::Partition);
+    assert_eq!(i.members, 4);
+    let f = &i.facts;
+    assert_eq!(f.lost_between_points, 4);
+    assert_eq!(f.lost_between_sent_by, Some(Role::Client));
+    // From the first loss (14 s before the first end) to the last (8 s before it), as the
+    // ending's byte keeps them (within 4.4 %).
+    let from = f.lost_between_from_s.unwrap();
+    let to = f.lost_between_to_s.unwrap();
+    assert!((from - 14.0).abs() < 14.0 * 0.045, "{from}");
+    assert!((to - 8.0).abs() < 0.2, "{to}");
+}
+
+/// The rows that blame an endpoint do not hold where most members' packets were lost
+/// between the points; `partition`'s does.
+#[test]
+fn no_endpoint_kind_holds_where_most_were_lost_between() {
+    use crate::vocab::{Fact, IncidentFacts};
+    let facts = IncidentFacts {
+        by_client: 4,
+        hosts: 1,
+        by_tcp: 4,
+        lost_between_points: 3,
+        ..IncidentFacts::default()
+    };
+    for k in [
+        IncidentKind::ClientDrop,
+        IncidentKind::ServerRestart,
+        IncidentKind::ServerStop,
+        IncidentKind::ServerStall,
+        IncidentKind::CrashLoop,
+    ] {
+        assert!(k.needs().check(&facts).is_err(), "{k:?}");
+    }
+    assert_eq!(
+        IncidentKind::ClientDrop.needs().check(&facts),
+        Err(Fact::LostBetween)
+    );
+    assert_eq!(IncidentKind::Partition.needs().check(&facts), Ok(()));
+    // Half of them is not most.
+    let half = IncidentFacts {
+        lost_between_points: 2,
+        ..facts
+    };
+    assert_eq!(IncidentKind::ClientDrop.needs().check(&half), Ok(()));
+}

@@ -468,6 +468,14 @@ fn stall_what(i: &Incident, server: &str) -> String {
 /// A partition's headline: the silence, and who lived through it.
 fn partition_what(i: &Incident, server: &str, client: &str) -> String {
     let Some(p) = &i.partition else {
+        if let Some((from, to)) = lost_window(i) {
+            let (left, never) = lost_ends(i);
+            return format!(
+                "the path between {client} and {server} lost the sessions' packets between two points of it: from about {} to about {} they left {left} and never reached {never}",
+                about(from),
+                about(to)
+            );
+        }
         return format!("the path between {client} and {server} was cut and healed");
     };
     if i.facts.dark > 0 {
@@ -494,6 +502,59 @@ fn partition_what(i: &Incident, server: &str, client: &str) -> String {
         seconds(p.silence_s),
         p.survived
     ));
+    out
+}
+
+/// Where the packets lost between the points left and where they never arrived: the host
+/// of the side that sent them and its peer's ("one point", "the other" where both sides').
+fn lost_ends(i: &Incident) -> (&'static str, &'static str) {
+    match i.facts.lost_between_sent_by {
+        Some(crate::vocab::Role::Client) => {
+            ("the point nearer the client", "the one nearer the server")
+        }
+        Some(crate::vocab::Role::Server) => {
+            ("the point nearer the server", "the one nearer the client")
+        }
+        None => ("one point", "the other"),
+    }
+}
+
+/// When the first and the last of an incident's packets lost between the points left
+/// (`facts.lost_between_from_s`, `lost_between_to_s`, before its start).
+fn lost_window(i: &Incident) -> Option<(Timestamp, Timestamp)> {
+    let at = |s: f64| Timestamp(i.start.0.saturating_sub((s * 1e9) as i64));
+    Some((
+        at(i.facts.lost_between_from_s?),
+        at(i.facts.lost_between_to_s?),
+    ))
+}
+
+/// "14:02:31": a time of day to the second, for the times an ending keeps to within
+/// 4.4 % of its distance from the end (`facts.lost_between_from_s`, `lost_between_to_s`).
+fn about(t: Timestamp) -> String {
+    let c = clock(t);
+    c.get(..8).unwrap_or(&c).to_string()
+}
+
+/// What the points show of an incident's members whose packets were lost between them
+/// (`facts.lost_between_points`): how many, which way, when; for a `partition`, whose fault.
+fn lost_between_words(i: &Incident) -> String {
+    let f = &i.facts;
+    let (left, never) = lost_ends(i);
+    let when = lost_window(i).map_or(String::new(), |(a, b)| {
+        format!(" between about {} and about {}", about(a), about(b))
+    });
+    let n = f.lost_between_points;
+    let mut out = format!(
+        " Here {n} of the {} sessions {} seen at two points of their path with packets that left {left} and never reached {never}{when} (lost between the points)",
+        i.members,
+        if n == 1 { "was" } else { "were" }
+    );
+    if i.kind == IncidentKind::Partition {
+        out.push_str("; then each was ended by its own host's FIN or RST, seen at both points, its packets unanswered: the path between the points, not either endpoint, lost them.");
+    } else {
+        out.push('.');
+    }
     out
 }
 
@@ -624,6 +685,7 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::TlsRefused => "no TLS handshake was refused after the server came back",
         F::HostDark => "their client host was not shown dark (the server's data to it unacknowledged, nothing from it) over one moment to their ends",
         F::HealedFirst => "the path was not shown healed before they ended (no new connection of their host got through while they were dark)",
+        F::LostBetween => "two points of their path show most of their packets lost between them (they left one point and never reached the other): the path's doing, not an endpoint's",
     }
 }
 
@@ -743,6 +805,9 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
             i.facts.made_between_points, i.members
         ));
     }
+    if i.facts.lost_between_points > 0 {
+        cause.push_str(&lost_between_words(i));
+    }
     if i.kind == IncidentKind::ClientDrop && i.ended_by == EndedBy::Silence {
         // No FIN or RST came: an exiting process's kernel would have sent one.
         cause.push_str(" Here the host sent nothing more, not even a FIN or RST, while the server's data went unacknowledged: its network went, not its process.");
@@ -781,6 +846,9 @@ pub fn cause_and_fix(i: &Incident) -> (String, String) {
         fix = "Nothing on the server to change: the client host's network went. Find what took it down (its interface, its link, the path to it); keep pings frequent enough to notice a dead session, and let clients reconnect with jittered backoff when their network returns.".into();
     } else if i.kind == IncidentKind::ClientDrop && i.ended_by.by_tcp() {
         fix = "Nothing on the server to change: find on the client host why its processes ended at once (the kernel's log for an out-of-memory kill, a deploy or supervisor that killed them, their crash logs); processes started again should reconnect with jittered backoff.".into();
+    }
+    if i.kind == IncidentKind::Partition && i.facts.lost_between_points > 0 {
+        fix.push_str(" Here the cut lies between the two capture points: look at the routers, firewalls and links between them.");
     }
     if i.reconnects.herd == Some(true) {
         fix.push_str(" Here the clients came back in a herd: add jitter to their backoff.");

@@ -7,5 +7,6 @@ mod points_cohort;
 mod points_crafted;
 mod points_culprit;
 mod points_cut;
+mod points_lost;
 mod points_proxy;
 mod threads;
