@@ -1,7 +1,9 @@
 //! The status each application saw, as the report holds it: a code, its name, the detail
 //! and fix in words, and the typed [`Cause`]s it follows from (`Status::of`, the one place
-//! a status is said from its causes: when it is made, [`Status::new`], and when a later
-//! stage changes its causes, [`Status::add`], [`Status::set_causes`]); and the
+//! a status is said from its causes: when it is made, [`Status::new`], or once the stages
+//! making a report have put its causes together unsaid, [`Status::unsaid`] then
+//! [`Status::say`]; and when a later stage changes its causes, [`Status::add`],
+//! [`Status::set_causes`]); and the
 //! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them. The rules they
 //! and every report share, stated once: which close frame is the reply ([`reply_to`]) and
 //! which codes are inferred ([`inferred`]).
