@@ -230,11 +230,19 @@ pub fn link(reports: &mut [ConnectionReport]) {
 /// Adds the application's cause to the status as a [`Cause::Application`] (in place of
 /// one it had), when the application's messages named one.
 pub fn status_cause(r: &mut ConnectionReport) {
+    if add_cause(r) {
+        r.status.say();
+    }
+}
+
+/// [`status_cause`] leaving the status unsaid (`Status::unsaid`; the report being made
+/// says it once): whether it changed the causes.
+pub fn add_cause(r: &mut ConnectionReport) -> bool {
     let Some(a) = r.application.as_ref() else {
-        return;
+        return false;
     };
     let Some(label) = a.cause.clone() else {
-        return;
+        return false;
     };
     let cause = Cause::Application {
         protocol: a.protocol.clone(),
@@ -294,7 +302,8 @@ pub fn status_cause(r: &mut ConnectionReport) {
         }
     }
     causes.push(cause);
-    r.status.set_causes(causes);
+    r.status.set_causes_unsaid(causes);
+    true
 }
 
 /// Names the takeover of `r`, the `k`th of `group` (the connections with its client id, in

@@ -257,10 +257,12 @@ impl ConnectionReport {
                 Some(a)
             }),
         };
-        super::app::status_cause(&mut report);
+        super::app::add_cause(&mut report);
         super::lastwords::status_cause(&mut report);
         super::trigger::status_cause(&mut report);
         super::unprompted::status_cause(&mut report);
+        // Said once, from every cause the stages above added (`Status::unsaid`).
+        report.status.say();
         report
     }
 

@@ -52,7 +52,7 @@ fn tunnel_refused(c: &Connection) -> Option<Diagnosis> {
         vec![t.request_packet, packet],
     );
     Some(Diagnosis {
-        status: Status::new(vec![Cause::TunnelRefused {
+        status: Status::unsaid(vec![Cause::TunnelRefused {
             http_status: status,
             packet,
             proxy_product: t.proxy.clone(),
@@ -593,7 +593,7 @@ pub fn diagnose(
         }
     };
     Diagnosis {
-        status: Status::new(causes),
+        status: Status::unsaid(causes),
         evidence,
         seen_by,
         close_handshake: status::close_handshake(closes, &ends, missing),

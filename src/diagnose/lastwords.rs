@@ -386,7 +386,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
                 close_code,
                 end_packet,
             };
-            r.status.add(cause);
+            r.status.push_unsaid(cause);
         }
         return mentions;
     };
@@ -407,7 +407,7 @@ fn claim(r: &mut ConnectionReport) -> Vec<u64> {
         close_code,
         end_packet,
     };
-    r.status.add(cause);
+    r.status.push_unsaid(cause);
     mentions
 }
 

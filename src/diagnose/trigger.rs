@@ -46,7 +46,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         if let Cause::HttpResponseInStream { message, .. } = &c {
             cite(r, *message);
         }
-        r.status.add(c);
+        r.status.push_unsaid(c);
         return;
     }
     let Some(close) = r.close_frames.first().filter(|f| f.problems.is_empty()) else {
@@ -79,7 +79,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
                 None => w.text.clone(),
             });
         cite(r, Some(message));
-        r.status.add(Cause::CloseAnswersMessage {
+        r.status.push_unsaid(Cause::CloseAnswersMessage {
             by,
             code,
             close_packet: packet,

@@ -83,7 +83,7 @@ pub fn status_cause(r: &mut ConnectionReport) {
         .find(|e| e.by == by && e.packet >= packet)
         .filter(|e| e.kind == EndKind::Rst || reply.is_none_or(|p| e.packet < p))
         .map(|e| (e.kind, e.packet));
-    r.status.add(Cause::UnpromptedClose {
+    r.status.push_unsaid(Cause::UnpromptedClose {
         by,
         code: close.code,
         close_packet: packet,

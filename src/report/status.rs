@@ -1,7 +1,9 @@
 //! The status each application saw, as the report holds it: a code, its name, the detail
 //! and fix in words, and the typed [`Cause`]s it follows from (`Status::of`, the one place
-//! a status is said from its causes: when it is made, [`Status::new`], and when a later
-//! stage changes its causes, [`Status::add`], [`Status::set_causes`]); and the
+//! a status is said from its causes: when it is made, [`Status::new`], or once the stages
+//! making a report have put its causes together unsaid, [`Status::unsaid`] then
+//! [`Status::say`]; and when a later stage changes its causes, [`Status::add`],
+//! [`Status::set_causes`]); and the
 //! closing handshake ([`CloseHandshake`]). `diagnose::status` decides them. The rules they
 //! and every report share, stated once: which close frame is the reply ([`reply_to`]) and
 //! which codes are inferred ([`inferred`]).
@@ -73,22 +75,47 @@ impl Status {
         *self = Status::of(causes);
     }
 
+    /// A status whose causes are decided but not yet said (put in order; every other field
+    /// empty), for the stages of one report that add causes one after another
+    /// ([`Status::push_unsaid`]) before [`Status::say`] says it once: the words (`detail`,
+    /// `fix`) are made once a connection, not once a cause. Only the causes may be read
+    /// before it is said.
+    pub fn unsaid(mut causes: Vec<Cause>) -> Status {
+        order(&mut causes);
+        Status {
+            code: None,
+            name: Cow::Borrowed(""),
+            inferred: false,
+            detail: String::new(),
+            general: "",
+            fix: Cow::Borrowed(""),
+            causes,
+        }
+    }
+
+    /// Adds `cause` where it is said, leaving the words to [`Status::say`] (a status made by
+    /// [`Status::unsaid`]).
+    pub fn push_unsaid(&mut self, cause: Cause) {
+        self.causes.push(cause);
+        order(&mut self.causes);
+    }
+
+    /// Puts `causes` in place of the status's, leaving the words to [`Status::say`].
+    pub fn set_causes_unsaid(&mut self, causes: Vec<Cause>) {
+        self.causes = causes;
+        order(&mut self.causes);
+    }
+
+    /// Says the status from its causes (the same status [`Status::new`] makes of them:
+    /// putting them in order twice is putting them in order once).
+    pub fn say(&mut self) {
+        *self = Status::of(std::mem::take(&mut self.causes));
+    }
+
     /// The status `causes` make (put in the order they are said): the one place a status
     /// is decided from its causes; every other place reads the status it stored.
     fn of(mut causes: Vec<Cause>) -> Status {
-        // One cause stated once: where the application, its heartbeat or a side's last
-        // message says why the session ended, the reading of the abrupt ending gives way.
-        if causes.iter().any(|c| {
-            matches!(
-                c,
-                Cause::Application { .. }
-                    | Cause::LastWords { .. }
-                    | Cause::HeartbeatTimeout { .. }
-            )
-        }) {
-            causes.retain(|c| !matches!(c, Cause::AbruptEnding { .. }));
-        }
-        causes.sort_by_key(words::rank);
+        order(&mut causes);
         let mut head = words::head_of(&causes);
         super::words::app::own_reading(&mut head, &causes);
         // An abrupt ending read from its evidence has its own fix, not the code's.
@@ -151,6 +178,22 @@ impl Status {
             format!("{} {}", self.detail, self.general)
         }
     }
+}
+
+/// Puts `causes` in the order they are said, without the abrupt ending's reading where the
+/// application, its heartbeat or a side's last message says why the session ended (one
+/// cause stated once). Done twice, the same as once: it only drops an `AbruptEnding`, never
+/// what made it drop one, and the sort is stable.
+fn order(causes: &mut Vec<Cause>) {
+    if causes.iter().any(|c| {
+        matches!(
+            c,
+            Cause::Application { .. } | Cause::LastWords { .. } | Cause::HeartbeatTimeout { .. }
+        )
+    }) {
+        causes.retain(|c| !matches!(c, Cause::AbruptEnding { .. }));
+    }
+    causes.sort_by_key(words::rank);
 }
 
 impl Serialize for Status {
