@@ -10,6 +10,7 @@ mod incident_fleet;
 mod incident_heldout;
 mod incident_heldout4;
 mod incident_heldout5;
+mod incident_heldout6;
 mod incident_nat;
 mod incident_partition;
 mod incident_path;
