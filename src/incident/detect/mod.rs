@@ -26,6 +26,7 @@ mod back;
 mod backend;
 mod codes;
 mod cohorts;
+mod consequences;
 mod crashloops;
 mod dark;
 mod doubts;
@@ -40,6 +41,7 @@ mod stops;
 use back::{came_back_elsewhere, come_back};
 use codes::{code_of, codes};
 use cohorts::idle_cohorts;
+use consequences::refusals_after_decisions;
 use crashloops::crash_loops;
 use dark::{dark_hosts, dark_servers};
 use middlebox::middlebox;
@@ -347,6 +349,9 @@ pub fn detect_said(
         crash_loops(&mut w);
         // What clusters and no kind took: said as such, never forced into one.
         doubts = doubts::doubts(&mut w);
+        // The upgrades a server refused, after its stated decision, of the clients whose
+        // sessions it ended are that decision's refusals, not an incident of their own.
+        refusals_after_decisions(&mut w);
         // Each incident's facts that what came around it shows.
         settle(&mut w);
         // Numbered in the order of their first end.

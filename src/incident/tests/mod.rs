@@ -861,6 +861,7 @@ mod busy;
 mod doubts;
 mod gate;
 mod heldout5;
+mod heldout6;
 mod herd;
 mod host_gone;
 mod idents;
