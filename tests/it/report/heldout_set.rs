@@ -29,6 +29,30 @@ impl Set {
         self.expectations()[name].clone()
     }
 
+    /// "Done when: the held-out half gives its kind or its stated decision without a wrong
+    /// kind": on each of the set's `n` captures, no incident of a kind its expectation does
+    /// not call right ([`right_kind`]), each of an expected server ([`right_server`]); a
+    /// control none.
+    pub fn no_wrong_kind(&self, n: usize) {
+        let all = self.expectations();
+        let names: Vec<&String> = all
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with('_'))
+            .collect();
+        assert_eq!(names.len(), n);
+        for name in names {
+            let e = &all[name];
+            let (r, _) = self.report(name);
+            for i in list(&r, "incidents") {
+                assert!(e["control"] != true, "{name}: a control's incident: {i:#}");
+                assert!(right_kind(&i, e), "{name}: a wrong kind: {i:#}");
+                assert!(right_server(&i, e), "{name}: {i:#}");
+            }
+        }
+    }
+
     /// `name`'s JSON report, with its capture's path.
     pub fn report(&self, name: &str) -> (Value, String) {
         let p = self.capture(name).to_str().unwrap().to_string();
@@ -100,4 +124,24 @@ pub fn delays_as_expected(name: &str, rc: &Value, e: &Value) {
         near(&rc["slowest_s"], &e["reconnect_delay_s"]["max"]),
         "{name}: {rc}"
     );
+}
+
+/// Whether `i` is told of an address the expectation allows: one of its
+/// `server_addresses_ok` (a proxy's or its backend's), else its `server_address`.
+pub fn right_server(i: &Value, e: &Value) -> bool {
+    match e["server_addresses_ok"].as_array() {
+        Some(ok) => ok.contains(&i["server"]),
+        None => i["server"] == e["server_address"],
+    }
+}
+
+/// The one incident of `name`'s report `r`, after checking there is exactly one, of a right
+/// kind ([`right_kind`]), of an expected server ([`right_server`]).
+pub fn the_incident(name: &str, r: &Value, e: &Value) -> Value {
+    let all = list(r, "incidents");
+    assert_eq!(all.len(), 1, "{name}: {all:#?}");
+    let i = all[0].clone();
+    assert!(right_kind(&i, e), "{name}: {i:#}");
+    assert!(right_server(&i, e), "{name}: {i:#}");
+    i
 }

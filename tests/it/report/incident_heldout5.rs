@@ -17,111 +17,26 @@
 //! 102; src/incident/tests/heldout5.rs) and are asserted as EXPECT.json says: a regression
 //! set now. The third is still left out, not asserted and not ignored.
 
-use crate::common::run;
+use super::heldout_set::{counts_as_expected, list, near, out, right_kind, the_incident, Set};
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-fn capture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/incident5")
-        .join(name)
-}
+const SET: Set = Set("incident5");
 
-/// EXPECT.json, whole.
-fn expectations() -> Value {
-    serde_json::from_slice(&std::fs::read(capture("EXPECT.json")).unwrap()).unwrap()
-}
-
-/// What fixtures/incident5/EXPECT.json says of `name`.
 fn expect(name: &str) -> Value {
-    expectations()[name].clone()
+    SET.expect(name)
 }
 
 /// `name`'s JSON report.
 fn report(name: &str) -> Value {
-    let p = capture(name).to_str().unwrap().to_string();
-    let (o, e, code) = run::wsclose(&["analyze", "--format", "json", &p]);
-    assert!(matches!(code, Some(0 | 1)), "{name}: {e}");
-    serde_json::from_slice(&o).unwrap()
-}
-
-fn list(r: &Value, key: &str) -> Vec<Value> {
-    r[key].as_array().cloned().unwrap_or_default()
-}
-
-/// `got` is within the expectation's tolerance of `want` seconds: 0.1 s, or 10 % above 1 s.
-fn near(got: &Value, want: &Value) -> bool {
-    let (g, w) = (got.as_f64().unwrap(), want.as_f64().unwrap());
-    (g - w).abs() <= if w > 1.0 { w * 0.1 } else { 0.1 }
-}
-
-/// The counts an incident must give as EXPECT.json says them: members, came back, never,
-/// refused.
-fn counts_as_expected(name: &str, i: &Value, e: &Value) {
-    assert_eq!(i["members"], e["ended"], "{name}: {i:#}");
-    let rc = &i["reconnects"];
-    assert_eq!(rc["came_back"], e["reconnected"], "{name}: {rc}");
-    assert_eq!(rc["never"], e["never_came_back"], "{name}: {rc}");
-    assert_eq!(
-        rc["refused"], e["refused_connection_attempts"],
-        "{name}: {rc}"
-    );
-}
-
-/// Whether `i` is of a kind the expectation `e` calls right: one of its `right_kinds`, or
-/// a `stated-decision` of the side and code (null: none) it says were stated.
-fn right_kind(i: &Value, e: &Value) -> bool {
-    let kinds = e["right_kinds"].as_array().cloned().unwrap_or_default();
-    let said = &e["stated_decision"];
-    kinds.contains(&i["kind"])
-        || (i["kind"] == "stated-decision"
-            && !said.is_null()
-            && i["code"] == said["close_code"]
-            && i["side"] == said["by"])
-}
-
-/// Whether `i` is told of an address the expectation allows (a proxy's or its backend's).
-fn right_server(i: &Value, e: &Value) -> bool {
-    e["server_addresses_ok"]
-        .as_array()
-        .unwrap()
-        .contains(&i["server"])
-}
-
-/// The one incident of `name`, after checking there is exactly one, of a right kind, of
-/// an expected server.
-fn the_incident(name: &str, r: &Value, e: &Value) -> Value {
-    let all = list(r, "incidents");
-    assert_eq!(all.len(), 1, "{name}: {all:#?}");
-    let i = all[0].clone();
-    assert!(right_kind(&i, e), "{name}: {i:#}");
-    assert!(right_server(&i, e), "{name}: {i:#}");
-    i
+    SET.report(name).0
 }
 
 /// "Done when: the held-out half gives its kind or its stated decision without a wrong
-/// kind": on every capture of the set, no incident of a kind its expectation does not call
-/// right, each of an expected server; the control none.
+/// kind" (`Set::no_wrong_kind`).
 #[test]
 fn no_capture_names_a_wrong_kind() {
-    let all = expectations();
-    let names: Vec<&String> = all
-        .as_object()
-        .unwrap()
-        .keys()
-        .filter(|k| !k.starts_with('_'))
-        .collect();
-    assert_eq!(names.len(), 7);
-    for name in names {
-        let e = &all[name];
-        let r = report(name);
-        for i in list(&r, "incidents") {
-            assert!(e["control"] != true, "{name}: a control's incident: {i:#}");
-            assert!(right_kind(&i, e), "{name}: a wrong kind: {i:#}");
-            assert!(right_server(&i, e), "{name}: {i:#}");
-        }
-    }
+    SET.no_wrong_kind(7);
 }
 
 /// Bun shedding half its sessions: 20 of 40 closed with 1013 'overloaded: try again later'
@@ -213,8 +128,7 @@ fn moved_port_1012_is_a_restart_that_moved() {
         "{name}: {cause}"
     );
     // The table's headline: where it moved, no "down".
-    let (o, _, _) = run::wsclose(&["analyze", capture(name).to_str().unwrap()]);
-    let text = String::from_utf8(o).unwrap();
+    let text = out(&["analyze", SET.capture(name).to_str().unwrap()]);
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let at = text.find("Incident 1: ").expect("an incident");
     let told = &text[at..];
