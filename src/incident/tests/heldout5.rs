@@ -89,26 +89,7 @@ fn behind_front(refused: Option<u16>, again: Endpoint) -> Outcome {
     for k in 0..12u16 {
         let host = k as u8 + 20;
         let end = 30 * S + i64::from(k) * MS / 10;
-        let mut f = ending(
-            host,
-            10_000 + k,
-            i64::from(k) * MS,
-            end + MS,
-            How::Fin,
-            Some(Role::Server),
-        );
-        f.server = front;
-        f.proxied = true;
-        let mut b = ending(
-            9,
-            30_000 + k,
-            i64::from(k) * MS + MS / 2,
-            end,
-            How::Fin,
-            Some(Role::Server),
-        );
-        b.client = Endpoint::new(proxy.ip(), 30_000 + k);
-        b.proxied = true;
+        let (f, b) = proxied_legs(k, true);
         let at = v.len() as u32;
         v.extend([f, b]);
         legs.push((at, at + 1));

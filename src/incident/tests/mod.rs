@@ -78,6 +78,37 @@ fn five_cut_among_forty_open() -> Vec<Ending> {
     v
 }
 
+/// The `k`th of a backend's sessions behind the proxy 10.0.0.9 (front 10.0.0.9:80,
+/// backend 10.0.0.5:8443), ended at 30 s + k/10 ms: its front leg from client host
+/// 10.0.0.(20+k) (ended by the proxy 1 ms after the back leg) and its back leg (ended by the
+/// backend's FIN), both marked `proxied` when `paired`.
+fn proxied_legs(k: u16, paired: bool) -> (Ending, Ending) {
+    let host = k as u8 + 20;
+    let end = 30 * S + i64::from(k) * MS / 10;
+    let start = i64::from(k) * MS;
+    let mut f = ending(
+        host,
+        10_000 + k,
+        start,
+        end + MS,
+        How::Fin,
+        Some(Role::Server),
+    );
+    f.server = ep(9, 80);
+    f.proxied = paired;
+    let mut b = ending(
+        9,
+        30_000 + k,
+        start + MS / 2,
+        end,
+        How::Fin,
+        Some(Role::Server),
+    );
+    b.client = Endpoint::new(ep(9, 0).ip(), 30_000 + k);
+    b.proxied = paired;
+    (f, b)
+}
+
 /// The one incident of `out`, failing with the incidents and doubts there are otherwise.
 fn the_one(out: &Outcome) -> &Incident {
     assert_eq!(

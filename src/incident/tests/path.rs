@@ -103,26 +103,7 @@ fn a_backend_stopped_behind_a_proxy_counts_clients_back_through_the_front() {
         for k in 0..12u16 {
             let host = k as u8 + 20;
             let end = 30 * S + i64::from(k) * MS / 10;
-            let mut f = ending(
-                host,
-                10_000 + k,
-                i64::from(k) * MS,
-                end + MS,
-                How::Fin,
-                Some(Role::Server),
-            );
-            f.server = front;
-            f.proxied = paired;
-            let mut b = ending(
-                9,
-                30_000 + k,
-                i64::from(k) * MS + MS / 2,
-                end,
-                How::Fin,
-                Some(Role::Server),
-            );
-            b.client = Endpoint::new(proxy.ip(), 30_000 + k);
-            b.proxied = paired;
+            let (f, b) = proxied_legs(k, paired);
             let mut f2 = ending(host, 11_000 + k, end + S, 0, How::Open, None);
             f2.server = front;
             f2.proxied = paired;
