@@ -325,8 +325,10 @@ pub struct Ending {
     pub dark: u8,
     /// How long its server host had been dark at its end, coded likewise (0: not dark): the
     /// client's data unacknowledged and nothing from the server on this connection from its
-    /// first such segment until the server's packet that ended it (a host back without its
-    /// sessions answers a stale segment with RST: RFC 9293 §3.5.2, §3.10.7.1).
+    /// first such segment until the server's packet that ended it, its first since (a host
+    /// back without its sessions answers a stale segment with RST: RFC 9293 §3.5.2,
+    /// §3.10.7.1; one back with the session acknowledges it first). Ended so by the server's
+    /// own RST (not `forged`): [`Ending::reset_after_dark`].
     pub server_dark: u8,
     /// A hash of what names its client beyond the host (the query of its path: a token,
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
@@ -377,6 +379,16 @@ impl Ending {
     pub fn lost(&self) -> Option<(i64, i64)> {
         let at = |c: u8| signs::zero_seconds(c).map(|s| self.end.saturating_sub((s * 1e9) as i64));
         Some((at(self.lost_from)?, at(self.lost_to)?))
+    }
+
+    /// Its server host, back from its dark spell ([`Ending::server_dark`]), ended it by a
+    /// RST of its own (not `forged`) as its first packet since: it answered its client's
+    /// stale segment as one for a connection it did not hold (RFC 9293 §3.10.7.1).
+    pub fn reset_after_dark(&self) -> bool {
+        self.server_dark != 0
+            && self.how == How::Rst
+            && self.by == Some(Role::Server)
+            && !self.forged
     }
 
     /// The client's host (its address, port 0).

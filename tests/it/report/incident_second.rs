@@ -8,10 +8,11 @@
 //!
 //! * `server_dark` (`detect/dark.rs`): `ws-host-reboot` is a rebooted server host that came
 //!   back listening at once, so no attempt was refused: the rule groups its 30 endings by
-//!   the host's silence but the kind's row needs the server shown gone, and nothing on the
-//!   wire shows it (a path cut during which the server aborted its sessions ends them the
-//!   same way): **it fails**, a doubt naming the missing evidence; its control
-//!   (`ws-link-blip-control`, the host silent 2.2 s and back with its state) holds.
+//!   the host's silence, and the server is shown gone by the host's own resets after it
+//!   (its first packet back on each session a RST to the client's stale segment, RFC 9293
+//!   §3.10.7.1: it no longer held them, `facts.reset_after_dark`); its control
+//!   (`ws-link-blip-control`, the host silent 2.2 s and back with its state: it acknowledged
+//!   the stale segments) gives nothing.
 //! * the stated-decision join (`detect/stated.rs`): `ws-plan-4001-serial`, closes sent one
 //!   after another, and `ws-plan-4001-twice-control`, two decisions 10 s apart.
 //! * the herd (`incident::herd`): `ws-kill-fixed-retry`, clients retrying after a fixed
@@ -64,34 +65,20 @@ fn one(name: &str) -> (Value, Value) {
 }
 
 /// A server host rebooted (silent 3.42 s on the wire, then its new kernel's RST to each
-/// session's next tick: nstat 30 resets each way) and listening again at once: expected a
-/// `server-restart` with `server_dark` 30. What wsclose gives: no incident, one doubt of the
-/// 30 whose facts say the host went dark (`server_dark` 30 over ~3.3 s) and that a
-/// server-restart is not shown for want of the server shown gone (no attempt was refused,
-/// none unanswered, no going-away). The rule fails on this second shape (the first,
-/// incident4/pyws-host-reboot, had 3 SYNs refused before its server listened again); it is
-/// asserted as it stands, with no wrong kind, so that a change to it is seen.
+/// session's next tick: nstat 30 resets each way) and listening again at once: no attempt
+/// refused, yet the server is shown gone, by the host's first packet back on each of the 30
+/// sessions: a RST to its client's stale segment (the host held none of them). A
+/// `server-restart` with `server_dark` 30 and `reset_after_dark` 30, as SECOND_EXPECT.json
+/// says; no doubt.
 #[test]
-fn ws_host_reboot_is_a_doubt_not_the_expected_restart() {
-    let name = "ws-host-reboot";
-    let (r, e) = (report(name), expect(name));
-    assert_eq!(e["kind"], "server-restart");
-    assert!(
-        list(&r, "incidents").is_empty(),
-        "{name}: {}",
-        r["incidents"]
-    );
-    let d = list(&r, "doubts");
-    assert_eq!(d.len(), 1, "{name}: {d:#?}");
-    let d = &d[0];
-    assert_eq!(d["server"], e["server"], "{d:#}");
-    assert_eq!(d["members"], e["members"], "{d:#}");
-    let f = &d["facts"];
+fn ws_host_reboot_is_a_restart_shown_by_its_resets() {
+    let (i, e) = one("ws-host-reboot");
+    let f = &i["facts"];
     assert_eq!(f["server_dark"], e["server_dark"], "{f}");
     assert!(near(&f["server_dark_s"], &e["server_dark_s"]), "{f}");
-    assert_eq!(f["not_shown"]["kind"], "server-restart", "{f}");
-    assert_eq!(f["not_shown"]["missing"], "server-gone", "{f}");
+    assert_eq!(f["reset_after_dark"], e["server_dark"], "{f}");
     assert_eq!(f["refused_after"], 0, "{f}");
+    assert!(f["not_shown"].is_null(), "{f}");
 }
 
 /// The server host silent 2.2 s (a router dropping everything both ways) and back with its
@@ -103,6 +90,14 @@ fn ws_link_blip_control_gives_nothing() {
     assert_eq!(expect(name)["incidents"], 0);
     assert!(r["incidents"].is_null(), "{name}: {}", r["incidents"]);
     assert!(r["doubts"].is_null(), "{name}: {}", r["doubts"]);
+    // Back with its state: no session ended by its reset, none dark.
+    let c = list(&r, "connections");
+    assert!(
+        c.iter().all(|c| c["tcp_ends"]
+            .as_array()
+            .is_none_or(|t| t.iter().all(|t| t["kind"] != "rst"))),
+        "{name}: a reset"
+    );
 }
 
 /// The server closed 20 sessions with 4001 'plan expired: renew' one after another, each
