@@ -13,6 +13,10 @@
 //!   §3.10.7.1: it no longer held them, `facts.reset_after_dark`); its control
 //!   (`ws-link-blip-control`, the host silent 2.2 s and back with its state: it acknowledged
 //!   the stale segments) gives nothing.
+//! * the herd over returns paired by order (`incident::herd_by_order`):
+//!   `ws-plan-4001-serial`'s clients come back with another query (`?g=renewed`) from one
+//!   client host, so each return is paired with an end by order, which narrows their
+//!   spread: no herd is said there.
 //! * the stated-decision join (`detect/stated.rs`): `ws-plan-4001-serial`, closes sent one
 //!   after another, and `ws-plan-4001-twice-control`, two decisions 10 s apart.
 //! * the herd (`incident::herd`): `ws-kill-fixed-retry`, clients retrying after a fixed
@@ -110,6 +114,15 @@ fn ws_plan_4001_serial_is_one_decision_of_20() {
     assert_eq!(i["code"], e["code"], "{i:#}");
     assert_eq!(i["facts"]["said"]["reason"], e["reason"], "{i:#}");
     assert!(i["window_s"].as_f64().unwrap() < 0.5, "{i:#}");
+    // The 20 came back from one client host with another query (`?g=renewed`): each return
+    // paired with an end by order, not with its own client (their log: 1.09-1.44 s after,
+    // jittered 1-1.5 s). That pairing narrows the delays' spread (0.12 s over a median of
+    // 1.26 s) below a herd's; the returns' own spread (0.40 s) against the ends' (0.34 s)
+    // cannot tell: no herd is said, and why.
+    let rc = &i["reconnects"];
+    assert_eq!(rc["same_host"], 20, "{rc}");
+    assert!(rc["herd"].is_null(), "{rc}");
+    assert_eq!(rc["herd_undecided"], true, "{rc}");
 }
 
 /// The same code and words from two decisions 10 s apart (server log 4.129-4.511 s and
@@ -141,6 +154,13 @@ fn ws_plan_4001_twice_control_is_two_decisions() {
     };
     let apart = at(&all[1]) - at(&all[0]);
     assert!((apart - 9.97).abs() < 0.1, "{apart}");
+    // The first 20 came back from one host with another query, paired by order as in
+    // `ws-plan-4001-serial`; their returns spread over 0.56 s against their ends' 0.31 s
+    // (their log: 1.02-1.50 s after, jittered): no delay the clients shared carries one
+    // spread to the other, so no herd, whatever the pairing.
+    let rc = &all[0]["reconnects"];
+    assert_eq!(rc["herd"], false, "{rc}");
+    assert!(rc["herd_undecided"].is_null(), "{rc}");
 }
 
 /// Clients retrying after a fixed 0.5 s, the server killed and started again 2 s later:
