@@ -116,19 +116,20 @@ pub fn herd(spread_s: f64, median_s: f64) -> bool {
 
 /// Whether returns came in a herd where some were paired with their ends by order (on a
 /// client host with several clients, or on another path), not each with its own client's:
-/// from the ends' spread and the returns' own (10th to 90th percentile, `ends_s`,
-/// `returns_s`) and the delays' median, whatever the pairing. Order pairs the earliest
-/// return with the earliest end, which narrows the delays' spread (of all pairings it
-/// makes them agree most), so their spread proves no herd. A delay the clients shared, to
-/// within [`herd`]'s allowance, carries the ends' spread over to the returns: where the two
-/// differ by more, no herd; where both together are within it, a herd under any pairing;
-/// else the capture cannot tell (`None`).
-pub fn herd_by_order(ends_s: f64, returns_s: f64, median_s: f64) -> Option<bool> {
+/// from the paired delays' spread (`paired_s`), the ends' spread and the returns' own
+/// (10th to 90th percentile, `ends_s`, `returns_s`) and the delays' median. Order pairs the
+/// earliest return with the earliest end, which of all pairings makes the delays agree
+/// most (on a line, sorted pairing minimizes the widest difference): a spread too wide for
+/// a herd so paired is too wide under any pairing, no herd; a narrow one proves nothing.
+/// Then a delay the clients shared, to within [`herd`]'s allowance, carries the ends'
+/// spread over to the returns: where the two differ by more, no herd; where both together
+/// are within it, a herd under any pairing; else the capture cannot tell (`None`).
+pub fn herd_by_order(paired_s: f64, ends_s: f64, returns_s: f64, median_s: f64) -> Option<bool> {
     let allowed = HERD_NOISE_S.max(HERD_SHARE * median_s);
-    if ends_s + returns_s < allowed {
-        Some(true)
-    } else if (returns_s - ends_s).abs() >= allowed {
+    if !herd(paired_s, median_s) || (returns_s - ends_s).abs() >= allowed {
         Some(false)
+    } else if ends_s + returns_s < allowed {
+        Some(true)
     } else {
         None
     }

@@ -126,7 +126,7 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
         let herd = r
             .spread_s
             .zip(r.median_s)
-            .map(|(_, m)| by_order(&ends, &starts, m));
+            .map(|(s, m)| by_order(s, &ends, &starts, m));
         r.herd = herd.flatten();
         r.herd_undecided = herd.is_some_and(|h| h.is_none());
     }
@@ -346,7 +346,7 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             } else {
                 ends.sort_unstable();
                 returns.sort_unstable();
-                by_order(&ends, &returns, m)
+                by_order(s, &ends, &returns, m)
             }
         });
         inc.reconnects = Reconnects {
@@ -368,15 +368,15 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     }
 }
 
-/// Whether returns paired with their ends by order came in a herd, from the spreads of
-/// `ends` and `returns` (each sorted, nanoseconds; 10th to 90th percentile, as the delays')
-/// and the delays' median (`incident::herd_by_order`).
-fn by_order(ends: &[i64], returns: &[i64], median_s: f64) -> Option<bool> {
+/// Whether returns paired with their ends by order came in a herd, from the paired delays'
+/// spread, the spreads of `ends` and `returns` (each sorted, nanoseconds; 10th to 90th
+/// percentile, as the delays') and the delays' median (`incident::herd_by_order`).
+fn by_order(paired_s: f64, ends: &[i64], returns: &[i64], median_s: f64) -> Option<bool> {
     let spread = |v: &[i64]| {
         let at = |p: usize| v.get(v.len().saturating_sub(1) * p / 100).copied();
         at(90).zip(at(10)).map_or(0.0, |(a, b)| (a - b) as f64 / NS)
     };
-    crate::incident::herd_by_order(spread(ends), spread(returns), median_s)
+    crate::incident::herd_by_order(paired_s, spread(ends), spread(returns), median_s)
 }
 
 /// The picture's bars: from `start`, of the least width of [`WIDTHS`] that spans every end
