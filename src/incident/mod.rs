@@ -114,6 +114,27 @@ pub fn herd(spread_s: f64, median_s: f64) -> bool {
     spread_s < HERD_NOISE_S || spread_s < HERD_SHARE * median_s
 }
 
+/// Whether returns came in a herd where some were paired with their ends by order (on a
+/// client host with several clients, or on another path), not each with its own client's:
+/// from the paired delays' spread (`paired_s`), the ends' spread and the returns' own
+/// (10th to 90th percentile, `ends_s`, `returns_s`) and the delays' median. Order pairs the
+/// earliest return with the earliest end, which of all pairings makes the delays agree
+/// most (on a line, sorted pairing minimizes the widest difference): a spread too wide for
+/// a herd so paired is too wide under any pairing, no herd; a narrow one proves nothing.
+/// Then a delay the clients shared, to within [`herd`]'s allowance, carries the ends'
+/// spread over to the returns: where the two differ by more, no herd; where both together
+/// are within it, a herd under any pairing; else the capture cannot tell (`None`).
+pub fn herd_by_order(paired_s: f64, ends_s: f64, returns_s: f64, median_s: f64) -> Option<bool> {
+    let allowed = HERD_NOISE_S.max(HERD_SHARE * median_s);
+    if !herd(paired_s, median_s) || (returns_s - ends_s).abs() >= allowed {
+        Some(false)
+    } else if ends_s + returns_s < allowed {
+        Some(true)
+    } else {
+        None
+    }
+}
+
 /// Connection ids an incident lists (`connections`); each connection also names its
 /// incident (`incident`), so all of them are found.
 pub const LISTED: usize = 100;
@@ -325,8 +346,10 @@ pub struct Ending {
     pub dark: u8,
     /// How long its server host had been dark at its end, coded likewise (0: not dark): the
     /// client's data unacknowledged and nothing from the server on this connection from its
-    /// first such segment until the server's packet that ended it (a host back without its
-    /// sessions answers a stale segment with RST: RFC 9293 §3.5.2, §3.10.7.1).
+    /// first such segment until the server's packet that ended it, its first since (a host
+    /// back without its sessions answers a stale segment with RST: RFC 9293 §3.5.2,
+    /// §3.10.7.1; one back with the session acknowledges it first). Ended so by the server's
+    /// own RST (not `forged`): [`Ending::reset_after_dark`].
     pub server_dark: u8,
     /// A hash of what names its client beyond the host (the query of its path: a token,
     /// a client id); 0 for none. A reconnect among several candidates of one host is sure
@@ -377,6 +400,16 @@ impl Ending {
     pub fn lost(&self) -> Option<(i64, i64)> {
         let at = |c: u8| signs::zero_seconds(c).map(|s| self.end.saturating_sub((s * 1e9) as i64));
         Some((at(self.lost_from)?, at(self.lost_to)?))
+    }
+
+    /// Its server host, back from its dark spell ([`Ending::server_dark`]), ended it by a
+    /// RST of its own (not `forged`) as its first packet since: it answered its client's
+    /// stale segment as one for a connection it did not hold (RFC 9293 §3.10.7.1).
+    pub fn reset_after_dark(&self) -> bool {
+        self.server_dark != 0
+            && self.how == How::Rst
+            && self.by == Some(Role::Server)
+            && !self.forged
     }
 
     /// The client's host (its address, port 0).

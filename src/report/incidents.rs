@@ -150,10 +150,12 @@ pub fn ending(c: &ConnectionReport, pos: u32, intern: &mut impl FnMut(Said) -> u
         dark: 0,
         server_dark: 0,
     };
-    if let Some(s) = dark(c, how, end, Role::Server) {
+    if let Some((s, _)) = dark(c, how, end, Role::Server) {
         e.set_dark(s);
     }
-    if let Some(s) = dark(c, how, end, Role::Client) {
+    // Its server host's first packet back ended it (one back with the session would
+    // have acknowledged the stale segment first).
+    if let Some((s, _)) = dark(c, how, end, Role::Client).filter(|(_, next)| *next == packet) {
         e.set_server_dark(s);
     }
     if let Some((from, to, side)) = lost_between(c).filter(|_| matches!(how, How::Fin | How::Rst)) {
@@ -202,8 +204,8 @@ fn close_after_peer_end(c: &ConnectionReport) -> Option<(&crate::vocab::TcpEnd, 
 /// from its first such segment (`unacknowledged-data`) and the peer's next packet, the first
 /// after that silence, at the end or within [`HEAL_SLACK_S`](crate::incident::HEAL_SLACK_S)
 /// before it (the host's first packet back, or the retransmission it answered, ended the
-/// session). Ended by TCP only.
-fn dark(c: &ConnectionReport, how: How, end: i64, sender: Role) -> Option<f64> {
+/// session), and that next packet. Ended by TCP only.
+fn dark(c: &ConnectionReport, how: How, end: i64, sender: Role) -> Option<(f64, u64)> {
     if !matches!(how, How::Fin | How::Rst) {
         return None;
     }
@@ -211,7 +213,7 @@ fn dark(c: &ConnectionReport, how: How, end: i64, sender: Role) -> Option<f64> {
         Cause::Unacknowledged {
             from,
             at,
-            peer_next: Some(_),
+            peer_next: Some(next),
             peer_silent_s,
             ..
         } if *from == sender => {
@@ -222,7 +224,7 @@ fn dark(c: &ConnectionReport, how: How, end: i64, sender: Role) -> Option<f64> {
             (back <= end.saturating_add(1_000_000)
                 && back >= end.saturating_sub(slack)
                 && from < end)
-                .then(|| (end - from) as f64 / 1e9)
+                .then(|| ((end - from) as f64 / 1e9, *next))
         }
         _ => None,
     })

@@ -221,8 +221,9 @@ pub enum Fact {
     /// Every member ended with one close code (or one HTTP status refusing the upgrade).
     OneCode,
     /// The server shown gone: connection attempts to it refused in TCP (a SYN answered by
-    /// a RST or by nothing) or TLS handshakes refused after it, or a going-away it stated
-    /// (1001, 1012).
+    /// a RST or by nothing) or TLS handshakes refused after it, a going-away it stated
+    /// (1001, 1012), or its host, back from a silence, resetting every member as its
+    /// first packet on it (it held none of them: `reset_after_dark`).
     ServerGone,
     /// The server accepted a session after the last member's end.
     AcceptedAfter,
@@ -437,6 +438,13 @@ pub struct IncidentFacts {
     /// not dark).
     #[serde(default)]
     pub server_dark_s: Option<f64>,
+    /// Of those, members whose server host, back, sent a RST from its own address (not
+    /// forged) as its first packet on the session since: it answered the client's stale
+    /// segment as one for a connection it did not hold (RFC 9293 §3.10.7.1), where a host
+    /// back with the session acknowledges it. Every member so: the host lost them all (a new
+    /// process or host), the server shown gone. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reset_after_dark: u64,
     /// The kind the group's shape first suggested, when its row did not hold (null: named
     /// as first found), and the fact that was missing.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -475,7 +483,10 @@ impl IncidentFacts {
             }
             Fact::OneCode => self.one_code,
             Fact::ServerGone => {
-                self.refused_after > 0 || self.refused_tls_after > 0 || self.going_away
+                self.refused_after > 0
+                    || self.refused_tls_after > 0
+                    || self.going_away
+                    || (self.reset_after_dark > 0 && self.reset_after_dark == members)
             }
             Fact::AcceptedAfter => self.accepted_after_s.is_some(),
             Fact::RestartedOnAnotherPort => self.restart_stated && self.came_back_on_its_host > 0,

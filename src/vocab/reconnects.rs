@@ -33,6 +33,12 @@ pub struct Reconnects {
     /// The delays spread over less than a tenth of their median (or 0.02 s): the clients
     /// came back in a herd, with no jitter (`incident::herd`).
     pub herd: Option<bool>,
+    /// `herd` is null because some returns were paired with their ends by order, not each
+    /// with its own client (`same_host`, `other_path`), which narrows the delays' spread
+    /// (here under a herd's), and neither the ends' spread nor the returns' own tells
+    /// whether they shared one delay (`incident::herd_by_order`). Absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub herd_undecided: bool,
     /// Of `came_back`, members whose new session came from a client host that had several
     /// sessions to the server open at once: that host came back, not surely that client.
     #[serde(default)]

@@ -104,6 +104,7 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
         starts.sort_unstable();
         ends.sort_unstable();
         w.steps += (starts.len() + ends.len()) as u64;
+        ends.truncate(starts.len());
         let mut d: Vec<f64> = starts
             .iter()
             .zip(&ends)
@@ -121,10 +122,13 @@ pub(super) fn came_back_elsewhere(w: &mut Work) {
         r.spread_s = (d.len() >= 3)
             .then(|| pct(90).zip(pct(10)).map(|(a, b)| a - b))
             .flatten();
-        r.herd = r
+        // Paired by order: the herd from the ends' and the returns' own spreads.
+        let herd = r
             .spread_s
             .zip(r.median_s)
-            .map(|(s, m)| crate::incident::herd(s, m));
+            .map(|(s, m)| by_order(s, &ends, &starts, m));
+        r.herd = herd.flatten();
+        r.herd_undecided = herd.is_some_and(|h| h.is_none());
     }
     for (inc, m) in w.incidents.iter_mut().zip(moved) {
         let total: u64 = m.values().sum();
@@ -163,6 +167,10 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
     // And the start of the last of them.
     let mut http_last: Vec<Option<i64>> = vec![None; w.incidents.len()];
     let mut same_host = vec![0u64; w.incidents.len()];
+    // Per incident: the ends and the returns counted in `delays`, each sorted later (where
+    // some were paired by order on a shared host, the herd is read from their spreads).
+    let mut ends_returns: Vec<(Vec<i64>, Vec<i64>)> =
+        vec![(Vec::new(), Vec::new()); w.incidents.len()];
     // Per incident: members whose client came back through the front to the same backend,
     // and to another one (their new front leg's back leg's server).
     let mut backends = vec![(0u64, 0u64); w.incidents.len()];
@@ -282,6 +290,10 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             if let Some(d) = delays.get_mut(k as usize) {
                 d.push((a.start - end) as f64 / NS);
             }
+            if let Some((ends, returns)) = ends_returns.get_mut(k as usize) {
+                ends.push(end);
+                returns.push(a.start);
+            }
             if w.multi.get(own).copied().unwrap_or(false) {
                 if let Some(s) = same_host.get_mut(k as usize) {
                     *s += 1;
@@ -312,9 +324,12 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         .zip(status)
         .zip(words)
         .zip(http_last)
-        .zip(backends);
-    for (((((((((inc, mut d), refused), t), same_host), http), status), words), last), backends) in
-        all
+        .zip(backends)
+        .zip(ends_returns);
+    for (
+        (((((((((inc, mut d), refused), t), same_host), http), status), words), last), backends),
+        (mut ends, mut returns),
+    ) in all
     {
         (inc.facts.back_same_backend, inc.facts.back_other_backend) = backends;
         (inc.bin_s, inc.bins) = bins(inc.start.0, &t);
@@ -323,6 +338,17 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
         let spread = (d.len() >= 3)
             .then(|| pct(90).zip(pct(10)).map(|(a, b)| a - b))
             .flatten();
+        // Each return paired with its own client's end: the herd from the delays; some
+        // paired by order on a shared host: from the ends' and the returns' spreads.
+        let herd = spread.zip(pct(50)).map(|(s, m)| {
+            if same_host == 0 {
+                Some(crate::incident::herd(s, m))
+            } else {
+                ends.sort_unstable();
+                returns.sort_unstable();
+                by_order(s, &ends, &returns, m)
+            }
+        });
         inc.reconnects = Reconnects {
             came_back: d.len() as u64,
             never: inc.members.saturating_sub(d.len() as u64),
@@ -330,9 +356,8 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             slowest_s: d.last().copied(),
             refused,
             spread_s: spread,
-            herd: spread
-                .zip(pct(50))
-                .map(|(s, m)| crate::incident::herd(s, m)),
+            herd: herd.flatten(),
+            herd_undecided: herd.is_some_and(|h| h.is_none()),
             same_host,
             refused_http: http,
             refused_status: status.flatten().filter(|_| http > 0),
@@ -341,6 +366,17 @@ pub(super) fn come_back(w: &mut Work, accepted: &[Option<u32>]) {
             ..Reconnects::default()
         };
     }
+}
+
+/// Whether returns paired with their ends by order came in a herd, from the paired delays'
+/// spread, the spreads of `ends` and `returns` (each sorted, nanoseconds; 10th to 90th
+/// percentile, as the delays') and the delays' median (`incident::herd_by_order`).
+fn by_order(paired_s: f64, ends: &[i64], returns: &[i64], median_s: f64) -> Option<bool> {
+    let spread = |v: &[i64]| {
+        let at = |p: usize| v.get(v.len().saturating_sub(1) * p / 100).copied();
+        at(90).zip(at(10)).map_or(0.0, |(a, b)| (a - b) as f64 / NS)
+    };
+    crate::incident::herd_by_order(paired_s, spread(ends), spread(returns), median_s)
 }
 
 /// The picture's bars: from `start`, of the least width of [`WIDTHS`] that spans every end

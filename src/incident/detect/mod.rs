@@ -695,6 +695,7 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
         same_idle_age,
         accepted_after_s: accepted_after,
         said: stated::said(w, ms),
+        reset_after_dark: count(&|e| e.reset_after_dark()),
         ..IncidentFacts::default()
     }
 }

@@ -102,8 +102,9 @@ fn a_steady_pace_forms_nothing_and_a_burst_on_it_does() {
 
 /// The control of the rule: a server whose pace is not known yet (a quiet one) forms a group
 /// of three as before, once it is shown gone (issue 102 item 6: three FINs are a stop only
-/// where an attempt to the server is refused after them; `ws-host-reboot`'s server was
-/// never shown gone, and the report named no incident after the watch said one forming).
+/// where an attempt to the server is refused after them; the watch once said
+/// `ws-host-reboot`'s resets forming while the report, which then had nothing to show its
+/// server gone, named no incident).
 #[test]
 fn a_quiet_server_forms_at_three() {
     let mut w = Watch::default();

@@ -98,10 +98,55 @@ fn a_server_host_back_without_its_sessions_restarted() {
     );
 }
 
-/// Without an attempt refused nothing shows the server gone: the gate names no restart.
+/// Resets that are not the host's own (their TTL unlike its packets': a box between made
+/// them) show nothing of what it held; with no attempt refused nothing shows the server
+/// gone: the gate names no restart.
 #[test]
-fn a_server_host_dark_with_nothing_refused_is_no_restart() {
+fn a_server_host_dark_reset_by_another_with_nothing_refused_is_no_restart() {
+    let mut v = rebooted();
+    for e in v.iter_mut().filter(|e| e.how == How::Rst) {
+        e.forged = true;
+    }
+    let out = staged(v, 0);
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::ServerRestart),
+        "{:#?}",
+        out.incidents
+    );
+}
+
+/// The host's first packet back on each session was its RST to the client's stale segment
+/// (`reset_after_dark`): it held none of them, the server is shown gone with nothing
+/// refused, a restart (accepting again from 12.5 s: the next session 7.5 s after it went
+/// silent, no "down" said without a refusal).
+#[test]
+fn a_server_host_back_resetting_every_session_restarted_with_nothing_refused() {
     let out = staged(rebooted(), 0);
+    let i = the_one(&out);
+    assert_eq!(i.kind, IncidentKind::ServerRestart);
+    assert_eq!(i.facts.reset_after_dark, 40);
+    assert_eq!(i.reconnects.refused, 0);
+    assert!(i.facts.not_shown.is_none(), "{:?}", i.facts.not_shown);
+    let h = i.headline();
+    assert!(
+        h.contains("(the next session was accepted 7.5 s after it went silent)")
+            && !h.contains("down"),
+        "{h}"
+    );
+}
+
+/// Its control: one of the 40 ended by the host's FIN as its first packet back (it came
+/// back holding that session, which its server had closed): not every session lost, no
+/// restart shown.
+#[test]
+fn a_server_host_back_holding_one_session_is_not_shown_gone() {
+    let mut v = rebooted();
+    if let Some(e) = v.iter_mut().find(|e| e.how == How::Rst) {
+        e.how = How::Fin;
+    }
+    let out = staged(v, 0);
     assert!(
         out.incidents
             .iter()

@@ -667,7 +667,7 @@ pub fn fact_missing(f: crate::vocab::Fact) -> &'static str {
         F::ByTcp => "some ended with a close frame (a stated decision, not a host's going)",
         F::Said => "not every session ended with a close frame (or an HTTP/2 RST_STREAM or GOAWAY)",
         F::OneCode => "they ended with different codes",
-        F::ServerGone => "nothing shows the server gone: no connection attempt to it was refused or went unanswered, and it stated no going-away (1001, 1012)",
+        F::ServerGone => "nothing shows the server gone: no connection attempt to it was refused or went unanswered, it stated no going-away (1001, 1012), and its host did not come back from a silence resetting every one of them",
         F::AcceptedAfter => "the server accepted no session after them in the capture",
         F::RestartedOnAnotherPort => "they were not closed with 1012 (Service Restart) with clients that came back at another port of the server's host",
         F::Proxied => "most of them did not go through a proxy",

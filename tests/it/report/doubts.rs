@@ -146,9 +146,8 @@ fn recorded_controls_and_incidents_leave_no_doubt() {
         })
         .collect();
     names.sort();
-    // clients-leave's killed process is the doubt the test above reads; ws-host-reboot's
-    // doubt (a server host's restart not shown) is incident_second.rs's.
-    names.retain(|n| n != "clients-leave" && n != "ws-host-reboot");
+    // clients-leave's killed process is the doubt the test above reads.
+    names.retain(|n| n != "clients-leave");
     assert!(names.len() >= 30, "{names:?}");
     for n in controls {
         assert!(names.iter().any(|m| m == n), "{n} is gone from {dir}");
