@@ -284,6 +284,8 @@ fn a_servers_own_code_after_seconds_of_traffic_is_no_rejection() {
             unanswered: None,
             close_notify: None,
             scope: 0,
+            idle_ms: None,
+            dark_ms: None,
         };
         if let Some(f) = w.event(&ev) {
             said.push(f.line());
