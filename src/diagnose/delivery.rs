@@ -23,7 +23,7 @@ use crate::report::cause::{Cause, EndHow, Ending, OpcodeName, Unacked};
 use crate::stack::tcp::connection::Connection;
 use crate::stack::tcp::path_watch::Stall;
 use crate::vocab::CloseFrame;
-use crate::vocab::{EndKind, PerSide, Role, Stats};
+use crate::vocab::{EndKind, PerSide, Role, Stats, Timestamp};
 
 /// Retransmissions of data never acknowledged before the path is said to have died: a
 /// lone retransmission is a lost packet; three that back off are a path that is gone.
@@ -275,6 +275,21 @@ fn stopped_reading(c: &Connection, s: Side, closes: &[&CloseFrame]) -> Option<Ca
         close_packet: close.map(|f| f.packet),
         close_code: close.and_then(|f| f.code),
     })
+}
+
+/// When side `s`'s data began to go unacknowledged (its first such segment) and when the
+/// peer's next packet after that silence came, where [`unacknowledged`] says so of it
+/// (`unacknowledged-data` with `peer_next`): a close event's dark spell, read as it
+/// happens (`live::events`), as the report's incident stage reads the cause's.
+pub fn dark_spell(c: &Connection, s: Side) -> Option<(Timestamp, Timestamp)> {
+    if black_hole(c, s)
+        .or_else(|| receiver_black_hole(c, s))
+        .is_some()
+    {
+        return None;
+    }
+    let st = dead(c, s)?;
+    st.peer_next.map(|(_, back)| (st.first_ts, back))
 }
 
 /// Each side's data never acknowledged, with its retransmissions; or, when the peer

@@ -5,11 +5,14 @@
 //! [`CloseEvent`]s, each with what the live line says of it: whether it is the first, the
 //! one that sets the status (a close frame, or a TCP ending with no close frame or ending
 //! before it: 1006, RFC 6455 §7.1.5; the peer's FIN after it sets nothing), whether bytes
-//! are missing, a TLS close_notify that came before it, and the message it came right
-//! after, unanswered (as the report's 1006 says).
+//! are missing, a TLS close_notify that came before it, the message it came right
+//! after, unanswered (as the report's 1006 says), and for a first ending by TCP its quiet
+//! spell and its client host's dark spell (what the live watch names an idle cohort or a
+//! client host's drop by, as the report's incident stage does).
 
 use super::idle::unanswered;
 use crate::flow::Side;
+use crate::incident::HEAL_SLACK_S;
 use crate::stack::tcp::connection::Connection;
 use crate::vocab::{CloseEvent, EndKind, EventWhat, PerSide, Role, Timestamp};
 use crate::websocket::session::Session;
@@ -138,7 +141,28 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
             let unanswered = (first && is_end && close_notify.is_none_or(|(by, _)| by == from))
                 .then(|| unanswered(from, sent, packet, ts))
                 .flatten();
+            // As the report reads a first ending's quiet spell and its client host's dark
+            // spell (`Diagnosis::idle_before_end_s`, `incident::Ending::dark`), from what came
+            // so far: what the watch's detection needs to name an idle cohort or a client
+            // host's drop rather than a stop.
+            let (idle_ms, dark_ms) = if first && is_end {
+                let last = [cs.last_frame, ss.last_frame]
+                    .into_iter()
+                    .flatten()
+                    .filter(|&(p, _)| p <= packet)
+                    .map(|(_, t)| t)
+                    .max();
+                let since = last.unwrap_or(w.span(c.first_ts, c.last_ts).0);
+                (
+                    Some(ms(ts.since(since))),
+                    dark(c, client_side.other(), ts).map(ms),
+                )
+            } else {
+                (None, None)
+            };
             out.push(CloseEvent {
+                idle_ms,
+                dark_ms,
                 ts,
                 start: c.first_ts,
                 packet,
@@ -157,4 +181,24 @@ pub fn events(c: &Connection, n: usize) -> Vec<CloseEvent> {
         }
     }
     out
+}
+
+/// How long the host of side `s`'s peer had been dark at an ending at `end`: `s`'s data
+/// unacknowledged from its first such segment, and the peer's first packet after that
+/// silence at `end` (within a millisecond) or up to [`HEAL_SLACK_S`] before it, as the
+/// report's incident stage reads it (`report::incidents`' `dark`).
+fn dark(c: &Connection, s: Side, end: Timestamp) -> Option<f64> {
+    let (from, back) = super::delivery::dark_spell(c, s)?;
+    let slack = (HEAL_SLACK_S * 1e9) as i64;
+    (back.0 <= end.0.saturating_add(1_000_000)
+        && back.0 >= end.0.saturating_sub(slack)
+        && from.0 < end.0)
+        .then(|| end.since(from))
+}
+
+/// Seconds as whole milliseconds (rounded; at least 0, at most `u32::MAX - 1`).
+fn ms(seconds: f64) -> u32 {
+    (seconds.max(0.0) * 1000.0)
+        .round()
+        .min(f64::from(u32::MAX - 1)) as u32
 }

@@ -160,6 +160,29 @@ impl Ending {
         at(self.end, self.signs.peer_ms)
     }
 
+    /// Its idle age as the timeout of the side that ended it counts it, milliseconds: its
+    /// quiet spell before the end where known ([`Ending::idle_ms`]); else, where the server
+    /// ended it by TCP after its ping went unanswered while the client's TCP acknowledged
+    /// it (its heartbeat gave up on a client whose host was up), the spell from the client's
+    /// last frame before that ping: the server's own ping ends no silence of the client's,
+    /// and the client's stale data after the end (met by the server's reset) is what left
+    /// the quiet spell unknown. `None` when neither is known.
+    pub fn idle_age_ms(&self) -> Option<u32> {
+        if self.idle_ms != u32::MAX {
+            return Some(self.idle_ms);
+        }
+        if self.by != Some(crate::vocab::Role::Server)
+            || !matches!(self.how, super::How::Fin | super::How::Rst)
+            || self.signs.unacknowledged
+            || self.dark != 0
+        {
+            return None;
+        }
+        self.unanswered_ping()?;
+        let quiet = self.end.saturating_sub(self.peer_last_frame()?) / 1_000_000;
+        u32::try_from(quiet).ok().filter(|&q| q != u32::MAX)
+    }
+
     /// When the server's last frame was captured, if one was kept.
     pub fn server_last_frame(&self) -> Option<i64> {
         at(self.end, self.signs.server_ms)

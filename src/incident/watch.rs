@@ -448,8 +448,9 @@ fn next_mark(members: u64) -> u64 {
 }
 
 /// The ending the report's incident stage would keep of the session `ev` ended (first):
-/// what a close event carries of it (no quiet spell, peer's signs, proxy or twin: unknown
-/// live, so no rule that needs them holds).
+/// what a close event carries of it, its quiet spell and its client host's dark spell with
+/// it (an idle cohort's and a client host's drop's evidence, whose rows need no refusal);
+/// no peer's signs, proxy or twin: unknown live, so no rule that needs them holds.
 fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
     use std::hash::{Hash, Hasher};
     let how = match &ev.what {
@@ -463,7 +464,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         path.split('?').next().unwrap_or("").hash(&mut h);
         h.finish() as u32
     };
-    Ending {
+    let mut e = Ending {
         order,
         stream: ev.h2_stream.unwrap_or(0),
         pos: 0,
@@ -475,7 +476,7 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         packet: ev.packet,
         how,
         by: Some(ev.from),
-        idle_ms: u32::MAX,
+        idle_ms: ev.idle_ms.unwrap_or(u32::MAX),
         proxied: false,
         signs: Signs::at_times(ev.ts.0, None, None, None),
         forged: false,
@@ -492,7 +493,11 @@ fn ending_of(ev: &CloseEvent, order: u64) -> Ending {
         dark: 0,
         server_dark: 0,
         key: super::NO_KEY,
+    };
+    if let Some(ms) = ev.dark_ms {
+        e.set_dark(f64::from(ms) / 1e3);
     }
+    e
 }
 
 /// The kinds a stop names (`detect/stops.rs`): their row's evidence includes three

@@ -311,6 +311,8 @@ mod tests {
             unanswered: None,
             close_notify: None,
             scope: 0,
+            idle_ms: None,
+            dark_ms: None,
         };
         let plain = line(&ev(false));
         assert!(

@@ -450,12 +450,26 @@ fn signs(c: &ConnectionReport, by: Option<Role>, end: i64) -> Signs {
                 });
                 if let Some(at) = at {
                     ping = Some(at);
-                    peer = c
-                        .recent_frames
-                        .iter()
-                        .filter(|f| f.from == by.peer() && f.ts.0 <= at)
-                        .map(|f| f.ts.0)
-                        .max();
+                    // The peer's last frame by then: its last or the one before (kept in
+                    // every format); the session's start where those were all its frames
+                    // and came after (it sent none before); else from the frame log where
+                    // one is kept.
+                    let sent = c.frames.of(by.peer());
+                    let marks = [sent.last_frame, sent.prev_frame];
+                    let known = marks.iter().flatten().count() as u64;
+                    peer = marks
+                        .into_iter()
+                        .flatten()
+                        .map(|(_, t)| t.0)
+                        .find(|&t| t <= at)
+                        .or_else(|| (sent.frames <= known).then_some(c.start.0))
+                        .or_else(|| {
+                            c.recent_frames
+                                .iter()
+                                .filter(|f| f.from == by.peer() && f.ts.0 <= at)
+                                .map(|f| f.ts.0)
+                                .max()
+                        });
                 }
             }
             Cause::Unacknowledged { from, .. } if *from == by => unacknowledged = true,

@@ -180,6 +180,9 @@ pub struct Stats {
     pub largest_message: Option<(u64, u64)>,
     /// The last frame: its packet and time.
     pub last_frame: Option<(u64, Timestamp)>,
+    /// The frame before it: its packet and time (the last before the peer's ending where
+    /// one frame came after that ending: a stale client's data meeting the server's reset).
+    pub prev_frame: Option<(u64, Timestamp)>,
     /// The last frame that was not a close frame (the activity a close follows).
     pub last_non_close: Option<(u64, Timestamp)>,
     /// The last ping: its packet and time.

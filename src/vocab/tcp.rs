@@ -72,6 +72,16 @@ pub struct CloseEvent {
     /// Where the connection's 4-tuple lives (its VLANs and tunnels; 0 for none), as its
     /// report's uid hashes it.
     pub scope: u32,
+    /// For a first ending by TCP: its quiet spell, milliseconds from the last frame either
+    /// way (from the session's start when it carried none) to it, as the report's
+    /// `idle_before_end_s` measures it from what came so far (a frame after it, which
+    /// makes the report's unknown, is not known yet).
+    pub idle_ms: Option<u32>,
+    /// For a first ending by TCP: how long the client host had been dark then, milliseconds:
+    /// the server's data unacknowledged from its first such segment, and the host's first
+    /// packet after that silence at the ending or shortly before it (as the report's
+    /// incident stage reads `unacknowledged-data`: `incident::Ending::dark`).
+    pub dark_ms: Option<u32>,
 }
 
 impl CloseEvent {

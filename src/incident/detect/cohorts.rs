@@ -1,5 +1,10 @@
 //! Idle cohorts: sessions of one server ended after the same quiet spell (an idle timeout
-//! of the server or a proxy in front of it).
+//! of the server or a proxy in front of it). The spell is each ending's idle age
+//! ([`Ending::idle_age_ms`]): its quiet spell, or where a frame of the client's came after
+//! the end, the client's silence before the server's unanswered ping. Two shapes: ends that
+//! spread as the sessions went quiet (each cut at its own time), or ends together where a
+//! server's heartbeat swept the sessions whose clients fell silent together (one host's
+//! application stopped, its kernel acknowledging), while it went on serving the others.
 //!
 //! In: the working state's free endings. Out: incidents made in it.
 
@@ -9,7 +14,8 @@ use super::*;
 /// quiet spell of at least [`IDLE_MIN_S`], at the same idle age (within the larger of
 /// [`IDLE_TOLERANCE_S`] and 2 % of the first's), at least [`MIN_MEMBERS`] of them, standing
 /// out of the idle ages around theirs, whose ends spread ([`spread_out`]): the idle ages agreeing is not enough, endings that cluster
-/// in time are a stop's shape, whatever their idle ages.
+/// in time are a stop's shape, whatever their idle ages, unless a heartbeat swept them
+/// ([`swept`]).
 pub(super) fn idle_cohorts(w: &mut Work) {
     // A timeout of IDLE_MIN_S cuts at that age as the wire times it: its timer started at
     // the last packet it read, not at the one captured, and fires late or early by the 2 %
@@ -21,18 +27,18 @@ pub(super) fn idle_cohorts(w: &mut Work) {
                 && w.at(i).is_some_and(|e| {
                     e.ended()
                         && !matches!(e.how, How::Refused(_))
-                        && e.idle_ms != u32::MAX
-                        && e.idle_ms >= min
+                        && e.idle_age_ms().is_some_and(|a| a >= min)
                 })
         })
         .collect();
+    let age = |e: &Ending| e.idle_age_ms().unwrap_or(u32::MAX);
     sorted_by(w, &mut cand, |i, e| {
-        u64::from(w.sid(i)) << 32 | u64::from(e.idle_ms)
+        u64::from(w.sid(i)) << 32 | u64::from(age(e))
     });
     // Each candidate's (server, idle age), to count those near an age.
     let keys: Vec<(u32, u32)> = cand
         .iter()
-        .map(|&k| (w.sid(k), w.at(k).map_or(u32::MAX, |e| e.idle_ms)))
+        .map(|&k| (w.sid(k), w.at(k).map_or(u32::MAX, age)))
         .collect();
     let mut i = 0;
     while i < cand.len() {
@@ -40,11 +46,14 @@ pub(super) fn idle_cohorts(w: &mut Work) {
         let Some(first) = cand.get(i).and_then(|&k| w.at(k)).copied() else {
             break;
         };
-        let tol = (IDLE_TOLERANCE_S * 1000.0).max(f64::from(first.idle_ms) * 0.02) as u32;
+        let first_age = age(&first);
+        let tol = (IDLE_TOLERANCE_S * 1000.0).max(f64::from(first_age) * 0.02) as u32;
         let mut j = i + 1;
-        while cand.get(j).and_then(|&k| w.at(k)).is_some_and(|e| {
-            e.server == first.server && e.idle_ms <= first.idle_ms.saturating_add(tol)
-        }) {
+        while cand
+            .get(j)
+            .and_then(|&k| w.at(k))
+            .is_some_and(|e| e.server == first.server && age(e) <= first_age.saturating_add(tol))
+        {
             w.steps += 1;
             j += 1;
         }
@@ -54,11 +63,14 @@ pub(super) fn idle_cohorts(w: &mut Work) {
         // (two tolerances each side hold at most half as many sessions as it does).
         let sid = w.sid(cand.get(i).copied().unwrap_or(0));
         let at = |ms: u32| keys.partition_point(|&k| k < (sid, ms));
-        let lo = first.idle_ms.saturating_sub(2 * tol);
-        let hi = first.idle_ms.saturating_add(3 * tol);
-        let around = (at(first.idle_ms) - at(lo))
-            + (at(hi.saturating_add(1)) - j.min(at(hi.saturating_add(1))));
-        if j - i >= MIN_MEMBERS && around * 2 <= j - i && spread_out(w, members) {
+        let lo = first_age.saturating_sub(2 * tol);
+        let hi = first_age.saturating_add(3 * tol);
+        let around =
+            (at(first_age) - at(lo)) + (at(hi.saturating_add(1)) - j.min(at(hi.saturating_add(1))));
+        if j - i >= MIN_MEMBERS
+            && around * 2 <= j - i
+            && (spread_out(w, members) || swept(w, members))
+        {
             let members: Vec<u32> = members.to_vec();
             make(w, IncidentKind::IdleTimeoutCohort, &members, None);
         }
@@ -92,7 +104,7 @@ fn spread_out(w: &mut Work, members: &[u32]) -> bool {
     let span = last - first;
     let (lo, hi) = members
         .iter()
-        .filter_map(|&k| w.at(k).map(|e| e.idle_ms))
+        .filter_map(|&k| w.at(k).and_then(Ending::idle_age_ms))
         .fold((u32::MAX, 0), |(lo, hi), i| (lo.min(i), hi.max(i)));
     let ages_differ = i64::from(hi.saturating_sub(lo)) * 1_000_000;
     if span <= ns(crate::incident::SPELLS_DIFFER_S) || span <= ages_differ.saturating_mul(4) {
@@ -113,4 +125,21 @@ fn spread_out(w: &mut Work, members: &[u32]) -> bool {
         .filter(|&&(_, start)| start <= first.saturating_sub(span.saturating_mul(2)))
         .count();
     !(continuous && old * 4 >= ends.len() * 3)
+}
+
+/// Whether `members`, whose ends cluster, were swept by their server's heartbeat, as a timer
+/// that checks every session at once cuts those idle past its age at one tick (uWebSockets'
+/// idle timeout, Bun's): the server ended each by TCP after its ping went unanswered while
+/// the client's TCP acknowledged it, each client silent since before that ping
+/// ([`Ending::idle_age_ms`]: what the candidates' ages are), and the server went on serving
+/// other sessions through their ends ([`served_others`]): a stop ends them all, whatever
+/// their clients did; a heartbeat ends only the silent ones. Work: one pass, and the two
+/// binary searches of `served_others`.
+fn swept(w: &mut Work, members: &[u32]) -> bool {
+    w.steps += members.len() as u64;
+    members.iter().all(|&k| {
+        w.at(k).is_some_and(|e| {
+            e.idle_ms == u32::MAX && e.unanswered_ping().is_some() && e.idle_age_ms().is_some()
+        })
+    }) && served_others(w, members) > 0
 }

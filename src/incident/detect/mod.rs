@@ -498,7 +498,8 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
     } else {
         EndedBy::Mixed
     };
-    let idle_s = (kind == IncidentKind::IdleTimeoutCohort).then(|| f64::from(first.idle_ms) / 1e3);
+    let idle_s = (kind == IncidentKind::IdleTimeoutCohort)
+        .then(|| f64::from(first.idle_age_ms().unwrap_or(first.idle_ms)) / 1e3);
     let mut connections: Vec<u64> = ms.iter().map(|e| u64::from(e.pos) + 1).collect();
     connections.sort_unstable();
     connections.truncate(LISTED);
@@ -525,8 +526,7 @@ fn make(w: &mut Work, kind: IncidentKind, members: &[u32], down_s: Option<f64>) 
         fix: String::new(),
         idle_range_ms: ms
             .iter()
-            .map(|e| e.idle_ms)
-            .filter(|&i| i != u32::MAX)
+            .filter_map(|e| e.idle_age_ms())
             .fold(None, |r: Option<(u32, u32)>, i| {
                 Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
             }),
@@ -636,15 +636,14 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     let code = first.and_then(codes::code_of);
     let idle = ms
         .iter()
-        .map(|e| e.idle_ms)
-        .filter(|&i| i != u32::MAX)
+        .filter_map(|e| e.idle_age_ms())
         .fold(None, |r: Option<(u32, u32)>, i| {
             Some(r.map_or((i, i), |(lo, hi)| (lo.min(i), hi.max(i))))
         });
     let same_idle_age = idle.is_some_and(|(lo, hi)| {
         let tolerance = (IDLE_TOLERANCE_S * 1e3).max(0.02 * f64::from(lo));
         f64::from(lo) >= IDLE_MIN_S * 1e3 * 0.98 && f64::from(hi - lo) <= tolerance
-    }) && count(&|e| e.idle_ms == u32::MAX) == 0;
+    }) && count(&|e| e.idle_age_ms().is_none()) == 0;
     IncidentFacts {
         by_server: count(&|e| e.by == Some(Role::Server)),
         by_client: count(&|e| e.by != Some(Role::Server)),

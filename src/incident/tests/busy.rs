@@ -29,6 +29,8 @@ fn ended(server: u16, ns: i64, code: Option<u16>, n: u16) -> CloseEvent {
         unanswered: None,
         close_notify: None,
         scope: 0,
+        idle_ms: None,
+        dark_ms: None,
     }
 }
 

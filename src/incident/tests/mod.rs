@@ -765,6 +765,8 @@ fn the_watch_says_a_group_as_it_passes_its_marks() {
         unanswered: None,
         close_notify: None,
         scope: 0,
+        idle_ms: None,
+        dark_ms: None,
     };
     let mut w = Watch::default();
     let fin = || EventWhat::Tcp(EndKind::Fin);

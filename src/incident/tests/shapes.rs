@@ -284,6 +284,8 @@ fn a_servers_own_code_after_seconds_of_traffic_is_no_rejection() {
             unanswered: None,
             close_notify: None,
             scope: 0,
+            idle_ms: None,
+            dark_ms: None,
         };
         if let Some(f) = w.event(&ev) {
             said.push(f.line());
@@ -371,4 +373,78 @@ fn dark_hosts_cost_steps_linear_in_the_sessions() {
         eprintln!("{hosts} hosts: {} steps for {n} dark sessions", out.work);
         assert!(out.work <= 14 * n, "{} steps for {n} sessions", out.work);
     }
+}
+
+/// bun-client-frozen-idle's shape: one client host's 20 sessions, opened 100 ms apart, its
+/// clients silent from 5.2 to 6.1 s before the server's FIN, which came 4 s after the
+/// server's unanswered ping on each, all within 7 ms (its heartbeat's timer swept them);
+/// the quiet spell itself unknown (each client's stale data came after the end).
+fn swept(others: bool) -> Vec<Ending> {
+    (0..20u16)
+        .map(|k| {
+            let end = 8_105 * MS + i64::from(k) * 350_000;
+            let start = i64::from(k) * 100 * MS;
+            let mut e = ending(20, 10_000 + k, start, end, How::Fin, Some(Role::Server));
+            let quiet = (5_200 + i64::from(k) * 45) * MS;
+            e.signs = crate::incident::Signs::at_times(
+                T0 + end,
+                Some(T0 + end - 4_000 * MS),
+                Some(T0 + end - quiet),
+                Some(T0 + end - 4_000 * MS),
+            );
+            e.signs.upgraded = true;
+            e
+        })
+        .chain(
+            (0..if others { 10u16 } else { 0 })
+                .map(|k| ending(30, 20_000 + k, i64::from(k) * 100 * MS, 0, How::Open, None)),
+        )
+        .collect()
+}
+
+/// The server's heartbeat swept one frozen host's sessions while it served the other
+/// host's: an idle cohort of the server, its idle age the clients' silence.
+#[test]
+fn a_heartbeat_sweep_of_one_frozen_host_is_an_idle_cohort() {
+    let out = gated(swept(true));
+    assert_eq!(out.incidents.len(), 1, "{:#?}", out.incidents);
+    let i = &out.incidents[0];
+    assert_eq!(i.kind, IncidentKind::IdleTimeoutCohort);
+    assert_eq!(i.members, 20);
+    assert_eq!(i.client.as_deref(), Some("10.0.0.20"));
+    assert!(i.facts.same_idle_age, "{:#?}", i.facts);
+    assert!(out.doubts.is_empty(), "{:#?}", out.doubts);
+}
+
+/// The controls: the same ends where the server served nobody else (they were all it had:
+/// a stop's shape, not shown a timeout), and where no ping went unanswered (the quiet
+/// spell unknown): no idle cohort.
+#[test]
+fn a_sweep_of_all_the_server_had_or_without_pings_is_no_cohort() {
+    let out = gated(swept(false));
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::IdleTimeoutCohort),
+        "{:#?}",
+        out.incidents
+    );
+    let unpinged: Vec<Ending> = swept(true)
+        .into_iter()
+        .map(|mut e| {
+            if e.how == How::Fin {
+                e.signs = crate::incident::Signs::default();
+                e.signs.upgraded = true;
+            }
+            e
+        })
+        .collect();
+    let out = gated(unpinged);
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::IdleTimeoutCohort),
+        "{:#?}",
+        out.incidents
+    );
 }

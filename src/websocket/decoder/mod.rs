@@ -642,6 +642,7 @@ impl Decoder {
             return;
         };
         self.stats.frames += 1;
+        self.stats.prev_frame = self.stats.last_frame;
         self.stats.last_frame = Some((at.packet, at.ts));
         if self
             .stats

@@ -522,6 +522,7 @@ fn stats(w: &mut Writer<'_>, s: &Stats) {
         last_pong,
         largest_frame,
         last_message,
+        prev_frame,
     } = s;
     for v in [
         frames,
@@ -539,7 +540,7 @@ fn stats(w: &mut Writer<'_>, s: &Stats) {
         w.u64(a);
         w.u64(b);
     });
-    for mark in [last_frame, last_non_close, last_ping, last_pong] {
+    for mark in [last_frame, last_non_close, last_ping, last_pong, prev_frame] {
         w.opt(mark, |w, &(p, t)| {
             w.u64(p);
             w.time(t);
@@ -573,6 +574,7 @@ fn read_stats(r: &mut Reader<'_>) -> Option<Stats> {
         last_non_close: mark(r)?,
         last_ping: mark(r)?,
         last_pong: mark(r)?,
+        prev_frame: mark(r)?,
         largest_frame: r.opt(|r| Some((r.u64()?, r.u64()?, Opcode(r.byte()?))))?,
         last_message: r.opt(|r| Some((Opcode(r.byte()?), r.u64()?, r.u64()?)))?,
     })
