@@ -145,3 +145,15 @@ pub fn the_incident(name: &str, r: &Value, e: &Value) -> Value {
     assert!(right_server(&i, e), "{name}: {i:#}");
     i
 }
+
+/// The incident is the closer's stated decision as EXPECT.json says it: its side, code and
+/// reason.
+pub fn said_as_expected(name: &str, i: &Value, e: &Value) {
+    let said = &e["stated_decision"];
+    assert_eq!(i["side"], said["by"], "{name}: {i:#}");
+    assert_eq!(i["code"], said["close_code"], "{name}: {i:#}");
+    assert_eq!(
+        i["facts"]["said"]["reason"], said["reason"],
+        "{name}: {i:#}"
+    );
+}

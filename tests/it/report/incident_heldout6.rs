@@ -15,7 +15,8 @@
 //! regression set now, every capture asserted in full.
 
 use super::heldout_set::{
-    counts_as_expected, delays_as_expected, list, near, the_incident, window_as_expected, Set,
+    counts_as_expected, delays_as_expected, list, near, said_as_expected, the_incident,
+    window_as_expected, Set,
 };
 
 use serde_json::Value;
@@ -29,18 +30,6 @@ fn expect(name: &str) -> Value {
 /// `name`'s JSON report.
 fn report(name: &str) -> Value {
     SET.report(name).0
-}
-
-/// The incident is the closer's stated decision as EXPECT.json says it: its side, code and
-/// reason.
-fn said_as_expected(name: &str, i: &Value, e: &Value) {
-    let said = &e["stated_decision"];
-    assert_eq!(i["side"], said["by"], "{name}: {i:#}");
-    assert_eq!(i["code"], said["close_code"], "{name}: {i:#}");
-    assert_eq!(
-        i["facts"]["said"]["reason"], said["reason"],
-        "{name}: {i:#}"
-    );
 }
 
 /// "Done when: the held-out half gives its kind or its stated decision without a wrong

@@ -11,6 +11,7 @@ mod incident_heldout;
 mod incident_heldout4;
 mod incident_heldout5;
 mod incident_heldout6;
+mod incident_heldout7;
 mod incident_nat;
 mod incident_partition;
 mod incident_path;
