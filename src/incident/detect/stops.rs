@@ -119,28 +119,38 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 .map_or(((u64::MAX, u32::MAX), i64::MAX), |e| key(w, i, e))
         })
         .collect();
-    let mut starts: Vec<u128> = Vec::new();
-    let mut ends: Vec<u128> = Vec::new();
-    // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
-    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
-    // an attempt, not the server back.
-    let mut accepted: Vec<u128> = Vec::new();
+    // The sessions counted (the parties', an echo of a session seen at two points once), in
+    // lists of their exact size (counted first: no list grown and copied).
+    let counted = |w: &Work, i: u32| mine(w, i) && !w.is_echo(i) && w.at(i).is_some();
+    let m = (0..n).filter(|&i| counted(w, i)).count();
+    let mut starts: Vec<u128> = Vec::with_capacity(m);
+    let mut ends: Vec<u128> = Vec::with_capacity(m);
     for i in 0..n {
-        if mine(w, i) && !w.is_echo(i) {
-            if let Some(e) = w.at(i) {
-                starts.push(at_time(party(w, i), e.start));
-                ends.push(at_time(party(w, i), e.end));
-                if !matches!(e.how, How::Refused(_))
-                    && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
-                {
-                    accepted.push(at_time(party(w, i), e.start));
-                }
-            }
+        if let Some(e) = w.at(i).filter(|_| counted(w, i)) {
+            starts.push(at_time(party(w, i), e.start));
+            ends.push(at_time(party(w, i), e.end));
         }
     }
     starts.sort_unstable();
     ends.sort_unstable();
-    accepted.sort_unstable();
+    // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
+    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
+    // an attempt, not the server back. Made the first time a stop asks (most passes make
+    // none).
+    let accepted_of = |w: &Work| {
+        let accepted_by = |e: &Ending| {
+            !matches!(e.how, How::Refused(_))
+                && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
+        };
+        let mut v: Vec<u128> = (0..n)
+            .filter_map(|i| Some((i, w.at(i).filter(|_| counted(w, i))?)))
+            .filter(|(_, e)| accepted_by(e))
+            .map(|(i, e)| at_time(party(w, i), e.start))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut accepted: Option<Vec<u128>> = None;
     let mut i = 0;
     let mut j = 0;
     // The end of the continuous run of ends the candidate `i` is in (Side::Server).
@@ -262,6 +272,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
             k += 1;
         }
         if members.len() >= MIN_MEMBERS {
+            let accepted: &[u128] = accepted.get_or_insert_with(|| accepted_of(w));
             let backs = members.iter().filter(|&&m| w.is_back(m)).count();
             let kind = match side {
                 // A proxy ending its back legs (their client) at once: a reload.
@@ -278,7 +289,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                     } else {
                         // Accepted a session after the stop: a restart.
                         let later = accepted
-                            .get(count_le(&accepted, p, last_end))
+                            .get(count_le(accepted, p, last_end))
                             .is_some_and(|&x| (x >> 64) as u64 == p);
                         if later || how == How::Close(Some(1012)) {
                             IncidentKind::ServerRestart
@@ -292,7 +303,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 IncidentKind::ServerRestart
                 | IncidentKind::ProxyReload
                 | IncidentKind::BackendStop => {
-                    let at = count_le(&accepted, p, last_end);
+                    let at = count_le(accepted, p, last_end);
                     accepted
                         .get(at)
                         .filter(|&&x| (x >> 64) as u64 == p)
