@@ -119,20 +119,54 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 .map_or(((u64::MAX, u32::MAX), i64::MAX), |e| key(w, i, e))
         })
         .collect();
-    // The sessions counted (the parties', an echo of a session seen at two points once), in
-    // lists of their exact size (counted first: no list grown and copied).
+    // The sessions counted (the parties', an echo of a session seen at two points once):
+    // counted by party first, then each put in its party's place in lists of their exact
+    // size, and only each party's sorted (in one pass where its sessions came in order).
     let counted = |w: &Work, i: u32| mine(w, i) && !w.is_echo(i) && w.at(i).is_some();
-    let m = (0..n).filter(|&i| counted(w, i)).count();
-    let mut starts: Vec<u128> = Vec::with_capacity(m);
-    let mut ends: Vec<u128> = Vec::with_capacity(m);
+    let mut at: Vec<u32> = vec![0; parties_n + 1];
     for i in 0..n {
-        if let Some(e) = w.at(i).filter(|_| counted(w, i)) {
-            starts.push(at_time(party(w, i), e.start));
-            ends.push(at_time(party(w, i), e.end));
+        if counted(w, i) {
+            if let Some(c) = at.get_mut(party(w, i) as usize + 1) {
+                *c += 1;
+            }
         }
     }
-    starts.sort_unstable();
-    ends.sort_unstable();
+    for k in 1..at.len() {
+        let before = at.get(k - 1).copied().unwrap_or(0);
+        if let Some(c) = at.get_mut(k) {
+            *c += before;
+        }
+    }
+    let m = at.last().copied().unwrap_or(0) as usize;
+    let mut starts: Vec<u128> = vec![0; m];
+    let mut ends: Vec<u128> = vec![0; m];
+    let mut next = at.clone();
+    for i in 0..n {
+        if let Some(e) = w.at(i).filter(|_| counted(w, i)) {
+            let p = party(w, i);
+            if let Some(k) = next.get_mut(p as usize) {
+                if let (Some(s), Some(x)) = (starts.get_mut(*k as usize), ends.get_mut(*k as usize))
+                {
+                    *s = at_time(p, e.start);
+                    *x = at_time(p, e.end);
+                }
+                *k += 1;
+            }
+        }
+    }
+    drop(next);
+    for r in at.windows(2) {
+        if let [a, b] = *r {
+            let r = a as usize..b as usize;
+            if let Some(v) = starts.get_mut(r.clone()) {
+                v.sort_unstable();
+            }
+            if let Some(v) = ends.get_mut(r) {
+                v.sort_unstable();
+            }
+        }
+    }
+    drop(at);
     // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
     // 401), or one never answered that TCP ended (a listener that reset it as it went), is
     // an attempt, not the server back. Made the first time a stop asks (most passes make
