@@ -15,8 +15,9 @@
 //! one process's: several clients of one host share it (the incident stage's `reconnect`
 //! says which session is the connection's own).
 //!
-//! Work: two sorts (n log n), then two binary searches per ending: constant work per
-//! connection beyond the sort, whatever the number of connections or attempts.
+//! Work: each ending's (server, client host) numbered once (one hash map), two sorts
+//! (n log n), then two binary searches per ending: constant work per connection beyond the
+//! sort, whatever the number of connections or attempts.
 
 use super::{Ending, How, RECONNECT_MAX_S};
 use crate::vocab::{Accepted, After, Endpoint, Role};
@@ -131,23 +132,28 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
         return out;
     }
     refused.sort_unstable_by_key(|r| (r.server, r.host, r.at, r.syn));
-    // Accepted sessions by (server, client host, start): not refused, not a proxied leg.
-    let mut accepted: Vec<(Endpoint, Endpoint, i64, u32, u64)> = endings
+    // Each ending's (server, client host) numbered as first seen: the accepted sessions
+    // sort by that number (their order within one pair is all that is read), not by two
+    // endpoints in an 88-byte tuple.
+    let mut pairs: rustc_hash::FxHashMap<(Endpoint, Endpoint), u32> = Default::default();
+    let pair: Vec<u32> = endings
         .iter()
-        .filter(|e| !matches!(e.how, How::Refused(_)))
         .map(|e| {
-            (
-                e.server,
-                e.host(),
-                e.start,
-                e.pos,
-                e.order & ((1 << 48) - 1),
-            )
+            let next = pairs.len() as u32;
+            *pairs.entry((e.server, e.host())).or_insert(next)
         })
+        .collect();
+    drop(pairs);
+    // Accepted sessions by (server, client host, start): not refused, not a proxied leg.
+    let mut accepted: Vec<(u32, i64, u32, u64)> = endings
+        .iter()
+        .zip(&pair)
+        .filter(|(e, _)| !matches!(e.how, How::Refused(_)))
+        .map(|(e, &g)| (g, e.start, e.pos, e.order & ((1 << 48) - 1)))
         .collect();
     accepted.sort_unstable();
     let max_ns = (RECONNECT_MAX_S * 1e9) as i64;
-    for e in endings {
+    for (e, &g) in endings.iter().zip(&pair) {
         // A server's close frame too: an unprompted close followed by its own TCP end and
         // refusals is its shutdown (issue 92 item 4; cited by `unprompted-close`).
         let ((Some(by), How::Fin | How::Rst) | (Some(by @ Role::Server), How::Close(_))) =
@@ -156,11 +162,9 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
             continue;
         };
         let limit = e.end.saturating_add(max_ns);
-        let k = accepted.partition_point(|a| (a.0, a.1, a.2) <= (e.server, e.host(), e.end));
-        let next = accepted
-            .get(k)
-            .filter(|a| a.0 == e.server && a.1 == e.host() && a.2 <= limit);
-        let until = next.map_or(limit, |a| a.2);
+        let k = accepted.partition_point(|a| (a.0, a.1) <= (g, e.end));
+        let next = accepted.get(k).filter(|a| a.0 == g && a.1 <= limit);
+        let until = next.map_or(limit, |a| a.1);
         let (mut n, mut first, mut last) = (0u64, None, None);
         if by == Role::Server {
             let lo = refused
@@ -188,9 +192,9 @@ pub fn link(endings: &[Ending], refusals: Refusals) -> Vec<(u32, After)> {
                 last_refused: last.map(|r| r.syn),
                 last_refused_s: last.map(|r| secs(e.end, r.at)),
                 accepted: next.map(|a| Accepted {
-                    connection: u64::from(a.3) + 1,
-                    packet: a.4,
-                    after_s: secs(e.end, a.2),
+                    connection: u64::from(a.2) + 1,
+                    packet: a.3,
+                    after_s: secs(e.end, a.1),
                     reconnect: false,
                 }),
             },

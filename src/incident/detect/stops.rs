@@ -119,28 +119,72 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 .map_or(((u64::MAX, u32::MAX), i64::MAX), |e| key(w, i, e))
         })
         .collect();
-    let mut starts: Vec<u128> = Vec::new();
-    let mut ends: Vec<u128> = Vec::new();
-    // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
-    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
-    // an attempt, not the server back.
-    let mut accepted: Vec<u128> = Vec::new();
+    // The sessions counted (the parties', an echo of a session seen at two points once):
+    // counted by party first, then each put in its party's place in lists of their exact
+    // size, and only each party's sorted (in one pass where its sessions came in order).
+    let counted = |w: &Work, i: u32| mine(w, i) && !w.is_echo(i) && w.at(i).is_some();
+    let mut at: Vec<u32> = vec![0; parties_n + 1];
     for i in 0..n {
-        if mine(w, i) && !w.is_echo(i) {
-            if let Some(e) = w.at(i) {
-                starts.push(at_time(party(w, i), e.start));
-                ends.push(at_time(party(w, i), e.end));
-                if !matches!(e.how, How::Refused(_))
-                    && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
-                {
-                    accepted.push(at_time(party(w, i), e.start));
-                }
+        if counted(w, i) {
+            if let Some(c) = at.get_mut(party(w, i) as usize + 1) {
+                *c += 1;
             }
         }
     }
-    starts.sort_unstable();
-    ends.sort_unstable();
-    accepted.sort_unstable();
+    for k in 1..at.len() {
+        let before = at.get(k - 1).copied().unwrap_or(0);
+        if let Some(c) = at.get_mut(k) {
+            *c += before;
+        }
+    }
+    let m = at.last().copied().unwrap_or(0) as usize;
+    let mut starts: Vec<u128> = vec![0; m];
+    let mut ends: Vec<u128> = vec![0; m];
+    let mut next = at.clone();
+    for i in 0..n {
+        if let Some(e) = w.at(i).filter(|_| counted(w, i)) {
+            let p = party(w, i);
+            if let Some(k) = next.get_mut(p as usize) {
+                if let (Some(s), Some(x)) = (starts.get_mut(*k as usize), ends.get_mut(*k as usize))
+                {
+                    *s = at_time(p, e.start);
+                    *x = at_time(p, e.end);
+                }
+                *k += 1;
+            }
+        }
+    }
+    drop(next);
+    for r in at.windows(2) {
+        if let [a, b] = *r {
+            let r = a as usize..b as usize;
+            if let Some(v) = starts.get_mut(r.clone()) {
+                v.sort_unstable();
+            }
+            if let Some(v) = ends.get_mut(r) {
+                v.sort_unstable();
+            }
+        }
+    }
+    drop(at);
+    // The starts of the sessions the party accepted: an upgrade refused (a 503 page, a
+    // 401), or one never answered that TCP ended (a listener that reset it as it went), is
+    // an attempt, not the server back. Made the first time a stop asks (most passes make
+    // none).
+    let accepted_of = |w: &Work| {
+        let accepted_by = |e: &Ending| {
+            !matches!(e.how, How::Refused(_))
+                && (e.signs.upgraded || !matches!(e.how, How::Fin | How::Rst))
+        };
+        let mut v: Vec<u128> = (0..n)
+            .filter_map(|i| Some((i, w.at(i).filter(|_| counted(w, i))?)))
+            .filter(|(_, e)| accepted_by(e))
+            .map(|(i, e)| at_time(party(w, i), e.start))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let mut accepted: Option<Vec<u128>> = None;
     let mut i = 0;
     let mut j = 0;
     // The end of the continuous run of ends the candidate `i` is in (Side::Server).
@@ -262,6 +306,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
             k += 1;
         }
         if members.len() >= MIN_MEMBERS {
+            let accepted: &[u128] = accepted.get_or_insert_with(|| accepted_of(w));
             let backs = members.iter().filter(|&&m| w.is_back(m)).count();
             let kind = match side {
                 // A proxy ending its back legs (their client) at once: a reload.
@@ -278,7 +323,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                     } else {
                         // Accepted a session after the stop: a restart.
                         let later = accepted
-                            .get(count_le(&accepted, p, last_end))
+                            .get(count_le(accepted, p, last_end))
                             .is_some_and(|&x| (x >> 64) as u64 == p);
                         if later || how == How::Close(Some(1012)) {
                             IncidentKind::ServerRestart
@@ -292,7 +337,7 @@ pub(super) fn stops(w: &mut Work, side: Side, by_said: bool) {
                 IncidentKind::ServerRestart
                 | IncidentKind::ProxyReload
                 | IncidentKind::BackendStop => {
-                    let at = count_le(&accepted, p, last_end);
+                    let at = count_le(accepted, p, last_end);
                     accepted
                         .get(at)
                         .filter(|&&x| (x >> 64) as u64 == p)

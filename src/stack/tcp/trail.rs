@@ -13,7 +13,8 @@
 //! bytes to place.
 //!
 //! Memory: at most [`MAX_MARKS`] marks of 32 bytes each per connection, charged to
-//! `--max-memory` with the connection (`analyzer::budget::cost`): its first
+//! `--max-memory` with the connection (`analyzer::budget::cost`: the room allocated, 16 marks
+//! first, then grown fourfold, never more than [`MAX_MARKS`]): its first
 //! [`HEAD_MARKS`] and a ring of the last; those between are counted, not kept, and the
 //! comparison says that it did not place the packets of that span.
 
@@ -63,7 +64,16 @@ pub fn mark(t: &mut Trail, s: Side, seg: &Segment<'_>, packet: u64, ts: Timestam
             t.gap = Some(t.gap.map_or((gone.ts, gone.ts), |(a, _)| (a, gone.ts)));
             t.not_kept += 1;
         }
-        None => t.marks.push(m),
+        None => {
+            // Room for 16 marks first, then grown fourfold (64, 256, MAX_MARKS), not
+            // doubled from 4: a connection of up to 16 marks is allocated once, a long
+            // one's marks are copied three times, not seven.
+            if t.marks.len() == t.marks.capacity() {
+                let want = t.marks.capacity().saturating_mul(4).clamp(16, MAX_MARKS);
+                t.marks.reserve_exact(want.saturating_sub(t.marks.len()));
+            }
+            t.marks.push(m);
+        }
     }
     if t.marks.len() > HEAD_MARKS {
         t.ring += 1;
@@ -81,12 +91,79 @@ pub fn hash(bytes: &[u8]) -> u32 {
         return 0;
     }
     let mut h = rustc_hash::FxHasher::default();
-    let n = bytes.len();
-    if n <= 64 {
-        h.write(bytes);
-    } else {
-        h.write(bytes.get(..32).unwrap_or_default());
-        h.write(bytes.get(n - 32..).unwrap_or_default());
+    match (bytes.first_chunk::<32>(), bytes.last_chunk::<32>()) {
+        (Some(head), Some(tail)) if bytes.len() > 64 => {
+            // The 64 bytes read hashed in one pass (one hash of them, not two).
+            let mut both = [0u8; 64];
+            let (a, b) = both.split_at_mut(32);
+            a.copy_from_slice(head);
+            b.copy_from_slice(tail);
+            h.write(&both);
+        }
+        _ => h.write(bytes),
     }
     (h.finish() as u32).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(seq: u32, payload: &[u8]) -> Segment<'_> {
+        Segment {
+            seq,
+            ..Segment::test(payload)
+        }
+    }
+
+    /// The marks are made room for 16 at a time first, then grown fourfold: a hundred data
+    /// segments grow them three times (16, 64, 256 marks), not six (4 doubled to 128); a long
+    /// connection's stop at MAX_MARKS.
+    #[test]
+    fn marks_grow_fourfold_up_to_max_marks() {
+        let mut t = Trail::default();
+        let grew = (0..100u32)
+            .filter(|&i| {
+                let seg = data(i * 10, b"0123456789");
+                mark(&mut t, Side::A, &seg, u64::from(i), Timestamp(i64::from(i)))
+            })
+            .count();
+        assert_eq!((grew, t.marks.len(), t.marks.capacity()), (3, 100, 256));
+        let more = (100..2000u32)
+            .filter(|&i| {
+                let seg = data(i * 10, b"0123456789");
+                mark(&mut t, Side::A, &seg, u64::from(i), Timestamp(i64::from(i)))
+            })
+            .count();
+        assert_eq!(
+            (more, t.marks.len(), t.marks.capacity()),
+            (1, MAX_MARKS, MAX_MARKS)
+        );
+        assert_eq!(t.not_kept, 2000 - MAX_MARKS as u64);
+    }
+
+    /// The hash reads a payload's first and last 32 bytes (the whole of one of 64 or less):
+    /// a byte changed in either changes it, one between them does not.
+    #[test]
+    fn hash_reads_the_first_and_last_32_bytes() {
+        let p: Vec<u8> = (0..100u8).collect();
+        let with = |at: usize, p: &[u8]| {
+            let mut q = p.to_vec();
+            if let Some(b) = q.get_mut(at) {
+                *b ^= 0xff;
+            }
+            hash(&q)
+        };
+        let h = hash(&p);
+        assert_ne!(h, 0);
+        assert_ne!(with(0, &p), h);
+        assert_ne!(with(31, &p), h);
+        assert_ne!(with(68, &p), h);
+        assert_ne!(with(99, &p), h);
+        assert_eq!(with(32, &p), h);
+        assert_eq!(with(67, &p), h);
+        let short = p.get(..60).unwrap_or_default();
+        assert_ne!(with(40, short), hash(short));
+        assert_eq!(hash(&[]), 0);
+    }
 }
