@@ -12,7 +12,7 @@ use crate::incident::said::{Said, Saids};
 /// upgrades of the hosts `refused_hosts` (1..=4: the members'; 40..=43: other clients) are
 /// refused with `status` 0.4, 0.8 and 1.2 s after the decision, and they never come back.
 /// Through the stage and the gate.
-fn decision_then_refusals(status: u16, refused_hosts: std::ops::RangeInclusive<u8>) -> Outcome {
+fn decision_then_refusals(status: u16, refused_hosts: impl IntoIterator<Item = u8>) -> Outcome {
     let mut saids = Saids::default();
     let id = saids.intern(Said {
         reason: Some("signing key rotated".into()),
@@ -42,7 +42,7 @@ fn decision_then_refusals(status: u16, refused_hosts: std::ops::RangeInclusive<u
             ));
         }
     }
-    for (h, host) in refused_hosts.enumerate() {
+    for (h, host) in refused_hosts.into_iter().enumerate() {
         for n in 1..=3i64 {
             let t = 10 * S + h as i64 * MS + n * 400 * MS;
             v.push(ending(
@@ -111,5 +111,39 @@ fn refusals_of_other_clients_after_a_stated_decision_keep_their_own_incident() {
             .map(|i| i.members)
             .sum();
         assert_eq!(refused, 12, "{status}: {:#?}", out.incidents);
+    }
+}
+
+/// THREATS.md 4 (several clients, one rule that groups): strangers' refusals are never
+/// folded into a decision. The members' four clients and four other clients refused
+/// alike. With 403 each client's refusals are a rejection loop of its own: the members'
+/// four fold into the decision (12 refused), the strangers' four stay (12). With 503 the
+/// refusals are one overload group mixing both: it has members that are no consequence of
+/// the decision, so it stays whole (24), and the decision's `reconnects.refused` counts
+/// only what its own members' clients met. Either way every refusal is told, and the
+/// strangers' 12 outside the decision.
+#[test]
+fn a_refusal_group_mixing_strangers_is_not_folded_into_a_decision() {
+    for status in [403, 503] {
+        let out = decision_then_refusals(status, (1..=4).chain(40..=43));
+        let d = out
+            .incidents
+            .iter()
+            .find(|i| i.kind == IncidentKind::StatedDecision)
+            .unwrap_or_else(|| panic!("{status}: {:#?}", out.incidents));
+        assert_eq!(d.members, 12, "{status}");
+        assert!(d.reconnects.refused <= 12, "{status}: {:#?}", d.reconnects);
+        let others: u64 = out
+            .incidents
+            .iter()
+            .filter(|i| i.kind != IncidentKind::StatedDecision)
+            .map(|i| i.members)
+            .sum();
+        assert!(others >= 12, "{status}: {:#?}", out.incidents);
+        assert!(
+            d.reconnects.refused + others >= 24,
+            "{status}: every refusal told: {:#?}",
+            out.incidents
+        );
     }
 }
