@@ -1,10 +1,13 @@
 //! Idle cohorts: sessions of one server ended after the same quiet spell (an idle timeout
 //! of the server or a proxy in front of it). The spell is each ending's idle age
 //! ([`Ending::idle_age_ms`]): its quiet spell, or where a frame of the client's came after
-//! the end, the client's silence before the server's unanswered ping. Two shapes: ends that
-//! spread as the sessions went quiet (each cut at its own time), or ends together where a
-//! server's heartbeat swept the sessions whose clients fell silent together (one host's
-//! application stopped, its kernel acknowledging), while it went on serving the others.
+//! the end, the client's silence before the server's unanswered ping. An idle timer is
+//! checked per session or by a periodic sweep. Three shapes: ends that spread as the
+//! sessions went quiet (each cut at its own time); ends in bursts one sweep period apart, at
+//! idle ages within one period (a proxy's timer checked every second: Traffic Server's);
+//! or ends together where a server's heartbeat swept the sessions whose clients fell silent
+//! together (one host's application stopped, its kernel acknowledging). In each the
+//! sessions with traffic lived on.
 //!
 //! In: the working state's free endings. Out: incidents made in it.
 
@@ -15,7 +18,7 @@ use super::*;
 /// [`IDLE_TOLERANCE_S`] and 2 % of the first's), at least [`MIN_MEMBERS`] of them, standing
 /// out of the idle ages around theirs, whose ends spread ([`spread_out`]): the idle ages agreeing is not enough, endings that cluster
 /// in time are a stop's shape, whatever their idle ages, unless a heartbeat swept them
-/// ([`swept`]).
+/// ([`swept`]) or a timer checked in a periodic sweep cut them in bursts ([`periodic`]).
 pub(super) fn idle_cohorts(w: &mut Work) {
     // A timeout of IDLE_MIN_S cuts at that age as the wire times it: its timer started at
     // the last packet it read, not at the one captured, and fires late or early by the 2 %
@@ -69,7 +72,7 @@ pub(super) fn idle_cohorts(w: &mut Work) {
             (at(first_age) - at(lo)) + (at(hi.saturating_add(1)) - j.min(at(hi.saturating_add(1))));
         if j - i >= MIN_MEMBERS
             && around * 2 <= j - i
-            && (spread_out(w, members) || swept(w, members))
+            && (spread_out(w, members) || swept(w, members) || periodic(w, members))
         {
             let members: Vec<u32> = members.to_vec();
             make(w, IncidentKind::IdleTimeoutCohort, &members, None);
@@ -142,4 +145,74 @@ fn swept(w: &mut Work, members: &[u32]) -> bool {
             e.idle_ms == u32::MAX && e.unanswered_ping().is_some() && e.idle_age_ms().is_some()
         })
     }) && served_others(w, members) > 0
+}
+
+/// Whether the ends of `members`, which spread too little for [`spread_out`], came from a
+/// timer checked by a periodic sweep (Apache Traffic Server's WebSocket
+/// `no_activity_timeout`, checked every second): each tick cuts the sessions idle past the
+/// timeout then, so the ends come in bursts, each burst short beside the period and the
+/// bursts a whole number of periods apart (at most three: a longer pause is no sweep shown),
+/// and each member is cut at an idle age between the timeout and the timeout plus one
+/// period (one tick earlier it was younger than the timeout): the members' idle ages differ
+/// by less than one period and the longest burst, and by half a period at least (sessions
+/// that went quiet at different moments cut at one tick: ends that track each session's
+/// last activity at one idle age are a per-session timer's, [`spread_out`], or a stop's,
+/// however evenly they come). At least two bursts (one is a stop's
+/// shape), and at least one session of the server with traffic lived through them all
+/// ([`lived_through`]): a sweep cuts only the idle ones, a stop or a crash every one. The
+/// period is the shortest spacing of the bursts, measured. Work: the members' ends sorted,
+/// once per candidate cohort, and the two binary searches of `lived_through`.
+fn periodic(w: &mut Work, members: &[u32]) -> bool {
+    let mut ends: Vec<i64> = members
+        .iter()
+        .filter_map(|&k| w.at(k).map(|e| e.end))
+        .collect();
+    ends.sort_unstable();
+    w.steps += ends.len() as u64;
+    let widest = ends
+        .windows(2)
+        .map(|p| match p {
+            [a, b] => b - a,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    // A burst: ends each within a quarter of the widest gap of the one before, so that
+    // bursts up to three periods apart are told apart from the ends within one.
+    let mut bursts: Vec<(i64, i64)> = Vec::new();
+    for &t in &ends {
+        match bursts.last_mut() {
+            Some(b) if t - b.1 <= widest / 4 => b.1 = t,
+            _ => bursts.push((t, t)),
+        }
+    }
+    let Some(period) = bursts
+        .windows(2)
+        .filter_map(|p| match p {
+            [a, b] => Some(b.0 - a.0),
+            _ => None,
+        })
+        .min()
+    else {
+        return false;
+    };
+    let longest = bursts.iter().map(|&(a, b)| b - a).max().unwrap_or(0);
+    let on_ticks = bursts.windows(2).all(|p| match p {
+        [a, b] => {
+            let d = b.0 - a.0;
+            let k = (d + period / 2) / period;
+            (1..=3).contains(&k) && (d - k * period).abs() <= period / 10
+        }
+        _ => true,
+    });
+    let (lo, hi) = members
+        .iter()
+        .filter_map(|&k| w.at(k).and_then(Ending::idle_age_ms))
+        .fold((u32::MAX, 0), |(lo, hi), i| (lo.min(i), hi.max(i)));
+    let ages_differ = i64::from(hi.saturating_sub(lo)) * 1_000_000;
+    on_ticks
+        && longest * 4 <= period
+        && ages_differ < period + longest
+        && ages_differ * 2 >= period
+        && lived_through(w, members) > 0
 }

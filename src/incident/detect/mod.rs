@@ -699,6 +699,49 @@ fn facts(w: &Work, members: &[u32], ms: &[&Ending], accepted_after: Option<f64>)
     }
 }
 
+/// The starts and ends of the sessions servers accepted (upgraded, counted once), each
+/// keyed by its server ([`at_time`]), sorted once.
+fn accepted_times(w: &Work) -> &(Vec<u128>, Vec<u128>) {
+    w.accepted.get_or_init(|| {
+        let (mut s, mut f) = (Vec::new(), Vec::new());
+        for i in 0..w.e.len() as u32 {
+            if let Some(e) = w
+                .at(i)
+                .filter(|e| e.signs.upgraded && !matches!(e.how, How::Refused(_)) && !w.is_echo(i))
+            {
+                s.push(at_time(u64::from(w.sid(i)), e.start));
+                f.push(at_time(u64::from(w.sid(i)), e.end));
+            }
+        }
+        s.sort_unstable();
+        f.sort_unstable();
+        (s, f)
+    })
+}
+
+/// Sessions of the server of `members` (one server) that it had accepted, open from before
+/// the first member's end to after the last: at least those open at the first end less
+/// every session of the server (members included) that ended by the last (a sweep's
+/// evidence: the sessions with traffic lived on). Four binary searches in the accepted
+/// sessions' starts and ends, sorted once.
+fn lived_through(w: &Work, members: &[u32]) -> u64 {
+    let Some(&m0) = members.first() else { return 0 };
+    let p = u64::from(w.sid(m0));
+    if members.iter().any(|&m| u64::from(w.sid(m)) != p) {
+        return 0;
+    }
+    let ends = members.iter().filter_map(|&m| w.at(m).map(|e| e.end));
+    let (Some(t0), Some(t1)) = (ends.clone().min(), ends.max()) else {
+        return 0;
+    };
+    let (starts, finished) = accepted_times(w);
+    let before = |v: &[u128], t: i64| v.partition_point(|&x| x < at_time(p, t));
+    let open = (before(starts, t0) - before(starts, i64::MIN))
+        .saturating_sub(before(finished, t0) - before(finished, i64::MIN));
+    let ended = finished.partition_point(|&x| x <= at_time(p, t1)) - before(finished, t0);
+    open.saturating_sub(ended) as u64
+}
+
 /// Sessions of the server of `members` (one server) that it had accepted, not among them,
 /// open at some moment from the first member's end to the last: it went on serving them
 /// (overload's evidence, `Fact::ServedOthers`). Two binary searches in the accepted
@@ -717,18 +760,7 @@ fn served_others(w: &Work, members: &[u32]) -> u64 {
     let (Some(t0), Some(t1)) = (ends.clone().min(), ends.max()) else {
         return 0;
     };
-    let (starts, finished) = w.accepted.get_or_init(|| {
-        let (mut s, mut f) = (Vec::new(), Vec::new());
-        for i in 0..w.e.len() as u32 {
-            if let Some(e) = w.at(i).filter(|_| accepted(w, i)) {
-                s.push(at_time(u64::from(w.sid(i)), e.start));
-                f.push(at_time(u64::from(w.sid(i)), e.end));
-            }
-        }
-        s.sort_unstable();
-        f.sort_unstable();
-        (s, f)
-    });
+    let (starts, finished) = accepted_times(w);
     // Open in [t0, t1]: started by t1, not ended before t0 (those started before t0 too).
     let started = starts.partition_point(|&x| x <= at_time(p, t1))
         - starts.partition_point(|&x| x < at_time(p, i64::MIN));

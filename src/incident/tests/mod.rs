@@ -905,4 +905,5 @@ mod shapes;
 mod slow;
 mod stalls;
 mod stops;
+mod sweeps;
 mod twins;

@@ -7,7 +7,8 @@
 //! a capture. The lead ran the set once, at f779bb95 (fixtures/incident7/HELDOUT_RUN.json,
 //! as it gave it): four of five told right, the two controls nothing, no wrong kind; Traffic
 //! Server's idle cohort, cut at its one-second checks in three bursts, was a miss (a
-//! `few-of-open` doubt of the first burst's 4).
+//! `few-of-open` doubt of the first burst's 4), fixed after the run (a periodic sweep's
+//! bursts at one idle age are one cohort) and asserted in full since.
 
 use super::heldout_set::{
     counts_as_expected, delays_as_expected, list, said_as_expected, the_incident,
@@ -111,20 +112,23 @@ fn three_crashes_are_a_crash_loop() {
 }
 
 /// Traffic Server's 5 s inactivity timeout cut the 20 idle tunnels at its one-second
-/// checks (three bursts, as the sessions began over 2 s). The run gave no incident but a
-/// `few-of-open` doubt of the first burst's 4: a miss. What holds: no incident of a wrong
-/// kind, no restart or stop of the backend or the proxy.
+/// checks (three bursts, as the sessions began over 2 s), each at an idle age of 5.05-5.98 s,
+/// while the 10 ticking tunnels lived on; all 20 came back 0.31-0.60 s later. The run gave
+/// no incident but a `few-of-open` doubt of the first burst's 4: a miss, fixed after it (a
+/// timer checked by a periodic sweep: bursts one period apart, their members' idle ages
+/// within one period, the others living on; `incident/detect/cohorts.rs`).
 #[test]
-fn idle_cohort_in_bursts_names_no_wrong_kind() {
+fn idle_cohort_in_bursts_is_one_cohort() {
     let name = "ats-idle-cohort.pcap.gz";
     let e = expect(name);
     let r = report(name);
-    for i in list(&r, "incidents") {
-        assert!(
-            super::heldout_set::right_kind(&i, &e),
-            "{name}: a wrong kind: {i:#}"
-        );
-    }
+    let i = the_incident(name, &r, &e);
+    assert_eq!(i["kind"], "idle-timeout-cohort", "{name}: {i:#}");
+    counts_as_expected(name, &i, &e);
+    window_as_expected(name, &i, &e);
+    delays_as_expected(name, &i["reconnects"], &e);
+    assert_eq!(i["facts"]["same_idle_age"], true, "{name}: {i:#}");
+    assert!(list(&r, "doubts").is_empty(), "{name}: {r:#}");
 }
 
 /// The controls: a router dropping everything 1.5 s (retransmission healed it) and clients
