@@ -719,19 +719,24 @@ fn accepted_times(w: &Work) -> &(Vec<u128>, Vec<u128>) {
     })
 }
 
+/// The one server party of `members` and the first and last of their ends; none where they
+/// are of several servers or have no end.
+fn one_servers_span(w: &Work, members: &[u32]) -> Option<(u64, i64, i64)> {
+    let p = u64::from(w.sid(*members.first()?));
+    if members.iter().any(|&m| u64::from(w.sid(m)) != p) {
+        return None;
+    }
+    let ends = members.iter().filter_map(|&m| w.at(m).map(|e| e.end));
+    Some((p, ends.clone().min()?, ends.max()?))
+}
+
 /// Sessions of the server of `members` (one server) that it had accepted, open from before
 /// the first member's end to after the last: at least those open at the first end less
 /// every session of the server (members included) that ended by the last (a sweep's
 /// evidence: the sessions with traffic lived on). Four binary searches in the accepted
 /// sessions' starts and ends, sorted once.
 fn lived_through(w: &Work, members: &[u32]) -> u64 {
-    let Some(&m0) = members.first() else { return 0 };
-    let p = u64::from(w.sid(m0));
-    if members.iter().any(|&m| u64::from(w.sid(m)) != p) {
-        return 0;
-    }
-    let ends = members.iter().filter_map(|&m| w.at(m).map(|e| e.end));
-    let (Some(t0), Some(t1)) = (ends.clone().min(), ends.max()) else {
+    let Some((p, t0, t1)) = one_servers_span(w, members) else {
         return 0;
     };
     let (starts, finished) = accepted_times(w);
@@ -751,13 +756,7 @@ fn served_others(w: &Work, members: &[u32]) -> u64 {
         w.at(i)
             .is_some_and(|e| e.signs.upgraded && !matches!(e.how, How::Refused(_)) && !w.is_echo(i))
     };
-    let Some(&m0) = members.first() else { return 0 };
-    let p = u64::from(w.sid(m0));
-    if members.iter().any(|&m| u64::from(w.sid(m)) != p) {
-        return 0;
-    }
-    let ends = members.iter().filter_map(|&m| w.at(m).map(|e| e.end));
-    let (Some(t0), Some(t1)) = (ends.clone().min(), ends.max()) else {
+    let Some((p, t0, t1)) = one_servers_span(w, members) else {
         return 0;
     };
     let (starts, finished) = accepted_times(w);
