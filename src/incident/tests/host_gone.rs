@@ -107,14 +107,7 @@ fn a_server_host_dark_reset_by_another_with_nothing_refused_is_no_restart() {
     for e in v.iter_mut().filter(|e| e.how == How::Rst) {
         e.forged = true;
     }
-    let out = staged(v, 0);
-    assert!(
-        out.incidents
-            .iter()
-            .all(|i| i.kind != IncidentKind::ServerRestart),
-        "{:#?}",
-        out.incidents
-    );
+    no_restart(&staged(v, 0));
 }
 
 /// The host's first packet back on each session was its RST to the client's stale segment
@@ -146,14 +139,7 @@ fn a_server_host_back_holding_one_session_is_not_shown_gone() {
     if let Some(e) = v.iter_mut().find(|e| e.how == How::Rst) {
         e.how = How::Fin;
     }
-    let out = staged(v, 0);
-    assert!(
-        out.incidents
-            .iter()
-            .all(|i| i.kind != IncidentKind::ServerRestart),
-        "{:#?}",
-        out.incidents
-    );
+    no_restart(&staged(v, 0));
 }
 
 /// The control: 30 sessions each reset by the server after its own dark spell of 1.5 s,
@@ -186,6 +172,17 @@ fn a_server_that_served_others_throughout_went_nowhere() {
     let out = staged(v, 4);
     assert!(
         out.incidents.iter().all(|i| i.facts.server_dark == 0),
+        "{:#?}",
+        out.incidents
+    );
+}
+
+/// No incident of `out` is a restart.
+fn no_restart(out: &Outcome) {
+    assert!(
+        out.incidents
+            .iter()
+            .all(|i| i.kind != IncidentKind::ServerRestart),
         "{:#?}",
         out.incidents
     );
